@@ -1,0 +1,184 @@
+// The HTTP client every connector uses: axios through the system's queue, retries with jittered
+// backoff for transient failures only, a 429 pausing the whole system for its Retry-After, and
+// remote failures mapped onto the SyncError family without ever carrying credentials.
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
+import pRetry from 'p-retry';
+import {
+  AuthError,
+  classify,
+  NotFoundError,
+  RateLimitedError,
+  RemoteUnavailableError,
+  RemoteValidationError,
+  SyncError,
+} from './errors.js';
+import type { SystemQueue } from './queue.js';
+import type { Logger } from './types.js';
+
+export interface HttpRequest {
+  method: Method;
+  /** Path relative to the client's base URL, or an absolute URL (e.g. a `Link` header). */
+  url: string;
+  params?: Record<string, string | number | boolean | undefined>;
+  data?: unknown;
+  headers?: Record<string, string>;
+  /** Treat these statuses as normal responses instead of errors (e.g. 404 for a lookup). */
+  acceptStatus?: number[];
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  data: T;
+  headers: Record<string, string>;
+}
+
+export interface RemoteErrorDetails {
+  message: string;
+  field?: string;
+}
+
+export interface HttpClientOptions {
+  /** System name from the config, used in error messages. */
+  system: string;
+  baseURL: string;
+  queue: SystemQueue;
+  logger: Logger;
+  /** Static headers (auth, clientId, Accept). Never logged. */
+  headers: Record<string, string>;
+  /** @default 30000 */
+  timeoutMs?: number;
+  /** @default 5 */
+  retries?: number;
+  /** @default 250 */
+  minBackoffMs?: number;
+  /** @default 15000 */
+  maxBackoffMs?: number;
+  /** Pulls the system's own error message (and field, if named) out of an error body. */
+  describeError?: (status: number, data: unknown) => RemoteErrorDetails | undefined;
+  /** Called with every response, for rate-budget headers. */
+  onResponse?: (response: HttpResponse) => void;
+  /** Upper bound on time spent retrying one request, 429 waits included. @default 600000 */
+  maxRetryTimeMs?: number;
+  /** Retry-After when a 429 carries none. @default 1000 */
+  defaultRetryAfterMs?: number;
+}
+
+export interface HttpClient {
+  request<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>>;
+}
+
+const keepAliveHttp = new http.Agent({ keepAlive: true, maxSockets: 16 });
+const keepAliveHttps = new https.Agent({ keepAlive: true, maxSockets: 16 });
+
+/** Parses Retry-After (delta seconds or HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+function flatHeaders(headers: AxiosResponse['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    if (value === undefined || value === null) continue;
+    out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return out;
+}
+
+function pathOnly(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const instance: AxiosInstance = axios.create({
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs ?? 30_000,
+    headers: options.headers,
+    httpAgent: keepAliveHttp,
+    httpsAgent: keepAliveHttps,
+    validateStatus: () => true,
+    maxRedirects: 0,
+    maxContentLength: 50 * 1024 * 1024,
+    transitional: { clarifyTimeoutError: true },
+  });
+  const system = options.system;
+
+  function toError(request: HttpRequest, response: HttpResponse): SyncError {
+    const where = `${request.method.toUpperCase()} ${pathOnly(request.url)}`;
+    const details = options.describeError?.(response.status, response.data);
+    const remote = details?.message ? `: ${details.message}` : '';
+    const status = response.status;
+    if (status === 429) {
+      const waitMs = parseRetryAfter(response.headers['retry-after'], Date.now()) ?? options.defaultRetryAfterMs ?? 1000;
+      return new RateLimitedError(`${system} rate limit hit on ${where}; retry after ${waitMs} ms`, waitMs, { system });
+    }
+    if (status === 401 || status === 403) return new AuthError(`${system} refused the credentials (${status}) on ${where}${remote}`, { system });
+    if (status === 404) return new NotFoundError(`${system} has no ${where} (404)${remote}`, { system });
+    if (status >= 500) return new RemoteUnavailableError('remote_unavailable', `${system} failed with ${status} on ${where}${remote}`, { system, status });
+    const field = details?.field;
+    return new RemoteValidationError(`${system} rejected ${where} (${status})${remote}`, field === undefined ? { system } : { system, field });
+  }
+
+  async function attempt<T>(request: HttpRequest): Promise<HttpResponse<T>> {
+    return options.queue.add(async () => {
+      let raw: AxiosResponse;
+      try {
+        raw = await instance.request({
+          method: request.method,
+          url: request.url,
+          ...(request.params === undefined ? {} : { params: request.params }),
+          ...(request.data === undefined ? {} : { data: request.data }),
+          ...(request.headers === undefined ? {} : { headers: request.headers }),
+        });
+      } catch (err) {
+        // Never wrap the axios error itself: its config carries the Authorization header.
+        const code = (err as { code?: string }).code ?? 'network';
+        const where = `${request.method.toUpperCase()} ${pathOnly(request.url)}`;
+        if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
+          throw new RemoteUnavailableError('timeout', `${system} timed out on ${where}`, { system });
+        }
+        throw new RemoteUnavailableError('network', `${system} unreachable on ${where} (${code})`, { system });
+      }
+      const response: HttpResponse<T> = { status: raw.status, data: raw.data as T, headers: flatHeaders(raw.headers) };
+      options.onResponse?.(response);
+      if (response.status < 400 || request.acceptStatus?.includes(response.status)) return response;
+      const error = toError(request, response);
+      if (error instanceof RateLimitedError) options.queue.pauseFor(error.retryAfterMs);
+      throw error;
+    });
+  }
+
+  return {
+    async request<T>(request: HttpRequest): Promise<HttpResponse<T>> {
+      return pRetry(() => attempt<T>(request), {
+        retries: options.retries ?? 5,
+        minTimeout: options.minBackoffMs ?? 250,
+        maxTimeout: options.maxBackoffMs ?? 15_000,
+        factor: 2,
+        randomize: true,
+        // The queue is already paused for the Retry-After; the backoff only adds a little jitter.
+        shouldRetry: ({ error }) => classify(error).retry,
+        shouldConsumeRetry: ({ error }) => !(error instanceof RateLimitedError),
+        maxRetryTime: options.maxRetryTimeMs ?? 600_000,
+        onFailedAttempt: ({ error, attemptNumber }) => {
+          const decision = classify(error);
+          if (decision.retry) {
+            options.logger.debug({ system, attempt: attemptNumber, reason: decision.reason, path: pathOnly(request.url) }, 'request retried');
+          }
+        },
+      });
+    },
+  };
+}
+
+/** `Authorization: Basic …` for a user and password. */
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}

@@ -1,0 +1,179 @@
+// The domain types every part of ticketbridge speaks. Core owns them; connectors, the ledger,
+// the server and the CLI import them from here and never the other way round.
+//
+// Glossary (the same words as DESIGN.md):
+//   system     one ticketing instance: a kind, a base URL, credentials
+//   connection a configured pair of systems, side `a` and side `b`, with scope, fields and rules
+//   side       `a` or `b` of a connection
+//   ticket     a ticket as a connector reads it: native id, version, native field values, comments
+//   link       the ledger record that says ticket X on side a and ticket Y on side b are one
+//   baseline   per link and field, the last value each side had when both sides agreed
+//   owner      the side that is the system of record for a field: `a`, `b` or `both`
+//   conflict   both sides changed a `both`-owned field to different values since the baseline
+//   intent     a ledger row written before a remote create/comment, so a crash never duplicates
+//   marker     a correlation value stamped on everything the daemon creates, findable remotely
+//   event      one append-only ledger entry: what changed, on which side, why, old/new values
+//   cursor     per connection and side, the poll watermark (timestamp + ids seen at it)
+//   echo       a change the daemon itself wrote, seen again when it polls; never mirrored back
+
+export type SystemKind = 'connectwise' | 'jsm' | 'freshservice';
+export type Side = 'a' | 'b';
+export type Owner = Side | 'both';
+export type Visibility = 'public' | 'internal';
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+
+/** Field values in a system's own vocabulary, keyed by that system's native field name. */
+export type FieldValues = Record<string, JsonValue>;
+
+export function otherSide(side: Side): Side {
+  return side === 'a' ? 'b' : 'a';
+}
+
+/** A ticket as a connector reads it. Text fields are already normalised plain text. */
+export interface Ticket {
+  /** Native, immutable id as a string (Jira: the numeric id, never the key). */
+  id: string;
+  /** Version: the system's updated timestamp, ISO 8601 UTC. */
+  version: string;
+  /** Native field values in that system's vocabulary. */
+  fields: FieldValues;
+  /** Human-facing key when the system has one (Jira `IT-12`); display only. */
+  key?: string;
+  /** Link to the ticket in the system's UI, for the dashboard. */
+  url?: string;
+  /** The marker the daemon stamped on this ticket when it created it, if any. */
+  marker?: string | null;
+  /** Whether the ticket is inside the side's configured scope. */
+  inScope: boolean;
+  /** True when the system reports the ticket deleted (or spam/trashed). */
+  deleted?: boolean;
+  /** Per-field change times where the system knows them (ISO); else `version` is used. */
+  fieldChangedAt?: Record<string, string>;
+}
+
+/** A change listing entry the connector could not parse; the engine parks it with the error. */
+export interface InvalidTicket {
+  id: string;
+  invalid: string;
+}
+
+export interface Comment {
+  id: string;
+  /** Plain text (converted from HTML/ADF at the connector boundary), marker footer removed. */
+  body: string;
+  visibility: Visibility;
+  author?: string;
+  createdAt: string;
+  /** The marker the daemon stamped on the comment when it wrote it, if any. */
+  marker?: string | null;
+}
+
+export interface NewComment {
+  body: string;
+  visibility: Visibility;
+  /** Display name of the original author on the other side, for attribution. */
+  author?: string;
+  /** The origin system's label (e.g. "ConnectWise"), for attribution. */
+  origin?: string;
+  marker: string;
+}
+
+export interface FieldInfo {
+  name: string;
+  type: 'string' | 'text' | 'number' | 'enum' | 'reference' | 'date' | 'array' | 'boolean';
+  writable: boolean;
+  /** Allowed values in the native vocabulary, where the system has a closed list. */
+  allowedValues?: JsonValue[];
+  /** Per-scope allowed values (e.g. ConnectWise statuses per board, Jira statuses per project). */
+  allowedValuesByScope?: Record<string, JsonValue[]>;
+  note?: string;
+}
+
+export interface FieldCatalog {
+  fields: FieldInfo[];
+}
+
+export interface Capability {
+  supported: boolean;
+  note: string;
+}
+
+/** Static facts about a connector, as data (shown by `validate` and on /status). */
+export interface ConnectorFacts {
+  kind: SystemKind;
+  label: string;
+  pageSize: number;
+  rateLimit: { requestsPerMinute: number; headers: string[]; note: string };
+  capabilities: Record<string, Capability>;
+}
+
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Buffer;
+  query?: Record<string, string>;
+}
+
+export interface WebhookHint {
+  /** Native ticket ids to re-read (a webhook is a hint; the truth is always re-read). */
+  ticketIds: string[];
+  /** A delivery identifier for duplicate suppression, when the system sends one. */
+  deliveryId?: string;
+}
+
+export interface ListChangedOptions {
+  /** Return tickets updated at or after this instant (the engine already subtracted overlap). */
+  since: Date | null;
+  signal?: AbortSignal;
+}
+
+/**
+ * A connector speaks one system's native API and exposes these semantic verbs. One instance
+ * serves one side of one connection (it knows that side's scope); instances of the same system
+ * share one request queue.
+ */
+export interface Connector {
+  readonly kind: SystemKind;
+  readonly facts: ConnectorFacts;
+  /** Tickets in scope changed since `since`; malformed entries come as InvalidTicket. */
+  listChanged(options: ListChangedOptions): AsyncIterable<Ticket | InvalidTicket>;
+  /** Throws NotFoundError when the ticket does not exist (or is deleted and unreadable). */
+  getTicket(id: string): Promise<Ticket>;
+  createTicket(fields: FieldValues, marker: string): Promise<Ticket>;
+  /** Writes only the given fields; returns the ticket as the system holds it after the write. */
+  updateTicket(id: string, changes: FieldValues): Promise<Ticket>;
+  /** Moves the ticket to its closed state (used by delete/unscope rules). */
+  closeTicket(id: string): Promise<Ticket>;
+  findByMarker(marker: string): Promise<Ticket | null>;
+  listComments(id: string): Promise<Comment[]>;
+  addComment(id: string, comment: NewComment): Promise<Comment>;
+  verifyWebhook(request: WebhookRequest): boolean | Promise<boolean>;
+  parseWebhook(request: WebhookRequest): WebhookHint;
+  describe(): Promise<FieldCatalog>;
+  /** Cheap authenticated call for /readyz; throws AuthError or a network error. */
+  ping(): Promise<void>;
+  /** Releases timers and sockets. */
+  close?(): Promise<void>;
+}
+
+export function isInvalidTicket(item: Ticket | InvalidTicket): item is InvalidTicket {
+  return (item as InvalidTicket).invalid !== undefined;
+}
+
+/** Time comes from a Clock so tests can control it. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** The subset of pino's logger the code relies on, so tests can pass any compatible logger. */
+export interface Logger {
+  trace(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}

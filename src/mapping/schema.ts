@@ -1,0 +1,269 @@
+// The YAML configuration as zod schemas: systems, connections (scope, fields, comments, create,
+// lifecycle, routing), ledger, server and schedules. Strict everywhere: an unknown key is an
+// error with a suggestion. `config/schema.json` is generated from these schemas.
+import { z } from 'zod';
+
+const Json: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(Json), z.record(z.string(), Json)]),
+);
+/** A field value in a system's native vocabulary (string, number, boolean, null, list, object). */
+export const NativeValue = Json;
+
+const Secret = z.string().min(1).describe('A secret: write ${env:NAME}, ${env:NAME:-default} or ${file:/path}, never the value itself.');
+
+export const RateLimitConfig = z
+  .strictObject({
+    requestsPerMinute: z.number().int().positive().optional().describe('Requests per minute this system allows the daemon (the plan or API limit).'),
+    concurrency: z.number().int().min(1).max(64).optional().describe('Requests in flight at once. @default 4'),
+  })
+  .describe('Client-side limits for one system; every connection using the system shares them.');
+
+export const WebhookConfig = z
+  .strictObject({
+    secret: Secret.optional().describe('Shared secret (HMAC key or header value) inbound webhooks must carry.'),
+    header: z.string().min(1).optional().describe('Header carrying the shared secret (Freshservice). @default X-Ticketbridge-Secret'),
+    publicUrl: z.url().optional().describe('URL under which the system reaches this daemon, for registering callbacks.'),
+    trustedKeyHosts: z.array(z.string().min(1)).optional().describe('ConnectWise: hosts allowed to serve the callback signing key.'),
+  })
+  .describe('Inbound webhooks from this system.');
+
+const SystemCommon = {
+  baseUrl: z.url().describe('Base URL of the system (scheme and host, no API path).'),
+  rateLimit: RateLimitConfig.optional(),
+  webhook: WebhookConfig.optional(),
+  timeoutMs: z.number().int().positive().optional().describe('HTTP timeout per request. @default 30000'),
+};
+
+export const FreshserviceSystem = z
+  .strictObject({
+    kind: z.literal('freshservice'),
+    ...SystemCommon,
+    credentials: z.strictObject({ apiKey: Secret }),
+    options: z
+      .strictObject({
+        workspaceId: z.number().int().positive().optional().describe('Limit to one workspace (multi-workspace accounts).'),
+        defaultRequesterEmail: z.email().optional().describe('Requester for tickets created from the other side when no requester is mapped.'),
+        markerField: z.string().min(1).optional().describe('Custom field (e.g. cf_ticketbridge) holding the marker; else a tag is used.'),
+        conversationBudgetPerMinute: z.number().int().positive().optional().describe('Most conversation list calls per minute (the dominant API cost).'),
+      })
+      .optional(),
+  })
+  .describe('A Freshservice account (API v2).');
+
+export const ConnectWiseSystem = z
+  .strictObject({
+    kind: z.literal('connectwise'),
+    ...SystemCommon,
+    credentials: z.strictObject({
+      company: z.string().min(1).describe('The company id used at login.'),
+      publicKey: Secret,
+      privateKey: Secret,
+      clientId: Secret.describe('The clientId from the ConnectWise developer portal.'),
+    }),
+    options: z
+      .strictObject({
+        codebase: z.string().regex(/^[\w.-]+\/$/, 'codebase looks like "v4_6_release/"').optional().describe('Codebase path; discovered through /login/companyinfo when unset.'),
+        apiVersion: z.string().optional().describe('Model version pinned in the Accept header. @default 2022.1'),
+        companyIdentifier: z.string().min(1).optional().describe('Client company identifier for new tickets (e.g. Contoso).'),
+      })
+      .optional(),
+  })
+  .describe('A ConnectWise Manage (PSA) instance.');
+
+export const JsmSystem = z
+  .strictObject({
+    kind: z.literal('jsm'),
+    ...SystemCommon,
+    credentials: z.strictObject({
+      email: z.string().min(1).describe('Atlassian account e-mail of the integration user.'),
+      apiToken: Secret,
+    }),
+    options: z
+      .strictObject({
+        deployment: z.enum(['cloud', 'datacenter']).optional().describe('@default cloud'),
+      })
+      .optional(),
+  })
+  .describe('A Jira Service Management (Cloud) site.');
+
+export const SystemConfig = z.discriminatedUnion('kind', [FreshserviceSystem, ConnectWiseSystem, JsmSystem]);
+export type SystemConfig = z.infer<typeof SystemConfig>;
+
+export const ScopeConfig = z
+  .strictObject({
+    boards: z.array(z.string().min(1)).min(1).optional().describe('ConnectWise: board names.'),
+    project: z.string().min(1).optional().describe('Jira: project key.'),
+    requestTypes: z.array(z.string().min(1)).optional().describe('Jira: request type names; also the request type used for creates (the first).'),
+    issueType: z.string().min(1).optional().describe('Jira: issue type for creates without a request type. @default Incident'),
+    jql: z.string().min(1).optional().describe('Jira: extra JQL ANDed to the scope.'),
+    groups: z.array(z.union([z.string().min(1), z.number().int()])).optional().describe('Freshservice: agent group names or ids.'),
+    categories: z.array(z.string().min(1)).optional().describe('Freshservice: categories.'),
+    tags: z.array(z.string().min(1)).optional().describe('Freshservice: tickets carrying any of these tags.'),
+    query: z.string().min(1).optional().describe('Freshservice: filter query; ConnectWise: extra conditions.'),
+  })
+  .describe('Which tickets on this side take part.');
+export type ScopeConfig = z.infer<typeof ScopeConfig>;
+
+export const SideConfig = z.strictObject({
+  system: z.string().min(1).describe('Name of a system under `systems`.'),
+  scope: ScopeConfig.default({}),
+});
+
+const MapEntry = z.strictObject({ a: NativeValue, b: NativeValue });
+
+export const TransformName = z
+  .string()
+  .regex(/^(trim|lowercase|uppercase|collapse-whitespace|truncate:\d+|prefix:.*|strip-prefix:.*)$/, 'known transforms: trim, lowercase, uppercase, collapse-whitespace, truncate:N, prefix:TEXT, strip-prefix:TEXT');
+
+export const FieldConfig = z
+  .strictObject({
+    name: z.string().min(1).describe('Name of the mirrored field in the ledger and on the dashboard.'),
+    a: z.string().min(1).describe('Native field name on side a.'),
+    b: z.string().min(1).describe('Native field name on side b.'),
+    owner: z.enum(['a', 'b', 'both']).describe('System of record: a, b, or both.'),
+    conflict: z.enum(['newest', 'prefer-a', 'prefer-b', 'manual']).optional().describe('When owner is both and both sides changed differently. @default newest'),
+    onForeignEdit: z.enum(['revert', 'ignore']).optional().describe('When the non-owner side edits the field. @default revert'),
+    type: z.enum(['value', 'text']).optional().describe('text compares as normalised plain text. @default value'),
+    map: z.array(MapEntry).optional().describe('Value pairs {a, b}; a value may appear in several pairs (many-to-one); the first pair wins when translating.'),
+    reverseDefault: z
+      .strictObject({ a: NativeValue.optional(), b: NativeValue.optional() })
+      .optional()
+      .describe('Value written on side a (or b) when the other side holds a value the map does not list.'),
+    transform: z
+      .strictObject({
+        toA: z.array(TransformName).optional(),
+        toB: z.array(TransformName).optional(),
+      })
+      .optional()
+      .describe('Transforms applied in order when writing to that side.'),
+  })
+  .describe('One mirrored field.');
+export type FieldConfig = z.infer<typeof FieldConfig>;
+
+const Direction = z.strictObject({
+  public: z.enum(['public', 'internal', 'skip']).default('public').describe('What a public comment becomes on the other side.'),
+  internal: z.enum(['internal', 'skip']).default('skip').describe('What an internal note becomes on the other side (never public).'),
+});
+
+export const CommentsConfig = z
+  .strictObject({
+    aToB: Direction.default({ public: 'public', internal: 'skip' }),
+    bToA: Direction.default({ public: 'public', internal: 'skip' }),
+  })
+  .describe('Which comment visibilities cross in which direction; nothing becomes more visible.');
+
+const CreateDirection = z.union([
+  z.boolean(),
+  z.strictObject({
+    enabled: z.boolean().default(true),
+    defaults: z.record(z.string(), NativeValue).default({}).describe('Native fields set on the created ticket (target side vocabulary).'),
+  }),
+]);
+
+export const CreateConfig = z
+  .strictObject({
+    aToB: CreateDirection.default(true).describe('Tickets created on side a are created on side b.'),
+    bToA: CreateDirection.default(true).describe('Tickets created on side b are created on side a.'),
+  })
+  .describe('Whether new tickets are mirrored, per direction.');
+
+export const LifecycleConfig = z
+  .strictObject({
+    onDelete: z.enum(['close', 'unlink', 'flag']).default('flag').describe('A linked ticket deleted on one side: close the twin, unlink, or flag the link.'),
+    onUnscope: z.enum(['close', 'unlink', 'flag']).default('unlink').describe('A linked ticket moved out of scope on one side.'),
+    stopAfterClosedDays: z.number().int().min(0).optional().describe('Stop syncing a link this many days after both sides are closed.'),
+  })
+  .describe('What happens when tickets are deleted or leave scope.');
+
+const RoutingRule = z.strictObject({
+  when: z
+    .strictObject({
+      field: z.string().min(1).optional().describe('Native field on the source side.'),
+      in: z.array(NativeValue).optional().describe('Matches when the field holds one of these values.'),
+      businessHours: z.boolean().optional().describe('Matches inside (true) or outside (false) business hours.'),
+    })
+    .default({}),
+  set: z.record(z.string(), NativeValue).describe('Native fields to set on the created ticket (target side).'),
+});
+
+export const BusinessHoursConfig = z.strictObject({
+  timezone: z.string().min(1).default('UTC'),
+  days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+  start: z.string().regex(/^\d{2}:\d{2}$/).default('08:00'),
+  end: z.string().regex(/^\d{2}:\d{2}$/).default('18:00'),
+});
+
+export const RoutingConfig = z
+  .strictObject({
+    businessHours: BusinessHoursConfig.optional(),
+    aToB: z.array(RoutingRule).default([]).describe('First matching rule sets fields on tickets created on side b.'),
+    bToA: z.array(RoutingRule).default([]).describe('First matching rule sets fields on tickets created on side a.'),
+  })
+  .describe('Where created tickets land (board, group, …) by category, priority or business hours.');
+
+export const ConnectionConfig = z
+  .strictObject({
+    a: SideConfig,
+    b: SideConfig,
+    enabled: z.boolean().default(true),
+    fields: z.array(FieldConfig).min(1),
+    comments: CommentsConfig.default({ aToB: { public: 'public', internal: 'skip' }, bToA: { public: 'public', internal: 'skip' } }),
+    create: CreateConfig.default({ aToB: true, bToA: true }),
+    lifecycle: LifecycleConfig.default({ onDelete: 'flag', onUnscope: 'unlink' }),
+    routing: RoutingConfig.optional(),
+    pollIntervalMs: z.number().int().min(500).optional().describe('Overrides polling.intervalMs for this connection.'),
+  })
+  .describe('A pair of systems kept in sync.');
+export type ConnectionConfig = z.infer<typeof ConnectionConfig>;
+
+export const LedgerConfig = z
+  .discriminatedUnion('driver', [
+    z.strictObject({ driver: z.literal('sqlite'), path: z.string().min(1).describe('File path; created if missing.') }),
+    z.strictObject({
+      driver: z.literal('postgres'),
+      url: Secret.describe('postgres://user:password@host:5432/db'),
+      schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('ticketbridge'),
+      leaseMs: z.number().int().positive().default(30_000).describe('How long an instance holds a claimed link.'),
+    }),
+  ])
+  .describe('Where the sync ledger lives.');
+export type LedgerConfig = z.infer<typeof LedgerConfig>;
+
+export const ServerConfig = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    token: Secret.optional().describe('Bearer token for the status API and dashboard; required off loopback.'),
+    publicUrl: z.url().optional().describe('External URL of this daemon (for webhook registration and links).'),
+  })
+  .describe('The status endpoint, dashboard and webhook receiver.');
+
+export const PollingConfig = z.strictObject({
+  intervalMs: z.number().int().min(500).default(30_000).describe('How often each side is polled.'),
+  overlapMs: z.number().int().min(0).default(120_000).describe('How far before the cursor each poll reaches back (clock skew, index lag).'),
+});
+
+export const ReconcileConfig = z.strictObject({
+  cron: z.string().min(1).default('*/15 * * * *').describe('node-cron expression for the full re-read of linked tickets.'),
+  enabled: z.boolean().default(true),
+});
+
+export const EngineConfig = z.strictObject({
+  concurrency: z.number().int().min(1).max(256).default(8).describe('Links processed at once.'),
+});
+
+export const Config = z
+  .strictObject({
+    $schema: z.string().optional(),
+    systems: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'system names are lowercase letters, digits, - and _'), SystemConfig),
+    connections: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'connection names are lowercase letters, digits, - and _'), ConnectionConfig),
+    ledger: LedgerConfig.default({ driver: 'sqlite', path: './ticketbridge.sqlite' }),
+    server: ServerConfig.default({ host: '127.0.0.1', port: 8080 }),
+    polling: PollingConfig.default({ intervalMs: 30_000, overlapMs: 120_000 }),
+    reconcile: ReconcileConfig.default({ cron: '*/15 * * * *', enabled: true }),
+    engine: EngineConfig.default({ concurrency: 8 }),
+    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
+  })
+  .describe('ticketbridge configuration');
+export type Config = z.infer<typeof Config>;
+export type ConfigInput = z.input<typeof Config>;

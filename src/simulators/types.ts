@@ -1,0 +1,28 @@
+// What every simulator module exposes, so `ticketbridge simulate` and the tests can start any
+// of them the same way.
+import type { SystemConfig } from '../mapping/schema.js';
+import type { SystemKind } from '../core/types.js';
+import type { SimulatorApp } from './common/server.js';
+
+export interface SimulatorStartOptions<S extends SystemConfig = SystemConfig> {
+  /** The system as configured; the simulator accepts exactly its credentials. */
+  system: S;
+  host?: string;
+  /** 0 picks a free port (tests); the demo passes the port from the system's baseUrl. */
+  port?: number;
+  /** Seed for all simulated randomness. @default 1 */
+  seed?: number;
+}
+
+export interface SimulatorHandle {
+  kind: SystemKind;
+  /** Base URL the simulator listens on, e.g. http://127.0.0.1:9101 */
+  url: string;
+  sim: SimulatorApp;
+  stop(): Promise<void>;
+}
+
+export interface SimulatorModule<K extends SystemKind = SystemKind> {
+  kind: K;
+  start(options: SimulatorStartOptions<Extract<SystemConfig, { kind: K }>>): Promise<SimulatorHandle>;
+}
