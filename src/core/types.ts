@@ -151,6 +151,12 @@ export interface Connector {
   verifyWebhook(request: WebhookRequest): boolean | Promise<boolean>;
   parseWebhook(request: WebhookRequest): WebhookHint;
   describe(): Promise<FieldCatalog>;
+  /**
+   * Registers the daemon's webhook receiver with the system where its API allows it
+   * (ConnectWise callbacks, Jira admin webhooks); returns a description of what was registered.
+   */
+  registerWebhook?(targetUrl: string): Promise<string>;
+  unregisterWebhook?(targetUrl: string): Promise<void>;
   /** Cheap authenticated call for /readyz; throws AuthError or a network error. */
   ping(): Promise<void>;
   /** Releases timers and sockets. */
