@@ -19,7 +19,7 @@ export interface ConnectorContext<S extends SystemConfig = SystemConfig> {
 
 export type ConnectorFactory<S extends SystemConfig = SystemConfig> = (context: ConnectorContext<S>) => Connector;
 
-export interface ConnectorModule<K extends SystemKind = SystemKind> {
+export interface ConnectorModule<K extends SystemConfig['kind'] = SystemConfig['kind']> {
   kind: K;
   label: string;
   create: ConnectorFactory<Extract<SystemConfig, { kind: K }>>;

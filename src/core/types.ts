@@ -16,7 +16,7 @@
 //   cursor     per connection and side, the poll watermark (timestamp + ids seen at it)
 //   echo       a change the daemon itself wrote, seen again when it polls; never mirrored back
 
-export type SystemKind = 'connectwise' | 'jsm' | 'freshservice';
+export type SystemKind = 'connectwise' | 'jsm' | 'freshservice' | 'memory';
 export type Side = 'a' | 'b';
 export type Owner = Side | 'both';
 export type Visibility = 'public' | 'internal';

@@ -22,7 +22,7 @@ export interface SimulatorHandle {
   stop(): Promise<void>;
 }
 
-export interface SimulatorModule<K extends SystemKind = SystemKind> {
+export interface SimulatorModule<K extends SystemConfig['kind'] = SystemConfig['kind']> {
   kind: K;
   start(options: SimulatorStartOptions<Extract<SystemConfig, { kind: K }>>): Promise<SimulatorHandle>;
 }

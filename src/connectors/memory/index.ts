@@ -1,0 +1,278 @@
+// An in-memory ticket system and its connector. It honours the full connector contract (ids,
+// versions, scope, markers, comments with visibility, deletion, webhooks) so the engine can be
+// tested and benchmarked without HTTP. It is a real implementation, not a mock of the engine.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { NotFoundError, RemoteValidationError } from '../../core/errors.js';
+import { formatMirroredComment, parseMirroredComment } from '../../core/marker.js';
+import type {
+  Clock,
+  Comment,
+  Connector,
+  ConnectorFacts,
+  FieldCatalog,
+  FieldValues,
+  InvalidTicket,
+  JsonValue,
+  ListChangedOptions,
+  NewComment,
+  Ticket,
+  WebhookHint,
+  WebhookRequest,
+} from '../../core/types.js';
+import { systemClock } from '../../core/types.js';
+
+interface StoredTicket {
+  id: string;
+  updatedMs: number;
+  fields: FieldValues;
+  marker: string | null;
+  deleted: boolean;
+  comments: Comment[];
+}
+
+export interface MemorySystemOptions {
+  /** Field name -> allowed values; writes outside these are rejected like a remote 400. */
+  allowedValues?: Record<string, JsonValue[]>;
+  /** The value `closeTicket` sets on `status`. @default "Closed" */
+  closedStatus?: JsonValue;
+  /** Truncate these text fields to this many characters on write (like ConnectWise summary). */
+  maxLength?: Record<string, number>;
+  clock?: Clock;
+  webhookSecret?: string;
+}
+
+/** The write counts a test can assert on. */
+export interface MemoryCounters {
+  creates: number;
+  updates: number;
+  comments: number;
+  reads: number;
+  lists: number;
+}
+
+/** One simulated ticketing system: state shared by every connector pointed at it. */
+export class MemorySystem {
+  readonly tickets = new Map<string, StoredTicket>();
+  readonly counters: MemoryCounters = { creates: 0, updates: 0, comments: 0, reads: 0, lists: 0 };
+  private nextId = 1;
+  private nextCommentId = 1;
+  private lastMs = 0;
+  readonly clock: Clock;
+  /** When set, every call throws this (fault injection for engine tests). */
+  failWith: Error | null = null;
+
+  constructor(readonly options: MemorySystemOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Strictly increasing timestamps, so versions always move on a change. */
+  tick(): number {
+    const now = Math.max(this.clock.now(), this.lastMs + 1);
+    this.lastMs = now;
+    return now;
+  }
+
+  /** A change made by a person in the system's UI (not through the connector). */
+  userCreate(fields: FieldValues): string {
+    const id = String(this.nextId++);
+    this.tickets.set(id, { id, updatedMs: this.tick(), fields: { ...fields }, marker: null, deleted: false, comments: [] });
+    return id;
+  }
+
+  userEdit(id: string, changes: FieldValues): void {
+    const t = this.mustGet(id);
+    Object.assign(t.fields, changes);
+    t.updatedMs = this.tick();
+  }
+
+  userComment(id: string, body: string, visibility: 'public' | 'internal', author = 'Someone'): string {
+    const t = this.mustGet(id);
+    const comment: Comment = { id: `c${this.nextCommentId++}`, body, visibility, author, createdAt: new Date(this.tick()).toISOString() };
+    t.comments.push(comment);
+    t.updatedMs = this.lastMs;
+    return comment.id;
+  }
+
+  userDelete(id: string): void {
+    const t = this.mustGet(id);
+    t.deleted = true;
+    t.updatedMs = this.tick();
+  }
+
+  mustGet(id: string): StoredTicket {
+    const t = this.tickets.get(id);
+    if (!t) throw new NotFoundError(`memory ticket ${id} does not exist`);
+    return t;
+  }
+
+  createRaw(fields: FieldValues, marker: string | null): StoredTicket {
+    const id = String(this.nextId++);
+    const stored: StoredTicket = { id, updatedMs: this.tick(), fields: this.accept(fields), marker, deleted: false, comments: [] };
+    this.tickets.set(id, stored);
+    return stored;
+  }
+
+  accept(changes: FieldValues): FieldValues {
+    const out: FieldValues = {};
+    for (const [name, value] of Object.entries(changes)) {
+      const allowed = this.options.allowedValues?.[name];
+      if (allowed && !allowed.some((v) => JSON.stringify(v) === JSON.stringify(value))) {
+        throw new RemoteValidationError(`memory rejected ${name}: ${JSON.stringify(value)} is not an allowed value`, { field: name });
+      }
+      const max = this.options.maxLength?.[name];
+      out[name] = typeof value === 'string' && max !== undefined ? value.slice(0, max) : value;
+    }
+    return out;
+  }
+
+  addComment(id: string, body: string, visibility: 'public' | 'internal', marker: string | null): Comment {
+    const t = this.mustGet(id);
+    const comment: Comment = { id: `c${this.nextCommentId++}`, body, visibility, createdAt: new Date(this.tick()).toISOString(), marker };
+    t.comments.push(comment);
+    t.updatedMs = this.lastMs;
+    return comment;
+  }
+}
+
+export interface MemoryConnectorOptions {
+  /** In-scope predicate over native fields. @default everything in scope */
+  scope?: (fields: FieldValues) => boolean;
+  label?: string;
+}
+
+export const memoryFacts: ConnectorFacts = {
+  kind: 'memory',
+  label: 'Memory',
+  pageSize: 100,
+  rateLimit: { requestsPerMinute: 0, headers: [], note: 'in-process, unlimited' },
+  capabilities: {
+    webhooks: { supported: true, note: 'HMAC-SHA256 of the raw body in x-memory-signature' },
+    deletion: { supported: true, note: 'deleted tickets are listed with deleted: true' },
+  },
+};
+
+export class MemoryConnector implements Connector {
+  readonly kind = 'memory' as const;
+  readonly facts: ConnectorFacts;
+  private readonly inScope: (fields: FieldValues) => boolean;
+
+  constructor(
+    readonly system: MemorySystem,
+    options: MemoryConnectorOptions = {},
+  ) {
+    this.inScope = options.scope ?? (() => true);
+    this.facts = { ...memoryFacts, label: options.label ?? 'Memory' };
+  }
+
+  private guard(): void {
+    if (this.system.failWith) throw this.system.failWith;
+  }
+
+  private toTicket(t: StoredTicket): Ticket {
+    return {
+      id: t.id,
+      version: new Date(t.updatedMs).toISOString(),
+      fields: structuredClone(t.fields),
+      marker: t.marker,
+      inScope: !t.deleted && this.inScope(t.fields),
+      deleted: t.deleted,
+    };
+  }
+
+  async *listChanged(options: ListChangedOptions): AsyncIterable<Ticket | InvalidTicket> {
+    this.guard();
+    this.system.counters.lists++;
+    const sinceMs = options.since?.getTime() ?? 0;
+    const matches = [...this.system.tickets.values()].filter((t) => t.updatedMs >= sinceMs).sort((x, y) => x.updatedMs - y.updatedMs);
+    for (const t of matches) {
+      if (t.deleted || this.inScope(t.fields)) yield this.toTicket(t);
+    }
+  }
+
+  async getTicket(id: string): Promise<Ticket> {
+    this.guard();
+    this.system.counters.reads++;
+    return this.toTicket(this.system.mustGet(id));
+  }
+
+  async createTicket(fields: FieldValues, marker: string): Promise<Ticket> {
+    this.guard();
+    this.system.counters.creates++;
+    return this.toTicket(this.system.createRaw(fields, marker));
+  }
+
+  async updateTicket(id: string, changes: FieldValues): Promise<Ticket> {
+    this.guard();
+    const t = this.system.mustGet(id);
+    const accepted = this.system.accept(changes);
+    this.system.counters.updates++;
+    Object.assign(t.fields, accepted);
+    t.updatedMs = this.system.tick();
+    return this.toTicket(t);
+  }
+
+  async closeTicket(id: string): Promise<Ticket> {
+    return this.updateTicket(id, { status: this.system.options.closedStatus ?? 'Closed' });
+  }
+
+  async findByMarker(marker: string): Promise<Ticket | null> {
+    this.guard();
+    for (const t of this.system.tickets.values()) if (t.marker === marker) return this.toTicket(t);
+    return null;
+  }
+
+  async listComments(id: string): Promise<Comment[]> {
+    this.guard();
+    return this.system.mustGet(id).comments.map((c) => {
+      const parsed = parseMirroredComment(c.body);
+      return { ...c, body: parsed.body, marker: c.marker ?? parsed.marker };
+    });
+  }
+
+  async addComment(id: string, comment: NewComment): Promise<Comment> {
+    this.guard();
+    this.system.counters.comments++;
+    const stored = this.system.addComment(id, formatMirroredComment(comment), comment.visibility, null);
+    const parsed = parseMirroredComment(stored.body);
+    return { ...stored, body: parsed.body, marker: parsed.marker };
+  }
+
+  verifyWebhook(request: WebhookRequest): boolean {
+    const secret = this.system.options.webhookSecret;
+    if (secret === undefined) return false;
+    const given = request.headers['x-memory-signature'];
+    if (typeof given !== 'string') return false;
+    const expected = createHmac('sha256', secret).update(request.rawBody).digest('hex');
+    return given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  }
+
+  parseWebhook(request: WebhookRequest): WebhookHint {
+    const body = JSON.parse(request.rawBody.toString('utf8')) as { ticketId?: unknown; deliveryId?: unknown };
+    if (typeof body.ticketId !== 'string' && typeof body.ticketId !== 'number') throw new Error('ticketId: missing');
+    const hint: WebhookHint = { ticketIds: [String(body.ticketId)] };
+    if (typeof body.deliveryId === 'string') hint.deliveryId = body.deliveryId;
+    return hint;
+  }
+
+  async describe(): Promise<FieldCatalog> {
+    const names = new Set<string>(['summary', 'description', 'status', 'priority']);
+    for (const name of Object.keys(this.system.options.allowedValues ?? {})) names.add(name);
+    return {
+      fields: [...names].map((name) => {
+        const allowed = this.system.options.allowedValues?.[name];
+        return allowed
+          ? { name, type: 'enum' as const, writable: true, allowedValues: allowed }
+          : { name, type: name === 'description' ? ('text' as const) : ('string' as const), writable: true };
+      }),
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.guard();
+  }
+}
+
+/** Signs a webhook body the way MemoryConnector.verifyWebhook expects. */
+export function signMemoryWebhook(secret: string, body: string): string {
+  return createHmac('sha256', secret).update(body).digest('hex');
+}
