@@ -1,0 +1,154 @@
+// A faithful in-process ConnectWise Manage (PSA) REST API for the demo, tests and benchmarks:
+// codebase discovery, Basic `company+public:private` auth with a required clientId, tickets with
+// the full `conditions` grammar and both paging styles, notes, boards/statuses/types, priorities,
+// companies, and signed callbacks.
+import type { FastifyRequest } from 'fastify';
+import type { SystemConfig } from '../../mapping/schema.js';
+import { createRng } from '../common/rng.js';
+import { createSimulatorApp, listen, type AuthResult } from '../common/server.js';
+import type { SimulatorHandle, SimulatorModule, SimulatorStartOptions } from '../types.js';
+import { CallbackService } from './callbacks.js';
+import { CwHttpError, errorBodyFor } from './errors.js';
+import { CURRENT_API_VERSION, registerRoutes } from './routes.js';
+import { CwStore, floorSeconds, Renderer } from './store.js';
+import { TicketService, type ChangeEvent } from './tickets.js';
+
+type CwSystem = Extract<SystemConfig, { kind: 'connectwise' }>;
+
+/** The API member the demo keys belong to (its identifier shows up in `_info.updatedBy`). */
+export const API_MEMBER_IDENTIFIER = 'ticketbridge';
+
+function unauthorized(message: string): AuthResult {
+  return { ok: false, status: 401, body: { code: 'Unauthorized', message, errors: null } };
+}
+
+export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
+  kind: 'connectwise',
+  async start(options: SimulatorStartOptions<CwSystem>): Promise<SimulatorHandle> {
+    const { credentials } = options.system;
+    const codebase = options.system.options?.codebase ?? 'v4_6_release/';
+    const rng = createRng(options.seed ?? 1);
+    // Deterministic GUIDs from the seed, so runs are replayable.
+    const guid = (): string => {
+      const hex = Array.from({ length: 32 }, () => Math.floor(rng.next() * 16).toString(16)).join('');
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    };
+    const keyId = guid();
+    const signingKey = Buffer.from(guid() + guid()).toString('base64');
+    const productInstanceId = guid();
+    const partnerId = guid();
+    let origin = 'http://127.0.0.1';
+
+    const authenticate = (request: FastifyRequest): AuthResult => {
+      const path = request.url.split('?')[0] ?? request.url;
+      if (path.startsWith('/login/companyinfo/') || path.includes('/system/callbackkey/')) return { ok: true };
+      const header = request.headers.authorization;
+      if (typeof header !== 'string' || !header.startsWith('Basic ')) return unauthorized('Authentication failed.');
+      const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+      const [user = '', ...rest] = decoded.split(':');
+      const [company = '', ...pub] = user.split('+');
+      if (company.toLowerCase() !== credentials.company.toLowerCase() || `${pub.join('+')}:${rest.join(':')}` !== `${credentials.publicKey}:${credentials.privateKey}`) {
+        return unauthorized('Authentication failed.');
+      }
+      // Node lower-cases header names, so `clientId`, `ClientID` and `clientid` all arrive here.
+      const clientId = request.headers.clientid;
+      if (typeof clientId !== 'string' || clientId === '') return unauthorized('clientId header is required.');
+      if (clientId !== credentials.clientId) return unauthorized('The clientId is not valid.');
+      return { ok: true };
+    };
+
+    // The store and services are created after the app, since `now` honours the fault plan's skew.
+    let store!: CwStore;
+    let tickets!: TicketService;
+    const sim = createSimulatorApp({
+      name: 'connectwise',
+      authenticate,
+      errorBody: errorBodyFor,
+      onReset: () => store.reset(),
+      onSeed: (body) => seed(body),
+    });
+    const now = (): number => sim.faults.now();
+    store = new CwStore(API_MEMBER_IDENTIFIER, now);
+    const renderer = new Renderer(store, () => `${origin}/${codebase}apis/3.0`);
+    const callbacks = new CallbackService(store, now, guid);
+    const emit = (event: ChangeEvent): void => {
+      const entity = event.action === 'deleted' ? null : { ...renderer.ticket(event.record) };
+      const deliveries = callbacks.deliveriesFor(event, entity, {
+        companyId: credentials.company,
+        fromUrl: new URL(origin).host,
+        keyUrl: `${origin}/${codebase}system/callbackkey/index.rails?companyName=${encodeURIComponent(credentials.company)}&id=${keyId}`,
+        signingKey,
+        productInstanceId,
+        partnerId,
+      });
+      for (const delivery of deliveries) sim.webhooks.send(delivery);
+    };
+    tickets = new TicketService(store, now, emit);
+
+    /** `/__sim/seed`: `{tickets: [...]}` in API shape (plus `lastUpdated`, `notes`), or `{generate: {count, board?}}`. */
+    const seed = (body: unknown): unknown => {
+      const input = (body ?? {}) as { tickets?: unknown[]; generate?: { count?: number; board?: string } };
+      const ids: number[] = [];
+      try {
+        for (const raw of input.tickets ?? []) {
+          const item = raw as Record<string, unknown>;
+          const actor = [...store.members.values()].find((m) => m.identifier === item.enteredBy) ?? store.apiMember;
+          const created = tickets.create({ company: { identifier: 'Contoso' }, ...item }, actor, { seeded: true });
+          for (const note of (item.notes as Array<Record<string, unknown>> | undefined) ?? []) {
+            tickets.createNote(created.id, note, actor);
+          }
+          for (const key of ['lastUpdated', 'dateEntered'] as const) {
+            if (typeof item[key] === 'string') created[key] = floorSeconds(Date.parse(item[key]));
+          }
+          ids.push(created.id);
+        }
+        const count = input.generate?.count ?? 0;
+        const boardName = input.generate?.board ?? store.boards.values().next().value?.name;
+        for (let i = 0; i < count; i++) {
+          const created = tickets.create({ summary: `Generated ticket ${i + 1}`, board: { name: boardName }, company: { identifier: 'Contoso' }, initialDescription: `Generated description ${i + 1}` }, store.apiMember, { seeded: true });
+          ids.push(created.id);
+        }
+      } catch (err) {
+        if (err instanceof CwHttpError) return { error: err.body };
+        throw err;
+      }
+      return { tickets: ids.length > 1000 ? { count: ids.length, first: ids[0], last: ids[ids.length - 1] } : ids };
+    };
+
+    sim.app.addHook('onSend', async (request, reply, payload) => {
+      const path = request.url.split('?')[0] ?? '';
+      if (path.startsWith('/__sim/') || path.startsWith('/login/')) return payload;
+      const type = reply.getHeader('content-type');
+      if (typeof type === 'string' && type.startsWith('application/json')) {
+        const accept = request.headers.accept ?? '';
+        const version = /version=(\d{4}\.\d+)/.exec(accept)?.[1] ?? CURRENT_API_VERSION;
+        void reply.header('content-type', `application/vnd.connectwise.com+json; version=${version}; charset=utf-8`);
+      }
+      void reply.header('api-current-version', CURRENT_API_VERSION);
+      return payload;
+    });
+
+    registerRoutes(sim.app, {
+      store,
+      renderer,
+      tickets,
+      callbacks,
+      company: credentials.company,
+      codebase,
+      signingKey: () => signingKey,
+      keyId,
+      origin: () => origin,
+    });
+
+    origin = await listen(sim.app, options.host ?? '127.0.0.1', options.port ?? 0);
+    return {
+      kind: 'connectwise',
+      url: origin,
+      sim,
+      stop: async () => {
+        await sim.webhooks.flush();
+        await sim.app.close();
+      },
+    };
+  },
+};
