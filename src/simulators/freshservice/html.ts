@@ -1,0 +1,30 @@
+// How the simulated account stores rich text: HTML sanitised of scripts, plain input wrapped in a
+// `<div>` (as the vendor's create example shows), and the derived read-only `*_text` twin.
+import { convert } from 'html-to-text';
+import sanitizeHtml from 'sanitize-html';
+
+const SANITIZE: sanitizeHtml.IOptions = {
+  allowedTags: sanitizeHtml.defaults.allowedTags.concat(['img', 'span', 'font', 'u', 's']),
+  allowedAttributes: { '*': ['style', 'class'], a: ['href', 'target', 'rel'], img: ['src', 'alt'] },
+};
+
+/** The HTML the account keeps for a description or conversation body. */
+export function storeHtml(input: string): string {
+  const clean = sanitizeHtml(input, SANITIZE);
+  return clean.startsWith('<div') ? clean : `<div>${clean}</div>`;
+}
+
+/** The derived plain text (`description_text`, `body_text`). */
+export function derivedText(html: string): string {
+  if (!html.includes('<') && !html.includes('&')) return html.trim();
+  return convert(html, {
+    wordwrap: false,
+    selectors: [
+      { selector: 'a', options: { ignoreHref: true } },
+      { selector: 'img', format: 'skip' },
+      { selector: 'h1', options: { uppercase: false } },
+      { selector: 'h2', options: { uppercase: false } },
+      { selector: 'h3', options: { uppercase: false } },
+    ],
+  }).trim();
+}
