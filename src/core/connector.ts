@@ -2,7 +2,7 @@
 // instances for the same system share its request queue.
 import type { ScopeConfig, SystemConfig } from '../mapping/schema.js';
 import type { SystemQueue } from './queue.js';
-import type { Clock, Connector, Logger, Side, SystemKind } from './types.js';
+import type { Clock, Connector, Logger, Side } from './types.js';
 
 export interface ConnectorContext<S extends SystemConfig = SystemConfig> {
   /** The system's name under `systems` in the config. */

@@ -1,0 +1,427 @@
+// The embedded ledger: SQLite through better-sqlite3 in WAL mode. One daemon instance owns the
+// file; every pass commits in one transaction.
+import Database from 'better-sqlite3';
+import type { Clock, JsonValue, Side } from '../../types.js';
+import { systemClock } from '../../types.js';
+import type {
+  Baseline,
+  CommentMapEntry,
+  Conflict,
+  Cursor,
+  ErrorRecord,
+  EventFilter,
+  Intent,
+  IntentKind,
+  Ledger,
+  LedgerCounts,
+  Link,
+  LinkFilter,
+  LinkSnapshot,
+  LinkState,
+  NewError,
+  NewEvent,
+  Page,
+  PassCommit,
+  SyncEvent,
+} from '../types.js';
+import { sqliteMigrations } from './migrations.js';
+
+type Row = Record<string, unknown>;
+
+const json = (value: JsonValue | null | undefined): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
+const parse = (text: unknown): JsonValue => (text === null || text === undefined ? null : (JSON.parse(text as string) as JsonValue));
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? v.toString() : JSON.stringify(v));
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : str(v));
+
+function toLink(r: Row): Link {
+  return {
+    id: str(r.id),
+    connection: str(r.connection),
+    aId: str(r.a_id),
+    bId: str(r.b_id),
+    state: str(r.state) as LinkState,
+    aVersion: strOrNull(r.a_version),
+    bVersion: strOrNull(r.b_version),
+    createdAt: str(r.created_at),
+    updatedAt: str(r.updated_at),
+    note: strOrNull(r.note),
+  };
+}
+
+function toIntent(r: Row): Intent {
+  return {
+    id: str(r.id),
+    connection: str(r.connection),
+    kind: str(r.kind) as IntentKind,
+    targetSide: str(r.target_side) as Side,
+    sourceId: str(r.source_id),
+    linkId: strOrNull(r.link_id),
+    marker: str(r.marker),
+    createdAt: str(r.created_at),
+  };
+}
+
+function toEvent(r: Row): SyncEvent {
+  return {
+    id: str(r.id),
+    at: str(r.at),
+    connection: str(r.connection),
+    linkId: strOrNull(r.link_id),
+    side: strOrNull(r.side) as Side | null,
+    field: strOrNull(r.field),
+    kind: str(r.kind) as SyncEvent['kind'],
+    oldValue: parse(r.old_value),
+    newValue: parse(r.new_value),
+    reason: str(r.reason),
+  };
+}
+
+function toConflict(r: Row): Conflict {
+  return {
+    id: str(r.id),
+    connection: str(r.connection),
+    linkId: str(r.link_id),
+    field: str(r.field),
+    aValue: parse(r.a_value),
+    bValue: parse(r.b_value),
+    baseline: parse(r.baseline) as unknown as Baseline,
+    state: str(r.state) as Conflict['state'],
+    createdAt: str(r.created_at),
+    resolvedAt: strOrNull(r.resolved_at),
+    resolution: strOrNull(r.resolution),
+  };
+}
+
+function toError(r: Row): ErrorRecord {
+  return {
+    id: str(r.id),
+    connection: str(r.connection),
+    linkId: strOrNull(r.link_id),
+    side: strOrNull(r.side) as Side | null,
+    ticketId: strOrNull(r.ticket_id),
+    code: str(r.code),
+    message: str(r.message),
+    retryable: r.retryable === 1,
+    attempts: Number(r.attempts),
+    state: str(r.state) as ErrorRecord['state'],
+    createdAt: str(r.created_at),
+    updatedAt: str(r.updated_at),
+  };
+}
+
+/** Collects WHERE conditions and their arguments for the list queries. */
+function conditions(): { where: string[]; args: unknown[]; add: (sql: string, ...values: unknown[]) => void } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  return { where, args, add: (sql, ...values) => void (where.push(sql), args.push(...values)) };
+}
+
+export interface SqliteLedgerOptions {
+  /** File path, or `:memory:` for tests. */
+  path: string;
+  clock?: Clock;
+}
+
+export class SqliteLedger implements Ledger {
+  readonly driver = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly clock: Clock;
+  private readonly stmt: ReturnType<SqliteLedger['prepare']>;
+
+  constructor(options: SqliteLedgerOptions) {
+    this.db = new Database(options.path);
+    this.clock = options.clock ?? systemClock;
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrateSync();
+    this.stmt = this.prepare();
+  }
+
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  private migrateSync(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)));
+    for (const m of sqliteMigrations) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, this.nowIso());
+      })();
+    }
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      getLink: db.prepare('SELECT * FROM links WHERE id = ?'),
+      findLinkA: db.prepare('SELECT * FROM links WHERE connection = ? AND a_id = ?'),
+      findLinkB: db.prepare('SELECT * FROM links WHERE connection = ? AND b_id = ?'),
+      baselines: db.prepare('SELECT field, a_value, b_value FROM baselines WHERE link_id = ?'),
+      comments: db.prepare('SELECT side, comment_id, role, twin_id, visibility FROM comment_map WHERE link_id = ?'),
+      insertLink: db.prepare('INSERT INTO links (connection, a_id, b_id, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      setLinkState: db.prepare('UPDATE links SET state = ?, note = ?, updated_at = ? WHERE id = ?'),
+      setVersionA: db.prepare('UPDATE links SET a_version = ?, updated_at = ? WHERE id = ?'),
+      setVersionB: db.prepare('UPDATE links SET b_version = ?, updated_at = ? WHERE id = ?'),
+      upsertBaseline: db.prepare(
+        'INSERT INTO baselines (link_id, field, a_value, b_value, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(link_id, field) DO UPDATE SET a_value = excluded.a_value, b_value = excluded.b_value, updated_at = excluded.updated_at',
+      ),
+      upsertComment: db.prepare(
+        'INSERT INTO comment_map (link_id, side, comment_id, role, twin_id, visibility) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(link_id, side, comment_id) DO UPDATE SET role = excluded.role, twin_id = excluded.twin_id',
+      ),
+      insertEvent: db.prepare('INSERT INTO events (at, connection, link_id, side, field, kind, old_value, new_value, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertConflict: db.prepare('INSERT INTO conflicts (connection, link_id, field, a_value, b_value, baseline, state, created_at) VALUES (?, ?, ?, ?, ?, ?, \'open\', ?)'),
+      openConflictFor: db.prepare("SELECT id FROM conflicts WHERE link_id = ? AND field = ? AND state = 'open'"),
+      updateConflictValues: db.prepare('UPDATE conflicts SET a_value = ?, b_value = ? WHERE id = ?'),
+      closeConflict: db.prepare("UPDATE conflicts SET state = 'resolved', resolved_at = ?, resolution = ? WHERE id = ? AND state = 'open'"),
+      intentDone: db.prepare("UPDATE intents SET state = 'done' WHERE id = ?"),
+      insertIntent: db.prepare(
+        "INSERT INTO intents (connection, kind, target_side, source_id, link_id, marker, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING",
+      ),
+      findIntent: db.prepare('SELECT * FROM intents WHERE connection = ? AND kind = ? AND target_side = ? AND source_id = ?'),
+      resolveErrorsLink: db.prepare("UPDATE errors SET state = 'resolved', updated_at = ? WHERE link_id = ? AND state = 'open'"),
+      resolveErrorsTicket: db.prepare("UPDATE errors SET state = 'resolved', updated_at = ? WHERE connection = ? AND side = ? AND ticket_id = ? AND link_id IS NULL AND state = 'open'"),
+      getCursor: db.prepare('SELECT * FROM cursors WHERE connection = ? AND side = ?'),
+      saveCursor: db.prepare(
+        'INSERT INTO cursors (connection, side, since, seen_ids, last_poll_at, last_success_at, last_error) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(connection, side) DO UPDATE SET since = excluded.since, seen_ids = excluded.seen_ids, last_poll_at = excluded.last_poll_at, last_success_at = excluded.last_success_at, last_error = excluded.last_error',
+      ),
+      findOpenError: db.prepare(
+        "SELECT * FROM errors WHERE connection = ? AND link_id IS ? AND side IS ? AND ticket_id IS ? AND code = ? AND state = 'open'",
+      ),
+      bumpError: db.prepare('UPDATE errors SET attempts = attempts + 1, message = ?, retryable = ?, updated_at = ? WHERE id = ?'),
+      insertError: db.prepare(
+        'INSERT INTO errors (connection, link_id, side, ticket_id, code, message, retryable, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      getError: db.prepare('SELECT * FROM errors WHERE id = ?'),
+    };
+  }
+
+  async migrate(): Promise<void> {
+    this.migrateSync();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async getLink(id: string): Promise<Link | null> {
+    const r = this.stmt.getLink.get(id) as Row | undefined;
+    return r ? toLink(r) : null;
+  }
+
+  async findLink(connection: string, side: Side, ticketId: string): Promise<Link | null> {
+    const r = (side === 'a' ? this.stmt.findLinkA : this.stmt.findLinkB).get(connection, ticketId) as Row | undefined;
+    return r ? toLink(r) : null;
+  }
+
+  async snapshot(linkId: string): Promise<LinkSnapshot | null> {
+    const r = this.stmt.getLink.get(linkId) as Row | undefined;
+    if (!r) return null;
+    const baselines: Record<string, Baseline> = {};
+    for (const b of this.stmt.baselines.all(linkId) as Row[]) baselines[str(b.field)] = { a: parse(b.a_value), b: parse(b.b_value) };
+    const comments: CommentMapEntry[] = (this.stmt.comments.all(linkId) as Row[]).map((c) => ({
+      side: str(c.side) as Side,
+      commentId: str(c.comment_id),
+      role: str(c.role) as CommentMapEntry['role'],
+      twinId: strOrNull(c.twin_id),
+      visibility: str(c.visibility) as CommentMapEntry['visibility'],
+    }));
+    return { link: toLink(r), baselines, comments };
+  }
+
+  async listLinks(filter: LinkFilter): Promise<Page<Link>> {
+    const { where, args, add } = conditions();
+    if (filter.connection) add('connection = ?', filter.connection);
+    if (filter.state) add('state = ?', filter.state);
+    if (filter.ticketId) add('(a_id = ? OR b_id = ?)', filter.ticketId, filter.ticketId);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const limit = Math.min(filter.limit ?? 50, 500);
+    const offset = filter.offset ?? 0;
+    const total = Number((this.db.prepare(`SELECT COUNT(*) AS n FROM links ${clause}`).get(...args) as Row).n);
+    const rows = this.db.prepare(`SELECT * FROM links ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...args, limit, offset) as Row[];
+    return { items: rows.map(toLink), total, offset, limit };
+  }
+
+  async linkIds(connection: string, state: LinkState, afterId: string | null, limit: number): Promise<string[]> {
+    const rows = this.db
+      .prepare('SELECT id FROM links WHERE connection = ? AND state = ? AND id > ? ORDER BY id LIMIT ?')
+      .all(connection, state, afterId === null ? 0 : Number(afterId), limit) as Row[];
+    return rows.map((r) => str(r.id));
+  }
+
+  async addIntent(intent: Omit<Intent, 'id' | 'createdAt'>): Promise<Intent | null> {
+    const info = this.stmt.insertIntent.run(intent.connection, intent.kind, intent.targetSide, intent.sourceId, intent.linkId, intent.marker, this.nowIso());
+    if (info.changes === 0) return null;
+    return toIntent(this.db.prepare('SELECT * FROM intents WHERE id = ?').get(info.lastInsertRowid) as Row);
+  }
+
+  async findIntent(connection: string, kind: IntentKind, targetSide: Side, sourceId: string): Promise<Intent | null> {
+    const r = this.stmt.findIntent.get(connection, kind, targetSide, sourceId) as Row | undefined;
+    return r && r.state === 'pending' ? toIntent(r) : null;
+  }
+
+  async pendingIntents(connection?: string): Promise<Intent[]> {
+    const rows = (
+      connection
+        ? this.db.prepare("SELECT * FROM intents WHERE state = 'pending' AND connection = ? ORDER BY id").all(connection)
+        : this.db.prepare("SELECT * FROM intents WHERE state = 'pending' ORDER BY id").all()
+    ) as Row[];
+    return rows.map(toIntent);
+  }
+
+  async dropIntent(id: string): Promise<void> {
+    this.db.prepare("DELETE FROM intents WHERE id = ? AND state = 'pending'").run(id);
+  }
+
+  async commit(pass: PassCommit): Promise<string | null> {
+    return this.db.transaction((): string | null => {
+      const now = this.nowIso();
+      let linkId = pass.linkId ?? null;
+      if (pass.newLink) {
+        const info = this.stmt.insertLink.run(pass.connection, pass.newLink.aId, pass.newLink.bId, 'active', now, now);
+        linkId = String(info.lastInsertRowid);
+      }
+      if (linkId !== null) {
+        if (pass.linkState) this.stmt.setLinkState.run(pass.linkState.state, pass.linkState.note, now, linkId);
+        if (pass.versions?.a !== undefined) this.stmt.setVersionA.run(pass.versions.a, now, linkId);
+        if (pass.versions?.b !== undefined) this.stmt.setVersionB.run(pass.versions.b, now, linkId);
+        for (const [field, b] of Object.entries(pass.baselines ?? {})) {
+          this.stmt.upsertBaseline.run(linkId, field, JSON.stringify(b.a), JSON.stringify(b.b), now);
+        }
+        for (const c of pass.comments ?? []) this.stmt.upsertComment.run(linkId, c.side, c.commentId, c.role, c.twinId, c.visibility);
+        for (const c of pass.openConflicts ?? []) {
+          const open = this.stmt.openConflictFor.get(linkId, c.field) as Row | undefined;
+          if (open) this.stmt.updateConflictValues.run(JSON.stringify(c.aValue), JSON.stringify(c.bValue), open.id);
+          else this.stmt.insertConflict.run(pass.connection, linkId, c.field, JSON.stringify(c.aValue), JSON.stringify(c.bValue), JSON.stringify(c.baseline), now);
+        }
+      }
+      for (const c of pass.closeConflicts ?? []) this.stmt.closeConflict.run(now, c.resolution, c.id);
+      for (const id of pass.intentsDone ?? []) this.stmt.intentDone.run(id);
+      for (const e of pass.events ?? []) this.insertEvent(e, e.linkId ?? linkId, now);
+      const r = pass.resolveErrorsFor;
+      if (r) {
+        if (r.linkId ?? linkId) this.stmt.resolveErrorsLink.run(now, r.linkId ?? linkId);
+        if (r.side && r.ticketId) this.stmt.resolveErrorsTicket.run(now, pass.connection, r.side, r.ticketId);
+      }
+      return linkId;
+    })();
+  }
+
+  private insertEvent(e: NewEvent, linkId: string | null, now: string): void {
+    this.stmt.insertEvent.run(e.at ?? now, e.connection, linkId, e.side, e.field, e.kind, json(e.oldValue), json(e.newValue), e.reason);
+  }
+
+  async appendEvents(events: NewEvent[]): Promise<void> {
+    const now = this.nowIso();
+    this.db.transaction(() => {
+      for (const e of events) this.insertEvent(e, e.linkId, now);
+    })();
+  }
+
+  async listEvents(filter: EventFilter): Promise<Page<SyncEvent>> {
+    const { where, args, add } = conditions();
+    if (filter.connection) add('connection = ?', filter.connection);
+    if (filter.linkId) add('link_id = ?', filter.linkId);
+    if (filter.kind) add('kind = ?', filter.kind);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const limit = Math.min(filter.limit ?? 50, 1000);
+    const offset = filter.offset ?? 0;
+    const total = Number((this.db.prepare(`SELECT COUNT(*) AS n FROM events ${clause}`).get(...args) as Row).n);
+    const rows = this.db.prepare(`SELECT * FROM events ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...args, limit, offset) as Row[];
+    return { items: rows.map(toEvent), total, offset, limit };
+  }
+
+  async getCursor(connection: string, side: Side): Promise<Cursor> {
+    const r = this.stmt.getCursor.get(connection, side) as Row | undefined;
+    if (!r) return { connection, side, since: null, seenIds: [], lastPollAt: null, lastSuccessAt: null, lastError: null };
+    return {
+      connection,
+      side,
+      since: strOrNull(r.since),
+      seenIds: JSON.parse(str(r.seen_ids)) as string[],
+      lastPollAt: strOrNull(r.last_poll_at),
+      lastSuccessAt: strOrNull(r.last_success_at),
+      lastError: strOrNull(r.last_error),
+    };
+  }
+
+  async saveCursor(c: Cursor): Promise<void> {
+    this.stmt.saveCursor.run(c.connection, c.side, c.since, JSON.stringify(c.seenIds), c.lastPollAt, c.lastSuccessAt, c.lastError);
+  }
+
+  async listConflicts(filter: { connection?: string; state?: 'open' | 'resolved'; linkId?: string }): Promise<Conflict[]> {
+    const { where, args, add } = conditions();
+    if (filter.connection) add('connection = ?', filter.connection);
+    if (filter.state) add('state = ?', filter.state);
+    if (filter.linkId) add('link_id = ?', filter.linkId);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    return (this.db.prepare(`SELECT * FROM conflicts ${clause} ORDER BY id DESC LIMIT 1000`).all(...args) as Row[]).map(toConflict);
+  }
+
+  async getConflict(id: string): Promise<Conflict | null> {
+    const r = this.db.prepare('SELECT * FROM conflicts WHERE id = ?').get(id) as Row | undefined;
+    return r ? toConflict(r) : null;
+  }
+
+  async recordError(e: NewError): Promise<ErrorRecord> {
+    const now = this.nowIso();
+    return this.db.transaction((): ErrorRecord => {
+      const open = this.stmt.findOpenError.get(e.connection, e.linkId, e.side, e.ticketId, e.code) as Row | undefined;
+      if (open) {
+        this.stmt.bumpError.run(e.message, e.retryable ? 1 : 0, now, open.id);
+        return toError(this.stmt.getError.get(open.id) as Row);
+      }
+      const info = this.stmt.insertError.run(e.connection, e.linkId, e.side, e.ticketId, e.code, e.message, e.retryable ? 1 : 0, now, now);
+      return toError(this.stmt.getError.get(info.lastInsertRowid) as Row);
+    })();
+  }
+
+  async listErrors(filter: { connection?: string; state?: 'open' | 'resolved'; linkId?: string }): Promise<ErrorRecord[]> {
+    const { where, args, add } = conditions();
+    if (filter.connection) add('connection = ?', filter.connection);
+    if (filter.state) add('state = ?', filter.state);
+    if (filter.linkId) add('link_id = ?', filter.linkId);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    return (this.db.prepare(`SELECT * FROM errors ${clause} ORDER BY id DESC LIMIT 1000`).all(...args) as Row[]).map(toError);
+  }
+
+  async getError(id: string): Promise<ErrorRecord | null> {
+    const r = this.stmt.getError.get(id) as Row | undefined;
+    return r ? toError(r) : null;
+  }
+
+  async resolveError(id: string): Promise<void> {
+    this.db.prepare("UPDATE errors SET state = 'resolved', updated_at = ? WHERE id = ?").run(this.nowIso(), id);
+  }
+
+  async counts(connection?: string): Promise<LedgerCounts> {
+    const where = connection ? 'WHERE connection = ?' : '';
+    const and = connection ? 'AND connection = ?' : '';
+    const args = connection ? [connection] : [];
+    const n = (sql: string): number => Number((this.db.prepare(sql).get(...args) as Row).n);
+    return {
+      links: n(`SELECT COUNT(*) AS n FROM links ${where}`),
+      activeLinks: n(`SELECT COUNT(*) AS n FROM links WHERE state = 'active' ${and}`),
+      events: n(`SELECT COUNT(*) AS n FROM events ${where}`),
+      openConflicts: n(`SELECT COUNT(*) AS n FROM conflicts WHERE state = 'open' ${and}`),
+      openErrors: n(`SELECT COUNT(*) AS n FROM errors WHERE state = 'open' ${and}`),
+      pendingIntents: n(`SELECT COUNT(*) AS n FROM intents WHERE state = 'pending' ${and}`),
+    };
+  }
+
+  async claim(): Promise<boolean> {
+    return true;
+  }
+
+  async release(): Promise<void> {
+    return undefined;
+  }
+}

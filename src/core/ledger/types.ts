@@ -1,0 +1,247 @@
+// The sync ledger: every link, baseline, comment mapping, intent, event, cursor, conflict and
+// error. The engine writes everything a pass learned in one `commit()` (one transaction), so the
+// ledger never holds half a pass. SQLite and PostgreSQL implement this interface and run the
+// same contract suite.
+import type { JsonValue, Side, Visibility } from '../types.js';
+
+export type LinkState = 'active' | 'unlinked' | 'flagged' | 'closed';
+
+export interface Link {
+  id: string;
+  connection: string;
+  aId: string;
+  bId: string;
+  state: LinkState;
+  /** Last version of each side's ticket the ledger has seen and agreed with. */
+  aVersion: string | null;
+  bVersion: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Why the link left `active` (e.g. "deleted on b"), when it did. */
+  note: string | null;
+}
+
+export interface Baseline {
+  a: JsonValue;
+  b: JsonValue;
+}
+
+export interface CommentMapEntry {
+  side: Side;
+  commentId: string;
+  /** copied: mirrored to the other side as `twinId`; mirror: written by the daemon;
+   * skipped: not mirrored by the visibility rules. */
+  role: 'copied' | 'mirror' | 'skipped';
+  twinId: string | null;
+  visibility: Visibility;
+}
+
+export interface LinkSnapshot {
+  link: Link;
+  baselines: Record<string, Baseline>;
+  comments: CommentMapEntry[];
+}
+
+export type IntentKind = 'create' | 'comment';
+
+export interface Intent {
+  id: string;
+  connection: string;
+  kind: IntentKind;
+  /** Side the remote write goes to. */
+  targetSide: Side;
+  /** Native id of the source ticket (create) or source comment (comment). */
+  sourceId: string;
+  linkId: string | null;
+  marker: string;
+  createdAt: string;
+}
+
+export type EventKind =
+  | 'link_created'
+  | 'field_mirrored'
+  | 'field_reverted'
+  | 'field_ignored'
+  | 'converged'
+  | 'conflict_opened'
+  | 'conflict_resolved'
+  | 'comment_copied'
+  | 'comment_skipped'
+  | 'link_unlinked'
+  | 'link_flagged'
+  | 'link_closed'
+  | 'ticket_closed'
+  | 'error'
+  | 'resync';
+
+export interface SyncEvent {
+  id: string;
+  at: string;
+  connection: string;
+  linkId: string | null;
+  /** The side the event happened on (the side written, or the side whose edit was seen). */
+  side: Side | null;
+  field: string | null;
+  kind: EventKind;
+  oldValue: JsonValue | null;
+  newValue: JsonValue | null;
+  /** Why: a short sentence for the dashboard ("a changed priority; a owns it"). */
+  reason: string;
+}
+
+export type NewEvent = Omit<SyncEvent, 'id' | 'at'> & { at?: string };
+
+export interface Cursor {
+  connection: string;
+  side: Side;
+  /** Poll watermark: the newest version seen (ISO). */
+  since: string | null;
+  /** Ids seen exactly at `since`, for dedupe across overlapping polls. */
+  seenIds: string[];
+  lastPollAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+}
+
+export interface Conflict {
+  id: string;
+  connection: string;
+  linkId: string;
+  field: string;
+  aValue: JsonValue;
+  bValue: JsonValue;
+  baseline: Baseline;
+  state: 'open' | 'resolved';
+  createdAt: string;
+  resolvedAt: string | null;
+  resolution: string | null;
+}
+
+export interface ErrorRecord {
+  id: string;
+  connection: string;
+  linkId: string | null;
+  side: Side | null;
+  ticketId: string | null;
+  code: string;
+  message: string;
+  /** Whether the engine retries it by itself (transient) or waits for a person. */
+  retryable: boolean;
+  attempts: number;
+  state: 'open' | 'resolved';
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewError {
+  connection: string;
+  linkId: string | null;
+  side: Side | null;
+  ticketId: string | null;
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/** Everything one pass learned, written in one transaction. */
+export interface PassCommit {
+  connection: string;
+  /** A new link (create pass); its id is returned by commit(). */
+  newLink?: { aId: string; bId: string };
+  linkId?: string;
+  linkState?: { state: LinkState; note: string | null };
+  versions?: { a?: string; b?: string };
+  baselines?: Record<string, Baseline>;
+  comments?: CommentMapEntry[];
+  events?: NewEvent[];
+  openConflicts?: Array<{ field: string; aValue: JsonValue; bValue: JsonValue; baseline: Baseline }>;
+  /** Conflicts closed by this pass (converged or resolved), with the resolution text. */
+  closeConflicts?: Array<{ id: string; resolution: string }>;
+  intentsDone?: string[];
+  /** Resolve open errors for this link (or, without a link, for the source ticket). */
+  resolveErrorsFor?: { linkId?: string; side?: Side; ticketId?: string };
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+export interface LinkFilter {
+  connection?: string;
+  state?: LinkState;
+  /** Matches either side's native ticket id. */
+  ticketId?: string;
+  offset?: number;
+  limit?: number;
+}
+
+export interface EventFilter {
+  connection?: string;
+  linkId?: string;
+  kind?: EventKind;
+  offset?: number;
+  limit?: number;
+}
+
+export interface LedgerCounts {
+  links: number;
+  activeLinks: number;
+  events: number;
+  openConflicts: number;
+  openErrors: number;
+  pendingIntents: number;
+}
+
+export interface Ledger {
+  readonly driver: 'sqlite' | 'postgres';
+  /** Applies numbered migrations; idempotent. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  ping(): Promise<void>;
+
+  getLink(id: string): Promise<Link | null>;
+  findLink(connection: string, side: Side, ticketId: string): Promise<Link | null>;
+  snapshot(linkId: string): Promise<LinkSnapshot | null>;
+  listLinks(filter: LinkFilter): Promise<Page<Link>>;
+  /** Ids of links in a state, for reconcile (streamed in pages by the caller). */
+  linkIds(connection: string, state: LinkState, afterId: string | null, limit: number): Promise<string[]>;
+
+  /**
+   * Records an intent before a remote create/comment. Returns null when an intent for the same
+   * (connection, kind, targetSide, sourceId) already exists (another worker or instance owns it).
+   */
+  addIntent(intent: Omit<Intent, 'id' | 'createdAt'>): Promise<Intent | null>;
+  findIntent(connection: string, kind: IntentKind, targetSide: Side, sourceId: string): Promise<Intent | null>;
+  pendingIntents(connection?: string): Promise<Intent[]>;
+  /** Drops an intent whose remote write is known not to have happened. */
+  dropIntent(id: string): Promise<void>;
+
+  /** Writes a pass's results atomically; returns the link id (new or given). */
+  commit(pass: PassCommit): Promise<string | null>;
+
+  appendEvents(events: NewEvent[]): Promise<void>;
+  listEvents(filter: EventFilter): Promise<Page<SyncEvent>>;
+
+  getCursor(connection: string, side: Side): Promise<Cursor>;
+  saveCursor(cursor: Cursor): Promise<void>;
+
+  listConflicts(filter: { connection?: string; state?: 'open' | 'resolved'; linkId?: string }): Promise<Conflict[]>;
+  getConflict(id: string): Promise<Conflict | null>;
+
+  recordError(error: NewError): Promise<ErrorRecord>;
+  listErrors(filter: { connection?: string; state?: 'open' | 'resolved'; linkId?: string }): Promise<ErrorRecord[]>;
+  getError(id: string): Promise<ErrorRecord | null>;
+  resolveError(id: string): Promise<void>;
+
+  counts(connection?: string): Promise<LedgerCounts>;
+
+  /**
+   * Claims a link (or a source ticket key) for this instance for `leaseMs`. SQLite (one
+   * instance) always grants; PostgreSQL grants when unclaimed or the lease expired.
+   */
+  claim(key: string, owner: string, leaseMs: number): Promise<boolean>;
+  release(key: string, owner: string): Promise<void>;
+}

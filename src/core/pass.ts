@@ -1,0 +1,382 @@
+// One pass of the sync rule for one link (or one not-yet-linked ticket): read both sides,
+// decide per field, write the minimal changes, copy new comments, then record baselines,
+// versions, events and conflicts in one ledger commit. Callers serialise passes per link.
+import { decideField, type FieldDecision } from './decide.js';
+import { classify, describeError, errorCode, NotFoundError, SyncError } from './errors.js';
+import type { Baseline, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
+import type { Ledger } from './ledger/types.js';
+import { commentMarker, ticketMarker } from './marker.js';
+import { routeCreate } from './routing.js';
+import { createSettings, direction, type ConnectionRuntime } from './runtime.js';
+import type { Clock, Comment, FieldValues, JsonValue, Side, Ticket } from './types.js';
+import { otherSide } from './types.js';
+import type { FieldRule } from './values.js';
+
+/** What the engine reports to metrics. */
+export interface EngineObserver {
+  pass?(connection: string, outcome: 'noop' | 'changed' | 'created' | 'error' | 'skipped'): void;
+  write?(connection: string, side: Side, field: string): void;
+  conflict?(connection: string, field: string): void;
+  revert?(connection: string, field: string): void;
+  error?(connection: string, code: string): void;
+  /** Time from a change on one side (its version) to the mirror write on the other. */
+  mirrorLag?(connection: string, ms: number): void;
+  comment?(connection: string, side: Side): void;
+}
+
+export interface PassDeps {
+  ledger: Ledger;
+  clock: Clock;
+  observer: EngineObserver;
+}
+
+export interface PassOptions {
+  /** A ticket the caller has just read (poll or webhook) so it need not be read again. */
+  ticket?: Ticket;
+  side?: Side;
+  /** Ignore the version fast path and re-read comments (resync, reconcile after a fault). */
+  force?: boolean;
+  /** Resolve this manual conflict by taking this side's value. */
+  resolve?: { conflictId: string; take: Side };
+}
+
+export type PassOutcome = 'noop' | 'changed' | 'created' | 'skipped';
+
+const SIDES: readonly Side[] = ['a', 'b'];
+
+function timeOf(ticket: Ticket, native: string): number {
+  const at = ticket.fieldChangedAt?.[native] ?? ticket.version;
+  const ms = Date.parse(at);
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+function valueOf(ticket: Ticket, native: string): JsonValue {
+  return ticket.fields[native] ?? null;
+}
+
+/** Creates the twin of a ticket that has no link yet (through an intent and its marker). */
+export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Side, ticket: Ticket): Promise<PassOutcome> {
+  if (ticket.deleted || !ticket.inScope) return 'skipped';
+  // A ticket carrying this connection's marker is a twin the daemon created: never a source.
+  if (ticket.marker?.startsWith(`tb:${rt.name}:`)) return 'skipped';
+  const settings = createSettings(rt.config, from);
+  if (!settings.enabled) return 'skipped';
+  const to = otherSide(from);
+  const target = rt.sides[to].connector;
+
+  let intent = await deps.ledger.findIntent(rt.name, 'create', to, ticket.id);
+  let twin: Ticket | null = null;
+  if (intent) {
+    // A previous attempt may have created the twin before the daemon stopped.
+    twin = await target.findByMarker(intent.marker);
+  } else {
+    intent = await deps.ledger.addIntent({ connection: rt.name, kind: 'create', targetSide: to, sourceId: ticket.id, linkId: null, marker: ticketMarker(rt.name, `${from}${ticket.id}`) });
+    if (!intent) return 'skipped'; // another worker or instance owns this create
+  }
+
+  const events: NewEvent[] = [];
+  if (!twin) {
+    const fields: FieldValues = { ...settings.defaults };
+    for (const rule of rt.fields) {
+      const value = ticket.fields[rule.native[from]];
+      if (value === undefined) continue;
+      const t = rule.translate(from, value);
+      if (t.ok) fields[rule.native[to]] = t.value;
+      else events.push({ connection: rt.name, linkId: null, side: from, field: rule.name, kind: 'error', oldValue: null, newValue: value, reason: t.reason });
+    }
+    Object.assign(fields, routeCreate(rt.config, from, ticket.fields, deps.clock.now()));
+    try {
+      twin = await target.createTicket(fields, intent.marker);
+    } catch (err) {
+      // A rejected create never happened remotely: drop the intent so a fixed config can retry.
+      if (err instanceof SyncError && !classify(err).retry) await deps.ledger.dropIntent(intent.id);
+      throw err;
+    }
+    deps.observer.mirrorLag?.(rt.name, Math.max(0, deps.clock.now() - Date.parse(ticket.version)));
+  }
+
+  const tickets: Record<Side, Ticket> = from === 'a' ? { a: ticket, b: twin } : { a: twin, b: ticket };
+  const baselines: Record<string, Baseline> = {};
+  for (const rule of rt.fields) {
+    const current = { a: valueOf(tickets.a, rule.native.a), b: valueOf(tickets.b, rule.native.b) };
+    // Only fields that agree get a baseline; the next pass settles the rest by owner.
+    if (rule.equivalent('a', current.a, current.b)) baselines[rule.name] = current;
+  }
+  events.push({
+    connection: rt.name,
+    linkId: null,
+    side: to,
+    field: null,
+    kind: 'link_created',
+    oldValue: null,
+    newValue: { a: tickets.a.id, b: tickets.b.id },
+    reason: `ticket ${ticket.id} created on ${from} (${rt.sides[from].label}); twin ${twin.id} created on ${to} (${rt.sides[to].label})`,
+  });
+  const linkId = await deps.ledger.commit({
+    connection: rt.name,
+    newLink: { aId: tickets.a.id, bId: tickets.b.id },
+    versions: { [from]: ticket.version },
+    baselines,
+    events,
+    intentsDone: [intent.id],
+    resolveErrorsFor: { side: from, ticketId: ticket.id },
+  });
+  deps.observer.write?.(rt.name, to, '*create');
+  // Comments already on the source are copied in a first link pass.
+  if (linkId !== null) {
+    const snapshot = await deps.ledger.snapshot(linkId);
+    if (snapshot) await linkPass(deps, rt, snapshot, { ticket, side: from, force: true });
+  }
+  return 'created';
+}
+
+interface SideRead {
+  ticket: Ticket | null;
+  missing: boolean;
+}
+
+async function readSide(rt: ConnectionRuntime, side: Side, id: string, given: PassOptions): Promise<SideRead> {
+  if (given.ticket && given.side === side && given.ticket.id === id) return { ticket: given.ticket, missing: false };
+  try {
+    return { ticket: await rt.sides[side].connector.getTicket(id), missing: false };
+  } catch (err) {
+    if (err instanceof NotFoundError) return { ticket: null, missing: true };
+    throw err;
+  }
+}
+
+/** Applies the connection's delete/unscope rule to a link whose ticket on `side` is gone. */
+async function leaveLink(deps: PassDeps, rt: ConnectionRuntime, snap: LinkSnapshot, side: Side, why: 'deleted' | 'unscoped'): Promise<PassOutcome> {
+  const rule = why === 'deleted' ? rt.config.lifecycle.onDelete : rt.config.lifecycle.onUnscope;
+  const link = snap.link;
+  const other = otherSide(side);
+  const what = why === 'deleted' ? `deleted on ${side} (${rt.sides[side].label})` : `moved out of scope on ${side} (${rt.sides[side].label})`;
+  const commit: PassCommit = { connection: rt.name, linkId: link.id, events: [] };
+  if (rule === 'close') {
+    await rt.sides[other].connector.closeTicket(other === 'a' ? link.aId : link.bId);
+    commit.linkState = { state: 'closed', note: `${what}; twin closed` };
+    commit.events!.push({ connection: rt.name, linkId: link.id, side: other, field: null, kind: 'ticket_closed', oldValue: null, newValue: null, reason: `ticket ${what}; its twin was closed (lifecycle: close)` });
+  } else if (rule === 'unlink') {
+    commit.linkState = { state: 'unlinked', note: what };
+    commit.events!.push({ connection: rt.name, linkId: link.id, side, field: null, kind: 'link_unlinked', oldValue: null, newValue: null, reason: `ticket ${what}; link ended (lifecycle: unlink)` });
+  } else {
+    commit.linkState = { state: 'flagged', note: what };
+    commit.events!.push({ connection: rt.name, linkId: link.id, side, field: null, kind: 'link_flagged', oldValue: null, newValue: null, reason: `ticket ${what}; link flagged for a person (lifecycle: flag)` });
+    await deps.ledger.recordError({ connection: rt.name, linkId: link.id, side, ticketId: side === 'a' ? link.aId : link.bId, code: why === 'deleted' ? 'not_found' : 'unscoped', message: `ticket ${what}; the link is flagged and no longer syncs`, retryable: false });
+  }
+  await deps.ledger.commit(commit);
+  return 'changed';
+}
+
+function describeWrite(rt: ConnectionRuntime, rule: FieldRule, d: Extract<FieldDecision, { kind: 'write' }>): string {
+  const from = `${d.from} (${rt.sides[d.from].label})`;
+  switch (d.why) {
+    case 'mirror':
+      return `${from} changed ${rule.name}; mirrored to ${d.to}`;
+    case 'revert':
+      return `${d.to} (${rt.sides[d.to].label}) edited ${rule.name}, which ${d.from} owns; the owner's value was restored`;
+    case 'conflict-newest':
+      return `both sides changed ${rule.name}; ${from} changed it last (conflict: newest)`;
+    case 'conflict-prefer':
+      return `both sides changed ${rule.name}; ${from} is preferred (conflict: prefer-${d.from})`;
+    case 'resolved':
+      return `conflict on ${rule.name} resolved by a person taking ${from}'s value`;
+  }
+}
+
+/** One pass of the sync rule over an existing link. */
+export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: LinkSnapshot, options: PassOptions = {}): Promise<PassOutcome> {
+  const link = snap.link;
+  if (link.state !== 'active') return 'skipped';
+  const ids: Record<Side, string> = { a: link.aId, b: link.bId };
+  const stored: Record<Side, string | null> = { a: link.aVersion, b: link.bVersion };
+
+  // Fast path: the hinted side has not moved since the ledger last agreed with it.
+  if (!options.force && !options.resolve && options.ticket && options.side && options.ticket.version === stored[options.side] && options.ticket.inScope && !options.ticket.deleted) {
+    return 'noop';
+  }
+
+  const reads: Record<Side, SideRead> = { a: await readSide(rt, 'a', ids.a, options), b: await readSide(rt, 'b', ids.b, options) };
+  for (const side of SIDES) {
+    const r = reads[side];
+    if (r.missing || r.ticket?.deleted) return leaveLink(deps, rt, snap, side, 'deleted');
+  }
+  const tickets = { a: reads.a.ticket!, b: reads.b.ticket! };
+  for (const side of SIDES) if (!tickets[side].inScope) return leaveLink(deps, rt, snap, side, 'unscoped');
+
+  const unchanged = tickets.a.version === stored.a && tickets.b.version === stored.b;
+  if (unchanged && !options.force && !options.resolve) return 'noop';
+
+  const openConflicts = new Map((await deps.ledger.listConflicts({ linkId: link.id, state: 'open' })).map((c) => [c.field, c]));
+  const commit: PassCommit = { connection: rt.name, linkId: link.id, versions: { a: tickets.a.version, b: tickets.b.version }, baselines: {}, events: [], openConflicts: [], closeConflicts: [], comments: [], intentsDone: [] };
+  const changes: Record<Side, FieldValues> = { a: {}, b: {} };
+  const pending: Array<{ rule: FieldRule; decision: Extract<FieldDecision, { kind: 'write' }> }> = [];
+
+  for (const rule of rt.fields) {
+    const current = { a: valueOf(tickets.a, rule.native.a), b: valueOf(tickets.b, rule.native.b) };
+    const baseline = snap.baselines[rule.name];
+    let decision: FieldDecision;
+    const conflict = openConflicts.get(rule.name);
+    if (options.resolve && conflict?.id === options.resolve.conflictId) {
+      const from = options.resolve.take;
+      const t = rule.translate(from, current[from]);
+      decision = rule.equivalent(from, current[from], current[otherSide(from)])
+        ? { kind: 'converged' }
+        : t.ok
+          ? { kind: 'write', from, to: otherSide(from), value: t.value, why: 'resolved' }
+          : { kind: 'error', side: from, reason: t.reason };
+      commit.closeConflicts!.push({ id: conflict.id, resolution: `took ${from} (${rt.sides[from].label}): ${JSON.stringify(current[from])}` });
+      commit.events!.push({ connection: rt.name, linkId: link.id, side: from, field: rule.name, kind: 'conflict_resolved', oldValue: current[otherSide(from)], newValue: current[from], reason: `a person resolved the conflict on ${rule.name} by taking ${from}'s value` });
+    } else {
+      decision = decideField(rule, { current, baseline, changedAt: { a: timeOf(tickets.a, rule.native.a), b: timeOf(tickets.b, rule.native.b) } });
+    }
+
+    switch (decision.kind) {
+      case 'none':
+        break;
+      case 'converged':
+        commit.baselines![rule.name] = current;
+        if (conflict && !options.resolve) {
+          commit.closeConflicts!.push({ id: conflict.id, resolution: 'both sides now agree' });
+          commit.events!.push({ connection: rt.name, linkId: link.id, side: null, field: rule.name, kind: 'conflict_resolved', oldValue: null, newValue: current.a, reason: `both sides now agree on ${rule.name}` });
+        } else if (baseline !== undefined) {
+          commit.events!.push({ connection: rt.name, linkId: link.id, side: null, field: rule.name, kind: 'converged', oldValue: baseline.a, newValue: current.a, reason: `both sides hold equivalent ${rule.name} values` });
+        }
+        break;
+      case 'ignore':
+        commit.baselines![rule.name] = { ...(baseline ?? current), [decision.side]: current[decision.side] };
+        commit.events!.push({ connection: rt.name, linkId: link.id, side: decision.side, field: rule.name, kind: 'field_ignored', oldValue: baseline?.[decision.side] ?? null, newValue: current[decision.side], reason: `${decision.side} edited ${rule.name}, which ${rule.owner} owns; kept but not mirrored (onForeignEdit: ignore)` });
+        break;
+      case 'conflict':
+        if (!conflict || JSON.stringify([conflict.aValue, conflict.bValue]) !== JSON.stringify([current.a, current.b])) {
+          commit.openConflicts!.push({ field: rule.name, aValue: current.a, bValue: current.b, baseline: baseline ?? { a: null, b: null } });
+          if (!conflict) {
+            commit.events!.push({ connection: rt.name, linkId: link.id, side: null, field: rule.name, kind: 'conflict_opened', oldValue: current.a, newValue: current.b, reason: `both sides changed ${rule.name} differently; parked for a person (conflict: manual)` });
+            deps.observer.conflict?.(rt.name, rule.name);
+          }
+        }
+        break;
+      case 'error':
+        commit.events!.push({ connection: rt.name, linkId: link.id, side: decision.side, field: rule.name, kind: 'error', oldValue: null, newValue: current[decision.side], reason: decision.reason });
+        await deps.ledger.recordError({ connection: rt.name, linkId: link.id, side: decision.side, ticketId: ids[decision.side], code: 'unmapped_value', message: decision.reason, retryable: false });
+        break;
+      case 'write':
+        changes[decision.to][rule.native[decision.to]] = decision.value;
+        pending.push({ rule, decision });
+        break;
+    }
+  }
+
+  // Step 4: the minimal set of changes per side; baselines from what each side holds afterwards.
+  const failures: unknown[] = [];
+  for (const to of SIDES) {
+    const writes = pending.filter((p) => p.decision.to === to);
+    if (writes.length === 0) continue;
+    let held: Ticket;
+    try {
+      held = await rt.sides[to].connector.updateTicket(ids[to], changes[to]);
+    } catch (err) {
+      failures.push(err);
+      continue;
+    }
+    for (const { rule, decision } of writes) {
+      const from = decision.from;
+      const heldValue = valueOf(held, rule.native[to]);
+      commit.baselines![rule.name] = (from === 'a' ? { a: valueOf(tickets.a, rule.native.a), b: heldValue } : { a: heldValue, b: valueOf(tickets.b, rule.native.b) });
+      const reverted = decision.why === 'revert';
+      commit.events!.push({
+        connection: rt.name,
+        linkId: link.id,
+        side: to,
+        field: rule.name,
+        kind: reverted ? 'field_reverted' : 'field_mirrored',
+        oldValue: valueOf(tickets[to], rule.native[to]),
+        newValue: heldValue,
+        reason: describeWrite(rt, rule, decision),
+      });
+      deps.observer.write?.(rt.name, to, rule.name);
+      if (reverted) deps.observer.revert?.(rt.name, rule.name);
+      else deps.observer.mirrorLag?.(rt.name, Math.max(0, deps.clock.now() - timeOf(tickets[from], rule.native[from])));
+    }
+  }
+
+  // Step 5: comments are append-only; only read them when something moved.
+  const commentsMoved = options.force || tickets.a.version !== stored.a || tickets.b.version !== stored.b;
+  if (commentsMoved) {
+    try {
+      await syncComments(deps, rt, snap, tickets, commit);
+    } catch (err) {
+      failures.push(err);
+    }
+  }
+
+  if (failures.length > 0) {
+    // Keep the stored versions so the next pass looks again; baselines of what did succeed stay.
+    delete commit.versions;
+  } else {
+    commit.resolveErrorsFor = { linkId: link.id };
+  }
+  await deps.ledger.commit(commit);
+  if (failures.length > 0) throw failures[0];
+  const wrote = pending.length > 0 || commit.events!.some((e) => e.kind === 'comment_copied');
+  return wrote ? 'changed' : 'noop';
+}
+
+/** Copies every comment not yet in the link's comment map once, by the visibility rules. */
+async function syncComments(deps: PassDeps, rt: ConnectionRuntime, snap: LinkSnapshot, tickets: Record<Side, Ticket>, commit: PassCommit): Promise<void> {
+  const link = snap.link;
+  const known = new Set(snap.comments.map((c) => `${c.side}:${c.commentId}`));
+  const lists: Record<Side, Comment[]> = {
+    a: await rt.sides.a.connector.listComments(tickets.a.id),
+    b: await rt.sides.b.connector.listComments(tickets.b.id),
+  };
+  const record = (entry: NonNullable<PassCommit['comments']>[number]): void => {
+    known.add(`${entry.side}:${entry.commentId}`);
+    commit.comments!.push(entry);
+  };
+
+  for (const from of SIDES) {
+    const to = otherSide(from);
+    const rules = rt.config.comments[direction(from)];
+    for (const comment of lists[from]) {
+      if (known.has(`${from}:${comment.id}`)) continue;
+      if (comment.marker) {
+        // The daemon wrote it: never copied back.
+        record({ side: from, commentId: comment.id, role: 'mirror', twinId: null, visibility: comment.visibility });
+        continue;
+      }
+      const becomes = comment.visibility === 'public' ? rules.public : rules.internal;
+      if (becomes === 'skip') {
+        record({ side: from, commentId: comment.id, role: 'skipped', twinId: null, visibility: comment.visibility });
+        commit.events!.push({ connection: rt.name, linkId: link.id, side: from, field: null, kind: 'comment_skipped', oldValue: null, newValue: null, reason: `${comment.visibility} comment ${comment.id} on ${from} stays on ${rt.sides[from].label} (comments.${direction(from)}.${comment.visibility}: skip)` });
+        continue;
+      }
+      const marker = commentMarker(rt.name, link.id, from, comment.id);
+      let twin = lists[to].find((c) => c.marker === marker);
+      let intentId: string | null = null;
+      if (!twin) {
+        const sourceKey = `${link.id}:${from}:${comment.id}`;
+        const intent = (await deps.ledger.findIntent(rt.name, 'comment', to, sourceKey)) ?? (await deps.ledger.addIntent({ connection: rt.name, kind: 'comment', targetSide: to, sourceId: sourceKey, linkId: link.id, marker }));
+        if (!intent) continue;
+        intentId = intent.id;
+        const newComment = { body: comment.body, visibility: becomes, origin: rt.sides[from].label, marker, ...(comment.author === undefined ? {} : { author: comment.author }) };
+        twin = await rt.sides[to].connector.addComment(tickets[to].id, newComment);
+        deps.observer.comment?.(rt.name, to);
+      }
+      record({ side: from, commentId: comment.id, role: 'copied', twinId: twin.id, visibility: comment.visibility });
+      record({ side: to, commentId: twin.id, role: 'mirror', twinId: comment.id, visibility: becomes });
+      if (intentId !== null) commit.intentsDone!.push(intentId);
+      commit.events!.push({ connection: rt.name, linkId: link.id, side: to, field: null, kind: 'comment_copied', oldValue: null, newValue: comment.id, reason: `${comment.visibility} comment ${comment.id} from ${from} (${rt.sides[from].label}) copied as ${becomes} comment ${twin.id}` });
+    }
+  }
+}
+
+/** Turns a failed pass into a visible error record; returns the code. */
+export async function recordPassError(deps: PassDeps, rt: ConnectionRuntime, subject: { linkId: string | null; side: Side | null; ticketId: string | null }, err: unknown): Promise<string> {
+  const code = errorCode(err);
+  const retryable = classify(err).retry;
+  await deps.ledger.recordError({ connection: rt.name, ...subject, code, message: describeError(err), retryable });
+  deps.observer.error?.(rt.name, code);
+  rt.logger.warn({ ...subject, code, err: describeError(err) }, 'sync pass failed');
+  return code;
+}

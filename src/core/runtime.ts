@@ -1,0 +1,49 @@
+// A connection as the engine runs it: its config, both sides' connectors and compiled field rules.
+import type { ConnectionConfig } from '../mapping/schema.js';
+import type { SystemQueue } from './queue.js';
+import type { Connector, JsonValue, Logger, Side } from './types.js';
+import { compileField, type FieldRule } from './values.js';
+
+export interface SideRuntime {
+  connector: Connector;
+  /** The system's name in the config (or a label in tests). */
+  system: string;
+  /** Human label for attribution and the dashboard, e.g. "ConnectWise". */
+  label: string;
+  queue?: SystemQueue;
+}
+
+export interface ConnectionRuntime {
+  name: string;
+  config: ConnectionConfig;
+  sides: Record<Side, SideRuntime>;
+  fields: FieldRule[];
+  logger: Logger;
+}
+
+export interface ConnectionSpec {
+  name: string;
+  config: ConnectionConfig;
+  a: SideRuntime;
+  b: SideRuntime;
+}
+
+export function buildRuntime(spec: ConnectionSpec, logger: Logger): ConnectionRuntime {
+  return {
+    name: spec.name,
+    config: spec.config,
+    sides: { a: spec.a, b: spec.b },
+    fields: spec.config.fields.map(compileField),
+    logger: logger.child({ connection: spec.name }),
+  };
+}
+
+export type Direction = 'aToB' | 'bToA';
+export const direction = (from: Side): Direction => (from === 'a' ? 'aToB' : 'bToA');
+
+/** Create settings for tickets born on `from`, normalised from the boolean shorthand. */
+export function createSettings(config: ConnectionConfig, from: Side): { enabled: boolean; defaults: Record<string, JsonValue> } {
+  const c = config.create[direction(from)];
+  if (typeof c === 'boolean') return { enabled: c, defaults: {} };
+  return { enabled: c.enabled, defaults: c.defaults as Record<string, JsonValue> };
+}
