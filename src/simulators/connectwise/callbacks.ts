@@ -110,7 +110,7 @@ export class CallbackService {
       });
     }
     // ConnectWise stores objectId 1 for level owner whatever was sent (AMP round trip).
-    const objectId = level === 'owner' ? 1 : (input.objectId as number);
+    const objectId = level === 'owner' ? 1 : input.objectId;
     const description = typeof input.description === 'string' ? input.description : '';
     if (description.length > 100) throw invalidField('callbackEntry', 'description', 'The description field has a max length of 100.');
     const duplicate = [...this.store.callbacks.values()].find((c) => c.id !== selfId && c.url === url && c.type === type && c.level === level && c.objectId === objectId);

@@ -57,9 +57,8 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
       return { ok: true };
     };
 
-    // The store and services are created after the app, since `now` honours the fault plan's skew.
-    let store!: CwStore;
-    let tickets!: TicketService;
+    // The store and services are created after the app, since `now` honours the fault plan's skew;
+    // the app's reset/seed hooks only run once they exist.
     const sim = createSimulatorApp({
       name: 'connectwise',
       authenticate,
@@ -68,7 +67,7 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
       onSeed: (body) => seed(body),
     });
     const now = (): number => sim.faults.now();
-    store = new CwStore(API_MEMBER_IDENTIFIER, now);
+    const store = new CwStore(API_MEMBER_IDENTIFIER, now);
     const renderer = new Renderer(store, () => `${origin}/${codebase}apis/3.0`);
     const callbacks = new CallbackService(store, now, guid);
     const emit = (event: ChangeEvent): void => {
@@ -83,7 +82,7 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
       });
       for (const delivery of deliveries) sim.webhooks.send(delivery);
     };
-    tickets = new TicketService(store, now, emit);
+    const tickets = new TicketService(store, now, emit);
 
     /** `/__sim/seed`: `{tickets: [...]}` in API shape (plus `lastUpdated`, `notes`), or `{generate: {count, board?}}`. */
     const seed = (body: unknown): unknown => {

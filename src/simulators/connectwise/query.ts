@@ -240,7 +240,7 @@ export function project(entity: Record<string, unknown>, fields: string | undefi
         dst[key] = value;
       } else {
         if (value === null || typeof value !== 'object') break;
-        dst[key] = (dst[key] as Record<string, unknown> | undefined) ?? {};
+        dst[key] ??= {};
         dst = dst[key] as Record<string, unknown>;
       }
       src = value;

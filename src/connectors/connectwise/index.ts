@@ -1,0 +1,499 @@
+// The ConnectWise Manage (PSA) connector: service tickets on the scope's boards, their notes, and
+// callbacks. Reference fields are read and written by name (status per board, priority, type,
+// owner identifier, company identifier); the description is the ticket's initial description note.
+import type { ConnectorContext, ConnectorModule } from '../../core/connector.js';
+import { NotFoundError, RemoteValidationError } from '../../core/errors.js';
+import { formatMirroredComment } from '../../core/marker.js';
+import type {
+  Comment,
+  Connector,
+  ConnectorFacts,
+  FieldCatalog,
+  FieldInfo,
+  FieldValues,
+  InvalidTicket,
+  JsonValue,
+  ListChangedOptions,
+  NewComment,
+  Ticket,
+  WebhookHint,
+  WebhookRequest,
+} from '../../core/types.js';
+import { CwClient, MAX_PAGE_SIZE, type CwSystemConfig } from './client.js';
+import {
+  conditionDate,
+  conditionString,
+  isParsedTicket,
+  nameValue,
+  noteFlags,
+  normaliseText,
+  parseTicket,
+  SUMMARY_MAX,
+  toComment,
+  toTicket,
+} from './convert.js';
+import type { CwBoard, CwBoardChild, CwBoardStatus, CwNote, CwPriority, CwTicket } from './schema.js';
+import { createCallbackVerifier, parseCallback, type CallbackVerifier } from './webhook.js';
+
+type PatchOp = { op: 'replace' | 'add' | 'remove'; path: string; value?: JsonValue };
+type ChildKind = 'types' | 'subtypes' | 'items';
+
+const LEVELS = ['Low', 'Medium', 'High'];
+/** How long board setup (statuses, types, priorities) is cached before it is read again. */
+const SETUP_TTL_MS = 5 * 60_000;
+
+export const connectwiseFacts: ConnectorFacts = {
+  kind: 'connectwise',
+  label: 'ConnectWise Manage',
+  pageSize: MAX_PAGE_SIZE,
+  rateLimit: {
+    requestsPerMinute: 1000,
+    headers: ['Retry-After'],
+    note: 'Dynamic, capacity-based throttling; integrations above ~1,000 requests/min are likely throttled with 429 + Retry-After.',
+  },
+  capabilities: {
+    webhooks: { supported: true, note: 'Callbacks via /system/callbacks (type ticket, level board per scope board or owner); signed with x-content-signature, key fetched from trusted hosts only.' },
+    incremental: { supported: true, note: 'conditions lastUpdated >= [since] with the scope boards; forward-only paging by id.' },
+    deletion: { supported: false, note: 'Deleted tickets are gone (404); deletion is noticed by reconcile, not listed.' },
+    internalComments: { supported: true, note: 'Internal Analysis notes are internal; Discussion and Resolution notes are public.' },
+    description: { supported: true, note: 'Read from and written to the initial description note (the first Discussion note).' },
+    textLimits: { supported: true, note: `summary holds ${SUMMARY_MAX} characters; ConnectWise keeps the first ${SUMMARY_MAX}.` },
+  },
+};
+
+interface Cached<T> {
+  at: number;
+  value: Promise<T>;
+}
+
+export class ConnectwiseConnector implements Connector {
+  readonly kind = 'connectwise' as const;
+  readonly facts = connectwiseFacts;
+  private readonly client: CwClient;
+  private readonly verifier: CallbackVerifier;
+  private readonly cache = new Map<string, Cached<unknown>>();
+
+  constructor(private readonly ctx: ConnectorContext<CwSystemConfig>) {
+    this.client = new CwClient(ctx);
+    const base = new URL(ctx.system.baseUrl);
+    this.verifier = createCallbackVerifier({
+      trustedHosts: ctx.system.webhook?.trustedKeyHosts ?? [base.host],
+      allowHttp: base.protocol === 'http:',
+      fetchKey: (url) => this.client.signingKey(url),
+    });
+  }
+
+  // --- setup lookups (cached) ----------------------------------------------------------------
+
+  private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.cache.get(key) as Cached<T> | undefined;
+    if (hit && this.ctx.clock.now() - hit.at < SETUP_TTL_MS) return hit.value;
+    const value = load();
+    this.cache.set(key, { at: this.ctx.clock.now(), value });
+    value.catch(() => this.cache.delete(key));
+    return value;
+  }
+
+  private boards(): Promise<CwBoard[]> {
+    return this.cached('boards', () => this.client.boards());
+  }
+
+  private statuses(boardId: number): Promise<CwBoardStatus[]> {
+    return this.cached(`statuses:${boardId}`, () => this.client.boardStatuses(boardId));
+  }
+
+  private children(boardId: number, kind: ChildKind): Promise<CwBoardChild[]> {
+    return this.cached(`${kind}:${boardId}`, () => this.client.boardChildren(boardId, kind));
+  }
+
+  private priorities(): Promise<CwPriority[]> {
+    return this.cached('priorities', () => this.client.priorities());
+  }
+
+  private async boardByName(name: string): Promise<CwBoard> {
+    const board = (await this.boards()).find((b) => b.name.toLowerCase() === name.toLowerCase());
+    if (!board) throw new RemoteValidationError(`ConnectWise has no board named ${JSON.stringify(name)}`, { system: this.ctx.systemName, field: 'board' });
+    return board;
+  }
+
+  private async statusOn(boardId: number, boardName: string, name: string): Promise<CwBoardStatus> {
+    const statuses = await this.statuses(boardId);
+    const status = statuses.find((s) => s.name.toLowerCase() === name.toLowerCase());
+    if (!status) {
+      throw new RemoteValidationError(
+        `ConnectWise board ${JSON.stringify(boardName)} has no status ${JSON.stringify(name)} (statuses: ${statuses.map((s) => s.name).join(', ')})`,
+        { system: this.ctx.systemName, field: 'status' },
+      );
+    }
+    return status;
+  }
+
+  private async childOn(boardId: number, boardName: string, kind: ChildKind, field: string, name: string): Promise<CwBoardChild> {
+    const list = await this.children(boardId, kind);
+    const found = list.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    if (!found) throw new RemoteValidationError(`ConnectWise board ${JSON.stringify(boardName)} has no ${field} ${JSON.stringify(name)}`, { system: this.ctx.systemName, field });
+    return found;
+  }
+
+  private async priorityByName(name: string): Promise<CwPriority> {
+    const list = await this.priorities();
+    const found = list.find((p) => p.name.toLowerCase() === name.toLowerCase());
+    if (!found) throw new RemoteValidationError(`ConnectWise has no priority ${JSON.stringify(name)}`, { system: this.ctx.systemName, field: 'priority' });
+    return found;
+  }
+
+  // --- tickets --------------------------------------------------------------------------------
+
+  private boardInScope(name: string): boolean {
+    const boards = this.ctx.scope.boards;
+    return boards === undefined || boards.some((b) => b.toLowerCase() === name.toLowerCase());
+  }
+
+  private ticketUrl(id: number, codebase: string): string {
+    const company = encodeURIComponent(this.ctx.system.credentials.company);
+    return `${this.client.origin}/${codebase}services/system_io/Service/fv_sr100_request.rails?service_recid=${id}&companyName=${company}`;
+  }
+
+  /** Builds the Ticket, reading the description note; `knownInScope` skips the scope query. */
+  private async assemble(t: CwTicket, knownInScope: boolean): Promise<Ticket> {
+    const note = await this.client.firstDescriptionNote(String(t.id));
+    let inScope = knownInScope || this.boardInScope(t.board.name);
+    if (!knownInScope && inScope && this.ctx.scope.query) {
+      // The extra conditions can only be evaluated by ConnectWise itself.
+      const response = await this.client.request<{ count?: number }>({
+        method: 'GET',
+        url: '/service/tickets/count',
+        params: { conditions: `id = ${t.id} and (${this.ctx.scope.query})` },
+      });
+      inScope = (response.data.count ?? 0) > 0;
+    }
+    const codebase = await this.client.resolveCodebase();
+    return toTicket(t, { description: note?.text, inScope: () => inScope, url: (id) => this.ticketUrl(id, codebase) });
+  }
+
+  private parsed(raw: unknown): CwTicket {
+    const result = parseTicket(raw);
+    if (isParsedTicket(result)) return result;
+    throw new RemoteValidationError(`ConnectWise ticket ${result.id} is malformed: ${result.invalid}`, { system: this.ctx.systemName });
+  }
+
+  private scopeConditions(): string[] {
+    const parts: string[] = [];
+    const boards = this.ctx.scope.boards;
+    if (boards && boards.length > 0) parts.push(`board/name in (${boards.map(conditionString).join(', ')})`);
+    if (this.ctx.scope.query) parts.push(`(${this.ctx.scope.query})`);
+    return parts;
+  }
+
+  async *listChanged(options: ListChangedOptions): AsyncIterable<Ticket | InvalidTicket> {
+    const parts = [...(options.since ? [`lastUpdated >= ${conditionDate(options.since)}`] : []), ...this.scopeConditions()];
+    const params: Record<string, string | number> = { pageSize: MAX_PAGE_SIZE };
+    if (parts.length > 0) params.conditions = parts.join(' and ');
+    const seen = new Set<string>();
+    for await (const page of this.client.paginate('/service/tickets', params, { forwardOnly: true })) {
+      for (const raw of page) {
+        options.signal?.throwIfAborted();
+        const parsed = parseTicket(raw);
+        if (!isParsedTicket(parsed)) {
+          yield parsed;
+          continue;
+        }
+        const key = `${parsed.id}@${parsed._info.lastUpdated}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        yield await this.assemble(parsed, true);
+      }
+    }
+  }
+
+  async getTicket(id: string): Promise<Ticket> {
+    if (!/^\d+$/.test(id)) throw new NotFoundError(`ConnectWise ticket ids are numbers, got ${JSON.stringify(id)}`, { system: this.ctx.systemName });
+    return this.assemble(this.parsed(await this.client.getTicket(id)), false);
+  }
+
+  async findByMarker(marker: string): Promise<Ticket | null> {
+    const response = await this.client.request<unknown[]>({
+      method: 'GET',
+      url: '/service/tickets',
+      params: { conditions: `externalXRef = ${conditionString(marker)}`, orderBy: 'id asc', pageSize: 1 },
+    });
+    const first = Array.isArray(response.data) ? response.data[0] : undefined;
+    return first === undefined ? null : this.assemble(this.parsed(first), false);
+  }
+
+  async createTicket(fields: FieldValues, marker: string): Promise<Ticket> {
+    const boardName = fields.board !== undefined ? nameValue('board', fields.board, false)! : this.ctx.scope.boards?.[0];
+    if (boardName === undefined) throw new RemoteValidationError('ConnectWise needs a board for a new ticket: map `board` or set scope.boards', { system: this.ctx.systemName, field: 'board' });
+    const companyIdentifier = fields.company !== undefined && fields.company !== null ? nameValue('company', fields.company, false)! : this.ctx.system.options?.companyIdentifier;
+    if (companyIdentifier === undefined) {
+      throw new RemoteValidationError('ConnectWise needs a company for a new ticket: map `company` or set options.companyIdentifier', { system: this.ctx.systemName, field: 'company' });
+    }
+    if (typeof fields.summary !== 'string' || fields.summary.trim() === '') {
+      throw new RemoteValidationError('ConnectWise needs a summary for a new ticket', { system: this.ctx.systemName, field: 'summary' });
+    }
+    const board = await this.boardByName(boardName);
+    const body: Record<string, unknown> = {
+      summary: fields.summary,
+      recordType: 'ServiceTicket',
+      board: { id: board.id },
+      company: { identifier: companyIdentifier },
+      externalXRef: marker,
+      processNotifications: false,
+    };
+    const description = fields.description;
+    if (typeof description === 'string' && description !== '') body.initialDescription = description;
+    for (const op of await this.referenceOps(fields, board, ['summary', 'description', 'board', 'company', 'externalXRef'])) {
+      if (op.op !== 'remove') body[op.path] = op.value;
+    }
+    const created = this.parsed(await this.client.createTicket(body));
+    return this.assemble(created, false);
+  }
+
+  /** JSON-Patch ops for the reference and scalar fields in `changes` (skipping `skip`). */
+  private async referenceOps(changes: FieldValues, board: CwBoard, skip: string[]): Promise<PatchOp[]> {
+    const ops: PatchOp[] = [];
+    for (const [field, value] of Object.entries(changes)) {
+      if (skip.includes(field)) continue;
+      switch (field) {
+        case 'summary':
+          ops.push({ op: 'replace', path: 'summary', value: nameValue('summary', value, false)!.slice(0, SUMMARY_MAX) });
+          break;
+        case 'status':
+          ops.push({ op: 'replace', path: 'status', value: { id: (await this.statusOn(board.id, board.name, nameValue('status', value, false)!)).id } });
+          break;
+        case 'priority':
+          ops.push({ op: 'replace', path: 'priority', value: { id: (await this.priorityByName(nameValue('priority', value, false)!)).id } });
+          break;
+        case 'type':
+        case 'subType':
+        case 'item': {
+          const name = nameValue(field, value, true);
+          const kind: ChildKind = field === 'type' ? 'types' : field === 'subType' ? 'subtypes' : 'items';
+          ops.push(name === null ? { op: 'remove', path: field } : { op: 'replace', path: field, value: { id: (await this.childOn(board.id, board.name, kind, field, name)).id } });
+          break;
+        }
+        case 'owner': {
+          const identifier = nameValue('owner', value, true);
+          ops.push(identifier === null ? { op: 'remove', path: 'owner' } : { op: 'replace', path: 'owner', value: { identifier } });
+          break;
+        }
+        case 'company':
+          ops.push({ op: 'replace', path: 'company', value: { identifier: nameValue('company', value, false)! } });
+          break;
+        case 'contact': {
+          const name = nameValue('contact', value, true);
+          ops.push(name === null ? { op: 'remove', path: 'contact' } : { op: 'replace', path: 'contact', value: { name } });
+          break;
+        }
+        case 'severity':
+        case 'impact':
+          if (typeof value !== 'string' || !LEVELS.includes(value)) {
+            throw new RemoteValidationError(`ConnectWise ${field} must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(value)}`, { system: this.ctx.systemName, field });
+          }
+          ops.push({ op: 'replace', path: field, value });
+          break;
+        case 'budgetHours':
+          if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) {
+            throw new RemoteValidationError(`ConnectWise budgetHours must be a number or null, got ${JSON.stringify(value)}`, { system: this.ctx.systemName, field });
+          }
+          ops.push(value === null ? { op: 'remove', path: field } : { op: 'replace', path: field, value });
+          break;
+        case 'externalXRef':
+          ops.push(value === null || value === '' ? { op: 'remove', path: field } : { op: 'replace', path: field, value: nameValue(field, value, false)! });
+          break;
+        default:
+          throw new RemoteValidationError(`ConnectWise field ${JSON.stringify(field)} is not writable by ticketbridge`, { system: this.ctx.systemName, field });
+      }
+    }
+    return ops;
+  }
+
+  async updateTicket(id: string, changes: FieldValues): Promise<Ticket> {
+    const current = this.parsed(await this.client.getTicket(id));
+    let board = (await this.boards()).find((b) => b.id === current.board.id) ?? { id: current.board.id, name: current.board.name };
+    const ops: PatchOp[] = [];
+    if (changes.board !== undefined) {
+      const target = await this.boardByName(nameValue('board', changes.board, false)!);
+      if (target.id !== board.id) {
+        ops.push({ op: 'replace', path: 'board', value: { id: target.id } });
+        // A ticket on a new board needs one of that board's statuses: keep the name, else the default.
+        if (changes.status === undefined) {
+          const statuses = await this.statuses(target.id);
+          const keep = statuses.find((s) => s.name.toLowerCase() === current.status.name.toLowerCase()) ?? statuses.find((s) => s.defaultFlag) ?? statuses[0];
+          if (keep) ops.push({ op: 'replace', path: 'status', value: { id: keep.id } });
+        }
+        board = target;
+      }
+    }
+    ops.push(...(await this.referenceOps(changes, board, ['board', 'description'])));
+    if (ops.length > 0) {
+      // Mirrored writes must not e-mail the customer or the technicians.
+      ops.push({ op: 'replace', path: 'processNotifications', value: false });
+      await this.client.patchTicket(id, ops);
+    }
+    if (changes.description !== undefined) await this.writeDescription(id, changes.description);
+    return this.getTicket(id);
+  }
+
+  /**
+   * ConnectWise's description is the initial description note (`initialDescription` is write-once
+   * and never returned), so a description change edits that note; a ticket without one gets one.
+   */
+  private async writeDescription(id: string, value: JsonValue): Promise<void> {
+    if (value !== null && typeof value !== 'string') {
+      throw new RemoteValidationError(`ConnectWise description must be text, got ${JSON.stringify(value)}`, { system: this.ctx.systemName, field: 'description' });
+    }
+    const text = value ?? '';
+    const note = await this.client.firstDescriptionNote(id);
+    if (note) {
+      if (normaliseText(note.text) === normaliseText(text)) return;
+      if (text === '') throw new RemoteValidationError('ConnectWise cannot hold an empty description note', { system: this.ctx.systemName, field: 'description' });
+      await this.client.patchNote(id, note.id, [
+        { op: 'replace', path: 'text', value: text },
+        { op: 'replace', path: 'processNotifications', value: false },
+      ]);
+    } else if (text !== '') {
+      await this.client.addNote(id, { text, ...noteFlags('public'), processNotifications: false });
+    }
+  }
+
+  async closeTicket(id: string): Promise<Ticket> {
+    const current = this.parsed(await this.client.getTicket(id));
+    const statuses = await this.statuses(current.board.id);
+    const closed = statuses.find((s) => s.closedStatus === true && s.inactive !== true) ?? statuses.find((s) => s.closedStatus === true);
+    if (!closed) throw new RemoteValidationError(`ConnectWise board ${JSON.stringify(current.board.name)} has no closed status`, { system: this.ctx.systemName, field: 'status' });
+    if (current.status.id !== closed.id) {
+      await this.client.patchTicket(id, [
+        { op: 'replace', path: 'status', value: { id: closed.id } },
+        { op: 'replace', path: 'processNotifications', value: false },
+      ]);
+    }
+    return this.getTicket(id);
+  }
+
+  // --- notes ------------------------------------------------------------------------------------
+
+  async listComments(id: string): Promise<Comment[]> {
+    const notes = await this.client.notes(id);
+    // The first Discussion note is the ticket's description, not a comment.
+    const description = notes.find((n) => n.detailDescriptionFlag === true);
+    return notes.filter((n: CwNote) => n !== description).map(toComment);
+  }
+
+  async addComment(id: string, comment: NewComment): Promise<Comment> {
+    const note = await this.client.addNote(id, {
+      text: formatMirroredComment(comment),
+      ...noteFlags(comment.visibility),
+      processNotifications: false,
+    });
+    return toComment(note);
+  }
+
+  // --- callbacks ----------------------------------------------------------------------------------
+
+  verifyWebhook(request: WebhookRequest): Promise<boolean> {
+    return this.verifier.verify(request);
+  }
+
+  parseWebhook(request: WebhookRequest): WebhookHint {
+    return parseCallback(request);
+  }
+
+  /** ConnectWise appends the record id to the callback URL, so it ends in `recordId=`. */
+  private callbackUrl(targetUrl: string): string {
+    return `${targetUrl}${targetUrl.includes('?') ? '&' : '?'}recordId=`;
+  }
+
+  /** One callback per scope board (level board), or one for all tickets (level owner). */
+  private async wantedCallbacks(): Promise<Array<{ level: 'board' | 'owner'; objectId: number; label: string }>> {
+    const boards = this.ctx.scope.boards;
+    if (!boards || boards.length === 0) return [{ level: 'owner', objectId: 1, label: 'all boards' }];
+    const out: Array<{ level: 'board'; objectId: number; label: string }> = [];
+    for (const name of boards) {
+      const board = await this.boardByName(name);
+      out.push({ level: 'board', objectId: board.id, label: board.name });
+    }
+    return out;
+  }
+
+  async registerWebhook(targetUrl: string): Promise<string> {
+    const url = this.callbackUrl(targetUrl);
+    const existing = (await this.client.callbacks()).filter((c) => c.url === url && c.type.toLowerCase() === 'ticket');
+    const descriptions: string[] = [];
+    for (const want of await this.wantedCallbacks()) {
+      const found = existing.find((c) => c.level.toLowerCase() === want.level && (want.level === 'owner' || c.objectId === want.objectId));
+      if (found) {
+        descriptions.push(`#${found.id} (${want.label}, already registered)`);
+        continue;
+      }
+      const created = await this.client.createCallback({
+        url,
+        objectId: want.objectId,
+        type: 'ticket',
+        level: want.level,
+        description: `ticketbridge ${this.ctx.connection}/${this.ctx.side}`.slice(0, 100),
+        payloadVersion: '3.0.0',
+        inactiveFlag: false,
+        isSelfSuppressedFlag: false,
+      });
+      descriptions.push(`#${created.id} (${want.label})`);
+    }
+    return `ConnectWise ticket callbacks ${descriptions.join(', ')} -> ${url}`;
+  }
+
+  async unregisterWebhook(targetUrl: string): Promise<void> {
+    const urls = new Set([targetUrl, this.callbackUrl(targetUrl)]);
+    for (const entry of await this.client.callbacks()) {
+      if (urls.has(entry.url)) await this.client.deleteCallback(entry.id);
+    }
+  }
+
+  // --- catalog ------------------------------------------------------------------------------------
+
+  async describe(): Promise<FieldCatalog> {
+    const allBoards = await this.boards();
+    const boards = this.ctx.scope.boards ? allBoards.filter((b) => this.boardInScope(b.name)) : allBoards.filter((b) => b.inactiveFlag !== true);
+    const byBoard = async (load: (board: CwBoard) => Promise<Array<{ name: string }>>): Promise<Record<string, JsonValue[]>> => {
+      const out: Record<string, JsonValue[]> = {};
+      for (const board of boards) out[board.name] = (await load(board)).map((x) => x.name);
+      return out;
+    };
+    const priorities = await this.priorities();
+    const enumByBoard = async (name: string, kind: ChildKind | 'statuses', note: string): Promise<FieldInfo> => ({
+      name,
+      type: 'enum',
+      writable: true,
+      allowedValuesByScope: await byBoard((b) => (kind === 'statuses' ? this.statuses(b.id) : this.children(b.id, kind))),
+      note,
+    });
+    const fields: FieldInfo[] = [
+      { name: 'summary', type: 'string', writable: true, note: `At most ${SUMMARY_MAX} characters; ConnectWise keeps the first ${SUMMARY_MAX}.` },
+      { name: 'description', type: 'text', writable: true, note: 'The initial description note (first Discussion note), plain text.' },
+      await enumByBoard('status', 'statuses', 'Status names per board; closing uses the board\'s closed status.'),
+      { name: 'priority', type: 'enum', writable: true, allowedValues: priorities.map((p) => p.name) },
+      { name: 'board', type: 'enum', writable: true, allowedValues: boards.map((b) => b.name), note: 'Moving boards keeps the status name when the new board has it.' },
+      await enumByBoard('type', 'types', 'Type names per board.'),
+      await enumByBoard('subType', 'subtypes', 'Subtype names per board.'),
+      await enumByBoard('item', 'items', 'Item names per board.'),
+      { name: 'owner', type: 'reference', writable: true, note: 'Member identifier.' },
+      { name: 'company', type: 'reference', writable: true, note: 'Company identifier.' },
+      { name: 'contact', type: 'reference', writable: true, note: 'Contact name (of the ticket\'s company).' },
+      { name: 'severity', type: 'enum', writable: true, allowedValues: LEVELS },
+      { name: 'impact', type: 'enum', writable: true, allowedValues: LEVELS },
+      { name: 'budgetHours', type: 'number', writable: true },
+      { name: 'externalXRef', type: 'string', writable: false, note: 'Holds the ticketbridge marker on tickets the daemon created.' },
+    ];
+    return { fields };
+  }
+
+  async ping(): Promise<void> {
+    await this.client.systemInfo();
+  }
+}
+
+export const connectwiseConnector: ConnectorModule<'connectwise'> = {
+  kind: 'connectwise',
+  label: 'ConnectWise Manage',
+  create: (ctx) => new ConnectwiseConnector(ctx),
+  defaultRateLimit: { requestsPerMinute: 600, concurrency: 4 },
+};
