@@ -324,10 +324,10 @@ export function compileConditions<T>(input: string, lookup: FieldLookup<T>): (en
       }
       case 'compare': {
         const field = resolve(node.path);
-        checkType(node.path, field.type, node.value);
         if ((node.op === 'contains' || node.op === 'like') && field.type !== 'string') {
           throw new ConditionsError(`The ${node.op} operator requires a string field; ${node.path} is ${TYPE_WORD[field.type]}.`);
         }
+        checkType(node.path, field.type, node.value);
         const { op, value, negate } = node;
         if (op === 'like') {
           const re = value.kind === 'string' ? likeToRegExp(value.value) : undefined;

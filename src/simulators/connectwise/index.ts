@@ -114,6 +114,21 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
       return { tickets: ids.length > 1000 ? { count: ids.length, first: ids[0], last: ids[ids.length - 1] } : ids };
     };
 
+    // Clients send `Content-Type: application/json` on every call, bodyless DELETEs included.
+    sim.app.removeContentTypeParser('application/json');
+    sim.app.addContentTypeParser(/^application\/([\w.+-]*\+)?json/, { parseAs: 'string' }, (_request, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '') {
+        done(null, undefined);
+        return;
+      }
+      try {
+        done(null, JSON.parse(text));
+      } catch {
+        done(new CwHttpError(400, { code: 'InvalidObject', message: 'The request body is not valid JSON.', errors: null }), undefined);
+      }
+    });
+
     sim.app.addHook('onSend', async (request, reply, payload) => {
       const path = request.url.split('?')[0] ?? '';
       if (path.startsWith('/__sim/') || path.startsWith('/login/')) return payload;
