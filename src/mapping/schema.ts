@@ -45,6 +45,7 @@ export const FreshserviceSystem = z
         defaultRequesterEmail: z.email().optional().describe('Requester for tickets created from the other side when no requester is mapped.'),
         markerField: z.string().min(1).optional().describe('Custom field (e.g. cf_ticketbridge) holding the marker; else a tag is used.'),
         conversationBudgetPerMinute: z.number().int().positive().optional().describe('Most conversation list calls per minute (the dominant API cost).'),
+        rateWindowMs: z.number().int().positive().optional().describe('Length of the vendor rate-limit window the X-Ratelimit-* headers count in; Freshservice uses one minute, only simulators shorten it. @default 60000'),
       })
       .optional(),
   })
@@ -80,7 +81,20 @@ export const JsmSystem = z
     }),
     options: z
       .strictObject({
-        deployment: z.enum(['cloud', 'datacenter']).optional().describe('@default cloud'),
+        deployment: z
+          .enum(['cloud', 'datacenter'])
+          .optional()
+          .describe('Only `cloud` is supported; Data Center (Bearer PAT, REST v2, wiki markup) is documented in the connector readme. @default cloud'),
+        defaultResolution: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Resolution set on a transition that requires one when the mapping gives none. @default Done'),
+        closedStatus: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Status closeTicket moves an issue to; else the first Done-category status, preferring Closed, then Resolved.'),
       })
       .optional(),
   })

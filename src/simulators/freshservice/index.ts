@@ -96,7 +96,6 @@ function creditsFor(request: FastifyRequest): number {
 
 async function start(options: SimulatorStartOptions<FsSystem>): Promise<SimulatorHandle> {
   const system = options.system;
-  let store: FreshserviceStore | undefined;
   let automator: AutomatorConfig | null = null;
   let baseUrl = '';
 
@@ -105,7 +104,7 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
     authenticate: authenticate(system.credentials.apiKey),
     errorBody,
     onReset: () => {
-      store?.reset();
+      s.reset();
       rate.reset();
       automator = null;
     },
@@ -113,8 +112,7 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
   });
   const { app, faults } = sim;
   if (options.seed !== undefined) faults.set({ seed: options.seed });
-  store = new FreshserviceStore(() => faults.now());
-  const s = store;
+  const s = new FreshserviceStore(() => faults.now());
   const rate = new AccountRateLimit({ perMinute: system.rateLimit?.requestsPerMinute ?? DEFAULT_SIM_RATE_PER_MINUTE, windowMs: 60_000 }, () => Date.now());
 
   s.onEvent = (event: TicketEvent, t: TicketRec) => {

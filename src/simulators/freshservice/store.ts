@@ -168,7 +168,7 @@ export class FreshserviceStore {
     const created = options.createdAt ?? Math.floor(this.now() / 1000) * 1000;
     const priority = (body.priority as number | undefined) ?? 1;
     const [resolveMs, respondMs] = SLA[priority] ?? SLA[1]!;
-    const description = storeHtml(String(body.description ?? ''));
+    const description = storeHtml(typeof body.description === 'string' ? body.description : '');
     const t: TicketRec = {
       id: this.nextTicketId++,
       subject: (body.subject as string | null | undefined) ?? null,

@@ -1,0 +1,197 @@
+// The Freshservice API v2 calls the connector makes, through the core HTTP client and the
+// system's queue: Basic auth with the API key, `Link` paging, the vendor's error bodies turned into
+// messages naming the field, and a slowdown before the account's per-minute budget runs out.
+import { createHttpClient, basicAuth, type HttpClient, type HttpResponse, type RemoteErrorDetails } from '../../core/http.js';
+import type { SystemQueue } from '../../core/queue.js';
+import type { Logger } from '../../core/types.js';
+import { PayloadError } from '../../core/errors.js';
+import {
+  FsAgentEnvelope,
+  FsConversationEnvelope,
+  FsConversationList,
+  FsErrorBody,
+  FsFilterResult,
+  FsFormFields,
+  FsGroupList,
+  FsRequesterEnvelope,
+  FsTicketEnvelope,
+  FsTicketList,
+  type FsConversation,
+  type FsFormField,
+  type FsGroup,
+} from './schema.js';
+import type { z } from 'zod';
+
+export interface FreshserviceClientOptions {
+  system: string;
+  baseUrl: string;
+  apiKey: string;
+  queue: SystemQueue;
+  logger: Logger;
+  timeoutMs?: number | undefined;
+  /** Window the X-Ratelimit-* headers count in. @default 60000 */
+  rateWindowMs?: number | undefined;
+  /** Share of the budget kept in reserve before slowing down. @default 0.1 */
+  reserveFraction?: number;
+}
+
+/** Pulls `Validation failed: field: message (code)` out of a Freshservice error body. */
+export function describeFreshserviceError(_status: number, data: unknown): RemoteErrorDetails | undefined {
+  const parsed = FsErrorBody.safeParse(data);
+  if (!parsed.success) return undefined;
+  const body = parsed.data;
+  const first = body.errors?.find((e) => e.field !== undefined && e.field !== '');
+  if (body.errors && body.errors.length > 0) {
+    const parts = body.errors.map((e) => `${e.field ? `${e.field}: ` : ''}${e.message ?? ''}${e.code ? ` (${e.code})` : ''}`);
+    const message = `${body.description ?? 'Validation failed'}: ${parts.join('; ')}`;
+    return first?.field ? { message, field: first.field } : { message };
+  }
+  const message = body.message ?? body.description ?? body.code;
+  return message ? { message } : undefined;
+}
+
+/** The `rel="next"` URL of a Link header, if any. */
+export function nextLink(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(',')) {
+    const m = /<([^>]+)>\s*;\s*rel="?next"?/i.exec(part);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** How long to hold the queue when the budget is nearly spent: one refill slot per credit short. */
+export function budgetPauseMs(headers: Record<string, string>, windowMs: number, reserveFraction: number): number {
+  const total = Number(headers['x-ratelimit-total']);
+  const remaining = Number(headers['x-ratelimit-remaining']);
+  if (!Number.isFinite(total) || !Number.isFinite(remaining) || total <= 0) return 0;
+  const reserve = Math.max(1, Math.ceil(total * reserveFraction));
+  if (remaining >= reserve) return 0;
+  return Math.ceil((windowMs / total) * (reserve - remaining));
+}
+
+function parse<T>(schema: z.ZodType<T>, data: unknown, what: string, system: string): T {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new PayloadError(`${system} returned an unexpected ${what}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`, { system });
+}
+
+export type ListParams = Record<string, string | number | undefined>;
+
+export class FreshserviceClient {
+  private readonly http: HttpClient;
+  private readonly system: string;
+
+  constructor(options: FreshserviceClientOptions) {
+    this.system = options.system;
+    const windowMs = options.rateWindowMs ?? 60_000;
+    const reserve = options.reserveFraction ?? 0.1;
+    this.http = createHttpClient({
+      system: options.system,
+      baseURL: options.baseUrl.replace(/\/+$/, ''),
+      queue: options.queue,
+      logger: options.logger,
+      headers: { Authorization: basicAuth(options.apiKey, 'X'), Accept: 'application/json', 'Content-Type': 'application/json' },
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      describeError: describeFreshserviceError,
+      onResponse: (response) => {
+        const pauseMs = budgetPauseMs(response.headers, windowMs, reserve);
+        if (pauseMs > 0) {
+          options.logger.debug({ system: options.system, remaining: response.headers['x-ratelimit-remaining'], pauseMs }, 'rate budget nearly spent; slowing down');
+          options.queue.pauseFor(pauseMs, 'budget');
+        }
+      },
+    });
+  }
+
+  /** Every page of a ticket listing (`/tickets` with its params), following `Link: rel="next"`. */
+  async *listTicketPages(params: ListParams): AsyncIterable<unknown[]> {
+    let url: string | undefined = '/api/v2/tickets';
+    let query: ListParams | undefined = params;
+    while (url) {
+      const res: HttpResponse = await this.http.request({ method: 'GET', url, ...(query ? { params: query } : {}) });
+      yield parse(FsTicketList, res.data, 'ticket list', this.system).tickets;
+      url = nextLink(res.headers.link);
+      query = undefined;
+    }
+  }
+
+  /** One page of `/tickets/filter`; the query is wrapped in double quotes as the API requires. */
+  async filterTickets(query: string, page: number, workspaceId?: number): Promise<{ tickets: unknown[]; total: number | undefined }> {
+    const res = await this.http.request({ method: 'GET', url: '/api/v2/tickets/filter', params: { query: `"${query}"`, page, ...(workspaceId === undefined ? {} : { workspace_id: workspaceId }) } });
+    const body = parse(FsFilterResult, res.data, 'filter result', this.system);
+    return { tickets: body.tickets, total: body.total };
+  }
+
+  async getTicket(id: string, include: string): Promise<unknown> {
+    const res = await this.http.request({ method: 'GET', url: `/api/v2/tickets/${encodeURIComponent(id)}`, params: { include } });
+    return parse(FsTicketEnvelope, res.data, 'ticket', this.system).ticket;
+  }
+
+  async createTicket(body: Record<string, unknown>): Promise<unknown> {
+    const res = await this.http.request({ method: 'POST', url: '/api/v2/tickets', data: body });
+    return parse(FsTicketEnvelope, res.data, 'ticket', this.system).ticket;
+  }
+
+  async updateTicket(id: string, body: Record<string, unknown>): Promise<unknown> {
+    const res = await this.http.request({ method: 'PUT', url: `/api/v2/tickets/${encodeURIComponent(id)}`, data: body });
+    return parse(FsTicketEnvelope, res.data, 'ticket', this.system).ticket;
+  }
+
+  /** Every conversation of a ticket, page by page (`beforePage` runs before each call: the budget). */
+  async listConversations(id: string, beforePage: () => Promise<void>): Promise<FsConversation[]> {
+    const out: FsConversation[] = [];
+    const perPage = 100;
+    for (let page = 1; ; page++) {
+      await beforePage();
+      const res = await this.http.request({ method: 'GET', url: `/api/v2/tickets/${encodeURIComponent(id)}/conversations`, params: { page, per_page: perPage } });
+      const list = parse(FsConversationList, res.data, 'conversation list', this.system).conversations;
+      out.push(...list);
+      if (list.length < perPage && !nextLink(res.headers.link)) break;
+      if (list.length === 0) break;
+    }
+    return out;
+  }
+
+  async addNote(id: string, body: { body: string; private: boolean }): Promise<FsConversation> {
+    const res = await this.http.request({ method: 'POST', url: `/api/v2/tickets/${encodeURIComponent(id)}/notes`, data: body });
+    return parse(FsConversationEnvelope, res.data, 'conversation', this.system).conversation;
+  }
+
+  async formFields(workspaceId?: number): Promise<FsFormField[]> {
+    const res = await this.http.request({ method: 'GET', url: '/api/v2/ticket_form_fields', ...(workspaceId === undefined ? {} : { params: { workspace_id: workspaceId } }) });
+    return parse(FsFormFields, res.data, 'ticket form fields', this.system).ticket_fields;
+  }
+
+  async groups(): Promise<FsGroup[]> {
+    const out: FsGroup[] = [];
+    let url: string | undefined = '/api/v2/groups';
+    let params: ListParams | undefined = { per_page: 100 };
+    while (url) {
+      const res: HttpResponse = await this.http.request({ method: 'GET', url, ...(params ? { params } : {}) });
+      out.push(...parse(FsGroupList, res.data, 'group list', this.system).groups);
+      url = nextLink(res.headers.link);
+      params = undefined;
+    }
+    return out;
+  }
+
+  /** A requester's (or, failing that, an agent's) e-mail; null when neither exists. */
+  async userEmail(id: number): Promise<string | null> {
+    const res = await this.http.request({ method: 'GET', url: `/api/v2/requesters/${id}`, acceptStatus: [404] });
+    if (res.status !== 404) {
+      const r = parse(FsRequesterEnvelope, res.data, 'requester', this.system).requester;
+      return r.primary_email ?? r.email ?? null;
+    }
+    const agent = await this.http.request({ method: 'GET', url: `/api/v2/agents/${id}`, acceptStatus: [404] });
+    if (agent.status === 404) return null;
+    const a = parse(FsAgentEnvelope, agent.data, 'agent', this.system).agent;
+    return a.email ?? a.primary_email ?? null;
+  }
+
+  /** A cheap authenticated call that proves ticket read access. */
+  async ping(): Promise<void> {
+    await this.http.request({ method: 'GET', url: '/api/v2/tickets', params: { per_page: 1, updated_since: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') } });
+  }
+}

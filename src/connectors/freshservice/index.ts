@@ -1,0 +1,393 @@
+// The Freshservice connector: one side of a connection against Freshservice API v2. Changes come
+// from `updated_since` polls (plus the trash and spam lists for deletions), text crosses as
+// normalised plain text, markers live in a tag (and optionally a custom field), comments are notes.
+import type { ConnectorContext, ConnectorModule } from '../../core/connector.js';
+import { ConfigError, PayloadError, RemoteValidationError } from '../../core/errors.js';
+import { formatMirroredComment, parseMirroredComment } from '../../core/marker.js';
+import type {
+  Comment,
+  Connector,
+  ConnectorFacts,
+  FieldCatalog,
+  FieldInfo,
+  FieldValues,
+  InvalidTicket,
+  JsonValue,
+  ListChangedOptions,
+  NewComment,
+  Ticket,
+  WebhookHint,
+  WebhookRequest,
+} from '../../core/types.js';
+import type { FreshserviceSystem } from '../../mapping/schema.js';
+import { FreshserviceClient } from './client.js';
+import {
+  exposedCustomName,
+  htmlToText,
+  inScope,
+  isoSeconds,
+  markerToTag,
+  parseScopeQuery,
+  ticketFields,
+  ticketMarker,
+  writeBody,
+  isMarkerTag,
+  textToHtml,
+  type ResolvedScope,
+} from './convert.js';
+import { FsTicket, type FsConversation, type FsFormField, type FsChoiceTree } from './schema.js';
+import { DEFAULT_SECRET_HEADER, parseAutomatorWebhook, verifySharedSecret } from './webhook.js';
+import type { z } from 'zod';
+
+type FsSystem = z.infer<typeof FreshserviceSystem>;
+
+const PAGE_SIZE = 100;
+const INCLUDE = 'requester,tags';
+const CLOSED_STATUS = 5;
+
+export const freshserviceDefaultRateLimit = { requestsPerMinute: 200, concurrency: 4 };
+
+/** Keeps conversation listings under a per-minute budget (they are the dominant API cost). */
+class ConversationBudget {
+  private readonly calls: number[] = [];
+  constructor(
+    private readonly perMinute: number | undefined,
+    private readonly now: () => number,
+  ) {}
+
+  async take(): Promise<void> {
+    if (this.perMinute === undefined) return;
+    for (;;) {
+      const cutoff = this.now() - 60_000;
+      while (this.calls.length > 0 && this.calls[0]! <= cutoff) this.calls.shift();
+      if (this.calls.length < this.perMinute) break;
+      const waitMs = this.calls[0]! + 60_000 - this.now() + 1;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, waitMs)));
+    }
+    this.calls.push(this.now());
+  }
+}
+
+export class FreshserviceConnector implements Connector {
+  readonly kind = 'freshservice' as const;
+  readonly facts: ConnectorFacts;
+  private readonly client: FreshserviceClient;
+  private readonly options: NonNullable<FsSystem['options']>;
+  private readonly budget: ConversationBudget;
+  private readonly emails = new Map<number, string | null>();
+  private formFieldsCache: Promise<FsFormField[]> | undefined;
+  private scopeCache: Promise<ResolvedScope> | undefined;
+
+  constructor(private readonly ctx: ConnectorContext<FsSystem>) {
+    this.options = ctx.system.options ?? {};
+    this.client = new FreshserviceClient({
+      system: ctx.systemName,
+      baseUrl: ctx.system.baseUrl,
+      apiKey: ctx.system.credentials.apiKey,
+      queue: ctx.queue,
+      logger: ctx.logger,
+      timeoutMs: ctx.system.timeoutMs,
+      rateWindowMs: this.options.rateWindowMs,
+    });
+    this.budget = new ConversationBudget(this.options.conversationBudgetPerMinute, () => ctx.clock.now());
+    const perMinute = ctx.system.rateLimit?.requestsPerMinute ?? freshserviceDefaultRateLimit.requestsPerMinute;
+    this.facts = {
+      kind: 'freshservice',
+      label: 'Freshservice',
+      pageSize: PAGE_SIZE,
+      rateLimit: {
+        requestsPerMinute: perMinute,
+        headers: ['X-Ratelimit-Total', 'X-Ratelimit-Remaining', 'X-Ratelimit-Used-CurrentRequest', 'Retry-After'],
+        note: 'Per-minute limit per account, shared by every key and installed app; the connector slows down when X-Ratelimit-Remaining falls under 10% and waits out Retry-After on 429.',
+      },
+      capabilities: {
+        changePolling: { supported: true, note: 'GET /tickets?updated_since with order_type=asc and Link paging; deduplicated by id and updated_at (there is no order_by).' },
+        deletions: { supported: true, note: 'Trashed and spam tickets are found by polling filter=deleted and filter=spam; they are reported with deleted: true.' },
+        webhooks: { supported: true, note: 'Workflow Automator web requests with a shared-secret header; Freshservice does not sign bodies, so the secret authenticates the sender but cannot detect a modified body.' },
+        webhookRegistration: { supported: false, note: 'Freshservice has no API to create automator rules; an admin pastes the template from readme.md.' },
+        comments: { supported: true, note: 'Comments are written as notes (private for internal, public otherwise); replies, which e-mail the requester, are never sent.' },
+        markers: { supported: true, note: this.options.markerField ? `Marker kept in custom field ${this.options.markerField} and as a tb-… tag (found through the filter API by tag).` : 'Marker kept as a tb-… tag, found through the filter API by tag.' },
+        customStatuses: { supported: true, note: 'Statuses, including account-defined ones, come from /ticket_form_fields.' },
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private formFields(): Promise<FsFormField[]> {
+    this.formFieldsCache ??= this.client.formFields(this.options.workspaceId).catch((err: unknown) => {
+      this.formFieldsCache = undefined;
+      throw err;
+    });
+    return this.formFieldsCache;
+  }
+
+  private async knownCustomNames(): Promise<Set<string>> {
+    return new Set((await this.formFields()).filter((f) => f.default_field === false || f.field_type.startsWith('custom_')).map((f) => f.name));
+  }
+
+  private resolveScope(): Promise<ResolvedScope> {
+    this.scopeCache ??= this.buildScope().catch((err: unknown) => {
+      this.scopeCache = undefined;
+      throw err;
+    });
+    return this.scopeCache;
+  }
+
+  private async buildScope(): Promise<ResolvedScope> {
+    const scope = this.ctx.scope;
+    let groupIds: Set<number> | null = null;
+    if (scope.groups && scope.groups.length > 0) {
+      const names = scope.groups.filter((g): g is string => typeof g === 'string' && !/^\d+$/.test(g));
+      const groups = names.length > 0 ? await this.client.groups() : [];
+      groupIds = new Set();
+      const problems: string[] = [];
+      for (const g of scope.groups) {
+        if (typeof g === 'number' || /^\d+$/.test(g)) groupIds.add(Number(g));
+        else {
+          const found = groups.find((x) => x.name.toLowerCase() === g.toLowerCase());
+          if (found) groupIds.add(found.id);
+          else problems.push(`connections.${this.ctx.connection}.${this.ctx.side}.scope.groups: Freshservice ${this.ctx.systemName} has no group named "${g}" (known: ${groups.map((x) => x.name).join(', ')})`);
+        }
+      }
+      if (problems.length > 0) throw new ConfigError(problems);
+    }
+    let query = null;
+    if (scope.query) {
+      try {
+        query = parseScopeQuery(scope.query);
+      } catch (err) {
+        throw new ConfigError([`connections.${this.ctx.connection}.${this.ctx.side}.scope.query: ${(err as Error).message}`]);
+      }
+    }
+    return {
+      groupIds,
+      categories: scope.categories && scope.categories.length > 0 ? new Set(scope.categories) : null,
+      tags: scope.tags && scope.tags.length > 0 ? new Set(scope.tags.map((t) => t.toLowerCase())) : null,
+      query,
+    };
+  }
+
+  private rememberRequester(raw: FsTicket): void {
+    if (raw.requester && typeof raw.requester.id === 'number' && raw.requester.email !== undefined) this.emails.set(raw.requester.id, raw.requester.email);
+  }
+
+  /** Fills in the requester e-mail a write response does not carry (cached per requester). */
+  private async ensureRequesterEmail(raw: FsTicket): Promise<void> {
+    this.rememberRequester(raw);
+    const id = raw.requester_id;
+    if (typeof id !== 'number' || raw.requester?.email !== undefined || this.emails.has(id)) return;
+    this.emails.set(id, await this.client.userEmail(id));
+  }
+
+  private toTicket(raw: FsTicket, scope: ResolvedScope): Ticket {
+    this.rememberRequester(raw);
+    const deleted = raw.deleted === true || raw.spam === true;
+    const base = this.ctx.system.baseUrl.replace(/\/+$/, '');
+    return {
+      id: String(raw.id),
+      version: isoSeconds(raw.updated_at),
+      fields: ticketFields(raw, { markerField: this.options.markerField, requesterEmail: (id) => this.emails.get(id) }),
+      key: `#${raw.type === 'Service Request' ? 'SR' : 'INC'}-${raw.id}`,
+      url: `${base}/a/tickets/${raw.id}`,
+      marker: ticketMarker(raw, this.options.markerField),
+      inScope: !deleted && inScope(raw, scope) && (this.options.workspaceId === undefined || raw.workspace_id === this.options.workspaceId),
+      ...(deleted ? { deleted: true } : {}),
+    };
+  }
+
+  private parseTicket(raw: unknown): { ticket: FsTicket } | { invalid: InvalidTicket } {
+    const parsed = FsTicket.safeParse(raw);
+    if (parsed.success) return { ticket: parsed.data };
+    const issue = parsed.error.issues[0];
+    const id = (raw as { id?: unknown } | null)?.id;
+    return {
+      invalid: { id: typeof id === 'number' || typeof id === 'string' ? String(id) : '?', invalid: issue ? `${issue.path.join('.') || 'ticket'}: ${issue.message}` : 'ticket: invalid' },
+    };
+  }
+
+  private strictTicket(raw: unknown): FsTicket {
+    const t = this.parseTicket(raw);
+    if ('invalid' in t) throw new PayloadError(`${this.ctx.systemName} returned an unreadable ticket ${t.invalid.id}: ${t.invalid.invalid}`, { system: this.ctx.systemName });
+    return t.ticket;
+  }
+
+  private workspaceParam(): Record<string, number> {
+    return this.options.workspaceId === undefined ? {} : { workspace_id: this.options.workspaceId };
+  }
+
+  // ---------------------------------------------------------------- tickets
+
+  async *listChanged(options: ListChangedOptions): AsyncIterable<Ticket | InvalidTicket> {
+    const scope = await this.resolveScope();
+    // Always send updated_since: without it Freshservice returns only tickets created in the last 30 days.
+    const since = options.since ? isoSeconds(options.since) : '1970-01-01T00:00:00Z';
+    const seen = new Set<string>();
+    const listings: (string | undefined)[] = [undefined, 'deleted', 'spam'];
+    for (const filter of listings) {
+      const params = { updated_since: since, per_page: PAGE_SIZE, order_type: 'asc', include: INCLUDE, ...this.workspaceParam(), ...(filter ? { filter } : {}) };
+      for await (const page of this.client.listTicketPages(params)) {
+        if (options.signal?.aborted) return;
+        for (const raw of page) {
+          const parsed = this.parseTicket(raw);
+          if ('invalid' in parsed) {
+            yield parsed.invalid;
+            continue;
+          }
+          const t = parsed.ticket;
+          const key = `${t.id}@${t.updated_at}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const ticket = this.toTicket(t, scope);
+          if (ticket.deleted || ticket.inScope) yield ticket;
+        }
+      }
+    }
+  }
+
+  async getTicket(id: string): Promise<Ticket> {
+    const scope = await this.resolveScope();
+    return this.toTicket(this.strictTicket(await this.client.getTicket(id, INCLUDE)), scope);
+  }
+
+  async createTicket(fields: FieldValues, marker: string): Promise<Ticket> {
+    const scope = await this.resolveScope();
+    const known = await this.knownCustomNames();
+    const { email, requester_id: requesterId, tags, ...rest } = fields;
+    const body = writeBody(rest, known);
+    if (typeof requesterId === 'number') body.requester_id = requesterId;
+    else if (typeof email === 'string' && email !== '') body.email = email;
+    else if (this.options.defaultRequesterEmail) body.email = this.options.defaultRequesterEmail;
+    else {
+      throw new RemoteValidationError(`${this.ctx.systemName}: a new Freshservice ticket needs a requester; map the 'email' field or set options.defaultRequesterEmail`, { system: this.ctx.systemName, field: 'email' });
+    }
+    const userTags = Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string' && !isMarkerTag(t)) : [];
+    body.tags = [...userTags, markerToTag(marker)];
+    if (this.options.markerField) body.custom_fields = { ...((body.custom_fields) ?? {}), [this.options.markerField]: marker };
+    body.status ??= 2;
+    body.priority ??= 1;
+    body.description ??= '<div></div>';
+    if (this.options.workspaceId !== undefined) body.workspace_id = this.options.workspaceId;
+    const created = this.strictTicket(await this.client.createTicket(body));
+    await this.ensureRequesterEmail(created);
+    return this.toTicket(created, scope);
+  }
+
+  async updateTicket(id: string, changes: FieldValues): Promise<Ticket> {
+    const scope = await this.resolveScope();
+    const keys = Object.keys(changes);
+    if (keys.length === 0) return this.getTicket(id);
+    const known = keys.some((k) => k.startsWith('cf_')) ? await this.knownCustomNames() : new Set<string>();
+    // PUT replaces the whole tag list, so the marker tag is carried over only when tags change.
+    let keepTags: string[] = [];
+    if ('tags' in changes) {
+      const current = this.strictTicket(await this.client.getTicket(id, 'tags'));
+      keepTags = (current.tags ?? []).filter(isMarkerTag);
+    }
+    const updated = this.strictTicket(await this.client.updateTicket(id, writeBody(changes, known, keepTags)));
+    await this.ensureRequesterEmail(updated);
+    return this.toTicket(updated, scope);
+  }
+
+  async closeTicket(id: string): Promise<Ticket> {
+    return this.updateTicket(id, { status: CLOSED_STATUS });
+  }
+
+  async findByMarker(marker: string): Promise<Ticket | null> {
+    const scope = await this.resolveScope();
+    const tag = markerToTag(marker);
+    const { tickets } = await this.client.filterTickets(`tag:'${tag}'`, 1, this.options.workspaceId);
+    for (const raw of tickets) {
+      const parsed = this.parseTicket(raw);
+      if ('invalid' in parsed) continue;
+      const t = parsed.ticket;
+      // Filter results carry no tags; read the candidate to confirm the marker exactly.
+      const full = this.strictTicket(await this.client.getTicket(String(t.id), INCLUDE));
+      if (ticketMarker(full, this.options.markerField) === marker || (full.tags ?? []).includes(tag)) return this.toTicket(full, scope);
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- comments
+
+  private toComment(c: FsConversation): Comment {
+    const { body, marker } = parseMirroredComment(htmlToText(c.body ?? c.body_text ?? ''));
+    return {
+      id: String(c.id),
+      body: body.trimEnd(),
+      visibility: c.private === true ? 'internal' : 'public',
+      ...(c.user_id === null || c.user_id === undefined ? {} : { author: String(c.user_id) }),
+      createdAt: isoSeconds(c.created_at),
+      marker,
+    };
+  }
+
+  async listComments(id: string): Promise<Comment[]> {
+    const conversations = await this.client.listConversations(id, () => this.budget.take());
+    return conversations.map((c) => this.toComment(c));
+  }
+
+  async addComment(id: string, comment: NewComment): Promise<Comment> {
+    const html = textToHtml(formatMirroredComment(comment));
+    const created = await this.client.addNote(id, { body: html, private: comment.visibility === 'internal' });
+    return this.toComment(created);
+  }
+
+  // ---------------------------------------------------------------- webhooks
+
+  verifyWebhook(request: WebhookRequest): boolean {
+    return verifySharedSecret(request, this.ctx.system.webhook?.secret, this.ctx.system.webhook?.header ?? DEFAULT_SECRET_HEADER);
+  }
+
+  parseWebhook(request: WebhookRequest): WebhookHint {
+    return parseAutomatorWebhook(request);
+  }
+
+  // ---------------------------------------------------------------- catalog
+
+  async describe(): Promise<FieldCatalog> {
+    const [formFields, groups] = await Promise.all([this.formFields(), this.client.groups()]);
+    const byName = new Map(formFields.map((f) => [f.name, f]));
+    const choiceIds = (name: string): JsonValue[] => (byName.get(name)?.choices ?? []).map((c) => c.id ?? c.value);
+    const labels = (name: string): string => (byName.get(name)?.choices ?? []).map((c) => `${c.id} ${c.value}`).join(', ');
+    const categories = byName.get('category')?.choices ?? [];
+    const subByCategory: Record<string, JsonValue[]> = {};
+    for (const c of categories) subByCategory[c.value] = (c.nested_options ?? []).map((s: FsChoiceTree) => s.value);
+    const fields: FieldInfo[] = [
+      { name: 'subject', type: 'string', writable: true },
+      { name: 'description', type: 'text', writable: true, note: 'HTML in Freshservice; plain text here.' },
+      { name: 'status', type: 'enum', writable: true, allowedValues: choiceIds('status'), note: labels('status') },
+      { name: 'priority', type: 'enum', writable: true, allowedValues: choiceIds('priority'), note: labels('priority') },
+      { name: 'urgency', type: 'enum', writable: true, allowedValues: choiceIds('urgency'), note: labels('urgency') },
+      { name: 'impact', type: 'enum', writable: true, allowedValues: choiceIds('impact'), note: labels('impact') },
+      { name: 'group_id', type: 'reference', writable: true, allowedValues: groups.map((g) => g.id), note: groups.map((g) => `${g.id} ${g.name}`).join(', ') },
+      { name: 'category', type: 'enum', writable: true, allowedValues: categories.map((c) => c.value) },
+      { name: 'sub_category', type: 'enum', writable: true, allowedValuesByScope: subByCategory, note: 'Allowed values depend on the category.' },
+      { name: 'tags', type: 'array', writable: true, note: 'Replaced as a whole on update; the tb-… marker tag is kept and hidden.' },
+      { name: 'requester_id', type: 'reference', writable: true },
+      { name: 'email', type: 'string', writable: true, note: 'Requester e-mail; an unknown address creates a requester.' },
+      { name: 'responder_id', type: 'reference', writable: true, allowedValues: choiceIds('agent') },
+      { name: 'type', type: 'enum', writable: false, allowedValues: ['Incident', 'Service Request'], note: 'The API creates incidents only.' },
+      { name: 'due_by', type: 'date', writable: true },
+    ];
+    for (const f of formFields) {
+      if (f.default_field !== false && !f.field_type.startsWith('custom_')) continue;
+      if (f.name === this.options.markerField) continue;
+      const type: FieldInfo['type'] =
+        f.field_type === 'custom_number' ? 'number' : f.field_type === 'custom_checkbox' ? 'boolean' : f.field_type === 'custom_date' ? 'date' : f.field_type === 'custom_dropdown' ? 'enum' : f.field_type === 'custom_paragraph' ? 'text' : 'string';
+      fields.push({ name: exposedCustomName(f.name), type, writable: true, ...(type === 'enum' ? { allowedValues: (f.choices ?? []).map((c) => c.value) } : {}), note: f.label ?? f.name });
+    }
+    return { fields };
+  }
+
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+}
+
+export const freshserviceConnector: ConnectorModule<'freshservice'> = {
+  kind: 'freshservice',
+  label: 'Freshservice',
+  create: (ctx) => new FreshserviceConnector(ctx),
+  defaultRateLimit: freshserviceDefaultRateLimit,
+};
