@@ -1,0 +1,128 @@
+// Loads the YAML config: parse with source ranges, resolve `${env:…}`/`${file:…}` secrets,
+// validate strictly with zod plus cross-reference checks, and report every problem at once as
+// `file:line:col path: message`. The only module in ticketbridge that reads process.env.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError } from '../core/errors.js';
+import { crossCheck } from './cross-checks.js';
+import { explainIssue } from './issues.js';
+import { formatPath } from './path.js';
+import { literalCredentialProblems, redact, resolveReferences } from './references.js';
+import type { PathProblem } from './references.js';
+import { Config } from './schema.js';
+import { createConfigSource } from './source-map.js';
+import type { ConfigSource, Position } from './source-map.js';
+
+export type { ConfigSource, Position } from './source-map.js';
+
+export interface LoadOptions {
+  /** Variables `${env:NAME}` reads. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Reads the config file and `${file:…}` secrets. @default fs.readFileSync(path, 'utf8') */
+  readFile?: (path: string) => string;
+  /** Directory relative `${file:…}` paths resolve against. @default the config file's directory */
+  baseDir?: string;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** `file:line:col message` lines worth showing (e.g. a credential written as a literal). */
+  warnings: string[];
+  /** Positions of config paths, for later checks such as checkMappedValues. */
+  source: ConfigSource;
+}
+
+/** A ConfigError that also carries the warnings found on the way, for `validate` to show. */
+export class ConfigFileError extends ConfigError {
+  readonly warnings: string[];
+  constructor(problems: string[], warnings: string[]) {
+    super(problems);
+    this.warnings = warnings;
+  }
+}
+
+const defaultReadFile = (path: string): string => readFileSync(path, 'utf8');
+
+interface Located {
+  text: string;
+  position: Position;
+}
+
+function locate(source: ConfigSource, problem: PathProblem): Located {
+  const target = problem.target ?? 'value';
+  const position = source.position(problem.path, target);
+  const text = problem.namesPath === true ? `${source.fileName}:${position.line}:${position.col} ${problem.message}` : source.format(problem.path, problem.message, target);
+  return { text, position };
+}
+
+/** Sorted by position, duplicates dropped, secrets scrubbed. */
+function finish(items: Located[], secrets: ReadonlySet<string>): string[] {
+  const sorted = [...items].sort((x, y) => x.position.line - y.position.line || x.position.col - y.position.col);
+  return [...new Set(sorted.map((item) => redact(item.text, secrets)))];
+}
+
+/** Parses and validates config text; throws ConfigFileError listing every problem. */
+export function parseConfigText(text: string, fileName: string, options: LoadOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const readFile = options.readFile ?? defaultReadFile;
+  const baseDir = options.baseDir ?? dirname(resolvePath(fileName));
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  const source = createConfigSource(fileName, doc, lineCounter);
+  const yamlWarnings = doc.warnings.map((w) => ({ text: source.formatOffset(w.pos[0], w.message), position: lineCounter.linePos(w.pos[0]) }));
+
+  if (doc.errors.length > 0) {
+    // After a syntax error the tree is the parser's guess; schema problems found in it would
+    // point at things the user never wrote, so only the syntax errors are reported.
+    const problems = doc.errors.map((e) => ({ text: source.formatOffset(e.pos[0], `YAML syntax error: ${e.message}`), position: lineCounter.linePos(e.pos[0]) }));
+    throw new ConfigFileError(finish(problems, new Set()), finish(yamlWarnings, new Set()));
+  }
+
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ConfigFileError([source.formatOffset(0, `YAML error: ${message}`)], []);
+  }
+
+  const resolved = resolveReferences(raw, { env, readFile, baseDir });
+  const cross = crossCheck(resolved.value);
+  const problems: PathProblem[] = [...resolved.problems, ...cross.problems];
+
+  const parsed = Config.safeParse(resolved.value);
+  if (!parsed.success) {
+    // A failed reference already explains its path; zod's "must not be empty" there is noise.
+    const failedRefs = new Set(resolved.problems.map((p) => formatPath(p.path)));
+    for (const issue of parsed.error.issues) {
+      for (const problem of explainIssue(issue, { root: Config, data: resolved.value, referenced: resolved.referenced })) {
+        if (!failedRefs.has(formatPath(problem.path))) problems.push(problem);
+      }
+    }
+  }
+
+  const warnings = finish(
+    [...yamlWarnings, ...[...literalCredentialProblems(raw), ...cross.warnings].map((w) => locate(source, w))],
+    resolved.secrets,
+  );
+  if (problems.length > 0 || !parsed.success) {
+    throw new ConfigFileError(finish(problems.map((p) => locate(source, p)), resolved.secrets), warnings);
+  }
+  return { config: parsed.data, warnings, source };
+}
+
+/** Reads and validates the config file at `path`; throws ConfigFileError listing every problem. */
+export function loadConfig(path: string, options: LoadOptions = {}): LoadedConfig {
+  const readFile = options.readFile ?? defaultReadFile;
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : typeof code === 'string' ? code : 'unreadable';
+    throw new ConfigFileError([`${path}: cannot read the config file: ${reason}`], []);
+  }
+  return parseConfigText(text, path, { ...options, baseDir: options.baseDir ?? dirname(resolvePath(path)) });
+}
