@@ -139,7 +139,7 @@ describe('tickets', () => {
     expect(closed.closedFlag).toBe(true);
     expect(closed.closedDate).toBeDefined();
     expect(closed._info.updatedBy).toBe('jdoe');
-    expect(Date.parse(closed._info.lastUpdated)).toBeGreaterThan(Date.parse(t._info.lastUpdated));
+    expect(Date.parse(closed._info.lastUpdated!)).toBeGreaterThan(Date.parse(t._info.lastUpdated!));
   });
 
   it('patches with leading-slash paths, {id} references, add and remove', async () => {
