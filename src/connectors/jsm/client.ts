@@ -1,0 +1,201 @@
+// HTTP calls to Jira Cloud (platform REST v3, servicedeskapi, admin webhooks) through the core
+// client and the system's queue; each method returns a parsed payload or throws a SyncError.
+import type { z } from 'zod';
+import { createHttpClient, basicAuth, type HttpClient, type HttpRequest, type RemoteErrorDetails } from '../../core/http.js';
+import { PayloadError } from '../../core/errors.js';
+import type { SystemQueue } from '../../core/queue.js';
+import type { Logger } from '../../core/types.js';
+import {
+  JiraAdminWebhook,
+  JiraAdminWebhooks,
+  JiraCommentPage,
+  JiraComment,
+  JiraCreatedIssue,
+  JiraCustomerRequest,
+  JiraErrorBody,
+  JiraField,
+  JiraMyself,
+  JiraPriority,
+  JiraProjectStatuses,
+  JiraRequestTypePage,
+  JiraSearchPage,
+  JiraServiceDeskPage,
+  JiraTransitions,
+  type AdfNode,
+} from './schema.js';
+
+/** The first message of a platform ErrorCollection or JSM ErrorResponse, with the field it names. */
+export function describeJiraError(_status: number, data: unknown): RemoteErrorDetails | undefined {
+  const parsed = JiraErrorBody.safeParse(data);
+  if (!parsed.success) return typeof data === 'string' && data.length > 0 && data.length < 300 ? { message: data } : undefined;
+  const body = parsed.data;
+  const fieldError = Object.entries(body.errors ?? {})[0];
+  const messages = [...(body.errorMessages ?? []), ...(body.errorMessage ? [body.errorMessage] : [])];
+  if (fieldError) return { message: [`${fieldError[0]}: ${fieldError[1]}`, ...messages].join('; '), field: fieldError[0] };
+  if (messages.length > 0) return { message: messages.join('; ') };
+  return undefined;
+}
+
+export interface JiraClientOptions {
+  system: string;
+  baseUrl: string;
+  email: string;
+  apiToken: string;
+  queue: SystemQueue;
+  logger: Logger;
+  timeoutMs?: number;
+}
+
+export interface SearchParams {
+  jql: string;
+  nextPageToken?: string;
+  maxResults: number;
+  fields: string[];
+  properties?: string[];
+  reconcileIssues?: number[];
+}
+
+export class JiraClient {
+  private readonly http: HttpClient;
+  private readonly system: string;
+
+  constructor(options: JiraClientOptions) {
+    this.system = options.system;
+    const logger = options.logger;
+    this.http = createHttpClient({
+      system: options.system,
+      baseURL: options.baseUrl.replace(/\/$/, ''),
+      queue: options.queue,
+      logger,
+      headers: { Authorization: basicAuth(options.email, options.apiToken), Accept: 'application/json', 'Content-Type': 'application/json' },
+      describeError: describeJiraError,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      onResponse: (response) => {
+        if (response.status === 429) {
+          // Which limiter fired decides what to slow down: the endpoint burst, one issue, or the quota.
+          logger.warn({ system: options.system, reason: response.headers['ratelimit-reason'] ?? 'unknown', retryAfter: response.headers['retry-after'] }, 'rate limited');
+        } else if (response.headers['x-ratelimit-nearlimit'] === 'true') {
+          logger.info({ system: options.system, remaining: response.headers['x-ratelimit-remaining'] }, 'rate budget nearly used');
+        }
+      },
+    });
+  }
+
+  private async call<S extends z.ZodType>(schema: S, request: HttpRequest): Promise<z.infer<S>> {
+    const response = await this.http.request(request);
+    const parsed = schema.safeParse(response.data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new PayloadError(`${this.system} answered ${request.method.toUpperCase()} ${request.url.split('?')[0] ?? ''} with an unexpected shape: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`, { system: this.system });
+    }
+    return parsed.data;
+  }
+
+  private async send(request: HttpRequest): Promise<void> {
+    await this.http.request(request);
+  }
+
+  myself(): Promise<z.infer<typeof JiraMyself>> {
+    return this.call(JiraMyself, { method: 'GET', url: '/rest/api/3/myself' });
+  }
+
+  search(params: SearchParams): Promise<z.infer<typeof JiraSearchPage>> {
+    const body: Record<string, unknown> = { jql: params.jql, maxResults: params.maxResults, fields: params.fields };
+    if (params.nextPageToken !== undefined) body.nextPageToken = params.nextPageToken;
+    if (params.properties && params.properties.length > 0) body.properties = params.properties;
+    if (params.reconcileIssues && params.reconcileIssues.length > 0) body.reconcileIssues = params.reconcileIssues;
+    return this.call(JiraSearchPage, { method: 'POST', url: '/rest/api/3/search/jql', data: body });
+  }
+
+  /** The raw issue (parsed into a Ticket by convert.ts, so a bad one can be reported, not thrown). */
+  async getIssue(id: string, properties: string[]): Promise<unknown> {
+    const response = await this.http.request({ method: 'GET', url: `/rest/api/3/issue/${encodeURIComponent(id)}`, params: { fields: '*all', properties: properties.join(',') || undefined } });
+    return response.data;
+  }
+
+  createIssue(fields: Record<string, unknown>, properties: { key: string; value: unknown }[]): Promise<z.infer<typeof JiraCreatedIssue>> {
+    return this.call(JiraCreatedIssue, { method: 'POST', url: '/rest/api/3/issue', data: { fields, properties } });
+  }
+
+  createRequest(body: { serviceDeskId: string; requestTypeId: string; requestFieldValues: Record<string, unknown>; raiseOnBehalfOf?: string }): Promise<z.infer<typeof JiraCustomerRequest>> {
+    return this.call(JiraCustomerRequest, { method: 'POST', url: '/rest/servicedeskapi/request', data: body });
+  }
+
+  editIssue(id: string, fields: Record<string, unknown>): Promise<void> {
+    return this.send({ method: 'PUT', url: `/rest/api/3/issue/${encodeURIComponent(id)}`, data: { fields } });
+  }
+
+  setProperty(id: string, key: string, value: unknown): Promise<void> {
+    return this.send({ method: 'PUT', url: `/rest/api/3/issue/${encodeURIComponent(id)}/properties/${encodeURIComponent(key)}`, data: value });
+  }
+
+  async transitions(id: string): Promise<z.infer<typeof JiraTransitions>['transitions']> {
+    const body = await this.call(JiraTransitions, { method: 'GET', url: `/rest/api/3/issue/${encodeURIComponent(id)}/transitions`, params: { expand: 'transitions.fields' } });
+    return body.transitions;
+  }
+
+  transition(id: string, transitionId: string, fields: Record<string, unknown>): Promise<void> {
+    const data: Record<string, unknown> = { transition: { id: transitionId } };
+    if (Object.keys(fields).length > 0) data.fields = fields;
+    return this.send({ method: 'POST', url: `/rest/api/3/issue/${encodeURIComponent(id)}/transitions`, data });
+  }
+
+  comments(id: string, startAt: number, maxResults: number): Promise<z.infer<typeof JiraCommentPage>> {
+    return this.call(JiraCommentPage, { method: 'GET', url: `/rest/api/3/issue/${encodeURIComponent(id)}/comment`, params: { startAt, maxResults, orderBy: 'created' } });
+  }
+
+  addComment(id: string, body: AdfNode, internal: boolean): Promise<z.infer<typeof JiraComment>> {
+    return this.call(JiraComment, {
+      method: 'POST',
+      url: `/rest/api/3/issue/${encodeURIComponent(id)}/comment`,
+      data: { body, properties: [{ key: 'sd.public.comment', value: { internal } }] },
+    });
+  }
+
+  fields(): Promise<z.infer<typeof JiraField>[]> {
+    return this.call(JiraField.array(), { method: 'GET', url: '/rest/api/3/field' });
+  }
+
+  priorities(): Promise<z.infer<typeof JiraPriority>[]> {
+    return this.call(JiraPriority.array(), { method: 'GET', url: '/rest/api/3/priority' });
+  }
+
+  projectStatuses(projectKey: string): Promise<z.infer<typeof JiraProjectStatuses>> {
+    return this.call(JiraProjectStatuses, { method: 'GET', url: `/rest/api/3/project/${encodeURIComponent(projectKey)}/statuses` });
+  }
+
+  async serviceDesks(): Promise<z.infer<typeof JiraServiceDeskPage>['values']> {
+    const all: z.infer<typeof JiraServiceDeskPage>['values'] = [];
+    for (let start = 0; ; ) {
+      const page = await this.call(JiraServiceDeskPage, { method: 'GET', url: '/rest/servicedeskapi/servicedesk', params: { start, limit: 50 } });
+      all.push(...page.values);
+      if (page.isLastPage !== false || page.values.length === 0) return all;
+      start += page.values.length;
+    }
+  }
+
+  async requestTypes(serviceDeskId: string): Promise<z.infer<typeof JiraRequestTypePage>['values']> {
+    const all: z.infer<typeof JiraRequestTypePage>['values'] = [];
+    for (let start = 0; ; ) {
+      const page = await this.call(JiraRequestTypePage, { method: 'GET', url: `/rest/servicedeskapi/servicedesk/${encodeURIComponent(serviceDeskId)}/requesttype`, params: { start, limit: 50 } });
+      all.push(...page.values);
+      if (page.isLastPage !== false || page.values.length === 0) return all;
+      start += page.values.length;
+    }
+  }
+
+  webhooks(): Promise<z.infer<typeof JiraAdminWebhooks>> {
+    return this.call(JiraAdminWebhooks, { method: 'GET', url: '/rest/webhooks/1.0/webhook' });
+  }
+
+  registerWebhook(body: { name: string; url: string; events: string[]; jql: string; secret?: string }): Promise<z.infer<typeof JiraAdminWebhook>> {
+    const data: Record<string, unknown> = { name: body.name, url: body.url, events: body.events, filters: { 'issue-related-events-section': body.jql }, excludeBody: false };
+    if (body.secret !== undefined) data.secret = body.secret;
+    return this.call(JiraAdminWebhook, { method: 'POST', url: '/rest/webhooks/1.0/webhook', data });
+  }
+
+  deleteWebhook(self: string): Promise<void> {
+    const id = self.split('/').pop() ?? '';
+    return this.send({ method: 'DELETE', url: `/rest/webhooks/1.0/webhook/${encodeURIComponent(id)}` });
+  }
+}

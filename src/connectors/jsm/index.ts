@@ -1,0 +1,547 @@
+// The Jira Service Management (Cloud) connector: changes through /search/jql with an epoch-ms
+// cursor, ADF text, status through workflow transitions, markers as an issue property plus a
+// label, public/internal comments, and HMAC-signed admin webhooks.
+import type { ConnectorContext, ConnectorModule } from '../../core/connector.js';
+import { ConfigError, NotFoundError, RemoteValidationError, SyncError } from '../../core/errors.js';
+import { formatMirroredComment, parseMirroredComment } from '../../core/marker.js';
+import {
+  isInvalidTicket,
+  type Comment,
+  type Connector,
+  type ConnectorFacts,
+  type FieldCatalog,
+  type FieldInfo,
+  type FieldValues,
+  type InvalidTicket,
+  type JsonValue,
+  type ListChangedOptions,
+  type NewComment,
+  type Ticket,
+  type WebhookHint,
+  type WebhookRequest,
+} from '../../core/types.js';
+import type { JsmSystem } from '../../mapping/schema.js';
+import type { z } from 'zod';
+import { JiraClient } from './client.js';
+import { MARKER_PROPERTY, adfToText, isMarkerLabel, issueToTicket, markerToLabel, normalizeText, textToAdf, toJiraValue, type ConvertContext } from './convert.js';
+import type { JiraComment, JiraField, JiraIssue, JiraTransition } from './schema.js';
+import { parseJiraWebhook, verifyJiraSignature } from './webhook.js';
+
+type JsmConfig = z.infer<typeof JsmSystem>;
+
+const PAGE_SIZE = 100;
+const COMMENT_PAGE = 100;
+const REQUEST_TYPE_SCHEMA = 'com.atlassian.servicedesk:vp-origin';
+const WEBHOOK_EVENTS = ['jira:issue_created', 'jira:issue_updated', 'comment_created'];
+/** Most transitions walked to reach one status (a workflow path longer than this is a config problem). */
+const MAX_TRANSITION_STEPS = 8;
+/** Ids written recently are passed as `reconcileIssues` so our own writes are searchable at once. */
+const RECONCILE_WINDOW_MS = 10 * 60_000;
+
+/** Writes Jira accepts in `fields` on edit; status/resolution move through transitions instead. */
+const READ_ONLY = new Set(['project', 'requestType']);
+
+function jqlString(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function equalValues(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+export class JsmConnector implements Connector {
+  readonly kind = 'jsm' as const;
+  readonly facts: ConnectorFacts;
+  private readonly client: JiraClient;
+  private readonly system: JsmConfig;
+  private readonly systemName: string;
+  private fieldCache: Promise<Map<string, JiraField>> | undefined;
+  private ownAccountId: string | undefined;
+  private readonly recentWrites = new Map<number, number>();
+  /** Learned workflow edges per project: status name → transitions seen from it. */
+  private readonly learnedEdges = new Map<string, Map<string, JiraTransition[]>>();
+
+  constructor(private readonly ctx: ConnectorContext<JsmConfig>) {
+    this.system = ctx.system;
+    this.systemName = ctx.systemName;
+    if (ctx.system.options?.deployment === 'datacenter') {
+      throw new ConfigError([`systems.${ctx.systemName}.options.deployment: Jira Data Center is not supported (it needs a Bearer PAT, REST v2 and wiki markup); see src/connectors/jsm/readme.md`]);
+    }
+    this.client = new JiraClient({
+      system: ctx.systemName,
+      baseUrl: ctx.system.baseUrl,
+      email: ctx.system.credentials.email,
+      apiToken: ctx.system.credentials.apiToken,
+      queue: ctx.queue,
+      logger: ctx.logger,
+      ...(ctx.system.timeoutMs === undefined ? {} : { timeoutMs: ctx.system.timeoutMs }),
+    });
+    this.facts = {
+      kind: 'jsm',
+      label: 'Jira Service Management',
+      pageSize: PAGE_SIZE,
+      rateLimit: {
+        requestsPerMinute: jsmConnector.defaultRateLimit.requestsPerMinute,
+        headers: ['Retry-After', 'RateLimit-Reason', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-RateLimit-NearLimit'],
+        note: 'API-token traffic is exempt from the 2026 points quotas but not from per-endpoint burst and per-issue write limits; 429 carries Retry-After and RateLimit-Reason.',
+      },
+      capabilities: {
+        webhooks: { supported: true, note: 'Admin webhooks signed with X-Hub-Signature (HMAC-SHA256); needs a webhook secret.' },
+        webhookRegistration: { supported: true, note: 'POST /rest/webhooks/1.0/webhook; the integration user must be a Jira admin.' },
+        internalComments: { supported: true, note: 'Internal notes via the sd.public.comment property; read back from jsdPublic.' },
+        statusWrite: { supported: true, note: 'Status moves through workflow transitions (shortest known path); required transition fields are filled.' },
+        markerSearch: { supported: true, note: 'Marker in issue property ticketbridge.marker plus a tb-… label searched by JQL (search can lag seconds behind writes).' },
+        deletedTickets: { supported: false, note: 'Deleted issues answer 404; the reconcile pass notices them.' },
+        readAfterWrite: { supported: true, note: 'Writes are re-read by id (GET is consistent); own writes are passed as reconcileIssues to search.' },
+      },
+    };
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  private async fieldsById(): Promise<Map<string, JiraField>> {
+    this.fieldCache ??= this.client.fields().then(
+      (list) => new Map(list.map((f) => [f.id, f])),
+      (err: unknown) => {
+        this.fieldCache = undefined;
+        throw err;
+      },
+    );
+    return this.fieldCache;
+  }
+
+  private async requestTypeFieldId(): Promise<string | undefined> {
+    for (const f of (await this.fieldsById()).values()) if (f.schema?.custom === REQUEST_TYPE_SCHEMA) return f.id;
+    return undefined;
+  }
+
+  private async convertContext(): Promise<ConvertContext> {
+    const scope = this.ctx.scope;
+    const rtField = await this.requestTypeFieldId();
+    return {
+      baseUrl: this.system.baseUrl,
+      requestTypeFieldId: rtField,
+      inScope: (issue: JiraIssue) => {
+        if (scope.project !== undefined && issue.fields.project.key.toUpperCase() !== scope.project.toUpperCase()) return false;
+        if (scope.requestTypes && scope.requestTypes.length > 0) {
+          const rt = rtField === undefined ? undefined : ((issue.fields as Record<string, unknown>)[rtField] as { requestType?: { name?: string } } | null | undefined);
+          if (!rt?.requestType?.name || !scope.requestTypes.includes(rt.requestType.name)) return false;
+        }
+        return true;
+      },
+    };
+  }
+
+  /** The scope as JQL clauses (project, request types, extra JQL). */
+  private scopeClauses(): string[] {
+    const scope = this.ctx.scope;
+    const clauses: string[] = [];
+    if (scope.project !== undefined) clauses.push(`project = ${jqlString(scope.project)}`);
+    if (scope.requestTypes && scope.requestTypes.length > 0) clauses.push(`"Request Type" in (${scope.requestTypes.map(jqlString).join(', ')})`);
+    if (scope.jql !== undefined) clauses.push(`(${scope.jql})`);
+    return clauses;
+  }
+
+  /** The JQL of a change poll: scope AND an epoch-ms bound (never a zone-dependent literal). */
+  changesJql(since: Date | null): string {
+    const clauses = this.scopeClauses();
+    clauses.push(`updated >= ${since === null ? 0 : since.getTime()}`);
+    return `${clauses.join(' AND ')} ORDER BY updated ASC, key ASC`;
+  }
+
+  private reconcileIds(): number[] {
+    const cutoff = this.ctx.clock.now() - RECONCILE_WINDOW_MS;
+    for (const [id, at] of this.recentWrites) if (at < cutoff) this.recentWrites.delete(id);
+    return [...this.recentWrites.keys()].slice(-50);
+  }
+
+  private noteWrite(id: string): void {
+    const n = Number(id);
+    this.recentWrites.delete(n);
+    this.recentWrites.set(n, this.ctx.clock.now());
+    while (this.recentWrites.size > 50) this.recentWrites.delete(this.recentWrites.keys().next().value!);
+  }
+
+  /** Every issue a JQL matches, paging by nextPageToken defensively. */
+  private async *searchAll(jql: string, signal?: AbortSignal): AsyncGenerator<unknown> {
+    const seenTokens = new Set<string>();
+    const reconcileIssues = this.reconcileIds();
+    let token: string | undefined;
+    for (;;) {
+      signal?.throwIfAborted();
+      const page = await this.client.search({
+        jql,
+        maxResults: PAGE_SIZE,
+        fields: ['*navigable'],
+        properties: [MARKER_PROPERTY],
+        ...(token === undefined ? {} : { nextPageToken: token }),
+        reconcileIssues,
+      });
+      for (const issue of page.issues) yield issue;
+      // Stop on the last page, a missing or repeated token, or an empty page: real clients looped forever on each.
+      const next = page.nextPageToken ?? undefined;
+      if (page.isLast === true || next === undefined || next === '' || page.issues.length === 0) return;
+      if (seenTokens.has(next)) {
+        this.ctx.logger.warn({ system: this.systemName, jql }, 'search repeated a page token; stopping');
+        return;
+      }
+      seenTokens.add(next);
+      token = next;
+    }
+  }
+
+  async *listChanged(options: ListChangedOptions): AsyncIterable<Ticket | InvalidTicket> {
+    const ctx = await this.convertContext();
+    const seen = new Set<string>();
+    for await (const raw of this.searchAll(this.changesJql(options.since), options.signal)) {
+      const ticket = issueToTicket(raw, { ...ctx, inScope: () => true });
+      const key = isInvalidTicket(ticket) ? `${ticket.id}@invalid` : `${ticket.id}@${ticket.version}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      yield ticket;
+    }
+  }
+
+  private async read(id: string): Promise<Ticket> {
+    const raw = await this.client.getIssue(id, [MARKER_PROPERTY]);
+    const ctx = await this.convertContext();
+    const ticket = issueToTicket(raw, ctx);
+    if (isInvalidTicket(ticket)) throw new SyncError('payload_invalid', `${this.systemName} issue ${id}: ${ticket.invalid}`, { system: this.systemName });
+    if (ticket.inScope && this.ctx.scope.jql !== undefined) {
+      // Extra JQL cannot be evaluated locally: ask search, reconciled so a fresh write counts.
+      const clauses = [`id = ${Number(id)}`, ...this.scopeClauses()];
+      const page = await this.client.search({ jql: clauses.join(' AND '), maxResults: 1, fields: ['id'], reconcileIssues: [Number(id)] });
+      ticket.inScope = page.issues.length > 0;
+    }
+    return ticket;
+  }
+
+  async getTicket(id: string): Promise<Ticket> {
+    if (!/^\d+$/.test(id)) throw new NotFoundError(`${this.systemName} issue ids are numeric; got ${JSON.stringify(id)} (keys are not identities)`, { system: this.systemName });
+    return this.read(id);
+  }
+
+  async findByMarker(marker: string): Promise<Ticket | null> {
+    const jql = `labels = ${jqlString(markerToLabel(marker))} ORDER BY created ASC`;
+    for await (const raw of this.searchAll(jql)) {
+      const id = (raw as { id?: unknown }).id;
+      if (typeof id !== 'string' && typeof id !== 'number') continue;
+      const ticket = await this.read(String(id));
+      if (ticket.marker === marker) return ticket;
+    }
+    return null;
+  }
+
+  // ---- writes ----------------------------------------------------------------------------------
+
+  /** Native field values → the `fields` object of an edit/create (status/resolution excluded). */
+  private async jiraFields(values: FieldValues, keepLabels: string[]): Promise<Record<string, unknown>> {
+    const catalog = await this.fieldsById();
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(values)) {
+      if (name === 'status' || name === 'resolution' || READ_ONLY.has(name)) continue;
+      if (name === 'labels') {
+        const wanted = (Array.isArray(value) ? value : value === null ? [] : [value]).map(String).filter((l) => !isMarkerLabel(l));
+        out.labels = [...new Set([...wanted, ...keepLabels])];
+        continue;
+      }
+      out[name] = toJiraValue(name, value, catalog.get(name));
+    }
+    return out;
+  }
+
+  async createTicket(fields: FieldValues, marker: string): Promise<Ticket> {
+    const scope = this.ctx.scope;
+    const markerLabel = markerToLabel(marker);
+    const labels = [...(Array.isArray(fields.labels) ? fields.labels.map(String) : []), markerLabel];
+    let id: string;
+    if (scope.requestTypes && scope.requestTypes.length > 0) {
+      id = await this.createRequest(fields, scope.requestTypes[0]!);
+      // servicedeskapi takes only the request form's fields: the rest (labels with the marker,
+      // priority, custom fields) and the marker property follow as a platform edit.
+      const rest = await this.jiraFields({ ...Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'summary' && k !== 'description' && k !== 'reporter' && k !== 'issuetype')), labels }, [markerLabel]);
+      await this.client.setProperty(id, MARKER_PROPERTY, { marker });
+      await this.client.editIssue(id, rest);
+    } else {
+      if (scope.project === undefined) throw new ConfigError([`connection ${this.ctx.connection} side ${this.ctx.side}: scope.project is required to create Jira issues`]);
+      const body = await this.jiraFields({ ...fields, labels }, [markerLabel]);
+      body.project = { key: scope.project };
+      body.issuetype = { name: typeof fields.issuetype === 'string' ? fields.issuetype : (scope.issueType ?? 'Incident') };
+      const created = await this.client.createIssue(body, [{ key: MARKER_PROPERTY, value: { marker } }]);
+      id = created.id;
+    }
+    this.noteWrite(id);
+    if (typeof fields.status === 'string') await this.moveToStatus(id, fields.status, fields.resolution);
+    return this.read(id);
+  }
+
+  private async createRequest(fields: FieldValues, requestTypeName: string): Promise<string> {
+    const project = this.ctx.scope.project;
+    const desks = await this.client.serviceDesks();
+    const desk = project === undefined ? desks[0] : desks.find((d) => d.projectKey.toUpperCase() === project.toUpperCase());
+    if (!desk) throw new ConfigError([`connection ${this.ctx.connection} side ${this.ctx.side}: no service desk for project ${project ?? '(any)'} on ${this.systemName}`]);
+    const types = await this.client.requestTypes(desk.id);
+    const type = types.find((t) => t.name === requestTypeName);
+    if (!type) throw new ConfigError([`connection ${this.ctx.connection} side ${this.ctx.side}: request type "${requestTypeName}" does not exist in service desk ${desk.projectKey} (known: ${types.map((t) => t.name).join(', ')})`]);
+    const requestFieldValues: Record<string, unknown> = { summary: typeof fields.summary === 'string' ? normalizeText(fields.summary).replace(/\n+/g, ' ') : fields.summary };
+    // servicedeskapi takes plain text (read as wiki markup, so plain prose stays as written).
+    if (typeof fields.description === 'string' && normalizeText(fields.description) !== '') requestFieldValues.description = normalizeText(fields.description);
+    const body: { serviceDeskId: string; requestTypeId: string; requestFieldValues: Record<string, unknown>; raiseOnBehalfOf?: string } = { serviceDeskId: desk.id, requestTypeId: type.id, requestFieldValues };
+    if (typeof fields.reporter === 'string') body.raiseOnBehalfOf = fields.reporter;
+    const created = await this.client.createRequest(body);
+    return created.issueId;
+  }
+
+  async updateTicket(id: string, changes: FieldValues): Promise<Ticket> {
+    const current = await this.read(id);
+    const edit: FieldValues = {};
+    for (const [name, value] of Object.entries(changes)) {
+      if (name === 'status' || name === 'resolution') continue;
+      if (READ_ONLY.has(name)) {
+        if (!equalValues(current.fields[name], value)) throw new RemoteValidationError(`${this.systemName}: field ${name} cannot be changed by the connector`, { system: this.systemName, field: name });
+        continue;
+      }
+      edit[name] = value;
+    }
+    if (Object.keys(edit).length > 0) {
+      const keep = (await this.currentMarkerLabels(id)) ?? [];
+      await this.client.editIssue(id, await this.jiraFields(edit, keep));
+      this.noteWrite(id);
+    }
+    if (typeof changes.status === 'string' && changes.status !== current.fields.status) {
+      await this.moveToStatus(id, changes.status, changes.resolution);
+      this.noteWrite(id);
+    } else if (changes.resolution !== undefined && !equalValues(changes.resolution, current.fields.resolution) && changes.status === undefined) {
+      throw new RemoteValidationError(`${this.systemName}: resolution changes only with a status transition (issue ${id})`, { system: this.systemName, field: 'resolution' });
+    }
+    return this.read(id);
+  }
+
+  private async currentMarkerLabels(id: string): Promise<string[] | undefined> {
+    const raw = (await this.client.getIssue(id, [])) as { fields?: { labels?: unknown } };
+    const labels = raw.fields?.labels;
+    return Array.isArray(labels) ? labels.filter((l): l is string => typeof l === 'string' && isMarkerLabel(l)) : undefined;
+  }
+
+  async closeTicket(id: string): Promise<Ticket> {
+    const ticket = await this.read(id);
+    const project = ticket.fields.project;
+    const target = await this.closedStatusFor(typeof project === 'string' ? project : (this.ctx.scope.project ?? ''));
+    if (ticket.fields.status !== target) {
+      await this.moveToStatus(id, target, null);
+      this.noteWrite(id);
+    }
+    return this.read(id);
+  }
+
+  private async closedStatusFor(projectKey: string): Promise<string> {
+    const configured = this.system.options?.closedStatus;
+    if (configured) return configured;
+    const statuses = (await this.client.projectStatuses(projectKey)).flatMap((t) => t.statuses);
+    const done = statuses.filter((s) => s.statusCategory?.key === 'done').map((s) => s.name);
+    const pick = done.find((n) => n.toLowerCase() === 'closed') ?? done.find((n) => n.toLowerCase() === 'resolved') ?? done[0];
+    if (!pick) throw new SyncError('transition_missing', `${this.systemName}: project ${projectKey} has no Done-category status to close issues in`, { system: this.systemName });
+    return pick;
+  }
+
+  /**
+   * Walks the workflow to `target`: a breadth-first search over the transitions learned so far
+   * (re-reading the issue's transitions after each step); where the known graph has no path it
+   * explores, preferring statuses in the target's category, and never through a done status
+   * unless the target is one.
+   */
+  private async moveToStatus(id: string, target: string, resolution: JsonValue | undefined): Promise<void> {
+    const issue = (await this.client.getIssue(id, [])) as { fields?: { project?: { key?: string }; status?: { name?: string } } };
+    const projectKey = issue.fields?.project?.key ?? '?';
+    let current = issue.fields?.status?.name ?? '';
+    const categories = await this.statusCategories(projectKey);
+    const targetCategory = categories.get(target.toLowerCase());
+    const visited = new Set<string>();
+    for (let step = 0; step < MAX_TRANSITION_STEPS; step++) {
+      if (current.toLowerCase() === target.toLowerCase()) return;
+      visited.add(current.toLowerCase());
+      const available = await this.client.transitions(id);
+      this.learn(projectKey, current, available);
+      const next = this.nextTransition(projectKey, current, target, available, visited, categories, targetCategory);
+      if (!next) break;
+      await this.client.transition(id, next.id, this.transitionFields(next, resolution));
+      current = next.to.name;
+    }
+    if (current.toLowerCase() === target.toLowerCase()) return;
+    throw new SyncError('transition_missing', `${this.systemName}: no workflow path from "${current}" to "${target}" for issue ${id} (project ${projectKey})`, { system: this.systemName });
+  }
+
+  private async statusCategories(projectKey: string): Promise<Map<string, string>> {
+    try {
+      const types = await this.client.projectStatuses(projectKey);
+      return new Map(types.flatMap((t) => t.statuses).map((s) => [s.name.toLowerCase(), s.statusCategory?.key ?? '']));
+    } catch (err) {
+      if (err instanceof NotFoundError) return new Map();
+      throw err;
+    }
+  }
+
+  private learn(projectKey: string, from: string, transitions: JiraTransition[]): void {
+    let graph = this.learnedEdges.get(projectKey);
+    if (!graph) {
+      graph = new Map();
+      this.learnedEdges.set(projectKey, graph);
+    }
+    graph.set(from.toLowerCase(), transitions);
+  }
+
+  private nextTransition(projectKey: string, current: string, target: string, available: JiraTransition[], visited: Set<string>, categories: Map<string, string>, targetCategory: string | undefined): JiraTransition | undefined {
+    const wanted = target.toLowerCase();
+    const direct = available.find((t) => t.to.name.toLowerCase() === wanted);
+    if (direct) return direct;
+    // Shortest path over the learned graph; its first edge must be available now.
+    const graph = this.learnedEdges.get(projectKey) ?? new Map<string, JiraTransition[]>();
+    const start = current.toLowerCase();
+    const firstStep = new Map<string, JiraTransition>();
+    const queue: string[] = [];
+    for (const t of available) {
+      const to = t.to.name.toLowerCase();
+      if (!firstStep.has(to)) {
+        firstStep.set(to, t);
+        queue.push(to);
+      }
+    }
+    const seen = new Set([start, ...queue]);
+    while (queue.length > 0) {
+      const node = queue.shift()!;
+      if (node === wanted) return firstStep.get(node);
+      for (const t of graph.get(node) ?? []) {
+        const to = t.to.name.toLowerCase();
+        if (seen.has(to)) continue;
+        seen.add(to);
+        firstStep.set(to, firstStep.get(node)!);
+        queue.push(to);
+      }
+    }
+    // Explore an unvisited status; done statuses only when the target is done (no dead ends).
+    const candidates = available.filter((t) => !visited.has(t.to.name.toLowerCase()) && !graph.has(t.to.name.toLowerCase()));
+    const allowed = candidates.filter((t) => targetCategory === 'done' || (t.to.statusCategory?.key ?? categories.get(t.to.name.toLowerCase())) !== 'done');
+    const sameCategory = allowed.find((t) => (t.to.statusCategory?.key ?? categories.get(t.to.name.toLowerCase())) === targetCategory);
+    return sameCategory ?? allowed[0];
+  }
+
+  /** Required transition-screen fields: resolution from the mapping or the configured default. */
+  private transitionFields(transition: JiraTransition, resolution: JsonValue | undefined): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [fieldId, meta] of Object.entries(transition.fields ?? {})) {
+      if (!meta.required || meta.hasDefaultValue === true) continue;
+      if (fieldId === 'resolution') {
+        const names = (meta.allowedValues ?? []).map((v) => v.name).filter((n): n is string => typeof n === 'string');
+        const wanted = typeof resolution === 'string' ? resolution : (this.system.options?.defaultResolution ?? 'Done');
+        const name = names.find((n) => n.toLowerCase() === wanted.toLowerCase()) ?? (names.length === 0 ? wanted : names[0]!);
+        out.resolution = { name };
+        continue;
+      }
+      throw new RemoteValidationError(`${this.systemName}: transition "${transition.name}" requires field ${fieldId}, which the connector cannot fill`, { system: this.systemName, field: fieldId });
+    }
+    return out;
+  }
+
+  // ---- comments --------------------------------------------------------------------------------
+
+  private toComment(c: JiraComment): Comment {
+    const text = adfToText(c.body ?? null);
+    const { body, marker } = parseMirroredComment(text);
+    // Role/group-restricted comments are not for everyone either: treat them as internal.
+    const internal = c.jsdPublic === false || c.visibility?.value !== undefined;
+    const comment: Comment = { id: c.id, body: normalizeText(body), visibility: internal ? 'internal' : 'public', createdAt: new Date(c.created).toISOString(), marker };
+    const author = c.author?.displayName ?? c.author?.accountId;
+    if (author !== undefined) comment.author = author;
+    return comment;
+  }
+
+  async listComments(id: string): Promise<Comment[]> {
+    const out: Comment[] = [];
+    for (let startAt = 0; ; ) {
+      const page = await this.client.comments(id, startAt, COMMENT_PAGE);
+      out.push(...page.comments.map((c) => this.toComment(c)));
+      startAt += page.comments.length;
+      if (page.comments.length === 0 || startAt >= page.total) return out;
+    }
+  }
+
+  async addComment(id: string, comment: NewComment): Promise<Comment> {
+    // Platform API with the sd.public.comment property: ADF keeps the text exactly (the
+    // servicedeskapi would read the body as wiki markup), and internal notes stay internal.
+    const created = await this.client.addComment(id, textToAdf(formatMirroredComment(comment)), comment.visibility === 'internal');
+    this.noteWrite(id);
+    return this.toComment(created);
+  }
+
+  // ---- webhooks, metadata, health --------------------------------------------------------------
+
+  verifyWebhook(request: WebhookRequest): boolean {
+    return verifyJiraSignature(request, this.system.webhook?.secret);
+  }
+
+  parseWebhook(request: WebhookRequest): WebhookHint {
+    return parseJiraWebhook(request, this.ownAccountId, this.systemName);
+  }
+
+  async registerWebhook(targetUrl: string): Promise<string> {
+    const existing = (await this.client.webhooks()).find((w) => w.url === targetUrl);
+    if (existing) return `Jira admin webhook ${existing.self} already delivers to ${targetUrl}`;
+    const jql = this.scopeClauses().join(' AND ');
+    const secret = this.system.webhook?.secret;
+    const created = await this.client.registerWebhook({ name: `ticketbridge ${this.ctx.connection} (${this.ctx.side})`, url: targetUrl, events: WEBHOOK_EVENTS, jql, ...(secret === undefined ? {} : { secret }) });
+    return `Jira admin webhook ${created.self} (${WEBHOOK_EVENTS.join(', ')}${jql ? `; filter ${jql}` : ''})${secret === undefined ? ' UNSIGNED: set webhook.secret' : ''}`;
+  }
+
+  async unregisterWebhook(targetUrl: string): Promise<void> {
+    for (const hook of await this.client.webhooks()) if (hook.url === targetUrl) await this.client.deleteWebhook(hook.self);
+  }
+
+  async describe(): Promise<FieldCatalog> {
+    const [catalog, priorities] = await Promise.all([this.fieldsById(), this.client.priorities()]);
+    const projectKeys = this.ctx.scope.project !== undefined ? [this.ctx.scope.project] : (await this.client.serviceDesks()).map((d) => d.projectKey);
+    const statusesByProject: Record<string, JsonValue[]> = {};
+    const issueTypes = new Set<string>();
+    for (const key of projectKeys) {
+      const types = await this.client.projectStatuses(key);
+      for (const t of types) issueTypes.add(t.name);
+      statusesByProject[key] = [...new Set(types.flatMap((t) => t.statuses.map((s) => s.name)))];
+    }
+    const allStatuses = [...new Set(Object.values(statusesByProject).flat())];
+    const requestTypes: string[] = [];
+    for (const desk of await this.client.serviceDesks()) {
+      if (this.ctx.scope.project !== undefined && desk.projectKey.toUpperCase() !== this.ctx.scope.project.toUpperCase()) continue;
+      requestTypes.push(...(await this.client.requestTypes(desk.id)).map((t) => t.name));
+    }
+    const fields: FieldInfo[] = [
+      { name: 'summary', type: 'string', writable: true },
+      { name: 'description', type: 'text', writable: true, note: 'ADF on the wire; compared as normalised plain text.' },
+      { name: 'status', type: 'enum', writable: true, allowedValues: allStatuses, allowedValuesByScope: statusesByProject, note: 'Written through workflow transitions.' },
+      { name: 'priority', type: 'enum', writable: true, allowedValues: priorities.map((p) => p.name) },
+      { name: 'issuetype', type: 'enum', writable: true, allowedValues: [...issueTypes] },
+      { name: 'labels', type: 'array', writable: true, note: 'The tb-… marker label is hidden and always kept.' },
+      { name: 'assignee', type: 'reference', writable: true, note: 'accountId' },
+      { name: 'reporter', type: 'reference', writable: true, note: 'accountId' },
+      { name: 'resolution', type: 'enum', writable: true, note: `Set only on transitions that ask for it; default ${this.system.options?.defaultResolution ?? 'Done'}.` },
+      { name: 'requestType', type: 'enum', writable: false, allowedValues: requestTypes, note: 'Set at create from scope.requestTypes.' },
+      { name: 'project', type: 'string', writable: false },
+    ];
+    for (const f of catalog.values()) {
+      if (!f.custom || f.schema?.custom === REQUEST_TYPE_SCHEMA) continue;
+      fields.push({ name: f.id, type: f.schema?.type === 'number' ? 'number' : f.schema?.type === 'array' ? 'array' : f.schema?.type === 'option' ? 'enum' : 'string', writable: true, note: f.name });
+    }
+    return { fields };
+  }
+
+  async ping(): Promise<void> {
+    const me = await this.client.myself();
+    this.ownAccountId = me.accountId;
+  }
+}
+
+export const jsmConnector: ConnectorModule<'jsm'> = {
+  kind: 'jsm',
+  label: 'Jira Service Management',
+  create: (ctx) => new JsmConnector(ctx),
+  // Jira Cloud publishes no fixed number for API-token burst limits; this stays well inside them.
+  defaultRateLimit: { requestsPerMinute: 600, concurrency: 4 },
+};
