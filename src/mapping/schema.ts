@@ -268,7 +268,7 @@ export const EngineConfig = z.strictObject({
 
 export const Config = z
   .strictObject({
-    $schema: z.string().optional(),
+    $schema: z.string().optional().describe('Path or URL of config/schema.json, so editors complete and check this file.'),
     systems: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'system names are lowercase letters, digits, - and _'), SystemConfig),
     connections: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'connection names are lowercase letters, digits, - and _'), ConnectionConfig),
     ledger: LedgerConfig.default({ driver: 'sqlite', path: './ticketbridge.sqlite' }),
