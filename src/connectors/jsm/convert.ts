@@ -283,7 +283,8 @@ export function toJiraValue(name: string, value: JsonValue, field: JiraField | u
     case 'summary':
       return typeof value === 'string' ? normalizeText(value).replace(/\n+/g, ' ') : value;
     case 'description':
-      return value === null || (typeof value === 'string' && normalizeText(value) === '') ? null : textToAdf(String(value));
+      if (typeof value !== 'string') return value;
+      return normalizeText(value) === '' ? null : textToAdf(value);
     case 'priority':
     case 'issuetype':
       return value === null ? null : { name: value };
