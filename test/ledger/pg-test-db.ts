@@ -1,0 +1,53 @@
+// PostgreSQL for ledger tests: the test database URL, a random schema per ledger, and a loud
+// failure (never a skip) when the server cannot be reached.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { PostgresLedger, type PostgresLedgerOptions } from '../../src/core/ledger/postgres/index.js';
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const UNREACHABLE =
+  'PostgreSQL is required for the PostgreSQL ledger tests and is not reachable at TEST_DATABASE_URL ' +
+  '(default postgres://postgres@127.0.0.1:5432/test). Start it (e.g. `pg_ctlcluster --skip-systemctl-redirect <version> main start`) ' +
+  'or point TEST_DATABASE_URL at a database the tests may create schemas in.';
+
+/** Fails with an actionable message when the test database is down. */
+export async function assertDatabaseReachable(): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (err) {
+    throw new Error(`${UNREACHABLE}\nCause: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export function randomSchema(prefix = 'tb_test'): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A migrated ledger in a fresh schema; `dispose` closes it and drops the schema. */
+export async function openTestLedger(options: Partial<PostgresLedgerOptions> = {}): Promise<{ ledger: PostgresLedger; schema: string; dispose: () => Promise<void> }> {
+  const schema = options.schema ?? randomSchema();
+  const ledger = await PostgresLedger.open({ url: TEST_DATABASE_URL, poolSize: 4, ...options, schema });
+  return {
+    ledger,
+    schema,
+    dispose: async () => {
+      await ledger.close();
+      await dropSchema(schema);
+    },
+  };
+}
