@@ -80,6 +80,7 @@ export class ConnectwiseConnector implements Connector {
       trustedHosts: ctx.system.webhook?.trustedKeyHosts ?? [base.host],
       allowHttp: base.protocol === 'http:',
       fetchKey: (url) => this.client.signingKey(url),
+      now: () => ctx.clock.now(),
     });
   }
 

@@ -57,15 +57,18 @@ export interface CallbackVerifier {
   verify(request: WebhookRequest): Promise<boolean>;
 }
 
-export function createCallbackVerifier(options: { trustedHosts: string[]; allowHttp: boolean; fetchKey: (url: string) => Promise<string> }): CallbackVerifier {
-  const keys = new Map<string, Promise<string>>();
+/** A cached key is fetched again on a mismatch (rotation) at most this often per URL. */
+const KEY_REFRESH_MS = 60_000;
+
+export function createCallbackVerifier(options: { trustedHosts: string[]; allowHttp: boolean; fetchKey: (url: string) => Promise<string>; now?: () => number }): CallbackVerifier {
+  const now = options.now ?? Date.now;
+  const keys = new Map<string, { at: number; key: Promise<string> }>();
   const keyFor = (url: string, fresh: boolean): Promise<string> => {
-    let key = fresh ? undefined : keys.get(url);
-    if (!key) {
-      key = options.fetchKey(url);
-      keys.set(url, key);
-      key.catch(() => keys.delete(url));
-    }
+    const hit = keys.get(url);
+    if (hit && !fresh) return hit.key;
+    const key = options.fetchKey(url);
+    keys.set(url, { at: now(), key });
+    key.catch(() => keys.delete(url));
     return key;
   };
   const matches = (signature: string, key: string, rawBody: Buffer): boolean => {
@@ -80,22 +83,16 @@ export function createCallbackVerifier(options: { trustedHosts: string[]; allowH
       const payload = parsePayload(request.rawBody);
       const keyUrl = payload?.Metadata?.key_url;
       if (!keyUrl || !isTrustedKeyUrl(keyUrl, options.trustedHosts, options.allowHttp)) return false;
-      const wasCached = keys.has(keyUrl);
-      let key: string;
+      const cachedAt = keys.get(keyUrl)?.at;
       try {
-        key = await keyFor(keyUrl, false);
+        if (matches(signature, await keyFor(keyUrl, false), request.rawBody)) return true;
+        // The key may have been rotated since it was cached; a forged body must not make us
+        // fetch on every request, so this happens at most once a minute per URL.
+        if (cachedAt === undefined || now() - cachedAt < KEY_REFRESH_MS) return false;
+        return matches(signature, await keyFor(keyUrl, true), request.rawBody);
       } catch {
         return false;
       }
-      if (matches(signature, key, request.rawBody)) return true;
-      // The key may have been rotated since it was cached: fetch it once more.
-      if (!wasCached) return false;
-      try {
-        key = await keyFor(keyUrl, true);
-      } catch {
-        return false;
-      }
-      return matches(signature, key, request.rawBody);
     },
   };
 }
