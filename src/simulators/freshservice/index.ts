@@ -11,7 +11,7 @@ import type { Choice, CustomFieldDef, GroupDef, AgentDef, RequesterDef } from '.
 import { AccountRateLimit } from './rate-limit.js';
 import { registerRoutes, validationFailed } from './routes.js';
 import { FreshserviceStore, type TicketEvent, type TicketRec } from './store.js';
-import { parseInputDate, ValidationFailure } from './validate.js';
+import { ValidationFailure } from './validate.js';
 
 type FsSystem = z.infer<typeof FreshserviceSystem>;
 
@@ -65,6 +65,14 @@ function upsert<T extends { id: number }>(list: T[], items: T[] | undefined): vo
     if (i === -1) list.push(item);
     else list[i] = item;
   }
+}
+
+/** Seed timestamps: any ISO-8601 instant, truncated to the account's second precision. */
+function seedDate(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new ValidationFailure([{ field: 'created_at', message: `'${value}' is not a timestamp`, code: 'invalid_value' }]);
+  return Math.floor(ms / 1000) * 1000;
 }
 
 function authenticate(apiKey: string): (request: FastifyRequest) => AuthResult {
@@ -136,9 +144,9 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
     const errors: string[] = [];
     for (const [index, item] of body.tickets.entries()) {
       const { created_at, updated_at, deleted, spam, conversations, ...fields } = item;
-      const createdAt = created_at === undefined ? undefined : parseInputDate(created_at);
-      const updatedAt = updated_at === undefined ? undefined : parseInputDate(updated_at);
       try {
+        const createdAt = seedDate(created_at);
+        const updatedAt = seedDate(updated_at);
         const t = s.createTicket(
           { description: '', ...(fields.requester_id === undefined && fields.email === undefined && fields.phone === undefined ? { requester_id: s.account.requesters[0]!.id } : {}), ...fields },
           { event: false, ...(createdAt === undefined ? {} : { createdAt }), ...(updatedAt === undefined ? (createdAt === undefined ? {} : { updatedAt: createdAt }) : { updatedAt }) },
@@ -146,7 +154,7 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
         t.deleted = deleted ?? false;
         t.spam = spam ?? false;
         for (const c of conversations ?? []) {
-          const at = c.created_at === undefined ? t.createdAt : (parseInputDate(c.created_at) ?? t.createdAt);
+          const at = seedDate(c.created_at) ?? t.createdAt;
           s.addConversation(t, c.kind, c, { event: false, createdAt: at });
         }
         ids.push(t.id);
