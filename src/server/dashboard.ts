@@ -1,0 +1,214 @@
+// The dashboard at GET /: one server-rendered page both teams can read in an operations meeting.
+// Connections with health and lag in words, conflicts with both values and take-A/take-B
+// buttons, errors with retry, recent events as sentences, and a search by ticket id. It reads
+// the same views as the JSON routes; its buttons are forms posting to those routes.
+import type { FastifyInstance } from 'fastify';
+import type { Conflict, ErrorRecord, Link, SyncEvent } from '../core/ledger/types.js';
+import type { Side } from '../core/types.js';
+import { sendHtml } from './auth.js';
+import { h, page, showValue, timeAgo, when, type Html } from './html.js';
+import { parseInput } from './route.js';
+import type { ConnectionStatus, LinkDetail } from './schemas.js';
+import { z } from 'zod';
+import { buildLinkDetail, buildStatus, type ViewDeps } from './views.js';
+
+const DashboardQuery = z.strictObject({
+  ticket: z.string().trim().max(100).optional(),
+  notice: z.string().max(500).optional(),
+  problem: z.string().max(500).optional(),
+});
+
+const LIST_LIMIT = 50;
+const HEALTH_WORDS = { green: 'Healthy', amber: 'Needs attention', red: 'Not syncing', off: 'Paused' } as const;
+
+export interface DashboardDeps extends ViewDeps {
+  /** Whether a token is configured (then a sign-out button is shown). */
+  signedIn: boolean;
+}
+
+export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {
+  app.get('/', async (request, reply) => {
+    const query = parseInput(DashboardQuery, request.query, 'query');
+    const html = await renderDashboard(deps, query);
+    return sendHtml(reply, 200, html);
+  });
+}
+
+interface Labels {
+  of(connection: string, side: Side): string;
+}
+
+export async function renderDashboard(deps: DashboardDeps, query: z.output<typeof DashboardQuery>): Promise<string> {
+  const now = deps.now();
+  const [status, conflicts, errors, events] = await Promise.all([
+    buildStatus(deps),
+    deps.ledger.listConflicts({ state: 'open' }),
+    deps.ledger.listErrors({ state: 'open' }),
+    deps.ledger.listEvents({ limit: 25 }),
+  ]);
+  const labels: Labels = {
+    of: (connection, side) => deps.engine.connections.get(connection)?.sides[side].label ?? side.toUpperCase(),
+  };
+  const linkCache = new Map<string, Promise<Link | null>>();
+  const linkOf = (id: string | null): Promise<Link | null> => {
+    if (id === null) return Promise.resolve(null);
+    let p = linkCache.get(id);
+    if (!p) linkCache.set(id, (p = deps.ledger.getLink(id)));
+    return p;
+  };
+  const conflictLinks = await Promise.all(conflicts.slice(0, LIST_LIMIT).map((c) => linkOf(c.linkId)));
+  const errorLinks = await Promise.all(errors.slice(0, LIST_LIMIT).map((e) => linkOf(e.linkId)));
+  const eventLinks = await Promise.all(events.items.map((e) => linkOf(e.linkId)));
+
+  let search: Html | null = null;
+  if (query.ticket) {
+    const found = await deps.ledger.listLinks({ ticketId: query.ticket, limit: 5 });
+    const details = (await Promise.all(found.items.map((l) => buildLinkDetail(deps, l.id)))).filter((d): d is LinkDetail => d !== null);
+    search = searchSection(query.ticket, details, labels, now, found.total);
+  }
+
+  const body = h`
+<header>
+  <h1>ticketbridge</h1>
+  <span class="meta">version ${status.version} · running for ${uptime(status.uptimeSeconds)} · page as of ${when(new Date(now).toISOString())}</span>
+  <form class="search" method="get" action="/" role="search">
+    <input name="ticket" placeholder="Find a ticket by id" value="${query.ticket ?? ''}" aria-label="Ticket id">
+    <button type="submit">Search</button>
+  </form>
+  ${deps.signedIn ? h`<form class="inline" method="post" action="/logout"><button class="secondary" type="submit">Sign out</button></form>` : ''}
+</header>
+<main>
+  ${query.notice ? h`<div class="notice" role="status">${query.notice}</div>` : ''}
+  ${query.problem ? h`<div class="notice problem" role="alert">${query.problem}</div>` : ''}
+  ${search}
+  <h2>Connections <span class="count">(${status.connections.length})</span></h2>
+  ${status.connections.length === 0 ? h`<div class="empty">No connections are configured.</div>` : h`<div class="cards">${status.connections.map((c) => connectionCard(c, now))}</div>`}
+  <h2 id="conflicts">Conflicts waiting for a decision <span class="count">(${conflicts.length})</span></h2>
+  ${conflictTable(conflicts.slice(0, LIST_LIMIT), conflictLinks, labels, now)}
+  <h2 id="errors">Errors <span class="count">(${errors.length})</span></h2>
+  ${errorTable(errors.slice(0, LIST_LIMIT), errorLinks, labels, now)}
+  <h2 id="events">Recent activity</h2>
+  ${eventTable(events.items, eventLinks, labels, now, true)}
+</main>`;
+  return page('ticketbridge · sync status', body);
+}
+
+function uptime(seconds: number): string {
+  if (seconds < 60) return `${seconds} seconds`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return m === 1 ? 'a minute' : `${m} minutes`;
+  const hr = Math.floor(m / 60);
+  if (hr < 48) return hr === 1 ? 'an hour' : `${hr} hours`;
+  return `${Math.floor(hr / 24)} days`;
+}
+
+function connectionCard(c: ConnectionStatus, now: number): Html {
+  const side = (s: ConnectionStatus['sides']['a'], letter: string) => h`
+    <div class="side">
+      <b>${s.label} <span class="muted">(${letter})</span></b>
+      Last checked <span title="${when(s.lastSuccessfulPollAt)}">${timeAgo(s.lastSuccessfulPollAt, now)}</span>
+      ${s.lastPollError ? h`<div style="color:var(--red)">Last check failed: ${s.lastPollError}</div>` : ''}
+      ${s.queue ? h`<div class="muted">${s.queue.callsLastMinute} calls in the last minute${s.queue.rateLimitedLastMinute > 0 ? h`, <strong>${s.queue.rateLimitedLastMinute} rate-limited</strong>` : ''}${s.queue.depth > 0 ? `, ${s.queue.depth} queued` : ''}</div>` : ''}
+    </div>`;
+  return h`<section class="card" data-connection="${c.name}">
+  <h3>${c.name} <span class="pill ${c.health.level}" data-health="${c.health.level}">${HEALTH_WORDS[c.health.level]}</span></h3>
+  <div class="muted">${c.sides.a.label} ⇄ ${c.sides.b.label}</div>
+  <p class="summary">${c.health.summary}</p>
+  <div class="sides">${side(c.sides.a, 'A')}${side(c.sides.b, 'B')}</div>
+  <div class="figures">
+    <span><strong>${c.activeLinks}</strong> tickets in sync</span>
+    <span><strong>${c.openConflicts}</strong> conflicts</span>
+    <span><strong>${c.openErrors}</strong> errors</span>
+  </div>
+</section>`;
+}
+
+function ticketPair(link: Link | null, labels: Labels): Html {
+  if (!link) return h`<span class="muted">—</span>`;
+  return h`<a href="/?ticket=${encodeURIComponent(link.aId)}">${labels.of(link.connection, 'a')} #${link.aId}</a> ⇄ <a href="/?ticket=${encodeURIComponent(link.bId)}">${labels.of(link.connection, 'b')} #${link.bId}</a>`;
+}
+
+function conflictTable(conflicts: Conflict[], links: Array<Link | null>, labels: Labels, now: number): Html {
+  if (conflicts.length === 0) return h`<div class="empty">No conflicts. When both teams change the same field differently, it waits here for a decision.</div>`;
+  return h`<table>
+<thead><tr><th>Ticket</th><th>Field</th><th style="width:46%">The two values</th><th>Since</th></tr></thead>
+<tbody>${conflicts.map((c, i) => {
+    const a = labels.of(c.connection, 'a');
+    const b = labels.of(c.connection, 'b');
+    return h`<tr data-conflict="${c.id}">
+  <td>${ticketPair(links[i] ?? null, labels)}<div class="muted">${c.connection}</div></td>
+  <td><strong>${c.field}</strong><div class="muted">was <span class="value">${showValue(c.baseline.a)}</span></div></td>
+  <td>
+    <div class="versus">
+      <div><small>A · ${a} has</small><span class="value">${showValue(c.aValue)}</span></div>
+      <div><small>B · ${b} has</small><span class="value">${showValue(c.bValue)}</span></div>
+    </div>
+    <div class="actions">
+      ${resolveButton(c, 'a', a)}
+      ${resolveButton(c, 'b', b)}
+    </div>
+  </td>
+  <td class="when" title="${when(c.createdAt)}">${timeAgo(c.createdAt, now)}</td>
+</tr>`;
+  })}</tbody></table>`;
+}
+
+function resolveButton(c: Conflict, take: Side, label: string): Html {
+  return h`<form class="inline" method="post" action="/conflicts/${encodeURIComponent(c.id)}/resolve">
+    <input type="hidden" name="take" value="${take}"><input type="hidden" name="back" value="/#conflicts">
+    <button type="submit" class="${take === 'b' ? 'secondary' : ''}">Take ${take.toUpperCase()} (${label})</button>
+  </form>`;
+}
+
+function errorTable(errors: ErrorRecord[], links: Array<Link | null>, labels: Labels, now: number): Html {
+  if (errors.length === 0) return h`<div class="empty">No errors. Everything that was tried has gone through.</div>`;
+  return h`<table>
+<thead><tr><th>Ticket</th><th>What went wrong</th><th>Tries</th><th>Since</th><th></th></tr></thead>
+<tbody>${errors.map((e, i) => {
+    const link = links[i] ?? null;
+    const where = link ? ticketPair(link, labels) : e.ticketId && e.side ? h`<a href="/?ticket=${encodeURIComponent(e.ticketId)}">${labels.of(e.connection, e.side)} #${e.ticketId}</a>` : h`<span class="muted">${e.connection}</span>`;
+    return h`<tr data-error="${e.id}">
+  <td>${where}</td>
+  <td>${e.message}<div class="muted">${e.code}${e.retryable ? ' · retried automatically' : ' · needs a person'}</div></td>
+  <td>${e.attempts}</td>
+  <td class="when" title="${when(e.createdAt)}">${timeAgo(e.createdAt, now)}</td>
+  <td><form class="inline" method="post" action="/errors/${encodeURIComponent(e.id)}/retry"><input type="hidden" name="back" value="/#errors"><button type="submit">Retry</button></form></td>
+</tr>`;
+  })}</tbody></table>`;
+}
+
+/** Ledger events, or the same events as the link detail view carries them. */
+type EventRow = Pick<SyncEvent, 'at' | 'reason'> & { oldValue: unknown; newValue: unknown };
+
+function eventTable(events: EventRow[], links: Array<Link | null>, labels: Labels, now: number, withTicket: boolean): Html {
+  if (events.length === 0) return h`<div class="empty">Nothing has happened yet.</div>`;
+  return h`<table>
+<thead><tr><th>When</th>${withTicket ? h`<th>Ticket</th>` : ''}<th>What happened</th><th>Change</th></tr></thead>
+<tbody>${events.map((e, i) => h`<tr>
+  <td class="when" title="${when(e.at)}">${timeAgo(e.at, now)}</td>
+  ${withTicket ? h`<td>${ticketPair(links[i] ?? null, labels)}</td>` : ''}
+  <td>${e.reason}</td>
+  <td>${e.oldValue !== null || e.newValue !== null ? h`<span class="value">${showValue(e.oldValue, 80)}</span> → <span class="value">${showValue(e.newValue, 80)}</span>` : ''}</td>
+</tr>`)}</tbody></table>`;
+}
+
+function ticketLink(t: LinkDetail['tickets']['a']): Html {
+  const name = `${t.label} #${t.key ?? t.id}`;
+  return t.url && /^https?:\/\//.test(t.url) ? h`<a href="${t.url}" rel="noreferrer noopener" target="_blank">${name}</a>` : h`${name}`;
+}
+
+function searchSection(ticket: string, details: LinkDetail[], labels: Labels, now: number, total: number): Html {
+  if (details.length === 0) {
+    return h`<h2>Ticket ${ticket}</h2><div class="empty">No linked ticket has the id ${ticket} on either side. Use the system's own ticket id (for Jira, the numeric id rather than the key).</div>`;
+  }
+  return h`<h2>Ticket ${ticket} <span class="count">(${total} ${total === 1 ? 'link' : 'links'})</span></h2>${details.map(
+    (d) => h`<section class="card" data-link="${d.link.id}" style="margin-bottom:16px">
+  <h3>${ticketLink(d.tickets.a)} ⇄ ${ticketLink(d.tickets.b)}</h3>
+  <div class="muted">${d.link.connection} · link ${d.link.id} · ${d.link.state}${d.link.note ? ` (${d.link.note})` : ''} · linked ${timeAgo(d.link.createdAt, now)}</div>
+  <div class="actions"><form class="inline" method="post" action="/links/${encodeURIComponent(d.link.id)}/resync"><input type="hidden" name="back" value="/?ticket=${encodeURIComponent(ticket)}"><button class="secondary" type="submit">Resync now</button></form></div>
+  ${d.baselines.length > 0 ? h`<h2>Fields as last agreed</h2><table><thead><tr><th>Field</th><th>A · ${d.tickets.a.label}</th><th>B · ${d.tickets.b.label}</th></tr></thead><tbody>${d.baselines.map((b) => h`<tr><td>${b.field}</td><td><span class="value">${showValue(b.a)}</span></td><td><span class="value">${showValue(b.b)}</span></td></tr>`)}</tbody></table>` : ''}
+  <h2>History <span class="count">(${d.events.length})</span></h2>
+  ${eventTable(d.events, [], labels, now, false)}
+</section>`,
+  )}`;
+}

@@ -1,0 +1,240 @@
+// zod schemas for the HTTP surface: one per route for params, query, body and response. The same
+// schemas validate requests and are published as /openapi.json.
+import { z } from 'zod';
+
+const Side = z.enum(['a', 'b']).describe('Side of a connection.');
+const JsonValue = z.unknown().describe("A field value in that system's own vocabulary (any JSON).");
+const Iso = z.string().describe('ISO 8601 timestamp (UTC).');
+
+const offset = z.coerce.number({ error: 'expected a whole number' }).int().min(0).default(0).describe('Items to skip.');
+const limit = (max: number) => z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(max).default(50).describe(`Items per page (1-${max}).`);
+
+export const Empty = z.strictObject({});
+
+export const ErrorBody = z.object({
+  error: z.string().describe('Stable snake_case code, e.g. not_found, invalid_request, unauthorized.'),
+  message: z.string().describe('One line, naming the parameter or the thing that was not found.'),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const IdParams = z.strictObject({ id: z.string().min(1).max(64).describe('Ledger id.') });
+
+export const Health = z.object({ status: z.literal('ok'), version: z.string(), uptimeSeconds: z.number() });
+
+export const ReadyCheck = z.object({
+  name: z.string().describe('"ledger" or the system name from the config.'),
+  kind: z.enum(['ledger', 'system']),
+  ready: z.boolean(),
+  code: z.string().nullable().describe('Error code when not ready, e.g. auth_failed, network, timeout.'),
+  reason: z.string().nullable().describe('Why it is not ready, in words (never credentials).'),
+});
+export const Ready = z.object({ ready: z.boolean(), checks: z.array(ReadyCheck) });
+export type Ready = z.infer<typeof Ready>;
+
+export const QueueStatus = z.object({
+  depth: z.number().int().describe('Requests waiting plus in flight.'),
+  waiting: z.number().int(),
+  inFlight: z.number().int(),
+  callsLastMinute: z.number().int(),
+  rateLimitedLastMinute: z.number().int().describe('429 answers in the last minute.'),
+  rateLimitWaitMs: z.number().describe('Total time paused by rate limits since start.'),
+  pausedUntil: Iso.nullable(),
+});
+
+export const SideStatus = z.object({
+  system: z.string(),
+  label: z.string(),
+  lastPollAt: Iso.nullable(),
+  lastSuccessfulPollAt: Iso.nullable(),
+  lastPollError: z.string().nullable(),
+  cursor: Iso.nullable().describe('Poll watermark: the newest version seen.'),
+  lagMs: z.number().nullable().describe('Milliseconds since the last successful poll began.'),
+  queue: QueueStatus.nullable().describe("The system's request queue (shared by every connection using it)."),
+  openErrors: z.number().int().describe('Open errors recorded against this side.'),
+});
+
+export const HealthLevel = z.enum(['green', 'amber', 'red', 'off']);
+export type HealthLevel = z.infer<typeof HealthLevel>;
+
+export const ConnectionStatus = z.object({
+  name: z.string(),
+  enabled: z.boolean(),
+  health: z.object({ level: HealthLevel, summary: z.string().describe('One sentence for people.') }),
+  links: z.number().int(),
+  activeLinks: z.number().int(),
+  openErrors: z.number().int(),
+  openConflicts: z.number().int().describe('Conflicts belong to a link (both sides), so they are counted per connection.'),
+  pendingIntents: z.number().int(),
+  sides: z.object({ a: SideStatus, b: SideStatus }),
+});
+export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
+
+export const Status = z.object({
+  version: z.string(),
+  startedAt: Iso,
+  uptimeSeconds: z.number(),
+  connections: z.array(ConnectionStatus),
+});
+export type Status = z.infer<typeof Status>;
+
+export const LinkState = z.enum(['active', 'unlinked', 'flagged', 'closed']);
+
+export const Link = z.object({
+  id: z.string(),
+  connection: z.string(),
+  aId: z.string(),
+  bId: z.string(),
+  state: LinkState,
+  aVersion: z.string().nullable(),
+  bVersion: z.string().nullable(),
+  createdAt: Iso,
+  updatedAt: Iso,
+  note: z.string().nullable(),
+});
+
+const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), total: z.number().int(), offset: z.number().int(), limit: z.number().int() });
+
+export const LinksQuery = z.strictObject({
+  connection: z.string().min(1).optional(),
+  ticket: z.string().min(1).optional().describe("Native ticket id on either side (Jira: the numeric id)."),
+  state: LinkState.optional(),
+  offset,
+  limit: limit(500),
+});
+export const LinksPage = page(Link);
+
+export const EventKind = z.enum([
+  'link_created',
+  'field_mirrored',
+  'field_reverted',
+  'field_ignored',
+  'converged',
+  'conflict_opened',
+  'conflict_resolved',
+  'comment_copied',
+  'comment_skipped',
+  'link_unlinked',
+  'link_flagged',
+  'link_closed',
+  'ticket_closed',
+  'error',
+  'resync',
+]);
+
+export const SyncEvent = z.object({
+  id: z.string(),
+  at: Iso,
+  connection: z.string(),
+  linkId: z.string().nullable(),
+  side: Side.nullable(),
+  field: z.string().nullable(),
+  kind: EventKind,
+  oldValue: JsonValue,
+  newValue: JsonValue,
+  reason: z.string().describe('What happened and why, as a sentence.'),
+});
+
+export const EventsQuery = z.strictObject({
+  connection: z.string().min(1).optional(),
+  link: z.string().min(1).optional().describe('Link id.'),
+  kind: EventKind.optional(),
+  offset,
+  limit: limit(1000),
+});
+export const EventsPage = page(SyncEvent);
+
+export const Baseline = z.object({ a: JsonValue, b: JsonValue });
+
+export const Conflict = z.object({
+  id: z.string(),
+  connection: z.string(),
+  linkId: z.string(),
+  field: z.string(),
+  aValue: JsonValue,
+  bValue: JsonValue,
+  baseline: Baseline,
+  state: z.enum(['open', 'resolved']),
+  createdAt: Iso,
+  resolvedAt: Iso.nullable(),
+  resolution: z.string().nullable(),
+});
+
+export const ErrorRecord = z.object({
+  id: z.string(),
+  connection: z.string(),
+  linkId: z.string().nullable(),
+  side: Side.nullable(),
+  ticketId: z.string().nullable(),
+  code: z.string(),
+  message: z.string(),
+  retryable: z.boolean().describe('Whether the engine retries it by itself.'),
+  attempts: z.number().int(),
+  state: z.enum(['open', 'resolved']),
+  createdAt: Iso,
+  updatedAt: Iso,
+});
+
+const stateFilter = z.enum(['open', 'resolved', 'all']).default('open').describe('@default open');
+
+export const ConflictsQuery = z.strictObject({
+  connection: z.string().min(1).optional(),
+  state: stateFilter,
+  link: z.string().min(1).optional().describe('Link id.'),
+  offset,
+  limit: limit(500),
+});
+export const ConflictsPage = page(Conflict);
+
+export const ErrorsQuery = ConflictsQuery;
+export const ErrorsPage = page(ErrorRecord);
+
+/** Dashboard forms send `back` (a local path) to return to after the action. */
+const back = z
+  .string()
+  .regex(/^\/(?!\/)[^\s\\]*$/, 'a local path starting with one /')
+  .optional()
+  .describe('Dashboard forms only: where to redirect after the action.');
+
+export const ResolveBody = z.strictObject({ take: Side.describe('Keep the value of this side; it is written to the other.'), back });
+export const ActionBody = z.strictObject({ back }).optional();
+
+export const ResyncResult = z.object({ linkId: z.string(), outcome: z.enum(['noop', 'changed', 'created', 'skipped']) });
+
+export const TicketRef = z.object({
+  side: Side,
+  system: z.string(),
+  label: z.string(),
+  id: z.string(),
+  key: z.string().nullable().describe('Human-facing key, e.g. IT-12.'),
+  url: z.string().nullable().describe("Link to the ticket in the system's UI, where known."),
+  readError: z.string().nullable().describe('Error code when the ticket could not be read just now.'),
+});
+
+export const CommentMapEntry = z.object({
+  side: Side,
+  commentId: z.string(),
+  role: z.enum(['copied', 'mirror', 'skipped']),
+  twinId: z.string().nullable(),
+  visibility: z.enum(['public', 'internal']),
+});
+
+export const LinkDetail = z.object({
+  link: Link,
+  tickets: z.object({ a: TicketRef, b: TicketRef }),
+  baselines: z.array(z.object({ field: z.string(), a: JsonValue, b: JsonValue })),
+  comments: z.array(CommentMapEntry),
+  conflicts: z.array(Conflict),
+  errors: z.array(ErrorRecord),
+  events: z.array(SyncEvent).describe('The full event history, newest first.'),
+});
+export type LinkDetail = z.infer<typeof LinkDetail>;
+
+export const WebhookParams = z.strictObject({
+  connection: z.string().min(1).max(100),
+  side: z.string().min(1).max(10).describe('a or b; anything else is 404.'),
+});
+export const WebhookAccepted = z.object({
+  status: z.enum(['accepted', 'duplicate']),
+  ticketIds: z.array(z.string()).describe('Tickets hinted to the engine (empty for a duplicate).'),
+});

@@ -1,0 +1,190 @@
+// The data behind the operations surface, computed once and shared by the JSON routes and the
+// dashboard so both teams always see the same numbers: status with health, link detail,
+// readiness checks.
+import { errorCode, RemoteUnavailableError } from '../core/errors.js';
+import type { Engine } from '../core/engine.js';
+import type { Ledger, SyncEvent } from '../core/ledger/types.js';
+import type { Side } from '../core/types.js';
+import type { ConnectionStatus, HealthLevel, LinkDetail, Ready, Status } from './schemas.js';
+
+export interface ViewDeps {
+  engine: Engine;
+  ledger: Ledger;
+  version: string;
+  startedAtMs: number;
+  /** Poll interval of connections that do not set their own; lag is judged against it. */
+  pollIntervalMs: number;
+  now(): number;
+}
+
+const SIDES: readonly Side[] = ['a', 'b'];
+
+/** Lag beyond this many poll intervals turns a connection amber / red. */
+const LAG_AMBER_INTERVALS = 3;
+const LAG_RED_INTERVALS = 10;
+
+export async function buildStatus(deps: ViewDeps): Promise<Status> {
+  const now = deps.now();
+  const engineStatus = await deps.engine.status();
+  const connections: ConnectionStatus[] = [];
+  for (const c of engineStatus) {
+    const rt = deps.engine.connections.get(c.name);
+    const intervalMs = rt?.config.pollIntervalMs ?? deps.pollIntervalMs;
+    const errors = c.openErrors > 0 ? await deps.ledger.listErrors({ connection: c.name, state: 'open' }) : [];
+    const sides = {} as ConnectionStatus['sides'];
+    for (const side of SIDES) {
+      const s = c.sides[side];
+      sides[side] = {
+        system: s.system,
+        label: s.label,
+        lastPollAt: s.lastPollAt,
+        lastSuccessfulPollAt: s.lastSuccessfulPollAt,
+        lastPollError: s.lastPollError,
+        cursor: s.cursor,
+        lagMs: s.lagMs,
+        queue: s.queue
+          ? {
+              depth: s.queue.waiting + s.queue.inFlight,
+              waiting: s.queue.waiting,
+              inFlight: s.queue.inFlight,
+              callsLastMinute: s.queue.callsLastMinute,
+              rateLimitedLastMinute: s.queue.rateLimitedLastMinute,
+              rateLimitWaitMs: s.queue.rateLimitWaitMs,
+              pausedUntil: s.queue.pausedUntil === null ? null : new Date(s.queue.pausedUntil).toISOString(),
+            }
+          : null,
+        openErrors: errors.filter((e) => e.side === side).length,
+      };
+    }
+    const base = { name: c.name, enabled: c.enabled, links: c.links, activeLinks: c.activeLinks, openErrors: c.openErrors, openConflicts: c.openConflicts, pendingIntents: c.pendingIntents, sides };
+    connections.push({ ...base, health: judgeHealth(base, intervalMs) });
+  }
+  return { version: deps.version, startedAt: new Date(deps.startedAtMs).toISOString(), uptimeSeconds: Math.round((now - deps.startedAtMs) / 1000), connections };
+}
+
+/**
+ * Red: a side cannot be polled or is far behind, or errors need a person. Amber: conflicts wait
+ * for a decision, transient errors are being retried, a side is behind or rate limited, or a
+ * side has not been polled yet. Green otherwise. The summary says which, in words.
+ */
+export function judgeHealth(c: Omit<ConnectionStatus, 'health'>, intervalMs: number): { level: HealthLevel; summary: string } {
+  if (!c.enabled) return { level: 'off', summary: 'Paused in the configuration; nothing is synced.' };
+  const red: string[] = [];
+  const amber: string[] = [];
+  for (const side of SIDES) {
+    const s = c.sides[side];
+    if (s.lastPollError) red.push(`the last check of ${s.label} failed (${s.lastPollError.split(':')[0]})`);
+    else if (s.lagMs === null) amber.push(`${s.label} has not been checked yet`);
+    else if (s.lagMs > intervalMs * LAG_RED_INTERVALS) red.push(`${s.label} has not been checked for ${minutes(s.lagMs)}`);
+    else if (s.lagMs > intervalMs * LAG_AMBER_INTERVALS) amber.push(`${s.label} is ${minutes(s.lagMs)} behind`);
+    if (s.queue && s.queue.rateLimitedLastMinute > 0) amber.push(`${s.label} is rate limiting us`);
+  }
+  if (c.openErrors > 0) amber.push(`${c.openErrors} ${c.openErrors === 1 ? 'error needs' : 'errors need'} attention`);
+  if (c.openConflicts > 0) amber.push(`${c.openConflicts} ${c.openConflicts === 1 ? 'conflict waits' : 'conflicts wait'} for a decision`);
+  if (red.length > 0) return { level: 'red', summary: sentence([...red, ...amber]) };
+  if (amber.length > 0) return { level: 'amber', summary: sentence(amber) };
+  return { level: 'green', summary: 'In sync: both sides are checked on time and nothing needs attention.' };
+}
+
+function minutes(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  return m <= 1 ? 'about a minute' : `${m} minutes`;
+}
+
+function sentence(parts: string[]): string {
+  const text = parts.join('; ');
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+}
+
+/** Everything known about one link; live ticket reads (for URLs) are bounded by `readTimeoutMs`. */
+export async function buildLinkDetail(deps: ViewDeps, linkId: string, readTimeoutMs = 3000): Promise<LinkDetail | null> {
+  const snap = await deps.ledger.snapshot(linkId);
+  if (!snap) return null;
+  const { link } = snap;
+  const rt = deps.engine.connections.get(link.connection);
+  const [conflicts, errors, events, a, b] = await Promise.all([
+    deps.ledger.listConflicts({ linkId }),
+    deps.ledger.listErrors({ linkId }),
+    allEvents(deps.ledger, linkId),
+    ticketRef('a'),
+    ticketRef('b'),
+  ]);
+
+  async function ticketRef(side: Side): Promise<LinkDetail['tickets']['a']> {
+    const id = side === 'a' ? link.aId : link.bId;
+    const s = rt?.sides[side];
+    const ref = { side, system: s?.system ?? '', label: s?.label ?? side.toUpperCase(), id, key: null as string | null, url: null as string | null, readError: null as string | null };
+    if (!s) return { ...ref, readError: 'connection_not_configured' };
+    try {
+      const ticket = await withTimeout(s.connector.getTicket(id), readTimeoutMs);
+      return { ...ref, key: ticket.key ?? null, url: ticket.url ?? null };
+    } catch (err) {
+      return { ...ref, readError: errorCode(err) };
+    }
+  }
+
+  return {
+    link,
+    tickets: { a, b },
+    baselines: Object.entries(snap.baselines).map(([field, v]) => ({ field, a: v.a, b: v.b })),
+    comments: snap.comments,
+    conflicts,
+    errors,
+    events,
+  };
+}
+
+async function allEvents(ledger: Ledger, linkId: string): Promise<SyncEvent[]> {
+  const out: SyncEvent[] = [];
+  for (;;) {
+    const page = await ledger.listEvents({ linkId, offset: out.length, limit: 1000 });
+    out.push(...page.items);
+    if (page.items.length === 0 || out.length >= page.total) return out;
+  }
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RemoteUnavailableError('timeout', `no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Fixed sentences per code: /readyz is public, so remote messages never reach its body. */
+const READY_REASONS: Record<string, string> = {
+  auth_failed: 'the system rejected the credentials (expired or revoked?)',
+  network: 'the system could not be reached',
+  timeout: 'the system did not answer in time',
+  remote_unavailable: 'the system answered with a server error',
+  rate_limited: 'the system is rate limiting us',
+  not_found: 'the configured address or resource was not found',
+  config_invalid: 'the configuration for this system is invalid',
+  internal: 'an unexpected error; the daemon log has the details',
+};
+
+/** Ledger open and every system (once, however many connections share it) reachable and authenticated. */
+export async function checkReady(deps: Pick<ViewDeps, 'engine' | 'ledger'>, pingTimeoutMs = 5000): Promise<Ready> {
+  const systems = new Map<string, () => Promise<void>>();
+  for (const rt of deps.engine.connections.values()) {
+    for (const side of SIDES) {
+      const s = rt.sides[side];
+      if (!systems.has(s.system)) systems.set(s.system, () => s.connector.ping());
+    }
+  }
+  const run = async (name: string, kind: 'ledger' | 'system', ping: () => Promise<void>) => {
+    try {
+      await withTimeout(ping(), pingTimeoutMs);
+      return { name, kind, ready: true, code: null, reason: null };
+    } catch (err) {
+      const code = errorCode(err);
+      return { name, kind, ready: false, code, reason: READY_REASONS[code] ?? 'the check failed' };
+    }
+  };
+  const checks = await Promise.all([run('ledger', 'ledger', () => deps.ledger.ping()), ...[...systems].map(([name, ping]) => run(name, 'system', ping))]);
+  return { ready: checks.every((c) => c.ready), checks };
+}
