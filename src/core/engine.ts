@@ -288,7 +288,7 @@ export function createEngine(options: EngineOptions): Engine {
         // A person looked at the flagged link: put it back to work.
         await ledger.commit({ connection: rt.name, linkId: link.id, linkState: { state: 'active', note: null } });
       }
-      await runLinkPass(rt, error.linkId, { force: true }).catch(() => undefined);
+      await runLinkPass(rt, error.linkId, { force: true, hadErrors: true }).catch(() => undefined);
     } else if (error.side && error.ticketId) {
       await schedule(rt, error.side, error.ticketId, undefined, true);
     }

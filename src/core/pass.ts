@@ -1,6 +1,7 @@
 // One pass of the sync rule for one link (or one not-yet-linked ticket): read both sides,
 // decide per field, write the minimal changes, copy new comments, then record baselines,
 // versions, events and conflicts in one ledger commit. Callers serialise passes per link.
+import { createHash } from 'node:crypto';
 import { decideField, type FieldDecision } from './decide.js';
 import { classify, describeError, errorCode, NotFoundError, SyncError } from './errors.js';
 import type { Baseline, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
@@ -10,7 +11,7 @@ import { routeCreate } from './routing.js';
 import { createSettings, direction, type ConnectionRuntime } from './runtime.js';
 import type { Clock, Comment, FieldValues, JsonValue, Side, Ticket } from './types.js';
 import { otherSide } from './types.js';
-import type { FieldRule } from './values.js';
+import { canonical, type FieldRule } from './values.js';
 
 /** What the engine reports to metrics. */
 export interface EngineObserver {
@@ -36,6 +37,8 @@ export interface PassOptions {
   side?: Side;
   /** Ignore the version fast path and re-read comments (resync, reconcile after a fault). */
   force?: boolean;
+  /** The link has open errors: commit even a no-change pass so they are resolved. */
+  hadErrors?: boolean;
   /** Resolve this manual conflict by taking this side's value. */
   resolve?: { conflictId: string; take: Side };
 }
@@ -43,6 +46,27 @@ export interface PassOptions {
 export type PassOutcome = 'noop' | 'changed' | 'created' | 'skipped';
 
 const SIDES: readonly Side[] = ['a', 'b'];
+
+/**
+ * How long after a version's timestamp the ledger must have seen it before version equality is
+ * trusted to mean "nothing new". Systems with one-second timestamps (Freshservice, ConnectWise)
+ * can change a ticket again within the same second without moving its version.
+ */
+export const SETTLE_MS = 3000;
+
+/**
+ * What the ledger remembers of a side: its version plus a hash of the mapped fields, so an edit
+ * that does not move a coarse timestamp is still seen.
+ */
+export function seenVersion(rt: ConnectionRuntime, side: Side, ticket: Ticket): string {
+  const hash = createHash('sha1');
+  for (const rule of rt.fields) hash.update(canonical(ticket.fields[rule.native[side]] ?? null)).update('\u0000');
+  return `${ticket.version}#${hash.digest('base64url').slice(0, 12)}`;
+}
+
+function settled(linkUpdatedAt: string, version: string): boolean {
+  return Date.parse(linkUpdatedAt) - Date.parse(version) > SETTLE_MS;
+}
 
 function timeOf(ticket: Ticket, native: string): number {
   const at = ticket.fieldChangedAt?.[native] ?? ticket.version;
@@ -115,7 +139,7 @@ export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Si
   const linkId = await deps.ledger.commit({
     connection: rt.name,
     newLink: { aId: tickets.a.id, bId: tickets.b.id },
-    versions: { [from]: ticket.version },
+    versions: { [from]: seenVersion(rt, from, ticket) },
     baselines,
     events,
     intentsDone: [intent.id],
@@ -192,7 +216,8 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
   const stored: Record<Side, string | null> = { a: link.aVersion, b: link.bVersion };
 
   // Fast path: the hinted side has not moved since the ledger last agreed with it.
-  if (!options.force && !options.resolve && options.ticket && options.side && options.ticket.version === stored[options.side] && options.ticket.inScope && !options.ticket.deleted) {
+  const hinted = options.ticket && options.side ? { side: options.side, ticket: options.ticket } : null;
+  if (!options.force && !options.resolve && hinted && seenVersion(rt, hinted.side, hinted.ticket) === stored[hinted.side] && settled(link.updatedAt, hinted.ticket.version) && hinted.ticket.inScope && !hinted.ticket.deleted) {
     return 'noop';
   }
 
@@ -204,11 +229,12 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
   const tickets = { a: reads.a.ticket!, b: reads.b.ticket! };
   for (const side of SIDES) if (!tickets[side].inScope) return leaveLink(deps, rt, snap, side, 'unscoped');
 
-  const unchanged = tickets.a.version === stored.a && tickets.b.version === stored.b;
+  const seen = { a: seenVersion(rt, 'a', tickets.a), b: seenVersion(rt, 'b', tickets.b) };
+  const unchanged = seen.a === stored.a && seen.b === stored.b && settled(link.updatedAt, tickets.a.version) && settled(link.updatedAt, tickets.b.version);
   if (unchanged && !options.force && !options.resolve) return 'noop';
 
   const openConflicts = new Map((await deps.ledger.listConflicts({ linkId: link.id, state: 'open' })).map((c) => [c.field, c]));
-  const commit: PassCommit = { connection: rt.name, linkId: link.id, versions: { a: tickets.a.version, b: tickets.b.version }, baselines: {}, events: [], openConflicts: [], closeConflicts: [], comments: [], intentsDone: [] };
+  const commit: PassCommit = { connection: rt.name, linkId: link.id, versions: { a: seen.a, b: seen.b }, baselines: {}, events: [], openConflicts: [], closeConflicts: [], comments: [], intentsDone: [] };
   const changes: Record<Side, FieldValues> = { a: {}, b: {} };
   const pending: Array<{ rule: FieldRule; decision: Extract<FieldDecision, { kind: 'write' }> }> = [];
 
@@ -301,7 +327,7 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
   }
 
   // Step 5: comments are append-only; only read them when something moved.
-  const commentsMoved = options.force || tickets.a.version !== stored.a || tickets.b.version !== stored.b;
+  const commentsMoved = options.force || !unchanged;
   if (commentsMoved) {
     try {
       await syncComments(deps, rt, snap, tickets, commit);
@@ -316,7 +342,16 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
   } else {
     commit.resolveErrorsFor = { linkId: link.id };
   }
-  await deps.ledger.commit(commit);
+  const nothingLearned =
+    failures.length === 0 &&
+    unchanged &&
+    !options.hadErrors &&
+    Object.keys(commit.baselines!).length === 0 &&
+    commit.events!.length === 0 &&
+    commit.comments!.length === 0 &&
+    commit.openConflicts!.length === 0 &&
+    commit.closeConflicts!.length === 0;
+  if (!nothingLearned) await deps.ledger.commit(commit);
   if (failures.length > 0) throw failures[0];
   const wrote = pending.length > 0 || commit.events!.some((e) => e.kind === 'comment_copied');
   return wrote ? 'changed' : 'noop';

@@ -1,0 +1,332 @@
+// The ticketbridge command line: run the daemon, validate and plan a config, start the
+// simulators or the demo, and inspect or act on the ledger. Errors for users are one clear line.
+import { Command, Option } from 'commander';
+import { ConfigError, describeError, SyncError } from '../core/errors.js';
+import type { FieldCatalog, Side } from '../core/types.js';
+import { buildDaemon, startDaemon, VERSION, type DaemonParts } from '../daemon.js';
+import { loadConfig } from '../mapping/loader.js';
+import { checkMappedValues } from '../mapping/validate.js';
+import type { Config } from '../mapping/schema.js';
+import type { LogLevel } from '../core/logger.js';
+import { runDemo } from '../demo.js';
+import { startSimulators } from '../simulators/start.js';
+import { formatTable } from './format.js';
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Thrown for a user mistake: printed as one line, exit code 2. */
+class UsageError extends Error {}
+
+function configOption(): Option {
+  return new Option('-c, --config <file>', 'path to the YAML configuration').makeOptionMandatory();
+}
+
+function logLevelOption(): Option {
+  return new Option('--log-level <level>', 'log level').choices(LOG_LEVELS);
+}
+
+async function readConfig(path: string, quiet = false): Promise<Config> {
+  const { config, warnings } = loadConfig(path);
+  if (!quiet) for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  return config;
+}
+
+/** Opens the ledger and connectors (no polling, no server), runs `fn`, closes everything. */
+async function withParts<T>(opts: { config: string; ledger?: string }, fn: (parts: DaemonParts) => Promise<T>): Promise<T> {
+  const config = await readConfig(opts.config, true);
+  const parts = await buildDaemon(config, { logLevel: 'silent', ...(opts.ledger ? { ledgerPath: opts.ledger } : {}) });
+  try {
+    return await fn(parts);
+  } finally {
+    await parts.close();
+  }
+}
+
+function print(value: unknown, json: boolean, table?: () => string): void {
+  process.stdout.write(json || !table ? `${JSON.stringify(value, null, 2)}\n` : `${table()}\n`);
+}
+
+function parseSide(value: string): Side {
+  if (value !== 'a' && value !== 'b') throw new UsageError(`--take must be "a" or "b", got "${value}"`);
+  return value;
+}
+
+/** Runs until SIGTERM/SIGINT: the first drains and stops, a second forces exit. */
+function untilSignal(stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals++;
+      if (signals > 1) {
+        process.stderr.write(`${signal} again: exiting now\n`);
+        process.exit(1);
+      }
+      process.stderr.write(`${signal}: draining and stopping (send again to force)\n`);
+      void stop().then(resolve, resolve);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+export function buildCli(): Command {
+  const program = new Command('ticketbridge')
+    .description('Mirror tickets both ways between ConnectWise Manage, Jira Service Management and Freshservice.')
+    .version(VERSION)
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str.trim().split('\n')[0] + '\n') });
+
+  program
+    .command('run')
+    .description('run the daemon: poll, take webhooks, serve the status endpoint and dashboard')
+    .addOption(configOption())
+    .option('--ledger <path>', 'SQLite ledger path (overrides the config)')
+    .addOption(logLevelOption())
+    .action(async (opts: { config: string; ledger?: string; logLevel?: LogLevel }) => {
+      const config = await readConfig(opts.config);
+      const daemon = await startDaemon(config, { ...(opts.ledger ? { ledgerPath: opts.ledger } : {}), ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) });
+      await untilSignal(() => daemon.stop());
+    });
+
+  program
+    .command('validate')
+    .description('check a config file; exit 0 when valid, 2 when not')
+    .addOption(configOption())
+    .option('--remote', 'also ask each system for its fields and values and check every mapped value')
+    .action(async (opts: { config: string; remote?: boolean }) => {
+      const config = await readConfig(opts.config);
+      if (opts.remote) {
+        await withParts({ config: opts.config }, async (parts) => {
+          const catalogs = new Map<string, FieldCatalog>();
+          for (const [name, pair] of parts.connectors) {
+            const connection = config.connections[name]!;
+            for (const side of ['a', 'b'] as const) {
+              const system = connection[side].system;
+              if (!catalogs.has(system)) catalogs.set(system, await pair[side].describe());
+            }
+          }
+          const problems = checkMappedValues(config, catalogs);
+          if (problems.length > 0) throw new ConfigError(problems);
+        });
+      }
+      const connections = Object.keys(config.connections).length;
+      process.stdout.write(`${opts.config}: valid (${Object.keys(config.systems).length} systems, ${connections} connection${connections === 1 ? '' : 's'})\n`);
+    });
+
+  program
+    .command('plan')
+    .description('dry run: list what would be created or changed on each side; writes nothing anywhere')
+    .addOption(configOption())
+    .option('--connection <name>', 'only this connection')
+    .option('--json', 'print JSON')
+    .action(async (opts: { config: string; connection?: string; json?: boolean }) => {
+      await withParts(opts, async (parts) => {
+        const planned = await parts.engine.plan(opts.connection);
+        print(planned, opts.json ?? false, () =>
+          planned.length === 0
+            ? 'Nothing to do: both sides agree.'
+            : formatTable(['connection', 'side', 'action', 'ticket', 'fields'], planned.map((p) => [p.connection, p.side, p.action, p.ticketId, JSON.stringify(p.fields)])),
+        );
+      });
+    });
+
+  program
+    .command('simulate')
+    .description('start a simulator for every system in the config whose baseUrl is on 127.0.0.1')
+    .addOption(configOption())
+    .action(async (opts: { config: string }) => {
+      const config = await readConfig(opts.config);
+      const sims = await startSimulators(config);
+      for (const s of sims) process.stdout.write(`${s.name} (${s.handle.kind}) simulator on ${s.handle.url}\n`);
+      await untilSignal(async () => {
+        for (const s of sims) await s.handle.stop();
+      });
+    });
+
+  program
+    .command('demo')
+    .description('the simulators and the daemon in one process, from config/demo.yaml, with a short tour')
+    .option('-c, --config <file>', 'demo configuration', 'config/demo.yaml')
+    .option('--ledger <path>', 'SQLite ledger path (default: a fresh temporary file)')
+    .addOption(logLevelOption())
+    .option('--no-seed', 'do not seed example tickets')
+    .action(async (opts: { config: string; ledger?: string; logLevel?: LogLevel; seed: boolean }) => {
+      const demo = await runDemo({ configPath: opts.config, seed: opts.seed, ...(opts.ledger ? { ledgerPath: opts.ledger } : {}), ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) });
+      await untilSignal(() => demo.stop());
+    });
+
+  const ledger = program.command('ledger').description('inspect the sync ledger');
+  ledger
+    .command('links')
+    .description('list links')
+    .addOption(configOption())
+    .option('--ledger <path>', 'SQLite ledger path')
+    .option('--connection <name>')
+    .option('--ticket <id>', 'either side\'s ticket id')
+    .addOption(new Option('--state <state>').choices(['active', 'unlinked', 'flagged', 'closed']))
+    .option('--limit <n>', 'how many', '50')
+    .option('--json', 'print JSON')
+    .action(async (opts: { config: string; ledger?: string; connection?: string; ticket?: string; state?: 'active'; limit: string; json?: boolean }) => {
+      await withParts(opts, async ({ ledger: l }) => {
+        const page = await l.listLinks({ ...(opts.connection ? { connection: opts.connection } : {}), ...(opts.ticket ? { ticketId: opts.ticket } : {}), ...(opts.state ? { state: opts.state } : {}), limit: Number(opts.limit) });
+        print(page, opts.json ?? false, () => `${formatTable(['link', 'connection', 'a', 'b', 'state', 'updated'], page.items.map((k) => [k.id, k.connection, k.aId, k.bId, k.state, k.updatedAt]))}\n${page.items.length} of ${page.total}`);
+      });
+    });
+  ledger
+    .command('show <id>')
+    .description('one link: both tickets, baselines and its full event history')
+    .addOption(configOption())
+    .option('--ledger <path>', 'SQLite ledger path')
+    .action(async (id: string, opts: { config: string; ledger?: string }) => {
+      await withParts(opts, async ({ ledger: l }) => {
+        const snap = await l.snapshot(id);
+        if (!snap) throw new UsageError(`no link ${id}`);
+        const events = await l.listEvents({ linkId: id, limit: 1000 });
+        print({ ...snap, events: events.items }, true);
+      });
+    });
+  ledger
+    .command('events')
+    .description('recent events, newest first')
+    .addOption(configOption())
+    .option('--ledger <path>', 'SQLite ledger path')
+    .option('--connection <name>')
+    .option('--link <id>')
+    .option('--limit <n>', 'how many', '50')
+    .option('--json', 'print JSON')
+    .action(async (opts: { config: string; ledger?: string; connection?: string; link?: string; limit: string; json?: boolean }) => {
+      await withParts(opts, async ({ ledger: l }) => {
+        const page = await l.listEvents({ ...(opts.connection ? { connection: opts.connection } : {}), ...(opts.link ? { linkId: opts.link } : {}), limit: Number(opts.limit) });
+        print(page, opts.json ?? false, () => formatTable(['at', 'link', 'kind', 'field', 'reason'], page.items.map((e) => [e.at, e.linkId ?? '', e.kind, e.field ?? '', e.reason])));
+      });
+    });
+
+  program
+    .command('audit <ticket>')
+    .description('the full history of the link holding this ticket id (either side)')
+    .addOption(configOption())
+    .option('--ledger <path>', 'SQLite ledger path')
+    .action(async (ticket: string, opts: { config: string; ledger?: string }) => {
+      await withParts(opts, async ({ ledger: l }) => {
+        const links = await l.listLinks({ ticketId: ticket });
+        if (links.total === 0) throw new UsageError(`no link holds ticket ${ticket}`);
+        for (const link of links.items) {
+          const events = await l.listEvents({ linkId: link.id, limit: 1000 });
+          process.stdout.write(`link ${link.id} (${link.connection}): a ${link.aId} <-> b ${link.bId}, ${link.state}\n`);
+          for (const e of [...events.items].reverse()) process.stdout.write(`  ${e.at}  ${e.kind.padEnd(18)} ${e.reason}\n`);
+        }
+      });
+    });
+
+  const conflicts = program.command('conflicts').description('the conflict inbox');
+  conflicts
+    .command('list')
+    .addOption(configOption())
+    .option('--ledger <path>', 'SQLite ledger path')
+    .option('--all', 'include resolved conflicts')
+    .option('--json', 'print JSON')
+    .action(async (opts: { config: string; ledger?: string; all?: boolean; json?: boolean }) => {
+      await withParts(opts, async ({ ledger: l }) => {
+        const list = await l.listConflicts(opts.all ? {} : { state: 'open' });
+        print(list, opts.json ?? false, () =>
+          list.length === 0 ? 'No open conflicts.' : formatTable(['conflict', 'link', 'field', 'a', 'b', 'state'], list.map((c) => [c.id, c.linkId, c.field, JSON.stringify(c.aValue), JSON.stringify(c.bValue), c.state])),
+        );
+      });
+    });
+  conflicts
+    .command('resolve <id>')
+    .description('resolve a conflict by taking one side\'s value; writes it to the other side')
+    .addOption(configOption())
+    .option('--ledger <path>', 'SQLite ledger path')
+    .requiredOption('--take <side>', 'a or b')
+    .action(async (id: string, opts: { config: string; ledger?: string; take: string }) => {
+      const take = parseSide(opts.take);
+      await withParts(opts, async ({ engine }) => {
+        const c = await engine.resolveConflict(id, take);
+        process.stdout.write(`conflict ${c.id} on ${c.field}: ${c.resolution ?? c.state}\n`);
+      });
+    });
+
+  const errors = program.command('errors').description('sync errors waiting for attention');
+  errors
+    .command('list')
+    .addOption(configOption())
+    .option('--ledger <path>', 'SQLite ledger path')
+    .option('--json', 'print JSON')
+    .action(async (opts: { config: string; ledger?: string; json?: boolean }) => {
+      await withParts(opts, async ({ ledger: l }) => {
+        const list = await l.listErrors({ state: 'open' });
+        print(list, opts.json ?? false, () => (list.length === 0 ? 'No open errors.' : formatTable(['error', 'connection', 'link', 'code', 'message'], list.map((e) => [e.id, e.connection, e.linkId ?? `${e.side ?? ''}:${e.ticketId ?? ''}`, e.code, e.message]))));
+      });
+    });
+  errors
+    .command('retry <id>')
+    .addOption(configOption())
+    .option('--ledger <path>', 'SQLite ledger path')
+    .action(async (id: string, opts: { config: string; ledger?: string }) => {
+      await withParts(opts, async ({ engine }) => {
+        const e = await engine.retryError(id);
+        process.stdout.write(`error ${e.id}: ${e.state}\n`);
+      });
+    });
+
+  program
+    .command('resync <link>')
+    .description('force a full pass of one link, comments included')
+    .addOption(configOption())
+    .option('--ledger <path>', 'SQLite ledger path')
+    .action(async (link: string, opts: { config: string; ledger?: string }) => {
+      await withParts(opts, async ({ engine }) => {
+        const outcome = await engine.resync(link);
+        process.stdout.write(`link ${link}: ${outcome}\n`);
+      });
+    });
+
+  const webhooks = program.command('webhooks').description('register the daemon\'s webhook receiver where the system allows it');
+  for (const verb of ['register', 'unregister'] as const) {
+    webhooks
+      .command(verb)
+      .addOption(configOption())
+      .requiredOption('--connection <name>')
+      .addOption(new Option('--side <side>').choices(['a', 'b']).makeOptionMandatory())
+      .option('--url <base>', 'public base URL of this daemon (default: server.publicUrl)')
+      .action(async (opts: { config: string; connection: string; side: Side; url?: string }) => {
+        await withParts(opts, async ({ connectors, config }) => {
+          const pair = connectors.get(opts.connection);
+          if (!pair) throw new UsageError(`no connection named "${opts.connection}"`);
+          const base = opts.url ?? config.server.publicUrl;
+          if (!base) throw new UsageError('--url is required when server.publicUrl is not set');
+          const target = `${base.replace(/\/$/, '')}/webhooks/${opts.connection}/${opts.side}`;
+          const connector = pair[opts.side];
+          const fn = verb === 'register' ? connector.registerWebhook?.bind(connector) : connector.unregisterWebhook?.bind(connector);
+          if (!fn) throw new UsageError(`${connector.facts.label} webhooks are set up in its admin UI; see its readme`);
+          const result = await fn(target);
+          process.stdout.write(`${verb}ed ${target}${typeof result === 'string' ? ` (${result})` : ''}\n`);
+        });
+      });
+  }
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.problems.join('\n')}\n`);
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return 2;
+    }
+    if (err && typeof err === 'object' && 'exitCode' in err && typeof err.exitCode === 'number' && 'code' in err && String(err.code).startsWith('commander.')) {
+      return err.exitCode;
+    }
+    process.stderr.write(`error: ${err instanceof SyncError ? describeError(err) : describeError(err)}\n`);
+    return 1;
+  }
+}
+

@@ -1,0 +1,167 @@
+// Composes the daemon from a validated config: one request queue per system, one connector per
+// connection side, the ledger, the engine and the HTTP server. `stop()` tears it down in reverse
+// order, keeps going when a step fails, and is idempotent.
+import { readFileSync } from 'node:fs';
+import type pino from 'pino';
+import { connectorModule } from './connectors/registry.js';
+import type { ConnectorContext } from './core/connector.js';
+import { createEngine, type Engine } from './core/engine.js';
+import { describeError } from './core/errors.js';
+import { openLedger } from './core/ledger/index.js';
+import type { Ledger } from './core/ledger/types.js';
+import { createLogger, type LogLevel } from './core/logger.js';
+import { SystemQueue } from './core/queue.js';
+import type { ConnectionSpec, SideRuntime } from './core/runtime.js';
+import { systemClock, type Clock, type Connector, type Side } from './core/types.js';
+import type { Config, SystemConfig } from './mapping/schema.js';
+import { createServer } from './server/index.js';
+import { createMetrics, type Metrics } from './server/metrics.js';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface DaemonParts {
+  config: Config;
+  logger: pino.Logger;
+  ledger: Ledger;
+  queues: Map<string, SystemQueue>;
+  /** Every connector by connection and side. */
+  connectors: Map<string, Record<Side, Connector>>;
+  engine: Engine;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  logger?: pino.Logger;
+  logLevel?: LogLevel;
+  clock?: Clock;
+  /** Overrides the ledger's SQLite path (`--ledger PATH`). */
+  ledgerPath?: string;
+}
+
+function sideRuntime(config: Config, systemName: string, connector: Connector, queue: SystemQueue): SideRuntime {
+  return { connector, system: systemName, label: connector.facts.label, queue };
+}
+
+/** Builds everything but starts nothing: used by `run`, `plan` and the operations verbs. */
+export async function buildDaemon(config: Config, options: BuildOptions = {}): Promise<DaemonParts> {
+  const logger = options.logger ?? createLogger({ level: options.logLevel ?? config.log.level });
+  const clock = options.clock ?? systemClock;
+  const ledgerConfig = options.ledgerPath ? { driver: 'sqlite' as const, path: options.ledgerPath } : config.ledger;
+  const ledger = await openLedger(ledgerConfig, clock);
+
+  const queues = new Map<string, SystemQueue>();
+  for (const [name, system] of Object.entries(config.systems)) {
+    const module = connectorModule(system.kind);
+    const rpm = system.rateLimit?.requestsPerMinute ?? module.defaultRateLimit.requestsPerMinute;
+    queues.set(name, new SystemQueue({ system: name, concurrency: system.rateLimit?.concurrency ?? module.defaultRateLimit.concurrency, intervalCap: rpm, intervalMs: 60_000, clock }));
+  }
+
+  const connectors = new Map<string, Record<Side, Connector>>();
+  const specs: ConnectionSpec[] = [];
+  for (const [name, connection] of Object.entries(config.connections)) {
+    const sides = {} as Record<Side, SideRuntime>;
+    const pair = {} as Record<Side, Connector>;
+    for (const side of ['a', 'b'] as const) {
+      const systemName = connection[side].system;
+      const system = config.systems[systemName] as SystemConfig;
+      const queue = queues.get(systemName)!;
+      const context: ConnectorContext = {
+        systemName,
+        system,
+        connection: name,
+        side,
+        scope: connection[side].scope,
+        queue,
+        logger: logger.child({ connection: name, side, system: systemName }),
+        clock,
+      };
+      const connector = (connectorModule(system.kind).create as (c: ConnectorContext) => Connector)(context);
+      pair[side] = connector;
+      sides[side] = sideRuntime(config, systemName, connector, queue);
+    }
+    connectors.set(name, pair);
+    specs.push({ name, config: connection, a: sides.a, b: sides.b });
+  }
+
+  const metrics = createMetrics();
+  const engine = createEngine({
+    connections: specs,
+    ledger,
+    logger,
+    clock,
+    observer: metrics.observer,
+    pollIntervalMs: config.polling.intervalMs,
+    overlapMs: config.polling.overlapMs,
+    reconcileCron: config.reconcile.enabled ? config.reconcile.cron : null,
+    concurrency: config.engine.concurrency,
+    ...(config.ledger.driver === 'postgres' ? { leaseMs: config.ledger.leaseMs } : {}),
+  });
+
+  let closed: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      const steps: Array<[string, () => Promise<void>]> = [
+        ['engine', () => engine.stop()],
+        ...[...connectors.values()].flatMap((pair) => (['a', 'b'] as const).map((s): [string, () => Promise<void>] => [`connector ${s}`, async () => pair[s].close?.()])),
+        ['queues', async () => queues.forEach((q) => q.stop())],
+        ['ledger', () => ledger.close()],
+      ];
+      for (const [what, step] of steps) {
+        try {
+          await step();
+        } catch (err) {
+          logger.warn({ step: what, err: describeError(err) }, 'shutdown step failed; continuing');
+        }
+      }
+    })();
+    return closed;
+  };
+
+  return { config, logger, ledger, queues, connectors, engine, metrics, close };
+}
+
+export interface DaemonHandle extends DaemonParts {
+  /** Base URL of the status endpoint and dashboard. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the whole daemon: server first (so /healthz answers), then the engine. */
+export async function startDaemon(config: Config, options: BuildOptions = {}): Promise<DaemonHandle> {
+  const parts = await buildDaemon(config, options);
+  const server = createServer({
+    engine: parts.engine,
+    ledger: parts.ledger,
+    server: config.server,
+    logger: parts.logger,
+    version: VERSION,
+    startedAtMs: Date.now(),
+    metrics: parts.metrics,
+  });
+  let url: string;
+  try {
+    url = await server.listen();
+    await parts.engine.start();
+  } catch (err) {
+    await server.close().catch(() => undefined);
+    await parts.close();
+    throw err;
+  }
+  parts.logger.info({ url, version: VERSION }, 'ticketbridge running');
+  let stopped: Promise<void> | null = null;
+  return {
+    ...parts,
+    url,
+    stop() {
+      stopped ??= (async () => {
+        // Stop taking work first, then drain, then release.
+        await parts.engine.stop().catch(() => undefined);
+        await server.close().catch((err: unknown) => parts.logger.warn({ err: describeError(err) }, 'server close failed'));
+        await parts.close();
+        parts.logger.flush();
+      })();
+      return stopped;
+    },
+  };
+}
