@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AuthError, SyncError } from '../../core/errors.js';
+import { isInvalidTicket, type Ticket } from '../../core/types.js';
+import type { ScopeConfig } from '../../mapping/schema.js';
+import { jsmSimulator } from '../../simulators/jsm/index.js';
+import { startReceiver } from '../../simulators/jsm/test-helpers.js';
+import type { SimulatorHandle } from '../../simulators/types.js';
+import { testContext } from '../../../test/helpers/context.js';
+import { jsmConnector } from './index.js';
+
+const AUTH = `Basic ${Buffer.from('demo@example.com:demo-jira-token').toString('base64')}`;
+const system = (baseUrl: string) => ({ kind: 'jsm' as const, baseUrl, credentials: { email: 'demo@example.com', apiToken: 'demo-jira-token' }, webhook: { secret: 'hook-secret' } });
+
+let sim: SimulatorHandle;
+const connector = (scope: ScopeConfig = { project: 'IT' }) => jsmConnector.create(testContext(system(sim.url), { scope, systemName: 'jira' }));
+const control = (path: string, body: unknown): Promise<Response> => fetch(`${sim.url}${path}`, { method: path.endsWith('seed') ? 'POST' : 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const asHuman = (path: string, method: string, body: unknown): Promise<Response> =>
+  fetch(`${sim.url}${path}`, { method, headers: { authorization: AUTH, 'content-type': 'application/json', 'x-sim-actor': '5b10ac8d82e05b22cc7d4ef5' }, body: JSON.stringify(body) });
+
+async function listAll(c: ReturnType<typeof connector>, since: Date | null): Promise<Ticket[]> {
+  const out: Ticket[] = [];
+  for await (const t of c.listChanged({ since })) if (!isInvalidTicket(t)) out.push(t);
+  return out;
+}
+
+beforeAll(async () => {
+  sim = await jsmSimulator.start({ system: system('http://127.0.0.1:9103') });
+});
+afterAll(async () => {
+  await sim.stop();
+});
+beforeEach(async () => {
+  await fetch(`${sim.url}/__sim/reset`, { method: 'POST' });
+});
+
+describe('jsm connector against the simulator', () => {
+  it('still sees an edit that search has not indexed yet through getTicket, and lists it once the lag passes', async () => {
+    const c = connector();
+    // Seeded, not written by this connector: its own writes would be reconciled into search.
+    const seeded = (await (await control('/__sim/seed', { issues: [{ summary: 'Lag test', updated: Date.now() - 60_000 }] })).json()) as { issues: { id: string }[] };
+    const created = seeded.issues[0]!;
+    await control('/__sim/index-lag', { ms: 400 });
+    const since = new Date();
+    // A human edit: not our write, so not reconciled by the connector.
+    await asHuman(`/rest/api/3/issue/${created.id}`, 'PUT', { fields: { summary: 'Edited by Mia' } });
+    expect((await listAll(c, since)).map((t) => t.id)).toEqual([]);
+    expect((await c.getTicket(created.id)).fields.summary).toBe('Edited by Mia');
+    await new Promise((r) => setTimeout(r, 450));
+    expect((await listAll(c, since)).map((t) => [t.id, t.fields.summary])).toEqual([[created.id, 'Edited by Mia']]);
+  });
+
+  it('lists its own fresh writes during index lag through reconcileIssues', async () => {
+    const c = connector();
+    await control('/__sim/index-lag', { ms: 60_000 });
+    const since = new Date(Date.now() - 1000);
+    const created = await c.createTicket({ summary: 'Mine' }, 'tb:it:2');
+    expect((await listAll(c, since)).map((t) => t.id)).toEqual([created.id]);
+  });
+
+  it('walks the IT workflow to Closed, filling the required resolution, and reopens', async () => {
+    const c = connector();
+    const created = await c.createTicket({ summary: 'Walk' }, 'tb:it:3');
+    const closed = await c.updateTicket(created.id, { status: 'Closed' });
+    expect(closed.fields).toMatchObject({ status: 'Closed', resolution: 'Done' });
+    const other = await c.createTicket({ summary: 'Walk 2', status: 'Waiting for customer' }, 'tb:it:4');
+    expect(other.fields.status).toBe('Waiting for customer');
+    const resolved = await c.updateTicket(other.id, { status: 'Resolved', resolution: "Won't Do" });
+    expect(resolved.fields).toMatchObject({ status: 'Resolved', resolution: "Won't Do" });
+    const reopened = await c.updateTicket(other.id, { status: 'In Progress' });
+    expect(reopened.fields).toMatchObject({ status: 'In Progress', resolution: null });
+    const err = await c.updateTicket(closed.id, { status: 'In Progress' }).catch((e: unknown) => e);
+    expect((err as SyncError).code).toBe('transition_missing');
+  });
+
+  it('reads per-project statuses in describe and creates in a software project with its issue type', async () => {
+    await control('/__sim/seed', { projects: [{ key: 'OPS', name: 'Operations' }] });
+    const ops = connector({ project: 'OPS', issueType: 'Task' });
+    const catalog = await ops.describe();
+    expect(catalog.fields.find((f) => f.name === 'status')?.allowedValuesByScope).toEqual({ OPS: ['To Do', 'In Progress', 'Done'] });
+    const closed = await ops.closeTicket((await ops.createTicket({ summary: 'Rotate keys' }, 'tb:ops:1')).id);
+    expect(closed.fields).toMatchObject({ status: 'Done', issuetype: 'Task', project: 'OPS' });
+  });
+
+  it('describes custom fields by id with their names, priorities and request types', async () => {
+    const catalog = await connector({ project: 'IT' }).describe();
+    expect(catalog.fields.find((f) => f.name === 'customfield_10030')).toMatchObject({ type: 'enum', note: 'Impact' });
+    expect(catalog.fields.find((f) => f.name === 'priority')?.allowedValues).toEqual(['Highest', 'High', 'Medium', 'Low', 'Lowest']);
+    expect(catalog.fields.find((f) => f.name === 'requestType')?.allowedValues).toEqual(['Get IT help', 'Report a system problem', 'Request new hardware']);
+  });
+
+  it('round-trips custom fields and keeps the marker label when labels are replaced', async () => {
+    const c = connector();
+    const created = await c.createTicket({ summary: 'Custom', labels: ['a'], customfield_10030: 'Minor / Localized', customfield_10020: 'EXT-9' }, 'tb:it:5');
+    expect(created.fields).toMatchObject({ labels: ['a'], customfield_10030: 'Minor / Localized', customfield_10020: 'EXT-9' });
+    const updated = await c.updateTicket(created.id, { labels: ['b'] });
+    expect(updated.fields.labels).toEqual(['b']);
+    expect((await c.findByMarker('tb:it:5'))?.id).toBe(created.id);
+  });
+
+  it('reports out-of-scope tickets as such from getTicket', async () => {
+    const created = await connector({ project: 'IT' }).createTicket({ summary: 'Scoped' }, 'tb:it:6');
+    const narrow = connector({ project: 'IT', jql: 'labels = vip' });
+    expect((await narrow.getTicket(created.id)).inScope).toBe(false);
+    expect((await connector({ project: 'IT', requestTypes: ['Get IT help'] }).getTicket(created.id)).inScope).toBe(false);
+  });
+
+  it('turns a revoked token into auth_failed naming the system', async () => {
+    await control('/__sim/credentials', { revoked: true });
+    const err = await connector().ping().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as AuthError).message).toContain('jira refused the credentials (401)');
+  });
+
+  it('skips webhooks for its own field edits but not for a human\'s', async () => {
+    const receiver = await startReceiver();
+    try {
+      const c = connector();
+      await c.ping();
+      await c.registerWebhook!(receiver.url);
+      const created = await c.createTicket({ summary: 'Hooks' }, 'tb:it:7');
+      await c.updateTicket(created.id, { summary: 'Mine' });
+      await asHuman(`/rest/api/3/issue/${created.id}`, 'PUT', { fields: { summary: 'Theirs' } });
+      await fetch(`${sim.url}/__sim/webhooks/flush`, { method: 'POST' });
+      const updates = receiver.received.filter((r) => r.raw.includes('"jira:issue_updated"'));
+      expect(updates).toHaveLength(2);
+      const hints = updates.map((r) => {
+        const request = { headers: r.headers, rawBody: Buffer.from(r.raw) };
+        expect(c.verifyWebhook(request)).toBe(true);
+        return c.parseWebhook(request).ticketIds;
+      });
+      expect(hints).toEqual([[], [created.id]]);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
