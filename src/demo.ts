@@ -48,7 +48,7 @@ function cwApi(s: Of<'connectwise'>): string {
 }
 
 /** Points every system's webhooks at the daemon, as an admin of each system would. */
-async function wireWebhooks(config: Config, daemon: DaemonHandle): Promise<string[]> {
+export async function wireWebhooks(config: Config, daemon: DaemonHandle): Promise<string[]> {
   const notes: string[] = [];
   for (const [name, pair] of daemon.connectors) {
     const connection = config.connections[name]!;
@@ -72,7 +72,7 @@ async function wireWebhooks(config: Config, daemon: DaemonHandle): Promise<strin
 }
 
 /** A few tickets on each side, created through the vendors' own APIs like a person would. */
-async function seed(config: Config): Promise<void> {
+export async function seedDemoTickets(config: Config): Promise<void> {
   const fs = systemOf(config, 'freshservice');
   if (fs) {
     const auth = { Authorization: basicAuth(fs[1].credentials.apiKey, 'X') };
@@ -182,7 +182,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   };
   try {
     const notes = await wireWebhooks(config, daemon);
-    if (options.seed ?? true) await seed(config);
+    if (options.seed ?? true) await seedDemoTickets(config);
     if (options.tour ?? true) process.stdout.write(tour(config, daemon, notes));
   } catch (err) {
     await stop();
