@@ -36,7 +36,7 @@ export function htmlToText(html: string | null | undefined): string {
   const text = convert(clean, {
     wordwrap: false,
     selectors: [
-      { selector: 'a', options: { hideLinkIfSameAsText: true, linkBrackets: ['[', ']'] } },
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true, linkBrackets: ['[', ']'] } },
       { selector: 'img', format: 'skip' },
       { selector: 'h1', options: { uppercase: false } },
       { selector: 'h2', options: { uppercase: false } },
