@@ -1,5 +1,5 @@
 // Bearer-token auth for the operations surface. The token (or a session cookie derived from it by
-// the login form) is compared in constant time. /healthz, /readyz, /login and the webhooks (which
+// the login form) is compared in constant time. /healthz, /readyz, /login, /logout and webhooks (which
 // connectors verify by signature) stay open; with no token configured (loopback only) all is open.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -8,7 +8,7 @@ import { h, page } from './html.js';
 export const SESSION_COOKIE = 'tb_session';
 const SESSION_MAX_AGE_S = 12 * 60 * 60;
 
-const OPEN_PATHS = new Set(['/healthz', '/readyz', '/login']);
+const OPEN_PATHS = new Set(['/healthz', '/readyz', '/login', '/logout']);
 
 /** Equal-length digests, so neither the comparison time nor an early length check leaks anything. */
 export function sameSecret(given: string, expected: string): boolean {

@@ -64,8 +64,9 @@ export function createServer(deps: ServerDeps): Server {
   const now = deps.now ?? Date.now;
   const logger: Logger = deps.logger ? (deps.logger as unknown as Logger).child({ component: 'server' }) : silent;
 
+  const httpLogger: FastifyBaseLogger | undefined = deps.logger?.child({ component: 'http' });
   const app: FastifyInstance = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger.child({ component: 'http' }) } : { logger: false }),
+    ...(httpLogger ? { loggerInstance: httpLogger } : { logger: false }),
     // Probes hit /healthz every few seconds; requests are logged at debug level below instead.
     logController: new LogController({ disableRequestLogging: true }),
     // Dashboard forms and /login post form data; everything else is JSON.

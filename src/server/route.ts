@@ -86,9 +86,9 @@ const isForm = (request: FastifyRequest): boolean => (request.headers['content-t
 
 /** Where a dashboard form returns to after an action, with a notice (or problem) to show. */
 export function redirectTarget(back: string | undefined, notice: string, ok: boolean): string {
-  const base = back ?? '/';
-  const sep = base.includes('?') ? '&' : '?';
-  return `${base}${sep}${ok ? 'notice' : 'problem'}=${encodeURIComponent(notice)}`;
+  const [path = '/', fragment] = (back ?? '/').split('#', 2);
+  const sep = path.includes('?') ? '&' : '?';
+  return `${path}${sep}${ok ? 'notice' : 'problem'}=${encodeURIComponent(notice)}${fragment === undefined ? '' : `#${fragment}`}`;
 }
 
 /** Registers a route on `app` and records it in `docs`. */

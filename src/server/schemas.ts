@@ -6,8 +6,9 @@ const Side = z.enum(['a', 'b']).describe('Side of a connection.');
 const JsonValue = z.unknown().describe("A field value in that system's own vocabulary (any JSON).");
 const Iso = z.string().describe('ISO 8601 timestamp (UTC).');
 
-const offset = z.coerce.number({ error: 'expected a whole number' }).int().min(0).default(0).describe('Items to skip.');
-const limit = (max: number) => z.coerce.number({ error: 'expected a whole number' }).int().min(1).max(max).default(50).describe(`Items per page (1-${max}).`);
+const wholeNumber = { error: (issue: { code: string }) => (issue.code === 'invalid_type' ? 'expected a whole number' : undefined) };
+const offset = z.coerce.number(wholeNumber).int().min(0).default(0).describe('Items to skip.');
+const limit = (max: number) => z.coerce.number(wholeNumber).int().min(1).max(max).default(50).describe(`Items per page (1-${max}).`);
 
 export const Empty = z.strictObject({});
 

@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServerFixture, TOKEN, type ServerFixture } from '../../test/browser/server-fixture.js';
+
+const bearer = { authorization: `Bearer ${TOKEN}` };
+
+describe('GET / (dashboard)', () => {
+  let f: ServerFixture;
+  beforeEach(async () => {
+    f = await createServerFixture();
+  });
+  afterEach(async () => {
+    await f.close();
+  });
+
+  const page = async (url = '/') => {
+    const res = await f.server.app.inject({ url, headers: bearer });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    return res.body;
+  };
+
+  it('shows the connection with its health in words, lag in words and counts', async () => {
+    const html = await page();
+    expect(html).toContain('data-connection="test"');
+    expect(html).toContain('data-health="amber"');
+    expect(html).toContain('Needs attention');
+    expect(html).toContain('1 error needs attention; 1 conflict waits for a decision.');
+    expect(html).toMatch(/Last checked <span title="[^"]+ UTC">(just now|\d+ seconds ago)<\/span>/);
+    expect(html).toContain('running for an hour');
+  });
+
+  it('shows an open conflict with both values and a take-A / take-B form for each side', async () => {
+    const html = await page();
+    expect(html).toContain(`data-conflict="${f.conflictId}"`);
+    expect(html).toMatch(/A · Alpha has<\/small><span class="value">High<\/span>/);
+    expect(html).toMatch(/B · Beta has<\/small><span class="value">Low<\/span>/);
+    expect(html).toContain(`action="/conflicts/${f.conflictId}/resolve"`);
+    expect(html).toContain('Take A (Alpha)');
+    expect(html).toContain('Take B (Beta)');
+  });
+
+  it('shows an open error with its message and a retry form', async () => {
+    const html = await page();
+    expect(html).toContain(`data-error="${f.errorId}"`);
+    expect(html).toContain('memory rejected status: &#34;Escalated&#34; is not an allowed value');
+    expect(html).toContain(`action="/errors/${f.errorId}/retry"`);
+  });
+
+  it('shows recent events as sentences', async () => {
+    const html = await page();
+    expect(html).toContain('both sides changed priority differently; parked for a person (conflict: manual)');
+    expect(html).toContain('ticket 1 created on a (Alpha); twin 1 created on b (Beta)');
+  });
+
+  it('escapes values people typed', async () => {
+    f.harness.a.userEdit(f.aId, { subject: '<img src=x onerror=alert(1)>' });
+    await f.harness.pollBoth();
+    const html = await page(`/?ticket=${encodeURIComponent('<b>1</b>')}`);
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<b>1</b>');
+    expect(html).toContain('&#60;b&#62;1&#60;/b&#62;');
+    const history = await page(`/?ticket=${f.aId}`);
+    expect(history).toContain('&#60;img src=x onerror=alert(1)&#62;');
+    expect(history).not.toContain('<img src=x');
+  });
+
+  it('finds a ticket by id on either side and shows its link history and agreed fields', async () => {
+    const html = await page(`/?ticket=${f.bId}`);
+    expect(html).toContain(`data-link="${f.linkId}"`);
+    expect(html).toContain('History <span class="count">(2)</span>');
+    expect(html).toContain('Fields as last agreed');
+    expect(html).toContain(`action="/links/${f.linkId}/resync"`);
+  });
+
+  it('says so when no linked ticket has the id', async () => {
+    const html = await page('/?ticket=424242');
+    expect(html).toContain('No linked ticket has the id 424242 on either side.');
+  });
+
+  it('shows the notice a form action returns with', async () => {
+    const html = await page('/?notice=Conflict%20resolved');
+    expect(html).toContain('<div class="notice" role="status">Conflict resolved</div>');
+  });
+
+  it('answers 400 for an unknown query parameter', async () => {
+    const res = await f.server.app.inject({ url: '/?tiket=1', headers: bearer });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toBe('unknown query parameter "tiket"');
+  });
+
+  it('retries an error from its form and comes back with what happened', async () => {
+    const res = await f.server.app.inject({
+      method: 'POST',
+      url: `/errors/${f.errorId}/retry`,
+      payload: 'back=%2F%23errors',
+      headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.statusCode).toBe(303);
+    expect(decodeURIComponent(String(res.headers.location))).toContain('Retried, but it failed again');
+  });
+
+  it('comes back with the problem when a form action fails', async () => {
+    const res = await f.server.app.inject({ method: 'POST', url: '/conflicts/9999/resolve', payload: 'take=a', headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/?problem=no%20conflict%209999');
+  });
+});
