@@ -2,7 +2,7 @@
 // existing systems, scope keys that fit the side's system kind, unique field names, and a
 // `conflict` rule that has no effect. Runs on the raw data, so it works even when zod failed.
 import type { ConfigPath } from './path.js';
-import { isRecord } from './path.js';
+import { formatPath, isRecord } from './path.js';
 import type { PathProblem } from './references.js';
 import { nearest } from './suggest.js';
 
@@ -26,7 +26,8 @@ export interface CrossCheckResult {
   warnings: PathProblem[];
 }
 
-export function crossCheck(data: unknown): CrossCheckResult {
+/** `referenced`: formatted paths whose value came from a secret reference (never echoed). */
+export function crossCheck(data: unknown, referenced: ReadonlySet<string> = new Set()): CrossCheckResult {
   const problems: PathProblem[] = [];
   const warnings: PathProblem[] = [];
   if (!isRecord(data)) return { problems, warnings };
@@ -43,9 +44,11 @@ export function crossCheck(data: unknown): CrossCheckResult {
       if (typeof systemName !== 'string') continue;
       const system = systems[systemName];
       if (!isRecord(system)) {
-        const hit = nearest(systemName, systemNames);
+        const path = ['connections', connection, side, 'system'];
+        const echo = !referenced.has(formatPath(path));
+        const hit = echo ? nearest(systemName, systemNames) : undefined;
         const hint = hit !== undefined ? ` — did you mean ${JSON.stringify(hit)}?` : systemNames.length > 0 ? `; systems defined: ${systemNames.join(', ')}` : '; no systems are defined';
-        problems.push({ path: ['connections', connection, side, 'system'], message: `unknown system ${JSON.stringify(systemName)}${hint}` });
+        problems.push({ path, message: `unknown system ${echo ? JSON.stringify(systemName) : '(from a ${…} reference)'}${hint}` });
         continue;
       }
       const kind = system.kind;

@@ -100,6 +100,24 @@ describe('parseConfigText', () => {
     expect(problemsOf(text)).toContain(expected);
   });
 
+  it('points an empty value at its key', () => {
+    expect(problemsOf(VALID.replace('owner: both', 'owner:'))).toEqual([
+      'cfg.yaml:29:9 connections.fs-cw.fields[0].owner: expected one of "a", "b", "both", got an empty value',
+    ]);
+  });
+
+  it('follows YAML anchors and aliases when locating a problem', () => {
+    const text = VALID.replace('    kind: freshservice\n', '    kind: freshservice\n    rateLimit: &limits { concurrency: 0 }\n').replace(
+      '    kind: connectwise\n',
+      '    kind: connectwise\n    rateLimit: *limits\n',
+    );
+    // Both systems share the anchored node, so both problems point at the one place to fix.
+    expect(problemsOf(text)).toEqual([
+      'cfg.yaml:4:39 systems.fs.rateLimit.concurrency: must be at least 1, got the number 0',
+      'cfg.yaml:4:39 systems.cw.rateLimit.concurrency: must be at least 1, got the number 0',
+    ]);
+  });
+
   it('reports an empty file as such', () => {
     expect(problemsOf('')).toEqual(['cfg.yaml:1:1 (top level): the file is empty; expected a mapping with systems and connections']);
   });

@@ -89,7 +89,7 @@ export function parseConfigText(text: string, fileName: string, options: LoadOpt
   }
 
   const resolved = resolveReferences(raw, { env, readFile, baseDir });
-  const cross = crossCheck(resolved.value);
+  const cross = crossCheck(resolved.value, resolved.referenced);
   const problems: PathProblem[] = [...resolved.problems, ...cross.problems];
 
   const parsed = Config.safeParse(resolved.value);

@@ -24,7 +24,7 @@ interface Def {
 }
 
 function def(schema: Schema): Def {
-  return schema._zod.def as unknown as Def;
+  return schema._zod.def;
 }
 
 const WRAPPERS = new Set(['optional', 'default', 'prefault', 'nullable', 'nonoptional', 'readonly', 'catch']);
