@@ -1,6 +1,6 @@
 // The ticketbridge command line: run the daemon, validate and plan a config, start the
 // simulators or the demo, and inspect or act on the ledger. Errors for users are one clear line.
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, describeError, SyncError } from '../core/errors.js';
 import type { FieldCatalog, Side } from '../core/types.js';
 import { buildDaemon, startDaemon, VERSION, type DaemonParts } from '../daemon.js';
@@ -73,6 +73,7 @@ export function buildCli(): Command {
   const program = new Command('ticketbridge')
     .description('Mirror tickets both ways between ConnectWise Manage, Jira Service Management and Freshservice.')
     .version(VERSION)
+    .exitOverride()
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str.trim().split('\n')[0] + '\n') });
 
@@ -322,8 +323,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${err.message}\n`);
       return 2;
     }
-    if (err && typeof err === 'object' && 'exitCode' in err && typeof err.exitCode === 'number' && 'code' in err && String(err.code).startsWith('commander.')) {
-      return err.exitCode;
+    if (err instanceof CommanderError) {
+      // Help and --version exit 0; a usage mistake (already printed by commander) exits 2.
+      return err.exitCode === 0 ? 0 : 2;
     }
     process.stderr.write(`error: ${err instanceof SyncError ? describeError(err) : describeError(err)}\n`);
     return 1;
