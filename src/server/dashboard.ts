@@ -156,7 +156,7 @@ function conflictTable(conflicts: Conflict[], links: Array<Link | null>, labels:
 function resolveButton(c: Conflict, take: Side, label: string): Html {
   return h`<form class="inline" method="post" action="/conflicts/${encodeURIComponent(c.id)}/resolve">
     <input type="hidden" name="take" value="${take}"><input type="hidden" name="back" value="/#conflicts">
-    <button type="submit" class="${take === 'b' ? 'secondary' : ''}">Take ${take.toUpperCase()} (${label})</button>
+    <button type="submit" class="choice">Take ${take.toUpperCase()} (${label})</button>
   </form>`;
 }
 
@@ -169,7 +169,7 @@ function errorTable(errors: ErrorRecord[], links: Array<Link | null>, labels: La
     const where = link ? ticketPair(link, labels) : e.ticketId && e.side ? h`<a href="/?ticket=${encodeURIComponent(e.ticketId)}">${labels.of(e.connection, e.side)} #${e.ticketId}</a>` : h`<span class="muted">${e.connection}</span>`;
     return h`<tr data-error="${e.id}">
   <td>${where}</td>
-  <td>${e.message}<div class="muted">${e.code}${e.retryable ? ' · retried automatically' : ' · needs a person'}</div></td>
+  <td>${e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message}<div class="muted">${e.code}${e.retryable ? ' · retried automatically' : ' · needs a person'}</div></td>
   <td>${e.attempts}</td>
   <td class="when" title="${when(e.createdAt)}">${timeAgo(e.createdAt, now)}</td>
   <td><form class="inline" method="post" action="/errors/${encodeURIComponent(e.id)}/retry"><input type="hidden" name="back" value="/#errors"><button type="submit">Retry</button></form></td>
@@ -178,7 +178,7 @@ function errorTable(errors: ErrorRecord[], links: Array<Link | null>, labels: La
 }
 
 /** Ledger events, or the same events as the link detail view carries them. */
-type EventRow = Pick<SyncEvent, 'at' | 'reason'> & { oldValue: unknown; newValue: unknown };
+type EventRow = Pick<SyncEvent, 'at' | 'reason' | 'field'> & { oldValue: unknown; newValue: unknown };
 
 function eventTable(events: EventRow[], links: Array<Link | null>, labels: Labels, now: number, withTicket: boolean): Html {
   if (events.length === 0) return h`<div class="empty">Nothing has happened yet.</div>`;
@@ -188,7 +188,7 @@ function eventTable(events: EventRow[], links: Array<Link | null>, labels: Label
   <td class="when" title="${when(e.at)}">${timeAgo(e.at, now)}</td>
   ${withTicket ? h`<td>${ticketPair(links[i] ?? null, labels)}</td>` : ''}
   <td>${e.reason}</td>
-  <td>${e.oldValue !== null || e.newValue !== null ? h`<span class="value">${showValue(e.oldValue, 80)}</span> → <span class="value">${showValue(e.newValue, 80)}</span>` : ''}</td>
+  <td>${e.field !== null && (e.oldValue !== null || e.newValue !== null) ? h`<span class="value">${showValue(e.oldValue, 80)}</span> → <span class="value">${showValue(e.newValue, 80)}</span>` : ''}</td>
 </tr>`)}</tbody></table>`;
 }
 

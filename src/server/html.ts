@@ -75,7 +75,7 @@ header input::placeholder{color:#9aa3b5}
 main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}
 h2{font-size:16px;margin:28px 0 10px;font-weight:600}
 h2 .count{color:var(--muted);font-weight:400}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:16px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(400px,1fr));gap:16px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 18px}
 .card h3{margin:0 0 4px;font-size:16px;display:flex;align-items:center;gap:10px}
 .pill{display:inline-flex;align-items:center;gap:6px;font-size:12px;font-weight:600;padding:2px 10px;border-radius:999px;color:#fff}
@@ -97,6 +97,8 @@ td.when{white-space:nowrap;color:var(--muted)}
 .versus small{display:block;color:var(--muted);font-size:12px}
 button{font:inherit;font-size:13px;font-weight:600;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;padding:6px 12px;cursor:pointer}
 button.secondary{background:#fff;color:var(--accent)}
+button.choice{background:#fff;color:var(--accent);padding:6px 14px}
+button.choice:hover{background:var(--accent);color:#fff;filter:none}
 button:hover{filter:brightness(1.08)}
 form.inline{display:inline}
 .actions{display:flex;gap:8px;flex-wrap:wrap;margin-top:8px}
