@@ -166,13 +166,16 @@ export function createEngine(options: EngineOptions): Engine {
       await runLinkPass(rt, link.id, given ? { ticket: given, side, force } : { force });
       return;
     }
+    // A link pass found inside the ticket guard runs after it: nesting it would wait for a second
+    // concurrency slot while holding one, and a burst of such passes deadlocks every slot.
+    const late: { linkId?: string; ticket?: Ticket } = {};
     await guarded(`ticket:${rt.name}:${side}:${ticketId}`, async () => {
       try {
         const ticket = given ?? (await rt.sides[side].connector.getTicket(ticketId));
         // The link may have appeared while this pass waited (a concurrent create committed it).
         const linked = await ledger.findLink(rt.name, side, ticketId);
         if (linked) {
-          if (linked.state === 'active') await runLinkPass(rt, linked.id, { ticket, side, force });
+          if (linked.state === 'active') Object.assign(late, { linkId: linked.id, ticket });
           return;
         }
         const outcome = await createPass(deps, rt, side, ticket);
@@ -183,6 +186,7 @@ export function createEngine(options: EngineOptions): Engine {
         await recordPassError(deps, rt, { linkId: null, side, ticketId }, err);
       }
     }, undefined);
+    if (late.linkId !== undefined && late.ticket) await runLinkPass(rt, late.linkId, { ticket: late.ticket, side, force });
   }
 
   function schedule(rt: ConnectionRuntime, side: Side, ticketId: string, given?: Ticket, force = false): Promise<void> {
