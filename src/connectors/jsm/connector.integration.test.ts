@@ -39,13 +39,14 @@ describe('jsm connector against the simulator', () => {
     // Seeded, not written by this connector: its own writes would be reconciled into search.
     const seeded = (await (await control('/__sim/seed', { issues: [{ summary: 'Lag test', updated: Date.now() - 60_000 }] })).json()) as { issues: { id: string }[] };
     const created = seeded.issues[0]!;
-    await control('/__sim/index-lag', { ms: 400 });
+    // Long enough that a slow, shared machine cannot outrun it between the steps below.
+    await control('/__sim/index-lag', { ms: 3_000 });
     const since = new Date();
     // A human edit: not our write, so not reconciled by the connector.
     await asHuman(`/rest/api/3/issue/${created.id}`, 'PUT', { fields: { summary: 'Edited by Mia' } });
     expect((await listAll(c, since)).map((t) => t.id)).toEqual([]);
     expect((await c.getTicket(created.id)).fields.summary).toBe('Edited by Mia');
-    await new Promise((r) => setTimeout(r, 450));
+    await new Promise((r) => setTimeout(r, 3_100));
     expect((await listAll(c, since)).map((t) => [t.id, t.fields.summary])).toEqual([[created.id, 'Edited by Mia']]);
   });
 

@@ -131,6 +131,7 @@ export const FIELDS: FieldDef[] = [
   { id: 'resolutiondate', name: 'Resolved', custom: false, schema: { type: 'datetime', system: 'resolutiondate' } },
   { id: 'created', name: 'Created', custom: false, schema: { type: 'datetime', system: 'created' } },
   { id: 'updated', name: 'Updated', custom: false, schema: { type: 'datetime', system: 'updated' } },
+  { id: 'statuscategorychangedate', name: 'Status Category Changed', custom: false, schema: { type: 'datetime', system: 'statuscategorychangedate' } },
   { id: 'comment', name: 'Comment', custom: false, schema: { type: 'comments-page', system: 'comment' } },
   {
     id: REQUEST_TYPE_FIELD,

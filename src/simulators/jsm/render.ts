@@ -93,32 +93,48 @@ export class Renderer {
     };
   }
 
+  /** One field's value in Jira's JSON shape (`undefined` for an unknown field id). */
+  fieldValue(issue: IssueRecord, id: string): unknown {
+    switch (id) {
+      case 'summary': return issue.summary;
+      case 'description': return issue.description;
+      case 'status': return this.status(this.store.statuses.get(issue.statusId)!);
+      case 'priority': {
+        const priority = PRIORITIES.find((p) => p.id === issue.priorityId);
+        return priority ? this.priority(priority) : null;
+      }
+      case 'issuetype': return this.issueType(issue.issueTypeId);
+      case 'project': return this.project(this.store.projectOf(issue));
+      case 'labels': return [...issue.labels];
+      case 'assignee': return this.user(issue.assignee);
+      case 'reporter': return this.user(issue.reporter);
+      case 'creator': return this.user(issue.creator);
+      case 'resolution': {
+        const resolution = RESOLUTIONS.find((r) => r.id === issue.resolutionId);
+        return resolution ? { self: `${this.base()}/rest/api/3/resolution/${resolution.id}`, id: resolution.id, description: resolution.description, name: resolution.name } : null;
+      }
+      case 'resolutiondate': return issue.resolutiondate === null ? null : jiraTime(issue.resolutiondate);
+      case 'created': return jiraTime(issue.created);
+      case 'updated': return jiraTime(issue.updated);
+      case 'statuscategorychangedate': return jiraTime(issue.statusChanged);
+      case REQUEST_TYPE_FIELD: return this.requestTypeValue(issue);
+      case 'comment': {
+        const comments = this.store.comments.get(issue.id) ?? [];
+        return { comments: comments.map((c) => this.comment(c, false)), self: `${this.base()}/rest/api/3/issue/${issue.id}/comment`, maxResults: comments.length, total: comments.length, startAt: 0 };
+      }
+      default: {
+        const f = this.store.fields.get(id);
+        return f?.custom ? (issue.custom[id] ?? null) : undefined;
+      }
+    }
+  }
+
   /** All field values of an issue, by field id. */
   fieldValues(issue: IssueRecord, commentsInline: boolean): Record<string, unknown> {
-    const priority = PRIORITIES.find((p) => p.id === issue.priorityId);
-    const resolution = RESOLUTIONS.find((r) => r.id === issue.resolutionId);
-    const values: Record<string, unknown> = {
-      summary: issue.summary,
-      description: issue.description,
-      status: this.status(this.store.statuses.get(issue.statusId)!),
-      priority: priority ? this.priority(priority) : null,
-      issuetype: this.issueType(issue.issueTypeId),
-      project: this.project(this.store.projectOf(issue)),
-      labels: [...issue.labels],
-      assignee: this.user(issue.assignee),
-      reporter: this.user(issue.reporter),
-      creator: this.user(issue.creator),
-      resolution: resolution ? { self: `${this.base()}/rest/api/3/resolution/${resolution.id}`, id: resolution.id, description: resolution.description, name: resolution.name } : null,
-      resolutiondate: issue.resolutiondate === null ? null : jiraTime(issue.resolutiondate),
-      created: jiraTime(issue.created),
-      updated: jiraTime(issue.updated),
-      statuscategorychangedate: jiraTime(issue.statusChanged),
-      [REQUEST_TYPE_FIELD]: this.requestTypeValue(issue),
-    };
-    for (const f of this.store.fields.values()) if (f.custom && f.id !== REQUEST_TYPE_FIELD) values[f.id] = issue.custom[f.id] ?? null;
-    if (commentsInline) {
-      const comments = this.store.comments.get(issue.id) ?? [];
-      values.comment = { comments: comments.map((c) => this.comment(c, false)), self: `${this.base()}/rest/api/3/issue/${issue.id}/comment`, maxResults: comments.length, total: comments.length, startAt: 0 };
+    const values: Record<string, unknown> = {};
+    for (const id of this.store.fields.keys()) {
+      if (id === 'comment' && !commentsInline) continue;
+      values[id] = this.fieldValue(issue, id);
     }
     return values;
   }
@@ -138,13 +154,15 @@ export class Renderer {
       key: issue.key,
     };
     if (selected.size > 0) {
-      const all = this.fieldValues(issue, selected.has('comment'));
       const fields: Record<string, unknown> = {};
-      for (const id of selected) if (id in all) fields[id] = all[id];
+      for (const id of selected) {
+        const value = this.fieldValue(issue, id);
+        if (value !== undefined) fields[id] = value;
+      }
       out.fields = fields;
       if (options.expand.has('renderedFields')) {
         const rendered: Record<string, unknown> = {};
-        for (const id of selected) rendered[id] = id === 'description' ? adfToHtml(issue.description) : typeof all[id] === 'string' ? all[id] : null;
+        for (const id of selected) rendered[id] = id === 'description' ? adfToHtml(issue.description) : typeof fields[id] === 'string' ? fields[id] : null;
         out.renderedFields = rendered;
       }
       if (options.expand.has('names')) {

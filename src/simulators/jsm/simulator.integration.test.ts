@@ -79,12 +79,12 @@ describe('search', () => {
 
   it('shows an edit through GET at once but through search only after the index lag', async () => {
     const id = await createIssue('lagging');
-    await fetch(`${jira.url}/__sim/index-lag`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 300 }) });
+    await fetch(`${jira.url}/__sim/index-lag`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 2_000 }) });
     expect((await jira.call('PUT', `/rest/api/3/issue/${id}`, { fields: { labels: ['fresh'] } })).status).toBe(204);
     expect(body(await jira.call('GET', `/rest/api/3/issue/${id}?fields=labels`)).fields.labels).toEqual(['fresh']);
     expect(body(await jira.call('POST', '/rest/api/3/search/jql', { jql: 'labels = fresh' })).issues).toEqual([]);
     expect(body(await jira.call('POST', '/rest/api/3/search/jql', { jql: 'labels = fresh', reconcileIssues: [Number(id)] })).issues).toEqual([{ id }]);
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 2_100));
     expect(body(await jira.call('POST', '/rest/api/3/search/jql', { jql: 'labels = fresh' })).issues).toEqual([{ id }]);
   });
 });
