@@ -60,14 +60,19 @@ export function nextLink(header: string | undefined): string | undefined {
   return undefined;
 }
 
-/** How long to hold the queue when the budget is nearly spent: one refill slot per credit short. */
+/**
+ * How long to hold the queue when the budget is nearly spent: once fewer credits remain than the
+ * reserve plus another call like this one, one refill slot (window / total) per credit short.
+ */
 export function budgetPauseMs(headers: Record<string, string>, windowMs: number, reserveFraction: number): number {
   const total = Number(headers['x-ratelimit-total']);
   const remaining = Number(headers['x-ratelimit-remaining']);
   if (!Number.isFinite(total) || !Number.isFinite(remaining) || total <= 0) return 0;
-  const reserve = Math.max(1, Math.ceil(total * reserveFraction));
-  if (remaining >= reserve) return 0;
-  return Math.ceil((windowMs / total) * (reserve - remaining));
+  const used = Number(headers['x-ratelimit-used-currentrequest']);
+  const cost = Number.isFinite(used) && used > 0 ? used : 1;
+  const need = Math.max(1, Math.ceil(total * reserveFraction)) + cost;
+  if (remaining >= need) return 0;
+  return Math.ceil((windowMs / total) * (need - remaining));
 }
 
 function parse<T>(schema: z.ZodType<T>, data: unknown, what: string, system: string): T {

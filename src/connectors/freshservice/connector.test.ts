@@ -165,8 +165,8 @@ describe('Freshservice connector over HTTP', () => {
     await c.getTicket('5');
     expect(pause).not.toHaveBeenCalled();
     await c.getTicket('6');
-    // 10 credits in reserve, 4 left: 6 refill slots of 600 ms each.
-    expect(pause).toHaveBeenCalledWith(3600, 'budget');
+    // 10 credits in reserve plus one call, 4 left: 7 refill slots of 600 ms each.
+    expect(pause).toHaveBeenCalledWith(4200, 'budget');
     queue.stop();
   });
 

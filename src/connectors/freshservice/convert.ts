@@ -1,7 +1,7 @@
 // Native Freshservice <-> ticketbridge: HTML <-> normalised plain text (html-to-text and
 // sanitize-html, never a hand-written parser), marker tags, `cf_*` custom field names, the
 // Ticket shape, write bodies, and the side's scope (groups, categories, tags, filter query).
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
 import type { FieldValues, JsonValue } from '../../core/types.js';
 import type { FsTicket } from './schema.js';
@@ -29,11 +29,8 @@ const SANITIZE: sanitizeHtml.IOptions = {
   disallowedTagsMode: 'discard',
 };
 
-/** Freshservice HTML (description, conversation body) to normalised plain text. */
-export function htmlToText(html: string | null | undefined): string {
-  if (html === null || html === undefined || html === '') return '';
-  const clean = sanitizeHtml(html, SANITIZE);
-  const text = convert(clean, {
+// Compiled once: html-to-text rebuilds its selector tables on every `convert` call otherwise.
+const toText = compile({
     wordwrap: false,
     selectors: [
       { selector: 'a', options: { hideLinkHrefIfSameAsText: true, linkBrackets: ['[', ']'] } },
@@ -47,6 +44,12 @@ export function htmlToText(html: string | null | undefined): string {
       { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
     ],
   });
+
+/** Freshservice HTML (description, conversation body) to normalised plain text. */
+export function htmlToText(html: string | null | undefined): string {
+  if (html === null || html === undefined || html === '') return '';
+  const clean = sanitizeHtml(html, SANITIZE);
+  const text = toText(clean);
   return normalizeText(text);
 }
 

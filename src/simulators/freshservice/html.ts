@@ -1,6 +1,6 @@
 // How the simulated account stores rich text: HTML sanitised of scripts, plain input wrapped in a
 // `<div>` (as the vendor's create example shows), and the derived read-only `*_text` twin.
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
 
 const SANITIZE: sanitizeHtml.IOptions = {
@@ -16,17 +16,20 @@ export function storeHtml(input: string): string {
   return clean.startsWith('<div') ? clean : `<div>${clean}</div>`;
 }
 
+// Compiled once: html-to-text rebuilds its selector tables on every `convert` call otherwise.
+const toText = compile({
+  wordwrap: false,
+  selectors: [
+    { selector: 'a', options: { ignoreHref: true } },
+    { selector: 'img', format: 'skip' },
+    { selector: 'h1', options: { uppercase: false } },
+    { selector: 'h2', options: { uppercase: false } },
+    { selector: 'h3', options: { uppercase: false } },
+  ],
+});
+
 /** The derived plain text (`description_text`, `body_text`). */
 export function derivedText(html: string): string {
   if (!html.includes('<') && !html.includes('&')) return html.trim();
-  return convert(html, {
-    wordwrap: false,
-    selectors: [
-      { selector: 'a', options: { ignoreHref: true } },
-      { selector: 'img', format: 'skip' },
-      { selector: 'h1', options: { uppercase: false } },
-      { selector: 'h2', options: { uppercase: false } },
-      { selector: 'h3', options: { uppercase: false } },
-    ],
-  }).trim();
+  return toText(html).trim();
 }
