@@ -61,6 +61,11 @@ describe('server routes', () => {
       expect(res.json().message).toBe('the bearer token is not valid');
     });
 
+    it('does not open a protected route through a public prefix', async () => {
+      expect((await get('/webhooks/../status', {})).statusCode).toBe(401);
+      expect((await get('/healthz/../status', {})).statusCode).toBe(401);
+    });
+
     it('refuses a token that differs only in length', async () => {
       const res = await get('/status', { authorization: `Bearer ${TOKEN}x` });
       expect(res.statusCode).toBe(401);

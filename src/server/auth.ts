@@ -57,7 +57,10 @@ export function installAuth(app: FastifyInstance, options: { token: string | und
   app.addHook('onRequest', async (request, reply) => {
     if (token === undefined) return;
     const path = request.url.split('?')[0]!;
-    if (isPublicPath(path)) return;
+    // Judge by the matched route pattern, not the raw URL, so no crafted path reaches a
+    // protected route through an open prefix. Unknown paths need the token too (no probing).
+    const route = request.routeOptions.url;
+    if (route !== undefined && isPublicPath(route)) return;
     const how = authenticate(request, token);
     if (how === 'cookie' && request.method === 'POST') {
       // SameSite=Strict already stops cross-site posts; a foreign Origin is refused as well.

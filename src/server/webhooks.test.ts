@@ -92,6 +92,11 @@ describe('POST /webhooks/:connection/:side', () => {
     expect(res.json()).toEqual({ error: 'unsupported_media_type', message: 'content-type must be application/json or application/x-www-form-urlencoded' });
   });
 
+  it('refuses a body without a content type with 415', async () => {
+    const res = await f.server.app.inject({ method: 'POST', url: '/webhooks/test/a', payload: Buffer.from('{"ticketId":"1"}') });
+    expect(res.statusCode).toBe(415);
+  });
+
   it('accepts a form-encoded body and hands the raw bytes to the connector', async () => {
     // The memory connector parses JSON only, so a verified form body is a 400 from parseWebhook.
     const body = 'ticketId=1';

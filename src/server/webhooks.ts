@@ -67,7 +67,7 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
         count('too_large');
         return reply.code(413).send({ error: 'payload_too_large', message: `webhook bodies are limited to ${WEBHOOK_BODY_LIMIT} bytes` });
       }
-      if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
+      if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
         count('unsupported_type');
         return reply.code(415).send({ error: 'unsupported_media_type', message: `content-type must be ${WEBHOOK_TYPES.join(' or ')}` });
       }
