@@ -169,7 +169,7 @@ describe('PostgresLedger.claimLinks', () => {
 
   it('pages after a given link id', async () => {
     const [one] = schemaLedgers;
-    expect(await one!.claimLinks('c', 'one', 60_000, 5, linkIds[9]!)).toEqual(linkIds.slice(10, 15));
+    expect(await one!.claimLinks('c', 'one', 60_000, 5, linkIds[9])).toEqual(linkIds.slice(10, 15));
   });
 
   it('never hands a link leased by one instance to another while the lease is live', async () => {
