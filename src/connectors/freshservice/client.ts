@@ -82,6 +82,27 @@ function parse<T>(schema: z.ZodType<T>, data: unknown, what: string, system: str
   throw new PayloadError(`${system} returned an unexpected ${what}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`, { system });
 }
 
+/** Keeps conversation listings under a per-minute budget (they are the dominant API cost). */
+export class ConversationBudget {
+  private readonly calls: number[] = [];
+  constructor(
+    private readonly perMinute: number | undefined,
+    private readonly now: () => number,
+  ) {}
+
+  async take(): Promise<void> {
+    if (this.perMinute === undefined) return;
+    for (;;) {
+      const cutoff = this.now() - 60_000;
+      while (this.calls.length > 0 && this.calls[0]! <= cutoff) this.calls.shift();
+      if (this.calls.length < this.perMinute) break;
+      const waitMs = this.calls[0]! + 60_000 - this.now() + 1;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, waitMs)));
+    }
+    this.calls.push(this.now());
+  }
+}
+
 export type ListParams = Record<string, string | number | undefined>;
 
 export class FreshserviceClient {

@@ -20,7 +20,7 @@ import type {
   WebhookRequest,
 } from '../../core/types.js';
 import type { FreshserviceSystem } from '../../mapping/schema.js';
-import { FreshserviceClient } from './client.js';
+import { ConversationBudget, FreshserviceClient } from './client.js';
 import {
   exposedCustomName,
   htmlToText,
@@ -46,27 +46,6 @@ const INCLUDE = 'requester,tags';
 const CLOSED_STATUS = 5;
 
 export const freshserviceDefaultRateLimit = { requestsPerMinute: 200, concurrency: 4 };
-
-/** Keeps conversation listings under a per-minute budget (they are the dominant API cost). */
-class ConversationBudget {
-  private readonly calls: number[] = [];
-  constructor(
-    private readonly perMinute: number | undefined,
-    private readonly now: () => number,
-  ) {}
-
-  async take(): Promise<void> {
-    if (this.perMinute === undefined) return;
-    for (;;) {
-      const cutoff = this.now() - 60_000;
-      while (this.calls.length > 0 && this.calls[0]! <= cutoff) this.calls.shift();
-      if (this.calls.length < this.perMinute) break;
-      const waitMs = this.calls[0]! + 60_000 - this.now() + 1;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(1, waitMs)));
-    }
-    this.calls.push(this.now());
-  }
-}
 
 export class FreshserviceConnector implements Connector {
   readonly kind = 'freshservice' as const;
