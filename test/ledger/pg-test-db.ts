@@ -11,8 +11,18 @@ const UNREACHABLE =
   '(default postgres://postgres@127.0.0.1:5432/test). Start it (e.g. `pg_ctlcluster --skip-systemctl-redirect <version> main start`) ' +
   'or point TEST_DATABASE_URL at a database the tests may create schemas in.';
 
-/** Fails with an actionable message when the test database is down. */
-export async function assertDatabaseReachable(): Promise<void> {
+let reachable: Promise<void> | null = null;
+
+/**
+ * Fails with an actionable message when the test database is down. Ledger factories call it, so
+ * every PostgreSQL test fails (never skips) without a database; the probe runs once per file.
+ */
+export function assertDatabaseReachable(): Promise<void> {
+  reachable ??= probe();
+  return reachable;
+}
+
+async function probe(): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5_000 });
   try {
     await client.connect();
@@ -40,6 +50,7 @@ export async function dropSchema(schema: string): Promise<void> {
 
 /** A migrated ledger in a fresh schema; `dispose` closes it and drops the schema. */
 export async function openTestLedger(options: Partial<PostgresLedgerOptions> = {}): Promise<{ ledger: PostgresLedger; schema: string; dispose: () => Promise<void> }> {
+  await assertDatabaseReachable();
   const schema = options.schema ?? randomSchema();
   const ledger = await PostgresLedger.open({ url: TEST_DATABASE_URL, poolSize: 4, ...options, schema });
   return {

@@ -1,12 +1,12 @@
 // Two daemon instances (two engines, two PostgresLedger pools) on one ledger schema and the same
 // two systems, polling at once: every ticket gets exactly one twin and one link, every comment
 // one copy; and a lease left behind by a dead instance only delays the work until it expires.
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PostgresLedger } from '../../src/core/ledger/postgres/index.js';
 import type { EngineObserver } from '../../src/core/pass.js';
 import type { FieldConfig } from '../../src/mapping/schema.js';
 import { CONNECTION, createHarness, type Harness } from '../helpers/engine-harness.js';
-import { assertDatabaseReachable, dropSchema, openTestLedger, randomSchema } from './pg-test-db.js';
+import { dropSchema, openTestLedger, randomSchema } from './pg-test-db.js';
 
 const fields: FieldConfig[] = [
   { name: 'summary', a: 'subject', b: 'summary', owner: 'both' },
@@ -23,7 +23,6 @@ interface Pair {
 
 const cleanups: Array<() => Promise<void>> = [];
 
-beforeAll(assertDatabaseReachable);
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
