@@ -138,6 +138,7 @@ export async function startDaemon(config: Config, options: BuildOptions = {}): P
     version: VERSION,
     startedAtMs: Date.now(),
     metrics: parts.metrics,
+    pollIntervalMs: config.polling.intervalMs,
   });
   let url: string;
   try {

@@ -3,7 +3,7 @@
 // versions, events and conflicts in one ledger commit. Callers serialise passes per link.
 import { createHash } from 'node:crypto';
 import { decideField, type FieldDecision } from './decide.js';
-import { classify, describeError, errorCode, NotFoundError, SyncError } from './errors.js';
+import { classify, describeError, errorCode, NotFoundError, RemoteUnavailableError, SyncError } from './errors.js';
 import type { Baseline, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
 import type { Ledger } from './ledger/types.js';
 import { commentMarker, ticketMarker } from './marker.js';
@@ -93,6 +93,12 @@ export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Si
   if (intent) {
     // A previous attempt may have created the twin before the daemon stopped.
     twin = await target.findByMarker(intent.marker);
+    const lagMs = target.facts.markerSearchLagMs ?? 0;
+    const ageMs = deps.clock.now() - Date.parse(intent.createdAt);
+    if (!twin && ageMs < lagMs) {
+      // The system's search may not show a ticket created moments ago: wait rather than risk a twin.
+      throw new RemoteUnavailableError('remote_unavailable', `${rt.sides[to].label}: looking for ${intent.marker} again once search has caught up (${Math.ceil((lagMs - ageMs) / 1000)} s)`);
+    }
   } else {
     intent = await deps.ledger.addIntent({ connection: rt.name, kind: 'create', targetSide: to, sourceId: ticket.id, linkId: null, marker: ticketMarker(rt.name, `${from}${ticket.id}`) });
     if (!intent) return 'skipped'; // another worker or instance owns this create
@@ -204,7 +210,7 @@ function describeWrite(rt: ConnectionRuntime, rule: FieldRule, d: Extract<FieldD
     case 'conflict-prefer':
       return `both sides changed ${rule.name}; ${from} is preferred (conflict: prefer-${d.from})`;
     case 'resolved':
-      return `conflict on ${rule.name} resolved by a person taking ${from}'s value`;
+      return `${from}'s ${rule.name} written to ${d.to} to carry out the conflict resolution`;
   }
 }
 

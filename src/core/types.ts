@@ -105,6 +105,11 @@ export interface ConnectorFacts {
   kind: SystemKind;
   label: string;
   pageSize: number;
+  /**
+   * How long a just-created ticket may stay unfindable by `findByMarker` (search index lag).
+   * The engine waits this long before treating an unfound marker as "never created".
+   */
+  markerSearchLagMs?: number;
   rateLimit: { requestsPerMinute: number; headers: string[]; note: string };
   capabilities: Record<string, Capability>;
 }

@@ -111,6 +111,33 @@ describe('creating twins', () => {
     expect((await ledger.listLinks({})).total).toBe(1);
     expect((await ledger.pendingIntents()).length).toBe(0);
   });
+
+  it('does not create a second twin while the target\'s search may still be catching up', async () => {
+    const ledger = new SqliteLedger({ path: ':memory:' });
+    let crash = true;
+    const crashing: Ledger = Object.create(ledger) as Ledger;
+    crashing.commit = async (pass: PassCommit) => {
+      if (crash && pass.newLink) {
+        crash = false;
+        throw new Error('process killed before commit');
+      }
+      return ledger.commit(pass);
+    };
+    const h = harness({ fields: [summary], ledger: crashing, markerSearchLagMsB: 300 });
+    h.a.userCreate({ subject: 'only once' });
+    await h.pollBoth();
+    const restarted = h.restart({ ledger });
+    await restarted.engine.recoverIntents();
+    await restarted.engine.onIdle();
+    expect(h.b.counters.creates).toBe(1); // the twin is not yet searchable, and no second one was made
+    expect((await ledger.listErrors({ state: 'open' }))[0]?.retryable).toBe(true);
+    await new Promise((r) => setTimeout(r, 350));
+    await restarted.engine.retryTransientErrors();
+    await restarted.engine.onIdle();
+    expect(h.b.counters.creates).toBe(1);
+    expect((await ledger.listLinks({})).total).toBe(1);
+    expect(await ledger.listErrors({ state: 'open' })).toHaveLength(0);
+  });
 });
 
 describe('no echo and no flapping', () => {

@@ -15,6 +15,8 @@ export interface HarnessOptions {
   systemB?: MemorySystemOptions;
   scopeA?: (fields: FieldValues) => boolean;
   scopeB?: (fields: FieldValues) => boolean;
+  /** Search lag of side b's findByMarker (like Jira's index). */
+  markerSearchLagMsB?: number;
   ledger?: Ledger;
   logger?: Logger;
   engine?: Partial<EngineOptions>;
@@ -43,7 +45,7 @@ export function createHarness(options: HarnessOptions, existing?: { a: MemorySys
   const b = existing?.b ?? new MemorySystem(options.systemB);
   const ledger = existing?.ledger ?? options.ledger ?? new SqliteLedger({ path: ':memory:' });
   const connectorA = new MemoryConnector(a, { label: 'Alpha', ...(options.scopeA ? { scope: options.scopeA } : {}) });
-  const connectorB = new MemoryConnector(b, { label: 'Beta', ...(options.scopeB ? { scope: options.scopeB } : {}) });
+  const connectorB = new MemoryConnector(b, { label: 'Beta', ...(options.scopeB ? { scope: options.scopeB } : {}), ...(options.markerSearchLagMsB ? { markerSearchLagMs: options.markerSearchLagMsB } : {}) });
   const config = ConnectionConfig.parse({ a: { system: 'alpha' }, b: { system: 'beta' }, fields: options.fields, ...options.connection });
   const engine = createEngine({
     connections: [{ name: CONNECTION, config, a: { connector: connectorA, system: 'alpha', label: 'Alpha' }, b: { connector: connectorB, system: 'beta', label: 'Beta' } }],

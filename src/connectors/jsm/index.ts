@@ -80,6 +80,8 @@ export class JsmConnector implements Connector {
       kind: 'jsm',
       label: 'Jira Service Management',
       pageSize: PAGE_SIZE,
+      // findByMarker searches by label, and Jira's search index trails writes.
+      markerSearchLagMs: 60_000,
       rateLimit: {
         requestsPerMinute: jsmConnector.defaultRateLimit.requestsPerMinute,
         headers: ['Retry-After', 'RateLimit-Reason', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-RateLimit-NearLimit'],

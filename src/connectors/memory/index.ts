@@ -23,6 +23,7 @@ import { systemClock } from '../../core/types.js';
 
 interface StoredTicket {
   id: string;
+  createdMs: number;
   updatedMs: number;
   fields: FieldValues;
   marker: string | null;
@@ -75,7 +76,8 @@ export class MemorySystem {
   /** A change made by a person in the system's UI (not through the connector). */
   userCreate(fields: FieldValues): string {
     const id = String(this.nextId++);
-    this.tickets.set(id, { id, updatedMs: this.tick(), fields: { ...fields }, marker: null, deleted: false, comments: [] });
+    const at = this.tick();
+    this.tickets.set(id, { id, createdMs: at, updatedMs: at, fields: { ...fields }, marker: null, deleted: false, comments: [] });
     return id;
   }
 
@@ -107,7 +109,8 @@ export class MemorySystem {
 
   createRaw(fields: FieldValues, marker: string | null): StoredTicket {
     const id = String(this.nextId++);
-    const stored: StoredTicket = { id, updatedMs: this.tick(), fields: this.accept(fields), marker, deleted: false, comments: [] };
+    const at = this.tick();
+    const stored: StoredTicket = { id, createdMs: at, updatedMs: at, fields: this.accept(fields), marker, deleted: false, comments: [] };
     this.tickets.set(id, stored);
     return stored;
   }
@@ -138,6 +141,8 @@ export interface MemoryConnectorOptions {
   /** In-scope predicate over native fields. @default everything in scope */
   scope?: (fields: FieldValues) => boolean;
   label?: string;
+  /** Like a search index: findByMarker does not see tickets younger than this. @default 0 */
+  markerSearchLagMs?: number;
 }
 
 export const memoryFacts: ConnectorFacts = {
@@ -155,13 +160,15 @@ export class MemoryConnector implements Connector {
   readonly kind = 'memory' as const;
   readonly facts: ConnectorFacts;
   private readonly inScope: (fields: FieldValues) => boolean;
+  private readonly searchLagMs: number;
 
   constructor(
     readonly system: MemorySystem,
     options: MemoryConnectorOptions = {},
   ) {
     this.inScope = options.scope ?? (() => true);
-    this.facts = { ...memoryFacts, label: options.label ?? 'Memory' };
+    this.searchLagMs = options.markerSearchLagMs ?? 0;
+    this.facts = { ...memoryFacts, label: options.label ?? 'Memory', ...(this.searchLagMs > 0 ? { markerSearchLagMs: this.searchLagMs } : {}) };
   }
 
   private guard(): void {
@@ -217,7 +224,8 @@ export class MemoryConnector implements Connector {
 
   async findByMarker(marker: string): Promise<Ticket | null> {
     this.guard();
-    for (const t of this.system.tickets.values()) if (t.marker === marker) return this.toTicket(t);
+    const visibleBefore = this.system.clock.now() - this.searchLagMs;
+    for (const t of this.system.tickets.values()) if (t.marker === marker && t.createdMs <= visibleBefore) return this.toTicket(t);
     return null;
   }
 

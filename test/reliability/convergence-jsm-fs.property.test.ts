@@ -1,0 +1,3 @@
+import { describeConvergence } from './convergence.js';
+
+describeConvergence('jsm-fs');
