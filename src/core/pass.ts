@@ -92,7 +92,8 @@ export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Si
   let twin: Ticket | null = null;
   if (intent) {
     // A previous attempt may have created the twin before the daemon stopped.
-    twin = await target.findByMarker(intent.marker);
+    // Margin for clock skew between this host and the target system.
+    twin = await target.findByMarker(intent.marker, { createdAfter: new Date(Date.parse(intent.createdAt) - 15 * 60_000) });
     const lagMs = target.facts.markerSearchLagMs ?? 0;
     const ageMs = deps.clock.now() - Date.parse(intent.createdAt);
     if (!twin && ageMs < lagMs) {

@@ -150,7 +150,11 @@ export interface Connector {
   updateTicket(id: string, changes: FieldValues): Promise<Ticket>;
   /** Moves the ticket to its closed state (used by delete/unscope rules). */
   closeTicket(id: string): Promise<Ticket>;
-  findByMarker(marker: string): Promise<Ticket | null>;
+  /**
+   * The ticket carrying this marker, or null. `createdAfter` (when the daemon knows it) lets a
+   * connector look in a consistent listing of recent tickets instead of a lagging search index.
+   */
+  findByMarker(marker: string, hint?: { createdAfter?: Date }): Promise<Ticket | null>;
   listComments(id: string): Promise<Comment[]>;
   addComment(id: string, comment: NewComment): Promise<Comment>;
   verifyWebhook(request: WebhookRequest): boolean | Promise<boolean>;

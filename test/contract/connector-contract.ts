@@ -90,6 +90,14 @@ export function describeConnectorContract(name: string, setup: () => Promise<Con
       expect(await s.connector.findByMarker(freshMarker())).toBeNull();
     });
 
+    it('finds a just-created ticket by its marker when told roughly when it was created (crash recovery)', async () => {
+      const marker = freshMarker();
+      const createdAfter = new Date(Date.now() - 15 * 60_000);
+      const created = await s.connector.createTicket(s.newTicket(), marker);
+      expect((await s.connector.findByMarker(marker, { createdAfter }))?.id).toBe(created.id);
+      expect(await s.connector.findByMarker(freshMarker(), { createdAfter })).toBeNull();
+    });
+
     it('keeps multi-line plain text exactly through a write and a read', async () => {
       const text = 'First line with <angle> & "quotes"\nSecond line\n\nA new paragraph: café ✓';
       const created = await s.connector.createTicket(s.newTicket(), freshMarker());

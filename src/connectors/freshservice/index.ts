@@ -272,9 +272,23 @@ export class FreshserviceConnector implements Connector {
     return this.updateTicket(id, { status: CLOSED_STATUS });
   }
 
-  async findByMarker(marker: string): Promise<Ticket | null> {
+  async findByMarker(marker: string, hint?: { createdAfter?: Date }): Promise<Ticket | null> {
     const scope = await this.resolveScope();
     const tag = markerToTag(marker);
+    if (hint?.createdAfter) {
+      // The filter endpoint is search-indexed and trails writes by minutes; the plain listing is
+      // not, and a ticket created after the intent was recorded was updated after it too.
+      const params = { updated_since: isoSeconds(hint.createdAfter), per_page: PAGE_SIZE, order_type: 'asc', include: INCLUDE, ...this.workspaceParam() };
+      for await (const page of this.client.listTicketPages(params)) {
+        for (const raw of page) {
+          const parsed = this.parseTicket(raw);
+          if ('invalid' in parsed) continue;
+          const t = parsed.ticket;
+          if (ticketMarker(t, this.options.markerField) === marker || (t.tags ?? []).includes(tag)) return this.toTicket(t, scope);
+        }
+      }
+      return null;
+    }
     const { tickets } = await this.client.filterTickets(`tag:'${tag}'`, 1, this.options.workspaceId);
     for (const raw of tickets) {
       const parsed = this.parseTicket(raw);
