@@ -202,7 +202,12 @@ export class ConnectwiseConnector implements Connector {
         const key = `${parsed.id}@${parsed._info.lastUpdated}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        yield await this.assemble(parsed, true);
+        yield await this.assemble(parsed, true).catch(async (err: unknown) => {
+          // Deleted between the listing and the note read: report it gone, never fail the listing.
+          if (!(err instanceof NotFoundError)) throw err;
+          const codebase = await this.client.resolveCodebase();
+          return { ...toTicket(parsed, { description: undefined, inScope: () => true, url: (id) => this.ticketUrl(id, codebase) }), deleted: true };
+        });
       }
     }
   }
