@@ -40,6 +40,8 @@ export interface ReliabilityStack {
 
 export interface StackOptions {
   logger?: pino.Logger;
+  /** SQLite ledger file; an in-memory ledger when unset. */
+  ledgerPath?: string;
   webhooks?: boolean;
   mutate?: (config: Config) => void;
 }
@@ -157,13 +159,13 @@ export async function startReliabilityStack(options: StackOptions = {}): Promise
   const proxies = {} as Record<Kind, RewritingProxy>;
   for (const [name, system] of Object.entries(simConfig.systems)) {
     const proxy = await startRewritingProxy(system.baseUrl);
-    proxies[system.kind as Kind] = proxy;
+    proxies[system.kind] = proxy;
     const target = config.systems[name]!;
     target.baseUrl = proxy.url;
     // ConnectWise callbacks name the simulator's own address as the signing-key URL.
     if (target.kind === 'connectwise') target.webhook = { ...target.webhook, trustedKeyHosts: [new URL(system.baseUrl).host] };
   }
-  const daemon = await startDaemon(config, { ledgerPath: ':memory:', ...(options.logger ? { logger: options.logger } : { logLevel: 'silent' as const }) });
+  const daemon = await startDaemon(config, { ledgerPath: options.ledgerPath ?? ':memory:', ...(options.logger ? { logger: options.logger } : { logLevel: 'silent' as const }) });
   if (options.webhooks ?? false) await wireWebhooks(config, daemon);
   await daemon.engine.onIdle();
 
