@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import PQueue from 'p-queue';
-import { describeError, NotFoundError, SyncError } from './errors.js';
+import { describeError, LeaseBusyError, NotFoundError, SyncError } from './errors.js';
 import type { Conflict, Cursor, ErrorRecord, Ledger } from './ledger/types.js';
 import { createPass, linkPass, recordPassError, type EngineObserver, type PassDeps, type PassOptions, type PassOutcome } from './pass.js';
 import { buildRuntime, type ConnectionRuntime, type ConnectionSpec } from './runtime.js';
@@ -86,8 +86,8 @@ export interface Engine {
   retryError(errorId: string): Promise<ErrorRecord>;
   /** Retries every open transient error; the retry loop calls this. */
   retryTransientErrors(): Promise<number>;
-  /** Resumes every pending intent (runs at start). */
-  recoverIntents(): Promise<number>;
+  /** Resumes pending intents at least `minAgeMs` old (all by default); runs at start and periodically. */
+  recoverIntents(minAgeMs?: number): Promise<number>;
   /** Dry run: what would change on each side, writing nothing anywhere. */
   plan(connection?: string): Promise<PlannedChange[]>;
   status(): Promise<ConnectionStatus[]>;
@@ -130,9 +130,16 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   /** Runs `fn` holding a concurrency slot and, with PostgreSQL, a lease on `key`. */
-  async function guarded<T>(key: string, fn: () => Promise<T>, skipped: T): Promise<T> {
+  async function guarded<T>(key: string, fn: () => Promise<T>): Promise<T> {
     return (await slots.add(async () => {
-      if (!(await ledger.claim(key, instanceId, leaseMs))) return skipped;
+      // Another instance's pass on the same key is short: wait for it a little, then hand the
+      // work to the retry loop rather than dropping the hint.
+      let claimed = await ledger.claim(key, instanceId, leaseMs);
+      for (let attempt = 0; !claimed && attempt < 10; attempt++) {
+        await new Promise((r) => setTimeout(r, 100 + attempt * 50));
+        claimed = await ledger.claim(key, instanceId, leaseMs);
+      }
+      if (!claimed) throw new LeaseBusyError(`${key} is being synced by another instance; retrying later`);
       try {
         return await fn();
       } finally {
@@ -141,7 +148,21 @@ export function createEngine(options: EngineOptions): Engine {
     }));
   }
 
+  /** Records a lease refusal as a retryable error so the retry loop takes the work up again. */
+  async function leaseRefused<T>(rt: ConnectionRuntime, subject: { linkId: string | null; side: Side | null; ticketId: string | null }, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof LeaseBusyError) await recordPassError(deps, rt, subject, err);
+      throw err;
+    }
+  }
+
   async function runLinkPass(rt: ConnectionRuntime, linkId: string, passOptions: PassOptions): Promise<PassOutcome> {
+    return leaseRefused(rt, { linkId, side: null, ticketId: null }, () => linkPassLocked(rt, linkId, passOptions));
+  }
+
+  async function linkPassLocked(rt: ConnectionRuntime, linkId: string, passOptions: PassOptions): Promise<PassOutcome> {
     return linkMutex.with(`${rt.name}:${linkId}`, () =>
       guarded(`link:${linkId}`, async () => {
         const snap = await ledger.snapshot(linkId);
@@ -155,7 +176,7 @@ export function createEngine(options: EngineOptions): Engine {
           await recordPassError(deps, rt, { linkId, side: null, ticketId: null }, err);
           throw err;
         }
-      }, 'skipped'),
+      }),
     );
   }
 
@@ -168,8 +189,8 @@ export function createEngine(options: EngineOptions): Engine {
     }
     // A link pass found inside the ticket guard runs after it: nesting it would wait for a second
     // concurrency slot while holding one, and a burst of such passes deadlocks every slot.
-    const late: { linkId?: string; ticket?: Ticket } = {};
-    await guarded(`ticket:${rt.name}:${side}:${ticketId}`, async () => {
+    const late: { linkId?: string; ticket?: Ticket; force?: boolean } = {};
+    await leaseRefused(rt, { linkId: null, side, ticketId }, () => guarded(`ticket:${rt.name}:${side}:${ticketId}`, async () => {
       try {
         const ticket = given ?? (await rt.sides[side].connector.getTicket(ticketId));
         // The link may have appeared while this pass waited (a concurrent create committed it).
@@ -178,15 +199,17 @@ export function createEngine(options: EngineOptions): Engine {
           if (linked.state === 'active') Object.assign(late, { linkId: linked.id, ticket });
           return;
         }
-        const outcome = await createPass(deps, rt, side, ticket);
-        observer.pass?.(rt.name, outcome);
+        const created = await createPass(deps, rt, side, ticket);
+        observer.pass?.(rt.name, created.outcome);
+        // Comments already on the source are copied by a first link pass, under the link's claim.
+        if (created.linkId !== null) Object.assign(late, { linkId: created.linkId, ticket, force: true });
       } catch (err) {
         if (err instanceof NotFoundError && !given) return; // hinted ticket is gone and was never linked
         observer.pass?.(rt.name, 'error');
         await recordPassError(deps, rt, { linkId: null, side, ticketId }, err);
       }
-    }, undefined);
-    if (late.linkId !== undefined && late.ticket) await runLinkPass(rt, late.linkId, { ticket: late.ticket, side, force });
+    }));
+    if (late.linkId !== undefined && late.ticket) await runLinkPass(rt, late.linkId, { ticket: late.ticket, side, force: force || (late.force ?? false) });
   }
 
   function schedule(rt: ConnectionRuntime, side: Side, ticketId: string, given?: Ticket, force = false): Promise<void> {
@@ -312,8 +335,10 @@ export function createEngine(options: EngineOptions): Engine {
     return transient.length;
   }
 
-  async function recoverIntents(): Promise<number> {
-    const intents = await ledger.pendingIntents();
+  async function recoverIntents(minAgeMs = 0): Promise<number> {
+    // Young intents may belong to a create still in flight here or on another instance.
+    const cutoff = clock.now() - minAgeMs;
+    const intents = (await ledger.pendingIntents()).filter((i) => Date.parse(i.createdAt) <= cutoff);
     let n = 0;
     for (const intent of intents) {
       const rt = runtimes.get(intent.connection);
@@ -429,13 +454,19 @@ export function createEngine(options: EngineOptions): Engine {
     async start() {
       if (running) return;
       running = true;
-      await recoverIntents();
+      // With SQLite this process is the only writer, so every pending intent is from a stopped
+      // run; with PostgreSQL another live instance may be mid-create, so only old ones are taken.
+      const orphanAgeMs = ledger.driver === 'sqlite' ? 0 : 2 * leaseMs;
+      await recoverIntents(orphanAgeMs);
       for (const rt of runtimes.values()) {
         if (!rt.config.enabled) continue;
         const every = rt.config.pollIntervalMs ?? pollIntervalMs;
         for (const side of ['a', 'b'] as const) loop(`poll ${rt.name}:${side}`, every, () => pollOnce(rt.name, side));
       }
-      loop('retry', pollIntervalMs, retryTransientErrors);
+      loop('retry', pollIntervalMs, async () => {
+        await retryTransientErrors();
+        await recoverIntents(Math.max(2 * leaseMs, 60_000));
+      });
       if (options.reconcileCron) {
         cronTask = cron.schedule(options.reconcileCron, () => {
           void track(reconcile().catch((err: unknown) => logger.error({ err: describeError(err) }, 'reconcile failed')));

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'webhook_invalid'
   | 'payload_invalid'
   | 'transition_missing'
+  | 'lease_busy'
   | 'internal';
 
 export class SyncError extends Error {
@@ -72,6 +73,13 @@ export class RemoteUnavailableError extends SyncError {
   }
 }
 
+/** Another daemon instance holds the lease on this link or ticket right now: try again later. */
+export class LeaseBusyError extends SyncError {
+  constructor(message: string) {
+    super('lease_busy', message);
+  }
+}
+
 /** A remote payload did not have the shape we need; names the field. */
 export class PayloadError extends SyncError {
   constructor(message: string, options?: { cause?: unknown; system?: string }) {
@@ -100,7 +108,7 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT
 /** Decides whether an error is worth another attempt. Pure; table-tested. */
 export function classify(err: unknown): RetryDecision {
   if (err instanceof RateLimitedError) return { retry: true, reason: 'rate_limited', waitMs: err.retryAfterMs };
-  if (err instanceof RemoteUnavailableError) return { retry: true, reason: err.code };
+  if (err instanceof RemoteUnavailableError || err instanceof LeaseBusyError) return { retry: true, reason: err.code };
   if (err instanceof SyncError) return { retry: false, reason: err.code };
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return { retry: true, reason: 'network' };

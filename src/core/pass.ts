@@ -79,12 +79,19 @@ function valueOf(ticket: Ticket, native: string): JsonValue {
 }
 
 /** Creates the twin of a ticket that has no link yet (through an intent and its marker). */
-export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Side, ticket: Ticket): Promise<PassOutcome> {
-  if (ticket.deleted || !ticket.inScope) return 'skipped';
+export interface CreateResult {
+  outcome: PassOutcome;
+  linkId: string | null;
+}
+
+const SKIPPED: CreateResult = { outcome: 'skipped', linkId: null };
+
+export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Side, ticket: Ticket): Promise<CreateResult> {
+  if (ticket.deleted || !ticket.inScope) return SKIPPED;
   // A ticket carrying this connection's marker is a twin the daemon created: never a source.
-  if (ticket.marker?.startsWith(`tb:${rt.name}:`)) return 'skipped';
+  if (ticket.marker?.startsWith(`tb:${rt.name}:`)) return SKIPPED;
   const settings = createSettings(rt.config, from);
-  if (!settings.enabled) return 'skipped';
+  if (!settings.enabled) return SKIPPED;
   const to = otherSide(from);
   const target = rt.sides[to].connector;
 
@@ -102,7 +109,7 @@ export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Si
     }
   } else {
     intent = await deps.ledger.addIntent({ connection: rt.name, kind: 'create', targetSide: to, sourceId: ticket.id, linkId: null, marker: ticketMarker(rt.name, `${from}${ticket.id}`) });
-    if (!intent) return 'skipped'; // another worker or instance owns this create
+    if (!intent) return SKIPPED; // another worker or instance owns this create
   }
 
   const events: NewEvent[] = [];
@@ -153,12 +160,8 @@ export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Si
     resolveErrorsFor: { side: from, ticketId: ticket.id },
   });
   deps.observer.write?.(rt.name, to, '*create');
-  // Comments already on the source are copied in a first link pass.
-  if (linkId !== null) {
-    const snapshot = await deps.ledger.snapshot(linkId);
-    if (snapshot) await linkPass(deps, rt, snapshot, { ticket, side: from, force: true });
-  }
-  return 'created';
+  // The caller runs a first link pass (under the link's own claim) to copy existing comments.
+  return { outcome: 'created', linkId };
 }
 
 interface SideRead {
@@ -281,7 +284,7 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
         commit.events!.push({ connection: rt.name, linkId: link.id, side: decision.side, field: rule.name, kind: 'field_ignored', oldValue: baseline?.[decision.side] ?? null, newValue: current[decision.side], reason: `${decision.side} edited ${rule.name}, which ${rule.owner} owns; kept but not mirrored (onForeignEdit: ignore)` });
         break;
       case 'conflict':
-        if (!conflict || JSON.stringify([conflict.aValue, conflict.bValue]) !== JSON.stringify([current.a, current.b])) {
+        if (!conflict || canonical([conflict.aValue, conflict.bValue]) !== canonical([current.a, current.b])) {
           commit.openConflicts!.push({ field: rule.name, aValue: current.a, bValue: current.b, baseline: baseline ?? { a: null, b: null } });
           if (!conflict) {
             commit.events!.push({ connection: rt.name, linkId: link.id, side: null, field: rule.name, kind: 'conflict_opened', oldValue: current.a, newValue: current.b, reason: `both sides changed ${rule.name} differently; parked for a person (conflict: manual)` });
