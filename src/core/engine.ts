@@ -170,6 +170,7 @@ export function createEngine(options: EngineOptions): Engine {
         try {
           const outcome = await linkPass(deps, rt, snap, passOptions);
           observer.pass?.(rt.name, outcome);
+          rt.logger.debug({ linkId, outcome, force: passOptions.force ?? false }, 'link pass');
           return outcome;
         } catch (err) {
           observer.pass?.(rt.name, 'error');
@@ -201,6 +202,8 @@ export function createEngine(options: EngineOptions): Engine {
         }
         const created = await createPass(deps, rt, side, ticket);
         observer.pass?.(rt.name, created.outcome);
+        if (created.linkId !== null) rt.logger.info({ side, ticketId, linkId: created.linkId }, 'twin created');
+        else rt.logger.debug({ side, ticketId, outcome: created.outcome }, 'ticket pass');
         // Comments already on the source are copied by a first link pass, under the link's claim.
         if (created.linkId !== null) Object.assign(late, { linkId: created.linkId, ticket, force: true });
       } catch (err) {

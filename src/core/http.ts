@@ -129,6 +129,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   async function attempt<T>(request: HttpRequest): Promise<HttpResponse<T>> {
     return options.queue.add(async () => {
       let raw: AxiosResponse;
+      const startedMs = Date.now();
       try {
         raw = await instance.request({
           method: request.method,
@@ -147,6 +148,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         throw new RemoteUnavailableError('network', `${system} unreachable on ${where} (${code})`, { system });
       }
       const response: HttpResponse<T> = { status: raw.status, data: raw.data as T, headers: flatHeaders(raw.headers) };
+      options.logger.debug({ system, method: request.method.toUpperCase(), path: pathOnly(request.url), status: raw.status, ms: Date.now() - startedMs }, 'request');
       options.onResponse?.(response);
       if (response.status < 400 || request.acceptStatus?.includes(response.status)) return response;
       const error = toError(request, response);

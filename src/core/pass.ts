@@ -315,6 +315,7 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
       failures.push(err);
       continue;
     }
+    rt.logger.info({ linkId: link.id, side: to, ticketId: ids[to], fields: writes.map((w) => w.rule.name) }, 'fields written');
     for (const { rule, decision } of writes) {
       const from = decision.from;
       const heldValue = valueOf(held, rule.native[to]);
@@ -397,10 +398,13 @@ async function syncComments(deps: PassDeps, rt: ConnectionRuntime, snap: LinkSna
         continue;
       }
       const marker = commentMarker(rt.name, link.id, from, comment.id);
+      const sourceKey = `${link.id}:${from}:${comment.id}`;
       let twin = lists[to].find((c) => c.marker === marker);
       let intentId: string | null = null;
-      if (!twin) {
-        const sourceKey = `${link.id}:${from}:${comment.id}`;
+      if (twin) {
+        // Copied before a crash that came ahead of the commit: that attempt's intent is done now.
+        intentId = (await deps.ledger.findIntent(rt.name, 'comment', to, sourceKey))?.id ?? null;
+      } else {
         const intent = (await deps.ledger.findIntent(rt.name, 'comment', to, sourceKey)) ?? (await deps.ledger.addIntent({ connection: rt.name, kind: 'comment', targetSide: to, sourceId: sourceKey, linkId: link.id, marker }));
         if (!intent) continue;
         intentId = intent.id;

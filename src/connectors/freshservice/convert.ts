@@ -45,10 +45,17 @@ const toText = compile({
     ],
   });
 
+/**
+ * Longest HTML converted, in characters. Converting is linear but slow (about a second per MB),
+ * and a multi-megabyte description would stall the daemon's event loop; the text read from
+ * a longer one is cut there, the same way on every read, so it never looks like an edit.
+ */
+export const MAX_HTML_CHARS = 1_000_000;
+
 /** Freshservice HTML (description, conversation body) to normalised plain text. */
 export function htmlToText(html: string | null | undefined): string {
   if (html === null || html === undefined || html === '') return '';
-  const clean = sanitizeHtml(html, SANITIZE);
+  const clean = sanitizeHtml(html.length > MAX_HTML_CHARS ? html.slice(0, MAX_HTML_CHARS) : html, SANITIZE);
   const text = toText(clean);
   return normalizeText(text);
 }
