@@ -390,6 +390,14 @@ describe('crash test: SIGKILL during a two-way sync of 300 tickets', () => {
           last = await inspect(config, v, workload, true);
           if (last.problems.length === 0) break;
         }
+        if (VERBOSE && s && s.connections.some((c) => c.pendingIntents > 0) && Date.now() - healthyAt > 30_000) {
+          const peek = await openLedger({ driver: 'sqlite', path: ledgerPath });
+          const intents = await peek.pendingIntents();
+          const detail = await Promise.all(intents.map(async (i) => ({ ...i, link: i.linkId ? await peek.snapshot(i.linkId) : await peek.findLink(i.connection, i.targetSide === 'a' ? 'b' : 'a', i.sourceId) })));
+          console.log(`pending intents: ${JSON.stringify(detail)}`);
+          console.log(`errors: ${JSON.stringify(await peek.listErrors({}))}`);
+          await peek.close();
+        }
         if (VERBOSE) console.log(`converging at ${Date.now() - started} ms: ${JSON.stringify(s?.connections.map((c) => [c.name, c.links, c.pendingIntents, c.openErrors]))}; ${last?.problems.length ?? '-'} problems: ${last?.problems.slice(0, 3).join(' | ') ?? ''}`);
         if (Date.now() > deadline) break;
         await sleep(1000);
@@ -453,6 +461,6 @@ describe('crash test: SIGKILL during a two-way sync of 300 tickets', () => {
       expect(figures.pairs).toBe(300);
       expect(figures.duplicates).toBe(0);
     },
-    300_000,
+    420_000,
   );
 });
