@@ -48,6 +48,7 @@ const rows: Row[] = [
   { name: 'unmapped value with reverseDefault: the default is written', config: { map: statusMap, reverseDefault: { a: 2 } }, baseline: [4, 'Resolved'], current: [4, 'Waiting'], expected: { kind: 'write', from: 'b', to: 'a', value: 2, why: 'mirror' } },
   { name: 'text fields compare as normalised text: formatting noise is no change', config: { type: 'text' }, baseline: ['one\ntwo', 'one\ntwo'], current: ['one\r\ntwo  ', 'one\ntwo'], expected: { kind: 'none' } },
   { name: 'transform truncate: a 10-char value held as 5 chars on b is equivalent', config: { transform: { toB: ['truncate:5'] } }, baseline: ['abcde', 'abcde'], current: ['abcdefghij', 'abcde'], expected: { kind: 'converged' } },
+  { name: 'transform truncate counts UTF-16 units like the truncating system, even through emoji', config: { transform: { toB: ['truncate:5'] } }, baseline: ['🙂🙂🙂', '🙂🙂\ud83d'], current: ['🙂🙂🙂x', '🙂🙂\ud83d'], expected: { kind: 'converged' } },
   { name: 'no baseline and sides agree: converged', config: {}, baseline: undefined, current: ['x', 'x'], expected: { kind: 'converged' } },
   { name: 'no baseline and owner a: owner value written', config: { owner: 'a' }, baseline: undefined, current: ['x', 'y'], expected: { kind: 'write', from: 'a', to: 'b', value: 'x', why: 'mirror' } },
   { name: 'no baseline, owner both, manual: parked', config: { conflict: 'manual' }, baseline: undefined, current: ['x', 'y'], expected: { kind: 'conflict' } },

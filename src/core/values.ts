@@ -74,7 +74,8 @@ export function applyTransforms(value: JsonValue, transforms: readonly string[])
         out = out.replace(/\s+/g, ' ').trim();
         break;
       case 'truncate':
-        out = [...out].slice(0, Number(arg)).join('');
+        // UTF-16 code units, as the systems that truncate (ConnectWise, .NET) count them.
+        out = out.slice(0, Number(arg));
         break;
       case 'prefix':
         out = out.startsWith(arg) ? out : `${arg}${out}`;
