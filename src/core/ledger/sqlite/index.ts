@@ -25,89 +25,12 @@ import type {
   SyncEvent,
 } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
-
-type Row = Record<string, unknown>;
+import { rowMappers, str, strOrNull, type Row } from '../rows.js';
 
 const json = (value: JsonValue | null | undefined): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
 const parse = (text: unknown): JsonValue => (text === null || text === undefined ? null : (JSON.parse(text as string) as JsonValue));
-const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? v.toString() : JSON.stringify(v));
-const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : str(v));
 
-function toLink(r: Row): Link {
-  return {
-    id: str(r.id),
-    connection: str(r.connection),
-    aId: str(r.a_id),
-    bId: str(r.b_id),
-    state: str(r.state) as LinkState,
-    aVersion: strOrNull(r.a_version),
-    bVersion: strOrNull(r.b_version),
-    createdAt: str(r.created_at),
-    updatedAt: str(r.updated_at),
-    note: strOrNull(r.note),
-  };
-}
-
-function toIntent(r: Row): Intent {
-  return {
-    id: str(r.id),
-    connection: str(r.connection),
-    kind: str(r.kind) as IntentKind,
-    targetSide: str(r.target_side) as Side,
-    sourceId: str(r.source_id),
-    linkId: strOrNull(r.link_id),
-    marker: str(r.marker),
-    createdAt: str(r.created_at),
-  };
-}
-
-function toEvent(r: Row): SyncEvent {
-  return {
-    id: str(r.id),
-    at: str(r.at),
-    connection: str(r.connection),
-    linkId: strOrNull(r.link_id),
-    side: strOrNull(r.side) as Side | null,
-    field: strOrNull(r.field),
-    kind: str(r.kind) as SyncEvent['kind'],
-    oldValue: parse(r.old_value),
-    newValue: parse(r.new_value),
-    reason: str(r.reason),
-  };
-}
-
-function toConflict(r: Row): Conflict {
-  return {
-    id: str(r.id),
-    connection: str(r.connection),
-    linkId: str(r.link_id),
-    field: str(r.field),
-    aValue: parse(r.a_value),
-    bValue: parse(r.b_value),
-    baseline: parse(r.baseline) as unknown as Baseline,
-    state: str(r.state) as Conflict['state'],
-    createdAt: str(r.created_at),
-    resolvedAt: strOrNull(r.resolved_at),
-    resolution: strOrNull(r.resolution),
-  };
-}
-
-function toError(r: Row): ErrorRecord {
-  return {
-    id: str(r.id),
-    connection: str(r.connection),
-    linkId: strOrNull(r.link_id),
-    side: strOrNull(r.side) as Side | null,
-    ticketId: strOrNull(r.ticket_id),
-    code: str(r.code),
-    message: str(r.message),
-    retryable: r.retryable === 1,
-    attempts: Number(r.attempts),
-    state: str(r.state) as ErrorRecord['state'],
-    createdAt: str(r.created_at),
-    updatedAt: str(r.updated_at),
-  };
-}
+const { toLink, toIntent, toEvent, toConflict, toError } = rowMappers({ json: parse, bool: (v) => v === 1 });
 
 /** Collects WHERE conditions and their arguments for the list queries. */
 function conditions(): { where: string[]; args: unknown[]; add: (sql: string, ...values: unknown[]) => void } {
