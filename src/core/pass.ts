@@ -218,6 +218,45 @@ function describeWrite(rt: ConnectionRuntime, rule: FieldRule, d: Extract<FieldD
   }
 }
 
+interface PendingWrite {
+  rule: FieldRule;
+  decision: Extract<FieldDecision, { kind: 'write' }>;
+}
+
+interface SideWriteOutcome {
+  written: Array<PendingWrite & { held: Ticket }>;
+  /** Writes the system refused for good (validation, missing transition). */
+  refused: Array<PendingWrite & { err: unknown }>;
+  /** A transient failure: nothing more was tried; the next pass tries again. */
+  transient?: unknown;
+}
+
+/**
+ * Writes one side's changes in one call. When the system refuses the batch for good, each field
+ * is tried alone so one refused value does not hold back the others.
+ */
+async function writeSide(rt: ConnectionRuntime, to: Side, id: string, writes: PendingWrite[]): Promise<SideWriteOutcome> {
+  const connector = rt.sides[to].connector;
+  const changesOf = (list: PendingWrite[]): FieldValues => Object.fromEntries(list.map((w) => [w.rule.native[to], w.decision.value]));
+  try {
+    const held = await connector.updateTicket(id, changesOf(writes));
+    return { written: writes.map((w) => ({ ...w, held })), refused: [] };
+  } catch (err) {
+    if (classify(err).retry) return { written: [], refused: [], transient: err };
+    if (writes.length === 1) return { written: [], refused: [{ ...writes[0]!, err }] };
+  }
+  const outcome: SideWriteOutcome = { written: [], refused: [] };
+  for (const w of writes) {
+    try {
+      outcome.written.push({ ...w, held: await connector.updateTicket(id, changesOf([w])) });
+    } catch (err) {
+      if (classify(err).retry) return { ...outcome, transient: err };
+      outcome.refused.push({ ...w, err });
+    }
+  }
+  return outcome;
+}
+
 /** One pass of the sync rule over an existing link. */
 export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: LinkSnapshot, options: PassOptions = {}): Promise<PassOutcome> {
   const link = snap.link;
@@ -246,7 +285,7 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
   const openConflicts = new Map((await deps.ledger.listConflicts({ linkId: link.id, state: 'open' })).map((c) => [c.field, c]));
   const commit: PassCommit = { connection: rt.name, linkId: link.id, versions: { a: seen.a, b: seen.b }, baselines: {}, events: [], openConflicts: [], closeConflicts: [], comments: [], intentsDone: [] };
   const changes: Record<Side, FieldValues> = { a: {}, b: {} };
-  const pending: Array<{ rule: FieldRule; decision: Extract<FieldDecision, { kind: 'write' }> }> = [];
+  const pending: PendingWrite[] = [];
 
   for (const rule of rt.fields) {
     const current = { a: valueOf(tickets.a, rule.native.a), b: valueOf(tickets.b, rule.native.b) };
@@ -265,6 +304,8 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
       commit.events!.push({ connection: rt.name, linkId: link.id, side: from, field: rule.name, kind: 'conflict_resolved', oldValue: current[otherSide(from)], newValue: current[from], reason: `a person resolved the conflict on ${rule.name} by taking ${from}'s value` });
     } else {
       decision = decideField(rule, { current, baseline, changedAt: { a: timeOf(tickets.a, rule.native.a), b: timeOf(tickets.b, rule.native.b) } });
+      // A parked field is not written until a person resolves it (or both sides come to agree).
+      if (conflict && decision.kind === 'write') decision = { kind: 'conflict' };
     }
 
     switch (decision.kind) {
@@ -308,18 +349,16 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
   for (const to of SIDES) {
     const writes = pending.filter((p) => p.decision.to === to);
     if (writes.length === 0) continue;
-    let held: Ticket;
-    try {
-      held = await rt.sides[to].connector.updateTicket(ids[to], changes[to]);
-    } catch (err) {
-      failures.push(err);
+    const outcome = await writeSide(rt, to, ids[to], writes);
+    if (outcome.transient) {
+      failures.push(outcome.transient);
       continue;
     }
-    rt.logger.info({ linkId: link.id, side: to, ticketId: ids[to], fields: writes.map((w) => w.rule.name) }, 'fields written');
-    for (const { rule, decision } of writes) {
+    if (outcome.written.length > 0) rt.logger.info({ linkId: link.id, side: to, ticketId: ids[to], fields: outcome.written.map((w) => w.rule.name) }, 'fields written');
+    for (const { rule, decision, held } of outcome.written) {
       const from = decision.from;
       const heldValue = valueOf(held, rule.native[to]);
-      commit.baselines![rule.name] = (from === 'a' ? { a: valueOf(tickets.a, rule.native.a), b: heldValue } : { a: heldValue, b: valueOf(tickets.b, rule.native.b) });
+      commit.baselines![rule.name] = from === 'a' ? { a: valueOf(tickets.a, rule.native.a), b: heldValue } : { a: heldValue, b: valueOf(tickets.b, rule.native.b) };
       const reverted = decision.why === 'revert';
       commit.events!.push({
         connection: rt.name,
@@ -334,6 +373,20 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
       deps.observer.write?.(rt.name, to, rule.name);
       if (reverted) deps.observer.revert?.(rt.name, rule.name);
       else deps.observer.mirrorLag?.(rt.name, Math.max(0, deps.clock.now() - timeOf(tickets[from], rule.native[from])));
+    }
+    for (const { rule, err } of outcome.refused) {
+      const current = { a: valueOf(tickets.a, rule.native.a), b: valueOf(tickets.b, rule.native.b) };
+      if (rule.owner === 'both') {
+        // Both sides own the field and one refuses the other's value (a workflow without that
+        // transition, a closed list): a person decides, in the conflict inbox, not in a log.
+        if (!openConflicts.has(rule.name)) {
+          commit.openConflicts!.push({ field: rule.name, aValue: current.a, bValue: current.b, baseline: snap.baselines[rule.name] ?? { a: null, b: null } });
+          commit.events!.push({ connection: rt.name, linkId: link.id, side: to, field: rule.name, kind: 'conflict_opened', oldValue: current.a, newValue: current.b, reason: `${rt.sides[to].label} refused ${rule.name} ${JSON.stringify(changes[to][rule.native[to]])} (${describeError(err)}); parked for a person` });
+          deps.observer.conflict?.(rt.name, rule.name);
+        }
+      } else {
+        failures.push(err);
+      }
     }
   }
 
@@ -400,7 +453,7 @@ async function syncComments(deps: PassDeps, rt: ConnectionRuntime, snap: LinkSna
       const marker = commentMarker(rt.name, link.id, from, comment.id);
       const sourceKey = `${link.id}:${from}:${comment.id}`;
       let twin = lists[to].find((c) => c.marker === marker);
-      let intentId: string | null = null;
+      let intentId: string | null;
       if (twin) {
         // Copied before a crash that came ahead of the commit: that attempt's intent is done now.
         intentId = (await deps.ledger.findIntent(rt.name, 'comment', to, sourceKey))?.id ?? null;

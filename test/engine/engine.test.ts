@@ -263,6 +263,27 @@ describe('owners and conflicts', () => {
     expect(h.writes()).toBe(settled);
   });
 
+  it('parks a both-owned value the other system refuses in the conflict inbox, writes the rest of the batch, and stops retrying it', async () => {
+    const h = harness({ fields: [summary, { name: 'state', a: 'state', b: 'state', owner: 'both' }], systemB: { allowedValues: { state: ['Open', 'Closed'] } } });
+    const aId = h.a.userCreate({ subject: 's', state: 'Open' });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    h.a.userEdit(aId, { subject: 'renamed', state: 'Reopened' });
+    await h.pollBoth();
+    expect(h.b.mustGet(link.bId).fields).toMatchObject({ summary: 'renamed', state: 'Open' });
+    const open = await h.ledger.listConflicts({ state: 'open' });
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({ field: 'state', aValue: 'Reopened', bValue: 'Open' });
+    const events = await h.ledger.listEvents({ linkId: link.id, kind: 'conflict_opened' });
+    expect(events.items[0]?.reason).toContain('Beta refused state "Reopened"');
+    const updates = h.b.counters.updates;
+    for (let i = 0; i < 3; i++) await h.engine.resync(link.id);
+    expect(h.b.counters.updates).toBe(updates); // parked: not hammered on every pass
+    await h.engine.resolveConflict(open[0]!.id, 'b');
+    expect(h.a.mustGet(aId).fields.state).toBe('Open');
+    expect(await h.ledger.listErrors({ state: 'open' })).toEqual([]);
+  });
+
   it('closes an open conflict when both sides come to agree by themselves', async () => {
     const h = harness({ fields: [{ ...summary, conflict: 'manual' }] });
     const aId = h.a.userCreate({ subject: 'x' });
