@@ -11,12 +11,17 @@
 #   - the image metadata (user, entrypoint, command, port, volume, healthcheck, stop signal) and
 #     its contents (compiled JavaScript only, no dev dependencies, no compiler, ledger dir owned
 #     by the user);
+#   - run as docker-compose.yml runs it: read-only root, tmpfs /tmp, writable ledger volume;
 #   - `validate` for config/demo.yaml and every config/examples/*.yaml, with the variables of
 #     config/examples/docker.env.example;
-#   - `demo`: the image's own HEALTHCHECK command, GET /healthz, GET /status with and without the
-#     token, then SIGTERM and a clean exit.
+#   - the default command without a config: exit code 2 and a one-line message;
+#   - `demo` with its ledger on the volume: the image's own HEALTHCHECK command, GET /healthz,
+#     GET /status without the token (401) and with it (200, every connection has links), then
+#     SIGTERM, exit code 0 and a checkpointed ledger.
 # Environment: TB_VERIFY_CACHE (default /var/tmp/ticketbridge-verify), TB_DEBIAN_MIRROR (default:
 # the Debian mirror in apt's sources). The built image stays as localhost/ticketbridge:verify.
+# Single quotes keep Go templates, `sh -c` and `node -e` programs literal on purpose:
+# shellcheck disable=SC2016
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -135,7 +140,7 @@ WORK=$(mktemp -d "$CACHE/run.XXXXXX")
 cleanup() {
   set +e
   [[ -n $DEMO_PID ]] && kill -KILL "$DEMO_PID" 2>/dev/null
-  # The proc and dev mounts live in the holder's private mount namespace and vanish with it.
+  # The mounts for the smoke run live in the holder's private mount namespace and vanish with it.
   [[ -n $NETNS_PID ]] && { kill "$NETNS_PID" 2>/dev/null; wait "$NETNS_PID" 2>/dev/null; }
   [[ -n $MNT ]] && podman umount "$CTR" >/dev/null 2>&1
   [[ -n $CTR ]] && podman rm -f "$CTR" >/dev/null 2>&1
@@ -187,14 +192,21 @@ for tool in g++ make python3; do [[ ! -e $MNT/usr/bin/$tool ]] || fail "$tool in
 ok "no compiler in the runtime image"
 
 # A holder process owns a private network and mount namespace: the demo's ports cannot collide
-# with anything on this machine, and /proc and /dev mounted for it go away when it exits.
+# with anything on this machine, and the mounts made for it go away when it exits.
 unshare --net --mount --propagation private sleep 3600 &
 NETNS_PID=$!
 for _ in $(seq 50); do [[ $(readlink "/proc/$NETNS_PID/ns/net") != "$(readlink /proc/self/ns/net)" ]] && break; sleep 0.1; done
 ns() { nsenter --target "$NETNS_PID" --net --mount -- "$@"; }
 ns ip link set lo up
+# As docker-compose.yml runs it: a read-only root, a tmpfs on /tmp, the ledger volume writable.
+mkdir "$WORK/volume"
+ns mount --bind "$MNT/var/lib/ticketbridge" "$WORK/volume"
+ns mount --bind "$MNT" "$MNT"
+ns mount -o remount,bind,ro "$MNT"
 ns mount -t proc proc "$MNT/proc"
 ns mount --bind /dev "$MNT/dev"
+ns mount -t tmpfs -o mode=1777 tmpfs "$MNT/tmp"
+ns mount --bind "$WORK/volume" "$MNT/var/lib/ticketbridge"
 
 # Sets IMAGE_CMD to run a command in the image as `docker run` would: as its user, in its working
 # directory, with its environment (plus EXTRA_ENV). Every step execs the next, so a background
@@ -208,6 +220,9 @@ image_cmd() {
 }
 run_image() { image_cmd "$@"; "${IMAGE_CMD[@]}"; }
 
+out=$(run_image /bin/sh -c 'touch /var/tmp/x' 2>&1) && fail "the root filesystem is writable (/var/tmp)"
+ok "root filesystem read-only, /tmp and /var/lib/ticketbridge writable, as in docker-compose.yml"
+
 log "validate the shipped configurations inside the image"
 ENV_EXAMPLE=$MNT/app/config/examples/docker.env.example
 declare -a EXAMPLE_ENV=()
@@ -217,9 +232,9 @@ ok "$out"
 shopt -s nullglob
 for file in "$MNT"/app/config/examples/*.yaml; do
   path=/app/config/examples/$(basename "$file")
-  for name in $(grep -oE '\$\{env:[A-Za-z_][A-Za-z0-9_]*\}' "$file" | sed -E 's/^\$\{env:(.*)\}$/\1/' | sort -u); do
+  while read -r name; do
     printf '%s\n' "${EXAMPLE_ENV[@]}" | grep -q "^$name=" || fail "$path reads \${env:$name}, which docker.env.example does not list"
-  done
+  done < <(grep -oE '\$\{env:[A-Za-z_][A-Za-z0-9_]*\}' "$file" | sed -E 's/^\$\{env:(.*)\}$/\1/' | sort -u)
   EXTRA_ENV=("${EXAMPLE_ENV[@]}")
   out=$(run_image "${ENTRYPOINT[@]}" validate --config "$path" 2>&1) || { echo "$out"; fail "validate $path"; }
   EXTRA_ENV=()
@@ -250,16 +265,22 @@ run_image "${HEALTH[@]}" || fail "the image's HEALTHCHECK command failed against
 ok "the image's HEALTHCHECK command exits 0"
 code=$(http "http://127.0.0.1:$DEMO_PORT/status")
 expect_eq 'GET /status without a token' "$code" 401
-# Give the demo a poll interval or two so the seeded tickets are mirrored before /status is read.
-sleep 8
-code=$(http -H "Authorization: Bearer $DEMO_TOKEN" "http://127.0.0.1:$DEMO_PORT/status")
-expect_eq 'GET /status with the demo token' "$code" 200
-# The seeded tickets must have been mirrored: links exist, so the ledger (better-sqlite3) works.
-node -e '
+# The demo seeds tickets on each side; wait until they are mirrored (links in the ledger, which
+# shows better-sqlite3 works in the image), at most 60 s.
+summary='
   const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   for (const c of s.connections) console.log(`     ${c.name}: ${c.links} links (${c.activeLinks} active), ${c.openErrors} errors, ${c.openConflicts} conflicts, health ${c.health.level}`);
-  process.exit(s.connections.some((c) => c.links > 0) ? 0 : 1);
-' "$WORK/body" || fail "no links after the demo seeded its tickets"
+  process.exit(s.connections.every((c) => c.links > 0) ? 0 : 1);
+'
+linked=""
+for _ in $(seq 60); do
+  code=$(http -H "Authorization: Bearer $DEMO_TOKEN" "http://127.0.0.1:$DEMO_PORT/status")
+  [[ $code == 200 ]] && node -e "$summary" "$WORK/body" >/dev/null && { linked=1; break; }
+  sleep 1
+done
+expect_eq 'GET /status with the demo token' "$code" 200
+node -e "$summary" "$WORK/body" || true
+[[ -n $linked ]] || { cat "$WORK/demo.log"; fail "a connection has no links 60 s after the demo seeded its tickets"; }
 
 log "SIGTERM"
 kill -TERM "$DEMO_PID"
