@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, ConfigError } from '../core/errors.js';
-import { createServerFixture, TOKEN, type ServerFixture } from '../../test/browser/server-fixture.js';
+import { createServerFixture, TOKEN, type ServerFixture } from '../../test/helpers/server-fixture.js';
 import { createMetrics, createServer } from './index.js';
 import {
   Conflict,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServerFixture, TOKEN, type ServerFixture } from '../../test/browser/server-fixture.js';
+import { createServerFixture, TOKEN, type ServerFixture } from '../../test/helpers/server-fixture.js';
 
 const bearer = { authorization: `Bearer ${TOKEN}` };
 

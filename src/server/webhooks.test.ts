@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServerFixture, type ServerFixture } from '../../test/browser/server-fixture.js';
+import { createServerFixture, type ServerFixture } from '../../test/helpers/server-fixture.js';
 import { DeliveryCache, WEBHOOK_BODY_LIMIT } from './webhooks.js';
 
 describe('POST /webhooks/:connection/:side', () => {

@@ -1,12 +1,14 @@
-// Drives the dashboard in Debian's chromium (playwright-core): sign in through the form, resolve
-// an open conflict by clicking, and check the other system now holds the taken value. Saves a
-// screenshot to test/artifacts/dashboard.png for people to look at.
+// Drives the dashboard of a running daemon with the simulators in Debian's chromium
+// (playwright-core): sign in through the form, resolve an open conflict by clicking, and check
+// through ConnectWise's API that it now holds the taken value. Saves screenshots to
+// test/artifacts/ for people to look at.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServerFixture, TOKEN } from './server-fixture.js';
+import axios from 'axios';
+import { demoConfigOnFreePorts, startDemoStack } from '../helpers/demo-stack.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 
@@ -14,21 +16,55 @@ const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts
 interface RunningDaemon {
   url: string;
   token: string;
+  /** A ticket id to search the dashboard for (the conflicted link's side a). */
+  ticketId: string;
   conflict: { id: string; field: string; takeLabel: string; takenValue: string };
   /** The conflicted field's value as the other system now holds it. */
   otherSideValue(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
+/**
+ * The whole product: the three simulators and the daemon from config/demo.yaml (on free ports),
+ * with fs-cw's summary set to `conflict: manual`. A Freshservice ticket is mirrored to
+ * ConnectWise, then both teams rename it differently: a conflict waits in the inbox.
+ */
 async function startDaemonWithConflict(): Promise<RunningDaemon> {
-  const f = await createServerFixture({ token: TOKEN });
-  const url = await f.server.listen();
+  const config = await demoConfigOnFreePorts((c) => {
+    const summary = c.connections['fs-cw']!.fields.find((f) => f.name === 'summary')!;
+    summary.conflict = 'manual';
+  });
+  const stack = await startDemoStack({ config });
+  const fs = stack.config.systems.freshservice!;
+  const cw = stack.config.systems.connectwise!;
+  if (fs.kind !== 'freshservice' || cw.kind !== 'connectwise') throw new Error('unexpected demo systems');
+  const fsApi = axios.create({ baseURL: `${fs.baseUrl}/api/v2`, auth: { username: fs.credentials.apiKey, password: 'X' } });
+  const c = cw.credentials;
+  const cwApi = axios.create({ baseURL: `${cw.baseUrl}/v4_6_release/apis/3.0`, auth: { username: `${c.company}+${c.publicKey}`, password: c.privateKey }, headers: { clientId: c.clientId, 'x-sim-member': 'jdoe' } });
+  const engine = stack.daemon.engine;
+  const poll = async (): Promise<void> => {
+    await engine.pollOnce('fs-cw', 'a');
+    await engine.pollOnce('fs-cw', 'b');
+    await engine.onIdle();
+  };
+
+  const created = await fsApi.post<{ ticket: { id: number } }>('/tickets', { subject: 'Printer on floor 3 jams', description: '<p>Every job.</p>', email: 'sam@contoso.example', priority: 2, status: 2 });
+  const aId = String(created.data.ticket.id);
+  await poll();
+  const link = await stack.daemon.ledger.findLink('fs-cw', 'a', aId);
+  if (!link) throw new Error('the Freshservice ticket was not mirrored');
+  await fsApi.put(`/tickets/${aId}`, { subject: 'Printer on floor 3 jams on every job' });
+  await cwApi.patch(`/service/tickets/${link.bId}`, [{ op: 'replace', path: 'summary', value: 'Floor 3 printer: replace fuser' }]);
+  await poll();
+  const conflict = (await stack.daemon.ledger.listConflicts({ state: 'open' }))[0];
+  if (!conflict) throw new Error('the manual conflict did not open');
   return {
-    url,
-    token: TOKEN,
-    conflict: { id: f.conflictId, field: 'priority', takeLabel: 'Take A (Alpha)', takenValue: 'High' },
-    otherSideValue: async () => f.harness.b.mustGet(f.bId).fields.priority,
-    stop: () => f.close(),
+    url: stack.daemon.url,
+    token: stack.config.server.token!,
+    ticketId: aId,
+    conflict: { id: conflict.id, field: 'summary', takeLabel: 'Take A (Freshservice)', takenValue: 'Printer on floor 3 jams on every job' },
+    otherSideValue: async () => (await cwApi.get<{ summary: string }>(`/service/tickets/${link.bId}`)).data.summary,
+    stop: () => stack.stop(),
   };
 }
 
@@ -74,7 +110,7 @@ describe('dashboard in a browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-resolved.png'), fullPage: true });
 
     // The conflict's history is one search away.
-    await page.fill('input[name="ticket"]', '1');
+    await page.fill('input[name="ticket"]', daemon.ticketId);
     await page.click('form.search button');
     await expect.poll(() => page.locator('section[data-link]').count()).toBe(1);
     expect(await page.locator('section[data-link]').textContent()).toContain(`resolved the conflict on ${daemon.conflict.field}`);

@@ -3,7 +3,7 @@
 // rejects). Shared by the server's route tests and the dashboard browser test.
 import { signMemoryWebhook } from '../../src/connectors/memory/index.js';
 import { createMetrics, createServer, type Metrics, type Server } from '../../src/server/index.js';
-import { createHarness, CONNECTION, type Harness } from '../helpers/engine-harness.js';
+import { createHarness, CONNECTION, type Harness } from './engine-harness.js';
 
 export const WEBHOOK_SECRET = 'memory-webhook-secret';
 export const TOKEN = 'test-token-0123456789';
