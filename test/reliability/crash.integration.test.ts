@@ -260,7 +260,7 @@ async function status(url: string): Promise<StatusBody | null> {
 }
 
 /** Every problem the vendors show: duplicates, missing twins, field drift, lost edits, comment errors. */
-async function inspect(config: Config, v: Vendors, w: Workload, withComments: boolean): Promise<{ problems: string[]; duplicates: number; pairs: TwinPair[]; lostUpdates: number; commentProblems: number }> {
+async function inspect(config: Config, v: Vendors, w: Workload, withComments: boolean): Promise<{ problems: string[]; duplicates: number; pairs: TwinPair[]; lostUpdates: number; commentProblems: number; lost: Array<{ conn: Conn; id: string; origin: Side }> }> {
   const scopes = await demoScopes(v);
   const problems: string[] = [];
   let duplicates = 0;
@@ -272,9 +272,12 @@ async function inspect(config: Config, v: Vendors, w: Workload, withComments: bo
     pairs.push(...report.pairs);
     for (const pair of report.pairs) problems.push(...fieldMismatches(config, pair));
   }
+  // Comments are compared once every ticket has its one twin (lost field edits do not stop that).
+  const paired = problems.length === 0;
   // Every ticket the test created is a source, and there are no others.
   const sources = new Map(pairs.map((p) => [`${p.connection}|${p.origin}|${p.origin === 'a' ? p.a.id : p.b.id}`, p]));
   let lostUpdates = 0;
+  const lost: Array<{ conn: Conn; id: string; origin: Side }> = [];
   for (const t of w.tracked) {
     const pair = sources.get(`${t.conn}|${t.origin}|${t.ids[t.origin]!}`);
     if (!pair) {
@@ -285,6 +288,7 @@ async function inspect(config: Config, v: Vendors, w: Workload, withComments: bo
       const held = pair[want.side][field];
       if (held !== want.value) {
         lostUpdates++;
+        lost.push({ conn: t.conn, id: pair[t.origin].id, origin: t.origin });
         problems.push(`${t.conn} #${t.n}: ${field} on ${want.side} is ${JSON.stringify(held)}, the last edit wrote ${JSON.stringify(want.value)}`);
       }
     }
@@ -292,7 +296,7 @@ async function inspect(config: Config, v: Vendors, w: Workload, withComments: bo
   if (sources.size !== w.tracked.length) problems.push(`${sources.size} source tickets paired, the test created ${w.tracked.length}`);
 
   let commentProblems = 0;
-  if (withComments && problems.length === 0) {
+  if (withComments && paired) {
     const systemOf = (conn: Conn, side: Side): 'fs' | 'cw' | 'jira' => (side === 'b' ? 'cw' : conn === 'fs-cw' ? 'fs' : 'jira');
     await Promise.all(
       w.tracked.map(async (t) => {
@@ -312,7 +316,7 @@ async function inspect(config: Config, v: Vendors, w: Workload, withComments: bo
       }),
     );
   }
-  return { problems, duplicates, pairs, lostUpdates, commentProblems };
+  return { problems, duplicates, pairs, lostUpdates, commentProblems, lost };
 }
 
 function writeCount(sims: StartedSimulator[]): number {
@@ -383,12 +387,18 @@ describe('crash test: SIGKILL during a two-way sync of 300 tickets', () => {
       const healthyAt = Date.now();
       const deadline = Date.now() + 100_000;
       let last: Awaited<ReturnType<typeof inspect>> | null = null;
+      let unchangedRounds = 0;
       for (;;) {
         const s = await status(daemonUrl);
+        const idle = s !== null && s.connections.every((c) => c.pendingIntents === 0 && c.openErrors === 0);
         const polled = s !== null && s.connections.every((c) => c.pendingIntents === 0 && (['a', 'b'] as const).every((side) => Date.parse(c.sides[side].lastSuccessfulPollAt ?? '') > healthyAt));
         if (polled) {
+          const before = last?.problems.join('\n');
           last = await inspect(config, v, workload, true);
           if (last.problems.length === 0) break;
+          // A wrong but settled state (e.g. a lost edit) stays as it is: no need to wait it out.
+          unchangedRounds = idle && before === last.problems.join('\n') ? unchangedRounds + 1 : 0;
+          if (unchangedRounds >= 10) break;
         }
         if (VERBOSE && s && s.connections.some((c) => c.pendingIntents > 0) && Date.now() - healthyAt > 30_000) {
           const peek = await openLedger({ driver: 'sqlite', path: ledgerPath });
@@ -408,8 +418,16 @@ describe('crash test: SIGKILL during a two-way sync of 300 tickets', () => {
         console.log(`requests by route: ${JSON.stringify(routes.slice(0, 25))}`);
       }
       expect(last, 'the daemon never finished a full round of polls after the last restart').not.toBeNull();
+      console.log(`crash test outcome ${JSON.stringify({ seed: SEED, kills: KILLS, ...workload.counts, pairs: last!.pairs.length, duplicates: last!.duplicates, lostUpdates: last!.lostUpdates, commentProblems: last!.commentProblems, problems: last!.problems.length, convergeMs: convergedAt - healthyAt })}`);
       if (VERBOSE && last && last.problems.length > 0) {
-        writeFileSync(join(tmpdir(), `tb-crash-${SEED}-problems.txt`), last.problems.join('\n'));
+        const histories: string[] = [];
+        for (const l of last.lost) {
+          const found = (await (await fetch(`${daemonUrl}/ledger/links?connection=${l.conn}&ticket=${l.id}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as { items: Array<{ id: string; aId: string; bId: string }> };
+          for (const link of found.items.filter((k) => (l.origin === 'a' ? k.aId : k.bId) === l.id)) {
+            histories.push(JSON.stringify(await (await fetch(`${daemonUrl}/ledger/links/${link.id}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json(), null, 1));
+          }
+        }
+        writeFileSync(join(tmpdir(), `tb-crash-${SEED}-problems.txt`), `${last.problems.join('\n')}\n\n${histories.join('\n')}`);
         writeFileSync(join(tmpdir(), `tb-crash-${SEED}-cw.json`), JSON.stringify((await v.cw.http.get('/service/tickets', { params: { pageSize: 1000 } })).data, null, 1));
       }
       expect(last!.problems.slice(0, 30)).toEqual([]);
