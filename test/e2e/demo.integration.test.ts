@@ -29,7 +29,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined | 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n--- demo output ---\n${output}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}\n--- demo output ---\n${output}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -125,4 +125,11 @@ describe('npm run demo', () => {
     const statusChanges = (changelog.data.values as Array<{ items: Array<{ field: string; toString: string }> }>).flatMap((h) => h.items).filter((i) => i.field === 'status');
     expect(statusChanges.at(-1)?.toString).toBe('Resolved');
   }, 90_000);
+
+  it('drains and exits 0 on the first SIGTERM', async () => {
+    const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
+    demo.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('SIGTERM: draining and stopping');
+  }, 30_000);
 });
