@@ -189,9 +189,12 @@ async function leaveLink(deps: PassDeps, rt: ConnectionRuntime, snap: LinkSnapsh
   if (rule === 'close') {
     await rt.sides[other].connector.closeTicket(other === 'a' ? link.aId : link.bId);
     commit.linkState = { state: 'closed', note: `${what}; twin closed` };
+    // Errors a pass hit while the ticket was going away (e.g. 404 on its notes) are settled now.
+    commit.resolveErrorsFor = { linkId: link.id };
     commit.events!.push({ connection: rt.name, linkId: link.id, side: other, field: null, kind: 'ticket_closed', oldValue: null, newValue: null, reason: `ticket ${what}; its twin was closed (lifecycle: close)` });
   } else if (rule === 'unlink') {
     commit.linkState = { state: 'unlinked', note: what };
+    commit.resolveErrorsFor = { linkId: link.id };
     commit.events!.push({ connection: rt.name, linkId: link.id, side, field: null, kind: 'link_unlinked', oldValue: null, newValue: null, reason: `ticket ${what}; link ended (lifecycle: unlink)` });
   } else {
     commit.linkState = { state: 'flagged', note: what };

@@ -1,7 +1,9 @@
-// Found by the crash test (test/reliability/crash.integration.test.ts): a crash after a comment
-// was copied remotely and before the ledger commit left its intent pending for ever, because the
-// next pass found the copy by its marker and recorded it without closing the intent.
+// Found by the reliability tests (test/reliability/): a crash after a comment was copied remotely
+// and before the ledger commit left its intent pending for ever (the next pass found the copy by
+// its marker without closing the intent); a pass that hit a 404 on a ticket being deleted left an
+// open error on the link that the deletion then closed.
 import { afterEach, describe, expect, it } from 'vitest';
+import { NotFoundError } from '../../src/core/errors.js';
 import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
 import type { Ledger, PassCommit } from '../../src/core/ledger/types.js';
 import type { FieldConfig } from '../../src/mapping/schema.js';
@@ -46,5 +48,31 @@ describe('a crash between a comment copy and the ledger commit', () => {
     expect(h.b.mustGet(link.bId).comments.filter((c) => c.body.includes('Rebooted the printer'))).toHaveLength(1);
     expect(await ledger.pendingIntents()).toEqual([]);
     expect((await ledger.counts()).pendingIntents).toBe(0);
+  });
+});
+
+describe('a ticket deleted while a pass is reading it', () => {
+  it('closes the link and leaves no stale error behind', async () => {
+    const h = createHarness({ fields: [summary], connection: { lifecycle: { onDelete: 'close', onUnscope: 'unlink' } } });
+    harnesses.push(h);
+    const aId = h.a.userCreate({ subject: 'printer' });
+    await h.pollBoth();
+    const link = (await h.ledger.listLinks({})).items[0]!;
+    expect(link.aId).toBe(aId);
+
+    // The ticket is read, then deleted before its comments are listed: that pass fails with a 404.
+    const listComments = h.connectorB.listComments.bind(h.connectorB);
+    h.connectorB.listComments = async (id: string) => {
+      h.b.userDelete(id);
+      throw new NotFoundError(`ticket ${id} not found`);
+    };
+    await expect(h.engine.resync(link.id)).rejects.toThrow(/not found/);
+    expect(await h.ledger.listErrors({ state: 'open' })).toHaveLength(1);
+    h.connectorB.listComments = listComments;
+
+    await h.engine.reconcile();
+    await h.engine.onIdle();
+    expect((await h.ledger.getLink(link.id))?.state).toBe('closed');
+    expect(await h.ledger.listErrors({ state: 'open' })).toEqual([]);
   });
 });
