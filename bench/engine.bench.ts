@@ -3,6 +3,7 @@
 // and memory while the ledger grows to 100,000 links. Each figure is the median of several runs.
 //
 //   npm run bench:engine            (defaults: 5 runs, 2,000 links per run, 100,000 for memory)
+//   (node --expose-gc --import tsx bench/engine.bench.ts gives steadier memory samples)
 //   npm run bench:engine -- --runs 3 --links 1000 --memory-links 20000
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,9 +88,15 @@ async function main(): Promise<void> {
       samples.push({ links: (await ledger.counts()).links, rssMb: m.rss / 1e6, heapMb: m.heapUsed / 1e6 });
       process.stdout.write(`links ${samples.at(-1)!.links}: rss ${samples.at(-1)!.rssMb.toFixed(0)} MB, heap ${samples.at(-1)!.heapMb.toFixed(0)} MB\n`);
     }
+    // What the engine and ledger themselves retain once the simulated systems' tickets are gone.
+    h.a.tickets.clear();
+    h.b.tickets.clear();
+    globalThis.gc?.();
+    const retainedHeapMb = Math.round(process.memoryUsage().heapUsed / 1e6);
     await h.close();
 
     const result = {
+      retainedHeapMbWithoutSimulatedTickets: retainedHeapMb,
       machine: `${process.platform} ${process.arch}, node ${process.version}`,
       runs: RUNS,
       linksPerRun: LINKS,

@@ -1,7 +1,7 @@
 // One pass of the sync rule for one link (or one not-yet-linked ticket): read both sides,
 // decide per field, write the minimal changes, copy new comments, then record baselines,
 // versions, events and conflicts in one ledger commit. Callers serialise passes per link.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { decideField, type FieldDecision } from './decide.js';
 import { classify, describeError, errorCode, NotFoundError, RemoteUnavailableError, SyncError } from './errors.js';
 import type { Baseline, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
@@ -95,8 +95,25 @@ export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Si
   const to = otherSide(from);
   const target = rt.sides[to].connector;
 
+  // What the twin is created with, and the source values it came from: the intent keeps both so
+  // a create recovered after a crash gets the baselines of the moment it was sent.
+  const events: NewEvent[] = [];
+  const fields: FieldValues = { ...settings.defaults };
+  const source: FieldValues = {};
+  for (const rule of rt.fields) {
+    const value = ticket.fields[rule.native[from]];
+    if (value === undefined) continue;
+    const t = rule.translate(from, value);
+    if (t.ok) {
+      fields[rule.native[to]] = t.value;
+      source[rule.native[from]] = value;
+    } else events.push({ connection: rt.name, linkId: null, side: from, field: rule.name, kind: 'error', oldValue: null, newValue: value, reason: t.reason });
+  }
+  Object.assign(fields, routeCreate(rt.config, from, ticket.fields, deps.clock.now()));
+
   let intent = await deps.ledger.findIntent(rt.name, 'create', to, ticket.id);
   let twin: Ticket | null = null;
+  let sent: { fields: FieldValues; source: FieldValues } = { fields, source };
   if (intent) {
     // A previous attempt may have created the twin before the daemon stopped.
     // Margin for clock skew between this host and the target system.
@@ -107,22 +124,15 @@ export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Si
       // The system's search may not show a ticket created moments ago: wait rather than risk a twin.
       throw new RemoteUnavailableError('remote_unavailable', `${rt.sides[to].label}: looking for ${intent.marker} again once search has caught up (${Math.ceil((lagMs - ageMs) / 1000)} s)`);
     }
+    const payload = intent.payload as { fields?: FieldValues; source?: FieldValues } | null;
+    if (twin && payload?.fields && payload.source) sent = { fields: payload.fields, source: payload.source };
   } else {
-    intent = await deps.ledger.addIntent({ connection: rt.name, kind: 'create', targetSide: to, sourceId: ticket.id, linkId: null, marker: ticketMarker(rt.name, `${from}${ticket.id}`) });
+    intent = await deps.ledger.addIntent({ connection: rt.name, kind: 'create', targetSide: to, sourceId: ticket.id, linkId: null, marker: ticketMarker(rt.name, `${from}${ticket.id}`), payload: { fields, source } });
     if (!intent) return SKIPPED; // another worker or instance owns this create
   }
 
-  const events: NewEvent[] = [];
+  const recovered = twin !== null;
   if (!twin) {
-    const fields: FieldValues = { ...settings.defaults };
-    for (const rule of rt.fields) {
-      const value = ticket.fields[rule.native[from]];
-      if (value === undefined) continue;
-      const t = rule.translate(from, value);
-      if (t.ok) fields[rule.native[to]] = t.value;
-      else events.push({ connection: rt.name, linkId: null, side: from, field: rule.name, kind: 'error', oldValue: null, newValue: value, reason: t.reason });
-    }
-    Object.assign(fields, routeCreate(rt.config, from, ticket.fields, deps.clock.now()));
     try {
       twin = await target.createTicket(fields, intent.marker);
     } catch (err) {
@@ -137,8 +147,17 @@ export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Si
   const baselines: Record<string, Baseline> = {};
   for (const rule of rt.fields) {
     const current = { a: valueOf(tickets.a, rule.native.a), b: valueOf(tickets.b, rule.native.b) };
-    // Only fields that agree get a baseline; the next pass settles the rest by owner.
-    if (rule.equivalent('a', current.a, current.b)) baselines[rule.name] = current;
+    const wrote = sent.fields[rule.native[to]];
+    const from0 = sent.source[rule.native[from]];
+    if (wrote !== undefined && from0 !== undefined) {
+      // The sides agreed when the twin was created: the source as read, the twin as it holds the
+      // value (just created) or as it was sent (recovered: later edits there are real edits).
+      const twinValue = recovered ? wrote : current[to];
+      baselines[rule.name] = (from === 'a' ? { a: from0, b: twinValue } : { a: twinValue, b: from0 });
+    } else if (rule.equivalent('a', current.a, current.b)) {
+      baselines[rule.name] = current;
+    }
+    // Other fields get no baseline; the next pass settles them by owner.
   }
   events.push({
     connection: rt.name,
@@ -153,7 +172,8 @@ export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Si
   const linkId = await deps.ledger.commit({
     connection: rt.name,
     newLink: { aId: tickets.a.id, bId: tickets.b.id },
-    versions: { [from]: seenVersion(rt, from, ticket) },
+    // After a recovery the source may have moved since the twin was sent: let the next pass look.
+    versions: recovered ? {} : { [from]: seenVersion(rt, from, ticket) },
     baselines,
     events,
     intentsDone: [intent.id],
@@ -219,6 +239,16 @@ function describeWrite(rt: ConnectionRuntime, rule: FieldRule, d: Extract<FieldD
     case 'resolved':
       return `${from}'s ${rule.name} written to ${d.to} to carry out the conflict resolution`;
   }
+}
+
+/** The payload of an `update` intent. */
+interface UpdatePayload {
+  field: string;
+  from: Side;
+  /** The value written, in the target's vocabulary. */
+  value: JsonValue;
+  /** The source side's value it was translated from. */
+  source: JsonValue;
 }
 
 interface PendingWrite {
@@ -290,9 +320,27 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
   const changes: Record<Side, FieldValues> = { a: {}, b: {} };
   const pending: PendingWrite[] = [];
 
+  // Writes a previous pass made but did not commit (the daemon stopped in between): where the
+  // target holds what was written, the sides agreed then, so that is the baseline, not the older
+  // one; otherwise the write never landed and the older baseline stands.
+  const baselines: Record<string, Baseline> = { ...snap.baselines };
+  for (const intent of await deps.ledger.pendingIntentsForLink(link.id)) {
+    if (intent.kind !== 'update') continue;
+    commit.intentsDone!.push(intent.id);
+    const p = intent.payload as UpdatePayload | null;
+    const rule = p ? rt.fields.find((r) => r.name === p.field) : undefined;
+    if (!p || !rule) continue;
+    const to = otherSide(p.from);
+    const held = valueOf(tickets[to], rule.native[to]);
+    if (!rule.equivalent(p.from, p.source, held)) continue;
+    const agreed: Baseline = p.from === 'a' ? { a: p.source, b: held } : { a: held, b: p.source };
+    baselines[rule.name] = agreed;
+    commit.baselines![rule.name] = agreed;
+  }
+
   for (const rule of rt.fields) {
     const current = { a: valueOf(tickets.a, rule.native.a), b: valueOf(tickets.b, rule.native.b) };
-    const baseline = snap.baselines[rule.name];
+    const baseline = baselines[rule.name];
     let decision: FieldDecision;
     const conflict = openConflicts.get(rule.name);
     if (options.resolve && conflict?.id === options.resolve.conflictId) {
@@ -352,10 +400,23 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
   for (const to of SIDES) {
     const writes = pending.filter((p) => p.decision.to === to);
     if (writes.length === 0) continue;
+    // Write-ahead: what is about to be written, so a crash before the commit is recoverable.
+    const intents = new Map<PendingWrite, string>();
+    for (const w of writes) {
+      const payload: UpdatePayload = { field: w.rule.name, from: w.decision.from, value: w.decision.value, source: valueOf(tickets[w.decision.from], w.rule.native[w.decision.from]) };
+      const intent = await deps.ledger.addIntent({ connection: rt.name, kind: 'update', targetSide: to, sourceId: `${link.id}:${w.rule.name}:${randomUUID()}`, linkId: link.id, marker: `tb:${rt.name}:${link.id}`, payload: payload as unknown as JsonValue });
+      if (intent) intents.set(w, intent.id);
+    }
     const outcome = await writeSide(rt, to, ids[to], writes);
     if (outcome.transient) {
+      // The write may or may not have landed: the intents stay for the next pass to check.
       failures.push(outcome.transient);
       continue;
+    }
+    for (const w of [...outcome.written, ...outcome.refused]) {
+      const original = writes.find((x) => x.rule === w.rule);
+      const id = original ? intents.get(original) : undefined;
+      if (id !== undefined) commit.intentsDone!.push(id);
     }
     if (outcome.written.length > 0) rt.logger.info({ linkId: link.id, side: to, ticketId: ids[to], fields: outcome.written.map((w) => w.rule.name) }, 'fields written');
     for (const { rule, decision, held } of outcome.written) {

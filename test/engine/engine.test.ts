@@ -22,7 +22,6 @@ const status: FieldConfig = {
     { a: 5, b: 'Closed' },
   ],
 };
-const description: FieldConfig = { name: 'description', a: 'description', b: 'description', owner: 'a', type: 'text' };
 
 const harnesses: Harness[] = [];
 function harness(...args: Parameters<typeof createHarness>): Harness {

@@ -45,6 +45,7 @@ export function rowMappers({ json, bool }: RowDecoders): RowMappers {
       sourceId: str(r.source_id),
       linkId: strOrNull(r.link_id),
       marker: str(r.marker),
+      payload: json(r.payload),
       createdAt: str(r.created_at),
     }),
     toEvent: (r) => ({

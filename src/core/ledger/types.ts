@@ -42,7 +42,12 @@ export interface LinkSnapshot {
   comments: CommentMapEntry[];
 }
 
-export type IntentKind = 'create' | 'comment';
+/**
+ * create: a ticket about to be created on the other side; comment: a comment about to be copied;
+ * update: field values about to be written to a linked ticket (so a crash between the write
+ * and the commit cannot leave a stale baseline behind).
+ */
+export type IntentKind = 'create' | 'comment' | 'update';
 
 export interface Intent {
   id: string;
@@ -54,8 +59,12 @@ export interface Intent {
   sourceId: string;
   linkId: string | null;
   marker: string;
+  /** What the intent is about to write, for recovery (update: field, sides, values; create: fields). */
+  payload: JsonValue | null;
   createdAt: string;
 }
+
+export type NewIntent = Omit<Intent, 'id' | 'createdAt' | 'payload'> & { payload?: JsonValue };
 
 export type EventKind =
   | 'link_created'
@@ -213,7 +222,9 @@ export interface Ledger {
    * Records an intent before a remote create/comment. Returns null when an intent for the same
    * (connection, kind, targetSide, sourceId) already exists (another worker or instance owns it).
    */
-  addIntent(intent: Omit<Intent, 'id' | 'createdAt'>): Promise<Intent | null>;
+  addIntent(intent: NewIntent): Promise<Intent | null>;
+  /** Pending intents of one link (update intents left by a pass that did not commit). */
+  pendingIntentsForLink(linkId: string): Promise<Intent[]>;
   findIntent(connection: string, kind: IntentKind, targetSide: Side, sourceId: string): Promise<Intent | null>;
   pendingIntents(connection?: string): Promise<Intent[]>;
   /** Drops an intent whose remote write is known not to have happened. */

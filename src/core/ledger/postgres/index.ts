@@ -21,6 +21,7 @@ import type {
   EventFilter,
   Intent,
   IntentKind,
+  NewIntent,
   Ledger,
   LedgerCounts,
   Link,
@@ -221,12 +222,18 @@ export class PostgresLedger implements Ledger {
     return rows.map((r) => str(r.id));
   }
 
-  async addIntent(intent: Omit<Intent, 'id' | 'createdAt'>): Promise<Intent | null> {
+  async pendingIntentsForLink(linkId: string): Promise<Intent[]> {
+    if (!isId(linkId)) return [];
+    const rows = await this.query(`SELECT * FROM ${this.s}.intents WHERE link_id = $1 AND state = 'pending' ORDER BY id`, [linkId]);
+    return rows.map(toIntent);
+  }
+
+  async addIntent(intent: NewIntent): Promise<Intent | null> {
     const linkId = intent.linkId !== null && isId(intent.linkId) ? intent.linkId : null;
     const [r] = await this.query(
-      `INSERT INTO ${this.s}.intents (connection, kind, target_side, source_id, link_id, marker, state, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) ON CONFLICT DO NOTHING RETURNING *`,
-      [intent.connection, intent.kind, intent.targetSide, intent.sourceId, linkId, intent.marker, this.nowIso()],
+      `INSERT INTO ${this.s}.intents (connection, kind, target_side, source_id, link_id, marker, payload, state, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) ON CONFLICT DO NOTHING RETURNING *`,
+      [intent.connection, intent.kind, intent.targetSide, intent.sourceId, linkId, intent.marker, intent.payload === undefined ? null : JSON.stringify(intent.payload), this.nowIso()],
     );
     return r ? toIntent(r) : null;
   }

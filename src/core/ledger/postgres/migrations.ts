@@ -125,4 +125,12 @@ CREATE TABLE {schema}.claims (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'update intents',
+    sql: `
+ALTER TABLE {schema}.intents ADD COLUMN payload JSONB;
+CREATE INDEX intents_link ON {schema}.intents (link_id, state);
+`,
+  },
 ];

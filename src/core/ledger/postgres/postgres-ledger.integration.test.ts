@@ -51,7 +51,7 @@ describe('PostgresLedger schema and migrations', () => {
     );
     expect(columns.find((c) => c.table_name === 'links' && c.column_name === 'id')?.data_type).toBe('bigint');
     expect(columns.filter((c) => c.data_type === 'jsonb').map((c) => `${c.table_name}.${c.column_name}`).sort()).toEqual(
-      ['baselines.a_value', 'baselines.b_value', 'conflicts.a_value', 'conflicts.b_value', 'conflicts.baseline', 'cursors.seen_ids', 'events.new_value', 'events.old_value'].sort(),
+      ['baselines.a_value', 'baselines.b_value', 'conflicts.a_value', 'conflicts.b_value', 'conflicts.baseline', 'cursors.seen_ids', 'events.new_value', 'events.old_value', 'intents.payload'].sort(),
     );
   });
 
@@ -71,7 +71,7 @@ describe('PostgresLedger schema and migrations', () => {
       for (const l of ledgers) await l.close();
     });
     const applied = await sql<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
-    expect(applied.map((r) => r.version)).toEqual([1]);
+    expect(applied.map((r) => r.version)).toEqual([1, 2]);
     const id = await ledgers[0]!.commit({ connection: 'c', newLink: { aId: '1', bId: '2' } });
     expect((await ledgers[3]!.getLink(id!))?.aId).toBe('1');
   });

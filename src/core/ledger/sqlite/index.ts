@@ -20,6 +20,7 @@ import type {
   LinkState,
   NewError,
   NewEvent,
+  NewIntent,
   Page,
   PassCommit,
   SyncEvent,
@@ -103,8 +104,9 @@ export class SqliteLedger implements Ledger {
       closeConflict: db.prepare("UPDATE conflicts SET state = 'resolved', resolved_at = ?, resolution = ? WHERE id = ? AND state = 'open'"),
       intentDone: db.prepare("UPDATE intents SET state = 'done' WHERE id = ?"),
       insertIntent: db.prepare(
-        "INSERT INTO intents (connection, kind, target_side, source_id, link_id, marker, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO intents (connection, kind, target_side, source_id, link_id, marker, payload, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING",
       ),
+      linkIntents: db.prepare("SELECT * FROM intents WHERE link_id = ? AND state = 'pending' ORDER BY id"),
       findIntent: db.prepare('SELECT * FROM intents WHERE connection = ? AND kind = ? AND target_side = ? AND source_id = ?'),
       resolveErrorsLink: db.prepare("UPDATE errors SET state = 'resolved', updated_at = ? WHERE link_id = ? AND state = 'open'"),
       resolveErrorsTicket: db.prepare("UPDATE errors SET state = 'resolved', updated_at = ? WHERE connection = ? AND side = ? AND ticket_id = ? AND link_id IS NULL AND state = 'open'"),
@@ -180,8 +182,12 @@ export class SqliteLedger implements Ledger {
     return rows.map((r) => str(r.id));
   }
 
-  async addIntent(intent: Omit<Intent, 'id' | 'createdAt'>): Promise<Intent | null> {
-    const info = this.stmt.insertIntent.run(intent.connection, intent.kind, intent.targetSide, intent.sourceId, intent.linkId, intent.marker, this.nowIso());
+  async pendingIntentsForLink(linkId: string): Promise<Intent[]> {
+    return (this.stmt.linkIntents.all(linkId) as Row[]).map(toIntent);
+  }
+
+  async addIntent(intent: NewIntent): Promise<Intent | null> {
+    const info = this.stmt.insertIntent.run(intent.connection, intent.kind, intent.targetSide, intent.sourceId, intent.linkId, intent.marker, json(intent.payload), this.nowIso());
     if (info.changes === 0) return null;
     return toIntent(this.db.prepare('SELECT * FROM intents WHERE id = ?').get(info.lastInsertRowid) as Row);
   }

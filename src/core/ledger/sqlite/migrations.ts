@@ -119,4 +119,12 @@ CREATE TABLE claims (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 2,
+    name: 'update intents',
+    sql: `
+ALTER TABLE intents ADD COLUMN payload TEXT;
+CREATE INDEX intents_link ON intents(link_id, state);
+`,
+  },
 ];

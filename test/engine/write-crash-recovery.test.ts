@@ -1,0 +1,66 @@
+// A crash between a remote field write and the ledger commit must lose nothing: the update
+// intent written ahead of the write tells the next pass what the sides agreed on.
+import { describe, expect, it } from 'vitest';
+import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
+import type { Ledger, PassCommit } from '../../src/core/ledger/types.js';
+import type { FieldConfig } from '../../src/mapping/schema.js';
+import { createHarness } from '../helpers/engine-harness.js';
+
+const status: FieldConfig = { name: 'status', a: 'status', b: 'status', owner: 'both', conflict: 'newest', map: [ { a: 2, b: 'New' }, { a: 4, b: 'Resolved' } ] };
+
+function crashingLedger(ledger: Ledger, when: (pass: PassCommit) => boolean): Ledger {
+  let armed = true;
+  const wrapped = Object.create(ledger) as Ledger;
+  wrapped.commit = async (pass: PassCommit) => {
+    if (armed && when(pass)) {
+      armed = false;
+      throw new Error('process killed before commit');
+    }
+    return ledger.commit(pass);
+  };
+  return wrapped;
+}
+
+describe('crash between a write and its commit', () => {
+  it('keeps the source\'s later edit when it returns to the old value', async () => {
+    const ledger = new SqliteLedger({ path: ':memory:' });
+    const crashing = crashingLedger(ledger, (p) => (p.events ?? []).some((e) => e.kind === 'field_mirrored'));
+    const h = createHarness({ fields: [status], ledger: crashing });
+    const aId = h.a.userCreate({ status: 2 });
+    await h.pollBoth();
+    const link = (await ledger.findLink('test', 'a', aId))!;
+
+    h.a.userEdit(aId, { status: 4 });
+    await h.engine.pollOnce('test', 'a'); // writes Resolved to b, then "dies" before the commit
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).fields.status).toBe('Resolved');
+    expect((await ledger.pendingIntentsForLink(link.id)).map((i) => i.kind)).toEqual(['update']);
+
+    h.a.userEdit(aId, { status: 2 }); // the person changes their mind: back to the old value
+    const restarted = h.restart({ ledger });
+    await restarted.pollBoth();
+    await restarted.pollBoth();
+    expect(h.a.mustGet(aId).fields.status).toBe(2);
+    expect(h.b.mustGet(link.bId).fields.status).toBe('New');
+    expect(await ledger.pendingIntentsForLink(link.id)).toEqual([]);
+  });
+
+  it('keeps an edit made on a twin between its create and the crashed commit', async () => {
+    const ledger = new SqliteLedger({ path: ':memory:' });
+    const crashing = crashingLedger(ledger, (p) => p.newLink !== undefined);
+    const h = createHarness({ fields: [status], ledger: crashing });
+    const aId = h.a.userCreate({ status: 2 });
+    await h.pollBoth(); // creates the twin, then "dies" before the link is committed
+    const twin = [...h.b.tickets.values()][0]!;
+    h.b.userEdit(twin.id, { status: 'Resolved' }); // the MSP works the new ticket meanwhile
+    h.a.userEdit(aId, { note: 'unrelated edit that moves the version' });
+
+    const restarted = h.restart({ ledger });
+    await restarted.engine.recoverIntents();
+    await restarted.engine.onIdle();
+    await restarted.pollBoth();
+    expect(h.b.counters.creates).toBe(1);
+    expect(h.b.mustGet(twin.id).fields.status).toBe('Resolved');
+    expect(h.a.mustGet(aId).fields.status).toBe(4);
+  });
+});
