@@ -342,15 +342,20 @@ export function createEngine(options: EngineOptions): Engine {
     // Young intents may belong to a create still in flight here or on another instance.
     const cutoff = clock.now() - minAgeMs;
     const intents = (await ledger.pendingIntents()).filter((i) => Date.parse(i.createdAt) <= cutoff);
-    let n = 0;
+    // In parallel (bounded by the pass slots), so a backlog of recoveries does not hold up polling.
+    const work: Promise<unknown>[] = [];
+    const links = new Set<string>();
     for (const intent of intents) {
       const rt = runtimes.get(intent.connection);
       if (!rt) continue;
-      n++;
-      if (intent.kind === 'create') await schedule(rt, otherSide(intent.targetSide), intent.sourceId, undefined, true);
-      else if (intent.linkId) await runLinkPass(rt, intent.linkId, { force: true }).catch(() => undefined);
+      if (intent.kind === 'create') work.push(schedule(rt, otherSide(intent.targetSide), intent.sourceId, undefined, true));
+      else if (intent.linkId && !links.has(intent.linkId)) {
+        links.add(intent.linkId);
+        work.push(runLinkPass(rt, intent.linkId, { force: true }).catch(() => undefined));
+      }
     }
-    return n;
+    await Promise.all(work);
+    return work.length;
   }
 
   async function plan(connection?: string): Promise<PlannedChange[]> {
