@@ -249,6 +249,8 @@ interface UpdatePayload {
   value: JsonValue;
   /** The source side's value it was translated from. */
   source: JsonValue;
+  /** The target's version and field hash when it was read, before the write. */
+  targetSeen?: string;
 }
 
 interface PendingWrite {
@@ -332,8 +334,13 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
     if (!p || !rule) continue;
     const to = otherSide(p.from);
     const held = valueOf(tickets[to], rule.native[to]);
-    if (!rule.equivalent(p.from, p.source, held)) continue;
-    const agreed: Baseline = p.from === 'a' ? { a: p.source, b: held } : { a: held, b: p.source };
+    let landed: JsonValue;
+    if (rule.equivalent(p.from, p.source, held)) landed = held;
+    // The target moved since it was read but holds something else: the write landed and a person
+    // edited the field after it, so their edit is the newer change and must win.
+    else if (p.targetSeen !== undefined && seenVersion(rt, to, tickets[to]) !== p.targetSeen) landed = p.value;
+    else continue; // the target never changed: the write did not happen
+    const agreed: Baseline = p.from === 'a' ? { a: p.source, b: landed } : { a: landed, b: p.source };
     baselines[rule.name] = agreed;
     commit.baselines![rule.name] = agreed;
   }
@@ -403,7 +410,7 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
     // Write-ahead: what is about to be written, so a crash before the commit is recoverable.
     const intents = new Map<PendingWrite, string>();
     for (const w of writes) {
-      const payload: UpdatePayload = { field: w.rule.name, from: w.decision.from, value: w.decision.value, source: valueOf(tickets[w.decision.from], w.rule.native[w.decision.from]) };
+      const payload: UpdatePayload = { field: w.rule.name, from: w.decision.from, value: w.decision.value, source: valueOf(tickets[w.decision.from], w.rule.native[w.decision.from]), targetSeen: seen[to] };
       const intent = await deps.ledger.addIntent({ connection: rt.name, kind: 'update', targetSide: to, sourceId: `${link.id}:${w.rule.name}:${randomUUID()}`, linkId: link.id, marker: `tb:${rt.name}:${link.id}`, payload: payload as unknown as JsonValue });
       if (intent) intents.set(w, intent.id);
     }

@@ -6,7 +6,7 @@ import type { Ledger, PassCommit } from '../../src/core/ledger/types.js';
 import type { FieldConfig } from '../../src/mapping/schema.js';
 import { createHarness } from '../helpers/engine-harness.js';
 
-const status: FieldConfig = { name: 'status', a: 'status', b: 'status', owner: 'both', conflict: 'newest', map: [ { a: 2, b: 'New' }, { a: 4, b: 'Resolved' } ] };
+const status: FieldConfig = { name: 'status', a: 'status', b: 'status', owner: 'both', conflict: 'newest', map: [ { a: 2, b: 'New' }, { a: 3, b: 'In Progress' }, { a: 4, b: 'Resolved' } ] };
 
 function crashingLedger(ledger: Ledger, when: (pass: PassCommit) => boolean): Ledger {
   let armed = true;
@@ -43,6 +43,27 @@ describe('crash between a write and its commit', () => {
     expect(h.a.mustGet(aId).fields.status).toBe(2);
     expect(h.b.mustGet(link.bId).fields.status).toBe('New');
     expect(await ledger.pendingIntentsForLink(link.id)).toEqual([]);
+  });
+
+  it('keeps an edit made on the target after the write landed, even when the source moved later for other reasons', async () => {
+    const ledger = new SqliteLedger({ path: ':memory:' });
+    const crashing = crashingLedger(ledger, (p) => (p.events ?? []).some((e) => e.kind === 'field_mirrored'));
+    const h = createHarness({ fields: [status], ledger: crashing });
+    const aId = h.a.userCreate({ status: 2 });
+    await h.pollBoth();
+    const link = (await ledger.findLink('test', 'a', aId))!;
+
+    h.a.userEdit(aId, { status: 4 });
+    await h.engine.pollOnce('test', 'a'); // writes Resolved to b, then "dies" before the commit
+    await h.engine.onIdle();
+    h.b.userEdit(link.bId, { status: 'In Progress' }); // the MSP picks it up again
+    h.a.userEdit(aId, { note: 'an unrelated edit makes side a look newer' });
+
+    const restarted = h.restart({ ledger });
+    await restarted.pollBoth();
+    await restarted.pollBoth();
+    expect(h.b.mustGet(link.bId).fields.status).toBe('In Progress');
+    expect(h.a.mustGet(aId).fields.status).toBe(3);
   });
 
   it('keeps an edit made on a twin between its create and the crashed commit', async () => {
