@@ -17,10 +17,12 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type SimFixture } from './test-client.js';
 
-const SPECS = '/work/shared/specs';
+// The vendor specs sit in shared/specs beside the repository (as in CI's checkout).
+const SPECS = fileURLToPath(new URL('../../../../shared/specs', import.meta.url));
 const swagger = JSON.parse(readFileSync(`${SPECS}/freshservice-openapi-swagger2-v2.0.1.json`, 'utf8')) as { definitions: Record<string, unknown> };
 const docs = JSON.parse(readFileSync(`${SPECS}/freshservice-doc-examples.json`, 'utf8')) as {
   examples: Record<string, unknown>;
