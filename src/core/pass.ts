@@ -404,8 +404,22 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
 
   // Step 4: the minimal set of changes per side; baselines from what each side holds afterwards.
   const failures: unknown[] = [];
+  let raced = false;
   for (const to of SIDES) {
-    const writes = pending.filter((p) => p.decision.to === to);
+    let writes = pending.filter((p) => p.decision.to === to);
+    if (writes.length === 0) continue;
+    // None of the systems offers conditional updates, so look once more right before writing: a
+    // field a person changed since this pass read it is left for the next pass, never overwritten.
+    let fresh: Ticket;
+    try {
+      fresh = await rt.sides[to].connector.getTicket(ids[to]);
+    } catch (err) {
+      failures.push(err);
+      continue;
+    }
+    const still = writes.filter((w) => w.rule.same(valueOf(fresh, w.rule.native[to]), valueOf(tickets[to], w.rule.native[to])));
+    if (still.length < writes.length) raced = true;
+    writes = still;
     if (writes.length === 0) continue;
     // Write-ahead: what is about to be written, so a crash before the commit is recoverable.
     const intents = new Map<PendingWrite, string>();
@@ -471,7 +485,7 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
     }
   }
 
-  if (failures.length > 0) {
+  if (failures.length > 0 || raced) {
     // Keep the stored versions so the next pass looks again; baselines of what did succeed stay.
     delete commit.versions;
   } else {

@@ -194,6 +194,28 @@ describe('no echo and no flapping', () => {
     expect(h.a.mustGet(aId).fields.subject).toBe('a much longer summary than ten');
   });
 
+  it('never overwrites a field a person changed between the pass reading it and writing it', async () => {
+    const h = harness({ fields: [summary] });
+    const aId = h.a.userCreate({ subject: 'one' });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    const read = h.connectorB.getTicket.bind(h.connectorB);
+    let armed = true;
+    h.connectorB.getTicket = async (id: string) => {
+      const ticket = await read(id);
+      if (armed) {
+        armed = false;
+        h.b.userEdit(id, { summary: 'the MSP typed this meanwhile' }); // lands after the pass read b
+      }
+      return ticket;
+    };
+    h.a.userEdit(aId, { subject: 'two' });
+    await h.pollBoth();
+    await h.pollBoth();
+    expect(h.b.mustGet(link.bId).fields.summary).toBe('the MSP typed this meanwhile');
+    expect(h.a.mustGet(aId).fields.subject).toBe('the MSP typed this meanwhile'); // newest wins, nothing silently lost
+  });
+
   it('the same ticket hinted 20 times concurrently costs one write', async () => {
     const h = harness({ fields: [summary] });
     const aId = h.a.userCreate({ subject: 'one' });
