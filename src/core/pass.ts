@@ -249,8 +249,8 @@ interface UpdatePayload {
   value: JsonValue;
   /** The source side's value it was translated from. */
   source: JsonValue;
-  /** The target's version and field hash when it was read, before the write. */
-  targetSeen?: string;
+  /** What the target held before the write. */
+  before?: JsonValue;
 }
 
 interface PendingWrite {
@@ -334,13 +334,18 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
     if (!p || !rule) continue;
     const to = otherSide(p.from);
     const held = valueOf(tickets[to], rule.native[to]);
-    let landed: JsonValue;
-    if (rule.equivalent(p.from, p.source, held)) landed = held;
-    // The target moved since it was read but holds something else: the write landed and a person
-    // edited the field after it, so their edit is the newer change and must win.
-    else if (p.targetSeen !== undefined && seenVersion(rt, to, tickets[to]) !== p.targetSeen) landed = p.value;
-    else continue; // the target never changed: the write did not happen
-    const agreed: Baseline = p.from === 'a' ? { a: p.source, b: landed } : { a: landed, b: p.source };
+    let agreed: Baseline;
+    if (rule.equivalent(p.from, p.source, held)) {
+      agreed = p.from === 'a' ? { a: p.source, b: held } : { a: held, b: p.source };
+    } else if (p.before === undefined || rule.same(held, p.before)) {
+      continue; // the target still holds what it held before: the write never happened
+    } else {
+      // Neither the old value nor the new one: a write of several steps (a Jira transition path)
+      // stopped half-way. Its half-done state counts as agreed, so the source's value is written again.
+      const old = baselines[rule.name];
+      if (!old) continue;
+      agreed = { ...old, [to]: held };
+    }
     baselines[rule.name] = agreed;
     commit.baselines![rule.name] = agreed;
   }
@@ -424,7 +429,7 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
     // Write-ahead: what is about to be written, so a crash before the commit is recoverable.
     const intents = new Map<PendingWrite, string>();
     for (const w of writes) {
-      const payload: UpdatePayload = { field: w.rule.name, from: w.decision.from, value: w.decision.value, source: valueOf(tickets[w.decision.from], w.rule.native[w.decision.from]), targetSeen: seen[to] };
+      const payload: UpdatePayload = { field: w.rule.name, from: w.decision.from, value: w.decision.value, source: valueOf(tickets[w.decision.from], w.rule.native[w.decision.from]), before: valueOf(tickets[to], w.rule.native[to]) };
       const intent = await deps.ledger.addIntent({ connection: rt.name, kind: 'update', targetSide: to, sourceId: `${link.id}:${w.rule.name}:${randomUUID()}`, linkId: link.id, marker: `tb:${rt.name}:${link.id}`, payload: payload as unknown as JsonValue });
       if (intent) intents.set(w, intent.id);
     }
