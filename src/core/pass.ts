@@ -189,8 +189,9 @@ interface SideRead {
   missing: boolean;
 }
 
-async function readSide(rt: ConnectionRuntime, side: Side, id: string, given: PassOptions): Promise<SideRead> {
-  if (given.ticket && given.side === side && given.ticket.id === id) return { ticket: given.ticket, missing: false };
+async function readSide(rt: ConnectionRuntime, side: Side, id: string): Promise<SideRead> {
+  // Always the ticket as it is now: a listed copy may be older than a write this daemon made
+  // since (a pass waits for its slot), and an old copy would look like an edit to mirror back.
   try {
     return { ticket: await rt.sides[side].connector.getTicket(id), missing: false };
   } catch (err) {
@@ -305,7 +306,7 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
     return 'noop';
   }
 
-  const reads: Record<Side, SideRead> = { a: await readSide(rt, 'a', ids.a, options), b: await readSide(rt, 'b', ids.b, options) };
+  const reads: Record<Side, SideRead> = { a: await readSide(rt, 'a', ids.a), b: await readSide(rt, 'b', ids.b) };
   for (const side of SIDES) {
     const r = reads[side];
     if (r.missing || r.ticket?.deleted) return leaveLink(deps, rt, snap, side, 'deleted');

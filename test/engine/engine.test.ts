@@ -210,6 +210,7 @@ describe('no echo and no flapping', () => {
       return ticket;
     };
     h.a.userEdit(aId, { subject: 'two' });
+    await new Promise((r) => setTimeout(r, 5)); // so the MSP's edit is strictly the newer one
     await h.pollBoth();
     await h.pollBoth();
     expect(h.b.mustGet(link.bId).fields.summary).toBe('the MSP typed this meanwhile');
