@@ -141,6 +141,7 @@ const CW_STATUS = ['New', 'In Progress', 'Waiting on Client', 'Resolved', 'Close
 const JIRA_PRIORITY = ['Highest', 'High', 'Medium', 'Low', 'Lowest'];
 const JIRA_STATUS = ['Waiting for support', 'In Progress', 'Waiting for customer', 'Resolved', 'Closed'];
 const pick = <T>(list: T[], i: number): T => list[i % list.length]!;
+const escapeHtml = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function personApi(system: SystemConfig, scopeTags: string[], board: string | undefined, otherBoard: string): PersonApi {
   const timeout = 5000;
@@ -153,11 +154,12 @@ function personApi(system: SystemConfig, scopeTags: string[], board: string | un
         return String((await call<{ ticket: { id: number } }>(http, { method: 'POST', url: '/tickets', data: body })).ticket.id);
       },
       async edit(id, field, value, t) {
-        const data = field === 'summary' ? { subject: t } : field === 'description' ? { description: `<p>${t}</p>` } : field === 'priority' ? { priority: pick(FS_PRIORITY, value) } : { status: pick(FS_STATUS, value) };
+        // What Freshservice's editor stores for typed text: HTML with the text escaped.
+        const data = field === 'summary' ? { subject: t } : field === 'description' ? { description: `<p>${escapeHtml(t)}</p>` } : field === 'priority' ? { priority: pick(FS_PRIORITY, value) } : { status: pick(FS_STATUS, value) };
         await call(http, { method: 'PUT', url: `/tickets/${id}`, data });
       },
       async comment(id, body, visibility) {
-        await call(http, { method: 'POST', url: `/tickets/${id}/notes`, data: { body: `<p>${body}</p>`, private: visibility === 'internal' } });
+        await call(http, { method: 'POST', url: `/tickets/${id}/notes`, data: { body: `<p>${escapeHtml(body)}</p>`, private: visibility === 'internal' } });
       },
       close: async (id) => void (await call(http, { method: 'PUT', url: `/tickets/${id}`, data: { status: 5 } })),
       reopen: async (id) => void (await call(http, { method: 'PUT', url: `/tickets/${id}`, data: { status: 2 } })),
