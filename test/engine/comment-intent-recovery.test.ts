@@ -5,9 +5,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../src/core/errors.js';
 import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
-import type { Ledger, PassCommit } from '../../src/core/ledger/types.js';
 import type { FieldConfig } from '../../src/mapping/schema.js';
 import { CONNECTION, createHarness, type Harness } from '../helpers/engine-harness.js';
+import { crashingLedger } from '../helpers/crashing-ledger.js';
 
 const summary: FieldConfig = { name: 'summary', a: 'subject', b: 'summary', owner: 'both', conflict: 'newest' };
 
@@ -19,22 +19,14 @@ afterEach(async () => {
 describe('a crash between a comment copy and the ledger commit', () => {
   it('leaves one copy and no pending intent once the copy is found by its marker', async () => {
     const ledger = new SqliteLedger({ path: ':memory:' });
-    let crash = false;
-    const crashing: Ledger = Object.create(ledger) as Ledger;
-    crashing.commit = async (pass: PassCommit) => {
-      if (crash && (pass.comments ?? []).some((c) => c.role === 'copied')) {
-        crash = false;
-        throw new Error('process killed before commit');
-      }
-      return ledger.commit(pass);
-    };
+    const crashing = crashingLedger(ledger, (p) => (p.comments ?? []).some((c) => c.role === 'copied'), { armed: false });
     const h = createHarness({ fields: [summary], ledger: crashing });
     harnesses.push(h);
     const aId = h.a.userCreate({ subject: 'printer' });
     await h.pollBoth();
     const link = (await ledger.listLinks({})).items[0]!;
 
-    crash = true;
+    crashing.arm();
     h.a.userComment(aId, 'Rebooted the printer', 'public', 'Ada');
     await h.engine.pollOnce(CONNECTION, 'a');
     await h.engine.onIdle();

@@ -2,8 +2,8 @@
 // promises (no echo, no lost update, no duplicate, manual conflicts, owners, lifecycle).
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
-import type { Ledger, PassCommit } from '../../src/core/ledger/types.js';
 import type { FieldConfig } from '../../src/mapping/schema.js';
+import { crashingLedger } from '../helpers/crashing-ledger.js';
 import { createHarness, type Harness } from '../helpers/engine-harness.js';
 
 const summary: FieldConfig = { name: 'summary', a: 'subject', b: 'summary', owner: 'both', conflict: 'newest' };
@@ -85,15 +85,7 @@ describe('creating twins', () => {
 
   it('survives a crash after the remote create and before the ledger commit: one twin, one link', async () => {
     const ledger = new SqliteLedger({ path: ':memory:' });
-    let crash = true;
-    const crashing: Ledger = Object.create(ledger) as Ledger;
-    crashing.commit = async (pass: PassCommit) => {
-      if (crash && pass.newLink) {
-        crash = false;
-        throw new Error('process killed before commit');
-      }
-      return ledger.commit(pass);
-    };
+    const crashing = crashingLedger(ledger, (p) => p.newLink !== undefined);
     const h = harness({ fields: [summary], ledger: crashing });
     h.a.userCreate({ subject: 'only once' });
     await h.pollBoth();
@@ -113,15 +105,7 @@ describe('creating twins', () => {
 
   it('does not create a second twin while the target\'s search may still be catching up', async () => {
     const ledger = new SqliteLedger({ path: ':memory:' });
-    let crash = true;
-    const crashing: Ledger = Object.create(ledger) as Ledger;
-    crashing.commit = async (pass: PassCommit) => {
-      if (crash && pass.newLink) {
-        crash = false;
-        throw new Error('process killed before commit');
-      }
-      return ledger.commit(pass);
-    };
+    const crashing = crashingLedger(ledger, (p) => p.newLink !== undefined);
     const h = harness({ fields: [summary], ledger: crashing, markerSearchLagMsB: 300 });
     h.a.userCreate({ subject: 'only once' });
     await h.pollBoth();

@@ -2,24 +2,11 @@
 // intent written ahead of the write tells the next pass what the sides agreed on.
 import { describe, expect, it } from 'vitest';
 import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
-import type { Ledger, PassCommit } from '../../src/core/ledger/types.js';
 import type { FieldConfig } from '../../src/mapping/schema.js';
+import { crashingLedger } from '../helpers/crashing-ledger.js';
 import { createHarness } from '../helpers/engine-harness.js';
 
 const status: FieldConfig = { name: 'status', a: 'status', b: 'status', owner: 'both', conflict: 'newest', map: [ { a: 2, b: 'New' }, { a: 3, b: 'In Progress' }, { a: 4, b: 'Resolved' } ] };
-
-function crashingLedger(ledger: Ledger, when: (pass: PassCommit) => boolean): Ledger {
-  let armed = true;
-  const wrapped = Object.create(ledger) as Ledger;
-  wrapped.commit = async (pass: PassCommit) => {
-    if (armed && when(pass)) {
-      armed = false;
-      throw new Error('process killed before commit');
-    }
-    return ledger.commit(pass);
-  };
-  return wrapped;
-}
 
 describe('crash between a write and its commit', () => {
   it('keeps the source\'s later edit when it returns to the old value', async () => {
