@@ -73,6 +73,11 @@ export class MemorySystem {
     return now;
   }
 
+  /** The system's present: the clock, or the newest timestamp handed out if a burst of changes ran ahead of it. */
+  now(): number {
+    return Math.max(this.clock.now(), this.lastMs);
+  }
+
   /** A change made by a person in the system's UI (not through the connector). */
   userCreate(fields: FieldValues): string {
     const id = String(this.nextId++);
@@ -224,7 +229,7 @@ export class MemoryConnector implements Connector {
 
   async findByMarker(marker: string): Promise<Ticket | null> {
     this.guard();
-    const visibleBefore = this.system.clock.now() - this.searchLagMs;
+    const visibleBefore = this.system.now() - this.searchLagMs;
     for (const t of this.system.tickets.values()) if (t.marker === marker && t.createdMs <= visibleBefore) return this.toTicket(t);
     return null;
   }
