@@ -68,8 +68,8 @@ function settled(linkUpdatedAt: string, version: string): boolean {
   return Date.parse(linkUpdatedAt) - Date.parse(version) > SETTLE_MS;
 }
 
-function timeOf(ticket: Ticket, native: string): number {
-  const at = ticket.fieldChangedAt?.[native] ?? ticket.version;
+function timeOf(ticket: Ticket, native: string, history?: Record<string, string>): number {
+  const at = history?.[native] ?? ticket.fieldChangedAt?.[native] ?? ticket.version;
   const ms = Date.parse(at);
   return Number.isNaN(ms) ? 0 : ms;
 }
@@ -351,6 +351,21 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
     commit.baselines![rule.name] = agreed;
   }
 
+  // Per-field change times, read at most once per pass and only when a newest-wins conflict needs them.
+  let times: Promise<Record<Side, Record<string, string>>> | undefined;
+  const fieldTimes = (): Promise<Record<Side, Record<string, string>>> => {
+    times ??= (async () => {
+      const newest = rt.fields.filter((r) => r.conflict === 'newest');
+      const read = async (side: Side): Promise<Record<string, string>> => {
+        const connector = rt.sides[side].connector;
+        return connector.fieldChangeTimes ? connector.fieldChangeTimes(ids[side], newest.map((r) => r.native[side])) : {};
+      };
+      const [a, b] = await Promise.all([read('a'), read('b')]);
+      return { a, b };
+    })();
+    return times;
+  };
+
   for (const rule of rt.fields) {
     const current = { a: valueOf(tickets.a, rule.native.a), b: valueOf(tickets.b, rule.native.b) };
     const baseline = baselines[rule.name];
@@ -368,6 +383,13 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
       commit.events!.push({ connection: rt.name, linkId: link.id, side: from, field: rule.name, kind: 'conflict_resolved', oldValue: current[otherSide(from)], newValue: current[from], reason: `a person resolved the conflict on ${rule.name} by taking ${from}'s value` });
     } else {
       decision = decideField(rule, { current, baseline, changedAt: { a: timeOf(tickets.a, rule.native.a), b: timeOf(tickets.b, rule.native.b) } });
+      // Whole-ticket times make a side look newer for any later edit; where a system keeps a
+      // per-field history, the newest-wins call is made again on when this field itself changed.
+      if (decision.kind === 'write' && decision.why === 'conflict-newest') {
+        const times = await fieldTimes();
+        const changedAt = { a: timeOf(tickets.a, rule.native.a, times.a), b: timeOf(tickets.b, rule.native.b, times.b) };
+        decision = decideField(rule, { current, baseline, changedAt });
+      }
       // A parked field is not written until a person resolves it (or both sides come to agree).
       if (conflict && decision.kind === 'write') decision = { kind: 'conflict' };
     }

@@ -161,6 +161,18 @@ export interface Connector {
   parseWebhook(request: WebhookRequest): WebhookHint;
   describe(): Promise<FieldCatalog>;
   /**
+   * When each of these native fields last changed, where the system keeps a per-field history
+   * (ISO times; fields it has no record of are left out). Asked only to settle `conflict: newest`,
+   * so a ticket's unrelated later edits do not make its side look newer.
+   */
+  fieldChangeTimes?(id: string, natives: readonly string[]): Promise<Record<string, string>>;
+  /**
+   * The native id behind a human-facing reference (a Jira key such as `IT-12`), or null when the
+   * system knows no such ticket. Used by ticket search; systems whose ids are what people see
+   * leave it out.
+   */
+  resolveTicketRef?(reference: string): Promise<string | null>;
+  /**
    * Registers the daemon's webhook receiver with the system where its API allows it
    * (ConnectWise callbacks, Jira admin webhooks); returns a description of what was registered.
    */

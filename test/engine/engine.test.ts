@@ -305,6 +305,66 @@ describe('owners and conflicts', () => {
   });
 });
 
+describe('conflict: newest with per-field history', () => {
+  const tick = () => new Promise((r) => setTimeout(r, 5)); // edits on two systems strictly ordered in time
+
+  // The internal team edits the summary, then the MSP edits it, then the internal team edits an
+  // unrelated field: the internal ticket is the newer ticket, but the MSP's summary is the newer summary.
+  async function editInThatOrder(h: Harness) {
+    const aId = h.a.userCreate({ subject: 'one', priority: 4 });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    await tick();
+    h.a.userEdit(aId, { subject: 'from the internal team' });
+    await tick();
+    h.b.userEdit(link.bId, { summary: 'from the MSP' });
+    await tick();
+    h.a.userEdit(aId, { priority: 3 });
+    await h.pollBoth();
+    return { aId, link };
+  }
+
+  it('lets the side that changed the field itself last win, not the side with the newest ticket', async () => {
+    const h = harness({ fields: [summary, priority], systemA: { fieldHistory: true }, systemB: { fieldHistory: true } });
+    const { aId, link } = await editInThatOrder(h);
+    expect(h.a.mustGet(aId).fields.subject).toBe('from the MSP');
+    expect(h.b.mustGet(link.bId).fields.summary).toBe('from the MSP');
+    expect(h.b.mustGet(link.bId).fields.priority).toBe('P2'); // the unrelated edit still mirrors
+    const events = await h.ledger.listEvents({ linkId: link.id, kind: 'field_mirrored' });
+    expect(events.items.find((e) => e.field === 'summary')?.reason).toContain('b (Beta) changed it last');
+  });
+
+  it('falls back to whole-ticket times where a system keeps no per-field history', async () => {
+    const h = harness({ fields: [summary, priority] });
+    const { aId, link } = await editInThatOrder(h);
+    expect(h.a.mustGet(aId).fields.subject).toBe('from the internal team');
+    expect(h.b.mustGet(link.bId).fields.summary).toBe('from the internal team');
+  });
+
+  it('reads the history only to settle a newest-wins conflict', async () => {
+    const h = harness({ fields: [summary, priority], systemA: { fieldHistory: true }, systemB: { fieldHistory: true } });
+    let asked = 0;
+    const original = h.connectorA.fieldChangeTimes!;
+    (h.connectorA as { fieldChangeTimes?: typeof original }).fieldChangeTimes = async (id, natives) => {
+      asked++;
+      return original(id, natives);
+    };
+    const aId = h.a.userCreate({ subject: 'one', priority: 4 });
+    await h.pollBoth();
+    h.a.userEdit(aId, { subject: 'two' });
+    await h.pollBoth();
+    expect(asked).toBe(0);
+    const link = await onlyLink(h);
+    await tick();
+    h.a.userEdit(aId, { subject: 'three' });
+    await tick();
+    h.b.userEdit(link.bId, { summary: 'four' });
+    await h.pollBoth();
+    expect(asked).toBe(1);
+    expect(h.a.mustGet(aId).fields.subject).toBe('four');
+  });
+});
+
 describe('comments', () => {
   it('copies a public comment once as public, keeps internal notes on their side, and never copies back', async () => {
     const h = harness({ fields: [summary] });

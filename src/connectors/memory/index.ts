@@ -29,6 +29,8 @@ interface StoredTicket {
   marker: string | null;
   deleted: boolean;
   comments: Comment[];
+  /** When each field last changed value (ms), for systems with a per-field history. */
+  changedMs: Record<string, number>;
 }
 
 export interface MemorySystemOptions {
@@ -40,6 +42,8 @@ export interface MemorySystemOptions {
   maxLength?: Record<string, number>;
   clock?: Clock;
   webhookSecret?: string;
+  /** Keep a per-field change history and offer it through `fieldChangeTimes` (like Jira's changelog). */
+  fieldHistory?: boolean;
 }
 
 /** The write counts a test can assert on. */
@@ -49,6 +53,10 @@ export interface MemoryCounters {
   comments: number;
   reads: number;
   lists: number;
+}
+
+function stamp(fields: FieldValues, at: number): Record<string, number> {
+  return Object.fromEntries(Object.keys(fields).map((name) => [name, at]));
 }
 
 /** One simulated ticketing system: state shared by every connector pointed at it. */
@@ -82,14 +90,22 @@ export class MemorySystem {
   userCreate(fields: FieldValues): string {
     const id = String(this.nextId++);
     const at = this.tick();
-    this.tickets.set(id, { id, createdMs: at, updatedMs: at, fields: { ...fields }, marker: null, deleted: false, comments: [] });
+    this.tickets.set(id, { id, createdMs: at, updatedMs: at, fields: { ...fields }, marker: null, deleted: false, comments: [], changedMs: stamp(fields, at) });
     return id;
   }
 
   userEdit(id: string, changes: FieldValues): void {
-    const t = this.mustGet(id);
+    this.apply(this.mustGet(id), changes);
+  }
+
+  /** Writes field values, moving the ticket's version and each changed field's history time. */
+  apply(t: StoredTicket, changes: FieldValues): void {
+    const at = this.tick();
+    for (const [name, value] of Object.entries(changes)) {
+      if (JSON.stringify(t.fields[name] ?? null) !== JSON.stringify(value)) t.changedMs[name] = at;
+    }
     Object.assign(t.fields, changes);
-    t.updatedMs = this.tick();
+    t.updatedMs = at;
   }
 
   userComment(id: string, body: string, visibility: 'public' | 'internal', author = 'Someone'): string {
@@ -115,7 +131,8 @@ export class MemorySystem {
   createRaw(fields: FieldValues, marker: string | null): StoredTicket {
     const id = String(this.nextId++);
     const at = this.tick();
-    const stored: StoredTicket = { id, createdMs: at, updatedMs: at, fields: this.accept(fields), marker, deleted: false, comments: [] };
+    const accepted = this.accept(fields);
+    const stored: StoredTicket = { id, createdMs: at, updatedMs: at, fields: accepted, marker, deleted: false, comments: [], changedMs: stamp(accepted, at) };
     this.tickets.set(id, stored);
     return stored;
   }
@@ -173,6 +190,14 @@ export class MemoryConnector implements Connector {
   ) {
     this.inScope = options.scope ?? (() => true);
     this.searchLagMs = options.markerSearchLagMs ?? 0;
+    if (system.options.fieldHistory) {
+      this.fieldChangeTimes = async (id, natives) => {
+        this.guard();
+        this.system.counters.reads++;
+        const t = this.system.mustGet(id);
+        return Object.fromEntries(natives.flatMap((n) => (t.changedMs[n] === undefined ? [] : [[n, new Date(t.changedMs[n]).toISOString()]])));
+      };
+    }
     this.facts = { ...memoryFacts, label: options.label ?? 'Memory', ...(this.searchLagMs > 0 ? { markerSearchLagMs: this.searchLagMs } : {}) };
   }
 
@@ -218,14 +243,16 @@ export class MemoryConnector implements Connector {
     const t = this.system.mustGet(id);
     const accepted = this.system.accept(changes);
     this.system.counters.updates++;
-    Object.assign(t.fields, accepted);
-    t.updatedMs = this.system.tick();
+    this.system.apply(t, accepted);
     return this.toTicket(t);
   }
 
   async closeTicket(id: string): Promise<Ticket> {
     return this.updateTicket(id, { status: this.system.options.closedStatus ?? 'Closed' });
   }
+
+  /** Present only when the system keeps a per-field history (`fieldHistory`). */
+  readonly fieldChangeTimes?: (id: string, natives: readonly string[]) => Promise<Record<string, string>>;
 
   async findByMarker(marker: string): Promise<Ticket | null> {
     this.guard();
