@@ -8,12 +8,14 @@ import type { Logger } from '../../core/types.js';
 import {
   JiraAdminWebhook,
   JiraAdminWebhooks,
+  JiraChangelogPage,
   JiraCommentPage,
   JiraComment,
   JiraCreatedIssue,
   JiraCustomerRequest,
   JiraErrorBody,
   JiraField,
+  JiraIssueRef,
   JiraMyself,
   JiraPriority,
   JiraProjectStatuses,
@@ -99,6 +101,11 @@ export class JiraClient {
     return this.call(JiraMyself, { method: 'GET', url: '/rest/api/3/myself' });
   }
 
+  /** The issue's numeric id and current key, by id or key (Jira also finds moved issues and any case). */
+  issueRef(idOrKey: string): Promise<z.infer<typeof JiraIssueRef>> {
+    return this.call(JiraIssueRef, { method: 'GET', url: `/rest/api/3/issue/${encodeURIComponent(idOrKey)}`, params: { fields: 'none' } });
+  }
+
   search(params: SearchParams): Promise<z.infer<typeof JiraSearchPage>> {
     const body: Record<string, unknown> = { jql: params.jql, maxResults: params.maxResults, fields: params.fields };
     if (params.nextPageToken !== undefined) body.nextPageToken = params.nextPageToken;
@@ -111,6 +118,11 @@ export class JiraClient {
   async getIssue(id: string, properties: string[]): Promise<unknown> {
     const response = await this.http.request({ method: 'GET', url: `/rest/api/3/issue/${encodeURIComponent(id)}`, params: { fields: '*all', properties: properties.join(',') || undefined } });
     return response.data;
+  }
+
+  /** A slice of the issue's change history, oldest first. */
+  changelog(id: string, startAt: number, maxResults: number): Promise<z.infer<typeof JiraChangelogPage>> {
+    return this.call(JiraChangelogPage, { method: 'GET', url: `/rest/api/3/issue/${encodeURIComponent(id)}/changelog`, params: { startAt, maxResults } });
   }
 
   createIssue(fields: Record<string, unknown>, properties: { key: string; value: unknown }[]): Promise<z.infer<typeof JiraCreatedIssue>> {

@@ -98,6 +98,27 @@ describe('jsm connector against the simulator', () => {
     expect((await c.findByMarker('tb:it:5'))?.id).toBe(created.id);
   });
 
+  it('reads when each field last changed from the changelog, paging back past a long history', async () => {
+    const c = connector();
+    const created = await c.createTicket({ summary: 'History', priority: 'Low' }, 'tb:it:history');
+    await asHuman(`/rest/api/3/issue/${created.id}`, 'PUT', { fields: { summary: 'Renamed by Mia' } });
+    await new Promise((r) => setTimeout(r, 10)); // the priority edits come strictly later
+    // 150 later priority edits push the summary change off the newest changelog page.
+    for (let i = 0; i < 150; i++) await asHuman(`/rest/api/3/issue/${created.id}`, 'PUT', { fields: { priority: { name: i % 2 === 0 ? 'High' : 'Low' } } });
+    const all: { created: string; items: { fieldId?: string }[] }[] = [];
+    for (let startAt = 0; ; startAt += 100) {
+      const page = (await (await fetch(`${sim.url}/rest/api/3/issue/${created.id}/changelog?startAt=${startAt}`, { headers: { authorization: AUTH } })).json()) as { values: typeof all; isLast: boolean };
+      all.push(...page.values);
+      if (page.isLast) break;
+    }
+    expect(all.length).toBe(151);
+    const last = (field: string) => new Date([...all].reverse().find((h) => h.items.some((i) => i.fieldId === field))!.created).toISOString();
+
+    const times = await c.fieldChangeTimes(created.id, ['summary', 'priority', 'status']);
+    expect(times).toEqual({ summary: last('summary'), priority: last('priority') }); // status never changed: left out
+    expect(Date.parse(times.summary!)).toBeLessThan(Date.parse(times.priority!));
+  });
+
   it('reports out-of-scope tickets as such from getTicket', async () => {
     const created = await connector({ project: 'IT' }).createTicket({ summary: 'Scoped' }, 'tb:it:6');
     const narrow = connector({ project: 'IT', jql: 'labels = vip' });

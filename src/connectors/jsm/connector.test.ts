@@ -211,6 +211,29 @@ describe('jsm connector over HTTP (nock)', () => {
     expect((await connector().findByMarker(marker))?.id).toBe('22');
   });
 
+  it('reads field change times newest page first and stops paging back once every field is found', async () => {
+    const entry = (created: string, ...fieldIds: string[]) => ({ id: created, created, items: fieldIds.map((fieldId) => ({ field: fieldId, fieldId })) });
+    const priorityEdits = (n: number) => Array.from({ length: n }, () => entry('2025-03-01T10:00:00.000+0000', 'priority'));
+    nock(BASE)
+      .get('/rest/api/3/field')
+      .reply(200, FIELDS)
+      .get('/rest/api/3/issue/7/changelog')
+      .query({ startAt: 0, maxResults: 100 })
+      .reply(200, { startAt: 0, maxResults: 100, total: 250, isLast: false, values: priorityEdits(100) })
+      .get('/rest/api/3/issue/7/changelog')
+      .query({ startAt: 150, maxResults: 100 })
+      .reply(200, { startAt: 150, maxResults: 100, total: 250, isLast: true, values: [...priorityEdits(99), entry('2025-03-02T08:30:00.000+0000', 'priority')] })
+      .get('/rest/api/3/issue/7/changelog')
+      .query({ startAt: 50, maxResults: 100 })
+      .reply(200, { startAt: 50, maxResults: 100, total: 250, isLast: false, values: [entry('2025-02-01T09:00:00.000+0000', 'customfield_10010', 'summary'), ...priorityEdits(99)] });
+    // No request for startAt 0 with maxResults 50: both fields were found on the way back.
+    const times = await connector().fieldChangeTimes(
+      '7',
+      ['summary', 'priority', 'requestType'],
+    );
+    expect(times).toEqual({ priority: '2025-03-02T08:30:00.000Z', summary: '2025-02-01T09:00:00.000Z', requestType: '2025-02-01T09:00:00.000Z' });
+  });
+
   it('pages comments fully and reads internal notes from jsdPublic and markers from the footer', async () => {
     const adf = (text: string) => ({ version: 1, type: 'doc', content: text.split('\n\n').map((p) => ({ type: 'paragraph', content: [{ type: 'text', text: p }] })) });
     nock(BASE)

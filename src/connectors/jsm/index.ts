@@ -31,6 +31,9 @@ type JsmConfig = z.infer<typeof JsmSystem>;
 
 const PAGE_SIZE = 100;
 const COMMENT_PAGE = 100;
+/** Changelog entries per page, and how many pages back `fieldChangeTimes` reads at most. */
+const CHANGELOG_PAGE = 100;
+const CHANGELOG_PAGES = 5;
 const REQUEST_TYPE_SCHEMA = 'com.atlassian.servicedesk:vp-origin';
 const WEBHOOK_EVENTS = ['jira:issue_created', 'jira:issue_updated', 'comment_created'];
 /** Most transitions walked to reach one status (a workflow path longer than this is a config problem). */
@@ -40,6 +43,9 @@ const RECONCILE_WINDOW_MS = 10 * 60_000;
 
 /** Writes Jira accepts in `fields` on edit; status/resolution move through transitions instead. */
 const READ_ONLY = new Set(['project', 'requestType']);
+
+/** A project key (a letter, then letters, digits or underscores), a dash and the issue number. */
+const ISSUE_KEY = /^[A-Za-z][A-Za-z0-9_]*-\d+$/;
 
 function jqlString(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -223,6 +229,32 @@ export class JsmConnector implements Connector {
     return this.read(id);
   }
 
+  /**
+   * When each field last changed, from the issue's changelog, read newest page first and only as
+   * far back as needed (at most CHANGELOG_PAGES pages). Fields never changed since creation are
+   * left out, so the ticket's own times stand in for them.
+   */
+  async fieldChangeTimes(id: string, natives: readonly string[]): Promise<Record<string, string>> {
+    const rtField = (await this.convertContext()).requestTypeFieldId;
+    const wanted = new Map(natives.map((n) => [n === 'requestType' && rtField !== undefined ? rtField : n, n]));
+    const out: Record<string, string> = {};
+    let page = await this.client.changelog(id, 0, CHANGELOG_PAGE);
+    let start = Math.max(0, page.total - CHANGELOG_PAGE);
+    if (start > 0) page = await this.client.changelog(id, start, CHANGELOG_PAGE);
+    for (let pages = 1; ; pages++) {
+      for (const history of [...page.values].reverse()) {
+        for (const item of history.items) {
+          const native = wanted.get(item.fieldId ?? item.field);
+          if (native !== undefined && out[native] === undefined) out[native] = new Date(history.created).toISOString();
+        }
+      }
+      if (start === 0 || Object.keys(out).length === wanted.size || pages >= CHANGELOG_PAGES) return out;
+      const next = Math.max(0, start - CHANGELOG_PAGE);
+      page = await this.client.changelog(id, next, start - next);
+      start = next;
+    }
+  }
+
   async findByMarker(marker: string): Promise<Ticket | null> {
     const jql = `labels = ${jqlString(markerToLabel(marker))} ORDER BY created ASC`;
     for await (const raw of this.searchAll(jql)) {
@@ -232,6 +264,22 @@ export class JsmConnector implements Connector {
       if (ticket.marker === marker) return ticket;
     }
     return null;
+  }
+
+  /**
+   * People know issues by key (`IT-12`, any case); links hold the numeric id. A numeric id is
+   * its own reference; anything that is neither an id nor a key is no issue.
+   */
+  async resolveTicketRef(reference: string): Promise<string | null> {
+    const ref = reference.trim();
+    if (/^\d+$/.test(ref)) return ref;
+    if (!ISSUE_KEY.test(ref)) return null;
+    try {
+      return (await this.client.issueRef(ref.toUpperCase())).id;
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
   }
 
   // ---- writes ----------------------------------------------------------------------------------

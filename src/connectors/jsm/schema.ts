@@ -65,6 +65,9 @@ export const JiraIssue = z.looseObject({
 });
 export type JiraIssue = z.infer<typeof JiraIssue>;
 
+/** `GET /issue/{key}?fields=none`: just who the issue is. */
+export const JiraIssueRef = z.looseObject({ id: z.string().regex(/^\d+$/, 'not a numeric id'), key: z.string() });
+
 /** A search result entry before it is parsed as a full issue (one bad issue never stops a page). */
 export const JiraSearchPage = z.looseObject({
   issues: z.array(z.looseObject({ id: z.union([z.string(), z.number()]).optional() })),
@@ -105,6 +108,19 @@ export const JiraCommentPage = z.looseObject({
   maxResults: z.number(),
   total: z.number(),
   comments: z.array(JiraComment),
+});
+
+/** One page of `GET /issue/{id}/changelog` (oldest first). */
+export const JiraChangelogPage = z.looseObject({
+  startAt: z.number(),
+  maxResults: z.number(),
+  total: z.number(),
+  values: z.array(
+    z.looseObject({
+      created: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'not a timestamp'),
+      items: z.array(z.looseObject({ field: z.string(), fieldId: z.string().optional() })),
+    }),
+  ),
 });
 
 export const JiraMyself = JiraUser;
