@@ -3,6 +3,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, describeError, SyncError } from '../core/errors.js';
 import type { FieldCatalog, Side } from '../core/types.js';
+import type { TicketCandidate } from '../core/ledger/types.js';
+import { resolveTicketRef, TicketRefError } from '../core/ticket-ref.js';
 import { buildDaemon, startDaemon, VERSION, type DaemonParts } from '../daemon.js';
 import { loadConfig } from '../mapping/loader.js';
 import { checkMappedValues } from '../mapping/validate.js';
@@ -39,6 +41,18 @@ async function withParts<T>(opts: { config: string; ledger?: string }, fn: (part
     return await fn(parts);
   } finally {
     await parts.close();
+  }
+}
+
+/** A ticket search reference (`123`, `IT-12`, `cw:123`) as ledger candidates; warns on stderr when a system could not be asked. */
+async function ticketCandidates(parts: DaemonParts, text: string): Promise<TicketCandidate[]> {
+  try {
+    const search = await resolveTicketRef(text, parts.engine.connections);
+    for (const system of search.unresolved) process.stderr.write(`warning: ${system} could not be asked what ${search.reference.ref} stands for; searched there as an id only\n`);
+    return search.candidates;
+  } catch (err) {
+    if (err instanceof TicketRefError) throw new UsageError(err.message);
+    throw err;
   }
 }
 
@@ -163,13 +177,14 @@ export function buildCli(): Command {
     .addOption(configOption())
     .option('--ledger <path>', 'SQLite ledger path')
     .option('--connection <name>')
-    .option('--ticket <id>', 'either side\'s ticket id')
+    .option('--ticket <ref>', 'a ticket on either side: 123, IT-12, or system:ref (cw:123, jira:IT-12) for one system')
     .addOption(new Option('--state <state>').choices(['active', 'unlinked', 'flagged', 'closed']))
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'print JSON')
     .action(async (opts: { config: string; ledger?: string; connection?: string; ticket?: string; state?: 'active'; limit: string; json?: boolean }) => {
-      await withParts(opts, async ({ ledger: l }) => {
-        const page = await l.listLinks({ ...(opts.connection ? { connection: opts.connection } : {}), ...(opts.ticket ? { ticketId: opts.ticket } : {}), ...(opts.state ? { state: opts.state } : {}), limit: Number(opts.limit) });
+      await withParts(opts, async (parts) => {
+        const l = parts.ledger;
+        const page = await l.listLinks({ ...(opts.connection ? { connection: opts.connection } : {}), ...(opts.ticket ? { tickets: await ticketCandidates(parts, opts.ticket) } : {}), ...(opts.state ? { state: opts.state } : {}), limit: Number(opts.limit) });
         print(page, opts.json ?? false, () => `${formatTable(['link', 'connection', 'a', 'b', 'state', 'updated'], page.items.map((k) => [k.id, k.connection, k.aId, k.bId, k.state, k.updatedAt]))}\n${page.items.length} of ${page.total}`);
       });
     });
@@ -204,12 +219,13 @@ export function buildCli(): Command {
 
   program
     .command('audit <ticket>')
-    .description('the full history of the link holding this ticket id (either side)')
+    .description('the full history of the links holding this ticket: 123, IT-12, or system:ref (cw:123, jira:IT-12) for one system')
     .addOption(configOption())
     .option('--ledger <path>', 'SQLite ledger path')
     .action(async (ticket: string, opts: { config: string; ledger?: string }) => {
-      await withParts(opts, async ({ ledger: l }) => {
-        const links = await l.listLinks({ ticketId: ticket });
+      await withParts(opts, async (parts) => {
+        const l = parts.ledger;
+        const links = await l.listLinks({ tickets: await ticketCandidates(parts, ticket) });
         if (links.total === 0) throw new UsageError(`no link holds ticket ${ticket}`);
         for (const link of links.items) {
           const events = await l.listEvents({ linkId: link.id, limit: 1000 });

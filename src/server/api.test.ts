@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, ConfigError } from '../core/errors.js';
+import { AuthError, ConfigError, RemoteUnavailableError } from '../core/errors.js';
 import { createServerFixture, TOKEN, type ServerFixture } from '../../test/helpers/server-fixture.js';
 import { createMetrics, createServer } from './index.js';
 import {
@@ -404,6 +404,10 @@ describe('server routes', () => {
       const links = doc.paths['/ledger/links'].get;
       expect(links.parameters.map((p: { name: string }) => p.name)).toEqual(['connection', 'ticket', 'state', 'offset', 'limit']);
       expect(links.parameters.find((p: { name: string }) => p.name === 'state').schema.enum).toEqual(['active', 'unlinked', 'flagged', 'closed']);
+      expect(links.summary).toContain('`system:ref`');
+      expect(links.description).toContain('`<system>:<ref>`');
+      expect(links.parameters.find((p: { name: string }) => p.name === 'ticket').description).toContain('jira:IT-12');
+      expect(Object.keys(links.responses)).toContain('400');
       const resolve = doc.paths['/conflicts/{id}/resolve'].post;
       expect(resolve.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
       expect(resolve.requestBody.content['application/json'].schema.properties.take.enum).toEqual(['a', 'b']);
@@ -411,6 +415,64 @@ describe('server routes', () => {
       expect(doc.paths['/healthz'].get.security).toEqual([]);
       expect(doc.paths['/webhooks/{connection}/{side}'].post.responses['202']).toBeDefined();
     });
+  });
+});
+
+describe('GET /ledger/links?ticket= (ticket search references)', () => {
+  let f: ServerFixture;
+  beforeEach(async () => {
+    // Side b's tickets have keys BETA-<n>, as Jira issues have keys beside their numeric ids.
+    f = await createServerFixture({ keyPrefixB: 'BETA' });
+  });
+  afterEach(async () => {
+    await f.close();
+  });
+
+  const search = async (ticket: string, extra = '') => {
+    const res = await f.server.app.inject({ method: 'GET', url: `/ledger/links?ticket=${encodeURIComponent(ticket)}${extra}`, headers: bearer });
+    expect(res.statusCode).toBe(200);
+    return LinksPage.parse(res.json()).items.map((l) => l.id);
+  };
+
+  it('finds a link by the key people know, in any case and with or without its system', async () => {
+    const key = `BETA-${f.bId}`;
+    expect(await search(key)).toEqual([f.linkId]);
+    expect(await search(key.toLowerCase())).toEqual([f.linkId]);
+    expect(await search(`beta:${key}`)).toEqual([f.linkId]);
+    expect(await search(`Beta:${key}`)).toEqual([f.linkId]);
+  });
+
+  it('finds nothing for a key on the wrong system or a key no ticket has', async () => {
+    expect(await search(`alpha:BETA-${f.bId}`)).toEqual([]);
+    expect(await search('BETA-999')).toEqual([]);
+  });
+
+  it('narrows a number both systems use to the one ticket its system names', async () => {
+    // Alpha 7 and Beta 7 are different tickets in different links.
+    const alphaSeven = await f.harness.ledger.commit({ connection: f.connection, newLink: { aId: '7', bId: '70' } });
+    const betaSeven = await f.harness.ledger.commit({ connection: f.connection, newLink: { aId: '71', bId: '7' } });
+    expect(await search('7')).toEqual([betaSeven, alphaSeven]);
+    expect(await search('alpha:7')).toEqual([alphaSeven]);
+    expect(await search('beta:7')).toEqual([betaSeven]);
+    expect(await search(' beta : 7 ')).toEqual([betaSeven]);
+    expect(await search('beta:7', `&connection=${f.connection}&state=active`)).toEqual([betaSeven]);
+    expect(await search('beta:7', '&state=closed')).toEqual([]);
+  });
+
+  it('still answers by the literal id when the system cannot be asked about a key', async () => {
+    f.harness.b.failWith = new RemoteUnavailableError('network', 'beta is unreachable');
+    expect(await search(`beta:${f.bId}`)).toEqual([f.linkId]);
+    expect(await search(`BETA-${f.bId}`)).toEqual([]);
+  });
+
+  it.each([
+    ['jira:IT-12', 'query parameter ticket: unknown system "jira" in "jira:IT-12"; the configured systems are alpha, beta'],
+    ['beta:', 'query parameter ticket: nothing after "beta:" in "beta:"; give a ticket id or key (beta:123)'],
+    [' ', 'query parameter ticket: ticket reference is empty; give a ticket id or key, optionally after its system (alpha:123)'],
+  ])('answers 400 naming the problem and the configured systems for %j', async (ticket, message) => {
+    const res = await f.server.app.inject({ method: 'GET', url: `/ledger/links?ticket=${encodeURIComponent(ticket)}`, headers: bearer });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'invalid_request', message });
   });
 });
 

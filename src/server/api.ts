@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { describeError, SyncError } from '../core/errors.js';
 import type { Page } from '../core/ledger/types.js';
+import { resolveTicketRef, TicketRefError, type TicketSearch } from '../core/ticket-ref.js';
 import type { FastifyInstance } from 'fastify';
 import { addRoute, HttpError, notFound, type RouteDoc } from './route.js';
 import {
@@ -32,7 +33,7 @@ import {
 import { buildLinkDetail, buildStatus, checkReady, type ViewDeps } from './views.js';
 
 export interface ApiDeps extends ViewDeps {
-  logger: { error(obj: object, msg?: string): void };
+  logger: { error(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
   /** How long a readiness answer is reused: /readyz is public and each check calls every system. */
   readyCacheMs?: number;
 }
@@ -54,6 +55,14 @@ const stateOf = (state: 'open' | 'resolved' | 'all') => (state === 'all' ? {} : 
 export function apiRoutes(app: FastifyInstance, docs: RouteDoc[], deps: ApiDeps): void {
   const { ledger, engine } = deps;
   const log = deps.logger;
+  const searchTicket = async (text: string): Promise<TicketSearch> => {
+    try {
+      return await resolveTicketRef(text, engine.connections, { logger: log });
+    } catch (err) {
+      if (err instanceof TicketRefError) throw new HttpError(400, 'invalid_request', `query parameter ticket: ${err.message}`);
+      throw err;
+    }
+  };
   let readyCache: { at: number; value: Promise<Ready> } | null = null;
 
   addRoute(app, docs, {
@@ -98,14 +107,17 @@ export function apiRoutes(app: FastifyInstance, docs: RouteDoc[], deps: ApiDeps)
     method: 'GET',
     url: '/ledger/links',
     tag: 'ledger',
-    summary: 'Links, filtered by connection, either side\'s ticket id and state; paged, newest first.',
+    summary: 'Links, filtered by connection, a ticket (`123`, `IT-12`, or `system:ref` such as `cw:123`, `jira:IT-12`) and state; paged, newest first.',
+    description:
+      'ticket is a search reference: `<system>:<ref>`, where system is a name under `systems:` in the configuration, finds the ticket on that system only (ConnectWise 123 and Freshservice 123 are different tickets); a bare `<ref>` matches either side of every connection. ref is the native id or, for Jira, the issue key in any case (`IT-12`, `it-12`), looked up in Jira; if that lookup fails the reference is still searched as an id. An unknown system answers 400 naming the configured ones.',
     auth: true,
     query: LinksQuery,
     response: LinksPage,
+    errors: { 400: 'A bad parameter, or a ticket reference naming a system that is not configured.' },
     handler: async ({ query }) => {
       const page = await ledger.listLinks({
         ...(query.connection ? { connection: query.connection } : {}),
-        ...(query.ticket ? { ticketId: query.ticket } : {}),
+        ...(query.ticket ? { tickets: (await searchTicket(query.ticket)).candidates } : {}),
         ...(query.state ? { state: query.state } : {}),
         offset: query.offset,
         limit: query.limit,

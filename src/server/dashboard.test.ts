@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RemoteUnavailableError } from '../core/errors.js';
 import { createServerFixture, TOKEN, type ServerFixture } from '../../test/helpers/server-fixture.js';
 
 const bearer = { authorization: `Bearer ${TOKEN}` };
@@ -73,9 +74,28 @@ describe('GET / (dashboard)', () => {
     expect(html).toContain(`action="/links/${f.linkId}/resync"`);
   });
 
-  it('says so when no linked ticket has the id', async () => {
+  it('says so when no linked ticket matches, with how to search, and no advice to use numeric ids', async () => {
     const html = await page('/?ticket=424242');
-    expect(html).toContain('No linked ticket has the id 424242 on either side.');
+    expect(html).toContain('No linked ticket matches 424242. Search by the number or key people see (123, IT-12), and put its system first to look on one system only (alpha:123). Systems: alpha, beta.');
+    expect(html).not.toMatch(/numeric/i);
+    expect(html).toContain('placeholder="Find a ticket: 123, IT-12 or jira:IT-12"');
+  });
+
+  it('links every ticket it shows to a search by system and id, which finds just that ticket', async () => {
+    const html = await page();
+    expect(html).toContain(`href="/?ticket=${encodeURIComponent(`alpha:${f.aId}`)}"`);
+    expect(html).toContain(`href="/?ticket=${encodeURIComponent(`beta:${f.bId}`)}"`);
+    // The open error has no link yet: its ticket is linked by system and id too.
+    expect(html).toContain(`href="/?ticket=${encodeURIComponent(`alpha:${f.erroredAId}`)}"`);
+    const found = await page(`/?ticket=${encodeURIComponent(`beta:${f.bId}`)}`);
+    expect(found).toContain(`data-link="${f.linkId}"`);
+    expect(found).toContain('(1 link)');
+  });
+
+  it('names the unknown system and the configured ones instead of searching', async () => {
+    const html = await page(`/?ticket=${encodeURIComponent('jira:IT-12')}`);
+    expect(html).toContain('<div class="notice problem" role="alert">Unknown system &#34;jira&#34; in &#34;jira:IT-12&#34;; the configured systems are alpha, beta.</div>');
+    expect(html).not.toContain('data-link=');
   });
 
   it('shows the notice a form action returns with', async () => {
@@ -104,5 +124,35 @@ describe('GET / (dashboard)', () => {
     const res = await f.server.app.inject({ method: 'POST', url: '/conflicts/9999/resolve', payload: 'take=a', headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' } });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/?problem=no%20conflict%209999');
+  });
+});
+
+describe('GET / (dashboard) ticket search by key', () => {
+  let f: ServerFixture;
+  beforeEach(async () => {
+    f = await createServerFixture({ keyPrefixB: 'BETA' });
+  });
+  afterEach(async () => {
+    await f.close();
+  });
+
+  const page = async (url: string) => {
+    const res = await f.server.app.inject({ url, headers: bearer });
+    expect(res.statusCode).toBe(200);
+    return res.body;
+  };
+
+  it('finds a link by the key people know and shows the ticket by its key', async () => {
+    const html = await page(`/?ticket=beta-${f.bId}`);
+    expect(html).toContain(`data-link="${f.linkId}"`);
+    expect(html).toContain(`Beta #BETA-${f.bId}`);
+    expect(html).toContain('History <span class="count">(2)</span>');
+  });
+
+  it('says when a system could not be asked about a key, and still searches it as an id', async () => {
+    f.harness.b.failWith = new RemoteUnavailableError('network', 'beta is unreachable');
+    const html = await page(`/?ticket=BETA-${f.bId}`);
+    expect(html).toContain(`beta could not be asked what BETA-${f.bId} stands for, so it was searched there as an id only.`);
+    expect(html).toContain(`No linked ticket matches BETA-${f.bId}.`);
   });
 });

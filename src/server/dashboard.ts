@@ -1,10 +1,12 @@
 // The dashboard at GET /: one server-rendered page both teams can read in an operations meeting.
 // Connections with health and lag in words, conflicts with both values and take-A/take-B
-// buttons, errors with retry, recent events as sentences, and a search by ticket id. It reads
-// the same views as the JSON routes; its buttons are forms posting to those routes.
+// buttons, errors with retry, recent events as sentences, and a ticket search (`123`, `IT-12`,
+// `cw:123`, read by core/ticket-ref). It reads the same views as the JSON routes; its buttons
+// are forms posting to those routes.
 import type { FastifyInstance } from 'fastify';
 import type { Conflict, ErrorRecord, Link, SyncEvent } from '../core/ledger/types.js';
-import type { Side } from '../core/types.js';
+import { knownSystems, resolveTicketRef, TicketRefError, type TicketSearch } from '../core/ticket-ref.js';
+import type { Logger, Side } from '../core/types.js';
 import { sendHtml } from './auth.js';
 import { h, page, showValue, timeAgo, when, type Html } from './html.js';
 import { parseInput } from './route.js';
@@ -24,6 +26,8 @@ const HEALTH_WORDS = { green: 'Healthy', amber: 'Needs attention', red: 'Not syn
 export interface DashboardDeps extends ViewDeps {
   /** Whether a token is configured (then a sign-out button is shown). */
   signedIn: boolean;
+  /** Where failed ticket-key lookups are reported. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {
@@ -36,6 +40,8 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void
 
 interface Labels {
   of(connection: string, side: Side): string;
+  /** The search reference of a ticket: `system:id`, or the bare id when the connection is gone. */
+  ref(connection: string, side: Side, id: string): string;
 }
 
 export async function renderDashboard(deps: DashboardDeps, query: z.output<typeof DashboardQuery>): Promise<string> {
@@ -48,6 +54,10 @@ export async function renderDashboard(deps: DashboardDeps, query: z.output<typeo
   ]);
   const labels: Labels = {
     of: (connection, side) => deps.engine.connections.get(connection)?.sides[side].label ?? side.toUpperCase(),
+    ref: (connection, side, id) => {
+      const system = deps.engine.connections.get(connection)?.sides[side].system;
+      return system === undefined ? id : `${system}:${id}`;
+    },
   };
   const linkCache = new Map<string, Promise<Link | null>>();
   const linkOf = (id: string | null): Promise<Link | null> => {
@@ -62,9 +72,7 @@ export async function renderDashboard(deps: DashboardDeps, query: z.output<typeo
 
   let search: Html | null = null;
   if (query.ticket) {
-    const found = await deps.ledger.listLinks({ ticketId: query.ticket, limit: 5 });
-    const details = (await Promise.all(found.items.map((l) => buildLinkDetail(deps, l.id)))).filter((d): d is LinkDetail => d !== null);
-    search = searchSection(query.ticket, details, labels, now, found.total);
+    search = await ticketSearch(deps, query.ticket, labels, now);
   }
 
   const body = h`
@@ -72,7 +80,7 @@ export async function renderDashboard(deps: DashboardDeps, query: z.output<typeo
   <h1>ticketbridge</h1>
   <span class="meta">version ${status.version} · running for ${uptime(status.uptimeSeconds)} · page as of ${when(new Date(now).toISOString())}</span>
   <form class="search" method="get" action="/" role="search">
-    <input name="ticket" placeholder="Find a ticket by id" value="${query.ticket ?? ''}" aria-label="Ticket id">
+    <input name="ticket" placeholder="Find a ticket: 123, IT-12 or jira:IT-12" value="${query.ticket ?? ''}" aria-label="Ticket id or key, optionally after its system (cw:123)">
     <button type="submit">Search</button>
   </form>
   ${deps.signedIn ? h`<form class="inline" method="post" action="/logout"><button class="secondary" type="submit">Sign out</button></form>` : ''}
@@ -125,7 +133,7 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
 
 function ticketPair(link: Link | null, labels: Labels): Html {
   if (!link) return h`<span class="muted">—</span>`;
-  return h`<a href="/?ticket=${encodeURIComponent(link.aId)}">${labels.of(link.connection, 'a')} #${link.aId}</a> ⇄ <a href="/?ticket=${encodeURIComponent(link.bId)}">${labels.of(link.connection, 'b')} #${link.bId}</a>`;
+  return h`<a href="/?ticket=${encodeURIComponent(labels.ref(link.connection, 'a', link.aId))}">${labels.of(link.connection, 'a')} #${link.aId}</a> ⇄ <a href="/?ticket=${encodeURIComponent(labels.ref(link.connection, 'b', link.bId))}">${labels.of(link.connection, 'b')} #${link.bId}</a>`;
 }
 
 function conflictTable(conflicts: Conflict[], links: Array<Link | null>, labels: Labels, now: number): Html {
@@ -166,7 +174,7 @@ function errorTable(errors: ErrorRecord[], links: Array<Link | null>, labels: La
 <thead><tr><th>Ticket</th><th>What went wrong</th><th>Tries</th><th>Since</th><th></th></tr></thead>
 <tbody>${errors.map((e, i) => {
     const link = links[i] ?? null;
-    const where = link ? ticketPair(link, labels) : e.ticketId && e.side ? h`<a href="/?ticket=${encodeURIComponent(e.ticketId)}">${labels.of(e.connection, e.side)} #${e.ticketId}</a>` : h`<span class="muted">${e.connection}</span>`;
+    const where = link ? ticketPair(link, labels) : e.ticketId && e.side ? h`<a href="/?ticket=${encodeURIComponent(labels.ref(e.connection, e.side, e.ticketId))}">${labels.of(e.connection, e.side)} #${e.ticketId}</a>` : h`<span class="muted">${e.connection}</span>`;
     return h`<tr data-error="${e.id}">
   <td>${where}</td>
   <td>${e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message}<div class="muted">${e.code}${e.retryable ? ' · retried automatically' : ' · needs a person'}</div></td>
@@ -197,9 +205,25 @@ function ticketLink(t: LinkDetail['tickets']['a']): Html {
   return t.url && /^https?:\/\//.test(t.url) ? h`<a href="${t.url}" rel="noreferrer noopener" target="_blank">${name}</a>` : h`${name}`;
 }
 
-function searchSection(ticket: string, details: LinkDetail[], labels: Labels, now: number, total: number): Html {
+/** The search section: links the reference finds, or why it found none. */
+async function ticketSearch(deps: DashboardDeps, ticket: string, labels: Labels, now: number): Promise<Html> {
+  let search: TicketSearch;
+  try {
+    search = await resolveTicketRef(ticket, deps.engine.connections, deps.logger ? { logger: deps.logger } : {});
+  } catch (err) {
+    if (!(err instanceof TicketRefError)) throw err;
+    return h`<h2>Ticket ${ticket}</h2><div class="notice problem" role="alert">${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}.</div>`;
+  }
+  const found = await deps.ledger.listLinks({ tickets: search.candidates, limit: 5 });
+  const details = (await Promise.all(found.items.map((l) => buildLinkDetail(deps, l.id)))).filter((d): d is LinkDetail => d !== null);
+  const unresolved = search.unresolved.length > 0 ? h`<div class="notice problem" role="alert">${search.unresolved.join(', ')} could not be asked what ${search.reference.ref} stands for, so it was searched there as an id only.</div>` : '';
+  return h`${unresolved}${searchSection(ticket, details, labels, now, found.total, knownSystems(deps.engine.connections))}`;
+}
+
+function searchSection(ticket: string, details: LinkDetail[], labels: Labels, now: number, total: number, systems: string[]): Html {
   if (details.length === 0) {
-    return h`<h2>Ticket ${ticket}</h2><div class="empty">No linked ticket has the id ${ticket} on either side. Use the system's own ticket id (for Jira, the numeric id rather than the key).</div>`;
+    const example = systems[0] ?? 'system';
+    return h`<h2>Ticket ${ticket}</h2><div class="empty">No linked ticket matches ${ticket}. Search by the number or key people see (123, IT-12), and put its system first to look on one system only (${example}:123). Systems: ${systems.join(', ') || 'none configured'}.</div>`;
   }
   return h`<h2>Ticket ${ticket} <span class="count">(${total} ${total === 1 ? 'link' : 'links'})</span></h2>${details.map(
     (d) => h`<section class="card" data-link="${d.link.id}" style="margin-bottom:16px">

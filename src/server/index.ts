@@ -105,7 +105,7 @@ export function createServer(deps: ServerDeps): Server {
     return reply.header('content-type', deps.metrics.registry.contentType).send(text);
   });
   webhookRoutes(app, { engine: deps.engine, metrics: deps.metrics, logger });
-  dashboardRoutes(app, { ...views, signedIn: token !== undefined });
+  dashboardRoutes(app, { ...views, signedIn: token !== undefined, logger });
   documentOtherRoutes(docs);
 
   let openapi: Record<string, unknown> | null = null;

@@ -98,7 +98,7 @@ const page = <T extends z.ZodType>(item: T) =>
 
 export const LinksQuery = z.strictObject({
   connection: z.string().min(1).optional(),
-  ticket: z.string().min(1).optional().describe("Native ticket id on either side (Jira: the numeric id)."),
+  ticket: z.string().min(1).optional().describe('A ticket: `123` or `IT-12` on any system, or `system:ref` (`cw:123`, `jira:IT-12`) on that system only; Jira keys in any case.'),
   state: LinkState.optional(),
   offset,
   limit: limit(500),

@@ -9,7 +9,7 @@
 // `claims` declares the driver's lease semantics: 'single-instance' (one daemon owns the ledger,
 // claim() always grants) or 'leases' (a second owner is refused while a lease is live).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Baseline, CommentMapEntry, Intent, Ledger, NewError, NewEvent, PassCommit } from '../../src/core/ledger/types.js';
+import type { Baseline, CommentMapEntry, Intent, Ledger, NewError, NewEvent, PassCommit, TicketCandidate } from '../../src/core/ledger/types.js';
 import type { JsonValue, Side } from '../../src/core/types.js';
 
 export interface LedgerContractOptions {
@@ -622,6 +622,31 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         expect((await ledger.listLinks({ ticketId: 'B3' })).items.map((l) => l.id)).toEqual([ids[2]]);
         expect((await ledger.listLinks({ ticketId: 'B1', connection: OTHER })).items.map((l) => l.id)).toEqual([ids[6]]);
         expect((await ledger.listLinks({ ticketId: 'nope' })).total).toBe(0);
+      });
+
+      it('matches any of a list of (connection, side, ticket) candidates, each as narrow as it says', async () => {
+        const ids = await arrange();
+        const ab = await link('B2', 'A5', OTHER); // the same ids on the opposite sides of another connection
+        const found = (tickets: TicketCandidate[]) => ledger.listLinks({ tickets }).then((p) => p.items.map((l) => l.id));
+        expect(await found([{ connection: C, side: 'a', ticketId: 'A1' }])).toEqual([ids[0]]);
+        expect(await found([{ connection: C, side: 'b', ticketId: 'A1' }])).toEqual([]);
+        expect(await found([{ side: 'a', ticketId: 'A1' }])).toEqual([ids[6], ids[0]]);
+        expect(await found([{ connection: OTHER, ticketId: 'A5' }])).toEqual([ab]);
+        expect(await found([{ ticketId: 'A5' }])).toEqual([ab, ids[4]]);
+        expect(await found([{ connection: C, side: 'a', ticketId: 'A3' }, { connection: OTHER, side: 'a', ticketId: 'B2' }, { connection: C, side: 'b', ticketId: 'no-such' }])).toEqual([ab, ids[2]]);
+        expect(await found([])).toEqual([]);
+      });
+
+      it('combines candidates with the connection and state filters and pages the matches', async () => {
+        const ids = await arrange();
+        const candidates = [{ side: 'a' as const, ticketId: 'A1' }, { connection: C, side: 'b' as const, ticketId: 'B2' }, { connection: C, ticketId: 'A3' }];
+        expect((await ledger.listLinks({ tickets: candidates })).items.map((l) => l.id)).toEqual([ids[6], ids[2], ids[1], ids[0]]);
+        expect((await ledger.listLinks({ tickets: candidates, connection: C })).items.map((l) => l.id)).toEqual([ids[2], ids[1], ids[0]]);
+        expect((await ledger.listLinks({ tickets: candidates, state: 'unlinked' })).items.map((l) => l.id)).toEqual([ids[1]]);
+        expect((await ledger.listLinks({ tickets: candidates, ticketId: 'B1' })).items.map((l) => l.id)).toEqual([ids[6], ids[0]]);
+        const page = await ledger.listLinks({ tickets: candidates, limit: 2, offset: 1 });
+        expect(page).toMatchObject({ total: 4, offset: 1, limit: 2 });
+        expect(page.items.map((l) => l.id)).toEqual([ids[2], ids[1]]);
       });
 
       it('pages the ids of links in a state by ascending id after a given id', async () => {

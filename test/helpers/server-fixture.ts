@@ -32,6 +32,8 @@ export interface FixtureOptions {
   token?: string | null;
   host?: string;
   now?: () => number;
+  /** Gives side b's tickets keys `<prefix>-<id>` that ticket search resolves (like Jira keys). */
+  keyPrefixB?: string;
 }
 
 export async function createServerFixture(options: FixtureOptions = {}): Promise<ServerFixture> {
@@ -43,7 +45,7 @@ export async function createServerFixture(options: FixtureOptions = {}): Promise
       { name: 'status', a: 'status', b: 'status', owner: 'a' },
     ],
     systemA: { webhookSecret: WEBHOOK_SECRET },
-    systemB: { webhookSecret: WEBHOOK_SECRET, allowedValues: { status: ['New', 'In Progress', 'Closed'] } },
+    systemB: { webhookSecret: WEBHOOK_SECRET, allowedValues: { status: ['New', 'In Progress', 'Closed'] }, ...(options.keyPrefixB ? { keyPrefix: options.keyPrefixB } : {}) },
     engine: { observer: metrics.observer },
   });
 

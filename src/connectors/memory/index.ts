@@ -44,6 +44,8 @@ export interface MemorySystemOptions {
   webhookSecret?: string;
   /** Keep a per-field change history and offer it through `fieldChangeTimes` (like Jira's changelog). */
   fieldHistory?: boolean;
+  /** Gives every ticket a human-facing key `<prefix>-<id>` (like Jira's) and offers `resolveTicketRef` for it. */
+  keyPrefix?: string;
 }
 
 /** The write counts a test can assert on. */
@@ -198,6 +200,16 @@ export class MemoryConnector implements Connector {
         return Object.fromEntries(natives.flatMap((n) => (t.changedMs[n] === undefined ? [] : [[n, new Date(t.changedMs[n]).toISOString()]])));
       };
     }
+    const prefix = system.options.keyPrefix;
+    if (prefix !== undefined) {
+      this.resolveTicketRef = async (reference) => {
+        this.guard();
+        const match = /^(.+)-(\d+)$/.exec(reference.trim());
+        if (!match || match[1]!.toUpperCase() !== prefix.toUpperCase()) return null;
+        const t = this.system.tickets.get(match[2]!);
+        return t && !t.deleted ? t.id : null;
+      };
+    }
     this.facts = { ...memoryFacts, label: options.label ?? 'Memory', ...(this.searchLagMs > 0 ? { markerSearchLagMs: this.searchLagMs } : {}) };
   }
 
@@ -208,6 +220,7 @@ export class MemoryConnector implements Connector {
   private toTicket(t: StoredTicket): Ticket {
     return {
       id: t.id,
+      ...(this.system.options.keyPrefix === undefined ? {} : { key: `${this.system.options.keyPrefix}-${t.id}` }),
       version: new Date(t.updatedMs).toISOString(),
       fields: structuredClone(t.fields),
       marker: t.marker,
@@ -253,6 +266,9 @@ export class MemoryConnector implements Connector {
 
   /** Present only when the system keeps a per-field history (`fieldHistory`). */
   readonly fieldChangeTimes?: (id: string, natives: readonly string[]) => Promise<Record<string, string>>;
+
+  /** Present only when tickets have keys (`keyPrefix`): a key in any case → the ticket's id, else null. */
+  readonly resolveTicketRef?: (reference: string) => Promise<string | null>;
 
   async findByMarker(marker: string): Promise<Ticket | null> {
     this.guard();

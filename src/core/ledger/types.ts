@@ -178,11 +178,26 @@ export interface Page<T> {
   limit: number;
 }
 
+/**
+ * Where a searched ticket may sit: a native id, on one side of one connection. Leaving out the
+ * connection or the side matches any.
+ */
+export interface TicketCandidate {
+  connection?: string;
+  side?: Side;
+  ticketId: string;
+}
+
 export interface LinkFilter {
   connection?: string;
   state?: LinkState;
   /** Matches either side's native ticket id. */
   ticketId?: string;
+  /**
+   * Matches links holding any of these tickets (OR); an empty list matches nothing. Combines
+   * with the other filters (AND). Built by ticket search from a reference such as `jira:IT-12`.
+   */
+  tickets?: readonly TicketCandidate[];
   offset?: number;
   limit?: number;
 }

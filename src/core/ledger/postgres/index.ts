@@ -208,6 +208,17 @@ export class PostgresLedger implements Ledger {
     if (filter.connection) add('connection = ?', filter.connection);
     if (filter.state) add('state = ?', filter.state);
     if (filter.ticketId) add('(a_id = ? OR b_id = ?)', filter.ticketId);
+    if (filter.tickets) {
+      const param = (value: unknown): string => `$${args.push(value)}`;
+      const any = filter.tickets.map((t) => {
+        const parts: string[] = [];
+        if (t.connection !== undefined) parts.push(`connection = ${param(t.connection)}`);
+        const id = param(t.ticketId);
+        parts.push(t.side === 'a' ? `a_id = ${id}` : t.side === 'b' ? `b_id = ${id}` : `(a_id = ${id} OR b_id = ${id})`);
+        return `(${parts.join(' AND ')})`;
+      });
+      where.push(any.length > 0 ? `(${any.join(' OR ')})` : 'FALSE');
+    }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const limit = Math.min(filter.limit ?? 50, 500);
     const offset = filter.offset ?? 0;

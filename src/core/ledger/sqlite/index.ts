@@ -167,6 +167,20 @@ export class SqliteLedger implements Ledger {
     if (filter.connection) add('connection = ?', filter.connection);
     if (filter.state) add('state = ?', filter.state);
     if (filter.ticketId) add('(a_id = ? OR b_id = ?)', filter.ticketId, filter.ticketId);
+    if (filter.tickets) {
+      const any: string[] = [];
+      for (const t of filter.tickets) {
+        const parts: string[] = [];
+        if (t.connection !== undefined) {
+          parts.push('connection = ?');
+          args.push(t.connection);
+        }
+        parts.push(t.side === 'a' ? 'a_id = ?' : t.side === 'b' ? 'b_id = ?' : '(a_id = ? OR b_id = ?)');
+        args.push(...(t.side ? [t.ticketId] : [t.ticketId, t.ticketId]));
+        any.push(`(${parts.join(' AND ')})`);
+      }
+      where.push(any.length > 0 ? `(${any.join(' OR ')})` : '0 = 1');
+    }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const limit = Math.min(filter.limit ?? 50, 500);
     const offset = filter.offset ?? 0;
