@@ -99,7 +99,7 @@ export function describeConnectorContract(name: string, setup: () => Promise<Con
     });
 
     it('keeps multi-line plain text exactly through a write and a read', async () => {
-      const text = 'First line with <angle> & "quotes"\nSecond line\n\nA new paragraph: café ✓';
+      const text = 'First line with <angle> & "quotes"\nSecond line,  two spaces in\n    an indented line\n\nA new paragraph: café ✓';
       const created = await s.connector.createTicket(s.newTicket(), freshMarker());
       const written = await s.connector.updateTicket(created.id, { [s.textField]: text });
       expect(written.fields[s.textField]).toBe(text);

@@ -294,7 +294,7 @@ export async function runScenario(f: PairFixture, scenario: Scenario): Promise<S
 
   // Fresh systems, faults on, a fresh daemon on a fresh ledger.
   await Promise.all(f.simulators.map((s) => axios.post(`${s.handle.url}/__sim/reset`, {})));
-  const daemon = await startDaemon(f.config, { ledgerPath: ':memory:', logLevel: 'silent' });
+  const daemon = await startDaemon(f.config, { ledgerPath: ':memory:', logLevel: (process.env.TB_SCENARIO_LOG as 'debug' | undefined) ?? 'silent' });
   const made: Made[] = [];
   let faultsInjected = 0;
   const problems: string[] = [];

@@ -18,7 +18,8 @@ describe('HTML to plain text', () => {
     ['styles stripped', '<style>p{color:red}</style><p>text</p>', 'text'],
     ['inline formatting', '<p>a <b>bold</b> and <i>italic</i> word</p>', 'a bold and italic word'],
     ['headings keep their case', '<h2>Steps taken</h2><p>rebooted</p>', 'Steps taken\n\nrebooted'],
-    ['non-breaking spaces and runs of blanks', '<div>a&nbsp;&nbsp; b</div>', 'a b'],
+    ['non-breaking spaces as the spaces someone typed', '<div>a&nbsp;&nbsp; b</div>', 'a   b'],
+    ['runs of source whitespace as one space', '<div>  a \t  b\n  c  </div>', 'a b c'],
     ['images dropped', '<p>see <img src="x.png" alt="shot"> here</p>', 'see here'],
     ['empty and null', '', ''],
   ])('converts %s', (_name, html, text) => {
@@ -37,6 +38,7 @@ describe('plain text to HTML', () => {
     ['blank lines become paragraphs', 'one\n\ntwo', '<p>one</p><p>two</p>'],
     ['script text stays text', '<script>alert(1)</script>', '<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>'],
     ['empty text stays a non-blank body', '', '<div></div>'],
+    ['runs of spaces and indentation are kept as &nbsp;', '  a  b   c', '<p>&nbsp;&nbsp;a &nbsp;b &nbsp;&nbsp;c</p>'],
   ])('%s', (_name, text, html) => {
     expect(textToHtml(text)).toBe(html);
   });
@@ -48,6 +50,7 @@ describe('plain text to HTML', () => {
     'see https://example.com/a?b=1&c=2',
     'the article [https://example.com/kb/1]',
     "it's 5 > 3",
+    'aligned  columns   here\n    indented line',
     'Ada (Other side) wrote:\nhello\n\n\u2014 ticketbridge [tb:conn:12:a34]',
   ])('round-trips %j unchanged', (text) => {
     expect(htmlToText(textToHtml(text))).toBe(text);

@@ -9,18 +9,30 @@ import type { FsTicket } from './schema.js';
 // ---------------------------------------------------------------- text
 
 /**
- * The one normal form every text comparison sees: LF line ends, no NBSPs, runs of blanks
- * collapsed, lines trimmed, at most one empty line in a row, no leading/trailing blank lines.
+ * The normal form of plain text: LF line ends, NBSPs and tabs as spaces, no blanks at line ends,
+ * at most one empty line in a row, no blank lines at the start or end. Runs of spaces inside a
+ * line are kept: they are what someone typed (and what Jira and ConnectWise keep).
  */
 export function normalizeText(text: string): string {
   return text
     .replace(/\r\n?|\u2028|\u2029/g, '\n')
-    .replace(/\u00a0/g, ' ')
+    .replace(/[\u00a0\t\f\v]/g, ' ')
     .split('\n')
-    .map((line) => line.replace(/[ \t\f\v]+/g, ' ').trim())
+    .map((line) => line.trimEnd())
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
-    .trim();
+    .replace(/^\n+|\n+$/g, '');
+}
+
+/**
+ * Whitespace in HTML source is formatting: a run of it shows as one space, and none at a line's
+ * edges. Only NBSPs (`&nbsp;`, how an editor keeps typed runs of spaces) are seen as typed.
+ */
+function collapseSourceBlanks(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/[ \t\f\v\r]+/g, ' ').replace(/^ | $/g, ''))
+    .join('\n');
 }
 
 const SANITIZE: sanitizeHtml.IOptions = {
@@ -56,12 +68,18 @@ export const MAX_HTML_CHARS = 1_000_000;
 export function htmlToText(html: string | null | undefined): string {
   if (html === null || html === undefined || html === '') return '';
   const clean = sanitizeHtml(html.length > MAX_HTML_CHARS ? html.slice(0, MAX_HTML_CHARS) : html, SANITIZE);
-  const text = toText(clean);
-  return normalizeText(text);
+  return normalizeText(collapseSourceBlanks(toText(clean)));
 }
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** A line of text as HTML that shows its spaces: leading ones and runs become `&nbsp;`, as an editor writes them. */
+function lineToHtml(line: string): string {
+  return escapeHtml(line)
+    .replace(/^ +/, (run) => '&nbsp;'.repeat(run.length))
+    .replace(/ {2,}/g, (run) => ` ${'&nbsp;'.repeat(run.length - 1)}`);
 }
 
 /** Plain text to the HTML Freshservice stores: paragraphs for blank lines, `<br>` for line breaks. */
@@ -70,7 +88,7 @@ export function textToHtml(text: string): string {
   if (normal === '') return '<div></div>';
   return normal
     .split('\n\n')
-    .map((para) => `<p>${para.split('\n').map(escapeHtml).join('<br>')}</p>`)
+    .map((para) => `<p>${para.split('\n').map(lineToHtml).join('<br>')}</p>`)
     .join('');
 }
 

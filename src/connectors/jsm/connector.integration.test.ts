@@ -114,7 +114,7 @@ describe('jsm connector against the simulator', () => {
     expect(all.length).toBe(151);
     const last = (field: string) => new Date([...all].reverse().find((h) => h.items.some((i) => i.fieldId === field))!.created).toISOString();
 
-    const times = await c.fieldChangeTimes(created.id, ['summary', 'priority', 'status']);
+    const times = await c.fieldChangeTimes!(created.id, ['summary', 'priority', 'status']);
     expect(times).toEqual({ summary: last('summary'), priority: last('priority') }); // status never changed: left out
     expect(Date.parse(times.summary!)).toBeLessThan(Date.parse(times.priority!));
   });

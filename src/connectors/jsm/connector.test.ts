@@ -227,7 +227,7 @@ describe('jsm connector over HTTP (nock)', () => {
       .query({ startAt: 50, maxResults: 100 })
       .reply(200, { startAt: 50, maxResults: 100, total: 250, isLast: false, values: [entry('2025-02-01T09:00:00.000+0000', 'customfield_10010', 'summary'), ...priorityEdits(99)] });
     // No request for startAt 0 with maxResults 50: both fields were found on the way back.
-    const times = await connector().fieldChangeTimes(
+    const times = await connector().fieldChangeTimes!(
       '7',
       ['summary', 'priority', 'requestType'],
     );
