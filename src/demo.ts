@@ -150,6 +150,7 @@ function tour(config: Config, daemon: DaemonHandle, webhookNotes: string[]): str
   }
   if (jira) {
     lines.push('  # Jira issues in project IT', `  curl -s -u demo@example.com:demo-jira-token '${jira[1].baseUrl}/rest/api/3/search/jql?jql=project%3DIT&fields=summary,status'`);
+    lines.push('  # the seeded Jira issue and its ConnectWise twin, found on the dashboard by its key', `  ${daemon.url}/?ticket=${jira[0]}:IT-1`);
   }
   lines.push('', 'Stop with Ctrl-C.', '');
   return lines.join('\n');
