@@ -98,6 +98,14 @@ export function describeConnectorContract(name: string, setup: () => Promise<Con
       expect(await s.connector.findByMarker(freshMarker(), { createdAfter })).toBeNull();
     });
 
+    it('clears a text field and reads it back empty, then takes text again', async () => {
+      const created = await s.connector.createTicket({ ...s.newTicket(), [s.textField]: 'Some text' }, freshMarker());
+      expect((await s.connector.updateTicket(created.id, { [s.textField]: '' })).fields[s.textField]).toBe('');
+      expect((await s.connector.getTicket(created.id)).fields[s.textField]).toBe('');
+      expect(await s.connector.listComments(created.id)).toEqual([]); // clearing leaves no comment behind
+      expect((await s.connector.updateTicket(created.id, { [s.textField]: 'Back again' })).fields[s.textField]).toBe('Back again');
+    });
+
     it('keeps multi-line plain text exactly through a write and a read', async () => {
       const text = 'First line with <angle> & "quotes"\nSecond line,  two spaces in\n    an indented line\n\nA new paragraph: café ✓';
       const created = await s.connector.createTicket(s.newTicket(), freshMarker());

@@ -33,6 +33,19 @@ export function normaliseText(text: string | null | undefined): string {
   return (text ?? '').replace(/\r\n?/g, '\n').trimEnd();
 }
 
+/**
+ * ConnectWise cannot hold an empty note, and deleting the description note would make the next
+ * Discussion note (a comment) read as the description. A cleared description is this text,
+ * which reads back as empty.
+ */
+export const CLEARED_DESCRIPTION = '(No description: it was cleared in the linked ticket. ticketbridge)';
+
+/** The description a description note holds: its text, or empty for the cleared-description note. */
+export function descriptionText(text: string | null | undefined): string {
+  const normal = normaliseText(text);
+  return normal === CLEARED_DESCRIPTION ? '' : normal;
+}
+
 /** A string literal for `conditions`, quoted with whichever quote it does not contain. */
 export function conditionString(value: string): string {
   if (!value.includes('"')) return `"${value}"`;
@@ -73,7 +86,7 @@ export function parseTicket(raw: unknown): CwTicket | InvalidTicket {
 export function toTicket(t: CwTicket, context: TicketContext): Ticket {
   const fields: FieldValues = {
     summary: t.summary,
-    description: normaliseText(context.description),
+    description: descriptionText(context.description),
     status: t.status.name,
     priority: t.priority?.name ?? null,
     board: t.board.name,

@@ -21,8 +21,10 @@ import type {
 } from '../../core/types.js';
 import { CwClient, MAX_PAGE_SIZE, type CwSystemConfig } from './client.js';
 import {
+  CLEARED_DESCRIPTION,
   conditionDate,
   conditionString,
+  descriptionText,
   isParsedTicket,
   nameValue,
   noteFlags,
@@ -352,10 +354,9 @@ export class ConnectwiseConnector implements Connector {
     const text = value ?? '';
     const note = await this.client.firstDescriptionNote(id);
     if (note) {
-      if (normaliseText(note.text) === normaliseText(text)) return;
-      if (text === '') throw new RemoteValidationError('ConnectWise cannot hold an empty description note', { system: this.ctx.systemName, field: 'description' });
+      if (descriptionText(note.text) === normaliseText(text)) return;
       await this.client.patchNote(id, note.id, [
-        { op: 'replace', path: 'text', value: text },
+        { op: 'replace', path: 'text', value: normaliseText(text) === '' ? CLEARED_DESCRIPTION : text },
         { op: 'replace', path: 'processNotifications', value: false },
       ]);
     } else if (text !== '') {
