@@ -185,7 +185,7 @@ export function buildCli(): Command {
       await withParts(opts, async (parts) => {
         const l = parts.ledger;
         const page = await l.listLinks({ ...(opts.connection ? { connection: opts.connection } : {}), ...(opts.ticket ? { tickets: await ticketCandidates(parts, opts.ticket) } : {}), ...(opts.state ? { state: opts.state } : {}), limit: Number(opts.limit) });
-        print(page, opts.json ?? false, () => `${formatTable(['link', 'connection', 'a', 'b', 'state', 'updated'], page.items.map((k) => [k.id, k.connection, k.aId, k.bId, k.state, k.updatedAt]))}\n${page.items.length} of ${page.total}`);
+        print(page, opts.json ?? false, () => `${formatTable(['link', 'connection', 'a', 'b', 'state', 'updated'], page.items.map((k) => [k.id, k.connection, ticketName(k.aId, k.aKey), ticketName(k.bId, k.bKey), k.state, k.updatedAt]))}\n${page.items.length} of ${page.total}`);
       });
     });
   ledger
@@ -229,7 +229,7 @@ export function buildCli(): Command {
         if (links.total === 0) throw new UsageError(`no link holds ticket ${ticket}`);
         for (const link of links.items) {
           const events = await l.listEvents({ linkId: link.id, limit: 1000 });
-          process.stdout.write(`link ${link.id} (${link.connection}): a ${link.aId} <-> b ${link.bId}, ${link.state}\n`);
+          process.stdout.write(`link ${link.id} (${link.connection}): a ${ticketName(link.aId, link.aKey)} <-> b ${ticketName(link.bId, link.bKey)}, ${link.state}\n`);
           for (const e of [...events.items].reverse()) process.stdout.write(`  ${e.at}  ${e.kind.padEnd(18)} ${e.reason}\n`);
         }
       });
@@ -348,3 +348,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** A ticket as people know it: its key with the id beside it (`IT-12 (10034)`), or just the id. */
+function ticketName(id: string, key: string | null): string {
+  return key && key !== id ? `${key} (${id})` : id;
+}

@@ -74,6 +74,11 @@ function timeOf(ticket: Ticket, native: string, history?: Record<string, string>
   return Number.isNaN(ms) ? 0 : ms;
 }
 
+/** Each side's human-facing key, where its system has one. */
+function keysOf(tickets: Record<Side, Ticket>): { a?: string; b?: string } {
+  return { ...(tickets.a.key ? { a: tickets.a.key } : {}), ...(tickets.b.key ? { b: tickets.b.key } : {}) };
+}
+
 function valueOf(ticket: Ticket, native: string): JsonValue {
   return ticket.fields[native] ?? null;
 }
@@ -174,6 +179,7 @@ export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Si
     newLink: { aId: tickets.a.id, bId: tickets.b.id },
     // After a recovery the source may have moved since the twin was sent: let the next pass look.
     versions: recovered ? {} : { [from]: seenVersion(rt, from, ticket) },
+    keys: keysOf(tickets),
     baselines,
     events,
     intentsDone: [intent.id],
@@ -319,7 +325,7 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
   if (unchanged && !options.force && !options.resolve) return 'noop';
 
   const openConflicts = new Map((await deps.ledger.listConflicts({ linkId: link.id, state: 'open' })).map((c) => [c.field, c]));
-  const commit: PassCommit = { connection: rt.name, linkId: link.id, versions: { a: seen.a, b: seen.b }, baselines: {}, events: [], openConflicts: [], closeConflicts: [], comments: [], intentsDone: [] };
+  const commit: PassCommit = { connection: rt.name, linkId: link.id, versions: { a: seen.a, b: seen.b }, keys: keysOf(tickets), baselines: {}, events: [], openConflicts: [], closeConflicts: [], comments: [], intentsDone: [] };
   const changes: Record<Side, FieldValues> = { a: {}, b: {} };
   const pending: PendingWrite[] = [];
 

@@ -149,6 +149,14 @@ describe('GET / (dashboard) ticket search by key', () => {
     expect(html).toContain('History <span class="count">(2)</span>');
   });
 
+  it('names tickets by their keys in the activity list, from the ledger alone', async () => {
+    f.harness.b.failWith = new RemoteUnavailableError('network', 'beta is unreachable'); // no live reads needed
+    const html = await page('/');
+    const activity = html.slice(html.indexOf('Recent activity'));
+    expect(activity).toContain(`Beta #BETA-${f.bId}</a>`);
+    expect(activity).not.toContain(`Beta #${f.bId}</a>`);
+  });
+
   it('says when a system could not be asked about a key, and still searches it as an id', async () => {
     f.harness.b.failWith = new RemoteUnavailableError('network', 'beta is unreachable');
     const html = await page(`/?ticket=BETA-${f.bId}`);

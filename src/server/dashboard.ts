@@ -133,7 +133,7 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
 
 function ticketPair(link: Link | null, labels: Labels): Html {
   if (!link) return h`<span class="muted">—</span>`;
-  return h`<a href="/?ticket=${encodeURIComponent(labels.ref(link.connection, 'a', link.aId))}">${labels.of(link.connection, 'a')} #${link.aId}</a> ⇄ <a href="/?ticket=${encodeURIComponent(labels.ref(link.connection, 'b', link.bId))}">${labels.of(link.connection, 'b')} #${link.bId}</a>`;
+  return h`<a href="/?ticket=${encodeURIComponent(labels.ref(link.connection, 'a', link.aId))}">${labels.of(link.connection, 'a')} #${link.aKey ?? link.aId}</a> ⇄ <a href="/?ticket=${encodeURIComponent(labels.ref(link.connection, 'b', link.bId))}">${labels.of(link.connection, 'b')} #${link.bKey ?? link.bId}</a>`;
 }
 
 function conflictTable(conflicts: Conflict[], links: Array<Link | null>, labels: Labels, now: number): Html {

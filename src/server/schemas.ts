@@ -88,6 +88,8 @@ export const Link = z.object({
   state: LinkState,
   aVersion: z.string().nullable(),
   bVersion: z.string().nullable(),
+  aKey: z.string().nullable().describe("Side a's human-facing ticket key (Jira's IT-12), where its system has one."),
+  bKey: z.string().nullable().describe("Side b's human-facing ticket key, where its system has one."),
   createdAt: Iso,
   updatedAt: Iso,
   note: z.string().nullable(),

@@ -127,6 +127,17 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         await ledger.commit({ connection: C, linkId: id, linkState: { state: 'active', note: null } });
         expect(await ledger.getLink(id)).toMatchObject({ state: 'active', note: null });
       });
+
+      it('keeps each side\'s ticket key current, and a side without one as it was', async () => {
+        const id = await ledger.commit({ connection: C, newLink: { aId: '10034', bId: '77' }, keys: { a: 'IT-12' } });
+        expect(await ledger.getLink(id!)).toMatchObject({ aKey: 'IT-12', bKey: null });
+        await ledger.commit({ connection: C, linkId: id!, keys: {} });
+        expect(await ledger.getLink(id!)).toMatchObject({ aKey: 'IT-12', bKey: null });
+        await ledger.commit({ connection: C, linkId: id!, keys: { a: 'OPS-3' } }); // the issue moved project
+        const moved = await ledger.getLink(id!);
+        expect(moved).toMatchObject({ aId: '10034', aKey: 'OPS-3', bKey: null });
+        expect((await ledger.listLinks({ connection: C })).items.find((l) => l.id === id)).toMatchObject({ aKey: 'OPS-3' });
+      });
     });
 
     describe('snapshot', () => {

@@ -52,6 +52,18 @@ describe('creating twins', () => {
     expect(snap?.baselines).toEqual({ summary: { a: 'VPN down', b: 'VPN down' }, priority: { a: 4, b: 'P1' }, status: { a: 2, b: 'New' } });
   });
 
+  it('records each side\'s ticket key on the link, and keeps it current', async () => {
+    const h = harness({ fields: [summary], systemB: { keyPrefix: 'IT' } });
+    const aId = h.a.userCreate({ subject: 'VPN down' });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    expect(link).toMatchObject({ aKey: null, bKey: `IT-${link.bId}` });
+    h.b.options.keyPrefix = 'OPS'; // the issue moved project: new key, same id
+    h.a.userEdit(aId, { subject: 'VPN down again' });
+    await h.pollBoth();
+    expect(await h.ledger.getLink(link.id)).toMatchObject({ bId: link.bId, bKey: `OPS-${link.bId}` });
+  });
+
   it('creates tickets born on b on side a, and never treats its own twins as new tickets', async () => {
     const h = harness({ fields: [summary] });
     h.b.userCreate({ summary: 'From the MSP' });

@@ -33,6 +33,8 @@ export function rowMappers({ json, bool }: RowDecoders): RowMappers {
       state: str(r.state) as LinkState,
       aVersion: strOrNull(r.a_version),
       bVersion: strOrNull(r.b_version),
+      aKey: strOrNull(r.a_key),
+      bKey: strOrNull(r.b_key),
       createdAt: str(r.created_at),
       updatedAt: str(r.updated_at),
       note: strOrNull(r.note),

@@ -15,6 +15,9 @@ export interface Link {
   /** Last version of each side's ticket the ledger has seen and agreed with. */
   aVersion: string | null;
   bVersion: string | null;
+  /** Human-facing key of each side's ticket (Jira's `IT-12`) where its system has one; kept current by every pass. */
+  aKey: string | null;
+  bKey: string | null;
   createdAt: string;
   updatedAt: string;
   /** Why the link left `active` (e.g. "deleted on b"), when it did. */
@@ -160,6 +163,8 @@ export interface PassCommit {
   linkId?: string;
   linkState?: { state: LinkState; note: string | null };
   versions?: { a?: string; b?: string };
+  /** Human-facing keys as last read (a side without one is left as it is). */
+  keys?: { a?: string; b?: string };
   baselines?: Record<string, Baseline>;
   comments?: CommentMapEntry[];
   events?: NewEvent[];

@@ -304,6 +304,9 @@ export class PostgresLedger implements Ledger {
             c,
           );
         }
+        if (pass.keys?.a !== undefined || pass.keys?.b !== undefined) {
+          await this.query(`UPDATE ${s}.links SET a_key = COALESCE($2, a_key), b_key = COALESCE($3, b_key) WHERE id = $1`, [linkId, pass.keys.a ?? null, pass.keys.b ?? null], c);
+        }
         if (baselines.length > 0) {
           await this.query(
             `INSERT INTO ${s}.baselines (link_id, field, a_value, b_value, updated_at)

@@ -133,4 +133,11 @@ ALTER TABLE {schema}.intents ADD COLUMN payload JSONB;
 CREATE INDEX intents_link ON {schema}.intents (link_id, state);
 `,
   },
+  {
+    version: 3,
+    name: 'ticket keys',
+    sql: `
+ALTER TABLE {schema}.links ADD COLUMN a_key TEXT, ADD COLUMN b_key TEXT;
+`,
+  },
 ];

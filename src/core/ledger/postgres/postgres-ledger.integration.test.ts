@@ -7,6 +7,7 @@ import { AuthError, RemoteUnavailableError, SyncError } from '../../errors.js';
 import type { Logger } from '../../types.js';
 import { dropSchema, openTestLedger, randomSchema, TEST_DATABASE_URL } from '../../../../test/ledger/pg-test-db.js';
 import { PostgresLedger } from './index.js';
+import { postgresMigrations } from './migrations.js';
 
 const disposers: Array<() => Promise<void>> = [];
 
@@ -71,7 +72,8 @@ describe('PostgresLedger schema and migrations', () => {
       for (const l of ledgers) await l.close();
     });
     const applied = await sql<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
-    expect(applied.map((r) => r.version)).toEqual([1, 2]);
+    expect(applied.map((r) => r.version)).toEqual(postgresMigrations.map((m) => m.version));
+    expect(applied.length).toBeGreaterThanOrEqual(3);
     const id = await ledgers[0]!.commit({ connection: 'c', newLink: { aId: '1', bId: '2' } });
     expect((await ledgers[3]!.getLink(id!))?.aId).toBe('1');
   });

@@ -90,6 +90,7 @@ export class SqliteLedger implements Ledger {
       insertLink: db.prepare('INSERT INTO links (connection, a_id, b_id, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
       setLinkState: db.prepare('UPDATE links SET state = ?, note = ?, updated_at = ? WHERE id = ?'),
       setVersionA: db.prepare('UPDATE links SET a_version = ?, updated_at = ? WHERE id = ?'),
+      setKeys: db.prepare('UPDATE links SET a_key = COALESCE(?, a_key), b_key = COALESCE(?, b_key) WHERE id = ?'),
       setVersionB: db.prepare('UPDATE links SET b_version = ?, updated_at = ? WHERE id = ?'),
       upsertBaseline: db.prepare(
         'INSERT INTO baselines (link_id, field, a_value, b_value, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(link_id, field) DO UPDATE SET a_value = excluded.a_value, b_value = excluded.b_value, updated_at = excluded.updated_at',
@@ -236,6 +237,7 @@ export class SqliteLedger implements Ledger {
         if (pass.linkState) this.stmt.setLinkState.run(pass.linkState.state, pass.linkState.note, now, linkId);
         if (pass.versions?.a !== undefined) this.stmt.setVersionA.run(pass.versions.a, now, linkId);
         if (pass.versions?.b !== undefined) this.stmt.setVersionB.run(pass.versions.b, now, linkId);
+        if (pass.keys?.a !== undefined || pass.keys?.b !== undefined) this.stmt.setKeys.run(pass.keys.a ?? null, pass.keys.b ?? null, linkId);
         for (const [field, b] of Object.entries(pass.baselines ?? {})) {
           this.stmt.upsertBaseline.run(linkId, field, JSON.stringify(b.a), JSON.stringify(b.b), now);
         }

@@ -127,4 +127,12 @@ ALTER TABLE intents ADD COLUMN payload TEXT;
 CREATE INDEX intents_link ON intents(link_id, state);
 `,
   },
+  {
+    version: 3,
+    name: 'ticket keys',
+    sql: `
+ALTER TABLE links ADD COLUMN a_key TEXT;
+ALTER TABLE links ADD COLUMN b_key TEXT;
+`,
+  },
 ];
