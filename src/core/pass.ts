@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { decideField, type FieldDecision } from './decide.js';
 import { classify, describeError, errorCode, NotFoundError, RemoteUnavailableError, SyncError } from './errors.js';
-import type { Baseline, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
+import type { Baseline, Link, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
 import type { Ledger } from './ledger/types.js';
 import { commentMarker, ticketMarker } from './marker.js';
 import { routeCreate } from './routing.js';
@@ -74,9 +74,15 @@ function timeOf(ticket: Ticket, native: string, history?: Record<string, string>
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-/** Each side's human-facing key, where its system has one. */
-function keysOf(tickets: Record<Side, Ticket>): { a?: string; b?: string } {
-  return { ...(tickets.a.key ? { a: tickets.a.key } : {}), ...(tickets.b.key ? { b: tickets.b.key } : {}) };
+/** Each side's human-facing key where its system has one and the link does not hold it yet. */
+function keysOf(tickets: Record<Side, Ticket>, link?: Link): { a?: string; b?: string } {
+  const changed = (side: Side): string | undefined => {
+    const key = tickets[side].key;
+    return key && key !== (side === 'a' ? link?.aKey : link?.bKey) ? key : undefined;
+  };
+  const a = changed('a');
+  const b = changed('b');
+  return { ...(a ? { a } : {}), ...(b ? { b } : {}) };
 }
 
 function valueOf(ticket: Ticket, native: string): JsonValue {
@@ -325,7 +331,7 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
   if (unchanged && !options.force && !options.resolve) return 'noop';
 
   const openConflicts = new Map((await deps.ledger.listConflicts({ linkId: link.id, state: 'open' })).map((c) => [c.field, c]));
-  const commit: PassCommit = { connection: rt.name, linkId: link.id, versions: { a: seen.a, b: seen.b }, keys: keysOf(tickets), baselines: {}, events: [], openConflicts: [], closeConflicts: [], comments: [], intentsDone: [] };
+  const commit: PassCommit = { connection: rt.name, linkId: link.id, versions: { a: seen.a, b: seen.b }, keys: keysOf(tickets, link), baselines: {}, events: [], openConflicts: [], closeConflicts: [], comments: [], intentsDone: [] };
   const changes: Record<Side, FieldValues> = { a: {}, b: {} };
   const pending: PendingWrite[] = [];
 
