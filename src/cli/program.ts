@@ -48,7 +48,7 @@ async function withParts<T>(opts: { config: string; ledger?: string }, fn: (part
 async function ticketCandidates(parts: DaemonParts, text: string): Promise<TicketCandidate[]> {
   try {
     const search = await resolveTicketRef(text, parts.engine.connections);
-    for (const system of search.unresolved) process.stderr.write(`warning: ${system} could not be asked what ${search.reference.ref} stands for; searched there as an id only\n`);
+    for (const system of search.unresolved) process.stderr.write(`warning: ${system} could not be asked what ${search.reference.ref} stands for; searched there only as an id and among the keys the ledger holds\n`);
     return search.candidates;
   } catch (err) {
     if (err instanceof TicketRefError) throw new UsageError(err.message);

@@ -61,13 +61,15 @@ describe('resolveTicketRef', () => {
     expect(knownSystems(connections(keyedJira().connector))).toEqual(['cw', 'fs', 'jira']);
   });
 
-  it('searches a system-qualified key as given and as the id it stands for, on every side of that system, asking it once', async () => {
+  it('searches a system-qualified key as given (as an id and as a stored key) and as the id it stands for, on every side of that system, asking it once', async () => {
     const { connector, ask } = keyedJira();
     const search = await resolveTicketRef('jira:it-2', connections(connector));
     expect(search.reference).toEqual({ system: 'jira', ref: 'it-2' });
     expect(search.candidates).toEqual([
       { connection: 'jira-cw', side: 'a', ticketId: 'it-2' },
+      { connection: 'jira-cw', side: 'a', key: 'it-2' },
       { connection: 'fs-jira', side: 'b', ticketId: 'it-2' },
+      { connection: 'fs-jira', side: 'b', key: 'it-2' },
       { connection: 'jira-cw', side: 'a', ticketId: '2' },
       { connection: 'fs-jira', side: 'b', ticketId: '2' },
     ]);
@@ -78,24 +80,26 @@ describe('resolveTicketRef', () => {
   it('searches a bare reference on every side of every connection, plus what the keyed system resolves it to', async () => {
     const { connector } = keyedJira();
     const search = await resolveTicketRef('IT-1', connections(connector));
-    expect(search.candidates).toEqual([{ ticketId: 'IT-1' }, { connection: 'jira-cw', side: 'a', ticketId: '1' }, { connection: 'fs-jira', side: 'b', ticketId: '1' }]);
+    expect(search.candidates).toEqual([{ ticketId: 'IT-1' }, { key: 'IT-1' }, { connection: 'jira-cw', side: 'a', ticketId: '1' }, { connection: 'fs-jira', side: 'b', ticketId: '1' }]);
   });
 
   it('names only the systems it asks: a system-qualified number elsewhere is searched on that system alone', async () => {
     const { connector, ask } = keyedJira();
     const search = await resolveTicketRef('cw:2', connections(connector));
-    expect(search.candidates).toEqual([{ connection: 'jira-cw', side: 'b', ticketId: '2' }]);
+    expect(search.candidates).toEqual([{ connection: 'jira-cw', side: 'b', ticketId: '2' }, { connection: 'jira-cw', side: 'b', key: '2' }]);
     expect(ask).not.toHaveBeenCalled();
   });
 
-  it('falls back to the literal reference when the keyed system fails, and logs why', async () => {
+  it('falls back to the literal reference and the stored keys when the keyed system fails, and logs why', async () => {
     const { connector } = keyedJira();
     connector.system.failWith = new RemoteUnavailableError('network', 'jira is unreachable');
     const warn = vi.fn();
     const search = await resolveTicketRef('jira:IT-1', connections(connector), { logger: { warn } });
     expect(search.candidates).toEqual([
       { connection: 'jira-cw', side: 'a', ticketId: 'IT-1' },
+      { connection: 'jira-cw', side: 'a', key: 'IT-1' },
       { connection: 'fs-jira', side: 'b', ticketId: 'IT-1' },
+      { connection: 'fs-jira', side: 'b', key: 'IT-1' },
     ]);
     expect(search.unresolved).toEqual(['jira']);
     expect(warn).toHaveBeenCalledWith({ system: 'jira', reference: 'IT-1', err: 'network: jira is unreachable' }, expect.stringContaining('lookup failed'));
@@ -105,7 +109,7 @@ describe('resolveTicketRef', () => {
     const { connector } = keyedJira();
     Object.assign(connector, { resolveTicketRef: () => new Promise<string | null>(() => undefined) });
     const search = await resolveTicketRef('IT-1', connections(connector), { timeoutMs: 20 });
-    expect(search.candidates).toEqual([{ ticketId: 'IT-1' }]);
+    expect(search.candidates).toEqual([{ ticketId: 'IT-1' }, { key: 'IT-1' }]);
     expect(search.unresolved).toEqual(['jira']);
   });
 

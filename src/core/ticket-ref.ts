@@ -66,15 +66,17 @@ export interface ResolveOptions {
 }
 
 /**
- * The (connection, side, id) candidates a reference stands for: the reference itself as an id on
- * every side of the named system (any side of any connection, for a bare reference), plus the id
+ * The (connection, side, id) candidates a reference stands for: the reference itself as an id and
+ * as a stored key on every side of the named system (any side of any connection, for a bare
+ * reference), plus the id
  * each connector with `resolveTicketRef` finds behind it. A lookup that fails is logged and
  * skipped, never fatal. Throws TicketRefError for an unknown system.
  */
 export async function resolveTicketRef(text: string, connections: ReadonlyMap<string, ConnectionRuntime>, options: ResolveOptions = {}): Promise<TicketSearch> {
   const reference = parseTicketRef(text, knownSystems(connections));
   const { system, ref } = reference;
-  const candidates: TicketCandidate[] = system === null ? [{ ticketId: ref }] : [];
+  // The reference as an id, and as a key the ledger already holds (found even when the system is down).
+  const candidates: TicketCandidate[] = system === null ? [{ ticketId: ref }, { key: ref }] : [];
   const unresolved = new Set<string>();
   // Each system is asked once, however many connections and sides use it.
   const lookups = new Map<string, Promise<string | null>>();
@@ -83,7 +85,7 @@ export async function resolveTicketRef(text: string, connections: ReadonlyMap<st
     if (!pending) {
       pending = withTimeout(Promise.resolve().then(ask), options.timeoutMs ?? 3000).catch((err: unknown) => {
         unresolved.add(systemName);
-        options.logger?.warn({ system: systemName, reference: ref, err: describeError(err) }, 'ticket reference lookup failed; searching it as an id only');
+        options.logger?.warn({ system: systemName, reference: ref, err: describeError(err) }, 'ticket reference lookup failed; searching it as an id and among stored keys only');
         return null;
       });
       lookups.set(systemName, pending);
@@ -96,7 +98,7 @@ export async function resolveTicketRef(text: string, connections: ReadonlyMap<st
     for (const side of SIDES) {
       const s = rt.sides[side];
       if (system !== null && s.system !== system) continue;
-      if (system !== null) candidates.push({ connection: rt.name, side, ticketId: ref });
+      if (system !== null) candidates.push({ connection: rt.name, side, ticketId: ref }, { connection: rt.name, side, key: ref });
       const connector = s.connector;
       if (!connector.resolveTicketRef) continue;
       resolved.push(lookup(s.system, () => connector.resolveTicketRef!(ref)).then((id) => (id === null || id === ref ? null : { connection: rt.name, side, ticketId: id })));

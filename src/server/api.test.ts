@@ -459,10 +459,11 @@ describe('GET /ledger/links?ticket= (ticket search references)', () => {
     expect(await search('beta:7', '&state=closed')).toEqual([]);
   });
 
-  it('still answers by the literal id when the system cannot be asked about a key', async () => {
+  it('still answers by the literal id and the keys links hold when the system cannot be asked about a key', async () => {
     f.harness.b.failWith = new RemoteUnavailableError('network', 'beta is unreachable');
     expect(await search(`beta:${f.bId}`)).toEqual([f.linkId]);
-    expect(await search(`BETA-${f.bId}`)).toEqual([]);
+    expect(await search(`beta-${f.bId}`)).toEqual([f.linkId]); // the key this link already holds
+    expect(await search('BETA-999999')).toEqual([]);
   });
 
   it.each([

@@ -157,10 +157,12 @@ describe('GET / (dashboard) ticket search by key', () => {
     expect(activity).not.toContain(`Beta #${f.bId}</a>`);
   });
 
-  it('says when a system could not be asked about a key, and still searches it as an id', async () => {
+  it('says when a system could not be asked about a key, and still finds the keys links hold', async () => {
     f.harness.b.failWith = new RemoteUnavailableError('network', 'beta is unreachable');
-    const html = await page(`/?ticket=BETA-${f.bId}`);
-    expect(html).toContain(`beta could not be asked what BETA-${f.bId} stands for, so it was searched there as an id only.`);
-    expect(html).toContain(`No linked ticket matches BETA-${f.bId}.`);
+    const known = await page(`/?ticket=BETA-${f.bId}`);
+    expect(known).toContain(`beta could not be asked what BETA-${f.bId} stands for, so it was searched there only as an id and among the keys the ledger already holds.`);
+    expect(known).toContain(`data-link="${f.linkId}"`);
+    const unknown = await page('/?ticket=BETA-999999');
+    expect(unknown).toContain('No linked ticket matches BETA-999999.');
   });
 });

@@ -216,7 +216,7 @@ async function ticketSearch(deps: DashboardDeps, ticket: string, labels: Labels,
   }
   const found = await deps.ledger.listLinks({ tickets: search.candidates, limit: 5 });
   const details = (await Promise.all(found.items.map((l) => buildLinkDetail(deps, l.id)))).filter((d): d is LinkDetail => d !== null);
-  const unresolved = search.unresolved.length > 0 ? h`<div class="notice problem" role="alert">${search.unresolved.join(', ')} could not be asked what ${search.reference.ref} stands for, so it was searched there as an id only.</div>` : '';
+  const unresolved = search.unresolved.length > 0 ? h`<div class="notice problem" role="alert">${search.unresolved.join(', ')} could not be asked what ${search.reference.ref} stands for, so it was searched there only as an id and among the keys the ledger already holds.</div>` : '';
   return h`${unresolved}${searchSection(ticket, details, labels, now, found.total, knownSystems(deps.engine.connections))}`;
 }
 

@@ -648,6 +648,18 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         expect(await found([])).toEqual([]);
       });
 
+      it('matches candidates by the keys links hold, in any case, on the side they name', async () => {
+        const jira = await ledger.commit({ connection: C, newLink: { aId: '10034', bId: '77' }, keys: { a: 'IT-12' } });
+        const other = await ledger.commit({ connection: OTHER, newLink: { aId: '5', bId: '10040' }, keys: { b: 'IT-13' } });
+        const found = (tickets: TicketCandidate[]) => ledger.listLinks({ tickets }).then((p) => p.items.map((l) => l.id));
+        expect(await found([{ key: 'it-12' }])).toEqual([jira]);
+        expect(await found([{ connection: C, side: 'a', key: 'IT-12' }])).toEqual([jira]);
+        expect(await found([{ connection: C, side: 'b', key: 'IT-12' }])).toEqual([]);
+        expect(await found([{ connection: OTHER, key: 'IT-12' }])).toEqual([]);
+        expect(await found([{ key: 'IT-13' }, { ticketId: '10034' }])).toEqual([other, jira]);
+        expect(await found([{ key: '77' }])).toEqual([]); // an id is not a key
+      });
+
       it('combines candidates with the connection and state filters and pages the matches', async () => {
         const ids = await arrange();
         const candidates = [{ side: 'a' as const, ticketId: 'A1' }, { connection: C, side: 'b' as const, ticketId: 'B2' }, { connection: C, ticketId: 'A3' }];

@@ -184,14 +184,10 @@ export interface Page<T> {
 }
 
 /**
- * Where a searched ticket may sit: a native id, on one side of one connection. Leaving out the
- * connection or the side matches any.
+ * Where a searched ticket may sit: a native id, or a key the link holds (any case), on one side of
+ * one connection. Leaving out the connection or the side matches any.
  */
-export interface TicketCandidate {
-  connection?: string;
-  side?: Side;
-  ticketId: string;
-}
+export type TicketCandidate = { connection?: string; side?: Side } & ({ ticketId: string; key?: never } | { key: string; ticketId?: never });
 
 export interface LinkFilter {
   connection?: string;

@@ -213,8 +213,9 @@ export class PostgresLedger implements Ledger {
       const any = filter.tickets.map((t) => {
         const parts: string[] = [];
         if (t.connection !== undefined) parts.push(`connection = ${param(t.connection)}`);
-        const id = param(t.ticketId);
-        parts.push(t.side === 'a' ? `a_id = ${id}` : t.side === 'b' ? `b_id = ${id}` : `(a_id = ${id} OR b_id = ${id})`);
+        const value = param(t.key !== undefined ? t.key : t.ticketId);
+        const [a, b] = t.key !== undefined ? [`UPPER(a_key) = UPPER(${value})`, `UPPER(b_key) = UPPER(${value})`] : [`a_id = ${value}`, `b_id = ${value}`];
+        parts.push(t.side === 'a' ? a : t.side === 'b' ? b : `(${a} OR ${b})`);
         return `(${parts.join(' AND ')})`;
       });
       where.push(any.length > 0 ? `(${any.join(' OR ')})` : 'FALSE');

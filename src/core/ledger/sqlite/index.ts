@@ -176,8 +176,9 @@ export class SqliteLedger implements Ledger {
           parts.push('connection = ?');
           args.push(t.connection);
         }
-        parts.push(t.side === 'a' ? 'a_id = ?' : t.side === 'b' ? 'b_id = ?' : '(a_id = ? OR b_id = ?)');
-        args.push(...(t.side ? [t.ticketId] : [t.ticketId, t.ticketId]));
+        const [a, b, value] = t.key !== undefined ? ['UPPER(a_key) = UPPER(?)', 'UPPER(b_key) = UPPER(?)', t.key] : ['a_id = ?', 'b_id = ?', t.ticketId];
+        parts.push(t.side === 'a' ? a : t.side === 'b' ? b : `(${a} OR ${b})`);
+        args.push(...(t.side ? [value] : [value, value]));
         any.push(`(${parts.join(' AND ')})`);
       }
       where.push(any.length > 0 ? `(${any.join(' OR ')})` : '0 = 1');
