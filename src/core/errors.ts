@@ -127,3 +127,16 @@ export function errorCode(err: unknown): ErrorCode {
   const decision = classify(err);
   return decision.retry ? 'network' : 'internal';
 }
+
+/** Waits for `p` at most `ms`; a slower answer fails as a `timeout` RemoteUnavailableError. */
+export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RemoteUnavailableError('timeout', `no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -2,7 +2,7 @@
 // bare `<ref>` meaning any system. One reading shared by the API, the dashboard and the CLI, so a
 // reference finds the same links everywhere. A connector that knows human-facing keys
 // (resolveTicketRef) turns them into the native ids links hold.
-import { describeError } from './errors.js';
+import { describeError, withTimeout } from './errors.js';
 import type { TicketCandidate } from './ledger/types.js';
 import type { ConnectionRuntime } from './runtime.js';
 import type { Logger, Side } from './types.js';
@@ -106,16 +106,4 @@ export async function resolveTicketRef(text: string, connections: ReadonlyMap<st
   }
   for (const c of await Promise.all(resolved)) if (c) candidates.push(c);
   return { reference, candidates, unresolved: [...unresolved].sort() };
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,7 +1,7 @@
 // The data behind the operations surface, computed once and shared by the JSON routes and the
 // dashboard so both teams always see the same numbers: status with health, link detail,
 // readiness checks.
-import { errorCode, RemoteUnavailableError } from '../core/errors.js';
+import { errorCode, withTimeout } from '../core/errors.js';
 import type { Engine } from '../core/engine.js';
 import type { Ledger, SyncEvent } from '../core/ledger/types.js';
 import type { Side } from '../core/types.js';
@@ -140,18 +140,6 @@ async function allEvents(ledger: Ledger, linkId: string): Promise<SyncEvent[]> {
     const page = await ledger.listEvents({ linkId, offset: out.length, limit: 1000 });
     out.push(...page.items);
     if (page.items.length === 0 || out.length >= page.total) return out;
-  }
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RemoteUnavailableError('timeout', `no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
