@@ -8,18 +8,23 @@ import { createHarness } from '../helpers/engine-harness.js';
 
 const status: FieldConfig = { name: 'status', a: 'status', b: 'status', owner: 'both', conflict: 'newest', map: [ { a: 2, b: 'New' }, { a: 3, b: 'In Progress' }, { a: 4, b: 'Resolved' } ] };
 
+/** A linked ticket set to Resolved on a; the write to b lands, then the daemon "dies" before the commit. */
+async function crashAfterMirroringResolved() {
+  const ledger = new SqliteLedger({ path: ':memory:' });
+  const crashing = crashingLedger(ledger, (p) => (p.events ?? []).some((e) => e.kind === 'field_mirrored'));
+  const h = createHarness({ fields: [status], ledger: crashing });
+  const aId = h.a.userCreate({ status: 2 });
+  await h.pollBoth();
+  const link = (await ledger.findLink('test', 'a', aId))!;
+  h.a.userEdit(aId, { status: 4 });
+  await h.engine.pollOnce('test', 'a');
+  await h.engine.onIdle();
+  return { ledger, h, aId, link };
+}
+
 describe('crash between a write and its commit', () => {
   it('keeps the source\'s later edit when it returns to the old value', async () => {
-    const ledger = new SqliteLedger({ path: ':memory:' });
-    const crashing = crashingLedger(ledger, (p) => (p.events ?? []).some((e) => e.kind === 'field_mirrored'));
-    const h = createHarness({ fields: [status], ledger: crashing });
-    const aId = h.a.userCreate({ status: 2 });
-    await h.pollBoth();
-    const link = (await ledger.findLink('test', 'a', aId))!;
-
-    h.a.userEdit(aId, { status: 4 });
-    await h.engine.pollOnce('test', 'a'); // writes Resolved to b, then "dies" before the commit
-    await h.engine.onIdle();
+    const { ledger, h, aId, link } = await crashAfterMirroringResolved();
     expect(h.b.mustGet(link.bId).fields.status).toBe('Resolved');
     expect((await ledger.pendingIntentsForLink(link.id)).map((i) => i.kind)).toEqual(['update']);
 
@@ -33,16 +38,7 @@ describe('crash between a write and its commit', () => {
   });
 
   it('finishes a write that stopped half-way (a transition path) instead of mirroring its middle step back', async () => {
-    const ledger = new SqliteLedger({ path: ':memory:' });
-    const crashing = crashingLedger(ledger, (p) => (p.events ?? []).some((e) => e.kind === 'field_mirrored'));
-    const h = createHarness({ fields: [status], ledger: crashing });
-    const aId = h.a.userCreate({ status: 2 });
-    await h.pollBoth();
-    const link = (await ledger.findLink('test', 'a', aId))!;
-
-    h.a.userEdit(aId, { status: 4 });
-    await h.engine.pollOnce('test', 'a'); // writes Resolved to b, then "dies" before the commit
-    await h.engine.onIdle();
+    const { ledger, h, aId, link } = await crashAfterMirroringResolved();
     // As if the write had been a path of steps and stopped at its middle one.
     h.b.userEdit(link.bId, { status: 'In Progress' });
 
