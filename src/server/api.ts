@@ -109,7 +109,7 @@ export function apiRoutes(app: FastifyInstance, docs: RouteDoc[], deps: ApiDeps)
     tag: 'ledger',
     summary: 'Links, filtered by connection, a ticket (`123`, `IT-12`, or `system:ref` such as `cw:123`, `jira:IT-12`) and state; paged, newest first.',
     description:
-      'ticket is a search reference: `<system>:<ref>`, where system is a name under `systems:` in the configuration, finds the ticket on that system only (ConnectWise 123 and Freshservice 123 are different tickets); a bare `<ref>` matches either side of every connection. ref is the native id or, for Jira, the issue key in any case (`IT-12`, `it-12`), looked up in Jira; if that lookup fails the reference is still searched as an id. An unknown system answers 400 naming the configured ones.',
+      'ticket is a search reference: `<system>:<ref>`, where system is a name under `systems:` in the configuration, finds the ticket on that system only (ConnectWise 123 and Freshservice 123 are different tickets); a bare `<ref>` matches either side of every connection. ref is the native id or, for Jira, the issue key in any case (`IT-12`, `it-12`), looked up in Jira and among the keys links hold; if the Jira lookup fails the reference is still searched as an id and a stored key. An unknown system answers 400 naming the configured ones.',
     auth: true,
     query: LinksQuery,
     response: LinksPage,

@@ -131,9 +131,14 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
 </section>`;
 }
 
+/** One ticket, named by its key where known, linking to its search. */
+function ticketAnchor(labels: Labels, connection: string, side: Side, id: string, key: string | null): Html {
+  return h`<a href="/?ticket=${encodeURIComponent(labels.ref(connection, side, id))}">${labels.of(connection, side)} #${key ?? id}</a>`;
+}
+
 function ticketPair(link: Link | null, labels: Labels): Html {
   if (!link) return h`<span class="muted">—</span>`;
-  return h`<a href="/?ticket=${encodeURIComponent(labels.ref(link.connection, 'a', link.aId))}">${labels.of(link.connection, 'a')} #${link.aKey ?? link.aId}</a> ⇄ <a href="/?ticket=${encodeURIComponent(labels.ref(link.connection, 'b', link.bId))}">${labels.of(link.connection, 'b')} #${link.bKey ?? link.bId}</a>`;
+  return h`${ticketAnchor(labels, link.connection, 'a', link.aId, link.aKey)} ⇄ ${ticketAnchor(labels, link.connection, 'b', link.bId, link.bKey)}`;
 }
 
 function conflictTable(conflicts: Conflict[], links: Array<Link | null>, labels: Labels, now: number): Html {
@@ -174,7 +179,7 @@ function errorTable(errors: ErrorRecord[], links: Array<Link | null>, labels: La
 <thead><tr><th>Ticket</th><th>What went wrong</th><th>Tries</th><th>Since</th><th></th></tr></thead>
 <tbody>${errors.map((e, i) => {
     const link = links[i] ?? null;
-    const where = link ? ticketPair(link, labels) : e.ticketId && e.side ? h`<a href="/?ticket=${encodeURIComponent(labels.ref(e.connection, e.side, e.ticketId))}">${labels.of(e.connection, e.side)} #${e.ticketId}</a>` : h`<span class="muted">${e.connection}</span>`;
+    const where = link ? ticketPair(link, labels) : e.ticketId && e.side ? ticketAnchor(labels, e.connection, e.side, e.ticketId, null) : h`<span class="muted">${e.connection}</span>`;
     return h`<tr data-error="${e.id}">
   <td>${where}</td>
   <td>${e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message}<div class="muted">${e.code}${e.retryable ? ' · retried automatically' : ' · needs a person'}</div></td>
