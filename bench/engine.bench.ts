@@ -24,8 +24,30 @@ const MEMORY_LINKS = arg('memory-links', 100_000);
 const fields: FieldConfig[] = [
   { name: 'summary', a: 'subject', b: 'summary', owner: 'both', conflict: 'newest' },
   { name: 'description', a: 'description', b: 'description', owner: 'a', type: 'text' },
-  { name: 'priority', a: 'priority', b: 'priority', owner: 'a', map: [ { a: 4, b: 'P1' }, { a: 3, b: 'P2' }, { a: 2, b: 'P3' }, { a: 1, b: 'P4' } ] },
-  { name: 'status', a: 'status', b: 'status', owner: 'both', map: [ { a: 2, b: 'New' }, { a: 2, b: 'In Progress' }, { a: 3, b: 'Waiting' }, { a: 4, b: 'Resolved' } ] },
+  {
+    name: 'priority',
+    a: 'priority',
+    b: 'priority',
+    owner: 'a',
+    map: [
+      { a: 4, b: 'P1' },
+      { a: 3, b: 'P2' },
+      { a: 2, b: 'P3' },
+      { a: 1, b: 'P4' },
+    ],
+  },
+  {
+    name: 'status',
+    a: 'status',
+    b: 'status',
+    owner: 'both',
+    map: [
+      { a: 2, b: 'New' },
+      { a: 2, b: 'In Progress' },
+      { a: 3, b: 'Waiting' },
+      { a: 4, b: 'Resolved' },
+    ],
+  },
 ];
 
 function median(values: number[]): number {
@@ -38,7 +60,15 @@ async function linkedHarness(dir: string, n: number): Promise<{ h: Harness; aIds
   const ledger = new SqliteLedger({ path: join(dir, `bench-${Date.now()}-${Math.random()}.sqlite`) });
   const h = createHarness({ fields, ledger, engine: { concurrency: 16 } });
   const aIds: string[] = [];
-  for (let i = 0; i < n; i++) aIds.push(h.a.userCreate({ subject: `Ticket ${i}`, description: `Line one\nLine two of ${i}`, priority: (i % 4) + 1, status: 2 }));
+  for (let i = 0; i < n; i++)
+    aIds.push(
+      h.a.userCreate({
+        subject: `Ticket ${i}`,
+        description: `Line one\nLine two of ${i}`,
+        priority: (i % 4) + 1,
+        status: 2,
+      }),
+    );
   await h.pollBoth();
   await h.pollBoth();
   return { h, aIds };
@@ -66,11 +96,15 @@ async function main(): Promise<void> {
       const idle = await passesPerSecond(h, () => aIds.forEach((id) => h.a.userEdit(id, { unmapped: run })));
       if (idle.writes !== 0) throw new Error(`no-change passes wrote ${idle.writes} times`);
       noChange.push(idle.rate);
-      const edit = await passesPerSecond(h, () => aIds.forEach((id, i) => h.a.userEdit(id, { subject: `Edited ${run} ${i}` })));
+      const edit = await passesPerSecond(h, () =>
+        aIds.forEach((id, i) => h.a.userEdit(id, { subject: `Edited ${run} ${i}` })),
+      );
       if (edit.writes !== LINKS) throw new Error(`one-field passes wrote ${edit.writes} times, expected ${LINKS}`);
       oneField.push(edit.rate);
       await h.close();
-      process.stdout.write(`run ${run + 1}/${RUNS}: ${idle.rate.toFixed(0)} no-change passes/s, ${edit.rate.toFixed(0)} one-field passes/s\n`);
+      process.stdout.write(
+        `run ${run + 1}/${RUNS}: ${idle.rate.toFixed(0)} no-change passes/s, ${edit.rate.toFixed(0)} one-field passes/s\n`,
+      );
     }
 
     // Memory while the ledger grows: links are created through the engine in batches, and a
@@ -86,7 +120,9 @@ async function main(): Promise<void> {
       globalThis.gc?.();
       const m = process.memoryUsage();
       samples.push({ links: (await ledger.counts()).links, rssMb: m.rss / 1e6, heapMb: m.heapUsed / 1e6 });
-      process.stdout.write(`links ${samples.at(-1)!.links}: rss ${samples.at(-1)!.rssMb.toFixed(0)} MB, heap ${samples.at(-1)!.heapMb.toFixed(0)} MB\n`);
+      process.stdout.write(
+        `links ${samples.at(-1)!.links}: rss ${samples.at(-1)!.rssMb.toFixed(0)} MB, heap ${samples.at(-1)!.heapMb.toFixed(0)} MB\n`,
+      );
     }
     // What the engine and ledger themselves retain once the simulated systems' tickets are gone.
     h.a.tickets.clear();

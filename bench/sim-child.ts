@@ -5,8 +5,18 @@ import type { SystemConfig } from '../src/mapping/schema.js';
 
 const kind = process.argv[2] as SystemConfig['kind'];
 const systems: Record<SystemConfig['kind'], SystemConfig> = {
-  freshservice: { kind: 'freshservice', baseUrl: 'http://127.0.0.1:1', credentials: { apiKey: 'bench' }, rateLimit: { requestsPerMinute: 100_000_000 } },
-  connectwise: { kind: 'connectwise', baseUrl: 'http://127.0.0.1:1', credentials: { company: 'bench', publicKey: 'pub', privateKey: 'priv', clientId: 'client' }, options: { codebase: 'v4_6_release/' } },
+  freshservice: {
+    kind: 'freshservice',
+    baseUrl: 'http://127.0.0.1:1',
+    credentials: { apiKey: 'bench' },
+    rateLimit: { requestsPerMinute: 100_000_000 },
+  },
+  connectwise: {
+    kind: 'connectwise',
+    baseUrl: 'http://127.0.0.1:1',
+    credentials: { company: 'bench', publicKey: 'pub', privateKey: 'priv', clientId: 'client' },
+    options: { codebase: 'v4_6_release/' },
+  },
   jsm: { kind: 'jsm', baseUrl: 'http://127.0.0.1:1', credentials: { email: 'bench@example.com', apiToken: 'token' } },
 };
 const handle = await simulators.get(kind)!.start({ system: systems[kind], port: 0 });

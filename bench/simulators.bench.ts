@@ -29,18 +29,31 @@ interface Target {
 }
 
 const targets: Target[] = [
-  { kind: 'freshservice', path: (id) => `/api/v2/tickets/${id}`, headers: { Authorization: basic('bench', 'X') }, seed: (count) => ({ generate: { count } }) },
+  {
+    kind: 'freshservice',
+    path: (id) => `/api/v2/tickets/${id}`,
+    headers: { Authorization: basic('bench', 'X') },
+    seed: (count) => ({ generate: { count } }),
+  },
   {
     kind: 'connectwise',
     path: (id) => `/v4_6_release/apis/3.0/service/tickets/${id}`,
     headers: { Authorization: basic('bench+pub', 'priv'), clientId: 'client' },
     seed: (count) => ({ generate: { count } }),
   },
-  { kind: 'jsm', path: (id) => `/rest/api/3/issue/${10000 + id}`, headers: { Authorization: basic('bench@example.com', 'token') }, seed: (count) => ({ generate: { count } }) },
+  {
+    kind: 'jsm',
+    path: (id) => `/rest/api/3/issue/${10000 + id}`,
+    headers: { Authorization: basic('bench@example.com', 'token') },
+    seed: (count) => ({ generate: { count } }),
+  },
 ];
 
 function startChild(kind: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(resolve(import.meta.dirname, 'sim-child.ts'), [kind], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(resolve(import.meta.dirname, 'sim-child.ts'), [kind], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((ok) => child.once('message', (m: { url: string }) => ok({ child, url: m.url })));
 }
 
@@ -52,7 +65,11 @@ function memory(child: ChildProcess): Promise<{ heapMb: number; rssMb: number }>
 }
 
 async function post(url: string, body: unknown): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
 }
 
@@ -106,4 +123,6 @@ for (const target of targets) {
     child.kill();
   }
 }
-process.stdout.write(`${JSON.stringify({ machine: `${process.platform} ${process.arch}, node ${process.version}`, connections: CONNECTIONS, seconds: SECONDS, results }, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify({ machine: `${process.platform} ${process.arch}, node ${process.version}`, connections: CONNECTIONS, seconds: SECONDS, results }, null, 2)}\n`,
+);

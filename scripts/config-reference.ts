@@ -33,19 +33,25 @@ function typeOf(s: Schema): string {
   const alternatives = s.oneOf ?? s.anyOf;
   if (alternatives) return [...new Set(alternatives.map(typeOf))].join(' \\| ');
   if (s.type === 'array') return `list of ${s.items ? typeOf(s.items) : 'value'}`;
-  if (s.type === 'object' && !s.properties && s.additionalProperties && typeof s.additionalProperties === 'object') return `map of ${typeOf(s.additionalProperties)}`;
+  if (s.type === 'object' && !s.properties && s.additionalProperties && typeof s.additionalProperties === 'object')
+    return `map of ${typeOf(s.additionalProperties)}`;
   if (Array.isArray(s.type)) return s.type.join(' \\| ');
   if (s.type === 'string' && s.format === 'uri') return 'URL';
   return s.type ?? 'value';
 }
 
 function clean(text: string | undefined): string {
-  return (text ?? '').replace(/@default \S+/g, '').replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
+  return (text ?? '')
+    .replace(/@default \S+/g, '')
+    .replace(/\|/g, '\\|')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function defaultOf(s: Schema): string {
   const fromDoc = /@default (\S+)/.exec(s.description ?? '')?.[1];
-  if (s.default !== undefined && (typeof s.default !== 'object' || s.default === null)) return `\`${JSON.stringify(s.default)}\``;
+  if (s.default !== undefined && (typeof s.default !== 'object' || s.default === null))
+    return `\`${JSON.stringify(s.default)}\``;
   if (fromDoc) return `\`${fromDoc}\``;
   return '';
 }
@@ -58,14 +64,24 @@ function rows(s: Schema, path: string, required: boolean, out: string[]): void {
       if (key === '$schema') continue;
       const childPath = path ? `${path}.${key}` : key;
       const req = s.required?.includes(key) ?? false;
-      out.push(`| \`${childPath}\` | ${typeOf(child)} | ${req ? 'yes' : ''} | ${defaultOf(child)} | ${clean(child.description)} |`);
+      out.push(
+        `| \`${childPath}\` | ${typeOf(child)} | ${req ? 'yes' : ''} | ${defaultOf(child)} | ${clean(child.description)} |`,
+      );
       rows(child, childPath, req, out);
     }
   } else if (objectAlternatives && objectAlternatives.length > 0) {
     for (const alt of objectAlternatives) {
       const tag = Object.entries(alt.properties ?? {}).find(([, v]) => v.const !== undefined);
       const label = tag ? `${path} (${tag[0]}: ${String(tag[1].const)})` : path;
-      rows({ ...alt, properties: Object.fromEntries(Object.entries(alt.properties ?? {}).filter(([k]) => k !== tag?.[0])) }, label, required, out);
+      rows(
+        {
+          ...alt,
+          properties: Object.fromEntries(Object.entries(alt.properties ?? {}).filter(([k]) => k !== tag?.[0])),
+        },
+        label,
+        required,
+        out,
+      );
     }
   } else if (s.type === 'array' && s.items && (s.items.properties || s.items.oneOf || s.items.anyOf)) {
     rows(s.items, `${path}[]`, required, out);

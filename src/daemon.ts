@@ -17,7 +17,9 @@ import type { Config, SystemConfig } from './mapping/schema.js';
 import { createServer } from './server/index.js';
 import { createMetrics, type Metrics } from './server/metrics.js';
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export interface DaemonParts {
   config: Config;
@@ -54,7 +56,16 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
   for (const [name, system] of Object.entries(config.systems)) {
     const module = connectorModule(system.kind);
     const rpm = system.rateLimit?.requestsPerMinute ?? module.defaultRateLimit.requestsPerMinute;
-    queues.set(name, new SystemQueue({ system: name, concurrency: system.rateLimit?.concurrency ?? module.defaultRateLimit.concurrency, intervalCap: rpm, intervalMs: 60_000, clock }));
+    queues.set(
+      name,
+      new SystemQueue({
+        system: name,
+        concurrency: system.rateLimit?.concurrency ?? module.defaultRateLimit.concurrency,
+        intervalCap: rpm,
+        intervalMs: 60_000,
+        clock,
+      }),
+    );
   }
 
   const connectors = new Map<string, Record<Side, Connector>>();
@@ -103,7 +114,12 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
     closed ??= (async () => {
       const steps: Array<[string, () => Promise<void>]> = [
         ['engine', () => engine.stop()],
-        ...[...connectors.values()].flatMap((pair) => (['a', 'b'] as const).map((s): [string, () => Promise<void>] => [`connector ${s}`, async () => pair[s].close?.()])),
+        ...[...connectors.values()].flatMap((pair) =>
+          (['a', 'b'] as const).map((s): [string, () => Promise<void>] => [
+            `connector ${s}`,
+            async () => pair[s].close?.(),
+          ]),
+        ),
         ['queues', async () => queues.forEach((q) => q.stop())],
         ['ledger', () => ledger.close()],
       ];
@@ -158,7 +174,9 @@ export async function startDaemon(config: Config, options: BuildOptions = {}): P
       stopped ??= (async () => {
         // Stop taking work first, then drain, then release.
         await parts.engine.stop().catch(() => undefined);
-        await server.close().catch((err: unknown) => parts.logger.warn({ err: describeError(err) }, 'server close failed'));
+        await server
+          .close()
+          .catch((err: unknown) => parts.logger.warn({ err: describeError(err) }, 'server close failed'));
         await parts.close();
         parts.logger.flush();
       })();

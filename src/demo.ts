@@ -40,7 +40,11 @@ function systemOf<K extends SystemConfig['kind']>(config: Config, kind: K): [str
 
 function cwHeaders(s: Of<'connectwise'>): Record<string, string> {
   const c = s.credentials;
-  return { Authorization: basicAuth(`${c.company}+${c.publicKey}`, c.privateKey), clientId: c.clientId, 'Content-Type': 'application/json' };
+  return {
+    Authorization: basicAuth(`${c.company}+${c.publicKey}`, c.privateKey),
+    clientId: c.clientId,
+    'Content-Type': 'application/json',
+  };
 }
 
 function cwApi(s: Of<'connectwise'>): string {
@@ -77,27 +81,51 @@ export async function seedDemoTickets(config: Config): Promise<void> {
   if (fs) {
     const auth = { Authorization: basicAuth(fs[1].credentials.apiKey, 'X') };
     for (const t of [
-      { subject: 'Laptop will not boot after update', description: "<p>Since this morning's update the laptop shows a black screen.</p>", priority: 3, status: 2 },
-      { subject: 'New starter: accounts for Dana Whitfield', description: '<p>Starts Monday. Needs M365, VPN and the finance share.</p>', priority: 2, status: 2 },
+      {
+        subject: 'Laptop will not boot after update',
+        description: "<p>Since this morning's update the laptop shows a black screen.</p>",
+        priority: 3,
+        status: 2,
+      },
+      {
+        subject: 'New starter: accounts for Dana Whitfield',
+        description: '<p>Starts Monday. Needs M365, VPN and the finance share.</p>',
+        priority: 2,
+        status: 2,
+      },
     ]) {
-      await axios.post(`${fs[1].baseUrl}/api/v2/tickets`, { ...t, email: 'dana.whitfield@contoso.example', source: 2 }, { headers: auth });
+      await axios.post(
+        `${fs[1].baseUrl}/api/v2/tickets`,
+        { ...t, email: 'dana.whitfield@contoso.example', source: 2 },
+        { headers: auth },
+      );
     }
   }
   const cw = systemOf(config, 'connectwise');
   if (cw) {
-    const boards = Object.values(config.connections).flatMap((c) => (config.systems[c.b.system]?.kind === 'connectwise' ? (c.b.scope.boards ?? []) : []));
+    const boards = Object.values(config.connections).flatMap((c) =>
+      config.systems[c.b.system]?.kind === 'connectwise' ? (c.b.scope.boards ?? []) : [],
+    );
     const company = cw[1].options?.companyIdentifier ?? 'Contoso';
     for (const [i, board] of boards.entries()) {
       await axios.post(
         `${cwApi(cw[1])}/service/tickets`,
-        { summary: i === 0 ? 'Firewall firmware update scheduled for Saturday' : 'Backup job failed on FS01', board: { name: board }, company: { identifier: company }, priority: { name: 'Priority 3 - Medium' }, initialDescription: 'Raised by the MSP NOC.' },
+        {
+          summary: i === 0 ? 'Firewall firmware update scheduled for Saturday' : 'Backup job failed on FS01',
+          board: { name: board },
+          company: { identifier: company },
+          priority: { name: 'Priority 3 - Medium' },
+          initialDescription: 'Raised by the MSP NOC.',
+        },
         { headers: cwHeaders(cw[1]) },
       );
     }
   }
   const jira = systemOf(config, 'jsm');
   if (jira) {
-    const project = Object.values(config.connections).find((c) => config.systems[c.a.system]?.kind === 'jsm')?.a.scope.project ?? 'IT';
+    const project =
+      Object.values(config.connections).find((c) => config.systems[c.a.system]?.kind === 'jsm')?.a.scope.project ??
+      'IT';
     await axios.post(
       `${jira[1].baseUrl}/rest/api/3/issue`,
       {
@@ -106,7 +134,11 @@ export async function seedDemoTickets(config: Config): Promise<void> {
           issuetype: { name: 'Incident' },
           summary: 'Printer on floor 3 jams on every job',
           priority: { name: 'High' },
-          description: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Affects the whole finance team.' }] }] },
+          description: {
+            type: 'doc',
+            version: 1,
+            content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Affects the whole finance team.' }] }],
+          },
         },
       },
       { headers: { Authorization: basicAuth(jira[1].credentials.email, jira[1].credentials.apiToken) } },
@@ -131,7 +163,13 @@ function tour(config: Config, daemon: DaemonHandle, webhookNotes: string[]): str
   if (fs) lines.push(`  Freshservice  ${fs[1].baseUrl}`);
   if (cw) lines.push(`  ConnectWise   ${cw[1].baseUrl}`);
   if (jira) lines.push(`  Jira          ${jira[1].baseUrl}`);
-  lines.push('', 'Webhooks wired:', ...webhookNotes.map((n) => `  ${n}`), '', 'Try it (the demo credentials are in config/demo.yaml):');
+  lines.push(
+    '',
+    'Webhooks wired:',
+    ...webhookNotes.map((n) => `  ${n}`),
+    '',
+    'Try it (the demo credentials are in config/demo.yaml):',
+  );
   if (fs) {
     lines.push(
       '  # a new Freshservice ticket appears on the ConnectWise board "Co-Managed FS"',
@@ -149,8 +187,14 @@ function tour(config: Config, daemon: DaemonHandle, webhookNotes: string[]): str
     );
   }
   if (jira) {
-    lines.push('  # Jira issues in project IT', `  curl -s -u demo@example.com:demo-jira-token '${jira[1].baseUrl}/rest/api/3/search/jql?jql=project%3DIT&fields=summary,status'`);
-    lines.push('  # the seeded Jira issue and its ConnectWise twin, found on the dashboard by its key', `  ${daemon.url}/?ticket=${jira[0]}:IT-1`);
+    lines.push(
+      '  # Jira issues in project IT',
+      `  curl -s -u demo@example.com:demo-jira-token '${jira[1].baseUrl}/rest/api/3/search/jql?jql=project%3DIT&fields=summary,status'`,
+    );
+    lines.push(
+      '  # the seeded Jira issue and its ConnectWise twin, found on the dashboard by its key',
+      `  ${daemon.url}/?ticket=${jira[0]}:IT-1`,
+    );
   }
   lines.push('', 'Stop with Ctrl-C.', '');
   return lines.join('\n');

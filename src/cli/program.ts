@@ -34,7 +34,10 @@ async function readConfig(path: string, quiet = false): Promise<Config> {
 }
 
 /** Opens the ledger and connectors (no polling, no server), runs `fn`, closes everything. */
-async function withParts<T>(opts: { config: string; ledger?: string }, fn: (parts: DaemonParts) => Promise<T>): Promise<T> {
+async function withParts<T>(
+  opts: { config: string; ledger?: string },
+  fn: (parts: DaemonParts) => Promise<T>,
+): Promise<T> {
   const config = await readConfig(opts.config, true);
   const parts = await buildDaemon(config, { logLevel: 'silent', ...(opts.ledger ? { ledgerPath: opts.ledger } : {}) });
   try {
@@ -48,7 +51,10 @@ async function withParts<T>(opts: { config: string; ledger?: string }, fn: (part
 async function ticketCandidates(parts: DaemonParts, text: string): Promise<TicketCandidate[]> {
   try {
     const search = await resolveTicketRef(text, parts.engine.connections);
-    for (const system of search.unresolved) process.stderr.write(`warning: ${system} could not be asked what ${search.reference.ref} stands for; searched there only as an id and among the keys the ledger holds\n`);
+    for (const system of search.unresolved)
+      process.stderr.write(
+        `warning: ${system} could not be asked what ${search.reference.ref} stands for; searched there only as an id and among the keys the ledger holds\n`,
+      );
     return search.candidates;
   } catch (err) {
     if (err instanceof TicketRefError) throw new UsageError(err.message);
@@ -99,7 +105,10 @@ export function buildCli(): Command {
     .addOption(logLevelOption())
     .action(async (opts: { config: string; ledger?: string; logLevel?: LogLevel }) => {
       const config = await readConfig(opts.config);
-      const daemon = await startDaemon(config, { ...(opts.ledger ? { ledgerPath: opts.ledger } : {}), ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) });
+      const daemon = await startDaemon(config, {
+        ...(opts.ledger ? { ledgerPath: opts.ledger } : {}),
+        ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+      });
       await untilSignal(() => daemon.stop());
     });
 
@@ -125,7 +134,9 @@ export function buildCli(): Command {
         });
       }
       const connections = Object.keys(config.connections).length;
-      process.stdout.write(`${opts.config}: valid (${Object.keys(config.systems).length} systems, ${connections} connection${connections === 1 ? '' : 's'})\n`);
+      process.stdout.write(
+        `${opts.config}: valid (${Object.keys(config.systems).length} systems, ${connections} connection${connections === 1 ? '' : 's'})\n`,
+      );
     });
 
   program
@@ -140,7 +151,10 @@ export function buildCli(): Command {
         print(planned, opts.json ?? false, () =>
           planned.length === 0
             ? 'Nothing to do: both sides agree.'
-            : formatTable(['connection', 'side', 'action', 'ticket', 'fields'], planned.map((p) => [p.connection, p.side, p.action, p.ticketId, JSON.stringify(p.fields)])),
+            : formatTable(
+                ['connection', 'side', 'action', 'ticket', 'fields'],
+                planned.map((p) => [p.connection, p.side, p.action, p.ticketId, JSON.stringify(p.fields)]),
+              ),
         );
       });
     });
@@ -166,7 +180,12 @@ export function buildCli(): Command {
     .addOption(logLevelOption())
     .option('--no-seed', 'do not seed example tickets')
     .action(async (opts: { config: string; ledger?: string; logLevel?: LogLevel; seed: boolean }) => {
-      const demo = await runDemo({ configPath: opts.config, seed: opts.seed, ...(opts.ledger ? { ledgerPath: opts.ledger } : {}), ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) });
+      const demo = await runDemo({
+        configPath: opts.config,
+        seed: opts.seed,
+        ...(opts.ledger ? { ledgerPath: opts.ledger } : {}),
+        ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+      });
       await untilSignal(() => demo.stop());
     });
 
@@ -181,13 +200,43 @@ export function buildCli(): Command {
     .addOption(new Option('--state <state>').choices(['active', 'unlinked', 'flagged', 'closed']))
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'print JSON')
-    .action(async (opts: { config: string; ledger?: string; connection?: string; ticket?: string; state?: 'active'; limit: string; json?: boolean }) => {
-      await withParts(opts, async (parts) => {
-        const l = parts.ledger;
-        const page = await l.listLinks({ ...(opts.connection ? { connection: opts.connection } : {}), ...(opts.ticket ? { tickets: await ticketCandidates(parts, opts.ticket) } : {}), ...(opts.state ? { state: opts.state } : {}), limit: Number(opts.limit) });
-        print(page, opts.json ?? false, () => `${formatTable(['link', 'connection', 'a', 'b', 'state', 'updated'], page.items.map((k) => [k.id, k.connection, ticketName(k.aId, k.aKey), ticketName(k.bId, k.bKey), k.state, k.updatedAt]))}\n${page.items.length} of ${page.total}`);
-      });
-    });
+    .action(
+      async (opts: {
+        config: string;
+        ledger?: string;
+        connection?: string;
+        ticket?: string;
+        state?: 'active';
+        limit: string;
+        json?: boolean;
+      }) => {
+        await withParts(opts, async (parts) => {
+          const l = parts.ledger;
+          const page = await l.listLinks({
+            ...(opts.connection ? { connection: opts.connection } : {}),
+            ...(opts.ticket ? { tickets: await ticketCandidates(parts, opts.ticket) } : {}),
+            ...(opts.state ? { state: opts.state } : {}),
+            limit: Number(opts.limit),
+          });
+          print(
+            page,
+            opts.json ?? false,
+            () =>
+              `${formatTable(
+                ['link', 'connection', 'a', 'b', 'state', 'updated'],
+                page.items.map((k) => [
+                  k.id,
+                  k.connection,
+                  ticketName(k.aId, k.aKey),
+                  ticketName(k.bId, k.bKey),
+                  k.state,
+                  k.updatedAt,
+                ]),
+              )}\n${page.items.length} of ${page.total}`,
+          );
+        });
+      },
+    );
   ledger
     .command('show <id>')
     .description('one link: both tickets, baselines and its full event history')
@@ -210,16 +259,36 @@ export function buildCli(): Command {
     .option('--link <id>')
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'print JSON')
-    .action(async (opts: { config: string; ledger?: string; connection?: string; link?: string; limit: string; json?: boolean }) => {
-      await withParts(opts, async ({ ledger: l }) => {
-        const page = await l.listEvents({ ...(opts.connection ? { connection: opts.connection } : {}), ...(opts.link ? { linkId: opts.link } : {}), limit: Number(opts.limit) });
-        print(page, opts.json ?? false, () => formatTable(['at', 'link', 'kind', 'field', 'reason'], page.items.map((e) => [e.at, e.linkId ?? '', e.kind, e.field ?? '', e.reason])));
-      });
-    });
+    .action(
+      async (opts: {
+        config: string;
+        ledger?: string;
+        connection?: string;
+        link?: string;
+        limit: string;
+        json?: boolean;
+      }) => {
+        await withParts(opts, async ({ ledger: l }) => {
+          const page = await l.listEvents({
+            ...(opts.connection ? { connection: opts.connection } : {}),
+            ...(opts.link ? { linkId: opts.link } : {}),
+            limit: Number(opts.limit),
+          });
+          print(page, opts.json ?? false, () =>
+            formatTable(
+              ['at', 'link', 'kind', 'field', 'reason'],
+              page.items.map((e) => [e.at, e.linkId ?? '', e.kind, e.field ?? '', e.reason]),
+            ),
+          );
+        });
+      },
+    );
 
   program
     .command('audit <ticket>')
-    .description('the full history of the links holding this ticket: 123, IT-12, or system:ref (cw:123, jira:IT-12) for one system')
+    .description(
+      'the full history of the links holding this ticket: 123, IT-12, or system:ref (cw:123, jira:IT-12) for one system',
+    )
     .addOption(configOption())
     .option('--ledger <path>', 'SQLite ledger path')
     .action(async (ticket: string, opts: { config: string; ledger?: string }) => {
@@ -229,8 +298,11 @@ export function buildCli(): Command {
         if (links.total === 0) throw new UsageError(`no link holds ticket ${ticket}`);
         for (const link of links.items) {
           const events = await l.listEvents({ linkId: link.id, limit: 1000 });
-          process.stdout.write(`link ${link.id} (${link.connection}): a ${ticketName(link.aId, link.aKey)} <-> b ${ticketName(link.bId, link.bKey)}, ${link.state}\n`);
-          for (const e of [...events.items].reverse()) process.stdout.write(`  ${e.at}  ${e.kind.padEnd(18)} ${e.reason}\n`);
+          process.stdout.write(
+            `link ${link.id} (${link.connection}): a ${ticketName(link.aId, link.aKey)} <-> b ${ticketName(link.bId, link.bKey)}, ${link.state}\n`,
+          );
+          for (const e of [...events.items].reverse())
+            process.stdout.write(`  ${e.at}  ${e.kind.padEnd(18)} ${e.reason}\n`);
         }
       });
     });
@@ -246,13 +318,18 @@ export function buildCli(): Command {
       await withParts(opts, async ({ ledger: l }) => {
         const list = await l.listConflicts(opts.all ? {} : { state: 'open' });
         print(list, opts.json ?? false, () =>
-          list.length === 0 ? 'No open conflicts.' : formatTable(['conflict', 'link', 'field', 'a', 'b', 'state'], list.map((c) => [c.id, c.linkId, c.field, JSON.stringify(c.aValue), JSON.stringify(c.bValue), c.state])),
+          list.length === 0
+            ? 'No open conflicts.'
+            : formatTable(
+                ['conflict', 'link', 'field', 'a', 'b', 'state'],
+                list.map((c) => [c.id, c.linkId, c.field, JSON.stringify(c.aValue), JSON.stringify(c.bValue), c.state]),
+              ),
         );
       });
     });
   conflicts
     .command('resolve <id>')
-    .description('resolve a conflict by taking one side\'s value; writes it to the other side')
+    .description("resolve a conflict by taking one side's value; writes it to the other side")
     .addOption(configOption())
     .option('--ledger <path>', 'SQLite ledger path')
     .requiredOption('--take <side>', 'a or b')
@@ -273,7 +350,20 @@ export function buildCli(): Command {
     .action(async (opts: { config: string; ledger?: string; json?: boolean }) => {
       await withParts(opts, async ({ ledger: l }) => {
         const list = await l.listErrors({ state: 'open' });
-        print(list, opts.json ?? false, () => (list.length === 0 ? 'No open errors.' : formatTable(['error', 'connection', 'link', 'code', 'message'], list.map((e) => [e.id, e.connection, e.linkId ?? `${e.side ?? ''}:${e.ticketId ?? ''}`, e.code, e.message]))));
+        print(list, opts.json ?? false, () =>
+          list.length === 0
+            ? 'No open errors.'
+            : formatTable(
+                ['error', 'connection', 'link', 'code', 'message'],
+                list.map((e) => [
+                  e.id,
+                  e.connection,
+                  e.linkId ?? `${e.side ?? ''}:${e.ticketId ?? ''}`,
+                  e.code,
+                  e.message,
+                ]),
+              ),
+        );
       });
     });
   errors
@@ -299,7 +389,9 @@ export function buildCli(): Command {
       });
     });
 
-  const webhooks = program.command('webhooks').description('register the daemon\'s webhook receiver where the system allows it');
+  const webhooks = program
+    .command('webhooks')
+    .description("register the daemon's webhook receiver where the system allows it");
   for (const verb of ['register', 'unregister'] as const) {
     webhooks
       .command(verb)
@@ -315,7 +407,10 @@ export function buildCli(): Command {
           if (!base) throw new UsageError('--url is required when server.publicUrl is not set');
           const target = `${base.replace(/\/$/, '')}/webhooks/${opts.connection}/${opts.side}`;
           const connector = pair[opts.side];
-          const fn = verb === 'register' ? connector.registerWebhook?.bind(connector) : connector.unregisterWebhook?.bind(connector);
+          const fn =
+            verb === 'register'
+              ? connector.registerWebhook?.bind(connector)
+              : connector.unregisterWebhook?.bind(connector);
           if (!fn) throw new UsageError(`${connector.facts.label} webhooks are set up in its admin UI; see its readme`);
           const result = await fn(target);
           process.stdout.write(`${verb}ed ${target}${typeof result === 'string' ? ` (${result})` : ''}\n`);

@@ -8,7 +8,13 @@ export type FieldDecision =
   /** Both sides agree (again): record the current values as the new baseline. */
   | { kind: 'converged' }
   /** Write `value` (already in `to`'s vocabulary) to side `to`, taken from side `from`. */
-  | { kind: 'write'; from: Side; to: Side; value: JsonValue; why: 'mirror' | 'revert' | 'conflict-newest' | 'conflict-prefer' | 'resolved' }
+  | {
+      kind: 'write';
+      from: Side;
+      to: Side;
+      value: JsonValue;
+      why: 'mirror' | 'revert' | 'conflict-newest' | 'conflict-prefer' | 'resolved';
+    }
   /** Keep a non-owner edit without mirroring it (onForeignEdit: ignore). */
   | { kind: 'ignore'; side: Side }
   /** Manual conflict: park the field in the conflict inbox. */
@@ -28,7 +34,12 @@ function other(side: Side): Side {
   return side === 'a' ? 'b' : 'a';
 }
 
-function writeFrom(rule: FieldRule, state: FieldState, from: Side, why: Extract<FieldDecision, { kind: 'write' }>['why']): FieldDecision {
+function writeFrom(
+  rule: FieldRule,
+  state: FieldState,
+  from: Side,
+  why: Extract<FieldDecision, { kind: 'write' }>['why'],
+): FieldDecision {
   const to = other(from);
   if (rule.equivalent(from, state.current[from], state.current[to])) return { kind: 'converged' };
   const t = rule.translate(from, state.current[from]);

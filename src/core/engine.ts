@@ -6,11 +6,28 @@ import cron, { type ScheduledTask } from 'node-cron';
 import PQueue from 'p-queue';
 import { describeError, LeaseBusyError, NotFoundError, SyncError } from './errors.js';
 import type { Conflict, Cursor, ErrorRecord, Ledger } from './ledger/types.js';
-import { createPass, linkPass, recordPassError, type EngineObserver, type PassDeps, type PassOptions, type PassOutcome } from './pass.js';
+import {
+  createPass,
+  linkPass,
+  recordPassError,
+  type EngineObserver,
+  type PassDeps,
+  type PassOptions,
+  type PassOutcome,
+} from './pass.js';
 import { buildRuntime, type ConnectionRuntime, type ConnectionSpec } from './runtime.js';
 import { KeyedMutex, KeyedSerializer } from './serializer.js';
 import type { SystemQueueStats } from './queue.js';
-import { isInvalidTicket, otherSide, systemClock, type Clock, type FieldValues, type Logger, type Side, type Ticket } from './types.js';
+import {
+  isInvalidTicket,
+  otherSide,
+  systemClock,
+  type Clock,
+  type FieldValues,
+  type Logger,
+  type Side,
+  type Ticket,
+} from './types.js';
 import { decideField } from './decide.js';
 
 export interface EngineOptions {
@@ -105,7 +122,9 @@ export function createEngine(options: EngineOptions): Engine {
   const instanceId = options.instanceId ?? randomUUID();
   const leaseMs = options.leaseMs ?? 30_000;
   const deps: PassDeps = { ledger, clock, observer };
-  const runtimes = new Map<string, ConnectionRuntime>(options.connections.map((spec) => [spec.name, buildRuntime(spec, logger)]));
+  const runtimes = new Map<string, ConnectionRuntime>(
+    options.connections.map((spec) => [spec.name, buildRuntime(spec, logger)]),
+  );
   const slots = new PQueue({ concurrency: options.concurrency ?? 8 });
   const serializer = new KeyedSerializer();
   const linkMutex = new KeyedMutex();
@@ -131,7 +150,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   /** Runs `fn` holding a concurrency slot and, with PostgreSQL, a lease on `key`. */
   async function guarded<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    return (await slots.add(async () => {
+    return await slots.add(async () => {
       // Another instance's pass on the same key is short: wait for it a little, then hand the
       // work to the retry loop rather than dropping the hint.
       let claimed = await ledger.claim(key, instanceId, leaseMs);
@@ -145,11 +164,15 @@ export function createEngine(options: EngineOptions): Engine {
       } finally {
         await ledger.release(key, instanceId);
       }
-    }));
+    });
   }
 
   /** Records a lease refusal as a retryable error so the retry loop takes the work up again. */
-  async function leaseRefused<T>(rt: ConnectionRuntime, subject: { linkId: string | null; side: Side | null; ticketId: string | null }, run: () => Promise<T>): Promise<T> {
+  async function leaseRefused<T>(
+    rt: ConnectionRuntime,
+    subject: { linkId: string | null; side: Side | null; ticketId: string | null },
+    run: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await run();
     } catch (err) {
@@ -181,7 +204,13 @@ export function createEngine(options: EngineOptions): Engine {
     );
   }
 
-  async function ticketPass(rt: ConnectionRuntime, side: Side, ticketId: string, given: Ticket | undefined, force = false): Promise<void> {
+  async function ticketPass(
+    rt: ConnectionRuntime,
+    side: Side,
+    ticketId: string,
+    given: Ticket | undefined,
+    force = false,
+  ): Promise<void> {
     const link = await ledger.findLink(rt.name, side, ticketId);
     if (link) {
       if (link.state !== 'active') return; // unlinked, closed or flagged links are never recreated
@@ -191,28 +220,31 @@ export function createEngine(options: EngineOptions): Engine {
     // A link pass found inside the ticket guard runs after it: nesting it would wait for a second
     // concurrency slot while holding one, and a burst of such passes deadlocks every slot.
     const late: { linkId?: string; ticket?: Ticket; force?: boolean } = {};
-    await leaseRefused(rt, { linkId: null, side, ticketId }, () => guarded(`ticket:${rt.name}:${side}:${ticketId}`, async () => {
-      try {
-        const ticket = given ?? (await rt.sides[side].connector.getTicket(ticketId));
-        // The link may have appeared while this pass waited (a concurrent create committed it).
-        const linked = await ledger.findLink(rt.name, side, ticketId);
-        if (linked) {
-          if (linked.state === 'active') Object.assign(late, { linkId: linked.id, ticket });
-          return;
+    await leaseRefused(rt, { linkId: null, side, ticketId }, () =>
+      guarded(`ticket:${rt.name}:${side}:${ticketId}`, async () => {
+        try {
+          const ticket = given ?? (await rt.sides[side].connector.getTicket(ticketId));
+          // The link may have appeared while this pass waited (a concurrent create committed it).
+          const linked = await ledger.findLink(rt.name, side, ticketId);
+          if (linked) {
+            if (linked.state === 'active') Object.assign(late, { linkId: linked.id, ticket });
+            return;
+          }
+          const created = await createPass(deps, rt, side, ticket);
+          observer.pass?.(rt.name, created.outcome);
+          if (created.linkId !== null) rt.logger.info({ side, ticketId, linkId: created.linkId }, 'twin created');
+          else rt.logger.debug({ side, ticketId, outcome: created.outcome }, 'ticket pass');
+          // Comments already on the source are copied by a first link pass, under the link's claim.
+          if (created.linkId !== null) Object.assign(late, { linkId: created.linkId, ticket, force: true });
+        } catch (err) {
+          if (err instanceof NotFoundError && !given) return; // hinted ticket is gone and was never linked
+          observer.pass?.(rt.name, 'error');
+          await recordPassError(deps, rt, { linkId: null, side, ticketId }, err);
         }
-        const created = await createPass(deps, rt, side, ticket);
-        observer.pass?.(rt.name, created.outcome);
-        if (created.linkId !== null) rt.logger.info({ side, ticketId, linkId: created.linkId }, 'twin created');
-        else rt.logger.debug({ side, ticketId, outcome: created.outcome }, 'ticket pass');
-        // Comments already on the source are copied by a first link pass, under the link's claim.
-        if (created.linkId !== null) Object.assign(late, { linkId: created.linkId, ticket, force: true });
-      } catch (err) {
-        if (err instanceof NotFoundError && !given) return; // hinted ticket is gone and was never linked
-        observer.pass?.(rt.name, 'error');
-        await recordPassError(deps, rt, { linkId: null, side, ticketId }, err);
-      }
-    }));
-    if (late.linkId !== undefined && late.ticket) await runLinkPass(rt, late.linkId, { ticket: late.ticket, side, force: force || (late.force ?? false) });
+      }),
+    );
+    if (late.linkId !== undefined && late.ticket)
+      await runLinkPass(rt, late.linkId, { ticket: late.ticket, side, force: force || (late.force ?? false) });
   }
 
   function schedule(rt: ConnectionRuntime, side: Side, ticketId: string, given?: Ticket, force = false): Promise<void> {
@@ -244,7 +276,15 @@ export function createEngine(options: EngineOptions): Engine {
     try {
       for await (const item of rt.sides[side].connector.listChanged({ since })) {
         if (isInvalidTicket(item)) {
-          await ledger.recordError({ connection, linkId: null, side, ticketId: item.id, code: 'payload_invalid', message: `${rt.sides[side].label} ticket ${item.id}: ${item.invalid}`, retryable: false });
+          await ledger.recordError({
+            connection,
+            linkId: null,
+            side,
+            ticketId: item.id,
+            code: 'payload_invalid',
+            message: `${rt.sides[side].label} ticket ${item.id}: ${item.invalid}`,
+            retryable: false,
+          });
           observer.error?.(connection, 'payload_invalid');
           continue;
         }
@@ -266,7 +306,15 @@ export function createEngine(options: EngineOptions): Engine {
     const now = new Date(clock.now()).toISOString();
     const next: Cursor = failed
       ? { ...cursor, lastPollAt: now, lastError: describeError(failed) }
-      : { connection, side, since: maxVersion, seenIds: [...atMax], lastPollAt: now, lastSuccessAt: new Date(startedAt).toISOString(), lastError: null };
+      : {
+          connection,
+          side,
+          since: maxVersion,
+          seenIds: [...atMax],
+          lastPollAt: now,
+          lastSuccessAt: new Date(startedAt).toISOString(),
+          lastError: null,
+        };
     await ledger.saveCursor(next);
     if (failed) {
       rt.logger.warn({ side, err: describeError(failed) }, 'poll failed; cursor kept');
@@ -296,14 +344,29 @@ export function createEngine(options: EngineOptions): Engine {
     const link = await ledger.getLink(linkId);
     if (!link) throw new NotFoundError(`no link ${linkId}`);
     const rt = runtime(link.connection);
-    await ledger.appendEvents([{ connection: rt.name, linkId, side: null, field: null, kind: 'resync', oldValue: null, newValue: null, reason: 'a full resync was requested' }]);
+    await ledger.appendEvents([
+      {
+        connection: rt.name,
+        linkId,
+        side: null,
+        field: null,
+        kind: 'resync',
+        oldValue: null,
+        newValue: null,
+        reason: 'a full resync was requested',
+      },
+    ]);
     return runLinkPass(rt, linkId, { force: true });
   }
 
   async function resolveConflict(conflictId: string, take: Side): Promise<Conflict> {
     const conflict = await ledger.getConflict(conflictId);
     if (!conflict) throw new NotFoundError(`no conflict ${conflictId}`);
-    if (conflict.state !== 'open') throw new SyncError('conflict_unresolvable', `conflict ${conflictId} is already resolved (${conflict.resolution ?? 'no note'})`);
+    if (conflict.state !== 'open')
+      throw new SyncError(
+        'conflict_unresolvable',
+        `conflict ${conflictId} is already resolved (${conflict.resolution ?? 'no note'})`,
+      );
     await runLinkPass(runtime(conflict.connection), conflict.linkId, { force: true, resolve: { conflictId, take } });
     return (await ledger.getConflict(conflictId))!;
   }
@@ -348,7 +411,8 @@ export function createEngine(options: EngineOptions): Engine {
     for (const intent of intents) {
       const rt = runtimes.get(intent.connection);
       if (!rt) continue;
-      if (intent.kind === 'create') work.push(schedule(rt, otherSide(intent.targetSide), intent.sourceId, undefined, true));
+      if (intent.kind === 'create')
+        work.push(schedule(rt, otherSide(intent.targetSide), intent.sourceId, undefined, true));
       else if (intent.linkId && !links.has(intent.linkId)) {
         links.add(intent.linkId);
         work.push(runLinkPass(rt, intent.linkId, { force: true }).catch(() => undefined));
@@ -378,25 +442,48 @@ export function createEngine(options: EngineOptions): Engine {
               const t = rule.translate(side, v);
               if (t.ok) fields[rule.native[otherSide(side)]] = t.value;
             }
-            out.push({ connection: name, side: otherSide(side), action: 'create', ticketId: item.id, linkId: null, fields, reason: `new ticket ${item.id} on ${side}` });
+            out.push({
+              connection: name,
+              side: otherSide(side),
+              action: 'create',
+              ticketId: item.id,
+              linkId: null,
+              fields,
+              reason: `new ticket ${item.id} on ${side}`,
+            });
             continue;
           }
           if (link.state !== 'active') continue;
           const snap = await ledger.snapshot(link.id);
           if (!snap) continue;
           const other = otherSide(side);
-          const otherTicket = await rt.sides[other].connector.getTicket(other === 'a' ? link.aId : link.bId).catch(() => null);
+          const otherTicket = await rt.sides[other].connector
+            .getTicket(other === 'a' ? link.aId : link.bId)
+            .catch(() => null);
           if (!otherTicket) continue;
-          const tickets: Record<Side, Ticket> = side === 'a' ? { a: item, b: otherTicket } : { a: otherTicket, b: item };
+          const tickets: Record<Side, Ticket> =
+            side === 'a' ? { a: item, b: otherTicket } : { a: otherTicket, b: item };
           const changes: Record<Side, FieldValues> = { a: {}, b: {} };
           for (const rule of rt.fields) {
-            const current = { a: (tickets.a.fields[rule.native.a] ?? null), b: (tickets.b.fields[rule.native.b] ?? null) };
-            const d = decideField(rule, { current, baseline: snap.baselines[rule.name], changedAt: { a: Date.parse(tickets.a.version), b: Date.parse(tickets.b.version) } });
+            const current = { a: tickets.a.fields[rule.native.a] ?? null, b: tickets.b.fields[rule.native.b] ?? null };
+            const d = decideField(rule, {
+              current,
+              baseline: snap.baselines[rule.name],
+              changedAt: { a: Date.parse(tickets.a.version), b: Date.parse(tickets.b.version) },
+            });
             if (d.kind === 'write') changes[d.to][rule.native[d.to]] = d.value;
           }
           for (const to of ['a', 'b'] as const) {
             if (Object.keys(changes[to]).length === 0) continue;
-            out.push({ connection: name, side: to, action: 'update', ticketId: tickets[to].id, linkId: link.id, fields: changes[to], reason: `link ${link.id} differs from its baseline` });
+            out.push({
+              connection: name,
+              side: to,
+              action: 'update',
+              ticketId: tickets[to].id,
+              linkId: link.id,
+              fields: changes[to],
+              reason: `link ${link.id} differs from its baseline`,
+            });
           }
         }
       }
@@ -413,7 +500,8 @@ export function createEngine(options: EngineOptions): Engine {
       const sides = {} as Record<Side, SideStatus>;
       for (const side of ['a', 'b'] as const) {
         const cursor = await ledger.getCursor(rt.name, side);
-        const started = pollStarted.get(`${rt.name}:${side}`) ?? (cursor.lastSuccessAt ? Date.parse(cursor.lastSuccessAt) : null);
+        const started =
+          pollStarted.get(`${rt.name}:${side}`) ?? (cursor.lastSuccessAt ? Date.parse(cursor.lastSuccessAt) : null);
         const s = rt.sides[side];
         sides[side] = {
           system: s.system,
@@ -426,7 +514,16 @@ export function createEngine(options: EngineOptions): Engine {
           queue: s.queue ? s.queue.stats() : null,
         };
       }
-      out.push({ name: rt.name, enabled: rt.config.enabled, sides, links: counts.links, activeLinks: counts.activeLinks, openErrors: counts.openErrors, openConflicts: counts.openConflicts, pendingIntents: counts.pendingIntents });
+      out.push({
+        name: rt.name,
+        enabled: rt.config.enabled,
+        sides,
+        links: counts.links,
+        activeLinks: counts.activeLinks,
+        openErrors: counts.openErrors,
+        openConflicts: counts.openConflicts,
+        pendingIntents: counts.pendingIntents,
+      });
     }
     return out;
   }
@@ -477,7 +574,9 @@ export function createEngine(options: EngineOptions): Engine {
       });
       if (options.reconcileCron) {
         cronTask = cron.schedule(options.reconcileCron, () => {
-          void track(reconcile().catch((err: unknown) => logger.error({ err: describeError(err) }, 'reconcile failed')));
+          void track(
+            reconcile().catch((err: unknown) => logger.error({ err: describeError(err) }, 'reconcile failed')),
+          );
         });
       }
       logger.info({ connections: [...runtimes.keys()], instanceId }, 'engine started');

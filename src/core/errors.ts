@@ -91,7 +91,11 @@ export class ConfigError extends SyncError {
   /** Every problem found, each already formatted as `file:line:col message`. */
   readonly problems: string[];
   constructor(problems: string[], options?: { cause?: unknown }) {
-    super('config_invalid', problems.length === 1 ? problems[0]! : `${problems.length} problems:\n${problems.join('\n')}`, options);
+    super(
+      'config_invalid',
+      problems.length === 1 ? problems[0]! : `${problems.length} problems:\n${problems.join('\n')}`,
+      options,
+    );
     this.problems = problems;
   }
 }
@@ -103,7 +107,17 @@ export interface RetryDecision {
   waitMs?: number;
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'ENOTFOUND', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
 
 /** Decides whether an error is worth another attempt. Pure; table-tested. */
 export function classify(err: unknown): RetryDecision {

@@ -11,7 +11,9 @@ import { SystemQueue } from './queue.js';
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
-async function serve(handler: (path: string, n: number) => { status: number; headers?: Record<string, string>; body?: unknown }): Promise<{ url: string; log: Array<{ path: string; at: number }> }> {
+async function serve(
+  handler: (path: string, n: number) => { status: number; headers?: Record<string, string>; body?: unknown },
+): Promise<{ url: string; log: Array<{ path: string; at: number }> }> {
   const log: Array<{ path: string; at: number }> = [];
   server = createServer((req, res) => {
     log.push({ path: req.url ?? '', at: Date.now() });
@@ -25,9 +27,19 @@ async function serve(handler: (path: string, n: number) => { status: number; hea
 
 describe('HTTP client', () => {
   it('pauses every request to the system for the Retry-After of a 429, then retries', async () => {
-    const { url, log } = await serve((path, n) => (n === 1 ? { status: 429, headers: { 'Retry-After': '1' } } : { status: 200, body: { path } }));
+    const { url, log } = await serve((path, n) =>
+      n === 1 ? { status: 429, headers: { 'Retry-After': '1' } } : { status: 200, body: { path } },
+    );
     const queue = new SystemQueue({ system: 'sys', concurrency: 4 });
-    const client = createHttpClient({ system: 'sys', baseURL: url, queue, logger: silentLogger, headers: {}, minBackoffMs: 1, maxBackoffMs: 5 });
+    const client = createHttpClient({
+      system: 'sys',
+      baseURL: url,
+      queue,
+      logger: silentLogger,
+      headers: {},
+      minBackoffMs: 1,
+      maxBackoffMs: 5,
+    });
     const first = client.request({ method: 'GET', url: '/first' });
     await new Promise((r) => setTimeout(r, 50)); // the 429 has paused the queue
     const second = client.request({ method: 'GET', url: '/second' });
@@ -41,9 +53,24 @@ describe('HTTP client', () => {
   });
 
   it('retries a 503 and gives up at once on a 400, carrying the remote message', async () => {
-    const { url, log } = await serve((path, n) => (path === '/flaky' && n === 1 ? { status: 503 } : path === '/bad' ? { status: 400, body: { message: 'status is not valid' } } : { status: 200 }));
+    const { url, log } = await serve((path, n) =>
+      path === '/flaky' && n === 1
+        ? { status: 503 }
+        : path === '/bad'
+          ? { status: 400, body: { message: 'status is not valid' } }
+          : { status: 200 },
+    );
     const queue = new SystemQueue({ system: 'sys' });
-    const client = createHttpClient({ system: 'sys', baseURL: url, queue, logger: silentLogger, headers: {}, minBackoffMs: 1, maxBackoffMs: 5, describeError: (_s, d) => ({ message: (d as { message?: string }).message ?? '' }) });
+    const client = createHttpClient({
+      system: 'sys',
+      baseURL: url,
+      queue,
+      logger: silentLogger,
+      headers: {},
+      minBackoffMs: 1,
+      maxBackoffMs: 5,
+      describeError: (_s, d) => ({ message: (d as { message?: string }).message ?? '' }),
+    });
     await expect(client.request({ method: 'GET', url: '/flaky' })).resolves.toMatchObject({ status: 200 });
     const err = await client.request({ method: 'POST', url: '/bad', data: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteValidationError);

@@ -116,14 +116,23 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const remote = details?.message ? `: ${details.message}` : '';
     const status = response.status;
     if (status === 429) {
-      const waitMs = parseRetryAfter(response.headers['retry-after'], Date.now()) ?? options.defaultRetryAfterMs ?? 1000;
+      const waitMs =
+        parseRetryAfter(response.headers['retry-after'], Date.now()) ?? options.defaultRetryAfterMs ?? 1000;
       return new RateLimitedError(`${system} rate limit hit on ${where}; retry after ${waitMs} ms`, waitMs, { system });
     }
-    if (status === 401 || status === 403) return new AuthError(`${system} refused the credentials (${status}) on ${where}${remote}`, { system });
+    if (status === 401 || status === 403)
+      return new AuthError(`${system} refused the credentials (${status}) on ${where}${remote}`, { system });
     if (status === 404) return new NotFoundError(`${system} has no ${where} (404)${remote}`, { system });
-    if (status >= 500) return new RemoteUnavailableError('remote_unavailable', `${system} failed with ${status} on ${where}${remote}`, { system, status });
+    if (status >= 500)
+      return new RemoteUnavailableError('remote_unavailable', `${system} failed with ${status} on ${where}${remote}`, {
+        system,
+        status,
+      });
     const field = details?.field;
-    return new RemoteValidationError(`${system} rejected ${where} (${status})${remote}`, field === undefined ? { system } : { system, field });
+    return new RemoteValidationError(
+      `${system} rejected ${where} (${status})${remote}`,
+      field === undefined ? { system } : { system, field },
+    );
   }
 
   async function attempt<T>(request: HttpRequest): Promise<HttpResponse<T>> {
@@ -148,7 +157,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         throw new RemoteUnavailableError('network', `${system} unreachable on ${where} (${code})`, { system });
       }
       const response: HttpResponse<T> = { status: raw.status, data: raw.data as T, headers: flatHeaders(raw.headers) };
-      options.logger.debug({ system, method: request.method.toUpperCase(), path: pathOnly(request.url), status: raw.status, ms: Date.now() - startedMs }, 'request');
+      options.logger.debug(
+        {
+          system,
+          method: request.method.toUpperCase(),
+          path: pathOnly(request.url),
+          status: raw.status,
+          ms: Date.now() - startedMs,
+        },
+        'request',
+      );
       options.onResponse?.(response);
       if (response.status < 400 || request.acceptStatus?.includes(response.status)) return response;
       const error = toError(request, response);
@@ -172,7 +190,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         onFailedAttempt: ({ error, attemptNumber }) => {
           const decision = classify(error);
           if (decision.retry) {
-            options.logger.debug({ system, attempt: attemptNumber, reason: decision.reason, path: pathOnly(request.url) }, 'request retried');
+            options.logger.debug(
+              { system, attempt: attemptNumber, reason: decision.reason, path: pathOnly(request.url) },
+              'request retried',
+            );
           }
         },
       });

@@ -4,10 +4,32 @@ import pino from 'pino';
 import type { Logger } from './types.js';
 
 export const REDACTED_PATHS = [
-  'apiKey', '*.apiKey', 'apiToken', '*.apiToken', 'privateKey', '*.privateKey', 'publicKey', '*.publicKey',
-  'clientId', '*.clientId', 'token', '*.token', 'password', '*.password', 'secret', '*.secret',
-  'credentials', '*.credentials', 'authorization', '*.authorization', 'Authorization', '*.Authorization',
-  'headers.authorization', '*.headers.authorization', 'headers.cookie', '*.headers.cookie',
+  'apiKey',
+  '*.apiKey',
+  'apiToken',
+  '*.apiToken',
+  'privateKey',
+  '*.privateKey',
+  'publicKey',
+  '*.publicKey',
+  'clientId',
+  '*.clientId',
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'credentials',
+  '*.credentials',
+  'authorization',
+  '*.authorization',
+  'Authorization',
+  '*.Authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'headers.cookie',
+  '*.headers.cookie',
 ];
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

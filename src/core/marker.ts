@@ -17,7 +17,12 @@ export function commentMarker(connection: string, linkId: string, sourceSide: st
 const FOOTER = /\n*\u2014 ticketbridge \[(tb:[A-Za-z0-9:_-]+)\]\s*$/;
 
 /** The text a mirrored comment is written with: attribution, body, marker footer. */
-export function formatMirroredComment(comment: { body: string; author?: string; origin?: string; marker: string }): string {
+export function formatMirroredComment(comment: {
+  body: string;
+  author?: string;
+  origin?: string;
+  marker: string;
+}): string {
   const who = [comment.author, comment.origin ? `(${comment.origin})` : undefined].filter(Boolean).join(' ');
   const head = who ? `${who} wrote:\n` : '';
   return `${head}${comment.body}\n\n\u2014 ticketbridge [${comment.marker}]`;

@@ -97,7 +97,12 @@ export interface CreateResult {
 
 const SKIPPED: CreateResult = { outcome: 'skipped', linkId: null };
 
-export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Side, ticket: Ticket): Promise<CreateResult> {
+export async function createPass(
+  deps: PassDeps,
+  rt: ConnectionRuntime,
+  from: Side,
+  ticket: Ticket,
+): Promise<CreateResult> {
   if (ticket.deleted || !ticket.inScope) return SKIPPED;
   // A ticket carrying this connection's marker is a twin the daemon created: never a source.
   if (ticket.marker?.startsWith(`tb:${rt.name}:`)) return SKIPPED;
@@ -118,7 +123,17 @@ export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Si
     if (t.ok) {
       fields[rule.native[to]] = t.value;
       source[rule.native[from]] = value;
-    } else events.push({ connection: rt.name, linkId: null, side: from, field: rule.name, kind: 'error', oldValue: null, newValue: value, reason: t.reason });
+    } else
+      events.push({
+        connection: rt.name,
+        linkId: null,
+        side: from,
+        field: rule.name,
+        kind: 'error',
+        oldValue: null,
+        newValue: value,
+        reason: t.reason,
+      });
   }
   Object.assign(fields, routeCreate(rt.config, from, ticket.fields, deps.clock.now()));
 
@@ -128,17 +143,30 @@ export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Si
   if (intent) {
     // A previous attempt may have created the twin before the daemon stopped.
     // Margin for clock skew between this host and the target system.
-    twin = await target.findByMarker(intent.marker, { createdAfter: new Date(Date.parse(intent.createdAt) - 15 * 60_000) });
+    twin = await target.findByMarker(intent.marker, {
+      createdAfter: new Date(Date.parse(intent.createdAt) - 15 * 60_000),
+    });
     const lagMs = target.facts.markerSearchLagMs ?? 0;
     const ageMs = deps.clock.now() - Date.parse(intent.createdAt);
     if (!twin && ageMs < lagMs) {
       // The system's search may not show a ticket created moments ago: wait rather than risk a twin.
-      throw new RemoteUnavailableError('remote_unavailable', `${rt.sides[to].label}: looking for ${intent.marker} again once search has caught up (${Math.ceil((lagMs - ageMs) / 1000)} s)`);
+      throw new RemoteUnavailableError(
+        'remote_unavailable',
+        `${rt.sides[to].label}: looking for ${intent.marker} again once search has caught up (${Math.ceil((lagMs - ageMs) / 1000)} s)`,
+      );
     }
     const payload = intent.payload as { fields?: FieldValues; source?: FieldValues } | null;
     if (twin && payload?.fields && payload.source) sent = { fields: payload.fields, source: payload.source };
   } else {
-    intent = await deps.ledger.addIntent({ connection: rt.name, kind: 'create', targetSide: to, sourceId: ticket.id, linkId: null, marker: ticketMarker(rt.name, `${from}${ticket.id}`), payload: { fields, source } });
+    intent = await deps.ledger.addIntent({
+      connection: rt.name,
+      kind: 'create',
+      targetSide: to,
+      sourceId: ticket.id,
+      linkId: null,
+      marker: ticketMarker(rt.name, `${from}${ticket.id}`),
+      payload: { fields, source },
+    });
     if (!intent) return SKIPPED; // another worker or instance owns this create
   }
 
@@ -164,7 +192,7 @@ export async function createPass(deps: PassDeps, rt: ConnectionRuntime, from: Si
       // The sides agreed when the twin was created: the source as read, the twin as it holds the
       // value (just created) or as it was sent (recovered: later edits there are real edits).
       const twinValue = recovered ? wrote : current[to];
-      baselines[rule.name] = (from === 'a' ? { a: from0, b: twinValue } : { a: twinValue, b: from0 });
+      baselines[rule.name] = from === 'a' ? { a: from0, b: twinValue } : { a: twinValue, b: from0 };
     } else if (rule.equivalent('a', current.a, current.b)) {
       baselines[rule.name] = current;
     }
@@ -213,26 +241,70 @@ async function readSide(rt: ConnectionRuntime, side: Side, id: string): Promise<
 }
 
 /** Applies the connection's delete/unscope rule to a link whose ticket on `side` is gone. */
-async function leaveLink(deps: PassDeps, rt: ConnectionRuntime, snap: LinkSnapshot, side: Side, why: 'deleted' | 'unscoped'): Promise<PassOutcome> {
+async function leaveLink(
+  deps: PassDeps,
+  rt: ConnectionRuntime,
+  snap: LinkSnapshot,
+  side: Side,
+  why: 'deleted' | 'unscoped',
+): Promise<PassOutcome> {
   const rule = why === 'deleted' ? rt.config.lifecycle.onDelete : rt.config.lifecycle.onUnscope;
   const link = snap.link;
   const other = otherSide(side);
-  const what = why === 'deleted' ? `deleted on ${side} (${rt.sides[side].label})` : `moved out of scope on ${side} (${rt.sides[side].label})`;
+  const what =
+    why === 'deleted'
+      ? `deleted on ${side} (${rt.sides[side].label})`
+      : `moved out of scope on ${side} (${rt.sides[side].label})`;
   const commit: PassCommit = { connection: rt.name, linkId: link.id, events: [] };
   if (rule === 'close') {
     await rt.sides[other].connector.closeTicket(other === 'a' ? link.aId : link.bId);
     commit.linkState = { state: 'closed', note: `${what}; twin closed` };
     // Errors a pass hit while the ticket was going away (e.g. 404 on its notes) are settled now.
     commit.resolveErrorsFor = { linkId: link.id };
-    commit.events!.push({ connection: rt.name, linkId: link.id, side: other, field: null, kind: 'ticket_closed', oldValue: null, newValue: null, reason: `ticket ${what}; its twin was closed (lifecycle: close)` });
+    commit.events!.push({
+      connection: rt.name,
+      linkId: link.id,
+      side: other,
+      field: null,
+      kind: 'ticket_closed',
+      oldValue: null,
+      newValue: null,
+      reason: `ticket ${what}; its twin was closed (lifecycle: close)`,
+    });
   } else if (rule === 'unlink') {
     commit.linkState = { state: 'unlinked', note: what };
     commit.resolveErrorsFor = { linkId: link.id };
-    commit.events!.push({ connection: rt.name, linkId: link.id, side, field: null, kind: 'link_unlinked', oldValue: null, newValue: null, reason: `ticket ${what}; link ended (lifecycle: unlink)` });
+    commit.events!.push({
+      connection: rt.name,
+      linkId: link.id,
+      side,
+      field: null,
+      kind: 'link_unlinked',
+      oldValue: null,
+      newValue: null,
+      reason: `ticket ${what}; link ended (lifecycle: unlink)`,
+    });
   } else {
     commit.linkState = { state: 'flagged', note: what };
-    commit.events!.push({ connection: rt.name, linkId: link.id, side, field: null, kind: 'link_flagged', oldValue: null, newValue: null, reason: `ticket ${what}; link flagged for a person (lifecycle: flag)` });
-    await deps.ledger.recordError({ connection: rt.name, linkId: link.id, side, ticketId: side === 'a' ? link.aId : link.bId, code: why === 'deleted' ? 'not_found' : 'unscoped', message: `ticket ${what}; the link is flagged and no longer syncs`, retryable: false });
+    commit.events!.push({
+      connection: rt.name,
+      linkId: link.id,
+      side,
+      field: null,
+      kind: 'link_flagged',
+      oldValue: null,
+      newValue: null,
+      reason: `ticket ${what}; link flagged for a person (lifecycle: flag)`,
+    });
+    await deps.ledger.recordError({
+      connection: rt.name,
+      linkId: link.id,
+      side,
+      ticketId: side === 'a' ? link.aId : link.bId,
+      code: why === 'deleted' ? 'not_found' : 'unscoped',
+      message: `ticket ${what}; the link is flagged and no longer syncs`,
+      retryable: false,
+    });
   }
   await deps.ledger.commit(commit);
   return 'changed';
@@ -283,9 +355,15 @@ interface SideWriteOutcome {
  * Writes one side's changes in one call. When the system refuses the batch for good, each field
  * is tried alone so one refused value does not hold back the others.
  */
-async function writeSide(rt: ConnectionRuntime, to: Side, id: string, writes: PendingWrite[]): Promise<SideWriteOutcome> {
+async function writeSide(
+  rt: ConnectionRuntime,
+  to: Side,
+  id: string,
+  writes: PendingWrite[],
+): Promise<SideWriteOutcome> {
   const connector = rt.sides[to].connector;
-  const changesOf = (list: PendingWrite[]): FieldValues => Object.fromEntries(list.map((w) => [w.rule.native[to], w.decision.value]));
+  const changesOf = (list: PendingWrite[]): FieldValues =>
+    Object.fromEntries(list.map((w) => [w.rule.native[to], w.decision.value]));
   try {
     const held = await connector.updateTicket(id, changesOf(writes));
     return { written: writes.map((w) => ({ ...w, held })), refused: [] };
@@ -306,7 +384,12 @@ async function writeSide(rt: ConnectionRuntime, to: Side, id: string, writes: Pe
 }
 
 /** One pass of the sync rule over an existing link. */
-export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: LinkSnapshot, options: PassOptions = {}): Promise<PassOutcome> {
+export async function linkPass(
+  deps: PassDeps,
+  rt: ConnectionRuntime,
+  snap: LinkSnapshot,
+  options: PassOptions = {},
+): Promise<PassOutcome> {
   const link = snap.link;
   if (link.state !== 'active') return 'skipped';
   const ids: Record<Side, string> = { a: link.aId, b: link.bId };
@@ -314,7 +397,15 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
 
   // Fast path: the hinted side has not moved since the ledger last agreed with it.
   const hinted = options.ticket && options.side ? { side: options.side, ticket: options.ticket } : null;
-  if (!options.force && !options.resolve && hinted && seenVersion(rt, hinted.side, hinted.ticket) === stored[hinted.side] && settled(link.updatedAt, hinted.ticket.version) && hinted.ticket.inScope && !hinted.ticket.deleted) {
+  if (
+    !options.force &&
+    !options.resolve &&
+    hinted &&
+    seenVersion(rt, hinted.side, hinted.ticket) === stored[hinted.side] &&
+    settled(link.updatedAt, hinted.ticket.version) &&
+    hinted.ticket.inScope &&
+    !hinted.ticket.deleted
+  ) {
     return 'noop';
   }
 
@@ -327,11 +418,28 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
   for (const side of SIDES) if (!tickets[side].inScope) return leaveLink(deps, rt, snap, side, 'unscoped');
 
   const seen = { a: seenVersion(rt, 'a', tickets.a), b: seenVersion(rt, 'b', tickets.b) };
-  const unchanged = seen.a === stored.a && seen.b === stored.b && settled(link.updatedAt, tickets.a.version) && settled(link.updatedAt, tickets.b.version);
+  const unchanged =
+    seen.a === stored.a &&
+    seen.b === stored.b &&
+    settled(link.updatedAt, tickets.a.version) &&
+    settled(link.updatedAt, tickets.b.version);
   if (unchanged && !options.force && !options.resolve) return 'noop';
 
-  const openConflicts = new Map((await deps.ledger.listConflicts({ linkId: link.id, state: 'open' })).map((c) => [c.field, c]));
-  const commit: PassCommit = { connection: rt.name, linkId: link.id, versions: { a: seen.a, b: seen.b }, keys: keysOf(tickets, link), baselines: {}, events: [], openConflicts: [], closeConflicts: [], comments: [], intentsDone: [] };
+  const openConflicts = new Map(
+    (await deps.ledger.listConflicts({ linkId: link.id, state: 'open' })).map((c) => [c.field, c]),
+  );
+  const commit: PassCommit = {
+    connection: rt.name,
+    linkId: link.id,
+    versions: { a: seen.a, b: seen.b },
+    keys: keysOf(tickets, link),
+    baselines: {},
+    events: [],
+    openConflicts: [],
+    closeConflicts: [],
+    comments: [],
+    intentsDone: [],
+  };
   const changes: Record<Side, FieldValues> = { a: {}, b: {} };
   const pending: PendingWrite[] = [];
 
@@ -370,7 +478,12 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
       const newest = rt.fields.filter((r) => r.conflict === 'newest');
       const read = async (side: Side): Promise<Record<string, string>> => {
         const connector = rt.sides[side].connector;
-        return connector.fieldChangeTimes ? connector.fieldChangeTimes(ids[side], newest.map((r) => r.native[side])) : {};
+        return connector.fieldChangeTimes
+          ? connector.fieldChangeTimes(
+              ids[side],
+              newest.map((r) => r.native[side]),
+            )
+          : {};
       };
       const [a, b] = await Promise.all([read('a'), read('b')]);
       return { a, b };
@@ -391,15 +504,34 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
         : t.ok
           ? { kind: 'write', from, to: otherSide(from), value: t.value, why: 'resolved' }
           : { kind: 'error', side: from, reason: t.reason };
-      commit.closeConflicts!.push({ id: conflict.id, resolution: `took ${from} (${rt.sides[from].label}): ${JSON.stringify(current[from])}` });
-      commit.events!.push({ connection: rt.name, linkId: link.id, side: from, field: rule.name, kind: 'conflict_resolved', oldValue: current[otherSide(from)], newValue: current[from], reason: `a person resolved the conflict on ${rule.name} by taking ${from}'s value` });
+      commit.closeConflicts!.push({
+        id: conflict.id,
+        resolution: `took ${from} (${rt.sides[from].label}): ${JSON.stringify(current[from])}`,
+      });
+      commit.events!.push({
+        connection: rt.name,
+        linkId: link.id,
+        side: from,
+        field: rule.name,
+        kind: 'conflict_resolved',
+        oldValue: current[otherSide(from)],
+        newValue: current[from],
+        reason: `a person resolved the conflict on ${rule.name} by taking ${from}'s value`,
+      });
     } else {
-      decision = decideField(rule, { current, baseline, changedAt: { a: timeOf(tickets.a, rule.native.a), b: timeOf(tickets.b, rule.native.b) } });
+      decision = decideField(rule, {
+        current,
+        baseline,
+        changedAt: { a: timeOf(tickets.a, rule.native.a), b: timeOf(tickets.b, rule.native.b) },
+      });
       // Whole-ticket times make a side look newer for any later edit; where a system keeps a
       // per-field history, the newest-wins call is made again on when this field itself changed.
       if (decision.kind === 'write' && decision.why === 'conflict-newest') {
         const times = await fieldTimes();
-        const changedAt = { a: timeOf(tickets.a, rule.native.a, times.a), b: timeOf(tickets.b, rule.native.b, times.b) };
+        const changedAt = {
+          a: timeOf(tickets.a, rule.native.a, times.a),
+          b: timeOf(tickets.b, rule.native.b, times.b),
+        };
         decision = decideField(rule, { current, baseline, changedAt });
       }
       // A parked field is not written until a person resolves it (or both sides come to agree).
@@ -413,27 +545,85 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
         commit.baselines![rule.name] = current;
         if (conflict && !options.resolve) {
           commit.closeConflicts!.push({ id: conflict.id, resolution: 'both sides now agree' });
-          commit.events!.push({ connection: rt.name, linkId: link.id, side: null, field: rule.name, kind: 'conflict_resolved', oldValue: null, newValue: current.a, reason: `both sides now agree on ${rule.name}` });
+          commit.events!.push({
+            connection: rt.name,
+            linkId: link.id,
+            side: null,
+            field: rule.name,
+            kind: 'conflict_resolved',
+            oldValue: null,
+            newValue: current.a,
+            reason: `both sides now agree on ${rule.name}`,
+          });
         } else if (baseline !== undefined) {
-          commit.events!.push({ connection: rt.name, linkId: link.id, side: null, field: rule.name, kind: 'converged', oldValue: baseline.a, newValue: current.a, reason: `both sides hold equivalent ${rule.name} values` });
+          commit.events!.push({
+            connection: rt.name,
+            linkId: link.id,
+            side: null,
+            field: rule.name,
+            kind: 'converged',
+            oldValue: baseline.a,
+            newValue: current.a,
+            reason: `both sides hold equivalent ${rule.name} values`,
+          });
         }
         break;
       case 'ignore':
         commit.baselines![rule.name] = { ...(baseline ?? current), [decision.side]: current[decision.side] };
-        commit.events!.push({ connection: rt.name, linkId: link.id, side: decision.side, field: rule.name, kind: 'field_ignored', oldValue: baseline?.[decision.side] ?? null, newValue: current[decision.side], reason: `${decision.side} edited ${rule.name}, which ${rule.owner} owns; kept but not mirrored (onForeignEdit: ignore)` });
+        commit.events!.push({
+          connection: rt.name,
+          linkId: link.id,
+          side: decision.side,
+          field: rule.name,
+          kind: 'field_ignored',
+          oldValue: baseline?.[decision.side] ?? null,
+          newValue: current[decision.side],
+          reason: `${decision.side} edited ${rule.name}, which ${rule.owner} owns; kept but not mirrored (onForeignEdit: ignore)`,
+        });
         break;
       case 'conflict':
         if (!conflict || canonical([conflict.aValue, conflict.bValue]) !== canonical([current.a, current.b])) {
-          commit.openConflicts!.push({ field: rule.name, aValue: current.a, bValue: current.b, baseline: baseline ?? { a: null, b: null } });
+          commit.openConflicts!.push({
+            field: rule.name,
+            aValue: current.a,
+            bValue: current.b,
+            baseline: baseline ?? { a: null, b: null },
+          });
           if (!conflict) {
-            commit.events!.push({ connection: rt.name, linkId: link.id, side: null, field: rule.name, kind: 'conflict_opened', oldValue: current.a, newValue: current.b, reason: `both sides changed ${rule.name} differently; parked for a person (conflict: manual)` });
+            commit.events!.push({
+              connection: rt.name,
+              linkId: link.id,
+              side: null,
+              field: rule.name,
+              kind: 'conflict_opened',
+              oldValue: current.a,
+              newValue: current.b,
+              reason: `both sides changed ${rule.name} differently; parked for a person (conflict: manual)`,
+            });
             deps.observer.conflict?.(rt.name, rule.name);
           }
         }
         break;
       case 'error':
-        commit.events!.push({ connection: rt.name, linkId: link.id, side: decision.side, field: rule.name, kind: 'error', oldValue: null, newValue: current[decision.side], reason: decision.reason });
-        await deps.ledger.recordError({ connection: rt.name, linkId: link.id, side: decision.side, ticketId: ids[decision.side], code: 'unmapped_value', message: decision.reason, retryable: false });
+        commit.events!.push({
+          connection: rt.name,
+          linkId: link.id,
+          side: decision.side,
+          field: rule.name,
+          kind: 'error',
+          oldValue: null,
+          newValue: current[decision.side],
+          reason: decision.reason,
+        });
+        await deps.ledger.recordError({
+          connection: rt.name,
+          linkId: link.id,
+          side: decision.side,
+          ticketId: ids[decision.side],
+          code: 'unmapped_value',
+          message: decision.reason,
+          retryable: false,
+        });
         break;
       case 'write':
         changes[decision.to][rule.native[decision.to]] = decision.value;
@@ -457,15 +647,31 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
       failures.push(err);
       continue;
     }
-    const still = writes.filter((w) => w.rule.same(valueOf(fresh, w.rule.native[to]), valueOf(tickets[to], w.rule.native[to])));
+    const still = writes.filter((w) =>
+      w.rule.same(valueOf(fresh, w.rule.native[to]), valueOf(tickets[to], w.rule.native[to])),
+    );
     if (still.length < writes.length) raced = true;
     writes = still;
     if (writes.length === 0) continue;
     // Write-ahead: what is about to be written, so a crash before the commit is recoverable.
     const intents = new Map<PendingWrite, string>();
     for (const w of writes) {
-      const payload: UpdatePayload = { field: w.rule.name, from: w.decision.from, value: w.decision.value, source: valueOf(tickets[w.decision.from], w.rule.native[w.decision.from]), before: valueOf(tickets[to], w.rule.native[to]) };
-      const intent = await deps.ledger.addIntent({ connection: rt.name, kind: 'update', targetSide: to, sourceId: `${link.id}:${w.rule.name}:${randomUUID()}`, linkId: link.id, marker: `tb:${rt.name}:${link.id}`, payload: payload as unknown as JsonValue });
+      const payload: UpdatePayload = {
+        field: w.rule.name,
+        from: w.decision.from,
+        value: w.decision.value,
+        source: valueOf(tickets[w.decision.from], w.rule.native[w.decision.from]),
+        before: valueOf(tickets[to], w.rule.native[to]),
+      };
+      const intent = await deps.ledger.addIntent({
+        connection: rt.name,
+        kind: 'update',
+        targetSide: to,
+        sourceId: `${link.id}:${w.rule.name}:${randomUUID()}`,
+        linkId: link.id,
+        marker: `tb:${rt.name}:${link.id}`,
+        payload: payload as unknown as JsonValue,
+      });
       if (intent) intents.set(w, intent.id);
     }
     const outcome = await writeSide(rt, to, ids[to], writes);
@@ -479,11 +685,18 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
       const id = original ? intents.get(original) : undefined;
       if (id !== undefined) commit.intentsDone!.push(id);
     }
-    if (outcome.written.length > 0) rt.logger.info({ linkId: link.id, side: to, ticketId: ids[to], fields: outcome.written.map((w) => w.rule.name) }, 'fields written');
+    if (outcome.written.length > 0)
+      rt.logger.info(
+        { linkId: link.id, side: to, ticketId: ids[to], fields: outcome.written.map((w) => w.rule.name) },
+        'fields written',
+      );
     for (const { rule, decision, held } of outcome.written) {
       const from = decision.from;
       const heldValue = valueOf(held, rule.native[to]);
-      commit.baselines![rule.name] = from === 'a' ? { a: valueOf(tickets.a, rule.native.a), b: heldValue } : { a: heldValue, b: valueOf(tickets.b, rule.native.b) };
+      commit.baselines![rule.name] =
+        from === 'a'
+          ? { a: valueOf(tickets.a, rule.native.a), b: heldValue }
+          : { a: heldValue, b: valueOf(tickets.b, rule.native.b) };
       const reverted = decision.why === 'revert';
       commit.events!.push({
         connection: rt.name,
@@ -505,8 +718,22 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
         // Both sides own the field and one refuses the other's value (a workflow without that
         // transition, a closed list): a person decides, in the conflict inbox, not in a log.
         if (!openConflicts.has(rule.name)) {
-          commit.openConflicts!.push({ field: rule.name, aValue: current.a, bValue: current.b, baseline: snap.baselines[rule.name] ?? { a: null, b: null } });
-          commit.events!.push({ connection: rt.name, linkId: link.id, side: to, field: rule.name, kind: 'conflict_opened', oldValue: current.a, newValue: current.b, reason: `${rt.sides[to].label} refused ${rule.name} ${JSON.stringify(changes[to][rule.native[to]])} (${describeError(err)}); parked for a person` });
+          commit.openConflicts!.push({
+            field: rule.name,
+            aValue: current.a,
+            bValue: current.b,
+            baseline: snap.baselines[rule.name] ?? { a: null, b: null },
+          });
+          commit.events!.push({
+            connection: rt.name,
+            linkId: link.id,
+            side: to,
+            field: rule.name,
+            kind: 'conflict_opened',
+            oldValue: current.a,
+            newValue: current.b,
+            reason: `${rt.sides[to].label} refused ${rule.name} ${JSON.stringify(changes[to][rule.native[to]])} (${describeError(err)}); parked for a person`,
+          });
           deps.observer.conflict?.(rt.name, rule.name);
         }
       } else {
@@ -547,7 +774,13 @@ export async function linkPass(deps: PassDeps, rt: ConnectionRuntime, snap: Link
 }
 
 /** Copies every comment not yet in the link's comment map once, by the visibility rules. */
-async function syncComments(deps: PassDeps, rt: ConnectionRuntime, snap: LinkSnapshot, tickets: Record<Side, Ticket>, commit: PassCommit): Promise<void> {
+async function syncComments(
+  deps: PassDeps,
+  rt: ConnectionRuntime,
+  snap: LinkSnapshot,
+  tickets: Record<Side, Ticket>,
+  commit: PassCommit,
+): Promise<void> {
   const link = snap.link;
   const known = new Set(snap.comments.map((c) => `${c.side}:${c.commentId}`));
   const lists: Record<Side, Comment[]> = {
@@ -572,7 +805,16 @@ async function syncComments(deps: PassDeps, rt: ConnectionRuntime, snap: LinkSna
       const becomes = comment.visibility === 'public' ? rules.public : rules.internal;
       if (becomes === 'skip') {
         record({ side: from, commentId: comment.id, role: 'skipped', twinId: null, visibility: comment.visibility });
-        commit.events!.push({ connection: rt.name, linkId: link.id, side: from, field: null, kind: 'comment_skipped', oldValue: null, newValue: null, reason: `${comment.visibility} comment ${comment.id} on ${from} stays on ${rt.sides[from].label} (comments.${direction(from)}.${comment.visibility}: skip)` });
+        commit.events!.push({
+          connection: rt.name,
+          linkId: link.id,
+          side: from,
+          field: null,
+          kind: 'comment_skipped',
+          oldValue: null,
+          newValue: null,
+          reason: `${comment.visibility} comment ${comment.id} on ${from} stays on ${rt.sides[from].label} (comments.${direction(from)}.${comment.visibility}: skip)`,
+        });
         continue;
       }
       const marker = commentMarker(rt.name, link.id, from, comment.id);
@@ -583,23 +825,52 @@ async function syncComments(deps: PassDeps, rt: ConnectionRuntime, snap: LinkSna
         // Copied before a crash that came ahead of the commit: that attempt's intent is done now.
         intentId = (await deps.ledger.findIntent(rt.name, 'comment', to, sourceKey))?.id ?? null;
       } else {
-        const intent = (await deps.ledger.findIntent(rt.name, 'comment', to, sourceKey)) ?? (await deps.ledger.addIntent({ connection: rt.name, kind: 'comment', targetSide: to, sourceId: sourceKey, linkId: link.id, marker }));
+        const intent =
+          (await deps.ledger.findIntent(rt.name, 'comment', to, sourceKey)) ??
+          (await deps.ledger.addIntent({
+            connection: rt.name,
+            kind: 'comment',
+            targetSide: to,
+            sourceId: sourceKey,
+            linkId: link.id,
+            marker,
+          }));
         if (!intent) continue;
         intentId = intent.id;
-        const newComment = { body: comment.body, visibility: becomes, origin: rt.sides[from].label, marker, ...(comment.author === undefined ? {} : { author: comment.author }) };
+        const newComment = {
+          body: comment.body,
+          visibility: becomes,
+          origin: rt.sides[from].label,
+          marker,
+          ...(comment.author === undefined ? {} : { author: comment.author }),
+        };
         twin = await rt.sides[to].connector.addComment(tickets[to].id, newComment);
         deps.observer.comment?.(rt.name, to);
       }
       record({ side: from, commentId: comment.id, role: 'copied', twinId: twin.id, visibility: comment.visibility });
       record({ side: to, commentId: twin.id, role: 'mirror', twinId: comment.id, visibility: becomes });
       if (intentId !== null) commit.intentsDone!.push(intentId);
-      commit.events!.push({ connection: rt.name, linkId: link.id, side: to, field: null, kind: 'comment_copied', oldValue: null, newValue: comment.id, reason: `${comment.visibility} comment ${comment.id} from ${from} (${rt.sides[from].label}) copied as ${becomes} comment ${twin.id}` });
+      commit.events!.push({
+        connection: rt.name,
+        linkId: link.id,
+        side: to,
+        field: null,
+        kind: 'comment_copied',
+        oldValue: null,
+        newValue: comment.id,
+        reason: `${comment.visibility} comment ${comment.id} from ${from} (${rt.sides[from].label}) copied as ${becomes} comment ${twin.id}`,
+      });
     }
   }
 }
 
 /** Turns a failed pass into a visible error record; returns the code. */
-export async function recordPassError(deps: PassDeps, rt: ConnectionRuntime, subject: { linkId: string | null; side: Side | null; ticketId: string | null }, err: unknown): Promise<string> {
+export async function recordPassError(
+  deps: PassDeps,
+  rt: ConnectionRuntime,
+  subject: { linkId: string | null; side: Side | null; ticketId: string | null },
+  err: unknown,
+): Promise<string> {
   const code = errorCode(err);
   const retryable = classify(err).retry;
   await deps.ledger.recordError({ connection: rt.name, ...subject, code, message: describeError(err), retryable });

@@ -47,14 +47,21 @@ export class SystemQueue {
       throw new TypeError(`SystemQueue option concurrency: expected an integer >= 1, got ${String(concurrency)}`);
     }
     if (options.intervalCap !== undefined && (!Number.isInteger(options.intervalCap) || options.intervalCap < 1)) {
-      throw new TypeError(`SystemQueue option intervalCap: expected an integer >= 1, got ${String(options.intervalCap)}`);
+      throw new TypeError(
+        `SystemQueue option intervalCap: expected an integer >= 1, got ${String(options.intervalCap)}`,
+      );
     }
     this.system = options.system;
     this.clock = options.clock ?? systemClock;
     this.queue =
       options.intervalCap === undefined
         ? new PQueue({ concurrency })
-        : new PQueue({ concurrency, intervalCap: options.intervalCap, interval: options.intervalMs ?? 60_000, carryoverIntervalCount: true });
+        : new PQueue({
+            concurrency,
+            intervalCap: options.intervalCap,
+            interval: options.intervalMs ?? 60_000,
+            carryoverIntervalCount: true,
+          });
   }
 
   /** Runs `task` when the system has capacity. */

@@ -11,12 +11,17 @@ const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
 /** Whether `nowMs` falls inside the business hours, evaluated in their time zone. */
 export function inBusinessHours(hours: BusinessHours, nowMs: number): boolean {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: hours.timezone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(
-    new Date(nowMs),
-  );
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: hours.timezone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(nowMs));
   const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
   const day = get('weekday').slice(0, 3).toLowerCase();
-  if (!DAYS.includes(day as (typeof DAYS)[number]) || !hours.days.includes(day as BusinessHours['days'][number])) return false;
+  if (!DAYS.includes(day as (typeof DAYS)[number]) || !hours.days.includes(day as BusinessHours['days'][number]))
+    return false;
   const minutes = Number(get('hour')) * 60 + Number(get('minute'));
   const [sh, sm] = hours.start.split(':').map(Number);
   const [eh, em] = hours.end.split(':').map(Number);

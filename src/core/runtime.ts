@@ -42,7 +42,10 @@ export type Direction = 'aToB' | 'bToA';
 export const direction = (from: Side): Direction => (from === 'a' ? 'aToB' : 'bToA');
 
 /** Create settings for tickets born on `from`, normalised from the boolean shorthand. */
-export function createSettings(config: ConnectionConfig, from: Side): { enabled: boolean; defaults: Record<string, JsonValue> } {
+export function createSettings(
+  config: ConnectionConfig,
+  from: Side,
+): { enabled: boolean; defaults: Record<string, JsonValue> } {
   const c = config.create[direction(from)];
   if (typeof c === 'boolean') return { enabled: c, defaults: {} };
   return { enabled: c.enabled, defaults: c.defaults as Record<string, JsonValue> };

@@ -37,10 +37,31 @@ describe('parseTicketRef', () => {
 /** Two connections sharing one keyed system ("jira", side a of one and side b of the other) and two unkeyed ones. */
 function connections(jira: Connector): ReadonlyMap<string, ConnectionRuntime> {
   const plain = (): Connector => new MemoryConnector(new MemorySystem());
-  const config = (a: string, b: string) => ConnectionConfig.parse({ a: { system: a }, b: { system: b }, fields: [{ name: 'summary', a: 'summary', b: 'summary', owner: 'both' }] });
+  const config = (a: string, b: string) =>
+    ConnectionConfig.parse({
+      a: { system: a },
+      b: { system: b },
+      fields: [{ name: 'summary', a: 'summary', b: 'summary', owner: 'both' }],
+    });
   const runtimes = [
-    buildRuntime({ name: 'jira-cw', config: config('jira', 'cw'), a: { connector: jira, system: 'jira', label: 'Jira' }, b: { connector: plain(), system: 'cw', label: 'ConnectWise' } }, silentLogger),
-    buildRuntime({ name: 'fs-jira', config: config('fs', 'jira'), a: { connector: plain(), system: 'fs', label: 'Freshservice' }, b: { connector: jira, system: 'jira', label: 'Jira' } }, silentLogger),
+    buildRuntime(
+      {
+        name: 'jira-cw',
+        config: config('jira', 'cw'),
+        a: { connector: jira, system: 'jira', label: 'Jira' },
+        b: { connector: plain(), system: 'cw', label: 'ConnectWise' },
+      },
+      silentLogger,
+    ),
+    buildRuntime(
+      {
+        name: 'fs-jira',
+        config: config('fs', 'jira'),
+        a: { connector: plain(), system: 'fs', label: 'Freshservice' },
+        b: { connector: jira, system: 'jira', label: 'Jira' },
+      },
+      silentLogger,
+    ),
   ];
   return new Map(runtimes.map((rt) => [rt.name, rt]));
 }
@@ -80,13 +101,21 @@ describe('resolveTicketRef', () => {
   it('searches a bare reference on every side of every connection, plus what the keyed system resolves it to', async () => {
     const { connector } = keyedJira();
     const search = await resolveTicketRef('IT-1', connections(connector));
-    expect(search.candidates).toEqual([{ ticketId: 'IT-1' }, { key: 'IT-1' }, { connection: 'jira-cw', side: 'a', ticketId: '1' }, { connection: 'fs-jira', side: 'b', ticketId: '1' }]);
+    expect(search.candidates).toEqual([
+      { ticketId: 'IT-1' },
+      { key: 'IT-1' },
+      { connection: 'jira-cw', side: 'a', ticketId: '1' },
+      { connection: 'fs-jira', side: 'b', ticketId: '1' },
+    ]);
   });
 
   it('names only the systems it asks: a system-qualified number elsewhere is searched on that system alone', async () => {
     const { connector, ask } = keyedJira();
     const search = await resolveTicketRef('cw:2', connections(connector));
-    expect(search.candidates).toEqual([{ connection: 'jira-cw', side: 'b', ticketId: '2' }, { connection: 'jira-cw', side: 'b', key: '2' }]);
+    expect(search.candidates).toEqual([
+      { connection: 'jira-cw', side: 'b', ticketId: '2' },
+      { connection: 'jira-cw', side: 'b', key: '2' },
+    ]);
     expect(ask).not.toHaveBeenCalled();
   });
 
@@ -102,7 +131,10 @@ describe('resolveTicketRef', () => {
       { connection: 'fs-jira', side: 'b', key: 'IT-1' },
     ]);
     expect(search.unresolved).toEqual(['jira']);
-    expect(warn).toHaveBeenCalledWith({ system: 'jira', reference: 'IT-1', err: 'network: jira is unreachable' }, expect.stringContaining('lookup failed'));
+    expect(warn).toHaveBeenCalledWith(
+      { system: 'jira', reference: 'IT-1', err: 'network: jira is unreachable' },
+      expect.stringContaining('lookup failed'),
+    );
   });
 
   it('does not wait longer than the timeout for a system that never answers', async () => {
@@ -115,7 +147,9 @@ describe('resolveTicketRef', () => {
 
   it('refuses an unknown system before asking anyone', async () => {
     const { connector, ask } = keyedJira();
-    await expect(resolveTicketRef('jsm:IT-1', connections(connector))).rejects.toThrow(new TicketRefError('unknown system "jsm" in "jsm:IT-1"; the configured systems are cw, fs, jira'));
+    await expect(resolveTicketRef('jsm:IT-1', connections(connector))).rejects.toThrow(
+      new TicketRefError('unknown system "jsm" in "jsm:IT-1"; the configured systems are cw, fs, jira'),
+    );
     expect(ask).not.toHaveBeenCalled();
   });
 });

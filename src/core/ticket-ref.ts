@@ -33,17 +33,22 @@ export function knownSystems(connections: ReadonlyMap<string, ConnectionRuntime>
 export function parseTicketRef(text: string, systems: readonly string[]): TicketRef {
   const trimmed = text.trim();
   const example = systems.length > 0 ? `${systems[0]}:123` : 'system:123';
-  if (trimmed === '') throw new TicketRefError(`ticket reference is empty; give a ticket id or key, optionally after its system (${example})`);
+  if (trimmed === '')
+    throw new TicketRefError(
+      `ticket reference is empty; give a ticket id or key, optionally after its system (${example})`,
+    );
   const colon = trimmed.indexOf(':');
   if (colon < 0) return { system: null, ref: trimmed };
   const name = trimmed.slice(0, colon).trim();
   const ref = trimmed.slice(colon + 1).trim();
   const system = systems.find((s) => s === name) ?? systems.find((s) => s.toLowerCase() === name.toLowerCase());
   if (system === undefined) {
-    const known = systems.length > 0 ? `the configured systems are ${systems.join(', ')}` : 'no connection is configured';
+    const known =
+      systems.length > 0 ? `the configured systems are ${systems.join(', ')}` : 'no connection is configured';
     throw new TicketRefError(`unknown system "${name}" in "${trimmed}"; ${known}`);
   }
-  if (ref === '') throw new TicketRefError(`nothing after "${system}:" in "${trimmed}"; give a ticket id or key (${system}:123)`);
+  if (ref === '')
+    throw new TicketRefError(`nothing after "${system}:" in "${trimmed}"; give a ticket id or key (${system}:123)`);
   return { system, ref };
 }
 
@@ -72,7 +77,11 @@ export interface ResolveOptions {
  * each connector with `resolveTicketRef` finds behind it. A lookup that fails is logged and
  * skipped, never fatal. Throws TicketRefError for an unknown system.
  */
-export async function resolveTicketRef(text: string, connections: ReadonlyMap<string, ConnectionRuntime>, options: ResolveOptions = {}): Promise<TicketSearch> {
+export async function resolveTicketRef(
+  text: string,
+  connections: ReadonlyMap<string, ConnectionRuntime>,
+  options: ResolveOptions = {},
+): Promise<TicketSearch> {
   const reference = parseTicketRef(text, knownSystems(connections));
   const { system, ref } = reference;
   // The reference as an id, and as a key the ledger already holds (found even when the system is down).
@@ -85,7 +94,10 @@ export async function resolveTicketRef(text: string, connections: ReadonlyMap<st
     if (!pending) {
       pending = withTimeout(Promise.resolve().then(ask), options.timeoutMs ?? 3000).catch((err: unknown) => {
         unresolved.add(systemName);
-        options.logger?.warn({ system: systemName, reference: ref, err: describeError(err) }, 'ticket reference lookup failed; searching it as an id and among stored keys only');
+        options.logger?.warn(
+          { system: systemName, reference: ref, err: describeError(err) },
+          'ticket reference lookup failed; searching it as an id and among stored keys only',
+        );
         return null;
       });
       lookups.set(systemName, pending);
@@ -98,10 +110,15 @@ export async function resolveTicketRef(text: string, connections: ReadonlyMap<st
     for (const side of SIDES) {
       const s = rt.sides[side];
       if (system !== null && s.system !== system) continue;
-      if (system !== null) candidates.push({ connection: rt.name, side, ticketId: ref }, { connection: rt.name, side, key: ref });
+      if (system !== null)
+        candidates.push({ connection: rt.name, side, ticketId: ref }, { connection: rt.name, side, key: ref });
       const connector = s.connector;
       if (!connector.resolveTicketRef) continue;
-      resolved.push(lookup(s.system, () => connector.resolveTicketRef!(ref)).then((id) => (id === null || id === ref ? null : { connection: rt.name, side, ticketId: id })));
+      resolved.push(
+        lookup(s.system, () => connector.resolveTicketRef!(ref)).then((id) =>
+          id === null || id === ref ? null : { connection: rt.name, side, ticketId: id },
+        ),
+      );
     }
   }
   for (const c of await Promise.all(resolved)) if (c) candidates.push(c);

@@ -112,7 +112,10 @@ export function compileField(config: FieldConfig): FieldRule {
       else {
         const fallback = config.reverseDefault?.[to] as JsonValue | undefined;
         if (fallback === undefined) {
-          return { ok: false, reason: `${config.name}: ${JSON.stringify(value)} on side ${from} has no entry in the value map and no reverseDefault.${to}` };
+          return {
+            ok: false,
+            reason: `${config.name}: ${JSON.stringify(value)} on side ${from} has no entry in the value map and no reverseDefault.${to}`,
+          };
         }
         out = fallback;
       }
@@ -120,7 +123,8 @@ export function compileField(config: FieldConfig): FieldRule {
     return { ok: true, value: applyTransforms(out, transforms[to]) };
   };
 
-  const same = (value: JsonValue, baseline: JsonValue): boolean => comparable(value, text) === comparable(baseline, text);
+  const same = (value: JsonValue, baseline: JsonValue): boolean =>
+    comparable(value, text) === comparable(baseline, text);
 
   const equivalent = (side: Side, value: JsonValue, other: JsonValue): boolean => {
     const otherSide: Side = side === 'a' ? 'b' : 'a';

@@ -6,7 +6,11 @@ import { formatPath, isRecord } from './path.js';
 import type { PathProblem } from './references.js';
 import { nearest } from './suggest.js';
 
-const KIND_LABEL: Record<string, string> = { connectwise: 'ConnectWise', jsm: 'Jira Service Management', freshservice: 'Freshservice' };
+const KIND_LABEL: Record<string, string> = {
+  connectwise: 'ConnectWise',
+  jsm: 'Jira Service Management',
+  freshservice: 'Freshservice',
+};
 
 /** Which scope keys each system kind understands. */
 export const SCOPE_KEYS_BY_KIND: Record<string, readonly string[]> = {
@@ -47,8 +51,16 @@ export function crossCheck(data: unknown, referenced: ReadonlySet<string> = new 
         const path = ['connections', connection, side, 'system'];
         const echo = !referenced.has(formatPath(path));
         const hit = echo ? nearest(systemName, systemNames) : undefined;
-        const hint = hit !== undefined ? ` — did you mean ${JSON.stringify(hit)}?` : systemNames.length > 0 ? `; systems defined: ${systemNames.join(', ')}` : '; no systems are defined';
-        problems.push({ path, message: `unknown system ${echo ? JSON.stringify(systemName) : '(from a ${…} reference)'}${hint}` });
+        const hint =
+          hit !== undefined
+            ? ` — did you mean ${JSON.stringify(hit)}?`
+            : systemNames.length > 0
+              ? `; systems defined: ${systemNames.join(', ')}`
+              : '; no systems are defined';
+        problems.push({
+          path,
+          message: `unknown system ${echo ? JSON.stringify(systemName) : '(from a ${…} reference)'}${hint}`,
+        });
         continue;
       }
       const kind = system.kind;
@@ -74,7 +86,10 @@ export function crossCheck(data: unknown, referenced: ReadonlySet<string> = new 
       if (typeof field.name === 'string') {
         const first = seen.get(field.name);
         if (first !== undefined) {
-          problems.push({ path: [...base, 'name'], message: `duplicate field name ${JSON.stringify(field.name)} (already used by fields[${first}]); names must be unique per connection` });
+          problems.push({
+            path: [...base, 'name'],
+            message: `duplicate field name ${JSON.stringify(field.name)} (already used by fields[${first}]); names must be unique per connection`,
+          });
         } else seen.set(field.name, index);
       }
       if (field.conflict !== undefined && field.owner !== 'both') {

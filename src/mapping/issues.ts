@@ -49,7 +49,9 @@ function didYouMean(value: unknown, candidates: readonly unknown[]): string {
 
 function sizeMessage(issue: Issue & { code: 'too_small' | 'too_big' }, actual: string): string {
   const small = issue.code === 'too_small';
-  const limit = Number(small ? (issue as { minimum: number | bigint }).minimum : (issue as { maximum: number | bigint }).maximum);
+  const limit = Number(
+    small ? (issue as { minimum: number | bigint }).minimum : (issue as { maximum: number | bigint }).maximum,
+  );
   const inclusive = issue.inclusive !== false;
   switch (issue.origin) {
     case 'string':
@@ -76,25 +78,35 @@ export function explainIssue(issue: Issue, ctx: IssueContext, prefix: ConfigPath
 
   // Whatever zod's code (invalid_type, invalid_value for an enum, …), nothing there means a missing key.
   if (value === undefined && path.length > 0 && issue.code !== 'unrecognized_keys' && issue.code !== 'invalid_key') {
-    return [{ path, target: 'parent', message: `missing required key ${JSON.stringify(last)} (${describeExpected(schema)})` }];
+    return [
+      { path, target: 'parent', message: `missing required key ${JSON.stringify(last)} (${describeExpected(schema)})` },
+    ];
   }
 
   switch (issue.code) {
     case 'invalid_type': {
       const expected = issue.expected === 'int' ? 'a whole number' : describeExpected(schema);
-      if (path.length === 0 && value == null) return [{ path, message: 'the file is empty; expected a mapping with systems and connections' }];
+      if (path.length === 0 && value == null)
+        return [{ path, message: 'the file is empty; expected a mapping with systems and connections' }];
       return [{ path, message: `expected ${expected}, got ${actual}` }];
     }
     case 'invalid_value': {
       const values = issue.values;
       const expected = values.length === 1 ? JSON.stringify(values[0]) : `one of ${quoteList(values)}`;
-      return [{ path, message: `expected ${expected}, got ${actual}${mayEcho(path, ctx) ? didYouMean(value, values) : ''}` }];
+      return [
+        { path, message: `expected ${expected}, got ${actual}${mayEcho(path, ctx) ? didYouMean(value, values) : ''}` },
+      ];
     }
     case 'unrecognized_keys': {
       const valid = validKeysAt(ctx.root, path, ctx.data);
       return issue.keys.map((key) => {
         const hit = nearest(key, valid);
-        const hint = hit !== undefined ? ` — did you mean ${JSON.stringify(hit)}?` : valid.length > 0 ? `; valid keys here: ${valid.join(', ')}` : '';
+        const hint =
+          hit !== undefined
+            ? ` — did you mean ${JSON.stringify(hit)}?`
+            : valid.length > 0
+              ? `; valid keys here: ${valid.join(', ')}`
+              : '';
         return { path: [...path, key], target: 'key' as const, message: `unknown key ${JSON.stringify(key)}${hint}` };
       });
     }
@@ -107,12 +119,25 @@ export function explainIssue(issue: Issue, ctx: IssueContext, prefix: ConfigPath
         const keyPath = last === name ? path : [...path, name];
         const tag = valueAt(ctx.data, keyPath);
         if (tag === undefined) {
-          return [{ path: keyPath, target: 'parent', message: `missing required key ${JSON.stringify(name)} (one of ${quoteList(options)})` }];
+          return [
+            {
+              path: keyPath,
+              target: 'parent',
+              message: `missing required key ${JSON.stringify(name)} (one of ${quoteList(options)})`,
+            },
+          ];
         }
-        return [{ path: keyPath, message: `unknown ${name} ${describeActual(tag, true)}: expected one of ${quoteList(options)}${didYouMean(tag, options)}` }];
+        return [
+          {
+            path: keyPath,
+            message: `unknown ${name} ${describeActual(tag, true)}: expected one of ${quoteList(options)}${didYouMean(tag, options)}`,
+          },
+        ];
       }
       // A plain union: if exactly one branch accepted the value's type, its issues are the real ones.
-      const branches = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+      const branches = issue.errors.filter(
+        (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+      );
       if (branches.length === 1) return branches[0]!.flatMap((inner) => explainIssue(inner, ctx, path));
       return [{ path, message: `expected ${describeExpected(schema)}, got ${actual}` }];
     }
@@ -125,7 +150,8 @@ export function explainIssue(issue: Issue, ctx: IssueContext, prefix: ConfigPath
     case 'too_big':
       return [{ path, message: sizeMessage(issue, actual) }];
     case 'invalid_format': {
-      if (issue.format === 'url') return [{ path, message: `expected a URL such as https://example.com, got ${actual}` }];
+      if (issue.format === 'url')
+        return [{ path, message: `expected a URL such as https://example.com, got ${actual}` }];
       if (issue.format === 'email') return [{ path, message: `expected an e-mail address, got ${actual}` }];
       if (issue.format === 'regex') {
         const pattern = (issue as { pattern?: string }).pattern ?? '';

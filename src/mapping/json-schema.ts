@@ -13,12 +13,17 @@ function nameDefinitions(schema: Record<string, unknown>): Record<string, unknow
   const generated = Object.keys(definitions).filter((k) => /^__schema\d+$/.test(k));
   if (generated.length !== 1) return schema;
   const from = generated[0]!;
-  return JSON.parse(text.replaceAll(`"#/definitions/${from}"`, '"#/definitions/NativeValue"').replace(`"${from}":`, '"NativeValue":')) as Record<string, unknown>;
+  return JSON.parse(
+    text.replaceAll(`"#/definitions/${from}"`, '"#/definitions/NativeValue"').replace(`"${from}":`, '"NativeValue":'),
+  ) as Record<string, unknown>;
 }
 
 /** The config's JSON Schema (draft-07, which every editor's YAML support understands). */
 export function buildJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(Config, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(Config, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   const { $schema, ...rest } = schema;
   return nameDefinitions({ $schema, title: 'ticketbridge configuration', ...rest });
 }

@@ -58,12 +58,42 @@ describe('parseConfigText', () => {
   });
 
   it.each([
-    ['a field key', '        owner: a\n', '        owner: a\n        conflcit: newest\n', 'cfg.yaml:37:9 connections.fs-cw.fields[1].conflcit: unknown key "conflcit" — did you mean "conflict"?'],
-    ['a connection key', '    fields:\n', '    lifecycel: { onDelete: close }\n    fields:\n', 'cfg.yaml:25:5 connections.fs-cw.lifecycel: unknown key "lifecycel" — did you mean "lifecycle"?'],
-    ['a system key', '    kind: connectwise\n', '    kind: connectwise\n    timeout: 100\n', 'cfg.yaml:9:5 systems.cw.timeout: unknown key "timeout" — did you mean "timeoutMs"?'],
-    ['a ConnectWise credential', '      company: acme\n', '      compnay: acme\n', 'cfg.yaml:11:7 systems.cw.credentials.compnay: unknown key "compnay" — did you mean "company"?'],
-    ['a scope key, by prefix', 'groups: [MSP]', 'categ: [Hardware]', 'cfg.yaml:20:9 connections.fs-cw.a.scope.categ: unknown key "categ" — did you mean "categories"?'],
-    ['a top-level key', 'connections:\n', 'polling: { intervalMS: 1000 }\nconnections:\n', 'cfg.yaml:15:12 polling.intervalMS: unknown key "intervalMS" — did you mean "intervalMs"?'],
+    [
+      'a field key',
+      '        owner: a\n',
+      '        owner: a\n        conflcit: newest\n',
+      'cfg.yaml:37:9 connections.fs-cw.fields[1].conflcit: unknown key "conflcit" — did you mean "conflict"?',
+    ],
+    [
+      'a connection key',
+      '    fields:\n',
+      '    lifecycel: { onDelete: close }\n    fields:\n',
+      'cfg.yaml:25:5 connections.fs-cw.lifecycel: unknown key "lifecycel" — did you mean "lifecycle"?',
+    ],
+    [
+      'a system key',
+      '    kind: connectwise\n',
+      '    kind: connectwise\n    timeout: 100\n',
+      'cfg.yaml:9:5 systems.cw.timeout: unknown key "timeout" — did you mean "timeoutMs"?',
+    ],
+    [
+      'a ConnectWise credential',
+      '      company: acme\n',
+      '      compnay: acme\n',
+      'cfg.yaml:11:7 systems.cw.credentials.compnay: unknown key "compnay" — did you mean "company"?',
+    ],
+    [
+      'a scope key, by prefix',
+      'groups: [MSP]',
+      'categ: [Hardware]',
+      'cfg.yaml:20:9 connections.fs-cw.a.scope.categ: unknown key "categ" — did you mean "categories"?',
+    ],
+    [
+      'a top-level key',
+      'connections:\n',
+      'polling: { intervalMS: 1000 }\nconnections:\n',
+      'cfg.yaml:15:12 polling.intervalMS: unknown key "intervalMS" — did you mean "intervalMs"?',
+    ],
   ])('suggests the nearest valid key for %s', (_label, from, to, expected) => {
     expect(problemsOf(VALID.replace(from, to))).toContain(expected);
   });
@@ -90,11 +120,36 @@ describe('parseConfigText', () => {
   });
 
   it.each([
-    ['an invalid URL', 'baseUrl: https://cw.example.com', 'baseUrl: not a url', 'cfg.yaml:9:14 systems.cw.baseUrl: expected a URL such as https://example.com, got "not a url"'],
-    ['an empty list', 'boards: [Co-Managed FS]', 'boards: []', 'cfg.yaml:24:17 connections.fs-cw.b.scope.boards: must list at least one item'],
-    ['a number below its minimum', '    fields:\n', '    pollIntervalMs: 10\n    fields:\n', 'cfg.yaml:25:21 connections.fs-cw.pollIntervalMs: must be at least 500, got the number 10'],
-    ['a badly named system', '  cw:\n', '  CW:\n', 'cfg.yaml:7:3 systems.CW: invalid name "CW": system names are lowercase letters, digits, - and _'],
-    ['the wrong shape inside a union', '    fields:\n', '    create: { aToB: { enabled: maybe } }\n    fields:\n', 'cfg.yaml:25:32 connections.fs-cw.create.aToB.enabled: expected true or false, got "maybe"'],
+    [
+      'an invalid URL',
+      'baseUrl: https://cw.example.com',
+      'baseUrl: not a url',
+      'cfg.yaml:9:14 systems.cw.baseUrl: expected a URL such as https://example.com, got "not a url"',
+    ],
+    [
+      'an empty list',
+      'boards: [Co-Managed FS]',
+      'boards: []',
+      'cfg.yaml:24:17 connections.fs-cw.b.scope.boards: must list at least one item',
+    ],
+    [
+      'a number below its minimum',
+      '    fields:\n',
+      '    pollIntervalMs: 10\n    fields:\n',
+      'cfg.yaml:25:21 connections.fs-cw.pollIntervalMs: must be at least 500, got the number 10',
+    ],
+    [
+      'a badly named system',
+      '  cw:\n',
+      '  CW:\n',
+      'cfg.yaml:7:3 systems.CW: invalid name "CW": system names are lowercase letters, digits, - and _',
+    ],
+    [
+      'the wrong shape inside a union',
+      '    fields:\n',
+      '    create: { aToB: { enabled: maybe } }\n    fields:\n',
+      'cfg.yaml:25:32 connections.fs-cw.create.aToB.enabled: expected true or false, got "maybe"',
+    ],
   ])('explains %s in plain words', (_label, from, to, expected) => {
     const text = VALID.replace(from, to);
     expect(problemsOf(text)).toContain(expected);
@@ -107,10 +162,10 @@ describe('parseConfigText', () => {
   });
 
   it('follows YAML anchors and aliases when locating a problem', () => {
-    const text = VALID.replace('    kind: freshservice\n', '    kind: freshservice\n    rateLimit: &limits { concurrency: 0 }\n').replace(
-      '    kind: connectwise\n',
-      '    kind: connectwise\n    rateLimit: *limits\n',
-    );
+    const text = VALID.replace(
+      '    kind: freshservice\n',
+      '    kind: freshservice\n    rateLimit: &limits { concurrency: 0 }\n',
+    ).replace('    kind: connectwise\n', '    kind: connectwise\n    rateLimit: *limits\n');
     // Both systems share the anchored node, so both problems point at the one place to fix.
     expect(problemsOf(text)).toEqual([
       'cfg.yaml:4:39 systems.fs.rateLimit.concurrency: must be at least 1, got the number 0',
@@ -119,7 +174,9 @@ describe('parseConfigText', () => {
   });
 
   it('reports an empty file as such', () => {
-    expect(problemsOf('')).toEqual(['cfg.yaml:1:1 (top level): the file is empty; expected a mapping with systems and connections']);
+    expect(problemsOf('')).toEqual([
+      'cfg.yaml:1:1 (top level): the file is empty; expected a mapping with systems and connections',
+    ]);
   });
 
   it('reports YAML syntax errors with their position and nothing else', () => {
@@ -138,19 +195,39 @@ describe('parseConfigText', () => {
 
   it('reports a side naming an unknown system and suggests the nearest defined one', () => {
     const text = VALID.replace('system: cw', 'system: cww');
-    expect(problemsOf(text)).toEqual(['cfg.yaml:22:15 connections.fs-cw.b.system: unknown system "cww" — did you mean "cw"?']);
+    expect(problemsOf(text)).toEqual([
+      'cfg.yaml:22:15 connections.fs-cw.b.system: unknown system "cww" — did you mean "cw"?',
+    ]);
   });
 
   it.each([
-    ['boards on a Freshservice side', 'groups: [MSP]', 'boards: [X]', 'cfg.yaml:20:9 connections.fs-cw.a.scope.boards: scope key "boards" is for ConnectWise, but system "fs" is Freshservice (its scope keys: groups, categories, tags, query)'],
-    ['a Jira project on a ConnectWise side', 'boards: [Co-Managed FS]', 'project: IT', 'cfg.yaml:24:9 connections.fs-cw.b.scope.project: scope key "project" is for Jira Service Management, but system "cw" is ConnectWise (its scope keys: boards, query)'],
-    ['Freshservice tags on a ConnectWise side', 'boards: [Co-Managed FS]', 'tags: [x]', 'cfg.yaml:24:9 connections.fs-cw.b.scope.tags: scope key "tags" is for Freshservice, but system "cw" is ConnectWise (its scope keys: boards, query)'],
+    [
+      'boards on a Freshservice side',
+      'groups: [MSP]',
+      'boards: [X]',
+      'cfg.yaml:20:9 connections.fs-cw.a.scope.boards: scope key "boards" is for ConnectWise, but system "fs" is Freshservice (its scope keys: groups, categories, tags, query)',
+    ],
+    [
+      'a Jira project on a ConnectWise side',
+      'boards: [Co-Managed FS]',
+      'project: IT',
+      'cfg.yaml:24:9 connections.fs-cw.b.scope.project: scope key "project" is for Jira Service Management, but system "cw" is ConnectWise (its scope keys: boards, query)',
+    ],
+    [
+      'Freshservice tags on a ConnectWise side',
+      'boards: [Co-Managed FS]',
+      'tags: [x]',
+      'cfg.yaml:24:9 connections.fs-cw.b.scope.tags: scope key "tags" is for Freshservice, but system "cw" is ConnectWise (its scope keys: boards, query)',
+    ],
   ])('reports %s', (_label, from, to, expected) => {
     expect(problemsOf(VALID.replace(from, to))).toContain(expected);
   });
 
   it('accepts a query scope on both Freshservice and ConnectWise sides', () => {
-    const text = VALID.replace('groups: [MSP]', 'query: "priority:4"').replace('boards: [Co-Managed FS]', 'query: "company/id=1"');
+    const text = VALID.replace('groups: [MSP]', 'query: "priority:4"').replace(
+      'boards: [Co-Managed FS]',
+      'query: "company/id=1"',
+    );
     expect(() => parseConfigText(text, 'cfg.yaml', { env: ENV })).not.toThrow();
   });
 
@@ -193,13 +270,17 @@ describe('loadConfig', () => {
       return text;
     };
 
-    expect(() => loadConfig('/etc/tb/config.yaml', { env: ENV, readFile })).toThrow(/^\/etc\/tb\/config\.yaml:29:16 connections\.fs-cw\.fields\[0\]\.owner: expected one of/);
+    expect(() => loadConfig('/etc/tb/config.yaml', { env: ENV, readFile })).toThrow(
+      /^\/etc\/tb\/config\.yaml:29:16 connections\.fs-cw\.fields\[0\]\.owner: expected one of/,
+    );
   });
 
   it('names a config file that cannot be read', () => {
     const readFile = (): string => {
       throw Object.assign(new Error('gone'), { code: 'ENOENT' });
     };
-    expect(() => loadConfig('/nowhere.yaml', { env: ENV, readFile })).toThrow('/nowhere.yaml: cannot read the config file: no such file');
+    expect(() => loadConfig('/nowhere.yaml', { env: ENV, readFile })).toThrow(
+      '/nowhere.yaml: cannot read the config file: no such file',
+    );
   });
 });

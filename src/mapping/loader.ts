@@ -52,7 +52,10 @@ interface Located {
 function locate(source: ConfigSource, problem: PathProblem): Located {
   const target = problem.target ?? 'value';
   const position = source.position(problem.path, target);
-  const text = problem.namesPath === true ? `${source.fileName}:${position.line}:${position.col} ${problem.message}` : source.format(problem.path, problem.message, target);
+  const text =
+    problem.namesPath === true
+      ? `${source.fileName}:${position.line}:${position.col} ${problem.message}`
+      : source.format(problem.path, problem.message, target);
   return { text, position };
 }
 
@@ -69,14 +72,25 @@ export function parseConfigText(text: string, fileName: string, options: LoadOpt
   const baseDir = options.baseDir ?? dirname(resolvePath(fileName));
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), {
+    lineCounter,
+    prettyErrors: false,
+    merge: true,
+    uniqueKeys: true,
+  });
   const source = createConfigSource(fileName, doc, lineCounter);
-  const yamlWarnings = doc.warnings.map((w) => ({ text: source.formatOffset(w.pos[0], w.message), position: lineCounter.linePos(w.pos[0]) }));
+  const yamlWarnings = doc.warnings.map((w) => ({
+    text: source.formatOffset(w.pos[0], w.message),
+    position: lineCounter.linePos(w.pos[0]),
+  }));
 
   if (doc.errors.length > 0) {
     // After a syntax error the tree is the parser's guess; schema problems found in it would
     // point at things the user never wrote, so only the syntax errors are reported.
-    const problems = doc.errors.map((e) => ({ text: source.formatOffset(e.pos[0], `YAML syntax error: ${e.message}`), position: lineCounter.linePos(e.pos[0]) }));
+    const problems = doc.errors.map((e) => ({
+      text: source.formatOffset(e.pos[0], `YAML syntax error: ${e.message}`),
+      position: lineCounter.linePos(e.pos[0]),
+    }));
     throw new ConfigFileError(finish(problems, new Set()), finish(yamlWarnings, new Set()));
   }
 
@@ -97,7 +111,11 @@ export function parseConfigText(text: string, fileName: string, options: LoadOpt
     // A failed reference already explains its path; zod's "must not be empty" there is noise.
     const failedRefs = new Set(resolved.problems.map((p) => formatPath(p.path)));
     for (const issue of parsed.error.issues) {
-      for (const problem of explainIssue(issue, { root: Config, data: resolved.value, referenced: resolved.referenced })) {
+      for (const problem of explainIssue(issue, {
+        root: Config,
+        data: resolved.value,
+        referenced: resolved.referenced,
+      })) {
         if (!failedRefs.has(formatPath(problem.path))) problems.push(problem);
       }
     }
@@ -108,7 +126,13 @@ export function parseConfigText(text: string, fileName: string, options: LoadOpt
     resolved.secrets,
   );
   if (problems.length > 0 || !parsed.success) {
-    throw new ConfigFileError(finish(problems.map((p) => locate(source, p)), resolved.secrets), warnings);
+    throw new ConfigFileError(
+      finish(
+        problems.map((p) => locate(source, p)),
+        resolved.secrets,
+      ),
+      warnings,
+    );
   }
   return { config: parsed.data, warnings, source };
 }
@@ -121,7 +145,14 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadedConfi
     text = readFile(path);
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : typeof code === 'string' ? code : 'unreadable';
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : typeof code === 'string'
+            ? code
+            : 'unreadable';
     throw new ConfigFileError([`${path}: cannot read the config file: ${reason}`], []);
   }
   return parseConfigText(text, path, { ...options, baseDir: options.baseDir ?? dirname(resolvePath(path)) });

@@ -70,12 +70,18 @@ function resolveString(raw: string, path: ConfigPath, options: ReferenceOptions,
         out.secrets.add(fallback);
         return fallback;
       }
-      out.problems.push({ path, message: found === '' ? `environment variable ${name} is empty` : `environment variable ${name} is not set` });
+      out.problems.push({
+        path,
+        message: found === '' ? `environment variable ${name} is empty` : `environment variable ${name} is not set`,
+      });
       return '';
     }
     const file = body.trim();
     if (file === '') {
-      out.problems.push({ path, message: `malformed reference ${whole}: name a file, e.g. \${file:/run/secrets/api-key}` });
+      out.problems.push({
+        path,
+        message: `malformed reference ${whole}: name a file, e.g. \${file:/run/secrets/api-key}`,
+      });
       return '';
     }
     const full = isAbsolute(file) ? file : resolvePath(options.baseDir, file);
@@ -149,7 +155,8 @@ export function literalCredentialProblems(raw: unknown): PathProblem[] {
       if (isRecord(system.credentials)) {
         for (const [key, value] of Object.entries(system.credentials)) {
           const path = ['systems', name, 'credentials', key];
-          if (typeof value === 'string' && isSecretPath(path) && !hasReference(value)) found.push({ path, message: `${formatPath(path)} is written in the file; ${advice}`, namesPath: true });
+          if (typeof value === 'string' && isSecretPath(path) && !hasReference(value))
+            found.push({ path, message: `${formatPath(path)} is written in the file; ${advice}`, namesPath: true });
         }
       }
       const secret = isRecord(system.webhook) ? system.webhook.secret : undefined;
@@ -159,11 +166,29 @@ export function literalCredentialProblems(raw: unknown): PathProblem[] {
       }
     }
   }
-  if (isRecord(raw) && isRecord(raw.server) && typeof raw.server.token === 'string' && !hasReference(raw.server.token)) {
-    found.push({ path: ['server', 'token'], message: `server.token is written in the file; ${advice}`, namesPath: true });
+  if (
+    isRecord(raw) &&
+    isRecord(raw.server) &&
+    typeof raw.server.token === 'string' &&
+    !hasReference(raw.server.token)
+  ) {
+    found.push({
+      path: ['server', 'token'],
+      message: `server.token is written in the file; ${advice}`,
+      namesPath: true,
+    });
   }
-  if (isRecord(raw) && isRecord(raw.ledger) && typeof raw.ledger.url === 'string' && urlHasLiteralPassword(raw.ledger.url)) {
-    found.push({ path: ['ledger', 'url'], message: `ledger.url has its password written in the file; ${advice}`, namesPath: true });
+  if (
+    isRecord(raw) &&
+    isRecord(raw.ledger) &&
+    typeof raw.ledger.url === 'string' &&
+    urlHasLiteralPassword(raw.ledger.url)
+  ) {
+    found.push({
+      path: ['ledger', 'url'],
+      message: `ledger.url has its password written in the file; ${advice}`,
+      namesPath: true,
+    });
   }
   return found;
 }

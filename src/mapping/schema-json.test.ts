@@ -16,7 +16,9 @@ describe('config/schema.json', () => {
     const committed = readFileSync(committedPath, 'utf8');
     const fresh = renderJsonSchema();
     // toEqual on the parsed forms shows which part differs; the text check catches formatting.
-    expect(JSON.parse(committed), `${SCHEMA_FILE} is stale: run \`npm run schema:generate\` and commit it`).toEqual(JSON.parse(fresh));
+    expect(JSON.parse(committed), `${SCHEMA_FILE} is stale: run \`npm run schema:generate\` and commit it`).toEqual(
+      JSON.parse(fresh),
+    );
     expect(committed === fresh, `${SCHEMA_FILE} is stale: run \`npm run schema:generate\` and commit it`).toBe(true);
   });
 
@@ -25,7 +27,10 @@ describe('config/schema.json', () => {
   });
 
   it('lets editors find it through a top-level $schema key and carries the descriptions', () => {
-    const schema = buildJsonSchema() as { properties: Record<string, { description?: string }>; additionalProperties: unknown };
+    const schema = buildJsonSchema() as {
+      properties: Record<string, { description?: string }>;
+      additionalProperties: unknown;
+    };
     expect(schema.properties.$schema).toBeDefined();
     expect(schema.additionalProperties).toBe(false);
     expect(JSON.stringify(schema)).toContain('Native field name on side a.');
@@ -35,7 +40,9 @@ describe('config/schema.json', () => {
     const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
     const validate = ajv.compile(buildJsonSchema());
 
-    expect(validate({ $schema: './schema.json', ...(parse(VALID) as object) }), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ $schema: './schema.json', ...(parse(VALID) as object) }), JSON.stringify(validate.errors)).toBe(
+      true,
+    );
     expect(validate(parse(VALID.replace('owner: both', 'owner: both\n        ownr: a')))).toBe(false);
   });
 });

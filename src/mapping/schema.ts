@@ -9,11 +9,19 @@ const Json: z.ZodType<unknown> = z.lazy(() =>
 /** A field value in a system's native vocabulary (string, number, boolean, null, list, object). */
 export const NativeValue = Json;
 
-const Secret = z.string().min(1).describe('A secret: write ${env:NAME}, ${env:NAME:-default} or ${file:/path}, never the value itself.');
+const Secret = z
+  .string()
+  .min(1)
+  .describe('A secret: write ${env:NAME}, ${env:NAME:-default} or ${file:/path}, never the value itself.');
 
 export const RateLimitConfig = z
   .strictObject({
-    requestsPerMinute: z.number().int().positive().optional().describe('Requests per minute this system allows the daemon (the plan or API limit).'),
+    requestsPerMinute: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Requests per minute this system allows the daemon (the plan or API limit).'),
     concurrency: z.number().int().min(1).max(64).optional().describe('Requests in flight at once. @default 4'),
   })
   .describe('Client-side limits for one system; every connection using the system shares them.');
@@ -21,9 +29,19 @@ export const RateLimitConfig = z
 export const WebhookConfig = z
   .strictObject({
     secret: Secret.optional().describe('Shared secret (HMAC key or header value) inbound webhooks must carry.'),
-    header: z.string().min(1).optional().describe('Header carrying the shared secret (Freshservice). @default X-Ticketbridge-Secret'),
-    publicUrl: z.url().optional().describe('URL under which the system reaches this daemon, for registering callbacks.'),
-    trustedKeyHosts: z.array(z.string().min(1)).optional().describe('ConnectWise: hosts allowed to serve the callback signing key.'),
+    header: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Header carrying the shared secret (Freshservice). @default X-Ticketbridge-Secret'),
+    publicUrl: z
+      .url()
+      .optional()
+      .describe('URL under which the system reaches this daemon, for registering callbacks.'),
+    trustedKeyHosts: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('ConnectWise: hosts allowed to serve the callback signing key.'),
   })
   .describe('Inbound webhooks from this system.');
 
@@ -41,11 +59,35 @@ export const FreshserviceSystem = z
     credentials: z.strictObject({ apiKey: Secret }),
     options: z
       .strictObject({
-        workspaceId: z.number().int().positive().optional().describe('Limit to one workspace (multi-workspace accounts).'),
-        defaultRequesterEmail: z.email().optional().describe('Requester for tickets created from the other side when no requester is mapped.'),
-        markerField: z.string().min(1).optional().describe('Custom field (e.g. cf_ticketbridge) holding the marker; else a tag is used.'),
-        conversationBudgetPerMinute: z.number().int().positive().optional().describe('Most conversation list calls per minute (the dominant API cost).'),
-        rateWindowMs: z.number().int().positive().optional().describe('Length of the vendor rate-limit window the X-Ratelimit-* headers count in; Freshservice uses one minute, only simulators shorten it. @default 60000'),
+        workspaceId: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('Limit to one workspace (multi-workspace accounts).'),
+        defaultRequesterEmail: z
+          .email()
+          .optional()
+          .describe('Requester for tickets created from the other side when no requester is mapped.'),
+        markerField: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Custom field (e.g. cf_ticketbridge) holding the marker; else a tag is used.'),
+        conversationBudgetPerMinute: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('Most conversation list calls per minute (the dominant API cost).'),
+        rateWindowMs: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe(
+            'Length of the vendor rate-limit window the X-Ratelimit-* headers count in; Freshservice uses one minute, only simulators shorten it. @default 60000',
+          ),
       })
       .optional(),
   })
@@ -63,9 +105,17 @@ export const ConnectWiseSystem = z
     }),
     options: z
       .strictObject({
-        codebase: z.string().regex(/^[\w.-]+\/$/, 'codebase looks like "v4_6_release/"').optional().describe('Codebase path; discovered through /login/companyinfo when unset.'),
+        codebase: z
+          .string()
+          .regex(/^[\w.-]+\/$/, 'codebase looks like "v4_6_release/"')
+          .optional()
+          .describe('Codebase path; discovered through /login/companyinfo when unset.'),
         apiVersion: z.string().optional().describe('Model version pinned in the Accept header. @default 2022.1'),
-        companyIdentifier: z.string().min(1).optional().describe('Client company identifier for new tickets (e.g. Contoso).'),
+        companyIdentifier: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Client company identifier for new tickets (e.g. Contoso).'),
       })
       .optional(),
   })
@@ -84,7 +134,9 @@ export const JsmSystem = z
         deployment: z
           .enum(['cloud', 'datacenter'])
           .optional()
-          .describe('Only `cloud` is supported; Data Center (Bearer PAT, REST v2, wiki markup) is documented in the connector readme. @default cloud'),
+          .describe(
+            'Only `cloud` is supported; Data Center (Bearer PAT, REST v2, wiki markup) is documented in the connector readme. @default cloud',
+          ),
         defaultResolution: z
           .string()
           .min(1)
@@ -94,7 +146,9 @@ export const JsmSystem = z
           .string()
           .min(1)
           .optional()
-          .describe('Status closeTicket moves an issue to; else the first Done-category status, preferring Closed, then Resolved.'),
+          .describe(
+            'Status closeTicket moves an issue to; else the first Done-category status, preferring Closed, then Resolved.',
+          ),
       })
       .optional(),
   })
@@ -107,10 +161,20 @@ export const ScopeConfig = z
   .strictObject({
     boards: z.array(z.string().min(1)).min(1).optional().describe('ConnectWise: board names.'),
     project: z.string().min(1).optional().describe('Jira: project key.'),
-    requestTypes: z.array(z.string().min(1)).optional().describe('Jira: request type names; also the request type used for creates (the first).'),
-    issueType: z.string().min(1).optional().describe('Jira: issue type for creates without a request type. @default Incident'),
+    requestTypes: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Jira: request type names; also the request type used for creates (the first).'),
+    issueType: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Jira: issue type for creates without a request type. @default Incident'),
     jql: z.string().min(1).optional().describe('Jira: extra JQL ANDed to the scope.'),
-    groups: z.array(z.union([z.string().min(1), z.number().int()])).optional().describe('Freshservice: agent group names or ids.'),
+    groups: z
+      .array(z.union([z.string().min(1), z.number().int()]))
+      .optional()
+      .describe('Freshservice: agent group names or ids.'),
     categories: z.array(z.string().min(1)).optional().describe('Freshservice: categories.'),
     tags: z.array(z.string().min(1)).optional().describe('Freshservice: tickets carrying any of these tags.'),
     query: z.string().min(1).optional().describe('Freshservice: filter query; ConnectWise: extra conditions.'),
@@ -127,7 +191,10 @@ const MapEntry = z.strictObject({ a: NativeValue, b: NativeValue });
 
 export const TransformName = z
   .string()
-  .regex(/^(trim|lowercase|uppercase|collapse-whitespace|truncate:\d+|prefix:.*|strip-prefix:.*)$/, 'known transforms: trim, lowercase, uppercase, collapse-whitespace, truncate:N, prefix:TEXT, strip-prefix:TEXT');
+  .regex(
+    /^(trim|lowercase|uppercase|collapse-whitespace|truncate:\d+|prefix:.*|strip-prefix:.*)$/,
+    'known transforms: trim, lowercase, uppercase, collapse-whitespace, truncate:N, prefix:TEXT, strip-prefix:TEXT',
+  );
 
 export const FieldConfig = z
   .strictObject({
@@ -135,10 +202,21 @@ export const FieldConfig = z
     a: z.string().min(1).describe('Native field name on side a.'),
     b: z.string().min(1).describe('Native field name on side b.'),
     owner: z.enum(['a', 'b', 'both']).describe('System of record: a, b, or both.'),
-    conflict: z.enum(['newest', 'prefer-a', 'prefer-b', 'manual']).optional().describe('When owner is both and both sides changed differently. @default newest'),
-    onForeignEdit: z.enum(['revert', 'ignore']).optional().describe('When the non-owner side edits the field. @default revert'),
+    conflict: z
+      .enum(['newest', 'prefer-a', 'prefer-b', 'manual'])
+      .optional()
+      .describe('When owner is both and both sides changed differently. @default newest'),
+    onForeignEdit: z
+      .enum(['revert', 'ignore'])
+      .optional()
+      .describe('When the non-owner side edits the field. @default revert'),
     type: z.enum(['value', 'text']).optional().describe('text compares as normalised plain text. @default value'),
-    map: z.array(MapEntry).optional().describe('Value pairs {a, b}; a value may appear in several pairs (many-to-one); the first pair wins when translating.'),
+    map: z
+      .array(MapEntry)
+      .optional()
+      .describe(
+        'Value pairs {a, b}; a value may appear in several pairs (many-to-one); the first pair wins when translating.',
+      ),
     reverseDefault: z
       .strictObject({ a: NativeValue.optional(), b: NativeValue.optional() })
       .optional()
@@ -155,8 +233,14 @@ export const FieldConfig = z
 export type FieldConfig = z.infer<typeof FieldConfig>;
 
 const Direction = z.strictObject({
-  public: z.enum(['public', 'internal', 'skip']).default('public').describe('What a public comment becomes on the other side.'),
-  internal: z.enum(['internal', 'skip']).default('skip').describe('What an internal note becomes on the other side (never public).'),
+  public: z
+    .enum(['public', 'internal', 'skip'])
+    .default('public')
+    .describe('What a public comment becomes on the other side.'),
+  internal: z
+    .enum(['internal', 'skip'])
+    .default('skip')
+    .describe('What an internal note becomes on the other side (never public).'),
 });
 
 export const CommentsConfig = z
@@ -170,7 +254,10 @@ const CreateDirection = z.union([
   z.boolean(),
   z.strictObject({
     enabled: z.boolean().default(true),
-    defaults: z.record(z.string(), NativeValue).default({}).describe('Native fields set on the created ticket (target side vocabulary).'),
+    defaults: z
+      .record(z.string(), NativeValue)
+      .default({})
+      .describe('Native fields set on the created ticket (target side vocabulary).'),
   }),
 ]);
 
@@ -183,9 +270,20 @@ export const CreateConfig = z
 
 export const LifecycleConfig = z
   .strictObject({
-    onDelete: z.enum(['close', 'unlink', 'flag']).default('flag').describe('A linked ticket deleted on one side: close the twin, unlink, or flag the link.'),
-    onUnscope: z.enum(['close', 'unlink', 'flag']).default('unlink').describe('A linked ticket moved out of scope on one side.'),
-    stopAfterClosedDays: z.number().int().min(0).optional().describe('Stop syncing a link this many days after both sides are closed.'),
+    onDelete: z
+      .enum(['close', 'unlink', 'flag'])
+      .default('flag')
+      .describe('A linked ticket deleted on one side: close the twin, unlink, or flag the link.'),
+    onUnscope: z
+      .enum(['close', 'unlink', 'flag'])
+      .default('unlink')
+      .describe('A linked ticket moved out of scope on one side.'),
+    stopAfterClosedDays: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Stop syncing a link this many days after both sides are closed.'),
   })
   .describe('What happens when tickets are deleted or leave scope.');
 
@@ -203,8 +301,14 @@ const RoutingRule = z.strictObject({
 export const BusinessHoursConfig = z.strictObject({
   timezone: z.string().min(1).default('UTC'),
   days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).default(['mon', 'tue', 'wed', 'thu', 'fri']),
-  start: z.string().regex(/^\d{2}:\d{2}$/).default('08:00'),
-  end: z.string().regex(/^\d{2}:\d{2}$/).default('18:00'),
+  start: z
+    .string()
+    .regex(/^\d{2}:\d{2}$/)
+    .default('08:00'),
+  end: z
+    .string()
+    .regex(/^\d{2}:\d{2}$/)
+    .default('18:00'),
 });
 
 export const RoutingConfig = z
@@ -221,7 +325,10 @@ export const ConnectionConfig = z
     b: SideConfig,
     enabled: z.boolean().default(true),
     fields: z.array(FieldConfig).min(1),
-    comments: CommentsConfig.default({ aToB: { public: 'public', internal: 'skip' }, bToA: { public: 'public', internal: 'skip' } }),
+    comments: CommentsConfig.default({
+      aToB: { public: 'public', internal: 'skip' },
+      bToA: { public: 'public', internal: 'skip' },
+    }),
     create: CreateConfig.default({ aToB: true, bToA: true }),
     lifecycle: LifecycleConfig.default({ onDelete: 'flag', onUnscope: 'unlink' }),
     routing: RoutingConfig.optional(),
@@ -236,7 +343,10 @@ export const LedgerConfig = z
     z.strictObject({
       driver: z.literal('postgres'),
       url: Secret.describe('postgres://user:password@host:5432/db'),
-      schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('ticketbridge'),
+      schema: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]*$/)
+        .default('ticketbridge'),
       leaseMs: z.number().int().positive().default(30_000).describe('How long an instance holds a claimed link.'),
     }),
   ])
@@ -254,11 +364,20 @@ export const ServerConfig = z
 
 export const PollingConfig = z.strictObject({
   intervalMs: z.number().int().min(500).default(30_000).describe('How often each side is polled.'),
-  overlapMs: z.number().int().min(0).default(120_000).describe('How far before the cursor each poll reaches back (clock skew, index lag).'),
+  overlapMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(120_000)
+    .describe('How far before the cursor each poll reaches back (clock skew, index lag).'),
 });
 
 export const ReconcileConfig = z.strictObject({
-  cron: z.string().min(1).default('*/15 * * * *').describe('node-cron expression for the full re-read of linked tickets.'),
+  cron: z
+    .string()
+    .min(1)
+    .default('*/15 * * * *')
+    .describe('node-cron expression for the full re-read of linked tickets.'),
   enabled: z.boolean().default(true),
 });
 
@@ -268,15 +387,26 @@ export const EngineConfig = z.strictObject({
 
 export const Config = z
   .strictObject({
-    $schema: z.string().optional().describe('Path or URL of config/schema.json, so editors complete and check this file.'),
-    systems: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'system names are lowercase letters, digits, - and _'), SystemConfig),
-    connections: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'connection names are lowercase letters, digits, - and _'), ConnectionConfig),
+    $schema: z
+      .string()
+      .optional()
+      .describe('Path or URL of config/schema.json, so editors complete and check this file.'),
+    systems: z.record(
+      z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'system names are lowercase letters, digits, - and _'),
+      SystemConfig,
+    ),
+    connections: z.record(
+      z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'connection names are lowercase letters, digits, - and _'),
+      ConnectionConfig,
+    ),
     ledger: LedgerConfig.default({ driver: 'sqlite', path: './ticketbridge.sqlite' }),
     server: ServerConfig.default({ host: '127.0.0.1', port: 8080 }),
     polling: PollingConfig.default({ intervalMs: 30_000, overlapMs: 120_000 }),
     reconcile: ReconcileConfig.default({ cron: '*/15 * * * *', enabled: true }),
     engine: EngineConfig.default({ concurrency: 8 }),
-    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
+    log: z
+      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .default({ level: 'info' }),
   })
   .describe('ticketbridge configuration');
 export type Config = z.infer<typeof Config>;

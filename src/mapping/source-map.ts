@@ -88,7 +88,9 @@ export function createConfigSource(fileName: string, doc: Document, lineCounter:
       return (key as YamlNode).range![0];
     }
     // An empty value (`owner:`) has a zero-width node after the colon; its key is a better spot.
-    const empty = found.node === null || (isScalar(found.node) && found.node.value === null && found.node.range?.[0] === found.node.range?.[1]);
+    const empty =
+      found.node === null ||
+      (isScalar(found.node) && found.node.value === null && found.node.range?.[0] === found.node.range?.[1]);
     if (empty && key !== null && key !== undefined && (key as YamlNode).range) return (key as YamlNode).range![0];
     return found.node?.range?.[0] ?? found.deepest?.range?.[0] ?? 0;
   };

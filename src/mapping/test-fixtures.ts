@@ -3,7 +3,10 @@
 /** Strips the common indentation of a template literal and its first newline. */
 export function yaml(strings: TemplateStringsArray, ...values: unknown[]): string {
   const text = strings.reduce((out, part, i) => out + part + (i < values.length ? String(values[i]) : ''), '');
-  const lines = text.replace(/^\n/, '').replace(/\n\s*$/, '\n').split('\n');
+  const lines = text
+    .replace(/^\n/, '')
+    .replace(/\n\s*$/, '\n')
+    .split('\n');
   const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)![0].length));
   return lines.map((l) => l.slice(indent)).join('\n');
 }

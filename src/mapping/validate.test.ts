@@ -79,12 +79,18 @@ describe('checkMappedValues', () => {
     ],
     [
       'a read-only field the owner makes the daemon write',
-      ['        a: subject\n        b: summary\n        owner: a\n', '        a: created_at\n        b: summary\n        owner: b\n'],
+      [
+        '        a: subject\n        b: summary\n        owner: a\n',
+        '        a: created_at\n        b: summary\n        owner: b\n',
+      ],
       'cfg.yaml:36:16 connection "fs-cw", field "summary", side a (system "fs"): "created_at" is read-only on this system, but owner b means ticketbridge writes it on side a',
     ],
     [
       'a list value with an element the system does not allow',
-      ['        type: text\n', '        type: text\n      - { name: tags, a: tags, b: summary, owner: b, map: [{ a: [vip, mps], b: x }] }\n'],
+      [
+        '        type: text\n',
+        '        type: text\n      - { name: tags, a: tags, b: summary, owner: b, map: [{ a: [vip, mps], b: x }] }\n',
+      ],
       'cfg.yaml:38:65 connection "fs-cw", field "tags", side a (system "fs"): "mps" is not an allowed value of "tags" — did you mean "msp"?',
     ],
     [
@@ -94,7 +100,10 @@ describe('checkMappedValues', () => {
     ],
     [
       'a routing rule setting a value the target side does not allow',
-      ['    fields:\n', '    routing: { bToA: [{ when: { field: priority, in: [Priority 9] }, set: { priority: 5 } }] }\n    fields:\n'],
+      [
+        '    fields:\n',
+        '    routing: { bToA: [{ when: { field: priority, in: [Priority 9] }, set: { priority: 5 } }] }\n    fields:\n',
+      ],
       'cfg.yaml:25:55 connection "fs-cw", routing.bToA[0].when, side b (system "cw"): "Priority 9" is not an allowed value of "priority"; allowed: "Priority 1 - Critical", "Priority 3 - Medium"',
     ],
   ])('reports %s with its position and the nearest allowed value', (_label, [from, to], expected) => {
@@ -104,7 +113,10 @@ describe('checkMappedValues', () => {
   });
 
   it('reports every problem of a routing rule, in file order', () => {
-    const text = VALID.replace('    fields:\n', '    routing: { bToA: [{ when: { field: priorty }, set: { priority: 5 } }] }\n    fields:\n');
+    const text = VALID.replace(
+      '    fields:\n',
+      '    routing: { bToA: [{ when: { field: priorty }, set: { priority: 5 } }] }\n    fields:\n',
+    );
     expect(check(text)).toEqual([
       'cfg.yaml:25:40 connection "fs-cw", routing.bToA[0].when, side b (system "cw"): the system has no field "priorty" — did you mean "priority"?',
       'cfg.yaml:25:68 connection "fs-cw", routing.bToA[0].set, side a (system "fs"): 5 is not an allowed value of "priority"; allowed: 1, 2, 3, 4',

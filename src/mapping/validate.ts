@@ -44,7 +44,8 @@ function allowedLists(info: FieldInfo, conn: ConnectionConfig, side: Side): { la
     const lists: { label: string; values: JsonValue[] }[] = [];
     for (const key of keys) {
       const values = byScope[key] ?? info.allowedValues;
-      if (values !== undefined) lists.push({ label: byScope[key] !== undefined ? ` on ${noun} ${quote(key)}` : '', values });
+      if (values !== undefined)
+        lists.push({ label: byScope[key] !== undefined ? ` on ${noun} ${quote(key)}` : '', values });
     }
     return lists;
   }
@@ -58,7 +59,11 @@ function allowedLists(info: FieldInfo, conn: ConnectionConfig, side: Side): { la
   return [];
 }
 
-export function checkMappedValues(config: Config, catalogs: ReadonlyMap<string, FieldCatalog>, options: CheckMappedValuesOptions = {}): string[] {
+export function checkMappedValues(
+  config: Config,
+  catalogs: ReadonlyMap<string, FieldCatalog>,
+  options: CheckMappedValuesOptions = {},
+): string[] {
   const problems: { line: number; col: number; text: string }[] = [];
 
   const report = (where: Where, message: string): void => {
@@ -74,8 +79,14 @@ export function checkMappedValues(config: Config, catalogs: ReadonlyMap<string, 
   const fieldInfo = (catalog: FieldCatalog, name: string, where: Where): FieldInfo | undefined => {
     const info = catalog.fields.find((f) => f.name === name);
     if (info === undefined) {
-      const hit = nearest(name, catalog.fields.map((f) => f.name));
-      report(where, `the system has no field ${quote(name)}${hit === undefined ? '' : ` — did you mean ${quote(hit)}?`}`);
+      const hit = nearest(
+        name,
+        catalog.fields.map((f) => f.name),
+      );
+      report(
+        where,
+        `the system has no field ${quote(name)}${hit === undefined ? '' : ` — did you mean ${quote(hit)}?`}`,
+      );
     }
     return info;
   };
@@ -90,7 +101,12 @@ export function checkMappedValues(config: Config, catalogs: ReadonlyMap<string, 
         if (values.some((v) => canonical(v) === key)) continue;
         const byText = new Map(values.map((v) => [typeof v === 'string' ? v : canonical(v), v] as const));
         const hit = nearest(typeof item === 'string' ? item : canonical(item), byText.keys());
-        const hint = hit !== undefined ? ` — did you mean ${quote(byText.get(hit))}?` : values.length <= MAX_LISTED ? `; allowed: ${values.map(quote).join(', ')}` : '';
+        const hint =
+          hit !== undefined
+            ? ` — did you mean ${quote(byText.get(hit))}?`
+            : values.length <= MAX_LISTED
+              ? `; allowed: ${values.map(quote).join(', ')}`
+              : '';
         report(where, `${quote(item)} is not an allowed value of ${quote(info.name)}${label}${hint}`);
       }
     }
@@ -117,7 +133,10 @@ export function checkMappedValues(config: Config, catalogs: ReadonlyMap<string, 
         if (info === undefined) continue;
         const written = field.owner === 'both' || field.owner !== side;
         if (written && !info.writable) {
-          report(where([...fieldPath, 'owner']), `${quote(info.name)} is read-only on this system, but owner ${field.owner} means ticketbridge writes it on side ${side}`);
+          report(
+            where([...fieldPath, 'owner']),
+            `${quote(info.name)} is read-only on this system, but owner ${field.owner} means ticketbridge writes it on side ${side}`,
+          );
         }
         field.map?.forEach((pair, j) => checkValue(info, conn, pair[side], where([...fieldPath, 'map', j, side])));
         const fallback = field.reverseDefault?.[side];
@@ -126,27 +145,46 @@ export function checkMappedValues(config: Config, catalogs: ReadonlyMap<string, 
     });
 
     // Fields set on created tickets (create defaults, routing) are in the target side's vocabulary.
-    for (const [direction, target, source] of [['aToB', 'b', 'a'], ['bToA', 'a', 'b']] as const) {
+    for (const [direction, target, source] of [
+      ['aToB', 'b', 'a'],
+      ['bToA', 'a', 'b'],
+    ] as const) {
       const checkSet = (values: Record<string, unknown>, path: ConfigPath, subject: string): void => {
         const catalog = catalogOf(target);
         if (catalog === undefined) return;
         for (const [name, value] of Object.entries(values)) {
-          const where: Where = { connection, subject, side: target, system: conn[target].system, path: [...path, name] };
+          const where: Where = {
+            connection,
+            subject,
+            side: target,
+            system: conn[target].system,
+            path: [...path, name],
+          };
           const info = fieldInfo(catalog, name, { ...where, target: 'key' });
           if (info !== undefined) checkValue(info, conn, value, where);
         }
       };
       const create = conn.create[direction];
-      if (typeof create === 'object') checkSet(create.defaults, [...base, 'create', direction, 'defaults'], `create.${direction}.defaults`);
+      if (typeof create === 'object')
+        checkSet(create.defaults, [...base, 'create', direction, 'defaults'], `create.${direction}.defaults`);
       conn.routing?.[direction].forEach((rule, k) => {
         const rulePath: ConfigPath = [...base, 'routing', direction, k];
         checkSet(rule.set, [...rulePath, 'set'], `routing.${direction}[${k}].set`);
         const catalog = catalogOf(source);
         const field = rule.when.field;
         if (catalog === undefined || field === undefined) return;
-        const where: Where = { connection, subject: `routing.${direction}[${k}].when`, side: source, system: conn[source].system, path: [...rulePath, 'when', 'field'] };
+        const where: Where = {
+          connection,
+          subject: `routing.${direction}[${k}].when`,
+          side: source,
+          system: conn[source].system,
+          path: [...rulePath, 'when', 'field'],
+        };
         const info = fieldInfo(catalog, field, where);
-        if (info !== undefined) rule.when.in?.forEach((value, m) => checkValue(info, conn, value, { ...where, path: [...rulePath, 'when', 'in', m] }));
+        if (info !== undefined)
+          rule.when.in?.forEach((value, m) =>
+            checkValue(info, conn, value, { ...where, path: [...rulePath, 'when', 'in', m] }),
+          );
       });
     }
   }

@@ -27,7 +27,8 @@ describe('server routes', () => {
     await f.close();
   });
 
-  const get = (url: string, headers: Record<string, string> = bearer) => f.server.app.inject({ method: 'GET', url, headers });
+  const get = (url: string, headers: Record<string, string> = bearer) =>
+    f.server.app.inject({ method: 'GET', url, headers });
   const post = (url: string, payload?: object, headers: Record<string, string> = bearer) =>
     f.server.app.inject({ method: 'POST', url, headers, ...(payload ? { payload } : {}) });
 
@@ -52,11 +53,18 @@ describe('server routes', () => {
       const res = await f.server.app.inject({ method: method as 'GET' | 'POST', url });
       expect(res.statusCode).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer realm="ticketbridge"');
-      expect(res.json()).toEqual({ error: 'unauthorized', message: expect.stringContaining('bearer token is required') });
+      expect(res.json()).toEqual({
+        error: 'unauthorized',
+        message: expect.stringContaining('bearer token is required'),
+      });
     });
 
     it.each(protectedRoutes)('refuses %s %s with a wrong token', async (method, url) => {
-      const res = await f.server.app.inject({ method: method as 'GET' | 'POST', url, headers: { authorization: 'Bearer not-the-token' } });
+      const res = await f.server.app.inject({
+        method: method as 'GET' | 'POST',
+        url,
+        headers: { authorization: 'Bearer not-the-token' },
+      });
       expect(res.statusCode).toBe(401);
       expect(res.json().message).toBe('the bearer token is not valid');
     });
@@ -90,7 +98,12 @@ describe('server routes', () => {
     });
 
     it('sets an HttpOnly SameSite=Strict session cookie on a right token and accepts it afterwards', async () => {
-      const res = await f.server.app.inject({ method: 'POST', url: '/login', payload: `token=${TOKEN}&next=%2F%3Fticket%3D1`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const res = await f.server.app.inject({
+        method: 'POST',
+        url: '/login',
+        payload: `token=${TOKEN}&next=%2F%3Fticket%3D1`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(res.statusCode).toBe(303);
       expect(res.headers.location).toBe('/?ticket=1');
       const cookie = String(res.headers['set-cookie']);
@@ -102,25 +115,45 @@ describe('server routes', () => {
     });
 
     it('answers a wrong token on the login form with the form again and no cookie', async () => {
-      const res = await f.server.app.inject({ method: 'POST', url: '/login', payload: 'token=wrong', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const res = await f.server.app.inject({
+        method: 'POST',
+        url: '/login',
+        payload: 'token=wrong',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(res.statusCode).toBe(401);
       expect(res.headers['set-cookie']).toBeUndefined();
       expect(res.body).toContain('That token is not right');
     });
 
     it('never redirects the login form off the site', async () => {
-      const res = await f.server.app.inject({ method: 'POST', url: '/login', payload: `token=${TOKEN}&next=//evil.example/`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const res = await f.server.app.inject({
+        method: 'POST',
+        url: '/login',
+        payload: `token=${TOKEN}&next=//evil.example/`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(res.headers.location).toBe('/');
     });
 
     it('refuses a cookie-authenticated form post from another origin', async () => {
-      const login = await f.server.app.inject({ method: 'POST', url: '/login', payload: `token=${TOKEN}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const login = await f.server.app.inject({
+        method: 'POST',
+        url: '/login',
+        payload: `token=${TOKEN}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       const session = String(login.headers['set-cookie']).split(';')[0]!;
       const res = await f.server.app.inject({
         method: 'POST',
         url: `/conflicts/${f.conflictId}/resolve`,
         payload: 'take=a',
-        headers: { cookie: session, origin: 'https://evil.example', host: 'localhost:80', 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          cookie: session,
+          origin: 'https://evil.example',
+          host: 'localhost:80',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
       });
       expect(res.statusCode).toBe(403);
       expect((await f.harness.ledger.getConflict(f.conflictId))!.state).toBe('open');
@@ -137,7 +170,11 @@ describe('server routes', () => {
     it('reports the process alive with version and uptime', async () => {
       const res = await get('/healthz', {});
       expect(res.statusCode).toBe(200);
-      expect(Health.parse(res.json())).toEqual({ status: 'ok', version: '0.1.0-test', uptimeSeconds: expect.any(Number) });
+      expect(Health.parse(res.json())).toEqual({
+        status: 'ok',
+        version: '0.1.0-test',
+        uptimeSeconds: expect.any(Number),
+      });
       expect(res.json().uptimeSeconds).toBeGreaterThanOrEqual(3600);
     });
 
@@ -157,7 +194,13 @@ describe('server routes', () => {
       expect(res.statusCode).toBe(503);
       const body = Ready.parse(res.json());
       expect(body.ready).toBe(false);
-      expect(body.checks.find((c) => c.name === 'beta')).toEqual({ name: 'beta', kind: 'system', ready: false, code: 'auth_failed', reason: 'the system rejected the credentials (expired or revoked?)' });
+      expect(body.checks.find((c) => c.name === 'beta')).toEqual({
+        name: 'beta',
+        kind: 'system',
+        ready: false,
+        code: 'auth_failed',
+        reason: 'the system rejected the credentials (expired or revoked?)',
+      });
       expect(res.body).not.toContain('abc123');
       expect(res.body).not.toContain('secret@example.com');
     });
@@ -171,7 +214,14 @@ describe('server routes', () => {
       expect(body.version).toBe('0.1.0-test');
       expect(body.uptimeSeconds).toBeGreaterThanOrEqual(3600);
       const c = body.connections[0]!;
-      expect(c).toMatchObject({ name: 'test', enabled: true, links: 1, activeLinks: 1, openErrors: 1, openConflicts: 1 });
+      expect(c).toMatchObject({
+        name: 'test',
+        enabled: true,
+        links: 1,
+        activeLinks: 1,
+        openErrors: 1,
+        openConflicts: 1,
+      });
       expect(c.health.level).toBe('amber');
       expect(c.health.summary).toBe('1 error needs attention; 1 conflict waits for a decision.');
       expect(c.sides.a).toMatchObject({ system: 'alpha', label: 'Alpha', lastPollError: null, openErrors: 1 });
@@ -195,7 +245,7 @@ describe('server routes', () => {
       expect(second.items[0]!.id).not.toBe(first.items[0]!.id);
     });
 
-    it('filters by either side\'s ticket id, connection and state', async () => {
+    it("filters by either side's ticket id, connection and state", async () => {
       const byA = LinksPage.parse((await get(`/ledger/links?ticket=${f.aId}`)).json());
       expect(byA.items.map((l) => l.id)).toEqual([f.linkId]);
       const byB = LinksPage.parse((await get(`/ledger/links?ticket=${f.bId}`)).json());
@@ -210,7 +260,10 @@ describe('server routes', () => {
       ['/ledger/links?limit=501', 'query parameter limit: Too big: expected number to be <=500'],
       ['/ledger/links?offset=-1', 'query parameter offset: Too small: expected number to be >=0'],
       ['/ledger/links?limit=ten', 'query parameter limit: expected a whole number'],
-      ['/ledger/links?state=gone', 'query parameter state: Invalid option: expected one of "active"|"unlinked"|"flagged"|"closed"'],
+      [
+        '/ledger/links?state=gone',
+        'query parameter state: Invalid option: expected one of "active"|"unlinked"|"flagged"|"closed"',
+      ],
       ['/ledger/links?tickets=1', 'unknown query parameter "tickets"'],
     ])('answers 400 naming the parameter for %s', async (url, message) => {
       const res = await get(url);
@@ -260,7 +313,9 @@ describe('server routes', () => {
   describe('conflicts', () => {
     it('lists open conflicts with both values, and none when filtered away', async () => {
       const open = ConflictsPage.parse((await get('/conflicts')).json());
-      expect(open.items).toEqual([expect.objectContaining({ id: f.conflictId, field: 'priority', aValue: 'High', bValue: 'Low', state: 'open' })]);
+      expect(open.items).toEqual([
+        expect.objectContaining({ id: f.conflictId, field: 'priority', aValue: 'High', bValue: 'Low', state: 'open' }),
+      ]);
       expect(ConflictsPage.parse((await get('/conflicts?state=resolved')).json()).total).toBe(0);
       expect(ConflictsPage.parse((await get('/conflicts?connection=nope')).json()).total).toBe(0);
       expect(ConflictsPage.parse((await get(`/conflicts?link=${f.linkId}&state=all`)).json()).total).toBe(1);
@@ -339,7 +394,15 @@ describe('server routes', () => {
   describe('errors', () => {
     it('lists open errors, filtered and paged', async () => {
       const open = ErrorsPage.parse((await get('/errors')).json());
-      expect(open.items).toEqual([expect.objectContaining({ id: f.errorId, code: 'remote_validation', side: 'a', ticketId: f.erroredAId, retryable: false })]);
+      expect(open.items).toEqual([
+        expect.objectContaining({
+          id: f.errorId,
+          code: 'remote_validation',
+          side: 'a',
+          ticketId: f.erroredAId,
+          retryable: false,
+        }),
+      ]);
       expect(ErrorsPage.parse((await get('/errors?state=resolved')).json()).total).toBe(0);
       expect(ErrorsPage.parse((await get('/errors?limit=1&offset=1')).json())).toMatchObject({ total: 1, items: [] });
     });
@@ -381,7 +444,9 @@ describe('server routes', () => {
       expect(res.statusCode).toBe(200);
       const doc = res.json();
       expect(doc.openapi).toBe('3.0.3');
-      const ops = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, m]) => Object.keys(m).map((k) => `${k.toUpperCase()} ${p}`));
+      const ops = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, m]) =>
+        Object.keys(m).map((k) => `${k.toUpperCase()} ${p}`),
+      );
       expect(ops.sort()).toEqual(
         [
           'GET /',
@@ -402,8 +467,19 @@ describe('server routes', () => {
         ].sort(),
       );
       const links = doc.paths['/ledger/links'].get;
-      expect(links.parameters.map((p: { name: string }) => p.name)).toEqual(['connection', 'ticket', 'state', 'offset', 'limit']);
-      expect(links.parameters.find((p: { name: string }) => p.name === 'state').schema.enum).toEqual(['active', 'unlinked', 'flagged', 'closed']);
+      expect(links.parameters.map((p: { name: string }) => p.name)).toEqual([
+        'connection',
+        'ticket',
+        'state',
+        'offset',
+        'limit',
+      ]);
+      expect(links.parameters.find((p: { name: string }) => p.name === 'state').schema.enum).toEqual([
+        'active',
+        'unlinked',
+        'flagged',
+        'closed',
+      ]);
       expect(links.summary).toContain('`system:ref`');
       expect(links.description).toContain('`<system>:<ref>`');
       expect(links.parameters.find((p: { name: string }) => p.name === 'ticket').description).toContain('jira:IT-12');
@@ -429,7 +505,11 @@ describe('GET /ledger/links?ticket= (ticket search references)', () => {
   });
 
   const search = async (ticket: string, extra = '') => {
-    const res = await f.server.app.inject({ method: 'GET', url: `/ledger/links?ticket=${encodeURIComponent(ticket)}${extra}`, headers: bearer });
+    const res = await f.server.app.inject({
+      method: 'GET',
+      url: `/ledger/links?ticket=${encodeURIComponent(ticket)}${extra}`,
+      headers: bearer,
+    });
     expect(res.statusCode).toBe(200);
     return LinksPage.parse(res.json()).items.map((l) => l.id);
   };
@@ -467,11 +547,21 @@ describe('GET /ledger/links?ticket= (ticket search references)', () => {
   });
 
   it.each([
-    ['jira:IT-12', 'query parameter ticket: unknown system "jira" in "jira:IT-12"; the configured systems are alpha, beta'],
+    [
+      'jira:IT-12',
+      'query parameter ticket: unknown system "jira" in "jira:IT-12"; the configured systems are alpha, beta',
+    ],
     ['beta:', 'query parameter ticket: nothing after "beta:" in "beta:"; give a ticket id or key (beta:123)'],
-    [' ', 'query parameter ticket: ticket reference is empty; give a ticket id or key, optionally after its system (alpha:123)'],
+    [
+      ' ',
+      'query parameter ticket: ticket reference is empty; give a ticket id or key, optionally after its system (alpha:123)',
+    ],
   ])('answers 400 naming the problem and the configured systems for %j', async (ticket, message) => {
-    const res = await f.server.app.inject({ method: 'GET', url: `/ledger/links?ticket=${encodeURIComponent(ticket)}`, headers: bearer });
+    const res = await f.server.app.inject({
+      method: 'GET',
+      url: `/ledger/links?ticket=${encodeURIComponent(ticket)}`,
+      headers: bearer,
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ error: 'invalid_request', message });
   });
@@ -493,9 +583,19 @@ describe('server without a token', () => {
   it.each(['0.0.0.0', '10.0.0.5', '::', 'example.com'])('refuses to start on %s without a token', async (host) => {
     const f = await createServerFixture();
     try {
-      const deps = { engine: f.harness.engine, ledger: f.harness.ledger, server: { host, port: 0 }, logger: undefined, version: 'x', startedAtMs: 0, metrics: createMetrics({ processMetrics: false }) };
+      const deps = {
+        engine: f.harness.engine,
+        ledger: f.harness.ledger,
+        server: { host, port: 0 },
+        logger: undefined,
+        version: 'x',
+        startedAtMs: 0,
+        metrics: createMetrics({ processMetrics: false }),
+      };
       expect(() => createServer(deps)).toThrow(ConfigError);
-      expect(() => createServer(deps)).toThrow(`server.host: "${host}" is not a loopback address, so server.token is required`);
+      expect(() => createServer(deps)).toThrow(
+        `server.host: "${host}" is not a loopback address, so server.token is required`,
+      );
       expect(() => createServer({ ...deps, server: { host, port: 0, token: 't' } })).not.toThrow();
     } finally {
       await f.close();

@@ -41,7 +41,8 @@ export interface ApiDeps extends ViewDeps {
 /** Maps an engine failure during an action to an HTTP answer. */
 function actionError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  if (err instanceof SyncError && err.code === 'conflict_unresolvable') return new HttpError(409, err.code, err.message);
+  if (err instanceof SyncError && err.code === 'conflict_unresolvable')
+    return new HttpError(409, err.code, err.message);
   if (err instanceof SyncError) return new HttpError(502, err.code, `the action failed: ${describeError(err)}`);
   return new HttpError(500, 'internal', `the action failed: ${describeError(err)}`);
 }
@@ -59,219 +60,337 @@ export function apiRoutes(app: FastifyInstance, docs: RouteDoc[], deps: ApiDeps)
     try {
       return await resolveTicketRef(text, engine.connections, { logger: log });
     } catch (err) {
-      if (err instanceof TicketRefError) throw new HttpError(400, 'invalid_request', `query parameter ticket: ${err.message}`);
+      if (err instanceof TicketRefError)
+        throw new HttpError(400, 'invalid_request', `query parameter ticket: ${err.message}`);
       throw err;
     }
   };
   let readyCache: { at: number; value: Promise<Ready> } | null = null;
 
-  addRoute(app, docs, {
-    method: 'GET',
-    url: '/healthz',
-    tag: 'health',
-    summary: 'The process is alive.',
-    auth: false,
-    response: Health,
-    handler: async () => ({ status: 'ok' as const, version: deps.version, uptimeSeconds: Math.round((deps.now() - deps.startedAtMs) / 1000) }),
-  }, log);
-
-  addRoute(app, docs, {
-    method: 'GET',
-    url: '/readyz',
-    tag: 'health',
-    summary: 'The ledger is open and every system is reachable and authenticated.',
-    description: 'Each system is checked once however many connections use it. The body names what is not ready and why (an error code such as auth_failed), never credentials. Answers are reused for a few seconds.',
-    auth: false,
-    response: Ready,
-    errors: { 503: 'Not ready; the body (a Ready document) names what and why.' },
-    handler: async ({ reply }) => {
-      const now = deps.now();
-      if (!readyCache || now - readyCache.at >= (deps.readyCacheMs ?? 5000)) readyCache = { at: now, value: checkReady(deps) };
-      const ready = await readyCache.value;
-      if (!ready.ready) reply.code(503);
-      return ready;
-    },
-  }, log);
-
-  addRoute(app, docs, {
-    method: 'GET',
-    url: '/status',
-    tag: 'status',
-    summary: 'Per connection and side: last successful poll, cursor, lag, queue, calls and 429s in the last minute, open errors and conflicts.',
-    auth: true,
-    response: Status,
-    handler: () => buildStatus(deps),
-  }, log);
-
-  addRoute(app, docs, {
-    method: 'GET',
-    url: '/ledger/links',
-    tag: 'ledger',
-    summary: 'Links, filtered by connection, a ticket (`123`, `IT-12`, or `system:ref` such as `cw:123`, `jira:IT-12`) and state; paged, newest first.',
-    description:
-      'ticket is a search reference: `<system>:<ref>`, where system is a name under `systems:` in the configuration, finds the ticket on that system only (ConnectWise 123 and Freshservice 123 are different tickets); a bare `<ref>` matches either side of every connection. ref is the native id or, for Jira, the issue key in any case (`IT-12`, `it-12`), looked up in Jira and among the keys links hold; if the Jira lookup fails the reference is still searched as an id and a stored key. An unknown system answers 400 naming the configured ones.',
-    auth: true,
-    query: LinksQuery,
-    response: LinksPage,
-    errors: { 400: 'A bad parameter, or a ticket reference naming a system that is not configured.' },
-    handler: async ({ query }) => {
-      const page = await ledger.listLinks({
-        ...(query.connection ? { connection: query.connection } : {}),
-        ...(query.ticket ? { tickets: (await searchTicket(query.ticket)).candidates } : {}),
-        ...(query.state ? { state: query.state } : {}),
-        offset: query.offset,
-        limit: query.limit,
-      });
-      return page;
-    },
-  }, log);
-
-  addRoute(app, docs, {
-    method: 'GET',
-    url: '/ledger/links/:id',
-    tag: 'ledger',
-    summary: "One link: both tickets (ids, keys and URLs where known), baselines, comment map, conflicts, errors and the full event history.",
-    auth: true,
-    params: IdParams,
-    response: LinkDetail,
-    errors: { 404: 'No link with this id.' },
-    handler: async ({ params }) => {
-      const detail = await buildLinkDetail(deps, params.id);
-      if (!detail) throw notFound(`no link ${params.id}`);
-      return detail;
-    },
-  }, log);
-
-  addRoute(app, docs, {
-    method: 'GET',
-    url: '/events',
-    tag: 'ledger',
-    summary: 'Ledger events, newest first; filter by connection, link and kind; paged.',
-    auth: true,
-    query: EventsQuery,
-    response: EventsPage,
-    handler: async ({ query }) =>
-      ledger.listEvents({
-        ...(query.connection ? { connection: query.connection } : {}),
-        ...(query.link ? { linkId: query.link } : {}),
-        ...(query.kind ? { kind: query.kind } : {}),
-        offset: query.offset,
-        limit: query.limit,
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'GET',
+      url: '/healthz',
+      tag: 'health',
+      summary: 'The process is alive.',
+      auth: false,
+      response: Health,
+      handler: async () => ({
+        status: 'ok' as const,
+        version: deps.version,
+        uptimeSeconds: Math.round((deps.now() - deps.startedAtMs) / 1000),
       }),
-  }, log);
-
-  addRoute(app, docs, {
-    method: 'GET',
-    url: '/conflicts',
-    tag: 'conflicts',
-    summary: 'The conflict inbox: both values per field, filtered by state (default open), connection and link; paged.',
-    auth: true,
-    query: ConflictsQuery,
-    response: ConflictsPage,
-    handler: async ({ query }) => {
-      const items = await ledger.listConflicts({ ...stateOf(query.state), ...(query.connection ? { connection: query.connection } : {}), ...(query.link ? { linkId: query.link } : {}) });
-      return slice(items, query.offset, query.limit);
     },
-  }, log);
+    log,
+  );
 
-  addRoute(app, docs, {
-    method: 'POST',
-    url: '/conflicts/:id/resolve',
-    tag: 'conflicts',
-    summary: "Resolves a conflict by taking one side's value; it is written to the other side.",
-    auth: true,
-    params: IdParams,
-    body: ResolveBody,
-    response: Conflict,
-    errors: { 404: 'No conflict with this id.', 409: 'The conflict is already resolved.', 502: 'A system refused the write; the message says why.' },
-    form: (c) => `Conflict on ${c.field} resolved: ${c.resolution ?? 'done'}.`,
-    handler: async ({ params, body }) => {
-      const conflict = await ledger.getConflict(params.id);
-      if (!conflict) throw notFound(`no conflict ${params.id}`);
-      if (conflict.state !== 'open') throw new HttpError(409, 'conflict_unresolvable', `conflict ${params.id} is already resolved (${conflict.resolution ?? 'no note'})`);
-      try {
-        return await engine.resolveConflict(params.id, body.take);
-      } catch (err) {
-        throw actionError(err);
-      }
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'GET',
+      url: '/readyz',
+      tag: 'health',
+      summary: 'The ledger is open and every system is reachable and authenticated.',
+      description:
+        'Each system is checked once however many connections use it. The body names what is not ready and why (an error code such as auth_failed), never credentials. Answers are reused for a few seconds.',
+      auth: false,
+      response: Ready,
+      errors: { 503: 'Not ready; the body (a Ready document) names what and why.' },
+      handler: async ({ reply }) => {
+        const now = deps.now();
+        if (!readyCache || now - readyCache.at >= (deps.readyCacheMs ?? 5000))
+          readyCache = { at: now, value: checkReady(deps) };
+        const ready = await readyCache.value;
+        if (!ready.ready) reply.code(503);
+        return ready;
+      },
     },
-  }, log);
+    log,
+  );
 
-  addRoute(app, docs, {
-    method: 'POST',
-    url: '/links/:id/resync',
-    tag: 'ledger',
-    summary: 'Forces a full pass of one link (both tickets re-read, comments included).',
-    auth: true,
-    params: IdParams,
-    body: ActionBody,
-    response: ResyncResult,
-    errors: { 404: 'No link with this id.', 502: 'A system failed during the pass; the error is also in /errors.' },
-    form: (r) => `Link ${r.linkId} resynced (${r.outcome === 'noop' ? 'already in sync' : r.outcome}).`,
-    handler: async ({ params }) => {
-      if (!(await ledger.getLink(params.id))) throw notFound(`no link ${params.id}`);
-      try {
-        return { linkId: params.id, outcome: await engine.resync(params.id) };
-      } catch (err) {
-        throw actionError(err);
-      }
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'GET',
+      url: '/status',
+      tag: 'status',
+      summary:
+        'Per connection and side: last successful poll, cursor, lag, queue, calls and 429s in the last minute, open errors and conflicts.',
+      auth: true,
+      response: Status,
+      handler: () => buildStatus(deps),
     },
-  }, log);
+    log,
+  );
 
-  addRoute(app, docs, {
-    method: 'GET',
-    url: '/errors',
-    tag: 'errors',
-    summary: 'Errors that stopped a ticket from syncing, filtered by state (default open), connection and link; paged.',
-    auth: true,
-    query: ErrorsQuery,
-    response: ErrorsPage,
-    handler: async ({ query }) => {
-      const items = await ledger.listErrors({ ...stateOf(query.state), ...(query.connection ? { connection: query.connection } : {}), ...(query.link ? { linkId: query.link } : {}) });
-      return slice(items, query.offset, query.limit);
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'GET',
+      url: '/ledger/links',
+      tag: 'ledger',
+      summary:
+        'Links, filtered by connection, a ticket (`123`, `IT-12`, or `system:ref` such as `cw:123`, `jira:IT-12`) and state; paged, newest first.',
+      description:
+        'ticket is a search reference: `<system>:<ref>`, where system is a name under `systems:` in the configuration, finds the ticket on that system only (ConnectWise 123 and Freshservice 123 are different tickets); a bare `<ref>` matches either side of every connection. ref is the native id or, for Jira, the issue key in any case (`IT-12`, `it-12`), looked up in Jira and among the keys links hold; if the Jira lookup fails the reference is still searched as an id and a stored key. An unknown system answers 400 naming the configured ones.',
+      auth: true,
+      query: LinksQuery,
+      response: LinksPage,
+      errors: { 400: 'A bad parameter, or a ticket reference naming a system that is not configured.' },
+      handler: async ({ query }) => {
+        const page = await ledger.listLinks({
+          ...(query.connection ? { connection: query.connection } : {}),
+          ...(query.ticket ? { tickets: (await searchTicket(query.ticket)).candidates } : {}),
+          ...(query.state ? { state: query.state } : {}),
+          offset: query.offset,
+          limit: query.limit,
+        });
+        return page;
+      },
     },
-  }, log);
+    log,
+  );
 
-  addRoute(app, docs, {
-    method: 'POST',
-    url: '/errors/:id/retry',
-    tag: 'errors',
-    summary: 'Retries the pass behind an error now; answers with the error as it stands afterwards.',
-    auth: true,
-    params: IdParams,
-    body: ActionBody,
-    response: ErrorRecord,
-    errors: { 404: 'No error with this id.' },
-    form: (e) => (e.state === 'resolved' ? `Retried: the error on ${e.ticketId ? `ticket ${e.ticketId}` : `link ${e.linkId ?? '?'}`} is resolved.` : `Retried, but it failed again: ${e.message}`),
-    handler: async ({ params }) => {
-      if (!(await ledger.getError(params.id))) throw notFound(`no error ${params.id}`);
-      try {
-        return await engine.retryError(params.id);
-      } catch (err) {
-        throw actionError(err);
-      }
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'GET',
+      url: '/ledger/links/:id',
+      tag: 'ledger',
+      summary:
+        'One link: both tickets (ids, keys and URLs where known), baselines, comment map, conflicts, errors and the full event history.',
+      auth: true,
+      params: IdParams,
+      response: LinkDetail,
+      errors: { 404: 'No link with this id.' },
+      handler: async ({ params }) => {
+        const detail = await buildLinkDetail(deps, params.id);
+        if (!detail) throw notFound(`no link ${params.id}`);
+        return detail;
+      },
     },
-  }, log);
+    log,
+  );
+
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'GET',
+      url: '/events',
+      tag: 'ledger',
+      summary: 'Ledger events, newest first; filter by connection, link and kind; paged.',
+      auth: true,
+      query: EventsQuery,
+      response: EventsPage,
+      handler: async ({ query }) =>
+        ledger.listEvents({
+          ...(query.connection ? { connection: query.connection } : {}),
+          ...(query.link ? { linkId: query.link } : {}),
+          ...(query.kind ? { kind: query.kind } : {}),
+          offset: query.offset,
+          limit: query.limit,
+        }),
+    },
+    log,
+  );
+
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'GET',
+      url: '/conflicts',
+      tag: 'conflicts',
+      summary:
+        'The conflict inbox: both values per field, filtered by state (default open), connection and link; paged.',
+      auth: true,
+      query: ConflictsQuery,
+      response: ConflictsPage,
+      handler: async ({ query }) => {
+        const items = await ledger.listConflicts({
+          ...stateOf(query.state),
+          ...(query.connection ? { connection: query.connection } : {}),
+          ...(query.link ? { linkId: query.link } : {}),
+        });
+        return slice(items, query.offset, query.limit);
+      },
+    },
+    log,
+  );
+
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'POST',
+      url: '/conflicts/:id/resolve',
+      tag: 'conflicts',
+      summary: "Resolves a conflict by taking one side's value; it is written to the other side.",
+      auth: true,
+      params: IdParams,
+      body: ResolveBody,
+      response: Conflict,
+      errors: {
+        404: 'No conflict with this id.',
+        409: 'The conflict is already resolved.',
+        502: 'A system refused the write; the message says why.',
+      },
+      form: (c) => `Conflict on ${c.field} resolved: ${c.resolution ?? 'done'}.`,
+      handler: async ({ params, body }) => {
+        const conflict = await ledger.getConflict(params.id);
+        if (!conflict) throw notFound(`no conflict ${params.id}`);
+        if (conflict.state !== 'open')
+          throw new HttpError(
+            409,
+            'conflict_unresolvable',
+            `conflict ${params.id} is already resolved (${conflict.resolution ?? 'no note'})`,
+          );
+        try {
+          return await engine.resolveConflict(params.id, body.take);
+        } catch (err) {
+          throw actionError(err);
+        }
+      },
+    },
+    log,
+  );
+
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'POST',
+      url: '/links/:id/resync',
+      tag: 'ledger',
+      summary: 'Forces a full pass of one link (both tickets re-read, comments included).',
+      auth: true,
+      params: IdParams,
+      body: ActionBody,
+      response: ResyncResult,
+      errors: { 404: 'No link with this id.', 502: 'A system failed during the pass; the error is also in /errors.' },
+      form: (r) => `Link ${r.linkId} resynced (${r.outcome === 'noop' ? 'already in sync' : r.outcome}).`,
+      handler: async ({ params }) => {
+        if (!(await ledger.getLink(params.id))) throw notFound(`no link ${params.id}`);
+        try {
+          return { linkId: params.id, outcome: await engine.resync(params.id) };
+        } catch (err) {
+          throw actionError(err);
+        }
+      },
+    },
+    log,
+  );
+
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'GET',
+      url: '/errors',
+      tag: 'errors',
+      summary:
+        'Errors that stopped a ticket from syncing, filtered by state (default open), connection and link; paged.',
+      auth: true,
+      query: ErrorsQuery,
+      response: ErrorsPage,
+      handler: async ({ query }) => {
+        const items = await ledger.listErrors({
+          ...stateOf(query.state),
+          ...(query.connection ? { connection: query.connection } : {}),
+          ...(query.link ? { linkId: query.link } : {}),
+        });
+        return slice(items, query.offset, query.limit);
+      },
+    },
+    log,
+  );
+
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'POST',
+      url: '/errors/:id/retry',
+      tag: 'errors',
+      summary: 'Retries the pass behind an error now; answers with the error as it stands afterwards.',
+      auth: true,
+      params: IdParams,
+      body: ActionBody,
+      response: ErrorRecord,
+      errors: { 404: 'No error with this id.' },
+      form: (e) =>
+        e.state === 'resolved'
+          ? `Retried: the error on ${e.ticketId ? `ticket ${e.ticketId}` : `link ${e.linkId ?? '?'}`} is resolved.`
+          : `Retried, but it failed again: ${e.message}`,
+      handler: async ({ params }) => {
+        if (!(await ledger.getError(params.id))) throw notFound(`no error ${params.id}`);
+        try {
+          return await engine.retryError(params.id);
+        } catch (err) {
+          throw actionError(err);
+        }
+      },
+    },
+    log,
+  );
 }
 
 /** Routes that do not answer JSON, listed so /openapi.json documents the whole surface. */
 export function documentOtherRoutes(docs: RouteDoc[]): void {
   docs.push(
-    { method: 'GET', url: '/metrics', tag: 'status', summary: 'Prometheus metrics (text exposition format), names prefixed ticketbridge_.', auth: true, produces: 'text/plain', errors: { 401: 'Missing or wrong bearer token.' }, form: false },
+    {
+      method: 'GET',
+      url: '/metrics',
+      tag: 'status',
+      summary: 'Prometheus metrics (text exposition format), names prefixed ticketbridge_.',
+      auth: true,
+      produces: 'text/plain',
+      errors: { 401: 'Missing or wrong bearer token.' },
+      form: false,
+    },
     {
       method: 'POST',
       url: '/webhooks/:connection/:side',
       tag: 'webhooks',
-      summary: "Inbound webhook for one side of a connection, verified by that side's connector against the raw body before anything is parsed; answered at once, processed in the background.",
-      description: 'A delivery seen before (same delivery id, or same body) within ten minutes answers 200 with status duplicate and is not processed again.',
+      summary:
+        "Inbound webhook for one side of a connection, verified by that side's connector against the raw body before anything is parsed; answered at once, processed in the background.",
+      description:
+        'A delivery seen before (same delivery id, or same body) within ten minutes answers 200 with status duplicate and is not processed again.',
       auth: false,
       params: WebhookParams,
       body: z.string().describe('The raw body as the system sent it (at most 1 MB).'),
       consumes: ['application/json', 'application/x-www-form-urlencoded'],
       response: WebhookAccepted,
-      errors: { 400: 'Verified, but the body is malformed; the message says what.', 401: 'Signature missing or wrong.', 404: 'No such connection or side.', 413: 'Body over 1 MB.', 415: 'Content type other than JSON or form data.' },
+      errors: {
+        400: 'Verified, but the body is malformed; the message says what.',
+        401: 'Signature missing or wrong.',
+        404: 'No such connection or side.',
+        413: 'Body over 1 MB.',
+        415: 'Content type other than JSON or form data.',
+      },
       form: false,
     },
-    { method: 'GET', url: '/', tag: 'dashboard', summary: 'The dashboard (HTML). ?ticket=<id> shows that ticket\'s link history.', auth: true, produces: 'text/html', query: z.strictObject({ ticket: z.string().optional(), notice: z.string().optional(), problem: z.string().optional() }), errors: {}, form: false },
+    {
+      method: 'GET',
+      url: '/',
+      tag: 'dashboard',
+      summary: "The dashboard (HTML). ?ticket=<id> shows that ticket's link history.",
+      auth: true,
+      produces: 'text/html',
+      query: z.strictObject({
+        ticket: z.string().optional(),
+        notice: z.string().optional(),
+        problem: z.string().optional(),
+      }),
+      errors: {},
+      form: false,
+    },
   );
 }

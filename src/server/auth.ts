@@ -48,7 +48,8 @@ export function authenticate(request: FastifyRequest, token: string): AuthResult
   return null;
 }
 
-const wantsHtml = (request: FastifyRequest): boolean => request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
+const wantsHtml = (request: FastifyRequest): boolean =>
+  request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
 
 /** Installs the auth check and the login/logout routes. */
 export function installAuth(app: FastifyInstance, options: { token: string | undefined; secureCookie: boolean }): void {
@@ -70,11 +71,17 @@ export function installAuth(app: FastifyInstance, options: { token: string | und
       }
     }
     if (how) return;
-    if (wantsHtml(request)) return reply.redirect(`/login${path === '/' ? '' : `?next=${encodeURIComponent(request.url)}`}`, 303);
+    if (wantsHtml(request))
+      return reply.redirect(`/login${path === '/' ? '' : `?next=${encodeURIComponent(request.url)}`}`, 303);
     return reply
       .code(401)
       .header('www-authenticate', 'Bearer realm="ticketbridge"')
-      .send({ error: 'unauthorized', message: request.headers.authorization ? 'the bearer token is not valid' : 'a bearer token is required (Authorization: Bearer <token>)' });
+      .send({
+        error: 'unauthorized',
+        message: request.headers.authorization
+          ? 'the bearer token is not valid'
+          : 'a bearer token is required (Authorization: Bearer <token>)',
+      });
   });
 
   app.get('/login', async (request, reply) => {
@@ -88,15 +95,27 @@ export function installAuth(app: FastifyInstance, options: { token: string | und
     const body = (request.body ?? {}) as { token?: unknown; next?: unknown };
     const next = localPath(body.next);
     if (typeof body.token !== 'string' || !sameSecret(body.token, token)) {
-      return sendHtml(reply, 401, loginPage(next, 'That token is not right. Ask the person who runs the daemon for the dashboard token.'));
+      return sendHtml(
+        reply,
+        401,
+        loginPage(next, 'That token is not right. Ask the person who runs the daemon for the dashboard token.'),
+      );
     }
-    const cookie = [`${SESSION_COOKIE}=${sessionValue(token)}`, 'HttpOnly', 'SameSite=Strict', 'Path=/', `Max-Age=${SESSION_MAX_AGE_S}`];
+    const cookie = [
+      `${SESSION_COOKIE}=${sessionValue(token)}`,
+      'HttpOnly',
+      'SameSite=Strict',
+      'Path=/',
+      `Max-Age=${SESSION_MAX_AGE_S}`,
+    ];
     if (options.secureCookie) cookie.push('Secure');
     return reply.header('set-cookie', cookie.join('; ')).redirect(next, 303);
   });
 
   app.post('/logout', async (_request, reply) => {
-    return reply.header('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`).redirect('/login', 303);
+    return reply
+      .header('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`)
+      .redirect('/login', 303);
   });
 }
 
@@ -112,7 +131,8 @@ function localPath(value: unknown): string {
   return typeof value === 'string' && /^\/(?!\/)[^\s\\]*$/.test(value) ? value : '/';
 }
 
-export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
   return reply

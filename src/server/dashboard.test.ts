@@ -76,7 +76,9 @@ describe('GET / (dashboard)', () => {
 
   it('says so when no linked ticket matches, with how to search, and no advice to use numeric ids', async () => {
     const html = await page('/?ticket=424242');
-    expect(html).toContain('No linked ticket matches 424242. Search by the number or key people see (123, IT-12), and put its system first to look on one system only (alpha:123). Systems: alpha, beta.');
+    expect(html).toContain(
+      'No linked ticket matches 424242. Search by the number or key people see (123, IT-12), and put its system first to look on one system only (alpha:123). Systems: alpha, beta.',
+    );
     expect(html).not.toMatch(/numeric/i);
     expect(html).toContain('placeholder="Find a ticket: 123, IT-12 or jira:IT-12"');
   });
@@ -94,7 +96,9 @@ describe('GET / (dashboard)', () => {
 
   it('names the unknown system and the configured ones instead of searching', async () => {
     const html = await page(`/?ticket=${encodeURIComponent('jira:IT-12')}`);
-    expect(html).toContain('<div class="notice problem" role="alert">Unknown system &#34;jira&#34; in &#34;jira:IT-12&#34;; the configured systems are alpha, beta.</div>');
+    expect(html).toContain(
+      '<div class="notice problem" role="alert">Unknown system &#34;jira&#34; in &#34;jira:IT-12&#34;; the configured systems are alpha, beta.</div>',
+    );
     expect(html).not.toContain('data-link=');
   });
 
@@ -121,7 +125,12 @@ describe('GET / (dashboard)', () => {
   });
 
   it('comes back with the problem when a form action fails', async () => {
-    const res = await f.server.app.inject({ method: 'POST', url: '/conflicts/9999/resolve', payload: 'take=a', headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await f.server.app.inject({
+      method: 'POST',
+      url: '/conflicts/9999/resolve',
+      payload: 'take=a',
+      headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/?problem=no%20conflict%209999');
   });
@@ -160,7 +169,9 @@ describe('GET / (dashboard) ticket search by key', () => {
   it('says when a system could not be asked about a key, and still finds the keys links hold', async () => {
     f.harness.b.failWith = new RemoteUnavailableError('network', 'beta is unreachable');
     const known = await page(`/?ticket=BETA-${f.bId}`);
-    expect(known).toContain(`beta could not be asked what BETA-${f.bId} stands for, so it was searched there only as an id and among the keys the ledger already holds.`);
+    expect(known).toContain(
+      `beta could not be asked what BETA-${f.bId} stands for, so it was searched there only as an id and among the keys the ledger already holds.`,
+    );
     expect(known).toContain(`data-link="${f.linkId}"`);
     const unknown = await page('/?ticket=BETA-999999');
     expect(unknown).toContain('No linked ticket matches BETA-999999.');

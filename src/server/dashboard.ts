@@ -142,7 +142,8 @@ function ticketPair(link: Link | null, labels: Labels): Html {
 }
 
 function conflictTable(conflicts: Conflict[], links: Array<Link | null>, labels: Labels, now: number): Html {
-  if (conflicts.length === 0) return h`<div class="empty">No conflicts. When both teams change the same field differently, it waits here for a decision.</div>`;
+  if (conflicts.length === 0)
+    return h`<div class="empty">No conflicts. When both teams change the same field differently, it waits here for a decision.</div>`;
   return h`<table>
 <thead><tr><th>Ticket</th><th>Field</th><th style="width:46%">The two values</th><th>Since</th></tr></thead>
 <tbody>${conflicts.map((c, i) => {
@@ -179,7 +180,11 @@ function errorTable(errors: ErrorRecord[], links: Array<Link | null>, labels: La
 <thead><tr><th>Ticket</th><th>What went wrong</th><th>Tries</th><th>Since</th><th></th></tr></thead>
 <tbody>${errors.map((e, i) => {
     const link = links[i] ?? null;
-    const where = link ? ticketPair(link, labels) : e.ticketId && e.side ? ticketAnchor(labels, e.connection, e.side, e.ticketId, null) : h`<span class="muted">${e.connection}</span>`;
+    const where = link
+      ? ticketPair(link, labels)
+      : e.ticketId && e.side
+        ? ticketAnchor(labels, e.connection, e.side, e.ticketId, null)
+        : h`<span class="muted">${e.connection}</span>`;
     return h`<tr data-error="${e.id}">
   <td>${where}</td>
   <td>${e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message}<div class="muted">${e.code}${e.retryable ? ' · retried automatically' : ' · needs a person'}</div></td>
@@ -193,21 +198,31 @@ function errorTable(errors: ErrorRecord[], links: Array<Link | null>, labels: La
 /** Ledger events, or the same events as the link detail view carries them. */
 type EventRow = Pick<SyncEvent, 'at' | 'reason' | 'field'> & { oldValue: unknown; newValue: unknown };
 
-function eventTable(events: EventRow[], links: Array<Link | null>, labels: Labels, now: number, withTicket: boolean): Html {
+function eventTable(
+  events: EventRow[],
+  links: Array<Link | null>,
+  labels: Labels,
+  now: number,
+  withTicket: boolean,
+): Html {
   if (events.length === 0) return h`<div class="empty">Nothing has happened yet.</div>`;
   return h`<table>
 <thead><tr><th>When</th>${withTicket ? h`<th>Ticket</th>` : ''}<th>What happened</th><th>Change</th></tr></thead>
-<tbody>${events.map((e, i) => h`<tr>
+<tbody>${events.map(
+    (e, i) => h`<tr>
   <td class="when" title="${when(e.at)}">${timeAgo(e.at, now)}</td>
   ${withTicket ? h`<td>${ticketPair(links[i] ?? null, labels)}</td>` : ''}
   <td>${e.reason}</td>
   <td>${e.field !== null && (e.oldValue !== null || e.newValue !== null) ? h`<span class="value">${showValue(e.oldValue, 80)}</span> → <span class="value">${showValue(e.newValue, 80)}</span>` : ''}</td>
-</tr>`)}</tbody></table>`;
+</tr>`,
+  )}</tbody></table>`;
 }
 
 function ticketLink(t: LinkDetail['tickets']['a']): Html {
   const name = `${t.label} #${t.key ?? t.id}`;
-  return t.url && /^https?:\/\//.test(t.url) ? h`<a href="${t.url}" rel="noreferrer noopener" target="_blank">${name}</a>` : h`${name}`;
+  return t.url && /^https?:\/\//.test(t.url)
+    ? h`<a href="${t.url}" rel="noreferrer noopener" target="_blank">${name}</a>`
+    : h`${name}`;
 }
 
 /** The search section: links the reference finds, or why it found none. */
@@ -220,12 +235,24 @@ async function ticketSearch(deps: DashboardDeps, ticket: string, labels: Labels,
     return h`<h2>Ticket ${ticket}</h2><div class="notice problem" role="alert">${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}.</div>`;
   }
   const found = await deps.ledger.listLinks({ tickets: search.candidates, limit: 5 });
-  const details = (await Promise.all(found.items.map((l) => buildLinkDetail(deps, l.id)))).filter((d): d is LinkDetail => d !== null);
-  const unresolved = search.unresolved.length > 0 ? h`<div class="notice problem" role="alert">${search.unresolved.join(', ')} could not be asked what ${search.reference.ref} stands for, so it was searched there only as an id and among the keys the ledger already holds.</div>` : '';
+  const details = (await Promise.all(found.items.map((l) => buildLinkDetail(deps, l.id)))).filter(
+    (d): d is LinkDetail => d !== null,
+  );
+  const unresolved =
+    search.unresolved.length > 0
+      ? h`<div class="notice problem" role="alert">${search.unresolved.join(', ')} could not be asked what ${search.reference.ref} stands for, so it was searched there only as an id and among the keys the ledger already holds.</div>`
+      : '';
   return h`${unresolved}${searchSection(ticket, details, labels, now, found.total, knownSystems(deps.engine.connections))}`;
 }
 
-function searchSection(ticket: string, details: LinkDetail[], labels: Labels, now: number, total: number, systems: string[]): Html {
+function searchSection(
+  ticket: string,
+  details: LinkDetail[],
+  labels: Labels,
+  now: number,
+  total: number,
+  systems: string[],
+): Html {
   if (details.length === 0) {
     const example = systems[0] ?? 'system';
     return h`<h2>Ticket ${ticket}</h2><div class="empty">No linked ticket matches ${ticket}. Search by the number or key people see (123, IT-12), and put its system first to look on one system only (${example}:123). Systems: ${systems.join(', ') || 'none configured'}.</div>`;

@@ -4,7 +4,9 @@ import { escapeHtml, h, showValue, timeAgo } from './html.js';
 describe('html helpers', () => {
   it('escapes every interpolated value unless it is already Html', () => {
     const hostile = `<script>alert("x")</script>'&\``;
-    expect(h`<p title="${hostile}">${hostile}</p>`.value).toBe(`<p title="${escapeHtml(hostile)}">${escapeHtml(hostile)}</p>`);
+    expect(h`<p title="${hostile}">${hostile}</p>`.value).toBe(
+      `<p title="${escapeHtml(hostile)}">${escapeHtml(hostile)}</p>`,
+    );
     expect(escapeHtml(hostile)).not.toMatch(/[<>"'`]/);
     expect(h`<div>${h`<b>${'<i>'}</b>`}</div>`.value).toBe('<div><b>&#60;i&#62;</b></div>');
     expect(h`${['<a>', h`<br>`, null, false, 3]}`.value).toBe('&#60;a&#62;<br>3');

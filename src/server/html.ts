@@ -58,7 +58,12 @@ export function when(iso: string | null): string {
 
 /** A field value for people: text as is, empty as "(empty)", anything else as compact JSON. */
 export function showValue(value: unknown, max = 240): string {
-  const text = value === null || value === undefined || value === '' ? '(empty)' : typeof value === 'string' ? value : JSON.stringify(value);
+  const text =
+    value === null || value === undefined || value === ''
+      ? '(empty)'
+      : typeof value === 'string'
+        ? value
+        : JSON.stringify(value);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 

@@ -54,12 +54,21 @@ export function isLoopback(host: string): boolean {
   return false;
 }
 
-const silent: Logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
+const silent: Logger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silent,
+};
 
 export function createServer(deps: ServerDeps): Server {
   const token = deps.server.token === '' ? undefined : deps.server.token;
   if (token === undefined && !isLoopback(deps.server.host)) {
-    throw new ConfigError([`server.host: "${deps.server.host}" is not a loopback address, so server.token is required (the status API, dashboard and actions would be open to the network)`]);
+    throw new ConfigError([
+      `server.host: "${deps.server.host}" is not a loopback address, so server.token is required (the status API, dashboard and actions would be open to the network)`,
+    ]);
   }
   const now = deps.now ?? Date.now;
   const logger: Logger = deps.logger ? (deps.logger as unknown as Logger).child({ component: 'server' }) : silent;
@@ -78,8 +87,10 @@ export function createServer(deps: ServerDeps): Server {
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: err.code, message: err.message });
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: 'payload_too_large', message: err.message });
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send({ error: 'unsupported_media_type', message: err.message });
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return reply.code(413).send({ error: 'payload_too_large', message: err.message });
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return reply.code(415).send({ error: 'unsupported_media_type', message: err.message });
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send({ error: 'invalid_request', message: err.message });
     }
@@ -87,16 +98,33 @@ export function createServer(deps: ServerDeps): Server {
     return reply.code(500).send({ error: 'internal', message: 'internal error; the daemon log has the details' });
   });
   app.addHook('onResponse', async (request, reply) => {
-    logger.debug({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    logger.debug(
+      {
+        method: request.method,
+        url: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
   });
   app.setNotFoundHandler((request, reply) => {
-    return reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+    return reply
+      .code(404)
+      .send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
 
   installAuth(app, { token, secureCookie: deps.server.publicUrl?.startsWith('https:') ?? false });
 
   deps.metrics.attach({ status: () => deps.engine.status(), counts: () => deps.ledger.counts() });
-  const views = { engine: deps.engine, ledger: deps.ledger, version: deps.version, startedAtMs: deps.startedAtMs, pollIntervalMs: deps.pollIntervalMs ?? 30_000, now };
+  const views = {
+    engine: deps.engine,
+    ledger: deps.ledger,
+    version: deps.version,
+    startedAtMs: deps.startedAtMs,
+    pollIntervalMs: deps.pollIntervalMs ?? 30_000,
+    now,
+  };
   const docs: RouteDoc[] = [];
 
   apiRoutes(app, docs, { ...views, logger });
@@ -109,15 +137,24 @@ export function createServer(deps: ServerDeps): Server {
   documentOtherRoutes(docs);
 
   let openapi: Record<string, unknown> | null = null;
-  addRoute(app, docs, {
-    method: 'GET',
-    url: '/openapi.json',
-    tag: 'status',
-    summary: 'This document: OpenAPI 3 built from the routes\' zod schemas.',
-    auth: true,
-    response: z.record(z.string(), z.unknown()),
-    handler: async () => (openapi ??= buildOpenApi(docs, { version: deps.version, ...(deps.server.publicUrl ? { publicUrl: deps.server.publicUrl } : {}) })),
-  }, logger);
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'GET',
+      url: '/openapi.json',
+      tag: 'status',
+      summary: "This document: OpenAPI 3 built from the routes' zod schemas.",
+      auth: true,
+      response: z.record(z.string(), z.unknown()),
+      handler: async () =>
+        (openapi ??= buildOpenApi(docs, {
+          version: deps.version,
+          ...(deps.server.publicUrl ? { publicUrl: deps.server.publicUrl } : {}),
+        })),
+    },
+    logger,
+  );
 
   let closing: Promise<void> | null = null;
   return {

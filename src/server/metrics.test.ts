@@ -3,11 +3,38 @@ import type { ConnectionStatus } from '../core/engine.js';
 import type { SystemQueueStats } from '../core/queue.js';
 import { createMetrics } from './metrics.js';
 
-const queue = (over: Partial<SystemQueueStats>): SystemQueueStats => ({ system: 'cw', waiting: 0, inFlight: 0, callsLastMinute: 0, rateLimitedLastMinute: 0, rateLimitWaitMs: 0, pausedUntil: null, ...over });
+const queue = (over: Partial<SystemQueueStats>): SystemQueueStats => ({
+  system: 'cw',
+  waiting: 0,
+  inFlight: 0,
+  callsLastMinute: 0,
+  rateLimitedLastMinute: 0,
+  rateLimitWaitMs: 0,
+  pausedUntil: null,
+  ...over,
+});
 
 function status(name: string, q: SystemQueueStats): ConnectionStatus {
-  const side = (system: string) => ({ system, label: system, cursor: null, lastPollAt: null, lastSuccessfulPollAt: null, lastPollError: null, lagMs: 4000, queue: { ...q, system } });
-  return { name, enabled: true, sides: { a: side('fs'), b: side('cw') }, links: 5, activeLinks: 4, openErrors: 1, openConflicts: 2, pendingIntents: 0 };
+  const side = (system: string) => ({
+    system,
+    label: system,
+    cursor: null,
+    lastPollAt: null,
+    lastSuccessfulPollAt: null,
+    lastPollError: null,
+    lagMs: 4000,
+    queue: { ...q, system },
+  });
+  return {
+    name,
+    enabled: true,
+    sides: { a: side('fs'), b: side('cw') },
+    links: 5,
+    activeLinks: 4,
+    openErrors: 1,
+    openConflicts: 2,
+    pendingIntents: 0,
+  };
 }
 
 const line = (text: string, prefix: string): string | undefined => text.split('\n').find((l) => l.startsWith(prefix));
@@ -36,7 +63,11 @@ describe('createMetrics', () => {
     expect(text).toContain('ticketbridge_comments_copied_total{connection="c1",side="a"} 1');
     expect(text).toContain('ticketbridge_webhook_deliveries_total{connection="c1",side="a",result="accepted"} 1');
     expect(text).toContain('ticketbridge_webhook_deliveries_total{connection="",side="",result="unknown_target"} 1');
-    for (const name of text.split('\n').filter((l) => l.startsWith('# TYPE')).map((l) => l.split(' ')[2]!)) expect(name).toMatch(/^ticketbridge_/);
+    for (const name of text
+      .split('\n')
+      .filter((l) => l.startsWith('# TYPE'))
+      .map((l) => l.split(' ')[2]!))
+      expect(name).toMatch(/^ticketbridge_/);
   });
 
   it('reads queue, lag and ledger gauges at scrape time, counting a shared system once', async () => {
@@ -48,15 +79,30 @@ describe('createMetrics', () => {
         calls++;
         return [status('c1', q), status('c2', q)];
       },
-      counts: async () => ({ links: 10, activeLinks: 8, events: 99, openConflicts: 4, openErrors: 2, pendingIntents: 0 }),
+      counts: async () => ({
+        links: 10,
+        activeLinks: 8,
+        events: 99,
+        openConflicts: 4,
+        openErrors: 2,
+        pendingIntents: 0,
+      }),
     });
     const text = await m.registry.metrics();
     expect(calls).toBe(1);
     expect(line(text, 'ticketbridge_queue_depth{system="cw"}')).toBe('ticketbridge_queue_depth{system="cw"} 5');
-    expect(line(text, 'ticketbridge_calls_last_minute{system="fs"}')).toBe('ticketbridge_calls_last_minute{system="fs"} 40');
-    expect(line(text, 'ticketbridge_rate_limited_last_minute{system="cw"}')).toBe('ticketbridge_rate_limited_last_minute{system="cw"} 2');
-    expect(line(text, 'ticketbridge_rate_limit_wait_seconds_total{system="cw"}')).toBe('ticketbridge_rate_limit_wait_seconds_total{system="cw"} 1.5');
-    expect(line(text, 'ticketbridge_poll_lag_seconds{connection="c2",side="a"}')).toBe('ticketbridge_poll_lag_seconds{connection="c2",side="a"} 4');
+    expect(line(text, 'ticketbridge_calls_last_minute{system="fs"}')).toBe(
+      'ticketbridge_calls_last_minute{system="fs"} 40',
+    );
+    expect(line(text, 'ticketbridge_rate_limited_last_minute{system="cw"}')).toBe(
+      'ticketbridge_rate_limited_last_minute{system="cw"} 2',
+    );
+    expect(line(text, 'ticketbridge_rate_limit_wait_seconds_total{system="cw"}')).toBe(
+      'ticketbridge_rate_limit_wait_seconds_total{system="cw"} 1.5',
+    );
+    expect(line(text, 'ticketbridge_poll_lag_seconds{connection="c2",side="a"}')).toBe(
+      'ticketbridge_poll_lag_seconds{connection="c2",side="a"} 4',
+    );
     expect(text).toContain('ticketbridge_ledger_links{connection="c1",state="active"} 4');
     expect(text).toContain('ticketbridge_open_conflicts{connection="c2"} 2');
     expect(text).toContain('ticketbridge_ledger_events 99');
@@ -64,7 +110,9 @@ describe('createMetrics', () => {
     // The wait counter moves by what the queue added since the last scrape.
     q = queue({ rateLimitWaitMs: 4000 });
     const again = await m.registry.metrics();
-    expect(line(again, 'ticketbridge_rate_limit_wait_seconds_total{system="cw"}')).toBe('ticketbridge_rate_limit_wait_seconds_total{system="cw"} 4');
+    expect(line(again, 'ticketbridge_rate_limit_wait_seconds_total{system="cw"}')).toBe(
+      'ticketbridge_rate_limit_wait_seconds_total{system="cw"} 4',
+    );
     expect(line(again, 'ticketbridge_queue_depth{system="cw"}')).toBe('ticketbridge_queue_depth{system="cw"} 0');
   });
 

@@ -7,7 +7,8 @@ import type { LedgerCounts } from '../core/ledger/types.js';
 import type { EngineObserver } from '../core/pass.js';
 
 /** What happened to one inbound webhook delivery. */
-export type WebhookResult = 'accepted' | 'duplicate' | 'forged' | 'invalid' | 'unknown_target' | 'too_large' | 'unsupported_type';
+export type WebhookResult =
+  'accepted' | 'duplicate' | 'forged' | 'invalid' | 'unknown_target' | 'too_large' | 'unsupported_type';
 
 /** Where the scrape-time gauges read from; the server attaches the engine and ledger. */
 export interface MetricsSource {
@@ -42,14 +43,55 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   let source: MetricsSource | null = null;
   const registers = [registry];
 
-  const passes = new Counter({ name: 'ticketbridge_passes_total', help: 'Sync passes by connection and outcome.', labelNames: ['connection', 'outcome'] as const, registers });
-  const writes = new Counter({ name: 'ticketbridge_writes_total', help: 'Field writes by connection, side written and field.', labelNames: ['connection', 'side', 'field'] as const, registers });
-  const comments = new Counter({ name: 'ticketbridge_comments_copied_total', help: 'Comments copied, by connection and the side written.', labelNames: ['connection', 'side'] as const, registers });
-  const conflicts = new Counter({ name: 'ticketbridge_conflicts_total', help: 'Conflicts detected (both sides changed a field differently).', labelNames: ['connection', 'field'] as const, registers });
-  const reverts = new Counter({ name: 'ticketbridge_reverts_total', help: 'Edits by a non-owner side that were reverted.', labelNames: ['connection', 'field'] as const, registers });
-  const errors = new Counter({ name: 'ticketbridge_errors_total', help: 'Errors by connection and error code.', labelNames: ['connection', 'code'] as const, registers });
-  const lag = new Histogram({ name: 'ticketbridge_mirror_lag_seconds', help: 'Time from a change on one side to its mirror write on the other.', labelNames: ['connection'] as const, buckets: LAG_BUCKETS_S, registers });
-  const webhooks = new Counter({ name: 'ticketbridge_webhook_deliveries_total', help: 'Inbound webhook deliveries by target and result.', labelNames: ['connection', 'side', 'result'] as const, registers });
+  const passes = new Counter({
+    name: 'ticketbridge_passes_total',
+    help: 'Sync passes by connection and outcome.',
+    labelNames: ['connection', 'outcome'] as const,
+    registers,
+  });
+  const writes = new Counter({
+    name: 'ticketbridge_writes_total',
+    help: 'Field writes by connection, side written and field.',
+    labelNames: ['connection', 'side', 'field'] as const,
+    registers,
+  });
+  const comments = new Counter({
+    name: 'ticketbridge_comments_copied_total',
+    help: 'Comments copied, by connection and the side written.',
+    labelNames: ['connection', 'side'] as const,
+    registers,
+  });
+  const conflicts = new Counter({
+    name: 'ticketbridge_conflicts_total',
+    help: 'Conflicts detected (both sides changed a field differently).',
+    labelNames: ['connection', 'field'] as const,
+    registers,
+  });
+  const reverts = new Counter({
+    name: 'ticketbridge_reverts_total',
+    help: 'Edits by a non-owner side that were reverted.',
+    labelNames: ['connection', 'field'] as const,
+    registers,
+  });
+  const errors = new Counter({
+    name: 'ticketbridge_errors_total',
+    help: 'Errors by connection and error code.',
+    labelNames: ['connection', 'code'] as const,
+    registers,
+  });
+  const lag = new Histogram({
+    name: 'ticketbridge_mirror_lag_seconds',
+    help: 'Time from a change on one side to its mirror write on the other.',
+    labelNames: ['connection'] as const,
+    buckets: LAG_BUCKETS_S,
+    registers,
+  });
+  const webhooks = new Counter({
+    name: 'ticketbridge_webhook_deliveries_total',
+    help: 'Inbound webhook deliveries by target and result.',
+    labelNames: ['connection', 'side', 'result'] as const,
+    registers,
+  });
 
   // Scrape-time gauges. prom-client awaits collect() on each metric; they share one refresh (one
   // status() call) per scrape.
@@ -60,23 +102,92 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     });
     await refreshing;
   };
-  const queueDepth = new Gauge({ name: 'ticketbridge_queue_depth', help: 'Requests waiting or in flight per remote system.', labelNames: ['system'] as const, registers, collect });
-  const callsLastMinute = new Gauge({ name: 'ticketbridge_calls_last_minute', help: 'Requests made to a remote system in the last minute.', labelNames: ['system'] as const, registers, collect });
-  const rateLimited = new Gauge({ name: 'ticketbridge_rate_limited_last_minute', help: '429 answers from a remote system in the last minute.', labelNames: ['system'] as const, registers, collect });
-  const rateLimitWait = new Counter({ name: 'ticketbridge_rate_limit_wait_seconds_total', help: 'Seconds a system queue has spent paused by rate limits.', labelNames: ['system'] as const, registers, collect });
-  const pollLag = new Gauge({ name: 'ticketbridge_poll_lag_seconds', help: 'Seconds since the last successful poll of a side began.', labelNames: ['connection', 'side'] as const, registers, collect });
-  const links = new Gauge({ name: 'ticketbridge_ledger_links', help: 'Links in the ledger by connection and whether active.', labelNames: ['connection', 'state'] as const, registers, collect });
-  const openErrors = new Gauge({ name: 'ticketbridge_open_errors', help: 'Open errors waiting for a retry or a person.', labelNames: ['connection'] as const, registers, collect });
-  const openConflicts = new Gauge({ name: 'ticketbridge_open_conflicts', help: 'Open conflicts waiting for a person.', labelNames: ['connection'] as const, registers, collect });
-  const pendingIntents = new Gauge({ name: 'ticketbridge_pending_intents', help: 'Creates or comments recorded but not yet confirmed.', labelNames: ['connection'] as const, registers, collect });
-  const events = new Gauge({ name: 'ticketbridge_ledger_events', help: 'Events in the ledger (all connections).', registers, collect });
+  const queueDepth = new Gauge({
+    name: 'ticketbridge_queue_depth',
+    help: 'Requests waiting or in flight per remote system.',
+    labelNames: ['system'] as const,
+    registers,
+    collect,
+  });
+  const callsLastMinute = new Gauge({
+    name: 'ticketbridge_calls_last_minute',
+    help: 'Requests made to a remote system in the last minute.',
+    labelNames: ['system'] as const,
+    registers,
+    collect,
+  });
+  const rateLimited = new Gauge({
+    name: 'ticketbridge_rate_limited_last_minute',
+    help: '429 answers from a remote system in the last minute.',
+    labelNames: ['system'] as const,
+    registers,
+    collect,
+  });
+  const rateLimitWait = new Counter({
+    name: 'ticketbridge_rate_limit_wait_seconds_total',
+    help: 'Seconds a system queue has spent paused by rate limits.',
+    labelNames: ['system'] as const,
+    registers,
+    collect,
+  });
+  const pollLag = new Gauge({
+    name: 'ticketbridge_poll_lag_seconds',
+    help: 'Seconds since the last successful poll of a side began.',
+    labelNames: ['connection', 'side'] as const,
+    registers,
+    collect,
+  });
+  const links = new Gauge({
+    name: 'ticketbridge_ledger_links',
+    help: 'Links in the ledger by connection and whether active.',
+    labelNames: ['connection', 'state'] as const,
+    registers,
+    collect,
+  });
+  const openErrors = new Gauge({
+    name: 'ticketbridge_open_errors',
+    help: 'Open errors waiting for a retry or a person.',
+    labelNames: ['connection'] as const,
+    registers,
+    collect,
+  });
+  const openConflicts = new Gauge({
+    name: 'ticketbridge_open_conflicts',
+    help: 'Open conflicts waiting for a person.',
+    labelNames: ['connection'] as const,
+    registers,
+    collect,
+  });
+  const pendingIntents = new Gauge({
+    name: 'ticketbridge_pending_intents',
+    help: 'Creates or comments recorded but not yet confirmed.',
+    labelNames: ['connection'] as const,
+    registers,
+    collect,
+  });
+  const events = new Gauge({
+    name: 'ticketbridge_ledger_events',
+    help: 'Events in the ledger (all connections).',
+    registers,
+    collect,
+  });
 
   const waitSeen = new Map<string, number>();
 
   async function refresh(): Promise<void> {
     if (!source) return;
     const [statuses, counts] = await Promise.all([source.status(), source.counts()]);
-    for (const g of [queueDepth, callsLastMinute, rateLimited, pollLag, links, openErrors, openConflicts, pendingIntents]) g.reset();
+    for (const g of [
+      queueDepth,
+      callsLastMinute,
+      rateLimited,
+      pollLag,
+      links,
+      openErrors,
+      openConflicts,
+      pendingIntents,
+    ])
+      g.reset();
     const systems = new Set<string>();
     for (const c of statuses) {
       links.set({ connection: c.name, state: 'all' }, c.links);
@@ -101,7 +212,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }
     events.set(counts.events);
   }
-
 
   const observer: EngineObserver = {
     pass: (connection, outcome) => passes.inc({ connection, outcome }),

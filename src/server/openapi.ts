@@ -40,7 +40,8 @@ export function buildOpenApi(routes: RouteDoc[], info: { version: string; public
     if (r.body) {
       const schema = toSchema(r.body, 'input');
       const content: Record<string, JsonSchema> = {};
-      for (const type of r.consumes ?? ['application/json', ...(r.form ? ['application/x-www-form-urlencoded'] : [])]) content[type] = { schema };
+      for (const type of r.consumes ?? ['application/json', ...(r.form ? ['application/x-www-form-urlencoded'] : [])])
+        content[type] = { schema };
       op.requestBody = { required: !r.body.safeParse(undefined).success, content };
     }
     const responses = op.responses as Record<string, JsonSchema>;

@@ -28,10 +28,15 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
   const issue = result.error.issues[0]!;
   const noun = where === 'params' ? 'path parameter' : where === 'query' ? 'query parameter' : 'body field';
   if (issue.code === 'unrecognized_keys') {
-    throw new HttpError(400, 'invalid_request', `unknown ${noun}${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`);
+    throw new HttpError(
+      400,
+      'invalid_request',
+      `unknown ${noun}${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+    );
   }
   const path = issue.path.map(String).join('.');
-  if (path === '') throw new HttpError(400, 'invalid_request', `${where === 'body' ? 'request body' : noun}: ${issue.message}`);
+  if (path === '')
+    throw new HttpError(400, 'invalid_request', `${where === 'body' ? 'request body' : noun}: ${issue.message}`);
   throw new HttpError(400, 'invalid_request', `${noun} ${path}: ${issue.message}`);
 }
 
@@ -82,7 +87,8 @@ export interface RouteDoc {
   form: boolean;
 }
 
-const isForm = (request: FastifyRequest): boolean => (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+const isForm = (request: FastifyRequest): boolean =>
+  (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 
 /** Where a dashboard form returns to after an action, with a notice (or problem) to show. */
 export function redirectTarget(back: string | undefined, notice: string, ok: boolean): string {
@@ -92,7 +98,12 @@ export function redirectTarget(back: string | undefined, notice: string, ok: boo
 }
 
 /** Registers a route on `app` and records it in `docs`. */
-export function addRoute<P extends z.ZodType = typeof Empty, Q extends z.ZodType = typeof Empty, B extends z.ZodType = z.ZodType<undefined>, R extends z.ZodType = z.ZodType>(
+export function addRoute<
+  P extends z.ZodType = typeof Empty,
+  Q extends z.ZodType = typeof Empty,
+  B extends z.ZodType = z.ZodType<undefined>,
+  R extends z.ZodType = z.ZodType,
+>(
   app: FastifyInstance,
   docs: RouteDoc[],
   spec: RouteSpec<P, Q, B, R>,
@@ -121,16 +132,19 @@ export function addRoute<P extends z.ZodType = typeof Empty, Q extends z.ZodType
     handler: async (request, reply) => {
       const form = spec.form !== undefined && isForm(request);
       const rawBody = request.body as { back?: unknown } | undefined;
-      const formBack = form && typeof rawBody?.back === 'string' && /^\/(?!\/)[^\s\\]*$/.test(rawBody.back) ? rawBody.back : undefined;
+      const formBack =
+        form && typeof rawBody?.back === 'string' && /^\/(?!\/)[^\s\\]*$/.test(rawBody.back) ? rawBody.back : undefined;
       try {
         const params = parseInput(spec.params ?? Empty, request.params, 'params') as z.output<P>;
         const query = parseInput(spec.query ?? Empty, request.query, 'query') as z.output<Q>;
         const body = spec.body ? parseInput(spec.body, request.body, 'body') : undefined;
         const result = await spec.handler({ params, query, body: body as z.output<B>, request, reply });
-        if (form && spec.form) return reply.redirect(redirectTarget(formBack, spec.form(result as z.output<R>), true), 303);
+        if (form && spec.form)
+          return reply.redirect(redirectTarget(formBack, spec.form(result as z.output<R>), true), 303);
         const checked = spec.response.safeParse(result);
         // A response that drifted from its schema is a bug to fix, not a reason to fail the caller.
-        if (!checked.success) log.error({ route: spec.url, issue: checked.error.issues[0] }, 'response does not match its schema');
+        if (!checked.success)
+          log.error({ route: spec.url, issue: checked.error.issues[0] }, 'response does not match its schema');
         return reply.send(result);
       } catch (err) {
         if (form) {

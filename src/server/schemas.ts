@@ -6,9 +6,12 @@ const Side = z.enum(['a', 'b']).describe('Side of a connection.');
 const JsonValue = z.unknown().describe("A field value in that system's own vocabulary (any JSON).");
 const Iso = z.string().describe('ISO 8601 timestamp (UTC).');
 
-const wholeNumber = { error: (issue: { code: string }) => (issue.code === 'invalid_type' ? 'expected a whole number' : undefined) };
+const wholeNumber = {
+  error: (issue: { code: string }) => (issue.code === 'invalid_type' ? 'expected a whole number' : undefined),
+};
 const offset = z.coerce.number(wholeNumber).int().min(0).default(0).describe('Items to skip.');
-const limit = (max: number) => z.coerce.number(wholeNumber).int().min(1).max(max).default(50).describe(`Items per page (1-${max}).`);
+const limit = (max: number) =>
+  z.coerce.number(wholeNumber).int().min(1).max(max).default(50).describe(`Items per page (1-${max}).`);
 
 export const Empty = z.strictObject({});
 
@@ -64,7 +67,10 @@ export const ConnectionStatus = z.object({
   links: z.number().int(),
   activeLinks: z.number().int(),
   openErrors: z.number().int(),
-  openConflicts: z.number().int().describe('Conflicts belong to a link (both sides), so they are counted per connection.'),
+  openConflicts: z
+    .number()
+    .int()
+    .describe('Conflicts belong to a link (both sides), so they are counted per connection.'),
   pendingIntents: z.number().int(),
   sides: z.object({ a: SideStatus, b: SideStatus }),
 });
@@ -100,7 +106,13 @@ const page = <T extends z.ZodType>(item: T) =>
 
 export const LinksQuery = z.strictObject({
   connection: z.string().min(1).optional(),
-  ticket: z.string().min(1).optional().describe('A ticket: `123` or `IT-12` on any system, or `system:ref` (`cw:123`, `jira:IT-12`) on that system only; Jira keys in any case.'),
+  ticket: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'A ticket: `123` or `IT-12` on any system, or `system:ref` (`cw:123`, `jira:IT-12`) on that system only; Jira keys in any case.',
+    ),
   state: LinkState.optional(),
   offset,
   limit: limit(500),
@@ -199,10 +211,16 @@ const back = z
   .optional()
   .describe('Dashboard forms only: where to redirect after the action.');
 
-export const ResolveBody = z.strictObject({ take: Side.describe('Keep the value of this side; it is written to the other.'), back });
+export const ResolveBody = z.strictObject({
+  take: Side.describe('Keep the value of this side; it is written to the other.'),
+  back,
+});
 export const ActionBody = z.strictObject({ back }).optional();
 
-export const ResyncResult = z.object({ linkId: z.string(), outcome: z.enum(['noop', 'changed', 'created', 'skipped']) });
+export const ResyncResult = z.object({
+  linkId: z.string(),
+  outcome: z.enum(['noop', 'changed', 'created', 'skipped']),
+});
 
 export const TicketRef = z.object({
   side: Side,

@@ -7,7 +7,18 @@ import type { ConnectionStatus } from './schemas.js';
 import { checkReady, judgeHealth } from './views.js';
 
 type Side = ConnectionStatus['sides']['a'];
-const side = (over: Partial<Side> = {}): Side => ({ system: 's', label: 'Freshservice', lastPollAt: null, lastSuccessfulPollAt: null, lastPollError: null, cursor: null, lagMs: 10_000, queue: null, openErrors: 0, ...over });
+const side = (over: Partial<Side> = {}): Side => ({
+  system: 's',
+  label: 'Freshservice',
+  lastPollAt: null,
+  lastSuccessfulPollAt: null,
+  lastPollError: null,
+  cursor: null,
+  lagMs: 10_000,
+  queue: null,
+  openErrors: 0,
+  ...over,
+});
 const conn = (over: Partial<Omit<ConnectionStatus, 'health'>> = {}, a: Partial<Side> = {}, b: Partial<Side> = {}) => ({
   name: 'c',
   enabled: true,
@@ -23,26 +34,56 @@ const conn = (over: Partial<Omit<ConnectionStatus, 'health'>> = {}, a: Partial<S
 describe('judgeHealth', () => {
   const interval = 30_000;
   it.each([
-    ['green when polled on time with nothing open', conn(), 'green', 'In sync: both sides are checked on time and nothing needs attention.'],
+    [
+      'green when polled on time with nothing open',
+      conn(),
+      'green',
+      'In sync: both sides are checked on time and nothing needs attention.',
+    ],
     ['off when disabled', conn({ enabled: false }), 'off', 'Paused in the configuration; nothing is synced.'],
     ['amber with an open conflict', conn({ openConflicts: 1 }), 'amber', '1 conflict waits for a decision.'],
     ['amber with errors', conn({ openErrors: 3 }), 'amber', '3 errors need attention.'],
     ['amber when a side is behind', conn({}, { lagMs: 5 * 60_000 }), 'amber', 'Freshservice is 5 minutes behind.'],
     ['amber before the first poll', conn({}, {}, { lagMs: null }), 'amber', 'ConnectWise has not been checked yet.'],
-    ['red when a side is far behind', conn({}, { lagMs: 20 * 60_000 }), 'red', 'Freshservice has not been checked for 20 minutes.'],
-    ['red when the last poll failed', conn({ openConflicts: 1 }, {}, { lastPollError: 'auth_failed: 401 from ConnectWise' }), 'red', 'The last check of ConnectWise failed (auth_failed); 1 conflict waits for a decision.'],
+    [
+      'red when a side is far behind',
+      conn({}, { lagMs: 20 * 60_000 }),
+      'red',
+      'Freshservice has not been checked for 20 minutes.',
+    ],
+    [
+      'red when the last poll failed',
+      conn({ openConflicts: 1 }, {}, { lastPollError: 'auth_failed: 401 from ConnectWise' }),
+      'red',
+      'The last check of ConnectWise failed (auth_failed); 1 conflict waits for a decision.',
+    ],
   ])('is %s', (_name, c, level, summary) => {
     expect(judgeHealth(c, interval)).toEqual({ level, summary });
   });
 
   it('is amber when a system rate limits us', () => {
-    const q = { depth: 0, waiting: 0, inFlight: 0, callsLastMinute: 90, rateLimitedLastMinute: 2, rateLimitWaitMs: 0, pausedUntil: null };
-    expect(judgeHealth(conn({}, { queue: q }), 30_000)).toEqual({ level: 'amber', summary: 'Freshservice is rate limiting us.' });
+    const q = {
+      depth: 0,
+      waiting: 0,
+      inFlight: 0,
+      callsLastMinute: 90,
+      rateLimitedLastMinute: 2,
+      rateLimitWaitMs: 0,
+      pausedUntil: null,
+    };
+    expect(judgeHealth(conn({}, { queue: q }), 30_000)).toEqual({
+      level: 'amber',
+      summary: 'Freshservice is rate limiting us.',
+    });
   });
 });
 
 describe('checkReady', () => {
-  function runtime(name: string, a: [string, () => Promise<void>], b: [string, () => Promise<void>]): ConnectionRuntime {
+  function runtime(
+    name: string,
+    a: [string, () => Promise<void>],
+    b: [string, () => Promise<void>],
+  ): ConnectionRuntime {
     const s = ([system, ping]: [string, () => Promise<void>]) => ({ system, label: system, connector: { ping } });
     return { name, sides: { a: s(a), b: s(b) } } as unknown as ConnectionRuntime;
   }
@@ -56,7 +97,14 @@ describe('checkReady', () => {
     const engine = {
       connections: new Map([
         ['fs-cw', runtime('fs-cw', ['fs', async () => undefined], ['cw', cw])],
-        ['jsm-cw', runtime('jsm-cw', ['jsm', () => Promise.reject(new RemoteUnavailableError('network', 'ECONNREFUSED'))], ['cw', cw])],
+        [
+          'jsm-cw',
+          runtime(
+            'jsm-cw',
+            ['jsm', () => Promise.reject(new RemoteUnavailableError('network', 'ECONNREFUSED'))],
+            ['cw', cw],
+          ),
+        ],
       ]),
     } as unknown as Engine;
     const ledger = { ping: async () => undefined } as unknown as Ledger;
@@ -67,7 +115,13 @@ describe('checkReady', () => {
       checks: [
         { name: 'ledger', kind: 'ledger', ready: true, code: null, reason: null },
         { name: 'fs', kind: 'system', ready: true, code: null, reason: null },
-        { name: 'cw', kind: 'system', ready: false, code: 'auth_failed', reason: 'the system rejected the credentials (expired or revoked?)' },
+        {
+          name: 'cw',
+          kind: 'system',
+          ready: false,
+          code: 'auth_failed',
+          reason: 'the system rejected the credentials (expired or revoked?)',
+        },
         { name: 'jsm', kind: 'system', ready: false, code: 'network', reason: 'the system could not be reached' },
       ],
     });
@@ -75,7 +129,11 @@ describe('checkReady', () => {
   });
 
   it('reports a system that does not answer in time as a timeout', async () => {
-    const engine = { connections: new Map([['c', runtime('c', ['slow', () => new Promise<void>(() => undefined)], ['ok', async () => undefined])]]) } as unknown as Engine;
+    const engine = {
+      connections: new Map([
+        ['c', runtime('c', ['slow', () => new Promise<void>(() => undefined)], ['ok', async () => undefined])],
+      ]),
+    } as unknown as Engine;
     const ledger = { ping: () => Promise.reject(new Error('database is locked')) } as unknown as Ledger;
     const ready = await checkReady({ engine, ledger }, 20);
     expect(ready.checks.map((c) => [c.name, c.code])).toEqual([

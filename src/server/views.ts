@@ -56,10 +56,24 @@ export async function buildStatus(deps: ViewDeps): Promise<Status> {
         openErrors: errors.filter((e) => e.side === side).length,
       };
     }
-    const base = { name: c.name, enabled: c.enabled, links: c.links, activeLinks: c.activeLinks, openErrors: c.openErrors, openConflicts: c.openConflicts, pendingIntents: c.pendingIntents, sides };
+    const base = {
+      name: c.name,
+      enabled: c.enabled,
+      links: c.links,
+      activeLinks: c.activeLinks,
+      openErrors: c.openErrors,
+      openConflicts: c.openConflicts,
+      pendingIntents: c.pendingIntents,
+      sides,
+    };
     connections.push({ ...base, health: judgeHealth(base, intervalMs) });
   }
-  return { version: deps.version, startedAt: new Date(deps.startedAtMs).toISOString(), uptimeSeconds: Math.round((now - deps.startedAtMs) / 1000), connections };
+  return {
+    version: deps.version,
+    startedAt: new Date(deps.startedAtMs).toISOString(),
+    uptimeSeconds: Math.round((now - deps.startedAtMs) / 1000),
+    connections,
+  };
 }
 
 /**
@@ -67,7 +81,10 @@ export async function buildStatus(deps: ViewDeps): Promise<Status> {
  * for a decision, transient errors are being retried, a side is behind or rate limited, or a
  * side has not been polled yet. Green otherwise. The summary says which, in words.
  */
-export function judgeHealth(c: Omit<ConnectionStatus, 'health'>, intervalMs: number): { level: HealthLevel; summary: string } {
+export function judgeHealth(
+  c: Omit<ConnectionStatus, 'health'>,
+  intervalMs: number,
+): { level: HealthLevel; summary: string } {
   if (!c.enabled) return { level: 'off', summary: 'Paused in the configuration; nothing is synced.' };
   const red: string[] = [];
   const amber: string[] = [];
@@ -75,12 +92,14 @@ export function judgeHealth(c: Omit<ConnectionStatus, 'health'>, intervalMs: num
     const s = c.sides[side];
     if (s.lastPollError) red.push(`the last check of ${s.label} failed (${s.lastPollError.split(':')[0]})`);
     else if (s.lagMs === null) amber.push(`${s.label} has not been checked yet`);
-    else if (s.lagMs > intervalMs * LAG_RED_INTERVALS) red.push(`${s.label} has not been checked for ${minutes(s.lagMs)}`);
+    else if (s.lagMs > intervalMs * LAG_RED_INTERVALS)
+      red.push(`${s.label} has not been checked for ${minutes(s.lagMs)}`);
     else if (s.lagMs > intervalMs * LAG_AMBER_INTERVALS) amber.push(`${s.label} is ${minutes(s.lagMs)} behind`);
     if (s.queue && s.queue.rateLimitedLastMinute > 0) amber.push(`${s.label} is rate limiting us`);
   }
   if (c.openErrors > 0) amber.push(`${c.openErrors} ${c.openErrors === 1 ? 'error needs' : 'errors need'} attention`);
-  if (c.openConflicts > 0) amber.push(`${c.openConflicts} ${c.openConflicts === 1 ? 'conflict waits' : 'conflicts wait'} for a decision`);
+  if (c.openConflicts > 0)
+    amber.push(`${c.openConflicts} ${c.openConflicts === 1 ? 'conflict waits' : 'conflicts wait'} for a decision`);
   if (red.length > 0) return { level: 'red', summary: sentence([...red, ...amber]) };
   if (amber.length > 0) return { level: 'amber', summary: sentence(amber) };
   return { level: 'green', summary: 'In sync: both sides are checked on time and nothing needs attention.' };
@@ -97,7 +116,11 @@ function sentence(parts: string[]): string {
 }
 
 /** Everything known about one link; live ticket reads (for URLs) are bounded by `readTimeoutMs`. */
-export async function buildLinkDetail(deps: ViewDeps, linkId: string, readTimeoutMs = 3000): Promise<LinkDetail | null> {
+export async function buildLinkDetail(
+  deps: ViewDeps,
+  linkId: string,
+  readTimeoutMs = 3000,
+): Promise<LinkDetail | null> {
   const snap = await deps.ledger.snapshot(linkId);
   if (!snap) return null;
   const { link } = snap;
@@ -113,7 +136,15 @@ export async function buildLinkDetail(deps: ViewDeps, linkId: string, readTimeou
   async function ticketRef(side: Side): Promise<LinkDetail['tickets']['a']> {
     const id = side === 'a' ? link.aId : link.bId;
     const s = rt?.sides[side];
-    const ref = { side, system: s?.system ?? '', label: s?.label ?? side.toUpperCase(), id, key: null as string | null, url: null as string | null, readError: null as string | null };
+    const ref = {
+      side,
+      system: s?.system ?? '',
+      label: s?.label ?? side.toUpperCase(),
+      id,
+      key: null as string | null,
+      url: null as string | null,
+      readError: null as string | null,
+    };
     if (!s) return { ...ref, readError: 'connection_not_configured' };
     try {
       const ticket = await withTimeout(s.connector.getTicket(id), readTimeoutMs);
@@ -173,6 +204,9 @@ export async function checkReady(deps: Pick<ViewDeps, 'engine' | 'ledger'>, ping
       return { name, kind, ready: false, code, reason: READY_REASONS[code] ?? 'the check failed' };
     }
   };
-  const checks = await Promise.all([run('ledger', 'ledger', () => deps.ledger.ping()), ...[...systems].map(([name, ping]) => run(name, 'system', ping))]);
+  const checks = await Promise.all([
+    run('ledger', 'ledger', () => deps.ledger.ping()),
+    ...[...systems].map(([name, ping]) => run(name, 'system', ping)),
+  ]);
   return { ready: checks.every((c) => c.ready), checks };
 }

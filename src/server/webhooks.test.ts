@@ -12,11 +12,18 @@ describe('POST /webhooks/:connection/:side', () => {
   });
 
   const deliver = (body: string, headers: Record<string, string>, url = '/webhooks/test/a') =>
-    f.server.app.inject({ method: 'POST', url, payload: body, headers: { 'content-type': 'application/json', ...headers } });
+    f.server.app.inject({
+      method: 'POST',
+      url,
+      payload: body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
 
   const metric = async (result: string): Promise<number> => {
     const text = await f.metrics.registry.metrics();
-    const line = text.split('\n').find((l) => l.startsWith('ticketbridge_webhook_deliveries_total{') && l.includes(`result="${result}"`));
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith('ticketbridge_webhook_deliveries_total{') && l.includes(`result="${result}"`));
     return line ? Number(line.split(' ').pop()) : 0;
   };
 
@@ -85,22 +92,35 @@ describe('POST /webhooks/:connection/:side', () => {
     expect(await metric('too_large')).toBe(1);
   });
 
-  it.each(['text/plain', 'application/xml', 'multipart/form-data; boundary=x'])('refuses content type %s with 415', async (type) => {
-    const body = JSON.stringify({ ticketId: '1' });
-    const res = await deliver(body, { 'content-type': type, 'x-memory-signature': f.sign(body) });
-    expect(res.statusCode).toBe(415);
-    expect(res.json()).toEqual({ error: 'unsupported_media_type', message: 'content-type must be application/json or application/x-www-form-urlencoded' });
-  });
+  it.each(['text/plain', 'application/xml', 'multipart/form-data; boundary=x'])(
+    'refuses content type %s with 415',
+    async (type) => {
+      const body = JSON.stringify({ ticketId: '1' });
+      const res = await deliver(body, { 'content-type': type, 'x-memory-signature': f.sign(body) });
+      expect(res.statusCode).toBe(415);
+      expect(res.json()).toEqual({
+        error: 'unsupported_media_type',
+        message: 'content-type must be application/json or application/x-www-form-urlencoded',
+      });
+    },
+  );
 
   it('refuses a body without a content type with 415', async () => {
-    const res = await f.server.app.inject({ method: 'POST', url: '/webhooks/test/a', payload: Buffer.from('{"ticketId":"1"}') });
+    const res = await f.server.app.inject({
+      method: 'POST',
+      url: '/webhooks/test/a',
+      payload: Buffer.from('{"ticketId":"1"}'),
+    });
     expect(res.statusCode).toBe(415);
   });
 
   it('accepts a form-encoded body and hands the raw bytes to the connector', async () => {
     // The memory connector parses JSON only, so a verified form body is a 400 from parseWebhook.
     const body = 'ticketId=1';
-    const res = await deliver(body, { 'content-type': 'application/x-www-form-urlencoded', 'x-memory-signature': f.sign(body) });
+    const res = await deliver(body, {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-memory-signature': f.sign(body),
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toMatch(/^webhook body: /);
   });

@@ -57,23 +57,34 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
   // fastify loads the plugin when the app becomes ready (listen or inject).
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(WEBHOOK_TYPES, { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser(
+      WEBHOOK_TYPES,
+      { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT },
+      (_request, body, done) => done(null, body),
+    );
 
     scope.setErrorHandler((err: FastifyError, request, reply) => {
       const target = request.params as { connection?: string; side?: string };
       const known = typeof target.connection === 'string' && deps.engine.connections.has(target.connection);
-      const count = (result: 'too_large' | 'unsupported_type'): void => (known ? deps.metrics.webhook(result, target.connection, target.side) : deps.metrics.webhook(result));
+      const count = (result: 'too_large' | 'unsupported_type'): void =>
+        known ? deps.metrics.webhook(result, target.connection, target.side) : deps.metrics.webhook(result);
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         count('too_large');
-        return reply.code(413).send({ error: 'payload_too_large', message: `webhook bodies are limited to ${WEBHOOK_BODY_LIMIT} bytes` });
+        return reply
+          .code(413)
+          .send({ error: 'payload_too_large', message: `webhook bodies are limited to ${WEBHOOK_BODY_LIMIT} bytes` });
       }
       if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
         count('unsupported_type');
-        return reply.code(415).send({ error: 'unsupported_media_type', message: `content-type must be ${WEBHOOK_TYPES.join(' or ')}` });
+        return reply
+          .code(415)
+          .send({ error: 'unsupported_media_type', message: `content-type must be ${WEBHOOK_TYPES.join(' or ')}` });
       }
       if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: err.code, message: err.message });
       deps.logger.error({ err: describeError(err) }, 'webhook handling failed');
-      return reply.code(500).send({ error: 'internal', message: 'the webhook could not be handled; see the daemon log' });
+      return reply
+        .code(500)
+        .send({ error: 'internal', message: 'the webhook could not be handled; see the daemon log' });
     });
 
     scope.post('/webhooks/:connection/:side', {
@@ -91,7 +102,11 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
         const side = rawSide as Side;
         const connector = deps.engine.connections.get(connection)!.sides[side].connector;
         const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const webhook: WebhookRequest = { headers: request.headers, rawBody, query: request.query as Record<string, string> };
+        const webhook: WebhookRequest = {
+          headers: request.headers,
+          rawBody,
+          query: request.query as Record<string, string>,
+        };
 
         let verified = false;
         try {
@@ -102,7 +117,9 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
         if (!verified) {
           deps.metrics.webhook('forged', connection, side);
           deps.logger.warn({ connection, side }, 'webhook refused: signature missing or wrong');
-          return reply.code(401).send({ error: 'unauthorized', message: 'webhook signature is missing or does not match' });
+          return reply
+            .code(401)
+            .send({ error: 'unauthorized', message: 'webhook signature is missing or does not match' });
         }
 
         let hint;
@@ -110,12 +127,16 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
           hint = connector.parseWebhook(webhook);
         } catch (err) {
           deps.metrics.webhook('invalid', connection, side);
-          return reply.code(400).send({ error: 'invalid_request', message: `webhook body: ${err instanceof Error ? err.message : String(err)}` });
+          return reply.code(400).send({
+            error: 'invalid_request',
+            message: `webhook body: ${err instanceof Error ? err.message : String(err)}`,
+          });
         }
 
-        const key = hint.deliveryId !== undefined
-          ? `${connection}:${side}:id:${hint.deliveryId}`
-          : `${connection}:${side}:sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+        const key =
+          hint.deliveryId !== undefined
+            ? `${connection}:${side}:id:${hint.deliveryId}`
+            : `${connection}:${side}:sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
         if (cache.seen(key)) {
           deps.metrics.webhook('duplicate', connection, side);
           return reply.code(200).send({ status: 'duplicate', ticketIds: [] });
@@ -125,7 +146,9 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
           // Answer now; the pass runs in the background and records its own errors.
           void Promise.resolve()
             .then(() => deps.engine.hint(connection, side, id))
-            .catch((err: unknown) => deps.logger.warn({ connection, side, ticketId: id, err: describeError(err) }, 'webhook hint failed'));
+            .catch((err: unknown) =>
+              deps.logger.warn({ connection, side, ticketId: id, err: describeError(err) }, 'webhook hint failed'),
+            );
         }
         deps.metrics.webhook('accepted', connection, side);
         return reply.code(202).send({ status: 'accepted', ticketIds: hint.ticketIds });

@@ -38,9 +38,16 @@ async function startDaemonWithConflict(): Promise<RunningDaemon> {
   const fs = stack.config.systems.freshservice!;
   const cw = stack.config.systems.connectwise!;
   if (fs.kind !== 'freshservice' || cw.kind !== 'connectwise') throw new Error('unexpected demo systems');
-  const fsApi = axios.create({ baseURL: `${fs.baseUrl}/api/v2`, auth: { username: fs.credentials.apiKey, password: 'X' } });
+  const fsApi = axios.create({
+    baseURL: `${fs.baseUrl}/api/v2`,
+    auth: { username: fs.credentials.apiKey, password: 'X' },
+  });
   const c = cw.credentials;
-  const cwApi = axios.create({ baseURL: `${cw.baseUrl}/v4_6_release/apis/3.0`, auth: { username: `${c.company}+${c.publicKey}`, password: c.privateKey }, headers: { clientId: c.clientId, 'x-sim-member': 'jdoe' } });
+  const cwApi = axios.create({
+    baseURL: `${cw.baseUrl}/v4_6_release/apis/3.0`,
+    auth: { username: `${c.company}+${c.publicKey}`, password: c.privateKey },
+    headers: { clientId: c.clientId, 'x-sim-member': 'jdoe' },
+  });
   const engine = stack.daemon.engine;
   const poll = async (): Promise<void> => {
     await engine.pollOnce('fs-cw', 'a');
@@ -48,13 +55,21 @@ async function startDaemonWithConflict(): Promise<RunningDaemon> {
     await engine.onIdle();
   };
 
-  const created = await fsApi.post<{ ticket: { id: number } }>('/tickets', { subject: 'Printer on floor 3 jams', description: '<p>Every job.</p>', email: 'sam@contoso.example', priority: 2, status: 2 });
+  const created = await fsApi.post<{ ticket: { id: number } }>('/tickets', {
+    subject: 'Printer on floor 3 jams',
+    description: '<p>Every job.</p>',
+    email: 'sam@contoso.example',
+    priority: 2,
+    status: 2,
+  });
   const aId = String(created.data.ticket.id);
   await poll();
   const link = await stack.daemon.ledger.findLink('fs-cw', 'a', aId);
   if (!link) throw new Error('the Freshservice ticket was not mirrored');
   await fsApi.put(`/tickets/${aId}`, { subject: 'Printer on floor 3 jams on every job' });
-  await cwApi.patch(`/service/tickets/${link.bId}`, [{ op: 'replace', path: 'summary', value: 'Floor 3 printer: replace fuser' }]);
+  await cwApi.patch(`/service/tickets/${link.bId}`, [
+    { op: 'replace', path: 'summary', value: 'Floor 3 printer: replace fuser' },
+  ]);
   await poll();
   const conflict = (await stack.daemon.ledger.listConflicts({ state: 'open' }))[0];
   if (!conflict) throw new Error('the manual conflict did not open');
@@ -62,7 +77,12 @@ async function startDaemonWithConflict(): Promise<RunningDaemon> {
     url: stack.daemon.url,
     token: stack.config.server.token!,
     ticketId: aId,
-    conflict: { id: conflict.id, field: 'summary', takeLabel: 'Take A (Freshservice)', takenValue: 'Printer on floor 3 jams on every job' },
+    conflict: {
+      id: conflict.id,
+      field: 'summary',
+      takeLabel: 'Take A (Freshservice)',
+      takenValue: 'Printer on floor 3 jams on every job',
+    },
     otherSideValue: async () => (await cwApi.get<{ summary: string }>(`/service/tickets/${link.bId}`)).data.summary,
     stop: () => stack.stop(),
   };
@@ -77,7 +97,14 @@ describe('dashboard in a browser', () => {
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
 
@@ -102,7 +129,9 @@ describe('dashboard in a browser', () => {
 
     await conflictRow.getByRole('button', { name: daemon.conflict.takeLabel }).click();
     await page.waitForURL(/notice=/);
-    await expect.poll(() => page.locator('[role="status"]').textContent()).toContain(`Conflict on ${daemon.conflict.field} resolved`);
+    await expect
+      .poll(() => page.locator('[role="status"]').textContent())
+      .toContain(`Conflict on ${daemon.conflict.field} resolved`);
     expect(await page.locator(`tr[data-conflict="${daemon.conflict.id}"]`).count()).toBe(0);
     expect(await page.locator('#conflicts + .empty').textContent()).toContain('No conflicts');
     expect(await daemon.otherSideValue()).toBe(daemon.conflict.takenValue);
@@ -113,7 +142,9 @@ describe('dashboard in a browser', () => {
     await page.fill('input[name="ticket"]', daemon.ticketId);
     await page.click('form.search button');
     await expect.poll(() => page.locator('section[data-link]').count()).toBe(1);
-    expect(await page.locator('section[data-link]').textContent()).toContain(`resolved the conflict on ${daemon.conflict.field}`);
+    expect(await page.locator('section[data-link]').textContent()).toContain(
+      `resolved the conflict on ${daemon.conflict.field}`,
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-ticket.png'), fullPage: true });
     await page.close();
   });

@@ -10,8 +10,15 @@ import { jsmSimulator } from '../../src/simulators/jsm/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const EXAMPLE_ENV = {
-  FRESHSERVICE_API_KEY: 'k', FRESHSERVICE_WEBHOOK_SECRET: 's', CW_PUBLIC_KEY: 'p', CW_PRIVATE_KEY: 'q', CW_CLIENT_ID: 'c',
-  JIRA_API_TOKEN: 't', JIRA_WEBHOOK_SECRET: 'w', TICKETBRIDGE_TOKEN: 'x', TICKETBRIDGE_DATABASE_URL: 'postgres://tb@db.internal:5432/tb',
+  FRESHSERVICE_API_KEY: 'k',
+  FRESHSERVICE_WEBHOOK_SECRET: 's',
+  CW_PUBLIC_KEY: 'p',
+  CW_PRIVATE_KEY: 'q',
+  CW_CLIENT_ID: 'c',
+  JIRA_API_TOKEN: 't',
+  JIRA_WEBHOOK_SECRET: 'w',
+  TICKETBRIDGE_TOKEN: 'x',
+  TICKETBRIDGE_DATABASE_URL: 'postgres://tb@db.internal:5432/tb',
 };
 
 let out = '';
@@ -30,11 +37,14 @@ afterEach(() => {
 const run = (...args: string[]): Promise<number> => main(['node', 'ticketbridge', ...args]);
 
 describe('ticketbridge validate', () => {
-  it.each(readdirSync(join(ROOT, 'config/examples')).filter((f) => f.endsWith('.yaml')))('accepts the example %s with its secrets in the environment', async (file) => {
-    for (const [k, v] of Object.entries(EXAMPLE_ENV)) vi.stubEnv(k, v);
-    expect(await run('validate', '--config', join(ROOT, 'config/examples', file))).toBe(0);
-    expect(out).toContain('valid');
-  });
+  it.each(readdirSync(join(ROOT, 'config/examples')).filter((f) => f.endsWith('.yaml')))(
+    'accepts the example %s with its secrets in the environment',
+    async (file) => {
+      for (const [k, v] of Object.entries(EXAMPLE_ENV)) vi.stubEnv(k, v);
+      expect(await run('validate', '--config', join(ROOT, 'config/examples', file))).toBe(0);
+      expect(out).toContain('valid');
+    },
+  );
 
   it('accepts the demo configuration', async () => {
     expect(await run('validate', '--config', join(ROOT, 'config/demo.yaml'))).toBe(0);
@@ -66,7 +76,9 @@ describe('ticketbridge validate', () => {
     const lines = err.trim().split('\n');
     expect(lines).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:5:\\d+ .*TB_TEST_UNSET_KEY`)),
+        expect.stringMatching(
+          new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:5:\\d+ .*TB_TEST_UNSET_KEY`),
+        ),
         expect.stringMatching(/:11:\d+ .*ownr.*owner/),
         expect.stringMatching(/:13:\d+ .*intervalMs/),
       ]),
@@ -85,11 +97,14 @@ describe('help', () => {
   const verbs = (cmd: ReturnType<typeof buildCli>, prefix: string[] = []): string[][] =>
     cmd.commands.flatMap((c) => (c.commands.length > 0 ? verbs(c, [...prefix, c.name()]) : [[...prefix, c.name()]]));
 
-  it.each(verbs(buildCli()).map((v) => [v.join(' '), v] as const))('`%s --help` describes the verb', async (_name, verb) => {
-    const code = await run(...verb, '--help');
-    expect(code).toBe(0);
-    expect(out).toMatch(/Usage: ticketbridge/);
-  });
+  it.each(verbs(buildCli()).map((v) => [v.join(' '), v] as const))(
+    '`%s --help` describes the verb',
+    async (_name, verb) => {
+      const code = await run(...verb, '--help');
+      expect(code).toBe(0);
+      expect(out).toMatch(/Usage: ticketbridge/);
+    },
+  );
 });
 
 describe('ticket search in `ledger links --ticket` and `audit`', () => {
@@ -102,10 +117,20 @@ describe('ticket search in `ledger links --ticket` and `audit`', () => {
   let stopJira: () => Promise<void>;
 
   beforeEach(async () => {
-    const jiraSystem = { kind: 'jsm' as const, baseUrl: 'http://127.0.0.1:9103', credentials: { email: 'demo@example.com', apiToken: 'demo-jira-token' } };
+    const jiraSystem = {
+      kind: 'jsm' as const,
+      baseUrl: 'http://127.0.0.1:9103',
+      credentials: { email: 'demo@example.com', apiToken: 'demo-jira-token' },
+    };
     const sim = await jsmSimulator.start({ system: jiraSystem, port: 0 });
     stopJira = () => sim.stop();
-    const seeded = (await (await fetch(`${sim.url}/__sim/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ issues: [{ summary: 'Printer jams' }] }) })).json()) as { issues: { id: string; key: string }[] };
+    const seeded = (await (
+      await fetch(`${sim.url}/__sim/seed`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ issues: [{ summary: 'Printer jams' }] }),
+      })
+    ).json()) as { issues: { id: string; key: string }[] };
     const issue = seeded.issues[0]!;
     jiraKey = issue.key;
 
@@ -144,8 +169,38 @@ describe('ticket search in `ledger links --ticket` and `audit`', () => {
     );
 
     const ledger = new SqliteLedger({ path: ledgerPath });
-    links.jira = (await ledger.commit({ connection: 'jira-cw', newLink: { aId: issue.id, bId: '7' }, events: [{ connection: 'jira-cw', linkId: null, side: 'a', field: null, kind: 'link_created', oldValue: null, newValue: null, reason: 'jira ticket linked to cw 7' }] }))!;
-    links.fs = (await ledger.commit({ connection: 'fs-cw', newLink: { aId: '7', bId: '500' }, events: [{ connection: 'fs-cw', linkId: null, side: 'a', field: null, kind: 'link_created', oldValue: null, newValue: null, reason: 'fs 7 linked to cw 500' }] }))!;
+    links.jira = (await ledger.commit({
+      connection: 'jira-cw',
+      newLink: { aId: issue.id, bId: '7' },
+      events: [
+        {
+          connection: 'jira-cw',
+          linkId: null,
+          side: 'a',
+          field: null,
+          kind: 'link_created',
+          oldValue: null,
+          newValue: null,
+          reason: 'jira ticket linked to cw 7',
+        },
+      ],
+    }))!;
+    links.fs = (await ledger.commit({
+      connection: 'fs-cw',
+      newLink: { aId: '7', bId: '500' },
+      events: [
+        {
+          connection: 'fs-cw',
+          linkId: null,
+          side: 'a',
+          field: null,
+          kind: 'link_created',
+          oldValue: null,
+          newValue: null,
+          reason: 'fs 7 linked to cw 500',
+        },
+      ],
+    }))!;
     await ledger.close();
   });
   afterEach(async () => {

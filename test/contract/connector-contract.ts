@@ -20,7 +20,14 @@
 //   });
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../src/core/errors.js';
-import { isInvalidTicket, type Connector, type FieldValues, type JsonValue, type Ticket, type WebhookRequest } from '../../src/core/types.js';
+import {
+  isInvalidTicket,
+  type Connector,
+  type FieldValues,
+  type JsonValue,
+  type Ticket,
+  type WebhookRequest,
+} from '../../src/core/types.js';
 
 export interface ContractSetup {
   /** A connector bound to one side whose scope the `newTicket` fields fall into. */
@@ -103,11 +110,14 @@ export function describeConnectorContract(name: string, setup: () => Promise<Con
       expect((await s.connector.updateTicket(created.id, { [s.textField]: '' })).fields[s.textField]).toBe('');
       expect((await s.connector.getTicket(created.id)).fields[s.textField]).toBe('');
       expect(await s.connector.listComments(created.id)).toEqual([]); // clearing leaves no comment behind
-      expect((await s.connector.updateTicket(created.id, { [s.textField]: 'Back again' })).fields[s.textField]).toBe('Back again');
+      expect((await s.connector.updateTicket(created.id, { [s.textField]: 'Back again' })).fields[s.textField]).toBe(
+        'Back again',
+      );
     });
 
     it('keeps multi-line plain text exactly through a write and a read', async () => {
-      const text = 'First line with <angle> & "quotes"\nSecond line,  two spaces in\n    an indented line\n\nA new paragraph: café ✓';
+      const text =
+        'First line with <angle> & "quotes"\nSecond line,  two spaces in\n    an indented line\n\nA new paragraph: café ✓';
       const created = await s.connector.createTicket(s.newTicket(), freshMarker());
       const written = await s.connector.updateTicket(created.id, { [s.textField]: text });
       expect(written.fields[s.textField]).toBe(text);
@@ -147,8 +157,20 @@ export function describeConnectorContract(name: string, setup: () => Promise<Con
       const created = await s.connector.createTicket(s.newTicket(), freshMarker());
       const publicMarker = freshMarker();
       const internalMarker = freshMarker();
-      await s.connector.addComment(created.id, { body: 'Visible to the requester', visibility: 'public', author: 'Ada', origin: 'Other side', marker: publicMarker });
-      await s.connector.addComment(created.id, { body: 'Only for agents', visibility: 'internal', author: 'Bob', origin: 'Other side', marker: internalMarker });
+      await s.connector.addComment(created.id, {
+        body: 'Visible to the requester',
+        visibility: 'public',
+        author: 'Ada',
+        origin: 'Other side',
+        marker: publicMarker,
+      });
+      await s.connector.addComment(created.id, {
+        body: 'Only for agents',
+        visibility: 'internal',
+        author: 'Bob',
+        origin: 'Other side',
+        marker: internalMarker,
+      });
       const comments = await s.connector.listComments(created.id);
       const pub = comments.find((c) => c.marker === publicMarker);
       const internal = comments.find((c) => c.marker === internalMarker);
@@ -181,7 +203,12 @@ export function describeConnectorContract(name: string, setup: () => Promise<Con
         const tampered: WebhookRequest = { ...genuine, rawBody: Buffer.concat([genuine.rawBody, Buffer.from(' ')]) };
         expect(await s.connector.verifyWebhook(tampered)).toBe(false);
       } else {
-        const forged: WebhookRequest = { ...genuine, headers: Object.fromEntries(Object.entries(genuine.headers).map(([k, v]) => [k, typeof v === 'string' ? `${v}x` : v])) };
+        const forged: WebhookRequest = {
+          ...genuine,
+          headers: Object.fromEntries(
+            Object.entries(genuine.headers).map(([k, v]) => [k, typeof v === 'string' ? `${v}x` : v]),
+          ),
+        };
         expect(await s.connector.verifyWebhook(forged)).toBe(false);
       }
     });

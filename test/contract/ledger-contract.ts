@@ -9,7 +9,16 @@
 // `claims` declares the driver's lease semantics: 'single-instance' (one daemon owns the ledger,
 // claim() always grants) or 'leases' (a second owner is refused while a lease is live).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Baseline, CommentMapEntry, Intent, Ledger, NewError, NewEvent, PassCommit, TicketCandidate } from '../../src/core/ledger/types.js';
+import type {
+  Baseline,
+  CommentMapEntry,
+  Intent,
+  Ledger,
+  NewError,
+  NewEvent,
+  PassCommit,
+  TicketCandidate,
+} from '../../src/core/ledger/types.js';
 import type { JsonValue, Side } from '../../src/core/types.js';
 
 export interface LedgerContractOptions {
@@ -20,20 +29,50 @@ const C = 'conn-one';
 const OTHER = 'conn-two';
 
 /** Values JSON can hold that drivers like to mangle: quotes, backslashes, braces, unicode, nesting. */
-const AWKWARD: JsonValue = { text: 'he said "hi" \\ {braces}, [brackets]', nested: { list: [1, 'two', null, true, { deep: 'ünïcødé ✓' }] }, empty: '', zero: 0 };
+const AWKWARD: JsonValue = {
+  text: 'he said "hi" \\ {braces}, [brackets]',
+  nested: { list: [1, 'two', null, true, { deep: 'ünïcødé ✓' }] },
+  empty: '',
+  zero: 0,
+};
 
 function event(overrides: Partial<NewEvent> = {}): NewEvent {
-  return { connection: C, linkId: null, side: 'a', field: 'status', kind: 'field_mirrored', oldValue: 'Open', newValue: 'Closed', reason: 'a changed status; mirrored to b', ...overrides };
+  return {
+    connection: C,
+    linkId: null,
+    side: 'a',
+    field: 'status',
+    kind: 'field_mirrored',
+    oldValue: 'Open',
+    newValue: 'Closed',
+    reason: 'a changed status; mirrored to b',
+    ...overrides,
+  };
 }
 
 function error(overrides: Partial<NewError> = {}): NewError {
-  return { connection: C, linkId: null, side: 'a', ticketId: 'T1', code: 'remote_validation', message: 'status rejected', retryable: false, ...overrides };
+  return {
+    connection: C,
+    linkId: null,
+    side: 'a',
+    ticketId: 'T1',
+    code: 'remote_validation',
+    message: 'status rejected',
+    retryable: false,
+    ...overrides,
+  };
 }
 
 const byKey = (c: CommentMapEntry): string => `${c.side}:${c.commentId}`;
-const sortComments = (list: CommentMapEntry[]): CommentMapEntry[] => [...list].sort((x, y) => byKey(x).localeCompare(byKey(y)));
+const sortComments = (list: CommentMapEntry[]): CommentMapEntry[] =>
+  [...list].sort((x, y) => byKey(x).localeCompare(byKey(y)));
 
-export function describeLedgerContract(name: string, makeLedger: () => Promise<Ledger>, cleanup: (ledger: Ledger) => Promise<void>, options: LedgerContractOptions): void {
+export function describeLedgerContract(
+  name: string,
+  makeLedger: () => Promise<Ledger>,
+  cleanup: (ledger: Ledger) => Promise<void>,
+  options: LedgerContractOptions,
+): void {
   describe(`ledger contract: ${name}`, () => {
     let ledger: Ledger;
 
@@ -50,8 +89,19 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
       return id;
     }
 
-    async function intent(sourceId: string, overrides: Partial<Omit<Intent, 'id' | 'createdAt'>> = {}): Promise<Intent> {
-      const added = await ledger.addIntent({ connection: C, kind: 'create', targetSide: 'b', sourceId, linkId: null, marker: `tb:${C}:a${sourceId}`, ...overrides });
+    async function intent(
+      sourceId: string,
+      overrides: Partial<Omit<Intent, 'id' | 'createdAt'>> = {},
+    ): Promise<Intent> {
+      const added = await ledger.addIntent({
+        connection: C,
+        kind: 'create',
+        targetSide: 'b',
+        sourceId,
+        linkId: null,
+        marker: `tb:${C}:a${sourceId}`,
+        ...overrides,
+      });
       if (!added) throw new Error(`intent for ${sourceId} already existed`);
       return added;
     }
@@ -70,7 +120,16 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         const id = await link('A1', 'B1');
         expect(typeof id).toBe('string');
         const got = await ledger.getLink(id);
-        expect(got).toMatchObject({ id, connection: C, aId: 'A1', bId: 'B1', state: 'active', aVersion: null, bVersion: null, note: null });
+        expect(got).toMatchObject({
+          id,
+          connection: C,
+          aId: 'A1',
+          bId: 'B1',
+          state: 'active',
+          aVersion: null,
+          bVersion: null,
+          note: null,
+        });
         expect(Number.isNaN(Date.parse(got!.createdAt))).toBe(false);
         expect(Number.isNaN(Date.parse(got!.updatedAt))).toBe(false);
       });
@@ -121,14 +180,23 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         await ledger.commit({ connection: C, linkId: id, versions: { a: '2024-05-01T10:00:00.000Z' } });
         expect(await ledger.getLink(id)).toMatchObject({ aVersion: '2024-05-01T10:00:00.000Z', bVersion: null });
         await ledger.commit({ connection: C, linkId: id, versions: { b: 'v7' } });
-        expect(await ledger.getLink(id)).toMatchObject({ aVersion: '2024-05-01T10:00:00.000Z', bVersion: 'v7', state: 'active' });
+        expect(await ledger.getLink(id)).toMatchObject({
+          aVersion: '2024-05-01T10:00:00.000Z',
+          bVersion: 'v7',
+          state: 'active',
+        });
         await ledger.commit({ connection: C, linkId: id, linkState: { state: 'flagged', note: 'deleted on b' } });
-        expect(await ledger.getLink(id)).toMatchObject({ state: 'flagged', note: 'deleted on b', aVersion: '2024-05-01T10:00:00.000Z', bVersion: 'v7' });
+        expect(await ledger.getLink(id)).toMatchObject({
+          state: 'flagged',
+          note: 'deleted on b',
+          aVersion: '2024-05-01T10:00:00.000Z',
+          bVersion: 'v7',
+        });
         await ledger.commit({ connection: C, linkId: id, linkState: { state: 'active', note: null } });
         expect(await ledger.getLink(id)).toMatchObject({ state: 'active', note: null });
       });
 
-      it('keeps each side\'s ticket key current, and a side without one as it was', async () => {
+      it("keeps each side's ticket key current, and a side without one as it was", async () => {
         const id = await ledger.commit({ connection: C, newLink: { aId: '10034', bId: '77' }, keys: { a: 'IT-12' } });
         expect(await ledger.getLink(id!)).toMatchObject({ aKey: 'IT-12', bKey: null });
         await ledger.commit({ connection: C, linkId: id!, keys: {} });
@@ -136,14 +204,20 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         await ledger.commit({ connection: C, linkId: id!, keys: { a: 'OPS-3' } }); // the issue moved project
         const moved = await ledger.getLink(id!);
         expect(moved).toMatchObject({ aId: '10034', aKey: 'OPS-3', bKey: null });
-        expect((await ledger.listLinks({ connection: C })).items.find((l) => l.id === id)).toMatchObject({ aKey: 'OPS-3' });
+        expect((await ledger.listLinks({ connection: C })).items.find((l) => l.id === id)).toMatchObject({
+          aKey: 'OPS-3',
+        });
       });
     });
 
     describe('snapshot', () => {
       it('returns the link with its baselines and comment map', async () => {
         const id = await link('A1', 'B1');
-        const baselines: Record<string, Baseline> = { status: { a: 'Open', b: 2 }, tags: { a: ['x', 'y'], b: AWKWARD }, assignee: { a: null, b: null } };
+        const baselines: Record<string, Baseline> = {
+          status: { a: 'Open', b: 2 },
+          tags: { a: ['x', 'y'], b: AWKWARD },
+          assignee: { a: null, b: null },
+        };
         const comments: CommentMapEntry[] = [
           { side: 'a', commentId: 'c1', role: 'copied', twinId: '900', visibility: 'public' },
           { side: 'b', commentId: '900', role: 'mirror', twinId: 'c1', visibility: 'public' },
@@ -179,7 +253,11 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
           ],
         });
         const snap = await ledger.snapshot(id);
-        expect(snap?.baselines).toEqual({ status: { a: 'Closed', b: 5 }, priority: { a: 'High', b: 3 }, summary: { a: 'x', b: 'x' } });
+        expect(snap?.baselines).toEqual({
+          status: { a: 'Closed', b: 5 },
+          priority: { a: 'High', b: 3 },
+          summary: { a: 'x', b: 'x' },
+        });
         expect(sortComments(snap!.comments)).toEqual([
           { side: 'a', commentId: 'c1', role: 'copied', twinId: 'c9', visibility: 'internal' },
           { side: 'b', commentId: 'c1', role: 'mirror', twinId: 'c1', visibility: 'public' },
@@ -196,13 +274,20 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
             { side: 'a', commentId: 'c1', role: 'copied', twinId: 'c2', visibility: 'public' },
           ],
         });
-        expect((await ledger.snapshot(id))?.comments).toEqual([{ side: 'a', commentId: 'c1', role: 'copied', twinId: 'c2', visibility: 'public' }]);
+        expect((await ledger.snapshot(id))?.comments).toEqual([
+          { side: 'a', commentId: 'c1', role: 'copied', twinId: 'c2', visibility: 'public' },
+        ]);
       });
 
       it('keeps each link’s baselines and comments apart', async () => {
         const one = await link('A1', 'B1');
         const two = await link('A2', 'B2');
-        await ledger.commit({ connection: C, linkId: one, baselines: { status: { a: 1, b: 1 } }, comments: [{ side: 'a', commentId: 'c1', role: 'skipped', twinId: null, visibility: 'public' }] });
+        await ledger.commit({
+          connection: C,
+          linkId: one,
+          baselines: { status: { a: 1, b: 1 } },
+          comments: [{ side: 'a', commentId: 'c1', role: 'skipped', twinId: null, visibility: 'public' }],
+        });
         expect(await ledger.snapshot(two)).toMatchObject({ baselines: {}, comments: [] });
       });
     });
@@ -225,7 +310,13 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
       /** A link with a baseline, an open conflict, an open error and a pending intent. */
       async function arrange(): Promise<{ linkId: string; intentId: string; conflictId: string }> {
         const linkId = await link('A1', 'B1');
-        await ledger.commit({ connection: C, linkId, versions: { a: 'v1', b: 'v1' }, baselines: { status: { a: 'Open', b: 'Open' } }, openConflicts: [{ field: 'priority', aValue: 1, bValue: 2, baseline: { a: 0, b: 0 } }] });
+        await ledger.commit({
+          connection: C,
+          linkId,
+          versions: { a: 'v1', b: 'v1' },
+          baselines: { status: { a: 'Open', b: 'Open' } },
+          openConflicts: [{ field: 'priority', aValue: 1, bValue: 2, baseline: { a: 0, b: 0 } }],
+        });
         await ledger.recordError(error({ linkId, ticketId: 'A1' }));
         const conflictId = (await ledger.listConflicts({ linkId }))[0]!.id;
         const intentId = (await intent('S1')).id;
@@ -271,7 +362,9 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         // An event without a reason violates NOT NULL; both drivers write events after everything
         // else, so this fails after the link, baselines, comments, conflicts and intents changed.
         const broken = event({ linkId, reason: null as unknown as string });
-        await expect(ledger.commit({ ...everything(linkId, intentId, conflictId), events: [event({ linkId }), broken] })).rejects.toThrow();
+        await expect(
+          ledger.commit({ ...everything(linkId, intentId, conflictId), events: [event({ linkId }), broken] }),
+        ).rejects.toThrow();
         expect(await state(linkId, intentId)).toEqual(before);
       });
 
@@ -295,7 +388,12 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
       it('applies every part of a successful pass together', async () => {
         const { linkId, intentId, conflictId } = await arrange();
         await ledger.commit(everything(linkId, intentId, conflictId));
-        expect(await ledger.getLink(linkId)).toMatchObject({ state: 'flagged', note: 'should not land', aVersion: 'v2', bVersion: 'v2' });
+        expect(await ledger.getLink(linkId)).toMatchObject({
+          state: 'flagged',
+          note: 'should not land',
+          aVersion: 'v2',
+          bVersion: 'v2',
+        });
         expect((await ledger.snapshot(linkId))?.baselines.status).toEqual({ a: 'Closed', b: 'Closed' });
         expect((await ledger.getConflict(conflictId))?.state).toBe('resolved');
         expect(await ledger.listConflicts({ linkId, state: 'open' })).toHaveLength(1);
@@ -307,7 +405,14 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
     describe('intents', () => {
       it('records an intent and returns it with an id and creation time', async () => {
         const added = await intent('S1', { marker: 'tb:conn-one:aS1' });
-        expect(added).toMatchObject({ connection: C, kind: 'create', targetSide: 'b', sourceId: 'S1', linkId: null, marker: 'tb:conn-one:aS1' });
+        expect(added).toMatchObject({
+          connection: C,
+          kind: 'create',
+          targetSide: 'b',
+          sourceId: 'S1',
+          linkId: null,
+          marker: 'tb:conn-one:aS1',
+        });
         expect(typeof added.id).toBe('string');
         expect(Number.isNaN(Date.parse(added.createdAt))).toBe(false);
         expect(await ledger.findIntent(C, 'create', 'b', 'S1')).toEqual(added);
@@ -315,24 +420,76 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
 
       it('returns null for a second intent with the same connection, kind, target side and source', async () => {
         const first = await intent('S1');
-        expect(await ledger.addIntent({ connection: C, kind: 'create', targetSide: 'b', sourceId: 'S1', linkId: null, marker: 'other marker' })).toBeNull();
+        expect(
+          await ledger.addIntent({
+            connection: C,
+            kind: 'create',
+            targetSide: 'b',
+            sourceId: 'S1',
+            linkId: null,
+            marker: 'other marker',
+          }),
+        ).toBeNull();
         expect(await ledger.pendingIntents()).toEqual([first]);
       });
 
       it('treats a different connection, kind, target side or source as a different intent', async () => {
         const linkId = await link('A1', 'B1');
         await intent('S1');
-        expect(await ledger.addIntent({ connection: OTHER, kind: 'create', targetSide: 'b', sourceId: 'S1', linkId: null, marker: 'm' })).not.toBeNull();
-        expect(await ledger.addIntent({ connection: C, kind: 'comment', targetSide: 'b', sourceId: 'S1', linkId, marker: 'm' })).toMatchObject({ linkId });
-        expect(await ledger.addIntent({ connection: C, kind: 'create', targetSide: 'a', sourceId: 'S1', linkId: null, marker: 'm' })).not.toBeNull();
-        expect(await ledger.addIntent({ connection: C, kind: 'create', targetSide: 'b', sourceId: 'S2', linkId: null, marker: 'm' })).not.toBeNull();
+        expect(
+          await ledger.addIntent({
+            connection: OTHER,
+            kind: 'create',
+            targetSide: 'b',
+            sourceId: 'S1',
+            linkId: null,
+            marker: 'm',
+          }),
+        ).not.toBeNull();
+        expect(
+          await ledger.addIntent({
+            connection: C,
+            kind: 'comment',
+            targetSide: 'b',
+            sourceId: 'S1',
+            linkId,
+            marker: 'm',
+          }),
+        ).toMatchObject({ linkId });
+        expect(
+          await ledger.addIntent({
+            connection: C,
+            kind: 'create',
+            targetSide: 'a',
+            sourceId: 'S1',
+            linkId: null,
+            marker: 'm',
+          }),
+        ).not.toBeNull();
+        expect(
+          await ledger.addIntent({
+            connection: C,
+            kind: 'create',
+            targetSide: 'b',
+            sourceId: 'S2',
+            linkId: null,
+            marker: 'm',
+          }),
+        ).not.toBeNull();
         expect(await ledger.pendingIntents()).toHaveLength(5);
       });
 
       it('lists pending intents oldest first, optionally for one connection', async () => {
         const one = await intent('S1');
         const two = await intent('S2');
-        const other = (await ledger.addIntent({ connection: OTHER, kind: 'create', targetSide: 'a', sourceId: 'S3', linkId: null, marker: 'm' }))!;
+        const other = (await ledger.addIntent({
+          connection: OTHER,
+          kind: 'create',
+          targetSide: 'a',
+          sourceId: 'S3',
+          linkId: null,
+          marker: 'm',
+        }))!;
         expect((await ledger.pendingIntents()).map((i) => i.id)).toEqual([one.id, two.id, other.id]);
         expect((await ledger.pendingIntents(C)).map((i) => i.id)).toEqual([one.id, two.id]);
         expect((await ledger.pendingIntents(OTHER)).map((i) => i.id)).toEqual([other.id]);
@@ -344,7 +501,16 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         await ledger.commit({ connection: C, intentsDone: [one.id] });
         expect((await ledger.pendingIntents()).map((i) => i.id)).toEqual([two.id]);
         expect(await ledger.findIntent(C, 'create', 'b', 'S1')).toBeNull();
-        expect(await ledger.addIntent({ connection: C, kind: 'create', targetSide: 'b', sourceId: 'S1', linkId: null, marker: 'm' })).toBeNull();
+        expect(
+          await ledger.addIntent({
+            connection: C,
+            kind: 'create',
+            targetSide: 'b',
+            sourceId: 'S1',
+            linkId: null,
+            marker: 'm',
+          }),
+        ).toBeNull();
         expect((await ledger.counts()).pendingIntents).toBe(1);
       });
 
@@ -361,12 +527,30 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         const one = await intent('S1');
         await ledger.commit({ connection: C, intentsDone: [one.id] });
         await ledger.dropIntent(one.id);
-        expect(await ledger.addIntent({ connection: C, kind: 'create', targetSide: 'b', sourceId: 'S1', linkId: null, marker: 'm' })).toBeNull();
+        expect(
+          await ledger.addIntent({
+            connection: C,
+            kind: 'create',
+            targetSide: 'b',
+            sourceId: 'S1',
+            linkId: null,
+            marker: 'm',
+          }),
+        ).toBeNull();
       });
 
       it('gives exactly one of many concurrent callers the intent', async () => {
         const results = await Promise.all(
-          Array.from({ length: 8 }, () => ledger.addIntent({ connection: C, kind: 'comment', targetSide: 'a', sourceId: '7:b:c1', linkId: null, marker: 'm' })),
+          Array.from({ length: 8 }, () =>
+            ledger.addIntent({
+              connection: C,
+              kind: 'comment',
+              targetSide: 'a',
+              sourceId: '7:b:c1',
+              linkId: null,
+              marker: 'm',
+            }),
+          ),
         );
         expect(results.filter((r) => r !== null)).toHaveLength(1);
       });
@@ -410,22 +594,55 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
       it('keeps every field of an event, including structured values and a given time', async () => {
         const id = await link('A1', 'B1');
         const at = '2024-03-04T05:06:07.089Z';
-        await ledger.appendEvents([event({ linkId: id, at, side: 'b', field: 'tags', kind: 'field_reverted', oldValue: AWKWARD, newValue: ['a', 1, null], reason: 'why' })]);
+        await ledger.appendEvents([
+          event({
+            linkId: id,
+            at,
+            side: 'b',
+            field: 'tags',
+            kind: 'field_reverted',
+            oldValue: AWKWARD,
+            newValue: ['a', 1, null],
+            reason: 'why',
+          }),
+        ]);
         const [got] = (await ledger.listEvents({})).items;
-        expect(got).toEqual({ id: got!.id, at, connection: C, linkId: id, side: 'b', field: 'tags', kind: 'field_reverted', oldValue: AWKWARD, newValue: ['a', 1, null], reason: 'why' });
+        expect(got).toEqual({
+          id: got!.id,
+          at,
+          connection: C,
+          linkId: id,
+          side: 'b',
+          field: 'tags',
+          kind: 'field_reverted',
+          oldValue: AWKWARD,
+          newValue: ['a', 1, null],
+          reason: 'why',
+        });
         expect(typeof got!.id).toBe('string');
       });
 
       it('stamps events without a time and keeps null sides, fields and values', async () => {
         await ledger.appendEvents([event({ side: null, field: null, oldValue: null, newValue: null, kind: 'resync' })]);
         const [got] = (await ledger.listEvents({})).items;
-        expect(got).toMatchObject({ side: null, field: null, oldValue: null, newValue: null, kind: 'resync', linkId: null });
+        expect(got).toMatchObject({
+          side: null,
+          field: null,
+          oldValue: null,
+          newValue: null,
+          kind: 'resync',
+          linkId: null,
+        });
         expect(Number.isNaN(Date.parse(got!.at))).toBe(false);
       });
 
       it('attaches events of a commit to the commit’s link unless they name one', async () => {
         const other = await link('A0', 'B0');
-        const id = await ledger.commit({ connection: C, newLink: { aId: 'A1', bId: 'B1' }, events: [event({ kind: 'link_created' }), event({ linkId: other, kind: 'resync' })] });
+        const id = await ledger.commit({
+          connection: C,
+          newLink: { aId: 'A1', bId: 'B1' },
+          events: [event({ kind: 'link_created' }), event({ linkId: other, kind: 'resync' })],
+        });
         expect((await ledger.listEvents({ linkId: id! })).items.map((e) => e.kind)).toEqual(['link_created']);
         expect((await ledger.listEvents({ linkId: other })).items.map((e) => e.kind)).toEqual(['resync']);
       });
@@ -438,20 +655,48 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
 
     describe('cursors', () => {
       it('starts every side with an empty cursor', async () => {
-        expect(await ledger.getCursor(C, 'a')).toEqual({ connection: C, side: 'a', since: null, seenIds: [], lastPollAt: null, lastSuccessAt: null, lastError: null });
+        expect(await ledger.getCursor(C, 'a')).toEqual({
+          connection: C,
+          side: 'a',
+          since: null,
+          seenIds: [],
+          lastPollAt: null,
+          lastSuccessAt: null,
+          lastError: null,
+        });
       });
 
       it('round-trips a saved cursor and overwrites it on the next save', async () => {
-        const cursor = { connection: C, side: 'b' as Side, since: '2024-05-01T10:00:00.000Z', seenIds: ['1', '2', 'a "quoted" id'], lastPollAt: '2024-05-01T10:01:00.000Z', lastSuccessAt: '2024-05-01T10:00:30.000Z', lastError: null };
+        const cursor = {
+          connection: C,
+          side: 'b' as Side,
+          since: '2024-05-01T10:00:00.000Z',
+          seenIds: ['1', '2', 'a "quoted" id'],
+          lastPollAt: '2024-05-01T10:01:00.000Z',
+          lastSuccessAt: '2024-05-01T10:00:30.000Z',
+          lastError: null,
+        };
         await ledger.saveCursor(cursor);
         expect(await ledger.getCursor(C, 'b')).toEqual(cursor);
-        const failed = { ...cursor, lastPollAt: '2024-05-01T10:02:00.000Z', lastError: 'network: connect ECONNREFUSED' };
+        const failed = {
+          ...cursor,
+          lastPollAt: '2024-05-01T10:02:00.000Z',
+          lastError: 'network: connect ECONNREFUSED',
+        };
         await ledger.saveCursor(failed);
         expect(await ledger.getCursor(C, 'b')).toEqual(failed);
       });
 
       it('keeps one cursor per connection and side', async () => {
-        await ledger.saveCursor({ connection: C, side: 'a', since: 'x', seenIds: ['1'], lastPollAt: null, lastSuccessAt: null, lastError: null });
+        await ledger.saveCursor({
+          connection: C,
+          side: 'a',
+          since: 'x',
+          seenIds: ['1'],
+          lastPollAt: null,
+          lastSuccessAt: null,
+          lastError: null,
+        });
         expect((await ledger.getCursor(C, 'b')).since).toBeNull();
         expect((await ledger.getCursor(OTHER, 'a')).since).toBeNull();
         expect((await ledger.getCursor(C, 'a')).seenIds).toEqual(['1']);
@@ -459,13 +704,32 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
     });
 
     describe('conflicts', () => {
-      const open = (field: string, aValue: JsonValue, bValue: JsonValue): NonNullable<PassCommit['openConflicts']>[number] => ({ field, aValue, bValue, baseline: { a: 'base', b: 'base' } });
+      const open = (
+        field: string,
+        aValue: JsonValue,
+        bValue: JsonValue,
+      ): NonNullable<PassCommit['openConflicts']>[number] => ({
+        field,
+        aValue,
+        bValue,
+        baseline: { a: 'base', b: 'base' },
+      });
 
       it('opens a conflict with both values and the baseline', async () => {
         const id = await link('A1', 'B1');
         await ledger.commit({ connection: C, linkId: id, openConflicts: [open('status', 'Open', AWKWARD)] });
         const [conflict] = await ledger.listConflicts({});
-        expect(conflict).toMatchObject({ connection: C, linkId: id, field: 'status', aValue: 'Open', bValue: AWKWARD, baseline: { a: 'base', b: 'base' }, state: 'open', resolvedAt: null, resolution: null });
+        expect(conflict).toMatchObject({
+          connection: C,
+          linkId: id,
+          field: 'status',
+          aValue: 'Open',
+          bValue: AWKWARD,
+          baseline: { a: 'base', b: 'base' },
+          state: 'open',
+          resolvedAt: null,
+          resolution: null,
+        });
         expect(await ledger.getConflict(conflict!.id)).toEqual(conflict);
       });
 
@@ -509,7 +773,11 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         const one = await link('A1', 'B1');
         const two = await link('A2', 'B2');
         const three = await link('A3', 'B3', OTHER);
-        await ledger.commit({ connection: C, linkId: one, openConflicts: [open('status', 1, 2), open('priority', 1, 2)] });
+        await ledger.commit({
+          connection: C,
+          linkId: one,
+          openConflicts: [open('status', 1, 2), open('priority', 1, 2)],
+        });
         await ledger.commit({ connection: C, linkId: two, openConflicts: [open('status', 1, 2)] });
         await ledger.commit({ connection: OTHER, linkId: three, openConflicts: [open('status', 1, 2)] });
         const all = await ledger.listConflicts({});
@@ -527,14 +795,30 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
     describe('errors', () => {
       it('records an open error with one attempt', async () => {
         const rec = await ledger.recordError(error());
-        expect(rec).toMatchObject({ connection: C, linkId: null, side: 'a', ticketId: 'T1', code: 'remote_validation', message: 'status rejected', retryable: false, attempts: 1, state: 'open' });
+        expect(rec).toMatchObject({
+          connection: C,
+          linkId: null,
+          side: 'a',
+          ticketId: 'T1',
+          code: 'remote_validation',
+          message: 'status rejected',
+          retryable: false,
+          attempts: 1,
+          state: 'open',
+        });
         expect(await ledger.getError(rec.id)).toEqual(rec);
       });
 
       it('counts a repeat of an open error with the same subject and code as another attempt', async () => {
         const first = await ledger.recordError(error({ retryable: false }));
         const again = await ledger.recordError(error({ message: 'status rejected again', retryable: true }));
-        expect(again).toMatchObject({ id: first.id, attempts: 2, message: 'status rejected again', retryable: true, state: 'open' });
+        expect(again).toMatchObject({
+          id: first.id,
+          attempts: 2,
+          message: 'status rejected again',
+          retryable: true,
+          state: 'open',
+        });
         expect(await ledger.listErrors({})).toHaveLength(1);
       });
 
@@ -585,9 +869,14 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         const otherTicket = await ledger.recordError(error({ side: 'a', ticketId: 'T2' }));
         const otherSide = await ledger.recordError(error({ side: 'b', ticketId: 'T1' }));
         const otherConnection = await ledger.recordError(error({ connection: OTHER }));
-        const linkId = await ledger.commit({ connection: C, newLink: { aId: 'T1', bId: 'B1' }, resolveErrorsFor: { side: 'a', ticketId: 'T1' } });
+        const linkId = await ledger.commit({
+          connection: C,
+          newLink: { aId: 'T1', bId: 'B1' },
+          resolveErrorsFor: { side: 'a', ticketId: 'T1' },
+        });
         expect((await ledger.getError(ticketError.id))?.state).toBe('resolved');
-        for (const e of [otherTicket, otherSide, otherConnection]) expect((await ledger.getError(e.id))?.state).toBe('open');
+        for (const e of [otherTicket, otherSide, otherConnection])
+          expect((await ledger.getError(e.id))?.state).toBe('open');
         expect(linkId).not.toBeNull();
       });
 
@@ -608,7 +897,11 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         const ids: string[] = [];
         for (let i = 1; i <= 6; i++) ids.push(await link(`A${i}`, `B${i}`));
         ids.push(await link('A1', 'B1', OTHER));
-        await ledger.commit({ connection: C, linkId: ids[1]!, linkState: { state: 'unlinked', note: 'moved out of scope on a' } });
+        await ledger.commit({
+          connection: C,
+          linkId: ids[1]!,
+          linkState: { state: 'unlinked', note: 'moved out of scope on a' },
+        });
         await ledger.commit({ connection: C, linkId: ids[3]!, linkState: { state: 'closed', note: 'deleted on b' } });
         return ids;
       }
@@ -631,27 +924,41 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         expect((await ledger.listLinks({ connection: C, state: 'unlinked' })).items.map((l) => l.id)).toEqual([ids[1]]);
         expect((await ledger.listLinks({ ticketId: 'A1' })).items.map((l) => l.id)).toEqual([ids[6], ids[0]]);
         expect((await ledger.listLinks({ ticketId: 'B3' })).items.map((l) => l.id)).toEqual([ids[2]]);
-        expect((await ledger.listLinks({ ticketId: 'B1', connection: OTHER })).items.map((l) => l.id)).toEqual([ids[6]]);
+        expect((await ledger.listLinks({ ticketId: 'B1', connection: OTHER })).items.map((l) => l.id)).toEqual([
+          ids[6],
+        ]);
         expect((await ledger.listLinks({ ticketId: 'nope' })).total).toBe(0);
       });
 
       it('matches any of a list of (connection, side, ticket) candidates, each as narrow as it says', async () => {
         const ids = await arrange();
         const ab = await link('B2', 'A5', OTHER); // the same ids on the opposite sides of another connection
-        const found = (tickets: TicketCandidate[]) => ledger.listLinks({ tickets }).then((p) => p.items.map((l) => l.id));
+        const found = (tickets: TicketCandidate[]) =>
+          ledger.listLinks({ tickets }).then((p) => p.items.map((l) => l.id));
         expect(await found([{ connection: C, side: 'a', ticketId: 'A1' }])).toEqual([ids[0]]);
         expect(await found([{ connection: C, side: 'b', ticketId: 'A1' }])).toEqual([]);
         expect(await found([{ side: 'a', ticketId: 'A1' }])).toEqual([ids[6], ids[0]]);
         expect(await found([{ connection: OTHER, ticketId: 'A5' }])).toEqual([ab]);
         expect(await found([{ ticketId: 'A5' }])).toEqual([ab, ids[4]]);
-        expect(await found([{ connection: C, side: 'a', ticketId: 'A3' }, { connection: OTHER, side: 'a', ticketId: 'B2' }, { connection: C, side: 'b', ticketId: 'no-such' }])).toEqual([ab, ids[2]]);
+        expect(
+          await found([
+            { connection: C, side: 'a', ticketId: 'A3' },
+            { connection: OTHER, side: 'a', ticketId: 'B2' },
+            { connection: C, side: 'b', ticketId: 'no-such' },
+          ]),
+        ).toEqual([ab, ids[2]]);
         expect(await found([])).toEqual([]);
       });
 
       it('matches candidates by the keys links hold, in any case, on the side they name', async () => {
         const jira = await ledger.commit({ connection: C, newLink: { aId: '10034', bId: '77' }, keys: { a: 'IT-12' } });
-        const other = await ledger.commit({ connection: OTHER, newLink: { aId: '5', bId: '10040' }, keys: { b: 'IT-13' } });
-        const found = (tickets: TicketCandidate[]) => ledger.listLinks({ tickets }).then((p) => p.items.map((l) => l.id));
+        const other = await ledger.commit({
+          connection: OTHER,
+          newLink: { aId: '5', bId: '10040' },
+          keys: { b: 'IT-13' },
+        });
+        const found = (tickets: TicketCandidate[]) =>
+          ledger.listLinks({ tickets }).then((p) => p.items.map((l) => l.id));
         expect(await found([{ key: 'it-12' }])).toEqual([jira]);
         expect(await found([{ connection: C, side: 'a', key: 'IT-12' }])).toEqual([jira]);
         expect(await found([{ connection: C, side: 'b', key: 'IT-12' }])).toEqual([]);
@@ -662,11 +969,29 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
 
       it('combines candidates with the connection and state filters and pages the matches', async () => {
         const ids = await arrange();
-        const candidates = [{ side: 'a' as const, ticketId: 'A1' }, { connection: C, side: 'b' as const, ticketId: 'B2' }, { connection: C, ticketId: 'A3' }];
-        expect((await ledger.listLinks({ tickets: candidates })).items.map((l) => l.id)).toEqual([ids[6], ids[2], ids[1], ids[0]]);
-        expect((await ledger.listLinks({ tickets: candidates, connection: C })).items.map((l) => l.id)).toEqual([ids[2], ids[1], ids[0]]);
-        expect((await ledger.listLinks({ tickets: candidates, state: 'unlinked' })).items.map((l) => l.id)).toEqual([ids[1]]);
-        expect((await ledger.listLinks({ tickets: candidates, ticketId: 'B1' })).items.map((l) => l.id)).toEqual([ids[6], ids[0]]);
+        const candidates = [
+          { side: 'a' as const, ticketId: 'A1' },
+          { connection: C, side: 'b' as const, ticketId: 'B2' },
+          { connection: C, ticketId: 'A3' },
+        ];
+        expect((await ledger.listLinks({ tickets: candidates })).items.map((l) => l.id)).toEqual([
+          ids[6],
+          ids[2],
+          ids[1],
+          ids[0],
+        ]);
+        expect((await ledger.listLinks({ tickets: candidates, connection: C })).items.map((l) => l.id)).toEqual([
+          ids[2],
+          ids[1],
+          ids[0],
+        ]);
+        expect((await ledger.listLinks({ tickets: candidates, state: 'unlinked' })).items.map((l) => l.id)).toEqual([
+          ids[1],
+        ]);
+        expect((await ledger.listLinks({ tickets: candidates, ticketId: 'B1' })).items.map((l) => l.id)).toEqual([
+          ids[6],
+          ids[0],
+        ]);
         const page = await ledger.listLinks({ tickets: candidates, limit: 2, offset: 1 });
         expect(page).toMatchObject({ total: 4, offset: 1, limit: 2 });
         expect(page.items.map((l) => l.id)).toEqual([ids[2], ids[1]]);
@@ -686,12 +1011,28 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
 
     describe('counts', () => {
       it('counts links, active links, events, open conflicts, open errors and pending intents', async () => {
-        expect(await ledger.counts()).toEqual({ links: 0, activeLinks: 0, events: 0, openConflicts: 0, openErrors: 0, pendingIntents: 0 });
+        expect(await ledger.counts()).toEqual({
+          links: 0,
+          activeLinks: 0,
+          events: 0,
+          openConflicts: 0,
+          openErrors: 0,
+          pendingIntents: 0,
+        });
         const one = await link('A1', 'B1');
         const two = await link('A2', 'B2');
         const three = await link('A3', 'B3', OTHER);
-        await ledger.commit({ connection: C, linkId: two, linkState: { state: 'flagged', note: 'deleted on a' }, openConflicts: [{ field: 'f', aValue: 1, bValue: 2, baseline: { a: 0, b: 0 } }] });
-        await ledger.commit({ connection: OTHER, linkId: three, openConflicts: [{ field: 'f', aValue: 1, bValue: 2, baseline: { a: 0, b: 0 } }] });
+        await ledger.commit({
+          connection: C,
+          linkId: two,
+          linkState: { state: 'flagged', note: 'deleted on a' },
+          openConflicts: [{ field: 'f', aValue: 1, bValue: 2, baseline: { a: 0, b: 0 } }],
+        });
+        await ledger.commit({
+          connection: OTHER,
+          linkId: three,
+          openConflicts: [{ field: 'f', aValue: 1, bValue: 2, baseline: { a: 0, b: 0 } }],
+        });
         await ledger.appendEvents([event({ linkId: one }), event({ linkId: two }), event({ connection: OTHER })]);
         await ledger.recordError(error());
         await ledger.recordError(error());
@@ -699,10 +1040,38 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         await ledger.resolveError(resolved.id);
         await ledger.recordError(error({ connection: OTHER }));
         await intent('S1');
-        await ledger.addIntent({ connection: OTHER, kind: 'create', targetSide: 'a', sourceId: 'S1', linkId: null, marker: 'm' });
-        expect(await ledger.counts()).toEqual({ links: 3, activeLinks: 2, events: 3, openConflicts: 2, openErrors: 2, pendingIntents: 2 });
-        expect(await ledger.counts(C)).toEqual({ links: 2, activeLinks: 1, events: 2, openConflicts: 1, openErrors: 1, pendingIntents: 1 });
-        expect(await ledger.counts('nobody')).toEqual({ links: 0, activeLinks: 0, events: 0, openConflicts: 0, openErrors: 0, pendingIntents: 0 });
+        await ledger.addIntent({
+          connection: OTHER,
+          kind: 'create',
+          targetSide: 'a',
+          sourceId: 'S1',
+          linkId: null,
+          marker: 'm',
+        });
+        expect(await ledger.counts()).toEqual({
+          links: 3,
+          activeLinks: 2,
+          events: 3,
+          openConflicts: 2,
+          openErrors: 2,
+          pendingIntents: 2,
+        });
+        expect(await ledger.counts(C)).toEqual({
+          links: 2,
+          activeLinks: 1,
+          events: 2,
+          openConflicts: 1,
+          openErrors: 1,
+          pendingIntents: 1,
+        });
+        expect(await ledger.counts('nobody')).toEqual({
+          links: 0,
+          activeLinks: 0,
+          events: 0,
+          openConflicts: 0,
+          openErrors: 0,
+          pendingIntents: 0,
+        });
       });
     });
 
@@ -740,7 +1109,10 @@ export function describeLedgerContract(name: string, makeLedger: () => Promise<L
         it('grants the key to another owner once the lease has expired', async () => {
           expect(await ledger.claim('ticket:c:a:1', 'dead', 40)).toBe(true);
           expect(await ledger.claim('ticket:c:a:1', 'alive', 60_000)).toBe(false);
-          await vi.waitFor(async () => expect(await ledger.claim('ticket:c:a:1', 'alive', 60_000)).toBe(true), { timeout: 5_000, interval: 20 });
+          await vi.waitFor(async () => expect(await ledger.claim('ticket:c:a:1', 'alive', 60_000)).toBe(true), {
+            timeout: 5_000,
+            interval: 20,
+          });
           expect(await ledger.claim('ticket:c:a:1', 'dead', 40)).toBe(false);
         });
 

@@ -16,7 +16,9 @@ describe('README.md', () => {
 
   it('carries the configuration reference generated from the current schema', () => {
     const current = readme.slice(readme.indexOf(START), readme.indexOf(END) + END.length);
-    expect(current, 'the reference is stale: run `npm run schema:generate`').toBe(renderReference(resolve(ROOT, 'config/schema.json')));
+    expect(current, 'the reference is stale: run `npm run schema:generate`').toBe(
+      renderReference(resolve(ROOT, 'config/schema.json')),
+    );
     expect(current).toContain('`connections.<connection>.fields[].owner`');
   });
 });

@@ -13,13 +13,24 @@ const DASHBOARD = 'http://127.0.0.1:8080';
 
 const fs: AxiosInstance = axios.create({ baseURL: FS, auth: { username: 'demo-freshservice-key', password: 'X' } });
 // A technician editing ConnectWise by hand (the simulator's stand-in for a person in the UI).
-const cw: AxiosInstance = axios.create({ baseURL: CW, auth: { username: 'demo+demo-public', password: 'demo-private' }, headers: { clientId: '11111111-2222-3333-4444-555555555555', 'x-sim-member': 'jdoe' } });
-const jira: AxiosInstance = axios.create({ baseURL: JIRA, auth: { username: 'demo@example.com', password: 'demo-jira-token' } });
+const cw: AxiosInstance = axios.create({
+  baseURL: CW,
+  auth: { username: 'demo+demo-public', password: 'demo-private' },
+  headers: { clientId: '11111111-2222-3333-4444-555555555555', 'x-sim-member': 'jdoe' },
+});
+const jira: AxiosInstance = axios.create({
+  baseURL: JIRA,
+  auth: { username: 'demo@example.com', password: 'demo-jira-token' },
+});
 
 let demo: ChildProcess;
 let output = '';
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 40_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 40_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -29,7 +40,10 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined | 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}\n--- demo output ---\n${output}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}\n--- demo output ---\n${output}`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -49,7 +63,11 @@ async function cwTicketByMarkerPrefix(marker: string): Promise<CwTicket | undefi
 }
 
 beforeAll(async () => {
-  demo = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo', '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+  demo = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo', '--log-level', 'warn'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   demo.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   demo.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   await eventually('the demo tour', async () => output.includes('ticketbridge demo is running'), 60_000);
@@ -76,27 +94,61 @@ describe('npm run demo', () => {
   });
 
   it('mirrors a Freshservice ticket to ConnectWise, mirrors a status change back, reverts a priority edit, and carries public notes only', async () => {
-    const created = await fs.post<{ ticket: { id: number } }>('/tickets', { subject: 'E2E: scanner offline', description: '<p>The scanner on floor 2 is offline.</p>', email: 'e2e@contoso.example', priority: 2, status: 2 });
+    const created = await fs.post<{ ticket: { id: number } }>('/tickets', {
+      subject: 'E2E: scanner offline',
+      description: '<p>The scanner on floor 2 is offline.</p>',
+      email: 'e2e@contoso.example',
+      priority: 2,
+      status: 2,
+    });
     const fsId = created.data.ticket.id;
     const marker = `tb:fs-cw:a${fsId}`;
 
     const twin = await eventually('the ConnectWise twin', () => cwTicketByMarkerPrefix(marker));
-    expect(twin).toMatchObject({ summary: 'E2E: scanner offline', board: { name: 'Co-Managed FS' }, status: { name: 'New' }, priority: { name: 'Priority 3 - Medium' } });
+    expect(twin).toMatchObject({
+      summary: 'E2E: scanner offline',
+      board: { name: 'Co-Managed FS' },
+      status: { name: 'New' },
+      priority: { name: 'Priority 3 - Medium' },
+    });
 
     // The MSP moves it to "Waiting on Client": Freshservice shows Pending (3).
-    await cw.patch(`/service/tickets/${twin.id}`, [{ op: 'replace', path: 'status', value: { name: 'Waiting on Client' } }]);
-    await eventually('status mirrored to Freshservice', async () => (await fs.get(`/tickets/${fsId}`)).data.ticket.status === 3);
+    await cw.patch(`/service/tickets/${twin.id}`, [
+      { op: 'replace', path: 'status', value: { name: 'Waiting on Client' } },
+    ]);
+    await eventually(
+      'status mirrored to Freshservice',
+      async () => (await fs.get(`/tickets/${fsId}`)).data.ticket.status === 3,
+    );
 
     // The MSP bumps the priority, which Freshservice owns: it is put back.
-    await cw.patch(`/service/tickets/${twin.id}`, [{ op: 'replace', path: 'priority', value: { name: 'Priority 1 - Critical' } }]);
-    await eventually('priority reverted on ConnectWise', async () => (await cw.get<CwTicket>(`/service/tickets/${twin.id}`)).data.priority.name === 'Priority 3 - Medium');
+    await cw.patch(`/service/tickets/${twin.id}`, [
+      { op: 'replace', path: 'priority', value: { name: 'Priority 1 - Critical' } },
+    ]);
+    await eventually(
+      'priority reverted on ConnectWise',
+      async () => (await cw.get<CwTicket>(`/service/tickets/${twin.id}`)).data.priority.name === 'Priority 3 - Medium',
+    );
     expect((await fs.get(`/tickets/${fsId}`)).data.ticket.priority).toBe(2);
 
     // A public note crosses once; an internal note stays.
-    await cw.post(`/service/tickets/${twin.id}/notes`, { text: 'Driver reinstalled, please test.', detailDescriptionFlag: true, internalAnalysisFlag: false, resolutionFlag: false });
-    await cw.post(`/service/tickets/${twin.id}/notes`, { text: 'Internal: vendor RMA 4471.', detailDescriptionFlag: false, internalAnalysisFlag: true, resolutionFlag: false });
-    const conversations = async (): Promise<Array<{ body_text?: string; body?: string; private: boolean }>> => (await fs.get(`/tickets/${fsId}/conversations`)).data.conversations;
-    await eventually('the public note on Freshservice', async () => (await conversations()).some((c) => (c.body_text ?? c.body ?? '').includes('Driver reinstalled')));
+    await cw.post(`/service/tickets/${twin.id}/notes`, {
+      text: 'Driver reinstalled, please test.',
+      detailDescriptionFlag: true,
+      internalAnalysisFlag: false,
+      resolutionFlag: false,
+    });
+    await cw.post(`/service/tickets/${twin.id}/notes`, {
+      text: 'Internal: vendor RMA 4471.',
+      detailDescriptionFlag: false,
+      internalAnalysisFlag: true,
+      resolutionFlag: false,
+    });
+    const conversations = async (): Promise<Array<{ body_text?: string; body?: string; private: boolean }>> =>
+      (await fs.get(`/tickets/${fsId}/conversations`)).data.conversations;
+    await eventually('the public note on Freshservice', async () =>
+      (await conversations()).some((c) => (c.body_text ?? c.body ?? '').includes('Driver reinstalled')),
+    );
     // Several more polls pass; the note is still there exactly once and the internal one never.
     await new Promise((r) => setTimeout(r, 7_000));
     const all = await conversations();
@@ -112,17 +164,34 @@ describe('npm run demo', () => {
         issuetype: { name: 'Incident' },
         summary: 'E2E: VPN drops every hour',
         priority: { name: 'Highest' },
-        description: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Since the firewall change.' }] }] },
+        description: {
+          type: 'doc',
+          version: 1,
+          content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Since the firewall change.' }] }],
+        },
       },
     });
-    const twin = await eventually('the ConnectWise twin of the Jira issue', () => cwTicketByMarkerPrefix(`tb:jsm-cw:a${created.data.id}`));
-    expect(twin).toMatchObject({ summary: 'E2E: VPN drops every hour', board: { name: 'Co-Managed JSM' }, priority: { name: 'Priority 1 - Critical' } });
+    const twin = await eventually('the ConnectWise twin of the Jira issue', () =>
+      cwTicketByMarkerPrefix(`tb:jsm-cw:a${created.data.id}`),
+    );
+    expect(twin).toMatchObject({
+      summary: 'E2E: VPN drops every hour',
+      board: { name: 'Co-Managed JSM' },
+      priority: { name: 'Priority 1 - Critical' },
+    });
 
     await cw.patch(`/service/tickets/${twin.id}`, [{ op: 'replace', path: 'status', value: { name: 'Resolved' } }]);
-    await eventually('Jira resolved', async () => (await jira.get(`/issue/${created.data.id}`, { params: { fields: 'status' } })).data.fields.status.name === 'Resolved');
+    await eventually(
+      'Jira resolved',
+      async () =>
+        (await jira.get(`/issue/${created.data.id}`, { params: { fields: 'status' } })).data.fields.status.name ===
+        'Resolved',
+    );
     // Status is read-only on edit in Jira: the change must have come through a transition.
     const changelog = await jira.get(`/issue/${created.data.id}/changelog`);
-    const statusChanges = (changelog.data.values as Array<{ items: Array<{ field: string; toString: string }> }>).flatMap((h) => h.items).filter((i) => i.field === 'status');
+    const statusChanges = (changelog.data.values as Array<{ items: Array<{ field: string; toString: string }> }>)
+      .flatMap((h) => h.items)
+      .filter((i) => i.field === 'status');
     expect(statusChanges.at(-1)?.toString).toBe('Resolved');
   }, 90_000);
 

@@ -19,7 +19,9 @@ afterEach(async () => {
 describe('a crash between a comment copy and the ledger commit', () => {
   it('leaves one copy and no pending intent once the copy is found by its marker', async () => {
     const ledger = new SqliteLedger({ path: ':memory:' });
-    const crashing = crashingLedger(ledger, (p) => (p.comments ?? []).some((c) => c.role === 'copied'), { armed: false });
+    const crashing = crashingLedger(ledger, (p) => (p.comments ?? []).some((c) => c.role === 'copied'), {
+      armed: false,
+    });
     const h = createHarness({ fields: [summary], ledger: crashing });
     harnesses.push(h);
     const aId = h.a.userCreate({ subject: 'printer' });
@@ -45,7 +47,10 @@ describe('a crash between a comment copy and the ledger commit', () => {
 
 describe('a ticket deleted while a pass is reading it', () => {
   it('closes the link and leaves no stale error behind', async () => {
-    const h = createHarness({ fields: [summary], connection: { lifecycle: { onDelete: 'close', onUnscope: 'unlink' } } });
+    const h = createHarness({
+      fields: [summary],
+      connection: { lifecycle: { onDelete: 'close', onUnscope: 'unlink' } },
+    });
     harnesses.push(h);
     const aId = h.a.userCreate({ subject: 'printer' });
     await h.pollBoth();

@@ -7,7 +7,18 @@ import { crashingLedger } from '../helpers/crashing-ledger.js';
 import { createHarness, type Harness } from '../helpers/engine-harness.js';
 
 const summary: FieldConfig = { name: 'summary', a: 'subject', b: 'summary', owner: 'both', conflict: 'newest' };
-const priority: FieldConfig = { name: 'priority', a: 'priority', b: 'priority', owner: 'a', map: [ { a: 4, b: 'P1' }, { a: 3, b: 'P2' }, { a: 2, b: 'P3' }, { a: 1, b: 'P4' } ] };
+const priority: FieldConfig = {
+  name: 'priority',
+  a: 'priority',
+  b: 'priority',
+  owner: 'a',
+  map: [
+    { a: 4, b: 'P1' },
+    { a: 3, b: 'P2' },
+    { a: 2, b: 'P3' },
+    { a: 1, b: 'P4' },
+  ],
+};
 const status: FieldConfig = {
   name: 'status',
   a: 'status',
@@ -49,10 +60,14 @@ describe('creating twins', () => {
     expect(h.b.mustGet(link.bId).fields).toEqual({ summary: 'VPN down', priority: 'P1', status: 'New' });
     expect(h.b.mustGet(link.bId).marker).toBe(`tb:test:a${aId}`);
     const snap = await h.ledger.snapshot(link.id);
-    expect(snap?.baselines).toEqual({ summary: { a: 'VPN down', b: 'VPN down' }, priority: { a: 4, b: 'P1' }, status: { a: 2, b: 'New' } });
+    expect(snap?.baselines).toEqual({
+      summary: { a: 'VPN down', b: 'VPN down' },
+      priority: { a: 4, b: 'P1' },
+      status: { a: 2, b: 'New' },
+    });
   });
 
-  it('records each side\'s ticket key on the link, and keeps it current', async () => {
+  it("records each side's ticket key on the link, and keeps it current", async () => {
     const h = harness({ fields: [summary], systemB: { keyPrefix: 'IT' } });
     const aId = h.a.userCreate({ subject: 'VPN down' });
     await h.pollBoth();
@@ -92,7 +107,12 @@ describe('creating twins', () => {
     h.a.userCreate({ subject: 'routine', priority: 1 });
     await h.pollBoth();
     const boards = [...h.b.tickets.values()].map((t) => [t.fields.summary, t.fields.board, t.fields.type]);
-    expect(boards).toEqual(expect.arrayContaining([['urgent', 'Escalations', 'Incident'], ['routine', 'Service', 'Incident']]));
+    expect(boards).toEqual(
+      expect.arrayContaining([
+        ['urgent', 'Escalations', 'Incident'],
+        ['routine', 'Service', 'Incident'],
+      ]),
+    );
   });
 
   it('survives a crash after the remote create and before the ledger commit: one twin, one link', async () => {
@@ -115,7 +135,7 @@ describe('creating twins', () => {
     expect((await ledger.pendingIntents()).length).toBe(0);
   });
 
-  it('does not create a second twin while the target\'s search may still be catching up', async () => {
+  it("does not create a second twin while the target's search may still be catching up", async () => {
     const ledger = new SqliteLedger({ path: ':memory:' });
     const crashing = crashingLedger(ledger, (p) => p.newLink !== undefined);
     const h = harness({ fields: [summary], ledger: crashing, markerSearchLagMsB: 300 });
@@ -153,10 +173,16 @@ describe('no echo and no flapping', () => {
   it.each([
     ['summary on a', (h: Harness, aId: string) => h.a.userEdit(aId, { subject: 'new words' })],
     ['summary on b', (h: Harness, _aId: string, bId: string) => h.b.userEdit(bId, { summary: 'msp words' })],
-    ['status on b to a many-to-one value', (h: Harness, _aId: string, bId: string) => h.b.userEdit(bId, { status: 'Scheduled' })],
+    [
+      'status on b to a many-to-one value',
+      (h: Harness, _aId: string, bId: string) => h.b.userEdit(bId, { status: 'Scheduled' }),
+    ],
     ['status on a', (h: Harness, aId: string) => h.a.userEdit(aId, { status: 4 })],
     ['priority on a', (h: Harness, aId: string) => h.a.userEdit(aId, { priority: 1 })],
-    ['a foreign priority edit on b (reverted)', (h: Harness, _aId: string, bId: string) => h.b.userEdit(bId, { priority: 'P4' })],
+    [
+      'a foreign priority edit on b (reverted)',
+      (h: Harness, _aId: string, bId: string) => h.b.userEdit(bId, { priority: 'P4' }),
+    ],
     ['a public comment on b', (h: Harness, _aId: string, bId: string) => void h.b.userComment(bId, 'hello', 'public')],
   ])('after a mirrored change (%s) the next 10 polls on both sides write nothing', async (_name, change) => {
     const h = harness({ fields: [summary, priority, status] });
@@ -220,7 +246,9 @@ describe('no echo and no flapping', () => {
     const link = await onlyLink(h);
     h.a.userEdit(aId, { subject: 'two' });
     const updatesBefore = h.b.counters.updates;
-    const hints = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? h.engine.hint('test', 'a', aId) : h.engine.pollOnce('test', 'a')));
+    const hints = Array.from({ length: 20 }, (_, i) =>
+      i % 2 === 0 ? h.engine.hint('test', 'a', aId) : h.engine.pollOnce('test', 'a'),
+    );
     await Promise.all(hints);
     await h.engine.onIdle();
     expect(h.b.counters.updates - updatesBefore).toBe(1);
@@ -256,7 +284,12 @@ describe('owners and conflicts', () => {
   });
 
   it('parks a manual conflict for that field only, keeps syncing the rest, and resolves it on request', async () => {
-    const h = harness({ fields: [{ ...summary, conflict: 'manual' }, { name: 'note', a: 'note', b: 'note', owner: 'both' }] });
+    const h = harness({
+      fields: [
+        { ...summary, conflict: 'manual' },
+        { name: 'note', a: 'note', b: 'note', owner: 'both' },
+      ],
+    });
     const aId = h.a.userCreate({ subject: 'start', note: 'n1' });
     await h.pollBoth();
     const link = await onlyLink(h);
@@ -282,7 +315,10 @@ describe('owners and conflicts', () => {
   });
 
   it('parks a both-owned value the other system refuses in the conflict inbox, writes the rest of the batch, and stops retrying it', async () => {
-    const h = harness({ fields: [summary, { name: 'state', a: 'state', b: 'state', owner: 'both' }], systemB: { allowedValues: { state: ['Open', 'Closed'] } } });
+    const h = harness({
+      fields: [summary, { name: 'state', a: 'state', b: 'state', owner: 'both' }],
+      systemB: { allowedValues: { state: ['Open', 'Closed'] } },
+    });
     const aId = h.a.userCreate({ subject: 's', state: 'Open' });
     await h.pollBoth();
     const link = await onlyLink(h);
@@ -337,7 +373,11 @@ describe('conflict: newest with per-field history', () => {
   }
 
   it('lets the side that changed the field itself last win, not the side with the newest ticket', async () => {
-    const h = harness({ fields: [summary, priority], systemA: { fieldHistory: true }, systemB: { fieldHistory: true } });
+    const h = harness({
+      fields: [summary, priority],
+      systemA: { fieldHistory: true },
+      systemB: { fieldHistory: true },
+    });
     const { aId, link } = await editInThatOrder(h);
     expect(h.a.mustGet(aId).fields.subject).toBe('from the MSP');
     expect(h.b.mustGet(link.bId).fields.summary).toBe('from the MSP');
@@ -354,7 +394,11 @@ describe('conflict: newest with per-field history', () => {
   });
 
   it('reads the history only to settle a newest-wins conflict', async () => {
-    const h = harness({ fields: [summary, priority], systemA: { fieldHistory: true }, systemB: { fieldHistory: true } });
+    const h = harness({
+      fields: [summary, priority],
+      systemA: { fieldHistory: true },
+      systemB: { fieldHistory: true },
+    });
     let asked = 0;
     const original = h.connectorA.fieldChangeTimes!;
     (h.connectorA as { fieldChangeTimes?: typeof original }).fieldChangeTimes = async (id, natives) => {
@@ -398,7 +442,12 @@ describe('comments', () => {
   });
 
   it('copies internal notes as internal only where configured, never as public', async () => {
-    const h = harness({ fields: [summary], connection: { comments: { aToB: { public: 'internal', internal: 'internal' }, bToA: { public: 'public', internal: 'skip' } } } });
+    const h = harness({
+      fields: [summary],
+      connection: {
+        comments: { aToB: { public: 'internal', internal: 'internal' }, bToA: { public: 'public', internal: 'skip' } },
+      },
+    });
     const aId = h.a.userCreate({ subject: 's' });
     await h.pollBoth();
     const link = await onlyLink(h);
@@ -412,7 +461,11 @@ describe('comments', () => {
 
 describe('lifecycle', () => {
   it('unlinks a ticket that leaves scope and never recreates it', async () => {
-    const h = harness({ fields: [summary], scopeA: (f) => f.queue !== 'elsewhere', connection: { lifecycle: { onUnscope: 'unlink', onDelete: 'flag' } } });
+    const h = harness({
+      fields: [summary],
+      scopeA: (f) => f.queue !== 'elsewhere',
+      connection: { lifecycle: { onUnscope: 'unlink', onDelete: 'flag' } },
+    });
     const aId = h.a.userCreate({ subject: 's', queue: 'it' });
     await h.pollBoth();
     const link = await onlyLink(h);
@@ -426,7 +479,11 @@ describe('lifecycle', () => {
   });
 
   it('closes the twin when a ticket is deleted and the rule says close', async () => {
-    const h = harness({ fields: [summary], systemB: { closedStatus: 'Closed' }, connection: { lifecycle: { onDelete: 'close', onUnscope: 'unlink' } } });
+    const h = harness({
+      fields: [summary],
+      systemB: { closedStatus: 'Closed' },
+      connection: { lifecycle: { onDelete: 'close', onUnscope: 'unlink' } },
+    });
     const aId = h.a.userCreate({ subject: 's' });
     await h.pollBoth();
     const link = await onlyLink(h);
@@ -451,7 +508,10 @@ describe('lifecycle', () => {
 
 describe('failures', () => {
   it('records a rejected write as an open error, keeps other links flowing, and clears it once fixed', async () => {
-    const h = harness({ fields: [summary, { name: 'category', a: 'category', b: 'category', owner: 'a' }], systemB: { allowedValues: { category: ['Network', 'Hardware', null] } } });
+    const h = harness({
+      fields: [summary, { name: 'category', a: 'category', b: 'category', owner: 'a' }],
+      systemB: { allowedValues: { category: ['Network', 'Hardware', null] } },
+    });
     const good = h.a.userCreate({ subject: 'good', category: 'Network' });
     const bad = h.a.userCreate({ subject: 'bad', category: 'Network' });
     await h.pollBoth();
@@ -504,7 +564,12 @@ describe('plan', () => {
     expect(planned).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ action: 'create', side: 'b', fields: { summary: 'brand new', priority: 'P2' } }),
-        expect.objectContaining({ action: 'update', side: 'b', linkId: link.id, fields: { summary: 'edited', priority: 'P3' } }),
+        expect.objectContaining({
+          action: 'update',
+          side: 'b',
+          linkId: link.id,
+          fields: { summary: 'edited', priority: 'P3' },
+        }),
       ]),
     );
   });

@@ -6,7 +6,18 @@ import type { FieldConfig } from '../../src/mapping/schema.js';
 import { crashingLedger } from '../helpers/crashing-ledger.js';
 import { createHarness } from '../helpers/engine-harness.js';
 
-const status: FieldConfig = { name: 'status', a: 'status', b: 'status', owner: 'both', conflict: 'newest', map: [ { a: 2, b: 'New' }, { a: 3, b: 'In Progress' }, { a: 4, b: 'Resolved' } ] };
+const status: FieldConfig = {
+  name: 'status',
+  a: 'status',
+  b: 'status',
+  owner: 'both',
+  conflict: 'newest',
+  map: [
+    { a: 2, b: 'New' },
+    { a: 3, b: 'In Progress' },
+    { a: 4, b: 'Resolved' },
+  ],
+};
 
 /** A linked ticket set to Resolved on a; the write to b lands, then the daemon "dies" before the commit. */
 async function crashAfterMirroringResolved() {
@@ -23,7 +34,7 @@ async function crashAfterMirroringResolved() {
 }
 
 describe('crash between a write and its commit', () => {
-  it('keeps the source\'s later edit when it returns to the old value', async () => {
+  it("keeps the source's later edit when it returns to the old value", async () => {
     const { ledger, h, aId, link } = await crashAfterMirroringResolved();
     expect(h.b.mustGet(link.bId).fields.status).toBe('Resolved');
     expect((await ledger.pendingIntentsForLink(link.id)).map((i) => i.kind)).toEqual(['update']);

@@ -15,7 +15,14 @@ export const silentLogger: Logger = {
 
 export function testContext<S extends SystemConfig>(
   system: S,
-  options: { scope?: ScopeConfig; connection?: string; side?: Side; systemName?: string; clock?: Clock; queue?: SystemQueue } = {},
+  options: {
+    scope?: ScopeConfig;
+    connection?: string;
+    side?: Side;
+    systemName?: string;
+    clock?: Clock;
+    queue?: SystemQueue;
+  } = {},
 ): ConnectorContext<S> {
   const systemName = options.systemName ?? system.kind;
   return {

@@ -7,7 +7,11 @@ export interface CrashingLedger extends Ledger {
   arm(): void;
 }
 
-export function crashingLedger(ledger: Ledger, when: (pass: PassCommit) => boolean, options: { armed?: boolean } = {}): CrashingLedger {
+export function crashingLedger(
+  ledger: Ledger,
+  when: (pass: PassCommit) => boolean,
+  options: { armed?: boolean } = {},
+): CrashingLedger {
   let armed = options.armed ?? true;
   const wrapped = Object.create(ledger) as CrashingLedger;
   wrapped.commit = async (pass: PassCommit) => {

@@ -46,7 +46,9 @@ export interface DemoStack {
 }
 
 /** Starts the simulators and the daemon (on a temporary SQLite ledger unless the config says otherwise). */
-export async function startDemoStack(options: { config?: Config; ledgerPath?: string; logger?: pino.Logger | Logger; webhooks?: boolean } = {}): Promise<DemoStack> {
+export async function startDemoStack(
+  options: { config?: Config; ledgerPath?: string; logger?: pino.Logger | Logger; webhooks?: boolean } = {},
+): Promise<DemoStack> {
   const config = options.config ?? (await demoConfigOnFreePorts());
   const simulators = await startSimulators(config);
   const daemon = await startDaemon(config, {

@@ -40,15 +40,34 @@ export interface Harness {
 
 export const CONNECTION = 'test';
 
-export function createHarness(options: HarnessOptions, existing?: { a: MemorySystem; b: MemorySystem; ledger: Ledger }): Harness {
+export function createHarness(
+  options: HarnessOptions,
+  existing?: { a: MemorySystem; b: MemorySystem; ledger: Ledger },
+): Harness {
   const a = existing?.a ?? new MemorySystem(options.systemA);
   const b = existing?.b ?? new MemorySystem(options.systemB);
   const ledger = existing?.ledger ?? options.ledger ?? new SqliteLedger({ path: ':memory:' });
   const connectorA = new MemoryConnector(a, { label: 'Alpha', ...(options.scopeA ? { scope: options.scopeA } : {}) });
-  const connectorB = new MemoryConnector(b, { label: 'Beta', ...(options.scopeB ? { scope: options.scopeB } : {}), ...(options.markerSearchLagMsB ? { markerSearchLagMs: options.markerSearchLagMsB } : {}) });
-  const config = ConnectionConfig.parse({ a: { system: 'alpha' }, b: { system: 'beta' }, fields: options.fields, ...options.connection });
+  const connectorB = new MemoryConnector(b, {
+    label: 'Beta',
+    ...(options.scopeB ? { scope: options.scopeB } : {}),
+    ...(options.markerSearchLagMsB ? { markerSearchLagMs: options.markerSearchLagMsB } : {}),
+  });
+  const config = ConnectionConfig.parse({
+    a: { system: 'alpha' },
+    b: { system: 'beta' },
+    fields: options.fields,
+    ...options.connection,
+  });
   const engine = createEngine({
-    connections: [{ name: CONNECTION, config, a: { connector: connectorA, system: 'alpha', label: 'Alpha' }, b: { connector: connectorB, system: 'beta', label: 'Beta' } }],
+    connections: [
+      {
+        name: CONNECTION,
+        config,
+        a: { connector: connectorA, system: 'alpha', label: 'Alpha' },
+        b: { connector: connectorB, system: 'beta', label: 'Beta' },
+      },
+    ],
     ledger,
     logger: options.logger ?? silentLogger,
     overlapMs: 0,
@@ -66,7 +85,13 @@ export function createHarness(options: HarnessOptions, existing?: { a: MemorySys
       await engine.pollOnce(CONNECTION, 'b');
       await engine.onIdle();
     },
-    writes: () => a.counters.creates + a.counters.updates + a.counters.comments + b.counters.creates + b.counters.updates + b.counters.comments,
+    writes: () =>
+      a.counters.creates +
+      a.counters.updates +
+      a.counters.comments +
+      b.counters.creates +
+      b.counters.updates +
+      b.counters.comments,
     restart: (overrides) => createHarness(options, { a, b, ledger: overrides?.ledger ?? ledger }),
     async close() {
       await engine.stop();

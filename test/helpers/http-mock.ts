@@ -5,8 +5,14 @@ import { afterEach, beforeEach } from 'vitest';
 
 export function useHttpMock(): void {
   const unmatched: string[] = [];
-  const onNoMatch = (req: { method?: string; path?: string; options?: { method?: string; path?: string; host?: string } }): void => {
-    unmatched.push(`${req.method ?? req.options?.method ?? '?'} ${req.options?.host ?? ''}${req.path ?? req.options?.path ?? ''}`);
+  const onNoMatch = (req: {
+    method?: string;
+    path?: string;
+    options?: { method?: string; path?: string; host?: string };
+  }): void => {
+    unmatched.push(
+      `${req.method ?? req.options?.method ?? '?'} ${req.options?.host ?? ''}${req.path ?? req.options?.path ?? ''}`,
+    );
   };
   beforeEach(() => {
     unmatched.length = 0;

@@ -45,7 +45,11 @@ export async function createServerFixture(options: FixtureOptions = {}): Promise
       { name: 'status', a: 'status', b: 'status', owner: 'a' },
     ],
     systemA: { webhookSecret: WEBHOOK_SECRET },
-    systemB: { webhookSecret: WEBHOOK_SECRET, allowedValues: { status: ['New', 'In Progress', 'Closed'] }, ...(options.keyPrefixB ? { keyPrefix: options.keyPrefixB } : {}) },
+    systemB: {
+      webhookSecret: WEBHOOK_SECRET,
+      allowedValues: { status: ['New', 'In Progress', 'Closed'] },
+      ...(options.keyPrefixB ? { keyPrefix: options.keyPrefixB } : {}),
+    },
     engine: { observer: metrics.observer },
   });
 

@@ -49,7 +49,9 @@ export async function dropSchema(schema: string): Promise<void> {
 }
 
 /** A migrated ledger in a fresh schema; `dispose` closes it and drops the schema. */
-export async function openTestLedger(options: Partial<PostgresLedgerOptions> = {}): Promise<{ ledger: PostgresLedger; schema: string; dispose: () => Promise<void> }> {
+export async function openTestLedger(
+  options: Partial<PostgresLedgerOptions> = {},
+): Promise<{ ledger: PostgresLedger; schema: string; dispose: () => Promise<void> }> {
   await assertDatabaseReachable();
   const schema = options.schema ?? randomSchema();
   const ledger = await PostgresLedger.open({ url: TEST_DATABASE_URL, poolSize: 4, ...options, schema });

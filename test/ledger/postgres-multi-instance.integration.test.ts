@@ -35,9 +35,18 @@ async function twoInstances(leaseMs = 30_000): Promise<Pair> {
   cleanups.push(() => dropSchema(schema));
   const engine = { overlapMs: 5_000, leaseMs, concurrency: 8 };
   const created = { one: 0, two: 0 };
-  const observer = (who: 'one' | 'two'): EngineObserver => ({ pass: (_c, outcome) => void (outcome === 'created' && created[who]++) });
-  const one = createHarness({ fields, ledger: first.ledger, engine: { ...engine, instanceId: 'instance-one', observer: observer('one') } });
-  const two = createHarness({ fields, engine: { ...engine, instanceId: 'instance-two', observer: observer('two') } }, { a: one.a, b: one.b, ledger: second.ledger });
+  const observer = (who: 'one' | 'two'): EngineObserver => ({
+    pass: (_c, outcome) => void (outcome === 'created' && created[who]++),
+  });
+  const one = createHarness({
+    fields,
+    ledger: first.ledger,
+    engine: { ...engine, instanceId: 'instance-one', observer: observer('one') },
+  });
+  const two = createHarness(
+    { fields, engine: { ...engine, instanceId: 'instance-two', observer: observer('two') } },
+    { a: one.a, b: one.b, ledger: second.ledger },
+  );
   cleanups.push(async () => {
     await one.close();
     await two.close();
@@ -48,75 +57,99 @@ async function twoInstances(leaseMs = 30_000): Promise<Pair> {
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('two instances sharing one PostgreSQL ledger', () => {
-  it('mirrors 200 new tickets, their edits and comments exactly once while both poll concurrently', { timeout: 300_000 }, async () => {
-    const { one, two, ledgers, created } = await twoInstances();
-    const { a, b } = one;
-    const sources: Array<{ side: 'a' | 'b'; id: string }> = [];
-    for (let i = 0; i < 100; i++) sources.push({ side: 'a', id: a.userCreate({ subject: `A ticket ${i}`, status: 'New' }) });
-    for (let i = 0; i < 100; i++) sources.push({ side: 'b', id: b.userCreate({ summary: `B ticket ${i}`, state: 'New' }) });
-    const userComments: Array<{ side: 'a' | 'b'; ticketId: string; commentId: string }> = [];
-    for (const s of sources.filter((_, i) => i % 4 === 0)) {
-      userComments.push({ side: s.side, ticketId: s.id, commentId: (s.side === 'a' ? a : b).userComment(s.id, `first words on ${s.id}`, 'public') });
-    }
-
-    // People keep working while both instances poll: edits and comments land between and during polls.
-    const editor = (async () => {
-      for (let n = 0; n < 300; n++) {
-        const s = sources[(n * 37) % sources.length]!;
-        if (s.side === 'a') a.userEdit(s.id, { subject: `A edit ${n}`, ...(n % 3 === 0 ? { status: 'In Progress' } : {}) });
-        else b.userEdit(s.id, { summary: `B edit ${n}` });
-        if (n % 10 === 0) userComments.push({ side: s.side, ticketId: s.id, commentId: (s.side === 'a' ? a : b).userComment(s.id, `comment ${n}`, 'public') });
-        await tick(5);
+  it(
+    'mirrors 200 new tickets, their edits and comments exactly once while both poll concurrently',
+    { timeout: 300_000 },
+    async () => {
+      const { one, two, ledgers, created } = await twoInstances();
+      const { a, b } = one;
+      const sources: Array<{ side: 'a' | 'b'; id: string }> = [];
+      for (let i = 0; i < 100; i++)
+        sources.push({ side: 'a', id: a.userCreate({ subject: `A ticket ${i}`, status: 'New' }) });
+      for (let i = 0; i < 100; i++)
+        sources.push({ side: 'b', id: b.userCreate({ summary: `B ticket ${i}`, state: 'New' }) });
+      const userComments: Array<{ side: 'a' | 'b'; ticketId: string; commentId: string }> = [];
+      for (const s of sources.filter((_, i) => i % 4 === 0)) {
+        userComments.push({
+          side: s.side,
+          ticketId: s.id,
+          commentId: (s.side === 'a' ? a : b).userComment(s.id, `first words on ${s.id}`, 'public'),
+        });
       }
-    })();
-    const polling = (async () => {
-      for (let round = 0; round < 4; round++) await Promise.all([one.pollBoth(), two.pollBoth()]);
-    })();
-    await Promise.all([editor, polling]);
-    // Quiet period: both poll until a round writes nothing on either system.
-    let writes = -1;
-    for (let settle = 0; settle < 8 && writes !== one.writes(); settle++) {
-      writes = one.writes();
-      await Promise.all([one.pollBoth(), two.pollBoth()]);
-    }
-    expect(one.writes()).toBe(writes);
 
-    // Exactly one twin per source ticket: 100 creates on each system, one link each.
-    expect(created.one + created.two).toBe(200);
-    expect(created.one).toBeGreaterThan(0); // both instances really competed for the same tickets
-    expect(created.two).toBeGreaterThan(0);
-    expect(a.counters.creates).toBe(100);
-    expect(b.counters.creates).toBe(100);
-    expect(a.tickets.size).toBe(200);
-    expect(b.tickets.size).toBe(200);
-    const counts = await ledgers[0]!.counts(CONNECTION);
-    expect(counts).toMatchObject({ links: 200, activeLinks: 200, pendingIntents: 0, openConflicts: 0, openErrors: 0 });
-    const twinsOf = new Map<string, number>();
-    for (const s of sources) {
-      const link = await ledgers[1]!.findLink(CONNECTION, s.side, s.id);
-      expect(link, `link for ${s.side}${s.id}`).not.toBeNull();
-      const twinId = s.side === 'a' ? link!.bId : link!.aId;
-      const twin = (s.side === 'a' ? b : a).mustGet(twinId);
-      expect(twin.marker).toBe(`tb:${CONNECTION}:${s.side}${s.id}`);
-      twinsOf.set(`${s.side}${s.id}`, (twinsOf.get(`${s.side}${s.id}`) ?? 0) + 1);
-      // Both instances' work converged on the same values.
-      const [ta, tb] = s.side === 'a' ? [a.mustGet(s.id), twin] : [twin, b.mustGet(s.id)];
-      expect(tb.fields.summary).toBe(ta.fields.subject);
-      expect(tb.fields.state).toBe(ta.fields.status);
-    }
-    expect([...twinsOf.values()].every((n) => n === 1)).toBe(true);
+      // People keep working while both instances poll: edits and comments land between and during polls.
+      const editor = (async () => {
+        for (let n = 0; n < 300; n++) {
+          const s = sources[(n * 37) % sources.length]!;
+          if (s.side === 'a')
+            a.userEdit(s.id, { subject: `A edit ${n}`, ...(n % 3 === 0 ? { status: 'In Progress' } : {}) });
+          else b.userEdit(s.id, { summary: `B edit ${n}` });
+          if (n % 10 === 0)
+            userComments.push({
+              side: s.side,
+              ticketId: s.id,
+              commentId: (s.side === 'a' ? a : b).userComment(s.id, `comment ${n}`, 'public'),
+            });
+          await tick(5);
+        }
+      })();
+      const polling = (async () => {
+        for (let round = 0; round < 4; round++) await Promise.all([one.pollBoth(), two.pollBoth()]);
+      })();
+      await Promise.all([editor, polling]);
+      // Quiet period: both poll until a round writes nothing on either system.
+      let writes = -1;
+      for (let settle = 0; settle < 8 && writes !== one.writes(); settle++) {
+        writes = one.writes();
+        await Promise.all([one.pollBoth(), two.pollBoth()]);
+      }
+      expect(one.writes()).toBe(writes);
 
-    // Every person's comment was copied once: one mirror with its marker on the other side.
-    expect(a.counters.comments + b.counters.comments).toBe(userComments.length);
-    for (const c of userComments) {
-      const link = (await ledgers[0]!.findLink(CONNECTION, c.side, c.ticketId))!;
-      const other = c.side === 'a' ? b.mustGet(link.bId) : a.mustGet(link.aId);
-      const copies = other.comments.filter((x) => x.body.includes(`[tb:${CONNECTION}:${link.id}:${c.side}${c.commentId}]`));
-      expect(copies, `copies of ${c.side}:${c.commentId}`).toHaveLength(1);
-    }
-  });
+      // Exactly one twin per source ticket: 100 creates on each system, one link each.
+      expect(created.one + created.two).toBe(200);
+      expect(created.one).toBeGreaterThan(0); // both instances really competed for the same tickets
+      expect(created.two).toBeGreaterThan(0);
+      expect(a.counters.creates).toBe(100);
+      expect(b.counters.creates).toBe(100);
+      expect(a.tickets.size).toBe(200);
+      expect(b.tickets.size).toBe(200);
+      const counts = await ledgers[0]!.counts(CONNECTION);
+      expect(counts).toMatchObject({
+        links: 200,
+        activeLinks: 200,
+        pendingIntents: 0,
+        openConflicts: 0,
+        openErrors: 0,
+      });
+      const twinsOf = new Map<string, number>();
+      for (const s of sources) {
+        const link = await ledgers[1]!.findLink(CONNECTION, s.side, s.id);
+        expect(link, `link for ${s.side}${s.id}`).not.toBeNull();
+        const twinId = s.side === 'a' ? link!.bId : link!.aId;
+        const twin = (s.side === 'a' ? b : a).mustGet(twinId);
+        expect(twin.marker).toBe(`tb:${CONNECTION}:${s.side}${s.id}`);
+        twinsOf.set(`${s.side}${s.id}`, (twinsOf.get(`${s.side}${s.id}`) ?? 0) + 1);
+        // Both instances' work converged on the same values.
+        const [ta, tb] = s.side === 'a' ? [a.mustGet(s.id), twin] : [twin, b.mustGet(s.id)];
+        expect(tb.fields.summary).toBe(ta.fields.subject);
+        expect(tb.fields.state).toBe(ta.fields.status);
+      }
+      expect([...twinsOf.values()].every((n) => n === 1)).toBe(true);
 
-  it('waits for a dead instance\'s lease on a link to expire, then syncs the link once', async () => {
+      // Every person's comment was copied once: one mirror with its marker on the other side.
+      expect(a.counters.comments + b.counters.comments).toBe(userComments.length);
+      for (const c of userComments) {
+        const link = (await ledgers[0]!.findLink(CONNECTION, c.side, c.ticketId))!;
+        const other = c.side === 'a' ? b.mustGet(link.bId) : a.mustGet(link.aId);
+        const copies = other.comments.filter((x) =>
+          x.body.includes(`[tb:${CONNECTION}:${link.id}:${c.side}${c.commentId}]`),
+        );
+        expect(copies, `copies of ${c.side}:${c.commentId}`).toHaveLength(1);
+      }
+    },
+  );
+
+  it("waits for a dead instance's lease on a link to expire, then syncs the link once", async () => {
     const { one, two, ledgers } = await twoInstances(5_000);
     const id = one.a.userCreate({ subject: 'Before', status: 'New' });
     await one.pollBoth();
@@ -144,7 +177,14 @@ describe('two instances sharing one PostgreSQL ledger', () => {
     // The dead instance claimed the source ticket, recorded its intent, and died before writing.
     const dead = await openTestLedger({ schema: ledgers[0]!.schema });
     expect(await dead.ledger.claim(`ticket:${CONNECTION}:a:${id}`, 'instance-dead', 500)).toBe(true);
-    const intent = await dead.ledger.addIntent({ connection: CONNECTION, kind: 'create', targetSide: 'b', sourceId: id, linkId: null, marker: `tb:${CONNECTION}:a${id}` });
+    const intent = await dead.ledger.addIntent({
+      connection: CONNECTION,
+      kind: 'create',
+      targetSide: 'b',
+      sourceId: id,
+      linkId: null,
+      marker: `tb:${CONNECTION}:a${id}`,
+    });
     expect(intent).not.toBeNull();
     await dead.ledger.close();
 

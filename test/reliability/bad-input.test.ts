@@ -58,8 +58,12 @@ function loadProblems(text: string): string[] {
 function expectProblemAt(problems: string[], line: number, words: string[]): void {
   const at = problems.filter((p) => p.startsWith(`${CONFIG_FILE}:${line}:`));
   expect(at, `no problem at line ${line} in:\n${problems.join('\n')}`).not.toHaveLength(0);
-  expect(at.some((p) => words.every((w) => p.includes(w))), `line ${line} problems ${JSON.stringify(at)} should name ${JSON.stringify(words)}`).toBe(true);
-  for (const p of problems) expect(p).toMatch(new RegExp(`^${CONFIG_FILE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+ \\S`));
+  expect(
+    at.some((p) => words.every((w) => p.includes(w))),
+    `line ${line} problems ${JSON.stringify(at)} should name ${JSON.stringify(words)}`,
+  ).toBe(true);
+  for (const p of problems)
+    expect(p).toMatch(new RegExp(`^${CONFIG_FILE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+ \\S`));
 }
 
 /** A loader case: replace `from` by `to`; the problem sits on the line holding `at` (default: `to`). */
@@ -91,39 +95,192 @@ function mappedCase(name: string, from: string, to: string, words: string[]): Ca
 }
 
 const configCases: Case[] = [
-  loaderCase('YAML: an unclosed flow sequence', 'b: { system: connectwise, scope: { boards: [Co-Managed FS] } }', 'b: { system: connectwise, scope: { boards: [Co-Managed FS } }', ['YAML syntax error']),
-  loaderCase('YAML: a tab used for indentation', '    kind: freshservice', '\tkind: freshservice', ['YAML syntax error', 'Tabs']),
-  loaderCase('YAML: a key given twice', '    kind: freshservice', '    kind: freshservice\n    kind: freshservice', ['YAML syntax error', 'unique'], 'kind: freshservice', 1),
-  loaderCase('YAML: a mapping nested in a compact value', '  intervalMs: 3000', '  intervalMs: 3000: 4000', ['YAML syntax error', 'Nested mappings']),
-  loaderCase('type: text where a whole number belongs', '  intervalMs: 3000', '  intervalMs: fast', ['polling.intervalMs', 'whole number', '"fast"']),
+  loaderCase(
+    'YAML: an unclosed flow sequence',
+    'b: { system: connectwise, scope: { boards: [Co-Managed FS] } }',
+    'b: { system: connectwise, scope: { boards: [Co-Managed FS } }',
+    ['YAML syntax error'],
+  ),
+  loaderCase('YAML: a tab used for indentation', '    kind: freshservice', '\tkind: freshservice', [
+    'YAML syntax error',
+    'Tabs',
+  ]),
+  loaderCase(
+    'YAML: a key given twice',
+    '    kind: freshservice',
+    '    kind: freshservice\n    kind: freshservice',
+    ['YAML syntax error', 'unique'],
+    'kind: freshservice',
+    1,
+  ),
+  loaderCase('YAML: a mapping nested in a compact value', '  intervalMs: 3000', '  intervalMs: 3000: 4000', [
+    'YAML syntax error',
+    'Nested mappings',
+  ]),
+  loaderCase('type: text where a whole number belongs', '  intervalMs: 3000', '  intervalMs: fast', [
+    'polling.intervalMs',
+    'whole number',
+    '"fast"',
+  ]),
   loaderCase('type: a list where a port number belongs', '  port: 8080', '  port: [8080]', ['server.port', 'a list']),
-  loaderCase('type: text where true/false or a mapping belongs', 'create: { aToB: true, bToA: true }', 'create: { aToB: yes please, bToA: true }', ['connections.fs-cw.create.aToB', '"yes please"']),
-  loaderCase('type: a number below its minimum', '  intervalMs: 3000', '  intervalMs: -5', ['polling.intervalMs', 'at least']),
-  loaderCase('type: a base URL that is not a URL', '    baseUrl: http://127.0.0.1:9102', '    baseUrl: not a url', ['systems.connectwise.baseUrl', 'URL']),
-  loaderCase('type: an unknown transform', 'transform: { toB: [truncate:100] }   #', 'transform: { toB: [truncate:abc] }   #', ['transform.toB[0]', 'truncate:abc']),
-  loaderCase('enum: an owner that is not a side, with a suggestion', '        owner: a                              # MSP edits are reverted', '        owner: bth', ['fields[2].owner', '"bth"', 'did you mean "both"']),
-  loaderCase('enum: an unknown system kind', '    kind: jsm', '    kind: jira', ['systems.jira.kind', '"jira"', '"jsm"']),
-  loaderCase('enum: an unknown ledger driver', '  driver: sqlite', '  driver: mysql', ['ledger.driver', '"mysql"', '"sqlite"']),
-  loaderCase('unknown key at the top, with a suggestion', 'polling:', 'poling:', ['unknown key "poling"', 'did you mean "polling"']),
-  loaderCase('unknown key in a system, with a suggestion', '    baseUrl: http://127.0.0.1:9101', '    baseURL: http://127.0.0.1:9101', ['systems.freshservice.baseURL', 'did you mean "baseUrl"']),
-  loaderCase('unknown key in a field rule, with a suggestion', '        owner: a                              # MSP edits are reverted', '        ownr: a', ['fields[2].ownr', 'did you mean "owner"']),
-  loaderCase('unknown key in the comments rule, with a suggestion', 'aToB: { public: public, internal: skip }', 'aToB: { publik: public, internal: skip }', ['comments.aToB', 'did you mean "public"']),
-  loaderCase('missing required key: a system kind', '    kind: connectwise\n', '', ['systems.connectwise.kind', 'missing required key "kind"'], 'baseUrl: http://127.0.0.1:9102'),
-  loaderCase('missing required key: a base URL', '    baseUrl: http://127.0.0.1:9103\n', '', ['systems.jira.baseUrl', 'missing required key "baseUrl"'], '    kind: jsm'),
-  loaderCase('missing required key: a ConnectWise company', '      company: demo\n', '', ['credentials.company', 'missing required key "company"'], 'publicKey:'),
-  loaderCase('missing secret: an unset environment variable', '${env:CW_PRIVATE_KEY:-demo-private}', '${env:TB_TEST_MISSING_PRIVATE_KEY}', ['systems.connectwise.credentials.privateKey', 'TB_TEST_MISSING_PRIVATE_KEY', 'not set']),
-  loaderCase('missing secret: an empty literal', '${env:FRESHSERVICE_API_KEY:-demo-freshservice-key}', '""', ['systems.freshservice.credentials.apiKey', 'must not be empty'], 'apiKey:'),
-  loaderCase('unreadable secret: a ${file:} that does not exist', '${env:JIRA_API_TOKEN:-demo-jira-token}', '${file:./no-such-dir/jira-token.txt}', ['systems.jira.credentials.apiToken', 'jira-token.txt', 'no such file']),
-  loaderCase('unreadable secret: a ${file:} that is a directory', '${env:JIRA_API_TOKEN:-demo-jira-token}', `\${file:${DIR}}`, ['systems.jira.credentials.apiToken', 'cannot read secret file']),
-  loaderCase('unknown system reference, with the systems defined', 'a: { system: freshservice }', 'a: { system: freshdesk }', ['connections.fs-cw.a.system', '"freshdesk"', 'freshservice, connectwise, jira']),
-  loaderCase('scope key of ConnectWise on a Freshservice side', 'a: { system: freshservice }', 'a: { system: freshservice, scope: { boards: [Service Desk] } }', ['connections.fs-cw.a.scope.boards', '"boards"', 'Freshservice']),
-  loaderCase('scope key of Jira on a ConnectWise side', 'b: { system: connectwise, scope: { boards: [Co-Managed JSM] } }', 'b: { system: connectwise, scope: { project: IT } }', ['connections.jsm-cw.b.scope.project', '"project"', 'ConnectWise']),
-  mappedCase('describe(): a Freshservice priority that does not exist', '- { a: 4, b: Priority 1 - Critical }', '- { a: 7, b: Priority 1 - Critical }', ['connection "fs-cw"', 'field "priority"', 'side a', '7', '"priority"']),
-  mappedCase('describe(): a ConnectWise priority with a typo, with a suggestion', '- { a: 3, b: Priority 2 - High }', '- { a: 3, b: Priority 2 - Hihg }', ['connection "fs-cw"', 'side b', '"Priority 2 - Hihg"', 'did you mean "Priority 2 - High"']),
-  mappedCase('describe(): a ConnectWise status missing from the board', '- { a: 3, b: Waiting on Client }    # Pending', '- { a: 3, b: Waiting on Customer }    # Pending', ['connection "fs-cw"', 'field "status"', '"Waiting on Customer"', 'Co-Managed FS']),
-  mappedCase('describe(): a Jira status with a typo, with a suggestion', '- { a: Waiting for support, b: New }', '- { a: Waiting for suport, b: New }', ['connection "jsm-cw"', 'side a', '"Waiting for suport"', 'did you mean "Waiting for support"']),
-  mappedCase('describe(): a Jira priority that does not exist', '- { a: Lowest, b: Priority 4 - Low }', '- { a: Urgent, b: Priority 4 - Low }', ['connection "jsm-cw"', 'field "priority"', '"Urgent"']),
-  mappedCase('describe(): a native field the system does not have, with a suggestion', '        a: subject\n', '        a: subjct\n', ['connection "fs-cw"', 'field "summary"', 'no field "subjct"', 'did you mean "subject"']),
+  loaderCase(
+    'type: text where true/false or a mapping belongs',
+    'create: { aToB: true, bToA: true }',
+    'create: { aToB: yes please, bToA: true }',
+    ['connections.fs-cw.create.aToB', '"yes please"'],
+  ),
+  loaderCase('type: a number below its minimum', '  intervalMs: 3000', '  intervalMs: -5', [
+    'polling.intervalMs',
+    'at least',
+  ]),
+  loaderCase('type: a base URL that is not a URL', '    baseUrl: http://127.0.0.1:9102', '    baseUrl: not a url', [
+    'systems.connectwise.baseUrl',
+    'URL',
+  ]),
+  loaderCase(
+    'type: an unknown transform',
+    'transform: { toB: [truncate:100] }   #',
+    'transform: { toB: [truncate:abc] }   #',
+    ['transform.toB[0]', 'truncate:abc'],
+  ),
+  loaderCase(
+    'enum: an owner that is not a side, with a suggestion',
+    '        owner: a                              # MSP edits are reverted',
+    '        owner: bth',
+    ['fields[2].owner', '"bth"', 'did you mean "both"'],
+  ),
+  loaderCase('enum: an unknown system kind', '    kind: jsm', '    kind: jira', [
+    'systems.jira.kind',
+    '"jira"',
+    '"jsm"',
+  ]),
+  loaderCase('enum: an unknown ledger driver', '  driver: sqlite', '  driver: mysql', [
+    'ledger.driver',
+    '"mysql"',
+    '"sqlite"',
+  ]),
+  loaderCase('unknown key at the top, with a suggestion', 'polling:', 'poling:', [
+    'unknown key "poling"',
+    'did you mean "polling"',
+  ]),
+  loaderCase(
+    'unknown key in a system, with a suggestion',
+    '    baseUrl: http://127.0.0.1:9101',
+    '    baseURL: http://127.0.0.1:9101',
+    ['systems.freshservice.baseURL', 'did you mean "baseUrl"'],
+  ),
+  loaderCase(
+    'unknown key in a field rule, with a suggestion',
+    '        owner: a                              # MSP edits are reverted',
+    '        ownr: a',
+    ['fields[2].ownr', 'did you mean "owner"'],
+  ),
+  loaderCase(
+    'unknown key in the comments rule, with a suggestion',
+    'aToB: { public: public, internal: skip }',
+    'aToB: { publik: public, internal: skip }',
+    ['comments.aToB', 'did you mean "public"'],
+  ),
+  loaderCase(
+    'missing required key: a system kind',
+    '    kind: connectwise\n',
+    '',
+    ['systems.connectwise.kind', 'missing required key "kind"'],
+    'baseUrl: http://127.0.0.1:9102',
+  ),
+  loaderCase(
+    'missing required key: a base URL',
+    '    baseUrl: http://127.0.0.1:9103\n',
+    '',
+    ['systems.jira.baseUrl', 'missing required key "baseUrl"'],
+    '    kind: jsm',
+  ),
+  loaderCase(
+    'missing required key: a ConnectWise company',
+    '      company: demo\n',
+    '',
+    ['credentials.company', 'missing required key "company"'],
+    'publicKey:',
+  ),
+  loaderCase(
+    'missing secret: an unset environment variable',
+    '${env:CW_PRIVATE_KEY:-demo-private}',
+    '${env:TB_TEST_MISSING_PRIVATE_KEY}',
+    ['systems.connectwise.credentials.privateKey', 'TB_TEST_MISSING_PRIVATE_KEY', 'not set'],
+  ),
+  loaderCase(
+    'missing secret: an empty literal',
+    '${env:FRESHSERVICE_API_KEY:-demo-freshservice-key}',
+    '""',
+    ['systems.freshservice.credentials.apiKey', 'must not be empty'],
+    'apiKey:',
+  ),
+  loaderCase(
+    'unreadable secret: a ${file:} that does not exist',
+    '${env:JIRA_API_TOKEN:-demo-jira-token}',
+    '${file:./no-such-dir/jira-token.txt}',
+    ['systems.jira.credentials.apiToken', 'jira-token.txt', 'no such file'],
+  ),
+  loaderCase(
+    'unreadable secret: a ${file:} that is a directory',
+    '${env:JIRA_API_TOKEN:-demo-jira-token}',
+    `\${file:${DIR}}`,
+    ['systems.jira.credentials.apiToken', 'cannot read secret file'],
+  ),
+  loaderCase(
+    'unknown system reference, with the systems defined',
+    'a: { system: freshservice }',
+    'a: { system: freshdesk }',
+    ['connections.fs-cw.a.system', '"freshdesk"', 'freshservice, connectwise, jira'],
+  ),
+  loaderCase(
+    'scope key of ConnectWise on a Freshservice side',
+    'a: { system: freshservice }',
+    'a: { system: freshservice, scope: { boards: [Service Desk] } }',
+    ['connections.fs-cw.a.scope.boards', '"boards"', 'Freshservice'],
+  ),
+  loaderCase(
+    'scope key of Jira on a ConnectWise side',
+    'b: { system: connectwise, scope: { boards: [Co-Managed JSM] } }',
+    'b: { system: connectwise, scope: { project: IT } }',
+    ['connections.jsm-cw.b.scope.project', '"project"', 'ConnectWise'],
+  ),
+  mappedCase(
+    'describe(): a Freshservice priority that does not exist',
+    '- { a: 4, b: Priority 1 - Critical }',
+    '- { a: 7, b: Priority 1 - Critical }',
+    ['connection "fs-cw"', 'field "priority"', 'side a', '7', '"priority"'],
+  ),
+  mappedCase(
+    'describe(): a ConnectWise priority with a typo, with a suggestion',
+    '- { a: 3, b: Priority 2 - High }',
+    '- { a: 3, b: Priority 2 - Hihg }',
+    ['connection "fs-cw"', 'side b', '"Priority 2 - Hihg"', 'did you mean "Priority 2 - High"'],
+  ),
+  mappedCase(
+    'describe(): a ConnectWise status missing from the board',
+    '- { a: 3, b: Waiting on Client }    # Pending',
+    '- { a: 3, b: Waiting on Customer }    # Pending',
+    ['connection "fs-cw"', 'field "status"', '"Waiting on Customer"', 'Co-Managed FS'],
+  ),
+  mappedCase(
+    'describe(): a Jira status with a typo, with a suggestion',
+    '- { a: Waiting for support, b: New }',
+    '- { a: Waiting for suport, b: New }',
+    ['connection "jsm-cw"', 'side a', '"Waiting for suport"', 'did you mean "Waiting for support"'],
+  ),
+  mappedCase(
+    'describe(): a Jira priority that does not exist',
+    '- { a: Lowest, b: Priority 4 - Low }',
+    '- { a: Urgent, b: Priority 4 - Low }',
+    ['connection "jsm-cw"', 'field "priority"', '"Urgent"'],
+  ),
+  mappedCase(
+    'describe(): a native field the system does not have, with a suggestion',
+    '        a: subject\n',
+    '        a: subjct\n',
+    ['connection "fs-cw"', 'field "summary"', 'no field "subjct"', 'did you mean "subject"'],
+  ),
 ];
 
 // ------------------------------------------------------------------------------- runtime checks
@@ -145,11 +302,27 @@ function mapped(t: Ticket): Record<string, unknown> {
 
 async function addKeepers(stack: ReliabilityStack): Promise<void> {
   keepers.length = 0;
-  const fsId = await stack.fs.create({ subject: 'Keeper: VPN drops every hour', description: '<p>Synced before any bad input.</p>', priority: 3 });
-  const jiraId = await stack.jira.create({ summary: 'Keeper: shared mailbox missing', description: 'Synced before any bad input.', priority: 'High' });
-  const cwId = await stack.cw.create({ summary: 'Keeper: patch window moved', board: 'Co-Managed FS', initialDescription: 'Synced before any bad input.' });
+  const fsId = await stack.fs.create({
+    subject: 'Keeper: VPN drops every hour',
+    description: '<p>Synced before any bad input.</p>',
+    priority: 3,
+  });
+  const jiraId = await stack.jira.create({
+    summary: 'Keeper: shared mailbox missing',
+    description: 'Synced before any bad input.',
+    priority: 'High',
+  });
+  const cwId = await stack.cw.create({
+    summary: 'Keeper: patch window moved',
+    board: 'Co-Managed FS',
+    initialDescription: 'Synced before any bad input.',
+  });
   await stack.sync();
-  for (const [connection, side, id] of [['fs-cw', 'a', fsId], ['jsm-cw', 'a', jiraId], ['fs-cw', 'b', cwId]] as const) {
+  for (const [connection, side, id] of [
+    ['fs-cw', 'a', fsId],
+    ['jsm-cw', 'a', jiraId],
+    ['fs-cw', 'b', cwId],
+  ] as const) {
     const link = await stack.link(connection, side, id);
     if (!link) throw new Error(`keeper ${connection}/${side}/${id} did not sync`);
     keepers.push({ connection, side, id, linkId: link.id, twin: await stack.twin(connection, side, id) });
@@ -226,7 +399,12 @@ function corrupt(system: SystemUnderTest, id: string, fn: (ticket: Record<string
  * A malformed ticket is parked with an error naming the system, the ticket and the field, while a
  * good ticket listed after it in the same poll still mirrors and the poll itself succeeds.
  */
-function malformedCase(system: SystemUnderTest, what: string, field: string, fn: (ticket: Record<string, unknown>) => void): Case {
+function malformedCase(
+  system: SystemUnderTest,
+  what: string,
+  field: string,
+  fn: (ticket: Record<string, unknown>) => void,
+): Case {
   return {
     group: 'payload',
     name: `${system.label}: ${what}`,
@@ -245,7 +423,9 @@ function malformedCase(system: SystemUnderTest, what: string, field: string, fn:
       expect(errors[0]!.message).not.toContain('\n');
       expect(await stack.link(system.connection, system.side, bad)).toBeNull();
       expect(await stack.link(system.connection, system.side, good), 'the rest of the poll still syncs').not.toBeNull();
-      const status = (await (await stack.api('/status')).json()) as { connections: Array<{ name: string; sides: Record<Side, { lastPollError: string | null }> }> };
+      const status = (await (await stack.api('/status')).json()) as {
+        connections: Array<{ name: string; sides: Record<Side, { lastPollError: string | null }> }>;
+      };
       expect(status.connections.find((c) => c.name === system.connection)!.sides[system.side].lastPollError).toBeNull();
     },
   };
@@ -261,7 +441,9 @@ function extraFieldsCase(system: SystemUnderTest, fn: (ticket: Record<string, un
       stack.proxies[system.kind].add(corrupt(system, id, fn));
       await stack.sync(1);
       expect(await stack.link(system.connection, system.side, id)).not.toBeNull();
-      expect((await openErrors(stack)).filter((e) => e.ticketId === id && e.connection === system.connection)).toEqual([]);
+      expect((await openErrors(stack)).filter((e) => e.ticketId === id && e.connection === system.connection)).toEqual(
+        [],
+      );
     },
   };
 }
@@ -282,7 +464,10 @@ function vanishCase(system: SystemUnderTest): Case {
         // for a deleted issue (404 on reads, absent from searches).
         respond: (request) =>
           system.kind === 'jsm' && gone && vanished.test(request.path)
-            ? { status: 404, body: { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} } }
+            ? {
+                status: 404,
+                body: { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} },
+              }
             : undefined,
         async rewrite(body, request) {
           if (gone && system.kind === 'jsm' && Array.isArray((body as { issues?: unknown }).issues)) {
@@ -299,7 +484,9 @@ function vanishCase(system: SystemUnderTest): Case {
       await stack.sync(1);
       expect(gone, 'the listing carried the ticket').toBe(true);
       expect(await stack.link(system.connection, system.side, good), 'the rest of the poll still syncs').not.toBeNull();
-      const status = (await (await stack.api('/status')).json()) as { connections: Array<{ name: string; sides: Record<Side, { lastPollError: string | null }> }> };
+      const status = (await (await stack.api('/status')).json()) as {
+        connections: Array<{ name: string; sides: Record<Side, { lastPollError: string | null }> }>;
+      };
       expect(status.connections.find((c) => c.name === system.connection)!.sides[system.side].lastPollError).toBeNull();
       // Never mirrored; or linked and then flagged as deleted; or linked with an open error naming the ticket.
       const link = await stack.link(system.connection, system.side, id);
@@ -323,10 +510,30 @@ interface Direction {
 }
 
 const DIRECTIONS: Direction[] = [
-  { name: 'Freshservice -> ConnectWise', connection: 'fs-cw', side: 'a', create: (s, t) => s.fs.create({ subject: t, description: `<p>${t}</p>` }) },
-  { name: 'ConnectWise -> Freshservice', connection: 'fs-cw', side: 'b', create: (s, t) => s.cw.create({ summary: t, board: 'Co-Managed FS', initialDescription: t }) },
-  { name: 'Jira -> ConnectWise', connection: 'jsm-cw', side: 'a', create: (s, t) => s.jira.create({ summary: t, description: t }) },
-  { name: 'ConnectWise -> Jira', connection: 'jsm-cw', side: 'b', create: (s, t) => s.cw.create({ summary: t, board: 'Co-Managed JSM', initialDescription: t }) },
+  {
+    name: 'Freshservice -> ConnectWise',
+    connection: 'fs-cw',
+    side: 'a',
+    create: (s, t) => s.fs.create({ subject: t, description: `<p>${t}</p>` }),
+  },
+  {
+    name: 'ConnectWise -> Freshservice',
+    connection: 'fs-cw',
+    side: 'b',
+    create: (s, t) => s.cw.create({ summary: t, board: 'Co-Managed FS', initialDescription: t }),
+  },
+  {
+    name: 'Jira -> ConnectWise',
+    connection: 'jsm-cw',
+    side: 'a',
+    create: (s, t) => s.jira.create({ summary: t, description: t }),
+  },
+  {
+    name: 'ConnectWise -> Jira',
+    connection: 'jsm-cw',
+    side: 'b',
+    create: (s, t) => s.cw.create({ summary: t, board: 'Co-Managed JSM', initialDescription: t }),
+  },
 ];
 
 function summaryOf(t: Ticket): unknown {
@@ -344,19 +551,51 @@ const payloadCases: Case[] = [
   malformedCase(FS, 'priority is text', 'priority', (t) => (t.priority = 'high')),
   malformedCase(FS, 'status is null', 'status', (t) => (t.status = null)),
   malformedCase(FS, 'updated_at is not a date', 'updated_at', (t) => (t.updated_at = 'yesterday at noon')),
-  extraFieldsCase(FS, (t) => Object.assign(t, { x_unknown: { deep: [1, 'two', null] }, custom_fields: { cf_surprise: { nested: true } }, fr_escalated: 'maybe' })),
+  extraFieldsCase(FS, (t) =>
+    Object.assign(t, {
+      x_unknown: { deep: [1, 'two', null] },
+      custom_fields: { cf_surprise: { nested: true } },
+      fr_escalated: 'maybe',
+    }),
+  ),
   malformedCase(CW, 'missing summary', 'summary', (t) => delete t.summary),
   malformedCase(CW, 'status is a string', 'status', (t) => (t.status = 'New')),
   malformedCase(CW, 'company is a list', 'company', (t) => (t.company = [])),
-  malformedCase(CW, '_info.lastUpdated is not a date', 'lastUpdated', (t) => ((t._info as Record<string, unknown>).lastUpdated = '2024-02-31T25:61:00Z')),
-  extraFieldsCase(CW, (t) => Object.assign(t, { customFields: [{ id: 99, caption: 'Surprise', value: { odd: true } }], mobileGuid: 12, _links: 'nope' })),
+  malformedCase(
+    CW,
+    '_info.lastUpdated is not a date',
+    'lastUpdated',
+    (t) => ((t._info as Record<string, unknown>).lastUpdated = '2024-02-31T25:61:00Z'),
+  ),
+  extraFieldsCase(CW, (t) =>
+    Object.assign(t, {
+      customFields: [{ id: 99, caption: 'Surprise', value: { odd: true } }],
+      mobileGuid: 12,
+      _links: 'nope',
+    }),
+  ),
   malformedCase(JIRA, 'missing summary', 'summary', (t) => delete (t.fields as Record<string, unknown>).summary),
   malformedCase(JIRA, 'status is a string', 'status', (t) => ((t.fields as Record<string, unknown>).status = 'Open')),
   malformedCase(JIRA, 'key is a number', 'key', (t) => (t.key = 12)),
-  malformedCase(JIRA, 'updated is not a date', 'updated', (t) => ((t.fields as Record<string, unknown>).updated = '31/02/2024 10:00')),
-  extraFieldsCase(JIRA, (t) => Object.assign(t.fields as object, { customfield_99999: { value: [{ nested: null }] }, watches: 'many', renderedFields: 7 })),
+  malformedCase(
+    JIRA,
+    'updated is not a date',
+    'updated',
+    (t) => ((t.fields as Record<string, unknown>).updated = '31/02/2024 10:00'),
+  ),
+  extraFieldsCase(JIRA, (t) =>
+    Object.assign(t.fields as object, {
+      customfield_99999: { value: [{ nested: null }] },
+      watches: 'many',
+      renderedFields: 7,
+    }),
+  ),
   malformedCase(JIRA, 'ADF garbage: a text node whose text is a number', 'description', (t) => {
-    (t.fields as Record<string, unknown>).description = { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 5 }] }] };
+    (t.fields as Record<string, unknown>).description = {
+      type: 'doc',
+      version: 1,
+      content: [{ type: 'paragraph', content: [{ type: 'text', text: 5 }] }],
+    };
   }),
   {
     group: 'payload',
@@ -369,8 +608,18 @@ const payloadCases: Case[] = [
             type: 'doc',
             version: 1,
             content: [
-              { type: 'blinkingMarquee', attrs: { speed: 11 }, content: [{ type: 'text', text: 'readable part', marks: [{ type: 'sparkle' }] }] },
-              { type: 'paragraph', content: [{ type: 'futureInlineThing', attrs: {} }, { type: 'text', text: 'second line' }] },
+              {
+                type: 'blinkingMarquee',
+                attrs: { speed: 11 },
+                content: [{ type: 'text', text: 'readable part', marks: [{ type: 'sparkle' }] }],
+              },
+              {
+                type: 'paragraph',
+                content: [
+                  { type: 'futureInlineThing', attrs: {} },
+                  { type: 'text', text: 'second line' },
+                ],
+              },
             ],
           };
         }),
@@ -396,21 +645,19 @@ const payloadCases: Case[] = [
       expect(description).not.toMatch(/<script|alert\(|<iframe|onerror|<\/?[a-z]+[ >]/i);
     },
   },
-  ...DIRECTIONS.map(
-    (d): Case => ({
-      group: 'payload',
-      name: `emoji and right-to-left text round-trip ${d.name}`,
-      async run(stack) {
-        const id = await d.create(stack, EMOJI_RTL);
-        await stack.sync(1);
-        expect(await stack.link(d.connection, d.side, id)).not.toBeNull();
-        const twin = await stack.twin(d.connection, d.side, id);
-        expect(summaryOf(twin)).toBe(EMOJI_RTL);
-        expect(twin.fields.description).toBe(EMOJI_RTL);
-        expect((await openErrors(stack)).filter((e) => e.ticketId === id)).toEqual([]);
-      },
-    }),
-  ),
+  ...DIRECTIONS.map((d): Case => ({
+    group: 'payload',
+    name: `emoji and right-to-left text round-trip ${d.name}`,
+    async run(stack) {
+      const id = await d.create(stack, EMOJI_RTL);
+      await stack.sync(1);
+      expect(await stack.link(d.connection, d.side, id)).not.toBeNull();
+      const twin = await stack.twin(d.connection, d.side, id);
+      expect(summaryOf(twin)).toBe(EMOJI_RTL);
+      expect(twin.fields.description).toBe(EMOJI_RTL);
+      expect((await openErrors(stack)).filter((e) => e.ticketId === id)).toEqual([]);
+    },
+  })),
   vanishCase(FS),
   vanishCase(CW),
   vanishCase(JIRA),
@@ -419,7 +666,11 @@ const payloadCases: Case[] = [
     // Last in its group: every later poll would list the 10 MB ticket again within the overlap.
     name: 'ConnectWise: a 10 MB description mirrors to Jira in full, or is refused naming the field',
     async run(stack) {
-      const id = await stack.cw.create({ summary: 'Ten megabytes of description', board: 'Co-Managed JSM', initialDescription: BIG });
+      const id = await stack.cw.create({
+        summary: 'Ten megabytes of description',
+        board: 'Co-Managed JSM',
+        initialDescription: BIG,
+      });
       await stack.sync(1);
       const link = await stack.link('jsm-cw', 'b', id);
       if (link) {
@@ -436,7 +687,12 @@ const payloadCases: Case[] = [
 
 const captured: Record<'connectwise', OutboundWebhook[]> = { connectwise: [] };
 
-async function post(stack: ReliabilityStack, path: string, body: string | Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; json: { error?: string; message?: string; status?: string } }> {
+async function post(
+  stack: ReliabilityStack,
+  path: string,
+  body: string | Buffer,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string; json: { error?: string; message?: string; status?: string } }> {
   const res = await fetch(`${stack.daemon.url}${path}`, { method: 'POST', body, headers });
   const text = await res.text();
   let json = {};
@@ -457,7 +713,12 @@ function jiraSign(secret: string, body: string | Buffer): string {
 }
 
 /** A webhook answered with `status` and a one-line JSON body whose message names `words`. */
-function webhookCase(name: string, status: number, words: string[], send: (stack: ReliabilityStack) => Promise<Awaited<ReturnType<typeof post>>>): Case {
+function webhookCase(
+  name: string,
+  status: number,
+  words: string[],
+  send: (stack: ReliabilityStack) => Promise<Awaited<ReturnType<typeof post>>>,
+): Case {
   return {
     group: 'webhook',
     name,
@@ -475,12 +736,29 @@ function webhookCase(name: string, status: number, words: string[], send: (stack
   };
 }
 
-function fsHook(stack: ReliabilityStack, body: string, secret?: string, type = 'application/json'): ReturnType<typeof post> {
-  return post(stack, '/webhooks/fs-cw/a', body, { 'content-type': type, ...(secret === undefined ? {} : { 'X-Ticketbridge-Secret': secret }) });
+function fsHook(
+  stack: ReliabilityStack,
+  body: string,
+  secret?: string,
+  type = 'application/json',
+): ReturnType<typeof post> {
+  return post(stack, '/webhooks/fs-cw/a', body, {
+    'content-type': type,
+    ...(secret === undefined ? {} : { 'X-Ticketbridge-Secret': secret }),
+  });
 }
 
-function jiraHook(stack: ReliabilityStack, body: string | Buffer, signature?: string, extra: Record<string, string> = {}): ReturnType<typeof post> {
-  return post(stack, '/webhooks/jsm-cw/a', body, { 'content-type': 'application/json', ...(signature === undefined ? {} : { 'x-hub-signature': signature }), ...extra });
+function jiraHook(
+  stack: ReliabilityStack,
+  body: string | Buffer,
+  signature?: string,
+  extra: Record<string, string> = {},
+): ReturnType<typeof post> {
+  return post(stack, '/webhooks/jsm-cw/a', body, {
+    'content-type': 'application/json',
+    ...(signature === undefined ? {} : { 'x-hub-signature': signature }),
+    ...extra,
+  });
 }
 
 function lastCwCallback(): OutboundWebhook {
@@ -489,63 +767,125 @@ function lastCwCallback(): OutboundWebhook {
   return hook;
 }
 
-function cwHook(stack: ReliabilityStack, path: string, body: string, signature: string | undefined): ReturnType<typeof post> {
-  return post(stack, path, body, { 'content-type': 'application/json', ...(signature === undefined ? {} : { 'x-content-signature': signature }) });
+function cwHook(
+  stack: ReliabilityStack,
+  path: string,
+  body: string,
+  signature: string | undefined,
+): ReturnType<typeof post> {
+  return post(stack, path, body, {
+    'content-type': 'application/json',
+    ...(signature === undefined ? {} : { 'x-content-signature': signature }),
+  });
 }
 
 const keeperFs = (): string => keepers.find((k) => k.connection === 'fs-cw' && k.side === 'a')!.id;
 const keeperJira = (): string => keepers.find((k) => k.connection === 'jsm-cw')!.id;
-const jiraPayload = (id: string): string => JSON.stringify({ webhookEvent: 'jira:issue_updated', timestamp: Date.now(), issue: { id, key: 'IT-1' }, user: { accountId: 'someone-else' } });
+const jiraPayload = (id: string): string =>
+  JSON.stringify({
+    webhookEvent: 'jira:issue_updated',
+    timestamp: Date.now(),
+    issue: { id, key: 'IT-1' },
+    user: { accountId: 'someone-else' },
+  });
 const OVERSIZED = JSON.stringify({ ticket_id: 1, padding: 'x'.repeat(1_500_000) });
 
 const webhookCases: Case[] = [
-  webhookCase('Freshservice: no shared-secret header', 401, ['signature'], (s) => fsHook(s, JSON.stringify({ ticket_id: keeperFs() }))),
-  webhookCase('Freshservice: a wrong shared secret', 401, ['signature'], (s) => fsHook(s, JSON.stringify({ ticket_id: keeperFs() }), 'not-the-secret')),
+  webhookCase('Freshservice: no shared-secret header', 401, ['signature'], (s) =>
+    fsHook(s, JSON.stringify({ ticket_id: keeperFs() })),
+  ),
+  webhookCase('Freshservice: a wrong shared secret', 401, ['signature'], (s) =>
+    fsHook(s, JSON.stringify({ ticket_id: keeperFs() }), 'not-the-secret'),
+  ),
   webhookCase('Freshservice: a replayed delivery is acknowledged once and ignored', 200, ['duplicate'], async (s) => {
     const body = JSON.stringify({ ticket_id: `#INC-${keeperFs()}`, event: 'ticket_updated', nonce: Date.now() });
     expect((await fsHook(s, body, secretOf(s, 'freshservice'))).status).toBe(202);
     return fsHook(s, body, secretOf(s, 'freshservice'));
   }),
-  webhookCase('Freshservice: malformed JSON with the right secret', 400, ['not JSON'], (s) => fsHook(s, '{"ticket_id": 12,,', secretOf(s, 'freshservice'))),
-  webhookCase('Freshservice: JSON without a ticket id', 400, ['ticket_id'], (s) => fsHook(s, JSON.stringify({ event: 'ticket_updated' }), secretOf(s, 'freshservice'))),
-  webhookCase('Freshservice: a JSON array instead of an object', 400, ['JSON object'], (s) => fsHook(s, '[1,2,3]', secretOf(s, 'freshservice'))),
+  webhookCase('Freshservice: malformed JSON with the right secret', 400, ['not JSON'], (s) =>
+    fsHook(s, '{"ticket_id": 12,,', secretOf(s, 'freshservice')),
+  ),
+  webhookCase('Freshservice: JSON without a ticket id', 400, ['ticket_id'], (s) =>
+    fsHook(s, JSON.stringify({ event: 'ticket_updated' }), secretOf(s, 'freshservice')),
+  ),
+  webhookCase('Freshservice: a JSON array instead of an object', 400, ['JSON object'], (s) =>
+    fsHook(s, '[1,2,3]', secretOf(s, 'freshservice')),
+  ),
   webhookCase('Jira: no X-Hub-Signature', 401, ['signature'], (s) => jiraHook(s, jiraPayload(keeperJira()))),
-  webhookCase('Jira: signed with the wrong secret', 401, ['signature'], (s) => jiraHook(s, jiraPayload(keeperJira()), jiraSign('wrong-secret', jiraPayload(keeperJira())))),
+  webhookCase('Jira: signed with the wrong secret', 401, ['signature'], (s) =>
+    jiraHook(s, jiraPayload(keeperJira()), jiraSign('wrong-secret', jiraPayload(keeperJira()))),
+  ),
   webhookCase('Jira: a body changed after signing', 401, ['signature'], (s) => {
     const body = jiraPayload(keeperJira());
     return jiraHook(s, body.replace('IT-1', 'IT-2'), jiraSign(secretOf(s, 'jsm'), body));
   }),
-  webhookCase('Jira: a replayed delivery identifier is acknowledged once and ignored', 200, ['duplicate'], async (s) => {
-    const body = jiraPayload(keeperJira());
-    const headers = { 'x-atlassian-webhook-identifier': `replay-${Date.now()}` };
-    expect((await jiraHook(s, body, jiraSign(secretOf(s, 'jsm'), body), headers)).status).toBe(202);
-    return jiraHook(s, body, jiraSign(secretOf(s, 'jsm'), body), headers);
-  }),
-  webhookCase('Jira: malformed JSON, correctly signed', 400, ['not JSON'], (s) => jiraHook(s, '{"issue": {', jiraSign(secretOf(s, 'jsm'), '{"issue": {'))),
+  webhookCase(
+    'Jira: a replayed delivery identifier is acknowledged once and ignored',
+    200,
+    ['duplicate'],
+    async (s) => {
+      const body = jiraPayload(keeperJira());
+      const headers = { 'x-atlassian-webhook-identifier': `replay-${Date.now()}` };
+      expect((await jiraHook(s, body, jiraSign(secretOf(s, 'jsm'), body), headers)).status).toBe(202);
+      return jiraHook(s, body, jiraSign(secretOf(s, 'jsm'), body), headers);
+    },
+  ),
+  webhookCase('Jira: malformed JSON, correctly signed', 400, ['not JSON'], (s) =>
+    jiraHook(s, '{"issue": {', jiraSign(secretOf(s, 'jsm'), '{"issue": {')),
+  ),
   webhookCase('Jira: wrong-typed issue id, correctly signed', 400, ['issue'], (s) => {
     const body = JSON.stringify({ webhookEvent: 'jira:issue_updated', issue: { id: { nested: true } } });
     return jiraHook(s, body, jiraSign(secretOf(s, 'jsm'), body));
   }),
-  webhookCase('ConnectWise: no x-content-signature', 401, ['signature'], (s) => cwHook(s, '/webhooks/fs-cw/b', lastCwCallback().body, undefined)),
-  webhookCase('ConnectWise: a signature that does not match', 401, ['signature'], (s) => cwHook(s, '/webhooks/fs-cw/b', lastCwCallback().body, Buffer.from('forged').toString('base64'))),
+  webhookCase('ConnectWise: no x-content-signature', 401, ['signature'], (s) =>
+    cwHook(s, '/webhooks/fs-cw/b', lastCwCallback().body, undefined),
+  ),
+  webhookCase('ConnectWise: a signature that does not match', 401, ['signature'], (s) =>
+    cwHook(s, '/webhooks/fs-cw/b', lastCwCallback().body, Buffer.from('forged').toString('base64')),
+  ),
   webhookCase('ConnectWise: a body changed after signing', 401, ['signature'], (s) => {
     const hook = lastCwCallback();
-    return cwHook(s, '/webhooks/fs-cw/b', hook.body.replace(/"ID":\s*(\d+)/, '"ID":999$1'), hook.headers['x-content-signature']);
+    return cwHook(
+      s,
+      '/webhooks/fs-cw/b',
+      hook.body.replace(/"ID":\s*(\d+)/, '"ID":999$1'),
+      hook.headers['x-content-signature'],
+    );
   }),
   webhookCase('ConnectWise: a replayed callback is acknowledged and ignored', 200, ['duplicate'], (s) => {
     const hook = lastCwCallback();
     return cwHook(s, new URL(hook.url).pathname, hook.body, hook.headers['x-content-signature']);
   }),
-  webhookCase('ConnectWise: malformed JSON cannot be verified', 401, ['signature'], (s) => cwHook(s, '/webhooks/fs-cw/b', '{"ID": 1,', lastCwCallback().headers['x-content-signature'])),
-  webhookCase('ConnectWise (jsm-cw): no x-content-signature', 401, ['signature'], (s) => cwHook(s, '/webhooks/jsm-cw/b', lastCwCallback().body, undefined)),
-  webhookCase('oversized body (1.5 MB) to Freshservice', 413, ['1048576 bytes'], (s) => fsHook(s, OVERSIZED, secretOf(s, 'freshservice'))),
-  webhookCase('oversized body (1.5 MB) to Jira', 413, ['1048576 bytes'], (s) => jiraHook(s, OVERSIZED, jiraSign(secretOf(s, 'jsm'), OVERSIZED))),
-  webhookCase('oversized body (1.5 MB) to ConnectWise', 413, ['1048576 bytes'], (s) => cwHook(s, '/webhooks/fs-cw/b', OVERSIZED, 'x')),
-  webhookCase('wrong content type: text/plain', 415, ['application/json'], (s) => fsHook(s, JSON.stringify({ ticket_id: keeperFs() }), secretOf(s, 'freshservice'), 'text/plain')),
-  webhookCase('wrong content type: multipart/form-data', 415, ['application/json'], (s) => fsHook(s, '--x\r\n\r\n--x--', secretOf(s, 'freshservice'), 'multipart/form-data; boundary=x')),
-  webhookCase('wrong content type: application/xml', 415, ['application/json'], (s) => jiraHook(s, '<issue/>', undefined, { 'content-type': 'application/xml' })),
-  webhookCase('unknown connection', 404, ['no connection "nope"'], (s) => post(s, '/webhooks/nope/a', '{}', { 'content-type': 'application/json' })),
-  webhookCase('unknown side', 404, ['side "c"'], (s) => post(s, '/webhooks/fs-cw/c', '{}', { 'content-type': 'application/json' })),
+  webhookCase('ConnectWise: malformed JSON cannot be verified', 401, ['signature'], (s) =>
+    cwHook(s, '/webhooks/fs-cw/b', '{"ID": 1,', lastCwCallback().headers['x-content-signature']),
+  ),
+  webhookCase('ConnectWise (jsm-cw): no x-content-signature', 401, ['signature'], (s) =>
+    cwHook(s, '/webhooks/jsm-cw/b', lastCwCallback().body, undefined),
+  ),
+  webhookCase('oversized body (1.5 MB) to Freshservice', 413, ['1048576 bytes'], (s) =>
+    fsHook(s, OVERSIZED, secretOf(s, 'freshservice')),
+  ),
+  webhookCase('oversized body (1.5 MB) to Jira', 413, ['1048576 bytes'], (s) =>
+    jiraHook(s, OVERSIZED, jiraSign(secretOf(s, 'jsm'), OVERSIZED)),
+  ),
+  webhookCase('oversized body (1.5 MB) to ConnectWise', 413, ['1048576 bytes'], (s) =>
+    cwHook(s, '/webhooks/fs-cw/b', OVERSIZED, 'x'),
+  ),
+  webhookCase('wrong content type: text/plain', 415, ['application/json'], (s) =>
+    fsHook(s, JSON.stringify({ ticket_id: keeperFs() }), secretOf(s, 'freshservice'), 'text/plain'),
+  ),
+  webhookCase('wrong content type: multipart/form-data', 415, ['application/json'], (s) =>
+    fsHook(s, '--x\r\n\r\n--x--', secretOf(s, 'freshservice'), 'multipart/form-data; boundary=x'),
+  ),
+  webhookCase('wrong content type: application/xml', 415, ['application/json'], (s) =>
+    jiraHook(s, '<issue/>', undefined, { 'content-type': 'application/xml' }),
+  ),
+  webhookCase('unknown connection', 404, ['no connection "nope"'], (s) =>
+    post(s, '/webhooks/nope/a', '{}', { 'content-type': 'application/json' }),
+  ),
+  webhookCase('unknown side', 404, ['side "c"'], (s) =>
+    post(s, '/webhooks/fs-cw/c', '{}', { 'content-type': 'application/json' }),
+  ),
 ];
 
 // --------------------------------------------------------------------------------- the table
@@ -557,7 +897,8 @@ afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 it('has at least 60 cases, covering every group', () => {
   expect(catalogue.length).toBeGreaterThanOrEqual(60);
   expect(new Set(catalogue.map((c) => c.name)).size).toBe(catalogue.length);
-  for (const group of ['config', 'payload', 'webhook'] as const) expect(catalogue.filter((c) => c.group === group).length).toBeGreaterThanOrEqual(20);
+  for (const group of ['config', 'payload', 'webhook'] as const)
+    expect(catalogue.filter((c) => c.group === group).length).toBeGreaterThanOrEqual(20);
 });
 
 describe.each(['config', 'payload', 'webhook'] as const)('%s bad input', (group) => {
@@ -595,12 +936,16 @@ describe.each(['config', 'payload', 'webhook'] as const)('%s bad input', (group)
     await stack?.stop();
   });
 
-  it.each(catalogue.filter((c) => c.group === group))('$name', async (c) => {
-    try {
-      await c.run(stack);
-    } finally {
-      await stack.resetFaults();
-    }
-    if (group !== 'config') await expectStillServing(stack, c.name);
-  }, 120_000);
+  it.each(catalogue.filter((c) => c.group === group))(
+    '$name',
+    async (c) => {
+      try {
+        await c.run(stack);
+      } finally {
+        await stack.resetFaults();
+      }
+      if (group !== 'config') await expectStillServing(stack, c.name);
+    },
+    120_000,
+  );
 });

@@ -5,7 +5,15 @@
 // Seeded: a failure prints its seed and path; replay with TB_PROPERTY_SEED and TB_PROPERTY_PATH.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAIRS, runScenario, scenarioArbitrary, startPair, type Pair, type PairFixture, type ScenarioReport } from './scenario.js';
+import {
+  PAIRS,
+  runScenario,
+  scenarioArbitrary,
+  startPair,
+  type Pair,
+  type PairFixture,
+  type ScenarioReport,
+} from './scenario.js';
 
 /** Scenarios per pair in `npm test`: 3 pairs x 100 = 300. */
 const RUNS = Number(process.env.TB_PROPERTY_RUNS ?? 100);

@@ -69,7 +69,7 @@ function shuffle<T>(rng: Rng, items: T[]): T[] {
   return out;
 }
 
-const pick = <T,>(rng: Rng, items: readonly T[]): T => items[rng.int(0, items.length - 1)]!;
+const pick = <T>(rng: Rng, items: readonly T[]): T => items[rng.int(0, items.length - 1)]!;
 
 const FS_STATUS = [2, 3, 4] as const;
 const CW_STATUS = ['New', 'In Progress', 'Waiting on Client', 'Resolved'] as const;
@@ -106,7 +106,8 @@ class Workload {
     const n = ++this.n;
     // Long summaries start on side a: ConnectWise keeps 100 characters, so their twins are cut.
     const long = origin === 'a' && this.rng.chance(0.2);
-    const summary = `Crash ${conn} ${origin} #${n}: printer queue stuck${long ? ` ${'and keeps on failing to print anything at all '.repeat(3)}` : ''}`.trim();
+    const summary =
+      `Crash ${conn} ${origin} #${n}: printer queue stuck${long ? ` ${'and keeps on failing to print anything at all '.repeat(3)}` : ''}`.trim();
     const description = `Created by the crash test, ticket ${n}.`;
     const t: Tracked = {
       n,
@@ -123,15 +124,27 @@ class Workload {
       const status = pick(this.rng, FS_STATUS);
       const priority = pick(this.rng, FS_PRIORITY);
       t.ids.a = await this.v.fs.create({ subject: summary, description, status, priority });
-      t.expected = { summary: { side: 'a', value: summary }, status: { side: 'a', value: status }, priority: { side: 'a', value: priority } };
+      t.expected = {
+        summary: { side: 'a', value: summary },
+        status: { side: 'a', value: status },
+        priority: { side: 'a', value: priority },
+      };
     } else if (system === 'jira') {
       const priority = pick(this.rng, JIRA_PRIORITY);
       t.ids.a = await this.v.jira.create({ summary, description, priority });
-      t.expected = { summary: { side: 'a', value: summary }, status: { side: 'a', value: 'Waiting for support' }, priority: { side: 'a', value: priority } };
+      t.expected = {
+        summary: { side: 'a', value: summary },
+        status: { side: 'a', value: 'Waiting for support' },
+        priority: { side: 'a', value: priority },
+      };
     } else {
       const priority = pick(this.rng, CW_PRIORITY);
       t.ids.b = await this.v.cw.create({ summary, board: BOARD[conn], priority, description });
-      t.expected = { summary: { side: 'b', value: summary }, status: { side: 'b', value: 'New' }, priority: { side: 'b', value: priority } };
+      t.expected = {
+        summary: { side: 'b', value: summary },
+        status: { side: 'b', value: 'New' },
+        priority: { side: 'b', value: priority },
+      };
     }
     this.tracked.push(t);
     this.counts.creates++;
@@ -141,7 +154,9 @@ class Workload {
   async refreshTwins(): Promise<void> {
     const scopes = await demoScopes(this.v);
     const byMarker = new Map<string, string>();
-    for (const conn of ['fs-cw', 'jsm-cw'] as const) for (const side of ['a', 'b'] as const) for (const t of scopes[conn][side]) if (t.marker) byMarker.set(`${side}|${t.marker}`, t.id);
+    for (const conn of ['fs-cw', 'jsm-cw'] as const)
+      for (const side of ['a', 'b'] as const)
+        for (const t of scopes[conn][side]) if (t.marker) byMarker.set(`${side}|${t.marker}`, t.id);
     for (const t of this.tracked) {
       const other: Side = t.origin === 'a' ? 'b' : 'a';
       if (t.ids[other]) continue;
@@ -167,7 +182,12 @@ class Workload {
     } else if (field === 'status') {
       if (system === 'fs') await this.v.fs.update(id, { status: (value = pick(this.rng, FS_STATUS)) });
       else if (system === 'cw') await this.v.cw.update(id, { status: (value = pick(this.rng, CW_STATUS)) });
-      else value = await this.v.jira.transition(id, (k) => this.rng.int(0, k - 1), (to) => to !== 'Closed');
+      else
+        value = await this.v.jira.transition(
+          id,
+          (k) => this.rng.int(0, k - 1),
+          (to) => to !== 'Closed',
+        );
     } else if (system === 'fs') await this.v.fs.update(id, { priority: (value = pick(this.rng, FS_PRIORITY)) });
     else await this.v.jira.update(id, { priority: (value = pick(this.rng, JIRA_PRIORITY)) });
     if (value === null) {
@@ -225,7 +245,9 @@ class Workload {
 }
 
 /** Writes the demo config on free ports with fast polling; returns it resolved and the env names it reads. */
-async function writeCrashConfig(dir: string): Promise<{ path: string; config: Config; daemonUrl: string; envNames: string[] }> {
+async function writeCrashConfig(
+  dir: string,
+): Promise<{ path: string; config: Config; daemonUrl: string; envNames: string[] }> {
   const text = readFileSync(DEMO_CONFIG, 'utf8');
   const raw = parse(text) as Record<string, Record<string, Record<string, unknown>>>;
   for (const system of Object.values(raw.systems!)) {
@@ -247,12 +269,21 @@ async function writeCrashConfig(dir: string): Promise<{ path: string; config: Co
 }
 
 interface StatusBody {
-  connections: Array<{ name: string; pendingIntents: number; openErrors: number; links: number; sides: Record<Side, { lastSuccessfulPollAt: string | null }> }>;
+  connections: Array<{
+    name: string;
+    pendingIntents: number;
+    openErrors: number;
+    links: number;
+    sides: Record<Side, { lastSuccessfulPollAt: string | null }>;
+  }>;
 }
 
 async function status(url: string): Promise<StatusBody | null> {
   try {
-    const res = await fetch(`${url}/status`, { headers: { Authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${url}/status`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+      signal: AbortSignal.timeout(10_000),
+    });
     return res.ok ? ((await res.json()) as StatusBody) : null;
   } catch {
     return null;
@@ -260,7 +291,19 @@ async function status(url: string): Promise<StatusBody | null> {
 }
 
 /** Every problem the vendors show: duplicates, missing twins, field drift, lost edits, comment errors. */
-async function inspect(config: Config, v: Vendors, w: Workload, withComments: boolean): Promise<{ problems: string[]; duplicates: number; pairs: TwinPair[]; lostUpdates: number; commentProblems: number; lost: Array<{ conn: Conn; id: string; origin: Side }> }> {
+async function inspect(
+  config: Config,
+  v: Vendors,
+  w: Workload,
+  withComments: boolean,
+): Promise<{
+  problems: string[];
+  duplicates: number;
+  pairs: TwinPair[];
+  lostUpdates: number;
+  commentProblems: number;
+  lost: Array<{ conn: Conn; id: string; origin: Side }>;
+}> {
   const scopes = await demoScopes(v);
   const problems: string[] = [];
   let duplicates = 0;
@@ -289,20 +332,27 @@ async function inspect(config: Config, v: Vendors, w: Workload, withComments: bo
       if (held !== want.value) {
         lostUpdates++;
         lost.push({ conn: t.conn, id: pair[t.origin].id, origin: t.origin });
-        problems.push(`${t.conn} #${t.n}: ${field} on ${want.side} is ${JSON.stringify(held)}, the last edit wrote ${JSON.stringify(want.value)}`);
+        problems.push(
+          `${t.conn} #${t.n}: ${field} on ${want.side} is ${JSON.stringify(held)}, the last edit wrote ${JSON.stringify(want.value)}`,
+        );
       }
     }
   }
-  if (sources.size !== w.tracked.length) problems.push(`${sources.size} source tickets paired, the test created ${w.tracked.length}`);
+  if (sources.size !== w.tracked.length)
+    problems.push(`${sources.size} source tickets paired, the test created ${w.tracked.length}`);
 
   let commentProblems = 0;
   if (withComments && paired) {
-    const systemOf = (conn: Conn, side: Side): 'fs' | 'cw' | 'jira' => (side === 'b' ? 'cw' : conn === 'fs-cw' ? 'fs' : 'jira');
+    const systemOf = (conn: Conn, side: Side): 'fs' | 'cw' | 'jira' =>
+      side === 'b' ? 'cw' : conn === 'fs-cw' ? 'fs' : 'jira';
     await Promise.all(
       w.tracked.map(async (t) => {
         if (t.comments.length === 0) return;
         const pair = sources.get(`${t.conn}|${t.origin}|${t.ids[t.origin]!}`)!;
-        const lists = { a: await v[systemOf(t.conn, 'a')].comments(pair.a.id), b: await v[systemOf(t.conn, 'b')].comments(pair.b.id) };
+        const lists = {
+          a: await v[systemOf(t.conn, 'a')].comments(pair.a.id),
+          b: await v[systemOf(t.conn, 'b')].comments(pair.b.id),
+        };
         for (const c of t.comments) {
           const other: Side = c.side === 'a' ? 'b' : 'a';
           const here = lists[c.side].filter((x) => x.text.includes(c.token));
@@ -310,7 +360,9 @@ async function inspect(config: Config, v: Vendors, w: Workload, withComments: bo
           const want = c.public ? 1 : 0;
           if (here.length !== 1 || there.length !== want || there.some((x) => !x.public)) {
             commentProblems++;
-            problems.push(`${t.conn} #${t.n}: ${c.public ? 'public' : 'internal'} comment ${c.token} from ${c.side}: ${here.length} on ${c.side}, ${there.length} on ${other} (${there.filter((x) => !x.public).length} internal), want 1 and ${want}`);
+            problems.push(
+              `${t.conn} #${t.n}: ${c.public ? 'public' : 'internal'} comment ${c.token} from ${c.side}: ${here.length} on ${c.side}, ${there.length} on ${other} (${there.filter((x) => !x.public).length} internal), want 1 and ${want}`,
+            );
           }
         }
       }),
@@ -321,7 +373,9 @@ async function inspect(config: Config, v: Vendors, w: Workload, withComments: bo
 
 function writeCount(sims: StartedSimulator[]): number {
   let n = 0;
-  for (const s of sims) for (const [route, count] of s.handle.sim.counts) if (/^(POST|PUT|PATCH|DELETE) /.test(route) && !route.includes('/search')) n += count;
+  for (const s of sims)
+    for (const [route, count] of s.handle.sim.counts)
+      if (/^(POST|PUT|PATCH|DELETE) /.test(route) && !route.includes('/search')) n += count;
   return n;
 }
 
@@ -343,142 +397,190 @@ describe('crash test: SIGKILL during a two-way sync of 300 tickets', () => {
     rmSync(bundleDir, { recursive: true, force: true });
   });
 
-  it(
-    'survives 30 SIGKILLs with zero duplicates, full convergence, every public comment once and no internal note crossed',
-    async () => {
-      const started = Date.now();
-      const rng = createRng(SEED);
-      console.log(`crash test seed ${SEED} (replay with CRASH_SEED=${SEED})`);
-      const [cli, setup] = await Promise.all([bundleCli(bundleDir), writeCrashConfig(dir)]);
-      const { config, path, daemonUrl, envNames } = setup;
-      sims = await startSimulators(config, { seed: SEED });
-      const v = vendors(config);
-      const ledgerPath = join(dir, 'ledger.sqlite');
+  it('survives 30 SIGKILLs with zero duplicates, full convergence, every public comment once and no internal note crossed', async () => {
+    const started = Date.now();
+    const rng = createRng(SEED);
+    console.log(`crash test seed ${SEED} (replay with CRASH_SEED=${SEED})`);
+    const [cli, setup] = await Promise.all([bundleCli(bundleDir), writeCrashConfig(dir)]);
+    const { config, path, daemonUrl, envNames } = setup;
+    sims = await startSimulators(config, { seed: SEED });
+    const v = vendors(config);
+    const ledgerPath = join(dir, 'ledger.sqlite');
 
-      // Webhooks point at the daemon's fixed address, as an admin would set them up once.
-      const wiring = await buildDaemon(config, { ledgerPath: ':memory:', logLevel: 'silent' });
-      await wireWebhooks(config, { ...wiring, url: daemonUrl, stop: () => wiring.close() });
-      await wiring.close();
+    // Webhooks point at the daemon's fixed address, as an admin would set them up once.
+    const wiring = await buildDaemon(config, { ledgerPath: ':memory:', logLevel: 'silent' });
+    await wireWebhooks(config, { ...wiring, url: daemonUrl, stop: () => wiring.close() });
+    await wiring.close();
 
-      // The child resolves ${env:…:-default} to the simulators' credentials: clear any real values.
-      const env: Record<string, string> = {};
-      for (const [k, value] of Object.entries(process.env)) if (value !== undefined && !envNames.includes(k)) env[k] = value;
-      daemon = new DaemonProcess({ cli, configPath: path, ledgerPath, url: daemonUrl, env });
-      const workload = new Workload(v, rng);
-      const lives: number[] = [];
+    // The child resolves ${env:…:-default} to the simulators' credentials: clear any real values.
+    const env: Record<string, string> = {};
+    for (const [k, value] of Object.entries(process.env))
+      if (value !== undefined && !envNames.includes(k)) env[k] = value;
+    daemon = new DaemonProcess({ cli, configPath: path, ledgerPath, url: daemonUrl, env });
+    const workload = new Workload(v, rng);
+    const lives: number[] = [];
 
-      for (let kill = 0; kill < KILLS; kill++) {
-        const bootAt = Date.now();
-        daemon.start();
-        await daemon.waitHealthy();
-        const wave = workload.wave(kill, KILLS);
-        const delay = rng.int(100, 1500);
-        await sleep(delay);
-        await daemon.kill();
-        lives.push(Date.now() - bootAt);
-        await wave;
-        if (VERBOSE) console.log(`kill ${kill + 1} after ${delay} ms; life ${Date.now() - bootAt} ms; at ${Date.now() - started} ms`);
-      }
-      const workloadDoneAt = Date.now();
-
-      // The last start: let it converge.
+    for (let kill = 0; kill < KILLS; kill++) {
+      const bootAt = Date.now();
       daemon.start();
       await daemon.waitHealthy();
-      const healthyAt = Date.now();
-      const deadline = Date.now() + 100_000;
-      let last: Awaited<ReturnType<typeof inspect>> | null = null;
-      let unchangedRounds = 0;
-      for (;;) {
-        const s = await status(daemonUrl);
-        const idle = s !== null && s.connections.every((c) => c.pendingIntents === 0 && c.openErrors === 0);
-        const polled = s !== null && s.connections.every((c) => c.pendingIntents === 0 && (['a', 'b'] as const).every((side) => Date.parse(c.sides[side].lastSuccessfulPollAt ?? '') > healthyAt));
-        if (polled) {
-          const before = last?.problems.join('\n');
-          last = await inspect(config, v, workload, true);
-          if (last.problems.length === 0) break;
-          // A wrong but settled state (e.g. a lost edit) stays as it is: no need to wait it out.
-          unchangedRounds = idle && before === last.problems.join('\n') ? unchangedRounds + 1 : 0;
-          if (unchangedRounds >= 10) break;
-        }
-        if (VERBOSE && s && s.connections.some((c) => c.pendingIntents > 0) && Date.now() - healthyAt > 30_000) {
-          const peek = await openLedger({ driver: 'sqlite', path: ledgerPath });
-          const intents = await peek.pendingIntents();
-          const detail = await Promise.all(intents.map(async (i) => ({ ...i, link: i.linkId ? await peek.snapshot(i.linkId) : await peek.findLink(i.connection, i.targetSide === 'a' ? 'b' : 'a', i.sourceId) })));
-          console.log(`pending intents: ${JSON.stringify(detail)}`);
-          console.log(`errors: ${JSON.stringify(await peek.listErrors({}))}`);
-          await peek.close();
-        }
-        if (VERBOSE) console.log(`converging at ${Date.now() - started} ms: ${JSON.stringify(s?.connections.map((c) => [c.name, c.links, c.pendingIntents, c.openErrors]))}; ${last?.problems.length ?? '-'} problems: ${last?.problems.slice(0, 3).join(' | ') ?? ''}`);
-        if (Date.now() > deadline) break;
-        await sleep(1000);
-      }
-      const convergedAt = Date.now();
-      if (VERBOSE) {
-        const routes = sims.flatMap((sim) => [...sim.handle.sim.counts].map(([route, n]) => [`${sim.handle.kind} ${route}`, n] as const)).sort((x, y) => y[1] - x[1]);
-        console.log(`requests by route: ${JSON.stringify(routes.slice(0, 25))}`);
-      }
-      expect(last, 'the daemon never finished a full round of polls after the last restart').not.toBeNull();
-      console.log(`crash test outcome ${JSON.stringify({ seed: SEED, kills: KILLS, ...workload.counts, pairs: last!.pairs.length, duplicates: last!.duplicates, lostUpdates: last!.lostUpdates, commentProblems: last!.commentProblems, problems: last!.problems.length, convergeMs: convergedAt - healthyAt })}`);
-      if (VERBOSE && last && last.problems.length > 0) {
-        const histories: string[] = [];
-        for (const l of last.lost) {
-          const found = (await (await fetch(`${daemonUrl}/ledger/links?connection=${l.conn}&ticket=${l.id}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as { items: Array<{ id: string; aId: string; bId: string }> };
-          for (const link of found.items.filter((k) => (l.origin === 'a' ? k.aId : k.bId) === l.id)) {
-            histories.push(JSON.stringify(await (await fetch(`${daemonUrl}/ledger/links/${link.id}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json(), null, 1));
-          }
-        }
-        writeFileSync(join(tmpdir(), `tb-crash-${SEED}-problems.txt`), `${last.problems.join('\n')}\n\n${histories.join('\n')}`);
-        writeFileSync(join(tmpdir(), `tb-crash-${SEED}-cw.json`), JSON.stringify((await v.cw.http.get('/service/tickets', { params: { pageSize: 1000 } })).data, null, 1));
-      }
-      expect(last!.problems.slice(0, 30)).toEqual([]);
+      const wave = workload.wave(kill, KILLS);
+      const delay = rng.int(100, 1500);
+      await sleep(delay);
+      await daemon.kill();
+      lives.push(Date.now() - bootAt);
+      await wave;
+      if (VERBOSE)
+        console.log(
+          `kill ${kill + 1} after ${delay} ms; life ${Date.now() - bootAt} ms; at ${Date.now() - started} ms`,
+        );
+    }
+    const workloadDoneAt = Date.now();
 
-      // Quiescent: a few more poll rounds write nothing anywhere (no echo, no repeated copy).
-      const writesBefore = writeCount(sims);
-      const quietFrom = Date.now();
-      for (;;) {
-        const s = await status(daemonUrl);
-        if (s && s.connections.every((c) => (['a', 'b'] as const).every((side) => Date.parse(c.sides[side].lastSuccessfulPollAt ?? '') > quietFrom + 2 * POLL_MS))) break;
-        await sleep(250);
+    // The last start: let it converge.
+    daemon.start();
+    await daemon.waitHealthy();
+    const healthyAt = Date.now();
+    const deadline = Date.now() + 100_000;
+    let last: Awaited<ReturnType<typeof inspect>> | null = null;
+    let unchangedRounds = 0;
+    for (;;) {
+      const s = await status(daemonUrl);
+      const idle = s !== null && s.connections.every((c) => c.pendingIntents === 0 && c.openErrors === 0);
+      const polled =
+        s !== null &&
+        s.connections.every(
+          (c) =>
+            c.pendingIntents === 0 &&
+            (['a', 'b'] as const).every((side) => Date.parse(c.sides[side].lastSuccessfulPollAt ?? '') > healthyAt),
+        );
+      if (polled) {
+        const before = last?.problems.join('\n');
+        last = await inspect(config, v, workload, true);
+        if (last.problems.length === 0) break;
+        // A wrong but settled state (e.g. a lost edit) stays as it is: no need to wait it out.
+        unchangedRounds = idle && before === last.problems.join('\n') ? unchangedRounds + 1 : 0;
+        if (unchangedRounds >= 10) break;
       }
-      expect(writeCount(sims) - writesBefore).toBe(0);
-      const final = await status(daemonUrl);
-      expect(await daemon.stop()).toBe(0);
-
-      // The ledger: no pending intent, no orphan link, one active link per pair.
-      const ledger = await openLedger({ driver: 'sqlite', path: ledgerPath });
-      try {
-        expect(await ledger.pendingIntents()).toEqual([]);
-        const links = await ledger.listLinks({ limit: 10_000 });
-        const byPair = new Set(last!.pairs.map((p) => `${p.connection}|${p.a.id}|${p.b.id}`));
-        const orphans = links.items.filter((l) => l.state !== 'active' || !byPair.has(`${l.connection}|${l.aId}|${l.bId}`));
-        expect(orphans.map((l) => `${l.connection} ${l.id} ${l.aId}<->${l.bId} ${l.state}`)).toEqual([]);
-        expect(links.total).toBe(last!.pairs.length);
-        expect(await ledger.listErrors({ state: 'open' })).toEqual([]);
-      } finally {
-        await ledger.close();
+      if (VERBOSE && s && s.connections.some((c) => c.pendingIntents > 0) && Date.now() - healthyAt > 30_000) {
+        const peek = await openLedger({ driver: 'sqlite', path: ledgerPath });
+        const intents = await peek.pendingIntents();
+        const detail = await Promise.all(
+          intents.map(async (i) => ({
+            ...i,
+            link: i.linkId
+              ? await peek.snapshot(i.linkId)
+              : await peek.findLink(i.connection, i.targetSide === 'a' ? 'b' : 'a', i.sourceId),
+          })),
+        );
+        console.log(`pending intents: ${JSON.stringify(detail)}`);
+        console.log(`errors: ${JSON.stringify(await peek.listErrors({}))}`);
+        await peek.close();
       }
+      if (VERBOSE)
+        console.log(
+          `converging at ${Date.now() - started} ms: ${JSON.stringify(s?.connections.map((c) => [c.name, c.links, c.pendingIntents, c.openErrors]))}; ${last?.problems.length ?? '-'} problems: ${last?.problems.slice(0, 3).join(' | ') ?? ''}`,
+        );
+      if (Date.now() > deadline) break;
+      await sleep(1000);
+    }
+    const convergedAt = Date.now();
+    if (VERBOSE) {
+      const routes = sims
+        .flatMap((sim) => [...sim.handle.sim.counts].map(([route, n]) => [`${sim.handle.kind} ${route}`, n] as const))
+        .sort((x, y) => y[1] - x[1]);
+      console.log(`requests by route: ${JSON.stringify(routes.slice(0, 25))}`);
+    }
+    expect(last, 'the daemon never finished a full round of polls after the last restart').not.toBeNull();
+    console.log(
+      `crash test outcome ${JSON.stringify({ seed: SEED, kills: KILLS, ...workload.counts, pairs: last!.pairs.length, duplicates: last!.duplicates, lostUpdates: last!.lostUpdates, commentProblems: last!.commentProblems, problems: last!.problems.length, convergeMs: convergedAt - healthyAt })}`,
+    );
+    if (VERBOSE && last && last.problems.length > 0) {
+      const histories: string[] = [];
+      for (const l of last.lost) {
+        const found = (await (
+          await fetch(`${daemonUrl}/ledger/links?connection=${l.conn}&ticket=${l.id}`, {
+            headers: { Authorization: `Bearer ${TOKEN}` },
+          })
+        ).json()) as { items: Array<{ id: string; aId: string; bId: string }> };
+        for (const link of found.items.filter((k) => (l.origin === 'a' ? k.aId : k.bId) === l.id)) {
+          histories.push(
+            JSON.stringify(
+              await (
+                await fetch(`${daemonUrl}/ledger/links/${link.id}`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+              ).json(),
+              null,
+              1,
+            ),
+          );
+        }
+      }
+      writeFileSync(
+        join(tmpdir(), `tb-crash-${SEED}-problems.txt`),
+        `${last.problems.join('\n')}\n\n${histories.join('\n')}`,
+      );
+      writeFileSync(
+        join(tmpdir(), `tb-crash-${SEED}-cw.json`),
+        JSON.stringify((await v.cw.http.get('/service/tickets', { params: { pageSize: 1000 } })).data, null, 1),
+      );
+    }
+    expect(last!.problems.slice(0, 30)).toEqual([]);
 
-      const figures = {
-        seed: SEED,
-        crashesSurvived: KILLS,
-        daemonStarts: daemon.starts,
-        tickets: workload.tracked.length,
-        pairs: last!.pairs.length,
-        links: final?.connections.reduce((n, c) => n + c.links, 0),
-        ...workload.counts,
-        duplicates: last!.duplicates,
-        lostUpdates: last!.lostUpdates,
-        commentProblems: last!.commentProblems,
-        meanLifeMs: Math.round(lives.reduce((a, b) => a + b, 0) / lives.length),
-        crashPhaseMs: workloadDoneAt - started,
-        convergeMs: convergedAt - healthyAt,
-        totalMs: Date.now() - started,
-      };
-      console.log(`crash test figures ${JSON.stringify(figures)}`);
-      expect(figures.tickets).toBe(300);
-      expect(figures.pairs).toBe(300);
-      expect(figures.duplicates).toBe(0);
-    },
-    420_000,
-  );
+    // Quiescent: a few more poll rounds write nothing anywhere (no echo, no repeated copy).
+    const writesBefore = writeCount(sims);
+    const quietFrom = Date.now();
+    for (;;) {
+      const s = await status(daemonUrl);
+      if (
+        s &&
+        s.connections.every((c) =>
+          (['a', 'b'] as const).every(
+            (side) => Date.parse(c.sides[side].lastSuccessfulPollAt ?? '') > quietFrom + 2 * POLL_MS,
+          ),
+        )
+      )
+        break;
+      await sleep(250);
+    }
+    expect(writeCount(sims) - writesBefore).toBe(0);
+    const final = await status(daemonUrl);
+    expect(await daemon.stop()).toBe(0);
+
+    // The ledger: no pending intent, no orphan link, one active link per pair.
+    const ledger = await openLedger({ driver: 'sqlite', path: ledgerPath });
+    try {
+      expect(await ledger.pendingIntents()).toEqual([]);
+      const links = await ledger.listLinks({ limit: 10_000 });
+      const byPair = new Set(last!.pairs.map((p) => `${p.connection}|${p.a.id}|${p.b.id}`));
+      const orphans = links.items.filter(
+        (l) => l.state !== 'active' || !byPair.has(`${l.connection}|${l.aId}|${l.bId}`),
+      );
+      expect(orphans.map((l) => `${l.connection} ${l.id} ${l.aId}<->${l.bId} ${l.state}`)).toEqual([]);
+      expect(links.total).toBe(last!.pairs.length);
+      expect(await ledger.listErrors({ state: 'open' })).toEqual([]);
+    } finally {
+      await ledger.close();
+    }
+
+    const figures = {
+      seed: SEED,
+      crashesSurvived: KILLS,
+      daemonStarts: daemon.starts,
+      tickets: workload.tracked.length,
+      pairs: last!.pairs.length,
+      links: final?.connections.reduce((n, c) => n + c.links, 0),
+      ...workload.counts,
+      duplicates: last!.duplicates,
+      lostUpdates: last!.lostUpdates,
+      commentProblems: last!.commentProblems,
+      meanLifeMs: Math.round(lives.reduce((a, b) => a + b, 0) / lives.length),
+      crashPhaseMs: workloadDoneAt - started,
+      convergeMs: convergedAt - healthyAt,
+      totalMs: Date.now() - started,
+    };
+    console.log(`crash test figures ${JSON.stringify(figures)}`);
+    expect(figures.tickets).toBe(300);
+    expect(figures.pairs).toBe(300);
+    expect(figures.duplicates).toBe(0);
+  }, 420_000);
 });

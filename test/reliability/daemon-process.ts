@@ -50,11 +50,24 @@ export class DaemonProcess {
 
   start(): void {
     if (this.child) throw new Error('the daemon is already running');
-    const child = spawn(process.execPath, [this.options.cli, 'run', '--config', this.options.configPath, '--ledger', this.options.ledgerPath, '--log-level', 'warn'], {
-      cwd: ROOT,
-      env: { ...process.env, ...this.options.env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        this.options.cli,
+        'run',
+        '--config',
+        this.options.configPath,
+        '--ledger',
+        this.options.ledgerPath,
+        '--log-level',
+        'warn',
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...this.options.env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     this.starts++;
     const run = this.starts;
     child.stderr?.setEncoding('utf8');
@@ -106,7 +119,10 @@ export class DaemonProcess {
     const child = this.child;
     if (!child) return null;
     child.kill('SIGTERM');
-    const code = await Promise.race([this.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000))]);
+    const code = await Promise.race([
+      this.exited,
+      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000)),
+    ]);
     if (code === 'timeout') {
       child.kill('SIGKILL');
       await this.exited;

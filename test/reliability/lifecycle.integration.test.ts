@@ -30,19 +30,29 @@ async function api<T>(stack: DemoStack, path: string): Promise<T> {
 }
 
 interface ErrorsPage {
-  items: Array<{ linkId: string | null; code: string; message: string; state: string; side: Side | null; ticketId: string | null }>;
+  items: Array<{
+    linkId: string | null;
+    code: string;
+    message: string;
+    state: string;
+    side: Side | null;
+    ticketId: string | null;
+  }>;
 }
 
 /** The link holding `ticketId` on `side`, once the daemon has made it. */
 async function linkOf(stack: DemoStack, connection: string, side: Side, ticketId: string): Promise<Link> {
-  return until(`a ${connection} link for ${side} ${ticketId}`, () => stack.daemon.ledger.findLink(connection, side, ticketId));
+  return until(`a ${connection} link for ${side} ${ticketId}`, () =>
+    stack.daemon.ledger.findLink(connection, side, ticketId),
+  );
 }
 
 /** Several poll rounds on every side and a full reconcile, then waits for every pass. */
 async function pollRoundsAndReconcile(stack: DemoStack): Promise<void> {
   const engine = stack.daemon.engine;
   for (let round = 0; round < 3; round++) {
-    for (const name of Object.keys(stack.config.connections)) for (const side of ['a', 'b'] as const) await engine.pollOnce(name, side);
+    for (const name of Object.keys(stack.config.connections))
+      for (const side of ['a', 'b'] as const) await engine.pollOnce(name, side);
     await engine.onIdle();
   }
   await engine.reconcile();
@@ -58,12 +68,20 @@ interface Census {
 }
 
 async function census(v: Vendors, config: Config): Promise<Census> {
-  const [fsLive, fsDeleted, cw, jira] = await Promise.all([v.fs.list(), v.fs.list('deleted'), v.cw.list(), v.jira.list()]);
+  const [fsLive, fsDeleted, cw, jira] = await Promise.all([
+    v.fs.list(),
+    v.fs.list('deleted'),
+    v.cw.list(),
+    v.jira.list(),
+  ]);
   let duplicates = 0;
   for (const name of Object.keys(config.connections)) {
     // Markers are unique per side whatever the scope: count over everything each system holds.
     const a = name === 'fs-cw' ? [...fsLive, ...fsDeleted] : jira;
-    duplicates += pairTwins(name, { a: a.filter((t) => t.marker === null || t.marker.startsWith(`tb:${name}:`)), b: cw.filter((t) => t.marker === null || t.marker.startsWith(`tb:${name}:`)) }).duplicates;
+    duplicates += pairTwins(name, {
+      a: a.filter((t) => t.marker === null || t.marker.startsWith(`tb:${name}:`)),
+      b: cw.filter((t) => t.marker === null || t.marker.startsWith(`tb:${name}:`)),
+    }).duplicates;
   }
   return { fs: fsLive.length + fsDeleted.length, cw: cw.length, jira: jira.length, duplicates };
 }
@@ -91,8 +109,18 @@ describe('deletion and leaving scope follow the configured lifecycle and never r
     stack = await startDemoStack({ config });
     const v = vendors(config);
 
-    const fsId = await v.fs.create({ subject: 'Trashed by mistake', description: 'lifecycle test', priority: 2, status: 2 });
-    const cwId = await v.cw.create({ summary: 'Belongs to another team', board: 'Co-Managed FS', priority: 'Priority 3 - Medium', description: 'lifecycle test' });
+    const fsId = await v.fs.create({
+      subject: 'Trashed by mistake',
+      description: 'lifecycle test',
+      priority: 2,
+      status: 2,
+    });
+    const cwId = await v.cw.create({
+      summary: 'Belongs to another team',
+      board: 'Co-Managed FS',
+      priority: 'Priority 3 - Medium',
+      description: 'lifecycle test',
+    });
     const trashed = await linkOf(stack, 'fs-cw', 'a', fsId);
     const moved = await linkOf(stack, 'fs-cw', 'b', cwId);
     const before = await census(v, config);
@@ -112,8 +140,12 @@ describe('deletion and leaving scope follow the configured lifecycle and never r
     expect(errors.items).toHaveLength(1);
     expect(errors.items[0]).toMatchObject({ state: 'open', code: 'not_found', side: 'a', ticketId: fsId });
     expect(errors.items[0]!.message).toMatch(/deleted on a/);
-    expect((await api<{ items: Link[] }>(stack, '/ledger/links?connection=fs-cw&state=closed')).items.map((l) => l.id)).toEqual([moved.id]);
-    expect((await api<{ items: Link[] }>(stack, '/ledger/links?connection=fs-cw&state=flagged')).items.map((l) => l.id)).toEqual([trashed.id]);
+    expect(
+      (await api<{ items: Link[] }>(stack, '/ledger/links?connection=fs-cw&state=closed')).items.map((l) => l.id),
+    ).toEqual([moved.id]);
+    expect(
+      (await api<{ items: Link[] }>(stack, '/ledger/links?connection=fs-cw&state=flagged')).items.map((l) => l.id),
+    ).toEqual([trashed.id]);
 
     // close: the Freshservice twin of the moved ticket is closed (5); flag leaves the ConnectWise twin alone.
     expect((await v.fs.get(moved.aId)).status).toBe(5);
@@ -150,13 +182,36 @@ describe('deletion and leaving scope follow the configured lifecycle and never r
     stack = await startDemoStack({ config });
     const v = vendors(config);
 
-    const fsClosed = await v.fs.create({ subject: 'Twin deleted by the MSP', description: 'lifecycle test', priority: 3, status: 2 });
+    const fsClosed = await v.fs.create({
+      subject: 'Twin deleted by the MSP',
+      description: 'lifecycle test',
+      priority: 3,
+      status: 2,
+    });
     await v.fs.update(fsClosed, { tags: ['co-managed'] });
-    const fsUntagged = await v.fs.create({ subject: 'Leaves the co-managed scope', description: 'lifecycle test', priority: 2, status: 2 });
+    const fsUntagged = await v.fs.create({
+      subject: 'Leaves the co-managed scope',
+      description: 'lifecycle test',
+      priority: 2,
+      status: 2,
+    });
     await v.fs.update(fsUntagged, { tags: ['co-managed'] });
-    const cwOrigin = await v.cw.create({ summary: 'Raised by the MSP', board: 'Co-Managed FS', priority: 'Priority 2 - High', description: 'lifecycle test' });
-    const jiraUnlinked = await v.jira.create({ summary: 'Twin deleted on the JSM board', priority: 'High', description: 'lifecycle test' });
-    const jiraFlagged = await v.jira.create({ summary: 'Becomes a service request', priority: 'Medium', description: 'lifecycle test' });
+    const cwOrigin = await v.cw.create({
+      summary: 'Raised by the MSP',
+      board: 'Co-Managed FS',
+      priority: 'Priority 2 - High',
+      description: 'lifecycle test',
+    });
+    const jiraUnlinked = await v.jira.create({
+      summary: 'Twin deleted on the JSM board',
+      priority: 'High',
+      description: 'lifecycle test',
+    });
+    const jiraFlagged = await v.jira.create({
+      summary: 'Becomes a service request',
+      priority: 'Medium',
+      description: 'lifecycle test',
+    });
 
     const closeLink = await linkOf(stack, 'fs-cw', 'a', fsClosed);
     const unscopeLink = await linkOf(stack, 'fs-cw', 'a', fsUntagged);
@@ -164,7 +219,10 @@ describe('deletion and leaving scope follow the configured lifecycle and never r
     const unlinkLink = await linkOf(stack, 'jsm-cw', 'a', jiraUnlinked);
     const flagLink = await linkOf(stack, 'jsm-cw', 'a', jiraFlagged);
     // The Freshservice twin of the ConnectWise ticket was created inside the scope (it carries the tag).
-    expect((await v.fs.http.get<{ ticket: { tags: string[] } }>(`/tickets/${cwLink.aId}`, { params: { include: 'tags' } })).data.ticket.tags).toContain('co-managed');
+    expect(
+      (await v.fs.http.get<{ ticket: { tags: string[] } }>(`/tickets/${cwLink.aId}`, { params: { include: 'tags' } }))
+        .data.ticket.tags,
+    ).toContain('co-managed');
     const before = await census(v, config);
     expect(before).toEqual({ fs: 3, cw: 5, jira: 2, duplicates: 0 });
 
@@ -175,7 +233,12 @@ describe('deletion and leaving scope follow the configured lifecycle and never r
     await v.fs.update(fsUntagged, { tags: [] }); // fs-cw onUnscope: unlink
 
     await pollRoundsAndReconcile(stack);
-    const states = async (): Promise<Array<string | undefined>> => Promise.all([closeLink, unlinkLink, flagLink, unscopeLink, cwLink].map(async (l) => (await stack!.daemon.ledger.getLink(l.id))?.state));
+    const states = async (): Promise<Array<string | undefined>> =>
+      Promise.all(
+        [closeLink, unlinkLink, flagLink, unscopeLink, cwLink].map(
+          async (l) => (await stack!.daemon.ledger.getLink(l.id))?.state,
+        ),
+      );
     expect(await states()).toEqual(['closed', 'unlinked', 'flagged', 'unlinked', 'active']);
 
     // close: the Freshservice ticket whose ConnectWise twin was deleted is closed.

@@ -17,7 +17,14 @@ export interface ProxyRule {
   rewrite?(body: unknown, request: ProxiedRequest): unknown;
 }
 
-const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding', 'host']);
+const HOP_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'content-encoding',
+  'host',
+]);
 
 export interface RewritingProxy {
   url: string;
@@ -43,7 +50,10 @@ export async function startRewritingProxy(target: string): Promise<RewritingProx
       const answer = rule.respond?.(info);
       if (answer) {
         const text = JSON.stringify(answer.body);
-        response.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        response.writeHead(answer.status, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+        });
         response.end(text);
         return;
       }
@@ -101,7 +111,11 @@ export async function startRewritingProxy(target: string): Promise<RewritingProx
 }
 
 /** Calls `fn` on every object in `json` that satisfies `is` (tickets in lists and envelopes alike). */
-export function visit(json: unknown, is: (node: Record<string, unknown>) => boolean, fn: (node: Record<string, unknown>) => void): void {
+export function visit(
+  json: unknown,
+  is: (node: Record<string, unknown>) => boolean,
+  fn: (node: Record<string, unknown>) => void,
+): void {
   if (Array.isArray(json)) {
     for (const item of json) visit(item, is, fn);
     return;

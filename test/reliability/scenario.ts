@@ -54,7 +54,14 @@ export async function pairConfig(pair: Pair): Promise<Config> {
 
 export type Op =
   | { op: 'create'; side: Side; summary: string; priority: number; status: number }
-  | { op: 'edit'; side: Side; ticket: number; field: 'summary' | 'description' | 'priority' | 'status'; value: number; text: string }
+  | {
+      op: 'edit';
+      side: Side;
+      ticket: number;
+      field: 'summary' | 'description' | 'priority' | 'status';
+      value: number;
+      text: string;
+    }
   | { op: 'comment'; side: Side; ticket: number; visibility: 'public' | 'internal' }
   | { op: 'close' | 'reopen' | 'unscope'; side: Side; ticket: number }
   | { op: 'poll'; side: Side }
@@ -71,15 +78,52 @@ export interface Scenario {
 }
 
 const text = fc.stringMatching(/^[A-Za-z0-9 ,.!?'&<>é✓🙂-]{1,40}$/u).map((s) => s.trim() || 'x');
-const longText = fc.oneof({ weight: 4, arbitrary: text }, { weight: 1, arbitrary: fc.tuple(text, fc.integer({ min: 90, max: 140 })).map(([t, n]) => t.padEnd(n, '.')) });
+const longText = fc.oneof(
+  { weight: 4, arbitrary: text },
+  { weight: 1, arbitrary: fc.tuple(text, fc.integer({ min: 90, max: 140 })).map(([t, n]) => t.padEnd(n, '.')) },
+);
 const side = fc.constantFrom<Side>('a', 'b');
 const index = fc.nat({ max: 4 });
 
 export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('create' as const), side, summary: longText, priority: fc.nat({ max: 3 }), status: fc.nat({ max: 4 }) }) },
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('edit' as const), side, ticket: index, field: fc.constantFrom('summary' as const, 'description' as const, 'priority' as const, 'status' as const), value: fc.nat({ max: 4 }), text: longText }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('comment' as const), side, ticket: index, visibility: fc.constantFrom('public' as const, 'internal' as const) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('close' as const, 'reopen' as const, 'unscope' as const), side, ticket: index }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('create' as const),
+      side,
+      summary: longText,
+      priority: fc.nat({ max: 3 }),
+      status: fc.nat({ max: 4 }),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant('edit' as const),
+      side,
+      ticket: index,
+      field: fc.constantFrom('summary' as const, 'description' as const, 'priority' as const, 'status' as const),
+      value: fc.nat({ max: 4 }),
+      text: longText,
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('comment' as const),
+      side,
+      ticket: index,
+      visibility: fc.constantFrom('public' as const, 'internal' as const),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constantFrom('close' as const, 'reopen' as const, 'unscope' as const),
+      side,
+      ticket: index,
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('poll' as const), side }) },
   { weight: 1, arbitrary: fc.constant({ op: 'settle' as const }) },
 );
@@ -87,7 +131,11 @@ export const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
 const systemFaults: fc.Arbitrary<FaultPlanInput> = fc.record({
   seed: fc.nat(),
   latencyMs: fc.record({ min: fc.constant(0), max: fc.constantFrom(0, 0, 5, 20) }),
-  errorRates: fc.oneof(fc.constant({}), fc.record({ '503': fc.constantFrom(0.02, 0.05, 0.1) }), fc.record({ '500': fc.constantFrom(0.02, 0.05), '502': fc.constant(0.02) })),
+  errorRates: fc.oneof(
+    fc.constant({}),
+    fc.record({ '503': fc.constantFrom(0.02, 0.05, 0.1) }),
+    fc.record({ '500': fc.constantFrom(0.02, 0.05), '502': fc.constant(0.02) }),
+  ),
   burst429: fc.record({ count: fc.nat({ max: 4 }), retryAfterSec: fc.constant(0) }),
   resetRate: fc.constantFrom(0, 0, 0.02, 0.05),
   hangRate: fc.constantFrom(0, 0, 0, 0.01),
@@ -103,7 +151,10 @@ const systemFaults: fc.Arbitrary<FaultPlanInput> = fc.record({
 export function scenarioArbitrary(systems: number): fc.Arbitrary<Scenario> {
   return fc.record({
     ops: fc.array(opArbitrary, { minLength: 3, maxLength: 12 }),
-    faults: fc.record({ perSystem: fc.array(systemFaults, { minLength: systems, maxLength: systems }), indexLagMs: fc.constantFrom(0, 0, 300, 1500) }),
+    faults: fc.record({
+      perSystem: fc.array(systemFaults, { minLength: systems, maxLength: systems }),
+      indexLagMs: fc.constantFrom(0, 0, 300, 1500),
+    }),
   });
 }
 
@@ -112,7 +163,12 @@ export function scenarioArbitrary(systems: number): fc.Arbitrary<Scenario> {
 interface PersonApi {
   kind: Kind;
   create(o: Extract<Op, { op: 'create' }>, tag: string): Promise<string>;
-  edit(id: string, field: 'summary' | 'description' | 'priority' | 'status', value: number, text: string): Promise<void>;
+  edit(
+    id: string,
+    field: 'summary' | 'description' | 'priority' | 'status',
+    value: number,
+    text: string,
+  ): Promise<void>;
   comment(id: string, body: string, visibility: 'public' | 'internal'): Promise<void>;
   close(id: string): Promise<void>;
   reopen(id: string): Promise<void>;
@@ -143,23 +199,52 @@ const JIRA_STATUS = ['Waiting for support', 'In Progress', 'Waiting for customer
 const pick = <T>(list: T[], i: number): T => list[i % list.length]!;
 const escapeHtml = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function personApi(system: SystemConfig, scopeTags: string[], board: string | undefined, otherBoard: string): PersonApi {
+function personApi(
+  system: SystemConfig,
+  scopeTags: string[],
+  board: string | undefined,
+  otherBoard: string,
+): PersonApi {
   const timeout = 5000;
   if (system.kind === 'freshservice') {
-    const http = axios.create({ baseURL: `${system.baseUrl}/api/v2`, timeout, headers: { Authorization: basicAuth(system.credentials.apiKey, 'X') } });
+    const http = axios.create({
+      baseURL: `${system.baseUrl}/api/v2`,
+      timeout,
+      headers: { Authorization: basicAuth(system.credentials.apiKey, 'X') },
+    });
     return {
       kind: 'freshservice',
       async create(o, tag) {
-        const body = { subject: o.summary, description: `<p>${tag}</p>`, email: 'person@contoso.example', priority: pick(FS_PRIORITY, o.priority), status: pick(FS_STATUS, o.status), ...(scopeTags.length ? { tags: scopeTags } : {}) };
-        return String((await call<{ ticket: { id: number } }>(http, { method: 'POST', url: '/tickets', data: body })).ticket.id);
+        const body = {
+          subject: o.summary,
+          description: `<p>${tag}</p>`,
+          email: 'person@contoso.example',
+          priority: pick(FS_PRIORITY, o.priority),
+          status: pick(FS_STATUS, o.status),
+          ...(scopeTags.length ? { tags: scopeTags } : {}),
+        };
+        return String(
+          (await call<{ ticket: { id: number } }>(http, { method: 'POST', url: '/tickets', data: body })).ticket.id,
+        );
       },
       async edit(id, field, value, t) {
         // What Freshservice's editor stores for typed text: HTML with the text escaped.
-        const data = field === 'summary' ? { subject: t } : field === 'description' ? { description: `<p>${escapeHtml(t)}</p>` } : field === 'priority' ? { priority: pick(FS_PRIORITY, value) } : { status: pick(FS_STATUS, value) };
+        const data =
+          field === 'summary'
+            ? { subject: t }
+            : field === 'description'
+              ? { description: `<p>${escapeHtml(t)}</p>` }
+              : field === 'priority'
+                ? { priority: pick(FS_PRIORITY, value) }
+                : { status: pick(FS_STATUS, value) };
         await call(http, { method: 'PUT', url: `/tickets/${id}`, data });
       },
       async comment(id, body, visibility) {
-        await call(http, { method: 'POST', url: `/tickets/${id}/notes`, data: { body: `<p>${escapeHtml(body)}</p>`, private: visibility === 'internal' } });
+        await call(http, {
+          method: 'POST',
+          url: `/tickets/${id}/notes`,
+          data: { body: `<p>${escapeHtml(body)}</p>`, private: visibility === 'internal' },
+        });
       },
       close: async (id) => void (await call(http, { method: 'PUT', url: `/tickets/${id}`, data: { status: 5 } })),
       reopen: async (id) => void (await call(http, { method: 'PUT', url: `/tickets/${id}`, data: { status: 2 } })),
@@ -172,23 +257,51 @@ function personApi(system: SystemConfig, scopeTags: string[], board: string | un
   }
   if (system.kind === 'connectwise') {
     const c = system.credentials;
-    const http = axios.create({ baseURL: `${system.baseUrl}/${system.options?.codebase ?? 'v4_6_release/'}apis/3.0`, timeout, headers: { Authorization: basicAuth(`${c.company}+${c.publicKey}`, c.privateKey), clientId: c.clientId, 'x-sim-member': 'jdoe' } });
-    const patch = (id: string, path: string, value: unknown) => call(http, { method: 'PATCH', url: `/service/tickets/${id}`, data: [{ op: 'replace', path, value }] });
+    const http = axios.create({
+      baseURL: `${system.baseUrl}/${system.options?.codebase ?? 'v4_6_release/'}apis/3.0`,
+      timeout,
+      headers: {
+        Authorization: basicAuth(`${c.company}+${c.publicKey}`, c.privateKey),
+        clientId: c.clientId,
+        'x-sim-member': 'jdoe',
+      },
+    });
+    const patch = (id: string, path: string, value: unknown) =>
+      call(http, { method: 'PATCH', url: `/service/tickets/${id}`, data: [{ op: 'replace', path, value }] });
     return {
       kind: 'connectwise',
       async create(o, tag) {
-        const body = { summary: o.summary.slice(0, 100), board: { name: board }, company: { identifier: 'Contoso' }, priority: { name: pick(CW_PRIORITY, o.priority) }, status: { name: pick(CW_STATUS, o.status) }, initialDescription: tag };
+        const body = {
+          summary: o.summary.slice(0, 100),
+          board: { name: board },
+          company: { identifier: 'Contoso' },
+          priority: { name: pick(CW_PRIORITY, o.priority) },
+          status: { name: pick(CW_STATUS, o.status) },
+          initialDescription: tag,
+        };
         return String((await call<{ id: number }>(http, { method: 'POST', url: '/service/tickets', data: body })).id);
       },
       async edit(id, field, value, t) {
         if (field === 'summary') await patch(id, 'summary', t.slice(0, 100));
         else if (field === 'priority') await patch(id, 'priority', { name: pick(CW_PRIORITY, value) });
         else if (field === 'status') await patch(id, 'status', { name: pick(CW_STATUS, value) });
-        else await call(http, { method: 'POST', url: `/service/tickets/${id}/notes`, data: { text: t, internalAnalysisFlag: true } }); // no description edit on the MSP side: an internal note instead
+        else
+          await call(http, {
+            method: 'POST',
+            url: `/service/tickets/${id}/notes`,
+            data: { text: t, internalAnalysisFlag: true },
+          }); // no description edit on the MSP side: an internal note instead
       },
       async comment(id, body, visibility) {
-        const flags = visibility === 'public' ? { detailDescriptionFlag: true, internalAnalysisFlag: false } : { detailDescriptionFlag: false, internalAnalysisFlag: true };
-        await call(http, { method: 'POST', url: `/service/tickets/${id}/notes`, data: { text: body, resolutionFlag: false, ...flags } });
+        const flags =
+          visibility === 'public'
+            ? { detailDescriptionFlag: true, internalAnalysisFlag: false }
+            : { detailDescriptionFlag: false, internalAnalysisFlag: true };
+        await call(http, {
+          method: 'POST',
+          url: `/service/tickets/${id}/notes`,
+          data: { text: body, resolutionFlag: false, ...flags },
+        });
       },
       close: async (id) => void (await patch(id, 'status', { name: 'Closed' })),
       reopen: async (id) => void (await patch(id, 'status', { name: 'New' })),
@@ -198,27 +311,63 @@ function personApi(system: SystemConfig, scopeTags: string[], board: string | un
       },
     };
   }
-  const http = axios.create({ baseURL: system.baseUrl, timeout, headers: { Authorization: basicAuth(system.credentials.email, system.credentials.apiToken), 'x-sim-actor': 'agent' } });
-  const adf = (t: string) => ({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: t }] }] });
+  const http = axios.create({
+    baseURL: system.baseUrl,
+    timeout,
+    headers: {
+      Authorization: basicAuth(system.credentials.email, system.credentials.apiToken),
+      'x-sim-actor': 'agent',
+    },
+  });
+  const adf = (t: string) => ({
+    type: 'doc',
+    version: 1,
+    content: [{ type: 'paragraph', content: [{ type: 'text', text: t }] }],
+  });
   const transitionTo = async (id: string, target: string): Promise<void> => {
-    const { transitions } = await call<{ transitions: Array<{ id: string; to: { name: string } }> }>(http, { method: 'GET', url: `/rest/api/3/issue/${id}/transitions` });
+    const { transitions } = await call<{ transitions: Array<{ id: string; to: { name: string } }> }>(http, {
+      method: 'GET',
+      url: `/rest/api/3/issue/${id}/transitions`,
+    });
     const t = transitions.find((x) => x.to.name === target);
     if (!t) return; // the workflow has no direct path; a person would pick another status
-    await call(http, { method: 'POST', url: `/rest/api/3/issue/${id}/transitions`, data: { transition: { id: t.id }, ...(target === 'Resolved' || target === 'Closed' ? { fields: { resolution: { name: 'Done' } } } : {}) } }).catch(() => undefined);
+    await call(http, {
+      method: 'POST',
+      url: `/rest/api/3/issue/${id}/transitions`,
+      data: {
+        transition: { id: t.id },
+        ...(target === 'Resolved' || target === 'Closed' ? { fields: { resolution: { name: 'Done' } } } : {}),
+      },
+    }).catch(() => undefined);
   };
   return {
     kind: 'jsm',
     async create(o, tag) {
-      const fields = { project: { key: 'IT' }, issuetype: { name: 'Incident' }, summary: o.summary, priority: { name: pick(JIRA_PRIORITY, o.priority) }, description: adf(tag) };
+      const fields = {
+        project: { key: 'IT' },
+        issuetype: { name: 'Incident' },
+        summary: o.summary,
+        priority: { name: pick(JIRA_PRIORITY, o.priority) },
+        description: adf(tag),
+      };
       return (await call<{ id: string }>(http, { method: 'POST', url: '/rest/api/3/issue', data: { fields } })).id;
     },
     async edit(id, field, value, t) {
       if (field === 'status') return transitionTo(id, pick(JIRA_STATUS, value));
-      const fields = field === 'summary' ? { summary: t } : field === 'description' ? { description: adf(t) } : { priority: { name: pick(JIRA_PRIORITY, value) } };
+      const fields =
+        field === 'summary'
+          ? { summary: t }
+          : field === 'description'
+            ? { description: adf(t) }
+            : { priority: { name: pick(JIRA_PRIORITY, value) } };
       await call(http, { method: 'PUT', url: `/rest/api/3/issue/${id}`, data: { fields } });
     },
     async comment(id, body, visibility) {
-      await call(http, { method: 'POST', url: `/rest/servicedeskapi/request/${id}/comment`, data: { body, public: visibility === 'public' } });
+      await call(http, {
+        method: 'POST',
+        url: `/rest/servicedeskapi/request/${id}/comment`,
+        data: { body, public: visibility === 'public' },
+      });
     },
     close: (id) => transitionTo(id, 'Closed'),
     reopen: (id) => transitionTo(id, 'Waiting for support'),
@@ -238,7 +387,12 @@ export interface PairFixture {
 export async function startPair(pair: Pair): Promise<PairFixture> {
   const config = await pairConfig(pair);
   const simulators = await startSimulators(config);
-  return { pair, config, simulators, stop: async () => void (await Promise.all(simulators.map((s) => s.handle.stop()))) };
+  return {
+    pair,
+    config,
+    simulators,
+    stop: async () => void (await Promise.all(simulators.map((s) => s.handle.stop()))),
+  };
 }
 
 export interface ScenarioReport {
@@ -285,22 +439,34 @@ async function quiesce(f: PairFixture, daemon: DaemonHandle, conn: string): Prom
 export async function runScenario(f: PairFixture, scenario: Scenario): Promise<ScenarioReport> {
   const conn = f.pair;
   const connection = f.config.connections[conn]!;
-  const systems: Record<Side, SystemConfig> = { a: f.config.systems[connection.a.system]!, b: f.config.systems[connection.b.system]! };
+  const systems: Record<Side, SystemConfig> = {
+    a: f.config.systems[connection.a.system]!,
+    b: f.config.systems[connection.b.system]!,
+  };
   const boards = connection.b.scope.boards ?? [];
   const people: Record<Side, PersonApi> = {
     a: personApi(systems.a, connection.a.scope.tags ?? [], connection.a.scope.boards?.[0], 'Co-Managed JSM'),
-    b: personApi(systems.b, connection.b.scope.tags ?? [], boards[0], boards[0] === 'Co-Managed FS' ? 'Co-Managed JSM' : 'Co-Managed FS'),
+    b: personApi(
+      systems.b,
+      connection.b.scope.tags ?? [],
+      boards[0],
+      boards[0] === 'Co-Managed FS' ? 'Co-Managed JSM' : 'Co-Managed FS',
+    ),
   };
 
   // Fresh systems, faults on, a fresh daemon on a fresh ledger.
   await Promise.all(f.simulators.map((s) => axios.post(`${s.handle.url}/__sim/reset`, {})));
-  const daemon = await startDaemon(f.config, { ledgerPath: ':memory:', logLevel: (process.env.TB_SCENARIO_LOG as 'debug' | undefined) ?? 'silent' });
+  const daemon = await startDaemon(f.config, {
+    ledgerPath: ':memory:',
+    logLevel: (process.env.TB_SCENARIO_LOG as 'debug' | undefined) ?? 'silent',
+  });
   const made: Made[] = [];
   let faultsInjected = 0;
   const problems: string[] = [];
   try {
     await wireWebhooks(f.config, daemon);
-    for (const [i, s] of f.simulators.entries()) await axios.put(`${s.handle.url}/__sim/faults`, scenario.faults.perSystem[i] ?? {});
+    for (const [i, s] of f.simulators.entries())
+      await axios.put(`${s.handle.url}/__sim/faults`, scenario.faults.perSystem[i] ?? {});
     const jira = f.simulators.find((s) => s.system.kind === 'jsm');
     if (jira) await axios.put(`${jira.handle.url}/__sim/index-lag`, { ms: scenario.faults.indexLagMs });
 
@@ -314,7 +480,13 @@ export async function runScenario(f: PairFixture, scenario: Scenario): Promise<S
       switch (op.op) {
         case 'create': {
           const tag = `tok-${++token}`;
-          made.push({ side: op.side, id: await people[op.side].create(op, tag), unscoped: false, publicTokens: [], internalTokens: [] });
+          made.push({
+            side: op.side,
+            id: await people[op.side].create(op, tag),
+            unscoped: false,
+            publicTokens: [],
+            internalTokens: [],
+          });
           break;
         }
         case 'edit': {
@@ -355,8 +527,29 @@ export async function runScenario(f: PairFixture, scenario: Scenario): Promise<S
     // Quiescence: faults off (clock skew stays: it is a property of the systems), every hint
     // delivered, polls and a reconcile until the ledger stops moving.
     for (const [i, s] of f.simulators.entries()) {
-      const current = (await axios.get<{ counts: { rateLimited: number; resets: number; hangs: number; status: Record<string, number>; webhooksDropped: number; webhooksDuplicated: number; webhooksDelayed: number; webhooksReordered: number } }>(`${s.handle.url}/__sim/faults`)).data.counts;
-      faultsInjected += current.rateLimited + current.resets + current.hangs + Object.values(current.status).reduce((x, y) => x + y, 0) + current.webhooksDropped + current.webhooksDuplicated + current.webhooksDelayed + current.webhooksReordered;
+      const current = (
+        await axios.get<{
+          counts: {
+            rateLimited: number;
+            resets: number;
+            hangs: number;
+            status: Record<string, number>;
+            webhooksDropped: number;
+            webhooksDuplicated: number;
+            webhooksDelayed: number;
+            webhooksReordered: number;
+          };
+        }>(`${s.handle.url}/__sim/faults`)
+      ).data.counts;
+      faultsInjected +=
+        current.rateLimited +
+        current.resets +
+        current.hangs +
+        Object.values(current.status).reduce((x, y) => x + y, 0) +
+        current.webhooksDropped +
+        current.webhooksDuplicated +
+        current.webhooksDelayed +
+        current.webhooksReordered;
       await axios.put(`${s.handle.url}/__sim/faults`, { clockSkewMs: scenario.faults.perSystem[i]?.clockSkewMs ?? 0 });
     }
     if (jira) await axios.put(`${jira.handle.url}/__sim/index-lag`, { ms: 0 });
@@ -370,7 +563,12 @@ export async function runScenario(f: PairFixture, scenario: Scenario): Promise<S
   }
 }
 
-async function checkInvariants(daemon: DaemonHandle, conn: string, made: Made[], problems: string[]): Promise<{ duplicates: number; lostUpdates: number; leaks: number }> {
+async function checkInvariants(
+  daemon: DaemonHandle,
+  conn: string,
+  made: Made[],
+  problems: string[],
+): Promise<{ duplicates: number; lostUpdates: number; leaks: number }> {
   const { ledger, connectors } = daemon;
   const pair = connectors.get(conn)!;
   const connection = daemon.config.connections[conn]!;
@@ -416,14 +614,19 @@ async function checkInvariants(daemon: DaemonHandle, conn: string, made: Made[],
       duplicates += Math.max(0, twins.length - 1);
       problems.push(`${m.side}:${m.id} has twins [${twins.map((t) => t.id).join(',')}] but the link says ${twinId}`);
     }
-    const tickets: Record<Side, Ticket> = { [m.side]: await pair[m.side].getTicket(m.id), [other]: await pair[other].getTicket(twinId) } as Record<Side, Ticket>;
+    const tickets: Record<Side, Ticket> = {
+      [m.side]: await pair[m.side].getTicket(m.id),
+      [other]: await pair[other].getTicket(twinId),
+    } as Record<Side, Ticket>;
     const conflicts = new Set((await ledger.listConflicts({ linkId: link.id, state: 'open' })).map((c) => c.field));
     for (const rule of rules) {
       const a = tickets.a.fields[rule.native.a] ?? null;
       const b = tickets.b.fields[rule.native.b] ?? null;
       if (!rule.equivalent('a', a, b) && !conflicts.has(rule.name)) {
         lostUpdates++;
-        problems.push(`link ${link.id} ${rule.name}: a=${JSON.stringify(a)} b=${JSON.stringify(b)} disagree with no conflict recorded`);
+        problems.push(
+          `link ${link.id} ${rule.name}: a=${JSON.stringify(a)} b=${JSON.stringify(b)} disagree with no conflict recorded`,
+        );
       }
     }
     const comments = { a: await pair.a.listComments(tickets.a.id), b: await pair.b.listComments(tickets.b.id) };
@@ -437,18 +640,22 @@ async function checkInvariants(daemon: DaemonHandle, conn: string, made: Made[],
     }
     for (const token of m.internalTokens) {
       const leaked = comments[other].filter((c) => c.body.includes(token));
-      const crossedAgainstRules = leaked.length > 0 && connection.comments[m.side === 'a' ? 'aToB' : 'bToA'].internal === 'skip';
+      const crossedAgainstRules =
+        leaked.length > 0 && connection.comments[m.side === 'a' ? 'aToB' : 'bToA'].internal === 'skip';
       if (leaked.some((c) => c.visibility === 'public') || crossedAgainstRules) {
         leaks++;
         problems.push(`internal note ${token} crossed to ${other} (${leaked.map((c) => c.visibility).join(', ')})`);
       }
     }
   }
-  if ((await ledger.pendingIntents(conn)).length > 0) problems.push(`pending intents remain: ${(await ledger.pendingIntents(conn)).length}`);
+  if ((await ledger.pendingIntents(conn)).length > 0)
+    problems.push(`pending intents remain: ${(await ledger.pendingIntents(conn)).length}`);
   for (const s of ['a', 'b'] as const) {
     const ids = new Set(all[s].map((t) => t.id));
     const links = await ledger.listLinks({ connection: conn, state: 'active', limit: 500 });
-    for (const l of links.items) if (!ids.has(s === 'a' ? l.aId : l.bId)) problems.push(`orphan link ${l.id}: ${s} ticket ${s === 'a' ? l.aId : l.bId} not found`);
+    for (const l of links.items)
+      if (!ids.has(s === 'a' ? l.aId : l.bId))
+        problems.push(`orphan link ${l.id}: ${s} ticket ${s === 'a' ? l.aId : l.bId} not found`);
   }
   return { duplicates, lostUpdates, leaks };
 }

@@ -30,7 +30,11 @@ const CREDS = {
   jiraHookSecret: 'jiraHOOK-Vb7g-s3cr3t-8c9d',
 };
 /** Wrong credentials used to force auth failures: credentials too, so they must not leak either. */
-const WRONG = { fsApiKey: 'fsWRONG-Yx1a-s3cr3t-2b3c', cwPrivate: 'cwWRONG-Ue5r-s3cr3t-6d7e', jiraToken: 'jiraWRONG-Oi9p-s3cr3t-0f1a' };
+const WRONG = {
+  fsApiKey: 'fsWRONG-Yx1a-s3cr3t-2b3c',
+  cwPrivate: 'cwWRONG-Ue5r-s3cr3t-6d7e',
+  jiraToken: 'jiraWRONG-Oi9p-s3cr3t-0f1a',
+};
 
 interface Needle {
   name: string;
@@ -57,7 +61,8 @@ function needles(): Needle[] {
   };
   for (const [name, value] of Object.entries(secrets)) {
     out.push({ name: `${name} (clear)`, value });
-    if (encodeURIComponent(value) !== value) out.push({ name: `${name} (URL-encoded)`, value: encodeURIComponent(value) });
+    if (encodeURIComponent(value) !== value)
+      out.push({ name: `${name} (URL-encoded)`, value: encodeURIComponent(value) });
     out.push({ name: `${name} (base64)`, value: b64(value).replace(/=+$/, '') });
   }
   const basic: Record<string, string> = {
@@ -111,7 +116,12 @@ function withCredentials(config: Config, wrong = false): void {
       system.credentials.apiKey = wrong ? WRONG.fsApiKey : CREDS.fsApiKey;
       system.webhook = { ...system.webhook, secret: CREDS.fsHookSecret };
     } else if (system.kind === 'connectwise') {
-      system.credentials = { company: CREDS.cwCompany, publicKey: CREDS.cwPublic, privateKey: wrong ? WRONG.cwPrivate : CREDS.cwPrivate, clientId: CREDS.cwClientId };
+      system.credentials = {
+        company: CREDS.cwCompany,
+        publicKey: CREDS.cwPublic,
+        privateKey: wrong ? WRONG.cwPrivate : CREDS.cwPrivate,
+        clientId: CREDS.cwClientId,
+      };
     } else if (system.kind === 'jsm') {
       system.credentials = { email: CREDS.jiraEmail, apiToken: wrong ? WRONG.jiraToken : CREDS.jiraToken };
       system.webhook = { ...system.webhook, secret: CREDS.jiraHookSecret };
@@ -144,9 +154,17 @@ beforeAll(async () => {
   const { fs, cw, jira } = stack;
 
   // Creates both ways on both connections.
-  const fsId = await fs.create({ subject: 'Secrets: laptop fan noise', description: '<p>Loud since Monday.</p>', priority: 2 });
+  const fsId = await fs.create({
+    subject: 'Secrets: laptop fan noise',
+    description: '<p>Loud since Monday.</p>',
+    priority: 2,
+  });
   const cwFsId = await cw.create({ summary: 'Secrets: firewall rule review', board: 'Co-Managed FS' });
-  const jiraId = await jira.create({ summary: 'Secrets: printer queue stuck', description: 'Finance floor.', priority: 'High' });
+  const jiraId = await jira.create({
+    summary: 'Secrets: printer queue stuck',
+    description: 'Finance floor.',
+    priority: 'High',
+  });
   const cwJsmId = await cw.create({ summary: 'Secrets: backup verification', board: 'Co-Managed JSM' });
   await stack.sync();
 
@@ -171,17 +189,32 @@ beforeAll(async () => {
 
   // An error: a malformed ticket on Freshservice.
   const bad = await fs.create({ subject: 'Secrets: malformed payload' });
-  stack.proxies.freshservice.add({ rewrite: (body) => (visit(body, (n) => String(n.id) === bad && 'subject' in n, (n) => (n.priority = 'urgent!')), body) });
+  stack.proxies.freshservice.add({
+    rewrite: (body) => (
+      visit(
+        body,
+        (n) => String(n.id) === bad && 'subject' in n,
+        (n) => (n.priority = 'urgent!'),
+      ),
+      body
+    ),
+  });
   await stack.sync(1);
   stack.proxies.freshservice.clear();
 
   // Auth failures: Jira revokes the token mid-run; then a daemon with wrong credentials everywhere.
-  const revoke = await fetch(`${stack.simUrl('jsm')}/__sim/credentials`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiToken: 'rotated-elsewhere-token' }) });
+  const revoke = await fetch(`${stack.simUrl('jsm')}/__sim/credentials`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ apiToken: 'rotated-elsewhere-token' }),
+  });
   expect(revoke.status).toBe(200);
   await jira.update(jiraId, { summary: 'Secrets: printer queue stuck (floor 3, again)' }).catch(() => undefined);
   await stack.daemon.engine.pollOnce('jsm-cw', 'a');
   await stack.daemon.engine.onIdle();
-  const status = (await (await stack.api('/status')).json()) as { connections: Array<{ name: string; sides: { a: { lastPollError: string | null } } }> };
+  const status = (await (await stack.api('/status')).json()) as {
+    connections: Array<{ name: string; sides: { a: { lastPollError: string | null } } }>;
+  };
   const jiraPollError = status.connections.find((c) => c.name === 'jsm-cw')!.sides.a.lastPollError;
   expect(jiraPollError).toMatch(/auth/i);
   authFailures.push(jiraPollError!);
@@ -218,10 +251,22 @@ afterAll(async () => {
 describe('no credential leaks', () => {
   it('the scanner finds a planted credential in clear, Basic-encoded and URL-encoded form', () => {
     expect(leaks(`apiKey=${CREDS.fsApiKey}`)).not.toEqual([]);
-    expect(leaks(`Authorization: Basic ${b64(`${CREDS.cwCompany}+${CREDS.cwPublic}:${CREDS.cwPrivate}`)}`).some((l) => l.startsWith('ConnectWise Basic:'))).toBe(true);
-    expect(leaks(`{"headers":{"authorization":"Basic ${b64(`${CREDS.jiraEmail}:${CREDS.jiraToken}`)}"}}`).some((l) => l.startsWith('Jira Basic'))).toBe(true);
+    expect(
+      leaks(`Authorization: Basic ${b64(`${CREDS.cwCompany}+${CREDS.cwPublic}:${CREDS.cwPrivate}`)}`).some((l) =>
+        l.startsWith('ConnectWise Basic:'),
+      ),
+    ).toBe(true);
+    expect(
+      leaks(`{"headers":{"authorization":"Basic ${b64(`${CREDS.jiraEmail}:${CREDS.jiraToken}`)}"}}`).some((l) =>
+        l.startsWith('Jira Basic'),
+      ),
+    ).toBe(true);
     expect(leaks(`Basic ${b64(`${CREDS.fsApiKey}:X`)}`).some((l) => l.startsWith('Freshservice Basic'))).toBe(true);
-    expect(leaks(`url=https://x/?u=${encodeURIComponent(`${CREDS.jiraEmail}:${CREDS.jiraToken}`)}`).some((l) => l.includes('URL-encoded'))).toBe(true);
+    expect(
+      leaks(`url=https://x/?u=${encodeURIComponent(`${CREDS.jiraEmail}:${CREDS.jiraToken}`)}`).some((l) =>
+        l.includes('URL-encoded'),
+      ),
+    ).toBe(true);
     expect(leaks('nothing to see here: demo-private, token=<redacted>')).toEqual([]);
   });
 
@@ -231,7 +276,14 @@ describe('no credential leaks', () => {
     expect(counts.openConflicts).toBeGreaterThanOrEqual(1);
     expect(counts.openErrors).toBeGreaterThanOrEqual(1);
     const kinds = new Set((await stack.daemon.ledger.listEvents({ limit: 1000 })).items.map((e) => e.kind));
-    for (const kind of ['link_created', 'field_mirrored', 'comment_copied', 'comment_skipped', 'conflict_opened'] as const) expect(kinds).toContain(kind);
+    for (const kind of [
+      'link_created',
+      'field_mirrored',
+      'comment_copied',
+      'comment_skipped',
+      'conflict_opened',
+    ] as const)
+      expect(kinds).toContain(kind);
     expect(logChunks.some((l) => l.includes('"level":20'))).toBe(true);
     expect(authFailures.length).toBeGreaterThanOrEqual(13);
   });
@@ -255,17 +307,38 @@ describe('no credential leaks', () => {
   });
 
   it('no credential appears in the operations API, metrics, OpenAPI or the dashboard', async () => {
-    const paths = ['/status', '/ledger/links?limit=500', '/events?limit=500', '/errors?limit=500', '/errors?state=resolved&limit=500', '/conflicts', '/metrics', '/openapi.json', '/healthz', '/readyz'];
+    const paths = [
+      '/status',
+      '/ledger/links?limit=500',
+      '/events?limit=500',
+      '/errors?limit=500',
+      '/errors?state=resolved&limit=500',
+      '/conflicts',
+      '/metrics',
+      '/openapi.json',
+      '/healthz',
+      '/readyz',
+    ];
     const links = (await stack.daemon.ledger.listLinks({ limit: 500 })).items;
     paths.push(...links.map((l) => `/ledger/links/${l.id}`));
     for (const path of paths) expectClean(`GET ${path}`, await text(await stack.api(path)));
     expectClean('the dashboard', await text(await stack.api('/', { headers: { accept: 'text/html' } })));
-    const login = await fetch(`${stack.daemon.url}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(CREDS.serverToken)}` });
+    const login = await fetch(`${stack.daemon.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(CREDS.serverToken)}`,
+    });
     expect(login.status).toBe(303);
     expectClean('the login response and its session cookie', await text(login));
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-    expectClean('the dashboard signed in by cookie', await text(await fetch(`${stack.daemon.url}/`, { headers: { cookie, accept: 'text/html' } })));
-    const refused = await fetch(`${stack.daemon.url}/status`, { headers: { authorization: `Bearer ${WRONG.jiraToken}` } });
+    expectClean(
+      'the dashboard signed in by cookie',
+      await text(await fetch(`${stack.daemon.url}/`, { headers: { cookie, accept: 'text/html' } })),
+    );
+    const refused = await fetch(`${stack.daemon.url}/status`, {
+      headers: { authorization: `Bearer ${WRONG.jiraToken}` },
+    });
     expect(refused.status).toBe(401);
     expectClean('a refused API call', await text(refused));
   });
@@ -276,19 +349,35 @@ describe('no credential leaks', () => {
 
   it('no credential appears when validate reports a missing secret or a literal credential', () => {
     const demo = readFileSync(DEMO_CONFIG, 'utf8');
-    const env = { FRESHSERVICE_API_KEY: CREDS.fsApiKey, CW_PUBLIC_KEY: CREDS.cwPublic, CW_CLIENT_ID: CREDS.cwClientId, JIRA_API_TOKEN: CREDS.jiraToken, TICKETBRIDGE_TOKEN: CREDS.serverToken, JIRA_WEBHOOK_SECRET: CREDS.jiraHookSecret, FRESHSERVICE_WEBHOOK_SECRET: CREDS.fsHookSecret };
-    const broken = demo.replace('${env:CW_PRIVATE_KEY:-demo-private}', '${env:TB_UNSET_PRIVATE_KEY}').replace('      company: demo\n', '      company: demo\n      companyy: typo\n');
+    const env = {
+      FRESHSERVICE_API_KEY: CREDS.fsApiKey,
+      CW_PUBLIC_KEY: CREDS.cwPublic,
+      CW_CLIENT_ID: CREDS.cwClientId,
+      JIRA_API_TOKEN: CREDS.jiraToken,
+      TICKETBRIDGE_TOKEN: CREDS.serverToken,
+      JIRA_WEBHOOK_SECRET: CREDS.jiraHookSecret,
+      FRESHSERVICE_WEBHOOK_SECRET: CREDS.fsHookSecret,
+    };
+    const broken = demo
+      .replace('${env:CW_PRIVATE_KEY:-demo-private}', '${env:TB_UNSET_PRIVATE_KEY}')
+      .replace('      company: demo\n', '      company: demo\n      companyy: typo\n');
     let problems: string[] = [];
     try {
       parseConfigText(broken, 'ticketbridge.yaml', { env });
     } catch (err) {
-      problems = [(err as Error).message, ...((err as { problems?: string[] }).problems ?? []), ...((err as { warnings?: string[] }).warnings ?? [])];
+      problems = [
+        (err as Error).message,
+        ...((err as { problems?: string[] }).problems ?? []),
+        ...((err as { warnings?: string[] }).warnings ?? []),
+      ];
     }
     expect(problems.join('\n')).toContain('TB_UNSET_PRIVATE_KEY');
     expectClean('validate with a missing secret', problems.join('\n'));
 
     // A credential written literally (and a wrong type next to one) is described, never echoed.
-    const literal = demo.replace('${env:CW_PRIVATE_KEY:-demo-private}', CREDS.cwPrivate).replace('${env:JIRA_API_TOKEN:-demo-jira-token}', `[${CREDS.jiraToken}]`);
+    const literal = demo
+      .replace('${env:CW_PRIVATE_KEY:-demo-private}', CREDS.cwPrivate)
+      .replace('${env:JIRA_API_TOKEN:-demo-jira-token}', `[${CREDS.jiraToken}]`);
     let out: string[];
     try {
       out = parseConfigText(literal, 'ticketbridge.yaml', { env }).warnings;
@@ -301,7 +390,15 @@ describe('no credential leaks', () => {
 
   it('scanned every place it meant to', () => {
     const places = scanned.map((s) => s.where);
-    for (const where of ['the daemon logs', 'GET /status', 'GET /metrics', 'GET /openapi.json', 'the dashboard', 'validate with a missing secret']) expect(places).toContain(where);
+    for (const where of [
+      'the daemon logs',
+      'GET /status',
+      'GET /metrics',
+      'GET /openapi.json',
+      'the dashboard',
+      'validate with a missing secret',
+    ])
+      expect(places).toContain(where);
     expect(places.filter((p) => p.startsWith('ledger table')).length).toBeGreaterThan(3);
     expect(scanned.find((s) => s.where === 'the daemon logs')!.bytes).toBeGreaterThan(2_000);
   });

@@ -59,7 +59,13 @@ async function json(response: Response, what: string): Promise<unknown> {
 }
 
 export interface FsApi {
-  create(fields: { subject: string; description?: string; priority?: number; status?: number; [key: string]: unknown }): Promise<string>;
+  create(fields: {
+    subject: string;
+    description?: string;
+    priority?: number;
+    status?: number;
+    [key: string]: unknown;
+  }): Promise<string>;
   update(id: string, fields: Record<string, unknown>): Promise<void>;
   remove(id: string): Promise<void>;
   note(id: string, body: string, isPrivate: boolean): Promise<void>;
@@ -69,18 +75,38 @@ function fsApi(s: Of<'freshservice'>, base: string): FsApi {
   const headers = { Authorization: basicAuth(s.credentials.apiKey, 'X'), 'Content-Type': 'application/json' };
   return {
     async create(fields) {
-      const body = { description: '<p>Created by a person.</p>', priority: 2, status: 2, email: 'pat@contoso.example', source: 2, ...fields };
-      const res = (await json(await fetch(`${base}/api/v2/tickets`, { method: 'POST', headers, body: JSON.stringify(body) }), 'Freshservice create')) as { ticket: { id: number } };
+      const body = {
+        description: '<p>Created by a person.</p>',
+        priority: 2,
+        status: 2,
+        email: 'pat@contoso.example',
+        source: 2,
+        ...fields,
+      };
+      const res = (await json(
+        await fetch(`${base}/api/v2/tickets`, { method: 'POST', headers, body: JSON.stringify(body) }),
+        'Freshservice create',
+      )) as { ticket: { id: number } };
       return String(res.ticket.id);
     },
     async update(id, fields) {
-      await json(await fetch(`${base}/api/v2/tickets/${id}`, { method: 'PUT', headers, body: JSON.stringify(fields) }), 'Freshservice update');
+      await json(
+        await fetch(`${base}/api/v2/tickets/${id}`, { method: 'PUT', headers, body: JSON.stringify(fields) }),
+        'Freshservice update',
+      );
     },
     async remove(id) {
       await json(await fetch(`${base}/api/v2/tickets/${id}`, { method: 'DELETE', headers }), 'Freshservice delete');
     },
     async note(id, body, isPrivate) {
-      await json(await fetch(`${base}/api/v2/tickets/${id}/notes`, { method: 'POST', headers, body: JSON.stringify({ body, private: isPrivate }) }), 'Freshservice note');
+      await json(
+        await fetch(`${base}/api/v2/tickets/${id}/notes`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ body, private: isPrivate }),
+        }),
+        'Freshservice note',
+      );
     },
   };
 }
@@ -94,29 +120,56 @@ export interface CwApi {
 
 function cwApi(s: Of<'connectwise'>, base: string): CwApi {
   const c = s.credentials;
-  const headers = { Authorization: basicAuth(`${c.company}+${c.publicKey}`, c.privateKey), clientId: c.clientId, 'Content-Type': 'application/json' };
+  const headers = {
+    Authorization: basicAuth(`${c.company}+${c.publicKey}`, c.privateKey),
+    clientId: c.clientId,
+    'Content-Type': 'application/json',
+  };
   const root = `${base}/${s.options?.codebase ?? 'v4_6_release/'}apis/3.0`;
   return {
     async create(fields) {
-      const body = { summary: fields.summary, board: { name: fields.board }, company: { identifier: 'Contoso' }, priority: { name: fields.priority ?? 'Priority 3 - Medium' }, initialDescription: fields.initialDescription ?? 'Raised by the MSP.' };
-      const res = (await json(await fetch(`${root}/service/tickets`, { method: 'POST', headers, body: JSON.stringify(body) }), 'ConnectWise create')) as { id: number };
+      const body = {
+        summary: fields.summary,
+        board: { name: fields.board },
+        company: { identifier: 'Contoso' },
+        priority: { name: fields.priority ?? 'Priority 3 - Medium' },
+        initialDescription: fields.initialDescription ?? 'Raised by the MSP.',
+      };
+      const res = (await json(
+        await fetch(`${root}/service/tickets`, { method: 'POST', headers, body: JSON.stringify(body) }),
+        'ConnectWise create',
+      )) as { id: number };
       return String(res.id);
     },
     async patch(id, ops) {
-      await json(await fetch(`${root}/service/tickets/${id}`, { method: 'PATCH', headers, body: JSON.stringify(ops) }), 'ConnectWise patch');
+      await json(
+        await fetch(`${root}/service/tickets/${id}`, { method: 'PATCH', headers, body: JSON.stringify(ops) }),
+        'ConnectWise patch',
+      );
     },
     async remove(id) {
       await json(await fetch(`${root}/service/tickets/${id}`, { method: 'DELETE', headers }), 'ConnectWise delete');
     },
     async note(id, text, internal) {
       const flags = internal ? { internalAnalysisFlag: true } : { detailDescriptionFlag: true };
-      await json(await fetch(`${root}/service/tickets/${id}/notes`, { method: 'POST', headers, body: JSON.stringify({ text, ...flags }) }), 'ConnectWise note');
+      await json(
+        await fetch(`${root}/service/tickets/${id}/notes`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ text, ...flags }),
+        }),
+        'ConnectWise note',
+      );
     },
   };
 }
 
 export interface JiraApi {
-  create(fields: { summary: string; description?: string | Record<string, unknown>; priority?: string }): Promise<string>;
+  create(fields: {
+    summary: string;
+    description?: string | Record<string, unknown>;
+    priority?: string;
+  }): Promise<string>;
   update(id: string, fields: Record<string, unknown>): Promise<void>;
   comment(id: string, text: string, internal: boolean): Promise<void>;
 }
@@ -126,20 +179,46 @@ function adfText(text: string): Record<string, unknown> {
 }
 
 function jiraApi(s: Of<'jsm'>, base: string): JiraApi {
-  const headers = { Authorization: basicAuth(s.credentials.email, s.credentials.apiToken), 'Content-Type': 'application/json' };
+  const headers = {
+    Authorization: basicAuth(s.credentials.email, s.credentials.apiToken),
+    'Content-Type': 'application/json',
+  };
   return {
     async create(fields) {
-      const description = typeof fields.description === 'string' ? adfText(fields.description) : (fields.description ?? adfText('Raised by internal IT.'));
-      const body = { fields: { project: { key: 'IT' }, issuetype: { name: 'Incident' }, summary: fields.summary, priority: { name: fields.priority ?? 'Medium' }, description } };
-      const res = (await json(await fetch(`${base}/rest/api/3/issue`, { method: 'POST', headers, body: JSON.stringify(body) }), 'Jira create')) as { id: string };
+      const description =
+        typeof fields.description === 'string'
+          ? adfText(fields.description)
+          : (fields.description ?? adfText('Raised by internal IT.'));
+      const body = {
+        fields: {
+          project: { key: 'IT' },
+          issuetype: { name: 'Incident' },
+          summary: fields.summary,
+          priority: { name: fields.priority ?? 'Medium' },
+          description,
+        },
+      };
+      const res = (await json(
+        await fetch(`${base}/rest/api/3/issue`, { method: 'POST', headers, body: JSON.stringify(body) }),
+        'Jira create',
+      )) as { id: string };
       return String(res.id);
     },
     async update(id, fields) {
-      await json(await fetch(`${base}/rest/api/3/issue/${id}`, { method: 'PUT', headers, body: JSON.stringify({ fields }) }), 'Jira update');
+      await json(
+        await fetch(`${base}/rest/api/3/issue/${id}`, { method: 'PUT', headers, body: JSON.stringify({ fields }) }),
+        'Jira update',
+      );
     },
     async comment(id, text, internal) {
-      const body = { body: adfText(text), properties: internal ? [{ key: 'sd.public.comment', value: { internal: true } }] : [] };
-      await json(await fetch(`${base}/rest/api/3/issue/${id}/comment`, { method: 'POST', headers, body: JSON.stringify(body) }), 'Jira comment');
+      const body = {
+        body: adfText(text),
+        properties: internal ? [{ key: 'sd.public.comment', value: { internal: true } }] : [],
+      };
+      await json(
+        await fetch(`${base}/rest/api/3/issue/${id}/comment`, { method: 'POST', headers, body: JSON.stringify(body) }),
+        'Jira comment',
+      );
     },
   };
 }
@@ -151,7 +230,8 @@ export async function startReliabilityStack(options: StackOptions = {}): Promise
     config.reconcile.enabled = false;
     // The tests check tickets far more often than a daemon would; the demo's per-minute budgets
     // would otherwise pause a queue for most of a minute in the middle of a case.
-    for (const system of Object.values(config.systems)) system.rateLimit = { requestsPerMinute: 60_000, concurrency: 8 };
+    for (const system of Object.values(config.systems))
+      system.rateLimit = { requestsPerMinute: 60_000, concurrency: 8 };
     options.mutate?.(config);
   });
   const simulators = await startSimulators(simConfig);
@@ -163,9 +243,13 @@ export async function startReliabilityStack(options: StackOptions = {}): Promise
     const target = config.systems[name]!;
     target.baseUrl = proxy.url;
     // ConnectWise callbacks name the simulator's own address as the signing-key URL.
-    if (target.kind === 'connectwise') target.webhook = { ...target.webhook, trustedKeyHosts: [new URL(system.baseUrl).host] };
+    if (target.kind === 'connectwise')
+      target.webhook = { ...target.webhook, trustedKeyHosts: [new URL(system.baseUrl).host] };
   }
-  const daemon = await startDaemon(config, { ledgerPath: options.ledgerPath ?? ':memory:', ...(options.logger ? { logger: options.logger } : { logLevel: 'silent' as const }) });
+  const daemon = await startDaemon(config, {
+    ledgerPath: options.ledgerPath ?? ':memory:',
+    ...(options.logger ? { logger: options.logger } : { logLevel: 'silent' as const }),
+  });
   if (options.webhooks ?? false) await wireWebhooks(config, daemon);
   await daemon.engine.onIdle();
 
@@ -178,7 +262,11 @@ export async function startReliabilityStack(options: StackOptions = {}): Promise
     proxies,
     daemon,
     simUrl,
-    api: (path, init = {}) => fetch(`${daemon.url}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, ...(init.headers as Record<string, string> | undefined) } }),
+    api: (path, init = {}) =>
+      fetch(`${daemon.url}${path}`, {
+        ...init,
+        headers: { Authorization: `Bearer ${token}`, ...(init.headers as Record<string, string> | undefined) },
+      }),
     async sync(rounds = 2) {
       for (let i = 0; i < rounds; i++) {
         for (const name of daemon.engine.connections.keys()) {

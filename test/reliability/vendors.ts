@@ -39,7 +39,11 @@ function client(baseURL: string, headers: Record<string, string>): AxiosInstance
   return axios.create({ baseURL, headers: { 'Content-Type': 'application/json', ...headers }, timeout: 30_000 });
 }
 
-const adf = (text: string): unknown => ({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] });
+const adf = (text: string): unknown => ({
+  type: 'doc',
+  version: 1,
+  content: [{ type: 'paragraph', content: [{ type: 'text', text }] }],
+});
 
 export class FreshserviceApi {
   readonly http: AxiosInstance;
@@ -48,11 +52,19 @@ export class FreshserviceApi {
   }
 
   async create(input: { subject: string; description: string; priority: number; status: number }): Promise<string> {
-    const res = await this.http.post<{ ticket: { id: number } }>('/tickets', { ...input, description: `<div>${input.description}</div>`, email: 'reliability@contoso.example', source: 2 });
+    const res = await this.http.post<{ ticket: { id: number } }>('/tickets', {
+      ...input,
+      description: `<div>${input.description}</div>`,
+      email: 'reliability@contoso.example',
+      source: 2,
+    });
     return String(res.data.ticket.id);
   }
 
-  async update(id: string, changes: { subject?: string; status?: number; priority?: number; tags?: string[] }): Promise<void> {
+  async update(
+    id: string,
+    changes: { subject?: string; status?: number; priority?: number; tags?: string[] },
+  ): Promise<void> {
     await this.http.put(`/tickets/${id}`, changes);
   }
 
@@ -66,7 +78,15 @@ export class FreshserviceApi {
 
   private toTicket(t: FsRaw, deleted: boolean): VendorTicket {
     const marker = (t.tags ?? []).map(tagToMarker).find((m): m is string => m !== null) ?? null;
-    return { id: String(t.id), summary: t.subject, status: t.status, priority: t.priority, marker, container: '', deleted };
+    return {
+      id: String(t.id),
+      summary: t.subject,
+      status: t.status,
+      priority: t.priority,
+      marker,
+      container: '',
+      deleted,
+    };
   }
 
   async get(id: string): Promise<VendorTicket> {
@@ -78,7 +98,16 @@ export class FreshserviceApi {
   async list(filter?: 'deleted'): Promise<VendorTicket[]> {
     const out: VendorTicket[] = [];
     for (let page = 1; ; page++) {
-      const res = await this.http.get<{ tickets: FsRaw[] }>('/tickets', { params: { updated_since: '1970-01-01T00:00:00Z', per_page: 100, page, include: 'tags', order_type: 'asc', ...(filter ? { filter } : {}) } });
+      const res = await this.http.get<{ tickets: FsRaw[] }>('/tickets', {
+        params: {
+          updated_since: '1970-01-01T00:00:00Z',
+          per_page: 100,
+          page,
+          include: 'tags',
+          order_type: 'asc',
+          ...(filter ? { filter } : {}),
+        },
+      });
       out.push(...res.data.tickets.map((t) => this.toTicket(t, filter === 'deleted')));
       if (res.data.tickets.length < 100) return out;
     }
@@ -87,8 +116,16 @@ export class FreshserviceApi {
   async comments(id: string): Promise<VendorComment[]> {
     const out: VendorComment[] = [];
     for (let page = 1; ; page++) {
-      const res = await this.http.get<{ conversations: Array<{ id: number; body?: string; body_text?: string; private?: boolean }> }>(`/tickets/${id}/conversations`, { params: { page, per_page: 100 } });
-      out.push(...res.data.conversations.map((c) => ({ id: String(c.id), text: c.body ?? c.body_text ?? '', public: c.private !== true })));
+      const res = await this.http.get<{
+        conversations: Array<{ id: number; body?: string; body_text?: string; private?: boolean }>;
+      }>(`/tickets/${id}/conversations`, { params: { page, per_page: 100 } });
+      out.push(
+        ...res.data.conversations.map((c) => ({
+          id: String(c.id),
+          text: c.body ?? c.body_text ?? '',
+          public: c.private !== true,
+        })),
+      );
       if (res.data.conversations.length < 100) return out;
     }
   }
@@ -116,7 +153,10 @@ export class ConnectWiseApi {
   readonly http: AxiosInstance;
   constructor(system: Of<'connectwise'>) {
     const c = system.credentials;
-    this.http = client(`${system.baseUrl}/${system.options?.codebase ?? 'v4_6_release/'}apis/3.0`, { Authorization: basicAuth(`${c.company}+${c.publicKey}`, c.privateKey), clientId: c.clientId });
+    this.http = client(`${system.baseUrl}/${system.options?.codebase ?? 'v4_6_release/'}apis/3.0`, {
+      Authorization: basicAuth(`${c.company}+${c.publicKey}`, c.privateKey),
+      clientId: c.clientId,
+    });
   }
 
   async create(input: { summary: string; board: string; priority: string; description: string }): Promise<string> {
@@ -130,13 +170,25 @@ export class ConnectWiseApi {
     return String(res.data.id);
   }
 
-  async update(id: string, changes: { summary?: string; status?: string; priority?: string; board?: string }): Promise<void> {
-    const ops = Object.entries(changes).map(([path, value]) => ({ op: 'replace', path, value: path === 'summary' ? value : { name: value } }));
+  async update(
+    id: string,
+    changes: { summary?: string; status?: string; priority?: string; board?: string },
+  ): Promise<void> {
+    const ops = Object.entries(changes).map(([path, value]) => ({
+      op: 'replace',
+      path,
+      value: path === 'summary' ? value : { name: value },
+    }));
     await this.http.patch(`/service/tickets/${id}`, ops);
   }
 
   async comment(id: string, text: string, isPublic: boolean): Promise<void> {
-    await this.http.post(`/service/tickets/${id}/notes`, { text, detailDescriptionFlag: isPublic, internalAnalysisFlag: !isPublic, resolutionFlag: false });
+    await this.http.post(`/service/tickets/${id}/notes`, {
+      text,
+      detailDescriptionFlag: isPublic,
+      internalAnalysisFlag: !isPublic,
+      resolutionFlag: false,
+    });
   }
 
   async remove(id: string): Promise<void> {
@@ -144,7 +196,15 @@ export class ConnectWiseApi {
   }
 
   private toTicket(t: CwRaw): VendorTicket {
-    return { id: String(t.id), summary: t.summary, status: t.status?.name ?? '', priority: t.priority?.name ?? '', marker: t.externalXRef ? t.externalXRef : null, container: t.board.name, deleted: false };
+    return {
+      id: String(t.id),
+      summary: t.summary,
+      status: t.status?.name ?? '',
+      priority: t.priority?.name ?? '',
+      marker: t.externalXRef ? t.externalXRef : null,
+      container: t.board.name,
+      deleted: false,
+    };
   }
 
   /** The ticket, or null when ConnectWise answers 404 (deleted). */
@@ -156,7 +216,14 @@ export class ConnectWiseApi {
   async list(board?: string): Promise<VendorTicket[]> {
     const out: VendorTicket[] = [];
     for (let page = 1; ; page++) {
-      const res = await this.http.get<CwRaw[]>('/service/tickets', { params: { pageSize: 1000, page, orderBy: 'id asc', ...(board ? { conditions: `board/name = "${board}"` } : {}) } });
+      const res = await this.http.get<CwRaw[]>('/service/tickets', {
+        params: {
+          pageSize: 1000,
+          page,
+          orderBy: 'id asc',
+          ...(board ? { conditions: `board/name = "${board}"` } : {}),
+        },
+      });
       out.push(...res.data.map((t) => this.toTicket(t)));
       if (res.data.length < 1000) return out;
     }
@@ -164,15 +231,35 @@ export class ConnectWiseApi {
 
   /** Notes except the first Discussion note, which ConnectWise shows as the description. */
   async comments(id: string): Promise<VendorComment[]> {
-    const res = await this.http.get<Array<{ id: number; text: string; detailDescriptionFlag?: boolean; internalAnalysisFlag?: boolean; resolutionFlag?: boolean }>>(`/service/tickets/${id}/notes`, { params: { pageSize: 1000, orderBy: 'id asc' } });
+    const res = await this.http.get<
+      Array<{
+        id: number;
+        text: string;
+        detailDescriptionFlag?: boolean;
+        internalAnalysisFlag?: boolean;
+        resolutionFlag?: boolean;
+      }>
+    >(`/service/tickets/${id}/notes`, { params: { pageSize: 1000, orderBy: 'id asc' } });
     const description = res.data.find((n) => n.detailDescriptionFlag === true);
-    return res.data.filter((n) => n !== description).map((n) => ({ id: String(n.id), text: n.text, public: n.detailDescriptionFlag === true || n.resolutionFlag === true }));
+    return res.data
+      .filter((n) => n !== description)
+      .map((n) => ({
+        id: String(n.id),
+        text: n.text,
+        public: n.detailDescriptionFlag === true || n.resolutionFlag === true,
+      }));
   }
 }
 
 interface JiraRaw {
   id: string;
-  fields: { summary: string; status: { name: string }; priority?: { name: string } | null; issuetype: { name: string }; labels?: string[] };
+  fields: {
+    summary: string;
+    status: { name: string };
+    priority?: { name: string } | null;
+    issuetype: { name: string };
+    labels?: string[];
+  };
   properties?: Record<string, { marker?: string } | undefined>;
 }
 
@@ -182,12 +269,20 @@ export class JiraApi {
     system: Of<'jsm'>,
     private readonly project = 'IT',
   ) {
-    this.http = client(`${system.baseUrl}/rest/api/3`, { Authorization: basicAuth(system.credentials.email, system.credentials.apiToken) });
+    this.http = client(`${system.baseUrl}/rest/api/3`, {
+      Authorization: basicAuth(system.credentials.email, system.credentials.apiToken),
+    });
   }
 
   async create(input: { summary: string; priority: string; description: string; issueType?: string }): Promise<string> {
     const res = await this.http.post<{ id: string }>('/issue', {
-      fields: { project: { key: this.project }, issuetype: { name: input.issueType ?? 'Incident' }, summary: input.summary, priority: { name: input.priority }, description: adf(input.description) },
+      fields: {
+        project: { key: this.project },
+        issuetype: { name: input.issueType ?? 'Incident' },
+        summary: input.summary,
+        priority: { name: input.priority },
+        description: adf(input.description),
+      },
     });
     return res.data.id;
   }
@@ -201,8 +296,14 @@ export class JiraApi {
   }
 
   /** Takes one of the transitions the workflow offers (picked by `pick`); returns the new status. */
-  async transition(id: string, pick: (n: number) => number, allow: (to: string) => boolean = () => true): Promise<string | null> {
-    const res = await this.http.get<{ transitions: Array<{ id: string; to: { name: string }; fields?: Record<string, { required?: boolean }> }> }>(`/issue/${id}/transitions`, { params: { expand: 'transitions.fields' } });
+  async transition(
+    id: string,
+    pick: (n: number) => number,
+    allow: (to: string) => boolean = () => true,
+  ): Promise<string | null> {
+    const res = await this.http.get<{
+      transitions: Array<{ id: string; to: { name: string }; fields?: Record<string, { required?: boolean }> }>;
+    }>(`/issue/${id}/transitions`, { params: { expand: 'transitions.fields' } });
     const options = res.data.transitions.filter((t) => allow(t.to.name));
     if (options.length === 0) return null;
     const chosen = options[pick(options.length)]!;
@@ -213,13 +314,24 @@ export class JiraApi {
   }
 
   async comment(id: string, text: string, isPublic: boolean): Promise<void> {
-    await this.http.post(`/issue/${id}/comment`, { body: adf(text), properties: [{ key: 'sd.public.comment', value: { internal: !isPublic } }] });
+    await this.http.post(`/issue/${id}/comment`, {
+      body: adf(text),
+      properties: [{ key: 'sd.public.comment', value: { internal: !isPublic } }],
+    });
   }
 
   private toTicket(t: JiraRaw): VendorTicket {
     const property = t.properties?.['ticketbridge.marker']?.marker;
     const label = (t.fields.labels ?? []).map(labelToMarker).find((m): m is string => m !== null);
-    return { id: t.id, summary: t.fields.summary, status: t.fields.status.name, priority: t.fields.priority?.name ?? '', marker: property ?? label ?? null, container: t.fields.issuetype.name, deleted: false };
+    return {
+      id: t.id,
+      summary: t.fields.summary,
+      status: t.fields.status.name,
+      priority: t.fields.priority?.name ?? '',
+      marker: property ?? label ?? null,
+      container: t.fields.issuetype.name,
+      deleted: false,
+    };
   }
 
   async get(id: string): Promise<VendorTicket> {
@@ -245,8 +357,14 @@ export class JiraApi {
   }
 
   async comments(id: string): Promise<VendorComment[]> {
-    const res = await this.http.get<{ comments: Array<{ id: string; body: unknown; jsdPublic?: boolean; visibility?: unknown }> }>(`/issue/${id}/comment`, { params: { maxResults: 5000 } });
-    return res.data.comments.map((c) => ({ id: c.id, text: JSON.stringify(c.body), public: c.jsdPublic !== false && c.visibility === undefined }));
+    const res = await this.http.get<{
+      comments: Array<{ id: string; body: unknown; jsdPublic?: boolean; visibility?: unknown }>;
+    }>(`/issue/${id}/comment`, { params: { maxResults: 5000 } });
+    return res.data.comments.map((c) => ({
+      id: c.id,
+      text: JSON.stringify(c.body),
+      public: c.jsdPublic !== false && c.visibility === undefined,
+    }));
   }
 }
 
@@ -257,5 +375,9 @@ export interface Vendors {
 }
 
 export function vendors(config: Config): Vendors {
-  return { fs: new FreshserviceApi(systemOf(config, 'freshservice')), cw: new ConnectWiseApi(systemOf(config, 'connectwise')), jira: new JiraApi(systemOf(config, 'jsm')) };
+  return {
+    fs: new FreshserviceApi(systemOf(config, 'freshservice')),
+    cw: new ConnectWiseApi(systemOf(config, 'connectwise')),
+    jira: new JiraApi(systemOf(config, 'jsm')),
+  };
 }

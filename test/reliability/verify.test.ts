@@ -6,12 +6,25 @@ import { DEMO_CONFIG } from '../helpers/demo-stack.js';
 import { equivalent, fieldMismatches, pairTwins } from './verify.js';
 import type { VendorTicket } from './vendors.js';
 
-const t = (id: string, marker: string | null, fields: Partial<VendorTicket> = {}): VendorTicket => ({ id, summary: 'Printer jam', status: 2, priority: 3, marker, container: '', deleted: false, ...fields });
-const cw = (id: string, marker: string | null, fields: Partial<VendorTicket> = {}): VendorTicket => t(id, marker, { status: 'New', priority: 'Priority 2 - High', ...fields });
+const t = (id: string, marker: string | null, fields: Partial<VendorTicket> = {}): VendorTicket => ({
+  id,
+  summary: 'Printer jam',
+  status: 2,
+  priority: 3,
+  marker,
+  container: '',
+  deleted: false,
+  ...fields,
+});
+const cw = (id: string, marker: string | null, fields: Partial<VendorTicket> = {}): VendorTicket =>
+  t(id, marker, { status: 'New', priority: 'Priority 2 - High', ...fields });
 
 describe('pairTwins', () => {
   it('pairs each source with the twin carrying its marker, whichever side it started on', () => {
-    const report = pairTwins('fs-cw', { a: [t('1', null), t('2', 'tb:fs-cw:b7')], b: [cw('5', 'tb:fs-cw:a1'), cw('7', null)] });
+    const report = pairTwins('fs-cw', {
+      a: [t('1', null), t('2', 'tb:fs-cw:b7')],
+      b: [cw('5', 'tb:fs-cw:a1'), cw('7', null)],
+    });
     expect(report.problems).toEqual([]);
     expect(report.pairs.map((p) => [p.origin, p.a.id, p.b.id])).toEqual([
       ['a', '1', '5'],
@@ -20,14 +33,20 @@ describe('pairTwins', () => {
   });
 
   it('counts every extra ticket sharing a marker as a duplicate', () => {
-    const report = pairTwins('fs-cw', { a: [t('1', null)], b: [cw('5', 'tb:fs-cw:a1'), cw('6', 'tb:fs-cw:a1'), cw('8', 'tb:fs-cw:a1')] });
+    const report = pairTwins('fs-cw', {
+      a: [t('1', null)],
+      b: [cw('5', 'tb:fs-cw:a1'), cw('6', 'tb:fs-cw:a1'), cw('8', 'tb:fs-cw:a1')],
+    });
     expect(report.duplicates).toBe(2);
     expect(report.problems).toEqual(['fs-cw: 3 tickets on side b carry marker tb:fs-cw:a1 (5, 6, 8)']);
   });
 
   it('reports a source without a twin and a twin without a source', () => {
     const report = pairTwins('fs-cw', { a: [t('1', null)], b: [cw('5', 'tb:fs-cw:a9')] });
-    expect(report.problems).toEqual(['fs-cw: twin 5 on side b (marker tb:fs-cw:a9) has no source ticket on side a', 'fs-cw: ticket 1 on side a has no twin on side b']);
+    expect(report.problems).toEqual([
+      'fs-cw: twin 5 on side b (marker tb:fs-cw:a9) has no source ticket on side a',
+      'fs-cw: ticket 1 on side a has no twin on side b',
+    ]);
   });
 });
 
@@ -40,11 +59,23 @@ describe('fieldMismatches under the demo mapping', () => {
     expect(equivalent(rule('status'), 2, 'In Progress')).toBe(true);
     expect(equivalent(rule('status'), 2, 'New')).toBe(true);
     expect(equivalent(rule('summary'), 'x'.repeat(150), 'x'.repeat(100))).toBe(true);
-    expect(fieldMismatches(config, { connection: 'fs-cw', origin: 'a', a: t('1', null, { priority: 3 }), b: cw('5', 'tb:fs-cw:a1') })).toEqual([]);
+    expect(
+      fieldMismatches(config, {
+        connection: 'fs-cw',
+        origin: 'a',
+        a: t('1', null, { priority: 3 }),
+        b: cw('5', 'tb:fs-cw:a1'),
+      }),
+    ).toEqual([]);
   });
 
   it('names each mapped field that differs', () => {
-    const drift = fieldMismatches(config, { connection: 'fs-cw', origin: 'a', a: t('1', null, { status: 3, priority: 4 }), b: cw('5', 'tb:fs-cw:a1', { summary: 'Printer jam!' }) });
+    const drift = fieldMismatches(config, {
+      connection: 'fs-cw',
+      origin: 'a',
+      a: t('1', null, { status: 3, priority: 4 }),
+      b: cw('5', 'tb:fs-cw:a1', { summary: 'Printer jam!' }),
+    });
     expect(drift).toEqual([
       'fs-cw: summary differs: a 1 "Printer jam" vs b 5 "Printer jam!"',
       'fs-cw: priority differs: a 1 4 vs b 5 "Priority 2 - High"',

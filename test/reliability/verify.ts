@@ -44,14 +44,19 @@ export function pairTwins(connection: string, tickets: Record<Side, VendorTicket
     for (const [marker, list] of byMarker[side]) {
       if (list.length > 1) {
         duplicates += list.length - 1;
-        problems.push(`${connection}: ${list.length} tickets on side ${side} carry marker ${marker} (${list.map((t) => t.id).join(', ')})`);
+        problems.push(
+          `${connection}: ${list.length} tickets on side ${side} carry marker ${marker} (${list.map((t) => t.id).join(', ')})`,
+        );
       }
       const m = MARKER.exec(marker);
       if (!m || m[1] !== connection || m[2] === side) {
         problems.push(`${connection}: ticket ${list[0]!.id} on side ${side} carries a foreign marker ${marker}`);
         continue;
       }
-      if (!sources[m[2] as Side].has(m[3]!)) problems.push(`${connection}: twin ${list[0]!.id} on side ${side} (marker ${marker}) has no source ticket on side ${m[2]}`);
+      if (!sources[m[2] as Side].has(m[3]!))
+        problems.push(
+          `${connection}: twin ${list[0]!.id} on side ${side} (marker ${marker}) has no source ticket on side ${m[2]}`,
+        );
     }
   }
   const pairs: TwinPair[] = [];
@@ -81,7 +86,10 @@ export function equivalent(field: FieldConfig, a: unknown, b: unknown): boolean 
   if (typeof a === 'string' && typeof b === 'string') {
     const toB = truncateOf(field.transform?.toB);
     const toA = truncateOf(field.transform?.toA);
-    return (toB === null ? a : a.slice(0, toB)).trim() === b.trim() || (toA === null ? b : b.slice(0, toA)).trim() === a.trim();
+    return (
+      (toB === null ? a : a.slice(0, toB)).trim() === b.trim() ||
+      (toA === null ? b : b.slice(0, toA)).trim() === a.trim()
+    );
   }
   return a === b;
 }
@@ -95,7 +103,10 @@ export function fieldMismatches(config: Config, pair: TwinPair): string[] {
   for (const field of config.connections[pair.connection]!.fields) {
     const key = COMPARED[field.name];
     if (!key) continue;
-    if (!equivalent(field, pair.a[key], pair.b[key])) out.push(`${pair.connection}: ${field.name} differs: a ${pair.a.id} ${JSON.stringify(pair.a[key])} vs b ${pair.b.id} ${JSON.stringify(pair.b[key])}`);
+    if (!equivalent(field, pair.a[key], pair.b[key]))
+      out.push(
+        `${pair.connection}: ${field.name} differs: a ${pair.a.id} ${JSON.stringify(pair.a[key])} vs b ${pair.b.id} ${JSON.stringify(pair.b[key])}`,
+      );
   }
   return out;
 }
@@ -105,6 +116,9 @@ export async function demoScopes(v: Vendors): Promise<Record<'fs-cw' | 'jsm-cw',
   const [fs, cw, jira] = await Promise.all([v.fs.list(), v.cw.list(), v.jira.list()]);
   return {
     'fs-cw': { a: fs, b: cw.filter((t) => t.container === 'Co-Managed FS') },
-    'jsm-cw': { a: jira.filter((t) => t.container === 'Incident'), b: cw.filter((t) => t.container === 'Co-Managed JSM') },
+    'jsm-cw': {
+      a: jira.filter((t) => t.container === 'Incident'),
+      b: cw.filter((t) => t.container === 'Co-Managed JSM'),
+    },
   };
 }

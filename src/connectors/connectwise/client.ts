@@ -3,7 +3,13 @@
 // through the core client (the system's queue, retries, error mapping).
 import type { ConnectorContext } from '../../core/connector.js';
 import { PayloadError } from '../../core/errors.js';
-import { basicAuth, createHttpClient, type HttpClient, type HttpRequest, type RemoteErrorDetails } from '../../core/http.js';
+import {
+  basicAuth,
+  createHttpClient,
+  type HttpClient,
+  type HttpRequest,
+  type RemoteErrorDetails,
+} from '../../core/http.js';
 import type { SystemConfig } from '../../mapping/schema.js';
 import type { z } from 'zod';
 import {
@@ -49,7 +55,10 @@ function parseWith<T>(schema: z.ZodType<T>, data: unknown, what: string, system:
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  throw new PayloadError(`${system} answered an unexpected ${what}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`, { system });
+  throw new PayloadError(
+    `${system} answered an unexpected ${what}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+    { system },
+  );
 }
 
 export class CwClient {
@@ -66,7 +75,10 @@ export class CwClient {
       queue: ctx.queue,
       logger: ctx.logger,
       headers: {
-        Authorization: basicAuth(`${system.credentials.company}+${system.credentials.publicKey}`, system.credentials.privateKey),
+        Authorization: basicAuth(
+          `${system.credentials.company}+${system.credentials.publicKey}`,
+          system.credentials.privateKey,
+        ),
         clientId: system.credentials.clientId,
         Accept: `application/vnd.connectwise.com+json; version=${system.options?.apiVersion ?? DEFAULT_API_VERSION}`,
         'Content-Type': 'application/json',
@@ -98,7 +110,9 @@ export class CwClient {
     return `${this.origin}/${await this.resolveCodebase()}apis/3.0`;
   }
 
-  async request<T = unknown>(request: HttpRequest): Promise<{ data: T; headers: Record<string, string>; status: number }> {
+  async request<T = unknown>(
+    request: HttpRequest,
+  ): Promise<{ data: T; headers: Record<string, string>; status: number }> {
     const url = /^https?:\/\//.test(request.url) ? request.url : `${await this.apiBase()}${request.url}`;
     return this.http.request<T>({ ...request, url });
   }
@@ -107,7 +121,11 @@ export class CwClient {
    * Yields every item of a collection, page after page, following the `Link` header's next entry.
    * With `forwardOnly` the server pages by id (`pageId`), which stays stable while records change.
    */
-  async *paginate(path: string, params: Record<string, string | number>, options: { forwardOnly?: boolean } = {}): AsyncGenerator<unknown[]> {
+  async *paginate(
+    path: string,
+    params: Record<string, string | number>,
+    options: { forwardOnly?: boolean } = {},
+  ): AsyncGenerator<unknown[]> {
     const pageSize = Number(params.pageSize ?? MAX_PAGE_SIZE);
     let request: HttpRequest | undefined = {
       method: 'GET',
@@ -117,13 +135,20 @@ export class CwClient {
     };
     while (request) {
       const response: { data: unknown; headers: Record<string, string> } = await this.request(request);
-      if (!Array.isArray(response.data)) throw new PayloadError(`${this.ctx.systemName} answered a non-array page for ${path}`, { system: this.ctx.systemName });
+      if (!Array.isArray(response.data))
+        throw new PayloadError(`${this.ctx.systemName} answered a non-array page for ${path}`, {
+          system: this.ctx.systemName,
+        });
       const items: unknown[] = response.data;
       if (items.length > 0) yield items;
       const next = nextLink(response.headers.link);
       // A short page is the last one; forward-only answers an empty Link at the end.
       if (next === undefined || items.length === 0 || items.length < pageSize) break;
-      request = { method: 'GET', url: next, ...(options.forwardOnly ? { headers: { 'pagination-type': 'forward-only' } } : {}) };
+      request = {
+        method: 'GET',
+        url: next,
+        ...(options.forwardOnly ? { headers: { 'pagination-type': 'forward-only' } } : {}),
+      };
     }
   }
 
@@ -163,12 +188,24 @@ export class CwClient {
   }
 
   async addNote(ticketId: string, body: Record<string, unknown>): Promise<CwNote> {
-    const response = await this.request({ method: 'POST', url: `/service/tickets/${encodeURIComponent(ticketId)}/notes`, data: body });
+    const response = await this.request({
+      method: 'POST',
+      url: `/service/tickets/${encodeURIComponent(ticketId)}/notes`,
+      data: body,
+    });
     return parseWith(CwNote, response.data, 'ticket note', this.ctx.systemName);
   }
 
-  async patchNote(ticketId: string, noteId: number, ops: Array<{ op: string; path: string; value?: unknown }>): Promise<CwNote> {
-    const response = await this.request({ method: 'PATCH', url: `/service/tickets/${encodeURIComponent(ticketId)}/notes/${noteId}`, data: ops });
+  async patchNote(
+    ticketId: string,
+    noteId: number,
+    ops: Array<{ op: string; path: string; value?: unknown }>,
+  ): Promise<CwNote> {
+    const response = await this.request({
+      method: 'PATCH',
+      url: `/service/tickets/${encodeURIComponent(ticketId)}/notes/${noteId}`,
+      data: ops,
+    });
     return parseWith(CwNote, response.data, 'ticket note', this.ctx.systemName);
   }
 

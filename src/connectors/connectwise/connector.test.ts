@@ -13,11 +13,23 @@ const ORIGIN = 'https://cw.example.com';
 const API = '/v4_6_release/apis/3.0';
 const AUTH = `Basic ${Buffer.from('demo+demo-public:demo-private').toString('base64')}`;
 
-function connector(options: { codebase?: boolean; boards?: string[]; query?: string; trustedKeyHosts?: string[] } = {}): ReturnType<typeof connectwiseConnector.create> {
-  const system = demoSystem(ORIGIN, options.codebase === false ? { companyIdentifier: 'Contoso' } : { codebase: 'v4_6_release/', companyIdentifier: 'Contoso', apiVersion: '2025.1' });
+function connector(
+  options: { codebase?: boolean; boards?: string[]; query?: string; trustedKeyHosts?: string[] } = {},
+): ReturnType<typeof connectwiseConnector.create> {
+  const system = demoSystem(
+    ORIGIN,
+    options.codebase === false
+      ? { companyIdentifier: 'Contoso' }
+      : { codebase: 'v4_6_release/', companyIdentifier: 'Contoso', apiVersion: '2025.1' },
+  );
   if (options.trustedKeyHosts) system.webhook = { trustedKeyHosts: options.trustedKeyHosts };
   return connectwiseConnector.create(
-    testContext(system, { scope: { boards: options.boards ?? ['Co-Managed FS', 'Co-Managed JSM'], ...(options.query ? { query: options.query } : {}) } }),
+    testContext(system, {
+      scope: {
+        boards: options.boards ?? ['Co-Managed FS', 'Co-Managed JSM'],
+        ...(options.query ? { query: options.query } : {}),
+      },
+    }),
   );
 }
 
@@ -41,7 +53,10 @@ const STATUSES = [
 ];
 
 function noDescription(scope: nock.Scope, id: number): nock.Scope {
-  return scope.get(`${API}/service/tickets/${id}/notes`).query({ conditions: 'detailDescriptionFlag = true', orderBy: 'id asc', pageSize: '1' }).reply(200, []);
+  return scope
+    .get(`${API}/service/tickets/${id}/notes`)
+    .query({ conditions: 'detailDescriptionFlag = true', orderBy: 'id asc', pageSize: '1' })
+    .reply(200, []);
 }
 
 async function collect(iterable: AsyncIterable<Ticket | InvalidTicket>): Promise<Array<Ticket | InvalidTicket>> {
@@ -55,7 +70,11 @@ describe('ConnectWise connector requests', () => {
 
   it('sends Basic company+public:private, the clientId and the pinned Accept version on every call', async () => {
     nock(ORIGIN, {
-      reqheaders: { authorization: AUTH, clientid: DEMO_CLIENT_ID, accept: 'application/vnd.connectwise.com+json; version=2025.1' },
+      reqheaders: {
+        authorization: AUTH,
+        clientid: DEMO_CLIENT_ID,
+        accept: 'application/vnd.connectwise.com+json; version=2025.1',
+      },
     })
       .get(`${API}/system/info`)
       .reply(200, { version: 'v2025.1' });
@@ -76,16 +95,28 @@ describe('ConnectWise connector requests', () => {
   });
 
   it('lists changes with lastUpdated ANDed with the scope boards and query, forward-only, following Link', async () => {
-    const conditions = 'lastUpdated >= [2024-05-01T09:58:00Z] and board/name in ("Co-Managed FS", "Co-Managed JSM") and (priority/name = "Priority 1 - Critical")';
+    const conditions =
+      'lastUpdated >= [2024-05-01T09:58:00Z] and board/name in ("Co-Managed FS", "Co-Managed JSM") and (priority/name = "Priority 1 - Critical")';
     const scope = nock(ORIGIN, { reqheaders: { 'pagination-type': 'forward-only' } })
       .get(`${API}/service/tickets`)
       .query({ conditions, pageSize: '1000' })
-      .reply(200, Array.from({ length: 1000 }, (_, i) => cwTicket(i + 1)), { Link: `<${ORIGIN}${API}/service/tickets?conditions=x&pageSize=1000&pageId=1000>; rel="next"` })
+      .reply(
+        200,
+        Array.from({ length: 1000 }, (_, i) => cwTicket(i + 1)),
+        { Link: `<${ORIGIN}${API}/service/tickets?conditions=x&pageSize=1000&pageId=1000>; rel="next"` },
+      )
       .get(`${API}/service/tickets`)
       .query({ conditions: 'x', pageSize: '1000', pageId: '1000' })
       .reply(200, [cwTicket(1001)], { Link: '' });
-    const notes = nock(ORIGIN).get(/\/service\/tickets\/\d+\/notes/).times(1001).reply(200, []);
-    const items = await collect(connector({ query: 'priority/name = "Priority 1 - Critical"' }).listChanged({ since: new Date('2024-05-01T09:58:00.750Z') }));
+    const notes = nock(ORIGIN)
+      .get(/\/service\/tickets\/\d+\/notes/)
+      .times(1001)
+      .reply(200, []);
+    const items = await collect(
+      connector({ query: 'priority/name = "Priority 1 - Critical"' }).listChanged({
+        since: new Date('2024-05-01T09:58:00.750Z'),
+      }),
+    );
     expect(items).toHaveLength(1001);
     expect((items[1000] as Ticket).id).toBe('1001');
     expect(scope.isDone() && notes.isDone()).toBe(true);
@@ -95,7 +126,12 @@ describe('ConnectWise connector requests', () => {
     nock(ORIGIN)
       .get(`${API}/service/tickets`)
       .query(true)
-      .reply(200, [cwTicket(1), cwTicket(2, { status: { id: 'x' } }), { ...cwTicket(3), summary: undefined }, cwTicket(4)]);
+      .reply(200, [
+        cwTicket(1),
+        cwTicket(2, { status: { id: 'x' } }),
+        { ...cwTicket(3), summary: undefined },
+        cwTicket(4),
+      ]);
     noDescription(nock(ORIGIN), 1);
     noDescription(nock(ORIGIN), 4);
     const items = await collect(connector().listChanged({ since: null }));
@@ -110,17 +146,37 @@ describe('ConnectWise connector requests', () => {
   it('reads the description from the first Discussion note and the fields by name', async () => {
     nock(ORIGIN)
       .get(`${API}/service/tickets/7`)
-      .reply(200, cwTicket(7, { owner: { id: 2, identifier: 'jdoe', name: 'Jane' }, type: { id: 1, name: 'Incident' }, externalXRef: 'tb:c:9', severity: 'High' }))
+      .reply(
+        200,
+        cwTicket(7, {
+          owner: { id: 2, identifier: 'jdoe', name: 'Jane' },
+          type: { id: 1, name: 'Incident' },
+          externalXRef: 'tb:c:9',
+          severity: 'High',
+        }),
+      )
       .get(`${API}/service/tickets/7/notes`)
       .query({ conditions: 'detailDescriptionFlag = true', orderBy: 'id asc', pageSize: '1' })
       .reply(200, [{ id: 3, text: 'Line one\r\nLine two\r\n', detailDescriptionFlag: true }]);
     const t = await connector().getTicket('7');
     expect(t).toMatchObject({ id: '7', version: '2024-05-01T10:00:00.000Z', marker: 'tb:c:9', inScope: true });
-    expect(t.fields).toMatchObject({ description: 'Line one\nLine two', status: 'New', priority: 'Priority 3 - Medium', board: 'Co-Managed FS', owner: 'jdoe', type: 'Incident', company: 'Contoso', severity: 'High' });
+    expect(t.fields).toMatchObject({
+      description: 'Line one\nLine two',
+      status: 'New',
+      priority: 'Priority 3 - Medium',
+      board: 'Co-Managed FS',
+      owner: 'jdoe',
+      type: 'Incident',
+      company: 'Contoso',
+      severity: 'High',
+    });
   });
 
   it('finds a ticket by marker with an externalXRef condition', async () => {
-    nock(ORIGIN).get(`${API}/service/tickets`).query({ conditions: 'externalXRef = "tb:c:9"', orderBy: 'id asc', pageSize: '1' }).reply(200, []);
+    nock(ORIGIN)
+      .get(`${API}/service/tickets`)
+      .query({ conditions: 'externalXRef = "tb:c:9"', orderBy: 'id asc', pageSize: '1' })
+      .reply(200, []);
     expect(await connector().findByMarker('tb:c:9')).toBeNull();
   });
 
@@ -129,7 +185,10 @@ describe('ConnectWise connector requests', () => {
     nock(ORIGIN)
       .get(`${API}/service/boards`)
       .query(true)
-      .reply(200, [{ id: 1, name: 'Co-Managed FS' }, { id: 2, name: 'Co-Managed JSM' }])
+      .reply(200, [
+        { id: 1, name: 'Co-Managed FS' },
+        { id: 2, name: 'Co-Managed JSM' },
+      ])
       .get(`${API}/service/boards/2/statuses`)
       .query(true)
       .reply(200, STATUSES)
@@ -139,7 +198,10 @@ describe('ConnectWise connector requests', () => {
       })
       .reply(201, cwTicket(9, { board: { id: 2, name: 'Co-Managed JSM' }, externalXRef: 'tb:c:9' }));
     noDescription(nock(ORIGIN), 9);
-    await connector().createTicket({ summary: 'New one', description: 'Hello', board: 'Co-Managed JSM', status: 'In Progress', owner: 'jdoe' }, 'tb:c:9');
+    await connector().createTicket(
+      { summary: 'New one', description: 'Hello', board: 'Co-Managed JSM', status: 'In Progress', owner: 'jdoe' },
+      'tb:c:9',
+    );
     expect(body).toEqual({
       summary: 'New one',
       recordType: 'ServiceTicket',
@@ -153,7 +215,7 @@ describe('ConnectWise connector requests', () => {
     });
   });
 
-  it('updates with a JSON Patch replacing whole reference objects, status resolved on the ticket\'s board', async () => {
+  it("updates with a JSON Patch replacing whole reference objects, status resolved on the ticket's board", async () => {
     let ops: unknown;
     nock(ORIGIN)
       .get(`${API}/service/tickets/7`)
@@ -175,7 +237,12 @@ describe('ConnectWise connector requests', () => {
       .get(`${API}/service/tickets/7`)
       .reply(200, cwTicket(7, { status: { id: 2, name: 'In Progress' } }));
     noDescription(nock(ORIGIN), 7);
-    const t = await connector().updateTicket('7', { status: 'in progress', priority: 'Priority 1 - Critical', owner: null, summary: 'x'.repeat(120) });
+    const t = await connector().updateTicket('7', {
+      status: 'in progress',
+      priority: 'Priority 1 - Critical',
+      owner: null,
+      summary: 'x'.repeat(120),
+    });
     expect(ops).toEqual([
       { op: 'replace', path: 'status', value: { id: 2 } },
       { op: 'replace', path: 'priority', value: { id: 1 } },
@@ -186,7 +253,7 @@ describe('ConnectWise connector requests', () => {
     expect(t.fields.status).toBe('In Progress');
   });
 
-  it('refuses an unknown status before writing anything, naming the board\'s statuses', async () => {
+  it("refuses an unknown status before writing anything, naming the board's statuses", async () => {
     nock(ORIGIN)
       .get(`${API}/service/tickets/7`)
       .reply(200, cwTicket(7))
@@ -196,7 +263,9 @@ describe('ConnectWise connector requests', () => {
       .get(`${API}/service/boards/1/statuses`)
       .query(true)
       .reply(200, STATUSES);
-    const err = (await connector().updateTicket('7', { status: 'Parked' }).catch((e: unknown) => e)) as RemoteValidationError;
+    const err = (await connector()
+      .updateTicket('7', { status: 'Parked' })
+      .catch((e: unknown) => e)) as RemoteValidationError;
     expect(err).toBeInstanceOf(RemoteValidationError);
     expect(err.field).toBe('status');
     expect(err.message).toContain('New, In Progress, Closed');
@@ -238,10 +307,26 @@ describe('ConnectWise connector requests', () => {
         return true;
       })
       .reply(201, (_uri, b) => ({ id: 11, ...(b as object), dateCreated: '2024-05-01T10:00:00Z' }));
-    const comment = await connector().addComment('7', { body: 'Agents only', visibility: 'internal', author: 'Ada', origin: 'Jira', marker: 'tb:c:1:a5' });
-    expect(body).toMatchObject({ detailDescriptionFlag: false, internalAnalysisFlag: true, resolutionFlag: false, processNotifications: false });
+    const comment = await connector().addComment('7', {
+      body: 'Agents only',
+      visibility: 'internal',
+      author: 'Ada',
+      origin: 'Jira',
+      marker: 'tb:c:1:a5',
+    });
+    expect(body).toMatchObject({
+      detailDescriptionFlag: false,
+      internalAnalysisFlag: true,
+      resolutionFlag: false,
+      processNotifications: false,
+    });
     expect(body.text).toBe('Ada (Jira) wrote:\nAgents only\n\n\u2014 ticketbridge [tb:c:1:a5]');
-    expect(comment).toMatchObject({ id: '11', visibility: 'internal', marker: 'tb:c:1:a5', body: 'Ada (Jira) wrote:\nAgents only' });
+    expect(comment).toMatchObject({
+      id: '11',
+      visibility: 'internal',
+      marker: 'tb:c:1:a5',
+      body: 'Ada (Jira) wrote:\nAgents only',
+    });
   });
 
   it('lists comments over all pages, skipping the description note, with visibility from the flags', async () => {
@@ -265,7 +350,11 @@ describe('ConnectWise connector requests', () => {
   it('honours a 429 for its Retry-After before retrying', async () => {
     nock(ORIGIN)
       .get(`${API}/system/info`)
-      .reply(429, { error: 'ConnectWiseAPI', message: 'Too many requests. Please try again in 1 seconds.' }, { 'Retry-After': '1' })
+      .reply(
+        429,
+        { error: 'ConnectWiseAPI', message: 'Too many requests. Please try again in 1 seconds.' },
+        { 'Retry-After': '1' },
+      )
       .get(`${API}/system/info`)
       .reply(200, {});
     const started = Date.now();
@@ -274,11 +363,15 @@ describe('ConnectWise connector requests', () => {
   });
 
   it('retries a 500 and succeeds', async () => {
-    nock(ORIGIN).get(`${API}/system/info`).reply(500, { code: 'UnexpectedError', message: 'boom' }).get(`${API}/system/info`).reply(200, {});
+    nock(ORIGIN)
+      .get(`${API}/system/info`)
+      .reply(500, { code: 'UnexpectedError', message: 'boom' })
+      .get(`${API}/system/info`)
+      .reply(200, {});
     await connector().ping();
   });
 
-  it('surfaces a 400 as a permanent RemoteValidationError with ConnectWise\'s message and field, never retried', async () => {
+  it("surfaces a 400 as a permanent RemoteValidationError with ConnectWise's message and field, never retried", async () => {
     nock(ORIGIN)
       .get(`${API}/service/tickets/7`)
       .reply(200, cwTicket(7))
@@ -287,8 +380,21 @@ describe('ConnectWise connector requests', () => {
       .reply(200, [{ id: 1, name: 'Co-Managed FS' }])
       .patch(`${API}/service/tickets/7`)
       .once()
-      .reply(400, { code: 'InvalidObject', message: 'ticket object is invalid', errors: [{ code: 'InvalidField', message: 'The budgetHours field is invalid.', resource: 'ticket', field: 'budgetHours' }] });
-    const err = (await connector().updateTicket('7', { budgetHours: 2 }).catch((e: unknown) => e)) as RemoteValidationError;
+      .reply(400, {
+        code: 'InvalidObject',
+        message: 'ticket object is invalid',
+        errors: [
+          {
+            code: 'InvalidField',
+            message: 'The budgetHours field is invalid.',
+            resource: 'ticket',
+            field: 'budgetHours',
+          },
+        ],
+      });
+    const err = (await connector()
+      .updateTicket('7', { budgetHours: 2 })
+      .catch((e: unknown) => e)) as RemoteValidationError;
     expect(err).toBeInstanceOf(RemoteValidationError);
     expect(err.code).toBe('remote_validation');
     expect(err.field).toBe('budgetHours');
@@ -299,11 +405,25 @@ describe('ConnectWise connector requests', () => {
 describe('ConnectWise callbacks', () => {
   useHttpMock();
   const keyUrl = `${ORIGIN}/v4_6_release/system/callbackkey/index.rails?companyName=demo&id=abc`;
-  const body = JSON.stringify({ MessageId: 'm1', Action: 'updated', Type: 'ticket', ID: 42, Entity: JSON.stringify({ id: 42 }), Metadata: { key_url: keyUrl } });
-  const signed = (key: string, raw = body): { headers: Record<string, string>; rawBody: Buffer } => ({ headers: { 'x-content-signature': callbackSignature(key, Buffer.from(raw)) }, rawBody: Buffer.from(raw) });
+  const body = JSON.stringify({
+    MessageId: 'm1',
+    Action: 'updated',
+    Type: 'ticket',
+    ID: 42,
+    Entity: JSON.stringify({ id: 42 }),
+    Metadata: { key_url: keyUrl },
+  });
+  const signed = (key: string, raw = body): { headers: Record<string, string>; rawBody: Buffer } => ({
+    headers: { 'x-content-signature': callbackSignature(key, Buffer.from(raw)) },
+    rawBody: Buffer.from(raw),
+  });
 
   it('verifies the signature with the key from a trusted key URL, fetching the key once', async () => {
-    nock(ORIGIN, { reqheaders: { clientid: DEMO_CLIENT_ID } }).get('/v4_6_release/system/callbackkey/index.rails').query({ companyName: 'demo', id: 'abc' }).once().reply(200, { signing_key: 'sekret' });
+    nock(ORIGIN, { reqheaders: { clientid: DEMO_CLIENT_ID } })
+      .get('/v4_6_release/system/callbackkey/index.rails')
+      .query({ companyName: 'demo', id: 'abc' })
+      .once()
+      .reply(200, { signing_key: 'sekret' });
     const c = connector();
     expect(await c.verifyWebhook(signed('sekret'))).toBe(true);
     expect(await c.verifyWebhook(signed('sekret'))).toBe(true);
@@ -315,7 +435,15 @@ describe('ConnectWise callbacks', () => {
     const ctx = testContext(demoSystem(ORIGIN), { scope: { boards: ['Co-Managed FS'] }, clock: { now: () => nowMs } });
     const c = connectwiseConnector.create(ctx);
     const path = '/v4_6_release/system/callbackkey/index.rails';
-    nock(ORIGIN).get(path).query(true).once().reply(200, { signing_key: 'old' }).get(path).query(true).once().reply(200, { signing_key: 'new' });
+    nock(ORIGIN)
+      .get(path)
+      .query(true)
+      .once()
+      .reply(200, { signing_key: 'old' })
+      .get(path)
+      .query(true)
+      .once()
+      .reply(200, { signing_key: 'new' });
     expect(await c.verifyWebhook(signed('old'))).toBe(true);
     expect(await c.verifyWebhook(signed('new'))).toBe(false);
     nowMs += 61_000;
@@ -329,17 +457,31 @@ describe('ConnectWise callbacks', () => {
 
   it('trusts the configured key hosts instead of the base URL host', async () => {
     const other = body.replace(ORIGIN, 'https://na.myconnectwise.net');
-    nock('https://na.myconnectwise.net').get('/v4_6_release/system/callbackkey/index.rails').query(true).reply(200, { signing_key: 'k2' });
+    nock('https://na.myconnectwise.net')
+      .get('/v4_6_release/system/callbackkey/index.rails')
+      .query(true)
+      .reply(200, { signing_key: 'k2' });
     expect(await connector({ trustedKeyHosts: ['*.myconnectwise.net'] }).verifyWebhook(signed('k2', other))).toBe(true);
     expect(await connector({ trustedKeyHosts: ['*.myconnectwise.net'] }).verifyWebhook(signed('k2', body))).toBe(false);
   });
 
   it('parses the ticket id from ID, or from Entity as a JSON string or an object', () => {
     const c = connector();
-    expect(c.parseWebhook({ headers: {}, rawBody: Buffer.from(body) })).toEqual({ ticketIds: ['42'], deliveryId: 'm1' });
-    expect(c.parseWebhook({ headers: {}, rawBody: Buffer.from(JSON.stringify({ Type: 'ticket', Entity: '{"id":5}' })) }).ticketIds).toEqual(['5']);
-    expect(c.parseWebhook({ headers: {}, rawBody: Buffer.from(JSON.stringify({ Type: 'ticket', Entity: { id: 6 } })) }).ticketIds).toEqual(['6']);
-    expect(c.parseWebhook({ headers: {}, rawBody: Buffer.from(JSON.stringify({ Type: 'contact', ID: 9 })) }).ticketIds).toEqual([]);
+    expect(c.parseWebhook({ headers: {}, rawBody: Buffer.from(body) })).toEqual({
+      ticketIds: ['42'],
+      deliveryId: 'm1',
+    });
+    expect(
+      c.parseWebhook({ headers: {}, rawBody: Buffer.from(JSON.stringify({ Type: 'ticket', Entity: '{"id":5}' })) })
+        .ticketIds,
+    ).toEqual(['5']);
+    expect(
+      c.parseWebhook({ headers: {}, rawBody: Buffer.from(JSON.stringify({ Type: 'ticket', Entity: { id: 6 } })) })
+        .ticketIds,
+    ).toEqual(['6']);
+    expect(
+      c.parseWebhook({ headers: {}, rawBody: Buffer.from(JSON.stringify({ Type: 'contact', ID: 9 })) }).ticketIds,
+    ).toEqual([]);
     expect(() => c.parseWebhook({ headers: {}, rawBody: Buffer.from('not json') })).toThrow(/not JSON/);
   });
 
@@ -352,7 +494,10 @@ describe('ConnectWise callbacks', () => {
       .reply(200, [{ id: 7, url, type: 'ticket', level: 'board', objectId: 1 }])
       .get(`${API}/service/boards`)
       .query(true)
-      .reply(200, [{ id: 1, name: 'Co-Managed FS' }, { id: 2, name: 'Co-Managed JSM' }])
+      .reply(200, [
+        { id: 1, name: 'Co-Managed FS' },
+        { id: 2, name: 'Co-Managed JSM' },
+      ])
       .post(`${API}/system/callbacks`, (b: unknown) => {
         posted.push(b);
         return true;
@@ -360,7 +505,11 @@ describe('ConnectWise callbacks', () => {
       .reply(201, { id: 8, url, type: 'ticket', level: 'board', objectId: 2 })
       .get(`${API}/system/callbacks`)
       .query(true)
-      .reply(200, [{ id: 7, url, type: 'ticket', level: 'board', objectId: 1 }, { id: 8, url, type: 'ticket', level: 'board', objectId: 2 }, { id: 9, url: 'https://other', type: 'ticket', level: 'owner' }])
+      .reply(200, [
+        { id: 7, url, type: 'ticket', level: 'board', objectId: 1 },
+        { id: 8, url, type: 'ticket', level: 'board', objectId: 2 },
+        { id: 9, url: 'https://other', type: 'ticket', level: 'owner' },
+      ])
       .delete(`${API}/system/callbacks/7`)
       .reply(204)
       .delete(`${API}/system/callbacks/8`)
@@ -368,7 +517,18 @@ describe('ConnectWise callbacks', () => {
     const c = connector();
     const description = await c.registerWebhook!('https://bridge.example.com/webhooks/c/a');
     expect(description).toContain('#7 (Co-Managed FS, already registered)');
-    expect(posted).toEqual([{ url, objectId: 2, type: 'ticket', level: 'board', description: 'ticketbridge test/a', payloadVersion: '3.0.0', inactiveFlag: false, isSelfSuppressedFlag: false }]);
+    expect(posted).toEqual([
+      {
+        url,
+        objectId: 2,
+        type: 'ticket',
+        level: 'board',
+        description: 'ticketbridge test/a',
+        payloadVersion: '3.0.0',
+        inactiveFlag: false,
+        isSelfSuppressedFlag: false,
+      },
+    ]);
     await c.unregisterWebhook!('https://bridge.example.com/webhooks/c/a');
   });
 });

@@ -9,18 +9,27 @@ import { CallbackReceiver, cwApi, demoSystem, payloadOf } from './test-fixtures.
 describeConnectorContract('connectwise', async () => {
   const sim = await connectwiseSimulator.start({ system: demoSystem('http://127.0.0.1:9102'), port: 0 });
   const receiver = await new CallbackReceiver().start();
-  const connector = connectwiseConnector.create(testContext(demoSystem(sim.url), { scope: { boards: ['Co-Managed FS'] } }));
+  const connector = connectwiseConnector.create(
+    testContext(demoSystem(sim.url), { scope: { boards: ['Co-Managed FS'] } }),
+  );
   await connector.registerWebhook!(`${receiver.url}/webhooks/test/a`);
   return {
     connector,
-    newTicket: () => ({ summary: 'Printer on fire', description: 'Line one\nLine two', board: 'Co-Managed FS', priority: 'Priority 3 - Medium' }),
+    newTicket: () => ({
+      summary: 'Printer on fire',
+      description: 'Line one\nLine two',
+      board: 'Co-Managed FS',
+      priority: 'Priority 3 - Medium',
+    }),
     edit: { field: 'priority', values: ['Priority 2 - High', 'Priority 4 - Low'] },
     textField: 'description',
     isClosed: (t) => t.fields.status === 'Closed',
     genuineWebhook: async (id) => {
       // A technician edits the ticket in ConnectWise; the simulator signs and delivers the callback.
       const marker = `edited ${Date.now()}`;
-      await cwApi(sim.url, 'PATCH', `/service/tickets/${id}`, [{ op: 'replace', path: 'summary', value: marker }], { 'x-sim-member': 'jdoe' });
+      await cwApi(sim.url, 'PATCH', `/service/tickets/${id}`, [{ op: 'replace', path: 'summary', value: marker }], {
+        'x-sim-member': 'jdoe',
+      });
       return receiver.waitFor((r) => {
         const p = payloadOf(r);
         return String(p.ID) === id && typeof p.Entity === 'string' && p.Entity.includes(marker);

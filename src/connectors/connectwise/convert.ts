@@ -51,7 +51,9 @@ export function conditionString(value: string): string {
   if (!value.includes('"')) return `"${value}"`;
   if (!value.includes("'")) return `'${value}'`;
   // ConnectWise documents no escape for quotes inside a literal (research note §12).
-  throw new RemoteValidationError(`ConnectWise conditions cannot express a value containing both quote characters: ${value}`);
+  throw new RemoteValidationError(
+    `ConnectWise conditions cannot express a value containing both quote characters: ${value}`,
+  );
 }
 
 /** A datetime literal for `conditions`: `[2024-01-01T00:00:00Z]`, second precision. */
@@ -80,7 +82,10 @@ export function parseTicket(raw: unknown): CwTicket | InvalidTicket {
   const rawId = (raw as { id?: unknown } | null)?.id;
   const issue = result.error.issues[0];
   const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'ticket';
-  return { id: typeof rawId === 'number' || typeof rawId === 'string' ? String(rawId) : 'unknown', invalid: `${field}: ${issue?.message ?? 'invalid'}` };
+  return {
+    id: typeof rawId === 'number' || typeof rawId === 'string' ? String(rawId) : 'unknown',
+    invalid: `${field}: ${issue?.message ?? 'invalid'}`,
+  };
 }
 
 export function toTicket(t: CwTicket, context: TicketContext): Ticket {
@@ -132,7 +137,11 @@ export function toComment(note: CwNote): Comment {
 }
 
 /** The flags a note is written with: internal notes only as Internal Analysis, public as Discussion. */
-export function noteFlags(visibility: Visibility): { detailDescriptionFlag: boolean; internalAnalysisFlag: boolean; resolutionFlag: boolean } {
+export function noteFlags(visibility: Visibility): {
+  detailDescriptionFlag: boolean;
+  internalAnalysisFlag: boolean;
+  resolutionFlag: boolean;
+} {
   return visibility === 'internal'
     ? { detailDescriptionFlag: false, internalAnalysisFlag: true, resolutionFlag: false }
     : { detailDescriptionFlag: true, internalAnalysisFlag: false, resolutionFlag: false };
@@ -142,7 +151,10 @@ export function noteFlags(visibility: Visibility): { detailDescriptionFlag: bool
 export function nameValue(field: string, value: unknown, nullable: boolean): string | null {
   if (value === null && nullable) return null;
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  throw new RemoteValidationError(`ConnectWise ${field} must be ${nullable ? 'a name or null' : 'a name'}, got ${JSON.stringify(value)}`, { field });
+  throw new RemoteValidationError(
+    `ConnectWise ${field} must be ${nullable ? 'a name or null' : 'a name'}, got ${JSON.stringify(value)}`,
+    { field },
+  );
 }
 
 export function isParsedTicket(value: CwTicket | InvalidTicket): value is CwTicket {

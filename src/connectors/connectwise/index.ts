@@ -54,12 +54,30 @@ export const connectwiseFacts: ConnectorFacts = {
     note: 'Dynamic, capacity-based throttling; integrations above ~1,000 requests/min are likely throttled with 429 + Retry-After.',
   },
   capabilities: {
-    webhooks: { supported: true, note: 'Callbacks via /system/callbacks (type ticket, level board per scope board or owner); signed with x-content-signature, key fetched from trusted hosts only.' },
-    incremental: { supported: true, note: 'conditions lastUpdated >= [since] with the scope boards; forward-only paging by id.' },
-    deletion: { supported: false, note: 'Deleted tickets are gone (404); deletion is noticed by reconcile, not listed.' },
-    internalComments: { supported: true, note: 'Internal Analysis notes are internal; Discussion and Resolution notes are public.' },
-    description: { supported: true, note: 'Read from and written to the initial description note (the first Discussion note).' },
-    textLimits: { supported: true, note: `summary holds ${SUMMARY_MAX} characters; ConnectWise keeps the first ${SUMMARY_MAX}.` },
+    webhooks: {
+      supported: true,
+      note: 'Callbacks via /system/callbacks (type ticket, level board per scope board or owner); signed with x-content-signature, key fetched from trusted hosts only.',
+    },
+    incremental: {
+      supported: true,
+      note: 'conditions lastUpdated >= [since] with the scope boards; forward-only paging by id.',
+    },
+    deletion: {
+      supported: false,
+      note: 'Deleted tickets are gone (404); deletion is noticed by reconcile, not listed.',
+    },
+    internalComments: {
+      supported: true,
+      note: 'Internal Analysis notes are internal; Discussion and Resolution notes are public.',
+    },
+    description: {
+      supported: true,
+      note: 'Read from and written to the initial description note (the first Discussion note).',
+    },
+    textLimits: {
+      supported: true,
+      note: `summary holds ${SUMMARY_MAX} characters; ConnectWise keeps the first ${SUMMARY_MAX}.`,
+    },
   },
 };
 
@@ -115,7 +133,11 @@ export class ConnectwiseConnector implements Connector {
 
   private async boardByName(name: string): Promise<CwBoard> {
     const board = (await this.boards()).find((b) => b.name.toLowerCase() === name.toLowerCase());
-    if (!board) throw new RemoteValidationError(`ConnectWise has no board named ${JSON.stringify(name)}`, { system: this.ctx.systemName, field: 'board' });
+    if (!board)
+      throw new RemoteValidationError(`ConnectWise has no board named ${JSON.stringify(name)}`, {
+        system: this.ctx.systemName,
+        field: 'board',
+      });
     return board;
   }
 
@@ -131,17 +153,31 @@ export class ConnectwiseConnector implements Connector {
     return status;
   }
 
-  private async childOn(boardId: number, boardName: string, kind: ChildKind, field: string, name: string): Promise<CwBoardChild> {
+  private async childOn(
+    boardId: number,
+    boardName: string,
+    kind: ChildKind,
+    field: string,
+    name: string,
+  ): Promise<CwBoardChild> {
     const list = await this.children(boardId, kind);
     const found = list.find((c) => c.name.toLowerCase() === name.toLowerCase());
-    if (!found) throw new RemoteValidationError(`ConnectWise board ${JSON.stringify(boardName)} has no ${field} ${JSON.stringify(name)}`, { system: this.ctx.systemName, field });
+    if (!found)
+      throw new RemoteValidationError(
+        `ConnectWise board ${JSON.stringify(boardName)} has no ${field} ${JSON.stringify(name)}`,
+        { system: this.ctx.systemName, field },
+      );
     return found;
   }
 
   private async priorityByName(name: string): Promise<CwPriority> {
     const list = await this.priorities();
     const found = list.find((p) => p.name.toLowerCase() === name.toLowerCase());
-    if (!found) throw new RemoteValidationError(`ConnectWise has no priority ${JSON.stringify(name)}`, { system: this.ctx.systemName, field: 'priority' });
+    if (!found)
+      throw new RemoteValidationError(`ConnectWise has no priority ${JSON.stringify(name)}`, {
+        system: this.ctx.systemName,
+        field: 'priority',
+      });
     return found;
   }
 
@@ -177,7 +213,9 @@ export class ConnectwiseConnector implements Connector {
   private parsed(raw: unknown): CwTicket {
     const result = parseTicket(raw);
     if (isParsedTicket(result)) return result;
-    throw new RemoteValidationError(`ConnectWise ticket ${result.id} is malformed: ${result.invalid}`, { system: this.ctx.systemName });
+    throw new RemoteValidationError(`ConnectWise ticket ${result.id} is malformed: ${result.invalid}`, {
+      system: this.ctx.systemName,
+    });
   }
 
   private scopeConditions(): string[] {
@@ -189,7 +227,10 @@ export class ConnectwiseConnector implements Connector {
   }
 
   async *listChanged(options: ListChangedOptions): AsyncIterable<Ticket | InvalidTicket> {
-    const parts = [...(options.since ? [`lastUpdated >= ${conditionDate(options.since)}`] : []), ...this.scopeConditions()];
+    const parts = [
+      ...(options.since ? [`lastUpdated >= ${conditionDate(options.since)}`] : []),
+      ...this.scopeConditions(),
+    ];
     const params: Record<string, string | number> = { pageSize: MAX_PAGE_SIZE };
     if (parts.length > 0) params.conditions = parts.join(' and ');
     const seen = new Set<string>();
@@ -208,14 +249,24 @@ export class ConnectwiseConnector implements Connector {
           // Deleted between the listing and the note read: report it gone, never fail the listing.
           if (!(err instanceof NotFoundError)) throw err;
           const codebase = await this.client.resolveCodebase();
-          return { ...toTicket(parsed, { description: undefined, inScope: () => true, url: (id) => this.ticketUrl(id, codebase) }), deleted: true };
+          return {
+            ...toTicket(parsed, {
+              description: undefined,
+              inScope: () => true,
+              url: (id) => this.ticketUrl(id, codebase),
+            }),
+            deleted: true,
+          };
         });
       }
     }
   }
 
   async getTicket(id: string): Promise<Ticket> {
-    if (!/^\d+$/.test(id)) throw new NotFoundError(`ConnectWise ticket ids are numbers, got ${JSON.stringify(id)}`, { system: this.ctx.systemName });
+    if (!/^\d+$/.test(id))
+      throw new NotFoundError(`ConnectWise ticket ids are numbers, got ${JSON.stringify(id)}`, {
+        system: this.ctx.systemName,
+      });
     return this.assemble(this.parsed(await this.client.getTicket(id)), false);
   }
 
@@ -230,14 +281,28 @@ export class ConnectwiseConnector implements Connector {
   }
 
   async createTicket(fields: FieldValues, marker: string): Promise<Ticket> {
-    const boardName = fields.board !== undefined ? nameValue('board', fields.board, false)! : this.ctx.scope.boards?.[0];
-    if (boardName === undefined) throw new RemoteValidationError('ConnectWise needs a board for a new ticket: map `board` or set scope.boards', { system: this.ctx.systemName, field: 'board' });
-    const companyIdentifier = fields.company !== undefined && fields.company !== null ? nameValue('company', fields.company, false)! : this.ctx.system.options?.companyIdentifier;
+    const boardName =
+      fields.board !== undefined ? nameValue('board', fields.board, false)! : this.ctx.scope.boards?.[0];
+    if (boardName === undefined)
+      throw new RemoteValidationError('ConnectWise needs a board for a new ticket: map `board` or set scope.boards', {
+        system: this.ctx.systemName,
+        field: 'board',
+      });
+    const companyIdentifier =
+      fields.company !== undefined && fields.company !== null
+        ? nameValue('company', fields.company, false)!
+        : this.ctx.system.options?.companyIdentifier;
     if (companyIdentifier === undefined) {
-      throw new RemoteValidationError('ConnectWise needs a company for a new ticket: map `company` or set options.companyIdentifier', { system: this.ctx.systemName, field: 'company' });
+      throw new RemoteValidationError(
+        'ConnectWise needs a company for a new ticket: map `company` or set options.companyIdentifier',
+        { system: this.ctx.systemName, field: 'company' },
+      );
     }
     if (typeof fields.summary !== 'string' || fields.summary.trim() === '') {
-      throw new RemoteValidationError('ConnectWise needs a summary for a new ticket', { system: this.ctx.systemName, field: 'summary' });
+      throw new RemoteValidationError('ConnectWise needs a summary for a new ticket', {
+        system: this.ctx.systemName,
+        field: 'summary',
+      });
     }
     const board = await this.boardByName(boardName);
     const body: Record<string, unknown> = {
@@ -250,7 +315,13 @@ export class ConnectwiseConnector implements Connector {
     };
     const description = fields.description;
     if (typeof description === 'string' && description !== '') body.initialDescription = description;
-    for (const op of await this.referenceOps(fields, board, ['summary', 'description', 'board', 'company', 'externalXRef'])) {
+    for (const op of await this.referenceOps(fields, board, [
+      'summary',
+      'description',
+      'board',
+      'company',
+      'externalXRef',
+    ])) {
       if (op.op !== 'remove') body[op.path] = op.value;
     }
     const created = this.parsed(await this.client.createTicket(body));
@@ -264,25 +335,49 @@ export class ConnectwiseConnector implements Connector {
       if (skip.includes(field)) continue;
       switch (field) {
         case 'summary':
-          ops.push({ op: 'replace', path: 'summary', value: nameValue('summary', value, false)!.slice(0, SUMMARY_MAX) });
+          ops.push({
+            op: 'replace',
+            path: 'summary',
+            value: nameValue('summary', value, false)!.slice(0, SUMMARY_MAX),
+          });
           break;
         case 'status':
-          ops.push({ op: 'replace', path: 'status', value: { id: (await this.statusOn(board.id, board.name, nameValue('status', value, false)!)).id } });
+          ops.push({
+            op: 'replace',
+            path: 'status',
+            value: { id: (await this.statusOn(board.id, board.name, nameValue('status', value, false)!)).id },
+          });
           break;
         case 'priority':
-          ops.push({ op: 'replace', path: 'priority', value: { id: (await this.priorityByName(nameValue('priority', value, false)!)).id } });
+          ops.push({
+            op: 'replace',
+            path: 'priority',
+            value: { id: (await this.priorityByName(nameValue('priority', value, false)!)).id },
+          });
           break;
         case 'type':
         case 'subType':
         case 'item': {
           const name = nameValue(field, value, true);
           const kind: ChildKind = field === 'type' ? 'types' : field === 'subType' ? 'subtypes' : 'items';
-          ops.push(name === null ? { op: 'remove', path: field } : { op: 'replace', path: field, value: { id: (await this.childOn(board.id, board.name, kind, field, name)).id } });
+          ops.push(
+            name === null
+              ? { op: 'remove', path: field }
+              : {
+                  op: 'replace',
+                  path: field,
+                  value: { id: (await this.childOn(board.id, board.name, kind, field, name)).id },
+                },
+          );
           break;
         }
         case 'owner': {
           const identifier = nameValue('owner', value, true);
-          ops.push(identifier === null ? { op: 'remove', path: 'owner' } : { op: 'replace', path: 'owner', value: { identifier } });
+          ops.push(
+            identifier === null
+              ? { op: 'remove', path: 'owner' }
+              : { op: 'replace', path: 'owner', value: { identifier } },
+          );
           break;
         }
         case 'company':
@@ -290,27 +385,42 @@ export class ConnectwiseConnector implements Connector {
           break;
         case 'contact': {
           const name = nameValue('contact', value, true);
-          ops.push(name === null ? { op: 'remove', path: 'contact' } : { op: 'replace', path: 'contact', value: { name } });
+          ops.push(
+            name === null ? { op: 'remove', path: 'contact' } : { op: 'replace', path: 'contact', value: { name } },
+          );
           break;
         }
         case 'severity':
         case 'impact':
           if (typeof value !== 'string' || !LEVELS.includes(value)) {
-            throw new RemoteValidationError(`ConnectWise ${field} must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(value)}`, { system: this.ctx.systemName, field });
+            throw new RemoteValidationError(
+              `ConnectWise ${field} must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(value)}`,
+              { system: this.ctx.systemName, field },
+            );
           }
           ops.push({ op: 'replace', path: field, value });
           break;
         case 'budgetHours':
           if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) {
-            throw new RemoteValidationError(`ConnectWise budgetHours must be a number or null, got ${JSON.stringify(value)}`, { system: this.ctx.systemName, field });
+            throw new RemoteValidationError(
+              `ConnectWise budgetHours must be a number or null, got ${JSON.stringify(value)}`,
+              { system: this.ctx.systemName, field },
+            );
           }
           ops.push(value === null ? { op: 'remove', path: field } : { op: 'replace', path: field, value });
           break;
         case 'externalXRef':
-          ops.push(value === null || value === '' ? { op: 'remove', path: field } : { op: 'replace', path: field, value: nameValue(field, value, false)! });
+          ops.push(
+            value === null || value === ''
+              ? { op: 'remove', path: field }
+              : { op: 'replace', path: field, value: nameValue(field, value, false)! },
+          );
           break;
         default:
-          throw new RemoteValidationError(`ConnectWise field ${JSON.stringify(field)} is not writable by ticketbridge`, { system: this.ctx.systemName, field });
+          throw new RemoteValidationError(
+            `ConnectWise field ${JSON.stringify(field)} is not writable by ticketbridge`,
+            { system: this.ctx.systemName, field },
+          );
       }
     }
     return ops;
@@ -318,7 +428,10 @@ export class ConnectwiseConnector implements Connector {
 
   async updateTicket(id: string, changes: FieldValues): Promise<Ticket> {
     const current = this.parsed(await this.client.getTicket(id));
-    let board = (await this.boards()).find((b) => b.id === current.board.id) ?? { id: current.board.id, name: current.board.name };
+    let board = (await this.boards()).find((b) => b.id === current.board.id) ?? {
+      id: current.board.id,
+      name: current.board.name,
+    };
     const ops: PatchOp[] = [];
     if (changes.board !== undefined) {
       const target = await this.boardByName(nameValue('board', changes.board, false)!);
@@ -327,7 +440,10 @@ export class ConnectwiseConnector implements Connector {
         // A ticket on a new board needs one of that board's statuses: keep the name, else the default.
         if (changes.status === undefined) {
           const statuses = await this.statuses(target.id);
-          const keep = statuses.find((s) => s.name.toLowerCase() === current.status.name.toLowerCase()) ?? statuses.find((s) => s.defaultFlag) ?? statuses[0];
+          const keep =
+            statuses.find((s) => s.name.toLowerCase() === current.status.name.toLowerCase()) ??
+            statuses.find((s) => s.defaultFlag) ??
+            statuses[0];
           if (keep) ops.push({ op: 'replace', path: 'status', value: { id: keep.id } });
         }
         board = target;
@@ -349,7 +465,10 @@ export class ConnectwiseConnector implements Connector {
    */
   private async writeDescription(id: string, value: JsonValue): Promise<void> {
     if (value !== null && typeof value !== 'string') {
-      throw new RemoteValidationError(`ConnectWise description must be text, got ${JSON.stringify(value)}`, { system: this.ctx.systemName, field: 'description' });
+      throw new RemoteValidationError(`ConnectWise description must be text, got ${JSON.stringify(value)}`, {
+        system: this.ctx.systemName,
+        field: 'description',
+      });
     }
     const text = value ?? '';
     const note = await this.client.firstDescriptionNote(id);
@@ -367,8 +486,14 @@ export class ConnectwiseConnector implements Connector {
   async closeTicket(id: string): Promise<Ticket> {
     const current = this.parsed(await this.client.getTicket(id));
     const statuses = await this.statuses(current.board.id);
-    const closed = statuses.find((s) => s.closedStatus === true && s.inactive !== true) ?? statuses.find((s) => s.closedStatus === true);
-    if (!closed) throw new RemoteValidationError(`ConnectWise board ${JSON.stringify(current.board.name)} has no closed status`, { system: this.ctx.systemName, field: 'status' });
+    const closed =
+      statuses.find((s) => s.closedStatus === true && s.inactive !== true) ??
+      statuses.find((s) => s.closedStatus === true);
+    if (!closed)
+      throw new RemoteValidationError(`ConnectWise board ${JSON.stringify(current.board.name)} has no closed status`, {
+        system: this.ctx.systemName,
+        field: 'status',
+      });
     if (current.status.id !== closed.id) {
       await this.client.patchTicket(id, [
         { op: 'replace', path: 'status', value: { id: closed.id } },
@@ -428,7 +553,9 @@ export class ConnectwiseConnector implements Connector {
     const existing = (await this.client.callbacks()).filter((c) => c.url === url && c.type.toLowerCase() === 'ticket');
     const descriptions: string[] = [];
     for (const want of await this.wantedCallbacks()) {
-      const found = existing.find((c) => c.level.toLowerCase() === want.level && (want.level === 'owner' || c.objectId === want.objectId));
+      const found = existing.find(
+        (c) => c.level.toLowerCase() === want.level && (want.level === 'owner' || c.objectId === want.objectId),
+      );
       if (found) {
         descriptions.push(`#${found.id} (${want.label}, already registered)`);
         continue;
@@ -459,8 +586,12 @@ export class ConnectwiseConnector implements Connector {
 
   async describe(): Promise<FieldCatalog> {
     const allBoards = await this.boards();
-    const boards = this.ctx.scope.boards ? allBoards.filter((b) => this.boardInScope(b.name)) : allBoards.filter((b) => b.inactiveFlag !== true);
-    const byBoard = async (load: (board: CwBoard) => Promise<Array<{ name: string }>>): Promise<Record<string, JsonValue[]>> => {
+    const boards = this.ctx.scope.boards
+      ? allBoards.filter((b) => this.boardInScope(b.name))
+      : allBoards.filter((b) => b.inactiveFlag !== true);
+    const byBoard = async (
+      load: (board: CwBoard) => Promise<Array<{ name: string }>>,
+    ): Promise<Record<string, JsonValue[]>> => {
       const out: Record<string, JsonValue[]> = {};
       for (const board of boards) out[board.name] = (await load(board)).map((x) => x.name);
       return out;
@@ -470,25 +601,48 @@ export class ConnectwiseConnector implements Connector {
       name,
       type: 'enum',
       writable: true,
-      allowedValuesByScope: await byBoard((b) => (kind === 'statuses' ? this.statuses(b.id) : this.children(b.id, kind))),
+      allowedValuesByScope: await byBoard((b) =>
+        kind === 'statuses' ? this.statuses(b.id) : this.children(b.id, kind),
+      ),
       note,
     });
     const fields: FieldInfo[] = [
-      { name: 'summary', type: 'string', writable: true, note: `At most ${SUMMARY_MAX} characters; ConnectWise keeps the first ${SUMMARY_MAX}.` },
-      { name: 'description', type: 'text', writable: true, note: 'The initial description note (first Discussion note), plain text.' },
-      await enumByBoard('status', 'statuses', 'Status names per board; closing uses the board\'s closed status.'),
+      {
+        name: 'summary',
+        type: 'string',
+        writable: true,
+        note: `At most ${SUMMARY_MAX} characters; ConnectWise keeps the first ${SUMMARY_MAX}.`,
+      },
+      {
+        name: 'description',
+        type: 'text',
+        writable: true,
+        note: 'The initial description note (first Discussion note), plain text.',
+      },
+      await enumByBoard('status', 'statuses', "Status names per board; closing uses the board's closed status."),
       { name: 'priority', type: 'enum', writable: true, allowedValues: priorities.map((p) => p.name) },
-      { name: 'board', type: 'enum', writable: true, allowedValues: boards.map((b) => b.name), note: 'Moving boards keeps the status name when the new board has it.' },
+      {
+        name: 'board',
+        type: 'enum',
+        writable: true,
+        allowedValues: boards.map((b) => b.name),
+        note: 'Moving boards keeps the status name when the new board has it.',
+      },
       await enumByBoard('type', 'types', 'Type names per board.'),
       await enumByBoard('subType', 'subtypes', 'Subtype names per board.'),
       await enumByBoard('item', 'items', 'Item names per board.'),
       { name: 'owner', type: 'reference', writable: true, note: 'Member identifier.' },
       { name: 'company', type: 'reference', writable: true, note: 'Company identifier.' },
-      { name: 'contact', type: 'reference', writable: true, note: 'Contact name (of the ticket\'s company).' },
+      { name: 'contact', type: 'reference', writable: true, note: "Contact name (of the ticket's company)." },
       { name: 'severity', type: 'enum', writable: true, allowedValues: LEVELS },
       { name: 'impact', type: 'enum', writable: true, allowedValues: LEVELS },
       { name: 'budgetHours', type: 'number', writable: true },
-      { name: 'externalXRef', type: 'string', writable: false, note: 'Holds the ticketbridge marker on tickets the daemon created.' },
+      {
+        name: 'externalXRef',
+        type: 'string',
+        writable: false,
+        note: 'Holds the ticketbridge marker on tickets the daemon created.',
+      },
     ];
     return { fields };
   }

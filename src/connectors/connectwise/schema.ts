@@ -17,7 +17,9 @@ export const CwTicket = z.looseObject({
   type: OptionalNamedRef.optional(),
   subType: OptionalNamedRef.optional(),
   item: OptionalNamedRef.optional(),
-  owner: z.looseObject({ id: z.number().int().optional(), identifier: z.string(), name: z.string().optional() }).optional(),
+  owner: z
+    .looseObject({ id: z.number().int().optional(), identifier: z.string(), name: z.string().optional() })
+    .optional(),
   contact: OptionalNamedRef.optional(),
   severity: z.string().nullable().optional(),
   impact: z.string().nullable().optional(),
@@ -42,7 +44,11 @@ export const CwNote = z.looseObject({
 });
 export type CwNote = z.infer<typeof CwNote>;
 
-export const CwBoard = z.looseObject({ id: z.number().int(), name: z.string(), inactiveFlag: z.boolean().nullable().optional() });
+export const CwBoard = z.looseObject({
+  id: z.number().int(),
+  name: z.string(),
+  inactiveFlag: z.boolean().nullable().optional(),
+});
 export type CwBoard = z.infer<typeof CwBoard>;
 
 export const CwBoardStatus = z.looseObject({
@@ -56,10 +62,18 @@ export const CwBoardStatus = z.looseObject({
 export type CwBoardStatus = z.infer<typeof CwBoardStatus>;
 
 /** Board types, subtypes and items: one shape. */
-export const CwBoardChild = z.looseObject({ id: z.number().int(), name: z.string(), inactiveFlag: z.boolean().nullable().optional() });
+export const CwBoardChild = z.looseObject({
+  id: z.number().int(),
+  name: z.string(),
+  inactiveFlag: z.boolean().nullable().optional(),
+});
 export type CwBoardChild = z.infer<typeof CwBoardChild>;
 
-export const CwPriority = z.looseObject({ id: z.number().int(), name: z.string(), sortOrder: z.number().nullable().optional() });
+export const CwPriority = z.looseObject({
+  id: z.number().int(),
+  name: z.string(),
+  sortOrder: z.number().nullable().optional(),
+});
 export type CwPriority = z.infer<typeof CwPriority>;
 
 export const CwCompanyInfo = z.looseObject({ Codebase: z.string().min(1) });
@@ -82,7 +96,10 @@ export const CwCallbackPayload = z.looseObject({
   Type: z.string().optional(),
   ID: z.union([z.number().int(), z.string().regex(/^\d+$/)]).optional(),
   MemberId: z.string().nullable().optional(),
-  Entity: z.union([z.string(), z.record(z.string(), z.unknown())]).nullable().optional(),
+  Entity: z
+    .union([z.string(), z.record(z.string(), z.unknown())])
+    .nullable()
+    .optional(),
   Metadata: z.looseObject({ key_url: z.string().optional() }).nullable().optional(),
 });
 export type CwCallbackPayload = z.infer<typeof CwCallbackPayload>;
@@ -96,7 +113,14 @@ export const CwErrorBody = z.looseObject({
   error: z.string().optional(),
   message: z.string().optional(),
   errors: z
-    .array(z.looseObject({ code: z.string().optional(), message: z.string().optional(), field: z.string().optional(), resource: z.string().optional() }))
+    .array(
+      z.looseObject({
+        code: z.string().optional(),
+        message: z.string().optional(),
+        field: z.string().optional(),
+        resource: z.string().optional(),
+      }),
+    )
     .nullable()
     .optional(),
 });

@@ -6,7 +6,10 @@ import type { CwSystemConfig } from './client.js';
 
 export const DEMO_CLIENT_ID = '11111111-2222-3333-4444-555555555555';
 
-export function demoSystem(baseUrl: string, options: CwSystemConfig['options'] = { codebase: 'v4_6_release/', companyIdentifier: 'Contoso' }): CwSystemConfig {
+export function demoSystem(
+  baseUrl: string,
+  options: CwSystemConfig['options'] = { codebase: 'v4_6_release/', companyIdentifier: 'Contoso' },
+): CwSystemConfig {
   return {
     kind: 'connectwise',
     baseUrl,
@@ -25,7 +28,13 @@ export function demoHeaders(extra: Record<string, string> = {}): Record<string, 
 }
 
 /** A raw call to the simulator's REST API (`path` below `/v4_6_release/apis/3.0`). */
-export async function cwApi(base: string, method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: unknown; text: string }> {
+export async function cwApi(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; json: unknown; text: string }> {
   const response = await fetch(`${base}/v4_6_release/apis/3.0${path}`, {
     method,
     headers: demoHeaders(extraHeaders),

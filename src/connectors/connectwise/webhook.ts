@@ -60,7 +60,12 @@ export interface CallbackVerifier {
 /** A cached key is fetched again on a mismatch (rotation) at most this often per URL. */
 const KEY_REFRESH_MS = 60_000;
 
-export function createCallbackVerifier(options: { trustedHosts: string[]; allowHttp: boolean; fetchKey: (url: string) => Promise<string>; now?: () => number }): CallbackVerifier {
+export function createCallbackVerifier(options: {
+  trustedHosts: string[];
+  allowHttp: boolean;
+  fetchKey: (url: string) => Promise<string>;
+  now?: () => number;
+}): CallbackVerifier {
   const now = options.now ?? Date.now;
   const keys = new Map<string, { at: number; key: Promise<string> }>();
   const keyFor = (url: string, fresh: boolean): Promise<string> => {
@@ -108,10 +113,13 @@ export function parseCallback(request: WebhookRequest): WebhookHint {
   const parsed = CwCallbackPayload.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PayloadError(`ConnectWise callback ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'is invalid'}`);
+    throw new PayloadError(
+      `ConnectWise callback ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'is invalid'}`,
+    );
   }
   const payload = parsed.data;
-  const hint = (ids: string[]): WebhookHint => (payload.MessageId ? { ticketIds: ids, deliveryId: payload.MessageId } : { ticketIds: ids });
+  const hint = (ids: string[]): WebhookHint =>
+    payload.MessageId ? { ticketIds: ids, deliveryId: payload.MessageId } : { ticketIds: ids };
   if (payload.Type !== undefined && payload.Type.toLowerCase() !== 'ticket') return hint([]);
   if (payload.ID !== undefined) return hint([String(payload.ID)]);
   let entity: unknown = payload.Entity;

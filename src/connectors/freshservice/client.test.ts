@@ -5,10 +5,19 @@ import { budgetPauseMs, ConversationBudget, describeFreshserviceError, nextLink 
 describe('describeFreshserviceError', () => {
   it.each([
     [
-      { description: 'Validation failed', errors: [{ field: 'shoe_size', message: 'Unexpected/invalid field in request', code: 'invalid_field' }] },
-      { message: 'Validation failed: shoe_size: Unexpected/invalid field in request (invalid_field)', field: 'shoe_size' },
+      {
+        description: 'Validation failed',
+        errors: [{ field: 'shoe_size', message: 'Unexpected/invalid field in request', code: 'invalid_field' }],
+      },
+      {
+        message: 'Validation failed: shoe_size: Unexpected/invalid field in request (invalid_field)',
+        field: 'shoe_size',
+      },
     ],
-    [{ code: 'invalid_credentials', message: 'You have to be logged in to perform this action.' }, { message: 'You have to be logged in to perform this action.' }],
+    [
+      { code: 'invalid_credentials', message: 'You have to be logged in to perform this action.' },
+      { message: 'You have to be logged in to perform this action.' },
+    ],
     ['<html>bad gateway</html>', undefined],
   ])('reads %j', (body, expected) => {
     expect(describeFreshserviceError(400, body)).toEqual(expected);
@@ -17,8 +26,14 @@ describe('describeFreshserviceError', () => {
 
 describe('nextLink', () => {
   it.each([
-    ['<https://x.freshservice.com/api/v2/tickets?page=2>; rel="next"', 'https://x.freshservice.com/api/v2/tickets?page=2'],
-    ['<https://x.freshservice.com/api/v2/tickets?filter=all_tickets&page=2>;rel="next"', 'https://x.freshservice.com/api/v2/tickets?filter=all_tickets&page=2'],
+    [
+      '<https://x.freshservice.com/api/v2/tickets?page=2>; rel="next"',
+      'https://x.freshservice.com/api/v2/tickets?page=2',
+    ],
+    [
+      '<https://x.freshservice.com/api/v2/tickets?filter=all_tickets&page=2>;rel="next"',
+      'https://x.freshservice.com/api/v2/tickets?filter=all_tickets&page=2',
+    ],
     ['<https://a/p1>; rel="prev", <https://a/p3>; rel="next"', 'https://a/p3'],
     [undefined, undefined],
     ['<https://a/p1>; rel="prev"', undefined],
@@ -28,7 +43,11 @@ describe('nextLink', () => {
 });
 
 describe('budgetPauseMs', () => {
-  const h = (total: string, remaining: string, used?: string) => ({ 'x-ratelimit-total': total, 'x-ratelimit-remaining': remaining, ...(used ? { 'x-ratelimit-used-currentrequest': used } : {}) });
+  const h = (total: string, remaining: string, used?: string) => ({
+    'x-ratelimit-total': total,
+    'x-ratelimit-remaining': remaining,
+    ...(used ? { 'x-ratelimit-used-currentrequest': used } : {}),
+  });
   it.each([
     ['plenty left', h('400', '300'), 0],
     ['exactly the reserve plus a call left', h('400', '41'), 0],

@@ -1,7 +1,13 @@
 // The Freshservice API v2 calls the connector makes, through the core HTTP client and the
 // system's queue: Basic auth with the API key, `Link` paging, the vendor's error bodies turned into
 // messages naming the field, and a slowdown before the account's per-minute budget runs out.
-import { createHttpClient, basicAuth, type HttpClient, type HttpResponse, type RemoteErrorDetails } from '../../core/http.js';
+import {
+  createHttpClient,
+  basicAuth,
+  type HttpClient,
+  type HttpResponse,
+  type RemoteErrorDetails,
+} from '../../core/http.js';
 import type { SystemQueue } from '../../core/queue.js';
 import type { Logger } from '../../core/types.js';
 import { PayloadError } from '../../core/errors.js';
@@ -42,7 +48,9 @@ export function describeFreshserviceError(_status: number, data: unknown): Remot
   const body = parsed.data;
   const first = body.errors?.find((e) => e.field !== undefined && e.field !== '');
   if (body.errors && body.errors.length > 0) {
-    const parts = body.errors.map((e) => `${e.field ? `${e.field}: ` : ''}${e.message ?? ''}${e.code ? ` (${e.code})` : ''}`);
+    const parts = body.errors.map(
+      (e) => `${e.field ? `${e.field}: ` : ''}${e.message ?? ''}${e.code ? ` (${e.code})` : ''}`,
+    );
     const message = `${body.description ?? 'Validation failed'}: ${parts.join('; ')}`;
     return first?.field ? { message, field: first.field } : { message };
   }
@@ -79,7 +87,10 @@ function parse<T>(schema: z.ZodType<T>, data: unknown, what: string, system: str
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  throw new PayloadError(`${system} returned an unexpected ${what}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`, { system });
+  throw new PayloadError(
+    `${system} returned an unexpected ${what}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
+    { system },
+  );
 }
 
 /** Keeps conversation listings under a per-minute budget (they are the dominant API cost). */
@@ -118,13 +129,20 @@ export class FreshserviceClient {
       baseURL: options.baseUrl.replace(/\/+$/, ''),
       queue: options.queue,
       logger: options.logger,
-      headers: { Authorization: basicAuth(options.apiKey, 'X'), Accept: 'application/json', 'Content-Type': 'application/json' },
+      headers: {
+        Authorization: basicAuth(options.apiKey, 'X'),
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+      },
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       describeError: describeFreshserviceError,
       onResponse: (response) => {
         const pauseMs = budgetPauseMs(response.headers, windowMs, reserve);
         if (pauseMs > 0) {
-          options.logger.debug({ system: options.system, remaining: response.headers['x-ratelimit-remaining'], pauseMs }, 'rate budget nearly spent; slowing down');
+          options.logger.debug(
+            { system: options.system, remaining: response.headers['x-ratelimit-remaining'], pauseMs },
+            'rate budget nearly spent; slowing down',
+          );
           options.queue.pauseFor(pauseMs, 'budget');
         }
       },
@@ -144,14 +162,26 @@ export class FreshserviceClient {
   }
 
   /** One page of `/tickets/filter`; the query is wrapped in double quotes as the API requires. */
-  async filterTickets(query: string, page: number, workspaceId?: number): Promise<{ tickets: unknown[]; total: number | undefined }> {
-    const res = await this.http.request({ method: 'GET', url: '/api/v2/tickets/filter', params: { query: `"${query}"`, page, ...(workspaceId === undefined ? {} : { workspace_id: workspaceId }) } });
+  async filterTickets(
+    query: string,
+    page: number,
+    workspaceId?: number,
+  ): Promise<{ tickets: unknown[]; total: number | undefined }> {
+    const res = await this.http.request({
+      method: 'GET',
+      url: '/api/v2/tickets/filter',
+      params: { query: `"${query}"`, page, ...(workspaceId === undefined ? {} : { workspace_id: workspaceId }) },
+    });
     const body = parse(FsFilterResult, res.data, 'filter result', this.system);
     return { tickets: body.tickets, total: body.total };
   }
 
   async getTicket(id: string, include: string): Promise<unknown> {
-    const res = await this.http.request({ method: 'GET', url: `/api/v2/tickets/${encodeURIComponent(id)}`, params: { include } });
+    const res = await this.http.request({
+      method: 'GET',
+      url: `/api/v2/tickets/${encodeURIComponent(id)}`,
+      params: { include },
+    });
     return parse(FsTicketEnvelope, res.data, 'ticket', this.system).ticket;
   }
 
@@ -161,7 +191,11 @@ export class FreshserviceClient {
   }
 
   async updateTicket(id: string, body: Record<string, unknown>): Promise<unknown> {
-    const res = await this.http.request({ method: 'PUT', url: `/api/v2/tickets/${encodeURIComponent(id)}`, data: body });
+    const res = await this.http.request({
+      method: 'PUT',
+      url: `/api/v2/tickets/${encodeURIComponent(id)}`,
+      data: body,
+    });
     return parse(FsTicketEnvelope, res.data, 'ticket', this.system).ticket;
   }
 
@@ -171,7 +205,11 @@ export class FreshserviceClient {
     const perPage = 100;
     for (let page = 1; ; page++) {
       await beforePage();
-      const res = await this.http.request({ method: 'GET', url: `/api/v2/tickets/${encodeURIComponent(id)}/conversations`, params: { page, per_page: perPage } });
+      const res = await this.http.request({
+        method: 'GET',
+        url: `/api/v2/tickets/${encodeURIComponent(id)}/conversations`,
+        params: { page, per_page: perPage },
+      });
       const list = parse(FsConversationList, res.data, 'conversation list', this.system).conversations;
       out.push(...list);
       if (list.length < perPage && !nextLink(res.headers.link)) break;
@@ -181,12 +219,20 @@ export class FreshserviceClient {
   }
 
   async addNote(id: string, body: { body: string; private: boolean }): Promise<FsConversation> {
-    const res = await this.http.request({ method: 'POST', url: `/api/v2/tickets/${encodeURIComponent(id)}/notes`, data: body });
+    const res = await this.http.request({
+      method: 'POST',
+      url: `/api/v2/tickets/${encodeURIComponent(id)}/notes`,
+      data: body,
+    });
     return parse(FsConversationEnvelope, res.data, 'conversation', this.system).conversation;
   }
 
   async formFields(workspaceId?: number): Promise<FsFormField[]> {
-    const res = await this.http.request({ method: 'GET', url: '/api/v2/ticket_form_fields', ...(workspaceId === undefined ? {} : { params: { workspace_id: workspaceId } }) });
+    const res = await this.http.request({
+      method: 'GET',
+      url: '/api/v2/ticket_form_fields',
+      ...(workspaceId === undefined ? {} : { params: { workspace_id: workspaceId } }),
+    });
     return parse(FsFormFields, res.data, 'ticket form fields', this.system).ticket_fields;
   }
 
@@ -218,6 +264,10 @@ export class FreshserviceClient {
 
   /** A cheap authenticated call that proves ticket read access. */
   async ping(): Promise<void> {
-    await this.http.request({ method: 'GET', url: '/api/v2/tickets', params: { per_page: 1, updated_since: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') } });
+    await this.http.request({
+      method: 'GET',
+      url: '/api/v2/tickets',
+      params: { per_page: 1, updated_since: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    });
   }
 }

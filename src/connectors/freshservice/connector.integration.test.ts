@@ -18,13 +18,25 @@ afterEach(async () => {
 });
 
 async function startSim(perMinute: number): Promise<SimulatorHandle> {
-  sim = await freshserviceSimulator.start({ system: { kind: 'freshservice', baseUrl: 'http://127.0.0.1:9101', credentials: { apiKey: KEY }, rateLimit: { requestsPerMinute: perMinute } }, port: 0 });
+  sim = await freshserviceSimulator.start({
+    system: {
+      kind: 'freshservice',
+      baseUrl: 'http://127.0.0.1:9101',
+      credentials: { apiKey: KEY },
+      rateLimit: { requestsPerMinute: perMinute },
+    },
+    port: 0,
+  });
   return sim;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- control-route JSON, asserted field by field
 async function control(handle: SimulatorHandle, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${handle.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await fetch(`${handle.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   return res.json();
 }
 
@@ -37,14 +49,28 @@ describe('Freshservice connector against the simulator', () => {
     await Promise.all(
       Array.from({ length: 10 }, async (_, lane) => {
         for (let id = lane + 1; id <= 500; id += 10) {
-          const res = await fetch(`${handle.url}/api/v2/tickets/${id}`, { method: 'PUT', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ priority: 4, subject: `Changed ${id}` }) });
+          const res = await fetch(`${handle.url}/api/v2/tickets/${id}`, {
+            method: 'PUT',
+            headers: { authorization: AUTH, 'content-type': 'application/json' },
+            body: JSON.stringify({ priority: 4, subject: `Changed ${id}` }),
+          });
           expect(res.status).toBe(200);
           await res.arrayBuffer();
         }
       }),
     );
     const queue = new SystemQueue({ system: 'freshservice', concurrency: 4, intervalCap: 6000, intervalMs: 60_000 });
-    const connector = freshserviceConnector.create(testContext({ kind: 'freshservice', baseUrl: handle.url, credentials: { apiKey: KEY }, rateLimit: { requestsPerMinute: 6000 } }, { queue }));
+    const connector = freshserviceConnector.create(
+      testContext(
+        {
+          kind: 'freshservice',
+          baseUrl: handle.url,
+          credentials: { apiKey: KEY },
+          rateLimit: { requestsPerMinute: 6000 },
+        },
+        { queue },
+      ),
+    );
 
     const listed: Ticket[] = [];
     for await (const item of connector.listChanged({ since: start })) {
@@ -52,8 +78,15 @@ describe('Freshservice connector against the simulator', () => {
       listed.push(item as Ticket);
     }
     expect(new Set(listed.map((t) => t.id)).size).toBe(500);
-    const read = await Promise.all(listed.map(async (t) => ({ ticket: await connector.getTicket(t.id), comments: await connector.listComments(t.id) })));
-    expect(read.every((r) => r.ticket.fields.priority === 4 && r.ticket.fields.subject === `Changed ${r.ticket.id}`)).toBe(true);
+    const read = await Promise.all(
+      listed.map(async (t) => ({
+        ticket: await connector.getTicket(t.id),
+        comments: await connector.listComments(t.id),
+      })),
+    );
+    expect(
+      read.every((r) => r.ticket.fields.priority === 4 && r.ticket.fields.subject === `Changed ${r.ticket.id}`),
+    ).toBe(true);
     expect(queue.stats().rateLimitedLastMinute).toBe(0);
     expect((await control(handle, 'GET', '/__sim/ratelimit')).limited).toBe(0);
     queue.stop();
@@ -69,7 +102,16 @@ describe('Freshservice connector against the simulator', () => {
     const queue = new SystemQueue({ system: 'freshservice', concurrency: 4 });
     const pause = vi.spyOn(queue, 'pauseFor');
     const connector = freshserviceConnector.create(
-      testContext({ kind: 'freshservice', baseUrl: handle.url, credentials: { apiKey: KEY }, rateLimit: { requestsPerMinute: 20 }, options: { rateWindowMs: 1000 } }, { queue }),
+      testContext(
+        {
+          kind: 'freshservice',
+          baseUrl: handle.url,
+          credentials: { apiKey: KEY },
+          rateLimit: { requestsPerMinute: 20 },
+          options: { rateWindowMs: 1000 },
+        },
+        { queue },
+      ),
     );
 
     const tickets = await Promise.all(Array.from({ length: 30 }, (_, i) => connector.getTicket(String(i + 1))));

@@ -19,7 +19,10 @@ function connector(options: { scope?: ScopeConfig; markerField?: string; queue?:
         kind: 'freshservice',
         baseUrl: BASE,
         credentials: { apiKey: 'fs-key' },
-        options: { defaultRequesterEmail: 'rita@acme.example', ...(options.markerField ? { markerField: options.markerField } : {}) },
+        options: {
+          defaultRequesterEmail: 'rita@acme.example',
+          ...(options.markerField ? { markerField: options.markerField } : {}),
+        },
       },
       { scope: options.scope ?? {}, ...(options.queue ? { queue: options.queue } : {}) },
     ),
@@ -66,12 +69,30 @@ describe('Freshservice connector over HTTP', () => {
 
   it('lists changes with updated_since, per_page=100 and Link paging, then the trash and spam lists', async () => {
     const api = nock(BASE, { reqheaders: { authorization: AUTH } });
-    api.get('/api/v2/tickets').query(LIST).reply(200, { tickets: [ticket(1), ticket(2, { group_id: 12 })] }, { Link: `<${BASE}/api/v2/tickets?${new URLSearchParams(LIST).toString()}&page=2>; rel="next"` });
-    api.get('/api/v2/tickets').query({ ...LIST, page: '2' }).reply(200, { tickets: [ticket(1), ticket(3), { id: 4, subject: 'broken' }] });
-    api.get('/api/v2/tickets').query({ ...LIST, filter: 'deleted' }).reply(200, { tickets: [ticket(5, { deleted: true, group_id: 12 })] });
-    api.get('/api/v2/tickets').query({ ...LIST, filter: 'spam' }).reply(200, { tickets: [] });
+    api
+      .get('/api/v2/tickets')
+      .query(LIST)
+      .reply(
+        200,
+        { tickets: [ticket(1), ticket(2, { group_id: 12 })] },
+        { Link: `<${BASE}/api/v2/tickets?${new URLSearchParams(LIST).toString()}&page=2>; rel="next"` },
+      );
+    api
+      .get('/api/v2/tickets')
+      .query({ ...LIST, page: '2' })
+      .reply(200, { tickets: [ticket(1), ticket(3), { id: 4, subject: 'broken' }] });
+    api
+      .get('/api/v2/tickets')
+      .query({ ...LIST, filter: 'deleted' })
+      .reply(200, { tickets: [ticket(5, { deleted: true, group_id: 12 })] });
+    api
+      .get('/api/v2/tickets')
+      .query({ ...LIST, filter: 'spam' })
+      .reply(200, { tickets: [] });
 
-    const items = await collect(connector({ scope: { groups: [11] } }).listChanged({ since: new Date('2024-01-02T10:00:00.700Z') }));
+    const items = await collect(
+      connector({ scope: { groups: [11] } }).listChanged({ since: new Date('2024-01-02T10:00:00.700Z') }),
+    );
 
     const valid = items.filter((i): i is Ticket => !isInvalidTicket(i));
     expect(valid.map((t) => [t.id, t.inScope, t.deleted ?? false])).toEqual([
@@ -79,25 +100,54 @@ describe('Freshservice connector over HTTP', () => {
       ['3', true, false],
       ['5', false, true],
     ]);
-    expect(items.filter(isInvalidTicket)).toEqual([{ id: '4', invalid: 'status: Invalid input: expected number, received undefined' }]);
-    expect(valid[0]).toMatchObject({ version: '2024-01-02T10:00:00Z', key: '#INC-1', url: `${BASE}/a/tickets/1`, fields: { description: 'Body 1', email: 'rita@acme.example' } });
+    expect(items.filter(isInvalidTicket)).toEqual([
+      { id: '4', invalid: 'status: Invalid input: expected number, received undefined' },
+    ]);
+    expect(valid[0]).toMatchObject({
+      version: '2024-01-02T10:00:00Z',
+      key: '#INC-1',
+      url: `${BASE}/a/tickets/1`,
+      fields: { description: 'Body 1', email: 'rita@acme.example' },
+    });
   });
 
   it('always sends updated_since, so a first poll is not cut to the last 30 days', async () => {
-    nock(BASE).get('/api/v2/tickets').query({ ...LIST, updated_since: '1970-01-01T00:00:00Z' }).reply(200, { tickets: [] });
-    nock(BASE).get('/api/v2/tickets').query({ ...LIST, updated_since: '1970-01-01T00:00:00Z', filter: 'deleted' }).reply(200, { tickets: [] });
-    nock(BASE).get('/api/v2/tickets').query({ ...LIST, updated_since: '1970-01-01T00:00:00Z', filter: 'spam' }).reply(200, { tickets: [] });
+    nock(BASE)
+      .get('/api/v2/tickets')
+      .query({ ...LIST, updated_since: '1970-01-01T00:00:00Z' })
+      .reply(200, { tickets: [] });
+    nock(BASE)
+      .get('/api/v2/tickets')
+      .query({ ...LIST, updated_since: '1970-01-01T00:00:00Z', filter: 'deleted' })
+      .reply(200, { tickets: [] });
+    nock(BASE)
+      .get('/api/v2/tickets')
+      .query({ ...LIST, updated_since: '1970-01-01T00:00:00Z', filter: 'spam' })
+      .reply(200, { tickets: [] });
     expect(await collect(connector().listChanged({ since: null }))).toEqual([]);
   });
 
   it('resolves scope group names through /groups', async () => {
-    nock(BASE).get('/api/v2/groups').query({ per_page: '100' }).reply(200, { groups: [{ id: 12, name: 'Network Team' }] });
-    nock(BASE).get('/api/v2/tickets/1').query({ include: 'requester,tags' }).reply(200, { ticket: ticket(1, { group_id: 12 }) });
+    nock(BASE)
+      .get('/api/v2/groups')
+      .query({ per_page: '100' })
+      .reply(200, { groups: [{ id: 12, name: 'Network Team' }] });
+    nock(BASE)
+      .get('/api/v2/tickets/1')
+      .query({ include: 'requester,tags' })
+      .reply(200, { ticket: ticket(1, { group_id: 12 }) });
     expect((await connector({ scope: { groups: ['network team'] } }).getTicket('1')).inScope).toBe(true);
   });
 
   it('creates with the default requester, the marker tag and custom fields by their account names', async () => {
-    nock(BASE).get('/api/v2/ticket_form_fields').reply(200, { ticket_fields: [{ name: 'custom_text', field_type: 'custom_text', default_field: false }, { name: 'cf_ticketbridge', field_type: 'custom_text', default_field: false }] });
+    nock(BASE)
+      .get('/api/v2/ticket_form_fields')
+      .reply(200, {
+        ticket_fields: [
+          { name: 'custom_text', field_type: 'custom_text', default_field: false },
+          { name: 'cf_ticketbridge', field_type: 'custom_text', default_field: false },
+        ],
+      });
     nock(BASE)
       .post('/api/v2/tickets', {
         subject: 'New',
@@ -108,10 +158,25 @@ describe('Freshservice connector over HTTP', () => {
         tags: ['vpn', 'tb-demo.9'],
         status: 2,
       })
-      .reply(201, { ticket: ticket(9, { tags: ['vpn', 'tb-demo.9'], custom_fields: { custom_text: 'hello', cf_ticketbridge: 'tb:demo:9' }, requester: undefined }) }, { Location: `${BASE}/api/v2/tickets/9` });
-    nock(BASE).get('/api/v2/requesters/99').reply(200, { requester: { id: 99, primary_email: 'rita@acme.example' } });
+      .reply(
+        201,
+        {
+          ticket: ticket(9, {
+            tags: ['vpn', 'tb-demo.9'],
+            custom_fields: { custom_text: 'hello', cf_ticketbridge: 'tb:demo:9' },
+            requester: undefined,
+          }),
+        },
+        { Location: `${BASE}/api/v2/tickets/9` },
+      );
+    nock(BASE)
+      .get('/api/v2/requesters/99')
+      .reply(200, { requester: { id: 99, primary_email: 'rita@acme.example' } });
 
-    const created = await connector({ markerField: 'cf_ticketbridge' }).createTicket({ subject: 'New', description: 'Line one\nLine two', priority: 3, cf_custom_text: 'hello', tags: ['vpn'] }, 'tb:demo:9');
+    const created = await connector({ markerField: 'cf_ticketbridge' }).createTicket(
+      { subject: 'New', description: 'Line one\nLine two', priority: 3, cf_custom_text: 'hello', tags: ['vpn'] },
+      'tb:demo:9',
+    );
 
     expect(created.marker).toBe('tb:demo:9');
     expect(created.fields).toMatchObject({ tags: ['vpn'], cf_custom_text: 'hello', email: 'rita@acme.example' });
@@ -119,14 +184,21 @@ describe('Freshservice connector over HTTP', () => {
   });
 
   it('updates with a partial PUT that never carries tags unless they changed', async () => {
-    nock(BASE).put('/api/v2/tickets/7', { priority: 4 }).reply(200, { ticket: ticket(7, { priority: 4 }) });
+    nock(BASE)
+      .put('/api/v2/tickets/7', { priority: 4 })
+      .reply(200, { ticket: ticket(7, { priority: 4 }) });
     const updated = await connector().updateTicket('7', { priority: 4 });
     expect(updated.fields.priority).toBe(4);
   });
 
   it('keeps the marker tag when the mapped tags change', async () => {
-    nock(BASE).get('/api/v2/tickets/7').query({ include: 'tags' }).reply(200, { ticket: ticket(7, { tags: ['old', 'tb-demo.1'] }) });
-    nock(BASE).put('/api/v2/tickets/7', { tags: ['new', 'tb-demo.1'] }).reply(200, { ticket: ticket(7, { tags: ['new', 'tb-demo.1'] }) });
+    nock(BASE)
+      .get('/api/v2/tickets/7')
+      .query({ include: 'tags' })
+      .reply(200, { ticket: ticket(7, { tags: ['old', 'tb-demo.1'] }) });
+    nock(BASE)
+      .put('/api/v2/tickets/7', { tags: ['new', 'tb-demo.1'] })
+      .reply(200, { ticket: ticket(7, { tags: ['new', 'tb-demo.1'] }) });
     const updated = await connector().updateTicket('7', { tags: ['new'] });
     expect(updated.fields.tags).toEqual(['new']);
     expect(updated.marker).toBe('tb:demo:1');
@@ -136,19 +208,27 @@ describe('Freshservice connector over HTTP', () => {
     nock(BASE)
       .put('/api/v2/tickets/7', { shoe_size: 9 })
       .once()
-      .reply(400, { description: 'Validation failed', errors: [{ field: 'shoe_size', message: 'Unexpected/invalid field in request', code: 'invalid_field' }] });
+      .reply(400, {
+        description: 'Validation failed',
+        errors: [{ field: 'shoe_size', message: 'Unexpected/invalid field in request', code: 'invalid_field' }],
+      });
     const err = await connector()
       .updateTicket('7', { shoe_size: 9 })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteValidationError);
     expect((err as RemoteValidationError).field).toBe('shoe_size');
-    expect((err as RemoteValidationError).message).toContain('shoe_size: Unexpected/invalid field in request (invalid_field)');
+    expect((err as RemoteValidationError).message).toContain(
+      'shoe_size: Unexpected/invalid field in request (invalid_field)',
+    );
   });
 
   it('waits out Retry-After on 429 by pausing the queue, then succeeds', async () => {
     const queue = new SystemQueue({ system: 'freshservice' });
     nock(BASE).get('/api/v2/tickets/5').query(true).reply(429, { message: 'slow down' }, { 'Retry-After': '1' });
-    nock(BASE).get('/api/v2/tickets/5').query(true).reply(200, { ticket: ticket(5) });
+    nock(BASE)
+      .get('/api/v2/tickets/5')
+      .query(true)
+      .reply(200, { ticket: ticket(5) });
     const started = Date.now();
     const t = await connector({ queue }).getTicket('5');
     expect(t.id).toBe('5');
@@ -159,8 +239,14 @@ describe('Freshservice connector over HTTP', () => {
   it('slows the queue down before a 429 when X-Ratelimit-Remaining runs low', async () => {
     const queue = new SystemQueue({ system: 'freshservice' });
     const pause = vi.spyOn(queue, 'pauseFor');
-    nock(BASE).get('/api/v2/tickets/5').query(true).reply(200, { ticket: ticket(5) }, { 'X-Ratelimit-Total': '100', 'X-Ratelimit-Remaining': '50' });
-    nock(BASE).get('/api/v2/tickets/6').query(true).reply(200, { ticket: ticket(6) }, { 'X-Ratelimit-Total': '100', 'X-Ratelimit-Remaining': '4' });
+    nock(BASE)
+      .get('/api/v2/tickets/5')
+      .query(true)
+      .reply(200, { ticket: ticket(5) }, { 'X-Ratelimit-Total': '100', 'X-Ratelimit-Remaining': '50' });
+    nock(BASE)
+      .get('/api/v2/tickets/6')
+      .query(true)
+      .reply(200, { ticket: ticket(6) }, { 'X-Ratelimit-Total': '100', 'X-Ratelimit-Remaining': '4' });
     const c = connector({ queue });
     await c.getTicket('5');
     expect(pause).not.toHaveBeenCalled();
@@ -171,33 +257,91 @@ describe('Freshservice connector over HTTP', () => {
   });
 
   it('finds a ticket by marker through a filter query on the tag', async () => {
-    nock(BASE).get('/api/v2/tickets/filter').query({ query: `"tag:'tb-demo.9'"`, page: '1' }).reply(200, { tickets: [ticket(9)], total: 1 });
-    nock(BASE).get('/api/v2/tickets/9').query({ include: 'requester,tags' }).reply(200, { ticket: ticket(9, { tags: ['tb-demo.9'] }) });
-    nock(BASE).get('/api/v2/tickets/filter').query({ query: `"tag:'tb-demo.10'"`, page: '1' }).reply(200, { tickets: [], total: 0 });
+    nock(BASE)
+      .get('/api/v2/tickets/filter')
+      .query({ query: `"tag:'tb-demo.9'"`, page: '1' })
+      .reply(200, { tickets: [ticket(9)], total: 1 });
+    nock(BASE)
+      .get('/api/v2/tickets/9')
+      .query({ include: 'requester,tags' })
+      .reply(200, { ticket: ticket(9, { tags: ['tb-demo.9'] }) });
+    nock(BASE)
+      .get('/api/v2/tickets/filter')
+      .query({ query: `"tag:'tb-demo.10'"`, page: '1' })
+      .reply(200, { tickets: [], total: 0 });
     const c = connector();
     expect((await c.findByMarker('tb:demo:9'))?.id).toBe('9');
     expect(await c.findByMarker('tb:demo:10')).toBeNull();
   });
 
   it('reads every page of conversations and maps private to internal, stripping the marker footer', async () => {
-    const conv = (id: number, extra: Record<string, unknown> = {}) => ({ id, body: `<div>c${id}</div>`, private: false, incoming: false, user_id: 5, created_at: '2024-01-01T00:00:00Z', ...extra });
+    const conv = (id: number, extra: Record<string, unknown> = {}) => ({
+      id,
+      body: `<div>c${id}</div>`,
+      private: false,
+      incoming: false,
+      user_id: 5,
+      created_at: '2024-01-01T00:00:00Z',
+      ...extra,
+    });
     const first = Array.from({ length: 100 }, (_, i) => conv(i + 1));
-    nock(BASE).get('/api/v2/tickets/7/conversations').query({ page: '1', per_page: '100' }).reply(200, { conversations: first }, { Link: `<${BASE}/api/v2/tickets/7/conversations?page=2&per_page=100>; rel="next"` });
+    nock(BASE)
+      .get('/api/v2/tickets/7/conversations')
+      .query({ page: '1', per_page: '100' })
+      .reply(
+        200,
+        { conversations: first },
+        { Link: `<${BASE}/api/v2/tickets/7/conversations?page=2&per_page=100>; rel="next"` },
+      );
     nock(BASE)
       .get('/api/v2/tickets/7/conversations')
       .query({ page: '2', per_page: '100' })
-      .reply(200, { conversations: [conv(101, { private: true, body: '<p>Ada wrote:<br>hi</p><p>\u2014 ticketbridge [tb:demo:1:a5]</p>' })] });
+      .reply(200, {
+        conversations: [
+          conv(101, { private: true, body: '<p>Ada wrote:<br>hi</p><p>\u2014 ticketbridge [tb:demo:1:a5]</p>' }),
+        ],
+      });
     const comments = await connector().listComments('7');
     expect(comments).toHaveLength(101);
-    expect(comments[100]).toEqual({ id: '101', body: 'Ada wrote:\nhi', visibility: 'internal', author: '5', createdAt: '2024-01-01T00:00:00Z', marker: 'tb:demo:1:a5' });
+    expect(comments[100]).toEqual({
+      id: '101',
+      body: 'Ada wrote:\nhi',
+      visibility: 'internal',
+      author: '5',
+      createdAt: '2024-01-01T00:00:00Z',
+      marker: 'tb:demo:1:a5',
+    });
   });
 
   it('adds comments as notes, private only for internal ones, never as replies', async () => {
     nock(BASE)
-      .post('/api/v2/tickets/7/notes', { body: '<p>Ada (JSM) wrote:<br>Visible</p><p>\u2014 ticketbridge [tb:demo:1:b2]</p>', private: false })
-      .reply(201, { conversation: { id: 55, body: '<div><p>Ada (JSM) wrote:<br>Visible</p><p>\u2014 ticketbridge [tb:demo:1:b2]</p></div>', private: false, incoming: false, user_id: 1, created_at: '2024-01-01T00:00:00Z' } });
-    const c = await connector().addComment('7', { body: 'Visible', visibility: 'public', author: 'Ada', origin: 'JSM', marker: 'tb:demo:1:b2' });
-    expect(c).toMatchObject({ id: '55', body: 'Ada (JSM) wrote:\nVisible', visibility: 'public', marker: 'tb:demo:1:b2' });
+      .post('/api/v2/tickets/7/notes', {
+        body: '<p>Ada (JSM) wrote:<br>Visible</p><p>\u2014 ticketbridge [tb:demo:1:b2]</p>',
+        private: false,
+      })
+      .reply(201, {
+        conversation: {
+          id: 55,
+          body: '<div><p>Ada (JSM) wrote:<br>Visible</p><p>\u2014 ticketbridge [tb:demo:1:b2]</p></div>',
+          private: false,
+          incoming: false,
+          user_id: 1,
+          created_at: '2024-01-01T00:00:00Z',
+        },
+      });
+    const c = await connector().addComment('7', {
+      body: 'Visible',
+      visibility: 'public',
+      author: 'Ada',
+      origin: 'JSM',
+      marker: 'tb:demo:1:b2',
+    });
+    expect(c).toMatchObject({
+      id: '55',
+      body: 'Ada (JSM) wrote:\nVisible',
+      visibility: 'public',
+      marker: 'tb:demo:1:b2',
+    });
   });
 
   it('describes statuses with the custom ones, priorities, groups and categories', async () => {
@@ -205,13 +349,38 @@ describe('Freshservice connector over HTTP', () => {
       .get('/api/v2/ticket_form_fields')
       .reply(200, {
         ticket_fields: [
-          { name: 'status', field_type: 'default_status', default_field: true, choices: [{ id: 2, value: 'Open' }, { id: 5, value: 'Closed' }, { id: 9, value: 'Waiting on Third Party' }] },
-          { name: 'priority', field_type: 'default_priority', default_field: true, choices: [{ id: 1, value: 'Low' }, { id: 4, value: 'Urgent' }] },
-          { name: 'category', field_type: 'default_category', default_field: true, choices: [{ id: 1, value: 'Hardware', nested_options: [{ id: 2, value: 'Printer' }] }] },
+          {
+            name: 'status',
+            field_type: 'default_status',
+            default_field: true,
+            choices: [
+              { id: 2, value: 'Open' },
+              { id: 5, value: 'Closed' },
+              { id: 9, value: 'Waiting on Third Party' },
+            ],
+          },
+          {
+            name: 'priority',
+            field_type: 'default_priority',
+            default_field: true,
+            choices: [
+              { id: 1, value: 'Low' },
+              { id: 4, value: 'Urgent' },
+            ],
+          },
+          {
+            name: 'category',
+            field_type: 'default_category',
+            default_field: true,
+            choices: [{ id: 1, value: 'Hardware', nested_options: [{ id: 2, value: 'Printer' }] }],
+          },
           { name: 'site', field_type: 'custom_dropdown', default_field: false, choices: [{ id: 3, value: 'HQ' }] },
         ],
       });
-    nock(BASE).get('/api/v2/groups').query({ per_page: '100' }).reply(200, { groups: [{ id: 11, name: 'Service Desk' }] });
+    nock(BASE)
+      .get('/api/v2/groups')
+      .query({ per_page: '100' })
+      .reply(200, { groups: [{ id: 11, name: 'Service Desk' }] });
     const catalog = await connector().describe();
     const by = (name: string) => catalog.fields.find((f) => f.name === name);
     expect(by('status')?.allowedValues).toEqual([2, 5, 9]);
@@ -224,7 +393,9 @@ describe('Freshservice connector over HTTP', () => {
   });
 
   it('closes by setting status 5', async () => {
-    nock(BASE).put('/api/v2/tickets/7', { status: 5 }).reply(200, { ticket: ticket(7, { status: 5 }) });
+    nock(BASE)
+      .put('/api/v2/tickets/7', { status: 5 })
+      .reply(200, { ticket: ticket(7, { status: 5 }) });
     expect((await connector().closeTicket('7')).fields.status).toBe(5);
   });
 });

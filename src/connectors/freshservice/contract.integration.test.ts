@@ -10,7 +10,12 @@ const SECRET = 'automator-shared-secret';
 
 describeConnectorContract('freshservice', async () => {
   const sim = await freshserviceSimulator.start({
-    system: { kind: 'freshservice', baseUrl: 'http://127.0.0.1:9101', credentials: { apiKey: 'contract-key' }, rateLimit: { requestsPerMinute: 6000 } },
+    system: {
+      kind: 'freshservice',
+      baseUrl: 'http://127.0.0.1:9101',
+      credentials: { apiKey: 'contract-key' },
+      rateLimit: { requestsPerMinute: 6000 },
+    },
     port: 0,
   });
   const connector = freshserviceConnector.create(
@@ -42,17 +47,29 @@ describeConnectorContract('freshservice', async () => {
   await fetch(`${sim.url}/__sim/automator`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ url: receiverUrl, headers: { 'X-Ticketbridge-Secret': SECRET }, template: { ticket_id: '{{ticket.id_numeric}}', event: '{{event}}' } }),
+    body: JSON.stringify({
+      url: receiverUrl,
+      headers: { 'X-Ticketbridge-Secret': SECRET },
+      template: { ticket_id: '{{ticket.id_numeric}}', event: '{{event}}' },
+    }),
   });
   return {
     connector,
-    newTicket: () => ({ subject: 'Printer on fire', description: 'Line one\nLine two', status: 2, priority: 2, group_id: 21000188391 }),
+    newTicket: () => ({
+      subject: 'Printer on fire',
+      description: 'Line one\nLine two',
+      status: 2,
+      priority: 2,
+      group_id: 21000188391,
+    }),
     edit: { field: 'priority', values: [2, 3] },
     textField: 'description',
     isClosed: (t) => t.fields.status === 5,
     genuineWebhook: async (id) => {
       await fetch(`${sim.url}/__sim/webhooks/flush`, { method: 'POST' });
-      const delivery = deliveries.filter((d) => (JSON.parse(d.body.toString()) as { ticket_id: string }).ticket_id === id).at(-1);
+      const delivery = deliveries
+        .filter((d) => (JSON.parse(d.body.toString()) as { ticket_id: string }).ticket_id === id)
+        .at(-1);
       if (!delivery) throw new Error(`the simulator sent no automator web request for ticket ${id}`);
       return { headers: delivery.headers, rawBody: delivery.body };
     },

@@ -1,15 +1,34 @@
 // Text conversion, markers as tags, custom field names, write bodies and scope evaluation.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { htmlToText, inScope, markerToTag, nativeCustomName, normalizeText, parseScopeQuery, tagToMarker, textToHtml, ticketFields, writeBody } from './convert.js';
+import {
+  htmlToText,
+  inScope,
+  markerToTag,
+  nativeCustomName,
+  normalizeText,
+  parseScopeQuery,
+  tagToMarker,
+  textToHtml,
+  ticketFields,
+  writeBody,
+} from './convert.js';
 import { FsTicket } from './schema.js';
 
 describe('HTML to plain text', () => {
   it.each([
-    ['entities', '<div>Fish &amp; chips &lt;3 &quot;hot&quot; caf&eacute; &#8364;5</div>', 'Fish & chips <3 "hot" café €5'],
+    [
+      'entities',
+      '<div>Fish &amp; chips &lt;3 &quot;hot&quot; caf&eacute; &#8364;5</div>',
+      'Fish & chips <3 "hot" café €5',
+    ],
     ['line breaks', '<div>one<br>two<br/>three</div>', 'one\ntwo\nthree'],
     ['paragraphs', '<p>first</p><p>second</p>', 'first\n\nsecond'],
-    ['nested wrapper divs from the UI', "<div style='font-size: 13px'>\n<div>Is this still a problem</div>\r\n</div>", 'Is this still a problem'],
+    [
+      'nested wrapper divs from the UI',
+      "<div style='font-size: 13px'>\n<div>Is this still a problem</div>\r\n</div>",
+      'Is this still a problem',
+    ],
     ['unordered lists', '<ul><li>alpha</li><li>beta</li></ul>', '* alpha\n* beta'],
     ['ordered lists', '<ol><li>alpha</li><li>beta</li></ol>', '1. alpha\n2. beta'],
     ['links with text', '<a href="https://example.com/kb/1">the article</a>', 'the article [https://example.com/kb/1]'],
@@ -58,11 +77,16 @@ describe('plain text to HTML', () => {
 
   it('round-trips any text to its normal form, and the normal form is stable', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', ' ', '\n', '<', '>', '&', '"', "'", '\t', 'é', '*', '1', '.', '-', '[', ']') }), (text) => {
-        const once = htmlToText(textToHtml(text));
-        expect(once).toBe(normalizeText(text));
-        expect(htmlToText(textToHtml(once))).toBe(once);
-      }),
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom('a', 'b', ' ', '\n', '<', '>', '&', '"', "'", '\t', 'é', '*', '1', '.', '-', '[', ']'),
+        }),
+        (text) => {
+          const once = htmlToText(textToHtml(text));
+          expect(once).toBe(normalizeText(text));
+          expect(htmlToText(textToHtml(once))).toBe(once);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -141,8 +165,17 @@ describe('ticket fields', () => {
 
 describe('write bodies', () => {
   it('converts text, nests custom fields and keeps marker tags when tags change', () => {
-    const body = writeBody({ description: 'a\nb', priority: 4, cf_site: 'Remote', cf_custom_text: 'y', tags: ['x', 'tb-evil.1'] }, new Set(['cf_site', 'custom_text']), ['tb-demo.1']);
-    expect(body).toEqual({ description: '<p>a<br>b</p>', priority: 4, custom_fields: { cf_site: 'Remote', custom_text: 'y' }, tags: ['x', 'tb-demo.1'] });
+    const body = writeBody(
+      { description: 'a\nb', priority: 4, cf_site: 'Remote', cf_custom_text: 'y', tags: ['x', 'tb-evil.1'] },
+      new Set(['cf_site', 'custom_text']),
+      ['tb-demo.1'],
+    );
+    expect(body).toEqual({
+      description: '<p>a<br>b</p>',
+      priority: 4,
+      custom_fields: { cf_site: 'Remote', custom_text: 'y' },
+      tags: ['x', 'tb-demo.1'],
+    });
   });
 
   it('never sends tags unless they are among the changes', () => {
@@ -151,7 +184,13 @@ describe('write bodies', () => {
 });
 
 describe('scope', () => {
-  const scope = (s: Partial<Parameters<typeof inScope>[1]>): Parameters<typeof inScope>[1] => ({ groupIds: null, categories: null, tags: null, query: null, ...s });
+  const scope = (s: Partial<Parameters<typeof inScope>[1]>): Parameters<typeof inScope>[1] => ({
+    groupIds: null,
+    categories: null,
+    tags: null,
+    query: null,
+    ...s,
+  });
 
   it.each([
     ['no scope', scope({}), true],
@@ -161,7 +200,7 @@ describe('scope', () => {
     ['another category', scope({ categories: new Set(['Hardware']) }), false],
     ['one of its tags', scope({ tags: new Set(['vpn', 'x']) }), true],
     ['no matching tag', scope({ tags: new Set(['x']) }), false],
-    ['a matching query', scope({ query: parseScopeQuery("\"priority:>3 OR (group_id:11 AND tag:'vpn')\"") }), true],
+    ['a matching query', scope({ query: parseScopeQuery('"priority:>3 OR (group_id:11 AND tag:\'vpn\')"') }), true],
     ['a non-matching query', scope({ query: parseScopeQuery("priority:4 AND cf_site:'Remote'") }), false],
     ['a date query', scope({ query: parseScopeQuery("created_at:<'2024-01-01'") }), true],
     ['a null query', scope({ query: parseScopeQuery('agent_id:null') }), true],

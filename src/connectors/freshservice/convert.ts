@@ -43,19 +43,19 @@ const SANITIZE: sanitizeHtml.IOptions = {
 
 // Compiled once: html-to-text rebuilds its selector tables on every `convert` call otherwise.
 const toText = compile({
-    wordwrap: false,
-    selectors: [
-      { selector: 'a', options: { hideLinkHrefIfSameAsText: true, linkBrackets: ['[', ']'] } },
-      { selector: 'img', format: 'skip' },
-      { selector: 'h1', options: { uppercase: false } },
-      { selector: 'h2', options: { uppercase: false } },
-      { selector: 'h3', options: { uppercase: false } },
-      { selector: 'h4', options: { uppercase: false } },
-      { selector: 'h5', options: { uppercase: false } },
-      { selector: 'h6', options: { uppercase: false } },
-      { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
-    ],
-  });
+  wordwrap: false,
+  selectors: [
+    { selector: 'a', options: { hideLinkHrefIfSameAsText: true, linkBrackets: ['[', ']'] } },
+    { selector: 'img', format: 'skip' },
+    { selector: 'h1', options: { uppercase: false } },
+    { selector: 'h2', options: { uppercase: false } },
+    { selector: 'h3', options: { uppercase: false } },
+    { selector: 'h4', options: { uppercase: false } },
+    { selector: 'h5', options: { uppercase: false } },
+    { selector: 'h6', options: { uppercase: false } },
+    { selector: 'table', format: 'dataTable', options: { uppercaseHeaderCells: false } },
+  ],
+});
 
 /**
  * Longest HTML converted, in characters. Converting is linear but slow (about a second per MB),
@@ -72,7 +72,12 @@ export function htmlToText(html: string | null | undefined): string {
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** A line of text as HTML that shows its spaces: leading ones and runs become `&nbsp;`, as an editor writes them. */
@@ -163,7 +168,10 @@ export function ticketMarker(t: FsTicket, markerField: string | undefined): stri
 
 /** The native ticket's fields in Freshservice's own vocabulary (description as plain text). */
 export function ticketFields(t: FsTicket, options: ConvertOptions = {}): FieldValues {
-  const email = t.requester?.email ?? (typeof t.requester_id === 'number' ? options.requesterEmail?.(t.requester_id) : undefined) ?? null;
+  const email =
+    t.requester?.email ??
+    (typeof t.requester_id === 'number' ? options.requesterEmail?.(t.requester_id) : undefined) ??
+    null;
   const fields: FieldValues = {
     subject: t.subject,
     description: htmlToText(t.description ?? t.description_text ?? ''),
@@ -193,13 +201,20 @@ export function ticketFields(t: FsTicket, options: ConvertOptions = {}): FieldVa
  * `custom_fields`, and `tags` keep the ticket's marker tags (PUT replaces the whole list).
  * Unknown keys pass through so Freshservice itself names them in its 400 `invalid_field`.
  */
-export function writeBody(values: FieldValues, knownCustom: ReadonlySet<string>, keepTags: string[] = []): Record<string, unknown> {
+export function writeBody(
+  values: FieldValues,
+  knownCustom: ReadonlySet<string>,
+  keepTags: string[] = [],
+): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   const custom: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
-    if (key === 'description') body.description = textToHtml(typeof value === 'string' ? value : value === null ? '' : JSON.stringify(value));
+    if (key === 'description')
+      body.description = textToHtml(typeof value === 'string' ? value : value === null ? '' : JSON.stringify(value));
     else if (key === 'tags') {
-      const tags = Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string' && !isMarkerTag(t)) : [];
+      const tags = Array.isArray(value)
+        ? value.filter((t): t is string => typeof t === 'string' && !isMarkerTag(t))
+        : [];
       body.tags = [...tags, ...keepTags.filter((t) => !tags.includes(t))];
     } else if (key.startsWith('cf_')) custom[nativeCustomName(key, knownCustom)] = value;
     else body[key] = value;
@@ -219,7 +234,8 @@ export interface ResolvedScope {
 
 export function inScope(t: FsTicket, scope: ResolvedScope): boolean {
   if (t.deleted || t.spam) return false;
-  if (scope.groupIds && (t.group_id === null || t.group_id === undefined || !scope.groupIds.has(t.group_id))) return false;
+  if (scope.groupIds && (t.group_id === null || t.group_id === undefined || !scope.groupIds.has(t.group_id)))
+    return false;
   if (scope.categories && (!t.category || !scope.categories.has(t.category))) return false;
   if (scope.tags && !(t.tags ?? []).some((tag) => scope.tags!.has(tag.toLowerCase()))) return false;
   if (scope.query && !evaluate(scope.query, t)) return false;
@@ -311,7 +327,8 @@ function evaluate(node: QueryNode, t: FsTicket): boolean {
   const actual = fieldValue(t, node.field);
   const wanted = node.value;
   if (wanted === null) return actual === null || (Array.isArray(actual) && actual.length === 0);
-  if (Array.isArray(actual)) return actual.some((a) => typeof a === 'string' && a.toLowerCase() === String(wanted).toLowerCase());
+  if (Array.isArray(actual))
+    return actual.some((a) => typeof a === 'string' && a.toLowerCase() === String(wanted).toLowerCase());
   if (typeof wanted === 'string' && typeof actual === 'string' && node.op !== ':') {
     const dayOnly = /^\d{4}-\d{2}-\d{2}$/.test(wanted);
     const bound = Date.parse(dayOnly ? `${wanted}T00:00:00Z` : wanted);

@@ -80,13 +80,36 @@ export class FreshserviceConnector implements Connector {
         note: 'Per-minute limit per account, shared by every key and installed app; the connector slows down when X-Ratelimit-Remaining falls under 10% and waits out Retry-After on 429.',
       },
       capabilities: {
-        changePolling: { supported: true, note: 'GET /tickets?updated_since with order_type=asc and Link paging; deduplicated by id and updated_at (there is no order_by).' },
-        deletions: { supported: true, note: 'Trashed and spam tickets are found by polling filter=deleted and filter=spam; they are reported with deleted: true.' },
-        webhooks: { supported: true, note: 'Workflow Automator web requests with a shared-secret header; Freshservice does not sign bodies, so the secret authenticates the sender but cannot detect a modified body.' },
-        webhookRegistration: { supported: false, note: 'Freshservice has no API to create automator rules; an admin pastes the template from readme.md.' },
-        comments: { supported: true, note: 'Comments are written as notes (private for internal, public otherwise); replies, which e-mail the requester, are never sent.' },
-        markers: { supported: true, note: this.options.markerField ? `Marker kept in custom field ${this.options.markerField} and as a tb-… tag (found through the filter API by tag).` : 'Marker kept as a tb-… tag, found through the filter API by tag.' },
-        customStatuses: { supported: true, note: 'Statuses, including account-defined ones, come from /ticket_form_fields.' },
+        changePolling: {
+          supported: true,
+          note: 'GET /tickets?updated_since with order_type=asc and Link paging; deduplicated by id and updated_at (there is no order_by).',
+        },
+        deletions: {
+          supported: true,
+          note: 'Trashed and spam tickets are found by polling filter=deleted and filter=spam; they are reported with deleted: true.',
+        },
+        webhooks: {
+          supported: true,
+          note: 'Workflow Automator web requests with a shared-secret header; Freshservice does not sign bodies, so the secret authenticates the sender but cannot detect a modified body.',
+        },
+        webhookRegistration: {
+          supported: false,
+          note: 'Freshservice has no API to create automator rules; an admin pastes the template from readme.md.',
+        },
+        comments: {
+          supported: true,
+          note: 'Comments are written as notes (private for internal, public otherwise); replies, which e-mail the requester, are never sent.',
+        },
+        markers: {
+          supported: true,
+          note: this.options.markerField
+            ? `Marker kept in custom field ${this.options.markerField} and as a tb-… tag (found through the filter API by tag).`
+            : 'Marker kept as a tb-… tag, found through the filter API by tag.',
+        },
+        customStatuses: {
+          supported: true,
+          note: 'Statuses, including account-defined ones, come from /ticket_form_fields.',
+        },
       },
     };
   }
@@ -102,7 +125,11 @@ export class FreshserviceConnector implements Connector {
   }
 
   private async knownCustomNames(): Promise<Set<string>> {
-    return new Set((await this.formFields()).filter((f) => f.default_field === false || f.field_type.startsWith('custom_')).map((f) => f.name));
+    return new Set(
+      (await this.formFields())
+        .filter((f) => f.default_field === false || f.field_type.startsWith('custom_'))
+        .map((f) => f.name),
+    );
   }
 
   private resolveScope(): Promise<ResolvedScope> {
@@ -126,7 +153,10 @@ export class FreshserviceConnector implements Connector {
         else {
           const found = groups.find((x) => x.name.toLowerCase() === g.toLowerCase());
           if (found) groupIds.add(found.id);
-          else problems.push(`connections.${this.ctx.connection}.${this.ctx.side}.scope.groups: Freshservice ${this.ctx.systemName} has no group named "${g}" (known: ${groups.map((x) => x.name).join(', ')})`);
+          else
+            problems.push(
+              `connections.${this.ctx.connection}.${this.ctx.side}.scope.groups: Freshservice ${this.ctx.systemName} has no group named "${g}" (known: ${groups.map((x) => x.name).join(', ')})`,
+            );
         }
       }
       if (problems.length > 0) throw new ConfigError(problems);
@@ -136,7 +166,9 @@ export class FreshserviceConnector implements Connector {
       try {
         query = parseScopeQuery(scope.query);
       } catch (err) {
-        throw new ConfigError([`connections.${this.ctx.connection}.${this.ctx.side}.scope.query: ${(err as Error).message}`]);
+        throw new ConfigError([
+          `connections.${this.ctx.connection}.${this.ctx.side}.scope.query: ${(err as Error).message}`,
+        ]);
       }
     }
     return {
@@ -148,7 +180,8 @@ export class FreshserviceConnector implements Connector {
   }
 
   private rememberRequester(raw: FsTicket): void {
-    if (raw.requester && typeof raw.requester.id === 'number' && raw.requester.email !== undefined) this.emails.set(raw.requester.id, raw.requester.email);
+    if (raw.requester && typeof raw.requester.id === 'number' && raw.requester.email !== undefined)
+      this.emails.set(raw.requester.id, raw.requester.email);
   }
 
   /** Fills in the requester e-mail a write response does not carry (cached per requester). */
@@ -170,7 +203,10 @@ export class FreshserviceConnector implements Connector {
       key: `#${raw.type === 'Service Request' ? 'SR' : 'INC'}-${raw.id}`,
       url: `${base}/a/tickets/${raw.id}`,
       marker: ticketMarker(raw, this.options.markerField),
-      inScope: !deleted && inScope(raw, scope) && (this.options.workspaceId === undefined || raw.workspace_id === this.options.workspaceId),
+      inScope:
+        !deleted &&
+        inScope(raw, scope) &&
+        (this.options.workspaceId === undefined || raw.workspace_id === this.options.workspaceId),
       ...(deleted ? { deleted: true } : {}),
     };
   }
@@ -181,13 +217,20 @@ export class FreshserviceConnector implements Connector {
     const issue = parsed.error.issues[0];
     const id = (raw as { id?: unknown } | null)?.id;
     return {
-      invalid: { id: typeof id === 'number' || typeof id === 'string' ? String(id) : '?', invalid: issue ? `${issue.path.join('.') || 'ticket'}: ${issue.message}` : 'ticket: invalid' },
+      invalid: {
+        id: typeof id === 'number' || typeof id === 'string' ? String(id) : '?',
+        invalid: issue ? `${issue.path.join('.') || 'ticket'}: ${issue.message}` : 'ticket: invalid',
+      },
     };
   }
 
   private strictTicket(raw: unknown): FsTicket {
     const t = this.parseTicket(raw);
-    if ('invalid' in t) throw new PayloadError(`${this.ctx.systemName} returned an unreadable ticket ${t.invalid.id}: ${t.invalid.invalid}`, { system: this.ctx.systemName });
+    if ('invalid' in t)
+      throw new PayloadError(
+        `${this.ctx.systemName} returned an unreadable ticket ${t.invalid.id}: ${t.invalid.invalid}`,
+        { system: this.ctx.systemName },
+      );
     return t.ticket;
   }
 
@@ -204,7 +247,14 @@ export class FreshserviceConnector implements Connector {
     const seen = new Set<string>();
     const listings: (string | undefined)[] = [undefined, 'deleted', 'spam'];
     for (const filter of listings) {
-      const params = { updated_since: since, per_page: PAGE_SIZE, order_type: 'asc', include: INCLUDE, ...this.workspaceParam(), ...(filter ? { filter } : {}) };
+      const params = {
+        updated_since: since,
+        per_page: PAGE_SIZE,
+        order_type: 'asc',
+        include: INCLUDE,
+        ...this.workspaceParam(),
+        ...(filter ? { filter } : {}),
+      };
       for await (const page of this.client.listTicketPages(params)) {
         if (options.signal?.aborted) return;
         for (const raw of page) {
@@ -238,11 +288,17 @@ export class FreshserviceConnector implements Connector {
     else if (typeof email === 'string' && email !== '') body.email = email;
     else if (this.options.defaultRequesterEmail) body.email = this.options.defaultRequesterEmail;
     else {
-      throw new RemoteValidationError(`${this.ctx.systemName}: a new Freshservice ticket needs a requester; map the 'email' field or set options.defaultRequesterEmail`, { system: this.ctx.systemName, field: 'email' });
+      throw new RemoteValidationError(
+        `${this.ctx.systemName}: a new Freshservice ticket needs a requester; map the 'email' field or set options.defaultRequesterEmail`,
+        { system: this.ctx.systemName, field: 'email' },
+      );
     }
-    const userTags = Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string' && !isMarkerTag(t)) : [];
+    const userTags = Array.isArray(tags)
+      ? tags.filter((t): t is string => typeof t === 'string' && !isMarkerTag(t))
+      : [];
     body.tags = [...userTags, markerToTag(marker)];
-    if (this.options.markerField) body.custom_fields = { ...((body.custom_fields) ?? {}), [this.options.markerField]: marker };
+    if (this.options.markerField)
+      body.custom_fields = { ...(body.custom_fields ?? {}), [this.options.markerField]: marker };
     body.status ??= 2;
     body.priority ??= 1;
     body.description ??= '<div></div>';
@@ -278,13 +334,20 @@ export class FreshserviceConnector implements Connector {
     if (hint?.createdAfter) {
       // The filter endpoint is search-indexed and trails writes by minutes; the plain listing is
       // not, and a ticket created after the intent was recorded was updated after it too.
-      const params = { updated_since: isoSeconds(hint.createdAfter), per_page: PAGE_SIZE, order_type: 'asc', include: INCLUDE, ...this.workspaceParam() };
+      const params = {
+        updated_since: isoSeconds(hint.createdAfter),
+        per_page: PAGE_SIZE,
+        order_type: 'asc',
+        include: INCLUDE,
+        ...this.workspaceParam(),
+      };
       for await (const page of this.client.listTicketPages(params)) {
         for (const raw of page) {
           const parsed = this.parseTicket(raw);
           if ('invalid' in parsed) continue;
           const t = parsed.ticket;
-          if (ticketMarker(t, this.options.markerField) === marker || (t.tags ?? []).includes(tag)) return this.toTicket(t, scope);
+          if (ticketMarker(t, this.options.markerField) === marker || (t.tags ?? []).includes(tag))
+            return this.toTicket(t, scope);
         }
       }
       return null;
@@ -296,7 +359,8 @@ export class FreshserviceConnector implements Connector {
       const t = parsed.ticket;
       // Filter results carry no tags; read the candidate to confirm the marker exactly.
       const full = this.strictTicket(await this.client.getTicket(String(t.id), INCLUDE));
-      if (ticketMarker(full, this.options.markerField) === marker || (full.tags ?? []).includes(tag)) return this.toTicket(full, scope);
+      if (ticketMarker(full, this.options.markerField) === marker || (full.tags ?? []).includes(tag))
+        return this.toTicket(full, scope);
     }
     return null;
   }
@@ -329,7 +393,11 @@ export class FreshserviceConnector implements Connector {
   // ---------------------------------------------------------------- webhooks
 
   verifyWebhook(request: WebhookRequest): boolean {
-    return verifySharedSecret(request, this.ctx.system.webhook?.secret, this.ctx.system.webhook?.header ?? DEFAULT_SECRET_HEADER);
+    return verifySharedSecret(
+      request,
+      this.ctx.system.webhook?.secret,
+      this.ctx.system.webhook?.header ?? DEFAULT_SECRET_HEADER,
+    );
   }
 
   parseWebhook(request: WebhookRequest): WebhookHint {
@@ -342,7 +410,8 @@ export class FreshserviceConnector implements Connector {
     const [formFields, groups] = await Promise.all([this.formFields(), this.client.groups()]);
     const byName = new Map(formFields.map((f) => [f.name, f]));
     const choiceIds = (name: string): JsonValue[] => (byName.get(name)?.choices ?? []).map((c) => c.id ?? c.value);
-    const labels = (name: string): string => (byName.get(name)?.choices ?? []).map((c) => `${c.id} ${c.value}`).join(', ');
+    const labels = (name: string): string =>
+      (byName.get(name)?.choices ?? []).map((c) => `${c.id} ${c.value}`).join(', ');
     const categories = byName.get('category')?.choices ?? [];
     const subByCategory: Record<string, JsonValue[]> = {};
     for (const c of categories) subByCategory[c.value] = (c.nested_options ?? []).map((s: FsChoiceTree) => s.value);
@@ -350,25 +419,75 @@ export class FreshserviceConnector implements Connector {
       { name: 'subject', type: 'string', writable: true },
       { name: 'description', type: 'text', writable: true, note: 'HTML in Freshservice; plain text here.' },
       { name: 'status', type: 'enum', writable: true, allowedValues: choiceIds('status'), note: labels('status') },
-      { name: 'priority', type: 'enum', writable: true, allowedValues: choiceIds('priority'), note: labels('priority') },
+      {
+        name: 'priority',
+        type: 'enum',
+        writable: true,
+        allowedValues: choiceIds('priority'),
+        note: labels('priority'),
+      },
       { name: 'urgency', type: 'enum', writable: true, allowedValues: choiceIds('urgency'), note: labels('urgency') },
       { name: 'impact', type: 'enum', writable: true, allowedValues: choiceIds('impact'), note: labels('impact') },
-      { name: 'group_id', type: 'reference', writable: true, allowedValues: groups.map((g) => g.id), note: groups.map((g) => `${g.id} ${g.name}`).join(', ') },
+      {
+        name: 'group_id',
+        type: 'reference',
+        writable: true,
+        allowedValues: groups.map((g) => g.id),
+        note: groups.map((g) => `${g.id} ${g.name}`).join(', '),
+      },
       { name: 'category', type: 'enum', writable: true, allowedValues: categories.map((c) => c.value) },
-      { name: 'sub_category', type: 'enum', writable: true, allowedValuesByScope: subByCategory, note: 'Allowed values depend on the category.' },
-      { name: 'tags', type: 'array', writable: true, note: 'Replaced as a whole on update; the tb-… marker tag is kept and hidden.' },
+      {
+        name: 'sub_category',
+        type: 'enum',
+        writable: true,
+        allowedValuesByScope: subByCategory,
+        note: 'Allowed values depend on the category.',
+      },
+      {
+        name: 'tags',
+        type: 'array',
+        writable: true,
+        note: 'Replaced as a whole on update; the tb-… marker tag is kept and hidden.',
+      },
       { name: 'requester_id', type: 'reference', writable: true },
-      { name: 'email', type: 'string', writable: true, note: 'Requester e-mail; an unknown address creates a requester.' },
+      {
+        name: 'email',
+        type: 'string',
+        writable: true,
+        note: 'Requester e-mail; an unknown address creates a requester.',
+      },
       { name: 'responder_id', type: 'reference', writable: true, allowedValues: choiceIds('agent') },
-      { name: 'type', type: 'enum', writable: false, allowedValues: ['Incident', 'Service Request'], note: 'The API creates incidents only.' },
+      {
+        name: 'type',
+        type: 'enum',
+        writable: false,
+        allowedValues: ['Incident', 'Service Request'],
+        note: 'The API creates incidents only.',
+      },
       { name: 'due_by', type: 'date', writable: true },
     ];
     for (const f of formFields) {
       if (f.default_field !== false && !f.field_type.startsWith('custom_')) continue;
       if (f.name === this.options.markerField) continue;
       const type: FieldInfo['type'] =
-        f.field_type === 'custom_number' ? 'number' : f.field_type === 'custom_checkbox' ? 'boolean' : f.field_type === 'custom_date' ? 'date' : f.field_type === 'custom_dropdown' ? 'enum' : f.field_type === 'custom_paragraph' ? 'text' : 'string';
-      fields.push({ name: exposedCustomName(f.name), type, writable: true, ...(type === 'enum' ? { allowedValues: (f.choices ?? []).map((c) => c.value) } : {}), note: f.label ?? f.name });
+        f.field_type === 'custom_number'
+          ? 'number'
+          : f.field_type === 'custom_checkbox'
+            ? 'boolean'
+            : f.field_type === 'custom_date'
+              ? 'date'
+              : f.field_type === 'custom_dropdown'
+                ? 'enum'
+                : f.field_type === 'custom_paragraph'
+                  ? 'text'
+                  : 'string';
+      fields.push({
+        name: exposedCustomName(f.name),
+        type,
+        writable: true,
+        ...(type === 'enum' ? { allowedValues: (f.choices ?? []).map((c) => c.value) } : {}),
+        note: f.label ?? f.name,
+      });
     }
     return { fields };
   }

@@ -6,7 +6,11 @@ const Id = z.number().int();
 const NullableString = z.string().nullable().optional();
 const NullableId = Id.nullable().optional();
 
-export const FsRequesterBrief = z.looseObject({ id: Id, email: z.string().nullable().optional(), name: z.string().nullable().optional() });
+export const FsRequesterBrief = z.looseObject({
+  id: Id,
+  email: z.string().nullable().optional(),
+  name: z.string().nullable().optional(),
+});
 export type FsRequesterBrief = z.infer<typeof FsRequesterBrief>;
 
 export const FsTicket = z.looseObject({
@@ -81,7 +85,11 @@ export const FsGroup = z.looseObject({ id: Id, name: z.string() });
 export type FsGroup = z.infer<typeof FsGroup>;
 export const FsGroupList = z.looseObject({ groups: z.array(FsGroup) });
 
-export const FsRequester = z.looseObject({ id: Id, primary_email: z.string().nullable().optional(), email: z.string().nullable().optional() });
+export const FsRequester = z.looseObject({
+  id: Id,
+  primary_email: z.string().nullable().optional(),
+  email: z.string().nullable().optional(),
+});
 export const FsRequesterEnvelope = z.looseObject({ requester: FsRequester });
 export const FsAgentEnvelope = z.looseObject({ agent: FsRequester });
 
@@ -90,12 +98,19 @@ export const FsErrorBody = z.looseObject({
   description: z.string().optional(),
   message: z.string().optional(),
   code: z.string().optional(),
-  errors: z.array(z.looseObject({ field: z.string().optional(), message: z.string().optional(), code: z.string().optional() })).optional(),
+  errors: z
+    .array(z.looseObject({ field: z.string().optional(), message: z.string().optional(), code: z.string().optional() }))
+    .optional(),
 });
 
 /** The Workflow Automator web request body ticketbridge asks admins to configure. */
 export const FsWebhookBody = z.looseObject({
   ticket_id: z.union([z.number(), z.string()]).optional(),
   id: z.union([z.number(), z.string()]).optional(),
-  ticket: z.looseObject({ id: z.union([z.number(), z.string()]).optional(), id_numeric: z.union([z.number(), z.string()]).optional() }).optional(),
+  ticket: z
+    .looseObject({
+      id: z.union([z.number(), z.string()]).optional(),
+      id_numeric: z.union([z.number(), z.string()]).optional(),
+    })
+    .optional(),
 });

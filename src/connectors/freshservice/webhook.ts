@@ -18,7 +18,11 @@ function headerValue(headers: WebhookRequest['headers'], name: string): string |
 }
 
 /** True when the request carries the shared secret; false when none is configured. */
-export function verifySharedSecret(request: WebhookRequest, secret: string | undefined, header: string = DEFAULT_SECRET_HEADER): boolean {
+export function verifySharedSecret(
+  request: WebhookRequest,
+  secret: string | undefined,
+  header: string = DEFAULT_SECRET_HEADER,
+): boolean {
   if (secret === undefined || secret === '') return false;
   const given = headerValue(request.headers, header);
   if (given === undefined) return false;
@@ -41,7 +45,10 @@ export function parseAutomatorWebhook(request: WebhookRequest): WebhookHint {
   try {
     json = JSON.parse(request.rawBody.toString('utf8'));
   } catch {
-    throw new SyncError('webhook_invalid', 'Freshservice webhook body is not JSON (the Workflow Automator body must be the JSON template in readme.md)');
+    throw new SyncError(
+      'webhook_invalid',
+      'Freshservice webhook body is not JSON (the Workflow Automator body must be the JSON template in readme.md)',
+    );
   }
   const parsed = FsWebhookBody.safeParse(json);
   if (!parsed.success) throw new SyncError('webhook_invalid', 'Freshservice webhook body is not a JSON object');
@@ -49,7 +56,10 @@ export function parseAutomatorWebhook(request: WebhookRequest): WebhookHint {
   const raw = body.ticket_id ?? body.ticket?.id_numeric ?? body.ticket?.id ?? body.id;
   const id = ticketIdFrom(raw);
   if (id === undefined) {
-    throw new SyncError('webhook_invalid', `Freshservice webhook carries no usable ticket_id (got ${raw === undefined ? 'nothing' : JSON.stringify(raw)})`);
+    throw new SyncError(
+      'webhook_invalid',
+      `Freshservice webhook carries no usable ticket_id (got ${raw === undefined ? 'nothing' : JSON.stringify(raw)})`,
+    );
   }
   return { ticketIds: [id] };
 }

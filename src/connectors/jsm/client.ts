@@ -1,7 +1,13 @@
 // HTTP calls to Jira Cloud (platform REST v3, servicedeskapi, admin webhooks) through the core
 // client and the system's queue; each method returns a parsed payload or throws a SyncError.
 import type { z } from 'zod';
-import { createHttpClient, basicAuth, type HttpClient, type HttpRequest, type RemoteErrorDetails } from '../../core/http.js';
+import {
+  createHttpClient,
+  basicAuth,
+  type HttpClient,
+  type HttpRequest,
+  type RemoteErrorDetails,
+} from '../../core/http.js';
 import { PayloadError } from '../../core/errors.js';
 import type { SystemQueue } from '../../core/queue.js';
 import type { Logger } from '../../core/types.js';
@@ -29,11 +35,13 @@ import {
 /** The first message of a platform ErrorCollection or JSM ErrorResponse, with the field it names. */
 export function describeJiraError(_status: number, data: unknown): RemoteErrorDetails | undefined {
   const parsed = JiraErrorBody.safeParse(data);
-  if (!parsed.success) return typeof data === 'string' && data.length > 0 && data.length < 300 ? { message: data } : undefined;
+  if (!parsed.success)
+    return typeof data === 'string' && data.length > 0 && data.length < 300 ? { message: data } : undefined;
   const body = parsed.data;
   const fieldError = Object.entries(body.errors ?? {})[0];
   const messages = [...(body.errorMessages ?? []), ...(body.errorMessage ? [body.errorMessage] : [])];
-  if (fieldError) return { message: [`${fieldError[0]}: ${fieldError[1]}`, ...messages].join('; '), field: fieldError[0] };
+  if (fieldError)
+    return { message: [`${fieldError[0]}: ${fieldError[1]}`, ...messages].join('; '), field: fieldError[0] };
   if (messages.length > 0) return { message: messages.join('; ') };
   return undefined;
 }
@@ -69,15 +77,29 @@ export class JiraClient {
       baseURL: options.baseUrl.replace(/\/$/, ''),
       queue: options.queue,
       logger,
-      headers: { Authorization: basicAuth(options.email, options.apiToken), Accept: 'application/json', 'Content-Type': 'application/json' },
+      headers: {
+        Authorization: basicAuth(options.email, options.apiToken),
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+      },
       describeError: describeJiraError,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       onResponse: (response) => {
         if (response.status === 429) {
           // Which limiter fired decides what to slow down: the endpoint burst, one issue, or the quota.
-          logger.warn({ system: options.system, reason: response.headers['ratelimit-reason'] ?? 'unknown', retryAfter: response.headers['retry-after'] }, 'rate limited');
+          logger.warn(
+            {
+              system: options.system,
+              reason: response.headers['ratelimit-reason'] ?? 'unknown',
+              retryAfter: response.headers['retry-after'],
+            },
+            'rate limited',
+          );
         } else if (response.headers['x-ratelimit-nearlimit'] === 'true') {
-          logger.info({ system: options.system, remaining: response.headers['x-ratelimit-remaining'] }, 'rate budget nearly used');
+          logger.info(
+            { system: options.system, remaining: response.headers['x-ratelimit-remaining'] },
+            'rate budget nearly used',
+          );
         }
       },
     });
@@ -88,7 +110,10 @@ export class JiraClient {
     const parsed = schema.safeParse(response.data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new PayloadError(`${this.system} answered ${request.method.toUpperCase()} ${request.url.split('?')[0] ?? ''} with an unexpected shape: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`, { system: this.system });
+      throw new PayloadError(
+        `${this.system} answered ${request.method.toUpperCase()} ${request.url.split('?')[0] ?? ''} with an unexpected shape: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
+        { system: this.system },
+      );
     }
     return parsed.data;
   }
@@ -103,7 +128,11 @@ export class JiraClient {
 
   /** The issue's numeric id and current key, by id or key (Jira also finds moved issues and any case). */
   issueRef(idOrKey: string): Promise<z.infer<typeof JiraIssueRef>> {
-    return this.call(JiraIssueRef, { method: 'GET', url: `/rest/api/3/issue/${encodeURIComponent(idOrKey)}`, params: { fields: 'none' } });
+    return this.call(JiraIssueRef, {
+      method: 'GET',
+      url: `/rest/api/3/issue/${encodeURIComponent(idOrKey)}`,
+      params: { fields: 'none' },
+    });
   }
 
   search(params: SearchParams): Promise<z.infer<typeof JiraSearchPage>> {
@@ -116,20 +145,36 @@ export class JiraClient {
 
   /** The raw issue (parsed into a Ticket by convert.ts, so a bad one can be reported, not thrown). */
   async getIssue(id: string, properties: string[]): Promise<unknown> {
-    const response = await this.http.request({ method: 'GET', url: `/rest/api/3/issue/${encodeURIComponent(id)}`, params: { fields: '*all', properties: properties.join(',') || undefined } });
+    const response = await this.http.request({
+      method: 'GET',
+      url: `/rest/api/3/issue/${encodeURIComponent(id)}`,
+      params: { fields: '*all', properties: properties.join(',') || undefined },
+    });
     return response.data;
   }
 
   /** A slice of the issue's change history, oldest first. */
   changelog(id: string, startAt: number, maxResults: number): Promise<z.infer<typeof JiraChangelogPage>> {
-    return this.call(JiraChangelogPage, { method: 'GET', url: `/rest/api/3/issue/${encodeURIComponent(id)}/changelog`, params: { startAt, maxResults } });
+    return this.call(JiraChangelogPage, {
+      method: 'GET',
+      url: `/rest/api/3/issue/${encodeURIComponent(id)}/changelog`,
+      params: { startAt, maxResults },
+    });
   }
 
-  createIssue(fields: Record<string, unknown>, properties: { key: string; value: unknown }[]): Promise<z.infer<typeof JiraCreatedIssue>> {
+  createIssue(
+    fields: Record<string, unknown>,
+    properties: { key: string; value: unknown }[],
+  ): Promise<z.infer<typeof JiraCreatedIssue>> {
     return this.call(JiraCreatedIssue, { method: 'POST', url: '/rest/api/3/issue', data: { fields, properties } });
   }
 
-  createRequest(body: { serviceDeskId: string; requestTypeId: string; requestFieldValues: Record<string, unknown>; raiseOnBehalfOf?: string }): Promise<z.infer<typeof JiraCustomerRequest>> {
+  createRequest(body: {
+    serviceDeskId: string;
+    requestTypeId: string;
+    requestFieldValues: Record<string, unknown>;
+    raiseOnBehalfOf?: string;
+  }): Promise<z.infer<typeof JiraCustomerRequest>> {
     return this.call(JiraCustomerRequest, { method: 'POST', url: '/rest/servicedeskapi/request', data: body });
   }
 
@@ -138,11 +183,19 @@ export class JiraClient {
   }
 
   setProperty(id: string, key: string, value: unknown): Promise<void> {
-    return this.send({ method: 'PUT', url: `/rest/api/3/issue/${encodeURIComponent(id)}/properties/${encodeURIComponent(key)}`, data: value });
+    return this.send({
+      method: 'PUT',
+      url: `/rest/api/3/issue/${encodeURIComponent(id)}/properties/${encodeURIComponent(key)}`,
+      data: value,
+    });
   }
 
   async transitions(id: string): Promise<z.infer<typeof JiraTransitions>['transitions']> {
-    const body = await this.call(JiraTransitions, { method: 'GET', url: `/rest/api/3/issue/${encodeURIComponent(id)}/transitions`, params: { expand: 'transitions.fields' } });
+    const body = await this.call(JiraTransitions, {
+      method: 'GET',
+      url: `/rest/api/3/issue/${encodeURIComponent(id)}/transitions`,
+      params: { expand: 'transitions.fields' },
+    });
     return body.transitions;
   }
 
@@ -153,7 +206,11 @@ export class JiraClient {
   }
 
   comments(id: string, startAt: number, maxResults: number): Promise<z.infer<typeof JiraCommentPage>> {
-    return this.call(JiraCommentPage, { method: 'GET', url: `/rest/api/3/issue/${encodeURIComponent(id)}/comment`, params: { startAt, maxResults, orderBy: 'created' } });
+    return this.call(JiraCommentPage, {
+      method: 'GET',
+      url: `/rest/api/3/issue/${encodeURIComponent(id)}/comment`,
+      params: { startAt, maxResults, orderBy: 'created' },
+    });
   }
 
   addComment(id: string, body: AdfNode, internal: boolean): Promise<z.infer<typeof JiraComment>> {
@@ -173,13 +230,20 @@ export class JiraClient {
   }
 
   projectStatuses(projectKey: string): Promise<z.infer<typeof JiraProjectStatuses>> {
-    return this.call(JiraProjectStatuses, { method: 'GET', url: `/rest/api/3/project/${encodeURIComponent(projectKey)}/statuses` });
+    return this.call(JiraProjectStatuses, {
+      method: 'GET',
+      url: `/rest/api/3/project/${encodeURIComponent(projectKey)}/statuses`,
+    });
   }
 
   async serviceDesks(): Promise<z.infer<typeof JiraServiceDeskPage>['values']> {
     const all: z.infer<typeof JiraServiceDeskPage>['values'] = [];
-    for (let start = 0; ; ) {
-      const page = await this.call(JiraServiceDeskPage, { method: 'GET', url: '/rest/servicedeskapi/servicedesk', params: { start, limit: 50 } });
+    for (let start = 0; ;) {
+      const page = await this.call(JiraServiceDeskPage, {
+        method: 'GET',
+        url: '/rest/servicedeskapi/servicedesk',
+        params: { start, limit: 50 },
+      });
       all.push(...page.values);
       if (page.isLastPage !== false || page.values.length === 0) return all;
       start += page.values.length;
@@ -188,8 +252,12 @@ export class JiraClient {
 
   async requestTypes(serviceDeskId: string): Promise<z.infer<typeof JiraRequestTypePage>['values']> {
     const all: z.infer<typeof JiraRequestTypePage>['values'] = [];
-    for (let start = 0; ; ) {
-      const page = await this.call(JiraRequestTypePage, { method: 'GET', url: `/rest/servicedeskapi/servicedesk/${encodeURIComponent(serviceDeskId)}/requesttype`, params: { start, limit: 50 } });
+    for (let start = 0; ;) {
+      const page = await this.call(JiraRequestTypePage, {
+        method: 'GET',
+        url: `/rest/servicedeskapi/servicedesk/${encodeURIComponent(serviceDeskId)}/requesttype`,
+        params: { start, limit: 50 },
+      });
       all.push(...page.values);
       if (page.isLastPage !== false || page.values.length === 0) return all;
       start += page.values.length;
@@ -200,8 +268,20 @@ export class JiraClient {
     return this.call(JiraAdminWebhooks, { method: 'GET', url: '/rest/webhooks/1.0/webhook' });
   }
 
-  registerWebhook(body: { name: string; url: string; events: string[]; jql: string; secret?: string }): Promise<z.infer<typeof JiraAdminWebhook>> {
-    const data: Record<string, unknown> = { name: body.name, url: body.url, events: body.events, filters: { 'issue-related-events-section': body.jql }, excludeBody: false };
+  registerWebhook(body: {
+    name: string;
+    url: string;
+    events: string[];
+    jql: string;
+    secret?: string;
+  }): Promise<z.infer<typeof JiraAdminWebhook>> {
+    const data: Record<string, unknown> = {
+      name: body.name,
+      url: body.url,
+      events: body.events,
+      filters: { 'issue-related-events-section': body.jql },
+      excludeBody: false,
+    };
     if (body.secret !== undefined) data.secret = body.secret;
     return this.call(JiraAdminWebhook, { method: 'POST', url: '/rest/webhooks/1.0/webhook', data });
   }

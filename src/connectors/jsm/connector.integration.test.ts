@@ -9,13 +9,28 @@ import { testContext } from '../../../test/helpers/context.js';
 import { jsmConnector } from './index.js';
 
 const AUTH = `Basic ${Buffer.from('demo@example.com:demo-jira-token').toString('base64')}`;
-const system = (baseUrl: string) => ({ kind: 'jsm' as const, baseUrl, credentials: { email: 'demo@example.com', apiToken: 'demo-jira-token' }, webhook: { secret: 'hook-secret' } });
+const system = (baseUrl: string) => ({
+  kind: 'jsm' as const,
+  baseUrl,
+  credentials: { email: 'demo@example.com', apiToken: 'demo-jira-token' },
+  webhook: { secret: 'hook-secret' },
+});
 
 let sim: SimulatorHandle;
-const connector = (scope: ScopeConfig = { project: 'IT' }) => jsmConnector.create(testContext(system(sim.url), { scope, systemName: 'jira' }));
-const control = (path: string, body: unknown): Promise<Response> => fetch(`${sim.url}${path}`, { method: path.endsWith('seed') ? 'POST' : 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const connector = (scope: ScopeConfig = { project: 'IT' }) =>
+  jsmConnector.create(testContext(system(sim.url), { scope, systemName: 'jira' }));
+const control = (path: string, body: unknown): Promise<Response> =>
+  fetch(`${sim.url}${path}`, {
+    method: path.endsWith('seed') ? 'POST' : 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 const asHuman = (path: string, method: string, body: unknown): Promise<Response> =>
-  fetch(`${sim.url}${path}`, { method, headers: { authorization: AUTH, 'content-type': 'application/json', 'x-sim-actor': '5b10ac8d82e05b22cc7d4ef5' }, body: JSON.stringify(body) });
+  fetch(`${sim.url}${path}`, {
+    method,
+    headers: { authorization: AUTH, 'content-type': 'application/json', 'x-sim-actor': '5b10ac8d82e05b22cc7d4ef5' },
+    body: JSON.stringify(body),
+  });
 
 async function listAll(c: ReturnType<typeof connector>, since: Date | null): Promise<Ticket[]> {
   const out: Ticket[] = [];
@@ -37,7 +52,9 @@ describe('jsm connector against the simulator', () => {
   it('still sees an edit that search has not indexed yet through getTicket, and lists it once the lag passes', async () => {
     const c = connector();
     // Seeded, not written by this connector: its own writes would be reconciled into search.
-    const seeded = (await (await control('/__sim/seed', { issues: [{ summary: 'Lag test', updated: Date.now() - 60_000 }] })).json()) as { issues: { id: string }[] };
+    const seeded = (await (
+      await control('/__sim/seed', { issues: [{ summary: 'Lag test', updated: Date.now() - 60_000 }] })
+    ).json()) as { issues: { id: string }[] };
     const created = seeded.issues[0]!;
     // Long enough that a slow, shared machine cannot outrun it between the steps below.
     await control('/__sim/index-lag', { ms: 3_000 });
@@ -77,7 +94,9 @@ describe('jsm connector against the simulator', () => {
     await control('/__sim/seed', { projects: [{ key: 'OPS', name: 'Operations' }] });
     const ops = connector({ project: 'OPS', issueType: 'Task' });
     const catalog = await ops.describe();
-    expect(catalog.fields.find((f) => f.name === 'status')?.allowedValuesByScope).toEqual({ OPS: ['To Do', 'In Progress', 'Done'] });
+    expect(catalog.fields.find((f) => f.name === 'status')?.allowedValuesByScope).toEqual({
+      OPS: ['To Do', 'In Progress', 'Done'],
+    });
     const closed = await ops.closeTicket((await ops.createTicket({ summary: 'Rotate keys' }, 'tb:ops:1')).id);
     expect(closed.fields).toMatchObject({ status: 'Done', issuetype: 'Task', project: 'OPS' });
   });
@@ -85,14 +104,31 @@ describe('jsm connector against the simulator', () => {
   it('describes custom fields by id with their names, priorities and request types', async () => {
     const catalog = await connector({ project: 'IT' }).describe();
     expect(catalog.fields.find((f) => f.name === 'customfield_10030')).toMatchObject({ type: 'enum', note: 'Impact' });
-    expect(catalog.fields.find((f) => f.name === 'priority')?.allowedValues).toEqual(['Highest', 'High', 'Medium', 'Low', 'Lowest']);
-    expect(catalog.fields.find((f) => f.name === 'requestType')?.allowedValues).toEqual(['Get IT help', 'Report a system problem', 'Request new hardware']);
+    expect(catalog.fields.find((f) => f.name === 'priority')?.allowedValues).toEqual([
+      'Highest',
+      'High',
+      'Medium',
+      'Low',
+      'Lowest',
+    ]);
+    expect(catalog.fields.find((f) => f.name === 'requestType')?.allowedValues).toEqual([
+      'Get IT help',
+      'Report a system problem',
+      'Request new hardware',
+    ]);
   });
 
   it('round-trips custom fields and keeps the marker label when labels are replaced', async () => {
     const c = connector();
-    const created = await c.createTicket({ summary: 'Custom', labels: ['a'], customfield_10030: 'Minor / Localized', customfield_10020: 'EXT-9' }, 'tb:it:5');
-    expect(created.fields).toMatchObject({ labels: ['a'], customfield_10030: 'Minor / Localized', customfield_10020: 'EXT-9' });
+    const created = await c.createTicket(
+      { summary: 'Custom', labels: ['a'], customfield_10030: 'Minor / Localized', customfield_10020: 'EXT-9' },
+      'tb:it:5',
+    );
+    expect(created.fields).toMatchObject({
+      labels: ['a'],
+      customfield_10030: 'Minor / Localized',
+      customfield_10020: 'EXT-9',
+    });
     const updated = await c.updateTicket(created.id, { labels: ['b'] });
     expect(updated.fields.labels).toEqual(['b']);
     expect((await c.findByMarker('tb:it:5'))?.id).toBe(created.id);
@@ -104,15 +140,23 @@ describe('jsm connector against the simulator', () => {
     await asHuman(`/rest/api/3/issue/${created.id}`, 'PUT', { fields: { summary: 'Renamed by Mia' } });
     await new Promise((r) => setTimeout(r, 10)); // the priority edits come strictly later
     // 150 later priority edits push the summary change off the newest changelog page.
-    for (let i = 0; i < 150; i++) await asHuman(`/rest/api/3/issue/${created.id}`, 'PUT', { fields: { priority: { name: i % 2 === 0 ? 'High' : 'Low' } } });
+    for (let i = 0; i < 150; i++)
+      await asHuman(`/rest/api/3/issue/${created.id}`, 'PUT', {
+        fields: { priority: { name: i % 2 === 0 ? 'High' : 'Low' } },
+      });
     const all: { created: string; items: { fieldId?: string }[] }[] = [];
     for (let startAt = 0; ; startAt += 100) {
-      const page = (await (await fetch(`${sim.url}/rest/api/3/issue/${created.id}/changelog?startAt=${startAt}`, { headers: { authorization: AUTH } })).json()) as { values: typeof all; isLast: boolean };
+      const page = (await (
+        await fetch(`${sim.url}/rest/api/3/issue/${created.id}/changelog?startAt=${startAt}`, {
+          headers: { authorization: AUTH },
+        })
+      ).json()) as { values: typeof all; isLast: boolean };
       all.push(...page.values);
       if (page.isLast) break;
     }
     expect(all.length).toBe(151);
-    const last = (field: string) => new Date([...all].reverse().find((h) => h.items.some((i) => i.fieldId === field))!.created).toISOString();
+    const last = (field: string) =>
+      new Date([...all].reverse().find((h) => h.items.some((i) => i.fieldId === field))!.created).toISOString();
 
     const times = await c.fieldChangeTimes!(created.id, ['summary', 'priority', 'status']);
     expect(times).toEqual({ summary: last('summary'), priority: last('priority') }); // status never changed: left out
@@ -123,17 +167,21 @@ describe('jsm connector against the simulator', () => {
     const created = await connector({ project: 'IT' }).createTicket({ summary: 'Scoped' }, 'tb:it:6');
     const narrow = connector({ project: 'IT', jql: 'labels = vip' });
     expect((await narrow.getTicket(created.id)).inScope).toBe(false);
-    expect((await connector({ project: 'IT', requestTypes: ['Get IT help'] }).getTicket(created.id)).inScope).toBe(false);
+    expect((await connector({ project: 'IT', requestTypes: ['Get IT help'] }).getTicket(created.id)).inScope).toBe(
+      false,
+    );
   });
 
   it('turns a revoked token into auth_failed naming the system', async () => {
     await control('/__sim/credentials', { revoked: true });
-    const err = await connector().ping().catch((e: unknown) => e);
+    const err = await connector()
+      .ping()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
     expect((err as AuthError).message).toContain('jira refused the credentials (401)');
   });
 
-  it('skips webhooks for its own field edits but not for a human\'s', async () => {
+  it("skips webhooks for its own field edits but not for a human's", async () => {
     const receiver = await startReceiver();
     try {
       const c = connector();

@@ -9,7 +9,12 @@ import { markerToLabel } from './convert.js';
 import { jsmConnector } from './index.js';
 
 const BASE = 'https://acme.atlassian.net';
-const system = { kind: 'jsm' as const, baseUrl: BASE, credentials: { email: 'bot@acme.example', apiToken: 'tok' }, webhook: { secret: 's3cret' } };
+const system = {
+  kind: 'jsm' as const,
+  baseUrl: BASE,
+  credentials: { email: 'bot@acme.example', apiToken: 'tok' },
+  webhook: { secret: 's3cret' },
+};
 const AUTH = `Basic ${Buffer.from('bot@acme.example:tok').toString('base64')}`;
 
 function connector(scope: ScopeConfig = { project: 'IT' }) {
@@ -18,7 +23,12 @@ function connector(scope: ScopeConfig = { project: 'IT' }) {
 
 const FIELDS = [
   { id: 'summary', name: 'Summary', custom: false, schema: { type: 'string', system: 'summary' } },
-  { id: 'customfield_10010', name: 'Request Type', custom: true, schema: { type: 'sd-customerrequesttype', custom: 'com.atlassian.servicedesk:vp-origin' } },
+  {
+    id: 'customfield_10010',
+    name: 'Request Type',
+    custom: true,
+    schema: { type: 'sd-customerrequesttype', custom: 'com.atlassian.servicedesk:vp-origin' },
+  },
 ];
 
 const status = (id: string, name: string, key: string) => ({ id, name, statusCategory: { key } });
@@ -31,7 +41,15 @@ function issue(id: string, updated: string, extra: Record<string, unknown> = {})
   return {
     id,
     key: `IT-${id}`,
-    fields: { summary: `S${id}`, description: null, status: WFS, project: { id: '10000', key: 'IT' }, labels: [], updated, ...extra },
+    fields: {
+      summary: `S${id}`,
+      description: null,
+      status: WFS,
+      project: { id: '10000', key: 'IT' },
+      labels: [],
+      updated,
+      ...extra,
+    },
   };
 }
 
@@ -44,19 +62,41 @@ describe('jsm connector over HTTP (nock)', () => {
     nock(BASE)
       .get('/rest/api/3/field')
       .reply(200, FIELDS)
-      .post('/rest/api/3/search/jql', { jql, maxResults: 100, fields: ['*navigable'], properties: ['ticketbridge.marker'] })
+      .post('/rest/api/3/search/jql', {
+        jql,
+        maxResults: 100,
+        fields: ['*navigable'],
+        properties: ['ticketbridge.marker'],
+      })
       .matchHeader('authorization', AUTH)
       .reply(200, { issues: [issue('1', '2025-03-01T10:00:00.000+0000')], nextPageToken: 'p2', isLast: false })
-      .post('/rest/api/3/search/jql', { jql, maxResults: 100, fields: ['*navigable'], properties: ['ticketbridge.marker'], nextPageToken: 'p2' })
-      .reply(200, { issues: [issue('2', '2025-03-01T10:05:00.000+0000'), issue('1', '2025-03-01T10:00:00.000+0000')], isLast: true });
+      .post('/rest/api/3/search/jql', {
+        jql,
+        maxResults: 100,
+        fields: ['*navigable'],
+        properties: ['ticketbridge.marker'],
+        nextPageToken: 'p2',
+      })
+      .reply(200, {
+        issues: [issue('2', '2025-03-01T10:05:00.000+0000'), issue('1', '2025-03-01T10:00:00.000+0000')],
+        isLast: true,
+      });
     const c = connector({ project: 'IT', requestTypes: ['Get IT help'], jql: 'labels = vip' });
     const out: string[] = [];
-    for await (const t of c.listChanged({ since })) out.push(isInvalidTicket(t) ? `bad:${t.id}` : `${t.id}@${t.version}`);
+    for await (const t of c.listChanged({ since }))
+      out.push(isInvalidTicket(t) ? `bad:${t.id}` : `${t.id}@${t.version}`);
     expect(out).toEqual(['1@2025-03-01T10:00:00.000Z', '2@2025-03-01T10:05:00.000Z']);
   });
 
   it.each([
-    ['a repeated page token', [{ issues: [issue('1', '2025-01-01T00:00:00.000+0000')], nextPageToken: 'same' }, { issues: [issue('2', '2025-01-01T00:00:00.000+0000')], nextPageToken: 'same' }], 2],
+    [
+      'a repeated page token',
+      [
+        { issues: [issue('1', '2025-01-01T00:00:00.000+0000')], nextPageToken: 'same' },
+        { issues: [issue('2', '2025-01-01T00:00:00.000+0000')], nextPageToken: 'same' },
+      ],
+      2,
+    ],
     ['a missing token without isLast', [{ issues: [issue('1', '2025-01-01T00:00:00.000+0000')] }], 1],
     ['an empty page that still carries a token', [{ issues: [], nextPageToken: 'more' }], 0],
   ])('stops paging on %s', async (_name, pages, expected) => {
@@ -71,7 +111,10 @@ describe('jsm connector over HTTP (nock)', () => {
     nock(BASE)
       .get('/rest/api/3/field')
       .reply(200, FIELDS)
-      .post('/rest/api/3/search/jql', (body: { jql: string }) => body.jql === 'updated >= 0 ORDER BY updated ASC, key ASC')
+      .post(
+        '/rest/api/3/search/jql',
+        (body: { jql: string }) => body.jql === 'updated >= 0 ORDER BY updated ASC, key ASC',
+      )
       .reply(200, { issues: [], isLast: true });
     const items: unknown[] = [];
     for await (const t of connector({}).listChanged({ since: null })) items.push(t);
@@ -83,7 +126,10 @@ describe('jsm connector over HTTP (nock)', () => {
       .get('/rest/api/3/field')
       .reply(200, FIELDS)
       .post('/rest/api/3/search/jql')
-      .reply(200, { issues: [{ id: '9', key: 'IT-9', fields: { summary: 'x' } }, issue('10', '2025-01-01T00:00:00.000+0000')], isLast: true });
+      .reply(200, {
+        issues: [{ id: '9', key: 'IT-9', fields: { summary: 'x' } }, issue('10', '2025-01-01T00:00:00.000+0000')],
+        isLast: true,
+      });
     const items: unknown[] = [];
     for await (const t of connector().listChanged({ since: null })) items.push(t);
     expect(items[0]).toEqual({ id: '9', invalid: 'fields.status: Invalid input: expected object, received undefined' });
@@ -92,7 +138,20 @@ describe('jsm connector over HTTP (nock)', () => {
 
   it('edits with an ADF description and walks transitions to the target status, filling the resolution', async () => {
     const current = issue('7', '2025-01-01T00:00:00.000+0000', { status: WFS });
-    const after = issue('7', '2025-01-01T00:05:00.000+0000', { status: CLOSED, summary: 'New', description: { version: 1, type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'a' }, { type: 'hardBreak' }, { type: 'text', text: 'b' }] }] } });
+    const after = issue('7', '2025-01-01T00:05:00.000+0000', {
+      status: CLOSED,
+      summary: 'New',
+      description: {
+        version: 1,
+        type: 'doc',
+        content: [
+          {
+            type: 'paragraph',
+            content: [{ type: 'text', text: 'a' }, { type: 'hardBreak' }, { type: 'text', text: 'b' }],
+          },
+        ],
+      },
+    });
     nock(BASE)
       .get('/rest/api/3/field')
       .reply(200, FIELDS)
@@ -103,7 +162,19 @@ describe('jsm connector over HTTP (nock)', () => {
       .query({ fields: '*all' })
       .reply(200, current)
       .put('/rest/api/3/issue/7', {
-        fields: { summary: 'New', description: { version: 1, type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'a' }, { type: 'hardBreak' }, { type: 'text', text: 'b' }] }] } },
+        fields: {
+          summary: 'New',
+          description: {
+            version: 1,
+            type: 'doc',
+            content: [
+              {
+                type: 'paragraph',
+                content: [{ type: 'text', text: 'a' }, { type: 'hardBreak' }, { type: 'text', text: 'b' }],
+              },
+            ],
+          },
+        },
       })
       .reply(204)
       .get('/rest/api/3/issue/7')
@@ -116,20 +187,46 @@ describe('jsm connector over HTTP (nock)', () => {
       .reply(200, {
         transitions: [
           { id: '11', name: 'Start work', to: PROG },
-          { id: '51', name: 'Resolve', to: RESOLVED, fields: { resolution: { required: true, allowedValues: [{ id: '1', name: 'Done' }, { id: '2', name: 'Duplicate' }] } } },
+          {
+            id: '51',
+            name: 'Resolve',
+            to: RESOLVED,
+            fields: {
+              resolution: {
+                required: true,
+                allowedValues: [
+                  { id: '1', name: 'Done' },
+                  { id: '2', name: 'Duplicate' },
+                ],
+              },
+            },
+          },
         ],
       })
-      .post('/rest/api/3/issue/7/transitions', { transition: { id: '51' }, fields: { resolution: { name: 'Duplicate' } } })
+      .post('/rest/api/3/issue/7/transitions', {
+        transition: { id: '51' },
+        fields: { resolution: { name: 'Duplicate' } },
+      })
       .reply(204)
       .get('/rest/api/3/issue/7/transitions')
       .query({ expand: 'transitions.fields' })
-      .reply(200, { transitions: [{ id: '61', name: 'Close', to: CLOSED }, { id: '71', name: 'Reopen', to: WFS }] })
+      .reply(200, {
+        transitions: [
+          { id: '61', name: 'Close', to: CLOSED },
+          { id: '71', name: 'Reopen', to: WFS },
+        ],
+      })
       .post('/rest/api/3/issue/7/transitions', { transition: { id: '61' } })
       .reply(204)
       .get('/rest/api/3/issue/7')
       .query({ fields: '*all', properties: 'ticketbridge.marker' })
       .reply(200, after);
-    const ticket = await connector().updateTicket('7', { summary: 'New', description: 'a\nb', status: 'Closed', resolution: 'Duplicate' });
+    const ticket = await connector().updateTicket('7', {
+      summary: 'New',
+      description: 'a\nb',
+      status: 'Closed',
+      resolution: 'Duplicate',
+    });
     expect(ticket.fields).toMatchObject({ status: 'Closed', summary: 'New', description: 'a\nb' });
   });
 
@@ -149,7 +246,9 @@ describe('jsm connector over HTTP (nock)', () => {
       .get('/rest/api/3/issue/8/transitions')
       .query({ expand: 'transitions.fields' })
       .reply(200, { transitions: [] });
-    const err = await connector().updateTicket('8', { status: 'In Progress' }).catch((e: unknown) => e);
+    const err = await connector()
+      .updateTicket('8', { status: 'In Progress' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SyncError);
     expect((err as SyncError).code).toBe('transition_missing');
     expect((err as SyncError).message).toContain('from "Closed" to "In Progress"');
@@ -157,7 +256,10 @@ describe('jsm connector over HTTP (nock)', () => {
 
   it('creates through servicedeskapi when the scope names a request type, then stamps label and property', async () => {
     const marker = 'tb:conn:42';
-    const created = issue('20', '2025-01-01T00:00:00.000+0000', { labels: [markerToLabel(marker)], customfield_10010: { requestType: { id: '1', name: 'Get IT help' } } });
+    const created = issue('20', '2025-01-01T00:00:00.000+0000', {
+      labels: [markerToLabel(marker)],
+      customfield_10010: { requestType: { id: '1', name: 'Get IT help' } },
+    });
     nock(BASE)
       .get('/rest/servicedeskapi/servicedesk')
       .query({ start: 0, limit: 50 })
@@ -165,7 +267,11 @@ describe('jsm connector over HTTP (nock)', () => {
       .get('/rest/servicedeskapi/servicedesk/1/requesttype')
       .query({ start: 0, limit: 50 })
       .reply(200, { values: [{ id: '1', name: 'Get IT help' }], isLastPage: true })
-      .post('/rest/servicedeskapi/request', { serviceDeskId: '1', requestTypeId: '1', requestFieldValues: { summary: 'VPN broken', description: 'Line one\nLine two' } })
+      .post('/rest/servicedeskapi/request', {
+        serviceDeskId: '1',
+        requestTypeId: '1',
+        requestFieldValues: { summary: 'VPN broken', description: 'Line one\nLine two' },
+      })
       .reply(201, { issueId: '20', issueKey: 'IT-20' })
       .get('/rest/api/3/field')
       .reply(200, FIELDS)
@@ -176,7 +282,10 @@ describe('jsm connector over HTTP (nock)', () => {
       .get('/rest/api/3/issue/20')
       .query({ fields: '*all', properties: 'ticketbridge.marker' })
       .reply(200, { ...created, properties: { 'ticketbridge.marker': { marker } } });
-    const ticket = await connector({ project: 'IT', requestTypes: ['Get IT help'] }).createTicket({ summary: 'VPN broken', description: 'Line one\nLine two', priority: 'High' }, marker);
+    const ticket = await connector({ project: 'IT', requestTypes: ['Get IT help'] }).createTicket(
+      { summary: 'VPN broken', description: 'Line one\nLine two', priority: 'High' },
+      marker,
+    );
     expect(ticket).toMatchObject({ id: '20', marker, fields: { requestType: 'Get IT help', labels: [] } });
   });
 
@@ -186,14 +295,22 @@ describe('jsm connector over HTTP (nock)', () => {
       .get('/rest/api/3/field')
       .reply(200, FIELDS)
       .post('/rest/api/3/issue', {
-        fields: { summary: 'Disk full', labels: ['ops', markerToLabel(marker)], project: { key: 'IT' }, issuetype: { name: 'Service Request' } },
+        fields: {
+          summary: 'Disk full',
+          labels: ['ops', markerToLabel(marker)],
+          project: { key: 'IT' },
+          issuetype: { name: 'Service Request' },
+        },
         properties: [{ key: 'ticketbridge.marker', value: { marker } }],
       })
       .reply(201, { id: '21', key: 'IT-21' })
       .get('/rest/api/3/issue/21')
       .query({ fields: '*all', properties: 'ticketbridge.marker' })
       .reply(200, issue('21', '2025-01-01T00:00:00.000+0000', { labels: ['ops', markerToLabel(marker)] }));
-    const ticket = await connector({ project: 'IT', issueType: 'Service Request' }).createTicket({ summary: 'Disk full', labels: ['ops'] }, marker);
+    const ticket = await connector({ project: 'IT', issueType: 'Service Request' }).createTicket(
+      { summary: 'Disk full', labels: ['ops'] },
+      marker,
+    );
     expect(ticket).toMatchObject({ id: '21', marker, fields: { labels: ['ops'] } });
   });
 
@@ -201,19 +318,32 @@ describe('jsm connector over HTTP (nock)', () => {
     const marker = 'tb:conn:44';
     const label = markerToLabel(marker);
     nock(BASE)
-      .post('/rest/api/3/search/jql', { jql: `labels = "${label}" ORDER BY created ASC`, maxResults: 100, fields: ['*navigable'], properties: ['ticketbridge.marker'] })
+      .post('/rest/api/3/search/jql', {
+        jql: `labels = "${label}" ORDER BY created ASC`,
+        maxResults: 100,
+        fields: ['*navigable'],
+        properties: ['ticketbridge.marker'],
+      })
       .reply(200, { issues: [{ id: '22' }], isLast: true })
       .get('/rest/api/3/field')
       .reply(200, FIELDS)
       .get('/rest/api/3/issue/22')
       .query({ fields: '*all', properties: 'ticketbridge.marker' })
-      .reply(200, { ...issue('22', '2025-01-01T00:00:00.000+0000', { labels: [label] }), properties: { 'ticketbridge.marker': { marker } } });
+      .reply(200, {
+        ...issue('22', '2025-01-01T00:00:00.000+0000', { labels: [label] }),
+        properties: { 'ticketbridge.marker': { marker } },
+      });
     expect((await connector().findByMarker(marker))?.id).toBe('22');
   });
 
   it('reads field change times newest page first and stops paging back once every field is found', async () => {
-    const entry = (created: string, ...fieldIds: string[]) => ({ id: created, created, items: fieldIds.map((fieldId) => ({ field: fieldId, fieldId })) });
-    const priorityEdits = (n: number) => Array.from({ length: n }, () => entry('2025-03-01T10:00:00.000+0000', 'priority'));
+    const entry = (created: string, ...fieldIds: string[]) => ({
+      id: created,
+      created,
+      items: fieldIds.map((fieldId) => ({ field: fieldId, fieldId })),
+    });
+    const priorityEdits = (n: number) =>
+      Array.from({ length: n }, () => entry('2025-03-01T10:00:00.000+0000', 'priority'));
     nock(BASE)
       .get('/rest/api/3/field')
       .reply(200, FIELDS)
@@ -222,30 +352,79 @@ describe('jsm connector over HTTP (nock)', () => {
       .reply(200, { startAt: 0, maxResults: 100, total: 250, isLast: false, values: priorityEdits(100) })
       .get('/rest/api/3/issue/7/changelog')
       .query({ startAt: 150, maxResults: 100 })
-      .reply(200, { startAt: 150, maxResults: 100, total: 250, isLast: true, values: [...priorityEdits(99), entry('2025-03-02T08:30:00.000+0000', 'priority')] })
+      .reply(200, {
+        startAt: 150,
+        maxResults: 100,
+        total: 250,
+        isLast: true,
+        values: [...priorityEdits(99), entry('2025-03-02T08:30:00.000+0000', 'priority')],
+      })
       .get('/rest/api/3/issue/7/changelog')
       .query({ startAt: 50, maxResults: 100 })
-      .reply(200, { startAt: 50, maxResults: 100, total: 250, isLast: false, values: [entry('2025-02-01T09:00:00.000+0000', 'customfield_10010', 'summary'), ...priorityEdits(99)] });
+      .reply(200, {
+        startAt: 50,
+        maxResults: 100,
+        total: 250,
+        isLast: false,
+        values: [entry('2025-02-01T09:00:00.000+0000', 'customfield_10010', 'summary'), ...priorityEdits(99)],
+      });
     // No request for startAt 0 with maxResults 50: both fields were found on the way back.
-    const times = await connector().fieldChangeTimes!(
-      '7',
-      ['summary', 'priority', 'requestType'],
-    );
-    expect(times).toEqual({ priority: '2025-03-02T08:30:00.000Z', summary: '2025-02-01T09:00:00.000Z', requestType: '2025-02-01T09:00:00.000Z' });
+    const times = await connector().fieldChangeTimes!('7', ['summary', 'priority', 'requestType']);
+    expect(times).toEqual({
+      priority: '2025-03-02T08:30:00.000Z',
+      summary: '2025-02-01T09:00:00.000Z',
+      requestType: '2025-02-01T09:00:00.000Z',
+    });
   });
 
   it('pages comments fully and reads internal notes from jsdPublic and markers from the footer', async () => {
-    const adf = (text: string) => ({ version: 1, type: 'doc', content: text.split('\n\n').map((p) => ({ type: 'paragraph', content: [{ type: 'text', text: p }] })) });
+    const adf = (text: string) => ({
+      version: 1,
+      type: 'doc',
+      content: text.split('\n\n').map((p) => ({ type: 'paragraph', content: [{ type: 'text', text: p }] })),
+    });
     nock(BASE)
       .get('/rest/api/3/issue/5/comment')
       .query({ startAt: 0, maxResults: 100, orderBy: 'created' })
-      .reply(200, { startAt: 0, maxResults: 1, total: 2, comments: [{ id: '1', body: adf('hello'), created: '2025-01-01T00:00:00.000+0000', jsdPublic: true, author: { accountId: 'a', displayName: 'Mia' } }] })
+      .reply(200, {
+        startAt: 0,
+        maxResults: 1,
+        total: 2,
+        comments: [
+          {
+            id: '1',
+            body: adf('hello'),
+            created: '2025-01-01T00:00:00.000+0000',
+            jsdPublic: true,
+            author: { accountId: 'a', displayName: 'Mia' },
+          },
+        ],
+      })
       .get('/rest/api/3/issue/5/comment')
       .query({ startAt: 1, maxResults: 100, orderBy: 'created' })
-      .reply(200, { startAt: 1, maxResults: 1, total: 2, comments: [{ id: '2', body: adf('note\n\n\u2014 ticketbridge [tb:conn:1:b9]'), created: '2025-01-01T00:01:00.000+0000', jsdPublic: false }] });
+      .reply(200, {
+        startAt: 1,
+        maxResults: 1,
+        total: 2,
+        comments: [
+          {
+            id: '2',
+            body: adf('note\n\n\u2014 ticketbridge [tb:conn:1:b9]'),
+            created: '2025-01-01T00:01:00.000+0000',
+            jsdPublic: false,
+          },
+        ],
+      });
     const comments = await connector().listComments('5');
     expect(comments).toEqual([
-      { id: '1', body: 'hello', visibility: 'public', createdAt: '2025-01-01T00:00:00.000Z', marker: null, author: 'Mia' },
+      {
+        id: '1',
+        body: 'hello',
+        visibility: 'public',
+        createdAt: '2025-01-01T00:00:00.000Z',
+        marker: null,
+        author: 'Mia',
+      },
       { id: '2', body: 'note', visibility: 'internal', createdAt: '2025-01-01T00:01:00.000Z', marker: 'tb:conn:1:b9' },
     ]);
   });
@@ -255,20 +434,45 @@ describe('jsm connector over HTTP (nock)', () => {
       version: 1,
       type: 'doc',
       content: [
-        { type: 'paragraph', content: [{ type: 'text', text: 'Sam (ConnectWise) wrote:' }, { type: 'hardBreak' }, { type: 'text', text: 'checked' }] },
+        {
+          type: 'paragraph',
+          content: [
+            { type: 'text', text: 'Sam (ConnectWise) wrote:' },
+            { type: 'hardBreak' },
+            { type: 'text', text: 'checked' },
+          ],
+        },
         { type: 'paragraph', content: [{ type: 'text', text: '\u2014 ticketbridge [tb:c:1:a5]' }] },
       ],
     };
     nock(BASE)
-      .post('/rest/api/3/issue/5/comment', { body, properties: [{ key: 'sd.public.comment', value: { internal: true } }] })
+      .post('/rest/api/3/issue/5/comment', {
+        body,
+        properties: [{ key: 'sd.public.comment', value: { internal: true } }],
+      })
       .reply(201, { id: '9', body, created: '2025-01-01T00:00:00.000+0000', jsdPublic: false });
-    const comment = await connector().addComment('5', { body: 'checked', visibility: 'internal', author: 'Sam', origin: 'ConnectWise', marker: 'tb:c:1:a5' });
-    expect(comment).toMatchObject({ id: '9', visibility: 'internal', marker: 'tb:c:1:a5', body: 'Sam (ConnectWise) wrote:\nchecked' });
+    const comment = await connector().addComment('5', {
+      body: 'checked',
+      visibility: 'internal',
+      author: 'Sam',
+      origin: 'ConnectWise',
+      marker: 'tb:c:1:a5',
+    });
+    expect(comment).toMatchObject({
+      id: '9',
+      visibility: 'internal',
+      marker: 'tb:c:1:a5',
+      body: 'Sam (ConnectWise) wrote:\nchecked',
+    });
   });
 
   it('reports a revoked token as auth_failed naming the system', async () => {
-    nock(BASE).get('/rest/api/3/myself').reply(401, { errorMessages: ['You are not authenticated.'], errors: {} });
-    const err = await connector().ping().catch((e: unknown) => e);
+    nock(BASE)
+      .get('/rest/api/3/myself')
+      .reply(401, { errorMessages: ['You are not authenticated.'], errors: {} });
+    const err = await connector()
+      .ping()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
     expect((err as AuthError).message).toMatch(/^jira refused the credentials \(401\)/);
   });
@@ -276,7 +480,11 @@ describe('jsm connector over HTTP (nock)', () => {
   it('waits for Retry-After on 429 and then succeeds', async () => {
     nock(BASE)
       .get('/rest/api/3/myself')
-      .reply(429, { errorMessages: ['Rate limit exceeded.'] }, { 'Retry-After': '0', 'RateLimit-Reason': 'jira-burst-based' })
+      .reply(
+        429,
+        { errorMessages: ['Rate limit exceeded.'] },
+        { 'Retry-After': '0', 'RateLimit-Reason': 'jira-burst-based' },
+      )
       .get('/rest/api/3/myself')
       .reply(200, { accountId: 'me' });
     await expect(connector().ping()).resolves.toBeUndefined();
@@ -294,22 +502,37 @@ describe('jsm connector over HTTP (nock)', () => {
         excludeBody: false,
         secret: 's3cret',
       })
-      .reply(201, { self: `${BASE}/rest/webhooks/1.0/webhook/3`, name: 'x', url: 'https://tb.example/webhooks/test/a' });
-    await expect(connector().registerWebhook!('https://tb.example/webhooks/test/a')).resolves.toContain('/rest/webhooks/1.0/webhook/3');
+      .reply(201, {
+        self: `${BASE}/rest/webhooks/1.0/webhook/3`,
+        name: 'x',
+        url: 'https://tb.example/webhooks/test/a',
+      });
+    await expect(connector().registerWebhook!('https://tb.example/webhooks/test/a')).resolves.toContain(
+      '/rest/webhooks/1.0/webhook/3',
+    );
   });
 
   it('verifies X-Hub-Signature over the raw body and parses ids and the delivery id', () => {
-    const raw = Buffer.from(JSON.stringify({ webhookEvent: 'comment_created', issue: { id: '10005' }, comment: { id: '1' } }));
+    const raw = Buffer.from(
+      JSON.stringify({ webhookEvent: 'comment_created', issue: { id: '10005' }, comment: { id: '1' } }),
+    );
     const sig = `sha256=${createHmac('sha256', 's3cret').update(raw).digest('hex')}`;
     const c = connector();
     const request = { headers: { 'x-hub-signature': sig, 'x-atlassian-webhook-identifier': 'd-1' }, rawBody: raw };
     expect(c.verifyWebhook(request)).toBe(true);
-    expect(c.verifyWebhook({ ...request, headers: { 'x-hub-signature': sig.slice(0, -1) + (sig.endsWith('0') ? '1' : '0') } })).toBe(false);
+    expect(
+      c.verifyWebhook({
+        ...request,
+        headers: { 'x-hub-signature': sig.slice(0, -1) + (sig.endsWith('0') ? '1' : '0') },
+      }),
+    ).toBe(false);
     expect(c.verifyWebhook({ ...request, rawBody: Buffer.concat([raw, Buffer.from(' ')]) })).toBe(false);
     expect(c.parseWebhook(request)).toEqual({ ticketIds: ['10005'], deliveryId: 'd-1' });
   });
 
   it('rejects a non-JSON webhook body with a payload error', () => {
-    expect(() => connector().parseWebhook({ headers: {}, rawBody: Buffer.from('nope') })).toThrow(/webhook: body is not JSON/);
+    expect(() => connector().parseWebhook({ headers: {}, rawBody: Buffer.from('nope') })).toThrow(
+      /webhook: body is not JSON/,
+    );
   });
 });

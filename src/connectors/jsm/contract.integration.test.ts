@@ -16,7 +16,9 @@ const system = (baseUrl: string) => ({
 describeConnectorContract('jsm', async () => {
   const sim = await jsmSimulator.start({ system: system('http://127.0.0.1:9103'), port: 0 });
   const receiver = await startReceiver();
-  const connector = jsmConnector.create(testContext(system(sim.url), { scope: { project: 'IT', requestTypes: ['Get IT help'] }, systemName: 'jira' }));
+  const connector = jsmConnector.create(
+    testContext(system(sim.url), { scope: { project: 'IT', requestTypes: ['Get IT help'] }, systemName: 'jira' }),
+  );
   await connector.registerWebhook!(receiver.url);
   return {
     connector,
@@ -30,7 +32,13 @@ describeConnectorContract('jsm', async () => {
       await fetch(`${sim.url}/rest/api/3/issue/${id}/comment`, {
         method: 'POST',
         headers: { authorization: AUTH, 'content-type': 'application/json', 'x-sim-actor': '5b10ac8d82e05b22cc7d4ef5' },
-        body: JSON.stringify({ body: { version: 1, type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'on it' }] }] } }),
+        body: JSON.stringify({
+          body: {
+            version: 1,
+            type: 'doc',
+            content: [{ type: 'paragraph', content: [{ type: 'text', text: 'on it' }] }],
+          },
+        }),
       });
       await fetch(`${sim.url}/__sim/webhooks/flush`, { method: 'POST' });
       const delivery = receiver.received.slice(before).find((r) => r.raw.includes('"comment_created"'));

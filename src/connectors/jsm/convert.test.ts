@@ -1,11 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { adfToText, customValue, issueToTicket, labelToMarker, markerToLabel, normalizeText, textToAdf, toJiraValue } from './convert.js';
+import {
+  adfToText,
+  customValue,
+  issueToTicket,
+  labelToMarker,
+  markerToLabel,
+  normalizeText,
+  textToAdf,
+  toJiraValue,
+} from './convert.js';
 import type { AdfNode } from './schema.js';
 
 const doc = (...content: AdfNode[]): AdfNode => ({ version: 1, type: 'doc', content });
 const p = (...content: AdfNode[]): AdfNode => ({ type: 'paragraph', content });
-const t = (text: string, marks?: unknown[]): AdfNode => (marks ? { type: 'text', text, marks } : { type: 'text', text });
+const t = (text: string, marks?: unknown[]): AdfNode =>
+  marks ? { type: 'text', text, marks } : { type: 'text', text };
 const br: AdfNode = { type: 'hardBreak' };
 const li = (...content: AdfNode[]): AdfNode => ({ type: 'listItem', content });
 
@@ -15,22 +25,77 @@ describe('ADF to plain text', () => {
     ['paragraphs separated by a blank line', doc(p(t('One')), p(t('Two'))), 'One\n\nTwo'],
     ['hard breaks as newlines', doc(p(t('a'), br, t('b'))), 'a\nb'],
     ['an empty paragraph without content', doc({ type: 'paragraph' }, p(t('x'))), 'x'],
-    ['marks dropped', doc(p(t('bold', [{ type: 'strong' }]), t(' and '), t('code', [{ type: 'code' }]))), 'bold and code'],
-    ['a link with its URL', doc(p(t('docs', [{ type: 'link', attrs: { href: 'https://x.example/d' } }]))), 'docs (https://x.example/d)'],
-    ['a link whose text is its URL once', doc(p(t('https://x.example', [{ type: 'link', attrs: { href: 'https://x.example' } }]))), 'https://x.example'],
-    ['a mention by name', doc(p(t('ping '), { type: 'mention', attrs: { id: '5b10', text: '@Mia Krystof' } })), 'ping @Mia Krystof'],
+    [
+      'marks dropped',
+      doc(p(t('bold', [{ type: 'strong' }]), t(' and '), t('code', [{ type: 'code' }]))),
+      'bold and code',
+    ],
+    [
+      'a link with its URL',
+      doc(p(t('docs', [{ type: 'link', attrs: { href: 'https://x.example/d' } }]))),
+      'docs (https://x.example/d)',
+    ],
+    [
+      'a link whose text is its URL once',
+      doc(p(t('https://x.example', [{ type: 'link', attrs: { href: 'https://x.example' } }]))),
+      'https://x.example',
+    ],
+    [
+      'a mention by name',
+      doc(p(t('ping '), { type: 'mention', attrs: { id: '5b10', text: '@Mia Krystof' } })),
+      'ping @Mia Krystof',
+    ],
     ['an emoji by its text', doc(p({ type: 'emoji', attrs: { shortName: ':smile:', text: '😄' } })), '😄'],
-    ['an inline card by URL', doc(p({ type: 'inlineCard', attrs: { url: 'https://jira.example/browse/IT-1' } })), 'https://jira.example/browse/IT-1'],
+    [
+      'an inline card by URL',
+      doc(p({ type: 'inlineCard', attrs: { url: 'https://jira.example/browse/IT-1' } })),
+      'https://jira.example/browse/IT-1',
+    ],
     ['a bullet list', doc({ type: 'bulletList', content: [li(p(t('one'))), li(p(t('two')))] }), '- one\n- two'],
-    ['an ordered list from its start', doc({ type: 'orderedList', attrs: { order: 3 }, content: [li(p(t('c'))), li(p(t('d')))] }), '3. c\n4. d'],
-    ['a nested list indented', doc({ type: 'bulletList', content: [li(p(t('a')), { type: 'bulletList', content: [li(p(t('b')))] })] }), '- a\n  - b'],
-    ['a code block verbatim', doc({ type: 'codeBlock', attrs: { language: 'sh' }, content: [t('ls -la\ncd /tmp')] }), 'ls -la\ncd /tmp'],
-    ['a heading as its text', doc({ type: 'heading', attrs: { level: 2 }, content: [t('Title')] }, p(t('body'))), 'Title\n\nbody'],
+    [
+      'an ordered list from its start',
+      doc({ type: 'orderedList', attrs: { order: 3 }, content: [li(p(t('c'))), li(p(t('d')))] }),
+      '3. c\n4. d',
+    ],
+    [
+      'a nested list indented',
+      doc({ type: 'bulletList', content: [li(p(t('a')), { type: 'bulletList', content: [li(p(t('b')))] })] }),
+      '- a\n  - b',
+    ],
+    [
+      'a code block verbatim',
+      doc({ type: 'codeBlock', attrs: { language: 'sh' }, content: [t('ls -la\ncd /tmp')] }),
+      'ls -la\ncd /tmp',
+    ],
+    [
+      'a heading as its text',
+      doc({ type: 'heading', attrs: { level: 2 }, content: [t('Title')] }, p(t('body'))),
+      'Title\n\nbody',
+    ],
     ['a quote with > prefixes', doc({ type: 'blockquote', content: [p(t('quoted'))] }), '> quoted'],
     ['a rule as ---', doc(p(t('a')), { type: 'rule' }, p(t('b'))), 'a\n\n---\n\nb'],
     ['a panel as its blocks', doc({ type: 'panel', attrs: { panelType: 'info' }, content: [p(t('note'))] }), 'note'],
-    ['media as a placeholder', doc({ type: 'mediaSingle', content: [{ type: 'media', attrs: { id: 'x', type: 'file' } }] }), '[attachment]'],
-    ['a table as rows of cells', doc({ type: 'table', content: [{ type: 'tableRow', content: [{ type: 'tableCell', content: [p(t('a'))] }, { type: 'tableCell', content: [p(t('b'))] }] }] }), 'a | b'],
+    [
+      'media as a placeholder',
+      doc({ type: 'mediaSingle', content: [{ type: 'media', attrs: { id: 'x', type: 'file' } }] }),
+      '[attachment]',
+    ],
+    [
+      'a table as rows of cells',
+      doc({
+        type: 'table',
+        content: [
+          {
+            type: 'tableRow',
+            content: [
+              { type: 'tableCell', content: [p(t('a'))] },
+              { type: 'tableCell', content: [p(t('b'))] },
+            ],
+          },
+        ],
+      }),
+      'a | b',
+    ],
     ['unknown nodes by their content', doc({ type: 'futureThing', content: [p(t('kept'))] }), 'kept'],
   ])('renders %s', (_name, input, expected) => {
     expect(adfToText(input)).toBe(expected);
@@ -83,7 +148,8 @@ describe('plain text to ADF', () => {
   it('produces only non-empty text nodes (Jira rejects empty ones)', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 100 }), (text) => {
-        const walk = (n: AdfNode): boolean => (n.type !== 'text' || (n.text ?? '').length > 0) && (n.content ?? []).every(walk);
+        const walk = (n: AdfNode): boolean =>
+          (n.type !== 'text' || (n.text ?? '').length > 0) && (n.content ?? []).every(walk);
         expect(walk(textToAdf(text))).toBe(true);
       }),
     );
@@ -91,12 +157,15 @@ describe('plain text to ADF', () => {
 });
 
 describe('marker labels', () => {
-  it.each(['tb:conn:42', 'tb:fs-jsm:link_7', 'tb:a_b:c__d:e-f', 'tb:x'])('encode %s into one label and back', (marker) => {
-    const label = markerToLabel(marker);
-    expect(label).toMatch(/^tb-[A-Za-z0-9_.-]+$/);
-    expect(label).not.toContain(':');
-    expect(labelToMarker(label)).toBe(marker);
-  });
+  it.each(['tb:conn:42', 'tb:fs-jsm:link_7', 'tb:a_b:c__d:e-f', 'tb:x'])(
+    'encode %s into one label and back',
+    (marker) => {
+      const label = markerToLabel(marker);
+      expect(label).toMatch(/^tb-[A-Za-z0-9_.-]+$/);
+      expect(label).not.toContain(':');
+      expect(labelToMarker(label)).toBe(marker);
+    },
+  );
 
   it('reverses every marker the core can produce', () => {
     const segment = fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/);
@@ -190,8 +259,18 @@ describe('values written to Jira', () => {
   });
 
   it('sends select custom fields by option value and textareas as ADF', () => {
-    const select = { id: 'customfield_1', name: 'Impact', custom: true, schema: { type: 'option', custom: 'com.atlassian.jira.plugin.system.customfieldtypes:select' } };
-    const area = { id: 'customfield_2', name: 'Notes', custom: true, schema: { type: 'string', custom: 'com.atlassian.jira.plugin.system.customfieldtypes:textarea' } };
+    const select = {
+      id: 'customfield_1',
+      name: 'Impact',
+      custom: true,
+      schema: { type: 'option', custom: 'com.atlassian.jira.plugin.system.customfieldtypes:select' },
+    };
+    const area = {
+      id: 'customfield_2',
+      name: 'Notes',
+      custom: true,
+      schema: { type: 'string', custom: 'com.atlassian.jira.plugin.system.customfieldtypes:textarea' },
+    };
     expect(toJiraValue('customfield_1', 'Minor', select)).toEqual({ value: 'Minor' });
     expect(toJiraValue('customfield_2', 'x', area)).toEqual(doc(p(t('x'))));
   });

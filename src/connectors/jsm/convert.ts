@@ -50,7 +50,9 @@ function inlineText(nodes: AdfNode[] | undefined): string {
     switch (node.type) {
       case 'text': {
         const text = node.text ?? '';
-        const link = (node.marks ?? []).find((m): m is { type: 'link'; attrs: { href?: unknown } } => (m as { type?: unknown }).type === 'link');
+        const link = (node.marks ?? []).find(
+          (m): m is { type: 'link'; attrs: { href?: unknown } } => (m as { type?: unknown }).type === 'link',
+        );
         const href = typeof link?.attrs?.href === 'string' ? link.attrs.href : '';
         out += href && href !== text ? `${text} (${href})` : text;
         break;
@@ -116,14 +118,24 @@ function blockText(node: AdfNode): string {
     }
     case 'taskList':
     case 'decisionList':
-      return (node.content ?? []).map((item) => indent(item.content?.some((c) => c.type === 'paragraph') ? itemText(item) : inlineText(item.content), '- ', '  ')).join('\n');
+      return (node.content ?? [])
+        .map((item) =>
+          indent(
+            item.content?.some((c) => c.type === 'paragraph') ? itemText(item) : inlineText(item.content),
+            '- ',
+            '  ',
+          ),
+        )
+        .join('\n');
     case 'blockquote':
       return blocksText(node.content)
         .split('\n')
         .map((l) => (l === '' ? '>' : `> ${l}`))
         .join('\n');
     case 'table':
-      return (node.content ?? []).map((row) => (row.content ?? []).map((cell) => blocksText(cell.content).replace(/\n+/g, ' ')).join(' | ')).join('\n');
+      return (node.content ?? [])
+        .map((row) => (row.content ?? []).map((cell) => blocksText(cell.content).replace(/\n+/g, ' ')).join(' | '))
+        .join('\n');
     case 'mediaSingle':
     case 'mediaGroup':
     case 'media':
@@ -144,7 +156,10 @@ function blockText(node: AdfNode): string {
 }
 
 function itemText(item: AdfNode): string {
-  return (item.content ?? []).map(blockText).filter((t) => t !== '').join('\n');
+  return (item.content ?? [])
+    .map(blockText)
+    .filter((t) => t !== '')
+    .join('\n');
 }
 
 function blocksText(nodes: AdfNode[] | undefined): string {
@@ -230,7 +245,10 @@ export function issueToTicket(raw: unknown, ctx: ConvertContext): Ticket | Inval
   const parsed = JiraIssue.safeParse(raw);
   if (!parsed.success) {
     const id = (raw as { id?: unknown } | null)?.id;
-    return { id: typeof id === 'string' || typeof id === 'number' ? String(id) : 'unknown', invalid: describeIssue(parsed.error) };
+    return {
+      id: typeof id === 'string' || typeof id === 'number' ? String(id) : 'unknown',
+      invalid: describeIssue(parsed.error),
+    };
   }
   const issue = parsed.data;
   const f = issue.fields;
@@ -273,8 +291,14 @@ export function issueToTicket(raw: unknown, ctx: ConvertContext): Ticket | Inval
 // ---- native values → Jira JSON ----------------------------------------------------------------
 
 const TEXTAREA = 'com.atlassian.jira.plugin.system.customfieldtypes:textarea';
-const MULTI = new Set(['com.atlassian.jira.plugin.system.customfieldtypes:multiselect', 'com.atlassian.jira.plugin.system.customfieldtypes:multicheckboxes']);
-const SINGLE = new Set(['com.atlassian.jira.plugin.system.customfieldtypes:select', 'com.atlassian.jira.plugin.system.customfieldtypes:radiobuttons']);
+const MULTI = new Set([
+  'com.atlassian.jira.plugin.system.customfieldtypes:multiselect',
+  'com.atlassian.jira.plugin.system.customfieldtypes:multicheckboxes',
+]);
+const SINGLE = new Set([
+  'com.atlassian.jira.plugin.system.customfieldtypes:select',
+  'com.atlassian.jira.plugin.system.customfieldtypes:radiobuttons',
+]);
 const USER = new Set(['com.atlassian.jira.plugin.system.customfieldtypes:userpicker']);
 
 /** Native value of one field → the JSON an edit/create sends for it (`undefined` = not a plain field). */
@@ -298,9 +322,11 @@ export function toJiraValue(name: string, value: JsonValue, field: JiraField | u
   }
   const custom = field?.schema?.custom;
   if (value === null) return null;
-  if (custom === TEXTAREA) return typeof value === 'string' ? (normalizeText(value) === '' ? null : textToAdf(value)) : value;
+  if (custom === TEXTAREA)
+    return typeof value === 'string' ? (normalizeText(value) === '' ? null : textToAdf(value)) : value;
   if (custom && SINGLE.has(custom)) return typeof value === 'string' ? { value } : value;
-  if (custom && MULTI.has(custom)) return (Array.isArray(value) ? value : [value]).map((v) => (typeof v === 'string' ? { value: v } : v));
+  if (custom && MULTI.has(custom))
+    return (Array.isArray(value) ? value : [value]).map((v) => (typeof v === 'string' ? { value: v } : v));
   if (custom && USER.has(custom)) return typeof value === 'string' ? { accountId: value } : value;
   return value;
 }

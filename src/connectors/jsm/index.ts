@@ -23,7 +23,17 @@ import {
 import type { JsmSystem } from '../../mapping/schema.js';
 import type { z } from 'zod';
 import { JiraClient } from './client.js';
-import { MARKER_PROPERTY, adfToText, isMarkerLabel, issueToTicket, markerToLabel, normalizeText, textToAdf, toJiraValue, type ConvertContext } from './convert.js';
+import {
+  MARKER_PROPERTY,
+  adfToText,
+  isMarkerLabel,
+  issueToTicket,
+  markerToLabel,
+  normalizeText,
+  textToAdf,
+  toJiraValue,
+  type ConvertContext,
+} from './convert.js';
 import type { JiraComment, JiraField, JiraIssue, JiraTransition } from './schema.js';
 import { parseJiraWebhook, verifyJiraSignature } from './webhook.js';
 
@@ -71,7 +81,9 @@ export class JsmConnector implements Connector {
     this.system = ctx.system;
     this.systemName = ctx.systemName;
     if (ctx.system.options?.deployment === 'datacenter') {
-      throw new ConfigError([`systems.${ctx.systemName}.options.deployment: Jira Data Center is not supported (it needs a Bearer PAT, REST v2 and wiki markup); see src/connectors/jsm/readme.md`]);
+      throw new ConfigError([
+        `systems.${ctx.systemName}.options.deployment: Jira Data Center is not supported (it needs a Bearer PAT, REST v2 and wiki markup); see src/connectors/jsm/readme.md`,
+      ]);
     }
     this.client = new JiraClient({
       system: ctx.systemName,
@@ -90,17 +102,42 @@ export class JsmConnector implements Connector {
       markerSearchLagMs: 60_000,
       rateLimit: {
         requestsPerMinute: jsmConnector.defaultRateLimit.requestsPerMinute,
-        headers: ['Retry-After', 'RateLimit-Reason', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-RateLimit-NearLimit'],
+        headers: [
+          'Retry-After',
+          'RateLimit-Reason',
+          'X-RateLimit-Limit',
+          'X-RateLimit-Remaining',
+          'X-RateLimit-Reset',
+          'X-RateLimit-NearLimit',
+        ],
         note: 'API-token traffic is exempt from the 2026 points quotas but not from per-endpoint burst and per-issue write limits; 429 carries Retry-After and RateLimit-Reason.',
       },
       capabilities: {
-        webhooks: { supported: true, note: 'Admin webhooks signed with X-Hub-Signature (HMAC-SHA256); needs a webhook secret.' },
-        webhookRegistration: { supported: true, note: 'POST /rest/webhooks/1.0/webhook; the integration user must be a Jira admin.' },
-        internalComments: { supported: true, note: 'Internal notes via the sd.public.comment property; read back from jsdPublic.' },
-        statusWrite: { supported: true, note: 'Status moves through workflow transitions (shortest known path); required transition fields are filled.' },
-        markerSearch: { supported: true, note: 'Marker in issue property ticketbridge.marker plus a tb-… label searched by JQL (search can lag seconds behind writes).' },
+        webhooks: {
+          supported: true,
+          note: 'Admin webhooks signed with X-Hub-Signature (HMAC-SHA256); needs a webhook secret.',
+        },
+        webhookRegistration: {
+          supported: true,
+          note: 'POST /rest/webhooks/1.0/webhook; the integration user must be a Jira admin.',
+        },
+        internalComments: {
+          supported: true,
+          note: 'Internal notes via the sd.public.comment property; read back from jsdPublic.',
+        },
+        statusWrite: {
+          supported: true,
+          note: 'Status moves through workflow transitions (shortest known path); required transition fields are filled.',
+        },
+        markerSearch: {
+          supported: true,
+          note: 'Marker in issue property ticketbridge.marker plus a tb-… label searched by JQL (search can lag seconds behind writes).',
+        },
         deletedTickets: { supported: false, note: 'Deleted issues answer 404; the reconcile pass notices them.' },
-        readAfterWrite: { supported: true, note: 'Writes are re-read by id (GET is consistent); own writes are passed as reconcileIssues to search.' },
+        readAfterWrite: {
+          supported: true,
+          note: 'Writes are re-read by id (GET is consistent); own writes are passed as reconcileIssues to search.',
+        },
       },
     };
   }
@@ -130,9 +167,14 @@ export class JsmConnector implements Connector {
       baseUrl: this.system.baseUrl,
       requestTypeFieldId: rtField,
       inScope: (issue: JiraIssue) => {
-        if (scope.project !== undefined && issue.fields.project.key.toUpperCase() !== scope.project.toUpperCase()) return false;
+        if (scope.project !== undefined && issue.fields.project.key.toUpperCase() !== scope.project.toUpperCase())
+          return false;
         if (scope.requestTypes && scope.requestTypes.length > 0) {
-          const rt = rtField === undefined ? undefined : ((issue.fields as Record<string, unknown>)[rtField] as { requestType?: { name?: string } } | null | undefined);
+          const rt =
+            rtField === undefined
+              ? undefined
+              : ((issue.fields as Record<string, unknown>)[rtField] as
+                  { requestType?: { name?: string } } | null | undefined);
           if (!rt?.requestType?.name || !scope.requestTypes.includes(rt.requestType.name)) return false;
         }
         return true;
@@ -145,7 +187,8 @@ export class JsmConnector implements Connector {
     const scope = this.ctx.scope;
     const clauses: string[] = [];
     if (scope.project !== undefined) clauses.push(`project = ${jqlString(scope.project)}`);
-    if (scope.requestTypes && scope.requestTypes.length > 0) clauses.push(`"Request Type" in (${scope.requestTypes.map(jqlString).join(', ')})`);
+    if (scope.requestTypes && scope.requestTypes.length > 0)
+      clauses.push(`"Request Type" in (${scope.requestTypes.map(jqlString).join(', ')})`);
     if (scope.jql !== undefined) clauses.push(`(${scope.jql})`);
     return clauses;
   }
@@ -214,18 +257,30 @@ export class JsmConnector implements Connector {
     const raw = await this.client.getIssue(id, [MARKER_PROPERTY]);
     const ctx = await this.convertContext();
     const ticket = issueToTicket(raw, ctx);
-    if (isInvalidTicket(ticket)) throw new SyncError('payload_invalid', `${this.systemName} issue ${id}: ${ticket.invalid}`, { system: this.systemName });
+    if (isInvalidTicket(ticket))
+      throw new SyncError('payload_invalid', `${this.systemName} issue ${id}: ${ticket.invalid}`, {
+        system: this.systemName,
+      });
     if (ticket.inScope && this.ctx.scope.jql !== undefined) {
       // Extra JQL cannot be evaluated locally: ask search, reconciled so a fresh write counts.
       const clauses = [`id = ${Number(id)}`, ...this.scopeClauses()];
-      const page = await this.client.search({ jql: clauses.join(' AND '), maxResults: 1, fields: ['id'], reconcileIssues: [Number(id)] });
+      const page = await this.client.search({
+        jql: clauses.join(' AND '),
+        maxResults: 1,
+        fields: ['id'],
+        reconcileIssues: [Number(id)],
+      });
       ticket.inScope = page.issues.length > 0;
     }
     return ticket;
   }
 
   async getTicket(id: string): Promise<Ticket> {
-    if (!/^\d+$/.test(id)) throw new NotFoundError(`${this.systemName} issue ids are numeric; got ${JSON.stringify(id)} (keys are not identities)`, { system: this.systemName });
+    if (!/^\d+$/.test(id))
+      throw new NotFoundError(
+        `${this.systemName} issue ids are numeric; got ${JSON.stringify(id)} (keys are not identities)`,
+        { system: this.systemName },
+      );
     return this.read(id);
   }
 
@@ -291,7 +346,9 @@ export class JsmConnector implements Connector {
     for (const [name, value] of Object.entries(values)) {
       if (name === 'status' || name === 'resolution' || READ_ONLY.has(name)) continue;
       if (name === 'labels') {
-        const wanted = (Array.isArray(value) ? value : value === null ? [] : [value]).map(String).filter((l) => !isMarkerLabel(l));
+        const wanted = (Array.isArray(value) ? value : value === null ? [] : [value])
+          .map(String)
+          .filter((l) => !isMarkerLabel(l));
         out.labels = [...new Set([...wanted, ...keepLabels])];
         continue;
       }
@@ -309,14 +366,29 @@ export class JsmConnector implements Connector {
       id = await this.createRequest(fields, scope.requestTypes[0]!);
       // servicedeskapi takes only the request form's fields: the rest (labels with the marker,
       // priority, custom fields) and the marker property follow as a platform edit.
-      const rest = await this.jiraFields({ ...Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'summary' && k !== 'description' && k !== 'reporter' && k !== 'issuetype')), labels }, [markerLabel]);
+      const rest = await this.jiraFields(
+        {
+          ...Object.fromEntries(
+            Object.entries(fields).filter(
+              ([k]) => k !== 'summary' && k !== 'description' && k !== 'reporter' && k !== 'issuetype',
+            ),
+          ),
+          labels,
+        },
+        [markerLabel],
+      );
       await this.client.setProperty(id, MARKER_PROPERTY, { marker });
       await this.client.editIssue(id, rest);
     } else {
-      if (scope.project === undefined) throw new ConfigError([`connection ${this.ctx.connection} side ${this.ctx.side}: scope.project is required to create Jira issues`]);
+      if (scope.project === undefined)
+        throw new ConfigError([
+          `connection ${this.ctx.connection} side ${this.ctx.side}: scope.project is required to create Jira issues`,
+        ]);
       const body = await this.jiraFields({ ...fields, labels }, [markerLabel]);
       body.project = { key: scope.project };
-      body.issuetype = { name: typeof fields.issuetype === 'string' ? fields.issuetype : (scope.issueType ?? 'Incident') };
+      body.issuetype = {
+        name: typeof fields.issuetype === 'string' ? fields.issuetype : (scope.issueType ?? 'Incident'),
+      };
       const created = await this.client.createIssue(body, [{ key: MARKER_PROPERTY, value: { marker } }]);
       id = created.id;
     }
@@ -328,15 +400,30 @@ export class JsmConnector implements Connector {
   private async createRequest(fields: FieldValues, requestTypeName: string): Promise<string> {
     const project = this.ctx.scope.project;
     const desks = await this.client.serviceDesks();
-    const desk = project === undefined ? desks[0] : desks.find((d) => d.projectKey.toUpperCase() === project.toUpperCase());
-    if (!desk) throw new ConfigError([`connection ${this.ctx.connection} side ${this.ctx.side}: no service desk for project ${project ?? '(any)'} on ${this.systemName}`]);
+    const desk =
+      project === undefined ? desks[0] : desks.find((d) => d.projectKey.toUpperCase() === project.toUpperCase());
+    if (!desk)
+      throw new ConfigError([
+        `connection ${this.ctx.connection} side ${this.ctx.side}: no service desk for project ${project ?? '(any)'} on ${this.systemName}`,
+      ]);
     const types = await this.client.requestTypes(desk.id);
     const type = types.find((t) => t.name === requestTypeName);
-    if (!type) throw new ConfigError([`connection ${this.ctx.connection} side ${this.ctx.side}: request type "${requestTypeName}" does not exist in service desk ${desk.projectKey} (known: ${types.map((t) => t.name).join(', ')})`]);
-    const requestFieldValues: Record<string, unknown> = { summary: typeof fields.summary === 'string' ? normalizeText(fields.summary).replace(/\n+/g, ' ') : fields.summary };
+    if (!type)
+      throw new ConfigError([
+        `connection ${this.ctx.connection} side ${this.ctx.side}: request type "${requestTypeName}" does not exist in service desk ${desk.projectKey} (known: ${types.map((t) => t.name).join(', ')})`,
+      ]);
+    const requestFieldValues: Record<string, unknown> = {
+      summary: typeof fields.summary === 'string' ? normalizeText(fields.summary).replace(/\n+/g, ' ') : fields.summary,
+    };
     // servicedeskapi takes plain text (read as wiki markup, so plain prose stays as written).
-    if (typeof fields.description === 'string' && normalizeText(fields.description) !== '') requestFieldValues.description = normalizeText(fields.description);
-    const body: { serviceDeskId: string; requestTypeId: string; requestFieldValues: Record<string, unknown>; raiseOnBehalfOf?: string } = { serviceDeskId: desk.id, requestTypeId: type.id, requestFieldValues };
+    if (typeof fields.description === 'string' && normalizeText(fields.description) !== '')
+      requestFieldValues.description = normalizeText(fields.description);
+    const body: {
+      serviceDeskId: string;
+      requestTypeId: string;
+      requestFieldValues: Record<string, unknown>;
+      raiseOnBehalfOf?: string;
+    } = { serviceDeskId: desk.id, requestTypeId: type.id, requestFieldValues };
     if (typeof fields.reporter === 'string') body.raiseOnBehalfOf = fields.reporter;
     const created = await this.client.createRequest(body);
     return created.issueId;
@@ -348,7 +435,11 @@ export class JsmConnector implements Connector {
     for (const [name, value] of Object.entries(changes)) {
       if (name === 'status' || name === 'resolution') continue;
       if (READ_ONLY.has(name)) {
-        if (!equalValues(current.fields[name], value)) throw new RemoteValidationError(`${this.systemName}: field ${name} cannot be changed by the connector`, { system: this.systemName, field: name });
+        if (!equalValues(current.fields[name], value))
+          throw new RemoteValidationError(`${this.systemName}: field ${name} cannot be changed by the connector`, {
+            system: this.systemName,
+            field: name,
+          });
         continue;
       }
       edit[name] = value;
@@ -361,8 +452,15 @@ export class JsmConnector implements Connector {
     if (typeof changes.status === 'string' && changes.status !== current.fields.status) {
       await this.moveToStatus(id, changes.status, changes.resolution);
       this.noteWrite(id);
-    } else if (changes.resolution !== undefined && !equalValues(changes.resolution, current.fields.resolution) && changes.status === undefined) {
-      throw new RemoteValidationError(`${this.systemName}: resolution changes only with a status transition (issue ${id})`, { system: this.systemName, field: 'resolution' });
+    } else if (
+      changes.resolution !== undefined &&
+      !equalValues(changes.resolution, current.fields.resolution) &&
+      changes.status === undefined
+    ) {
+      throw new RemoteValidationError(
+        `${this.systemName}: resolution changes only with a status transition (issue ${id})`,
+        { system: this.systemName, field: 'resolution' },
+      );
     }
     return this.read(id);
   }
@@ -370,7 +468,9 @@ export class JsmConnector implements Connector {
   private async currentMarkerLabels(id: string): Promise<string[] | undefined> {
     const raw = (await this.client.getIssue(id, [])) as { fields?: { labels?: unknown } };
     const labels = raw.fields?.labels;
-    return Array.isArray(labels) ? labels.filter((l): l is string => typeof l === 'string' && isMarkerLabel(l)) : undefined;
+    return Array.isArray(labels)
+      ? labels.filter((l): l is string => typeof l === 'string' && isMarkerLabel(l))
+      : undefined;
   }
 
   async closeTicket(id: string): Promise<Ticket> {
@@ -389,8 +489,14 @@ export class JsmConnector implements Connector {
     if (configured) return configured;
     const statuses = (await this.client.projectStatuses(projectKey)).flatMap((t) => t.statuses);
     const done = statuses.filter((s) => s.statusCategory?.key === 'done').map((s) => s.name);
-    const pick = done.find((n) => n.toLowerCase() === 'closed') ?? done.find((n) => n.toLowerCase() === 'resolved') ?? done[0];
-    if (!pick) throw new SyncError('transition_missing', `${this.systemName}: project ${projectKey} has no Done-category status to close issues in`, { system: this.systemName });
+    const pick =
+      done.find((n) => n.toLowerCase() === 'closed') ?? done.find((n) => n.toLowerCase() === 'resolved') ?? done[0];
+    if (!pick)
+      throw new SyncError(
+        'transition_missing',
+        `${this.systemName}: project ${projectKey} has no Done-category status to close issues in`,
+        { system: this.systemName },
+      );
     return pick;
   }
 
@@ -401,7 +507,9 @@ export class JsmConnector implements Connector {
    * unless the target is one.
    */
   private async moveToStatus(id: string, target: string, resolution: JsonValue | undefined): Promise<void> {
-    const issue = (await this.client.getIssue(id, [])) as { fields?: { project?: { key?: string }; status?: { name?: string } } };
+    const issue = (await this.client.getIssue(id, [])) as {
+      fields?: { project?: { key?: string }; status?: { name?: string } };
+    };
     const projectKey = issue.fields?.project?.key ?? '?';
     let current = issue.fields?.status?.name ?? '';
     const categories = await this.statusCategories(projectKey);
@@ -418,7 +526,11 @@ export class JsmConnector implements Connector {
       current = next.to.name;
     }
     if (current.toLowerCase() === target.toLowerCase()) return;
-    throw new SyncError('transition_missing', `${this.systemName}: no workflow path from "${current}" to "${target}" for issue ${id} (project ${projectKey})`, { system: this.systemName });
+    throw new SyncError(
+      'transition_missing',
+      `${this.systemName}: no workflow path from "${current}" to "${target}" for issue ${id} (project ${projectKey})`,
+      { system: this.systemName },
+    );
   }
 
   private async statusCategories(projectKey: string): Promise<Map<string, string>> {
@@ -440,7 +552,15 @@ export class JsmConnector implements Connector {
     graph.set(from.toLowerCase(), transitions);
   }
 
-  private nextTransition(projectKey: string, current: string, target: string, available: JiraTransition[], visited: Set<string>, categories: Map<string, string>, targetCategory: string | undefined): JiraTransition | undefined {
+  private nextTransition(
+    projectKey: string,
+    current: string,
+    target: string,
+    available: JiraTransition[],
+    visited: Set<string>,
+    categories: Map<string, string>,
+    targetCategory: string | undefined,
+  ): JiraTransition | undefined {
     const wanted = target.toLowerCase();
     const direct = available.find((t) => t.to.name.toLowerCase() === wanted);
     if (direct) return direct;
@@ -469,9 +589,16 @@ export class JsmConnector implements Connector {
       }
     }
     // Explore an unvisited status; done statuses only when the target is done (no dead ends).
-    const candidates = available.filter((t) => !visited.has(t.to.name.toLowerCase()) && !graph.has(t.to.name.toLowerCase()));
-    const allowed = candidates.filter((t) => targetCategory === 'done' || (t.to.statusCategory?.key ?? categories.get(t.to.name.toLowerCase())) !== 'done');
-    const sameCategory = allowed.find((t) => (t.to.statusCategory?.key ?? categories.get(t.to.name.toLowerCase())) === targetCategory);
+    const candidates = available.filter(
+      (t) => !visited.has(t.to.name.toLowerCase()) && !graph.has(t.to.name.toLowerCase()),
+    );
+    const allowed = candidates.filter(
+      (t) =>
+        targetCategory === 'done' || (t.to.statusCategory?.key ?? categories.get(t.to.name.toLowerCase())) !== 'done',
+    );
+    const sameCategory = allowed.find(
+      (t) => (t.to.statusCategory?.key ?? categories.get(t.to.name.toLowerCase())) === targetCategory,
+    );
     return sameCategory ?? allowed[0];
   }
 
@@ -483,11 +610,15 @@ export class JsmConnector implements Connector {
       if (fieldId === 'resolution') {
         const names = (meta.allowedValues ?? []).map((v) => v.name).filter((n): n is string => typeof n === 'string');
         const wanted = typeof resolution === 'string' ? resolution : (this.system.options?.defaultResolution ?? 'Done');
-        const name = names.find((n) => n.toLowerCase() === wanted.toLowerCase()) ?? (names.length === 0 ? wanted : names[0]!);
+        const name =
+          names.find((n) => n.toLowerCase() === wanted.toLowerCase()) ?? (names.length === 0 ? wanted : names[0]!);
         out.resolution = { name };
         continue;
       }
-      throw new RemoteValidationError(`${this.systemName}: transition "${transition.name}" requires field ${fieldId}, which the connector cannot fill`, { system: this.systemName, field: fieldId });
+      throw new RemoteValidationError(
+        `${this.systemName}: transition "${transition.name}" requires field ${fieldId}, which the connector cannot fill`,
+        { system: this.systemName, field: fieldId },
+      );
     }
     return out;
   }
@@ -499,7 +630,13 @@ export class JsmConnector implements Connector {
     const { body, marker } = parseMirroredComment(text);
     // Role/group-restricted comments are not for everyone either: treat them as internal.
     const internal = c.jsdPublic === false || c.visibility?.value !== undefined;
-    const comment: Comment = { id: c.id, body: normalizeText(body), visibility: internal ? 'internal' : 'public', createdAt: new Date(c.created).toISOString(), marker };
+    const comment: Comment = {
+      id: c.id,
+      body: normalizeText(body),
+      visibility: internal ? 'internal' : 'public',
+      createdAt: new Date(c.created).toISOString(),
+      marker,
+    };
     const author = c.author?.displayName ?? c.author?.accountId;
     if (author !== undefined) comment.author = author;
     return comment;
@@ -507,7 +644,7 @@ export class JsmConnector implements Connector {
 
   async listComments(id: string): Promise<Comment[]> {
     const out: Comment[] = [];
-    for (let startAt = 0; ; ) {
+    for (let startAt = 0; ;) {
       const page = await this.client.comments(id, startAt, COMMENT_PAGE);
       out.push(...page.comments.map((c) => this.toComment(c)));
       startAt += page.comments.length;
@@ -518,7 +655,11 @@ export class JsmConnector implements Connector {
   async addComment(id: string, comment: NewComment): Promise<Comment> {
     // Platform API with the sd.public.comment property: ADF keeps the text exactly (the
     // servicedeskapi would read the body as wiki markup), and internal notes stay internal.
-    const created = await this.client.addComment(id, textToAdf(formatMirroredComment(comment)), comment.visibility === 'internal');
+    const created = await this.client.addComment(
+      id,
+      textToAdf(formatMirroredComment(comment)),
+      comment.visibility === 'internal',
+    );
     this.noteWrite(id);
     return this.toComment(created);
   }
@@ -538,17 +679,27 @@ export class JsmConnector implements Connector {
     if (existing) return `Jira admin webhook ${existing.self} already delivers to ${targetUrl}`;
     const jql = this.scopeClauses().join(' AND ');
     const secret = this.system.webhook?.secret;
-    const created = await this.client.registerWebhook({ name: `ticketbridge ${this.ctx.connection} (${this.ctx.side})`, url: targetUrl, events: WEBHOOK_EVENTS, jql, ...(secret === undefined ? {} : { secret }) });
+    const created = await this.client.registerWebhook({
+      name: `ticketbridge ${this.ctx.connection} (${this.ctx.side})`,
+      url: targetUrl,
+      events: WEBHOOK_EVENTS,
+      jql,
+      ...(secret === undefined ? {} : { secret }),
+    });
     return `Jira admin webhook ${created.self} (${WEBHOOK_EVENTS.join(', ')}${jql ? `; filter ${jql}` : ''})${secret === undefined ? ' UNSIGNED: set webhook.secret' : ''}`;
   }
 
   async unregisterWebhook(targetUrl: string): Promise<void> {
-    for (const hook of await this.client.webhooks()) if (hook.url === targetUrl) await this.client.deleteWebhook(hook.self);
+    for (const hook of await this.client.webhooks())
+      if (hook.url === targetUrl) await this.client.deleteWebhook(hook.self);
   }
 
   async describe(): Promise<FieldCatalog> {
     const [catalog, priorities] = await Promise.all([this.fieldsById(), this.client.priorities()]);
-    const projectKeys = this.ctx.scope.project !== undefined ? [this.ctx.scope.project] : (await this.client.serviceDesks()).map((d) => d.projectKey);
+    const projectKeys =
+      this.ctx.scope.project !== undefined
+        ? [this.ctx.scope.project]
+        : (await this.client.serviceDesks()).map((d) => d.projectKey);
     const statusesByProject: Record<string, JsonValue[]> = {};
     const issueTypes = new Set<string>();
     for (const key of projectKeys) {
@@ -559,25 +710,64 @@ export class JsmConnector implements Connector {
     const allStatuses = [...new Set(Object.values(statusesByProject).flat())];
     const requestTypes: string[] = [];
     for (const desk of await this.client.serviceDesks()) {
-      if (this.ctx.scope.project !== undefined && desk.projectKey.toUpperCase() !== this.ctx.scope.project.toUpperCase()) continue;
+      if (
+        this.ctx.scope.project !== undefined &&
+        desk.projectKey.toUpperCase() !== this.ctx.scope.project.toUpperCase()
+      )
+        continue;
       requestTypes.push(...(await this.client.requestTypes(desk.id)).map((t) => t.name));
     }
     const fields: FieldInfo[] = [
       { name: 'summary', type: 'string', writable: true },
-      { name: 'description', type: 'text', writable: true, note: 'ADF on the wire; compared as normalised plain text.' },
-      { name: 'status', type: 'enum', writable: true, allowedValues: allStatuses, allowedValuesByScope: statusesByProject, note: 'Written through workflow transitions.' },
+      {
+        name: 'description',
+        type: 'text',
+        writable: true,
+        note: 'ADF on the wire; compared as normalised plain text.',
+      },
+      {
+        name: 'status',
+        type: 'enum',
+        writable: true,
+        allowedValues: allStatuses,
+        allowedValuesByScope: statusesByProject,
+        note: 'Written through workflow transitions.',
+      },
       { name: 'priority', type: 'enum', writable: true, allowedValues: priorities.map((p) => p.name) },
       { name: 'issuetype', type: 'enum', writable: true, allowedValues: [...issueTypes] },
       { name: 'labels', type: 'array', writable: true, note: 'The tb-… marker label is hidden and always kept.' },
       { name: 'assignee', type: 'reference', writable: true, note: 'accountId' },
       { name: 'reporter', type: 'reference', writable: true, note: 'accountId' },
-      { name: 'resolution', type: 'enum', writable: true, note: `Set only on transitions that ask for it; default ${this.system.options?.defaultResolution ?? 'Done'}.` },
-      { name: 'requestType', type: 'enum', writable: false, allowedValues: requestTypes, note: 'Set at create from scope.requestTypes.' },
+      {
+        name: 'resolution',
+        type: 'enum',
+        writable: true,
+        note: `Set only on transitions that ask for it; default ${this.system.options?.defaultResolution ?? 'Done'}.`,
+      },
+      {
+        name: 'requestType',
+        type: 'enum',
+        writable: false,
+        allowedValues: requestTypes,
+        note: 'Set at create from scope.requestTypes.',
+      },
       { name: 'project', type: 'string', writable: false },
     ];
     for (const f of catalog.values()) {
       if (!f.custom || f.schema?.custom === REQUEST_TYPE_SCHEMA) continue;
-      fields.push({ name: f.id, type: f.schema?.type === 'number' ? 'number' : f.schema?.type === 'array' ? 'array' : f.schema?.type === 'option' ? 'enum' : 'string', writable: true, note: f.name });
+      fields.push({
+        name: f.id,
+        type:
+          f.schema?.type === 'number'
+            ? 'number'
+            : f.schema?.type === 'array'
+              ? 'array'
+              : f.schema?.type === 'option'
+                ? 'enum'
+                : 'string',
+        writable: true,
+        note: f.name,
+      });
     }
     return { fields };
   }

@@ -30,9 +30,17 @@ export const JiraUser = z.looseObject({
 });
 export type JiraUser = z.infer<typeof JiraUser>;
 
-export const JiraStatusCategory = z.looseObject({ id: z.number().optional(), key: z.string(), name: z.string().optional() });
+export const JiraStatusCategory = z.looseObject({
+  id: z.number().optional(),
+  key: z.string(),
+  name: z.string().optional(),
+});
 
-export const JiraStatus = z.looseObject({ id: z.string(), name: z.string(), statusCategory: JiraStatusCategory.optional() });
+export const JiraStatus = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  statusCategory: JiraStatusCategory.optional(),
+});
 export type JiraStatus = z.infer<typeof JiraStatus>;
 
 const Named = z.looseObject({ id: z.string().optional(), name: z.string() });
@@ -80,7 +88,9 @@ export const JiraFieldMeta = z.looseObject({
   required: z.boolean(),
   name: z.string().optional(),
   hasDefaultValue: z.boolean().optional(),
-  allowedValues: z.array(z.looseObject({ id: z.string().optional(), name: z.string().optional(), value: z.string().optional() })).optional(),
+  allowedValues: z
+    .array(z.looseObject({ id: z.string().optional(), name: z.string().optional(), value: z.string().optional() }))
+    .optional(),
 });
 
 export const JiraTransition = z.looseObject({
@@ -133,19 +143,37 @@ export const JiraField = z.looseObject({
   id: z.string(),
   name: z.string(),
   custom: z.boolean(),
-  schema: z.looseObject({ type: z.string(), custom: z.string().optional(), system: z.string().optional(), items: z.string().optional() }).optional(),
+  schema: z
+    .looseObject({
+      type: z.string(),
+      custom: z.string().optional(),
+      system: z.string().optional(),
+      items: z.string().optional(),
+    })
+    .optional(),
 });
 export type JiraField = z.infer<typeof JiraField>;
 
 export const JiraPriority = z.looseObject({ id: z.string(), name: z.string() });
 
-export const JiraProjectStatuses = z.array(z.looseObject({ id: z.string(), name: z.string(), statuses: z.array(JiraStatus) }));
+export const JiraProjectStatuses = z.array(
+  z.looseObject({ id: z.string(), name: z.string(), statuses: z.array(JiraStatus) }),
+);
 
 const paged = <T extends z.ZodType>(item: T) =>
-  z.looseObject({ values: z.array(item), isLastPage: z.boolean().optional(), start: z.number().optional(), size: z.number().optional() });
+  z.looseObject({
+    values: z.array(item),
+    isLastPage: z.boolean().optional(),
+    start: z.number().optional(),
+    size: z.number().optional(),
+  });
 
-export const JiraServiceDeskPage = paged(z.looseObject({ id: z.string(), projectId: z.string(), projectKey: z.string() }));
-export const JiraRequestTypePage = paged(z.looseObject({ id: z.string(), name: z.string(), issueTypeId: z.string().optional() }));
+export const JiraServiceDeskPage = paged(
+  z.looseObject({ id: z.string(), projectId: z.string(), projectKey: z.string() }),
+);
+export const JiraRequestTypePage = paged(
+  z.looseObject({ id: z.string(), name: z.string(), issueTypeId: z.string().optional() }),
+);
 
 export const JiraAdminWebhook = z.looseObject({ self: z.string(), name: z.string(), url: z.string() });
 export const JiraAdminWebhooks = z.array(JiraAdminWebhook);

@@ -6,13 +6,22 @@ import type { SimulatorHandle } from '../../simulators/types.js';
 import { testContext } from '../../../test/helpers/context.js';
 import { jsmConnector } from './index.js';
 
-const system = (baseUrl: string) => ({ kind: 'jsm' as const, baseUrl, credentials: { email: 'demo@example.com', apiToken: 'demo-jira-token' } });
+const system = (baseUrl: string) => ({
+  kind: 'jsm' as const,
+  baseUrl,
+  credentials: { email: 'demo@example.com', apiToken: 'demo-jira-token' },
+});
 
 let sim: SimulatorHandle;
-const connector = (baseUrl = sim.url) => jsmConnector.create(testContext(system(baseUrl), { scope: { project: 'IT' }, systemName: 'jira' }));
+const connector = (baseUrl = sim.url) =>
+  jsmConnector.create(testContext(system(baseUrl), { scope: { project: 'IT' }, systemName: 'jira' }));
 
 async function seed(summaries: string[]): Promise<{ id: string; key: string }[]> {
-  const res = await fetch(`${sim.url}/__sim/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ issues: summaries.map((summary) => ({ summary })) }) });
+  const res = await fetch(`${sim.url}/__sim/seed`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ issues: summaries.map((summary) => ({ summary })) }),
+  });
   return ((await res.json()) as { issues: { id: string; key: string }[] }).issues;
 }
 

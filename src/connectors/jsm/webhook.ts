@@ -23,7 +23,11 @@ export function verifyJiraSignature(request: WebhookRequest, secret: string | un
  * Issue ids to re-read. `ownAccountId` is the fast echo path: a field edit the daemon itself made
  * needs no pass (comments always do, since another actor may share the account).
  */
-export function parseJiraWebhook(request: WebhookRequest, ownAccountId: string | undefined, system: string): WebhookHint {
+export function parseJiraWebhook(
+  request: WebhookRequest,
+  ownAccountId: string | undefined,
+  system: string,
+): WebhookHint {
   let json: unknown;
   try {
     json = JSON.parse(request.rawBody.toString('utf8'));
@@ -33,14 +37,20 @@ export function parseJiraWebhook(request: WebhookRequest, ownAccountId: string |
   const parsed = JiraWebhookPayload.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PayloadError(`${system} webhook: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'malformed'}`, { system });
+    throw new PayloadError(`${system} webhook: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'malformed'}`, {
+      system,
+    });
   }
   const payload = parsed.data;
   const deliveryId = header(request, 'x-atlassian-webhook-identifier');
   const hint: WebhookHint = { ticketIds: [] };
   if (deliveryId) hint.deliveryId = deliveryId;
   if (!payload.issue) return hint;
-  const ownEdit = payload.webhookEvent === 'jira:issue_updated' && payload.comment === undefined && ownAccountId !== undefined && payload.user?.accountId === ownAccountId;
+  const ownEdit =
+    payload.webhookEvent === 'jira:issue_updated' &&
+    payload.comment === undefined &&
+    ownAccountId !== undefined &&
+    payload.user?.accountId === ownAccountId;
   if (!ownEdit) hint.ticketIds.push(String(payload.issue.id));
   return hint;
 }

@@ -92,7 +92,16 @@ export class MemorySystem {
   userCreate(fields: FieldValues): string {
     const id = String(this.nextId++);
     const at = this.tick();
-    this.tickets.set(id, { id, createdMs: at, updatedMs: at, fields: { ...fields }, marker: null, deleted: false, comments: [], changedMs: stamp(fields, at) });
+    this.tickets.set(id, {
+      id,
+      createdMs: at,
+      updatedMs: at,
+      fields: { ...fields },
+      marker: null,
+      deleted: false,
+      comments: [],
+      changedMs: stamp(fields, at),
+    });
     return id;
   }
 
@@ -112,7 +121,13 @@ export class MemorySystem {
 
   userComment(id: string, body: string, visibility: 'public' | 'internal', author = 'Someone'): string {
     const t = this.mustGet(id);
-    const comment: Comment = { id: `c${this.nextCommentId++}`, body, visibility, author, createdAt: new Date(this.tick()).toISOString() };
+    const comment: Comment = {
+      id: `c${this.nextCommentId++}`,
+      body,
+      visibility,
+      author,
+      createdAt: new Date(this.tick()).toISOString(),
+    };
     t.comments.push(comment);
     t.updatedMs = this.lastMs;
     return comment.id;
@@ -134,7 +149,16 @@ export class MemorySystem {
     const id = String(this.nextId++);
     const at = this.tick();
     const accepted = this.accept(fields);
-    const stored: StoredTicket = { id, createdMs: at, updatedMs: at, fields: accepted, marker, deleted: false, comments: [], changedMs: stamp(accepted, at) };
+    const stored: StoredTicket = {
+      id,
+      createdMs: at,
+      updatedMs: at,
+      fields: accepted,
+      marker,
+      deleted: false,
+      comments: [],
+      changedMs: stamp(accepted, at),
+    };
     this.tickets.set(id, stored);
     return stored;
   }
@@ -144,7 +168,9 @@ export class MemorySystem {
     for (const [name, value] of Object.entries(changes)) {
       const allowed = this.options.allowedValues?.[name];
       if (allowed && !allowed.some((v) => JSON.stringify(v) === JSON.stringify(value))) {
-        throw new RemoteValidationError(`memory rejected ${name}: ${JSON.stringify(value)} is not an allowed value`, { field: name });
+        throw new RemoteValidationError(`memory rejected ${name}: ${JSON.stringify(value)} is not an allowed value`, {
+          field: name,
+        });
       }
       const max = this.options.maxLength?.[name];
       out[name] = typeof value === 'string' && max !== undefined ? value.slice(0, max) : value;
@@ -154,7 +180,13 @@ export class MemorySystem {
 
   addComment(id: string, body: string, visibility: 'public' | 'internal', marker: string | null): Comment {
     const t = this.mustGet(id);
-    const comment: Comment = { id: `c${this.nextCommentId++}`, body, visibility, createdAt: new Date(this.tick()).toISOString(), marker };
+    const comment: Comment = {
+      id: `c${this.nextCommentId++}`,
+      body,
+      visibility,
+      createdAt: new Date(this.tick()).toISOString(),
+      marker,
+    };
     t.comments.push(comment);
     t.updatedMs = this.lastMs;
     return comment;
@@ -197,7 +229,9 @@ export class MemoryConnector implements Connector {
         this.guard();
         this.system.counters.reads++;
         const t = this.system.mustGet(id);
-        return Object.fromEntries(natives.flatMap((n) => (t.changedMs[n] === undefined ? [] : [[n, new Date(t.changedMs[n]).toISOString()]])));
+        return Object.fromEntries(
+          natives.flatMap((n) => (t.changedMs[n] === undefined ? [] : [[n, new Date(t.changedMs[n]).toISOString()]])),
+        );
       };
     }
     const prefix = system.options.keyPrefix;
@@ -210,7 +244,11 @@ export class MemoryConnector implements Connector {
         return t && !t.deleted ? t.id : null;
       };
     }
-    this.facts = { ...memoryFacts, label: options.label ?? 'Memory', ...(this.searchLagMs > 0 ? { markerSearchLagMs: this.searchLagMs } : {}) };
+    this.facts = {
+      ...memoryFacts,
+      label: options.label ?? 'Memory',
+      ...(this.searchLagMs > 0 ? { markerSearchLagMs: this.searchLagMs } : {}),
+    };
   }
 
   private guard(): void {
@@ -233,7 +271,9 @@ export class MemoryConnector implements Connector {
     this.guard();
     this.system.counters.lists++;
     const sinceMs = options.since?.getTime() ?? 0;
-    const matches = [...this.system.tickets.values()].filter((t) => t.updatedMs >= sinceMs).sort((x, y) => x.updatedMs - y.updatedMs);
+    const matches = [...this.system.tickets.values()]
+      .filter((t) => t.updatedMs >= sinceMs)
+      .sort((x, y) => x.updatedMs - y.updatedMs);
     for (const t of matches) {
       if (t.deleted || this.inScope(t.fields)) yield this.toTicket(t);
     }
@@ -273,7 +313,8 @@ export class MemoryConnector implements Connector {
   async findByMarker(marker: string): Promise<Ticket | null> {
     this.guard();
     const visibleBefore = this.system.now() - this.searchLagMs;
-    for (const t of this.system.tickets.values()) if (t.marker === marker && t.createdMs <= visibleBefore) return this.toTicket(t);
+    for (const t of this.system.tickets.values())
+      if (t.marker === marker && t.createdMs <= visibleBefore) return this.toTicket(t);
     return null;
   }
 

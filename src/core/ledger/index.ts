@@ -6,10 +6,20 @@ import { PostgresLedger } from './postgres/index.js';
 import { SqliteLedger } from './sqlite/index.js';
 import type { Ledger } from './types.js';
 
-export async function openLedger(config: LedgerConfig, clock?: Clock, logger?: Logger): Promise<SqliteLedger | PostgresLedger> {
+export async function openLedger(
+  config: LedgerConfig,
+  clock?: Clock,
+  logger?: Logger,
+): Promise<SqliteLedger | PostgresLedger> {
   const common = { ...(clock ? { clock } : {}) };
   if (config.driver === 'sqlite') return new SqliteLedger({ path: config.path, ...common });
-  return PostgresLedger.open({ url: config.url, schema: config.schema, leaseMs: config.leaseMs, ...common, ...(logger ? { logger } : {}) });
+  return PostgresLedger.open({
+    url: config.url,
+    schema: config.schema,
+    leaseMs: config.leaseMs,
+    ...common,
+    ...(logger ? { logger } : {}),
+  });
 }
 
 export type { Ledger };

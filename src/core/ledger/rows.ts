@@ -5,7 +5,14 @@ import type { Baseline, Conflict, ErrorRecord, Intent, IntentKind, Link, LinkSta
 
 export type Row = Record<string, unknown>;
 
-export const str = (v: unknown): string => (typeof v === 'string' ? v : v instanceof Date ? v.toISOString() : typeof v === 'number' || typeof v === 'bigint' ? v.toString() : JSON.stringify(v));
+export const str = (v: unknown): string =>
+  typeof v === 'string'
+    ? v
+    : v instanceof Date
+      ? v.toISOString()
+      : typeof v === 'number' || typeof v === 'bigint'
+        ? v.toString()
+        : JSON.stringify(v);
 export const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : str(v));
 
 export interface RowDecoders {

@@ -187,7 +187,9 @@ export interface Page<T> {
  * Where a searched ticket may sit: a native id, or a key the link holds (any case), on one side of
  * one connection. Leaving out the connection or the side matches any.
  */
-export type TicketCandidate = { connection?: string; side?: Side } & ({ ticketId: string; key?: never } | { key: string; ticketId?: never });
+export type TicketCandidate = { connection?: string; side?: Side } & (
+  { ticketId: string; key?: never } | { key: string; ticketId?: never }
+);
 
 export interface LinkFilter {
   connection?: string;

@@ -54,7 +54,17 @@ export interface FaultCounts {
 }
 
 function emptyCounts(): FaultCounts {
-  return { latency: 0, status: {}, rateLimited: 0, resets: 0, hangs: 0, webhooksDropped: 0, webhooksDuplicated: 0, webhooksDelayed: 0, webhooksReordered: 0 };
+  return {
+    latency: 0,
+    status: {},
+    rateLimited: 0,
+    resets: 0,
+    hangs: 0,
+    webhooksDropped: 0,
+    webhooksDuplicated: 0,
+    webhooksDelayed: 0,
+    webhooksReordered: 0,
+  };
 }
 
 export class FaultInjector {
@@ -108,7 +118,9 @@ export class FaultInjector {
       if (this.rng.chance(rate)) {
         this.counts.status[status] = (this.counts.status[status] ?? 0) + 1;
         if (status === '429') this.counts.rateLimited++;
-        return status === '429' ? { kind: 'status', status: 429, delayMs, retryAfterSec: 1 } : { kind: 'status', status: Number(status), delayMs };
+        return status === '429'
+          ? { kind: 'status', status: 429, delayMs, retryAfterSec: 1 }
+          : { kind: 'status', status: Number(status), delayMs };
       }
     }
     return { kind: 'none', delayMs };

@@ -86,7 +86,13 @@ export function createSimulatorApp(options: SimulatorAppOptions): SimulatorApp {
     if (path.startsWith('/__sim/')) return;
     const route = `${request.method} ${request.routeOptions.url ?? path}`;
     counts.set(route, (counts.get(route) ?? 0) + 1);
-    const entry: RequestLogEntry = { at: new Date().toISOString(), method: request.method, route, url: request.url, status: reply.statusCode };
+    const entry: RequestLogEntry = {
+      at: new Date().toISOString(),
+      method: request.method,
+      route,
+      url: request.url,
+      status: reply.statusCode,
+    };
     if (logBodies && request.body !== undefined) entry.body = request.body;
     requests.push(entry);
     if (requests.length > logLimit) requests.splice(0, requests.length - logLimit);
@@ -104,7 +110,10 @@ export function createSimulatorApp(options: SimulatorAppOptions): SimulatorApp {
   app.get('/__sim/faults', async () => ({ plan: faults.current, counts: faults.counts }));
   app.put('/__sim/faults', async (request, reply) => {
     const parsed = FaultPlan.safeParse(request.body ?? {});
-    if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    if (!parsed.success)
+      return reply
+        .code(400)
+        .send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     return { plan: faults.set(request.body as object) };
   });
   app.get('/__sim/requests', async (request) => {
@@ -217,7 +226,12 @@ export class WebhookDispatcher {
   }
 
   private deliver(hook: OutboundWebhook): void {
-    const p = fetch(hook.url, { method: 'POST', body: hook.body, headers: hook.headers, signal: AbortSignal.timeout(10_000) })
+    const p = fetch(hook.url, {
+      method: 'POST',
+      body: hook.body,
+      headers: hook.headers,
+      signal: AbortSignal.timeout(10_000),
+    })
       .then((res) => {
         if (res.ok) this.sent++;
         else this.failed++;

@@ -7,7 +7,23 @@ import { floorSeconds, type CallbackRecord, type CwStore, type Member } from './
 import type { ChangeEvent } from './tickets.js';
 
 const TICKET_LEVELS = new Set(['owner', 'board', 'status', 'ticket', 'project', 'phase', 'integratortag']);
-const TYPES = new Set(['activity', 'agreement', 'company', 'contact', 'configuration', 'invoice', 'expense', 'member', 'opportunity', 'productcatalog', 'project', 'purchaseorder', 'schedule', 'ticket', 'time']);
+const TYPES = new Set([
+  'activity',
+  'agreement',
+  'company',
+  'contact',
+  'configuration',
+  'invoice',
+  'expense',
+  'member',
+  'opportunity',
+  'productcatalog',
+  'project',
+  'purchaseorder',
+  'schedule',
+  'ticket',
+  'time',
+]);
 
 /** base64(HMAC-SHA256(SHA256(signingKey), body)), the value of `x-content-signature`. */
 export function signCallback(signingKey: string, rawBody: string | Buffer): string {
@@ -65,13 +81,32 @@ export class CallbackService {
   patch(id: number, body: unknown, actor: Member): CallbackRecord {
     const current = this.get(id);
     if (!Array.isArray(body) || body.length === 0) {
-      throw new CwHttpError(400, { code: 'InvalidObject', message: 'The request body must be a non-empty array of patch operations.', errors: null });
+      throw new CwHttpError(400, {
+        code: 'InvalidObject',
+        message: 'The request body must be a non-empty array of patch operations.',
+        errors: null,
+      });
     }
     const merged: Record<string, unknown> = { ...current };
     for (const op of body as Array<{ op?: unknown; path?: unknown; value?: unknown }>) {
       const path = typeof op?.path === 'string' ? op.path.replace(/^\//, '') : '';
-      if (!['description', 'url', 'objectId', 'type', 'level', 'payloadVersion', 'inactiveFlag', 'isSelfSuppressedFlag'].includes(path)) {
-        throw invalidField('callbackEntry', path || 'path', `Cannot find a writable property '${path}' on callbackEntry.`);
+      if (
+        ![
+          'description',
+          'url',
+          'objectId',
+          'type',
+          'level',
+          'payloadVersion',
+          'inactiveFlag',
+          'isSelfSuppressedFlag',
+        ].includes(path)
+      ) {
+        throw invalidField(
+          'callbackEntry',
+          path || 'path',
+          `Cannot find a writable property '${path}' on callbackEntry.`,
+        );
       }
       merged[path] = String(op.op).toLowerCase() === 'remove' ? null : op.value;
     }
@@ -83,14 +118,19 @@ export class CallbackService {
     this.store.callbacks.delete(id);
   }
 
-  private validate(body: unknown, selfId?: number): Omit<CallbackRecord, 'id' | 'memberId' | 'connectWiseID' | 'lastUpdated' | 'updatedBy'> {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new CwHttpError(400, { code: 'InvalidObject', message: 'callbackEntry object is invalid', errors: null });
+  private validate(
+    body: unknown,
+    selfId?: number,
+  ): Omit<CallbackRecord, 'id' | 'memberId' | 'connectWiseID' | 'lastUpdated' | 'updatedBy'> {
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw new CwHttpError(400, { code: 'InvalidObject', message: 'callbackEntry object is invalid', errors: null });
     const input = body as Record<string, unknown>;
     for (const field of ['url', 'type', 'level'] as const) {
       if (typeof input[field] !== 'string' || input[field] === '') throw missingField('callbackEntry', field);
     }
     if (input.objectId === undefined || input.objectId === null) throw missingField('callbackEntry', 'objectId');
-    if (typeof input.objectId !== 'number' || !Number.isInteger(input.objectId)) throw invalidField('callbackEntry', 'objectId', 'The objectId field must be an integer.');
+    if (typeof input.objectId !== 'number' || !Number.isInteger(input.objectId))
+      throw invalidField('callbackEntry', 'objectId', 'The objectId field must be an integer.');
     const url = input.url as string;
     let parsed: URL | undefined;
     try {
@@ -98,7 +138,8 @@ export class CallbackService {
     } catch {
       parsed = undefined;
     }
-    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw invalidField('callbackEntry', 'url', 'Invalid URL');
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+      throw invalidField('callbackEntry', 'url', 'Invalid URL');
     const type = (input.type as string).toLowerCase();
     const level = (input.level as string).toLowerCase();
     if (!TYPES.has(type)) throw invalidField('callbackEntry', 'type', `Unrecognized type ${input.type as string}`);
@@ -106,19 +147,36 @@ export class CallbackService {
       throw new CwHttpError(400, {
         code: 'InvalidObject',
         message: 'callbackEntry object is invalid',
-        errors: [{ code: 'InvalidObject', message: `Unrecognized level for type ${type}`, resource: 'callbackEntry', field: 'level' }],
+        errors: [
+          {
+            code: 'InvalidObject',
+            message: `Unrecognized level for type ${type}`,
+            resource: 'callbackEntry',
+            field: 'level',
+          },
+        ],
       });
     }
     // ConnectWise stores objectId 1 for level owner whatever was sent (AMP round trip).
     const objectId = level === 'owner' ? 1 : input.objectId;
     const description = typeof input.description === 'string' ? input.description : '';
-    if (description.length > 100) throw invalidField('callbackEntry', 'description', 'The description field has a max length of 100.');
-    const duplicate = [...this.store.callbacks.values()].find((c) => c.id !== selfId && c.url === url && c.type === type && c.level === level && c.objectId === objectId);
+    if (description.length > 100)
+      throw invalidField('callbackEntry', 'description', 'The description field has a max length of 100.');
+    const duplicate = [...this.store.callbacks.values()].find(
+      (c) => c.id !== selfId && c.url === url && c.type === type && c.level === level && c.objectId === objectId,
+    );
     if (duplicate) {
       throw new CwHttpError(400, {
         code: 'InvalidObject',
         message: 'callbackEntry object is invalid',
-        errors: [{ code: 'ObjectExists', message: 'A matching callback entry already exists', resource: 'callbackEntry', field: 'objectId' }],
+        errors: [
+          {
+            code: 'ObjectExists',
+            message: 'A matching callback entry already exists',
+            resource: 'callbackEntry',
+            field: 'objectId',
+          },
+        ],
       });
     }
     return {
@@ -137,7 +195,14 @@ export class CallbackService {
   deliveriesFor(
     event: ChangeEvent,
     entity: Record<string, unknown> | null,
-    context: { companyId: string; fromUrl: string; keyUrl: string; signingKey: string; productInstanceId: string; partnerId: string },
+    context: {
+      companyId: string;
+      fromUrl: string;
+      keyUrl: string;
+      signingKey: string;
+      productInstanceId: string;
+      partnerId: string;
+    },
   ): CallbackDelivery[] {
     if (event.skipCallback) return [];
     const out: CallbackDelivery[] = [];
@@ -169,7 +234,10 @@ export class CallbackService {
       out.push({
         url: `${cb.url}${event.ticketId}`,
         body,
-        headers: { 'content-type': 'application/json; charset=utf-8', 'x-content-signature': signCallback(context.signingKey, body) },
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'x-content-signature': signCallback(context.signingKey, body),
+        },
       });
     }
     return out;

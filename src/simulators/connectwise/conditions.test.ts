@@ -4,9 +4,36 @@ import { compileConditions, ConditionsError, likeToRegExp, tokenize } from './co
 import { renderedLookup } from './query.js';
 
 const records: Array<Record<string, unknown> & { id: number }> = [
-  { id: 1, summary: 'Printer on fire', closedFlag: false, budgetHours: 1.5, board: { id: 1, name: 'Co-Managed FS' }, status: { name: 'New' }, company: { identifier: 'Contoso' }, externalXRef: 'tb:fs-cw:1', _info: { lastUpdated: '2024-01-01T10:00:00Z' } },
-  { id: 2, summary: 'VPN down [urgent]', closedFlag: true, budgetHours: 4, board: { id: 2, name: 'Co-Managed JSM' }, status: { name: 'Closed' }, company: { identifier: 'Fabrikam' }, _info: { lastUpdated: '2024-02-01T10:00:00Z' } },
-  { id: 3, summary: "Fred's laptop", closedFlag: false, board: { id: 1, name: 'Co-Managed FS' }, status: { name: 'In Progress' }, company: { identifier: 'Contoso' }, _info: { lastUpdated: '2024-03-01T10:00:00Z' } },
+  {
+    id: 1,
+    summary: 'Printer on fire',
+    closedFlag: false,
+    budgetHours: 1.5,
+    board: { id: 1, name: 'Co-Managed FS' },
+    status: { name: 'New' },
+    company: { identifier: 'Contoso' },
+    externalXRef: 'tb:fs-cw:1',
+    _info: { lastUpdated: '2024-01-01T10:00:00Z' },
+  },
+  {
+    id: 2,
+    summary: 'VPN down [urgent]',
+    closedFlag: true,
+    budgetHours: 4,
+    board: { id: 2, name: 'Co-Managed JSM' },
+    status: { name: 'Closed' },
+    company: { identifier: 'Fabrikam' },
+    _info: { lastUpdated: '2024-02-01T10:00:00Z' },
+  },
+  {
+    id: 3,
+    summary: "Fred's laptop",
+    closedFlag: false,
+    board: { id: 1, name: 'Co-Managed FS' },
+    status: { name: 'In Progress' },
+    company: { identifier: 'Contoso' },
+    _info: { lastUpdated: '2024-03-01T10:00:00Z' },
+  },
 ];
 
 const lookup = renderedLookup({
@@ -91,7 +118,15 @@ describe('conditions grammar', () => {
   });
 
   it('tokenizes negative and decimal numbers, keywords case-insensitively and quoted strings verbatim', () => {
-    expect(tokenize('a >= -1.5 AND b = \'x"y\'').map((t) => `${t.kind}:${t.text}`)).toEqual(['ident:a', 'op:>=', 'number:-1.5', 'keyword:and', 'ident:b', 'op:=', 'string:x"y']);
+    expect(tokenize("a >= -1.5 AND b = 'x\"y'").map((t) => `${t.kind}:${t.text}`)).toEqual([
+      'ident:a',
+      'op:>=',
+      'number:-1.5',
+      'keyword:and',
+      'ident:b',
+      'op:=',
+      'string:x"y',
+    ]);
   });
 
   it('translates like patterns without treating regex characters specially', () => {

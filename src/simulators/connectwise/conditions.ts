@@ -75,12 +75,13 @@ export function tokenize(input: string): Token[] {
     }
     if (ch === '[') {
       const end = input.indexOf(']', i + 1);
-      if (end === -1) throw new ConditionsError(`Unterminated datetime starting at position ${start}. ${LITERAL_RULES}`);
+      if (end === -1)
+        throw new ConditionsError(`Unterminated datetime starting at position ${start}. ${LITERAL_RULES}`);
       tokens.push({ kind: 'datetime', text: input.slice(i + 1, end).trim(), pos: start });
       i = end + 1;
       continue;
     }
-    if (ch === '=' ) {
+    if (ch === '=') {
       tokens.push({ kind: 'op', text: '=', pos: start });
       i++;
       continue;
@@ -106,7 +107,11 @@ export function tokenize(input: string): Token[] {
     const word = /^[A-Za-z_][A-Za-z0-9_]*(\/[A-Za-z_][A-Za-z0-9_]*)*/.exec(input.slice(i));
     if (word) {
       const lower = word[0].toLowerCase();
-      tokens.push({ kind: KEYWORDS.has(lower) ? 'keyword' : 'ident', text: KEYWORDS.has(lower) ? lower : word[0], pos: start });
+      tokens.push({
+        kind: KEYWORDS.has(lower) ? 'keyword' : 'ident',
+        text: KEYWORDS.has(lower) ? lower : word[0],
+        pos: start,
+      });
       i += word[0].length;
       continue;
     }
@@ -168,7 +173,8 @@ class Parser {
       this.index++;
       const inner = this.orExpr();
       const close = this.next("')'");
-      if (close.kind !== 'rparen') throw new ConditionsError(`Expected ')' at position ${close.pos}, found '${close.text}'.`);
+      if (close.kind !== 'rparen')
+        throw new ConditionsError(`Expected ')' at position ${close.pos}, found '${close.text}'.`);
       return inner;
     }
     return this.comparison();
@@ -176,7 +182,8 @@ class Parser {
 
   private comparison(): ConditionNode {
     const field = this.next('a field name');
-    if (field.kind !== 'ident') throw new ConditionsError(`Expected a field name at position ${field.pos}, found '${field.text}'.`);
+    if (field.kind !== 'ident')
+      throw new ConditionsError(`Expected a field name at position ${field.pos}, found '${field.text}'.`);
     let negate = false;
     if (this.isKeyword('not')) {
       this.index++;
@@ -190,7 +197,8 @@ class Parser {
       for (;;) {
         const sep = this.next("',' or ')'");
         if (sep.kind === 'rparen') break;
-        if (sep.kind !== 'comma') throw new ConditionsError(`Expected ',' or ')' at position ${sep.pos}, found '${sep.text}'.`);
+        if (sep.kind !== 'comma')
+          throw new ConditionsError(`Expected ',' or ')' at position ${sep.pos}, found '${sep.text}'.`);
         values.push(this.literal());
       }
       return { type: 'in', path: field.text, negate, values };
@@ -198,7 +206,8 @@ class Parser {
     let compareOp: CompareOp;
     if (op.kind === 'op') compareOp = op.text as CompareOp;
     else if (op.kind === 'keyword' && (op.text === 'contains' || op.text === 'like')) compareOp = op.text;
-    else throw new ConditionsError(`Expected an operator after ${field.text} at position ${op.pos}, found '${op.text}'.`);
+    else
+      throw new ConditionsError(`Expected an operator after ${field.text} at position ${op.pos}, found '${op.text}'.`);
     if (negate && compareOp !== 'contains' && compareOp !== 'like') {
       throw new ConditionsError(`'not' may only precede contains, like or in (position ${op.pos}).`);
     }
@@ -242,11 +251,18 @@ const TYPE_WORD: Record<FieldType | Literal['kind'], string> = {
   null: 'null',
 };
 
-const LITERAL_FOR: Record<FieldType, Literal['kind']> = { string: 'string', number: 'number', boolean: 'boolean', datetime: 'datetime' };
+const LITERAL_FOR: Record<FieldType, Literal['kind']> = {
+  string: 'string',
+  number: 'number',
+  boolean: 'boolean',
+  datetime: 'datetime',
+};
 
 function checkType(path: string, type: FieldType, literal: Literal): void {
   if (literal.kind === 'null' || literal.kind === LITERAL_FOR[type]) return;
-  throw new ConditionsError(`Expected a ${TYPE_WORD[type]} value, not a ${TYPE_WORD[literal.kind]} (field ${path}). ${LITERAL_RULES}`);
+  throw new ConditionsError(
+    `Expected a ${TYPE_WORD[type]} value, not a ${TYPE_WORD[literal.kind]} (field ${path}). ${LITERAL_RULES}`,
+  );
 }
 
 /** `%`/`*` match any run, `_` one character, `[[]` a literal `[` (DG's escaping table). */
@@ -325,7 +341,9 @@ export function compileConditions<T>(input: string, lookup: FieldLookup<T>): (en
       case 'compare': {
         const field = resolve(node.path);
         if ((node.op === 'contains' || node.op === 'like') && field.type !== 'string') {
-          throw new ConditionsError(`The ${node.op} operator requires a string field; ${node.path} is ${TYPE_WORD[field.type]}.`);
+          throw new ConditionsError(
+            `The ${node.op} operator requires a string field; ${node.path} is ${TYPE_WORD[field.type]}.`,
+          );
         }
         checkType(node.path, field.type, node.value);
         const { op, value, negate } = node;

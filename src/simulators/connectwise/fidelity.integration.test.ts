@@ -16,7 +16,16 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const SPEC_PATH = new URL('../../../../shared/specs/connectwise-manage-openapi.json', import.meta.url);
 
 interface Spec {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }>; requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+        requestBody?: { content: Record<string, { schema: unknown }> };
+      }
+    >
+  >;
   components: { schemas: Record<string, unknown> };
 }
 
@@ -25,7 +34,11 @@ function tighten(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(tighten);
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, tighten(s)])) : tighten(v);
+  for (const [k, v] of Object.entries(node))
+    out[k] =
+      k === 'properties'
+        ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, tighten(s)]))
+        : tighten(v);
   if (out.properties !== undefined && out.additionalProperties === undefined) out.additionalProperties = false;
   return out;
 }
@@ -63,7 +76,11 @@ function requestSchema(path: string, method: string): unknown {
 function expectValid(schema: unknown, data: unknown, what: string): void {
   const validate = validatorFor(schema);
   const ok = validate(data);
-  expect(ok ? [] : (validate.errors ?? []).map((e) => `${what}: ${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`)).toEqual([]);
+  expect(
+    ok
+      ? []
+      : (validate.errors ?? []).map((e) => `${what}: ${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`),
+  ).toEqual([]);
 }
 
 let sim: SimulatorHandle;
@@ -73,9 +90,27 @@ beforeAll(async () => {
   sim = await connectwiseSimulator.start({ system: demoSystem('http://127.0.0.1:9102'), port: 0 });
   receiver = await new CallbackReceiver().start();
   // Exercise every operation the connector uses, through the connector itself.
-  const connector = connectwiseConnector.create(testContext(demoSystem(sim.url, { companyIdentifier: 'Contoso' }), { scope: { boards: ['Co-Managed FS'] } }));
-  const created = await connector.createTicket({ summary: 'Fidelity', description: 'Body', priority: 'Priority 2 - High', type: 'Incident', owner: 'jdoe', severity: 'High' }, 'tb:fid:1');
-  await connector.updateTicket(created.id, { status: 'In Progress', description: 'New body', subType: 'Hardware', item: 'Laptop', contact: 'Pat Client' });
+  const connector = connectwiseConnector.create(
+    testContext(demoSystem(sim.url, { companyIdentifier: 'Contoso' }), { scope: { boards: ['Co-Managed FS'] } }),
+  );
+  const created = await connector.createTicket(
+    {
+      summary: 'Fidelity',
+      description: 'Body',
+      priority: 'Priority 2 - High',
+      type: 'Incident',
+      owner: 'jdoe',
+      severity: 'High',
+    },
+    'tb:fid:1',
+  );
+  await connector.updateTicket(created.id, {
+    status: 'In Progress',
+    description: 'New body',
+    subType: 'Hardware',
+    item: 'Laptop',
+    contact: 'Pat Client',
+  });
   await connector.addComment(created.id, { body: 'internal', visibility: 'internal', marker: 'tb:fid:1:a1' });
   await connector.listComments(created.id);
   await connector.findByMarker('tb:fid:1');
@@ -96,7 +131,14 @@ describe('simulator responses match the vendor OpenAPI schemas', () => {
 
   it('has schemas strict enough to catch an invented property, a wrong type and a bad nested reference', () => {
     const ticket = validatorFor(responseSchema('/service/tickets/{id}', 'GET', 200));
-    expect(ticket({ id: 1, summary: 'ok', company: { identifier: 'Contoso' }, _info: { lastUpdated: '2024-01-01T00:00:00Z' } })).toBe(true);
+    expect(
+      ticket({
+        id: 1,
+        summary: 'ok',
+        company: { identifier: 'Contoso' },
+        _info: { lastUpdated: '2024-01-01T00:00:00Z' },
+      }),
+    ).toBe(true);
     expect(ticket({ id: 1, summary: 'ok' })).toBe(false);
     expect(ticket({ id: 1, summary: 'ok', colour: 'red' })).toBe(false);
     expect(ticket({ id: 'one', summary: 'ok' })).toBe(false);
@@ -125,11 +167,47 @@ describe('simulator responses match the vendor OpenAPI schemas', () => {
 
   it('validates the write responses the connector received', async () => {
     const writes: Array<[string, string, string, number, unknown]> = [
-      ['/service/tickets', 'POST', '/service/tickets', 201, { summary: 'w', board: { name: 'Co-Managed FS' }, company: { identifier: 'Contoso' }, initialDescription: 'x', processNotifications: false }],
-      ['/service/tickets/{id}', 'PATCH', `/service/tickets/${ticketId}`, 200, [{ op: 'replace', path: 'summary', value: 'patched' }]],
-      ['/service/tickets/{parentId}/notes', 'POST', `/service/tickets/${ticketId}/notes`, 201, { text: 'n', internalAnalysisFlag: true, detailDescriptionFlag: false, resolutionFlag: false }],
-      ['/service/tickets/{parentId}/notes/{id}', 'PATCH', `/service/tickets/${ticketId}/notes/1`, 200, [{ op: 'replace', path: 'text', value: 'edited' }]],
-      ['/system/callbacks', 'POST', '/system/callbacks', 201, { url: `${receiver.url}/other?recordId=`, objectId: 1, type: 'ticket', level: 'owner' }],
+      [
+        '/service/tickets',
+        'POST',
+        '/service/tickets',
+        201,
+        {
+          summary: 'w',
+          board: { name: 'Co-Managed FS' },
+          company: { identifier: 'Contoso' },
+          initialDescription: 'x',
+          processNotifications: false,
+        },
+      ],
+      [
+        '/service/tickets/{id}',
+        'PATCH',
+        `/service/tickets/${ticketId}`,
+        200,
+        [{ op: 'replace', path: 'summary', value: 'patched' }],
+      ],
+      [
+        '/service/tickets/{parentId}/notes',
+        'POST',
+        `/service/tickets/${ticketId}/notes`,
+        201,
+        { text: 'n', internalAnalysisFlag: true, detailDescriptionFlag: false, resolutionFlag: false },
+      ],
+      [
+        '/service/tickets/{parentId}/notes/{id}',
+        'PATCH',
+        `/service/tickets/${ticketId}/notes/1`,
+        200,
+        [{ op: 'replace', path: 'text', value: 'edited' }],
+      ],
+      [
+        '/system/callbacks',
+        'POST',
+        '/system/callbacks',
+        201,
+        { url: `${receiver.url}/other?recordId=`, objectId: 1, type: 'ticket', level: 'owner' },
+      ],
     ];
     for (const [specPath, method, url, status, body] of writes) {
       const res = await cwApi(sim.url, method, url, body);
@@ -139,7 +217,14 @@ describe('simulator responses match the vendor OpenAPI schemas', () => {
   });
 
   it('answers DELETE with 204 and no body, as the spec says', async () => {
-    const cb = (await cwApi(sim.url, 'POST', '/system/callbacks', { url: `${receiver.url}/gone?recordId=`, objectId: 1, type: 'ticket', level: 'owner' })).json as { id: number };
+    const cb = (
+      await cwApi(sim.url, 'POST', '/system/callbacks', {
+        url: `${receiver.url}/gone?recordId=`,
+        objectId: 1,
+        type: 'ticket',
+        level: 'owner',
+      })
+    ).json as { id: number };
     const res = await cwApi(sim.url, 'DELETE', `/system/callbacks/${cb.id}`);
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
@@ -147,7 +232,11 @@ describe('simulator responses match the vendor OpenAPI schemas', () => {
   });
 
   it('receives POST bodies from the connector that match the vendor request schemas', async () => {
-    const log = (await (await fetch(`${sim.url}/__sim/requests?limit=5000`)).json()) as Array<{ method: string; route: string; body?: unknown }>;
+    const log = (await (await fetch(`${sim.url}/__sim/requests?limit=5000`)).json()) as Array<{
+      method: string;
+      route: string;
+      body?: unknown;
+    }>;
     const posts = log.filter((e) => e.method === 'POST' && e.body !== undefined);
     const byRoute: Record<string, string> = {
       'POST /:codebase/apis/3.0/service/tickets': '/service/tickets',

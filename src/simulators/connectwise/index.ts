@@ -47,7 +47,10 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
       const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
       const [user = '', ...rest] = decoded.split(':');
       const [company = '', ...pub] = user.split('+');
-      if (company.toLowerCase() !== credentials.company.toLowerCase() || `${pub.join('+')}:${rest.join(':')}` !== `${credentials.publicKey}:${credentials.privateKey}`) {
+      if (
+        company.toLowerCase() !== credentials.company.toLowerCase() ||
+        `${pub.join('+')}:${rest.join(':')}` !== `${credentials.publicKey}:${credentials.privateKey}`
+      ) {
         return unauthorized('Authentication failed.');
       }
       // Node lower-cases header names, so `clientId`, `ClientID` and `clientid` all arrive here.
@@ -104,7 +107,16 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
         const count = input.generate?.count ?? 0;
         const boardName = input.generate?.board ?? store.boards.values().next().value?.name;
         for (let i = 0; i < count; i++) {
-          const created = tickets.create({ summary: `Generated ticket ${i + 1}`, board: { name: boardName }, company: { identifier: 'Contoso' }, initialDescription: `Generated description ${i + 1}` }, store.apiMember, { seeded: true });
+          const created = tickets.create(
+            {
+              summary: `Generated ticket ${i + 1}`,
+              board: { name: boardName },
+              company: { identifier: 'Contoso' },
+              initialDescription: `Generated description ${i + 1}`,
+            },
+            store.apiMember,
+            { seeded: true },
+          );
           ids.push(created.id);
         }
       } catch (err) {
@@ -125,7 +137,10 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
       try {
         done(null, JSON.parse(text));
       } catch {
-        done(new CwHttpError(400, { code: 'InvalidObject', message: 'The request body is not valid JSON.', errors: null }), undefined);
+        done(
+          new CwHttpError(400, { code: 'InvalidObject', message: 'The request body is not valid JSON.', errors: null }),
+          undefined,
+        );
       }
     });
 

@@ -1,7 +1,13 @@
 // Collection queries the way ConnectWise answers them: `conditions` against each entity's fields,
 // `orderBy`, `fields` projection, navigable paging with a `Link` header, and forward-only paging
 // (`pagination-type: forward-only` + `pageId`).
-import { compileConditions, ConditionsError, type FieldAccess, type FieldLookup, type FieldType } from './conditions.js';
+import {
+  compileConditions,
+  ConditionsError,
+  type FieldAccess,
+  type FieldLookup,
+  type FieldType,
+} from './conditions.js';
 import { CwHttpError } from './errors.js';
 import type { CwStore, TicketRecord } from './store.js';
 
@@ -84,7 +90,9 @@ export function ticketLookup(store: CwStore): FieldLookup<TicketRecord> {
   add('contact/id', 'number', (t) => t.contactId);
   add('contact/name', 'string', contactName);
   add('contactName', 'string', contactName);
-  add('contactEmailAddress', 'string', (t) => (t.contactId === null ? null : (store.contacts.get(t.contactId)?.email ?? null)));
+  add('contactEmailAddress', 'string', (t) =>
+    t.contactId === null ? null : (store.contacts.get(t.contactId)?.email ?? null),
+  );
   add('type/id', 'number', (t) => t.typeId);
   add('type/name', 'string', (t) => (t.typeId === null ? null : (store.types.get(t.typeId)?.name ?? null)));
   add('subType/id', 'number', (t) => t.subTypeId);
@@ -92,20 +100,48 @@ export function ticketLookup(store: CwStore): FieldLookup<TicketRecord> {
   add('item/id', 'number', (t) => t.itemId);
   add('item/name', 'string', (t) => (t.itemId === null ? null : (store.items.get(t.itemId)?.name ?? null)));
   add('owner/id', 'number', (t) => t.ownerId);
-  add('owner/identifier', 'string', (t) => (t.ownerId === null ? null : (store.members.get(t.ownerId)?.identifier ?? null)));
+  add('owner/identifier', 'string', (t) =>
+    t.ownerId === null ? null : (store.members.get(t.ownerId)?.identifier ?? null),
+  );
   add('owner/name', 'string', (t) => (t.ownerId === null ? null : (store.members.get(t.ownerId)?.name ?? null)));
   add('priority/id', 'number', (t) => t.priorityId);
   add('priority/name', 'string', (t) => store.priorities.get(t.priorityId)?.name ?? null);
   add('priority/sort', 'number', (t) => store.priorities.get(t.priorityId)?.sortOrder ?? null);
   // Real ticket fields the simulator does not model: valid in conditions, always null.
-  for (const ref of ['team', 'site', 'source', 'agreement', 'location', 'department', 'serviceLocation', 'sla', 'workRole', 'workType', 'opportunity', 'currency']) {
+  for (const ref of [
+    'team',
+    'site',
+    'source',
+    'agreement',
+    'location',
+    'department',
+    'serviceLocation',
+    'sla',
+    'workRole',
+    'workType',
+    'opportunity',
+    'currency',
+  ]) {
     add(`${ref}/id`, 'number', () => null);
     add(`${ref}/name`, 'string', () => null);
   }
-  for (const name of ['siteName', 'addressLine1', 'addressLine2', 'city', 'stateIdentifier', 'zip', 'poNumber', 'agreementType', 'automaticEmailCc', 'resources', 'slaStatus']) {
+  for (const name of [
+    'siteName',
+    'addressLine1',
+    'addressLine2',
+    'city',
+    'stateIdentifier',
+    'zip',
+    'poNumber',
+    'agreementType',
+    'automaticEmailCc',
+    'resources',
+    'slaStatus',
+  ]) {
     add(name, 'string', () => null);
   }
-  for (const name of ['dateResolved', 'dateResponded', 'dateResplan', 'requiredDate']) add(name, 'datetime', () => null);
+  for (const name of ['dateResolved', 'dateResponded', 'dateResplan', 'requiredDate'])
+    add(name, 'datetime', () => null);
   for (const name of ['parentTicketId', 'actualHours']) add(name, 'number', () => null);
   return (path) => map.get(path);
 }
@@ -164,7 +200,10 @@ export function runQuery<T extends { id: number }>(
     }
     // Forward-only always answers a Link header; it is empty once the results are exhausted.
     const last = items[items.length - 1];
-    const link = last === undefined ? '' : `<${withParams(options.requestUrl, { pageId: String(last.id), page: undefined })}>; rel="next"`;
+    const link =
+      last === undefined
+        ? ''
+        : `<${withParams(options.requestUrl, { pageId: String(last.id), page: undefined })}>; rel="next"`;
     return { items, link };
   }
 
@@ -175,7 +214,8 @@ export function runQuery<T extends { id: number }>(
   const lastPage = Math.max(Math.ceil(matched.length / pageSize), 1);
   const items = matched.slice((page - 1) * pageSize, page * pageSize);
   const links: string[] = [];
-  const at = (n: number): string => `<${withParams(options.requestUrl, { page: String(n), pageSize: String(pageSize) })}>`;
+  const at = (n: number): string =>
+    `<${withParams(options.requestUrl, { page: String(n), pageSize: String(pageSize) })}>`;
   if (page > 1) links.push(`${at(1)}; rel="first"`, `${at(Math.min(page - 1, lastPage))}; rel="prev"`);
   if (page < lastPage) links.push(`${at(page + 1)}; rel="next"`, `${at(lastPage)}; rel="last"`);
   return { items, link: links.length > 0 ? links.join(', ') : undefined };
@@ -199,7 +239,8 @@ function order<T extends { id: number }>(items: T[], orderBy: string, lookup: Fi
   const keys = orderBy.split(',').map((part) => {
     const [path, direction, extra] = part.trim().split(/\s+/);
     const dir = (direction ?? 'asc').toLowerCase();
-    if (!path || extra !== undefined || (dir !== 'asc' && dir !== 'desc')) throw badRequest(`The orderBy '${orderBy}' is not valid.`);
+    if (!path || extra !== undefined || (dir !== 'asc' && dir !== 'desc'))
+      throw badRequest(`The orderBy '${orderBy}' is not valid.`);
     const field = lookup(path.toLowerCase());
     if (!field) throw badRequest(`Cannot find field '${path}' for orderBy.`);
     return { get: field.get, sign: dir === 'desc' ? -1 : 1 };

@@ -170,7 +170,20 @@ export class CwStore {
   }
 
   reset(): void {
-    for (const map of [this.members, this.companies, this.contacts, this.boards, this.statuses, this.types, this.subTypes, this.items, this.priorities, this.tickets, this.notes, this.callbacks]) {
+    for (const map of [
+      this.members,
+      this.companies,
+      this.contacts,
+      this.boards,
+      this.statuses,
+      this.types,
+      this.subTypes,
+      this.items,
+      this.priorities,
+      this.tickets,
+      this.notes,
+      this.callbacks,
+    ]) {
       map.clear();
     }
     this.nextTicketId = 1;
@@ -178,7 +191,12 @@ export class CwStore {
     this.nextCallbackId = 1;
     const at = floorSeconds(this.now());
     this.apiMember = { id: 1, identifier: this.apiMemberIdentifier, name: 'TicketBridge API' };
-    for (const m of [this.apiMember, { id: 2, identifier: 'jdoe', name: 'Jane Doe' }, { id: 3, identifier: 'asmith', name: 'Alex Smith' }]) this.members.set(m.id, m);
+    for (const m of [
+      this.apiMember,
+      { id: 2, identifier: 'jdoe', name: 'Jane Doe' },
+      { id: 3, identifier: 'asmith', name: 'Alex Smith' },
+    ])
+      this.members.set(m.id, m);
     this.companies.set(1, { id: 1, identifier: 'Contoso', name: 'Contoso Ltd', lastUpdated: at });
     this.companies.set(2, { id: 2, identifier: 'Fabrikam', name: 'Fabrikam Inc', lastUpdated: at });
     this.contacts.set(1, { id: 1, companyId: 1, firstName: 'Pat', lastName: 'Client', email: 'pat@contoso.example' });
@@ -247,27 +265,62 @@ export class Renderer {
 
   statusRef(id: number): Record<string, unknown> | undefined {
     const s = this.store.statuses.get(id);
-    return s && { id: s.id, name: s.name, sort: s.sortOrder, _info: { status_href: this.href(`/service/boards/${s.boardId}/statuses/${s.id}`) } };
+    return (
+      s && {
+        id: s.id,
+        name: s.name,
+        sort: s.sortOrder,
+        _info: { status_href: this.href(`/service/boards/${s.boardId}/statuses/${s.id}`) },
+      }
+    );
   }
 
   companyRef(id: number): Record<string, unknown> | undefined {
     const c = this.store.companies.get(id);
-    return c && { id: c.id, identifier: c.identifier, name: c.name, _info: { company_href: this.href(`/company/companies/${c.id}`) } };
+    return (
+      c && {
+        id: c.id,
+        identifier: c.identifier,
+        name: c.name,
+        _info: { company_href: this.href(`/company/companies/${c.id}`) },
+      }
+    );
   }
 
   contactRef(id: number | null): Record<string, unknown> | undefined {
     const c = id === null ? undefined : this.store.contacts.get(id);
-    return c && { id: c.id, name: `${c.firstName} ${c.lastName}`, _info: { contact_href: this.href(`/company/contacts/${c.id}`) } };
+    return (
+      c && {
+        id: c.id,
+        name: `${c.firstName} ${c.lastName}`,
+        _info: { contact_href: this.href(`/company/contacts/${c.id}`) },
+      }
+    );
   }
 
   memberRef(id: number | null): Record<string, unknown> | undefined {
     const m = id === null ? undefined : this.store.members.get(id);
-    return m && { id: m.id, identifier: m.identifier, name: m.name, _info: { member_href: this.href(`/system/members/${m.id}`) } };
+    return (
+      m && {
+        id: m.id,
+        identifier: m.identifier,
+        name: m.name,
+        _info: { member_href: this.href(`/system/members/${m.id}`) },
+      }
+    );
   }
 
   priorityRef(id: number): Record<string, unknown> | undefined {
     const p = this.store.priorities.get(id);
-    return p && { id: p.id, name: p.name, sort: p.sortOrder, level: p.level, _info: { priority_href: this.href(`/service/priorities/${p.id}`) } };
+    return (
+      p && {
+        id: p.id,
+        name: p.name,
+        sort: p.sortOrder,
+        level: p.level,
+        _info: { priority_href: this.href(`/service/priorities/${p.id}`) },
+      }
+    );
   }
 
   childRef(kind: 'types' | 'subtypes' | 'items', id: number | null): Record<string, unknown> | undefined {
@@ -321,7 +374,9 @@ export class Renderer {
         dateEntered: isoSeconds(t.dateEntered),
         enteredBy: t.enteredBy,
         activities_href: this.href(`/sales/activities?conditions=ticket/id=${t.id}`),
-        timeentries_href: this.href(`/time/entries?conditions=(chargeToType="ServiceTicket" OR chargeToType="ProjectTicket") AND chargeToId=${t.id}`),
+        timeentries_href: this.href(
+          `/time/entries?conditions=(chargeToType="ServiceTicket" OR chargeToType="ProjectTicket") AND chargeToId=${t.id}`,
+        ),
         notes_href: this.href(`${base}/notes`),
         documents_href: this.href(`/system/documents?recordType=Ticket&recordId=${t.id}`),
       },
@@ -353,7 +408,12 @@ export class Renderer {
       id: b.id,
       name: b.name,
       location: { id: 2, name: 'Tampa Office', _info: { location_href: this.href('/system/locations/2') } },
-      department: { id: 10, identifier: 'Services', name: 'Services', _info: { department_href: this.href('/system/departments/10') } },
+      department: {
+        id: 10,
+        identifier: 'Services',
+        name: 'Services',
+        _info: { department_href: this.href('/system/departments/10') },
+      },
       inactiveFlag: false,
       projectFlag: false,
       showDependenciesFlag: false,
@@ -405,7 +465,12 @@ export class Renderer {
   }
 
   child(kind: 'types' | 'subtypes' | 'items', c: BoardChild): Record<string, unknown> {
-    const out: Record<string, unknown> = { id: c.id, name: c.name, inactiveFlag: false, board: this.boardRef(c.boardId) };
+    const out: Record<string, unknown> = {
+      id: c.id,
+      name: c.name,
+      inactiveFlag: false,
+      board: this.boardRef(c.boardId),
+    };
     if (kind === 'types') Object.assign(out, { category: 'Reactive', defaultFlag: false, requestForChangeFlag: false });
     out._info = { lastUpdated: isoSeconds(0), updatedBy: this.store.apiMember.identifier };
     return out;
@@ -419,7 +484,11 @@ export class Renderer {
       sortOrder: p.sortOrder,
       defaultFlag: p.defaultFlag,
       level: p.level,
-      _info: { lastUpdated: isoSeconds(0), updatedBy: this.store.apiMember.identifier, image_href: this.href(`/service/priorities/${p.id}/image?lm=${isoSeconds(0)}`) },
+      _info: {
+        lastUpdated: isoSeconds(0),
+        updatedBy: this.store.apiMember.identifier,
+        image_href: this.href(`/service/priorities/${p.id}/image?lm=${isoSeconds(0)}`),
+      },
     };
   }
 
@@ -447,13 +516,22 @@ export class Renderer {
       firstName: c.firstName,
       lastName: c.lastName,
       company: this.companyRef(c.companyId),
-      communicationItems: [{ id: c.id, type: { id: 1, name: 'Email' }, value: c.email, defaultFlag: true, communicationType: 'Email' }],
+      communicationItems: [
+        { id: c.id, type: { id: 1, name: 'Email' }, value: c.email, defaultFlag: true, communicationType: 'Email' },
+      ],
       _info: { lastUpdated: isoSeconds(0), updatedBy: this.store.apiMember.identifier },
     };
   }
 
   member(m: Member): Record<string, unknown> {
-    return { id: m.id, identifier: m.identifier, firstName: m.name.split(' ')[0], lastName: m.name.split(' ').slice(1).join(' '), inactiveFlag: false, _info: { lastUpdated: isoSeconds(0) } };
+    return {
+      id: m.id,
+      identifier: m.identifier,
+      firstName: m.name.split(' ')[0],
+      lastName: m.name.split(' ').slice(1).join(' '),
+      inactiveFlag: false,
+      _info: { lastUpdated: isoSeconds(0) },
+    };
   }
 
   callback(c: CallbackRecord): Record<string, unknown> {

@@ -36,14 +36,31 @@ const TICKET_PROPERTIES = new Set(
     'minutesWaiting customFields'
   ).split(' '),
 );
-const READ_ONLY = new Set(['id', '_info', 'closedDate', 'closedBy', 'recordType', 'actualHours', 'dateResolved', 'dateResplan', 'dateResponded', 'isInSla', 'hasChildTicket', 'mobileGuid']);
+const READ_ONLY = new Set([
+  'id',
+  '_info',
+  'closedDate',
+  'closedBy',
+  'recordType',
+  'actualHours',
+  'dateResolved',
+  'dateResplan',
+  'dateResponded',
+  'isInSla',
+  'hasChildTicket',
+  'mobileGuid',
+]);
 const LEVELS = new Set(['Low', 'Medium', 'High']);
 const SUMMARY_MAX = 100;
 const XREF_MAX = 100;
 
 function refObject(field: string, value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw invalidField('ticket', field, `The ${field} field must be an object reference with an id, name or identifier.`);
+    throw invalidField(
+      'ticket',
+      field,
+      `The ${field} field must be an object reference with an id, name or identifier.`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -66,12 +83,15 @@ export class TicketService {
   }
 
   create(body: unknown, actor: Member, options: { seeded?: boolean } = {}): TicketRecord {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new CwHttpError(400, { code: 'InvalidObject', message: 'ticket object is invalid', errors: null });
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw new CwHttpError(400, { code: 'InvalidObject', message: 'ticket object is invalid', errors: null });
     const input = body as Record<string, unknown>;
-    if (input.summary === undefined || input.summary === null || input.summary === '') throw missingField('ticket', 'summary');
+    if (input.summary === undefined || input.summary === null || input.summary === '')
+      throw missingField('ticket', 'summary');
     if (input.company === undefined || input.company === null) throw missingField('ticket', 'company');
     const at = floorSeconds(this.now());
-    const boardId = input.board === undefined || input.board === null ? this.store.boards.keys().next().value : undefined;
+    const boardId =
+      input.board === undefined || input.board === null ? this.store.boards.keys().next().value : undefined;
     const draft: TicketRecord = {
       id: 0,
       summary: '',
@@ -111,16 +131,25 @@ export class TicketService {
       const text = input[key];
       if (typeof text === 'string' && text !== '') this.insertNote(draft.id, { text, ...flags }, actor, at);
     }
-    if (!options.seeded) this.emit({ action: 'added', ticketId: draft.id, record: draft, actor, skipCallback: input.skipCallback === true });
+    if (!options.seeded)
+      this.emit({
+        action: 'added',
+        ticketId: draft.id,
+        record: draft,
+        actor,
+        skipCallback: input.skipCallback === true,
+      });
     return draft;
   }
 
   /** PUT: the body replaces the ticket; omitted writable fields go back to their defaults. */
   replace(id: number, body: unknown, actor: Member): TicketRecord {
     const current = this.get(id);
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new CwHttpError(400, { code: 'InvalidObject', message: 'ticket object is invalid', errors: null });
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw new CwHttpError(400, { code: 'InvalidObject', message: 'ticket object is invalid', errors: null });
     const input = body as Record<string, unknown>;
-    if (input.summary === undefined || input.summary === null || input.summary === '') throw missingField('ticket', 'summary');
+    if (input.summary === undefined || input.summary === null || input.summary === '')
+      throw missingField('ticket', 'summary');
     if (input.company === undefined || input.company === null) throw missingField('ticket', 'company');
     const full: Record<string, unknown> = {
       contact: null,
@@ -145,12 +174,21 @@ export class TicketService {
   patch(id: number, body: unknown, actor: Member): TicketRecord {
     const current = this.get(id);
     if (!Array.isArray(body) || body.length === 0) {
-      throw new CwHttpError(400, { code: 'InvalidObject', message: 'The request body must be a non-empty array of patch operations.', errors: null });
+      throw new CwHttpError(400, {
+        code: 'InvalidObject',
+        message: 'The request body must be a non-empty array of patch operations.',
+        errors: null,
+      });
     }
     const changes: Record<string, unknown> = {};
     let skipCallback = false;
     for (const raw of body) {
-      if (raw === null || typeof raw !== 'object') throw new CwHttpError(400, { code: 'InvalidObject', message: 'A patch operation must be an object.', errors: null });
+      if (raw === null || typeof raw !== 'object')
+        throw new CwHttpError(400, {
+          code: 'InvalidObject',
+          message: 'A patch operation must be an object.',
+          errors: null,
+        });
       const { op, path, value } = raw as { op?: unknown; path?: unknown; value?: unknown };
       const operation = typeof op === 'string' ? op.toLowerCase() : '';
       if (operation !== 'add' && operation !== 'replace' && operation !== 'remove') {
@@ -159,7 +197,8 @@ export class TicketService {
       if (typeof path !== 'string' || path.replace(/^\//, '') === '') throw missingField('patchOperation', 'path');
       const clean = path.replace(/^\//, '');
       const [top] = clean.split('/');
-      if (!TICKET_PROPERTIES.has(top!)) throw invalidField('ticket', clean, `Cannot find a property '${clean}' on ticket.`);
+      if (!TICKET_PROPERTIES.has(top!))
+        throw invalidField('ticket', clean, `Cannot find a property '${clean}' on ticket.`);
       // A sub-path into a reference (`status/id`) is not applied by ConnectWise, which still
       // answers 200 (DG); the simulator does the same so a client relying on it sees no change.
       if (clean.includes('/')) continue;
@@ -180,7 +219,12 @@ export class TicketService {
     this.emit({ action: 'deleted', ticketId: id, record: current, actor, skipCallback: false });
   }
 
-  private update(current: TicketRecord, changes: Record<string, unknown>, actor: Member, skipCallback: boolean): TicketRecord {
+  private update(
+    current: TicketRecord,
+    changes: Record<string, unknown>,
+    actor: Member,
+    skipCallback: boolean,
+  ): TicketRecord {
     // Validate on a copy so a rejected write leaves the ticket untouched.
     const draft = { ...current };
     const at = floorSeconds(this.now());
@@ -224,7 +268,9 @@ export class TicketService {
     if (has('status')) {
       if (input.status === null) throw missingField('ticket', 'status');
       const ref = refObject('status', input.status);
-      const status = this.store.statusesOf(t.boardId).find((s) => s.id === ref.id || (ref.id === undefined && matchName(s.name, ref.name)));
+      const status = this.store
+        .statusesOf(t.boardId)
+        .find((s) => s.id === ref.id || (ref.id === undefined && matchName(s.name, ref.name)));
       if (!status) {
         const board = this.store.boards.get(t.boardId)?.name ?? String(t.boardId);
         throw invalidField('ticket', 'status', `Invalid status: the status is not on board "${board}".`);
@@ -234,17 +280,30 @@ export class TicketService {
     if (has('company')) {
       if (input.company === null) throw missingField('ticket', 'company');
       const ref = refObject('company', input.company);
-      const company = [...this.store.companies.values()].find((c) => c.id === ref.id || (ref.id === undefined && (matchName(c.identifier, ref.identifier) || (ref.identifier === undefined && matchName(c.name, ref.name)))));
+      const company = [...this.store.companies.values()].find(
+        (c) =>
+          c.id === ref.id ||
+          (ref.id === undefined &&
+            (matchName(c.identifier, ref.identifier) || (ref.identifier === undefined && matchName(c.name, ref.name)))),
+      );
       if (!company) throw invalidField('ticket', 'company', 'The company could not be found.');
-      if (company.id !== t.companyId && t.contactId !== null && this.store.contacts.get(t.contactId)?.companyId !== company.id) t.contactId = null;
+      if (
+        company.id !== t.companyId &&
+        t.contactId !== null &&
+        this.store.contacts.get(t.contactId)?.companyId !== company.id
+      )
+        t.contactId = null;
       t.companyId = company.id;
     }
     if (has('contact')) {
       if (input.contact === null) t.contactId = null;
       else {
         const ref = refObject('contact', input.contact);
-        const contact = [...this.store.contacts.values()].find((c) => c.id === ref.id || (ref.id === undefined && matchName(`${c.firstName} ${c.lastName}`, ref.name)));
-        if (!contact || contact.companyId !== t.companyId) throw invalidField('ticket', 'contact', 'The contact could not be found for this company.');
+        const contact = [...this.store.contacts.values()].find(
+          (c) => c.id === ref.id || (ref.id === undefined && matchName(`${c.firstName} ${c.lastName}`, ref.name)),
+        );
+        if (!contact || contact.companyId !== t.companyId)
+          throw invalidField('ticket', 'contact', 'The contact could not be found for this company.');
         t.contactId = contact.id;
       }
     }
@@ -259,15 +318,28 @@ export class TicketService {
         continue;
       }
       const ref = refObject(field, input[field]);
-      const found = [...map.values()].find((c) => c.boardId === t.boardId && (c.id === ref.id || (ref.id === undefined && matchName(c.name, ref.name))));
-      if (!found) throw invalidField('ticket', field, `The ${field} is not valid for board "${this.store.boards.get(t.boardId)?.name ?? t.boardId}".`);
+      const found = [...map.values()].find(
+        (c) => c.boardId === t.boardId && (c.id === ref.id || (ref.id === undefined && matchName(c.name, ref.name))),
+      );
+      if (!found)
+        throw invalidField(
+          'ticket',
+          field,
+          `The ${field} is not valid for board "${this.store.boards.get(t.boardId)?.name ?? t.boardId}".`,
+        );
       t[key] = found.id;
     }
     if (has('owner')) {
       if (input.owner === null) t.ownerId = null;
       else {
         const ref = refObject('owner', input.owner);
-        const member = [...this.store.members.values()].find((m) => m.id === ref.id || (ref.id === undefined && (matchName(m.identifier, ref.identifier) || (ref.identifier === undefined && matchName(m.name, ref.name)))));
+        const member = [...this.store.members.values()].find(
+          (m) =>
+            m.id === ref.id ||
+            (ref.id === undefined &&
+              (matchName(m.identifier, ref.identifier) ||
+                (ref.identifier === undefined && matchName(m.name, ref.name)))),
+        );
         if (!member) throw invalidField('ticket', 'owner', 'The owner could not be found.');
         t.ownerId = member.id;
       }
@@ -275,29 +347,36 @@ export class TicketService {
     if (has('priority')) {
       if (input.priority === null) throw missingField('ticket', 'priority');
       const ref = refObject('priority', input.priority);
-      const priority = [...this.store.priorities.values()].find((p) => p.id === ref.id || (ref.id === undefined && matchName(p.name, ref.name)));
+      const priority = [...this.store.priorities.values()].find(
+        (p) => p.id === ref.id || (ref.id === undefined && matchName(p.name, ref.name)),
+      );
       if (!priority) throw invalidField('ticket', 'priority', 'The priority could not be found.');
       t.priorityId = priority.id;
     }
     for (const field of ['severity', 'impact'] as const) {
       if (!has(field)) continue;
       const value = input[field];
-      if (typeof value !== 'string' || !LEVELS.has(value)) throw invalidField('ticket', field, `The ${field} must be one of Low, Medium, High.`);
+      if (typeof value !== 'string' || !LEVELS.has(value))
+        throw invalidField('ticket', field, `The ${field} must be one of Low, Medium, High.`);
       t[field] = value as Level;
     }
     if (has('budgetHours')) {
       const value = input.budgetHours;
-      if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) throw invalidField('ticket', 'budgetHours', 'The budgetHours field must be a number.');
+      if (value !== null && (typeof value !== 'number' || !Number.isFinite(value)))
+        throw invalidField('ticket', 'budgetHours', 'The budgetHours field must be a number.');
       t.budgetHours = value;
     }
     if (has('externalXRef')) {
       const value = input.externalXRef;
-      if (value !== null && typeof value !== 'string') throw invalidField('ticket', 'externalXRef', 'The externalXRef field must be a string.');
-      if (typeof value === 'string' && value.length > XREF_MAX) throw invalidField('ticket', 'externalXRef', `The externalXRef field has a max length of ${XREF_MAX}.`);
+      if (value !== null && typeof value !== 'string')
+        throw invalidField('ticket', 'externalXRef', 'The externalXRef field must be a string.');
+      if (typeof value === 'string' && value.length > XREF_MAX)
+        throw invalidField('ticket', 'externalXRef', `The externalXRef field has a max length of ${XREF_MAX}.`);
       t.externalXRef = value === '' ? null : value;
     }
     if (has('customerUpdatedFlag')) {
-      if (typeof input.customerUpdatedFlag !== 'boolean') throw invalidField('ticket', 'customerUpdatedFlag', 'The customerUpdatedFlag field must be a boolean.');
+      if (typeof input.customerUpdatedFlag !== 'boolean')
+        throw invalidField('ticket', 'customerUpdatedFlag', 'The customerUpdatedFlag field must be a boolean.');
       t.customerUpdatedFlag = input.customerUpdatedFlag;
     }
     void actor;
@@ -343,17 +422,35 @@ export class TicketService {
   replaceNote(ticketId: number, noteId: number, body: unknown, actor: Member): NoteRecord {
     const input = this.noteInput(body);
     if (typeof input.text !== 'string' || input.text === '') throw missingField('serviceNote', 'text');
-    return this.changeNote(ticketId, noteId, { detailDescriptionFlag: false, internalAnalysisFlag: false, resolutionFlag: false, ...input }, actor);
+    return this.changeNote(
+      ticketId,
+      noteId,
+      { detailDescriptionFlag: false, internalAnalysisFlag: false, resolutionFlag: false, ...input },
+      actor,
+    );
   }
 
   patchNote(ticketId: number, noteId: number, body: unknown, actor: Member): NoteRecord {
     if (!Array.isArray(body) || body.length === 0) {
-      throw new CwHttpError(400, { code: 'InvalidObject', message: 'The request body must be a non-empty array of patch operations.', errors: null });
+      throw new CwHttpError(400, {
+        code: 'InvalidObject',
+        message: 'The request body must be a non-empty array of patch operations.',
+        errors: null,
+      });
     }
     const changes: Record<string, unknown> = {};
     for (const raw of body as Array<{ op?: unknown; path?: unknown; value?: unknown }>) {
       const path = typeof raw?.path === 'string' ? raw.path.replace(/^\//, '') : '';
-      if (!['text', 'detailDescriptionFlag', 'internalAnalysisFlag', 'resolutionFlag', 'processNotifications', 'customerUpdatedFlag'].includes(path)) {
+      if (
+        ![
+          'text',
+          'detailDescriptionFlag',
+          'internalAnalysisFlag',
+          'resolutionFlag',
+          'processNotifications',
+          'customerUpdatedFlag',
+        ].includes(path)
+      ) {
         throw invalidField('serviceNote', path || 'path', `Cannot find a writable property '${path}' on serviceNote.`);
       }
       changes[path] = String(raw.op).toLowerCase() === 'remove' ? (path === 'text' ? '' : false) : raw.value;
@@ -372,10 +469,12 @@ export class TicketService {
   }
 
   private noteInput(body: unknown): Record<string, unknown> {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new CwHttpError(400, { code: 'InvalidObject', message: 'serviceNote object is invalid', errors: null });
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw new CwHttpError(400, { code: 'InvalidObject', message: 'serviceNote object is invalid', errors: null });
     const input = body as Record<string, unknown>;
     for (const flag of ['detailDescriptionFlag', 'internalAnalysisFlag', 'resolutionFlag']) {
-      if (input[flag] !== undefined && input[flag] !== null && typeof input[flag] !== 'boolean') throw invalidField('serviceNote', flag, `The ${flag} field must be a boolean.`);
+      if (input[flag] !== undefined && input[flag] !== null && typeof input[flag] !== 'boolean')
+        throw invalidField('serviceNote', flag, `The ${flag} field must be a boolean.`);
     }
     return input;
   }

@@ -16,9 +16,15 @@ export type AutomatorConfig = z.infer<typeof AutomatorConfig>;
 export const DEFAULT_TEMPLATE = { ticket_id: '{{ticket.id}}', event: '{{event}}' };
 
 /** `{{ticket.id}}` renders the display form (`#INC-12`, `#SR-12`); `{{ticket.id_numeric}}` the number. */
-export function placeholders(store: FreshserviceStore, t: TicketRec, event: TicketEvent, baseUrl: string): Record<string, string> {
+export function placeholders(
+  store: FreshserviceStore,
+  t: TicketRec,
+  event: TicketEvent,
+  baseUrl: string,
+): Record<string, string> {
   const requester = store.requesters.get(t.requesterId);
-  const label = (list: { id: number; value: string }[], id: number): string => list.find((c) => c.id === id)?.value ?? String(id);
+  const label = (list: { id: number; value: string }[], id: number): string =>
+    list.find((c) => c.id === id)?.value ?? String(id);
   return {
     'ticket.id': `#${t.type === 'Service Request' ? 'SR' : 'INC'}-${t.id}`,
     'ticket.id_numeric': String(t.id),
@@ -35,7 +41,8 @@ export function placeholders(store: FreshserviceStore, t: TicketRec, event: Tick
 }
 
 export function renderTemplate(template: unknown, values: Record<string, string>): unknown {
-  if (typeof template === 'string') return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
+  if (typeof template === 'string')
+    return template.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
   if (Array.isArray(template)) return template.map((v) => renderTemplate(v, values));
   if (template !== null && typeof template === 'object') {
     return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, renderTemplate(v, values)]));

@@ -23,7 +23,9 @@ import { startSim, type SimFixture } from './test-client.js';
 
 // The vendor specs sit in shared/specs beside the repository (as in CI's checkout).
 const SPECS = fileURLToPath(new URL('../../../../shared/specs', import.meta.url));
-const swagger = JSON.parse(readFileSync(`${SPECS}/freshservice-openapi-swagger2-v2.0.1.json`, 'utf8')) as { definitions: Record<string, unknown> };
+const swagger = JSON.parse(readFileSync(`${SPECS}/freshservice-openapi-swagger2-v2.0.1.json`, 'utf8')) as {
+  definitions: Record<string, unknown>;
+};
 const docs = JSON.parse(readFileSync(`${SPECS}/freshservice-doc-examples.json`, 'utf8')) as {
   examples: Record<string, unknown>;
   validation_error_examples: unknown[];
@@ -84,7 +86,8 @@ function expectShapeLike(actual: Record<string, unknown>, example: Record<string
     const value = actual[key];
     if (docValue === null || value === null) continue;
     expect(jsonType(value), `${path}${key}`).toBe(jsonType(docValue));
-    if (jsonType(docValue) === 'object' && key !== 'custom_fields') expectShapeLike(value as Record<string, unknown>, docValue as Record<string, unknown>, `${path}${key}.`);
+    if (jsonType(docValue) === 'object' && key !== 'custom_fields')
+      expectShapeLike(value as Record<string, unknown>, docValue as Record<string, unknown>, `${path}${key}.`);
   }
 }
 
@@ -126,7 +129,10 @@ describe('Freshservice simulator fidelity', () => {
   });
 
   it('GET /tickets matches the Swagger ticket and the documented list example', async () => {
-    const res = await sim.api('GET', '/api/v2/tickets?updated_since=2000-01-01T00:00:00Z&per_page=100&order_type=asc&include=requester,tags');
+    const res = await sim.api(
+      'GET',
+      '/api/v2/tickets?updated_since=2000-01-01T00:00:00Z&per_page=100&order_type=asc&include=requester,tags',
+    );
     const t = res.body.tickets[0];
     expectValid(definition('ticket'), t);
     expectShapeLike(t, docExample('GET /api/v2/tickets', 'tickets'));
@@ -139,7 +145,14 @@ describe('Freshservice simulator fidelity', () => {
   });
 
   it('POST /tickets matches the Swagger ticket and the documented create example', async () => {
-    const res = await sim.api('POST', '/api/v2/tickets', { email: 'rita@demo.example', subject: 'Support Needed...', description: 'Details about the issue...', status: 2, priority: 1, cc_emails: ['ram@freshservice.com'] });
+    const res = await sim.api('POST', '/api/v2/tickets', {
+      email: 'rita@demo.example',
+      subject: 'Support Needed...',
+      description: 'Details about the issue...',
+      status: 2,
+      priority: 1,
+      cc_emails: ['ram@freshservice.com'],
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toMatch(/\/api\/v2\/tickets\/\d+$/);
     expectValid(definition('ticket'), res.body.ticket);
@@ -153,7 +166,10 @@ describe('Freshservice simulator fidelity', () => {
   });
 
   it('GET /tickets/filter matches the documented filter example (absent from the Swagger)', async () => {
-    const res = await sim.api('GET', `/api/v2/tickets/filter?query=${encodeURIComponent("\"tag:'fidelity' AND priority:>1\"")}`);
+    const res = await sim.api(
+      'GET',
+      `/api/v2/tickets/filter?query=${encodeURIComponent('"tag:\'fidelity\' AND priority:>1"')}`,
+    );
     expect(res.body.total).toBe(1);
     expectValid(definition('ticket'), res.body.tickets[0]);
     expectShapeLike(res.body.tickets[0], docExample('GET /api/v2/tickets/filter?query=...', 'tickets'));
@@ -167,7 +183,10 @@ describe('Freshservice simulator fidelity', () => {
   });
 
   it('POST /tickets/{id}/notes matches the Swagger note (the reference has no well-formed example)', async () => {
-    const res = await sim.api('POST', `/api/v2/tickets/${ticketId}/notes`, { body: '<p>Assigned to IT team</p>', private: true });
+    const res = await sim.api('POST', `/api/v2/tickets/${ticketId}/notes`, {
+      body: '<p>Assigned to IT team</p>',
+      private: true,
+    });
     expect(res.status).toBe(201);
     expectValid(definition('ticket_note'), res.body.conversation);
     // The documented update-conversation example is a note too: same keys.
@@ -183,7 +202,8 @@ describe('Freshservice simulator fidelity', () => {
 
   it('GET /ticket_form_fields matches the documented example field by field type', async () => {
     const res = await sim.api('GET', '/api/v2/ticket_form_fields');
-    const documented = (docs.examples['GET /api/v2/ticket_form_fields'] as { ticket_fields: Record<string, unknown>[] }).ticket_fields;
+    const documented = (docs.examples['GET /api/v2/ticket_form_fields'] as { ticket_fields: Record<string, unknown>[] })
+      .ticket_fields;
     for (const doc of documented) {
       const ours = (res.body.ticket_fields as Record<string, unknown>[]).find((f) => f.field_type === doc.field_type);
       if (doc.field_type === 'custom_dropdown') expect(ours).toBeDefined();
@@ -191,7 +211,9 @@ describe('Freshservice simulator fidelity', () => {
       const { portal_cc: _a, portalcc_to: _b, ...comparable } = doc;
       expectShapeLike(ours, comparable, `${String(doc.field_type)}.`);
     }
-    const status = (res.body.ticket_fields as Record<string, unknown>[]).find((f) => f.name === 'status') as { choices: Record<string, unknown>[] };
+    const status = (res.body.ticket_fields as Record<string, unknown>[]).find((f) => f.name === 'status') as {
+      choices: Record<string, unknown>[];
+    };
     const docStatus = documented.find((f) => f.name === 'status') as { choices: Record<string, unknown>[] };
     expectShapeLike(status.choices[0]!, docStatus.choices[0]!);
   });
@@ -208,7 +230,10 @@ describe('Freshservice simulator fidelity', () => {
     const res = await sim.api('PUT', `/api/v2/tickets/${ticketId}`, { department_id: 'x' });
     expect(res.status).toBe(400);
     expectShapeLike(res.body, docs.validation_error_examples[0] as Record<string, unknown>);
-    expectShapeLike(res.body.errors[0], (docs.validation_error_examples[0] as { errors: Record<string, unknown>[] }).errors[0]!);
+    expectShapeLike(
+      res.body.errors[0],
+      (docs.validation_error_examples[0] as { errors: Record<string, unknown>[] }).errors[0]!,
+    );
     expectValid(definition('error'), res.body.errors[0]);
   });
 

@@ -2,7 +2,11 @@
 // `:>` (≥) and `:<` (≤) on numbers and dates, AND / OR / parentheses, single-quoted strings,
 // bare numbers, `null`, `true`/`false`. Only the documented fields are queryable.
 
-export type QueryValue = { kind: 'number'; value: number } | { kind: 'string'; value: string } | { kind: 'null' } | { kind: 'boolean'; value: boolean };
+export type QueryValue =
+  | { kind: 'number'; value: number }
+  | { kind: 'string'; value: string }
+  | { kind: 'null' }
+  | { kind: 'boolean'; value: boolean };
 
 export type QueryNode =
   | { kind: 'and'; left: QueryNode; right: QueryNode }
@@ -11,7 +15,12 @@ export type QueryNode =
 
 export class QueryError extends Error {}
 
-type Token = { t: 'lp' } | { t: 'rp' } | { t: 'and' } | { t: 'or' } | { t: 'cond'; field: string; op: ':' | ':>' | ':<'; value: QueryValue };
+type Token =
+  | { t: 'lp' }
+  | { t: 'rp' }
+  | { t: 'and' }
+  | { t: 'or' }
+  | { t: 'cond'; field: string; op: ':' | ':>' | ':<'; value: QueryValue };
 
 function tokenize(input: string): Token[] {
   const out: Token[] = [];
@@ -140,16 +149,25 @@ export function validateQuery(node: QueryNode, kindOf: (field: string) => FieldK
   if (v.kind === 'null') return;
   if (kind === 'number' && v.kind !== 'number') throw new QueryError(`'${node.field}' takes a number`);
   if (kind === 'boolean' && v.kind !== 'boolean') throw new QueryError(`'${node.field}' takes true or false`);
-  if ((kind === 'string' || kind === 'tag') && v.kind !== 'string') throw new QueryError(`'${node.field}' takes a string in single quotes`);
+  if ((kind === 'string' || kind === 'tag') && v.kind !== 'string')
+    throw new QueryError(`'${node.field}' takes a string in single quotes`);
 }
 
-export function evaluateQuery(node: QueryNode, target: QueryTarget, kindOf: (field: string) => FieldKind | undefined): boolean {
+export function evaluateQuery(
+  node: QueryNode,
+  target: QueryTarget,
+  kindOf: (field: string) => FieldKind | undefined,
+): boolean {
   if (node.kind === 'and') return evaluateQuery(node.left, target, kindOf) && evaluateQuery(node.right, target, kindOf);
   if (node.kind === 'or') return evaluateQuery(node.left, target, kindOf) || evaluateQuery(node.right, target, kindOf);
   return evaluateCondition(node, target, kindOf);
 }
 
-function evaluateCondition(node: Extract<QueryNode, { kind: 'cond' }>, target: QueryTarget, kindOf: (field: string) => FieldKind | undefined): boolean {
+function evaluateCondition(
+  node: Extract<QueryNode, { kind: 'cond' }>,
+  target: QueryTarget,
+  kindOf: (field: string) => FieldKind | undefined,
+): boolean {
   const kind = kindOf(node.field);
   const actual = target.get(node.field);
   const v = node.value;
@@ -170,7 +188,8 @@ function evaluateCondition(node: Extract<QueryNode, { kind: 'cond' }>, target: Q
     if (node.op === ':<') return actual <= v.value;
     return actual === v.value;
   }
-  if (kind === 'string' && typeof actual === 'string' && v.kind === 'string') return actual.toLowerCase() === v.value.toLowerCase();
+  if (kind === 'string' && typeof actual === 'string' && v.kind === 'string')
+    return actual.toLowerCase() === v.value.toLowerCase();
   if (kind === 'boolean' && v.kind === 'boolean') return (actual === true) === v.value;
   return false;
 }

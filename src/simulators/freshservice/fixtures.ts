@@ -13,7 +13,8 @@ export interface CategoryChoice {
   subs: { value: string; items: string[] }[];
 }
 
-export type CustomFieldType = 'custom_text' | 'custom_paragraph' | 'custom_number' | 'custom_checkbox' | 'custom_dropdown' | 'custom_date';
+export type CustomFieldType =
+  'custom_text' | 'custom_paragraph' | 'custom_number' | 'custom_checkbox' | 'custom_dropdown' | 'custom_date';
 
 export interface CustomFieldDef {
   id: number;
@@ -94,14 +95,38 @@ export function defaultFixtures(): AccountFixtures {
       { id: 3, value: 'High' },
     ],
     categories: [
-      { value: 'Hardware', subs: [{ value: 'Computer', items: ['Mac', 'Windows'] }, { value: 'Printer', items: [] }] },
-      { value: 'Software', subs: [{ value: 'MS Office', items: [] }, { value: 'ERP', items: [] }] },
-      { value: 'Network', subs: [{ value: 'VPN', items: [] }, { value: 'Wi-Fi', items: [] }] },
+      {
+        value: 'Hardware',
+        subs: [
+          { value: 'Computer', items: ['Mac', 'Windows'] },
+          { value: 'Printer', items: [] },
+        ],
+      },
+      {
+        value: 'Software',
+        subs: [
+          { value: 'MS Office', items: [] },
+          { value: 'ERP', items: [] },
+        ],
+      },
+      {
+        value: 'Network',
+        subs: [
+          { value: 'VPN', items: [] },
+          { value: 'Wi-Fi', items: [] },
+        ],
+      },
       { value: 'Access', subs: [] },
     ],
     customFields: [
       { id: 54901, name: 'cf_ticketbridge', label: 'Ticketbridge link', field_type: 'custom_text' },
-      { id: 54902, name: 'cf_site', label: 'Site', field_type: 'custom_dropdown', choices: ['Head office', 'Warehouse', 'Remote'] },
+      {
+        id: 54902,
+        name: 'cf_site',
+        label: 'Site',
+        field_type: 'custom_dropdown',
+        choices: ['Head office', 'Warehouse', 'Remote'],
+      },
       { id: 54903, name: 'cf_asset_count', label: 'Affected assets', field_type: 'custom_number' },
       { id: 54904, name: 'cf_vip', label: 'VIP', field_type: 'custom_checkbox' },
       { id: 54905, name: 'cf_go_live', label: 'Go-live date', field_type: 'custom_date' },
@@ -115,7 +140,15 @@ export function defaultFixtures(): AccountFixtures {
       { id: API_AGENT_ID, first_name: 'Ticket', last_name: 'Bridge', email: 'ticketbridge@demo.example' },
       { id: 21000418002, first_name: 'Alex', last_name: 'Agent', email: 'alex.agent@demo.example' },
     ],
-    requesters: [{ id: 21000500001, first_name: 'Rita', last_name: 'Requester', primary_email: 'rita@demo.example', mobile_phone_number: null }],
+    requesters: [
+      {
+        id: 21000500001,
+        first_name: 'Rita',
+        last_name: 'Requester',
+        primary_email: 'rita@demo.example',
+        mobile_phone_number: null,
+      },
+    ],
     workspaces: [
       { id: 2, name: 'IT', primary: true },
       { id: 3, name: 'HR', primary: false },

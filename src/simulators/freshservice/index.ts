@@ -38,26 +38,57 @@ const SeedTicket = z.looseObject({
 const SeedBody = z.strictObject({
   tickets: z.array(SeedTicket).default([]),
   /** Generates this many plain tickets quickly (benchmarks). */
-  generate: z.strictObject({ count: z.number().int().min(1).max(1_000_000), subjectPrefix: z.string().default('Generated ticket') }).optional(),
-  statuses: z.array(z.strictObject({ id: z.number().int(), value: z.string(), requester_display_value: z.string().optional() })).optional(),
+  generate: z
+    .strictObject({
+      count: z.number().int().min(1).max(1_000_000),
+      subjectPrefix: z.string().default('Generated ticket'),
+    })
+    .optional(),
+  statuses: z
+    .array(z.strictObject({ id: z.number().int(), value: z.string(), requester_display_value: z.string().optional() }))
+    .optional(),
   customFields: z
     .array(
       z.strictObject({
         id: z.number().int(),
         name: z.string(),
         label: z.string(),
-        field_type: z.enum(['custom_text', 'custom_paragraph', 'custom_number', 'custom_checkbox', 'custom_dropdown', 'custom_date']),
+        field_type: z.enum([
+          'custom_text',
+          'custom_paragraph',
+          'custom_number',
+          'custom_checkbox',
+          'custom_dropdown',
+          'custom_date',
+        ]),
         choices: z.array(z.string()).optional(),
         required_for_closure: z.boolean().optional(),
       }),
     )
     .optional(),
-  groups: z.array(z.strictObject({ id: z.number().int(), name: z.string(), description: z.string().default('') })).optional(),
-  agents: z.array(z.strictObject({ id: z.number().int(), first_name: z.string(), last_name: z.string(), email: z.string() })).optional(),
-  requesters: z.array(z.strictObject({ id: z.number().int(), first_name: z.string(), last_name: z.string(), primary_email: z.string(), mobile_phone_number: z.string().nullable().default(null) })).optional(),
+  groups: z
+    .array(z.strictObject({ id: z.number().int(), name: z.string(), description: z.string().default('') }))
+    .optional(),
+  agents: z
+    .array(z.strictObject({ id: z.number().int(), first_name: z.string(), last_name: z.string(), email: z.string() }))
+    .optional(),
+  requesters: z
+    .array(
+      z.strictObject({
+        id: z.number().int(),
+        first_name: z.string(),
+        last_name: z.string(),
+        primary_email: z.string(),
+        mobile_phone_number: z.string().nullable().default(null),
+      }),
+    )
+    .optional(),
 });
 
-const RateLimitBody = z.strictObject({ perMinute: z.number().int().min(1).optional(), windowMs: z.number().int().min(100).optional() });
+const RateLimitBody = z.strictObject({
+  perMinute: z.number().int().min(1).optional(),
+  windowMs: z.number().int().min(100).optional(),
+});
 
 function upsert<T extends { id: number }>(list: T[], items: T[] | undefined): void {
   for (const item of items ?? []) {
@@ -71,12 +102,19 @@ function upsert<T extends { id: number }>(list: T[], items: T[] | undefined): vo
 function seedDate(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new ValidationFailure([{ field: 'created_at', message: `'${value}' is not a timestamp`, code: 'invalid_value' }]);
+  if (Number.isNaN(ms))
+    throw new ValidationFailure([
+      { field: 'created_at', message: `'${value}' is not a timestamp`, code: 'invalid_value' },
+    ]);
   return Math.floor(ms / 1000) * 1000;
 }
 
 function authenticate(apiKey: string): (request: FastifyRequest) => AuthResult {
-  const denied: AuthResult = { ok: false, status: 401, body: { code: 'invalid_credentials', message: 'You have to be logged in to perform this action.' } };
+  const denied: AuthResult = {
+    ok: false,
+    status: 401,
+    body: { code: 'invalid_credentials', message: 'You have to be logged in to perform this action.' },
+  };
   return (request) => {
     const header = request.headers.authorization;
     if (!header?.startsWith('Basic ')) return denied;
@@ -87,8 +125,10 @@ function authenticate(apiKey: string): (request: FastifyRequest) => AuthResult {
 }
 
 function errorBody(status: number): unknown {
-  if (status === 429) return { code: 'rate_limit_exceeded', message: 'You have exceeded the limit of requests per minute' };
-  if (status >= 500) return { code: 'internal_error', message: 'We are facing some technical difficulties. Please try again later.' };
+  if (status === 429)
+    return { code: 'rate_limit_exceeded', message: 'You have exceeded the limit of requests per minute' };
+  if (status >= 500)
+    return { code: 'internal_error', message: 'We are facing some technical difficulties. Please try again later.' };
   return { code: 'error', message: `Request failed with status ${status}` };
 }
 
@@ -98,7 +138,8 @@ function creditsFor(request: FastifyRequest): number {
   const count = include ? include.split(',').filter((s) => s.trim() !== '').length : 0;
   const route = request.routeOptions.url ?? '';
   if (request.method === 'GET' && route === '/api/v2/tickets') return 1 + 2 * count;
-  if (request.method === 'GET' && route === '/api/v2/tickets/:id') return 1 + count + (include?.includes('conversations') ? 1 : 0);
+  if (request.method === 'GET' && route === '/api/v2/tickets/:id')
+    return 1 + count + (include?.includes('conversations') ? 1 : 0);
   return 1;
 }
 
@@ -121,18 +162,26 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
   const { app, faults } = sim;
   if (options.seed !== undefined) faults.set({ seed: options.seed });
   const s = new FreshserviceStore(() => faults.now());
-  const rate = new AccountRateLimit({ perMinute: system.rateLimit?.requestsPerMinute ?? DEFAULT_SIM_RATE_PER_MINUTE, windowMs: 60_000 }, () => Date.now());
+  const rate = new AccountRateLimit(
+    { perMinute: system.rateLimit?.requestsPerMinute ?? DEFAULT_SIM_RATE_PER_MINUTE, windowMs: 60_000 },
+    () => Date.now(),
+  );
 
   s.onEvent = (event: TicketEvent, t: TicketRec) => {
     const hook = automator;
     if (!hook || (hook.events && !hook.events.includes(event))) return;
     const rendered = renderTemplate(hook.template ?? DEFAULT_TEMPLATE, placeholders(s, t, event, baseUrl));
-    sim.webhooks.send({ url: hook.url, body: JSON.stringify(rendered), headers: { 'content-type': 'application/json', ...hook.headers } });
+    sim.webhooks.send({
+      url: hook.url,
+      body: JSON.stringify(rendered),
+      headers: { 'content-type': 'application/json', ...hook.headers },
+    });
   };
 
   function seed(raw: unknown): unknown {
     const parsed = SeedBody.safeParse(raw ?? {});
-    if (!parsed.success) return { error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+    if (!parsed.success)
+      return { error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
     const body = parsed.data;
     upsert<Choice>(s.account.statuses, body.statuses as Choice[] | undefined);
     upsert<CustomFieldDef>(s.account.customFields, body.customFields as CustomFieldDef[] | undefined);
@@ -148,8 +197,18 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
         const createdAt = seedDate(created_at);
         const updatedAt = seedDate(updated_at);
         const t = s.createTicket(
-          { description: '', ...(fields.requester_id === undefined && fields.email === undefined && fields.phone === undefined ? { requester_id: s.account.requesters[0]!.id } : {}), ...fields },
-          { event: false, ...(createdAt === undefined ? {} : { createdAt }), ...(updatedAt === undefined ? (createdAt === undefined ? {} : { updatedAt: createdAt }) : { updatedAt }) },
+          {
+            description: '',
+            ...(fields.requester_id === undefined && fields.email === undefined && fields.phone === undefined
+              ? { requester_id: s.account.requesters[0]!.id }
+              : {}),
+            ...fields,
+          },
+          {
+            event: false,
+            ...(createdAt === undefined ? {} : { createdAt }),
+            ...(updatedAt === undefined ? (createdAt === undefined ? {} : { updatedAt: createdAt }) : { updatedAt }),
+          },
         );
         t.deleted = deleted ?? false;
         t.spam = spam ?? false;
@@ -166,10 +225,24 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
     if (body.generate) {
       const requesterId = s.account.requesters[0]!.id;
       for (let i = 0; i < body.generate.count; i++) {
-        ids.push(s.createTicket({ subject: `${body.generate.subjectPrefix} ${i + 1}`, description: `Generated ticket number ${i + 1}`, requester_id: requesterId, status: 2, priority: 1 + (i % 4) }, { event: false }).id);
+        ids.push(
+          s.createTicket(
+            {
+              subject: `${body.generate.subjectPrefix} ${i + 1}`,
+              description: `Generated ticket number ${i + 1}`,
+              requester_id: requesterId,
+              status: 2,
+              priority: 1 + (i % 4),
+            },
+            { event: false },
+          ).id,
+        );
       }
     }
-    return { tickets: ids.length > 1000 ? { count: ids.length, first: ids[0], last: ids[ids.length - 1] } : ids, errors };
+    return {
+      tickets: ids.length > 1000 ? { count: ids.length, first: ids[0], last: ids[ids.length - 1] } : ids,
+      errors,
+    };
   }
 
   // Accept an empty JSON body (the restore call sends none) and answer bad JSON like the vendor.
@@ -190,18 +263,25 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
     }
   });
   app.setErrorHandler((err: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
-    if (err.code === 'invalid_json') return validationFailed(reply, [{ field: '', message: err.message, code: 'invalid_json' }]);
-    if (err.statusCode === 415) return reply.code(415).send({ code: 'invalid_content_type', message: 'Content-Type header should be application/json' });
+    if (err.code === 'invalid_json')
+      return validationFailed(reply, [{ field: '', message: err.message, code: 'invalid_json' }]);
+    if (err.statusCode === 415)
+      return reply
+        .code(415)
+        .send({ code: 'invalid_content_type', message: 'Content-Type header should be application/json' });
     const status = err.statusCode ?? 500;
     return reply.code(status).send(errorBody(status));
   });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ code: 'not_found', message: 'The requested URL was not found on this server' }));
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ code: 'not_found', message: 'The requested URL was not found on this server' }),
+  );
 
   // Runs after the shared fault/auth hook: content negotiation, then the account's credit bucket.
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith('/__sim/')) return undefined;
     const accept = request.headers.accept;
-    if (accept && !/json|\*\/\*|application\/\*/.test(accept)) return reply.code(406).send({ code: 'not_acceptable', message: 'Only application/json is supported' });
+    if (accept && !/json|\*\/\*|application\/\*/.test(accept))
+      return reply.code(406).send({ code: 'not_acceptable', message: 'Only application/json is supported' });
     const decision = rate.consume(creditsFor(request));
     for (const [k, v] of Object.entries(decision.headers)) void reply.header(k, v);
     void reply.header('X-Freshservice-Api-Version', 'latest=v2; requested=v2');
@@ -214,7 +294,10 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
 
   app.put('/__sim/automator', async (request, reply) => {
     const parsed = AutomatorConfig.safeParse(request.body ?? {});
-    if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    if (!parsed.success)
+      return reply
+        .code(400)
+        .send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     automator = parsed.data;
     return { automator };
   });
@@ -225,13 +308,21 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
   app.get('/__sim/ratelimit', async () => ({ ...rate.settings, limited: rate.limited }));
   app.put('/__sim/ratelimit', async (request, reply) => {
     const parsed = RateLimitBody.safeParse(request.body ?? {});
-    if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    if (!parsed.success)
+      return reply
+        .code(400)
+        .send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     const next: { perMinute?: number; windowMs?: number } = {};
     if (parsed.data.perMinute !== undefined) next.perMinute = parsed.data.perMinute;
     if (parsed.data.windowMs !== undefined) next.windowMs = parsed.data.windowMs;
     return rate.configure(next);
   });
-  app.get('/__sim/state', async () => ({ tickets: s.ticketCount, conversations: s.conversationById.size, requesters: s.requesters.size, memoryMb: Math.round(process.memoryUsage().heapUsed / 1048576) }));
+  app.get('/__sim/state', async () => ({
+    tickets: s.ticketCount,
+    conversations: s.conversationById.size,
+    requesters: s.requesters.size,
+    memoryMb: Math.round(process.memoryUsage().heapUsed / 1048576),
+  }));
 
   registerRoutes(app, s);
   baseUrl = await listen(app, options.host ?? '127.0.0.1', options.port ?? 0);

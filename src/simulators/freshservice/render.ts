@@ -5,9 +5,15 @@ import { isoSeconds, type ConversationRec, type FreshserviceStore, type TicketRe
 
 export type TicketShape = 'view' | 'list' | 'write';
 
-export function renderTicket(store: FreshserviceStore, t: TicketRec, shape: TicketShape, include: Set<string> = new Set()): Record<string, unknown> {
+export function renderTicket(
+  store: FreshserviceStore,
+  t: TicketRec,
+  shape: TicketShape,
+  include: Set<string> = new Set(),
+): Record<string, unknown> {
   const custom: Record<string, unknown> = {};
-  for (const f of store.account.customFields) custom[f.name] = t.custom?.[f.name] ?? (f.field_type === 'custom_checkbox' ? false : null);
+  for (const f of store.account.customFields)
+    custom[f.name] = t.custom?.[f.name] ?? (f.field_type === 'custom_checkbox' ? false : null);
   const out: Record<string, unknown> = {
     cc_emails: [...t.ccEmails],
     fwd_emails: [],
@@ -71,26 +77,76 @@ export function renderTicket(store: FreshserviceStore, t: TicketRec, shape: Tick
   if (include.has('assets')) out.assets = [];
   if (include.has('changes')) out.changes = [];
   if (include.has('related_tickets')) out.related_tickets = [];
-  if (include.has('conversations')) out.conversations = (store.conversations.get(t.id) ?? []).slice(0, 10).map((c) => renderConversation(c, 'list'));
+  if (include.has('conversations'))
+    out.conversations = (store.conversations.get(t.id) ?? []).slice(0, 10).map((c) => renderConversation(c, 'list'));
   return out;
 }
 
 function renderRequesterBrief(store: FreshserviceStore, id: number): Record<string, unknown> {
   const r = store.requesters.get(id);
   const agent = store.account.agents.find((a) => a.id === id);
-  if (r) return { email: r.primary_email, id: r.id, mobile: r.mobile_phone_number, name: `${r.first_name} ${r.last_name}`.trim(), phone: null };
-  if (agent) return { email: agent.email, id: agent.id, mobile: null, name: `${agent.first_name} ${agent.last_name}`, phone: null };
+  if (r)
+    return {
+      email: r.primary_email,
+      id: r.id,
+      mobile: r.mobile_phone_number,
+      name: `${r.first_name} ${r.last_name}`.trim(),
+      phone: null,
+    };
+  if (agent)
+    return {
+      email: agent.email,
+      id: agent.id,
+      mobile: null,
+      name: `${agent.first_name} ${agent.last_name}`,
+      phone: null,
+    };
   return { email: null, id, mobile: null, name: null, phone: null };
 }
 
 /** `list` = the conversations listing; `note`/`reply` = a create response; `edit` = PUT response. */
-export function renderConversation(c: ConversationRec, shape: 'list' | 'note' | 'reply' | 'edit'): Record<string, unknown> {
-  const base = { id: c.id, body: c.body, body_text: c.bodyText, created_at: isoSeconds(c.createdAt), updated_at: isoSeconds(c.updatedAt) };
+export function renderConversation(
+  c: ConversationRec,
+  shape: 'list' | 'note' | 'reply' | 'edit',
+): Record<string, unknown> {
+  const base = {
+    id: c.id,
+    body: c.body,
+    body_text: c.bodyText,
+    created_at: isoSeconds(c.createdAt),
+    updated_at: isoSeconds(c.updatedAt),
+  };
   if (shape === 'reply') {
-    return { id: c.id, user_id: c.userId, from_email: c.fromEmail, cc_emails: c.ccEmails, bcc_emails: c.bccEmails, body: c.body, body_text: c.bodyText, ticket_id: c.ticketId, to_emails: c.toEmails, attachments: [], created_at: base.created_at, updated_at: base.updated_at };
+    return {
+      id: c.id,
+      user_id: c.userId,
+      from_email: c.fromEmail,
+      cc_emails: c.ccEmails,
+      bcc_emails: c.bccEmails,
+      body: c.body,
+      body_text: c.bodyText,
+      ticket_id: c.ticketId,
+      to_emails: c.toEmails,
+      attachments: [],
+      created_at: base.created_at,
+      updated_at: base.updated_at,
+    };
   }
   if (shape === 'note' || shape === 'edit') {
-    return { id: c.id, incoming: c.incoming, private: c.private, user_id: c.userId, support_email: null, body: c.body, body_text: c.bodyText, ticket_id: c.ticketId, to_emails: c.toEmails, attachments: [], created_at: base.created_at, updated_at: base.updated_at };
+    return {
+      id: c.id,
+      incoming: c.incoming,
+      private: c.private,
+      user_id: c.userId,
+      support_email: null,
+      body: c.body,
+      body_text: c.bodyText,
+      ticket_id: c.ticketId,
+      to_emails: c.toEmails,
+      attachments: [],
+      created_at: base.created_at,
+      updated_at: base.updated_at,
+    };
   }
   return {
     id: c.id,
@@ -114,7 +170,15 @@ export function renderConversation(c: ConversationRec, shape: 'list' | 'note' | 
 
 const STAMP = '2023-01-19T17:25:20Z';
 
-function formField(id: number, position: number, name: string, label: string, fieldType: string, choices: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+function formField(
+  id: number,
+  position: number,
+  name: string,
+  label: string,
+  fieldType: string,
+  choices: unknown[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     id,
     label,
@@ -152,11 +216,22 @@ export function renderFormFields(store: FreshserviceStore): Record<string, unkno
       id: 53900 + i * 10 + j + 1,
       display_id: displayId++,
       value: s.value,
-      nested_options: s.items.map((item, k) => ({ id: 540000 + i * 100 + j * 10 + k, display_id: displayId++, value: item })),
+      nested_options: s.items.map((item, k) => ({
+        id: 540000 + i * 100 + j * 10 + k,
+        display_id: displayId++,
+        value: item,
+      })),
     })),
   }));
   const fields: Record<string, unknown>[] = [
-    formField(54281, 0, 'workspace_id', 'Workspace', 'default_workspace', a.workspaces.map((w) => ({ id: w.id, value: w.name }))),
+    formField(
+      54281,
+      0,
+      'workspace_id',
+      'Workspace',
+      'default_workspace',
+      a.workspaces.map((w) => ({ id: w.id, value: w.name })),
+    ),
     formField(54268, 1, 'requester', 'Requester', 'default_requester', [], { required_for_agents: true }),
     formField(54269, 2, 'subject', 'Subject', 'default_subject', [], { required_for_agents: true }),
     formField(54270, 3, 'source', 'Source', 'default_source', [
@@ -169,21 +244,73 @@ export function renderFormFields(store: FreshserviceStore): Record<string, unkno
       { id: 52960, value: 'Incident' },
       { id: 52961, value: 'Service Request' },
     ]),
-    formField(54271, 5, 'status', 'Status', 'default_status', a.statuses.map((s) => ({ ...s })), { required_for_agents: true }),
-    formField(54272, 6, 'urgency', 'Urgency', 'default_urgency', a.urgencies.map((s) => ({ ...s }))),
-    formField(54273, 7, 'impact', 'Impact', 'default_impact', a.impacts.map((s) => ({ ...s }))),
-    formField(54274, 8, 'priority', 'Priority', 'default_priority', a.priorities.map((s) => ({ ...s })), { required_for_agents: true }),
-    formField(54275, 9, 'group', 'Group', 'default_group', a.groups.map((g) => ({ id: g.id, value: g.name }))),
-    formField(54276, 10, 'agent', 'Assigned to', 'default_agent', a.agents.map((g) => ({ id: g.id, value: `${g.first_name} ${g.last_name}` }))),
+    formField(
+      54271,
+      5,
+      'status',
+      'Status',
+      'default_status',
+      a.statuses.map((s) => ({ ...s })),
+      { required_for_agents: true },
+    ),
+    formField(
+      54272,
+      6,
+      'urgency',
+      'Urgency',
+      'default_urgency',
+      a.urgencies.map((s) => ({ ...s })),
+    ),
+    formField(
+      54273,
+      7,
+      'impact',
+      'Impact',
+      'default_impact',
+      a.impacts.map((s) => ({ ...s })),
+    ),
+    formField(
+      54274,
+      8,
+      'priority',
+      'Priority',
+      'default_priority',
+      a.priorities.map((s) => ({ ...s })),
+      { required_for_agents: true },
+    ),
+    formField(
+      54275,
+      9,
+      'group',
+      'Group',
+      'default_group',
+      a.groups.map((g) => ({ id: g.id, value: g.name })),
+    ),
+    formField(
+      54276,
+      10,
+      'agent',
+      'Assigned to',
+      'default_agent',
+      a.agents.map((g) => ({ id: g.id, value: `${g.first_name} ${g.last_name}` })),
+    ),
     formField(54277, 11, 'department', 'Department', 'default_department', []),
     formField(54278, 12, 'description', 'Description', 'default_description', [], { required_for_agents: true }),
     formField(54279, 13, 'category', 'Category', 'default_category', category),
   ];
   a.customFields.forEach((f: CustomFieldDef, i) => {
     fields.push(
-      formField(f.id, 14 + i, f.name, f.label, f.field_type, (f.choices ?? []).map((value, j) => ({ id: f.id * 10 + j, display_id: 100 + j, value })), {
-        required_for_closure: f.required_for_closure ?? false,
-      }),
+      formField(
+        f.id,
+        14 + i,
+        f.name,
+        f.label,
+        f.field_type,
+        (f.choices ?? []).map((value, j) => ({ id: f.id * 10 + j, display_id: 100 + j, value })),
+        {
+          required_for_closure: f.required_for_closure ?? false,
+        },
+      ),
     );
   });
   return fields;
@@ -214,7 +341,17 @@ export function renderGroup(g: GroupDef): Record<string, unknown> {
 }
 
 export function renderAgent(a: AgentDef): Record<string, unknown> {
-  return { id: a.id, first_name: a.first_name, last_name: a.last_name, email: a.email, active: true, occasional: false, job_title: null, created_at: STAMP, updated_at: STAMP };
+  return {
+    id: a.id,
+    first_name: a.first_name,
+    last_name: a.last_name,
+    email: a.email,
+    active: true,
+    occasional: false,
+    job_title: null,
+    created_at: STAMP,
+    updated_at: STAMP,
+  };
 }
 
 export function renderRequester(r: RequesterDef): Record<string, unknown> {

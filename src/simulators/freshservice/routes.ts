@@ -3,15 +3,37 @@
 // conversations (list, note, reply, edit, delete), ticket form fields, groups, agents, requesters.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { API_AGENT_ID } from './fixtures.js';
-import { evaluateQuery, parseFilterQuery, QueryError, validateQuery, type FieldKind, type QueryNode } from './filter-query.js';
-import { renderAgent, renderConversation, renderFormFields, renderGroup, renderRequester, renderTicket } from './render.js';
+import {
+  evaluateQuery,
+  parseFilterQuery,
+  QueryError,
+  validateQuery,
+  type FieldKind,
+  type QueryNode,
+} from './filter-query.js';
+import {
+  renderAgent,
+  renderConversation,
+  renderFormFields,
+  renderGroup,
+  renderRequester,
+  renderTicket,
+} from './render.js';
 import type { FreshserviceStore, TicketRec } from './store.js';
 import { parseInputDate, ValidationFailure, type FieldError } from './validate.js';
 
 type Query = Record<string, string | undefined>;
 
 const THIRTY_DAYS_MS = 30 * 86_400_000;
-const LIST_INCLUDES = new Set(['stats', 'requester', 'requested_for', 'tags', 'department', 'onboarding_context', 'offboarding_context']);
+const LIST_INCLUDES = new Set([
+  'stats',
+  'requester',
+  'requested_for',
+  'tags',
+  'department',
+  'onboarding_context',
+  'offboarding_context',
+]);
 const VIEW_INCLUDES = new Set([...LIST_INCLUDES, 'conversations', 'problem', 'assets', 'changes', 'related_tickets']);
 const LIST_FILTERS = new Set(['new_and_my_open', 'watching', 'spam', 'deleted', 'all_tickets']);
 const FILTER_PAGE_CAP = 40;
@@ -29,8 +51,16 @@ function notFound(reply: FastifyReply): FastifyReply {
 export function parseInclude(raw: string | undefined, allowed: Set<string>): Set<string> | FieldError {
   const set = new Set<string>();
   if (raw === undefined || raw === '') return set;
-  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (!allowed.has(part)) return { field: 'include', message: `It should be one of these values: '${[...allowed].join(',')}'`, code: 'invalid_value' };
+  for (const part of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (!allowed.has(part))
+      return {
+        field: 'include',
+        message: `It should be one of these values: '${[...allowed].join(',')}'`,
+        code: 'invalid_value',
+      };
     set.add(part);
   }
   return set;
@@ -39,8 +69,10 @@ export function parseInclude(raw: string | undefined, allowed: Set<string>): Set
 function intParam(raw: string | undefined, name: string, fallback: number, max?: number): number | FieldError {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) return { field: name, message: 'It should be a/an Positive Integer', code: 'datatype_mismatch' };
-  if (max !== undefined && n > max) return { field: name, message: `Value must be less than or equal to ${max}`, code: 'invalid_value' };
+  if (!Number.isInteger(n) || n < 1)
+    return { field: name, message: 'It should be a/an Positive Integer', code: 'datatype_mismatch' };
+  if (max !== undefined && n > max)
+    return { field: name, message: `Value must be less than or equal to ${max}`, code: 'invalid_value' };
   return n;
 }
 
@@ -65,7 +97,8 @@ function workspaceMatcher(store: FreshserviceStore, raw: string | undefined): ((
     return (t) => t.workspaceId === primary;
   }
   const id = Number(raw);
-  if (!Number.isInteger(id) || id < 0) return { field: 'workspace_id', message: 'It should be a/an Positive Integer', code: 'datatype_mismatch' };
+  if (!Number.isInteger(id) || id < 0)
+    return { field: 'workspace_id', message: 'It should be a/an Positive Integer', code: 'datatype_mismatch' };
   if (id === 0) return () => true;
   return (t) => t.workspaceId === id;
 }
@@ -80,7 +113,8 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
 
   const bodyOf = (request: FastifyRequest): Record<string, unknown> | FieldError => {
     const body = request.body;
-    if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) return { field: '', message: 'Request body has invalid json format', code: 'invalid_json' };
+    if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body))
+      return { field: '', message: 'Request body has invalid json format', code: 'invalid_json' };
     return body as Record<string, unknown>;
   };
 
@@ -92,18 +126,38 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
     const inWorkspace = workspaceMatcher(store, q.workspace_id);
     for (const x of [perPage, page, include, inWorkspace]) if (isError(x)) return validationFailed(reply, [x]);
     const filter = q.filter ?? '';
-    if (filter !== '' && !LIST_FILTERS.has(filter)) return validationFailed(reply, [{ field: 'filter', message: `It should be one of these values: '${[...LIST_FILTERS].join(',')}'`, code: 'invalid_value' }]);
+    if (filter !== '' && !LIST_FILTERS.has(filter))
+      return validationFailed(reply, [
+        {
+          field: 'filter',
+          message: `It should be one of these values: '${[...LIST_FILTERS].join(',')}'`,
+          code: 'invalid_value',
+        },
+      ]);
     const order = q.order_type ?? 'desc';
-    if (order !== 'asc' && order !== 'desc') return validationFailed(reply, [{ field: 'order_type', message: "It should be one of these values: 'asc,desc'", code: 'invalid_value' }]);
+    if (order !== 'asc' && order !== 'desc')
+      return validationFailed(reply, [
+        { field: 'order_type', message: "It should be one of these values: 'asc,desc'", code: 'invalid_value' },
+      ]);
     let since: number | undefined;
     if (q.updated_since !== undefined) {
       since = parseInputDate(q.updated_since);
-      if (since === undefined) return validationFailed(reply, [{ field: 'updated_since', message: "It should be in the 'valid date time' format", code: 'invalid_value' }]);
+      if (since === undefined)
+        return validationFailed(reply, [
+          { field: 'updated_since', message: "It should be in the 'valid date time' format", code: 'invalid_value' },
+        ]);
     }
     let requesterId: number | undefined;
     if (q.email !== undefined) requesterId = store.requesterByEmail.get(q.email.toLowerCase()) ?? -1;
     if (q.requester_id !== undefined) requesterId = Number(q.requester_id);
-    if (q.type !== undefined && q.type !== 'Incident' && q.type !== 'Service Request') return validationFailed(reply, [{ field: 'type', message: "It should be one of these values: 'Incident,Service Request'", code: 'invalid_value' }]);
+    if (q.type !== undefined && q.type !== 'Incident' && q.type !== 'Service Request')
+      return validationFailed(reply, [
+        {
+          field: 'type',
+          message: "It should be one of these values: 'Incident,Service Request'",
+          code: 'invalid_value',
+        },
+      ]);
     const windowStart = store.now() - THIRTY_DAYS_MS;
     const pp = perPage as number;
     const pg = page as number;
@@ -115,7 +169,11 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
         if (!t.spam || t.deleted) return false;
       } else if (t.deleted || t.spam) return false;
       if (filter === 'watching') return false;
-      if (filter === 'new_and_my_open' && !(t.status === 2 && (t.responderId === null || t.responderId === API_AGENT_ID))) return false;
+      if (
+        filter === 'new_and_my_open' &&
+        !(t.status === 2 && (t.responderId === null || t.responderId === API_AGENT_ID))
+      )
+        return false;
       if (since !== undefined ? t.updatedAt < since : t.createdAt < windowStart) return false;
       if (!inWs(t)) return false;
       if (requesterId !== undefined && t.requesterId !== requesterId) return false;
@@ -150,10 +208,13 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
   app.get('/api/v2/tickets/filter', async (request, reply) => {
     const q = request.query as Query;
     const raw = q.query;
-    const fail = (message: string): FastifyReply => validationFailed(reply, [{ field: 'query', message, code: 'invalid_value' }]);
-    if (raw === undefined) return validationFailed(reply, [{ field: 'query', message: 'It should be a/an String', code: 'missing_field' }]);
+    const fail = (message: string): FastifyReply =>
+      validationFailed(reply, [{ field: 'query', message, code: 'invalid_value' }]);
+    if (raw === undefined)
+      return validationFailed(reply, [{ field: 'query', message: 'It should be a/an String', code: 'missing_field' }]);
     if (raw.length > QUERY_MAX_CHARS) return fail(`It should not be longer than ${QUERY_MAX_CHARS} characters`);
-    if (raw.length < 2 || !raw.startsWith('"') || !raw.endsWith('"')) return fail('The query should be enclosed in double quotes');
+    if (raw.length < 2 || !raw.startsWith('"') || !raw.endsWith('"'))
+      return fail('The query should be enclosed in double quotes');
     const page = intParam(q.page, 'page', 1, FILTER_PAGE_CAP);
     const perPage = intParam(q.per_page, 'per_page', 30, 100);
     const inWorkspace = workspaceMatcher(store, q.workspace_id);
@@ -176,7 +237,10 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
     }
     const pp = perPage as number;
     const start = ((page as number) - 1) * pp;
-    return { tickets: matches.slice(start, start + pp).map((t) => renderTicket(store, t, 'list')), total: matches.length };
+    return {
+      tickets: matches.slice(start, start + pp).map((t) => renderTicket(store, t, 'list')),
+      total: matches.length,
+    };
   });
 
   app.get('/api/v2/tickets/:id', async (request, reply) => {
@@ -229,7 +293,15 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
   });
 
   for (const method of ['PUT', 'DELETE', 'PATCH'] as const) {
-    app.route({ method, url: '/api/v2/tickets', handler: async (_request, reply) => reply.code(405).header('Allow', 'GET, POST').send({ code: 'method_not_allowed', message: 'GET, POST methods are allowed' }) });
+    app.route({
+      method,
+      url: '/api/v2/tickets',
+      handler: async (_request, reply) =>
+        reply
+          .code(405)
+          .header('Allow', 'GET, POST')
+          .send({ code: 'method_not_allowed', message: 'GET, POST methods are allowed' }),
+    });
   }
 
   app.get('/api/v2/tickets/:id/conversations', async (request, reply) => {
@@ -250,9 +322,14 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
   const REPLY_ATTRIBUTES = new Set(['body', 'from_email', 'user_id', 'cc_emails', 'bcc_emails']);
   const conversationBody = (body: Record<string, unknown>, allowed: Set<string>): FieldError[] => {
     const errors: FieldError[] = [];
-    for (const key of Object.keys(body)) if (!allowed.has(key)) errors.push({ field: key, message: 'Unexpected/invalid field in request', code: 'invalid_field' });
-    if (typeof body.body !== 'string' || body.body.trim() === '') errors.push({ field: 'body', message: 'It should be a/an String', code: 'missing_field' });
-    for (const key of ['private', 'incoming']) if (body[key] !== undefined && typeof body[key] !== 'boolean') errors.push({ field: key, message: 'It should be a/an Boolean', code: 'datatype_mismatch' });
+    for (const key of Object.keys(body))
+      if (!allowed.has(key))
+        errors.push({ field: key, message: 'Unexpected/invalid field in request', code: 'invalid_field' });
+    if (typeof body.body !== 'string' || body.body.trim() === '')
+      errors.push({ field: 'body', message: 'It should be a/an String', code: 'missing_field' });
+    for (const key of ['private', 'incoming'])
+      if (body[key] !== undefined && typeof body[key] !== 'boolean')
+        errors.push({ field: key, message: 'It should be a/an Boolean', code: 'datatype_mismatch' });
     return errors;
   };
 
@@ -274,7 +351,8 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
     if (isError(body)) return validationFailed(reply, [body]);
     const c = store.conversationById.get(Number((request.params as { id: string }).id));
     if (!c) return notFound(reply);
-    if (c.source !== 2) return reply.code(405).send({ code: 'method_not_allowed', message: 'Only notes can be edited' });
+    if (c.source !== 2)
+      return reply.code(405).send({ code: 'method_not_allowed', message: 'Only notes can be edited' });
     const errors = conversationBody(body, new Set(['body']));
     if (errors.length > 0) return validationFailed(reply, errors);
     store.editConversation(c, body.body as string);
@@ -323,7 +401,9 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
 
   app.get('/api/v2/requesters', async (request, reply) => {
     const email = (request.query as Query).email?.toLowerCase();
-    const all = [...store.requesters.values()].filter((r) => email === undefined || r.primary_email.toLowerCase() === email);
+    const all = [...store.requesters.values()].filter(
+      (r) => email === undefined || r.primary_email.toLowerCase() === email,
+    );
     const page = paged(request, reply, all);
     return Array.isArray(page) ? { requesters: page.map(renderRequester) } : page;
   });
@@ -369,7 +449,10 @@ export function filterFieldKind(store: FreshserviceStore, field: string): FieldK
   }
 }
 
-function filterTarget(store: FreshserviceStore, t: TicketRec): { get(field: string): number | string | boolean | null | string[] } {
+function filterTarget(
+  store: FreshserviceStore,
+  t: TicketRec,
+): { get(field: string): number | string | boolean | null | string[] } {
   return {
     get(field) {
       switch (field) {

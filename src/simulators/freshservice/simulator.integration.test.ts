@@ -35,7 +35,9 @@ async function create(extra: Record<string, unknown> = {}): Promise<Record<strin
 
 describe('authentication (§1)', () => {
   it('accepts the API key as the Basic user with any password', async () => {
-    const res = await sim.api('GET', '/api/v2/tickets', undefined, { authorization: `Basic ${Buffer.from('sim-test-key:anything').toString('base64')}` });
+    const res = await sim.api('GET', '/api/v2/tickets', undefined, {
+      authorization: `Basic ${Buffer.from('sim-test-key:anything').toString('base64')}`,
+    });
     expect(res.status).toBe(200);
   });
 
@@ -44,7 +46,9 @@ describe('authentication (§1)', () => {
     ['a wrong key', `Basic ${Buffer.from('wrong:X').toString('base64')}`],
     ['a bearer token', 'Bearer sim-test-key'],
   ])('answers 401 invalid_credentials for %s', async (_name, header) => {
-    const res = await fetch(`${sim.handle.url}/api/v2/tickets`, { headers: header === undefined ? {} : { authorization: header } });
+    const res = await fetch(`${sim.handle.url}/api/v2/tickets`, {
+      headers: header === undefined ? {} : { authorization: header },
+    });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { code: string }).code).toBe('invalid_credentials');
   });
@@ -74,14 +78,30 @@ describe('creating tickets (§5.1)', () => {
   it('refuses a ticket without requester_id, email or phone with the vendor error body', async () => {
     const res = await sim.api('POST', '/api/v2/tickets', { subject: 'x', description: 'y', status: 2, priority: 1 });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ description: 'Validation failed', errors: [{ field: 'requester_id', message: expect.any(String), code: 'missing_field' }] });
+    expect(res.body).toEqual({
+      description: 'Validation failed',
+      errors: [{ field: 'requester_id', message: expect.any(String), code: 'missing_field' }],
+    });
   });
 
   it('requires a name with a phone-only requester', async () => {
-    const res = await sim.api('POST', '/api/v2/tickets', { phone: '+1 555 0100', subject: 'x', description: 'y', status: 2, priority: 1 });
+    const res = await sim.api('POST', '/api/v2/tickets', {
+      phone: '+1 555 0100',
+      subject: 'x',
+      description: 'y',
+      status: 2,
+      priority: 1,
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].field).toBe('name');
-    const ok = await sim.api('POST', '/api/v2/tickets', { phone: '+1 555 0100', name: 'Pat Phone', subject: 'x', description: 'y', status: 2, priority: 1 });
+    const ok = await sim.api('POST', '/api/v2/tickets', {
+      phone: '+1 555 0100',
+      name: 'Pat Phone',
+      subject: 'x',
+      description: 'y',
+      status: 2,
+      priority: 1,
+    });
     expect(ok.status).toBe(201);
   });
 
@@ -96,7 +116,9 @@ describe('creating tickets (§5.1)', () => {
   it('rejects an unknown attribute with invalid_field and a status outside the choices with invalid_value', async () => {
     const unknown = await sim.api('POST', '/api/v2/tickets', newTicket({ colour: 'red' }));
     expect(unknown.status).toBe(400);
-    expect(unknown.body.errors).toEqual([{ field: 'colour', message: 'Unexpected/invalid field in request', code: 'invalid_field' }]);
+    expect(unknown.body.errors).toEqual([
+      { field: 'colour', message: 'Unexpected/invalid field in request', code: 'invalid_field' },
+    ]);
     const badStatus = await sim.api('POST', '/api/v2/tickets', newTicket({ status: 42 }));
     expect(badStatus.body.errors[0]).toMatchObject({ field: 'status', code: 'invalid_value' });
   });
@@ -125,14 +147,21 @@ describe('updating tickets (§5.2)', () => {
     const t = await create();
     const res = await sim.api('PUT', `/api/v2/tickets/${t.id}`, { priority: 3, shoe_size: 9 });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ description: 'Validation failed', errors: [{ field: 'shoe_size', message: 'Unexpected/invalid field in request', code: 'invalid_field' }] });
+    expect(res.body).toEqual({
+      description: 'Validation failed',
+      errors: [{ field: 'shoe_size', message: 'Unexpected/invalid field in request', code: 'invalid_field' }],
+    });
     expect((await sim.api('GET', `/api/v2/tickets/${t.id}`)).body.ticket.priority).toBe(2);
   });
 
   it('names an unknown custom field', async () => {
     const t = await create();
     const res = await sim.api('PUT', `/api/v2/tickets/${t.id}`, { custom_fields: { cf_nope: 'x' } });
-    expect(res.body.errors[0]).toEqual({ field: 'cf_nope', message: 'Unexpected/invalid field in request', code: 'invalid_field' });
+    expect(res.body.errors[0]).toEqual({
+      field: 'cf_nope',
+      message: 'Unexpected/invalid field in request',
+      code: 'invalid_field',
+    });
   });
 
   it('refuses workspace changes outside move_workspace', async () => {
@@ -143,11 +172,18 @@ describe('updating tickets (§5.2)', () => {
   });
 
   it('blocks closing while a required-for-closure field is empty', async () => {
-    await sim.control('POST', '/__sim/seed', { customFields: [{ id: 1, name: 'cf_root_cause', label: 'Root cause', field_type: 'custom_text', required_for_closure: true }] });
+    await sim.control('POST', '/__sim/seed', {
+      customFields: [
+        { id: 1, name: 'cf_root_cause', label: 'Root cause', field_type: 'custom_text', required_for_closure: true },
+      ],
+    });
     const t = await create();
     const blocked = await sim.api('PUT', `/api/v2/tickets/${t.id}`, { status: 5 });
     expect(blocked.body.errors[0]).toMatchObject({ field: 'cf_root_cause', code: 'missing_field' });
-    const ok = await sim.api('PUT', `/api/v2/tickets/${t.id}`, { status: 5, custom_fields: { cf_root_cause: 'cable' } });
+    const ok = await sim.api('PUT', `/api/v2/tickets/${t.id}`, {
+      status: 5,
+      custom_fields: { cf_root_cause: 'cable' },
+    });
     expect(ok.body.ticket.status).toBe(5);
   });
 
@@ -160,7 +196,9 @@ describe('updating tickets (§5.2)', () => {
 describe('listing tickets (§4.1)', () => {
   it('returns only tickets created in the last 30 days without updated_since', async () => {
     const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
-    await sim.control('POST', '/__sim/seed', { tickets: [{ subject: 'old', created_at: old, updated_at: new Date().toISOString() }] });
+    await sim.control('POST', '/__sim/seed', {
+      tickets: [{ subject: 'old', created_at: old, updated_at: new Date().toISOString() }],
+    });
     const fresh = await create();
     const withoutSince = (await sim.api('GET', '/api/v2/tickets')).body.tickets.map((t: { id: number }) => t.id);
     expect(withoutSince).toEqual([fresh.id]);
@@ -192,7 +230,9 @@ describe('listing tickets (§4.1)', () => {
     const first = await sim.api('GET', '/api/v2/tickets?per_page=2&order_type=asc');
     expect(first.body.tickets.map((t: { id: number }) => t.id)).toEqual([1, 2]);
     const link = first.headers.get('link');
-    expect(link).toMatch(/^<http:\/\/127\.0\.0\.1:\d+\/api\/v2\/tickets\?per_page=2&order_type=asc&page=2>; rel="next"$/);
+    expect(link).toMatch(
+      /^<http:\/\/127\.0\.0\.1:\d+\/api\/v2\/tickets\?per_page=2&order_type=asc&page=2>; rel="next"$/,
+    );
     const next = /<([^>]+)>/.exec(link!)![1]!;
     const second = await sim.api('GET', next.replace(sim.handle.url, ''));
     expect(second.body.tickets.map((t: { id: number }) => t.id)).toEqual([3, 4]);
@@ -204,7 +244,9 @@ describe('listing tickets (§4.1)', () => {
   it('orders newest first by default and oldest first with order_type=asc', async () => {
     await sim.control('POST', '/__sim/seed', { generate: { count: 3 } });
     expect((await sim.api('GET', '/api/v2/tickets')).body.tickets.map((t: { id: number }) => t.id)).toEqual([3, 2, 1]);
-    expect((await sim.api('GET', '/api/v2/tickets?order_type=asc')).body.tickets.map((t: { id: number }) => t.id)).toEqual([1, 2, 3]);
+    expect(
+      (await sim.api('GET', '/api/v2/tickets?order_type=asc')).body.tickets.map((t: { id: number }) => t.id),
+    ).toEqual([1, 2, 3]);
     expect((await sim.api('GET', '/api/v2/tickets?order_type=sideways')).status).toBe(400);
   });
 
@@ -235,9 +277,21 @@ describe('listing tickets (§4.1)', () => {
   });
 
   it('lists spam only under filter=spam and open unassigned tickets under new_and_my_open', async () => {
-    await sim.control('POST', '/__sim/seed', { tickets: [{ subject: 'spam', spam: true }, { subject: 'mine', status: 2 }, { subject: 'pending', status: 3 }] });
-    expect((await sim.api('GET', '/api/v2/tickets?filter=spam')).body.tickets.map((t: { subject: string }) => t.subject)).toEqual(['spam']);
-    expect((await sim.api('GET', '/api/v2/tickets?filter=new_and_my_open')).body.tickets.map((t: { subject: string }) => t.subject)).toEqual(['mine']);
+    await sim.control('POST', '/__sim/seed', {
+      tickets: [
+        { subject: 'spam', spam: true },
+        { subject: 'mine', status: 2 },
+        { subject: 'pending', status: 3 },
+      ],
+    });
+    expect(
+      (await sim.api('GET', '/api/v2/tickets?filter=spam')).body.tickets.map((t: { subject: string }) => t.subject),
+    ).toEqual(['spam']);
+    expect(
+      (await sim.api('GET', '/api/v2/tickets?filter=new_and_my_open')).body.tickets.map(
+        (t: { subject: string }) => t.subject,
+      ),
+    ).toEqual(['mine']);
     expect((await sim.api('GET', '/api/v2/tickets?filter=everything')).status).toBe(400);
   });
 
@@ -251,12 +305,21 @@ describe('listing tickets (§4.1)', () => {
 });
 
 describe('filter query (§4.3)', () => {
-  const filter = (query: string, extra = ''): Promise<{ status: number; body: any }> => sim.api('GET', `/api/v2/tickets/filter?query=${encodeURIComponent(query)}${extra}`);
+  const filter = (query: string, extra = ''): Promise<{ status: number; body: any }> =>
+    sim.api('GET', `/api/v2/tickets/filter?query=${encodeURIComponent(query)}${extra}`);
 
   beforeEach(async () => {
     await sim.control('POST', '/__sim/seed', {
       tickets: [
-        { subject: 'one', priority: 1, status: 2, group_id: 21000188391, tags: ['vpn'], created_at: '2024-03-01T08:00:00Z', custom_fields: { cf_site: 'Warehouse', cf_asset_count: 3 } },
+        {
+          subject: 'one',
+          priority: 1,
+          status: 2,
+          group_id: 21000188391,
+          tags: ['vpn'],
+          created_at: '2024-03-01T08:00:00Z',
+          custom_fields: { cf_site: 'Warehouse', cf_asset_count: 3 },
+        },
         { subject: 'two', priority: 3, status: 3, created_at: '2024-03-05T08:00:00Z', custom_fields: { cf_vip: true } },
         { subject: 'three', priority: 4, status: 2, group_id: 21000188392, created_at: '2024-03-09T08:00:00Z' },
       ],
@@ -272,12 +335,12 @@ describe('filter query (§4.3)', () => {
     ['"status:2 OR status:3"', ['one', 'three', 'two']],
     ['"(priority:1 OR priority:4) AND group_id:21000188392"', ['three']],
     ['"group_id:null"', ['two']],
-    ["\"tag:'vpn'\"", ['one']],
-    ["\"cf_site:'Warehouse'\"", ['one']],
+    ['"tag:\'vpn\'"', ['one']],
+    ['"cf_site:\'Warehouse\'"', ['one']],
     ['"cf_asset_count:>2"', ['one']],
     ['"cf_vip:true"', ['two']],
-    ["\"created_at:>'2024-03-05'\"", ['three', 'two']],
-    ["\"created_at:<'2024-03-05'\"", ['one', 'two']],
+    ['"created_at:>\'2024-03-05\'"', ['three', 'two']],
+    ['"created_at:<\'2024-03-05\'"', ['one', 'two']],
     ["\"created_at:>'2024-03-02' AND created_at:<'2024-03-06'\"", ['two']],
   ])('%s matches %j', async (query, expected) => {
     const res = await filter(query);
@@ -289,10 +352,10 @@ describe('filter query (§4.3)', () => {
   it.each([
     ['a query not wrapped in double quotes', 'priority:3'],
     ['an unknown field', '"colour:3"'],
-    ['a text custom field (not filterable)', "\"cf_ticketbridge:'x'\""],
-    ['subject search', "\"subject:'one'\""],
+    ['a text custom field (not filterable)', '"cf_ticketbridge:\'x\'"'],
+    ['subject search', '"subject:\'one\'"'],
     ['an unquoted string', '"cf_site:Warehouse"'],
-    ['an equality on a date', "\"created_at:'2024-03-05'\""],
+    ['an equality on a date', '"created_at:\'2024-03-05\'"'],
     ['unbalanced parentheses', '"(priority:1 OR priority:3"'],
     ['a query over 512 characters', `"${Array.from({ length: 60 }, () => 'priority:1').join(' OR ')}"`],
   ])('answers 400 for %s', async (_name, query) => {
@@ -331,7 +394,13 @@ describe('conversations (§6)', () => {
     const t = await create();
     const first = await sim.api('POST', `/api/v2/tickets/${t.id}/notes`, { body: 'internal' });
     expect(first.status).toBe(201);
-    expect(first.body.conversation).toMatchObject({ private: true, incoming: false, body: '<div>internal</div>', body_text: 'internal', ticket_id: t.id });
+    expect(first.body.conversation).toMatchObject({
+      private: true,
+      incoming: false,
+      body: '<div>internal</div>',
+      body_text: 'internal',
+      ticket_id: t.id,
+    });
     await sim.api('POST', `/api/v2/tickets/${t.id}/notes`, { body: 'public', private: false });
     for (let i = 0; i < 3; i++) await sim.api('POST', `/api/v2/tickets/${t.id}/notes`, { body: `n${i}` });
     const page1 = await sim.api('GET', `/api/v2/tickets/${t.id}/conversations?per_page=2`);
@@ -359,13 +428,19 @@ describe('conversations (§6)', () => {
     const edited = await sim.api('PUT', `/api/v2/conversations/${note.id}`, { body: 'final' });
     expect(edited.status).toBe(200);
     expect(edited.body.conversation.body_text).toBe('final');
-    expect((await sim.api('PUT', `/api/v2/conversations/${reply.body.conversation.id}`, { body: 'x' })).status).toBe(405);
+    expect((await sim.api('PUT', `/api/v2/conversations/${reply.body.conversation.id}`, { body: 'x' })).status).toBe(
+      405,
+    );
   });
 
   it('rejects an unknown note attribute and an empty body', async () => {
     const t = await create();
-    expect((await sim.api('POST', `/api/v2/tickets/${t.id}/notes`, { body: 'x', colour: 1 })).body.errors[0].code).toBe('invalid_field');
-    expect((await sim.api('POST', `/api/v2/tickets/${t.id}/notes`, { body: '' })).body.errors[0].code).toBe('missing_field');
+    expect((await sim.api('POST', `/api/v2/tickets/${t.id}/notes`, { body: 'x', colour: 1 })).body.errors[0].code).toBe(
+      'invalid_field',
+    );
+    expect((await sim.api('POST', `/api/v2/tickets/${t.id}/notes`, { body: '' })).body.errors[0].code).toBe(
+      'missing_field',
+    );
   });
 });
 
@@ -376,7 +451,10 @@ describe('fields, groups and people', () => {
     expect(status.choices.map((c: { id: number }) => c.id)).toEqual([2, 3, 4, 5, 8, 9]);
     await sim.control('POST', '/__sim/seed', { statuses: [{ id: 12, value: 'Awaiting Parts' }] });
     const again = await sim.api('GET', '/api/v2/ticket_form_fields');
-    expect(again.body.ticket_fields.find((f: { name: string }) => f.name === 'status').choices.at(-1)).toEqual({ id: 12, value: 'Awaiting Parts' });
+    expect(again.body.ticket_fields.find((f: { name: string }) => f.name === 'status').choices.at(-1)).toEqual({
+      id: 12,
+      value: 'Awaiting Parts',
+    });
     expect((await create({ status: 12 })).status).toBe(12);
   });
 
@@ -428,7 +506,11 @@ describe('Workflow Automator web requests (§8)', () => {
       const t = await create();
       await sim.api('PUT', `/api/v2/tickets/${t.id}`, { priority: 3 });
       await sim.api('POST', `/api/v2/tickets/${t.id}/notes`, { body: 'hi' });
-      await sim.control('PUT', '/__sim/automator', { url, headers: {}, template: { id: '{{ticket.id_numeric}}', s: '{{ticket.subject}} / {{ticket.status}}', n: 7 } });
+      await sim.control('PUT', '/__sim/automator', {
+        url,
+        headers: {},
+        template: { id: '{{ticket.id_numeric}}', s: '{{ticket.subject}} / {{ticket.status}}', n: 7 },
+      });
       await sim.api('PUT', `/api/v2/tickets/${t.id}`, { status: 3 });
       await sim.control('POST', '/__sim/webhooks/flush');
       expect(received.map((r) => r.body)).toEqual([

@@ -3,7 +3,13 @@
 // keep only what the API exposes; responses are rendered from them on the way out.
 import { API_AGENT_ID, defaultFixtures, type AccountFixtures, type GroupDef, type RequesterDef } from './fixtures.js';
 import { derivedText, storeHtml } from './html.js';
-import { CREATE_ATTRIBUTES, parseInputDate, UPDATE_ATTRIBUTES, validateTicketBody, ValidationFailure } from './validate.js';
+import {
+  CREATE_ATTRIBUTES,
+  parseInputDate,
+  UPDATE_ATTRIBUTES,
+  validateTicketBody,
+  ValidationFailure,
+} from './validate.js';
 
 export interface TicketRec {
   id: number;
@@ -63,7 +69,12 @@ export type TicketEvent = 'ticket_created' | 'ticket_updated' | 'note_added';
 
 const HOUR = 3_600_000;
 /** Resolution / first-response targets by priority (a plain default SLA policy). */
-const SLA: Record<number, [number, number]> = { 1: [72 * HOUR, 24 * HOUR], 2: [48 * HOUR, 8 * HOUR], 3: [8 * HOUR, 2 * HOUR], 4: [4 * HOUR, HOUR] };
+const SLA: Record<number, [number, number]> = {
+  1: [72 * HOUR, 24 * HOUR],
+  2: [48 * HOUR, 8 * HOUR],
+  3: [8 * HOUR, 2 * HOUR],
+  4: [4 * HOUR, HOUR],
+};
 
 export function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -135,34 +146,67 @@ export class FreshserviceStore {
   private resolveRequester(body: Record<string, unknown>): number {
     if (typeof body.requester_id === 'number') {
       if (!this.requesters.has(body.requester_id) && !this.agentIds.has(body.requester_id)) {
-        throw new ValidationFailure([{ field: 'requester_id', message: 'There is no contact matching the given requester_id', code: 'invalid_value' }]);
+        throw new ValidationFailure([
+          {
+            field: 'requester_id',
+            message: 'There is no contact matching the given requester_id',
+            code: 'invalid_value',
+          },
+        ]);
       }
       return body.requester_id;
     }
     if (typeof body.email === 'string') {
       const known = this.requesterByEmail.get(body.email.toLowerCase());
       if (known !== undefined) return known;
-      return this.createRequester(body.email, typeof body.name === 'string' ? body.name : body.email.split('@')[0]!, null);
+      return this.createRequester(
+        body.email,
+        typeof body.name === 'string' ? body.name : body.email.split('@')[0]!,
+        null,
+      );
     }
     if (typeof body.phone === 'string') {
-      if (typeof body.name !== 'string') throw new ValidationFailure([{ field: 'name', message: 'It should be a/an String when phone is given without email', code: 'missing_field' }]);
+      if (typeof body.name !== 'string')
+        throw new ValidationFailure([
+          {
+            field: 'name',
+            message: 'It should be a/an String when phone is given without email',
+            code: 'missing_field',
+          },
+        ]);
       const known = [...this.requesters.values()].find((r) => r.mobile_phone_number === body.phone);
       if (known) return known.id;
       return this.createRequester(`${body.phone.replace(/\D/g, '')}@phone.invalid`, body.name, body.phone);
     }
-    throw new ValidationFailure([{ field: 'requester_id', message: 'Please fill at least 1 of requester_id, phone, email fields', code: 'missing_field' }]);
+    throw new ValidationFailure([
+      {
+        field: 'requester_id',
+        message: 'Please fill at least 1 of requester_id, phone, email fields',
+        code: 'missing_field',
+      },
+    ]);
   }
 
   private createRequester(email: string, name: string, phone: string | null): number {
     const [first, ...rest] = name.split(' ');
-    const r: RequesterDef = { id: this.nextRequesterId++, first_name: first ?? name, last_name: rest.join(' '), primary_email: email, mobile_phone_number: phone };
+    const r: RequesterDef = {
+      id: this.nextRequesterId++,
+      first_name: first ?? name,
+      last_name: rest.join(' '),
+      primary_email: email,
+      mobile_phone_number: phone,
+    };
     this.addRequester(r);
     return r.id;
   }
 
-  createTicket(body: Record<string, unknown>, options: { event?: boolean; createdAt?: number; updatedAt?: number } = {}): TicketRec {
+  createTicket(
+    body: Record<string, unknown>,
+    options: { event?: boolean; createdAt?: number; updatedAt?: number } = {},
+  ): TicketRec {
     const errors = validateTicketBody(body, CREATE_ATTRIBUTES, this.account, this.groupIds, this.agentIds);
-    if (body.description === undefined) errors.push({ field: 'description', message: 'It should be a/an String', code: 'missing_field' });
+    if (body.description === undefined)
+      errors.push({ field: 'description', message: 'It should be a/an String', code: 'missing_field' });
     if (errors.length > 0) throw new ValidationFailure(errors);
     const requesterId = this.resolveRequester(body);
     const created = options.createdAt ?? Math.floor(this.now() / 1000) * 1000;
@@ -191,7 +235,9 @@ export class FreshserviceStore {
       workspaceId: (body.workspace_id as number | undefined) ?? this.primaryWorkspaceId,
       tags: (body.tags as string[] | undefined) ?? [],
       ccEmails: (body.cc_emails as string[] | undefined) ?? [],
-      custom: body.custom_fields ? { ...(body.custom_fields as Record<string, string | number | boolean | null>) } : null,
+      custom: body.custom_fields
+        ? { ...(body.custom_fields as Record<string, string | number | boolean | null>) }
+        : null,
       resolutionNotes: (body.resolution_notes as string | undefined) ?? null,
       createdAt: created,
       updatedAt: options.updatedAt ?? created,
@@ -229,10 +275,21 @@ export class FreshserviceStore {
     const nextStatus = (body.status as number | undefined) ?? t.status;
     if ((nextStatus === 4 || nextStatus === 5) && nextStatus !== t.status) {
       const merged = { ...(t.custom ?? {}), ...((body.custom_fields as Record<string, unknown> | undefined) ?? {}) };
-      const missing = this.account.customFields.filter((f) => f.required_for_closure && (merged[f.name] === undefined || merged[f.name] === null || merged[f.name] === ''));
-      if (missing.length > 0) throw new ValidationFailure(missing.map((f) => ({ field: f.name, message: 'It should not be blank as this is a mandatory field', code: 'missing_field' })));
+      const missing = this.account.customFields.filter(
+        (f) =>
+          f.required_for_closure && (merged[f.name] === undefined || merged[f.name] === null || merged[f.name] === ''),
+      );
+      if (missing.length > 0)
+        throw new ValidationFailure(
+          missing.map((f) => ({
+            field: f.name,
+            message: 'It should not be blank as this is a mandatory field',
+            code: 'missing_field',
+          })),
+        );
     }
-    if (body.requester_id !== undefined || body.email !== undefined || body.phone !== undefined) t.requesterId = this.resolveRequester(body);
+    if (body.requester_id !== undefined || body.email !== undefined || body.phone !== undefined)
+      t.requesterId = this.resolveRequester(body);
     if ('subject' in body) t.subject = body.subject as string | null;
     if (typeof body.description === 'string') {
       t.description = storeHtml(body.description);
@@ -257,7 +314,8 @@ export class FreshserviceStore {
     if ('email_config_id' in body) t.emailConfigId = body.email_config_id as number | null;
     if (Array.isArray(body.tags)) t.tags = [...(body.tags as string[])];
     if (Array.isArray(body.cc_emails)) t.ccEmails = [...(body.cc_emails as string[])];
-    if (body.custom_fields) t.custom = { ...(t.custom ?? {}), ...(body.custom_fields as Record<string, string | number | boolean | null>) };
+    if (body.custom_fields)
+      t.custom = { ...(t.custom ?? {}), ...(body.custom_fields as Record<string, string | number | boolean | null>) };
     if (typeof body.due_by === 'string') t.dueBy = parseInputDate(body.due_by)!;
     if (typeof body.fr_due_by === 'string') t.frDueBy = parseInputDate(body.fr_due_by)!;
     if (typeof body.resolution_notes === 'string') t.resolutionNotes = body.resolution_notes;
@@ -278,7 +336,12 @@ export class FreshserviceStore {
     this.bump(t);
   }
 
-  addConversation(t: TicketRec, kind: 'note' | 'reply', body: Record<string, unknown>, options: { event?: boolean; createdAt?: number } = {}): ConversationRec {
+  addConversation(
+    t: TicketRec,
+    kind: 'note' | 'reply',
+    body: Record<string, unknown>,
+    options: { event?: boolean; createdAt?: number } = {},
+  ): ConversationRec {
     const html = storeHtml(String(body.body));
     const at = options.createdAt ?? Math.floor(this.now() / 1000) * 1000;
     const requester = this.requesters.get(t.requesterId);
@@ -292,7 +355,12 @@ export class FreshserviceStore {
       private: kind === 'note' ? body.private !== false : false,
       source: kind === 'note' ? 2 : 0,
       userId,
-      fromEmail: kind === 'reply' ? (typeof body.from_email === 'string' ? body.from_email : 'helpdesk@demo.freshservice.com') : null,
+      fromEmail:
+        kind === 'reply'
+          ? typeof body.from_email === 'string'
+            ? body.from_email
+            : 'helpdesk@demo.freshservice.com'
+          : null,
       toEmails: kind === 'reply' && requester ? [requester.primary_email] : [],
       ccEmails: Array.isArray(body.cc_emails) ? (body.cc_emails as string[]) : [],
       bccEmails: Array.isArray(body.bcc_emails) ? (body.bcc_emails as string[]) : [],
@@ -323,6 +391,10 @@ export class FreshserviceStore {
   deleteConversation(c: ConversationRec): void {
     this.conversationById.delete(c.id);
     const list = this.conversations.get(c.ticketId);
-    if (list) this.conversations.set(c.ticketId, list.filter((x) => x.id !== c.id));
+    if (list)
+      this.conversations.set(
+        c.ticketId,
+        list.filter((x) => x.id !== c.id),
+      );
   }
 }

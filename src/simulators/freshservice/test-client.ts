@@ -20,7 +20,12 @@ export interface SimFixture {
 
 export async function startSim(perMinute = 100_000): Promise<SimFixture> {
   const handle = await freshserviceSimulator.start({
-    system: { kind: 'freshservice', baseUrl: 'http://127.0.0.1:9101', credentials: { apiKey: SIM_KEY }, rateLimit: { requestsPerMinute: perMinute } },
+    system: {
+      kind: 'freshservice',
+      baseUrl: 'http://127.0.0.1:9101',
+      credentials: { apiKey: SIM_KEY },
+      rateLimit: { requestsPerMinute: perMinute },
+    },
     port: 0,
   });
   const auth = `Basic ${Buffer.from(`${SIM_KEY}:X`).toString('base64')}`;
@@ -29,7 +34,11 @@ export async function startSim(perMinute = 100_000): Promise<SimFixture> {
     async api(method, path, body, headers = {}) {
       const res = await fetch(`${handle.url}${path}`, {
         method,
-        headers: { authorization: auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          authorization: auth,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await res.text();

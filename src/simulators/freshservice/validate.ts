@@ -48,9 +48,42 @@ export const CREATE_ATTRIBUTES = new Set([
 
 export const UPDATE_ATTRIBUTES = new Set([...CREATE_ATTRIBUTES].filter((a) => a !== 'workspace_id'));
 
-const INTEGER_ATTRIBUTES = ['requester_id', 'requested_for_id', 'status', 'priority', 'urgency', 'impact', 'source', 'group_id', 'responder_id', 'department_id', 'email_config_id', 'workspace_id'];
-const STRING_ATTRIBUTES = ['subject', 'description', 'email', 'phone', 'name', 'type', 'category', 'sub_category', 'item_category', 'resolution_notes'];
-const NULLABLE = new Set(['group_id', 'responder_id', 'department_id', 'category', 'sub_category', 'item_category', 'email_config_id', 'subject']);
+const INTEGER_ATTRIBUTES = [
+  'requester_id',
+  'requested_for_id',
+  'status',
+  'priority',
+  'urgency',
+  'impact',
+  'source',
+  'group_id',
+  'responder_id',
+  'department_id',
+  'email_config_id',
+  'workspace_id',
+];
+const STRING_ATTRIBUTES = [
+  'subject',
+  'description',
+  'email',
+  'phone',
+  'name',
+  'type',
+  'category',
+  'sub_category',
+  'item_category',
+  'resolution_notes',
+];
+const NULLABLE = new Set([
+  'group_id',
+  'responder_id',
+  'department_id',
+  'category',
+  'sub_category',
+  'item_category',
+  'email_config_id',
+  'subject',
+]);
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -71,61 +104,127 @@ export function parseInputDate(value: string): number | undefined {
 }
 
 /** Checks one create/update body; `known` tells which attributes the operation accepts. */
-export function validateTicketBody(body: Record<string, unknown>, known: Set<string>, account: AccountFixtures, groupIds: Set<number>, agentIds: Set<number>): FieldError[] {
+export function validateTicketBody(
+  body: Record<string, unknown>,
+  known: Set<string>,
+  account: AccountFixtures,
+  groupIds: Set<number>,
+  agentIds: Set<number>,
+): FieldError[] {
   const errors: FieldError[] = [];
   for (const key of Object.keys(body)) {
     if (!known.has(key)) {
       const code = key === 'workspace_id' ? 'incompatible_field' : 'invalid_field';
-      errors.push({ field: key, message: key === 'workspace_id' ? 'Use PUT /api/v2/tickets/[id]/move_workspace to change the workspace' : 'Unexpected/invalid field in request', code });
+      errors.push({
+        field: key,
+        message:
+          key === 'workspace_id'
+            ? 'Use PUT /api/v2/tickets/[id]/move_workspace to change the workspace'
+            : 'Unexpected/invalid field in request',
+        code,
+      });
     }
   }
   for (const key of INTEGER_ATTRIBUTES) {
     const v = body[key];
     if (v === undefined || (v === null && NULLABLE.has(key))) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) errors.push({ field: key, message: 'It should be a/an Positive Integer', code: 'datatype_mismatch' });
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+      errors.push({ field: key, message: 'It should be a/an Positive Integer', code: 'datatype_mismatch' });
   }
   for (const key of STRING_ATTRIBUTES) {
     const v = body[key];
     if (v === undefined || (v === null && NULLABLE.has(key))) continue;
-    if (typeof v !== 'string') errors.push({ field: key, message: 'It should be a/an String', code: 'datatype_mismatch' });
+    if (typeof v !== 'string')
+      errors.push({ field: key, message: 'It should be a/an String', code: 'datatype_mismatch' });
   }
   if (errors.length > 0) return errors;
 
   const check = (key: string, choices: number[]): void => {
     const v = body[key];
-    if (typeof v === 'number' && !choices.includes(v)) errors.push({ field: key, message: oneOf(choices), code: 'invalid_value' });
+    if (typeof v === 'number' && !choices.includes(v))
+      errors.push({ field: key, message: oneOf(choices), code: 'invalid_value' });
   };
-  check('status', account.statuses.map((c) => c.id));
-  check('priority', account.priorities.map((c) => c.id));
-  check('urgency', account.urgencies.map((c) => c.id));
-  check('impact', account.impacts.map((c) => c.id));
-  if (typeof body.group_id === 'number' && !groupIds.has(body.group_id)) errors.push({ field: 'group_id', message: 'There is no group matching the given group_id', code: 'invalid_value' });
-  if (typeof body.responder_id === 'number' && !agentIds.has(body.responder_id)) errors.push({ field: 'responder_id', message: 'There is no agent matching the given responder_id', code: 'invalid_value' });
-  if (typeof body.workspace_id === 'number' && !account.workspaces.some((w) => w.id === body.workspace_id)) errors.push({ field: 'workspace_id', message: 'There is no workspace matching the given workspace_id', code: 'invalid_value' });
-  if (typeof body.email === 'string' && !EMAIL.test(body.email)) errors.push({ field: 'email', message: `It should be in the 'valid email address' format`, code: 'invalid_value' });
-  if (typeof body.type === 'string' && body.type !== 'Incident' && body.type !== 'Service Request') errors.push({ field: 'type', message: "It should be one of these values: 'Incident,Service Request'", code: 'invalid_value' });
+  check(
+    'status',
+    account.statuses.map((c) => c.id),
+  );
+  check(
+    'priority',
+    account.priorities.map((c) => c.id),
+  );
+  check(
+    'urgency',
+    account.urgencies.map((c) => c.id),
+  );
+  check(
+    'impact',
+    account.impacts.map((c) => c.id),
+  );
+  if (typeof body.group_id === 'number' && !groupIds.has(body.group_id))
+    errors.push({ field: 'group_id', message: 'There is no group matching the given group_id', code: 'invalid_value' });
+  if (typeof body.responder_id === 'number' && !agentIds.has(body.responder_id))
+    errors.push({
+      field: 'responder_id',
+      message: 'There is no agent matching the given responder_id',
+      code: 'invalid_value',
+    });
+  if (typeof body.workspace_id === 'number' && !account.workspaces.some((w) => w.id === body.workspace_id))
+    errors.push({
+      field: 'workspace_id',
+      message: 'There is no workspace matching the given workspace_id',
+      code: 'invalid_value',
+    });
+  if (typeof body.email === 'string' && !EMAIL.test(body.email))
+    errors.push({ field: 'email', message: `It should be in the 'valid email address' format`, code: 'invalid_value' });
+  if (typeof body.type === 'string' && body.type !== 'Incident' && body.type !== 'Service Request')
+    errors.push({
+      field: 'type',
+      message: "It should be one of these values: 'Incident,Service Request'",
+      code: 'invalid_value',
+    });
   if (typeof body.category === 'string') {
     const cat = account.categories.find((c) => c.value === body.category);
-    if (!cat) errors.push({ field: 'category', message: `It should be one of these values: '${account.categories.map((c) => c.value).join(',')}'`, code: 'invalid_value' });
+    if (!cat)
+      errors.push({
+        field: 'category',
+        message: `It should be one of these values: '${account.categories.map((c) => c.value).join(',')}'`,
+        code: 'invalid_value',
+      });
     else if (typeof body.sub_category === 'string' && !cat.subs.some((s) => s.value === body.sub_category)) {
-      errors.push({ field: 'sub_category', message: `It should be one of these values: '${cat.subs.map((s) => s.value).join(',')}'`, code: 'invalid_value' });
+      errors.push({
+        field: 'sub_category',
+        message: `It should be one of these values: '${cat.subs.map((s) => s.value).join(',')}'`,
+        code: 'invalid_value',
+      });
     }
   }
   for (const key of ['due_by', 'fr_due_by']) {
     const v = body[key];
     if (v === undefined) continue;
-    if (typeof v !== 'string' || parseInputDate(v) === undefined) errors.push({ field: key, message: "It should be in the 'valid date time' format", code: 'invalid_value' });
+    if (typeof v !== 'string' || parseInputDate(v) === undefined)
+      errors.push({ field: key, message: "It should be in the 'valid date time' format", code: 'invalid_value' });
   }
   for (const key of ['tags', 'cc_emails']) {
     const v = body[key];
     if (v === undefined) continue;
-    if (!Array.isArray(v) || v.some((t) => typeof t !== 'string')) errors.push({ field: key, message: 'It should be a/an Array of String', code: 'datatype_mismatch' });
-    else if (key === 'tags' && v.some((t: string) => t.includes(','))) errors.push({ field: 'tags', message: 'Tags must not contain commas', code: 'invalid_value' });
+    if (!Array.isArray(v) || v.some((t) => typeof t !== 'string'))
+      errors.push({ field: key, message: 'It should be a/an Array of String', code: 'datatype_mismatch' });
+    else if (key === 'tags' && v.some((t: string) => t.includes(',')))
+      errors.push({ field: 'tags', message: 'Tags must not contain commas', code: 'invalid_value' });
   }
   if (body.custom_fields !== undefined) {
     const cf = body.custom_fields;
-    if (cf === null || typeof cf !== 'object' || Array.isArray(cf)) errors.push({ field: 'custom_fields', message: 'It should be a/an key/value pair', code: 'datatype_mismatch' });
-    else for (const [name, value] of Object.entries(cf)) errors.push(...validateCustomValue(account.customFields.find((f) => f.name === name), name, value));
+    if (cf === null || typeof cf !== 'object' || Array.isArray(cf))
+      errors.push({ field: 'custom_fields', message: 'It should be a/an key/value pair', code: 'datatype_mismatch' });
+    else
+      for (const [name, value] of Object.entries(cf))
+        errors.push(
+          ...validateCustomValue(
+            account.customFields.find((f) => f.name === name),
+            name,
+            value,
+          ),
+        );
   }
   return errors;
 }
@@ -140,10 +239,14 @@ function validateCustomValue(def: CustomFieldDef | undefined, name: string, valu
     case 'custom_checkbox':
       return typeof value === 'boolean' ? [] : bad('It should be a/an Boolean');
     case 'custom_date':
-      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? [] : bad("It should be in the 'yyyy-mm-dd' format", 'invalid_value');
+      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
+        ? []
+        : bad("It should be in the 'yyyy-mm-dd' format", 'invalid_value');
     case 'custom_dropdown':
       if (typeof value !== 'string') return bad('It should be a/an String');
-      return def.choices?.includes(value) ? [] : bad(`It should be one of these values: '${(def.choices ?? []).join(',')}'`, 'invalid_value');
+      return def.choices?.includes(value)
+        ? []
+        : bad(`It should be one of these values: '${(def.choices ?? []).join(',')}'`, 'invalid_value');
     default:
       return typeof value === 'string' ? [] : bad('It should be a/an String');
   }

@@ -12,11 +12,44 @@ export interface AdfNode {
 
 export const NOT_ADF_MESSAGE = 'Operation value must be an Atlassian Document (see the Atlassian Document Format)';
 
-const INLINE = new Set(['text', 'hardBreak', 'mention', 'emoji', 'inlineCard', 'date', 'status', 'placeholder', 'mediaInline']);
+const INLINE = new Set([
+  'text',
+  'hardBreak',
+  'mention',
+  'emoji',
+  'inlineCard',
+  'date',
+  'status',
+  'placeholder',
+  'mediaInline',
+]);
 const BLOCK = new Set([
-  'paragraph', 'heading', 'bulletList', 'orderedList', 'listItem', 'codeBlock', 'blockquote', 'rule', 'panel',
-  'table', 'tableRow', 'tableHeader', 'tableCell', 'mediaSingle', 'mediaGroup', 'media', 'blockCard', 'expand',
-  'nestedExpand', 'taskList', 'taskItem', 'decisionList', 'decisionItem', 'embedCard', 'layoutSection', 'layoutColumn',
+  'paragraph',
+  'heading',
+  'bulletList',
+  'orderedList',
+  'listItem',
+  'codeBlock',
+  'blockquote',
+  'rule',
+  'panel',
+  'table',
+  'tableRow',
+  'tableHeader',
+  'tableCell',
+  'mediaSingle',
+  'mediaGroup',
+  'media',
+  'blockCard',
+  'expand',
+  'nestedExpand',
+  'taskList',
+  'taskItem',
+  'decisionList',
+  'decisionItem',
+  'embedCard',
+  'layoutSection',
+  'layoutColumn',
 ]);
 
 /** Returns a problem description, or null when `value` is a valid ADF document. */
@@ -35,7 +68,8 @@ function nodeProblem(node: unknown, depth: number): string | null {
   if (depth > 40) return 'document nested too deeply';
   if (typeof node !== 'object' || node === null) return 'content entries must be nodes';
   const n = node as AdfNode;
-  if (typeof n.type !== 'string' || (!INLINE.has(n.type) && !BLOCK.has(n.type))) return `unknown node type ${JSON.stringify(n.type)}`;
+  if (typeof n.type !== 'string' || (!INLINE.has(n.type) && !BLOCK.has(n.type)))
+    return `unknown node type ${JSON.stringify(n.type)}`;
   if (n.type === 'text') {
     if (typeof n.text !== 'string' || n.text.length === 0) return 'text nodes must have non-empty text';
     return null;
@@ -55,7 +89,10 @@ export function adfToText(doc: AdfNode | null | undefined): string {
   if (!doc) return '';
   const out: string[] = [];
   walk(doc, out);
-  return out.join('').replace(/\n{3,}/g, '\n\n').replace(/\n+$/, '');
+  return out
+    .join('')
+    .replace(/\n{3,}/g, '\n\n')
+    .replace(/\n+$/, '');
 }
 
 function attr(node: AdfNode, name: string): string {
@@ -87,7 +124,10 @@ function walk(node: AdfNode, out: string[]): void {
 
 /** A document for plain text: blank lines separate paragraphs, single newlines are hard breaks. */
 export function textToAdf(text: string): AdfNode {
-  const paragraphs = text.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split(/\n{2,}/);
+  const paragraphs = text
+    .replace(/\r\n?/g, '\n')
+    .replace(/\n+$/, '')
+    .split(/\n{2,}/);
   return {
     version: 1,
     type: 'doc',

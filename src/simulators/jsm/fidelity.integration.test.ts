@@ -6,10 +6,17 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adf, startDemoJira } from './test-helpers.js';
 
-type Spec = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>> };
+type Spec = {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>
+  >;
+};
 const specDir = new URL('../../../../shared/specs/', import.meta.url);
-const platform = JSON.parse(readFileSync(new URL('jira-platform-v3-openapi.json', specDir), 'utf8')) as Spec & Record<string, unknown>;
-const jsm = JSON.parse(readFileSync(new URL('jira-servicemanagement-openapi.json', specDir), 'utf8')) as Spec & Record<string, unknown>;
+const platform = JSON.parse(readFileSync(new URL('jira-platform-v3-openapi.json', specDir), 'utf8')) as Spec &
+  Record<string, unknown>;
+const jsm = JSON.parse(readFileSync(new URL('jira-servicemanagement-openapi.json', specDir), 'utf8')) as Spec &
+  Record<string, unknown>;
 
 const ajv = new Ajv({ strict: false, allErrors: true, discriminator: true, validateFormats: true });
 addFormats.default(ajv);
@@ -20,7 +27,12 @@ ajv.addSchema({ $id: 'jsm', components: jsm.components }, 'jsm');
 function rebase(schema: unknown, id: string): unknown {
   if (Array.isArray(schema)) return schema.map((s) => rebase(s, id));
   if (schema && typeof schema === 'object') {
-    return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `${id}${v}` : rebase(v, id)]));
+    return Object.fromEntries(
+      Object.entries(schema).map(([k, v]) => [
+        k,
+        k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `${id}${v}` : rebase(v, id),
+      ]),
+    );
   }
   return schema;
 }
@@ -38,13 +50,33 @@ let requestId = '';
 
 beforeAll(async () => {
   jira = await startDemoJira();
-  const created = await jira.call('POST', '/rest/api/3/issue', { fields: { project: { key: 'IT' }, issuetype: { name: 'Incident' }, summary: 'Fidelity', description: adf('body'), labels: ['tb-x_.1'], customfield_10030: { value: 'Minor / Localized' }, customfield_10020: 'ext-1' } });
+  const created = await jira.call('POST', '/rest/api/3/issue', {
+    fields: {
+      project: { key: 'IT' },
+      issuetype: { name: 'Incident' },
+      summary: 'Fidelity',
+      description: adf('body'),
+      labels: ['tb-x_.1'],
+      customfield_10030: { value: 'Minor / Localized' },
+      customfield_10020: 'ext-1',
+    },
+  });
   issueId = (created.body as { id: string }).id;
   await jira.call('PUT', `/rest/api/3/issue/${issueId}/properties/ticketbridge.marker`, { marker: 'tb:x:1' });
   await jira.call('PUT', `/rest/api/3/issue/${issueId}`, { fields: { summary: 'Fidelity 2' } });
-  await jira.call('POST', `/rest/api/3/issue/${issueId}/transitions`, { transition: { id: '51' }, fields: { resolution: { name: 'Done' } } });
-  await jira.call('POST', `/rest/api/3/issue/${issueId}/comment`, { body: adf('internal'), properties: [{ key: 'sd.public.comment', value: { internal: true } }] });
-  const request = await jira.call('POST', '/rest/servicedeskapi/request', { serviceDeskId: '1', requestTypeId: '1', requestFieldValues: { summary: 'Help', description: 'x' } });
+  await jira.call('POST', `/rest/api/3/issue/${issueId}/transitions`, {
+    transition: { id: '51' },
+    fields: { resolution: { name: 'Done' } },
+  });
+  await jira.call('POST', `/rest/api/3/issue/${issueId}/comment`, {
+    body: adf('internal'),
+    properties: [{ key: 'sd.public.comment', value: { internal: true } }],
+  });
+  const request = await jira.call('POST', '/rest/servicedeskapi/request', {
+    serviceDeskId: '1',
+    requestTypeId: '1',
+    requestFieldValues: { summary: 'Help', description: 'x' },
+  });
   requestId = (request.body as { issueId: string }).issueId;
 });
 
@@ -62,28 +94,212 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'GET myself', spec: 'platform', path: '/rest/api/3/myself', method: 'get', status: 200, call: () => jira.call('GET', '/rest/api/3/myself') },
-  { name: 'POST search/jql (navigable fields, properties)', spec: 'platform', path: '/rest/api/3/search/jql', method: 'post', status: 200, call: () => jira.call('POST', '/rest/api/3/search/jql', { jql: 'project = IT ORDER BY updated ASC, key ASC', maxResults: 1, fields: ['*navigable'], properties: ['ticketbridge.marker'] }) },
-  { name: 'GET search/jql (ids only)', spec: 'platform', path: '/rest/api/3/search/jql', method: 'get', status: 200, call: () => jira.call('GET', '/rest/api/3/search/jql?jql=project%3DIT') },
-  { name: 'POST issue', spec: 'platform', path: '/rest/api/3/issue', method: 'post', status: 201, call: () => jira.call('POST', '/rest/api/3/issue', { fields: { project: { key: 'IT' }, issuetype: { name: 'Incident' }, summary: 'x' } }) },
-  { name: 'POST issue (400)', spec: 'platform', path: '/rest/api/3/issue', method: 'post', status: 400, call: () => jira.call('POST', '/rest/api/3/issue', { fields: { project: { key: 'IT' }, issuetype: { name: 'Incident' }, summary: 'x', description: 'string' } }) },
-  { name: 'GET issue (all fields, changelog, rendered, names)', spec: 'platform', path: '/rest/api/3/issue/{issueIdOrKey}', method: 'get', status: 200, call: () => jira.call('GET', `/rest/api/3/issue/${issueId}?properties=ticketbridge.marker&expand=changelog,renderedFields,names,transitions`) },
-  { name: 'GET transitions with fields', spec: 'platform', path: '/rest/api/3/issue/{issueIdOrKey}/transitions', method: 'get', status: 200, call: () => jira.call('GET', `/rest/api/3/issue/${requestId}/transitions?expand=transitions.fields`) },
-  { name: 'GET comments', spec: 'platform', path: '/rest/api/3/issue/{issueIdOrKey}/comment', method: 'get', status: 200, call: () => jira.call('GET', `/rest/api/3/issue/${issueId}/comment?startAt=0&maxResults=100&orderBy=created`) },
-  { name: 'POST comment', spec: 'platform', path: '/rest/api/3/issue/{issueIdOrKey}/comment', method: 'post', status: 201, call: () => jira.call('POST', `/rest/api/3/issue/${issueId}/comment`, { body: adf('x'), properties: [{ key: 'sd.public.comment', value: { internal: false } }] }) },
-  { name: 'GET issue property', spec: 'platform', path: '/rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}', method: 'get', status: 200, call: () => jira.call('GET', `/rest/api/3/issue/${issueId}/properties/ticketbridge.marker`) },
-  { name: 'GET changelog', spec: 'platform', path: '/rest/api/3/issue/{issueIdOrKey}/changelog', method: 'get', status: 200, call: () => jira.call('GET', `/rest/api/3/issue/${issueId}/changelog`) },
-  { name: 'GET field', spec: 'platform', path: '/rest/api/3/field', method: 'get', status: 200, call: () => jira.call('GET', '/rest/api/3/field') },
-  { name: 'GET priority', spec: 'platform', path: '/rest/api/3/priority', method: 'get', status: 200, call: () => jira.call('GET', '/rest/api/3/priority') },
-  { name: 'GET status', spec: 'platform', path: '/rest/api/3/status', method: 'get', status: 200, call: () => jira.call('GET', '/rest/api/3/status') },
-  { name: 'GET project statuses', spec: 'platform', path: '/rest/api/3/project/{projectIdOrKey}/statuses', method: 'get', status: 200, call: () => jira.call('GET', '/rest/api/3/project/IT/statuses') },
-  { name: 'POST request', spec: 'jsm', path: '/rest/servicedeskapi/request', method: 'post', status: 201, call: () => jira.call('POST', '/rest/servicedeskapi/request', { serviceDeskId: '1', requestTypeId: '2', requestFieldValues: { summary: 'y', description: 'z' } }) },
-  { name: 'POST request (400)', spec: 'jsm', path: '/rest/servicedeskapi/request', method: 'post', status: 400, call: () => jira.call('POST', '/rest/servicedeskapi/request', { serviceDeskId: '1', requestTypeId: '99', requestFieldValues: { summary: 'y' } }) },
-  { name: 'GET servicedesk', spec: 'jsm', path: '/rest/servicedeskapi/servicedesk', method: 'get', status: 200, call: () => jira.call('GET', '/rest/servicedeskapi/servicedesk?start=0&limit=50') },
-  { name: 'GET requesttype', spec: 'jsm', path: '/rest/servicedeskapi/servicedesk/{serviceDeskId}/requesttype', method: 'get', status: 200, call: () => jira.call('GET', '/rest/servicedeskapi/servicedesk/1/requesttype?start=0&limit=50') },
-  { name: 'GET request comments', spec: 'jsm', path: '/rest/servicedeskapi/request/{issueIdOrKey}/comment', method: 'get', status: 200, call: () => jira.call('GET', `/rest/servicedeskapi/request/${issueId}/comment`) },
-  { name: 'POST request comment', spec: 'jsm', path: '/rest/servicedeskapi/request/{issueIdOrKey}/comment', method: 'post', status: 201, call: () => jira.call('POST', `/rest/servicedeskapi/request/${issueId}/comment`, { body: 'x', public: true }) },
-  { name: 'POST request comment (400)', spec: 'jsm', path: '/rest/servicedeskapi/request/{issueIdOrKey}/comment', method: 'post', status: 400, call: () => jira.call('POST', `/rest/servicedeskapi/request/${issueId}/comment`, { body: 'x' }) },
+  {
+    name: 'GET myself',
+    spec: 'platform',
+    path: '/rest/api/3/myself',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', '/rest/api/3/myself'),
+  },
+  {
+    name: 'POST search/jql (navigable fields, properties)',
+    spec: 'platform',
+    path: '/rest/api/3/search/jql',
+    method: 'post',
+    status: 200,
+    call: () =>
+      jira.call('POST', '/rest/api/3/search/jql', {
+        jql: 'project = IT ORDER BY updated ASC, key ASC',
+        maxResults: 1,
+        fields: ['*navigable'],
+        properties: ['ticketbridge.marker'],
+      }),
+  },
+  {
+    name: 'GET search/jql (ids only)',
+    spec: 'platform',
+    path: '/rest/api/3/search/jql',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', '/rest/api/3/search/jql?jql=project%3DIT'),
+  },
+  {
+    name: 'POST issue',
+    spec: 'platform',
+    path: '/rest/api/3/issue',
+    method: 'post',
+    status: 201,
+    call: () =>
+      jira.call('POST', '/rest/api/3/issue', {
+        fields: { project: { key: 'IT' }, issuetype: { name: 'Incident' }, summary: 'x' },
+      }),
+  },
+  {
+    name: 'POST issue (400)',
+    spec: 'platform',
+    path: '/rest/api/3/issue',
+    method: 'post',
+    status: 400,
+    call: () =>
+      jira.call('POST', '/rest/api/3/issue', {
+        fields: { project: { key: 'IT' }, issuetype: { name: 'Incident' }, summary: 'x', description: 'string' },
+      }),
+  },
+  {
+    name: 'GET issue (all fields, changelog, rendered, names)',
+    spec: 'platform',
+    path: '/rest/api/3/issue/{issueIdOrKey}',
+    method: 'get',
+    status: 200,
+    call: () =>
+      jira.call(
+        'GET',
+        `/rest/api/3/issue/${issueId}?properties=ticketbridge.marker&expand=changelog,renderedFields,names,transitions`,
+      ),
+  },
+  {
+    name: 'GET transitions with fields',
+    spec: 'platform',
+    path: '/rest/api/3/issue/{issueIdOrKey}/transitions',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', `/rest/api/3/issue/${requestId}/transitions?expand=transitions.fields`),
+  },
+  {
+    name: 'GET comments',
+    spec: 'platform',
+    path: '/rest/api/3/issue/{issueIdOrKey}/comment',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', `/rest/api/3/issue/${issueId}/comment?startAt=0&maxResults=100&orderBy=created`),
+  },
+  {
+    name: 'POST comment',
+    spec: 'platform',
+    path: '/rest/api/3/issue/{issueIdOrKey}/comment',
+    method: 'post',
+    status: 201,
+    call: () =>
+      jira.call('POST', `/rest/api/3/issue/${issueId}/comment`, {
+        body: adf('x'),
+        properties: [{ key: 'sd.public.comment', value: { internal: false } }],
+      }),
+  },
+  {
+    name: 'GET issue property',
+    spec: 'platform',
+    path: '/rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', `/rest/api/3/issue/${issueId}/properties/ticketbridge.marker`),
+  },
+  {
+    name: 'GET changelog',
+    spec: 'platform',
+    path: '/rest/api/3/issue/{issueIdOrKey}/changelog',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', `/rest/api/3/issue/${issueId}/changelog`),
+  },
+  {
+    name: 'GET field',
+    spec: 'platform',
+    path: '/rest/api/3/field',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', '/rest/api/3/field'),
+  },
+  {
+    name: 'GET priority',
+    spec: 'platform',
+    path: '/rest/api/3/priority',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', '/rest/api/3/priority'),
+  },
+  {
+    name: 'GET status',
+    spec: 'platform',
+    path: '/rest/api/3/status',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', '/rest/api/3/status'),
+  },
+  {
+    name: 'GET project statuses',
+    spec: 'platform',
+    path: '/rest/api/3/project/{projectIdOrKey}/statuses',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', '/rest/api/3/project/IT/statuses'),
+  },
+  {
+    name: 'POST request',
+    spec: 'jsm',
+    path: '/rest/servicedeskapi/request',
+    method: 'post',
+    status: 201,
+    call: () =>
+      jira.call('POST', '/rest/servicedeskapi/request', {
+        serviceDeskId: '1',
+        requestTypeId: '2',
+        requestFieldValues: { summary: 'y', description: 'z' },
+      }),
+  },
+  {
+    name: 'POST request (400)',
+    spec: 'jsm',
+    path: '/rest/servicedeskapi/request',
+    method: 'post',
+    status: 400,
+    call: () =>
+      jira.call('POST', '/rest/servicedeskapi/request', {
+        serviceDeskId: '1',
+        requestTypeId: '99',
+        requestFieldValues: { summary: 'y' },
+      }),
+  },
+  {
+    name: 'GET servicedesk',
+    spec: 'jsm',
+    path: '/rest/servicedeskapi/servicedesk',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', '/rest/servicedeskapi/servicedesk?start=0&limit=50'),
+  },
+  {
+    name: 'GET requesttype',
+    spec: 'jsm',
+    path: '/rest/servicedeskapi/servicedesk/{serviceDeskId}/requesttype',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', '/rest/servicedeskapi/servicedesk/1/requesttype?start=0&limit=50'),
+  },
+  {
+    name: 'GET request comments',
+    spec: 'jsm',
+    path: '/rest/servicedeskapi/request/{issueIdOrKey}/comment',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', `/rest/servicedeskapi/request/${issueId}/comment`),
+  },
+  {
+    name: 'POST request comment',
+    spec: 'jsm',
+    path: '/rest/servicedeskapi/request/{issueIdOrKey}/comment',
+    method: 'post',
+    status: 201,
+    call: () => jira.call('POST', `/rest/servicedeskapi/request/${issueId}/comment`, { body: 'x', public: true }),
+  },
+  {
+    name: 'POST request comment (400)',
+    spec: 'jsm',
+    path: '/rest/servicedeskapi/request/{issueIdOrKey}/comment',
+    method: 'post',
+    status: 400,
+    call: () => jira.call('POST', `/rest/servicedeskapi/request/${issueId}/comment`, { body: 'x' }),
+  },
 ];
 
 describe('simulator responses match the vendor OpenAPI schemas', () => {
@@ -92,7 +308,9 @@ describe('simulator responses match the vendor OpenAPI schemas', () => {
     const res = await c.call();
     expect(res.status).toBe(c.status);
     const ok = validate(res.body);
-    expect(ok ? [] : validate.errors?.map((e) => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`)).toEqual([]);
+    expect(
+      ok ? [] : validate.errors?.map((e) => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`),
+    ).toEqual([]);
   });
 
   it('catches a response that breaks the schema (the check can fail)', () => {
@@ -105,10 +323,14 @@ describe('simulator responses match the vendor OpenAPI schemas', () => {
     const page = (await jira.call('GET', `/rest/api/3/issue/${issueId}/comment`)).body as { comments: unknown[] };
     for (const c of page.comments) expect(validate(c)).toBe(true);
     const status = ajv.compile({ $ref: 'platform#/components/schemas/StatusDetails' });
-    const issue = (await jira.call('GET', `/rest/api/3/issue/${issueId}?fields=status`)).body as { fields: { status: unknown } };
+    const issue = (await jira.call('GET', `/rest/api/3/issue/${issueId}?fields=status`)).body as {
+      fields: { status: unknown };
+    };
     expect(status(issue.fields.status)).toBe(true);
     const user = ajv.compile({ $ref: 'platform#/components/schemas/UserDetails' });
-    const full = (await jira.call('GET', `/rest/api/3/issue/${issueId}?fields=reporter`)).body as { fields: { reporter: unknown } };
+    const full = (await jira.call('GET', `/rest/api/3/issue/${issueId}?fields=reporter`)).body as {
+      fields: { reporter: unknown };
+    };
     expect(user(full.fields.reporter)).toBe(true);
   });
 });

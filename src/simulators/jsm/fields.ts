@@ -28,7 +28,13 @@ function idOrName(value: unknown): { id?: string; name?: string } | null {
 }
 
 /** Applies one `fields` entry to a draft issue; records an error instead on invalid input. */
-export function setField(store: JiraStore, draft: IssueRecord, fieldId: string, value: unknown, errors: FieldErrors): void {
+export function setField(
+  store: JiraStore,
+  draft: IssueRecord,
+  fieldId: string,
+  value: unknown,
+  errors: FieldErrors,
+): void {
   switch (fieldId) {
     case 'summary':
       if (typeof value !== 'string' || value.trim() === '') errors.summary = 'You must specify a summary of the issue.';
@@ -51,7 +57,11 @@ export function setField(store: JiraStore, draft: IssueRecord, fieldId: string, 
         return;
       }
       const ref = idOrName(value);
-      const p = ref && PRIORITIES.find((x) => x.id === ref.id || (ref.name !== undefined && x.name.toLowerCase() === ref.name.toLowerCase()));
+      const p =
+        ref &&
+        PRIORITIES.find(
+          (x) => x.id === ref.id || (ref.name !== undefined && x.name.toLowerCase() === ref.name.toLowerCase()),
+        );
       if (!p) errors.priority = "Specify a valid 'id' or 'name' for Priority";
       else draft.priorityId = p.id;
       return;
@@ -59,7 +69,13 @@ export function setField(store: JiraStore, draft: IssueRecord, fieldId: string, 
     case 'issuetype': {
       const ref = idOrName(value);
       const project = store.projectOf(draft);
-      const t = ref && ISSUE_TYPES.find((x) => project.issueTypeIds.includes(x.id) && (x.id === ref.id || (ref.name !== undefined && x.name.toLowerCase() === ref.name.toLowerCase())));
+      const t =
+        ref &&
+        ISSUE_TYPES.find(
+          (x) =>
+            project.issueTypeIds.includes(x.id) &&
+            (x.id === ref.id || (ref.name !== undefined && x.name.toLowerCase() === ref.name.toLowerCase())),
+        );
       if (!t) errors.issuetype = 'Specify an issue type';
       else draft.issueTypeId = t.id;
       return;
@@ -82,7 +98,10 @@ export function setField(store: JiraStore, draft: IssueRecord, fieldId: string, 
       }
       const accountId = (value as { accountId?: unknown } | null)?.accountId;
       if (typeof accountId !== 'string' || !store.users.has(accountId)) {
-        errors[fieldId] = typeof accountId === 'string' ? `User '${accountId}' cannot be assigned issues.` : `Specify a valid value for ${fieldId}`;
+        errors[fieldId] =
+          typeof accountId === 'string'
+            ? `User '${accountId}' cannot be assigned issues.`
+            : `Specify a valid value for ${fieldId}`;
         return;
       }
       draft[fieldId] = accountId;
@@ -90,7 +109,8 @@ export function setField(store: JiraStore, draft: IssueRecord, fieldId: string, 
     }
     case REQUEST_TYPE_FIELD: {
       const found = typeof value === 'string' ? store.requestType(value) : undefined;
-      if (!found || found.project.id !== draft.projectId) errors[fieldId] = 'The request type you specified does not exist or is not accessible.';
+      if (!found || found.project.id !== draft.projectId)
+        errors[fieldId] = 'The request type you specified does not exist or is not accessible.';
       else draft.requestTypeId = found.requestType.id;
       return;
     }
@@ -110,12 +130,18 @@ export function setField(store: JiraStore, draft: IssueRecord, fieldId: string, 
     const ref = value as { id?: unknown; value?: unknown };
     const option = def.options.find((o) => o.id === scalar(ref?.id) || o.value === ref?.value);
     if (!option) errors[fieldId] = `Option value '${scalar(ref?.value ?? ref?.id)}' is not valid`;
-    else draft.custom[fieldId] = { self: `/rest/api/3/customFieldOption/${option.id}`, value: option.value, id: option.id };
+    else
+      draft.custom[fieldId] = {
+        self: `/rest/api/3/customFieldOption/${option.id}`,
+        value: option.value,
+        id: option.id,
+      };
     return;
   }
   if (def.schema.type === 'string') {
     if (typeof value !== 'string') errors[fieldId] = 'Operation value must be a string';
-    else if (value.length > 255) errors[fieldId] = 'The entered text is too long. It exceeds the allowed limit of 255 characters.';
+    else if (value.length > 255)
+      errors[fieldId] = 'The entered text is too long. It exceeds the allowed limit of 255 characters.';
     else draft.custom[fieldId] = value;
     return;
   }
@@ -123,7 +149,12 @@ export function setField(store: JiraStore, draft: IssueRecord, fieldId: string, 
 }
 
 /** Applies `update` operations (`add`/`remove`/`set`) for the fields that support them. */
-export function applyUpdateOps(store: JiraStore, draft: IssueRecord, update: Record<string, unknown>, errors: FieldErrors): void {
+export function applyUpdateOps(
+  store: JiraStore,
+  draft: IssueRecord,
+  update: Record<string, unknown>,
+  errors: FieldErrors,
+): void {
   for (const [fieldId, ops] of Object.entries(update)) {
     if (!Array.isArray(ops)) {
       errors[fieldId] = 'Operations must be an array';
@@ -134,7 +165,8 @@ export function applyUpdateOps(store: JiraStore, draft: IssueRecord, update: Rec
       else if (fieldId === 'labels' && typeof op.add === 'string') {
         if (/\s/.test(op.add)) errors.labels = `The label '${op.add}' contains spaces which is invalid.`;
         else if (!draft.labels.includes(op.add)) draft.labels = [...draft.labels, op.add];
-      } else if (fieldId === 'labels' && typeof op.remove === 'string') draft.labels = draft.labels.filter((l) => l !== op.remove);
+      } else if (fieldId === 'labels' && typeof op.remove === 'string')
+        draft.labels = draft.labels.filter((l) => l !== op.remove);
       else errors[fieldId] = notOnScreen(fieldId);
     }
   }

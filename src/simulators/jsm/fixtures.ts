@@ -101,14 +101,25 @@ export const ISSUE_TYPES: IssueTypeDef[] = [
 export const PRIORITIES = [
   { id: '1', name: 'Highest', statusColor: '#d04437', description: 'This problem will block progress.' },
   { id: '2', name: 'High', statusColor: '#f15C75', description: 'Serious problem that could block progress.' },
-  { id: '3', name: 'Medium', statusColor: '#f79232', description: 'Has the potential to affect progress.', isDefault: true },
+  {
+    id: '3',
+    name: 'Medium',
+    statusColor: '#f79232',
+    description: 'Has the potential to affect progress.',
+    isDefault: true,
+  },
   { id: '4', name: 'Low', statusColor: '#707070', description: 'Minor problem or easily worked around.' },
-  { id: '5', name: 'Lowest', statusColor: '#999999', description: 'Trivial problem with little or no impact on progress.' },
+  {
+    id: '5',
+    name: 'Lowest',
+    statusColor: '#999999',
+    description: 'Trivial problem with little or no impact on progress.',
+  },
 ];
 
 export const RESOLUTIONS = [
   { id: '10000', name: 'Done', description: 'Work has been completed on this issue.' },
-  { id: '10001', name: "Won't Do", description: 'This issue won\'t be actioned.' },
+  { id: '10001', name: "Won't Do", description: "This issue won't be actioned." },
   { id: '10002', name: 'Duplicate', description: 'The problem is a duplicate of an existing issue.' },
   { id: '10003', name: 'Declined', description: 'This issue was not approved.' },
 ];
@@ -131,7 +142,12 @@ export const FIELDS: FieldDef[] = [
   { id: 'resolutiondate', name: 'Resolved', custom: false, schema: { type: 'datetime', system: 'resolutiondate' } },
   { id: 'created', name: 'Created', custom: false, schema: { type: 'datetime', system: 'created' } },
   { id: 'updated', name: 'Updated', custom: false, schema: { type: 'datetime', system: 'updated' } },
-  { id: 'statuscategorychangedate', name: 'Status Category Changed', custom: false, schema: { type: 'datetime', system: 'statuscategorychangedate' } },
+  {
+    id: 'statuscategorychangedate',
+    name: 'Status Category Changed',
+    custom: false,
+    schema: { type: 'datetime', system: 'statuscategorychangedate' },
+  },
   { id: 'comment', name: 'Comment', custom: false, schema: { type: 'comments-page', system: 'comment' } },
   {
     id: REQUEST_TYPE_FIELD,
@@ -167,7 +183,13 @@ export const IT_WORKFLOW: WorkflowDef = {
     { id: '21', name: 'Pending', from: ['10001', '3'], to: '10002' },
     { id: '31', name: 'Respond to support', from: ['10002'], to: '10001' },
     { id: '41', name: 'Stop work', from: ['3'], to: '10001' },
-    { id: '51', name: 'Resolve', from: ['10001', '3', '10002'], to: '5', screen: [{ fieldId: 'resolution', required: true }] },
+    {
+      id: '51',
+      name: 'Resolve',
+      from: ['10001', '3', '10002'],
+      to: '5',
+      screen: [{ fieldId: 'resolution', required: true }],
+    },
     { id: '61', name: 'Close', from: ['5'], to: '6' },
     { id: '71', name: 'Reopen', from: ['5'], to: '10001', clearsResolution: true },
   ],
@@ -193,9 +215,24 @@ export const IT_PROJECT: ProjectDef = {
   serviceDesk: {
     id: '1',
     requestTypes: [
-      { id: '1', name: 'Get IT help', description: 'Get assistance for general IT problems and questions.', issueTypeId: '10101' },
-      { id: '2', name: 'Report a system problem', description: 'Let us know if something is not working properly.', issueTypeId: '10100' },
-      { id: '3', name: 'Request new hardware', description: 'Request a laptop, monitor or phone.', issueTypeId: '10101' },
+      {
+        id: '1',
+        name: 'Get IT help',
+        description: 'Get assistance for general IT problems and questions.',
+        issueTypeId: '10101',
+      },
+      {
+        id: '2',
+        name: 'Report a system problem',
+        description: 'Let us know if something is not working properly.',
+        issueTypeId: '10100',
+      },
+      {
+        id: '3',
+        name: 'Request new hardware',
+        description: 'Request a laptop, monitor or phone.',
+        issueTypeId: '10101',
+      },
     ],
   },
 };
@@ -214,6 +251,20 @@ export function integrationUser(email: string): UserDef {
 }
 
 export const OTHER_USERS: UserDef[] = [
-  { accountId: '5b10ac8d82e05b22cc7d4ef5', accountType: 'atlassian', displayName: 'Mia Krystof', emailAddress: 'mia@example.com', timeZone: 'Europe/Berlin', active: true },
-  { accountId: 'qm:a713c8ea-1075-4e30-9d96-891a7d181739:5ad6d3581db05e2a66fa80b', accountType: 'customer', displayName: 'Casey Customer', emailAddress: 'casey@contoso.example', timeZone: 'UTC', active: true },
+  {
+    accountId: '5b10ac8d82e05b22cc7d4ef5',
+    accountType: 'atlassian',
+    displayName: 'Mia Krystof',
+    emailAddress: 'mia@example.com',
+    timeZone: 'Europe/Berlin',
+    active: true,
+  },
+  {
+    accountId: 'qm:a713c8ea-1075-4e30-9d96-891a7d181739:5ad6d3581db05e2a66fa80b',
+    accountType: 'customer',
+    displayName: 'Casey Customer',
+    emailAddress: 'casey@contoso.example',
+    timeZone: 'UTC',
+    active: true,
+  },
 ];

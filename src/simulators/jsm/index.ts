@@ -22,8 +22,14 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export async function startJsmSimulator(options: SimulatorStartOptions<Extract<SimulatorStartOptions['system'], { kind: 'jsm' }>>): Promise<SimulatorHandle> {
-  const credentials = { email: options.system.credentials.email, apiToken: options.system.credentials.apiToken, revoked: false };
+export async function startJsmSimulator(
+  options: SimulatorStartOptions<Extract<SimulatorStartOptions['system'], { kind: 'jsm' }>>,
+): Promise<SimulatorHandle> {
+  const credentials = {
+    email: options.system.credentials.email,
+    apiToken: options.system.credentials.apiToken,
+    revoked: false,
+  };
   let baseUrl = '';
   const base = (): string => baseUrl;
   const hooks: { current?: AdminWebhooks } = {};
@@ -31,25 +37,45 @@ export async function startJsmSimulator(options: SimulatorStartOptions<Extract<S
 
   // The store needs the faults' clock; the app needs the store: wire through late-bound closures.
   let now: () => number = () => Date.now();
-  const store = new JiraStore(credentials.email, () => now(), (event: StoreEvent) => hooks.current?.onEvent(event));
+  const store = new JiraStore(
+    credentials.email,
+    () => now(),
+    (event: StoreEvent) => hooks.current?.onEvent(event),
+  );
   const render = new Renderer(store, base);
 
   const sim = createSimulatorApp({
     name: 'jsm',
     authenticate: (request) => {
       const header = request.headers.authorization ?? '';
-      const fail = { ok: false, status: 401, body: { errorMessages: ['You are not authenticated. Authentication required to perform this operation.'], errors: {} }, headers: { 'www-authenticate': 'Basic realm="protected-by-atlassian"' } };
+      const fail = {
+        ok: false,
+        status: 401,
+        body: {
+          errorMessages: ['You are not authenticated. Authentication required to perform this operation.'],
+          errors: {},
+        },
+        headers: { 'www-authenticate': 'Basic realm="protected-by-atlassian"' },
+      };
       if (!header.startsWith('Basic ')) return fail;
       const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon < 0) return fail;
       const email = decoded.slice(0, colon);
       const token = decoded.slice(colon + 1);
-      if (credentials.revoked || email.toLowerCase() !== credentials.email.toLowerCase() || !sameSecret(token, credentials.apiToken)) return fail;
+      if (
+        credentials.revoked ||
+        email.toLowerCase() !== credentials.email.toLowerCase() ||
+        !sameSecret(token, credentials.apiToken)
+      )
+        return fail;
       authed.add(request);
       return { ok: true };
     },
-    errorBody: (status) => ({ errorMessages: [status === 429 ? 'Rate limit exceeded.' : `The server answered ${status}.`], errors: {} }),
+    errorBody: (status) => ({
+      errorMessages: [status === 429 ? 'Rate limit exceeded.' : `The server answered ${status}.`],
+      errors: {},
+    }),
     onReset: () => {
       store.reset();
       hooks.current?.reset();
@@ -95,8 +121,11 @@ export async function startJsmSimulator(options: SimulatorStartOptions<Extract<S
     return { ms: store.indexLagMs };
   });
   app.put('/__sim/credentials', async (request, reply) => {
-    const parsed = z.strictObject({ apiToken: z.string().min(1).optional(), revoked: z.boolean().optional() }).safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: 'body must be {"apiToken"?: string, "revoked"?: boolean}' });
+    const parsed = z
+      .strictObject({ apiToken: z.string().min(1).optional(), revoked: z.boolean().optional() })
+      .safeParse(request.body);
+    if (!parsed.success)
+      return reply.code(400).send({ error: 'body must be {"apiToken"?: string, "revoked"?: boolean}' });
     if (parsed.data.apiToken !== undefined) credentials.apiToken = parsed.data.apiToken;
     if (parsed.data.revoked !== undefined) credentials.revoked = parsed.data.revoked;
     return { revoked: credentials.revoked };
@@ -116,7 +145,9 @@ export async function startJsmSimulator(options: SimulatorStartOptions<Extract<S
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     // Seed errors (zod or fixture lookups) are the caller's fault.
     const isSeed = err instanceof z.ZodError || (err instanceof Error && err.message.startsWith('seed:'));
-    void reply.code(isSeed ? 400 : status).send({ errorMessages: [err instanceof Error ? err.message : String(err)], errors: {} });
+    void reply
+      .code(isSeed ? 400 : status)
+      .send({ errorMessages: [err instanceof Error ? err.message : String(err)], errors: {} });
   });
 
   baseUrl = await listen(app, options.host ?? '127.0.0.1', options.port ?? 0);

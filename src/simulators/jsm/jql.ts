@@ -29,7 +29,10 @@ export function tokenize(input: string): Token[] {
       let text = '';
       let j = i + 1;
       for (;;) {
-        if (j >= input.length) throw new JqlError(`Error in the JQL Query: The quoted string '${input.slice(i + 1)}' has not been completed. (line 1, character ${pos})`);
+        if (j >= input.length)
+          throw new JqlError(
+            `Error in the JQL Query: The quoted string '${input.slice(i + 1)}' has not been completed. (line 1, character ${pos})`,
+          );
         const d = input[j]!;
         if (d === '\\' && j + 1 < input.length) {
           text += input[j + 1];
@@ -44,7 +47,13 @@ export function tokenize(input: string): Token[] {
       i = j + 1;
       continue;
     }
-    const single: Record<string, TokenKind> = { '(': 'lparen', ')': 'rparen', ',': 'comma', '[': 'lbracket', ']': 'rbracket' };
+    const single: Record<string, TokenKind> = {
+      '(': 'lparen',
+      ')': 'rparen',
+      ',': 'comma',
+      '[': 'lbracket',
+      ']': 'rbracket',
+    };
     if (single[c]) {
       tokens.push({ kind: single[c], text: c, pos });
       i++;
@@ -64,7 +73,9 @@ export function tokenize(input: string): Token[] {
       i = j;
       continue;
     }
-    throw new JqlError(`Error in the JQL Query: The character '${c}' is a reserved JQL character. You must enclose it in a string or use the escape '\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}' instead. (line 1, character ${pos})`);
+    throw new JqlError(
+      `Error in the JQL Query: The character '${c}' is a reserved JQL character. You must enclose it in a string or use the escape '\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}' instead. (line 1, character ${pos})`,
+    );
   }
   tokens.push({ kind: 'eof', text: '', pos: input.length + 1 });
   return tokens;
@@ -102,8 +113,13 @@ export function parseJql(input: string): JqlQuery {
   const next = (): Token => tokens[at++]!;
   const isWord = (t: Token, w: string): boolean => t.kind === 'word' && t.text.toLowerCase() === w;
   const fail = (expected: string, t: Token): never => {
-    if (t.kind === 'eof') throw new JqlError(`Error in the JQL Query: Expecting ${expected} but reached the end of the query. (line 1, character ${t.pos})`);
-    throw new JqlError(`Error in the JQL Query: Expecting ${expected} but got '${t.text}'. (line 1, character ${t.pos})`);
+    if (t.kind === 'eof')
+      throw new JqlError(
+        `Error in the JQL Query: Expecting ${expected} but reached the end of the query. (line 1, character ${t.pos})`,
+      );
+    throw new JqlError(
+      `Error in the JQL Query: Expecting ${expected} but got '${t.text}'. (line 1, character ${t.pos})`,
+    );
   };
 
   const parseField = (): { name: string; pos: number } => {
@@ -145,7 +161,9 @@ export function parseJql(input: string): JqlQuery {
       const lower = t.text.toLowerCase();
       if (lower === 'empty' || lower === 'null') return { kind: 'empty' };
       if (KEYWORDS.has(lower)) {
-        throw new JqlError(`Error in the JQL Query: Expecting either a value, list or function but got '${t.text}'. You must surround '${t.text}' in quotation marks to use it as a value. (line 1, character ${t.pos})`);
+        throw new JqlError(
+          `Error in the JQL Query: Expecting either a value, list or function but got '${t.text}'. You must surround '${t.text}' in quotation marks to use it as a value. (line 1, character ${t.pos})`,
+        );
       }
       if (peek().kind === 'lparen') {
         next();
@@ -196,7 +214,9 @@ export function parseJql(input: string): JqlQuery {
     const op = parseOperator();
     const value = parseValue(op);
     if ((op === 'is' || op === 'is not') && value.kind !== 'empty') {
-      throw new JqlError(`Error in the JQL Query: The operator '${op.toUpperCase()}' can only be used with EMPTY or NULL. (line 1, character ${field.pos})`);
+      throw new JqlError(
+        `Error in the JQL Query: The operator '${op.toUpperCase()}' can only be used with EMPTY or NULL. (line 1, character ${field.pos})`,
+      );
     }
     return { kind: 'clause', field: field.name, op, value, pos: field.pos };
   };
@@ -313,8 +333,14 @@ function compileNode<T>(node: JqlNode, env: JqlEnvironment<T>): (subject: T) => 
   return compileClause(field, node.op, node.value, env);
 }
 
-function compileClause<T>(field: JqlField<T>, op: Operator, value: JqlValue, env: JqlEnvironment<T>): (subject: T) => boolean {
-  const isEmpty = (v: string | number | string[] | null): boolean => v === null || v === '' || (Array.isArray(v) && v.length === 0);
+function compileClause<T>(
+  field: JqlField<T>,
+  op: Operator,
+  value: JqlValue,
+  env: JqlEnvironment<T>,
+): (subject: T) => boolean {
+  const isEmpty = (v: string | number | string[] | null): boolean =>
+    v === null || v === '' || (Array.isArray(v) && v.length === 0);
   if (op === 'is') return (s) => isEmpty(field.get(s));
   if (op === 'is not') return (s) => !isEmpty(field.get(s));
 
@@ -328,7 +354,8 @@ function compileClause<T>(field: JqlField<T>, op: Operator, value: JqlValue, env
         return set.has(Number(v)) === (op === 'in');
       };
     }
-    if (op === '~' || op === '!~') throw new JqlError(`The operator '${op}' is not supported by the '${field.name}' field.`);
+    if (op === '~' || op === '!~')
+      throw new JqlError(`The operator '${op}' is not supported by the '${field.name}' field.`);
     if (value.kind === 'empty') return op === '=' ? (s) => field.get(s) === null : (s) => field.get(s) !== null;
     const target = literal(value);
     return (s) => {
@@ -336,12 +363,18 @@ function compileClause<T>(field: JqlField<T>, op: Operator, value: JqlValue, env
       if (raw === null) return false;
       const v = Number(raw);
       switch (op) {
-        case '=': return v === target;
-        case '!=': return v !== target;
-        case '>': return v > target;
-        case '>=': return v >= target;
-        case '<': return v < target;
-        default: return v <= target;
+        case '=':
+          return v === target;
+        case '!=':
+          return v !== target;
+        case '>':
+          return v > target;
+        case '>=':
+          return v >= target;
+        case '<':
+          return v < target;
+        default:
+          return v <= target;
       }
     };
   }
@@ -356,7 +389,8 @@ function compileClause<T>(field: JqlField<T>, op: Operator, value: JqlValue, env
   };
 
   if (op === '~' || op === '!~') {
-    if (field.kind !== 'text') throw new JqlError(`The operator '${op}' is not supported by the '${field.name}' field.`);
+    if (field.kind !== 'text')
+      throw new JqlError(`The operator '${op}' is not supported by the '${field.name}' field.`);
     const needle = canonical(value).toLowerCase().replace(/\*/g, '');
     return (s) => {
       const v = field.get(s);
@@ -410,7 +444,9 @@ function listItems(value: JqlValue): JqlValue[] {
 
 function numberValue(v: JqlValue, field: string): number {
   if (v.kind === 'literal' && /^-?\d+$/.test(v.text)) return Number(v.text);
-  throw new JqlError(`The value '${v.kind === 'literal' ? v.text : v.kind}' is not a valid value for the '${field}' field.`);
+  throw new JqlError(
+    `The value '${v.kind === 'literal' ? v.text : v.kind}' is not a valid value for the '${field}' field.`,
+  );
 }
 
 const RELATIVE = /^([-+]?)(\d+)([wdhm])$/;
@@ -431,7 +467,14 @@ export function dateValue<T>(v: JqlValue, env: Pick<JqlEnvironment<T>, 'now' | '
   if (rel) return env.now + (rel[1] === '-' ? -1 : 1) * Number(rel[2]) * UNIT_MS[rel[3]!]!;
   const abs = ABSOLUTE.exec(text);
   if (abs) {
-    return zonedToEpoch(env.timeZone, Number(abs[1]), Number(abs[2]), Number(abs[3]), Number(abs[4] ?? 0), Number(abs[5] ?? 0));
+    return zonedToEpoch(
+      env.timeZone,
+      Number(abs[1]),
+      Number(abs[2]),
+      Number(abs[3]),
+      Number(abs[4] ?? 0),
+      Number(abs[5] ?? 0),
+    );
   }
   throw new JqlError(
     `Date value '${text}' for field is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.`,
@@ -442,21 +485,45 @@ const partsFormatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = partsFormatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     partsFormatters.set(timeZone, f);
   }
   return f;
 }
 
 function localParts(epochMs: number, timeZone: string): [number, number, number] {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(epochMs).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(epochMs)
+      .map((p) => [p.type, p.value]),
+  );
   return [Number(parts.year), Number(parts.month), Number(parts.day)];
 }
 
 /** The zone's offset from UTC at an instant, in ms. */
 export function zoneOffsetMs(epochMs: number, timeZone: string): number {
-  const p = Object.fromEntries(formatter(timeZone).formatToParts(epochMs).map((x) => [x.type, x.value]));
-  const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  const p = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(epochMs)
+      .map((x) => [x.type, x.value]),
+  );
+  const asUtc = Date.UTC(
+    Number(p.year),
+    Number(p.month) - 1,
+    Number(p.day),
+    Number(p.hour),
+    Number(p.minute),
+    Number(p.second),
+  );
   return asUtc - Math.floor(epochMs / 1000) * 1000;
 }
 

@@ -1,7 +1,17 @@
 // JSON views of the store in Jira's wire shapes: IssueBean (with field selection, names,
 // renderedFields, changelog, properties), comments, users, statuses and the JSM DTOs.
 import { adfToHtml, adfToText } from './adf.js';
-import { ISSUE_TYPES, PRIORITIES, REQUEST_TYPE_FIELD, RESOLUTIONS, STATUS_CATEGORIES, type ProjectDef, type StatusDef, type TransitionDef, type UserDef } from './fixtures.js';
+import {
+  ISSUE_TYPES,
+  PRIORITIES,
+  REQUEST_TYPE_FIELD,
+  RESOLUTIONS,
+  STATUS_CATEGORIES,
+  type ProjectDef,
+  type StatusDef,
+  type TransitionDef,
+  type UserDef,
+} from './fixtures.js';
 import type { ChangelogRecord, CommentRecord, IssueRecord, JiraStore } from './store.js';
 
 /** Jira's timestamp format: millis and an offset without a colon. */
@@ -31,7 +41,14 @@ export class Renderer {
 
   user(id: string | null): Record<string, unknown> | null {
     if (id === null) return null;
-    const u: UserDef = this.store.users.get(id) ?? { accountId: id, accountType: 'atlassian', displayName: 'Former user', emailAddress: '', timeZone: 'UTC', active: false };
+    const u: UserDef = this.store.users.get(id) ?? {
+      accountId: id,
+      accountType: 'atlassian',
+      displayName: 'Former user',
+      emailAddress: '',
+      timeZone: 'UTC',
+      active: false,
+    };
     return {
       self: `${this.base()}/rest/api/3/user?accountId=${encodeURIComponent(u.accountId)}`,
       accountId: u.accountId,
@@ -64,21 +81,48 @@ export class Renderer {
       iconUrl: `${this.base()}/images/icons/statuses/generic.png`,
       name: s.name,
       id: s.id,
-      statusCategory: { self: `${this.base()}/rest/api/3/statuscategory/${c.id}`, id: c.id, key: c.key, colorName: c.colorName, name: c.name },
+      statusCategory: {
+        self: `${this.base()}/rest/api/3/statuscategory/${c.id}`,
+        id: c.id,
+        key: c.key,
+        colorName: c.colorName,
+        name: c.name,
+      },
     };
   }
 
   priority(p: (typeof PRIORITIES)[number]): Record<string, unknown> {
-    return { self: `${this.base()}/rest/api/3/priority/${p.id}`, iconUrl: `${this.base()}/images/icons/priorities/${p.name.toLowerCase()}.svg`, name: p.name, id: p.id };
+    return {
+      self: `${this.base()}/rest/api/3/priority/${p.id}`,
+      iconUrl: `${this.base()}/images/icons/priorities/${p.name.toLowerCase()}.svg`,
+      name: p.name,
+      id: p.id,
+    };
   }
 
   issueType(id: string): Record<string, unknown> {
     const t = ISSUE_TYPES.find((x) => x.id === id)!;
-    return { self: `${this.base()}/rest/api/3/issuetype/${t.id}`, id: t.id, description: t.description, iconUrl: `${this.base()}/images/icons/issuetypes/${t.id}.svg`, name: t.name, subtask: false, hierarchyLevel: 0 };
+    return {
+      self: `${this.base()}/rest/api/3/issuetype/${t.id}`,
+      id: t.id,
+      description: t.description,
+      iconUrl: `${this.base()}/images/icons/issuetypes/${t.id}.svg`,
+      name: t.name,
+      subtask: false,
+      hierarchyLevel: 0,
+    };
   }
 
   project(p: ProjectDef): Record<string, unknown> {
-    return { self: `${this.base()}/rest/api/3/project/${p.id}`, id: p.id, key: p.key, name: p.name, projectTypeKey: p.projectTypeKey, simplified: false, avatarUrls: this.avatars(`project-${p.id}`) };
+    return {
+      self: `${this.base()}/rest/api/3/project/${p.id}`,
+      id: p.id,
+      key: p.key,
+      name: p.name,
+      projectTypeKey: p.projectTypeKey,
+      simplified: false,
+      avatarUrls: this.avatars(`project-${p.id}`),
+    };
   }
 
   requestTypeValue(issue: IssueRecord): Record<string, unknown> | null {
@@ -87,40 +131,82 @@ export class Renderer {
     if (!found) return null;
     const status = this.store.statuses.get(issue.statusId)!;
     return {
-      _links: { jiraRest: `${this.base()}/rest/api/2/issue/${issue.id}`, web: `${this.base()}/servicedesk/customer/portal/${found.project.serviceDesk!.id}/${issue.key}`, self: `${this.base()}/rest/servicedeskapi/request/${issue.id}` },
-      requestType: { id: found.requestType.id, name: found.requestType.name, description: found.requestType.description, issueTypeId: found.requestType.issueTypeId, serviceDeskId: found.project.serviceDesk!.id, groupIds: [] },
-      currentStatus: { status: status.name, statusCategory: status.category.toUpperCase(), statusDate: dateDto(issue.statusChanged) },
+      _links: {
+        jiraRest: `${this.base()}/rest/api/2/issue/${issue.id}`,
+        web: `${this.base()}/servicedesk/customer/portal/${found.project.serviceDesk!.id}/${issue.key}`,
+        self: `${this.base()}/rest/servicedeskapi/request/${issue.id}`,
+      },
+      requestType: {
+        id: found.requestType.id,
+        name: found.requestType.name,
+        description: found.requestType.description,
+        issueTypeId: found.requestType.issueTypeId,
+        serviceDeskId: found.project.serviceDesk!.id,
+        groupIds: [],
+      },
+      currentStatus: {
+        status: status.name,
+        statusCategory: status.category.toUpperCase(),
+        statusDate: dateDto(issue.statusChanged),
+      },
     };
   }
 
   /** One field's value in Jira's JSON shape (`undefined` for an unknown field id). */
   fieldValue(issue: IssueRecord, id: string): unknown {
     switch (id) {
-      case 'summary': return issue.summary;
-      case 'description': return issue.description;
-      case 'status': return this.status(this.store.statuses.get(issue.statusId)!);
+      case 'summary':
+        return issue.summary;
+      case 'description':
+        return issue.description;
+      case 'status':
+        return this.status(this.store.statuses.get(issue.statusId)!);
       case 'priority': {
         const priority = PRIORITIES.find((p) => p.id === issue.priorityId);
         return priority ? this.priority(priority) : null;
       }
-      case 'issuetype': return this.issueType(issue.issueTypeId);
-      case 'project': return this.project(this.store.projectOf(issue));
-      case 'labels': return [...issue.labels];
-      case 'assignee': return this.user(issue.assignee);
-      case 'reporter': return this.user(issue.reporter);
-      case 'creator': return this.user(issue.creator);
+      case 'issuetype':
+        return this.issueType(issue.issueTypeId);
+      case 'project':
+        return this.project(this.store.projectOf(issue));
+      case 'labels':
+        return [...issue.labels];
+      case 'assignee':
+        return this.user(issue.assignee);
+      case 'reporter':
+        return this.user(issue.reporter);
+      case 'creator':
+        return this.user(issue.creator);
       case 'resolution': {
         const resolution = RESOLUTIONS.find((r) => r.id === issue.resolutionId);
-        return resolution ? { self: `${this.base()}/rest/api/3/resolution/${resolution.id}`, id: resolution.id, description: resolution.description, name: resolution.name } : null;
+        return resolution
+          ? {
+              self: `${this.base()}/rest/api/3/resolution/${resolution.id}`,
+              id: resolution.id,
+              description: resolution.description,
+              name: resolution.name,
+            }
+          : null;
       }
-      case 'resolutiondate': return issue.resolutiondate === null ? null : jiraTime(issue.resolutiondate);
-      case 'created': return jiraTime(issue.created);
-      case 'updated': return jiraTime(issue.updated);
-      case 'statuscategorychangedate': return jiraTime(issue.statusChanged);
-      case REQUEST_TYPE_FIELD: return this.requestTypeValue(issue);
+      case 'resolutiondate':
+        return issue.resolutiondate === null ? null : jiraTime(issue.resolutiondate);
+      case 'created':
+        return jiraTime(issue.created);
+      case 'updated':
+        return jiraTime(issue.updated);
+      case 'statuscategorychangedate':
+        return jiraTime(issue.statusChanged);
+      case REQUEST_TYPE_FIELD:
+        return this.requestTypeValue(issue);
       case 'comment': {
         const comments = this.store.comments.get(issue.id) ?? [];
-        return { comments: comments.map((c) => this.comment(c, false)), self: `${this.base()}/rest/api/3/issue/${issue.id}/comment`, maxResults: comments.length, total: comments.length, startAt: 0 };
+        return {
+          comments: comments.map((c) => this.comment(c, false)),
+          self: `${this.base()}/rest/api/3/issue/${issue.id}/comment`,
+          maxResults: comments.length,
+          total: comments.length,
+          startAt: 0,
+        };
       }
       default: {
         const f = this.store.fields.get(id);
@@ -143,7 +229,10 @@ export class Renderer {
    * An IssueBean. `fields` follows Jira's selection rules: `*all`, `*navigable`, names, `-name`
    * exclusions; `['id']` (the search default) returns the id and nothing else.
    */
-  issue(issue: IssueRecord, options: { fields: string[]; expand: Set<string>; properties: string[] }): Record<string, unknown> {
+  issue(
+    issue: IssueRecord,
+    options: { fields: string[]; expand: Set<string>; properties: string[] },
+  ): Record<string, unknown> {
     const selected = selectFields(options.fields, [...this.store.fields.keys()]);
     const idOnly = selected.size === 0 && options.expand.size === 0 && options.properties.length === 0;
     if (idOnly) return { id: String(issue.id) };
@@ -162,7 +251,9 @@ export class Renderer {
       out.fields = fields;
       if (options.expand.has('renderedFields')) {
         const rendered: Record<string, unknown> = {};
-        for (const id of selected) rendered[id] = id === 'description' ? adfToHtml(issue.description) : typeof fields[id] === 'string' ? fields[id] : null;
+        for (const id of selected)
+          rendered[id] =
+            id === 'description' ? adfToHtml(issue.description) : typeof fields[id] === 'string' ? fields[id] : null;
         out.renderedFields = rendered;
       }
       if (options.expand.has('names')) {
@@ -175,7 +266,8 @@ export class Renderer {
       const histories = (this.store.changelogs.get(issue.id) ?? []).map((c) => this.changelog(c)).reverse();
       out.changelog = { startAt: 0, maxResults: histories.length, total: histories.length, histories };
     }
-    if (options.expand.has('transitions')) out.transitions = this.store.transitionsFor(issue).map((t) => this.transition(t, false));
+    if (options.expand.has('transitions'))
+      out.transitions = this.store.transitionsFor(issue).map((t) => this.transition(t, false));
     if (options.properties.length > 0) {
       const props = this.store.properties.get(issue.id);
       const want = options.properties.includes('*all') ? [...(props?.keys() ?? [])] : options.properties;
@@ -248,7 +340,11 @@ export class Renderer {
             name: 'Resolution',
             key: 'resolution',
             operations: ['set'],
-            allowedValues: RESOLUTIONS.map((r) => ({ self: `${this.base()}/rest/api/3/resolution/${r.id}`, name: r.name, id: r.id })),
+            allowedValues: RESOLUTIONS.map((r) => ({
+              self: `${this.base()}/rest/api/3/resolution/${r.id}`,
+              name: r.name,
+              id: r.id,
+            })),
           };
         }
       }
@@ -262,7 +358,12 @@ export class Renderer {
     const status = this.store.statuses.get(issue.statusId)!;
     const values: Record<string, unknown>[] = [
       { fieldId: 'summary', label: 'Summary', value: issue.summary },
-      { fieldId: 'description', label: 'Description', value: adfToText(issue.description), renderedValue: { html: adfToHtml(issue.description) } },
+      {
+        fieldId: 'description',
+        label: 'Description',
+        value: adfToText(issue.description),
+        renderedValue: { html: adfToHtml(issue.description) },
+      },
     ];
     return {
       _expands: ['participant', 'status', 'sla', 'requestType', 'serviceDesk', 'attachment', 'action', 'comment'],
@@ -274,7 +375,11 @@ export class Renderer {
       createdDate: dateDto(issue.created),
       reporter: this.userDto(issue.reporter ?? issue.creator),
       requestFieldValues: values,
-      currentStatus: { status: status.name, statusCategory: status.category.toUpperCase(), statusDate: dateDto(issue.statusChanged) },
+      currentStatus: {
+        status: status.name,
+        statusCategory: status.category.toUpperCase(),
+        statusDate: dateDto(issue.statusChanged),
+      },
       _links: {
         jiraRest: `${this.base()}/rest/api/2/issue/${issue.id}`,
         web: `${this.base()}/servicedesk/customer/portal/${found?.project.serviceDesk?.id ?? ''}/${issue.key}`,
@@ -287,7 +392,10 @@ export class Renderer {
 
 /** Jira's `fields` parameter: comma lists, `*all`, `*navigable`, `-exclusions`. */
 export function selectFields(requested: string[], known: string[]): Set<string> {
-  const parts = requested.flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
+  const parts = requested
+    .flatMap((f) => f.split(','))
+    .map((f) => f.trim())
+    .filter(Boolean);
   const out = new Set<string>();
   for (const p of parts) {
     if (p === '*all' || p === '*navigable') for (const k of known) out.add(k);

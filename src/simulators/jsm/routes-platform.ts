@@ -11,13 +11,21 @@ import type { IssueRecord, JiraStore } from './store.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
-export function jiraError(reply: FastifyReply, status: number, errorMessages: string[], errors: Record<string, string> = {}): FastifyReply {
+export function jiraError(
+  reply: FastifyReply,
+  status: number,
+  errorMessages: string[],
+  errors: Record<string, string> = {},
+): FastifyReply {
   return reply.code(status).send({ errorMessages, errors });
 }
 
 function list(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return (Array.isArray(value) ? value : [value])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function int(value: string | string[] | undefined, fallback: number): number {
@@ -54,10 +62,29 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     expand: 'groups,applicationRoles',
   }));
 
-  app.get('/rest/api/3/priority', async () => PRIORITIES.map((p) => ({ ...render.priority(p), description: p.description, statusColor: p.statusColor, isDefault: p.isDefault ?? false })));
-  app.get('/rest/api/3/resolution', async () => RESOLUTIONS.map((r) => ({ self: `/rest/api/3/resolution/${r.id}`, id: r.id, name: r.name, description: r.description })));
+  app.get('/rest/api/3/priority', async () =>
+    PRIORITIES.map((p) => ({
+      ...render.priority(p),
+      description: p.description,
+      statusColor: p.statusColor,
+      isDefault: p.isDefault ?? false,
+    })),
+  );
+  app.get('/rest/api/3/resolution', async () =>
+    RESOLUTIONS.map((r) => ({
+      self: `/rest/api/3/resolution/${r.id}`,
+      id: r.id,
+      name: r.name,
+      description: r.description,
+    })),
+  );
   app.get('/rest/api/3/status', async () => {
-    const used = new Set([...store.projects.values()].flatMap((p) => [p.workflow.initialStatus, ...p.workflow.transitions.map((t) => t.to)]));
+    const used = new Set(
+      [...store.projects.values()].flatMap((p) => [
+        p.workflow.initialStatus,
+        ...p.workflow.transitions.map((t) => t.to),
+      ]),
+    );
     return [...store.statuses.values()].filter((s) => used.has(s.id)).map((s) => render.status(s));
   });
   app.get('/rest/api/3/issuetype', async () => ISSUE_TYPES.map((t) => render.issueType(t.id)));
@@ -76,14 +103,19 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
   );
   app.get('/rest/api/3/project/:projectIdOrKey', async (request, reply) => {
     const project = store.project((request.params as { projectIdOrKey: string }).projectIdOrKey);
-    if (!project) return jiraError(reply, 404, ['No project could be found with key \'' + (request.params as { projectIdOrKey: string }).projectIdOrKey + "'."]);
+    if (!project)
+      return jiraError(reply, 404, [
+        "No project could be found with key '" + (request.params as { projectIdOrKey: string }).projectIdOrKey + "'.",
+      ]);
     return { ...render.project(project), issueTypes: project.issueTypeIds.map((id) => render.issueType(id)) };
   });
   app.get('/rest/api/3/project/:projectIdOrKey/statuses', async (request, reply) => {
     const key = (request.params as { projectIdOrKey: string }).projectIdOrKey;
     const project = store.project(key);
     if (!project) return jiraError(reply, 404, [`No project could be found with key '${key}'.`]);
-    const ids = [...new Set([project.workflow.initialStatus, ...project.workflow.transitions.flatMap((t) => [...t.from, t.to])])];
+    const ids = [
+      ...new Set([project.workflow.initialStatus, ...project.workflow.transitions.flatMap((t) => [...t.from, t.to])]),
+    ];
     return project.issueTypeIds.map((id) => ({
       self: `${render.issueType(id).self as string}`,
       id,
@@ -95,34 +127,54 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
 
   // ---- search ---------------------------------------------------------------------------------
   const removed = async (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
-    jiraError(reply, 410, ['The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046']);
+    jiraError(reply, 410, [
+      'The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046',
+    ]);
   for (const path of ['/rest/api/3/search', '/rest/api/2/search']) {
     app.get(path, removed);
     app.post(path, removed);
   }
 
-  const search = (reply: FastifyReply, input: { jql: unknown; nextPageToken: unknown; maxResults: unknown; fields: string[]; expand: string[]; properties: string[]; reconcileIssues: unknown }): unknown => {
+  const search = (
+    reply: FastifyReply,
+    input: {
+      jql: unknown;
+      nextPageToken: unknown;
+      maxResults: unknown;
+      fields: string[];
+      expand: string[];
+      properties: string[];
+      reconcileIssues: unknown;
+    },
+  ): unknown => {
     if (typeof input.jql !== 'string' || input.jql.trim() === '') {
-      return jiraError(reply, 400, ['Unbounded JQL queries are not allowed here. Please add a search restriction to your query.']);
+      return jiraError(reply, 400, [
+        'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.',
+      ]);
     }
     const fields = input.fields.length === 0 ? ['id'] : input.fields;
     const expand = new Set(input.expand);
     const heavy = fields.some((f) => f !== 'id') || expand.size > 0;
-    const reconcile = Array.isArray(input.reconcileIssues) ? input.reconcileIssues.map(Number).filter(Number.isInteger) : [];
+    const reconcile = Array.isArray(input.reconcileIssues)
+      ? input.reconcileIssues.map(Number).filter(Number.isInteger)
+      : [];
     if (reconcile.length > 50) return jiraError(reply, 400, ['reconcileIssues: size must be between 0 and 50']);
     try {
       const page = runSearch(
         store,
         {
           jql: input.jql,
-          nextPageToken: typeof input.nextPageToken === 'string' && input.nextPageToken !== '' ? input.nextPageToken : undefined,
+          nextPageToken:
+            typeof input.nextPageToken === 'string' && input.nextPageToken !== '' ? input.nextPageToken : undefined,
           maxResults: input.maxResults === undefined || input.maxResults === '' ? undefined : Number(input.maxResults),
           reconcileIssues: reconcile,
           heavy,
         },
         store.users.get(store.self.accountId)!.timeZone,
       );
-      const out: Record<string, unknown> = { issues: page.issues.map((i) => render.issue(i, { fields, expand, properties: input.properties.slice(0, 5) })) };
+      const out: Record<string, unknown> = {
+        issues: page.issues.map((i) => render.issue(i, { fields, expand, properties: input.properties.slice(0, 5) })),
+      };
       if (page.nextPageToken) out.nextPageToken = page.nextPageToken;
       out.isLast = page.isLast;
       return out;
@@ -145,13 +197,25 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     });
   });
 
-  const SEARCH_KEYS = new Set(['jql', 'nextPageToken', 'maxResults', 'fields', 'expand', 'properties', 'fieldsByKeys', 'failFast', 'reconcileIssues']);
+  const SEARCH_KEYS = new Set([
+    'jql',
+    'nextPageToken',
+    'maxResults',
+    'fields',
+    'expand',
+    'properties',
+    'fieldsByKeys',
+    'failFast',
+    'reconcileIssues',
+  ]);
   app.post('/rest/api/3/search/jql', async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const unknown = Object.keys(body).find((k) => !SEARCH_KEYS.has(k));
     if (unknown) return jiraError(reply, 400, [`Unrecognized field "${unknown}"`]);
-    if (body.fields !== undefined && !Array.isArray(body.fields)) return jiraError(reply, 400, ['fields: must be an array of strings']);
-    if (body.expand !== undefined && typeof body.expand !== 'string') return jiraError(reply, 400, ['expand: must be a comma-separated string']);
+    if (body.fields !== undefined && !Array.isArray(body.fields))
+      return jiraError(reply, 400, ['fields: must be an array of strings']);
+    if (body.expand !== undefined && typeof body.expand !== 'string')
+      return jiraError(reply, 400, ['expand: must be a comma-separated string']);
     return search(reply, {
       jql: body.jql,
       nextPageToken: body.nextPageToken,
@@ -165,7 +229,11 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
 
   // ---- issues ---------------------------------------------------------------------------------
   app.post('/rest/api/3/issue', async (request, reply) => {
-    const body = (request.body ?? {}) as { fields?: Record<string, unknown>; update?: Record<string, unknown>; properties?: { key?: unknown; value?: unknown }[] };
+    const body = (request.body ?? {}) as {
+      fields?: Record<string, unknown>;
+      update?: Record<string, unknown>;
+      properties?: { key?: unknown; value?: unknown }[];
+    };
     const fields = body.fields ?? {};
     const errors: FieldErrors = {};
     const projectRef = fields.project as { id?: unknown; key?: unknown } | undefined;
@@ -206,7 +274,9 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
       else applyUpdateOps(store, draft, body.update, errors);
     }
     if (Object.keys(errors).length > 0) return jiraError(reply, 400, [], errors);
-    const properties = (body.properties ?? []).filter((p) => typeof p.key === 'string').map((p) => [p.key as string, p.value] as [string, unknown]);
+    const properties = (body.properties ?? [])
+      .filter((p) => typeof p.key === 'string')
+      .map((p) => [p.key as string, p.value] as [string, unknown]);
     const { id: _id, key: _key, created: _c, updated: _u, statusChanged: _s, resolutiondate: _r, ...input } = draft;
     const issue = store.createIssue(input, actor(request), { properties });
     return reply.code(201).send({ id: String(issue.id), key: issue.key, self: render.issueSelf(issue.id) });
@@ -217,18 +287,28 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     if (!issue) return reply;
     const q = request.query as Query;
     const fields = list(q.fields);
-    return render.issue(issue, { fields: fields.length === 0 ? ['*all'] : fields, expand: new Set(list(q.expand)), properties: list(q.properties) });
+    return render.issue(issue, {
+      fields: fields.length === 0 ? ['*all'] : fields,
+      expand: new Set(list(q.expand)),
+      properties: list(q.properties),
+    });
   });
 
   app.put('/rest/api/3/issue/:issueIdOrKey', async (request, reply) => {
     const issue = findIssue(request, reply);
     if (!issue) return reply;
-    const body = (request.body ?? {}) as { fields?: Record<string, unknown>; update?: Record<string, unknown>; properties?: { key?: unknown; value?: unknown }[]; historyMetadata?: Record<string, unknown> };
+    const body = (request.body ?? {}) as {
+      fields?: Record<string, unknown>;
+      update?: Record<string, unknown>;
+      properties?: { key?: unknown; value?: unknown }[];
+      historyMetadata?: Record<string, unknown>;
+    };
     const errors: FieldErrors = {};
     const draft = structuredClone(issue);
     for (const [fieldId, value] of Object.entries(body.fields ?? {})) {
       // Status is read-only on edit: it moves only through transitions.
-      if (fieldId === 'status' || fieldId === 'resolution' || fieldId === 'project' || fieldId === 'creator') errors[fieldId] = notOnScreen(fieldId);
+      if (fieldId === 'status' || fieldId === 'resolution' || fieldId === 'project' || fieldId === 'creator')
+        errors[fieldId] = notOnScreen(fieldId);
       else setField(store, draft, fieldId, value, errors);
     }
     if (body.update) {
@@ -253,14 +333,22 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     const only = typeof q.transitionId === 'string' ? q.transitionId : undefined;
     return {
       expand: 'transitions',
-      transitions: store.transitionsFor(issue).filter((t) => only === undefined || t.id === only).map((t) => render.transition(t, withFields)),
+      transitions: store
+        .transitionsFor(issue)
+        .filter((t) => only === undefined || t.id === only)
+        .map((t) => render.transition(t, withFields)),
     };
   });
 
   app.post('/rest/api/3/issue/:issueIdOrKey/transitions', async (request, reply) => {
     const issue = findIssue(request, reply);
     if (!issue) return reply;
-    const body = (request.body ?? {}) as { transition?: { id?: unknown }; fields?: Record<string, unknown>; update?: Record<string, unknown>; historyMetadata?: Record<string, unknown> };
+    const body = (request.body ?? {}) as {
+      transition?: { id?: unknown };
+      fields?: Record<string, unknown>;
+      update?: Record<string, unknown>;
+      historyMetadata?: Record<string, unknown>;
+    };
     const id = body.transition?.id;
     if (id === undefined) return jiraError(reply, 400, ["Missing 'transition' identifier"]);
     const transition = store.transitionsFor(issue).find((t) => t.id === scalar(id));
@@ -275,13 +363,20 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
       }
       if (fieldId === 'resolution') {
         const ref = value as { id?: unknown; name?: unknown } | null;
-        const r = ref && RESOLUTIONS.find((x) => x.id === scalar(ref.id) || (typeof ref.name === 'string' && x.name.toLowerCase() === ref.name.toLowerCase()));
+        const r =
+          ref &&
+          RESOLUTIONS.find(
+            (x) =>
+              x.id === scalar(ref.id) ||
+              (typeof ref.name === 'string' && x.name.toLowerCase() === ref.name.toLowerCase()),
+          );
         if (!r) errors.resolution = 'Could not find resolution by id or name.';
         else draft.resolutionId = r.id;
       } else setField(store, draft, fieldId, value, errors);
     }
     for (const [fieldId, def] of screen) {
-      if (def.required && !(fieldId in (body.fields ?? {})) && !errors[fieldId]) errors[fieldId] = `${fieldId === 'resolution' ? 'Resolution' : fieldId} is required.`;
+      if (def.required && !(fieldId in (body.fields ?? {})) && !errors[fieldId])
+        errors[fieldId] = `${fieldId === 'resolution' ? 'Resolution' : fieldId} is required.`;
     }
     // A comment inside a transition is dropped by Jira Cloud; only non-comment updates apply.
     const update = Object.fromEntries(Object.entries(body.update ?? {}).filter(([k]) => k !== 'comment'));
@@ -319,18 +414,27 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
       startAt,
       maxResults,
       total: all.length,
-      comments: all.slice(startAt, startAt + maxResults).map((c) => render.comment(c, expand.includes('renderedBody'), expand.includes('properties'))),
+      comments: all
+        .slice(startAt, startAt + maxResults)
+        .map((c) => render.comment(c, expand.includes('renderedBody'), expand.includes('properties'))),
     };
   });
 
   app.post('/rest/api/3/issue/:issueIdOrKey/comment', async (request, reply) => {
     const issue = findIssue(request, reply);
     if (!issue) return reply;
-    const body = (request.body ?? {}) as { body?: unknown; visibility?: { type?: unknown; value?: unknown; identifier?: unknown }; properties?: { key?: unknown; value?: unknown }[] };
-    if (body.body === undefined || body.body === null) return jiraError(reply, 400, [], { comment: 'Comment body can not be empty!' });
+    const body = (request.body ?? {}) as {
+      body?: unknown;
+      visibility?: { type?: unknown; value?: unknown; identifier?: unknown };
+      properties?: { key?: unknown; value?: unknown }[];
+    };
+    if (body.body === undefined || body.body === null)
+      return jiraError(reply, 400, [], { comment: 'Comment body can not be empty!' });
     const problem = adfProblem(body.body);
     if (problem) return jiraError(reply, 400, [], { comment: problem === NOT_ADF_MESSAGE ? NOT_ADF_MESSAGE : problem });
-    const properties = (body.properties ?? []).filter((p) => typeof p.key === 'string').map((p) => [p.key as string, p.value] as [string, unknown]);
+    const properties = (body.properties ?? [])
+      .filter((p) => typeof p.key === 'string')
+      .map((p) => [p.key as string, p.value] as [string, unknown]);
     const sd = properties.find(([k]) => k === 'sd.public.comment')?.[1] as { internal?: unknown } | undefined;
     const isServiceDesk = store.projectOf(issue).serviceDesk !== undefined;
     const input: Parameters<JiraStore['addComment']>[1] = {
@@ -351,7 +455,9 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     const issue = findIssue(request, reply);
     if (!issue) return reply;
     const keys = [...(store.properties.get(issue.id)?.keys() ?? [])];
-    return { keys: keys.map((key) => ({ self: `/rest/api/3/issue/${issue.id}/properties/${encodeURIComponent(key)}`, key })) };
+    return {
+      keys: keys.map((key) => ({ self: `/rest/api/3/issue/${issue.id}/properties/${encodeURIComponent(key)}`, key })),
+    };
   });
 
   app.get('/rest/api/3/issue/:issueIdOrKey/properties/:propertyKey', async (request, reply) => {
@@ -359,7 +465,8 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     if (!issue) return reply;
     const { propertyKey } = request.params as { propertyKey: string };
     const props = store.properties.get(issue.id);
-    if (!props?.has(propertyKey)) return jiraError(reply, 404, [`The property with key '${propertyKey}' does not exist.`]);
+    if (!props?.has(propertyKey))
+      return jiraError(reply, 404, [`The property with key '${propertyKey}' does not exist.`]);
     return { key: propertyKey, value: props.get(propertyKey) };
   });
 
@@ -367,10 +474,13 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     const issue = findIssue(request, reply);
     if (!issue) return reply;
     const { propertyKey } = request.params as { propertyKey: string };
-    if (propertyKey.length > 255) return jiraError(reply, 400, ['The property key cannot be longer than 255 characters.']);
+    if (propertyKey.length > 255)
+      return jiraError(reply, 400, ['The property key cannot be longer than 255 characters.']);
     const value = request.body;
-    if (value === undefined || value === null || value === '') return jiraError(reply, 400, ['The property value must not be empty.']);
-    if (Buffer.byteLength(JSON.stringify(value)) > 32_768) return jiraError(reply, 400, ['The property value exceeds the size limit of 32768 bytes.']);
+    if (value === undefined || value === null || value === '')
+      return jiraError(reply, 400, ['The property value must not be empty.']);
+    if (Buffer.byteLength(JSON.stringify(value)) > 32_768)
+      return jiraError(reply, 400, ['The property value exceeds the size limit of 32768 bytes.']);
     const existed = store.setProperty(issue, propertyKey, value);
     return reply.code(existed ? 200 : 201).send();
   });
@@ -380,7 +490,8 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     if (!issue) return reply;
     const { propertyKey } = request.params as { propertyKey: string };
     const props = store.properties.get(issue.id);
-    if (!props?.delete(propertyKey)) return jiraError(reply, 404, [`The property with key '${propertyKey}' does not exist.`]);
+    if (!props?.delete(propertyKey))
+      return jiraError(reply, 404, [`The property with key '${propertyKey}' does not exist.`]);
     return reply.code(204).send();
   });
 
@@ -394,9 +505,16 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     const all = store.changelogs.get(issue.id) ?? [];
     const values = all.slice(startAt, startAt + maxResults).map((c) => render.changelog(c));
     const isLast = startAt + values.length >= all.length;
-    const out: Record<string, unknown> = { self: `${request.protocol}://${request.headers.host ?? ''}${request.url}`, maxResults, startAt, total: all.length, isLast, values };
-    if (!isLast) out.nextPage = `${request.protocol}://${request.headers.host ?? ''}/rest/api/3/issue/${issue.id}/changelog?startAt=${startAt + values.length}&maxResults=${maxResults}`;
+    const out: Record<string, unknown> = {
+      self: `${request.protocol}://${request.headers.host ?? ''}${request.url}`,
+      maxResults,
+      startAt,
+      total: all.length,
+      isLast,
+      values,
+    };
+    if (!isLast)
+      out.nextPage = `${request.protocol}://${request.headers.host ?? ''}/rest/api/3/issue/${issue.id}/changelog?startAt=${startAt + values.length}&maxResults=${maxResults}`;
     return out;
   });
-
 }

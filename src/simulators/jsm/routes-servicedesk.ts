@@ -52,7 +52,12 @@ export function registerServiceDeskRoutes(app: FastifyInstance, deps: ServiceDes
     const { issueIdOrKey } = request.params as { issueIdOrKey: string };
     const issue = store.issue(issueIdOrKey);
     if (!issue || !store.projectOf(issue).serviceDesk) {
-      void jsmError(reply, 404, 'Request does not exist or you do not have permission to see it.', 'sd.request.error.not.found');
+      void jsmError(
+        reply,
+        404,
+        'Request does not exist or you do not have permission to see it.',
+        'sd.request.error.not.found',
+      );
       return undefined;
     }
     return issue;
@@ -65,18 +70,30 @@ export function registerServiceDeskRoutes(app: FastifyInstance, deps: ServiceDes
 
   app.get('/rest/servicedeskapi/servicedesk/:serviceDeskId', async (request, reply) => {
     const desk = store.serviceDesk((request.params as { serviceDeskId: string }).serviceDeskId);
-    if (!desk) return jsmError(reply, 404, 'The service desk does not exist or you do not have permission to see it.', 'sd.servicedesk.error.not.found');
+    if (!desk)
+      return jsmError(
+        reply,
+        404,
+        'The service desk does not exist or you do not have permission to see it.',
+        'sd.servicedesk.error.not.found',
+      );
     return deskDto(desk);
   });
 
   app.get('/rest/servicedeskapi/servicedesk/:serviceDeskId/requesttype', async (request, reply) => {
     const desk = store.serviceDesk((request.params as { serviceDeskId: string }).serviceDeskId);
-    if (!desk) return jsmError(reply, 404, 'The service desk does not exist or you do not have permission to see it.', 'sd.servicedesk.error.not.found');
+    if (!desk)
+      return jsmError(
+        reply,
+        404,
+        'The service desk does not exist or you do not have permission to see it.',
+        'sd.servicedesk.error.not.found',
+      );
     const q = request.query as Query;
     const { start, limit } = paging(q, 50);
     const search = q.searchQuery?.toLowerCase();
-    const types = desk.serviceDesk!.requestTypes
-      .filter((rt) => !search || rt.name.toLowerCase().includes(search))
+    const types = desk
+      .serviceDesk!.requestTypes.filter((rt) => !search || rt.name.toLowerCase().includes(search))
       .map((rt) => ({
         _links: { self: `${base()}/rest/servicedeskapi/servicedesk/${desk.serviceDesk!.id}/requesttype/${rt.id}` },
         id: rt.id,
@@ -87,7 +104,10 @@ export function registerServiceDeskRoutes(app: FastifyInstance, deps: ServiceDes
         serviceDeskId: desk.serviceDesk!.id,
         portalId: desk.serviceDesk!.id,
         groupIds: ['1'],
-        icon: { id: '10500', _links: { iconUrls: { '48x48': `${base()}/secure/viewavatar?avatarId=10500&size=large` } } },
+        icon: {
+          id: '10500',
+          _links: { iconUrls: { '48x48': `${base()}/secure/viewavatar?avatarId=10500&size=large` } },
+        },
         restrictionStatus: 'OPEN',
         canCreateRequest: true,
       }));
@@ -95,23 +115,66 @@ export function registerServiceDeskRoutes(app: FastifyInstance, deps: ServiceDes
   });
 
   app.post('/rest/servicedeskapi/request', async (request, reply) => {
-    const body = (request.body ?? {}) as { serviceDeskId?: unknown; requestTypeId?: unknown; requestFieldValues?: Record<string, unknown>; raiseOnBehalfOf?: unknown; isAdfRequest?: unknown };
+    const body = (request.body ?? {}) as {
+      serviceDeskId?: unknown;
+      requestTypeId?: unknown;
+      requestFieldValues?: Record<string, unknown>;
+      raiseOnBehalfOf?: unknown;
+      isAdfRequest?: unknown;
+    };
     const desk = body.serviceDeskId === undefined ? undefined : store.serviceDesk(scalar(body.serviceDeskId));
-    if (!desk) return jsmError(reply, 404, 'The service desk does not exist or you do not have permission to see it.', 'sd.servicedesk.error.not.found');
+    if (!desk)
+      return jsmError(
+        reply,
+        404,
+        'The service desk does not exist or you do not have permission to see it.',
+        'sd.servicedesk.error.not.found',
+      );
     const rt = desk.serviceDesk!.requestTypes.find((r) => r.id === scalar(body.requestTypeId));
-    if (!rt) return jsmError(reply, 400, 'The request type you specified does not exist or is not accessible.', 'sd.request.create.error.requesttype.not.found');
+    if (!rt)
+      return jsmError(
+        reply,
+        400,
+        'The request type you specified does not exist or is not accessible.',
+        'sd.request.create.error.requesttype.not.found',
+      );
     const values = body.requestFieldValues ?? {};
-    if (typeof values.summary !== 'string' || values.summary.trim() === '') return jsmError(reply, 400, 'Summary: You must specify a summary of the issue.', 'sd.request.create.error.field');
+    if (typeof values.summary !== 'string' || values.summary.trim() === '')
+      return jsmError(reply, 400, 'Summary: You must specify a summary of the issue.', 'sd.request.create.error.field');
     let reporter = actor(request);
     if (body.raiseOnBehalfOf !== undefined) {
-      const who = [...store.users.values()].find((u) => u.accountId === body.raiseOnBehalfOf || u.emailAddress === body.raiseOnBehalfOf);
-      if (!who) return jsmError(reply, 400, `The user '${scalar(body.raiseOnBehalfOf)}' does not exist.`, 'sd.request.create.error.raiseonbehalfof');
+      const who = [...store.users.values()].find(
+        (u) => u.accountId === body.raiseOnBehalfOf || u.emailAddress === body.raiseOnBehalfOf,
+      );
+      if (!who)
+        return jsmError(
+          reply,
+          400,
+          `The user '${scalar(body.raiseOnBehalfOf)}' does not exist.`,
+          'sd.request.create.error.raiseonbehalfof',
+        );
       reporter = who.accountId;
     }
     const draft: IssueRecord = {
-      id: 0, key: '', projectId: desk.id, issueTypeId: rt.issueTypeId, statusId: desk.workflow.initialStatus, priorityId: '3', resolutionId: null,
-      summary: '', description: null, labels: [], assignee: null, reporter, creator: actor(request), requestTypeId: rt.id, custom: {},
-      created: 0, updated: 0, resolutiondate: null, statusChanged: 0,
+      id: 0,
+      key: '',
+      projectId: desk.id,
+      issueTypeId: rt.issueTypeId,
+      statusId: desk.workflow.initialStatus,
+      priorityId: '3',
+      resolutionId: null,
+      summary: '',
+      description: null,
+      labels: [],
+      assignee: null,
+      reporter,
+      creator: actor(request),
+      requestTypeId: rt.id,
+      custom: {},
+      created: 0,
+      updated: 0,
+      resolutiondate: null,
+      statusChanged: 0,
     };
     const errors: FieldErrors = {};
     for (const [fieldId, value] of Object.entries(values)) {
@@ -150,7 +213,9 @@ export function registerServiceDeskRoutes(app: FastifyInstance, deps: ServiceDes
     const { start, limit } = paging(q, 50);
     const wantPublic = q.public !== 'false';
     const wantInternal = q.internal !== 'false';
-    const comments = (store.comments.get(issue.id) ?? []).filter((c) => (c.jsdPublic ? wantPublic : wantInternal)).map((c) => render.commentDto(c));
+    const comments = (store.comments.get(issue.id) ?? [])
+      .filter((c) => (c.jsdPublic ? wantPublic : wantInternal))
+      .map((c) => render.commentDto(c));
     return paged(`${base()}/rest/servicedeskapi/request/${issue.id}/comment`, comments, start, limit);
   });
 
@@ -158,8 +223,15 @@ export function registerServiceDeskRoutes(app: FastifyInstance, deps: ServiceDes
     const issue = findRequest(request, reply);
     if (!issue) return reply;
     const body = (request.body ?? {}) as { body?: unknown; public?: unknown };
-    if (typeof body.public !== 'boolean') return jsmError(reply, 400, "The 'public' field is required and must be true or false.", 'sd.comment.error.public.required');
-    if (typeof body.body !== 'string' || body.body.trim() === '') return jsmError(reply, 400, 'The comment body must not be empty.', 'sd.comment.error.body.empty');
+    if (typeof body.public !== 'boolean')
+      return jsmError(
+        reply,
+        400,
+        "The 'public' field is required and must be true or false.",
+        'sd.comment.error.public.required',
+      );
+    if (typeof body.body !== 'string' || body.body.trim() === '')
+      return jsmError(reply, 400, 'The comment body must not be empty.', 'sd.comment.error.body.empty');
     const comment = store.addComment(issue, {
       body: textToAdf(body.body),
       author: actor(request),

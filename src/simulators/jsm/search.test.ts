@@ -7,13 +7,32 @@ import { JiraStore } from './store.js';
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 
 function fixture(): JiraStore {
-  const store = new JiraStore('demo@example.com', () => T0 + 3_600_000, () => undefined);
+  const store = new JiraStore(
+    'demo@example.com',
+    () => T0 + 3_600_000,
+    () => undefined,
+  );
   applySeed(store, {
     projects: [{ key: 'OPS', name: 'Operations' }],
     issues: [
-      { summary: 'Printer down', requestType: 'Report a system problem', labels: ['vip', 'printer'], priority: 'High', created: T0 - 86_400_000, updated: T0 - 60_000 },
+      {
+        summary: 'Printer down',
+        requestType: 'Report a system problem',
+        labels: ['vip', 'printer'],
+        priority: 'High',
+        created: T0 - 86_400_000,
+        updated: T0 - 60_000,
+      },
       { summary: 'New laptop', requestType: 'Request new hardware', status: 'In Progress', updated: T0 },
-      { summary: 'VPN flaky', issuetype: 'Incident', status: 'Resolved', resolution: 'Done', labels: ['network'], updated: T0 + 60_000, custom: { customfield_10030: { id: '10042', value: 'Moderate / Limited' } } },
+      {
+        summary: 'VPN flaky',
+        issuetype: 'Incident',
+        status: 'Resolved',
+        resolution: 'Done',
+        labels: ['network'],
+        updated: T0 + 60_000,
+        custom: { customfield_10030: { id: '10042', value: 'Moderate / Limited' } },
+      },
       { project: 'OPS', summary: 'Rotate keys', status: 'Done', updated: T0 + 120_000 },
     ],
   });
@@ -69,16 +88,24 @@ describe('JQL subset', () => {
     expect(keys(store, jql)).toEqual(expected);
   });
 
-  it('reads a bare date literal in the searching user\'s time zone', () => {
+  it("reads a bare date literal in the searching user's time zone", () => {
     // 07:00 in New York on 1 March is 12:00 UTC: the same instant as the UTC literal above.
-    expect(keys(store, 'updated >= "2025/03/01 07:00" ORDER BY updated ASC', 'America/New_York')).toEqual(['IT-2', 'IT-3', 'OPS-1']);
+    expect(keys(store, 'updated >= "2025/03/01 07:00" ORDER BY updated ASC', 'America/New_York')).toEqual([
+      'IT-2',
+      'IT-3',
+      'OPS-1',
+    ]);
     // The UTC wall-clock literal read in New York is five hours later: everything is missed.
     expect(keys(store, 'updated >= "2025/03/01 12:00"', 'America/New_York')).toEqual([]);
   });
 
   it('converts wall-clock time across a DST change', () => {
-    expect(new Date(zonedToEpoch('America/New_York', 2025, 7, 1, 9, 30)).toISOString()).toBe('2025-07-01T13:30:00.000Z');
-    expect(new Date(zonedToEpoch('America/New_York', 2025, 1, 1, 9, 30)).toISOString()).toBe('2025-01-01T14:30:00.000Z');
+    expect(new Date(zonedToEpoch('America/New_York', 2025, 7, 1, 9, 30)).toISOString()).toBe(
+      '2025-07-01T13:30:00.000Z',
+    );
+    expect(new Date(zonedToEpoch('America/New_York', 2025, 1, 1, 9, 30)).toISOString()).toBe(
+      '2025-01-01T14:30:00.000Z',
+    );
   });
 
   it.each<[string, RegExp]>([
@@ -87,20 +114,26 @@ describe('JQL subset', () => {
     ['project = NOPE', /^The value 'NOPE' does not exist for the field 'project'\.$/],
     ['colour = red', /^Field 'colour' does not exist or you do not have permission to view it\.$/],
     ['status = Bogus', /^The value 'Bogus' does not exist for the field 'status'\.$/],
-    ['project = IT AND', /^Error in the JQL Query: Expecting a field name but reached the end of the query\. \(line 1, character 17\)$/],
+    [
+      'project = IT AND',
+      /^Error in the JQL Query: Expecting a field name but reached the end of the query\. \(line 1, character 17\)$/,
+    ],
     ['project = "IT', /^Error in the JQL Query: The quoted string 'IT' has not been completed\./],
     ['project = IT OR OR', /^Error in the JQL Query:/],
     ['(project = IT', /^Error in the JQL Query: Expecting '\)'/],
     ['updated >= "yesterday"', /^Date value 'yesterday' for field is invalid\./],
     ['project = IT ORDER BY colour', /^Not able to sort using field 'colour'\.$/],
-  ])('rejects %j with Jira\'s message', (jql, message) => {
+  ])("rejects %j with Jira's message", (jql, message) => {
     const run = (): unknown => runSearch(store, { jql, heavy: false }, 'UTC');
     expect(run).toThrow(message);
     expect(run).toThrow(jql === '' || jql.startsWith('ORDER') ? SearchError : JqlError);
   });
 
   it('parses OR/AND precedence with AND binding tighter', () => {
-    expect(parseJql('a = 1 OR b = 2 AND c = 3').where).toMatchObject({ kind: 'or', children: [{ kind: 'clause', field: 'a' }, { kind: 'and' }] });
+    expect(parseJql('a = 1 OR b = 2 AND c = 3').where).toMatchObject({
+      kind: 'or',
+      children: [{ kind: 'clause', field: 'a' }, { kind: 'and' }],
+    });
   });
 });
 
@@ -110,23 +143,41 @@ describe('search paging and index lag', () => {
     const first = runSearch(store, { jql: 'project = IT ORDER BY key', heavy: false, maxResults: 2 }, 'UTC');
     expect(first.issues.map((i) => i.key)).toEqual(['IT-1', 'IT-2']);
     expect(first.isLast).toBe(false);
-    const second = runSearch(store, { jql: 'project = IT ORDER BY key', heavy: false, maxResults: 2, nextPageToken: first.nextPageToken }, 'UTC');
+    const second = runSearch(
+      store,
+      { jql: 'project = IT ORDER BY key', heavy: false, maxResults: 2, nextPageToken: first.nextPageToken },
+      'UTC',
+    );
     expect(second).toEqual({ issues: [expect.objectContaining({ key: 'IT-3' })], isLast: true });
-    expect(() => runSearch(store, { jql: 'project = OPS', heavy: false, nextPageToken: first.nextPageToken }, 'UTC')).toThrow('The provided next page token is invalid or expired.');
+    expect(() =>
+      runSearch(store, { jql: 'project = OPS', heavy: false, nextPageToken: first.nextPageToken }, 'UTC'),
+    ).toThrow('The provided next page token is invalid or expired.');
   });
 
   it('keeps an edit out of search until the lag passes, except for reconciled ids', () => {
     let now = T0 + 3_600_000;
-    const store = new JiraStore('demo@example.com', () => now, () => undefined);
+    const store = new JiraStore(
+      'demo@example.com',
+      () => now,
+      () => undefined,
+    );
     const { issues } = applySeed(store, { issues: [{ summary: 'A', labels: ['old'] }] });
     store.setIndexLag(5_000);
     const issue = store.issue(issues[0]!.id)!;
-    store.applyChanges(issue, (d) => {
-      d.labels = ['new'];
-    }, store.self.accountId);
+    store.applyChanges(
+      issue,
+      (d) => {
+        d.labels = ['new'];
+      },
+      store.self.accountId,
+    );
     expect(keys(store, 'labels = new')).toEqual([]);
     expect(keys(store, 'labels = old')).toEqual(['IT-1']);
-    expect(runSearch(store, { jql: 'labels = new', heavy: false, reconcileIssues: [issue.id] }, 'UTC').issues.map((i) => i.key)).toEqual(['IT-1']);
+    expect(
+      runSearch(store, { jql: 'labels = new', heavy: false, reconcileIssues: [issue.id] }, 'UTC').issues.map(
+        (i) => i.key,
+      ),
+    ).toEqual(['IT-1']);
     now += 5_000;
     expect(keys(store, 'labels = new')).toEqual(['IT-1']);
     expect(keys(store, 'labels = old')).toEqual([]);

@@ -20,28 +20,77 @@ function enumResolver(field: string, entries: { id: string; name: string }[]): (
 
 /** Binds JQL field names (case-insensitive, with Jira's aliases) to issue records. */
 export function jqlEnvironment(store: JiraStore, timeZone: string): JqlEnvironment<IssueRecord> {
-  const projects = (): { id: string; name: string }[] => [...store.projects.values()].flatMap((p) => [{ id: p.id, name: p.key }, { id: p.id, name: p.name }]);
-  const requestTypes = (): { id: string; name: string }[] => [...store.projects.values()].flatMap((p) => p.serviceDesk?.requestTypes.map((r) => ({ id: r.id, name: r.name })) ?? []);
+  const projects = (): { id: string; name: string }[] =>
+    [...store.projects.values()].flatMap((p) => [
+      { id: p.id, name: p.key },
+      { id: p.id, name: p.name },
+    ]);
+  const requestTypes = (): { id: string; name: string }[] =>
+    [...store.projects.values()].flatMap(
+      (p) => p.serviceDesk?.requestTypes.map((r) => ({ id: r.id, name: r.name })) ?? [],
+    );
   const statusEntries = (): { id: string; name: string }[] => [...store.statuses.values()];
-  const requestType: JqlField<IssueRecord> = { name: 'Request Type', kind: 'enum', get: (i) => i.requestTypeId, resolve: (l) => enumResolver('Request Type', requestTypes())(l) };
-  const users = (field: string) => (literal: string): string => {
-    for (const u of store.users.values()) if (u.accountId === literal || u.emailAddress.toLowerCase() === literal.toLowerCase()) return u.accountId;
-    throw new JqlError(`The value '${literal}' does not exist for the field '${field}'.`);
+  const requestType: JqlField<IssueRecord> = {
+    name: 'Request Type',
+    kind: 'enum',
+    get: (i) => i.requestTypeId,
+    resolve: (l) => enumResolver('Request Type', requestTypes())(l),
   };
+  const users =
+    (field: string) =>
+    (literal: string): string => {
+      for (const u of store.users.values())
+        if (u.accountId === literal || u.emailAddress.toLowerCase() === literal.toLowerCase()) return u.accountId;
+      throw new JqlError(`The value '${literal}' does not exist for the field '${field}'.`);
+    };
   const table: Record<string, JqlField<IssueRecord>> = {
-    project: { name: 'project', kind: 'enum', get: (i) => i.projectId, resolve: (l) => enumResolver('project', projects())(l) },
-    key: { name: 'key', kind: 'key', get: (i) => i.key, sortValue: (i) => i.id, resolve: (l) => (/^\d+$/.test(l) ? (store.issue(l)?.key ?? l) : l.toUpperCase()) },
+    project: {
+      name: 'project',
+      kind: 'enum',
+      get: (i) => i.projectId,
+      resolve: (l) => enumResolver('project', projects())(l),
+    },
+    key: {
+      name: 'key',
+      kind: 'key',
+      get: (i) => i.key,
+      sortValue: (i) => i.id,
+      resolve: (l) => (/^\d+$/.test(l) ? (store.issue(l)?.key ?? l) : l.toUpperCase()),
+    },
     id: { name: 'id', kind: 'number', get: (i) => i.id },
-    status: { name: 'status', kind: 'enum', get: (i) => i.statusId, resolve: (l) => enumResolver('status', statusEntries())(l) },
+    status: {
+      name: 'status',
+      kind: 'enum',
+      get: (i) => i.statusId,
+      resolve: (l) => enumResolver('status', statusEntries())(l),
+    },
     statuscategory: {
       name: 'statusCategory',
       kind: 'enum',
       get: (i) => String(STATUS_CATEGORIES[store.statuses.get(i.statusId)!.category].id),
-      resolve: (l) => enumResolver('statusCategory', Object.values(STATUS_CATEGORIES).flatMap((c) => [{ id: String(c.id), name: c.name }, { id: String(c.id), name: c.key }]))(l),
+      resolve: (l) =>
+        enumResolver(
+          'statusCategory',
+          Object.values(STATUS_CATEGORIES).flatMap((c) => [
+            { id: String(c.id), name: c.name },
+            { id: String(c.id), name: c.key },
+          ]),
+        )(l),
     },
     labels: { name: 'labels', kind: 'labels', get: (i) => i.labels },
-    issuetype: { name: 'issuetype', kind: 'enum', get: (i) => i.issueTypeId, resolve: (l) => enumResolver('issuetype', ISSUE_TYPES)(l) },
-    priority: { name: 'priority', kind: 'enum', get: (i) => i.priorityId, sortValue: (i) => (i.priorityId === null ? null : Number(i.priorityId)), resolve: (l) => enumResolver('priority', PRIORITIES)(l) },
+    issuetype: {
+      name: 'issuetype',
+      kind: 'enum',
+      get: (i) => i.issueTypeId,
+      resolve: (l) => enumResolver('issuetype', ISSUE_TYPES)(l),
+    },
+    priority: {
+      name: 'priority',
+      kind: 'enum',
+      get: (i) => i.priorityId,
+      sortValue: (i) => (i.priorityId === null ? null : Number(i.priorityId)),
+      resolve: (l) => enumResolver('priority', PRIORITIES)(l),
+    },
     resolution: {
       name: 'resolution',
       kind: 'enum',
@@ -59,14 +108,23 @@ export function jqlEnvironment(store: JiraStore, timeZone: string): JqlEnvironme
     'request type': requestType,
     'customer request type': requestType,
   };
-  const aliases: Record<string, string> = { issuekey: 'key', type: 'issuetype', updateddate: 'updated', createddate: 'created', resolutiondate: 'resolved', 'cf[10010]': 'request type' };
+  const aliases: Record<string, string> = {
+    issuekey: 'key',
+    type: 'issuetype',
+    updateddate: 'updated',
+    createddate: 'created',
+    resolutiondate: 'resolved',
+    'cf[10010]': 'request type',
+  };
   return {
     field(name) {
       const lower = name.toLowerCase();
       const direct = table[aliases[lower] ?? lower];
       if (direct) return direct;
       const cf = /^cf\[(\d+)\]$/.exec(lower);
-      const byName = [...store.fields.values()].find((f) => f.custom && (f.name.toLowerCase() === lower || (cf && f.id === `customfield_${cf[1]}`)));
+      const byName = [...store.fields.values()].find(
+        (f) => f.custom && (f.name.toLowerCase() === lower || (cf && f.id === `customfield_${cf[1]}`)),
+      );
       if (!byName || byName.id === REQUEST_TYPE_FIELD) return undefined;
       return {
         name: byName.name,
@@ -77,7 +135,12 @@ export function jqlEnvironment(store: JiraStore, timeZone: string): JqlEnvironme
           return typeof v === 'object' ? scalar((v as { id?: unknown }).id) : scalar(v);
         },
         ...(byName.options
-          ? { resolve: enumResolver(byName.name, byName.options.map((o) => ({ id: o.id, name: o.value }))) }
+          ? {
+              resolve: enumResolver(
+                byName.name,
+                byName.options.map((o) => ({ id: o.id, name: o.value })),
+              ),
+            }
           : {}),
       };
     },
@@ -106,16 +169,23 @@ const TOKEN_TTL_MS = 7 * 24 * 3600 * 1000;
 
 export function runSearch(store: JiraStore, request: SearchRequest, timeZone: string): SearchPage {
   const maxResults = request.maxResults ?? 50;
-  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 5000) throw new SearchError('maxResults: must be between 1 and 5000');
-  const hash = createHash('sha1').update(request.jql).update(JSON.stringify(request.reconcileIssues ?? [])).digest('base64url').slice(0, 12);
+  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 5000)
+    throw new SearchError('maxResults: must be between 1 and 5000');
+  const hash = createHash('sha1')
+    .update(request.jql)
+    .update(JSON.stringify(request.reconcileIssues ?? []))
+    .digest('base64url')
+    .slice(0, 12);
   let offset = 0;
   if (request.nextPageToken) {
     const parsed = decodeToken(request.nextPageToken);
-    if (!parsed || parsed.h !== hash || parsed.e < store.now()) throw new SearchError('The provided next page token is invalid or expired.');
+    if (!parsed || parsed.h !== hash || parsed.e < store.now())
+      throw new SearchError('The provided next page token is invalid or expired.');
     offset = parsed.o;
   }
   const compiled = compileJql(request.jql, jqlEnvironment(store, timeZone));
-  if (!compiled.where) throw new SearchError('Unbounded JQL queries are not allowed here. Please add a search restriction to your query.');
+  if (!compiled.where)
+    throw new SearchError('Unbounded JQL queries are not allowed here. Please add a search restriction to your query.');
   const where = compiled.where;
   const reconcile = new Set(request.reconcileIssues ?? []);
   const matches = store.searchable(reconcile).filter(where);
@@ -125,7 +195,11 @@ export function runSearch(store: JiraStore, request: SearchRequest, timeZone: st
   const issues = matches.slice(offset, offset + pageSize);
   const nextOffset = offset + issues.length;
   if (nextOffset >= matches.length) return { issues, isLast: true };
-  return { issues, isLast: false, nextPageToken: encodeToken({ o: nextOffset, h: hash, e: store.now() + TOKEN_TTL_MS }) };
+  return {
+    issues,
+    isLast: false,
+    nextPageToken: encodeToken({ o: nextOffset, h: hash, e: store.now() + TOKEN_TTL_MS }),
+  };
 }
 
 interface TokenBody {

@@ -25,7 +25,14 @@ const SeedIssue = z.strictObject({
   updated: Instant.optional(),
   properties: z.record(z.string(), z.unknown()).default({}),
   comments: z
-    .array(z.strictObject({ body: Text, public: z.boolean().default(true), author: z.string().optional(), created: Instant.optional() }))
+    .array(
+      z.strictObject({
+        body: Text,
+        public: z.boolean().default(true),
+        author: z.string().optional(),
+        created: Instant.optional(),
+      }),
+    )
     .default([]),
 });
 
@@ -49,7 +56,9 @@ export const SeedBody = z.strictObject({
   projects: z.array(SeedProject).default([]),
   issues: z.array(SeedIssue).default([]),
   /** Bulk-generates simple issues (benchmarks, memory checks). */
-  generate: z.strictObject({ count: z.number().int().min(1).max(200_000), project: z.string().default('IT') }).optional(),
+  generate: z
+    .strictObject({ count: z.number().int().min(1).max(200_000), project: z.string().default('IT') })
+    .optional(),
 });
 
 function instant(v: string | number | undefined): number | undefined {
@@ -64,7 +73,10 @@ function adf(v: string | Record<string, unknown>): AdfNode {
   return v as unknown as AdfNode;
 }
 
-export function applySeed(store: JiraStore, input: unknown): { issues: { id: string; key: string }[]; projects: string[] } {
+export function applySeed(
+  store: JiraStore,
+  input: unknown,
+): { issues: { id: string; key: string }[]; projects: string[] } {
   const body = SeedBody.parse(input ?? {});
   for (const u of body.users) store.users.set(u.accountId, { ...u, active: true });
   const projects: string[] = [];
@@ -73,7 +85,14 @@ export function applySeed(store: JiraStore, input: unknown): { issues: { id: str
     const id = String(10000 + store.projects.size * 10);
     const project: ProjectDef = p.serviceDesk
       ? { ...structuredClone([...store.projects.values()].find((x) => x.serviceDesk)!), id, key: p.key, name: p.name }
-      : { id, key: p.key, name: p.name, projectTypeKey: 'software', issueTypeIds: ['10102'], workflow: structuredClone(SIMPLE_WORKFLOW) };
+      : {
+          id,
+          key: p.key,
+          name: p.name,
+          projectTypeKey: 'software',
+          issueTypeIds: ['10102'],
+          workflow: structuredClone(SIMPLE_WORKFLOW),
+        };
     if (project.serviceDesk) project.serviceDesk = { ...project.serviceDesk, id: String(store.projects.size + 1) };
     store.addProject(project);
     projects.push(p.key);
@@ -82,15 +101,23 @@ export function applySeed(store: JiraStore, input: unknown): { issues: { id: str
   const make = (s: z.infer<typeof SeedIssue>): IssueRecord => {
     const project = store.project(s.project);
     if (!project) throw new Error(`seed: unknown project ${s.project}`);
-    const byName = <T extends { id: string; name: string }>(list: T[], name: string | undefined, what: string): T | undefined => {
+    const byName = <T extends { id: string; name: string }>(
+      list: T[],
+      name: string | undefined,
+      what: string,
+    ): T | undefined => {
       if (name === undefined) return undefined;
       const hit = list.find((x) => x.name.toLowerCase() === name.toLowerCase() || x.id === name);
       if (!hit) throw new Error(`seed: unknown ${what} ${name}`);
       return hit;
     };
-    const requestType = s.requestType === undefined ? undefined : project.serviceDesk?.requestTypes.find((r) => r.id === s.requestType || r.name === s.requestType);
+    const requestType =
+      s.requestType === undefined
+        ? undefined
+        : project.serviceDesk?.requestTypes.find((r) => r.id === s.requestType || r.name === s.requestType);
     if (s.requestType !== undefined && !requestType) throw new Error(`seed: unknown request type ${s.requestType}`);
-    const status = s.status === undefined ? store.statuses.get(project.workflow.initialStatus)! : store.statusByName(s.status);
+    const status =
+      s.status === undefined ? store.statuses.get(project.workflow.initialStatus)! : store.statusByName(s.status);
     if (!status) throw new Error(`seed: unknown status ${s.status}`);
     const type = byName(ISSUE_TYPES, s.issuetype, 'issue type');
     const createdAt = instant(s.created);
@@ -101,7 +128,8 @@ export function applySeed(store: JiraStore, input: unknown): { issues: { id: str
         issueTypeId: type?.id ?? requestType?.issueTypeId ?? project.issueTypeIds[0]!,
         statusId: status.id,
         priorityId: byName(PRIORITIES, s.priority, 'priority')?.id ?? '3',
-        resolutionId: byName(RESOLUTIONS, s.resolution, 'resolution')?.id ?? (status.category === 'done' ? '10000' : null),
+        resolutionId:
+          byName(RESOLUTIONS, s.resolution, 'resolution')?.id ?? (status.category === 'done' ? '10000' : null),
         summary: s.summary,
         description: s.description === undefined || s.description === null ? null : adf(s.description),
         labels: s.labels,
@@ -120,7 +148,13 @@ export function applySeed(store: JiraStore, input: unknown): { issues: { id: str
       const at = instant(c.created);
       store.addComment(
         issue,
-        { body: adf(c.body), author: c.author ?? store.self.accountId, jsdPublic: c.public, properties: c.public ? [] : [['sd.public.comment', { internal: true }]], ...(at === undefined ? {} : { created: at }) },
+        {
+          body: adf(c.body),
+          author: c.author ?? store.self.accountId,
+          jsdPublic: c.public,
+          properties: c.public ? [] : [['sd.public.comment', { internal: true }]],
+          ...(at === undefined ? {} : { created: at }),
+        },
         { silent: true },
       );
     }
@@ -134,7 +168,15 @@ export function applySeed(store: JiraStore, input: unknown): { issues: { id: str
   if (body.generate) {
     for (let i = 0; i < body.generate.count; i++) {
       // Built directly (no per-issue schema parse): this path seeds 100k issues for benchmarks.
-      const issue = make({ project: body.generate.project, summary: `Generated issue ${i + 1}`, description: `Body of generated issue ${i + 1}.`, labels: [], custom: {}, properties: {}, comments: [] });
+      const issue = make({
+        project: body.generate.project,
+        summary: `Generated issue ${i + 1}`,
+        description: `Body of generated issue ${i + 1}.`,
+        labels: [],
+        custom: {},
+        properties: {},
+        comments: [],
+      });
       if (created.length < 1000) created.push({ id: String(issue.id), key: issue.key });
     }
   }

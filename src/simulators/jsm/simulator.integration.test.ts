@@ -19,34 +19,51 @@ beforeEach(async () => {
 });
 
 async function createIssue(summary = 'Printer down', extra: Json = {}): Promise<string> {
-  const r = await jira.call('POST', '/rest/api/3/issue', { fields: { project: { key: 'IT' }, issuetype: { name: 'Incident' }, summary, ...extra } });
+  const r = await jira.call('POST', '/rest/api/3/issue', {
+    fields: { project: { key: 'IT' }, issuetype: { name: 'Incident' }, summary, ...extra },
+  });
   expect(r.status).toBe(201);
   return body(r).id as string;
 }
 
-const updatedOf = async (id: string): Promise<number> => Date.parse(body(await jira.call('GET', `/rest/api/3/issue/${id}?fields=updated`)).fields.updated as string);
+const updatedOf = async (id: string): Promise<number> =>
+  Date.parse(body(await jira.call('GET', `/rest/api/3/issue/${id}?fields=updated`)).fields.updated as string);
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 
 describe('authentication and identity', () => {
   it('refuses a wrong token with 401 and an ErrorCollection', async () => {
-    const res = await fetch(`${jira.url}/rest/api/3/myself`, { headers: { authorization: `Basic ${Buffer.from('demo@example.com:nope').toString('base64')}` } });
+    const res = await fetch(`${jira.url}/rest/api/3/myself`, {
+      headers: { authorization: `Basic ${Buffer.from('demo@example.com:nope').toString('base64')}` },
+    });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ errorMessages: [expect.stringContaining('not authenticated')], errors: {} });
   });
 
   it('answers /myself with accountId and timeZone and sets X-AAccountId', async () => {
     const r = await jira.call('GET', '/rest/api/3/myself');
-    expect(body(r)).toMatchObject({ accountId: '5b10a2844c20165700ede21g', emailAddress: 'demo@example.com', timeZone: 'America/New_York' });
+    expect(body(r)).toMatchObject({
+      accountId: '5b10a2844c20165700ede21g',
+      emailAddress: 'demo@example.com',
+      timeZone: 'America/New_York',
+    });
     expect(r.headers.get('x-aaccountid')).toBe('5b10a2844c20165700ede21g');
   });
 
   it('refuses a token once the control route revokes it', async () => {
-    await fetch(`${jira.url}/__sim/credentials`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ revoked: true }) });
+    await fetch(`${jira.url}/__sim/credentials`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ revoked: true }),
+    });
     expect((await jira.call('GET', '/rest/api/3/myself')).status).toBe(401);
   });
 
   it('adds RateLimit-Reason and Retry-After to injected 429s', async () => {
-    await fetch(`${jira.url}/__sim/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ burst429: { count: 1, retryAfterSec: 2 } }) });
+    await fetch(`${jira.url}/__sim/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ burst429: { count: 1, retryAfterSec: 2 } }),
+    });
     const r = await jira.call('GET', '/rest/api/3/myself');
     expect(r.status).toBe(429);
     expect(r.headers.get('retry-after')).toBe('2');
@@ -57,33 +74,57 @@ describe('authentication and identity', () => {
 describe('search', () => {
   it('returns ids only by default and pages by nextPageToken until isLast (GET and POST)', async () => {
     const ids = [await createIssue('a'), await createIssue('b'), await createIssue('c')];
-    const p1 = body(await jira.call('GET', '/rest/api/3/search/jql?jql=project%20%3D%20IT%20ORDER%20BY%20id%20ASC&maxResults=2'));
+    const p1 = body(
+      await jira.call('GET', '/rest/api/3/search/jql?jql=project%20%3D%20IT%20ORDER%20BY%20id%20ASC&maxResults=2'),
+    );
     expect(p1.issues).toEqual([{ id: ids[0] }, { id: ids[1] }]);
     expect(p1.isLast).toBe(false);
-    const p2 = body(await jira.call('POST', '/rest/api/3/search/jql', { jql: 'project = IT ORDER BY id ASC', maxResults: 2, nextPageToken: p1.nextPageToken, fields: ['summary'] }));
-    expect(p2).toEqual({ issues: [expect.objectContaining({ id: ids[2], key: 'IT-3', fields: { summary: 'c' } })], isLast: true });
+    const p2 = body(
+      await jira.call('POST', '/rest/api/3/search/jql', {
+        jql: 'project = IT ORDER BY id ASC',
+        maxResults: 2,
+        nextPageToken: p1.nextPageToken,
+        fields: ['summary'],
+      }),
+    );
+    expect(p2).toEqual({
+      issues: [expect.objectContaining({ id: ids[2], key: 'IT-3', fields: { summary: 'c' } })],
+      isLast: true,
+    });
     expect(p2).not.toHaveProperty('total');
   });
 
-  it('rejects unbounded JQL with Jira\'s message', async () => {
+  it("rejects unbounded JQL with Jira's message", async () => {
     const r = await jira.call('POST', '/rest/api/3/search/jql', { jql: 'ORDER BY created DESC' });
     expect(r.status).toBe(400);
-    expect(body(r)).toEqual({ errorMessages: ['Unbounded JQL queries are not allowed here. Please add a search restriction to your query.'], errors: {} });
+    expect(body(r)).toEqual({
+      errorMessages: ['Unbounded JQL queries are not allowed here. Please add a search restriction to your query.'],
+      errors: {},
+    });
   });
 
   it('answers the removed /search endpoint with 410', async () => {
     const r = await jira.call('GET', '/rest/api/3/search?jql=project=IT');
     expect(r.status).toBe(410);
-    expect(body(r).errorMessages[0]).toMatch(/^The requested API has been removed\. Please migrate to the \/rest\/api\/3\/search\/jql API/);
+    expect(body(r).errorMessages[0]).toMatch(
+      /^The requested API has been removed\. Please migrate to the \/rest\/api\/3\/search\/jql API/,
+    );
   });
 
   it('shows an edit through GET at once but through search only after the index lag', async () => {
     const id = await createIssue('lagging');
-    await fetch(`${jira.url}/__sim/index-lag`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 2_000 }) });
+    await fetch(`${jira.url}/__sim/index-lag`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ms: 2_000 }),
+    });
     expect((await jira.call('PUT', `/rest/api/3/issue/${id}`, { fields: { labels: ['fresh'] } })).status).toBe(204);
     expect(body(await jira.call('GET', `/rest/api/3/issue/${id}?fields=labels`)).fields.labels).toEqual(['fresh']);
     expect(body(await jira.call('POST', '/rest/api/3/search/jql', { jql: 'labels = fresh' })).issues).toEqual([]);
-    expect(body(await jira.call('POST', '/rest/api/3/search/jql', { jql: 'labels = fresh', reconcileIssues: [Number(id)] })).issues).toEqual([{ id }]);
+    expect(
+      body(await jira.call('POST', '/rest/api/3/search/jql', { jql: 'labels = fresh', reconcileIssues: [Number(id)] }))
+        .issues,
+    ).toEqual([{ id }]);
     await new Promise((r) => setTimeout(r, 2_100));
     expect(body(await jira.call('POST', '/rest/api/3/search/jql', { jql: 'labels = fresh' })).issues).toEqual([{ id }]);
   });
@@ -91,20 +132,45 @@ describe('search', () => {
 
 describe('issues', () => {
   it('creates, reads with fields, names, renderedFields and changelog, and edits', async () => {
-    const id = await createIssue('Printer down', { description: adf('Paper jam'), priority: { name: 'High' }, labels: ['vip'] });
-    const r = body(await jira.call('GET', `/rest/api/3/issue/${id}?fields=summary,description,priority,status&expand=renderedFields,names`));
+    const id = await createIssue('Printer down', {
+      description: adf('Paper jam'),
+      priority: { name: 'High' },
+      labels: ['vip'],
+    });
+    const r = body(
+      await jira.call(
+        'GET',
+        `/rest/api/3/issue/${id}?fields=summary,description,priority,status&expand=renderedFields,names`,
+      ),
+    );
     expect(r).toMatchObject({
       id,
       key: 'IT-1',
-      fields: { summary: 'Printer down', description: adf('Paper jam'), priority: { name: 'High' }, status: { name: 'Waiting for support', statusCategory: { key: 'new' } } },
+      fields: {
+        summary: 'Printer down',
+        description: adf('Paper jam'),
+        priority: { name: 'High' },
+        status: { name: 'Waiting for support', statusCategory: { key: 'new' } },
+      },
       renderedFields: { description: '<p>Paper jam</p>' },
       names: { summary: 'Summary' },
     });
     expect(Object.keys(r.fields as Json).sort()).toEqual(['description', 'priority', 'status', 'summary']);
-    expect((await jira.call('PUT', `/rest/api/3/issue/${id}`, { fields: { summary: 'Printer fixed' }, update: { labels: [{ add: 'hw' }] } })).status).toBe(204);
+    expect(
+      (
+        await jira.call('PUT', `/rest/api/3/issue/${id}`, {
+          fields: { summary: 'Printer fixed' },
+          update: { labels: [{ add: 'hw' }] },
+        })
+      ).status,
+    ).toBe(204);
     const after = body(await jira.call('GET', `/rest/api/3/issue/${id}?expand=changelog`));
     expect(after.fields).toMatchObject({ summary: 'Printer fixed', labels: ['vip', 'hw'] });
-    expect(after.changelog.histories[0].items).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'summary', fromString: 'Printer down', toString: 'Printer fixed' })]));
+    expect(after.changelog.histories[0].items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'summary', fromString: 'Printer down', toString: 'Printer fixed' }),
+      ]),
+    );
   });
 
   it('finds issues by key case-insensitively and 404s unknown ones', async () => {
@@ -112,19 +178,33 @@ describe('issues', () => {
     expect(body(await jira.call('GET', '/rest/api/3/issue/it-1?fields=summary')).id).toBe(id);
     const missing = await jira.call('GET', '/rest/api/3/issue/99999');
     expect(missing.status).toBe(404);
-    expect(body(missing)).toEqual({ errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} });
+    expect(body(missing)).toEqual({
+      errorMessages: ['Issue does not exist or you do not have permission to see it.'],
+      errors: {},
+    });
   });
 
-  it('rejects a string description with Jira\'s exact error shape', async () => {
+  it("rejects a string description with Jira's exact error shape", async () => {
     const id = await createIssue();
     const r = await jira.call('PUT', `/rest/api/3/issue/${id}`, { fields: { description: 'plain text' } });
     expect(r.status).toBe(400);
-    expect(body(r)).toEqual({ errorMessages: [], errors: { description: 'Operation value must be an Atlassian Document (see the Atlassian Document Format)' } });
+    expect(body(r)).toEqual({
+      errorMessages: [],
+      errors: { description: 'Operation value must be an Atlassian Document (see the Atlassian Document Format)' },
+    });
   });
 
   it('rejects an empty text node inside ADF', async () => {
     const id = await createIssue();
-    const r = await jira.call('PUT', `/rest/api/3/issue/${id}`, { fields: { description: { version: 1, type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: '' }] }] } } });
+    const r = await jira.call('PUT', `/rest/api/3/issue/${id}`, {
+      fields: {
+        description: {
+          version: 1,
+          type: 'doc',
+          content: [{ type: 'paragraph', content: [{ type: 'text', text: '' }] }],
+        },
+      },
+    });
     expect(r.status).toBe(400);
     expect(body(r).errors.description).toMatch(/non-empty text/);
   });
@@ -133,7 +213,9 @@ describe('issues', () => {
     const id = await createIssue();
     const r = await jira.call('PUT', `/rest/api/3/issue/${id}`, { fields: { status: { name: 'Closed' } } });
     expect(r.status).toBe(400);
-    expect(body(r).errors.status).toBe("Field 'status' cannot be set. It is not on the appropriate screen, or unknown.");
+    expect(body(r).errors.status).toBe(
+      "Field 'status' cannot be set. It is not on the appropriate screen, or unknown.",
+    );
   });
 
   it('moves updated on edit, transition and comment', async () => {
@@ -154,10 +236,19 @@ describe('issues', () => {
 
   it('stores issue properties (201 on create, 200 on update) and reads them inline', async () => {
     const id = await createIssue();
-    expect((await jira.call('PUT', `/rest/api/3/issue/${id}/properties/ticketbridge.marker`, { marker: 'tb:x:1' })).status).toBe(201);
-    expect((await jira.call('PUT', `/rest/api/3/issue/${id}/properties/ticketbridge.marker`, { marker: 'tb:x:2' })).status).toBe(200);
-    expect(body(await jira.call('GET', `/rest/api/3/issue/${id}/properties/ticketbridge.marker`))).toEqual({ key: 'ticketbridge.marker', value: { marker: 'tb:x:2' } });
-    expect(body(await jira.call('GET', `/rest/api/3/issue/${id}?fields=summary&properties=ticketbridge.marker`)).properties).toEqual({ 'ticketbridge.marker': { marker: 'tb:x:2' } });
+    expect(
+      (await jira.call('PUT', `/rest/api/3/issue/${id}/properties/ticketbridge.marker`, { marker: 'tb:x:1' })).status,
+    ).toBe(201);
+    expect(
+      (await jira.call('PUT', `/rest/api/3/issue/${id}/properties/ticketbridge.marker`, { marker: 'tb:x:2' })).status,
+    ).toBe(200);
+    expect(body(await jira.call('GET', `/rest/api/3/issue/${id}/properties/ticketbridge.marker`))).toEqual({
+      key: 'ticketbridge.marker',
+      value: { marker: 'tb:x:2' },
+    });
+    expect(
+      body(await jira.call('GET', `/rest/api/3/issue/${id}?fields=summary&properties=ticketbridge.marker`)).properties,
+    ).toEqual({ 'ticketbridge.marker': { marker: 'tb:x:2' } });
     expect((await jira.call('GET', `/rest/api/3/issue/${id}/properties/nope`)).status).toBe(404);
   });
 
@@ -175,22 +266,46 @@ describe('workflow', () => {
   it('offers transitions from the current status with required fields, and requires resolution on Resolve', async () => {
     const id = await createIssue();
     const t = body(await jira.call('GET', `/rest/api/3/issue/${id}/transitions?expand=transitions.fields`));
-    expect(t.transitions.map((x: Json) => `${x.id}:${x.to.name}`)).toEqual(['11:In Progress', '21:Waiting for customer', '51:Resolved']);
+    expect(t.transitions.map((x: Json) => `${x.id}:${x.to.name}`)).toEqual([
+      '11:In Progress',
+      '21:Waiting for customer',
+      '51:Resolved',
+    ]);
     expect(t.transitions[2].fields.resolution).toMatchObject({ required: true, operations: ['set'] });
     const missing = await jira.call('POST', `/rest/api/3/issue/${id}/transitions`, { transition: { id: '51' } });
     expect(missing.status).toBe(400);
     expect(body(missing)).toEqual({ errorMessages: [], errors: { resolution: 'Resolution is required.' } });
     const invalid = await jira.call('POST', `/rest/api/3/issue/${id}/transitions`, { transition: { id: '61' } });
     expect(body(invalid).errorMessages).toEqual(["Transition id '61' is not valid for this issue."]);
-    expect((await jira.call('POST', `/rest/api/3/issue/${id}/transitions`, { transition: { id: '51' }, fields: { resolution: { name: 'Done' } } })).status).toBe(204);
+    expect(
+      (
+        await jira.call('POST', `/rest/api/3/issue/${id}/transitions`, {
+          transition: { id: '51' },
+          fields: { resolution: { name: 'Done' } },
+        })
+      ).status,
+    ).toBe(204);
     const after = body(await jira.call('GET', `/rest/api/3/issue/${id}?fields=status,resolution`));
-    expect(after.fields).toMatchObject({ status: { name: 'Resolved', statusCategory: { key: 'done' } }, resolution: { name: 'Done' } });
-    const screenless = await jira.call('POST', `/rest/api/3/issue/${id}/transitions`, { transition: { id: '61' }, fields: { resolution: { name: 'Done' } } });
+    expect(after.fields).toMatchObject({
+      status: { name: 'Resolved', statusCategory: { key: 'done' } },
+      resolution: { name: 'Done' },
+    });
+    const screenless = await jira.call('POST', `/rest/api/3/issue/${id}/transitions`, {
+      transition: { id: '61' },
+      fields: { resolution: { name: 'Done' } },
+    });
     expect(body(screenless).errors.resolution).toMatch(/cannot be set/);
   });
 
   it('keeps a separate workflow per project', async () => {
-    await fetch(`${jira.url}/__sim/seed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ projects: [{ key: 'OPS', name: 'Operations' }], issues: [{ project: 'OPS', summary: 'x' }] }) });
+    await fetch(`${jira.url}/__sim/seed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        projects: [{ key: 'OPS', name: 'Operations' }],
+        issues: [{ project: 'OPS', summary: 'x' }],
+      }),
+    });
     const issue = body(await jira.call('GET', '/rest/api/3/issue/OPS-1?fields=status'));
     expect(issue.fields.status.name).toBe('To Do');
     const t = body(await jira.call('GET', `/rest/api/3/issue/${issue.id}/transitions`));
@@ -204,28 +319,56 @@ describe('comments', () => {
   it('creates internal notes through the sd.public.comment property and pages with startAt/maxResults/total', async () => {
     const id = await createIssue();
     await jira.call('POST', `/rest/api/3/issue/${id}/comment`, { body: adf('public reply') });
-    const internal = body(await jira.call('POST', `/rest/api/3/issue/${id}/comment`, { body: adf('internal'), properties: [{ key: 'sd.public.comment', value: { internal: true } }] }));
+    const internal = body(
+      await jira.call('POST', `/rest/api/3/issue/${id}/comment`, {
+        body: adf('internal'),
+        properties: [{ key: 'sd.public.comment', value: { internal: true } }],
+      }),
+    );
     expect(internal.jsdPublic).toBe(false);
     const page = body(await jira.call('GET', `/rest/api/3/issue/${id}/comment?startAt=1&maxResults=1`));
-    expect(page).toMatchObject({ startAt: 1, maxResults: 1, total: 2, comments: [{ body: adf('internal'), jsdPublic: false }] });
+    expect(page).toMatchObject({
+      startAt: 1,
+      maxResults: 1,
+      total: 2,
+      comments: [{ body: adf('internal'), jsdPublic: false }],
+    });
   });
 
   it('rejects a string comment body', async () => {
     const id = await createIssue();
     const r = await jira.call('POST', `/rest/api/3/issue/${id}/comment`, { body: 'text' });
     expect(r.status).toBe(400);
-    expect(body(r)).toEqual({ errorMessages: [], errors: { comment: 'Operation value must be an Atlassian Document (see the Atlassian Document Format)' } });
+    expect(body(r)).toEqual({
+      errorMessages: [],
+      errors: { comment: 'Operation value must be an Atlassian Document (see the Atlassian Document Format)' },
+    });
   });
 
   it('serves servicedeskapi comments with plain bodies, public required, and the same store', async () => {
     const id = await createIssue();
     const noPublic = await jira.call('POST', `/rest/servicedeskapi/request/${id}/comment`, { body: 'hello' });
     expect(noPublic.status).toBe(400);
-    expect(body(noPublic)).toMatchObject({ errorMessage: expect.stringContaining("'public'"), i18nErrorMessage: { i18nKey: expect.any(String), parameters: [] } });
-    const created = body(await jira.call('POST', `/rest/servicedeskapi/request/${id}/comment`, { body: 'line 1\nline 2', public: false }));
-    expect(created).toMatchObject({ body: 'line 1\nline 2', public: false, created: { epochMillis: expect.any(Number) } });
+    expect(body(noPublic)).toMatchObject({
+      errorMessage: expect.stringContaining("'public'"),
+      i18nErrorMessage: { i18nKey: expect.any(String), parameters: [] },
+    });
+    const created = body(
+      await jira.call('POST', `/rest/servicedeskapi/request/${id}/comment`, { body: 'line 1\nline 2', public: false }),
+    );
+    expect(created).toMatchObject({
+      body: 'line 1\nline 2',
+      public: false,
+      created: { epochMillis: expect.any(Number) },
+    });
     const platform = body(await jira.call('GET', `/rest/api/3/issue/${id}/comment`));
-    expect(platform.comments[0]).toMatchObject({ jsdPublic: false, body: { type: 'doc', content: [{ type: 'paragraph', content: [{ text: 'line 1' }, { type: 'hardBreak' }, { text: 'line 2' }] }] } });
+    expect(platform.comments[0]).toMatchObject({
+      jsdPublic: false,
+      body: {
+        type: 'doc',
+        content: [{ type: 'paragraph', content: [{ text: 'line 1' }, { type: 'hardBreak' }, { text: 'line 2' }] }],
+      },
+    });
     const onlyPublic = body(await jira.call('GET', `/rest/servicedeskapi/request/${id}/comment?internal=false`));
     expect(onlyPublic).toMatchObject({ size: 0, isLastPage: true, values: [] });
   });
@@ -233,20 +376,55 @@ describe('comments', () => {
 
 describe('service desk', () => {
   it('lists service desks and request types, and creates a request with plain-text fields', async () => {
-    expect(body(await jira.call('GET', '/rest/servicedeskapi/servicedesk')).values).toEqual([expect.objectContaining({ id: '1', projectKey: 'IT' })]);
-    const types = body(await jira.call('GET', '/rest/servicedeskapi/servicedesk/1/requesttype')).values.map((t: Json) => t.name);
+    expect(body(await jira.call('GET', '/rest/servicedeskapi/servicedesk')).values).toEqual([
+      expect.objectContaining({ id: '1', projectKey: 'IT' }),
+    ]);
+    const types = body(await jira.call('GET', '/rest/servicedeskapi/servicedesk/1/requesttype')).values.map(
+      (t: Json) => t.name,
+    );
     expect(types).toEqual(['Get IT help', 'Report a system problem', 'Request new hardware']);
-    const created = await jira.call('POST', '/rest/servicedeskapi/request', { serviceDeskId: '1', requestTypeId: '2', requestFieldValues: { summary: 'Mail down', description: 'since 9' } });
+    const created = await jira.call('POST', '/rest/servicedeskapi/request', {
+      serviceDeskId: '1',
+      requestTypeId: '2',
+      requestFieldValues: { summary: 'Mail down', description: 'since 9' },
+    });
     expect(created.status).toBe(201);
-    expect(body(created)).toMatchObject({ issueKey: 'IT-1', requestTypeId: '2', currentStatus: { status: 'Waiting for support', statusCategory: 'NEW' } });
-    const issue = body(await jira.call('GET', `/rest/api/3/issue/${body(created).issueId}?fields=issuetype,description,customfield_10010`));
-    expect(issue.fields).toMatchObject({ issuetype: { name: 'Incident' }, description: adf('since 9'), customfield_10010: { requestType: { name: 'Report a system problem' } } });
+    expect(body(created)).toMatchObject({
+      issueKey: 'IT-1',
+      requestTypeId: '2',
+      currentStatus: { status: 'Waiting for support', statusCategory: 'NEW' },
+    });
+    const issue = body(
+      await jira.call(
+        'GET',
+        `/rest/api/3/issue/${body(created).issueId}?fields=issuetype,description,customfield_10010`,
+      ),
+    );
+    expect(issue.fields).toMatchObject({
+      issuetype: { name: 'Incident' },
+      description: adf('since 9'),
+      customfield_10010: { requestType: { name: 'Report a system problem' } },
+    });
   });
 
   it('serves reference data: priorities, statuses, fields', async () => {
-    expect(body(await jira.call('GET', '/rest/api/3/priority')).map((p: Json) => p.name)).toEqual(['Highest', 'High', 'Medium', 'Low', 'Lowest']);
-    expect(body(await jira.call('GET', '/rest/api/3/status')).map((s: Json) => s.name)).toEqual(['Waiting for support', 'In Progress', 'Waiting for customer', 'Resolved', 'Closed']);
-    expect(body(await jira.call('GET', '/rest/api/3/field')).find((f: Json) => f.name === 'Request Type')).toMatchObject({ id: 'customfield_10010', clauseNames: ['cf[10010]', 'Request Type'] });
+    expect(body(await jira.call('GET', '/rest/api/3/priority')).map((p: Json) => p.name)).toEqual([
+      'Highest',
+      'High',
+      'Medium',
+      'Low',
+      'Lowest',
+    ]);
+    expect(body(await jira.call('GET', '/rest/api/3/status')).map((s: Json) => s.name)).toEqual([
+      'Waiting for support',
+      'In Progress',
+      'Waiting for customer',
+      'Resolved',
+      'Closed',
+    ]);
+    expect(
+      body(await jira.call('GET', '/rest/api/3/field')).find((f: Json) => f.name === 'Request Type'),
+    ).toMatchObject({ id: 'customfield_10010', clauseNames: ['cf[10010]', 'Request Type'] });
   });
 });
 
@@ -254,16 +432,31 @@ describe('admin webhooks', () => {
   it('delivers issue_created, issue_updated and comment_created signed with X-Hub-Signature and an identifier', async () => {
     const receiver = await startReceiver();
     try {
-      const reg = await jira.call('POST', '/rest/webhooks/1.0/webhook', { name: 'tb', url: receiver.url, events: ['jira:issue_created', 'jira:issue_updated', 'comment_created'], filters: { 'issue-related-events-section': 'project = IT' }, secret: 'shh' });
+      const reg = await jira.call('POST', '/rest/webhooks/1.0/webhook', {
+        name: 'tb',
+        url: receiver.url,
+        events: ['jira:issue_created', 'jira:issue_updated', 'comment_created'],
+        filters: { 'issue-related-events-section': 'project = IT' },
+        secret: 'shh',
+      });
       expect(reg.status).toBe(201);
-      expect(body(reg)).toMatchObject({ name: 'tb', enabled: true, filters: { 'issue-related-events-section': 'project = IT' } });
+      expect(body(reg)).toMatchObject({
+        name: 'tb',
+        enabled: true,
+        filters: { 'issue-related-events-section': 'project = IT' },
+      });
       expect(body(reg)).not.toHaveProperty('secret');
       const id = await createIssue();
       await jira.call('PUT', `/rest/api/3/issue/${id}`, { fields: { summary: 'changed' } });
       await jira.call('POST', `/rest/api/3/issue/${id}/comment`, { body: adf('c') });
       await fetch(`${jira.url}/__sim/webhooks/flush`, { method: 'POST' });
       const events = receiver.received.map((r) => JSON.parse(r.raw) as Json);
-      expect(events.map((e) => `${e.webhookEvent}/${e.issue_event_type_name ?? '-'}`)).toEqual(['jira:issue_created/issue_created', 'jira:issue_updated/issue_updated', 'comment_created/-', 'jira:issue_updated/issue_commented']);
+      expect(events.map((e) => `${e.webhookEvent}/${e.issue_event_type_name ?? '-'}`)).toEqual([
+        'jira:issue_created/issue_created',
+        'jira:issue_updated/issue_updated',
+        'comment_created/-',
+        'jira:issue_updated/issue_commented',
+      ]);
       expect(events[1]!.changelog.items[0]).toMatchObject({ field: 'summary', toString: 'changed' });
       for (const r of receiver.received) {
         expect(r.headers['x-hub-signature']).toBe(`sha256=${createHmac('sha256', 'shh').update(r.raw).digest('hex')}`);
@@ -278,8 +471,22 @@ describe('admin webhooks', () => {
   it('filters deliveries by the registration JQL and refuses invalid JQL', async () => {
     const receiver = await startReceiver();
     try {
-      expect((await jira.call('POST', '/rest/webhooks/1.0/webhook', { name: 'x', url: receiver.url, events: ['jira:issue_created'], filters: { 'issue-related-events-section': 'project = NOPE' } })).status).toBe(400);
-      await jira.call('POST', '/rest/webhooks/1.0/webhook', { name: 'x', url: receiver.url, events: ['jira:issue_created'], filters: { 'issue-related-events-section': 'labels = vip' } });
+      expect(
+        (
+          await jira.call('POST', '/rest/webhooks/1.0/webhook', {
+            name: 'x',
+            url: receiver.url,
+            events: ['jira:issue_created'],
+            filters: { 'issue-related-events-section': 'project = NOPE' },
+          })
+        ).status,
+      ).toBe(400);
+      await jira.call('POST', '/rest/webhooks/1.0/webhook', {
+        name: 'x',
+        url: receiver.url,
+        events: ['jira:issue_created'],
+        filters: { 'issue-related-events-section': 'labels = vip' },
+      });
       await createIssue('plain');
       await createIssue('vip', { labels: ['vip'] });
       await fetch(`${jira.url}/__sim/webhooks/flush`, { method: 'POST' });

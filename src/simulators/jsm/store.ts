@@ -146,12 +146,14 @@ export class JiraStore {
     const direct = this.projects.get(idOrKey);
     if (direct) return direct;
     const upper = idOrKey.toUpperCase();
-    for (const p of this.projects.values()) if (p.key === upper || p.name.toLowerCase() === idOrKey.toLowerCase()) return p;
+    for (const p of this.projects.values())
+      if (p.key === upper || p.name.toLowerCase() === idOrKey.toLowerCase()) return p;
     return undefined;
   }
 
   serviceDesk(id: string): ProjectDef | undefined {
-    for (const p of this.projects.values()) if (p.serviceDesk && (p.serviceDesk.id === id || p.id === id || p.key === id.toUpperCase())) return p;
+    for (const p of this.projects.values())
+      if (p.serviceDesk && (p.serviceDesk.id === id || p.id === id || p.key === id.toUpperCase())) return p;
     return undefined;
   }
 
@@ -183,10 +185,20 @@ export class JiraStore {
   /** Transitions offered from the issue's current status. */
   transitionsFor(issue: IssueRecord): TransitionDef[] {
     const wf = this.projectOf(issue).workflow;
-    return wf.transitions.filter((t) => (t.from.length === 0 || t.from.includes(issue.statusId)) && !(t.from.length === 0 && t.to === issue.statusId));
+    return wf.transitions.filter(
+      (t) =>
+        (t.from.length === 0 || t.from.includes(issue.statusId)) && !(t.from.length === 0 && t.to === issue.statusId),
+    );
   }
 
-  createIssue(input: Omit<IssueRecord, 'id' | 'key' | 'created' | 'updated' | 'statusChanged' | 'resolutiondate'> & { created?: number; updated?: number }, actor: string, options: { silent?: boolean; properties?: [string, unknown][] } = {}): IssueRecord {
+  createIssue(
+    input: Omit<IssueRecord, 'id' | 'key' | 'created' | 'updated' | 'statusChanged' | 'resolutiondate'> & {
+      created?: number;
+      updated?: number;
+    },
+    actor: string,
+    options: { silent?: boolean; properties?: [string, unknown][] } = {},
+  ): IssueRecord {
     const project = this.projects.get(input.projectId)!;
     const n = (this.projectCounters.get(project.id) ?? 0) + 1;
     this.projectCounters.set(project.id, n);
@@ -210,7 +222,12 @@ export class JiraStore {
   }
 
   /** Applies a field change set; records changelog, bumps `updated`, reindexes, emits. */
-  applyChanges(issue: IssueRecord, mutate: (draft: IssueRecord) => void, actor: string, historyMetadata?: Record<string, unknown>): ChangelogRecord | null {
+  applyChanges(
+    issue: IssueRecord,
+    mutate: (draft: IssueRecord) => void,
+    actor: string,
+    historyMetadata?: Record<string, unknown>,
+  ): ChangelogRecord | null {
     const before = structuredClone(issue);
     mutate(issue);
     const items = diffItems(before, issue, this);
@@ -226,7 +243,18 @@ export class JiraStore {
     return entry;
   }
 
-  addComment(issue: IssueRecord, input: { body: AdfNode; author: string; jsdPublic: boolean; visibility?: CommentRecord['visibility']; properties?: [string, unknown][]; created?: number }, options: { silent?: boolean } = {}): CommentRecord {
+  addComment(
+    issue: IssueRecord,
+    input: {
+      body: AdfNode;
+      author: string;
+      jsdPublic: boolean;
+      visibility?: CommentRecord['visibility'];
+      properties?: [string, unknown][];
+      created?: number;
+    },
+    options: { silent?: boolean } = {},
+  ): CommentRecord {
     const now = input.created ?? this.now();
     const comment: CommentRecord = {
       id: this.nextCommentId++,
@@ -331,12 +359,29 @@ function userName(store: JiraStore, id: string | null): string | null {
 
 function diffItems(a: IssueRecord, b: IssueRecord, store: JiraStore): ChangeItem[] {
   const items: ChangeItem[] = [];
-  const push = (field: string, fieldId: string, from: string | null, fromString: string | null, to: string | null, toString: string | null, custom = false): void => {
+  const push = (
+    field: string,
+    fieldId: string,
+    from: string | null,
+    fromString: string | null,
+    to: string | null,
+    toString: string | null,
+    custom = false,
+  ): void => {
     items.push({ field, fieldId, fieldtype: custom ? 'custom' : 'jira', from, fromString, to, toString });
   };
   if (a.summary !== b.summary) push('summary', 'summary', null, a.summary, null, b.summary);
-  if (JSON.stringify(a.description) !== JSON.stringify(b.description)) push('description', 'description', null, a.description ? 'ADF' : null, null, b.description ? 'ADF' : null);
-  if (a.statusId !== b.statusId) push('status', 'status', a.statusId, store.statuses.get(a.statusId)?.name ?? null, b.statusId, store.statuses.get(b.statusId)?.name ?? null);
+  if (JSON.stringify(a.description) !== JSON.stringify(b.description))
+    push('description', 'description', null, a.description ? 'ADF' : null, null, b.description ? 'ADF' : null);
+  if (a.statusId !== b.statusId)
+    push(
+      'status',
+      'status',
+      a.statusId,
+      store.statuses.get(a.statusId)?.name ?? null,
+      b.statusId,
+      store.statuses.get(b.statusId)?.name ?? null,
+    );
   if (a.priorityId !== b.priorityId) {
     const name = (id: string | null): string | null => PRIORITIES.find((p) => p.id === id)?.name ?? null;
     push('priority', 'priority', a.priorityId, name(a.priorityId), b.priorityId, name(b.priorityId));
@@ -349,16 +394,21 @@ function diffItems(a: IssueRecord, b: IssueRecord, store: JiraStore): ChangeItem
     const name = (id: string): string | null => ISSUE_TYPES.find((t) => t.id === id)?.name ?? null;
     push('issuetype', 'issuetype', a.issueTypeId, name(a.issueTypeId), b.issueTypeId, name(b.issueTypeId));
   }
-  if (a.labels.join(' ') !== b.labels.join(' ')) push('labels', 'labels', null, a.labels.join(' '), null, b.labels.join(' '));
-  if (a.assignee !== b.assignee) push('assignee', 'assignee', a.assignee, userName(store, a.assignee), b.assignee, userName(store, b.assignee));
-  if (a.reporter !== b.reporter) push('reporter', 'reporter', a.reporter, userName(store, a.reporter), b.reporter, userName(store, b.reporter));
-  if (a.requestTypeId !== b.requestTypeId) push('Request Type', REQUEST_TYPE_FIELD, a.requestTypeId, null, b.requestTypeId, null, true);
+  if (a.labels.join(' ') !== b.labels.join(' '))
+    push('labels', 'labels', null, a.labels.join(' '), null, b.labels.join(' '));
+  if (a.assignee !== b.assignee)
+    push('assignee', 'assignee', a.assignee, userName(store, a.assignee), b.assignee, userName(store, b.assignee));
+  if (a.reporter !== b.reporter)
+    push('reporter', 'reporter', a.reporter, userName(store, a.reporter), b.reporter, userName(store, b.reporter));
+  if (a.requestTypeId !== b.requestTypeId)
+    push('Request Type', REQUEST_TYPE_FIELD, a.requestTypeId, null, b.requestTypeId, null, true);
   const customIds = new Set([...Object.keys(a.custom), ...Object.keys(b.custom)]);
   for (const id of customIds) {
     const from = a.custom[id] ?? null;
     const to = b.custom[id] ?? null;
     if (JSON.stringify(from) === JSON.stringify(to)) continue;
-    const text = (v: unknown): string | null => (v === null ? null : scalar(typeof v === 'object' ? ((v as { value?: unknown }).value ?? v) : v));
+    const text = (v: unknown): string | null =>
+      v === null ? null : scalar(typeof v === 'object' ? ((v as { value?: unknown }).value ?? v) : v);
     push(store.fields.get(id)?.name ?? id, id, null, text(from), null, text(to), true);
   }
   return items;

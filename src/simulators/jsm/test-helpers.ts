@@ -16,11 +16,28 @@ export interface Called {
   body: unknown;
 }
 
-export async function startDemoJira(): Promise<SimulatorHandle & { call: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<Called> }> {
+export async function startDemoJira(): Promise<
+  SimulatorHandle & {
+    call: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<Called>;
+  }
+> {
   const handle = await jsmSimulator.start({ system: DEMO_SYSTEM });
   const auth = `Basic ${Buffer.from('demo@example.com:demo-jira-token').toString('base64')}`;
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Called> => {
-    const init: RequestInit = { method, headers: { authorization: auth, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Called> => {
+    const init: RequestInit = {
+      method,
+      headers: {
+        authorization: auth,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+    };
     if (body !== undefined) init.body = JSON.stringify(body);
     const res = await fetch(handle.url + path, init);
     const text = await res.text();
@@ -59,4 +76,8 @@ export async function startReceiver(): Promise<{ url: string; received: Received
   };
 }
 
-export const adf = (text: string): Record<string, unknown> => ({ version: 1, type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] });
+export const adf = (text: string): Record<string, unknown> => ({
+  version: 1,
+  type: 'doc',
+  content: [{ type: 'paragraph', content: [{ type: 'text', text }] }],
+});

@@ -10,7 +10,14 @@ import type { Renderer } from './render.js';
 import { jqlEnvironment } from './search.js';
 import type { IssueRecord, JiraStore, StoreEvent } from './store.js';
 
-export const WEBHOOK_EVENTS = ['jira:issue_created', 'jira:issue_updated', 'jira:issue_deleted', 'comment_created', 'comment_updated', 'comment_deleted'] as const;
+export const WEBHOOK_EVENTS = [
+  'jira:issue_created',
+  'jira:issue_updated',
+  'jira:issue_deleted',
+  'comment_created',
+  'comment_updated',
+  'comment_deleted',
+] as const;
 
 interface Registration {
   id: number;
@@ -68,15 +75,27 @@ export class AdminWebhooks {
       return reply.code(204).send();
     });
     app.post('/rest/webhooks/1.0/webhook', async (request, reply) => {
-      const body = (request.body ?? {}) as { name?: unknown; url?: unknown; events?: unknown; filters?: Record<string, unknown>; excludeBody?: unknown; secret?: unknown; enabled?: unknown };
+      const body = (request.body ?? {}) as {
+        name?: unknown;
+        url?: unknown;
+        events?: unknown;
+        filters?: Record<string, unknown>;
+        excludeBody?: unknown;
+        secret?: unknown;
+        enabled?: unknown;
+      };
       const errors: Record<string, string> = {};
       if (typeof body.name !== 'string' || body.name.trim() === '') errors.name = 'Name must not be empty.';
-      if (typeof body.url !== 'string' || !/^https?:\/\//.test(body.url)) errors.url = 'URL must be a valid http or https URL.';
+      if (typeof body.url !== 'string' || !/^https?:\/\//.test(body.url))
+        errors.url = 'URL must be a valid http or https URL.';
       const events = Array.isArray(body.events) ? (body.events as unknown[]).map(String) : [];
       const unknown = events.find((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
       if (events.length === 0) errors.events = 'At least one event is required.';
       else if (unknown) errors.events = `Unknown event '${unknown}'.`;
-      const jql = typeof body.filters?.['issue-related-events-section'] === 'string' ? (body.filters['issue-related-events-section']) : '';
+      const jql =
+        typeof body.filters?.['issue-related-events-section'] === 'string'
+          ? body.filters['issue-related-events-section']
+          : '';
       if (jql.trim() !== '') {
         try {
           compileJql(jql, jqlEnvironment(this.store, this.store.self.timeZone));
@@ -116,7 +135,16 @@ export class AdminWebhooks {
     });
     const payloads: { event: string; body: Record<string, unknown> }[] = [];
     if (event.kind === 'issue_created') {
-      payloads.push({ event: 'jira:issue_created', body: { timestamp, webhookEvent: 'jira:issue_created', issue_event_type_name: 'issue_created', user, issue: fullIssue(event.issue) } });
+      payloads.push({
+        event: 'jira:issue_created',
+        body: {
+          timestamp,
+          webhookEvent: 'jira:issue_created',
+          issue_event_type_name: 'issue_created',
+          user,
+          issue: fullIssue(event.issue),
+        },
+      });
     } else if (event.kind === 'issue_updated') {
       const typeName = event.changelog.items.some((i) => i.fieldId === 'status') ? 'issue_generic' : 'issue_updated';
       payloads.push({
@@ -132,9 +160,33 @@ export class AdminWebhooks {
       });
     } else {
       const comment = this.render.comment(event.comment, false, true);
-      const brief = { id: String(event.issue.id), self: this.render.issueSelf(event.issue.id), key: event.issue.key, fields: pick(this.render.fieldValues(event.issue, false), ['summary', 'status', 'priority', 'issuetype', 'project']) };
-      payloads.push({ event: 'comment_created', body: { timestamp, webhookEvent: 'comment_created', comment, issue: brief } });
-      payloads.push({ event: 'jira:issue_updated', body: { timestamp, webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_commented', user, issue: fullIssue(event.issue), comment } });
+      const brief = {
+        id: String(event.issue.id),
+        self: this.render.issueSelf(event.issue.id),
+        key: event.issue.key,
+        fields: pick(this.render.fieldValues(event.issue, false), [
+          'summary',
+          'status',
+          'priority',
+          'issuetype',
+          'project',
+        ]),
+      };
+      payloads.push({
+        event: 'comment_created',
+        body: { timestamp, webhookEvent: 'comment_created', comment, issue: brief },
+      });
+      payloads.push({
+        event: 'jira:issue_updated',
+        body: {
+          timestamp,
+          webhookEvent: 'jira:issue_updated',
+          issue_event_type_name: 'issue_commented',
+          user,
+          issue: fullIssue(event.issue),
+          comment,
+        },
+      });
     }
     for (const r of this.registrations.values()) {
       if (!r.enabled || !this.matches(r, event.issue)) continue;

@@ -13,20 +13,36 @@ export function describeTarget(url: string): LedgerTarget {
   try {
     const u = new URL(url);
     const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || '(default database)';
-    return { label: `${u.hostname || 'localhost'}:${u.port || '5432'}/${database}`, secret: u.password ? decodeURIComponent(u.password) : null };
+    return {
+      label: `${u.hostname || 'localhost'}:${u.port || '5432'}/${database}`,
+      secret: u.password ? decodeURIComponent(u.password) : null,
+    };
   } catch {
     // Not a URL (e.g. a keyword/value string): say nothing about it rather than leak it.
     return { label: 'the configured PostgreSQL database', secret: null };
   }
 }
 
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+]);
 
 /** True for errors about reaching or logging in to the server, not about a statement. */
 export function isConnectionError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && (SOCKET_CODES.has(code) || /^(08|28|3D|57P)/.test(code))) return true;
-  return err instanceof Error && /connection terminated|timeout exceeded when trying to connect|connection timeout/i.test(err.message);
+  return (
+    err instanceof Error &&
+    /connection terminated|timeout exceeded when trying to connect|connection timeout/i.test(err.message)
+  );
 }
 
 function scrub(message: string, target: LedgerTarget): string {

@@ -74,21 +74,36 @@ export class PostgresLedger implements Ledger {
   constructor(options: PostgresLedgerOptions) {
     const schema = options.schema ?? 'ticketbridge';
     if (!SCHEMA_NAME.test(schema)) {
-      throw new SyncError('config_invalid', `ledger.schema must match ${String(SCHEMA_NAME)} (lower-case letters, digits, _); got ${JSON.stringify(schema)}`);
+      throw new SyncError(
+        'config_invalid',
+        `ledger.schema must match ${String(SCHEMA_NAME)} (lower-case letters, digits, _); got ${JSON.stringify(schema)}`,
+      );
     }
     const leaseMs = options.leaseMs ?? 30_000;
-    if (!Number.isInteger(leaseMs) || leaseMs <= 0) throw new SyncError('config_invalid', `ledger.leaseMs must be a positive integer; got ${String(leaseMs)}`);
+    if (!Number.isInteger(leaseMs) || leaseMs <= 0)
+      throw new SyncError('config_invalid', `ledger.leaseMs must be a positive integer; got ${String(leaseMs)}`);
     const poolSize = options.poolSize ?? 10;
-    if (!Number.isInteger(poolSize) || poolSize < 1) throw new SyncError('config_invalid', `ledger poolSize must be a positive integer; got ${String(poolSize)}`);
+    if (!Number.isInteger(poolSize) || poolSize < 1)
+      throw new SyncError('config_invalid', `ledger poolSize must be a positive integer; got ${String(poolSize)}`);
     this.schema = schema;
     this.s = `"${schema}"`;
     this.leaseMs = leaseMs;
     this.clock = options.clock ?? systemClock;
     this.target = describeTarget(options.url);
-    this.pool = new pg.Pool({ connectionString: options.url, max: poolSize, connectionTimeoutMillis: 10_000, application_name: 'ticketbridge' });
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: poolSize,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'ticketbridge',
+    });
     // Without a listener an idle client's error (server restart) would crash the process.
     const logger = options.logger;
-    this.pool.on('error', (err) => logger?.warn({ ledger: this.target.label, err: String(wrapConnectionError(err, this.target)) }, 'ledger connection lost'));
+    this.pool.on('error', (err) =>
+      logger?.warn(
+        { ledger: this.target.label, err: String(wrapConnectionError(err, this.target)) },
+        'ledger connection lost',
+      ),
+    );
   }
 
   /** Connects, migrates and returns a ready ledger; closes the pool if either step fails. */
@@ -151,12 +166,22 @@ export class PostgresLedger implements Ledger {
       await this.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK, this.schema], c);
       const exists = await this.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema], c);
       if (exists.length === 0) await this.query(`CREATE SCHEMA ${s}`, [], c);
-      await this.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`, [], c);
-      const applied = new Set((await this.query(`SELECT version FROM ${s}.schema_migrations`, [], c)).map((r) => Number(r.version)));
+      await this.query(
+        `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`,
+        [],
+        c,
+      );
+      const applied = new Set(
+        (await this.query(`SELECT version FROM ${s}.schema_migrations`, [], c)).map((r) => Number(r.version)),
+      );
       for (const m of postgresMigrations) {
         if (applied.has(m.version)) continue;
         await this.query(m.sql.replaceAll('{schema}', s), [], c);
-        await this.query(`INSERT INTO ${s}.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [m.version, m.name, this.nowIso()], c);
+        await this.query(
+          `INSERT INTO ${s}.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+          [m.version, m.name, this.nowIso()],
+          c,
+        );
       }
     });
   }
@@ -179,7 +204,10 @@ export class PostgresLedger implements Ledger {
 
   async findLink(connection: string, side: Side, ticketId: string): Promise<Link | null> {
     const column = side === 'a' ? 'a_id' : 'b_id';
-    const [r] = await this.query(`SELECT * FROM ${this.s}.links WHERE connection = $1 AND ${column} = $2`, [connection, ticketId]);
+    const [r] = await this.query(`SELECT * FROM ${this.s}.links WHERE connection = $1 AND ${column} = $2`, [
+      connection,
+      ticketId,
+    ]);
     return r ? toLink(r) : null;
   }
 
@@ -214,7 +242,10 @@ export class PostgresLedger implements Ledger {
         const parts: string[] = [];
         if (t.connection !== undefined) parts.push(`connection = ${param(t.connection)}`);
         const value = param(t.key !== undefined ? t.key : t.ticketId);
-        const [a, b] = t.key !== undefined ? [`UPPER(a_key) = UPPER(${value})`, `UPPER(b_key) = UPPER(${value})`] : [`a_id = ${value}`, `b_id = ${value}`];
+        const [a, b] =
+          t.key !== undefined
+            ? [`UPPER(a_key) = UPPER(${value})`, `UPPER(b_key) = UPPER(${value})`]
+            : [`a_id = ${value}`, `b_id = ${value}`];
         parts.push(t.side === 'a' ? a : t.side === 'b' ? b : `(${a} OR ${b})`);
         return `(${parts.join(' AND ')})`;
       });
@@ -224,19 +255,28 @@ export class PostgresLedger implements Ledger {
     const limit = Math.min(filter.limit ?? 50, 500);
     const offset = filter.offset ?? 0;
     const [count] = await this.query(`SELECT COUNT(*) AS n FROM ${this.s}.links ${clause}`, args);
-    const rows = await this.query(`SELECT * FROM ${this.s}.links ${clause} ORDER BY id DESC LIMIT $${args.length + 1} OFFSET $${args.length + 2}`, [...args, limit, offset]);
+    const rows = await this.query(
+      `SELECT * FROM ${this.s}.links ${clause} ORDER BY id DESC LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
+      [...args, limit, offset],
+    );
     return { items: rows.map(toLink), total: Number(count?.n ?? 0), offset, limit };
   }
 
   async linkIds(connection: string, state: LinkState, afterId: string | null, limit: number): Promise<string[]> {
     const after = afterId !== null && isId(afterId) ? afterId : '0';
-    const rows = await this.query(`SELECT id FROM ${this.s}.links WHERE connection = $1 AND state = $2 AND id > $3 ORDER BY id LIMIT $4`, [connection, state, after, limit]);
+    const rows = await this.query(
+      `SELECT id FROM ${this.s}.links WHERE connection = $1 AND state = $2 AND id > $3 ORDER BY id LIMIT $4`,
+      [connection, state, after, limit],
+    );
     return rows.map((r) => str(r.id));
   }
 
   async pendingIntentsForLink(linkId: string): Promise<Intent[]> {
     if (!isId(linkId)) return [];
-    const rows = await this.query(`SELECT * FROM ${this.s}.intents WHERE link_id = $1 AND state = 'pending' ORDER BY id`, [linkId]);
+    const rows = await this.query(
+      `SELECT * FROM ${this.s}.intents WHERE link_id = $1 AND state = 'pending' ORDER BY id`,
+      [linkId],
+    );
     return rows.map(toIntent);
   }
 
@@ -245,7 +285,16 @@ export class PostgresLedger implements Ledger {
     const [r] = await this.query(
       `INSERT INTO ${this.s}.intents (connection, kind, target_side, source_id, link_id, marker, payload, state, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) ON CONFLICT DO NOTHING RETURNING *`,
-      [intent.connection, intent.kind, intent.targetSide, intent.sourceId, linkId, intent.marker, intent.payload === undefined ? null : JSON.stringify(intent.payload), this.nowIso()],
+      [
+        intent.connection,
+        intent.kind,
+        intent.targetSide,
+        intent.sourceId,
+        linkId,
+        intent.marker,
+        intent.payload === undefined ? null : JSON.stringify(intent.payload),
+        this.nowIso(),
+      ],
     );
     return r ? toIntent(r) : null;
   }
@@ -260,7 +309,9 @@ export class PostgresLedger implements Ledger {
 
   async pendingIntents(connection?: string): Promise<Intent[]> {
     const rows = connection
-      ? await this.query(`SELECT * FROM ${this.s}.intents WHERE state = 'pending' AND connection = $1 ORDER BY id`, [connection])
+      ? await this.query(`SELECT * FROM ${this.s}.intents WHERE state = 'pending' AND connection = $1 ORDER BY id`, [
+          connection,
+        ])
       : await this.query(`SELECT * FROM ${this.s}.intents WHERE state = 'pending' ORDER BY id`);
     return rows.map(toIntent);
   }
@@ -273,9 +324,17 @@ export class PostgresLedger implements Ledger {
   async commit(pass: PassCommit): Promise<string | null> {
     // Serialise the caller's values before the transaction opens: a value JSON cannot hold
     // fails the commit here, with nothing written.
-    const baselines = Object.entries(pass.baselines ?? {}).map(([field, b]) => [field, JSON.stringify(b.a), JSON.stringify(b.b)] as const);
-    const conflicts = (pass.openConflicts ?? []).map((c) => [c.field, JSON.stringify(c.aValue), JSON.stringify(c.bValue), JSON.stringify(c.baseline)] as const);
-    const events = (pass.events ?? []).map((e) => ({ e, oldValue: jsonOrNull(e.oldValue), newValue: jsonOrNull(e.newValue) }));
+    const baselines = Object.entries(pass.baselines ?? {}).map(
+      ([field, b]) => [field, JSON.stringify(b.a), JSON.stringify(b.b)] as const,
+    );
+    const conflicts = (pass.openConflicts ?? []).map(
+      (c) => [c.field, JSON.stringify(c.aValue), JSON.stringify(c.bValue), JSON.stringify(c.baseline)] as const,
+    );
+    const events = (pass.events ?? []).map((e) => ({
+      e,
+      oldValue: jsonOrNull(e.oldValue),
+      newValue: jsonOrNull(e.newValue),
+    }));
     const s = this.s;
     return this.transaction(async (c) => {
       const now = this.nowIso();
@@ -301,12 +360,26 @@ export class PostgresLedger implements Ledger {
                b_version = CASE WHEN $7 THEN $8 ELSE b_version END,
                updated_at = $9
              WHERE id = $1`,
-            [linkId, pass.linkState !== undefined, pass.linkState?.state ?? null, pass.linkState?.note ?? null, a !== undefined, a ?? null, b !== undefined, b ?? null, now],
+            [
+              linkId,
+              pass.linkState !== undefined,
+              pass.linkState?.state ?? null,
+              pass.linkState?.note ?? null,
+              a !== undefined,
+              a ?? null,
+              b !== undefined,
+              b ?? null,
+              now,
+            ],
             c,
           );
         }
         if (pass.keys?.a !== undefined || pass.keys?.b !== undefined) {
-          await this.query(`UPDATE ${s}.links SET a_key = COALESCE($2, a_key), b_key = COALESCE($3, b_key) WHERE id = $1`, [linkId, pass.keys.a ?? null, pass.keys.b ?? null], c);
+          await this.query(
+            `UPDATE ${s}.links SET a_key = COALESCE($2, a_key), b_key = COALESCE($3, b_key) WHERE id = $1`,
+            [linkId, pass.keys.a ?? null, pass.keys.b ?? null],
+            c,
+          );
         }
         if (baselines.length > 0) {
           await this.query(
@@ -325,7 +398,14 @@ export class PostgresLedger implements Ledger {
             `INSERT INTO ${s}.comment_map (link_id, side, comment_id, role, twin_id, visibility)
              SELECT $1, t.side, t.comment_id, t.role, t.twin_id, t.visibility FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(side, comment_id, role, twin_id, visibility)
              ON CONFLICT (link_id, side, comment_id) DO UPDATE SET role = EXCLUDED.role, twin_id = EXCLUDED.twin_id`,
-            [linkId, comments.map((x) => x.side), comments.map((x) => x.commentId), comments.map((x) => x.role), comments.map((x) => x.twinId), comments.map((x) => x.visibility)],
+            [
+              linkId,
+              comments.map((x) => x.side),
+              comments.map((x) => x.commentId),
+              comments.map((x) => x.role),
+              comments.map((x) => x.twinId),
+              comments.map((x) => x.visibility),
+            ],
             c,
           );
         }
@@ -341,16 +421,25 @@ export class PostgresLedger implements Ledger {
       }
       for (const close of pass.closeConflicts ?? []) {
         if (!isId(close.id)) continue;
-        await this.query(`UPDATE ${s}.conflicts SET state = 'resolved', resolved_at = $1, resolution = $2 WHERE id = $3 AND state = 'open'`, [now, close.resolution, close.id], c);
+        await this.query(
+          `UPDATE ${s}.conflicts SET state = 'resolved', resolved_at = $1, resolution = $2 WHERE id = $3 AND state = 'open'`,
+          [now, close.resolution, close.id],
+          c,
+        );
       }
       const done = (pass.intentsDone ?? []).filter(isId);
-      if (done.length > 0) await this.query(`UPDATE ${s}.intents SET state = 'done' WHERE id = ANY($1::bigint[])`, [done], c);
+      if (done.length > 0)
+        await this.query(`UPDATE ${s}.intents SET state = 'done' WHERE id = ANY($1::bigint[])`, [done], c);
       if (events.length > 0) await this.insertEvents(c, events, linkId, now);
       const r = pass.resolveErrorsFor;
       if (r) {
         const errorsLink = r.linkId ?? linkId;
         if (errorsLink !== null && isId(errorsLink)) {
-          await this.query(`UPDATE ${s}.errors SET state = 'resolved', updated_at = $1 WHERE link_id = $2 AND state = 'open'`, [now, errorsLink], c);
+          await this.query(
+            `UPDATE ${s}.errors SET state = 'resolved', updated_at = $1 WHERE link_id = $2 AND state = 'open'`,
+            [now, errorsLink],
+            c,
+          );
         }
         if (r.side && r.ticketId) {
           await this.query(
@@ -365,7 +454,12 @@ export class PostgresLedger implements Ledger {
   }
 
   /** Inserts events in order with one statement; an event without a link gets `linkId`. */
-  private async insertEvents(client: PoolClient, events: Array<{ e: NewEvent; oldValue: string | null; newValue: string | null }>, linkId: string | null, now: string): Promise<void> {
+  private async insertEvents(
+    client: PoolClient,
+    events: Array<{ e: NewEvent; oldValue: string | null; newValue: string | null }>,
+    linkId: string | null,
+    now: string,
+  ): Promise<void> {
     const link = (e: NewEvent): string | null => {
       const id = e.linkId ?? linkId;
       return id !== null && isId(id) ? id : null;
@@ -411,7 +505,8 @@ export class PostgresLedger implements Ledger {
     };
     if (filter.connection) add('connection =', filter.connection);
     if (filter.linkId) {
-      if (!isId(filter.linkId)) return { items: [], total: 0, offset: filter.offset ?? 0, limit: Math.min(filter.limit ?? 50, 1000) };
+      if (!isId(filter.linkId))
+        return { items: [], total: 0, offset: filter.offset ?? 0, limit: Math.min(filter.limit ?? 50, 1000) };
       add('link_id =', filter.linkId);
     }
     if (filter.kind) add('kind =', filter.kind);
@@ -419,13 +514,20 @@ export class PostgresLedger implements Ledger {
     const limit = Math.min(filter.limit ?? 50, 1000);
     const offset = filter.offset ?? 0;
     const [count] = await this.query(`SELECT COUNT(*) AS n FROM ${this.s}.events ${clause}`, args);
-    const rows = await this.query(`SELECT * FROM ${this.s}.events ${clause} ORDER BY id DESC LIMIT $${args.length + 1} OFFSET $${args.length + 2}`, [...args, limit, offset]);
+    const rows = await this.query(
+      `SELECT * FROM ${this.s}.events ${clause} ORDER BY id DESC LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
+      [...args, limit, offset],
+    );
     return { items: rows.map(toEvent), total: Number(count?.n ?? 0), offset, limit };
   }
 
   async getCursor(connection: string, side: Side): Promise<Cursor> {
-    const [r] = await this.query(`SELECT * FROM ${this.s}.cursors WHERE connection = $1 AND side = $2`, [connection, side]);
-    if (!r) return { connection, side, since: null, seenIds: [], lastPollAt: null, lastSuccessAt: null, lastError: null };
+    const [r] = await this.query(`SELECT * FROM ${this.s}.cursors WHERE connection = $1 AND side = $2`, [
+      connection,
+      side,
+    ]);
+    if (!r)
+      return { connection, side, since: null, seenIds: [], lastPollAt: null, lastSuccessAt: null, lastError: null };
     return {
       connection,
       side,
@@ -447,7 +549,11 @@ export class PostgresLedger implements Ledger {
   }
 
   /** WHERE clause for the conflict and error lists (same filter shape). */
-  private stateFilter(filter: { connection?: string; state?: 'open' | 'resolved'; linkId?: string }): { clause: string; args: unknown[] } | null {
+  private stateFilter(filter: {
+    connection?: string;
+    state?: 'open' | 'resolved';
+    linkId?: string;
+  }): { clause: string; args: unknown[] } | null {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.connection) where.push(`connection = $${args.push(filter.connection)}`);
@@ -459,10 +565,16 @@ export class PostgresLedger implements Ledger {
     return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
   }
 
-  async listConflicts(filter: { connection?: string; state?: 'open' | 'resolved'; linkId?: string }): Promise<Conflict[]> {
+  async listConflicts(filter: {
+    connection?: string;
+    state?: 'open' | 'resolved';
+    linkId?: string;
+  }): Promise<Conflict[]> {
     const f = this.stateFilter(filter);
     if (!f) return [];
-    return (await this.query(`SELECT * FROM ${this.s}.conflicts ${f.clause} ORDER BY id DESC LIMIT 1000`, f.args)).map(toConflict);
+    return (await this.query(`SELECT * FROM ${this.s}.conflicts ${f.clause} ORDER BY id DESC LIMIT 1000`, f.args)).map(
+      toConflict,
+    );
   }
 
   async getConflict(id: string): Promise<Conflict | null> {
@@ -485,10 +597,16 @@ export class PostgresLedger implements Ledger {
     return toError(r!);
   }
 
-  async listErrors(filter: { connection?: string; state?: 'open' | 'resolved'; linkId?: string }): Promise<ErrorRecord[]> {
+  async listErrors(filter: {
+    connection?: string;
+    state?: 'open' | 'resolved';
+    linkId?: string;
+  }): Promise<ErrorRecord[]> {
     const f = this.stateFilter(filter);
     if (!f) return [];
-    return (await this.query(`SELECT * FROM ${this.s}.errors ${f.clause} ORDER BY id DESC LIMIT 1000`, f.args)).map(toError);
+    return (await this.query(`SELECT * FROM ${this.s}.errors ${f.clause} ORDER BY id DESC LIMIT 1000`, f.args)).map(
+      toError,
+    );
   }
 
   async getError(id: string): Promise<ErrorRecord | null> {
@@ -499,7 +617,10 @@ export class PostgresLedger implements Ledger {
 
   async resolveError(id: string): Promise<void> {
     if (!isId(id)) return;
-    await this.query(`UPDATE ${this.s}.errors SET state = 'resolved', updated_at = $1 WHERE id = $2`, [this.nowIso(), id]);
+    await this.query(`UPDATE ${this.s}.errors SET state = 'resolved', updated_at = $1 WHERE id = $2`, [
+      this.nowIso(),
+      id,
+    ]);
   }
 
   async counts(connection?: string): Promise<LedgerCounts> {
@@ -548,7 +669,13 @@ export class PostgresLedger implements Ledger {
    * FOR UPDATE SKIP LOCKED, so they walk past each other's picks instead of waiting; the
    * claims upsert re-checks each lease, so a link is never handed to two live owners.
    */
-  async claimLinks(connection: string, owner: string, leaseMs: number = this.leaseMs, limit = 100, afterId: string | null = null): Promise<string[]> {
+  async claimLinks(
+    connection: string,
+    owner: string,
+    leaseMs: number = this.leaseMs,
+    limit = 100,
+    afterId: string | null = null,
+  ): Promise<string[]> {
     const s = this.s;
     const after = afterId !== null && isId(afterId) ? afterId : '0';
     const rows = await this.query(

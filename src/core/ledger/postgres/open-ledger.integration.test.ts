@@ -1,7 +1,12 @@
 // openLedger picks the driver the config names and hands back a migrated, working ledger.
 import { afterEach, describe, expect, it } from 'vitest';
 import { LedgerConfig } from '../../../mapping/schema.js';
-import { assertDatabaseReachable, dropSchema, randomSchema, TEST_DATABASE_URL } from '../../../../test/ledger/pg-test-db.js';
+import {
+  assertDatabaseReachable,
+  dropSchema,
+  randomSchema,
+  TEST_DATABASE_URL,
+} from '../../../../test/ledger/pg-test-db.js';
 import { openLedger } from '../index.js';
 import { SqliteLedger } from '../sqlite/index.js';
 import type { Ledger } from '../types.js';

@@ -44,15 +44,44 @@ function urlWith(parts: { password?: string; port?: string; database?: string; u
 describe('PostgresLedger schema and migrations', () => {
   it('creates its tables in the configured schema with JSONB values and BIGINT ids', async () => {
     const ledger = await fresh();
-    const tables = await sql<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [ledger.schema]);
-    expect(tables.map((t) => t.table_name)).toEqual(['baselines', 'claims', 'comment_map', 'conflicts', 'cursors', 'errors', 'events', 'intents', 'links', 'schema_migrations']);
+    const tables = await sql<{ table_name: string }>(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+      [ledger.schema],
+    );
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'baselines',
+      'claims',
+      'comment_map',
+      'conflicts',
+      'cursors',
+      'errors',
+      'events',
+      'intents',
+      'links',
+      'schema_migrations',
+    ]);
     const columns = await sql<{ table_name: string; column_name: string; data_type: string }>(
       "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND (data_type = 'jsonb' OR (table_name = 'links' AND column_name = 'id'))",
       [ledger.schema],
     );
     expect(columns.find((c) => c.table_name === 'links' && c.column_name === 'id')?.data_type).toBe('bigint');
-    expect(columns.filter((c) => c.data_type === 'jsonb').map((c) => `${c.table_name}.${c.column_name}`).sort()).toEqual(
-      ['baselines.a_value', 'baselines.b_value', 'conflicts.a_value', 'conflicts.b_value', 'conflicts.baseline', 'cursors.seen_ids', 'events.new_value', 'events.old_value', 'intents.payload'].sort(),
+    expect(
+      columns
+        .filter((c) => c.data_type === 'jsonb')
+        .map((c) => `${c.table_name}.${c.column_name}`)
+        .sort(),
+    ).toEqual(
+      [
+        'baselines.a_value',
+        'baselines.b_value',
+        'conflicts.a_value',
+        'conflicts.b_value',
+        'conflicts.baseline',
+        'cursors.seen_ids',
+        'events.new_value',
+        'events.old_value',
+        'intents.payload',
+      ].sort(),
     );
   });
 
@@ -67,11 +96,15 @@ describe('PostgresLedger schema and migrations', () => {
   it('applies each migration once when several instances start on a new schema together', async () => {
     const schema = randomSchema();
     disposers.push(() => dropSchema(schema));
-    const ledgers = await Promise.all(Array.from({ length: 4 }, () => PostgresLedger.open({ url: TEST_DATABASE_URL, schema, poolSize: 2 })));
+    const ledgers = await Promise.all(
+      Array.from({ length: 4 }, () => PostgresLedger.open({ url: TEST_DATABASE_URL, schema, poolSize: 2 })),
+    );
     disposers.push(async () => {
       for (const l of ledgers) await l.close();
     });
-    const applied = await sql<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
+    const applied = await sql<{ version: number }>(
+      `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
+    );
     expect(applied.map((r) => r.version)).toEqual(postgresMigrations.map((m) => m.version));
     expect(applied.length).toBeGreaterThanOrEqual(3);
     const id = await ledgers[0]!.commit({ connection: 'c', newLink: { aId: '1', bId: '2' } });
@@ -79,7 +112,9 @@ describe('PostgresLedger schema and migrations', () => {
   });
 
   it('rejects a schema name that is not a plain lower-case identifier', () => {
-    expect(() => new PostgresLedger({ url: TEST_DATABASE_URL, schema: 'x"; DROP TABLE y; --' })).toThrow(/ledger\.schema must match/);
+    expect(() => new PostgresLedger({ url: TEST_DATABASE_URL, schema: 'x"; DROP TABLE y; --' })).toThrow(
+      /ledger\.schema must match/,
+    );
     expect(() => new PostgresLedger({ url: TEST_DATABASE_URL, schema: 'Upper' })).toThrow(SyncError);
   });
 
@@ -94,7 +129,10 @@ describe('PostgresLedger connection errors', () => {
   const password = 'hunter2-do-not-print';
 
   it('reports an unreachable server with host, port and database but not the password', async () => {
-    const err: unknown = await PostgresLedger.open({ url: urlWith({ password, port: '1' }), schema: randomSchema() }).catch((e: unknown) => e);
+    const err: unknown = await PostgresLedger.open({
+      url: urlWith({ password, port: '1' }),
+      schema: randomSchema(),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteUnavailableError);
     const e = err as RemoteUnavailableError;
     expect(e.code).toBe('network');
@@ -105,7 +143,10 @@ describe('PostgresLedger connection errors', () => {
   });
 
   it('reports a missing database as a configuration error without the password', async () => {
-    const err: unknown = await PostgresLedger.open({ url: urlWith({ password, database: 'tb_no_such_database' }), schema: randomSchema() }).catch((e: unknown) => e);
+    const err: unknown = await PostgresLedger.open({
+      url: urlWith({ password, database: 'tb_no_such_database' }),
+      schema: randomSchema(),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SyncError);
     expect((err as SyncError).code).toBe('config_invalid');
     expect((err as SyncError).message).toContain('/tb_no_such_database');
@@ -113,7 +154,10 @@ describe('PostgresLedger connection errors', () => {
   });
 
   it('reports a refused login as an authentication error without the password', async () => {
-    const err: unknown = await PostgresLedger.open({ url: urlWith({ password, username: 'tb_no_such_role' }), schema: randomSchema() }).catch((e: unknown) => e);
+    const err: unknown = await PostgresLedger.open({
+      url: urlWith({ password, username: 'tb_no_such_role' }),
+      schema: randomSchema(),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
     expect((err as AuthError).message).not.toContain(password);
   });
@@ -133,7 +177,9 @@ describe('PostgresLedger connection errors', () => {
   it('passes statement errors through unchanged', async () => {
     const ledger = await fresh();
     await ledger.commit({ connection: 'c', newLink: { aId: '1', bId: '2' } });
-    const err: unknown = await ledger.commit({ connection: 'c', newLink: { aId: '1', bId: '3' } }).catch((e: unknown) => e);
+    const err: unknown = await ledger
+      .commit({ connection: 'c', newLink: { aId: '1', bId: '3' } })
+      .catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(SyncError);
     expect((err as { code?: string }).code).toBe('23505');
   });
@@ -147,7 +193,8 @@ describe('PostgresLedger.claimLinks', () => {
     const { ledger: first } = await openTestLedger();
     const second = await PostgresLedger.open({ url: TEST_DATABASE_URL, schema: first.schema, poolSize: 4 });
     schemaLedgers = [first, second];
-    for (let i = 1; i <= 40; i++) linkIds.push((await first.commit({ connection: 'c', newLink: { aId: `a${i}`, bId: `b${i}` } }))!);
+    for (let i = 1; i <= 40; i++)
+      linkIds.push((await first.commit({ connection: 'c', newLink: { aId: `a${i}`, bId: `b${i}` } }))!);
     const closed = linkIds[4]!;
     await first.commit({ connection: 'c', linkId: closed, linkState: { state: 'closed', note: 'deleted on a' } });
     linkIds = linkIds.filter((id) => id !== closed);
@@ -207,6 +254,9 @@ describe('PostgresLedger.claimLinks', () => {
   it('hands a dead instance’s links to another after the lease expires', async () => {
     const [one, two] = schemaLedgers;
     expect(await one!.claimLinks('c', 'dead', 50, 3)).toEqual(linkIds.slice(0, 3));
-    await vi.waitFor(async () => expect(await two!.claimLinks('c', 'alive', 60_000, 3)).toEqual(linkIds.slice(0, 3)), { timeout: 5_000, interval: 25 });
+    await vi.waitFor(async () => expect(await two!.claimLinks('c', 'alive', 60_000, 3)).toEqual(linkIds.slice(0, 3)), {
+      timeout: 5_000,
+      interval: 25,
+    });
   });
 });

@@ -3,7 +3,12 @@
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { describeLedgerContract } from '../../../../test/contract/ledger-contract.js';
-import { assertDatabaseReachable, dropSchema, randomSchema, TEST_DATABASE_URL } from '../../../../test/ledger/pg-test-db.js';
+import {
+  assertDatabaseReachable,
+  dropSchema,
+  randomSchema,
+  TEST_DATABASE_URL,
+} from '../../../../test/ledger/pg-test-db.js';
 import { PostgresLedger } from './index.js';
 
 const schema = randomSchema();
@@ -17,7 +22,17 @@ async function emptyTables(): Promise<void> {
   await client.connect();
   try {
     // DELETE, not TRUNCATE: on tables this small it is far cheaper, and ids need not restart.
-    const tables = ['baselines', 'comment_map', 'conflicts', 'intents', 'events', 'cursors', 'errors', 'claims', 'links'];
+    const tables = [
+      'baselines',
+      'comment_map',
+      'conflicts',
+      'intents',
+      'events',
+      'cursors',
+      'errors',
+      'claims',
+      'links',
+    ];
     await client.query(tables.map((t) => `DELETE FROM "${schema}".${t};`).join(' '));
   } finally {
     await client.end();

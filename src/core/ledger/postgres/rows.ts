@@ -17,14 +17,12 @@ export const isId = (id: string): boolean => /^[0-9]{1,18}$/.test(id);
 /** A link row carrying `baselines` (jsonb object) and `comments` (jsonb array) aggregates. */
 export function toSnapshot(r: Row): LinkSnapshot {
   const baselines = (r.baselines ?? {}) as Record<string, Baseline>;
-  const comments = ((r.comments ?? []) as Array<Record<string, unknown>>).map(
-    (c): CommentMapEntry => ({
-      side: str(c.side) as Side,
-      commentId: str(c.commentId),
-      role: str(c.role) as CommentMapEntry['role'],
-      twinId: strOrNull(c.twinId),
-      visibility: str(c.visibility) as CommentMapEntry['visibility'],
-    }),
-  );
+  const comments = ((r.comments ?? []) as Array<Record<string, unknown>>).map((c): CommentMapEntry => ({
+    side: str(c.side) as Side,
+    commentId: str(c.commentId),
+    role: str(c.role) as CommentMapEntry['role'],
+    twinId: strOrNull(c.twinId),
+    visibility: str(c.visibility) as CommentMapEntry['visibility'],
+  }));
   return { link: toLink(r), baselines, comments };
 }

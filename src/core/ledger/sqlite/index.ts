@@ -28,8 +28,10 @@ import type {
 import { sqliteMigrations } from './migrations.js';
 import { rowMappers, str, strOrNull, type Row } from '../rows.js';
 
-const json = (value: JsonValue | null | undefined): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
-const parse = (text: unknown): JsonValue => (text === null || text === undefined ? null : (JSON.parse(text as string) as JsonValue));
+const json = (value: JsonValue | null | undefined): string | null =>
+  value === undefined || value === null ? null : JSON.stringify(value);
+const parse = (text: unknown): JsonValue =>
+  text === null || text === undefined ? null : (JSON.parse(text as string) as JsonValue);
 
 const { toLink, toIntent, toEvent, toConflict, toError } = rowMappers({ json: parse, bool: (v) => v === 1 });
 
@@ -68,13 +70,19 @@ export class SqliteLedger implements Ledger {
   }
 
   private migrateSync(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-    const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)));
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    const applied = new Set(
+      (this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => Number(r.version)),
+    );
     for (const m of sqliteMigrations) {
       if (applied.has(m.version)) continue;
       this.db.transaction(() => {
         this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, this.nowIso());
+        this.db
+          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+          .run(m.version, m.name, this.nowIso());
       })();
     }
   }
@@ -87,7 +95,9 @@ export class SqliteLedger implements Ledger {
       findLinkB: db.prepare('SELECT * FROM links WHERE connection = ? AND b_id = ?'),
       baselines: db.prepare('SELECT field, a_value, b_value FROM baselines WHERE link_id = ?'),
       comments: db.prepare('SELECT side, comment_id, role, twin_id, visibility FROM comment_map WHERE link_id = ?'),
-      insertLink: db.prepare('INSERT INTO links (connection, a_id, b_id, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertLink: db.prepare(
+        'INSERT INTO links (connection, a_id, b_id, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       setLinkState: db.prepare('UPDATE links SET state = ?, note = ?, updated_at = ? WHERE id = ?'),
       setVersionA: db.prepare('UPDATE links SET a_version = ?, updated_at = ? WHERE id = ?'),
       setKeys: db.prepare('UPDATE links SET a_key = COALESCE(?, a_key), b_key = COALESCE(?, b_key) WHERE id = ?'),
@@ -98,19 +108,31 @@ export class SqliteLedger implements Ledger {
       upsertComment: db.prepare(
         'INSERT INTO comment_map (link_id, side, comment_id, role, twin_id, visibility) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(link_id, side, comment_id) DO UPDATE SET role = excluded.role, twin_id = excluded.twin_id',
       ),
-      insertEvent: db.prepare('INSERT INTO events (at, connection, link_id, side, field, kind, old_value, new_value, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      insertConflict: db.prepare('INSERT INTO conflicts (connection, link_id, field, a_value, b_value, baseline, state, created_at) VALUES (?, ?, ?, ?, ?, ?, \'open\', ?)'),
+      insertEvent: db.prepare(
+        'INSERT INTO events (at, connection, link_id, side, field, kind, old_value, new_value, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertConflict: db.prepare(
+        "INSERT INTO conflicts (connection, link_id, field, a_value, b_value, baseline, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
+      ),
       openConflictFor: db.prepare("SELECT id FROM conflicts WHERE link_id = ? AND field = ? AND state = 'open'"),
       updateConflictValues: db.prepare('UPDATE conflicts SET a_value = ?, b_value = ? WHERE id = ?'),
-      closeConflict: db.prepare("UPDATE conflicts SET state = 'resolved', resolved_at = ?, resolution = ? WHERE id = ? AND state = 'open'"),
+      closeConflict: db.prepare(
+        "UPDATE conflicts SET state = 'resolved', resolved_at = ?, resolution = ? WHERE id = ? AND state = 'open'",
+      ),
       intentDone: db.prepare("UPDATE intents SET state = 'done' WHERE id = ?"),
       insertIntent: db.prepare(
         "INSERT INTO intents (connection, kind, target_side, source_id, link_id, marker, payload, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING",
       ),
       linkIntents: db.prepare("SELECT * FROM intents WHERE link_id = ? AND state = 'pending' ORDER BY id"),
-      findIntent: db.prepare('SELECT * FROM intents WHERE connection = ? AND kind = ? AND target_side = ? AND source_id = ?'),
-      resolveErrorsLink: db.prepare("UPDATE errors SET state = 'resolved', updated_at = ? WHERE link_id = ? AND state = 'open'"),
-      resolveErrorsTicket: db.prepare("UPDATE errors SET state = 'resolved', updated_at = ? WHERE connection = ? AND side = ? AND ticket_id = ? AND link_id IS NULL AND state = 'open'"),
+      findIntent: db.prepare(
+        'SELECT * FROM intents WHERE connection = ? AND kind = ? AND target_side = ? AND source_id = ?',
+      ),
+      resolveErrorsLink: db.prepare(
+        "UPDATE errors SET state = 'resolved', updated_at = ? WHERE link_id = ? AND state = 'open'",
+      ),
+      resolveErrorsTicket: db.prepare(
+        "UPDATE errors SET state = 'resolved', updated_at = ? WHERE connection = ? AND side = ? AND ticket_id = ? AND link_id IS NULL AND state = 'open'",
+      ),
       getCursor: db.prepare('SELECT * FROM cursors WHERE connection = ? AND side = ?'),
       saveCursor: db.prepare(
         'INSERT INTO cursors (connection, side, since, seen_ids, last_poll_at, last_success_at, last_error) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(connection, side) DO UPDATE SET since = excluded.since, seen_ids = excluded.seen_ids, last_poll_at = excluded.last_poll_at, last_success_at = excluded.last_success_at, last_error = excluded.last_error',
@@ -118,7 +140,9 @@ export class SqliteLedger implements Ledger {
       findOpenError: db.prepare(
         "SELECT * FROM errors WHERE connection = ? AND link_id IS ? AND side IS ? AND ticket_id IS ? AND code = ? AND state = 'open'",
       ),
-      bumpError: db.prepare('UPDATE errors SET attempts = attempts + 1, message = ?, retryable = ?, updated_at = ? WHERE id = ?'),
+      bumpError: db.prepare(
+        'UPDATE errors SET attempts = attempts + 1, message = ?, retryable = ?, updated_at = ? WHERE id = ?',
+      ),
       insertError: db.prepare(
         'INSERT INTO errors (connection, link_id, side, ticket_id, code, message, retryable, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -152,7 +176,8 @@ export class SqliteLedger implements Ledger {
     const r = this.stmt.getLink.get(linkId) as Row | undefined;
     if (!r) return null;
     const baselines: Record<string, Baseline> = {};
-    for (const b of this.stmt.baselines.all(linkId) as Row[]) baselines[str(b.field)] = { a: parse(b.a_value), b: parse(b.b_value) };
+    for (const b of this.stmt.baselines.all(linkId) as Row[])
+      baselines[str(b.field)] = { a: parse(b.a_value), b: parse(b.b_value) };
     const comments: CommentMapEntry[] = (this.stmt.comments.all(linkId) as Row[]).map((c) => ({
       side: str(c.side) as Side,
       commentId: str(c.comment_id),
@@ -176,7 +201,10 @@ export class SqliteLedger implements Ledger {
           parts.push('connection = ?');
           args.push(t.connection);
         }
-        const [a, b, value] = t.key !== undefined ? ['UPPER(a_key) = UPPER(?)', 'UPPER(b_key) = UPPER(?)', t.key] : ['a_id = ?', 'b_id = ?', t.ticketId];
+        const [a, b, value] =
+          t.key !== undefined
+            ? ['UPPER(a_key) = UPPER(?)', 'UPPER(b_key) = UPPER(?)', t.key]
+            : ['a_id = ?', 'b_id = ?', t.ticketId];
         parts.push(t.side === 'a' ? a : t.side === 'b' ? b : `(${a} OR ${b})`);
         args.push(...(t.side ? [value] : [value, value]));
         any.push(`(${parts.join(' AND ')})`);
@@ -187,7 +215,9 @@ export class SqliteLedger implements Ledger {
     const limit = Math.min(filter.limit ?? 50, 500);
     const offset = filter.offset ?? 0;
     const total = Number((this.db.prepare(`SELECT COUNT(*) AS n FROM links ${clause}`).get(...args) as Row).n);
-    const rows = this.db.prepare(`SELECT * FROM links ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...args, limit, offset) as Row[];
+    const rows = this.db
+      .prepare(`SELECT * FROM links ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`)
+      .all(...args, limit, offset) as Row[];
     return { items: rows.map(toLink), total, offset, limit };
   }
 
@@ -203,7 +233,16 @@ export class SqliteLedger implements Ledger {
   }
 
   async addIntent(intent: NewIntent): Promise<Intent | null> {
-    const info = this.stmt.insertIntent.run(intent.connection, intent.kind, intent.targetSide, intent.sourceId, intent.linkId, intent.marker, json(intent.payload), this.nowIso());
+    const info = this.stmt.insertIntent.run(
+      intent.connection,
+      intent.kind,
+      intent.targetSide,
+      intent.sourceId,
+      intent.linkId,
+      intent.marker,
+      json(intent.payload),
+      this.nowIso(),
+    );
     if (info.changes === 0) return null;
     return toIntent(this.db.prepare('SELECT * FROM intents WHERE id = ?').get(info.lastInsertRowid) as Row);
   }
@@ -216,7 +255,9 @@ export class SqliteLedger implements Ledger {
   async pendingIntents(connection?: string): Promise<Intent[]> {
     const rows = (
       connection
-        ? this.db.prepare("SELECT * FROM intents WHERE state = 'pending' AND connection = ? ORDER BY id").all(connection)
+        ? this.db
+            .prepare("SELECT * FROM intents WHERE state = 'pending' AND connection = ? ORDER BY id")
+            .all(connection)
         : this.db.prepare("SELECT * FROM intents WHERE state = 'pending' ORDER BY id").all()
     ) as Row[];
     return rows.map(toIntent);
@@ -238,15 +279,26 @@ export class SqliteLedger implements Ledger {
         if (pass.linkState) this.stmt.setLinkState.run(pass.linkState.state, pass.linkState.note, now, linkId);
         if (pass.versions?.a !== undefined) this.stmt.setVersionA.run(pass.versions.a, now, linkId);
         if (pass.versions?.b !== undefined) this.stmt.setVersionB.run(pass.versions.b, now, linkId);
-        if (pass.keys?.a !== undefined || pass.keys?.b !== undefined) this.stmt.setKeys.run(pass.keys.a ?? null, pass.keys.b ?? null, linkId);
+        if (pass.keys?.a !== undefined || pass.keys?.b !== undefined)
+          this.stmt.setKeys.run(pass.keys.a ?? null, pass.keys.b ?? null, linkId);
         for (const [field, b] of Object.entries(pass.baselines ?? {})) {
           this.stmt.upsertBaseline.run(linkId, field, JSON.stringify(b.a), JSON.stringify(b.b), now);
         }
-        for (const c of pass.comments ?? []) this.stmt.upsertComment.run(linkId, c.side, c.commentId, c.role, c.twinId, c.visibility);
+        for (const c of pass.comments ?? [])
+          this.stmt.upsertComment.run(linkId, c.side, c.commentId, c.role, c.twinId, c.visibility);
         for (const c of pass.openConflicts ?? []) {
           const open = this.stmt.openConflictFor.get(linkId, c.field) as Row | undefined;
           if (open) this.stmt.updateConflictValues.run(JSON.stringify(c.aValue), JSON.stringify(c.bValue), open.id);
-          else this.stmt.insertConflict.run(pass.connection, linkId, c.field, JSON.stringify(c.aValue), JSON.stringify(c.bValue), JSON.stringify(c.baseline), now);
+          else
+            this.stmt.insertConflict.run(
+              pass.connection,
+              linkId,
+              c.field,
+              JSON.stringify(c.aValue),
+              JSON.stringify(c.bValue),
+              JSON.stringify(c.baseline),
+              now,
+            );
         }
       }
       for (const c of pass.closeConflicts ?? []) this.stmt.closeConflict.run(now, c.resolution, c.id);
@@ -262,7 +314,17 @@ export class SqliteLedger implements Ledger {
   }
 
   private insertEvent(e: NewEvent, linkId: string | null, now: string): void {
-    this.stmt.insertEvent.run(e.at ?? now, e.connection, linkId, e.side, e.field, e.kind, json(e.oldValue), json(e.newValue), e.reason);
+    this.stmt.insertEvent.run(
+      e.at ?? now,
+      e.connection,
+      linkId,
+      e.side,
+      e.field,
+      e.kind,
+      json(e.oldValue),
+      json(e.newValue),
+      e.reason,
+    );
   }
 
   async appendEvents(events: NewEvent[]): Promise<void> {
@@ -281,13 +343,16 @@ export class SqliteLedger implements Ledger {
     const limit = Math.min(filter.limit ?? 50, 1000);
     const offset = filter.offset ?? 0;
     const total = Number((this.db.prepare(`SELECT COUNT(*) AS n FROM events ${clause}`).get(...args) as Row).n);
-    const rows = this.db.prepare(`SELECT * FROM events ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...args, limit, offset) as Row[];
+    const rows = this.db
+      .prepare(`SELECT * FROM events ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`)
+      .all(...args, limit, offset) as Row[];
     return { items: rows.map(toEvent), total, offset, limit };
   }
 
   async getCursor(connection: string, side: Side): Promise<Cursor> {
     const r = this.stmt.getCursor.get(connection, side) as Row | undefined;
-    if (!r) return { connection, side, since: null, seenIds: [], lastPollAt: null, lastSuccessAt: null, lastError: null };
+    if (!r)
+      return { connection, side, since: null, seenIds: [], lastPollAt: null, lastSuccessAt: null, lastError: null };
     return {
       connection,
       side,
@@ -300,16 +365,30 @@ export class SqliteLedger implements Ledger {
   }
 
   async saveCursor(c: Cursor): Promise<void> {
-    this.stmt.saveCursor.run(c.connection, c.side, c.since, JSON.stringify(c.seenIds), c.lastPollAt, c.lastSuccessAt, c.lastError);
+    this.stmt.saveCursor.run(
+      c.connection,
+      c.side,
+      c.since,
+      JSON.stringify(c.seenIds),
+      c.lastPollAt,
+      c.lastSuccessAt,
+      c.lastError,
+    );
   }
 
-  async listConflicts(filter: { connection?: string; state?: 'open' | 'resolved'; linkId?: string }): Promise<Conflict[]> {
+  async listConflicts(filter: {
+    connection?: string;
+    state?: 'open' | 'resolved';
+    linkId?: string;
+  }): Promise<Conflict[]> {
     const { where, args, add } = conditions();
     if (filter.connection) add('connection = ?', filter.connection);
     if (filter.state) add('state = ?', filter.state);
     if (filter.linkId) add('link_id = ?', filter.linkId);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    return (this.db.prepare(`SELECT * FROM conflicts ${clause} ORDER BY id DESC LIMIT 1000`).all(...args) as Row[]).map(toConflict);
+    return (this.db.prepare(`SELECT * FROM conflicts ${clause} ORDER BY id DESC LIMIT 1000`).all(...args) as Row[]).map(
+      toConflict,
+    );
   }
 
   async getConflict(id: string): Promise<Conflict | null> {
@@ -325,18 +404,34 @@ export class SqliteLedger implements Ledger {
         this.stmt.bumpError.run(e.message, e.retryable ? 1 : 0, now, open.id);
         return toError(this.stmt.getError.get(open.id) as Row);
       }
-      const info = this.stmt.insertError.run(e.connection, e.linkId, e.side, e.ticketId, e.code, e.message, e.retryable ? 1 : 0, now, now);
+      const info = this.stmt.insertError.run(
+        e.connection,
+        e.linkId,
+        e.side,
+        e.ticketId,
+        e.code,
+        e.message,
+        e.retryable ? 1 : 0,
+        now,
+        now,
+      );
       return toError(this.stmt.getError.get(info.lastInsertRowid) as Row);
     })();
   }
 
-  async listErrors(filter: { connection?: string; state?: 'open' | 'resolved'; linkId?: string }): Promise<ErrorRecord[]> {
+  async listErrors(filter: {
+    connection?: string;
+    state?: 'open' | 'resolved';
+    linkId?: string;
+  }): Promise<ErrorRecord[]> {
     const { where, args, add } = conditions();
     if (filter.connection) add('connection = ?', filter.connection);
     if (filter.state) add('state = ?', filter.state);
     if (filter.linkId) add('link_id = ?', filter.linkId);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    return (this.db.prepare(`SELECT * FROM errors ${clause} ORDER BY id DESC LIMIT 1000`).all(...args) as Row[]).map(toError);
+    return (this.db.prepare(`SELECT * FROM errors ${clause} ORDER BY id DESC LIMIT 1000`).all(...args) as Row[]).map(
+      toError,
+    );
   }
 
   async getError(id: string): Promise<ErrorRecord | null> {

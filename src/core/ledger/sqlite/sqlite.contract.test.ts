@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { describeLedgerContract } from '../../../../test/contract/ledger-contract.js';
 import { SqliteLedger } from './index.js';
 
-describeLedgerContract('sqlite :memory:', async () => new SqliteLedger({ path: ':memory:' }), (ledger) => ledger.close(), { claims: 'single-instance' });
+describeLedgerContract(
+  'sqlite :memory:',
+  async () => new SqliteLedger({ path: ':memory:' }),
+  (ledger) => ledger.close(),
+  { claims: 'single-instance' },
+);
 
 const dirs = new Map<SqliteLedger, string>();
 describeLedgerContract(

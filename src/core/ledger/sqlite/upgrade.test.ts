@@ -22,9 +22,15 @@ async function olderLedger(upTo: number): Promise<string> {
   db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
   for (const m of sqliteMigrations.filter((m) => m.version <= upTo)) {
     db.exec(m.sql);
-    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, '2026-01-01T00:00:00.000Z');
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+      m.version,
+      m.name,
+      '2026-01-01T00:00:00.000Z',
+    );
   }
-  db.prepare("INSERT INTO links (connection, a_id, b_id, state, a_version, b_version, created_at, updated_at) VALUES ('jsm-cw', '10034', '77', 'active', 'v1', 'v2', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')").run();
+  db.prepare(
+    "INSERT INTO links (connection, a_id, b_id, state, a_version, b_version, created_at, updated_at) VALUES ('jsm-cw', '10034', '77', 'active', 'v1', 'v2', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
+  ).run();
   db.close();
   return path;
 }
@@ -35,14 +41,24 @@ describe('opening a ledger from an earlier release', () => {
     const ledger = new SqliteLedger({ path });
     try {
       const [link] = (await ledger.listLinks({})).items;
-      expect(link).toMatchObject({ connection: 'jsm-cw', aId: '10034', bId: '77', aVersion: 'v1', bVersion: 'v2', aKey: null, bKey: null });
+      expect(link).toMatchObject({
+        connection: 'jsm-cw',
+        aId: '10034',
+        bId: '77',
+        aVersion: 'v1',
+        bVersion: 'v2',
+        aKey: null,
+        bKey: null,
+      });
       await ledger.commit({ connection: 'jsm-cw', linkId: link!.id, keys: { a: 'IT-12' } });
       expect(await ledger.getLink(link!.id)).toMatchObject({ aKey: 'IT-12', aVersion: 'v1' });
     } finally {
       await ledger.close();
     }
     const db = new Database(path, { readonly: true });
-    const versions = (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>).map((r) => r.version);
+    const versions = (
+      db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>
+    ).map((r) => r.version);
     db.close();
     expect(versions).toEqual(sqliteMigrations.map((m) => m.version));
   });
