@@ -1,19 +1,18 @@
 // Fidelity: for every operation the connector uses, the simulator's responses validate against
-// the vendor's OpenAPI schemas (shared/specs/connectwise-manage-openapi.json), $refs resolved. The
+// the vendor's OpenAPI schemas (test/fixtures/specs/connectwise-manage-openapi.json), $refs resolved. The
 // schemas are tightened with additionalProperties: false, so a property the vendor does not have
 // fails too; request bodies the connector sends on POST are validated the same way.
-import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testContext } from '../../../test/helpers/context.js';
+import { loadSpec } from '../../../test/helpers/specs.js';
 import { connectwiseConnector } from '../../connectors/connectwise/index.js';
 import { CallbackReceiver, cwApi, demoSystem } from '../../connectors/connectwise/test-fixtures.js';
 import type { SimulatorHandle } from '../types.js';
 import { connectwiseSimulator } from './index.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const SPEC_PATH = new URL('../../../../shared/specs/connectwise-manage-openapi.json', import.meta.url);
 
 interface Spec {
   paths: Record<
@@ -43,7 +42,7 @@ function tighten(node: unknown): unknown {
   return out;
 }
 
-const spec = tighten(JSON.parse(readFileSync(SPEC_PATH, 'utf8'))) as Spec;
+const spec = tighten(loadSpec('connectwise-manage-openapi.json')) as Spec;
 const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
 ajv.addSchema({ $id: 'cw', components: spec.components }, 'cw');
 

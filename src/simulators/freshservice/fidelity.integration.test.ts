@@ -14,23 +14,18 @@
 // - Error bodies: the Swagger models `{errors: [...]}` only; the reference shows
 //   `{description: 'Validation failed', errors: [...]}`, which the examples check.
 // - `Retry-After`: the Swagger types it as a date-time; the reference (and real 429s) use seconds.
-import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSpec } from '../../../test/helpers/specs.js';
 import { startSim, type SimFixture } from './test-client.js';
 
-// The vendor specs sit in shared/specs beside the repository (as in CI's checkout).
-const SPECS = fileURLToPath(new URL('../../../../shared/specs', import.meta.url));
-const swagger = JSON.parse(readFileSync(`${SPECS}/freshservice-openapi-swagger2-v2.0.1.json`, 'utf8')) as {
-  definitions: Record<string, unknown>;
-};
-const docs = JSON.parse(readFileSync(`${SPECS}/freshservice-doc-examples.json`, 'utf8')) as {
+const swagger = loadSpec<{ definitions: Record<string, unknown> }>('freshservice-openapi-swagger2-v2.0.1.json');
+const docs = loadSpec<{
   examples: Record<string, unknown>;
   validation_error_examples: unknown[];
   headers_examples: Record<string, unknown>;
-};
+}>('freshservice-doc-examples.json');
 
 /** A copy of a Swagger schema where every property also admits null (the documented blank value). */
 function nullable(schema: unknown): unknown {

@@ -1,9 +1,9 @@
 // Every operation the JSM connector uses, answered by the simulator, validated against the
 // vendor's own OpenAPI schemas (platform v3 and servicedeskapi) with $refs resolved.
-import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSpec } from '../../../test/helpers/specs.js';
 import { adf, startDemoJira } from './test-helpers.js';
 
 type Spec = {
@@ -12,11 +12,8 @@ type Spec = {
     Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>
   >;
 };
-const specDir = new URL('../../../../shared/specs/', import.meta.url);
-const platform = JSON.parse(readFileSync(new URL('jira-platform-v3-openapi.json', specDir), 'utf8')) as Spec &
-  Record<string, unknown>;
-const jsm = JSON.parse(readFileSync(new URL('jira-servicemanagement-openapi.json', specDir), 'utf8')) as Spec &
-  Record<string, unknown>;
+const platform = loadSpec<Spec & Record<string, unknown>>('jira-platform-v3-openapi.json');
+const jsm = loadSpec<Spec & Record<string, unknown>>('jira-servicemanagement-openapi.json');
 
 const ajv = new Ajv({ strict: false, allErrors: true, discriminator: true, validateFormats: true });
 addFormats.default(ajv);
