@@ -11,10 +11,13 @@ export interface LedgerTarget {
 
 export function describeTarget(url: string): LedgerTarget {
   try {
-    const u = new URL(url);
+    // A Unix-socket URL (`postgres://user@/db?host=/run/postgresql`) has an empty host, which URL
+    // cannot parse; pg reads the socket directory from the `host` parameter, and so does the label.
+    const u = new URL(url.replace(/@\//, '@localhost/'));
     const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || '(default database)';
+    const host = u.searchParams.get('host') ?? u.hostname;
     return {
-      label: `${u.hostname || 'localhost'}:${u.port || '5432'}/${database}`,
+      label: `${host || 'localhost'}:${u.searchParams.get('port') ?? (u.port || '5432')}/${database}`,
       secret: u.password ? decodeURIComponent(u.password) : null,
     };
   } catch {
@@ -33,6 +36,8 @@ const SOCKET_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ECONNABORTED',
+  // A Unix-socket URL whose socket file is missing: no server there.
+  'ENOENT',
 ]);
 
 /** True for errors about reaching or logging in to the server, not about a statement. */

@@ -33,13 +33,25 @@ async function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] 
 
 /** The test URL with a password added (trust auth ignores it) and other parts replaced. */
 function urlWith(parts: { password?: string; port?: string; database?: string; username?: string }): string {
-  const u = new URL(TEST_DATABASE_URL);
+  const u = parsedTestUrl();
   if (parts.password) u.password = parts.password;
   if (parts.port) u.port = parts.port;
   if (parts.database) u.pathname = `/${parts.database}`;
   if (parts.username) u.username = parts.username;
   return u.toString();
 }
+
+/**
+ * The test URL as a URL object. A Unix-socket URL (`postgres://user@/db?host=/run/postgresql`)
+ * has no host for URL to parse; a placeholder host is harmless, as the `host` parameter wins.
+ */
+function parsedTestUrl(): URL {
+  return new URL(TEST_DATABASE_URL.replace('@/', '@localhost/'));
+}
+
+/** Where the test server is, as the ledger names it: host (or socket directory) and database. */
+const TEST_HOST = parsedTestUrl().searchParams.get('host') ?? parsedTestUrl().hostname;
+const TEST_DATABASE = parsedTestUrl().pathname.slice(1);
 
 describe('PostgresLedger schema and migrations', () => {
   it('creates its tables in the configured schema with JSONB values and BIGINT ids', async () => {
@@ -136,7 +148,7 @@ describe('PostgresLedger connection errors', () => {
     expect(err).toBeInstanceOf(RemoteUnavailableError);
     const e = err as RemoteUnavailableError;
     expect(e.code).toBe('network');
-    expect(e.message).toMatch(/PostgreSQL ledger at 127\.0\.0\.1:1\/test/);
+    expect(e.message).toContain(`PostgreSQL ledger at ${TEST_HOST}:1/${TEST_DATABASE}`);
     expect(e.message).not.toContain(password);
     expect(e.message).not.toContain('postgres://');
     expect(JSON.stringify({ message: e.message, cause: String(e.cause) })).not.toContain(password);
@@ -170,7 +182,9 @@ describe('PostgresLedger connection errors', () => {
     pool.emit('error', Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' }));
     expect(warn).toHaveBeenCalledTimes(1);
     expect(JSON.stringify(warn.mock.calls)).not.toContain(password);
-    expect(JSON.stringify(warn.mock.calls)).toContain('127.0.0.1:5432/test');
+    expect(JSON.stringify(warn.mock.calls)).toContain(
+      `${TEST_HOST}:${parsedTestUrl().port || '5432'}/${TEST_DATABASE}`,
+    );
     await ledger.ping();
   });
 
