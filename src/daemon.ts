@@ -87,7 +87,7 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
         logger: logger.child({ connection: name, side, system: systemName }),
         clock,
       };
-      const connector = (connectorModule(system.kind).create as (c: ConnectorContext) => Connector)(context);
+      const connector = connectorModule(system.kind).create(context);
       pair[side] = connector;
       sides[side] = sideRuntime(config, systemName, connector, queue);
     }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import PQueue from 'p-queue';
-import { describeError, LeaseBusyError, NotFoundError, SyncError } from './errors.js';
+import { ConflictUnresolvableError, describeError, LeaseBusyError, NotFoundError, SyncError } from './errors.js';
 import type { Conflict, Cursor, ErrorRecord, Ledger } from './ledger/types.js';
 import {
   createPass,
@@ -138,7 +138,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   function runtime(name: string): ConnectionRuntime {
     const rt = runtimes.get(name);
-    if (!rt) throw new SyncError('not_found', `no connection named "${name}"`);
+    if (!rt) throw new NotFoundError(`no connection named "${name}"`);
     return rt;
   }
 
@@ -363,8 +363,7 @@ export function createEngine(options: EngineOptions): Engine {
     const conflict = await ledger.getConflict(conflictId);
     if (!conflict) throw new NotFoundError(`no conflict ${conflictId}`);
     if (conflict.state !== 'open')
-      throw new SyncError(
-        'conflict_unresolvable',
+      throw new ConflictUnresolvableError(
         `conflict ${conflictId} is already resolved (${conflict.resolution ?? 'no note'})`,
       );
     await runLinkPass(runtime(conflict.connection), conflict.linkId, { force: true, resolve: { conflictId, take } });

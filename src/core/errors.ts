@@ -1,103 +1,155 @@
 // One error family with stable snake_case codes. Everything the daemon throws on purpose is a
 // SyncError; the code is what /status, the ledger's error list and metrics group by.
 
-export type ErrorCode =
-  | 'rate_limited'
-  | 'auth_failed'
-  | 'not_found'
-  | 'remote_validation'
-  | 'remote_unavailable'
-  | 'network'
-  | 'timeout'
-  | 'config_invalid'
-  | 'conflict_unresolvable'
-  | 'webhook_invalid'
-  | 'payload_invalid'
-  | 'transition_missing'
-  | 'lease_busy'
-  | 'internal';
+export const ERROR_CODES = [
+  'rate_limited',
+  'auth_failed',
+  'not_found',
+  'remote_validation',
+  'remote_unavailable',
+  'network',
+  'timeout',
+  'config_invalid',
+  'conflict_unresolvable',
+  'webhook_invalid',
+  'payload_invalid',
+  'transition_missing',
+  'lease_busy',
+  'internal',
+] as const;
 
-export class SyncError extends Error {
-  readonly code: ErrorCode;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+interface ErrorOptions {
+  cause?: unknown;
+  /** Which system the error came from, when it came from one. */
+  system?: string;
+}
+
+/**
+ * The base of every error the daemon throws on purpose. Abstract: each code has exactly one
+ * class below, so `instanceof` and `code` always agree.
+ */
+export abstract class SyncError extends Error {
+  abstract readonly code: ErrorCode;
   /** Which system the error came from, when it came from one. */
   readonly system: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; system?: string }) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.code = code;
     this.system = options?.system;
   }
 }
 
 export class RateLimitedError extends SyncError {
+  readonly code = 'rate_limited';
   readonly retryAfterMs: number;
-  constructor(message: string, retryAfterMs: number, options?: { cause?: unknown; system?: string }) {
-    super('rate_limited', message, options);
+  constructor(message: string, retryAfterMs: number, options?: ErrorOptions) {
+    super(message, options);
     this.retryAfterMs = retryAfterMs;
   }
 }
 
 export class AuthError extends SyncError {
-  constructor(message: string, options?: { cause?: unknown; system?: string }) {
-    super('auth_failed', message, options);
-  }
+  readonly code = 'auth_failed';
 }
 
 export class NotFoundError extends SyncError {
-  constructor(message: string, options?: { cause?: unknown; system?: string }) {
-    super('not_found', message, options);
-  }
+  readonly code = 'not_found';
 }
 
 /** The remote system rejected our request as invalid (400/422): permanent, never retried. */
 export class RemoteValidationError extends SyncError {
+  readonly code = 'remote_validation';
   /** The native field the system named, when it named one. */
   readonly field: string | undefined;
-  constructor(message: string, options?: { cause?: unknown; system?: string; field?: string }) {
-    super('remote_validation', message, options);
+  constructor(message: string, options?: ErrorOptions & { field?: string }) {
+    super(message, options);
     this.field = options?.field;
   }
 }
 
-/** 5xx, connection resets and timeouts: transient. */
-export class RemoteUnavailableError extends SyncError {
+/** A transient remote failure: retried with backoff. */
+export abstract class TransientError extends SyncError {
+  /** The HTTP status, when there was a response. */
   readonly status: number | undefined;
-  constructor(
-    code: 'remote_unavailable' | 'network' | 'timeout',
-    message: string,
-    options?: { cause?: unknown; system?: string; status?: number },
-  ) {
-    super(code, message, options);
+  constructor(message: string, options?: ErrorOptions & { status?: number }) {
+    super(message, options);
     this.status = options?.status;
   }
 }
 
+/** 5xx, or a system saying it cannot answer now. */
+export class RemoteUnavailableError extends TransientError {
+  readonly code = 'remote_unavailable';
+}
+
+/** Connection refused or reset, DNS failure: the system could not be reached. */
+export class NetworkError extends TransientError {
+  readonly code = 'network';
+}
+
+/** No answer in time. */
+export class TimeoutError extends TransientError {
+  readonly code = 'timeout';
+}
+
 /** Another daemon instance holds the lease on this link or ticket right now: try again later. */
 export class LeaseBusyError extends SyncError {
-  constructor(message: string) {
-    super('lease_busy', message);
-  }
+  readonly code = 'lease_busy';
 }
 
 /** A remote payload did not have the shape we need; names the field. */
 export class PayloadError extends SyncError {
-  constructor(message: string, options?: { cause?: unknown; system?: string }) {
-    super('payload_invalid', message, options);
-  }
+  readonly code = 'payload_invalid';
+}
+
+/** An inbound webhook could not be read (not JSON, no ticket id). */
+export class WebhookError extends SyncError {
+  readonly code = 'webhook_invalid';
+}
+
+/** A workflow offers no transition path to the wanted status. */
+export class TransitionMissingError extends SyncError {
+  readonly code = 'transition_missing';
+}
+
+/** A conflict that cannot be resolved as asked (already resolved, unknown side). */
+export class ConflictUnresolvableError extends SyncError {
+  readonly code = 'conflict_unresolvable';
+}
+
+/** Something the daemon did not expect: a bug or an unclassified failure, with its cause. */
+export class InternalError extends SyncError {
+  readonly code = 'internal';
 }
 
 export class ConfigError extends SyncError {
+  readonly code = 'config_invalid';
   /** Every problem found, each already formatted as `file:line:col message`. */
   readonly problems: string[];
-  constructor(problems: string[], options?: { cause?: unknown }) {
-    super(
-      'config_invalid',
-      problems.length === 1 ? problems[0]! : `${problems.length} problems:\n${problems.join('\n')}`,
-      options,
-    );
-    this.problems = problems;
+  constructor(problems: string[] | string, options?: ErrorOptions) {
+    const list = typeof problems === 'string' ? [problems] : problems;
+    super(list.length === 1 ? list[0]! : `${list.length} problems:\n${list.join('\n')}`, options);
+    this.problems = list;
   }
+}
+
+/** Any thrown value as an Error: errors pass through, anything else becomes an InternalError with it as its cause. */
+export function coerceError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  const text =
+    typeof value === 'string'
+      ? value
+      : (() => {
+          try {
+            return JSON.stringify(value) ?? String(value);
+          } catch {
+            return String(value);
+          }
+        })();
+  return new InternalError(`non-error thrown: ${text}`, { cause: value });
 }
 
 export interface RetryDecision {
@@ -122,7 +174,7 @@ const NETWORK_CODES = new Set([
 /** Decides whether an error is worth another attempt. Pure; table-tested. */
 export function classify(err: unknown): RetryDecision {
   if (err instanceof RateLimitedError) return { retry: true, reason: 'rate_limited', waitMs: err.retryAfterMs };
-  if (err instanceof RemoteUnavailableError || err instanceof LeaseBusyError) return { retry: true, reason: err.code };
+  if (err instanceof TransientError || err instanceof LeaseBusyError) return { retry: true, reason: err.code };
   if (err instanceof SyncError) return { retry: false, reason: err.code };
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return { retry: true, reason: 'network' };
@@ -142,11 +194,11 @@ export function errorCode(err: unknown): ErrorCode {
   return decision.retry ? 'network' : 'internal';
 }
 
-/** Waits for `p` at most `ms`; a slower answer fails as a `timeout` RemoteUnavailableError. */
+/** Waits for `p` at most `ms`; a slower answer fails as a TimeoutError. */
 export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RemoteUnavailableError('timeout', `no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new TimeoutError(`no answer within ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([p, timeout]);

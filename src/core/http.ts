@@ -8,11 +8,13 @@ import pRetry from 'p-retry';
 import {
   AuthError,
   classify,
+  NetworkError,
   NotFoundError,
   RateLimitedError,
   RemoteUnavailableError,
   RemoteValidationError,
   SyncError,
+  TimeoutError,
 } from './errors.js';
 import type { SystemQueue } from './queue.js';
 import type { Logger } from './types.js';
@@ -124,7 +126,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       return new AuthError(`${system} refused the credentials (${status}) on ${where}${remote}`, { system });
     if (status === 404) return new NotFoundError(`${system} has no ${where} (404)${remote}`, { system });
     if (status >= 500)
-      return new RemoteUnavailableError('remote_unavailable', `${system} failed with ${status} on ${where}${remote}`, {
+      return new RemoteUnavailableError(`${system} failed with ${status} on ${where}${remote}`, {
         system,
         status,
       });
@@ -152,9 +154,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         const code = (err as { code?: string }).code ?? 'network';
         const where = `${request.method.toUpperCase()} ${pathOnly(request.url)}`;
         if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
-          throw new RemoteUnavailableError('timeout', `${system} timed out on ${where}`, { system });
+          throw new TimeoutError(`${system} timed out on ${where}`, { system });
         }
-        throw new RemoteUnavailableError('network', `${system} unreachable on ${where} (${code})`, { system });
+        throw new NetworkError(`${system} unreachable on ${where} (${code})`, { system });
       }
       const response: HttpResponse<T> = { status: raw.status, data: raw.data as T, headers: flatHeaders(raw.headers) };
       options.logger.debug(

@@ -151,7 +151,6 @@ export async function createPass(
     if (!twin && ageMs < lagMs) {
       // The system's search may not show a ticket created moments ago: wait rather than risk a twin.
       throw new RemoteUnavailableError(
-        'remote_unavailable',
         `${rt.sides[to].label}: looking for ${intent.marker} again once search has caught up (${Math.ceil((lagMs - ageMs) / 1000)} s)`,
       );
     }

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { MemoryConnector, MemorySystem } from '../connectors/memory/index.js';
+import { MemoryConnector, MemorySystem } from '../../test/helpers/memory-connector.js';
 import { ConnectionConfig } from '../mapping/schema.js';
 import { silentLogger } from '../../test/helpers/context.js';
-import { RemoteUnavailableError } from './errors.js';
+import { NetworkError } from './errors.js';
 import { buildRuntime, type ConnectionRuntime } from './runtime.js';
 import { knownSystems, parseTicketRef, resolveTicketRef, TicketRefError } from './ticket-ref.js';
 import type { Connector } from './types.js';
@@ -121,7 +121,7 @@ describe('resolveTicketRef', () => {
 
   it('falls back to the literal reference and the stored keys when the keyed system fails, and logs why', async () => {
     const { connector } = keyedJira();
-    connector.system.failWith = new RemoteUnavailableError('network', 'jira is unreachable');
+    connector.system.failWith = new NetworkError('jira is unreachable');
     const warn = vi.fn();
     const search = await resolveTicketRef('jira:IT-1', connections(connector), { logger: { warn } });
     expect(search.candidates).toEqual([

@@ -16,7 +16,7 @@
 //   cursor     per connection and side, the poll watermark (timestamp + ids seen at it)
 //   echo       a change the daemon itself wrote, seen again when it polls; never mirrored back
 
-export type SystemKind = 'connectwise' | 'jsm' | 'freshservice' | 'memory';
+export type SystemKind = 'connectwise' | 'jsm' | 'freshservice';
 export type Side = 'a' | 'b';
 export type Owner = Side | 'both';
 export type Visibility = 'public' | 'internal';
@@ -100,9 +100,32 @@ export interface Capability {
   note: string;
 }
 
+/** What every connector states about its system, each with a note (`validate` and /status show them). */
+export const CAPABILITY_KEYS = [
+  /** Tickets changed since a time can be listed (the poll). */
+  'changePolling',
+  /** The system notifies the daemon of changes (webhooks, callbacks, automator web requests). */
+  'webhooks',
+  /** The daemon can register its webhook receiver through the API (`ticketbridge webhooks register`). */
+  'webhookRegistration',
+  /** Deleted tickets are listed by the poll; otherwise a deletion is noticed when the ticket is read. */
+  'deletions',
+  /** Comments can be internal (not shown to the requester). */
+  'internalComments',
+  /** A ticket the daemon created can be found again by its marker. */
+  'markerSearch',
+  /** When each field last changed is known (settles `conflict: newest` per field). */
+  'fieldHistory',
+  /** The vendor's length limits on text fields are enforced before writing. */
+  'textLimits',
+] as const;
+
+export type CapabilityKey = (typeof CAPABILITY_KEYS)[number];
+
 /** Static facts about a connector, as data (shown by `validate` and on /status). */
 export interface ConnectorFacts {
-  kind: SystemKind;
+  /** The system kind (a `SystemKind` for the shipped connectors; test doubles name their own). */
+  kind: string;
   label: string;
   pageSize: number;
   /**
@@ -111,7 +134,7 @@ export interface ConnectorFacts {
    */
   markerSearchLagMs?: number;
   rateLimit: { requestsPerMinute: number; headers: string[]; note: string };
-  capabilities: Record<string, Capability>;
+  capabilities: Record<CapabilityKey, Capability>;
 }
 
 export interface WebhookRequest {
@@ -139,7 +162,8 @@ export interface ListChangedOptions {
  * share one request queue.
  */
 export interface Connector {
-  readonly kind: SystemKind;
+  /** The system kind (a `SystemKind` for the shipped connectors; test doubles name their own). */
+  readonly kind: string;
   readonly facts: ConnectorFacts;
   /** Tickets in scope changed since `since`; malformed entries come as InvalidTicket. */
   listChanged(options: ListChangedOptions): AsyncIterable<Ticket | InvalidTicket>;

@@ -2,6 +2,7 @@
 // other's (value maps, many-to-one, reverse defaults, transforms) and deciding whether two values
 // mean the same thing. Each side is always compared in its own vocabulary, so lossy maps never flap.
 import type { FieldConfig } from '../mapping/schema.js';
+import { normaliseText } from './text.js';
 import type { JsonValue, Owner, Side } from './types.js';
 
 export type ConflictRule = 'newest' | 'prefer-a' | 'prefer-b' | 'manual';
@@ -36,16 +37,6 @@ export function canonical(value: JsonValue | undefined): string {
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);
-}
-
-/** Plain-text normalisation: line endings, trailing spaces, runs of blank lines, outer space. */
-export function normaliseText(value: string): string {
-  return value
-    .replace(/\r\n?/g, '\n')
-    .replace(/\u00a0/g, ' ')
-    .replace(/[ \t]+\n/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
 }
 
 function comparable(value: JsonValue | undefined, text: boolean): string {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, ConfigError, RemoteUnavailableError } from '../core/errors.js';
+import { AuthError, ConfigError, NetworkError } from '../core/errors.js';
 import { createServerFixture, TOKEN, type ServerFixture } from '../../test/helpers/server-fixture.js';
 import { createMetrics, createServer } from './index.js';
 import {
@@ -540,7 +540,7 @@ describe('GET /ledger/links?ticket= (ticket search references)', () => {
   });
 
   it('still answers by the literal id and the keys links hold when the system cannot be asked about a key', async () => {
-    f.harness.b.failWith = new RemoteUnavailableError('network', 'beta is unreachable');
+    f.harness.b.failWith = new NetworkError('beta is unreachable');
     expect(await search(`beta:${f.bId}`)).toEqual([f.linkId]);
     expect(await search(`beta-${f.bId}`)).toEqual([f.linkId]); // the key this link already holds
     expect(await search('BETA-999999')).toEqual([]);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RemoteUnavailableError } from '../core/errors.js';
+import { NetworkError } from '../core/errors.js';
 import { createServerFixture, TOKEN, type ServerFixture } from '../../test/helpers/server-fixture.js';
 
 const bearer = { authorization: `Bearer ${TOKEN}` };
@@ -159,7 +159,7 @@ describe('GET / (dashboard) ticket search by key', () => {
   });
 
   it('names tickets by their keys in the activity list, from the ledger alone', async () => {
-    f.harness.b.failWith = new RemoteUnavailableError('network', 'beta is unreachable'); // no live reads needed
+    f.harness.b.failWith = new NetworkError('beta is unreachable'); // no live reads needed
     const html = await page('/');
     const activity = html.slice(html.indexOf('Recent activity'));
     expect(activity).toContain(`Beta #BETA-${f.bId}</a>`);
@@ -167,7 +167,7 @@ describe('GET / (dashboard) ticket search by key', () => {
   });
 
   it('says when a system could not be asked about a key, and still finds the keys links hold', async () => {
-    f.harness.b.failWith = new RemoteUnavailableError('network', 'beta is unreachable');
+    f.harness.b.failWith = new NetworkError('beta is unreachable');
     const known = await page(`/?ticket=BETA-${f.bId}`);
     expect(known).toContain(
       `beta could not be asked what BETA-${f.bId} stands for, so it was searched there only as an id and among the keys the ledger already holds.`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../core/engine.js';
-import { AuthError, RemoteUnavailableError } from '../core/errors.js';
+import { AuthError, NetworkError } from '../core/errors.js';
 import type { Ledger } from '../core/ledger/types.js';
 import type { ConnectionRuntime } from '../core/runtime.js';
 import type { ConnectionStatus } from './schemas.js';
@@ -97,14 +97,7 @@ describe('checkReady', () => {
     const engine = {
       connections: new Map([
         ['fs-cw', runtime('fs-cw', ['fs', async () => undefined], ['cw', cw])],
-        [
-          'jsm-cw',
-          runtime(
-            'jsm-cw',
-            ['jsm', () => Promise.reject(new RemoteUnavailableError('network', 'ECONNREFUSED'))],
-            ['cw', cw],
-          ),
-        ],
+        ['jsm-cw', runtime('jsm-cw', ['jsm', () => Promise.reject(new NetworkError('ECONNREFUSED'))], ['cw', cw])],
       ]),
     } as unknown as Engine;
     const ledger = { ping: async () => undefined } as unknown as Ledger;

@@ -1,6 +1,6 @@
 // An engine wired to two in-memory systems and a real SQLite ledger, for engine tests and the
 // engine benchmark. Polls are driven by hand; nothing runs on timers unless start() is called.
-import { MemoryConnector, MemorySystem, type MemorySystemOptions } from '../../src/connectors/memory/index.js';
+import { MemoryConnector, MemorySystem, type MemorySystemOptions } from './memory-connector.js';
 import { createEngine, type Engine, type EngineOptions } from '../../src/core/engine.js';
 import type { Ledger } from '../../src/core/ledger/types.js';
 import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';

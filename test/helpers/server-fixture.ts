@@ -1,7 +1,7 @@
 // A server on an engine over two in-memory systems and a SQLite ledger, holding real ledger data:
 // one link with an open manual conflict on `priority`, events, and an open error (a ticket side b
 // rejects). Shared by the server's route tests and the dashboard browser test.
-import { signMemoryWebhook } from '../../src/connectors/memory/index.js';
+import { signMemoryWebhook } from './memory-connector.js';
 import { createMetrics, createServer, type Metrics, type Server } from '../../src/server/index.js';
 import { createHarness, CONNECTION, type Harness } from './engine-harness.js';
 

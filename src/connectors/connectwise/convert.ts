@@ -3,6 +3,7 @@
 // and the plain-text normalisation every text field goes through.
 import { RemoteValidationError } from '../../core/errors.js';
 import { MARKER_PATTERN, parseMirroredComment } from '../../core/marker.js';
+import { normaliseText } from '../../core/text.js';
 import type { Comment, FieldValues, InvalidTicket, Ticket, Visibility } from '../../core/types.js';
 import { CwNote, CwTicket } from './schema.js';
 
@@ -27,11 +28,6 @@ export const TICKET_FIELDS = [
 
 /** ConnectWise's `summary` holds 100 characters. */
 export const SUMMARY_MAX = 100;
-
-/** Note text as plain text for comparison: LF line ends, no trailing whitespace. */
-export function normaliseText(text: string | null | undefined): string {
-  return (text ?? '').replace(/\r\n?/g, '\n').trimEnd();
-}
 
 /**
  * ConnectWise cannot hold an empty note, and deleting the description note would make the next

@@ -1,9 +1,10 @@
 // The ConnectWise Manage (PSA) connector: service tickets on the scope's boards, their notes, and
 // callbacks. Reference fields are read and written by name (status per board, priority, type,
 // owner identifier, company identifier); the description is the ticket's initial description note.
-import type { ConnectorContext, ConnectorModule } from '../../core/connector.js';
+import { defineConnector, type ConnectorContext } from '../../core/connector.js';
 import { NotFoundError, RemoteValidationError } from '../../core/errors.js';
 import { formatMirroredComment } from '../../core/marker.js';
+import { normaliseText } from '../../core/text.js';
 import type {
   Comment,
   Connector,
@@ -28,7 +29,6 @@ import {
   isParsedTicket,
   nameValue,
   noteFlags,
-  normaliseText,
   parseTicket,
   SUMMARY_MAX,
   toComment,
@@ -54,29 +54,37 @@ export const connectwiseFacts: ConnectorFacts = {
     note: 'Dynamic, capacity-based throttling; integrations above ~1,000 requests/min are likely throttled with 429 + Retry-After.',
   },
   capabilities: {
+    changePolling: {
+      supported: true,
+      note: 'conditions lastUpdated >= [since] with the scope boards; forward-only paging by id.',
+    },
     webhooks: {
       supported: true,
       note: 'Callbacks via /system/callbacks (type ticket, level board per scope board or owner); signed with x-content-signature, key fetched from trusted hosts only.',
     },
-    incremental: {
+    webhookRegistration: {
       supported: true,
-      note: 'conditions lastUpdated >= [since] with the scope boards; forward-only paging by id.',
+      note: 'ticketbridge webhooks register creates one callback per scope board (POST /system/callbacks).',
     },
-    deletion: {
+    deletions: {
       supported: false,
-      note: 'Deleted tickets are gone (404); deletion is noticed by reconcile, not listed.',
+      note: 'Deleted tickets are gone (404); a deletion is noticed when the linked ticket is read, not listed.',
     },
     internalComments: {
       supported: true,
       note: 'Internal Analysis notes are internal; Discussion and Resolution notes are public.',
     },
-    description: {
+    markerSearch: {
       supported: true,
-      note: 'Read from and written to the initial description note (the first Discussion note).',
+      note: 'New tickets carry the marker in externalXRef, found with conditions=externalXRef = "<marker>".',
+    },
+    fieldHistory: {
+      supported: false,
+      note: 'No per-field history in the API (only free-text audit lines): conflict: newest compares ticket times.',
     },
     textLimits: {
       supported: true,
-      note: `summary holds ${SUMMARY_MAX} characters; ConnectWise keeps the first ${SUMMARY_MAX}.`,
+      note: `summary holds ${SUMMARY_MAX} characters; ConnectWise keeps the first ${SUMMARY_MAX}. The description is the initial Discussion note.`,
     },
   },
 };
@@ -652,9 +660,9 @@ export class ConnectwiseConnector implements Connector {
   }
 }
 
-export const connectwiseConnector: ConnectorModule<'connectwise'> = {
+export const connectwiseConnector = defineConnector({
   kind: 'connectwise',
   label: 'ConnectWise Manage',
   create: (ctx) => new ConnectwiseConnector(ctx),
   defaultRateLimit: { requestsPerMinute: 600, concurrency: 4 },
-};
+});

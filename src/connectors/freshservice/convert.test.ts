@@ -1,12 +1,12 @@
 // Text conversion, markers as tags, custom field names, write bodies and scope evaluation.
 import fc from 'fast-check';
+import { normaliseText } from '../../core/text.js';
 import { describe, expect, it } from 'vitest';
 import {
   htmlToText,
   inScope,
   markerToTag,
   nativeCustomName,
-  normalizeText,
   parseScopeQuery,
   tagToMarker,
   textToHtml,
@@ -83,7 +83,7 @@ describe('plain text to HTML', () => {
         }),
         (text) => {
           const once = htmlToText(textToHtml(text));
-          expect(once).toBe(normalizeText(text));
+          expect(once).toBe(normaliseText(text));
           expect(htmlToText(textToHtml(once))).toBe(once);
         },
       ),

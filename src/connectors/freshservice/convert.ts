@@ -3,26 +3,11 @@
 // Ticket shape, write bodies, and the side's scope (groups, categories, tags, filter query).
 import { compile } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
+import { normaliseText } from '../../core/text.js';
 import type { FieldValues, JsonValue } from '../../core/types.js';
 import type { FsTicket } from './schema.js';
 
 // ---------------------------------------------------------------- text
-
-/**
- * The normal form of plain text: LF line ends, NBSPs and tabs as spaces, no blanks at line ends,
- * at most one empty line in a row, no blank lines at the start or end. Runs of spaces inside a
- * line are kept: they are what someone typed (and what Jira and ConnectWise keep).
- */
-export function normalizeText(text: string): string {
-  return text
-    .replace(/\r\n?|\u2028|\u2029/g, '\n')
-    .replace(/[\u00a0\t\f\v]/g, ' ')
-    .split('\n')
-    .map((line) => line.trimEnd())
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .replace(/^\n+|\n+$/g, '');
-}
 
 /**
  * Whitespace in HTML source is formatting: a run of it shows as one space, and none at a line's
@@ -68,7 +53,7 @@ export const MAX_HTML_CHARS = 1_000_000;
 export function htmlToText(html: string | null | undefined): string {
   if (html === null || html === undefined || html === '') return '';
   const clean = sanitizeHtml(html.length > MAX_HTML_CHARS ? html.slice(0, MAX_HTML_CHARS) : html, SANITIZE);
-  return normalizeText(collapseSourceBlanks(toText(clean)));
+  return normaliseText(collapseSourceBlanks(toText(clean)));
 }
 
 function escapeHtml(text: string): string {
@@ -89,7 +74,7 @@ function lineToHtml(line: string): string {
 
 /** Plain text to the HTML Freshservice stores: paragraphs for blank lines, `<br>` for line breaks. */
 export function textToHtml(text: string): string {
-  const normal = normalizeText(text);
+  const normal = normaliseText(text);
   if (normal === '') return '<div></div>';
   return normal
     .split('\n\n')

@@ -1,7 +1,7 @@
 // The Freshservice connector: one side of a connection against Freshservice API v2. Changes come
 // from `updated_since` polls (plus the trash and spam lists for deletions), text crosses as
 // normalised plain text, markers live in a tag (and optionally a custom field), comments are notes.
-import type { ConnectorContext, ConnectorModule } from '../../core/connector.js';
+import { defineConnector, type ConnectorContext } from '../../core/connector.js';
 import { ConfigError, PayloadError, RemoteValidationError } from '../../core/errors.js';
 import { formatMirroredComment, parseMirroredComment } from '../../core/marker.js';
 import type {
@@ -96,19 +96,23 @@ export class FreshserviceConnector implements Connector {
           supported: false,
           note: 'Freshservice has no API to create automator rules; an admin pastes the template from readme.md.',
         },
-        comments: {
+        internalComments: {
           supported: true,
           note: 'Comments are written as notes (private for internal, public otherwise); replies, which e-mail the requester, are never sent.',
         },
-        markers: {
+        markerSearch: {
           supported: true,
           note: this.options.markerField
             ? `Marker kept in custom field ${this.options.markerField} and as a tb-… tag (found through the filter API by tag).`
             : 'Marker kept as a tb-… tag, found through the filter API by tag.',
         },
-        customStatuses: {
-          supported: true,
-          note: 'Statuses, including account-defined ones, come from /ticket_form_fields.',
+        fieldHistory: {
+          supported: false,
+          note: 'No per-field history in the API (only activity texts): conflict: newest compares ticket times.',
+        },
+        textLimits: {
+          supported: false,
+          note: 'No documented length limits for subject or description; HTML over 1,000,000 characters is cut before conversion.',
         },
       },
     };
@@ -497,9 +501,9 @@ export class FreshserviceConnector implements Connector {
   }
 }
 
-export const freshserviceConnector: ConnectorModule<'freshservice'> = {
+export const freshserviceConnector = defineConnector({
   kind: 'freshservice',
   label: 'Freshservice',
   create: (ctx) => new FreshserviceConnector(ctx),
   defaultRateLimit: freshserviceDefaultRateLimit,
-};
+});

@@ -2,7 +2,7 @@
 // header carrying a shared secret, compared here in constant time; the JSON body only says which
 // ticket to re-read (a hint), in whatever form the template rendered the id.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { SyncError } from '../../core/errors.js';
+import { WebhookError } from '../../core/errors.js';
 import type { WebhookHint, WebhookRequest } from '../../core/types.js';
 import { FsWebhookBody } from './schema.js';
 
@@ -45,19 +45,17 @@ export function parseAutomatorWebhook(request: WebhookRequest): WebhookHint {
   try {
     json = JSON.parse(request.rawBody.toString('utf8'));
   } catch {
-    throw new SyncError(
-      'webhook_invalid',
+    throw new WebhookError(
       'Freshservice webhook body is not JSON (the Workflow Automator body must be the JSON template in readme.md)',
     );
   }
   const parsed = FsWebhookBody.safeParse(json);
-  if (!parsed.success) throw new SyncError('webhook_invalid', 'Freshservice webhook body is not a JSON object');
+  if (!parsed.success) throw new WebhookError('Freshservice webhook body is not a JSON object');
   const body = parsed.data;
   const raw = body.ticket_id ?? body.ticket?.id_numeric ?? body.ticket?.id ?? body.id;
   const id = ticketIdFrom(raw);
   if (id === undefined) {
-    throw new SyncError(
-      'webhook_invalid',
+    throw new WebhookError(
       `Freshservice webhook carries no usable ticket_id (got ${raw === undefined ? 'nothing' : JSON.stringify(raw)})`,
     );
   }

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { normaliseText } from '../../core/text.js';
 import { describe, expect, it } from 'vitest';
 import {
   adfToText,
@@ -6,7 +7,6 @@ import {
   issueToTicket,
   labelToMarker,
   markerToLabel,
-  normalizeText,
   textToAdf,
   toJiraValue,
 } from './convert.js';
@@ -122,13 +122,13 @@ describe('plain text to ADF', () => {
     ['leading and trailing blank lines', '\n\na\n\n', 'a'],
     ['leading indentation kept', '  indented', '  indented'],
   ])('normalises %s', (_name, input, expected) => {
-    expect(normalizeText(input)).toBe(expected);
+    expect(normaliseText(input)).toBe(expected);
   });
 
   it('keeps any plain text through text → ADF → text after normalisation', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => {
-        expect(adfToText(textToAdf(text))).toBe(normalizeText(text));
+        expect(adfToText(textToAdf(text))).toBe(normaliseText(text));
       }),
       { numRuns: 500 },
     );
@@ -139,7 +139,7 @@ describe('plain text to ADF', () => {
     fc.assert(
       fc.property(lines, (parts) => {
         const text = parts.join('\n');
-        expect(adfToText(textToAdf(text))).toBe(normalizeText(text));
+        expect(adfToText(textToAdf(text))).toBe(normaliseText(text));
       }),
       { numRuns: 300 },
     );

@@ -1,28 +1,15 @@
 // Jira ↔ ticketbridge conversion: ADF ↔ normalised plain text, the marker label encoding, an
 // issue → Ticket, and native field values → the JSON Jira expects on edit/create.
 import { MARKER_PATTERN } from '../../core/marker.js';
+import { normaliseText } from '../../core/text.js';
 import type { FieldValues, InvalidTicket, JsonValue, Ticket } from '../../core/types.js';
 import { JiraIssue, type AdfNode, type JiraField } from './schema.js';
 
 // ---- text -------------------------------------------------------------------------------------
 
-/**
- * The normal form every text field is compared in: LF line ends, no trailing whitespace on a
- * line, at most one blank line in a row, no blank lines at the start or end. Plain text in this
- * form survives text → ADF → text unchanged.
- */
-export function normalizeText(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .replace(/[^\S\n]+$/gm, '')
-    .replace(/\n{3,}/g, '\n\n')
-    .replace(/^\n+/, '')
-    .replace(/\n+$/, '');
-}
-
 /** Plain text as an ADF document: blank lines separate paragraphs, single newlines are hard breaks. */
 export function textToAdf(text: string): AdfNode & { version: 1 } {
-  const normal = normalizeText(text);
+  const normal = normaliseText(text);
   const paragraphs = normal === '' ? [] : normal.split('\n\n');
   return {
     version: 1,
@@ -169,7 +156,7 @@ function blocksText(nodes: AdfNode[] | undefined): string {
 /** ADF → normalised plain text (rich formatting degrades to readable text). */
 export function adfToText(doc: AdfNode | null | undefined): string {
   if (!doc) return '';
-  return normalizeText(doc.type === 'doc' ? blocksText(doc.content) : blockText(doc));
+  return normaliseText(doc.type === 'doc' ? blocksText(doc.content) : blockText(doc));
 }
 
 // ---- markers ----------------------------------------------------------------------------------
@@ -257,7 +244,7 @@ export function issueToTicket(raw: unknown, ctx: ConvertContext): Ticket | Inval
   const property = issue.properties?.[MARKER_PROPERTY] as { marker?: unknown } | undefined;
   const marker = typeof property?.marker === 'string' ? property.marker : markerLabel;
   const fields: FieldValues = {
-    summary: normalizeText(f.summary),
+    summary: normaliseText(f.summary),
     description: adfToText(f.description ?? null),
     status: f.status.name,
     priority: f.priority?.name ?? null,
@@ -305,10 +292,10 @@ const USER = new Set(['com.atlassian.jira.plugin.system.customfieldtypes:userpic
 export function toJiraValue(name: string, value: JsonValue, field: JiraField | undefined): unknown {
   switch (name) {
     case 'summary':
-      return typeof value === 'string' ? normalizeText(value).replace(/\n+/g, ' ') : value;
+      return typeof value === 'string' ? normaliseText(value).replace(/\n+/g, ' ') : value;
     case 'description':
       if (typeof value !== 'string') return value;
-      return normalizeText(value) === '' ? null : textToAdf(value);
+      return normaliseText(value) === '' ? null : textToAdf(value);
     case 'priority':
     case 'issuetype':
       return value === null ? null : { name: value };
@@ -323,7 +310,7 @@ export function toJiraValue(name: string, value: JsonValue, field: JiraField | u
   const custom = field?.schema?.custom;
   if (value === null) return null;
   if (custom === TEXTAREA)
-    return typeof value === 'string' ? (normalizeText(value) === '' ? null : textToAdf(value)) : value;
+    return typeof value === 'string' ? (normaliseText(value) === '' ? null : textToAdf(value)) : value;
   if (custom && SINGLE.has(custom)) return typeof value === 'string' ? { value } : value;
   if (custom && MULTI.has(custom))
     return (Array.isArray(value) ? value : [value]).map((v) => (typeof v === 'string' ? { value: v } : v));

@@ -1,9 +1,16 @@
 // The Jira Service Management (Cloud) connector: changes through /search/jql with an epoch-ms
 // cursor, ADF text, status through workflow transitions, markers as an issue property plus a
 // label, public/internal comments, and HMAC-signed admin webhooks.
-import type { ConnectorContext, ConnectorModule } from '../../core/connector.js';
-import { ConfigError, NotFoundError, RemoteValidationError, SyncError } from '../../core/errors.js';
+import { defineConnector, type ConnectorContext } from '../../core/connector.js';
+import {
+  ConfigError,
+  NotFoundError,
+  PayloadError,
+  RemoteValidationError,
+  TransitionMissingError,
+} from '../../core/errors.js';
 import { formatMirroredComment, parseMirroredComment } from '../../core/marker.js';
+import { normaliseText } from '../../core/text.js';
 import {
   isInvalidTicket,
   type Comment,
@@ -29,7 +36,6 @@ import {
   isMarkerLabel,
   issueToTicket,
   markerToLabel,
-  normalizeText,
   textToAdf,
   toJiraValue,
   type ConvertContext,
@@ -125,18 +131,25 @@ export class JsmConnector implements Connector {
           supported: true,
           note: 'Internal notes via the sd.public.comment property; read back from jsdPublic.',
         },
-        statusWrite: {
-          supported: true,
-          note: 'Status moves through workflow transitions (shortest known path); required transition fields are filled.',
-        },
         markerSearch: {
           supported: true,
           note: 'Marker in issue property ticketbridge.marker plus a tb-… label searched by JQL (search can lag seconds behind writes).',
         },
-        deletedTickets: { supported: false, note: 'Deleted issues answer 404; the reconcile pass notices them.' },
-        readAfterWrite: {
+        deletions: {
+          supported: false,
+          note: 'Deleted issues answer 404; a deletion is noticed when the linked issue is read.',
+        },
+        changePolling: {
           supported: true,
-          note: 'Writes are re-read by id (GET is consistent); own writes are passed as reconcileIssues to search.',
+          note: 'JQL updated >= (minute precision, search index lag) with the scope; overlap covers both; own writes passed as reconcileIssues.',
+        },
+        fieldHistory: {
+          supported: true,
+          note: 'Per-field change times from the issue changelog (newest page first), for conflict: newest.',
+        },
+        textLimits: {
+          supported: false,
+          note: 'Jira Cloud limits are not enforced before writing; a refused value shows as an error. Status moves through workflow transitions.',
         },
       },
     };
@@ -258,7 +271,7 @@ export class JsmConnector implements Connector {
     const ctx = await this.convertContext();
     const ticket = issueToTicket(raw, ctx);
     if (isInvalidTicket(ticket))
-      throw new SyncError('payload_invalid', `${this.systemName} issue ${id}: ${ticket.invalid}`, {
+      throw new PayloadError(`${this.systemName} issue ${id}: ${ticket.invalid}`, {
         system: this.systemName,
       });
     if (ticket.inScope && this.ctx.scope.jql !== undefined) {
@@ -413,11 +426,11 @@ export class JsmConnector implements Connector {
         `connection ${this.ctx.connection} side ${this.ctx.side}: request type "${requestTypeName}" does not exist in service desk ${desk.projectKey} (known: ${types.map((t) => t.name).join(', ')})`,
       ]);
     const requestFieldValues: Record<string, unknown> = {
-      summary: typeof fields.summary === 'string' ? normalizeText(fields.summary).replace(/\n+/g, ' ') : fields.summary,
+      summary: typeof fields.summary === 'string' ? normaliseText(fields.summary).replace(/\n+/g, ' ') : fields.summary,
     };
     // servicedeskapi takes plain text (read as wiki markup, so plain prose stays as written).
-    if (typeof fields.description === 'string' && normalizeText(fields.description) !== '')
-      requestFieldValues.description = normalizeText(fields.description);
+    if (typeof fields.description === 'string' && normaliseText(fields.description) !== '')
+      requestFieldValues.description = normaliseText(fields.description);
     const body: {
       serviceDeskId: string;
       requestTypeId: string;
@@ -492,8 +505,7 @@ export class JsmConnector implements Connector {
     const pick =
       done.find((n) => n.toLowerCase() === 'closed') ?? done.find((n) => n.toLowerCase() === 'resolved') ?? done[0];
     if (!pick)
-      throw new SyncError(
-        'transition_missing',
+      throw new TransitionMissingError(
         `${this.systemName}: project ${projectKey} has no Done-category status to close issues in`,
         { system: this.systemName },
       );
@@ -526,8 +538,7 @@ export class JsmConnector implements Connector {
       current = next.to.name;
     }
     if (current.toLowerCase() === target.toLowerCase()) return;
-    throw new SyncError(
-      'transition_missing',
+    throw new TransitionMissingError(
       `${this.systemName}: no workflow path from "${current}" to "${target}" for issue ${id} (project ${projectKey})`,
       { system: this.systemName },
     );
@@ -632,7 +643,7 @@ export class JsmConnector implements Connector {
     const internal = c.jsdPublic === false || c.visibility?.value !== undefined;
     const comment: Comment = {
       id: c.id,
-      body: normalizeText(body),
+      body: normaliseText(body),
       visibility: internal ? 'internal' : 'public',
       createdAt: new Date(c.created).toISOString(),
       marker,
@@ -778,10 +789,10 @@ export class JsmConnector implements Connector {
   }
 }
 
-export const jsmConnector: ConnectorModule<'jsm'> = {
+export const jsmConnector = defineConnector({
   kind: 'jsm',
   label: 'Jira Service Management',
   create: (ctx) => new JsmConnector(ctx),
   // Jira Cloud publishes no fixed number for API-token burst limits; this stays well inside them.
   defaultRateLimit: { requestsPerMinute: 600, concurrency: 4 },
-};
+});

@@ -1,6 +1,6 @@
 // Connection-level failures of the PostgreSQL ledger, turned into SyncErrors that name the host
 // and database but never the connection URL (it may carry a password).
-import { AuthError, RemoteUnavailableError, SyncError } from '../../errors.js';
+import { AuthError, ConfigError, NetworkError, SyncError } from '../../errors.js';
 
 /** Where the ledger lives, credential-free: `host:port/database`. */
 export interface LedgerTarget {
@@ -64,6 +64,6 @@ export function wrapConnectionError(err: unknown, target: LedgerTarget): unknown
   // A driver message that echoed the password is not kept as the cause either.
   const options = detail === raw ? { cause: err, system: 'ledger' } : { system: 'ledger' };
   if (typeof code === 'string' && code.startsWith('28')) return new AuthError(message, options);
-  if (code === '3D000' || code === '3F000') return new SyncError('config_invalid', message, options);
-  return new RemoteUnavailableError('network', message, options);
+  if (code === '3D000' || code === '3F000') return new ConfigError(message, options);
+  return new NetworkError(message, options);
 }

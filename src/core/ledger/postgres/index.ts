@@ -11,7 +11,7 @@
 // `link:<id>` claims, so a link leased by a batch is also refused to another instance's claim().
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import { SyncError } from '../../errors.js';
+import { ConfigError, NotFoundError } from '../../errors.js';
 import type { Clock, Logger, Side } from '../../types.js';
 import { systemClock } from '../../types.js';
 import type {
@@ -74,17 +74,16 @@ export class PostgresLedger implements Ledger {
   constructor(options: PostgresLedgerOptions) {
     const schema = options.schema ?? 'ticketbridge';
     if (!SCHEMA_NAME.test(schema)) {
-      throw new SyncError(
-        'config_invalid',
+      throw new ConfigError(
         `ledger.schema must match ${String(SCHEMA_NAME)} (lower-case letters, digits, _); got ${JSON.stringify(schema)}`,
       );
     }
     const leaseMs = options.leaseMs ?? 30_000;
     if (!Number.isInteger(leaseMs) || leaseMs <= 0)
-      throw new SyncError('config_invalid', `ledger.leaseMs must be a positive integer; got ${String(leaseMs)}`);
+      throw new ConfigError(`ledger.leaseMs must be a positive integer; got ${String(leaseMs)}`);
     const poolSize = options.poolSize ?? 10;
     if (!Number.isInteger(poolSize) || poolSize < 1)
-      throw new SyncError('config_invalid', `ledger poolSize must be a positive integer; got ${String(poolSize)}`);
+      throw new ConfigError(`ledger poolSize must be a positive integer; got ${String(poolSize)}`);
     this.schema = schema;
     this.s = `"${schema}"`;
     this.leaseMs = leaseMs;
@@ -347,7 +346,7 @@ export class PostgresLedger implements Ledger {
         );
         linkId = str(r!.id);
       }
-      if (linkId !== null && !isId(linkId)) throw new SyncError('not_found', `no link ${linkId}`);
+      if (linkId !== null && !isId(linkId)) throw new NotFoundError(`no link ${linkId}`);
       if (linkId !== null) {
         const a = pass.versions?.a;
         const b = pass.versions?.b;

@@ -2,8 +2,8 @@
 // versions, scope, markers, comments with visibility, deletion, webhooks) so the engine can be
 // tested and benchmarked without HTTP. It is a real implementation, not a mock of the engine.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { NotFoundError, RemoteValidationError } from '../../core/errors.js';
-import { formatMirroredComment, parseMirroredComment } from '../../core/marker.js';
+import { NotFoundError, RemoteValidationError } from '../../src/core/errors.js';
+import { formatMirroredComment, parseMirroredComment } from '../../src/core/marker.js';
 import type {
   Clock,
   Comment,
@@ -18,8 +18,8 @@ import type {
   Ticket,
   WebhookHint,
   WebhookRequest,
-} from '../../core/types.js';
-import { systemClock } from '../../core/types.js';
+} from '../../src/core/types.js';
+import { systemClock } from '../../src/core/types.js';
 
 interface StoredTicket {
   id: string;
@@ -207,8 +207,14 @@ export const memoryFacts: ConnectorFacts = {
   pageSize: 100,
   rateLimit: { requestsPerMinute: 0, headers: [], note: 'in-process, unlimited' },
   capabilities: {
+    changePolling: { supported: true, note: 'every ticket updated since the cursor' },
     webhooks: { supported: true, note: 'HMAC-SHA256 of the raw body in x-memory-signature' },
-    deletion: { supported: true, note: 'deleted tickets are listed with deleted: true' },
+    webhookRegistration: { supported: false, note: 'nothing to register' },
+    deletions: { supported: true, note: 'deleted tickets are listed with deleted: true' },
+    internalComments: { supported: true, note: 'comments keep their visibility' },
+    markerSearch: { supported: true, note: 'exact marker lookup, after markerSearchLagMs' },
+    fieldHistory: { supported: false, note: 'offered when the system keeps one (fieldHistory option)' },
+    textLimits: { supported: false, note: 'maxLength truncates like ConnectWise' },
   },
 };
 

@@ -1,5 +1,5 @@
-import { MemoryConnector, MemorySystem, signMemoryWebhook } from './index.js';
-import { describeConnectorContract } from '../../../test/contract/connector-contract.js';
+import { MemoryConnector, MemorySystem, signMemoryWebhook } from '../helpers/memory-connector.js';
+import { describeConnectorContract } from './connector-contract.js';
 
 describeConnectorContract('memory', async () => {
   const system = new MemorySystem({ allowedValues: { priority: ['Low', 'High'] }, webhookSecret: 's3cret' });
