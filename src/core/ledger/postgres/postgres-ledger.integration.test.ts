@@ -3,7 +3,7 @@
 import type { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AuthError, RemoteUnavailableError, SyncError } from '../../errors.js';
+import { AuthError, NetworkError, SyncError } from '../../errors.js';
 import type { Logger } from '../../types.js';
 import { dropSchema, openTestLedger, randomSchema, TEST_DATABASE_URL } from '../../../../test/ledger/pg-test-db.js';
 import { PostgresLedger } from './index.js';
@@ -145,8 +145,8 @@ describe('PostgresLedger connection errors', () => {
       url: urlWith({ password, port: '1' }),
       schema: randomSchema(),
     }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(RemoteUnavailableError);
-    const e = err as RemoteUnavailableError;
+    expect(err).toBeInstanceOf(NetworkError);
+    const e = err as NetworkError;
     expect(e.code).toBe('network');
     expect(e.message).toContain(`PostgreSQL ledger at ${TEST_HOST}:1/${TEST_DATABASE}`);
     expect(e.message).not.toContain(password);
