@@ -25,7 +25,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: COSTLY.map((glob) => glob.replace('**/', '{src,test}/**/')) },
+        test: {
+          name: 'integration',
+          include: COSTLY.map((glob) => glob.replace('**/', '{src,test}/**/')),
+          // PostgreSQL: TEST_DATABASE_URL, else a server on 127.0.0.1:5432, else a throwaway embedded one.
+          globalSetup: ['test/setup/postgres.ts'],
+        },
       },
     ],
   },

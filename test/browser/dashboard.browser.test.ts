@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import axios from 'axios';
+import { chromiumPath } from '../helpers/chromium.js';
 import { demoConfigOnFreePorts, startDemoStack } from '../helpers/demo-stack.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
@@ -93,9 +94,10 @@ describe('dashboard in a browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
+    const executablePath = chromiumPath();
     daemon = await startDaemonWithConflict();
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath,
       headless: true,
       args: [
         '--no-sandbox',

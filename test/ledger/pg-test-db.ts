@@ -2,14 +2,16 @@
 // failure (never a skip) when the server cannot be reached.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { PostgresLedger, type PostgresLedgerOptions } from '../../src/core/ledger/postgres/index.js';
 
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** Chosen once per run by test/setup/postgres.ts: TEST_DATABASE_URL, a local server, or an embedded one. */
+export const TEST_DATABASE_URL = inject('testDatabaseUrl');
 
 const UNREACHABLE =
-  'PostgreSQL is required for the PostgreSQL ledger tests and is not reachable at TEST_DATABASE_URL ' +
-  '(default postgres://postgres@127.0.0.1:5432/test). Start it (e.g. `pg_ctlcluster --skip-systemctl-redirect <version> main start`) ' +
-  'or point TEST_DATABASE_URL at a database the tests may create schemas in.';
+  'PostgreSQL is required for the PostgreSQL ledger tests and is not reachable at the test database URL ' +
+  '(TEST_DATABASE_URL when set). Fix or unset TEST_DATABASE_URL; unset, the tests use a server on ' +
+  '127.0.0.1:5432 or start their own (TB_TEST_PG=embedded forces that).';
 
 let reachable: Promise<void> | null = null;
 

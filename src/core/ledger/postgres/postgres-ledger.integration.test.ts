@@ -31,10 +31,13 @@ async function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] 
   }
 }
 
-/** The test URL with a password added (trust auth ignores it) and other parts replaced. */
+/**
+ * The test URL with other parts replaced. A password is added only when the URL has none (a
+ * server with trust auth ignores it); a server that checks passwords keeps its own.
+ */
 function urlWith(parts: { password?: string; port?: string; database?: string; username?: string }): string {
   const u = parsedTestUrl();
-  if (parts.password) u.password = parts.password;
+  if (parts.password && !u.password) u.password = parts.password;
   if (parts.port) u.port = parts.port;
   if (parts.database) u.pathname = `/${parts.database}`;
   if (parts.username) u.username = parts.username;
@@ -138,7 +141,8 @@ describe('PostgresLedger schema and migrations', () => {
 });
 
 describe('PostgresLedger connection errors', () => {
-  const password = 'hunter2-do-not-print';
+  // The password that must never be printed: the test URL's own, or one added to it.
+  const password = decodeURIComponent(parsedTestUrl().password) || 'hunter2-do-not-print';
 
   it('reports an unreachable server with host, port and database but not the password', async () => {
     const err: unknown = await PostgresLedger.open({
