@@ -19,6 +19,8 @@ ENV npm_config_build_from_source=true \
     npm_config_audit=false
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci's prepare step links the checkout's own `ticketbridge` into node_modules/.bin.
+COPY scripts/link-bin.js ./scripts/
 RUN npm_config_nodedir="$(dirname "$(dirname "$(command -v node)")")" npm ci \
  && node -e "new (require('better-sqlite3'))(':memory:').close()"
 COPY tsconfig.json ./
