@@ -1,7 +1,7 @@
 // A connection as the engine runs it: its config, both sides' connectors and compiled field rules.
 import type { ConnectionConfig } from '../mapping/schema.js';
 import type { SystemQueue } from './queue.js';
-import type { Connector, JsonValue, Logger, Side } from './types.js';
+import type { Connector, Logger, Side } from './types.js';
 import { compileField, type FieldRule } from './values.js';
 
 export interface SideRuntime {
@@ -36,17 +36,4 @@ export function buildRuntime(spec: ConnectionSpec, logger: Logger): ConnectionRu
     fields: spec.config.fields.map(compileField),
     logger: logger.child({ connection: spec.name }),
   };
-}
-
-export type Direction = 'aToB' | 'bToA';
-export const direction = (from: Side): Direction => (from === 'a' ? 'aToB' : 'bToA');
-
-/** Create settings for tickets born on `from`, normalised from the boolean shorthand. */
-export function createSettings(
-  config: ConnectionConfig,
-  from: Side,
-): { enabled: boolean; defaults: Record<string, JsonValue> } {
-  const c = config.create[direction(from)];
-  if (typeof c === 'boolean') return { enabled: c, defaults: {} };
-  return { enabled: c.enabled, defaults: c.defaults as Record<string, JsonValue> };
 }

@@ -1,3 +1,4 @@
+import { CAPABILITY_KEYS, type CapabilityKey } from '../core/types.js';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionStatus } from '../core/engine.js';
 import type { SystemQueueStats } from '../core/queue.js';
@@ -24,6 +25,7 @@ function status(name: string, q: SystemQueueStats): ConnectionStatus {
     lastPollError: null,
     lagMs: 4000,
     queue: { ...q, system },
+    capabilities: Object.fromEntries(CAPABILITY_KEYS.map((k) => [k, true])) as Record<CapabilityKey, boolean>,
   });
   return {
     name,

@@ -54,6 +54,9 @@ export const SideStatus = z.object({
   cursor: Iso.nullable().describe('Poll watermark: the newest version seen.'),
   lagMs: z.number().nullable().describe('Milliseconds since the last successful poll began.'),
   queue: QueueStatus.nullable().describe("The system's request queue (shared by every connection using it)."),
+  capabilities: z
+    .record(z.string(), z.boolean())
+    .describe('Which connector capabilities the system supports (changePolling, webhooks, deletions, …).'),
   openErrors: z.number().int().describe('Open errors recorded against this side.'),
 });
 

@@ -16,6 +16,7 @@ const side = (over: Partial<Side> = {}): Side => ({
   cursor: null,
   lagMs: 10_000,
   queue: null,
+  capabilities: {},
   openErrors: 0,
   ...over,
 });

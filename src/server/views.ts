@@ -42,6 +42,7 @@ export async function buildStatus(deps: ViewDeps): Promise<Status> {
         lastPollError: s.lastPollError,
         cursor: s.cursor,
         lagMs: s.lagMs,
+        capabilities: s.capabilities,
         queue: s.queue
           ? {
               depth: s.queue.waiting + s.queue.inFlight,

@@ -347,77 +347,7 @@ export class PostgresLedger implements Ledger {
         linkId = str(r!.id);
       }
       if (linkId !== null && !isId(linkId)) throw new NotFoundError(`no link ${linkId}`);
-      if (linkId !== null) {
-        const a = pass.versions?.a;
-        const b = pass.versions?.b;
-        if (pass.linkState || a !== undefined || b !== undefined) {
-          await this.query(
-            `UPDATE ${s}.links SET
-               state = CASE WHEN $2 THEN $3 ELSE state END,
-               note = CASE WHEN $2 THEN $4 ELSE note END,
-               a_version = CASE WHEN $5 THEN $6 ELSE a_version END,
-               b_version = CASE WHEN $7 THEN $8 ELSE b_version END,
-               updated_at = $9
-             WHERE id = $1`,
-            [
-              linkId,
-              pass.linkState !== undefined,
-              pass.linkState?.state ?? null,
-              pass.linkState?.note ?? null,
-              a !== undefined,
-              a ?? null,
-              b !== undefined,
-              b ?? null,
-              now,
-            ],
-            c,
-          );
-        }
-        if (pass.keys?.a !== undefined || pass.keys?.b !== undefined) {
-          await this.query(
-            `UPDATE ${s}.links SET a_key = COALESCE($2, a_key), b_key = COALESCE($3, b_key) WHERE id = $1`,
-            [linkId, pass.keys.a ?? null, pass.keys.b ?? null],
-            c,
-          );
-        }
-        if (baselines.length > 0) {
-          await this.query(
-            `INSERT INTO ${s}.baselines (link_id, field, a_value, b_value, updated_at)
-             SELECT $1, t.field, t.a_value, t.b_value, $5 FROM unnest($2::text[], $3::jsonb[], $4::jsonb[]) AS t(field, a_value, b_value)
-             ON CONFLICT (link_id, field) DO UPDATE SET a_value = EXCLUDED.a_value, b_value = EXCLUDED.b_value, updated_at = EXCLUDED.updated_at`,
-            [linkId, baselines.map((x) => x[0]), baselines.map((x) => x[1]), baselines.map((x) => x[2]), now],
-            c,
-          );
-        }
-        // One row per (side, comment), the last entry winning: a single upsert statement may not
-        // touch the same row twice.
-        const comments = [...new Map((pass.comments ?? []).map((x) => [`${x.side}:${x.commentId}`, x])).values()];
-        if (comments.length > 0) {
-          await this.query(
-            `INSERT INTO ${s}.comment_map (link_id, side, comment_id, role, twin_id, visibility)
-             SELECT $1, t.side, t.comment_id, t.role, t.twin_id, t.visibility FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(side, comment_id, role, twin_id, visibility)
-             ON CONFLICT (link_id, side, comment_id) DO UPDATE SET role = EXCLUDED.role, twin_id = EXCLUDED.twin_id`,
-            [
-              linkId,
-              comments.map((x) => x.side),
-              comments.map((x) => x.commentId),
-              comments.map((x) => x.role),
-              comments.map((x) => x.twinId),
-              comments.map((x) => x.visibility),
-            ],
-            c,
-          );
-        }
-        for (const [field, aValue, bValue, baseline] of conflicts) {
-          // Re-opening a conflict that is still open only refreshes the two values.
-          await this.query(
-            `INSERT INTO ${s}.conflicts (connection, link_id, field, a_value, b_value, baseline, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7)
-             ON CONFLICT (link_id, field) WHERE state = 'open' DO UPDATE SET a_value = EXCLUDED.a_value, b_value = EXCLUDED.b_value`,
-            [pass.connection, linkId, field, aValue, bValue, baseline, now],
-            c,
-          );
-        }
-      }
+      if (linkId !== null) await this.commitLinkParts(c, pass, linkId, now, baselines, conflicts);
       for (const close of pass.closeConflicts ?? []) {
         if (!isId(close.id)) continue;
         await this.query(
@@ -430,26 +360,113 @@ export class PostgresLedger implements Ledger {
       if (done.length > 0)
         await this.query(`UPDATE ${s}.intents SET state = 'done' WHERE id = ANY($1::bigint[])`, [done], c);
       if (events.length > 0) await this.insertEvents(c, events, linkId, now);
-      const r = pass.resolveErrorsFor;
-      if (r) {
-        const errorsLink = r.linkId ?? linkId;
-        if (errorsLink !== null && isId(errorsLink)) {
-          await this.query(
-            `UPDATE ${s}.errors SET state = 'resolved', updated_at = $1 WHERE link_id = $2 AND state = 'open'`,
-            [now, errorsLink],
-            c,
-          );
-        }
-        if (r.side && r.ticketId) {
-          await this.query(
-            `UPDATE ${s}.errors SET state = 'resolved', updated_at = $1 WHERE connection = $2 AND side = $3 AND ticket_id = $4 AND link_id IS NULL AND state = 'open'`,
-            [now, pass.connection, r.side, r.ticketId],
-            c,
-          );
-        }
-      }
+      await this.resolveErrors(c, pass, linkId, now);
       return linkId;
     });
+  }
+
+  /** The link's own rows of a commit: state, versions, keys, baselines, comment map, conflicts. */
+  private async commitLinkParts(
+    c: PoolClient,
+    pass: PassCommit,
+    linkId: string,
+    now: string,
+    baselines: ReadonlyArray<readonly [string, string, string]>,
+    conflicts: ReadonlyArray<readonly [string, string, string, string]>,
+  ): Promise<void> {
+    const s = this.s;
+    const a = pass.versions?.a;
+    const b = pass.versions?.b;
+    if (pass.linkState || a !== undefined || b !== undefined) {
+      await this.query(
+        `UPDATE ${s}.links SET
+           state = CASE WHEN $2 THEN $3 ELSE state END,
+           note = CASE WHEN $2 THEN $4 ELSE note END,
+           a_version = CASE WHEN $5 THEN $6 ELSE a_version END,
+           b_version = CASE WHEN $7 THEN $8 ELSE b_version END,
+           updated_at = $9
+         WHERE id = $1`,
+        [
+          linkId,
+          pass.linkState !== undefined,
+          pass.linkState?.state ?? null,
+          pass.linkState?.note ?? null,
+          a !== undefined,
+          a ?? null,
+          b !== undefined,
+          b ?? null,
+          now,
+        ],
+        c,
+      );
+    }
+    if (pass.keys?.a !== undefined || pass.keys?.b !== undefined) {
+      await this.query(
+        `UPDATE ${s}.links SET a_key = COALESCE($2, a_key), b_key = COALESCE($3, b_key) WHERE id = $1`,
+        [linkId, pass.keys.a ?? null, pass.keys.b ?? null],
+        c,
+      );
+    }
+    if (baselines.length > 0) {
+      await this.query(
+        `INSERT INTO ${s}.baselines (link_id, field, a_value, b_value, updated_at)
+         SELECT $1, t.field, t.a_value, t.b_value, $5 FROM unnest($2::text[], $3::jsonb[], $4::jsonb[]) AS t(field, a_value, b_value)
+         ON CONFLICT (link_id, field) DO UPDATE SET a_value = EXCLUDED.a_value, b_value = EXCLUDED.b_value, updated_at = EXCLUDED.updated_at`,
+        [linkId, baselines.map((x) => x[0]), baselines.map((x) => x[1]), baselines.map((x) => x[2]), now],
+        c,
+      );
+    }
+    // One row per (side, comment), the last entry winning: a single upsert statement may not
+    // touch the same row twice.
+    const comments = [...new Map((pass.comments ?? []).map((x) => [`${x.side}:${x.commentId}`, x])).values()];
+    if (comments.length > 0) {
+      await this.query(
+        `INSERT INTO ${s}.comment_map (link_id, side, comment_id, role, twin_id, visibility)
+         SELECT $1, t.side, t.comment_id, t.role, t.twin_id, t.visibility FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(side, comment_id, role, twin_id, visibility)
+         ON CONFLICT (link_id, side, comment_id) DO UPDATE SET role = EXCLUDED.role, twin_id = EXCLUDED.twin_id`,
+        [
+          linkId,
+          comments.map((x) => x.side),
+          comments.map((x) => x.commentId),
+          comments.map((x) => x.role),
+          comments.map((x) => x.twinId),
+          comments.map((x) => x.visibility),
+        ],
+        c,
+      );
+    }
+    for (const [field, aValue, bValue, baseline] of conflicts) {
+      // Re-opening a conflict that is still open only refreshes the two values.
+      await this.query(
+        `INSERT INTO ${s}.conflicts (connection, link_id, field, a_value, b_value, baseline, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7)
+         ON CONFLICT (link_id, field) WHERE state = 'open' DO UPDATE SET a_value = EXCLUDED.a_value, b_value = EXCLUDED.b_value`,
+        [pass.connection, linkId, field, aValue, bValue, baseline, now],
+        c,
+      );
+    }
+  }
+
+  /** Resolves the open errors a commit settles: the link's, or a source ticket's. */
+  private async resolveErrors(c: PoolClient, pass: PassCommit, linkId: string | null, now: string): Promise<void> {
+    const s = this.s;
+    const r = pass.resolveErrorsFor;
+    if (r) {
+      const errorsLink = r.linkId ?? linkId;
+      if (errorsLink !== null && isId(errorsLink)) {
+        await this.query(
+          `UPDATE ${s}.errors SET state = 'resolved', updated_at = $1 WHERE link_id = $2 AND state = 'open'`,
+          [now, errorsLink],
+          c,
+        );
+      }
+      if (r.side && r.ticketId) {
+        await this.query(
+          `UPDATE ${s}.errors SET state = 'resolved', updated_at = $1 WHERE connection = $2 AND side = $3 AND ticket_id = $4 AND link_id IS NULL AND state = 'open'`,
+          [now, pass.connection, r.side, r.ticketId],
+          c,
+        );
+      }
+    }
   }
 
   /** Inserts events in order with one statement; an event without a link gets `linkId`. */

@@ -1,7 +1,10 @@
 // Step 3 of the sync rule, per field: given each side's current value, its own baseline and the
 // field's owner and conflict rule, decide what to do. Pure; the table test covers every row.
-import type { JsonValue, Side } from './types.js';
-import type { FieldRule } from './values.js';
+import type { JsonValue, Side } from '../types.js';
+import type { FieldRule } from '../values.js';
+
+/** Why a value is written: mirrored, restored by its owner, a conflict rule, or a person's resolution. */
+export type WriteWhy = 'mirror' | 'revert' | 'conflict-newest' | 'conflict-prefer' | 'resolved';
 
 export type FieldDecision =
   | { kind: 'none' }
@@ -13,7 +16,7 @@ export type FieldDecision =
       from: Side;
       to: Side;
       value: JsonValue;
-      why: 'mirror' | 'revert' | 'conflict-newest' | 'conflict-prefer' | 'resolved';
+      why: WriteWhy;
     }
   /** Keep a non-owner edit without mirroring it (onForeignEdit: ignore). */
   | { kind: 'ignore'; side: Side }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decideField, type FieldDecision } from './decide.js';
-import { compileField } from './values.js';
-import type { FieldConfig } from '../mapping/schema.js';
-import type { JsonValue } from './types.js';
+import { compileField } from '../values.js';
+import type { FieldConfig } from '../../mapping/schema.js';
+import type { JsonValue } from '../types.js';
 
 const field = (overrides: Partial<FieldConfig> = {}): FieldConfig => ({
   name: 'f',

@@ -1,0 +1,68 @@
+// What the engine reports on /status: per connection and side, the last poll, the cursor, the
+// lag, the system's request queue and what the system can do; and the ledger's counts.
+import type { Ledger } from './ledger/types.js';
+import type { SystemQueueStats } from './queue.js';
+import type { ConnectionRuntime } from './runtime.js';
+import type { CapabilityKey, Clock, Side } from './types.js';
+
+export interface SideStatus {
+  system: string;
+  label: string;
+  cursor: string | null;
+  lastPollAt: string | null;
+  lastSuccessfulPollAt: string | null;
+  lastPollError: string | null;
+  /** Milliseconds since the last successful poll began (null before the first). */
+  lagMs: number | null;
+  queue: SystemQueueStats | null;
+  /** Which of the connector's capabilities its system supports. */
+  capabilities: Record<CapabilityKey, boolean>;
+}
+
+export interface ConnectionStatus {
+  name: string;
+  enabled: boolean;
+  sides: Record<Side, SideStatus>;
+  links: number;
+  activeLinks: number;
+  openErrors: number;
+  openConflicts: number;
+  pendingIntents: number;
+}
+
+export async function connectionStatus(
+  deps: { ledger: Ledger; clock: Clock; pollStarted: ReadonlyMap<string, number> },
+  rt: ConnectionRuntime,
+): Promise<ConnectionStatus> {
+  const counts = await deps.ledger.counts(rt.name);
+  const sides = {} as Record<Side, SideStatus>;
+  for (const side of ['a', 'b'] as const) {
+    const cursor = await deps.ledger.getCursor(rt.name, side);
+    const started =
+      deps.pollStarted.get(`${rt.name}:${side}`) ?? (cursor.lastSuccessAt ? Date.parse(cursor.lastSuccessAt) : null);
+    const s = rt.sides[side];
+    sides[side] = {
+      system: s.system,
+      label: s.label,
+      cursor: cursor.since,
+      lastPollAt: cursor.lastPollAt,
+      lastSuccessfulPollAt: cursor.lastSuccessAt,
+      lastPollError: cursor.lastError,
+      lagMs: started === null ? null : Math.max(0, deps.clock.now() - started),
+      queue: s.queue ? s.queue.stats() : null,
+      capabilities: Object.fromEntries(
+        Object.entries(s.connector.facts.capabilities).map(([key, c]) => [key, c.supported]),
+      ) as Record<CapabilityKey, boolean>,
+    };
+  }
+  return {
+    name: rt.name,
+    enabled: rt.config.enabled,
+    sides,
+    links: counts.links,
+    activeLinks: counts.activeLinks,
+    openErrors: counts.openErrors,
+    openConflicts: counts.openConflicts,
+    pendingIntents: counts.pendingIntents,
+  };
+}

@@ -1,0 +1,110 @@
+// Whether a ticket with no link gets a twin, and with what: the connection's switches, the
+// create direction and its defaults, the mapped fields translated, and routing. Then the
+// baselines of a new link. Pure, shared by the create pass and the dry run.
+import type { ConnectionConfig } from '../../mapping/schema.js';
+import type { Baseline, NewEvent } from '../ledger/types.js';
+import { routeCreate } from '../routing.js';
+import { otherSide, type FieldValues, type JsonValue, type Side, type Ticket } from '../types.js';
+import type { FieldRule } from '../values.js';
+import { baselineOf, valueOf } from './planner.js';
+
+export type Direction = 'aToB' | 'bToA';
+export const direction = (from: Side): Direction => (from === 'a' ? 'aToB' : 'bToA');
+
+/** Create settings for tickets born on `from`, normalised from the boolean shorthand. */
+export function createSettings(
+  config: ConnectionConfig,
+  from: Side,
+): { enabled: boolean; defaults: Record<string, JsonValue> } {
+  const c = config.create[direction(from)];
+  if (typeof c === 'boolean') return { enabled: c, defaults: {} };
+  return { enabled: c.enabled, defaults: c.defaults as Record<string, JsonValue> };
+}
+
+export interface CreateInput {
+  connection: string;
+  config: ConnectionConfig;
+  rules: readonly FieldRule[];
+  from: Side;
+  ticket: Ticket;
+  nowMs: number;
+}
+
+export type CreatePlan =
+  | { create: false; reason: string }
+  | {
+      create: true;
+      to: Side;
+      /** What the twin is created with, in the target's vocabulary. */
+      fields: FieldValues;
+      /** The source values those fields came from (the intent keeps both). */
+      source: FieldValues;
+      /** Values that could not be translated (left out of the twin). */
+      events: NewEvent[];
+    };
+
+/** Whether `ticket`, seen on `from` with no link, gets a twin, and with what. */
+export function planCreate(input: CreateInput): CreatePlan {
+  const { config, ticket, from } = input;
+  if (!config.enabled) return { create: false, reason: 'the connection is paused (enabled: false)' };
+  if (ticket.deleted) return { create: false, reason: 'the ticket is deleted' };
+  if (!ticket.inScope) return { create: false, reason: 'the ticket is outside the scope' };
+  // A ticket carrying this connection's marker is a twin the daemon created: never a source.
+  if (ticket.marker?.startsWith(`tb:${input.connection}:`)) return { create: false, reason: 'the ticket is a twin' };
+  const settings = createSettings(config, from);
+  if (!settings.enabled) return { create: false, reason: `create.${direction(from)} is off` };
+  const to = otherSide(from);
+  const fields: FieldValues = { ...settings.defaults };
+  const source: FieldValues = {};
+  const events: NewEvent[] = [];
+  for (const rule of input.rules) {
+    const value = ticket.fields[rule.native[from]];
+    if (value === undefined) continue;
+    const t = rule.translate(from, value);
+    if (t.ok) {
+      fields[rule.native[to]] = t.value;
+      source[rule.native[from]] = value;
+    } else {
+      events.push({
+        connection: input.connection,
+        linkId: null,
+        side: from,
+        field: rule.name,
+        kind: 'error',
+        oldValue: null,
+        newValue: value,
+        reason: t.reason,
+      });
+    }
+  }
+  Object.assign(fields, routeCreate(config, from, ticket.fields, input.nowMs));
+  return { create: true, to, fields, source, events };
+}
+
+/**
+ * The baselines of a new link: for each field sent, the source as read and the twin as it holds
+ * the value (just created) or as it was sent (a recovered create: later edits there are real
+ * edits). Fields not sent get a baseline only when the sides already agree; the next pass
+ * settles the rest by owner.
+ */
+export function createBaselines(
+  rules: readonly FieldRule[],
+  from: Side,
+  tickets: Record<Side, Ticket>,
+  sent: { fields: FieldValues; source: FieldValues },
+  recovered: boolean,
+): Record<string, Baseline> {
+  const to = otherSide(from);
+  const baselines: Record<string, Baseline> = {};
+  for (const rule of rules) {
+    const current = { a: valueOf(tickets.a, rule.native.a), b: valueOf(tickets.b, rule.native.b) };
+    const wrote = sent.fields[rule.native[to]];
+    const source = sent.source[rule.native[from]];
+    if (wrote !== undefined && source !== undefined) {
+      baselines[rule.name] = baselineOf(from, source, recovered ? wrote : current[to]);
+    } else if (rule.equivalent('a', current.a, current.b)) {
+      baselines[rule.name] = current;
+    }
+  }
+  return baselines;
+}

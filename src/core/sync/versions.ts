@@ -1,0 +1,37 @@
+// What the ledger remembers of each side between passes: a version plus a hash of the mapped
+// fields (so an edit that does not move a coarse timestamp is still seen), and each side's
+// human-facing key. The version fast path lets a pass skip a side that has not moved.
+import { createHash } from 'node:crypto';
+import type { Link } from '../ledger/types.js';
+import type { Side, Ticket } from '../types.js';
+import { canonical, type FieldRule } from '../values.js';
+
+/**
+ * How long after a version's timestamp the ledger must have seen it before version equality is
+ * trusted to mean "nothing new". Systems with one-second timestamps (Freshservice, ConnectWise)
+ * can change a ticket again within the same second without moving its version.
+ */
+export const SETTLE_MS = 3000;
+
+/** The version as the ledger stores it: the ticket's version and a hash of its mapped fields. */
+export function seenVersion(rules: readonly FieldRule[], side: Side, ticket: Ticket): string {
+  const hash = createHash('sha1');
+  for (const rule of rules) hash.update(canonical(ticket.fields[rule.native[side]] ?? null)).update('\u0000');
+  return `${ticket.version}#${hash.digest('base64url').slice(0, 12)}`;
+}
+
+/** Whether the ledger saw `version` long enough after it was stamped to trust equality. */
+export function settled(linkUpdatedAt: string, version: string): boolean {
+  return Date.parse(linkUpdatedAt) - Date.parse(version) > SETTLE_MS;
+}
+
+/** Each side's human-facing key where its system has one and the link does not hold it yet. */
+export function keysOf(tickets: Record<Side, Ticket>, link?: Link): { a?: string; b?: string } {
+  const changed = (side: Side): string | undefined => {
+    const key = tickets[side].key;
+    return key && key !== (side === 'a' ? link?.aKey : link?.bKey) ? key : undefined;
+  };
+  const a = changed('a');
+  const b = changed('b');
+  return { ...(a ? { a } : {}), ...(b ? { b } : {}) };
+}
