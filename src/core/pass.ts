@@ -121,7 +121,13 @@ export async function createPass(
     // After a recovery the source may have moved since the twin was sent: let the next pass look.
     versions: recovered ? {} : { [from]: seenVersion(rt.fields, from, ticket) },
     keys: keysOf(tickets),
-    baselines: createBaselines(rt.fields, from, tickets, sent, recovered),
+    baselines: createBaselines(
+      rt.fields,
+      from,
+      tickets,
+      sent,
+      recovered ? { createSteps: target.facts.createSteps ?? [] } : null,
+    ),
     events: [
       ...plan.events,
       {

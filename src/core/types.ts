@@ -133,6 +133,12 @@ export interface ConnectorFacts {
    * The engine waits this long before treating an unfound marker as "never created".
    */
   markerSearchLagMs?: number;
+  /**
+   * Native fields `createTicket` sets with calls made after the ticket exists (Jira: a status
+   * reached through transitions). A create stopped between the calls leaves them unset, which a
+   * recovered create must not take for a person's edit.
+   */
+  createSteps?: readonly string[];
   rateLimit: { requestsPerMinute: number; headers: string[]; note: string };
   capabilities: Record<CapabilityKey, Capability>;
 }
@@ -169,6 +175,11 @@ export interface Connector {
   listChanged(options: ListChangedOptions): AsyncIterable<Ticket | InvalidTicket>;
   /** Throws NotFoundError when the ticket does not exist (or is deleted and unreadable). */
   getTicket(id: string): Promise<Ticket>;
+  /**
+   * Creates a ticket stamped with `marker` and returns it as the system holds it. Throws only when
+   * no ticket was created, or on a transient failure (the marker then finds what was created);
+   * a later step refused for good (a transition) leaves the ticket as created and returns it.
+   */
   createTicket(fields: FieldValues, marker: string): Promise<Ticket>;
   /** Writes only the given fields; returns the ticket as the system holds it after the write. */
   updateTicket(id: string, changes: FieldValues): Promise<Ticket>;

@@ -1,5 +1,7 @@
 // Creating twins: translated values, directions, defaults and routing, crash recovery.
 import { describe, expect, it } from 'vitest';
+import { NetworkError } from '../../src/core/errors.js';
+import type { FieldConfig } from '../../src/mapping/schema.js';
 import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
 import { crashingLedger } from '../helpers/crashing-ledger.js';
 import { summary, priority, status, harness, onlyLink } from './fixtures.js';
@@ -106,5 +108,67 @@ describe('creating twins', () => {
     expect(h.b.counters.creates).toBe(1);
     expect((await ledger.listLinks({})).total).toBe(1);
     expect(await ledger.listErrors({ state: 'open' })).toHaveLength(0);
+  });
+});
+
+describe('a create that stopped half-way', () => {
+  // Crash test seed 16747 found this: Jira creates an issue in its workflow's first status and
+  // moves it to the mapped status with transitions, in separate calls. The daemon was killed
+  // between the two; the recovered create took the twin to hold what was sent, so the twin's
+  // first status looked like an edit there, won the newest-wins rule, and overwrote the status
+  // the source held ("In Progress" became "New"): a lost update.
+  const jiraStatus: FieldConfig = {
+    name: 'status',
+    a: 'status',
+    b: 'status',
+    owner: 'both',
+    conflict: 'newest',
+    map: [
+      { a: 'Waiting for support', b: 'New' },
+      { a: 'In Progress', b: 'In Progress' },
+    ],
+  };
+
+  it('writes the source value the twin does not hold yet, instead of mirroring the twin back (seed 16747)', async () => {
+    const ledger = new SqliteLedger({ path: ':memory:' });
+    const h = harness({ fields: [summary, jiraStatus], ledger, createStepsA: ['status'] });
+    const bId = h.b.userCreate({ summary: 'Printer queue stuck', status: 'In Progress' });
+    // Side a creates in its first status, then the process dies before the transition.
+    const real = h.connectorA.createTicket.bind(h.connectorA);
+    h.connectorA.createTicket = async (fields, marker) => {
+      h.a.createRaw({ ...fields, status: 'Waiting for support' }, marker);
+      throw new NetworkError('killed between the create and its status transition');
+    };
+    await h.pollBoth();
+    expect(h.a.tickets.size).toBe(1);
+    expect((await ledger.pendingIntents()).map((i) => i.kind)).toEqual(['create']);
+    h.connectorA.createTicket = real;
+
+    const restarted = h.restart({ ledger });
+    await restarted.engine.recoverIntents();
+    await restarted.engine.onIdle();
+    await restarted.pollBoth();
+    await restarted.pollBoth();
+
+    expect(h.b.mustGet(bId).fields.status).toBe('In Progress');
+    const [twin] = [...h.a.tickets.values()];
+    expect(twin!.fields.status).toBe('In Progress');
+    expect(h.a.tickets.size).toBe(1);
+  });
+});
+
+describe('a create the target did not fully apply', () => {
+  it('writes the value again instead of taking the twin as agreeing', async () => {
+    const h = harness({ fields: [summary, status] });
+    const real = h.connectorB.createTicket.bind(h.connectorB);
+    // The system keeps its own first status (as Jira does when a transition is refused).
+    h.connectorB.createTicket = async (fields, marker) => real({ ...fields, status: 'Scheduled' }, marker);
+    const aId = h.a.userCreate({ subject: 'Laptop', status: 4 });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    expect(h.b.mustGet(link.bId).fields.status).toBe('Resolved');
+    expect(h.a.mustGet(aId).fields.status).toBe(4);
+    const events = await h.ledger.listEvents({ linkId: link.id, kind: 'field_mirrored' });
+    expect(events.items.map((e) => [e.side, e.field, e.newValue])).toEqual([['b', 'status', 'Resolved']]);
   });
 });

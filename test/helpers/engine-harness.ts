@@ -17,6 +17,8 @@ export interface HarnessOptions {
   scopeB?: (fields: FieldValues) => boolean;
   /** Search lag of side b's findByMarker (like Jira's index). */
   markerSearchLagMsB?: number;
+  /** Fields side a's create sets in later calls (like Jira's status transitions). */
+  createStepsA?: readonly string[];
   ledger?: Ledger;
   logger?: Logger;
   engine?: Partial<EngineOptions>;
@@ -47,7 +49,11 @@ export function createHarness(
   const a = existing?.a ?? new MemorySystem(options.systemA);
   const b = existing?.b ?? new MemorySystem(options.systemB);
   const ledger = existing?.ledger ?? options.ledger ?? new SqliteLedger({ path: ':memory:' });
-  const connectorA = new MemoryConnector(a, { label: 'Alpha', ...(options.scopeA ? { scope: options.scopeA } : {}) });
+  const connectorA = new MemoryConnector(a, {
+    label: 'Alpha',
+    ...(options.scopeA ? { scope: options.scopeA } : {}),
+    ...(options.createStepsA ? { createSteps: options.createStepsA } : {}),
+  });
   const connectorB = new MemoryConnector(b, {
     label: 'Beta',
     ...(options.scopeB ? { scope: options.scopeB } : {}),

@@ -199,6 +199,8 @@ export interface MemoryConnectorOptions {
   label?: string;
   /** Like a search index: findByMarker does not see tickets younger than this. @default 0 */
   markerSearchLagMs?: number;
+  /** Fields this system's create sets in later calls (like Jira's status transitions). */
+  createSteps?: readonly string[];
 }
 
 export const memoryFacts: ConnectorFacts = {
@@ -254,6 +256,7 @@ export class MemoryConnector implements Connector {
       ...memoryFacts,
       label: options.label ?? 'Memory',
       ...(this.searchLagMs > 0 ? { markerSearchLagMs: this.searchLagMs } : {}),
+      ...(options.createSteps ? { createSteps: options.createSteps } : {}),
     };
   }
 

@@ -3,7 +3,9 @@
 // label, public/internal comments, and HMAC-signed admin webhooks.
 import { defineConnector, type ConnectorContext } from '../../core/connector.js';
 import {
+  classify,
   ConfigError,
+  describeError,
   NotFoundError,
   PayloadError,
   RemoteValidationError,
@@ -106,6 +108,12 @@ export class JsmConnector implements Connector {
       pageSize: PAGE_SIZE,
       // findByMarker searches by label, and Jira's search index trails writes.
       markerSearchLagMs: 60_000,
+      // The status is reached through transitions after the create; with a request type, the
+      // fields outside the request form follow as an edit.
+      createSteps:
+        ctx.scope.requestTypes && ctx.scope.requestTypes.length > 0
+          ? ['status', 'resolution', 'priority', 'labels', 'assignee', 'components', 'duedate']
+          : ['status', 'resolution'],
       rateLimit: {
         requestsPerMinute: jsmConnector.defaultRateLimit.requestsPerMinute,
         headers: [
@@ -406,7 +414,20 @@ export class JsmConnector implements Connector {
       id = created.id;
     }
     this.noteWrite(id);
-    if (typeof fields.status === 'string') await this.moveToStatus(id, fields.status, fields.resolution);
+    if (typeof fields.status === 'string') {
+      try {
+        await this.moveToStatus(id, fields.status, fields.resolution);
+      } catch (err) {
+        // The issue exists: a refused transition must not look like a create that never happened
+        // (the intent would be dropped and the next attempt would make a second issue). The pass
+        // sees the status was not reached and handles it as any refused write.
+        if (classify(err).retry) throw err;
+        this.ctx.logger.warn(
+          { issueId: id, status: fields.status, err: describeError(err) },
+          'created issue kept its first status',
+        );
+      }
+    }
     return this.read(id);
   }
 

@@ -82,17 +82,27 @@ export function planCreate(input: CreateInput): CreatePlan {
 }
 
 /**
- * The baselines of a new link: for each field sent, the source as read and the twin as it holds
- * the value (just created) or as it was sent (a recovered create: later edits there are real
- * edits). Fields not sent get a baseline only when the sides already agree; the next pass
- * settles the rest by owner.
+ * The baseline a source side gets for a field its new twin does not hold as sent: no real value
+ * equals it, so the next pass sees the source as changed and writes its value to the twin.
+ */
+export const NOT_MIRRORED: JsonValue = { ticketbridge: 'not mirrored yet' };
+
+/**
+ * The baselines of a new link. A field the twin holds as sent agrees: the source as read, the
+ * twin as it holds the value. A field the twin does not hold was not (fully) written by the
+ * create: the twin's value counts as agreed and the next pass writes the source's value again.
+ * A recovered create (found by its marker after a stop) is read later, so there a difference is a
+ * person's edit on the twin (kept: the sides agreed on what was sent), except in the fields the
+ * target's create sets in later calls (`facts.createSteps`, e.g. a Jira status reached through
+ * transitions), where the stop may have come between the calls. Fields not sent get a baseline
+ * only when the sides already agree; the next pass settles the rest by owner.
  */
 export function createBaselines(
   rules: readonly FieldRule[],
   from: Side,
   tickets: Record<Side, Ticket>,
   sent: { fields: FieldValues; source: FieldValues },
-  recovered: boolean,
+  recovered: { createSteps: readonly string[] } | null,
 ): Record<string, Baseline> {
   const to = otherSide(from);
   const baselines: Record<string, Baseline> = {};
@@ -101,7 +111,10 @@ export function createBaselines(
     const wrote = sent.fields[rule.native[to]];
     const source = sent.source[rule.native[from]];
     if (wrote !== undefined && source !== undefined) {
-      baselines[rule.name] = baselineOf(from, source, recovered ? wrote : current[to]);
+      if (rule.equivalent(from, source, current[to])) baselines[rule.name] = baselineOf(from, source, current[to]);
+      else if (recovered && !recovered.createSteps.includes(rule.native[to]))
+        baselines[rule.name] = baselineOf(from, source, wrote);
+      else baselines[rule.name] = baselineOf(from, NOT_MIRRORED, current[to]);
     } else if (rule.equivalent('a', current.a, current.b)) {
       baselines[rule.name] = current;
     }
