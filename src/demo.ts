@@ -3,6 +3,7 @@
 // admin would (ConnectWise callbacks and Jira admin webhooks through their APIs, the Freshservice
 // automator rule through the simulator's control API), seeds a few tickets through the vendors'
 // own APIs, and prints a tour with commands to paste.
+import { AUTOMATOR_BODY } from './connectors/freshservice/webhook.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +65,7 @@ export async function wireWebhooks(config: Config, daemon: DaemonHandle): Promis
         await axios.put(`${system.baseUrl}/__sim/automator`, {
           url: target,
           headers: { [header]: system.webhook?.secret ?? '' },
-          template: { ticket_id: '{{ticket.id}}', event: '{{event}}' },
+          template: AUTOMATOR_BODY,
         });
         notes.push(`${name}/${side}: Freshservice automator rule -> ${target}`);
       } else if (pair[side].registerWebhook) {

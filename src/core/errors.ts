@@ -108,6 +108,12 @@ export class PayloadError extends SyncError {
 /** An inbound webhook could not be read (not JSON, no ticket id). */
 export class WebhookError extends SyncError {
   readonly code = 'webhook_invalid';
+  /** Why a delivery was refused, in snake_case (e.g. `no_signature`), for the receiver's counts. */
+  readonly reason: string | undefined;
+  constructor(message: string, options?: ErrorOptions & { reason?: string }) {
+    super(message, options);
+    this.reason = options?.reason;
+  }
 }
 
 /** A workflow offers no transition path to the wanted status. */

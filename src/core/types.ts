@@ -154,6 +154,11 @@ export interface WebhookHint {
   ticketIds: string[];
   /** A delivery identifier for duplicate suppression, when the system sends one. */
   deliveryId?: string;
+  /**
+   * The ticket's version (its updated time) as the delivery reports it, when the body carries one:
+   * a delivery older than the version the ledger has already synced is stale and needs no pass.
+   */
+  version?: string;
 }
 
 export interface ListChangedOptions {

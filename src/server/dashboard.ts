@@ -13,6 +13,7 @@ import { parseInput } from './route.js';
 import type { ConnectionStatus, LinkDetail } from './schemas.js';
 import { z } from 'zod';
 import { buildLinkDetail, buildStatus, type ViewDeps } from './views.js';
+import { describeRejections } from './webhook-stats.js';
 
 const DashboardQuery = z.strictObject({
   ticket: z.string().trim().max(100).optional(),
@@ -116,6 +117,7 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
       <b>${s.label} <span class="muted">(${letter})</span></b>
       Last checked <span title="${when(s.lastSuccessfulPollAt)}">${timeAgo(s.lastSuccessfulPollAt, now)}</span>
       ${s.lastPollError ? h`<div style="color:var(--red)">Last check failed: ${s.lastPollError}</div>` : ''}
+      ${rejectionLine(s)}
       ${s.queue ? h`<div class="muted">${s.queue.callsLastMinute} calls in the last minute${s.queue.rateLimitedLastMinute > 0 ? h`, <strong>${s.queue.rateLimitedLastMinute} rate-limited</strong>` : ''}${s.queue.depth > 0 ? `, ${s.queue.depth} queued` : ''}</div>` : ''}
     </div>`;
   return h`<section class="card" data-connection="${c.name}">
@@ -129,6 +131,14 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
     <span><strong>${c.openErrors}</strong> errors</span>
   </div>
 </section>`;
+}
+
+/** "Jira webhooks rejected: bad signature, 14 in the last hour" when any were refused in the last hour. */
+function rejectionLine(s: ConnectionStatus['sides']['a']): Html | '' {
+  const text = describeRejections(s.label, s.webhooks);
+  return text === null
+    ? ''
+    : h`<div class="webhook-rejections" style="color:var(--amber)">${text}. Changes still arrive by polling.</div>`;
 }
 
 /** One ticket, named by its key where known, linking to its search. */

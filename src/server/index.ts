@@ -15,6 +15,7 @@ import { dashboardRoutes } from './dashboard.js';
 import type { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { addRoute, HttpError, type RouteDoc } from './route.js';
+import { WebhookStats } from './webhook-stats.js';
 import { webhookRoutes } from './webhooks.js';
 
 export { createMetrics, type Metrics, type WebhookResult } from './metrics.js';
@@ -117,6 +118,7 @@ export function createServer(deps: ServerDeps): Server {
   installAuth(app, { token, secureCookie: deps.server.publicUrl?.startsWith('https:') ?? false });
 
   deps.metrics.attach({ status: () => deps.engine.status(), counts: () => deps.ledger.counts() });
+  const webhookStats = new WebhookStats(now);
   const views = {
     engine: deps.engine,
     ledger: deps.ledger,
@@ -124,6 +126,7 @@ export function createServer(deps: ServerDeps): Server {
     startedAtMs: deps.startedAtMs,
     pollIntervalMs: deps.pollIntervalMs ?? 30_000,
     now,
+    webhookStats,
   };
   const docs: RouteDoc[] = [];
 
@@ -132,7 +135,7 @@ export function createServer(deps: ServerDeps): Server {
     const text = await deps.metrics.registry.metrics();
     return reply.header('content-type', deps.metrics.registry.contentType).send(text);
   });
-  webhookRoutes(app, { engine: deps.engine, metrics: deps.metrics, logger });
+  webhookRoutes(app, { engine: deps.engine, metrics: deps.metrics, stats: webhookStats, ledger: deps.ledger, logger });
   dashboardRoutes(app, { ...views, signedIn: token !== undefined, logger });
   documentOtherRoutes(docs);
 

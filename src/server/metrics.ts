@@ -22,6 +22,8 @@ export interface Metrics {
   observer: EngineObserver;
   /** Counts one webhook delivery; `connection`/`side` only when they name a configured target. */
   webhook(result: WebhookResult, connection?: string, side?: string): void;
+  /** Counts one refused delivery to a configured target by reason (no_signature, bad_signature, …). */
+  webhookRejected(connection: string, side: string, reason: string): void;
   /** Connects the scrape-time gauges to a running engine and ledger. */
   attach(source: MetricsSource): void;
 }
@@ -90,6 +92,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: 'ticketbridge_webhook_deliveries_total',
     help: 'Inbound webhook deliveries by target and result.',
     labelNames: ['connection', 'side', 'result'] as const,
+    registers,
+  });
+
+  const webhooksRejected = new Counter({
+    name: 'ticketbridge_webhooks_rejected_total',
+    help: 'Inbound webhook deliveries refused, by target and reason (no_signature, bad_signature, untrusted_key_url, …).',
+    labelNames: ['connection', 'side', 'reason'] as const,
     registers,
   });
 
@@ -228,6 +237,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     observer,
     webhook(result, connection, side) {
       webhooks.inc({ connection: connection ?? '', side: side ?? '', result });
+    },
+    webhookRejected(connection, side, reason) {
+      webhooksRejected.inc({ connection, side, reason });
     },
     attach(next) {
       source = next;

@@ -58,6 +58,29 @@ export const SideStatus = z.object({
     .record(z.string(), z.boolean())
     .describe('Which connector capabilities the system supports (changePolling, webhooks, deletions, …).'),
   openErrors: z.number().int().describe('Open errors recorded against this side.'),
+  webhooks: z
+    .object({
+      acceptedLastHour: z.number().int(),
+      lastAcceptedAt: Iso.nullable(),
+      rejected: z
+        .array(
+          z.object({
+            reason: z
+              .string()
+              .describe(
+                'no_signature, bad_signature, not_configured, untrusted_key_url, key_unavailable, key_fetch_limited, invalid_body, too_large or unsupported_type.',
+              ),
+            label: z.string().describe('The reason in words ("bad signature").'),
+            lastHour: z.number().int(),
+            total: z.number().int().describe('Since the daemon started.'),
+            lastAt: Iso,
+          }),
+        )
+        .describe(
+          'Reasons deliveries were refused in the last hour, most frequent first. Polling continues either way.',
+        ),
+    })
+    .describe("Inbound webhooks to this side since the daemon started (the receiver's own counts)."),
 });
 
 export const HealthLevel = z.enum(['green', 'amber', 'red', 'off']);

@@ -18,6 +18,7 @@ const side = (over: Partial<Side> = {}): Side => ({
   queue: null,
   capabilities: {},
   openErrors: 0,
+  webhooks: { acceptedLastHour: 0, lastAcceptedAt: null, rejected: [] },
   ...over,
 });
 const conn = (over: Partial<Omit<ConnectionStatus, 'health'>> = {}, a: Partial<Side> = {}, b: Partial<Side> = {}) => ({
@@ -76,6 +77,26 @@ describe('judgeHealth', () => {
       level: 'amber',
       summary: 'Freshservice is rate limiting us.',
     });
+  });
+});
+
+it('judgeHealth is amber while webhooks to a side are refused, saying why and that polling continues', () => {
+  const webhooks = {
+    acceptedLastHour: 0,
+    lastAcceptedAt: null,
+    rejected: [
+      {
+        reason: 'bad_signature',
+        label: 'bad signature',
+        lastHour: 14,
+        total: 20,
+        lastAt: '2024-01-01T00:00:00.000Z',
+      },
+    ],
+  };
+  expect(judgeHealth(conn({}, { label: 'Jira', webhooks }), 30_000)).toEqual({
+    level: 'amber',
+    summary: 'Jira webhooks rejected: bad signature, 14 in the last hour (changes still arrive by polling).',
   });
 });
 

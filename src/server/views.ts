@@ -6,6 +6,7 @@ import type { Engine } from '../core/engine.js';
 import type { Ledger, SyncEvent } from '../core/ledger/types.js';
 import type { Side } from '../core/types.js';
 import type { ConnectionStatus, HealthLevel, LinkDetail, Ready, Status } from './schemas.js';
+import { describeRejections, WebhookStats } from './webhook-stats.js';
 
 export interface ViewDeps {
   engine: Engine;
@@ -15,7 +16,11 @@ export interface ViewDeps {
   /** Poll interval of connections that do not set their own; lag is judged against it. */
   pollIntervalMs: number;
   now(): number;
+  /** The webhook receiver's counts; absent: no deliveries are shown. */
+  webhookStats?: WebhookStats;
 }
+
+const NO_WEBHOOKS = new WebhookStats(() => 0);
 
 const SIDES: readonly Side[] = ['a', 'b'];
 
@@ -55,6 +60,7 @@ export async function buildStatus(deps: ViewDeps): Promise<Status> {
             }
           : null,
         openErrors: errors.filter((e) => e.side === side).length,
+        webhooks: (deps.webhookStats ?? NO_WEBHOOKS).summary(c.name, side),
       };
     }
     const base = {
@@ -97,6 +103,8 @@ export function judgeHealth(
       red.push(`${s.label} has not been checked for ${minutes(s.lagMs)}`);
     else if (s.lagMs > intervalMs * LAG_AMBER_INTERVALS) amber.push(`${s.label} is ${minutes(s.lagMs)} behind`);
     if (s.queue && s.queue.rateLimitedLastMinute > 0) amber.push(`${s.label} is rate limiting us`);
+    const rejections = describeRejections(s.label, s.webhooks);
+    if (rejections !== null) amber.push(`${rejections} (changes still arrive by polling)`);
   }
   if (c.openErrors > 0) amber.push(`${c.openErrors} ${c.openErrors === 1 ? 'error needs' : 'errors need'} attention`);
   if (c.openConflicts > 0)

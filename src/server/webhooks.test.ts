@@ -46,7 +46,7 @@ describe('POST /webhooks/:connection/:side', () => {
     const body = JSON.stringify({ ticketId: id });
     const res = await deliver(body, { 'x-memory-signature': f.sign(`${body} `) });
     expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual({ error: 'unauthorized', message: 'webhook signature is missing or does not match' });
+    expect(res.json()).toEqual({ error: 'unauthorized', message: 'webhook refused: bad signature' });
     await f.harness.engine.onIdle();
     expect((await f.harness.ledger.listLinks({ ticketId: id })).items.some((l) => l.aId === id)).toBe(false);
     expect(await metric('forged')).toBe(1);
@@ -76,12 +76,77 @@ describe('POST /webhooks/:connection/:side', () => {
     expect(await metric('duplicate')).toBe(1);
   });
 
-  it('ignores a replayed body without a delivery id (by its sha256) but accepts a different body', async () => {
+  it('never drops a delivery without a delivery id: identical bodies are hints that coalesce', async () => {
+    // Freshservice's automator body is the same for every update of a ticket; each is a new edit.
+    const body = JSON.stringify({ ticketId: f.aId });
+    await f.harness.engine.onIdle();
+    const reads = f.harness.a.counters.reads;
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => deliver(body, { 'x-memory-signature': f.sign(body) })),
+    );
+    expect(answers.map((a) => a.statusCode)).toEqual(Array.from({ length: 30 }, () => 202));
+    expect(answers.map((a) => a.json())).toEqual(
+      Array.from({ length: 30 }, () => ({ status: 'accepted', ticketIds: [f.aId] })),
+    );
+    await f.harness.engine.onIdle();
+    // Each hint ran a pass or was folded into one in flight (hint-coalescer.test.ts bounds that).
+    expect(f.harness.a.counters.reads - reads).toBeGreaterThanOrEqual(1);
+    expect(f.harness.a.counters.reads - reads).toBeLessThanOrEqual(30);
+    expect(await metric('duplicate')).toBe(0);
+  });
+
+  it('an edit made after the pass read the ticket is mirrored by the hint that reports it', async () => {
     const body = JSON.stringify({ ticketId: f.aId });
     expect((await deliver(body, { 'x-memory-signature': f.sign(body) })).statusCode).toBe(202);
-    expect((await deliver(body, { 'x-memory-signature': f.sign(body) })).statusCode).toBe(200);
-    const other = JSON.stringify({ ticketId: f.aId, note: 'later change' });
-    expect((await deliver(other, { 'x-memory-signature': f.sign(other) })).statusCode).toBe(202);
+    await f.harness.engine.onIdle();
+    f.harness.a.userEdit(f.aId, { subject: 'Printer on floor 3 jams again' });
+    expect((await deliver(body, { 'x-memory-signature': f.sign(body) })).statusCode).toBe(202);
+    await f.harness.engine.onIdle();
+    expect(f.harness.b.mustGet(f.bId).fields.summary).toBe('Printer on floor 3 jams again');
+  });
+
+  it('answers a delivery reporting a version older than the one synced as stale, without a pass', async () => {
+    await f.harness.engine.onIdle();
+    const link = (await f.harness.ledger.getLink(f.linkId))!;
+    const version = link.aVersion!.split('#')[0]!;
+    const synced = Date.parse(version);
+    const reads = f.harness.a.counters.reads;
+    const old = JSON.stringify({ ticketId: f.aId, version: new Date(synced - 1000).toISOString() });
+    const res = await deliver(old, { 'x-memory-signature': f.sign(old) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'stale', ticketIds: [] });
+    await f.harness.engine.onIdle();
+    expect(f.harness.a.counters.reads).toBe(reads);
+    // The same version (two edits can share a second) and newer ones are read.
+    for (const reported of [version, new Date(synced + 1000).toISOString()]) {
+      const body = JSON.stringify({ ticketId: f.aId, version: reported });
+      expect((await deliver(body, { 'x-memory-signature': f.sign(body) })).statusCode).toBe(202);
+    }
+  });
+
+  it('counts refused deliveries per connection, side and reason, on /status and /metrics', async () => {
+    const body = JSON.stringify({ ticketId: f.aId });
+    for (let i = 0; i < 3; i++) await deliver(body, { 'x-memory-signature': f.sign(`${body} `) });
+    await deliver(body, {});
+    await deliver('{', { 'x-memory-signature': f.sign('{') }, '/webhooks/test/b');
+    const status = await f.server.app.inject({
+      method: 'GET',
+      url: '/status',
+      headers: { authorization: `Bearer ${f.token}` },
+    });
+    type Sides = Record<'a' | 'b', { webhooks: { rejected: unknown[]; acceptedLastHour: number } }>;
+    const sides = status.json<{ connections: Array<{ name: string; sides: Sides }> }>().connections[0]!.sides;
+    expect(sides.a.webhooks.rejected).toEqual([
+      expect.objectContaining({ reason: 'bad_signature', label: 'bad signature', lastHour: 3, total: 3 }),
+      expect.objectContaining({ reason: 'no_signature', label: 'no signature', lastHour: 1, total: 1 }),
+    ]);
+    expect(sides.b.webhooks.rejected).toEqual([
+      expect.objectContaining({ reason: 'invalid_body', lastHour: 1, total: 1 }),
+    ]);
+    const text = await f.metrics.registry.metrics();
+    expect(text).toContain('ticketbridge_webhooks_rejected_total{connection="test",side="a",reason="bad_signature"} 3');
+    expect(text).toContain('ticketbridge_webhooks_rejected_total{connection="test",side="a",reason="no_signature"} 1');
+    expect(text).toContain('ticketbridge_webhooks_rejected_total{connection="test",side="b",reason="invalid_body"} 1');
   });
 
   it('refuses a body over 1 MB with 413', async () => {

@@ -1,15 +1,19 @@
 // The webhook receiver: POST /webhooks/:connection/:side. The raw body is kept as a Buffer and
 // verified by that side's connector before anything is parsed or enqueued; a verified delivery
-// is answered 202 at once and its ticket ids are hinted to the engine without waiting. Duplicate
-// deliveries (same delivery id, or same body) within ten minutes are acknowledged and ignored.
-import { createHash } from 'node:crypto';
+// is answered 202 at once and its ticket ids are hinted to the engine without waiting. Hints
+// coalesce (see hint-coalescer.ts); a delivery is dropped only as a true replay (a delivery id
+// the vendor issued, seen within ten minutes) or when it reports a ticket version older than one
+// the ledger has already synced. Every refusal is counted per connection, side and reason.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { describeError } from '../core/errors.js';
+import { describeError, WebhookError } from '../core/errors.js';
 import type { Engine } from '../core/engine.js';
-import type { Logger, Side, WebhookRequest } from '../core/types.js';
+import type { Ledger } from '../core/ledger/types.js';
+import type { Logger, Side, WebhookHint, WebhookRequest } from '../core/types.js';
+import { HintCoalescer } from './hint-coalescer.js';
 import type { Metrics } from './metrics.js';
 import { HttpError, notFound, parseInput } from './route.js';
 import { WebhookParams } from './schemas.js';
+import { isRejectionReason, REJECTION_LABELS, type RejectionReason, type WebhookStats } from './webhook-stats.js';
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 const WEBHOOK_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
@@ -46,13 +50,48 @@ export class DeliveryCache {
 export interface WebhookDeps {
   engine: Engine;
   metrics: Metrics;
+  stats: WebhookStats;
   logger: Logger;
+  /** Read for stale deliveries (a hint reporting a version the ledger has already passed). */
+  ledger?: Pick<Ledger, 'findLink'>;
   cache?: DeliveryCache;
+}
+
+/** The refusal a verifier's verdict or exception stands for. */
+function verdictReason(verdict: unknown): RejectionReason | null {
+  if (verdict === true) return null;
+  if (verdict === false) return 'bad_signature';
+  if (verdict instanceof WebhookError && isRejectionReason(verdict.reason)) return verdict.reason;
+  return 'bad_signature';
+}
+
+/** Whether the ledger already synced a version of this ticket newer than the one the delivery reports. */
+async function isStale(
+  deps: WebhookDeps,
+  connection: string,
+  side: Side,
+  ticketId: string,
+  version: string | undefined,
+): Promise<boolean> {
+  if (version === undefined || !deps.ledger) return false;
+  const reported = Date.parse(version);
+  if (Number.isNaN(reported)) return false;
+  const link = await deps.ledger.findLink(connection, side, ticketId);
+  // The ledger keeps `<version>#<hash of the mapped fields>`; the version is the ticket's update time.
+  const stored = (side === 'a' ? link?.aVersion : link?.bVersion) ?? '';
+  const synced = Date.parse(stored.split('#')[0] ?? '');
+  return !Number.isNaN(synced) && synced > reported;
 }
 
 /** Registers the receiver in its own encapsulated scope, with buffer-keeping body parsers. */
 export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
   const cache = deps.cache ?? new DeliveryCache(10 * 60_000, 10_000);
+  const coalescer = new HintCoalescer();
+
+  const refuse = (connection: string, side: Side, reason: RejectionReason): void => {
+    deps.stats.reject(connection, side, reason);
+    deps.metrics.webhookRejected(connection, side, reason);
+  };
 
   // fastify loads the plugin when the app becomes ready (listen or inject).
   void app.register(async (scope) => {
@@ -65,9 +104,15 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
 
     scope.setErrorHandler((err: FastifyError, request, reply) => {
       const target = request.params as { connection?: string; side?: string };
-      const known = typeof target.connection === 'string' && deps.engine.connections.has(target.connection);
-      const count = (result: 'too_large' | 'unsupported_type'): void =>
-        known ? deps.metrics.webhook(result, target.connection, target.side) : deps.metrics.webhook(result);
+      const known =
+        typeof target.connection === 'string' &&
+        deps.engine.connections.has(target.connection) &&
+        (target.side === 'a' || target.side === 'b');
+      const count = (result: 'too_large' | 'unsupported_type'): void => {
+        if (!known) return deps.metrics.webhook(result);
+        deps.metrics.webhook(result, target.connection, target.side);
+        refuse(target.connection!, target.side as Side, result);
+      };
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         count('too_large');
         return reply
@@ -108,50 +153,65 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
           query: request.query as Record<string, string>,
         };
 
-        let verified = false;
+        let verdict: unknown;
         try {
-          verified = await connector.verifyWebhook(webhook);
+          verdict = await connector.verifyWebhook(webhook);
         } catch (err) {
-          deps.logger.warn({ connection, side, err: describeError(err) }, 'webhook verification threw');
+          verdict = err;
+          if (!(err instanceof WebhookError))
+            deps.logger.warn({ connection, side, err: describeError(err) }, 'webhook verification threw');
         }
-        if (!verified) {
+        const reason = verdictReason(verdict);
+        if (reason !== null) {
           deps.metrics.webhook('forged', connection, side);
-          deps.logger.warn({ connection, side }, 'webhook refused: signature missing or wrong');
+          refuse(connection, side, reason);
+          deps.logger.warn(
+            { connection, side, reason, ...(verdict instanceof WebhookError ? { detail: verdict.message } : {}) },
+            'webhook refused',
+          );
           return reply
             .code(401)
-            .send({ error: 'unauthorized', message: 'webhook signature is missing or does not match' });
+            .send({ error: 'unauthorized', message: `webhook refused: ${REJECTION_LABELS[reason]}` });
         }
 
-        let hint;
+        let hint: WebhookHint;
         try {
           hint = connector.parseWebhook(webhook);
         } catch (err) {
           deps.metrics.webhook('invalid', connection, side);
+          refuse(connection, side, 'invalid_body');
           return reply.code(400).send({
             error: 'invalid_request',
             message: `webhook body: ${err instanceof Error ? err.message : String(err)}`,
           });
         }
 
-        const key =
-          hint.deliveryId !== undefined
-            ? `${connection}:${side}:id:${hint.deliveryId}`
-            : `${connection}:${side}:sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
-        if (cache.seen(key)) {
+        // Only an id the vendor issued identifies a delivery: bodies repeat for different edits.
+        if (hint.deliveryId !== undefined && cache.seen(`${connection}:${side}:id:${hint.deliveryId}`)) {
           deps.metrics.webhook('duplicate', connection, side);
           return reply.code(200).send({ status: 'duplicate', ticketIds: [] });
         }
 
+        const fresh: string[] = [];
         for (const id of hint.ticketIds) {
+          if (!(await isStale(deps, connection, side, id, hint.version))) fresh.push(id);
+        }
+        deps.stats.accept(connection, side);
+        if (fresh.length === 0 && hint.ticketIds.length > 0) {
+          deps.metrics.webhook('duplicate', connection, side);
+          return reply.code(200).send({ status: 'stale', ticketIds: [] });
+        }
+        for (const id of fresh) {
           // Answer now; the pass runs in the background and records its own errors.
-          void Promise.resolve()
-            .then(() => deps.engine.hint(connection, side, id))
-            .catch((err: unknown) =>
+          coalescer.hint(
+            `${connection}\u0000${side}\u0000${id}`,
+            () => deps.engine.hint(connection, side, id),
+            (err) =>
               deps.logger.warn({ connection, side, ticketId: id, err: describeError(err) }, 'webhook hint failed'),
-            );
+          );
         }
         deps.metrics.webhook('accepted', connection, side);
-        return reply.code(202).send({ status: 'accepted', ticketIds: hint.ticketIds });
+        return reply.code(202).send({ status: 'accepted', ticketIds: fresh });
       },
     });
   });

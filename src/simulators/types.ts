@@ -12,6 +12,12 @@ export interface SimulatorStartOptions<S extends SystemConfig = SystemConfig> {
   port?: number;
   /** Seed for all simulated randomness. @default 1 */
   seed?: number;
+  /**
+   * ConnectWise: the loopback address the callback signing key is served from, on the API's
+   * port, as ConnectWise cloud serves keys from its UI host rather than the API host.
+   * @default 127.0.0.2
+   */
+  keyHost?: string;
 }
 
 export interface SimulatorHandle {
@@ -19,6 +25,8 @@ export interface SimulatorHandle {
   /** Base URL the simulator listens on, e.g. http://127.0.0.1:9101 */
   url: string;
   sim: SimulatorApp;
+  /** ConnectWise: the origin callbacks' `key_url` points at (another host than `url`). */
+  keyOrigin?: string;
   stop(): Promise<void>;
 }
 

@@ -19,7 +19,7 @@
 //     };
 //   });
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotFoundError } from '../../src/core/errors.js';
+import { NotFoundError, WebhookError } from '../../src/core/errors.js';
 import {
   isInvalidTicket,
   type Connector,
@@ -60,6 +60,19 @@ async function collect(connector: Connector, since: Date | null): Promise<Ticket
 }
 
 let markerCounter = 0;
+/**
+ * How a connector refuses a delivery whose signature is missing: a WebhookError whose reason is
+ * `no_signature`, so the receiver can count it apart from wrong signatures.
+ */
+async function refusal(verify: () => boolean | Promise<boolean>): Promise<string> {
+  try {
+    return (await verify()) ? 'accepted' : 'bad_signature';
+  } catch (err) {
+    if (err instanceof WebhookError) return err.reason ?? err.code;
+    throw err;
+  }
+}
+
 function freshMarker(): string {
   markerCounter++;
   return `tb:contract:${Date.now().toString(36)}${markerCounter}`;
@@ -198,7 +211,7 @@ export function describeConnectorContract(name: string, setup: () => Promise<Con
       expect(await s.connector.verifyWebhook(genuine)).toBe(true);
       expect(s.connector.parseWebhook(genuine).ticketIds).toContain(created.id);
       const unsigned: WebhookRequest = { ...genuine, headers: {} };
-      expect(await s.connector.verifyWebhook(unsigned)).toBe(false);
+      expect(await refusal(() => s.connector.verifyWebhook(unsigned))).toBe('no_signature');
       if (s.webhookSignsBody ?? true) {
         const tampered: WebhookRequest = { ...genuine, rawBody: Buffer.concat([genuine.rawBody, Buffer.from(' ')]) };
         expect(await s.connector.verifyWebhook(tampered)).toBe(false);

@@ -2,7 +2,7 @@
 // versions, scope, markers, comments with visibility, deletion, webhooks) so the engine can be
 // tested and benchmarked without HTTP. It is a real implementation, not a mock of the engine.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { NotFoundError, RemoteValidationError } from '../../src/core/errors.js';
+import { NotFoundError, RemoteValidationError, WebhookError } from '../../src/core/errors.js';
 import { formatMirroredComment, parseMirroredComment } from '../../src/core/marker.js';
 import type {
   Clock,
@@ -347,16 +347,21 @@ export class MemoryConnector implements Connector {
     const secret = this.system.options.webhookSecret;
     if (secret === undefined) return false;
     const given = request.headers['x-memory-signature'];
-    if (typeof given !== 'string') return false;
+    if (typeof given !== 'string') throw new WebhookError('no x-memory-signature header', { reason: 'no_signature' });
     const expected = createHmac('sha256', secret).update(request.rawBody).digest('hex');
     return given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
   }
 
   parseWebhook(request: WebhookRequest): WebhookHint {
-    const body = JSON.parse(request.rawBody.toString('utf8')) as { ticketId?: unknown; deliveryId?: unknown };
+    const body = JSON.parse(request.rawBody.toString('utf8')) as {
+      ticketId?: unknown;
+      deliveryId?: unknown;
+      version?: unknown;
+    };
     if (typeof body.ticketId !== 'string' && typeof body.ticketId !== 'number') throw new Error('ticketId: missing');
     const hint: WebhookHint = { ticketIds: [String(body.ticketId)] };
     if (typeof body.deliveryId === 'string') hint.deliveryId = body.deliveryId;
+    if (typeof body.version === 'string') hint.version = body.version;
     return hint;
   }
 

@@ -2,7 +2,7 @@
 // way we could think of, run as one table against the real loader, the real connectors and the
 // whole daemon over loopback. Each case must be answered by a clear error that names the thing and
 // where; the runtime cases also prove the daemon keeps serving and nothing already synced is lost.
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { parseConfigText } from '../../src/mapping/loader.js';
 import { checkMappedValues } from '../../src/mapping/validate.js';
 import type { OutboundWebhook } from '../../src/simulators/common/server.js';
+import { callbackSignature } from '../../src/connectors/connectwise/webhook.js';
 import { DEMO_CONFIG } from '../helpers/demo-stack.js';
 import { visit, type ProxyRule } from './rewriting-proxy.js';
 import { startReliabilityStack, type Kind, type ReliabilityStack } from './stack.js';
@@ -779,6 +780,23 @@ function cwHook(
   });
 }
 
+/** The last genuine callback with its key URL changed by `change`. */
+function withKeyUrl(change: (url: URL) => void): string {
+  const payload = JSON.parse(lastCwCallback().body) as { Metadata: { key_url: string } };
+  const url = new URL(payload.Metadata.key_url);
+  change(url);
+  return JSON.stringify({ ...payload, Metadata: { key_url: url.toString() } });
+}
+
+/** A well-formed x-content-signature (base64 of 32 bytes) that no key produced. */
+const junkSignature = (): string => randomBytes(32).toString('base64');
+
+/** The simulator's signing key, fetched as the daemon does (the endpoint is public). */
+async function cwSigningKey(): Promise<string> {
+  const payload = JSON.parse(lastCwCallback().body) as { Metadata: { key_url: string } };
+  return ((await (await fetch(payload.Metadata.key_url)).json()) as { signing_key: string }).signing_key;
+}
+
 const keeperFs = (): string => keepers.find((k) => k.connection === 'fs-cw' && k.side === 'a')!.id;
 const keeperJira = (): string => keepers.find((k) => k.connection === 'jsm-cw')!.id;
 const jiraPayload = (id: string): string =>
@@ -797,11 +815,39 @@ const webhookCases: Case[] = [
   webhookCase('Freshservice: a wrong shared secret', 401, ['signature'], (s) =>
     fsHook(s, JSON.stringify({ ticket_id: keeperFs() }), 'not-the-secret'),
   ),
-  webhookCase('Freshservice: a replayed delivery is acknowledged once and ignored', 200, ['duplicate'], async (s) => {
-    const body = JSON.stringify({ ticket_id: `#INC-${keeperFs()}`, event: 'ticket_updated', nonce: Date.now() });
-    expect((await fsHook(s, body, secretOf(s, 'freshservice'))).status).toBe(202);
-    return fsHook(s, body, secretOf(s, 'freshservice'));
-  }),
+  webhookCase(
+    'Freshservice: a replayed delivery of an edit already synced is answered stale, without a pass',
+    200,
+    ['stale'],
+    (s) =>
+      fsHook(
+        s,
+        JSON.stringify({ ticket_id: keeperFs(), updated_at: new Date(Date.now() - 3_600_000).toISOString() }),
+        secretOf(s, 'freshservice'),
+      ),
+  ),
+  webhookCase(
+    'Freshservice: the same body twice is two hints (they coalesce), never a dropped edit',
+    202,
+    ['accepted'],
+    async (s) => {
+      const body = JSON.stringify({ ticket_id: `#INC-${keeperFs()}` });
+      expect((await fsHook(s, body, secretOf(s, 'freshservice'))).status).toBe(202);
+      return fsHook(s, body, secretOf(s, 'freshservice'));
+    },
+  ),
+  webhookCase(
+    'Freshservice: a 23-digit ticket_id is refused naming it, never rounded to 1e+23',
+    400,
+    ['"99999999999999999999999" is not a Freshservice ticket id'],
+    (s) => fsHook(s, JSON.stringify({ ticket_id: '99999999999999999999999' }), secretOf(s, 'freshservice')),
+  ),
+  webhookCase(
+    'Freshservice: a ticket_id past 2^53 as a JSON number is refused',
+    400,
+    ['not a Freshservice ticket id'],
+    (s) => fsHook(s, '{"ticket_id": 99999999999999999999999}', secretOf(s, 'freshservice')),
+  ),
   webhookCase('Freshservice: malformed JSON with the right secret', 400, ['not JSON'], (s) =>
     fsHook(s, '{"ticket_id": 12,,', secretOf(s, 'freshservice')),
   ),
@@ -833,6 +879,15 @@ const webhookCases: Case[] = [
   webhookCase('Jira: malformed JSON, correctly signed', 400, ['not JSON'], (s) =>
     jiraHook(s, '{"issue": {', jiraSign(secretOf(s, 'jsm'), '{"issue": {')),
   ),
+  webhookCase(
+    'Jira: a 23-digit issue id, correctly signed',
+    400,
+    ['"99999999999999999999999" is not a Jira issue id'],
+    (s) => {
+      const body = JSON.stringify({ webhookEvent: 'jira:issue_updated', issue: { id: '99999999999999999999999' } });
+      return jiraHook(s, body, jiraSign(secretOf(s, 'jsm'), body));
+    },
+  ),
   webhookCase('Jira: wrong-typed issue id, correctly signed', 400, ['issue'], (s) => {
     const body = JSON.stringify({ webhookEvent: 'jira:issue_updated', issue: { id: { nested: true } } });
     return jiraHook(s, body, jiraSign(secretOf(s, 'jsm'), body));
@@ -856,8 +911,56 @@ const webhookCases: Case[] = [
     const hook = lastCwCallback();
     return cwHook(s, new URL(hook.url).pathname, hook.body, hook.headers['x-content-signature']);
   }),
-  webhookCase('ConnectWise: malformed JSON cannot be verified', 401, ['signature'], (s) =>
+  webhookCase('ConnectWise: malformed JSON cannot be verified', 401, ['signing key URL not trusted'], (s) =>
     cwHook(s, '/webhooks/fs-cw/b', '{"ID": 1,', lastCwCallback().headers['x-content-signature']),
+  ),
+  webhookCase(
+    'ConnectWise: a signing key URL on another host is never fetched',
+    401,
+    ['signing key URL not trusted'],
+    (s) =>
+      cwHook(
+        s,
+        '/webhooks/fs-cw/b',
+        withKeyUrl((u) => (u.host = 'evil.example.net')),
+        junkSignature(),
+      ),
+  ),
+  webhookCase(
+    'ConnectWise: a signing key URL on an API path of the trusted host is never fetched',
+    401,
+    ['signing key URL not trusted'],
+    (s) =>
+      cwHook(
+        s,
+        '/webhooks/fs-cw/b',
+        withKeyUrl((u) => {
+          u.pathname = '/v4_6_release/apis/3.0/service/tickets';
+          u.search = '?conditions=id>0';
+        }),
+        junkSignature(),
+      ),
+  ),
+  webhookCase(
+    'ConnectWise: a made-up signing key id costs no fetch while the key is known',
+    401,
+    ['too many unknown signing keys'],
+    (s) =>
+      cwHook(
+        s,
+        '/webhooks/fs-cw/b',
+        withKeyUrl((u) => u.searchParams.set('id', randomUUID())),
+        junkSignature(),
+      ),
+  ),
+  webhookCase(
+    'ConnectWise: a 23-digit ID, correctly signed, is refused naming it',
+    400,
+    ['"99999999999999999999999" is not a ConnectWise ticket id'],
+    async (s) => {
+      const body = lastCwCallback().body.replace(/"ID":\s*\d+/, '"ID":"99999999999999999999999"');
+      return cwHook(s, '/webhooks/fs-cw/b', body, callbackSignature(await cwSigningKey(), Buffer.from(body)));
+    },
   ),
   webhookCase('ConnectWise (jsm-cw): no x-content-signature', 401, ['signature'], (s) =>
     cwHook(s, '/webhooks/jsm-cw/b', lastCwCallback().body, undefined),

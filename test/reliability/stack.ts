@@ -242,9 +242,10 @@ export async function startReliabilityStack(options: StackOptions = {}): Promise
     proxies[system.kind] = proxy;
     const target = config.systems[name]!;
     target.baseUrl = proxy.url;
-    // ConnectWise callbacks name the simulator's own address as the signing-key URL.
-    if (target.kind === 'connectwise')
-      target.webhook = { ...target.webhook, trustedKeyHosts: [new URL(system.baseUrl).host] };
+    // ConnectWise callbacks name the simulator's key host (not the proxied API) as the signing-key URL.
+    const keyOrigin = simulators.find((s) => s.name === name)?.handle.keyOrigin;
+    if (target.kind === 'connectwise' && keyOrigin)
+      target.webhook = { ...target.webhook, trustedKeyHosts: [new URL(keyOrigin).host] };
   }
   const daemon = await startDaemon(config, {
     ledgerPath: options.ledgerPath ?? ':memory:',

@@ -21,7 +21,6 @@ import {
   CwErrorBody,
   CwNote,
   CwPriority,
-  CwSigningKey,
 } from './schema.js';
 
 export type CwSystemConfig = Extract<SystemConfig, { kind: 'connectwise' }>;
@@ -240,11 +239,5 @@ export class CwClient {
 
   async systemInfo(): Promise<void> {
     await this.request({ method: 'GET', url: '/system/info' });
-  }
-
-  /** The callback signing key at a (trusted) key URL. */
-  async signingKey(keyUrl: string): Promise<string> {
-    const response = await this.request({ method: 'GET', url: keyUrl });
-    return parseWith(CwSigningKey, response.data, 'signing key', this.ctx.systemName).signing_key;
   }
 }

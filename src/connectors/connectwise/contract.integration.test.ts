@@ -9,9 +9,9 @@ import { CallbackReceiver, cwApi, demoSystem, payloadOf } from './test-fixtures.
 describeConnectorContract('connectwise', async () => {
   const sim = await connectwiseSimulator.start({ system: demoSystem('http://127.0.0.1:9102'), port: 0 });
   const receiver = await new CallbackReceiver().start();
-  const connector = connectwiseConnector.create(
-    testContext(demoSystem(sim.url), { scope: { boards: ['Co-Managed FS'] } }),
-  );
+  // The simulator serves signing keys from another loopback host, as cloud does from its UI host.
+  const system = { ...demoSystem(sim.url), webhook: { trustedKeyHosts: [new URL(sim.keyOrigin!).host] } };
+  const connector = connectwiseConnector.create(testContext(system, { scope: { boards: ['Co-Managed FS'] } }));
   await connector.registerWebhook!(`${receiver.url}/webhooks/test/a`);
   return {
     connector,

@@ -35,7 +35,13 @@ import {
   toTicket,
 } from './convert.js';
 import type { CwBoard, CwBoardChild, CwBoardStatus, CwNote, CwPriority, CwTicket } from './schema.js';
-import { createCallbackVerifier, parseCallback, type CallbackVerifier } from './webhook.js';
+import {
+  createCallbackVerifier,
+  defaultTrustedKeyHosts,
+  fetchSigningKey,
+  parseCallback,
+  type CallbackVerifier,
+} from './webhook.js';
 
 type PatchOp = { op: 'replace' | 'add' | 'remove'; path: string; value?: JsonValue };
 type ChildKind = 'types' | 'subtypes' | 'items';
@@ -105,9 +111,10 @@ export class ConnectwiseConnector implements Connector {
     this.client = new CwClient(ctx);
     const base = new URL(ctx.system.baseUrl);
     this.verifier = createCallbackVerifier({
-      trustedHosts: ctx.system.webhook?.trustedKeyHosts ?? [base.host],
+      trustedHosts: ctx.system.webhook?.trustedKeyHosts ?? defaultTrustedKeyHosts(ctx.system.baseUrl),
       allowHttp: base.protocol === 'http:',
-      fetchKey: (url) => this.client.signingKey(url),
+      company: ctx.system.credentials.company,
+      fetchKey: (url) => fetchSigningKey(url, ctx.system.timeoutMs ?? 5000),
       now: () => ctx.clock.now(),
     });
   }

@@ -36,7 +36,7 @@ import {
   type ResolvedScope,
 } from './convert.js';
 import { FsTicket, type FsConversation, type FsFormField, type FsChoiceTree } from './schema.js';
-import { DEFAULT_SECRET_HEADER, parseAutomatorWebhook, verifySharedSecret } from './webhook.js';
+import { DEFAULT_SECRET_HEADER, parseAutomatorWebhook, verifyAutomatorRequest } from './webhook.js';
 import type { z } from 'zod';
 
 type FsSystem = z.infer<typeof FreshserviceSystem>;
@@ -397,7 +397,7 @@ export class FreshserviceConnector implements Connector {
   // ---------------------------------------------------------------- webhooks
 
   verifyWebhook(request: WebhookRequest): boolean {
-    return verifySharedSecret(
+    return verifyAutomatorRequest(
       request,
       this.ctx.system.webhook?.secret,
       this.ctx.system.webhook?.header ?? DEFAULT_SECRET_HEADER,

@@ -107,10 +107,12 @@ export const FsErrorBody = z.looseObject({
 export const FsWebhookBody = z.looseObject({
   ticket_id: z.union([z.number(), z.string()]).optional(),
   id: z.union([z.number(), z.string()]).optional(),
+  updated_at: z.unknown().optional(),
   ticket: z
     .looseObject({
       id: z.union([z.number(), z.string()]).optional(),
       id_numeric: z.union([z.number(), z.string()]).optional(),
+      updated_at: z.unknown().optional(),
     })
     .optional(),
 });

@@ -43,7 +43,7 @@ import {
   type ConvertContext,
 } from './convert.js';
 import type { JiraComment, JiraField, JiraIssue, JiraTransition } from './schema.js';
-import { parseJiraWebhook, verifyJiraSignature } from './webhook.js';
+import { parseJiraWebhook, verifyJiraDelivery } from './webhook.js';
 
 type JsmConfig = z.infer<typeof JsmSystem>;
 
@@ -699,7 +699,7 @@ export class JsmConnector implements Connector {
   // ---- webhooks, metadata, health --------------------------------------------------------------
 
   verifyWebhook(request: WebhookRequest): boolean {
-    return verifyJiraSignature(request, this.system.webhook?.secret);
+    return verifyJiraDelivery(request, this.system.webhook?.secret);
   }
 
   parseWebhook(request: WebhookRequest): WebhookHint {

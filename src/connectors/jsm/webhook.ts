@@ -1,7 +1,7 @@
 // Jira admin webhooks: `X-Hub-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>` verified in
 // constant time, and payloads reduced to the issue ids to re-read plus the delivery identifier.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { PayloadError } from '../../core/errors.js';
+import { PayloadError, WebhookError } from '../../core/errors.js';
 import type { WebhookHint, WebhookRequest } from '../../core/types.js';
 import { JiraWebhookPayload } from './schema.js';
 
@@ -17,6 +17,40 @@ export function verifyJiraSignature(request: WebhookRequest, secret: string | un
   const expected = Buffer.from(createHmac('sha256', secret).update(request.rawBody).digest('hex'), 'utf8');
   const actual = Buffer.from(given.slice('sha256='.length).toLowerCase(), 'utf8');
   return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** The signature check with its reason: throws WebhookError when there is nothing to compare. */
+export function verifyJiraDelivery(request: WebhookRequest, secret: string | undefined): boolean {
+  if (!secret)
+    throw new WebhookError('no webhook.secret is configured for this Jira system', { reason: 'not_configured' });
+  if (!header(request, 'x-hub-signature'))
+    throw new WebhookError('the delivery has no X-Hub-Signature (was the webhook registered with the secret?)', {
+      reason: 'no_signature',
+    });
+  return verifyJiraSignature(request, secret);
+}
+
+/** Jira issue ids are numeric strings (`IssueBean.id`); the platform stores them as longs. */
+const JIRA_ID_MAX = 9_223_372_036_854_775_807n;
+
+function issueId(value: string | number, system: string): string {
+  const digits =
+    typeof value === 'number'
+      ? Number.isSafeInteger(value)
+        ? String(value)
+        : ''
+      : /^\d{1,30}$/.test(value)
+        ? value
+        : '';
+  const id = digits === '' ? 0n : BigInt(digits);
+  if (id < 1n || id > JIRA_ID_MAX)
+    throw new PayloadError(
+      `${system} webhook: issue.id ${JSON.stringify(String(value))} is not a Jira issue id (a whole number)`,
+      {
+        system,
+      },
+    );
+  return id.toString();
 }
 
 /**
@@ -51,6 +85,7 @@ export function parseJiraWebhook(
     payload.comment === undefined &&
     ownAccountId !== undefined &&
     payload.user?.accountId === ownAccountId;
-  if (!ownEdit) hint.ticketIds.push(String(payload.issue.id));
+  const id = issueId(payload.issue.id, system);
+  if (!ownEdit) hint.ticketIds.push(id);
   return hint;
 }

@@ -2,6 +2,7 @@
 // codebase discovery, Basic `company+public:private` auth with a required clientId, tickets with
 // the full `conditions` grammar and both paging styles, notes, boards/statuses/types, priorities,
 // companies, and signed callbacks.
+import { createServer, type Server } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { SystemConfig } from '../../mapping/schema.js';
 import { createRng } from '../common/rng.js';
@@ -22,6 +23,38 @@ function unauthorized(message: string): AuthResult {
   return { ok: false, status: 401, body: { code: 'Unauthorized', message, errors: null } };
 }
 
+/**
+ * A second listener, on another loopback address, through which the signing key is fetched:
+ * ConnectWise cloud answers the API on `api-na.myconnectwise.net` but puts callbacks' `key_url`
+ * on `na.myconnectwise.net` (research §1, §8.2), and the daemon must trust that host, not reach
+ * the key through the API host. Same port when free; where the address does not exist (systems
+ * without the whole 127/8 on loopback) the key stays on the API host.
+ */
+async function listenForKeys(
+  routing: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
+  host: string,
+  api: URL,
+): Promise<{ origin: string; server: Server | null }> {
+  const attempt = (port: number): Promise<Server> =>
+    new Promise((resolve, reject) => {
+      const server = createServer(routing);
+      server.once('error', reject);
+      server.listen(port, host, () => resolve(server));
+    });
+  let server: Server;
+  try {
+    server = await attempt(Number(api.port)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') return attempt(0);
+      throw err;
+    });
+  } catch {
+    return { origin: api.origin, server: null };
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : Number(api.port);
+  return { origin: `http://${host}:${port}`, server };
+}
+
 export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
   kind: 'connectwise',
   async start(options: SimulatorStartOptions<CwSystem>): Promise<SimulatorHandle> {
@@ -38,9 +71,19 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
     const productInstanceId = guid();
     const partnerId = guid();
     let origin = 'http://127.0.0.1';
+    let keyOrigin = origin;
 
     const authenticate = (request: FastifyRequest): AuthResult => {
       const path = request.url.split('?')[0] ?? request.url;
+      // The key host (cloud's UI host) serves signing keys and nothing else.
+      if (keyOrigin !== origin && request.socket.localAddress === new URL(keyOrigin).hostname)
+        return path.includes('/system/callbackkey/')
+          ? { ok: true }
+          : {
+              ok: false,
+              status: 404,
+              body: { code: 'ConnectWiseApi', message: 'The endpoint does not exist.', errors: null },
+            };
       if (path.startsWith('/login/companyinfo/') || path.includes('/system/callbackkey/')) return { ok: true };
       const header = request.headers.authorization;
       if (typeof header !== 'string' || !header.startsWith('Basic ')) return unauthorized('Authentication failed.');
@@ -78,7 +121,7 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
       const deliveries = callbacks.deliveriesFor(event, entity, {
         companyId: credentials.company,
         fromUrl: new URL(origin).host,
-        keyUrl: `${origin}/${codebase}system/callbackkey/index.rails?companyName=${encodeURIComponent(credentials.company)}&id=${keyId}`,
+        keyUrl: `${keyOrigin}/${codebase}system/callbackkey/index.rails?companyName=${encodeURIComponent(credentials.company)}&id=${keyId}`,
         signingKey,
         productInstanceId,
         partnerId,
@@ -167,15 +210,20 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
       signingKey: () => signingKey,
       keyId,
       origin: () => origin,
+      keyOrigin: () => keyOrigin,
     });
 
     origin = await listen(sim.app, options.host ?? '127.0.0.1', options.port ?? 0);
+    const keys = await listenForKeys(sim.app.routing.bind(sim.app), options.keyHost ?? '127.0.0.2', new URL(origin));
+    keyOrigin = keys.origin;
     return {
       kind: 'connectwise',
       url: origin,
+      keyOrigin,
       sim,
       stop: async () => {
         await sim.webhooks.flush();
+        await new Promise<void>((resolve) => (keys.server ? keys.server.close(() => resolve()) : resolve()));
         await sim.app.close();
       },
     };

@@ -23,6 +23,8 @@ export interface RouteContext {
   keyId: string;
   /** Absolute base URL of the listening server (`http://127.0.0.1:9102`). */
   origin: () => string;
+  /** Base URL the signing key is served from (another host, like cloud's UI host). */
+  keyOrigin: () => string;
 }
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: ListQuery }>;
@@ -217,6 +219,9 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       request: FastifyRequest<{ Params: { codebase: string }; Querystring: { companyName?: string; id?: string } }>,
     ) => {
       if (!CODEBASE.test(request.params.codebase)) throw endpointMissing();
+      // Served on the key host only, as cloud serves keys from the UI host, not the API host.
+      if (ctx.keyOrigin() !== ctx.origin() && request.socket.localAddress !== new URL(ctx.keyOrigin()).hostname)
+        throw endpointMissing();
       if (request.query.id !== ctx.keyId || request.query.companyName?.toLowerCase() !== ctx.company.toLowerCase())
         throw new CwHttpError(404, { code: 'NotFound', message: 'Signing key not found' });
       return { signing_key: ctx.signingKey() };

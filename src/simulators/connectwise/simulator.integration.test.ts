@@ -499,9 +499,19 @@ describe('callbacks', () => {
     expect(JSON.parse(payload.Entity as string)).toMatchObject({ id: t.id, summary: 'Printer on fire' });
     expect(payloadOf(mine[2]!)).toMatchObject({ Action: 'deleted', Entity: null, MemberId: 'jdoe' });
     const keyUrl = (payload.Metadata as { key_url: string }).key_url;
-    expect(keyUrl.startsWith(sim.url)).toBe(true);
+    // Like cloud (key_url on na.myconnectwise.net, the API on api-na…): another host than the API's.
+    expect(new URL(keyUrl).hostname).toBe('127.0.0.2');
+    expect(new URL(keyUrl).origin).toBe(sim.keyOrigin);
+    expect(new URL(keyUrl).hostname).not.toBe(new URL(sim.url).hostname);
     const key = (await (await fetch(keyUrl)).json()) as { signing_key: string };
     expect(added.headers['x-content-signature']).toBe(signCallback(key.signing_key, added.rawBody));
+    // The API host does not serve keys, and the key host serves nothing but keys.
+    const onApiHost = new URL(keyUrl);
+    onApiHost.host = new URL(sim.url).host;
+    expect((await fetch(onApiHost)).status).toBe(404);
+    expect(
+      (await fetch(`${sim.keyOrigin!}/v4_6_release/apis/3.0/system/info`, { headers: demoHeaders() })).status,
+    ).toBe(404);
   });
 
   it('fires board-level callbacks only for that board and honours self-suppression and skipCallback', async () => {

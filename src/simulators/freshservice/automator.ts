@@ -2,7 +2,7 @@
 // `{{placeholders}}` render as text, POSTed with the admin's custom headers (the shared secret)
 // when a ticket is raised, updated or gets a note. No signature, no delivery id: like the real one.
 import { z } from 'zod';
-import type { FreshserviceStore, TicketEvent, TicketRec } from './store.js';
+import { isoSeconds, type FreshserviceStore, type TicketEvent, type TicketRec } from './store.js';
 
 export const AutomatorConfig = z.strictObject({
   url: z.url(),
@@ -28,6 +28,8 @@ export function placeholders(
   return {
     'ticket.id': `#${t.type === 'Service Request' ? 'SR' : 'INC'}-${t.id}`,
     'ticket.id_numeric': String(t.id),
+    // Second precision, as the API renders it: two edits in one second render the same value.
+    'ticket.updated_at': isoSeconds(t.updatedAt),
     'ticket.subject': t.subject ?? '',
     'ticket.status': label(store.account.statuses, t.status),
     'ticket.priority': label(store.account.priorities, t.priority),

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { HintCoalescer } from './hint-coalescer.js';
+
+/** A pass whose end the test decides. */
+function controlledPasses(): { run: () => Promise<void>; started: number; finish: () => Promise<void> } {
+  const waiting: Array<() => void> = [];
+  const state = {
+    started: 0,
+    run: () => {
+      state.started++;
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    async finish() {
+      waiting.shift()?.();
+      // Let the coalescer observe the end and start the next pass, if one is owed.
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    },
+  };
+  return state;
+}
+
+describe('HintCoalescer', () => {
+  it('folds a burst of hints into the pass in flight plus exactly one more', async () => {
+    const c = new HintCoalescer();
+    const p = controlledPasses();
+    const answers = Array.from({ length: 30 }, () => c.hint('t1', p.run, () => undefined));
+    expect(answers[0]).toBe('scheduled');
+    expect(answers.slice(1).every((a) => a === 'coalesced')).toBe(true);
+    expect(p.started).toBe(1);
+    await p.finish();
+    expect(p.started).toBe(2);
+    await p.finish();
+    expect(p.started).toBe(2);
+    expect(c.size).toBe(0);
+  });
+
+  it('runs one more pass for a hint that arrives while a pass runs, so a late edit is read', async () => {
+    const c = new HintCoalescer();
+    const p = controlledPasses();
+    c.hint('t1', p.run, () => undefined);
+    await p.finish();
+    expect(c.size).toBe(0);
+    c.hint('t1', p.run, () => undefined);
+    expect(p.started).toBe(2);
+    c.hint('t1', p.run, () => undefined);
+    await p.finish();
+    expect(p.started).toBe(3);
+    await p.finish();
+  });
+
+  it('keeps tickets apart and reports a failed pass without stopping the owed one', async () => {
+    const c = new HintCoalescer();
+    const errors: unknown[] = [];
+    let calls = 0;
+    const failing = async (): Promise<void> => {
+      calls++;
+      if (calls === 1) throw new Error('remote down');
+    };
+    c.hint('t1', failing, (e) => errors.push(e));
+    c.hint('t1', failing, (e) => errors.push(e));
+    c.hint(
+      't2',
+      async () => undefined,
+      (e) => errors.push(e),
+    );
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(calls).toBe(2);
+    expect(errors).toHaveLength(1);
+    expect(c.size).toBe(0);
+  });
+});
