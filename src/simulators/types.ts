@@ -1,7 +1,7 @@
 // What every simulator module exposes, so `ticketbridge simulate` and the tests can start any
 // of them the same way.
 import type { SystemConfig } from '../mapping/schema.js';
-import type { SystemKind } from '../core/types.js';
+import type { Clock, SystemKind } from '../core/types.js';
 import type { SimulatorApp } from './common/server.js';
 
 export interface SimulatorStartOptions<S extends SystemConfig = SystemConfig> {
@@ -18,6 +18,12 @@ export interface SimulatorStartOptions<S extends SystemConfig = SystemConfig> {
    * @default 127.0.0.2
    */
   keyHost?: string;
+  /**
+   * The simulated system's time (timestamps, search index lag, rate-limit windows, Retry-After).
+   * Tests pass a clock they advance, so they never sleep for the vendor's time to pass.
+   * @default the system clock
+   */
+  clock?: Clock;
 }
 
 export interface SimulatorHandle {

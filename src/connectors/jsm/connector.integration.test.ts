@@ -6,6 +6,7 @@ import { jsmSimulator } from '../../simulators/jsm/index.js';
 import { startReceiver } from '../../simulators/jsm/test-helpers.js';
 import type { SimulatorHandle } from '../../simulators/types.js';
 import { testContext } from '../../../test/helpers/context.js';
+import { ManualClock } from '../../../test/helpers/manual-clock.js';
 import { jsmConnector } from './index.js';
 
 const AUTH = `Basic ${Buffer.from('demo@example.com:demo-jira-token').toString('base64')}`;
@@ -17,8 +18,10 @@ const system = (baseUrl: string) => ({
 });
 
 let sim: SimulatorHandle;
+// Jira's time and the connector's move only when a test advances them: no sleeping for index lag.
+const clock = new ManualClock();
 const connector = (scope: ScopeConfig = { project: 'IT' }) =>
-  jsmConnector.create(testContext(system(sim.url), { scope, systemName: 'jira' }));
+  jsmConnector.create(testContext(system(sim.url), { scope, systemName: 'jira', clock }));
 const control = (path: string, body: unknown): Promise<Response> =>
   fetch(`${sim.url}${path}`, {
     method: path.endsWith('seed') ? 'POST' : 'PUT',
@@ -39,7 +42,7 @@ async function listAll(c: ReturnType<typeof connector>, since: Date | null): Pro
 }
 
 beforeAll(async () => {
-  sim = await jsmSimulator.start({ system: system('http://127.0.0.1:9103') });
+  sim = await jsmSimulator.start({ system: system('http://127.0.0.1:9103'), clock });
 });
 afterAll(async () => {
   await sim.stop();
@@ -53,24 +56,23 @@ describe('jsm connector against the simulator', () => {
     const c = connector();
     // Seeded, not written by this connector: its own writes would be reconciled into search.
     const seeded = (await (
-      await control('/__sim/seed', { issues: [{ summary: 'Lag test', updated: Date.now() - 60_000 }] })
+      await control('/__sim/seed', { issues: [{ summary: 'Lag test', updated: clock.now() - 60_000 }] })
     ).json()) as { issues: { id: string }[] };
     const created = seeded.issues[0]!;
-    // Long enough that a slow, shared machine cannot outrun it between the steps below.
     await control('/__sim/index-lag', { ms: 3_000 });
-    const since = new Date();
+    const since = new Date(clock.now());
     // A human edit: not our write, so not reconciled by the connector.
     await asHuman(`/rest/api/3/issue/${created.id}`, 'PUT', { fields: { summary: 'Edited by Mia' } });
     expect((await listAll(c, since)).map((t) => t.id)).toEqual([]);
     expect((await c.getTicket(created.id)).fields.summary).toBe('Edited by Mia');
-    await new Promise((r) => setTimeout(r, 3_100));
+    clock.advance(3_100);
     expect((await listAll(c, since)).map((t) => [t.id, t.fields.summary])).toEqual([[created.id, 'Edited by Mia']]);
   });
 
   it('lists its own fresh writes during index lag through reconcileIssues', async () => {
     const c = connector();
     await control('/__sim/index-lag', { ms: 60_000 });
-    const since = new Date(Date.now() - 1000);
+    const since = new Date(clock.now() - 1000);
     const created = await c.createTicket({ summary: 'Mine' }, 'tb:it:2');
     expect((await listAll(c, since)).map((t) => t.id)).toEqual([created.id]);
   });
@@ -138,7 +140,7 @@ describe('jsm connector against the simulator', () => {
     const c = connector();
     const created = await c.createTicket({ summary: 'History', priority: 'Low' }, 'tb:it:history');
     await asHuman(`/rest/api/3/issue/${created.id}`, 'PUT', { fields: { summary: 'Renamed by Mia' } });
-    await new Promise((r) => setTimeout(r, 10)); // the priority edits come strictly later
+    clock.advance(10); // the priority edits come strictly later
     // 150 later priority edits push the summary change off the newest changelog page.
     for (let i = 0; i < 150; i++)
       await asHuman(`/rest/api/3/issue/${created.id}`, 'PUT', {

@@ -2,6 +2,7 @@
 // connection resets and hangs on requests; drop, duplicate, delay and reorder on outbound
 // webhooks; clock skew. All randomness comes from one seeded RNG, so a run is replayable.
 import { z } from 'zod';
+import { systemClock, type Clock } from '../../core/types.js';
 import { createRng, type Rng } from './rng.js';
 
 export const FaultPlan = z.strictObject({
@@ -73,6 +74,9 @@ export class FaultInjector {
   private burstLeft = 0;
   counts: FaultCounts = emptyCounts();
 
+  /** `clock` is the simulated system's time source (tests pass one they advance instead of sleeping). */
+  constructor(private readonly clock: Clock = systemClock) {}
+
   set(input: FaultPlanInput): FaultPlan {
     this.plan = FaultPlan.parse(input);
     this.rng = createRng(this.plan.seed);
@@ -89,9 +93,9 @@ export class FaultInjector {
     return this.plan;
   }
 
-  /** The simulated system's "now" (real time plus the configured skew). */
+  /** The simulated system's "now" (its clock plus the configured skew). */
   now(): number {
-    return Date.now() + this.plan.clockSkewMs;
+    return this.clock.now() + this.plan.clockSkewMs;
   }
 
   /** Decides what happens to one request. Control routes (`/__sim/`) are never faulted. */

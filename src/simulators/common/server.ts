@@ -2,6 +2,7 @@
 // seed, faults, request log, per-route call counts, webhook flush), fault injection before the
 // vendor routes, and an outbound webhook dispatcher that can drop, duplicate, delay and reorder.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Clock } from '../../core/types.js';
 import { FaultInjector, FaultPlan } from './faults.js';
 
 export interface RequestLogEntry {
@@ -36,6 +37,8 @@ export interface SimulatorAppOptions {
   logBodies?: boolean;
   /** Most entries kept in the request log. @default 5000 */
   logLimit?: number;
+  /** The simulated system's time source. @default the system clock */
+  clock?: Clock;
 }
 
 export interface SimulatorApp {
@@ -48,7 +51,7 @@ export interface SimulatorApp {
 
 export function createSimulatorApp(options: SimulatorAppOptions): SimulatorApp {
   const app = Fastify({ logger: false, bodyLimit: 20 * 1024 * 1024, forceCloseConnections: true });
-  const faults = new FaultInjector();
+  const faults = new FaultInjector(options.clock);
   const webhooks = new WebhookDispatcher(faults);
   const requests: RequestLogEntry[] = [];
   const counts = new Map<string, number>();

@@ -107,6 +107,7 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
     // the app's reset/seed hooks only run once they exist.
     const sim = createSimulatorApp({
       name: 'connectwise',
+      ...(options.clock ? { clock: options.clock } : {}),
       authenticate,
       errorBody: errorBodyFor,
       onReset: () => store.reset(),

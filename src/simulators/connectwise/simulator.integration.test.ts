@@ -8,11 +8,14 @@ import {
   demoSystem,
   payloadOf,
 } from '../../connectors/connectwise/test-fixtures.js';
+import { ManualClock } from '../../../test/helpers/manual-clock.js';
 import type { SimulatorHandle } from '../types.js';
 import { signCallback } from './callbacks.js';
 import { connectwiseSimulator } from './index.js';
 
 let sim: SimulatorHandle;
+// The instance's time moves only when a test advances it (`lastUpdated` has second precision).
+const clock = new ManualClock();
 let receiver: CallbackReceiver;
 const api = (
   method: string,
@@ -46,7 +49,7 @@ async function newTicket(extra: Record<string, unknown> = {}): Promise<Tk> {
 }
 
 beforeAll(async () => {
-  sim = await connectwiseSimulator.start({ system: demoSystem('http://127.0.0.1:9102'), port: 0 });
+  sim = await connectwiseSimulator.start({ system: demoSystem('http://127.0.0.1:9102'), port: 0, clock });
   receiver = await new CallbackReceiver().start();
 });
 afterAll(async () => {
@@ -199,7 +202,7 @@ describe('tickets', () => {
 
   it('patches status by name within the board, closes with the closed status, and moves _info', async () => {
     const t = await newTicket();
-    await new Promise((r) => setTimeout(r, 1100));
+    clock.advance(1_100);
     const res = await api(
       'PATCH',
       `/service/tickets/${t.id}`,

@@ -3,6 +3,7 @@
 // conversations API, and Workflow Automator web requests. Control routes live under /__sim/.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { systemClock } from '../../core/types.js';
 import type { FreshserviceSystem } from '../../mapping/schema.js';
 import { createSimulatorApp, listen, type AuthResult } from '../common/server.js';
 import type { SimulatorHandle, SimulatorModule, SimulatorStartOptions } from '../types.js';
@@ -145,11 +146,13 @@ function creditsFor(request: FastifyRequest): number {
 
 async function start(options: SimulatorStartOptions<FsSystem>): Promise<SimulatorHandle> {
   const system = options.system;
+  const clock = options.clock ?? systemClock;
   let automator: AutomatorConfig | null = null;
   let baseUrl = '';
 
   const sim = createSimulatorApp({
     name: 'freshservice',
+    ...(options.clock ? { clock: options.clock } : {}),
     authenticate: authenticate(system.credentials.apiKey),
     errorBody,
     onReset: () => {
@@ -164,7 +167,7 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
   const s = new FreshserviceStore(() => faults.now());
   const rate = new AccountRateLimit(
     { perMinute: system.rateLimit?.requestsPerMinute ?? DEFAULT_SIM_RATE_PER_MINUTE, windowMs: 60_000 },
-    () => Date.now(),
+    () => clock.now(),
   );
 
   s.onEvent = (event: TicketEvent, t: TicketRec) => {

@@ -4,12 +4,15 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../test/helpers/manual-clock.js';
 import { startSim, type SimFixture } from './test-client.js';
 
 let sim: SimFixture;
+// The account's time moves only when a test advances it: rate-limit windows pass without sleeping.
+const clock = new ManualClock();
 
 beforeAll(async () => {
-  sim = await startSim();
+  sim = await startSim(100_000, { clock });
 });
 afterAll(async () => {
   await sim.handle.stop();
@@ -483,7 +486,7 @@ describe('rate limit (§7)', () => {
     await sim.control('PUT', '/__sim/ratelimit', { perMinute: 1, windowMs: 300 });
     expect((await sim.api('GET', '/api/v2/groups')).status).toBe(200);
     expect((await sim.api('GET', '/api/v2/groups')).status).toBe(429);
-    await new Promise((r) => setTimeout(r, 350));
+    clock.advance(350);
     expect((await sim.api('GET', '/api/v2/groups')).status).toBe(200);
   });
 });

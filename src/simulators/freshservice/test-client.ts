@@ -1,6 +1,7 @@
 // A tiny client for the simulator's tests: raw HTTP on loopback, exactly as a client written from
 // Freshservice's docs would call it (Basic auth with the API key as user and "X" as password).
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses are vendor JSON, checked field by field by the assertions */
+import type { Clock } from '../../core/types.js';
 import type { SimulatorHandle } from '../types.js';
 import { freshserviceSimulator } from './index.js';
 
@@ -18,7 +19,7 @@ export interface SimFixture {
   control<T = any>(method: string, path: string, body?: unknown): Promise<T>;
 }
 
-export async function startSim(perMinute = 100_000): Promise<SimFixture> {
+export async function startSim(perMinute = 100_000, options: { clock?: Clock } = {}): Promise<SimFixture> {
   const handle = await freshserviceSimulator.start({
     system: {
       kind: 'freshservice',
@@ -27,6 +28,7 @@ export async function startSim(perMinute = 100_000): Promise<SimFixture> {
       rateLimit: { requestsPerMinute: perMinute },
     },
     port: 0,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const auth = `Basic ${Buffer.from(`${SIM_KEY}:X`).toString('base64')}`;
   return {

@@ -4,6 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { systemClock } from '../../core/types.js';
 import { createSimulatorApp, listen } from '../common/server.js';
 import type { SimulatorHandle, SimulatorModule, SimulatorStartOptions } from '../types.js';
 import { Renderer } from './render.js';
@@ -36,7 +37,7 @@ export async function startJsmSimulator(
   const authed = new WeakSet<FastifyRequest>();
 
   // The store needs the faults' clock; the app needs the store: wire through late-bound closures.
-  let now: () => number = () => Date.now();
+  let now: () => number = () => (options.clock ?? systemClock).now();
   const store = new JiraStore(
     credentials.email,
     () => now(),
@@ -46,6 +47,7 @@ export async function startJsmSimulator(
 
   const sim = createSimulatorApp({
     name: 'jsm',
+    ...(options.clock ? { clock: options.clock } : {}),
     authenticate: (request) => {
       const header = request.headers.authorization ?? '';
       const fail = {
@@ -97,14 +99,14 @@ export async function startJsmSimulator(
   app.addHook('onSend', async (request, reply, payload) => {
     if (authed.has(request)) {
       void reply.header('X-AAccountId', actor(request));
-      void reply.header('X-ARequestId', `${Date.now().toString(16)}-${Math.floor(Math.random() * 1e9).toString(16)}`);
+      void reply.header('X-ARequestId', `${now().toString(16)}-${Math.floor(Math.random() * 1e9).toString(16)}`);
     }
     if (reply.statusCode === 429) {
       // Jira tells the limiters apart by RateLimit-Reason; the simulated burst is per endpoint.
       void reply.header('RateLimit-Reason', 'jira-burst-based');
       void reply.header('X-RateLimit-Limit', '100');
       void reply.header('X-RateLimit-Remaining', '0');
-      void reply.header('X-RateLimit-Reset', new Date(Date.now() + 60_000).toISOString().slice(0, 16) + 'Z');
+      void reply.header('X-RateLimit-Reset', new Date(now() + 60_000).toISOString().slice(0, 16) + 'Z');
     }
     return payload;
   });

@@ -1,15 +1,18 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../test/helpers/manual-clock.js';
 import { adf, startDemoJira, startReceiver, type Called } from './test-helpers.js';
 
 type Jira = Awaited<ReturnType<typeof startDemoJira>>;
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let jira: Jira;
+// The site's time moves only when a test advances it: index lag passes without sleeping.
+const clock = new ManualClock();
 const body = (r: Called): Json => r.body as Json;
 
 beforeAll(async () => {
-  jira = await startDemoJira();
+  jira = await startDemoJira({ clock });
 });
 afterAll(async () => {
   await jira.stop();
@@ -28,7 +31,7 @@ async function createIssue(summary = 'Printer down', extra: Json = {}): Promise<
 
 const updatedOf = async (id: string): Promise<number> =>
   Date.parse(body(await jira.call('GET', `/rest/api/3/issue/${id}?fields=updated`)).fields.updated as string);
-const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+const tick = async (): Promise<void> => clock.advance(5);
 
 describe('authentication and identity', () => {
   it('refuses a wrong token with 401 and an ErrorCollection', async () => {
@@ -125,7 +128,7 @@ describe('search', () => {
       body(await jira.call('POST', '/rest/api/3/search/jql', { jql: 'labels = fresh', reconcileIssues: [Number(id)] }))
         .issues,
     ).toEqual([{ id }]);
-    await new Promise((r) => setTimeout(r, 2_100));
+    clock.advance(2_100);
     expect(body(await jira.call('POST', '/rest/api/3/search/jql', { jql: 'labels = fresh' })).issues).toEqual([{ id }]);
   });
 });

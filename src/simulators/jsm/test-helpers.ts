@@ -1,6 +1,7 @@
 // Shared by the Jira simulator's tests: start it on loopback with the demo credentials and call
 // it like a client would (Basic auth, JSON), plus a tiny receiver for outbound webhooks.
 import http from 'node:http';
+import type { Clock } from '../../core/types.js';
 import type { SimulatorHandle } from '../types.js';
 import { jsmSimulator } from './index.js';
 
@@ -16,12 +17,12 @@ export interface Called {
   body: unknown;
 }
 
-export async function startDemoJira(): Promise<
+export async function startDemoJira(options: { clock?: Clock } = {}): Promise<
   SimulatorHandle & {
     call: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<Called>;
   }
 > {
-  const handle = await jsmSimulator.start({ system: DEMO_SYSTEM });
+  const handle = await jsmSimulator.start({ system: DEMO_SYSTEM, ...(options.clock ? { clock: options.clock } : {}) });
   const auth = `Basic ${Buffer.from('demo@example.com:demo-jira-token').toString('base64')}`;
   const call = async (
     method: string,
