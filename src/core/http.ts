@@ -65,6 +65,19 @@ export interface HttpClientOptions {
   maxRetryTimeMs?: number;
   /** Retry-After when a 429 carries none. @default 1000 */
   defaultRetryAfterMs?: number;
+  /** How the system's 429s are waited out, when its headers say more than Retry-After. */
+  rateLimited?: RateLimitHandling;
+}
+
+/** A system's own reading of a 429: how long to wait, and whether the whole system must wait. */
+export interface RateLimitHandling {
+  /** The wait when Retry-After is missing (e.g. from a reset-time header); undefined falls back to the default. */
+  waitMs?: (response: HttpResponse, nowMs: number) => number | undefined;
+  /**
+   * `system` pauses every request to the system for the wait (the default); `request` retries only
+   * this request after it, for limits on one resource (e.g. writes to one Jira issue).
+   */
+  scope?: (response: HttpResponse) => 'system' | 'request';
 }
 
 export interface HttpClient {
@@ -111,6 +124,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     transitional: { clarifyTimeoutError: true },
   });
   const system = options.system;
+  /** 429s limited to one resource: only their own request waits, outside the queue. */
+  const waitsAlone = new WeakSet<Error>();
 
   function toError(request: HttpRequest, response: HttpResponse): SyncError {
     const where = `${request.method.toUpperCase()} ${pathOnly(request.url)}`;
@@ -118,8 +133,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const remote = details?.message ? `: ${details.message}` : '';
     const status = response.status;
     if (status === 429) {
+      const now = Date.now();
       const waitMs =
-        parseRetryAfter(response.headers['retry-after'], Date.now()) ?? options.defaultRetryAfterMs ?? 1000;
+        parseRetryAfter(response.headers['retry-after'], now) ??
+        options.rateLimited?.waitMs?.(response, now) ??
+        options.defaultRetryAfterMs ??
+        1000;
       return new RateLimitedError(`${system} rate limit hit on ${where}; retry after ${waitMs} ms`, waitMs, { system });
     }
     if (status === 401 || status === 403)
@@ -172,7 +191,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       options.onResponse?.(response);
       if (response.status < 400 || request.acceptStatus?.includes(response.status)) return response;
       const error = toError(request, response);
-      if (error instanceof RateLimitedError) options.queue.pauseFor(error.retryAfterMs);
+      if (error instanceof RateLimitedError) {
+        if ((options.rateLimited?.scope?.(response) ?? 'system') === 'request') waitsAlone.add(error);
+        else options.queue.pauseFor(error.retryAfterMs);
+      }
       throw error;
     });
   }
@@ -185,11 +207,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         maxTimeout: options.maxBackoffMs ?? 15_000,
         factor: 2,
         randomize: true,
-        // The queue is already paused for the Retry-After; the backoff only adds a little jitter.
+        // The queue is already paused for the Retry-After (or this request waited it out alone in
+        // onFailedAttempt); the backoff only adds a little jitter.
         shouldRetry: ({ error }) => classify(error).retry,
         shouldConsumeRetry: ({ error }) => !(error instanceof RateLimitedError),
         maxRetryTime: options.maxRetryTimeMs ?? 600_000,
-        onFailedAttempt: ({ error, attemptNumber }) => {
+        onFailedAttempt: async ({ error, attemptNumber }) => {
+          // A limit on one resource: this request waits (holding no queue slot); the rest flow on.
+          if (error instanceof RateLimitedError && waitsAlone.has(error))
+            await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs));
           const decision = classify(error);
           if (decision.retry) {
             options.logger.debug(

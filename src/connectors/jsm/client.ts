@@ -24,6 +24,7 @@ import {
   JiraIssueRef,
   JiraMyself,
   JiraPriority,
+  JiraPriorityPage,
   JiraProjectStatuses,
   JiraRequestTypePage,
   JiraSearchPage,
@@ -44,6 +45,38 @@ export function describeJiraError(_status: number, data: unknown): RemoteErrorDe
     return { message: [`${fieldError[0]}: ${fieldError[1]}`, ...messages].join('; '), field: fieldError[0] };
   if (messages.length > 0) return { message: messages.join('; ') };
   return undefined;
+}
+
+/** `X-RateLimit-Reset` (`yyyy-MM-ddTHH:mmZ`, or any ISO instant) as milliseconds from `nowMs`. */
+export function jiraResetWaitMs(headers: Record<string, string>, nowMs: number): number | undefined {
+  const reset = headers['x-ratelimit-reset'];
+  if (reset === undefined || reset.trim() === '') return undefined;
+  const at = Date.parse(reset);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/** Longest slowdown taken when Jira says a limit is near (a burst window is seconds long). */
+export const NEAR_LIMIT_MAX_PAUSE_MS = 1_000;
+
+/**
+ * How long to hold Jira requests when a response says `X-RateLimit-NearLimit: true`: the time
+ * left until the reset spread over the requests still allowed, at most NEAR_LIMIT_MAX_PAUSE_MS.
+ */
+export function jiraNearLimitPauseMs(headers: Record<string, string>, nowMs: number): number {
+  if (headers['x-ratelimit-nearlimit'] !== 'true') return 0;
+  const remaining = Number(headers['x-ratelimit-remaining']);
+  const untilReset = jiraResetWaitMs(headers, nowMs);
+  if (!Number.isFinite(remaining) || remaining < 0 || untilReset === undefined) return NEAR_LIMIT_MAX_PAUSE_MS;
+  return Math.min(NEAR_LIMIT_MAX_PAUSE_MS, Math.ceil(untilReset / (remaining + 1)));
+}
+
+/**
+ * Jira names the limiter that fired in `RateLimit-Reason`: writes to one issue
+ * (`jira-per-issue-on-write`) hold back only that request; the burst (per endpoint) and quota
+ * limiters pause the whole system, since one queue serves every endpoint.
+ */
+export function jiraRateLimitScope(headers: Record<string, string>): 'system' | 'request' {
+  return headers['ratelimit-reason'] === 'jira-per-issue-on-write' ? 'request' : 'system';
 }
 
 export interface JiraClientOptions {
@@ -84,6 +117,11 @@ export class JiraClient {
       },
       describeError: describeJiraError,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      // A 429 without Retry-After (Jira does not always send it) waits until X-RateLimit-Reset.
+      rateLimited: {
+        waitMs: (response, nowMs) => jiraResetWaitMs(response.headers, nowMs),
+        scope: (response) => jiraRateLimitScope(response.headers),
+      },
       onResponse: (response) => {
         if (response.status === 429) {
           // Which limiter fired decides what to slow down: the endpoint burst, one issue, or the quota.
@@ -92,14 +130,19 @@ export class JiraClient {
               system: options.system,
               reason: response.headers['ratelimit-reason'] ?? 'unknown',
               retryAfter: response.headers['retry-after'],
+              reset: response.headers['x-ratelimit-reset'],
             },
             'rate limited',
           );
-        } else if (response.headers['x-ratelimit-nearlimit'] === 'true') {
+          return;
+        }
+        const pauseMs = jiraNearLimitPauseMs(response.headers, Date.now());
+        if (pauseMs > 0) {
           logger.info(
-            { system: options.system, remaining: response.headers['x-ratelimit-remaining'] },
-            'rate budget nearly used',
+            { system: options.system, remaining: response.headers['x-ratelimit-remaining'], pauseMs },
+            'rate budget nearly used; slowing down',
           );
+          options.queue.pauseFor(pauseMs, 'budget');
         }
       },
     });
@@ -225,8 +268,22 @@ export class JiraClient {
     return this.call(JiraField.array(), { method: 'GET', url: '/rest/api/3/field' });
   }
 
-  priorities(): Promise<z.infer<typeof JiraPriority>[]> {
-    return this.call(JiraPriority.array(), { method: 'GET', url: '/rest/api/3/priority' });
+  /**
+   * Every priority, page by page through `GET /priority/search` (PageBeanPriority); the older
+   * `GET /priority` is deprecated in the platform spec.
+   */
+  async priorities(): Promise<z.infer<typeof JiraPriority>[]> {
+    const all: z.infer<typeof JiraPriority>[] = [];
+    for (let startAt = 0; ;) {
+      const page = await this.call(JiraPriorityPage, {
+        method: 'GET',
+        url: '/rest/api/3/priority/search',
+        params: { startAt, maxResults: 50 },
+      });
+      all.push(...page.values);
+      if (page.isLast !== false || page.values.length === 0) return all;
+      startAt += page.values.length;
+    }
   }
 
   projectStatuses(projectKey: string): Promise<z.infer<typeof JiraProjectStatuses>> {

@@ -7,6 +7,7 @@ import { startReceiver } from '../../simulators/jsm/test-helpers.js';
 import type { SimulatorHandle } from '../../simulators/types.js';
 import { testContext } from '../../../test/helpers/context.js';
 import { ManualClock } from '../../../test/helpers/manual-clock.js';
+import { SystemQueue } from '../../core/queue.js';
 import { jsmConnector } from './index.js';
 
 const AUTH = `Basic ${Buffer.from('demo@example.com:demo-jira-token').toString('base64')}`;
@@ -204,5 +205,60 @@ describe('jsm connector against the simulator', () => {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe('jsm connector: Jira details (issue 13, item 10)', () => {
+  const withQueue = (queue: SystemQueue) =>
+    jsmConnector.create(testContext(system(sim.url), { scope: { project: 'IT' }, systemName: 'jira', clock, queue }));
+  const limited = async (): Promise<number> =>
+    ((await (await fetch(`${sim.url}/__sim/rate-limit`)).json()) as { limited: number }).limited;
+
+  it('holds back only the limited request on a per-issue write limit, without pausing the whole Jira queue', async () => {
+    const queue = new SystemQueue({ system: 'jira', concurrency: 4 });
+    try {
+      const c = withQueue(queue);
+      const a = await c.createTicket({ summary: 'Busy issue' }, 'tb:it:rl-a');
+      const b = await c.createTicket({ summary: 'Quiet issue' }, 'tb:it:rl-b');
+      await control('/__sim/rate-limit', { perIssueWrite: { limit: 1, windowMs: 1_000 } });
+      await c.updateTicket(a.id, { summary: 'Busy 1' });
+      const second = c.updateTicket(a.id, { summary: 'Busy 2' });
+      // Wait (bounded) until Jira has answered that write with 429 jira-per-issue-on-write.
+      for (let i = 0; i < 200 && (await limited()) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await limited()).toBe(1);
+      // Another issue's write goes through while the limited one waits.
+      expect((await c.updateTicket(b.id, { summary: 'Quiet 1' })).fields.summary).toBe('Quiet 1');
+      expect(queue.stats()).toMatchObject({ rateLimitedLastMinute: 0, pausedUntil: null });
+      clock.advance(1_000); // Jira's window passes; the waiting write is retried and lands.
+      expect((await second).fields.summary).toBe('Busy 2');
+    } finally {
+      queue.stop();
+    }
+  });
+
+  it('slows down when Jira says X-RateLimit-NearLimit, before any 429', async () => {
+    const queue = new SystemQueue({ system: 'jira', concurrency: 1 });
+    try {
+      const c = withQueue(queue);
+      const created = await c.createTicket({ summary: 'Read often' }, 'tb:it:near');
+      await control('/__sim/rate-limit', { burst: { limit: 10, windowMs: 60_000 } });
+      for (let i = 0; i < 9 && queue.stats().pausedUntil === null; i++) await c.getTicket(created.id);
+      expect(queue.stats().pausedUntil).not.toBeNull();
+      expect(queue.stats().rateLimitedLastMinute).toBe(0);
+      expect(await limited()).toBe(0);
+    } finally {
+      queue.stop();
+    }
+  });
+
+  it('lists priorities through /priority/search, not the deprecated /priority', async () => {
+    const catalog = await connector().describe();
+    expect(catalog.fields.find((f) => f.name === 'priority')?.allowedValues).toEqual([
+      'Highest',
+      'High',
+      'Medium',
+      'Low',
+      'Lowest',
+    ]);
   });
 });

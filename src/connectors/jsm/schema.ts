@@ -156,6 +156,14 @@ export type JiraField = z.infer<typeof JiraField>;
 
 export const JiraPriority = z.looseObject({ id: z.string(), name: z.string() });
 
+/** A page of `GET /priority/search` (PageBeanPriority). */
+export const JiraPriorityPage = z.looseObject({
+  startAt: z.number().int().optional(),
+  total: z.number().int().optional(),
+  isLast: z.boolean().optional(),
+  values: z.array(JiraPriority),
+});
+
 export const JiraProjectStatuses = z.array(
   z.looseObject({ id: z.string(), name: z.string(), statuses: z.array(JiraStatus) }),
 );

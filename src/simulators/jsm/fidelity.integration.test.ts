@@ -208,12 +208,12 @@ const cases: Case[] = [
     call: () => jira.call('GET', '/rest/api/3/field'),
   },
   {
-    name: 'GET priority',
+    name: 'GET priority/search',
     spec: 'platform',
-    path: '/rest/api/3/priority',
+    path: '/rest/api/3/priority/search',
     method: 'get',
     status: 200,
-    call: () => jira.call('GET', '/rest/api/3/priority'),
+    call: () => jira.call('GET', '/rest/api/3/priority/search'),
   },
   {
     name: 'GET status',

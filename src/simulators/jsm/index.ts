@@ -10,6 +10,7 @@ import type { SimulatorHandle, SimulatorModule, SimulatorStartOptions } from '..
 import { Renderer } from './render.js';
 import { registerPlatformRoutes } from './routes-platform.js';
 import { registerServiceDeskRoutes } from './routes-servicedesk.js';
+import { issueWriteOf, JiraRateLimits, RateLimitSettings, resetHeader } from './rate-limit.js';
 import { applySeed } from './seed.js';
 import { JiraStore, type StoreEvent } from './store.js';
 import { AdminWebhooks } from './webhooks.js';
@@ -80,6 +81,7 @@ export async function startJsmSimulator(
     }),
     onReset: () => {
       store.reset();
+      rates.reset();
       hooks.current?.reset();
       credentials.revoked = false;
       credentials.apiToken = options.system.credentials.apiToken;
@@ -87,6 +89,7 @@ export async function startJsmSimulator(
     onSeed: (body) => applySeed(store, body),
   });
   now = () => sim.faults.now();
+  const rates = new JiraRateLimits(() => now());
   const webhooks = new AdminWebhooks(store, render, sim.webhooks, base);
   hooks.current = webhooks;
   const { app } = sim;
@@ -101,20 +104,46 @@ export async function startJsmSimulator(
       void reply.header('X-AAccountId', actor(request));
       void reply.header('X-ARequestId', `${now().toString(16)}-${Math.floor(Math.random() * 1e9).toString(16)}`);
     }
-    if (reply.statusCode === 429) {
-      // Jira tells the limiters apart by RateLimit-Reason; the simulated burst is per endpoint.
+    if (reply.statusCode === 429 && reply.getHeader('RateLimit-Reason') === undefined) {
+      // An injected 429 (fault plan) looks like the endpoint's burst limiter firing.
       void reply.header('RateLimit-Reason', 'jira-burst-based');
       void reply.header('X-RateLimit-Limit', '100');
       void reply.header('X-RateLimit-Remaining', '0');
-      void reply.header('X-RateLimit-Reset', new Date(now() + 60_000).toISOString().slice(0, 16) + 'Z');
+      void reply.header('X-RateLimit-Reset', resetHeader(now() + 60_000));
     }
     return payload;
+  });
+
+  // Jira's limiters, once the route is known (burst per endpoint, writes per issue).
+  app.addHook('preHandler', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (path.startsWith('/__sim/')) return undefined;
+    const route = request.routeOptions.url ?? path;
+    const issue = issueWriteOf(
+      request.method,
+      route,
+      request.params as Record<string, string>,
+      (ref) => store.issue(ref)?.id,
+    );
+    const verdict = rates.check(`${request.method} ${route}`, issue);
+    for (const [k, v] of Object.entries(verdict.headers)) void reply.header(k, v);
+    if (!verdict.ok) return reply.code(429).send({ errorMessages: ['Rate limit exceeded.'], errors: {} });
+    return undefined;
   });
 
   registerPlatformRoutes(app, { store, render, actor });
   registerServiceDeskRoutes(app, { store, render, actor, base });
   webhooks.register(app, actor);
 
+  app.get('/__sim/rate-limit', async () => ({ ...rates.settings, limited: rates.limited }));
+  app.put('/__sim/rate-limit', async (request, reply) => {
+    const parsed = RateLimitSettings.safeParse(request.body ?? {});
+    if (!parsed.success)
+      return reply
+        .code(400)
+        .send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    return rates.configure(parsed.data);
+  });
   app.get('/__sim/index-lag', async () => ({ ms: store.indexLagMs }));
   app.put('/__sim/index-lag', async (request, reply) => {
     const parsed = z.strictObject({ ms: z.number().int().min(0) }).safeParse(request.body);

@@ -62,14 +62,39 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     expand: 'groups,applicationRoles',
   }));
 
-  app.get('/rest/api/3/priority', async () =>
-    PRIORITIES.map((p) => ({
-      ...render.priority(p),
-      description: p.description,
-      statusColor: p.statusColor,
-      isDefault: p.isDefault ?? false,
-    })),
+  const priorityDto = (p: (typeof PRIORITIES)[number]): Record<string, unknown> => ({
+    ...render.priority(p),
+    description: p.description,
+    statusColor: p.statusColor,
+    isDefault: p.isDefault ?? false,
+  });
+  // `GET /priority` is deprecated in the platform spec; the simulator takes the harsher reading
+  // that it is gone (as /search went), so nothing keeps relying on it.
+  app.get('/rest/api/3/priority', async (_request, reply) =>
+    jiraError(reply, 410, [
+      'The requested API has been removed. Please use GET /rest/api/3/priority/search, which returns priorities page by page.',
+    ]),
   );
+  // Paginated (PageBeanPriority): startAt, maxResults (at most 50 here), total, isLast, values.
+  app.get('/rest/api/3/priority/search', async (request) => {
+    const q = request.query as Query;
+    const startAt = Math.max(0, int(q.startAt, 0));
+    const maxResults = Math.min(Math.max(1, int(q.maxResults, 50)), 50);
+    const ids = list(q.id);
+    const name = typeof q.priorityName === 'string' ? q.priorityName.toLowerCase() : '';
+    const all = PRIORITIES.filter(
+      (p) =>
+        (ids.length === 0 || ids.includes(p.id)) &&
+        (name === '' || p.name.toLowerCase().includes(name)) &&
+        (q.onlyDefault !== 'true' || p.isDefault === true),
+    );
+    const values = all.slice(startAt, startAt + maxResults).map(priorityDto);
+    const isLast = startAt + values.length >= all.length;
+    const self = `${request.protocol}://${request.headers.host ?? ''}/rest/api/3/priority/search`;
+    const out: Record<string, unknown> = { self, maxResults, startAt, total: all.length, isLast, values };
+    if (!isLast) out.nextPage = `${self}?startAt=${startAt + values.length}&maxResults=${maxResults}`;
+    return out;
+  });
   app.get('/rest/api/3/resolution', async () =>
     RESOLUTIONS.map((r) => ({
       self: `/rest/api/3/resolution/${r.id}`,

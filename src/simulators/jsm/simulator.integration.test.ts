@@ -410,14 +410,20 @@ describe('service desk', () => {
     });
   });
 
-  it('serves reference data: priorities, statuses, fields', async () => {
-    expect(body(await jira.call('GET', '/rest/api/3/priority')).map((p: Json) => p.name)).toEqual([
+  it('serves reference data: priorities page by page, statuses, fields', async () => {
+    const first = body(await jira.call('GET', '/rest/api/3/priority/search?maxResults=3'));
+    expect(first).toMatchObject({ startAt: 0, maxResults: 3, total: 5, isLast: false });
+    const second = body(await jira.call('GET', '/rest/api/3/priority/search?startAt=3&maxResults=3'));
+    expect(second).toMatchObject({ startAt: 3, total: 5, isLast: true });
+    expect([...first.values, ...second.values].map((p: Json) => p.name)).toEqual([
       'Highest',
       'High',
       'Medium',
       'Low',
       'Lowest',
     ]);
+    // Deprecated in the platform spec: answered as removed, so nothing relies on it.
+    expect((await jira.call('GET', '/rest/api/3/priority')).status).toBe(410);
     expect(body(await jira.call('GET', '/rest/api/3/status')).map((s: Json) => s.name)).toEqual([
       'Waiting for support',
       'In Progress',
@@ -498,5 +504,47 @@ describe('admin webhooks', () => {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe('rate limits (research note §3)', () => {
+  const limits = (settings: unknown): Promise<Response> =>
+    fetch(`${jira.url}/__sim/rate-limit`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(settings),
+    });
+
+  it('answers a burst over the endpoint limit with 429, Retry-After, X-RateLimit-* and RateLimit-Reason, and says when it is near', async () => {
+    await limits({ burst: { limit: 5, windowMs: 1_000 } });
+    const seen: Called[] = [];
+    for (let i = 0; i < 6; i++) seen.push(await jira.call('GET', '/rest/api/3/myself'));
+    expect(seen.slice(0, 5).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(seen[3]!.headers.get('x-ratelimit-nearlimit')).toBeNull();
+    expect(seen[4]!.headers.get('x-ratelimit-nearlimit')).toBe('true');
+    const limited = seen[5]!;
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('1');
+    expect(limited.headers.get('ratelimit-reason')).toBe('jira-burst-based');
+    expect(limited.headers.get('x-ratelimit-limit')).toBe('5');
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(limited.headers.get('x-ratelimit-reset')).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/);
+    // Another endpoint has its own window; the limited one recovers when its window passes.
+    expect((await jira.call('GET', '/rest/api/3/field')).status).toBe(200);
+    clock.advance(1_000);
+    expect((await jira.call('GET', '/rest/api/3/myself')).status).toBe(200);
+  });
+
+  it('limits writes to one issue (jira-per-issue-on-write), not reads or other issues, and can leave Retry-After out', async () => {
+    const [a, b] = [await createIssue('busy'), await createIssue('quiet')];
+    await limits({ perIssueWrite: { limit: 1, windowMs: 1_000 }, omitRetryAfter: true });
+    expect((await jira.call('PUT', `/rest/api/3/issue/${a}`, { fields: { summary: 'one' } })).status).toBe(204);
+    const limited = await jira.call('PUT', `/rest/api/3/issue/${a}`, { fields: { summary: 'two' } });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('ratelimit-reason')).toBe('jira-per-issue-on-write');
+    expect(limited.headers.get('retry-after')).toBeNull();
+    expect(limited.headers.get('x-ratelimit-reset')).not.toBeNull();
+    expect((await jira.call('GET', `/rest/api/3/issue/${a}`)).status).toBe(200);
+    expect((await jira.call('PUT', `/rest/api/3/issue/${b}`, { fields: { summary: 'other' } })).status).toBe(204);
   });
 });
