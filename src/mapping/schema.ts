@@ -21,7 +21,9 @@ export const RateLimitConfig = z
       .int()
       .positive()
       .optional()
-      .describe('Requests per minute this system allows the daemon (the plan or API limit).'),
+      .describe(
+        'Requests per minute this system allows the daemon (the plan or API limit); for Freshservice, credits per minute (a call with includes costs more than one).',
+      ),
     concurrency: z.number().int().min(1).max(64).optional().describe('Requests in flight at once. @default 4'),
   })
   .describe('Client-side limits for one system; every connection using the system shares them.');

@@ -90,7 +90,7 @@ export class FreshserviceApi {
   }
 
   async get(id: string): Promise<VendorTicket> {
-    const res = await this.http.get<{ ticket: FsRaw }>(`/tickets/${id}`, { params: { include: 'tags' } });
+    const res = await this.http.get<{ ticket: FsRaw }>(`/tickets/${id}`);
     return this.toTicket(res.data.ticket, res.data.ticket.deleted === true);
   }
 
@@ -99,13 +99,12 @@ export class FreshserviceApi {
     const out: VendorTicket[] = [];
     for (let page = 1; ; page++) {
       const res = await this.http.get<{ tickets: FsRaw[] }>('/tickets', {
+        // The trash is listed on its own: `filter` and `updated_since` are not documented together.
         params: {
-          updated_since: '1970-01-01T00:00:00Z',
+          ...(filter ? { filter } : { updated_since: '1970-01-01T00:00:00Z' }),
           per_page: 100,
           page,
-          include: 'tags',
           order_type: 'asc',
-          ...(filter ? { filter } : {}),
         },
       });
       out.push(...res.data.tickets.map((t) => this.toTicket(t, filter === 'deleted')));

@@ -5,6 +5,7 @@ import {
   createHttpClient,
   basicAuth,
   type HttpClient,
+  type HttpRequest,
   type HttpResponse,
   type RemoteErrorDetails,
 } from '../../core/http.js';
@@ -25,6 +26,7 @@ import {
   type FsConversation,
   type FsFormField,
   type FsGroup,
+  type FsRequester,
 } from './schema.js';
 import type { z } from 'zod';
 
@@ -39,6 +41,85 @@ export interface FreshserviceClientOptions {
   rateWindowMs?: number | undefined;
   /** Share of the budget kept in reserve before slowing down. @default 0.1 */
   reserveFraction?: number;
+  /**
+   * Credits this daemon may spend per minute (`rateLimit.requestsPerMinute`): each call takes what
+   * it costs from a bucket refilled continuously. Unlimited when unset.
+   */
+  creditsPerMinute?: number | undefined;
+  /** Time source for the credit bucket. @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * Credits one call costs on Freshservice (D§rate-limit, "embedding"): 1, plus 2 per include on a
+ * ticket listing and 1 per include on a ticket view (`conversations` counts twice: it is two calls).
+ */
+export function creditsFor(method: string, path: string, include: string | undefined): number {
+  const includes = (include ?? '').split(',').filter((s) => s.trim() !== '');
+  if (method.toUpperCase() !== 'GET') return 1;
+  if (/^\/api\/v2\/tickets\/?$/.test(path)) return 1 + 2 * includes.length;
+  if (/^\/api\/v2\/tickets\/\d+\/?$/.test(path))
+    return 1 + includes.length + (includes.includes('conversations') ? 1 : 0);
+  return 1;
+}
+
+/** How often a call waiting for credits looks at the clock again. */
+const CREDIT_CHECK_MS = 200;
+
+/**
+ * The account's per-minute credits as a bucket refilled continuously: a call waits (before it
+ * enters the system's queue, so it holds no slot) until the credits it costs are there. What
+ * Freshservice actually charged (`X-Ratelimit-Used-CurrentRequest`) settles the estimate.
+ */
+export class CreditBudget {
+  private available: number;
+  private refilledAt: number;
+
+  /** `perMinute` credits per `windowMs` (the account's window: a minute, shorter only in tests). */
+  constructor(
+    private readonly perMinute: number | undefined,
+    private readonly now: () => number,
+    private readonly windowMs = 60_000,
+  ) {
+    this.available = perMinute ?? 0;
+    this.refilledAt = now();
+  }
+
+  private refill(): void {
+    if (this.perMinute === undefined) return;
+    const at = this.now();
+    this.available = Math.min(
+      this.perMinute,
+      this.available + ((at - this.refilledAt) * this.perMinute) / this.windowMs,
+    );
+    this.refilledAt = at;
+  }
+
+  /** Credits left right now (for tests and /status). */
+  get credits(): number {
+    this.refill();
+    return this.available;
+  }
+
+  async take(cost: number): Promise<void> {
+    if (this.perMinute === undefined) return;
+    // A call dearer than the whole budget waits for a full bucket instead of forever.
+    const need = Math.min(cost, this.perMinute);
+    for (;;) {
+      this.refill();
+      if (this.available >= need) break;
+      const waitMs = Math.ceil(((need - this.available) * this.windowMs) / this.perMinute);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(waitMs, CREDIT_CHECK_MS))));
+    }
+    this.available -= cost;
+  }
+
+  /** Freshservice charged `actual` for a call budgeted at `estimated`. */
+  settle(estimated: number, actual: number): void {
+    if (this.perMinute === undefined || !Number.isFinite(actual) || actual === estimated) return;
+    this.refill();
+    this.available -= actual - estimated;
+  }
 }
 
 /** Pulls `Validation failed: field: message (code)` out of a Freshservice error body. */
@@ -119,9 +200,15 @@ export type ListParams = Record<string, string | number | undefined>;
 export class FreshserviceClient {
   private readonly http: HttpClient;
   private readonly system: string;
+  readonly credits: CreditBudget;
 
   constructor(options: FreshserviceClientOptions) {
     this.system = options.system;
+    this.credits = new CreditBudget(
+      options.creditsPerMinute,
+      options.now ?? (() => Date.now()),
+      options.rateWindowMs ?? 60_000,
+    );
     const windowMs = options.rateWindowMs ?? 60_000;
     const reserve = options.reserveFraction ?? 0.1;
     this.http = createHttpClient({
@@ -149,12 +236,23 @@ export class FreshserviceClient {
     });
   }
 
+  /** One call, paid for from the credit budget first (an absolute `Link` URL costs like its path). */
+  private async send<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>> {
+    const url = new URL(request.url, 'http://x');
+    const include = request.params?.include ?? url.searchParams.get('include') ?? undefined;
+    const cost = creditsFor(request.method, url.pathname, typeof include === 'string' ? include : undefined);
+    await this.credits.take(cost);
+    const response = await this.http.request<T>(request);
+    this.credits.settle(cost, Number(response.headers['x-ratelimit-used-currentrequest']));
+    return response;
+  }
+
   /** Every page of a ticket listing (`/tickets` with its params), following `Link: rel="next"`. */
   async *listTicketPages(params: ListParams): AsyncIterable<unknown[]> {
     let url: string | undefined = '/api/v2/tickets';
     let query: ListParams | undefined = params;
     while (url) {
-      const res: HttpResponse = await this.http.request({ method: 'GET', url, ...(query ? { params: query } : {}) });
+      const res: HttpResponse = await this.send({ method: 'GET', url, ...(query ? { params: query } : {}) });
       yield parse(FsTicketList, res.data, 'ticket list', this.system).tickets;
       url = nextLink(res.headers.link);
       query = undefined;
@@ -167,7 +265,7 @@ export class FreshserviceClient {
     page: number,
     workspaceId?: number,
   ): Promise<{ tickets: unknown[]; total: number | undefined }> {
-    const res = await this.http.request({
+    const res = await this.send({
       method: 'GET',
       url: '/api/v2/tickets/filter',
       params: { query: `"${query}"`, page, ...(workspaceId === undefined ? {} : { workspace_id: workspaceId }) },
@@ -177,21 +275,21 @@ export class FreshserviceClient {
   }
 
   async getTicket(id: string, include: string): Promise<unknown> {
-    const res = await this.http.request({
+    const res = await this.send({
       method: 'GET',
       url: `/api/v2/tickets/${encodeURIComponent(id)}`,
-      params: { include },
+      ...(include === '' ? {} : { params: { include } }),
     });
     return parse(FsTicketEnvelope, res.data, 'ticket', this.system).ticket;
   }
 
   async createTicket(body: Record<string, unknown>): Promise<unknown> {
-    const res = await this.http.request({ method: 'POST', url: '/api/v2/tickets', data: body });
+    const res = await this.send({ method: 'POST', url: '/api/v2/tickets', data: body });
     return parse(FsTicketEnvelope, res.data, 'ticket', this.system).ticket;
   }
 
   async updateTicket(id: string, body: Record<string, unknown>): Promise<unknown> {
-    const res = await this.http.request({
+    const res = await this.send({
       method: 'PUT',
       url: `/api/v2/tickets/${encodeURIComponent(id)}`,
       data: body,
@@ -205,7 +303,7 @@ export class FreshserviceClient {
     const perPage = 100;
     for (let page = 1; ; page++) {
       await beforePage();
-      const res = await this.http.request({
+      const res = await this.send({
         method: 'GET',
         url: `/api/v2/tickets/${encodeURIComponent(id)}/conversations`,
         params: { page, per_page: perPage },
@@ -219,7 +317,7 @@ export class FreshserviceClient {
   }
 
   async addNote(id: string, body: { body: string; private: boolean }): Promise<FsConversation> {
-    const res = await this.http.request({
+    const res = await this.send({
       method: 'POST',
       url: `/api/v2/tickets/${encodeURIComponent(id)}/notes`,
       data: body,
@@ -228,7 +326,7 @@ export class FreshserviceClient {
   }
 
   async formFields(workspaceId?: number): Promise<FsFormField[]> {
-    const res = await this.http.request({
+    const res = await this.send({
       method: 'GET',
       url: '/api/v2/ticket_form_fields',
       ...(workspaceId === undefined ? {} : { params: { workspace_id: workspaceId } }),
@@ -241,7 +339,7 @@ export class FreshserviceClient {
     let url: string | undefined = '/api/v2/groups';
     let params: ListParams | undefined = { per_page: 100 };
     while (url) {
-      const res: HttpResponse = await this.http.request({ method: 'GET', url, ...(params ? { params } : {}) });
+      const res: HttpResponse = await this.send({ method: 'GET', url, ...(params ? { params } : {}) });
       out.push(...parse(FsGroupList, res.data, 'group list', this.system).groups);
       url = nextLink(res.headers.link);
       params = undefined;
@@ -251,20 +349,35 @@ export class FreshserviceClient {
 
   /** A requester's (or, failing that, an agent's) e-mail; null when neither exists. */
   async userEmail(id: number): Promise<string | null> {
-    const res = await this.http.request({ method: 'GET', url: `/api/v2/requesters/${id}`, acceptStatus: [404] });
+    const res = await this.send({ method: 'GET', url: `/api/v2/requesters/${id}`, acceptStatus: [404] });
     if (res.status !== 404) {
       const r = parse(FsRequesterEnvelope, res.data, 'requester', this.system).requester;
       return r.primary_email ?? r.email ?? null;
     }
-    const agent = await this.http.request({ method: 'GET', url: `/api/v2/agents/${id}`, acceptStatus: [404] });
+    const agent = await this.send({ method: 'GET', url: `/api/v2/agents/${id}`, acceptStatus: [404] });
     if (agent.status === 404) return null;
     const a = parse(FsAgentEnvelope, agent.data, 'agent', this.system).agent;
     return a.email ?? a.primary_email ?? null;
   }
 
+  /**
+   * A person's display name ("First Last") by user id: agents first (notes are mostly theirs),
+   * then requesters; null when neither knows the id (e.g. a deleted user).
+   */
+  async userName(id: number): Promise<string | null> {
+    const full = (p: FsRequester): string | null =>
+      [p.first_name, p.last_name].filter((x): x is string => typeof x === 'string' && x.trim() !== '').join(' ') ||
+      null;
+    const agent = await this.send({ method: 'GET', url: `/api/v2/agents/${id}`, acceptStatus: [404] });
+    if (agent.status !== 404) return full(parse(FsAgentEnvelope, agent.data, 'agent', this.system).agent);
+    const requester = await this.send({ method: 'GET', url: `/api/v2/requesters/${id}`, acceptStatus: [404] });
+    if (requester.status === 404) return null;
+    return full(parse(FsRequesterEnvelope, requester.data, 'requester', this.system).requester);
+  }
+
   /** A cheap authenticated call that proves ticket read access. */
   async ping(): Promise<void> {
-    await this.http.request({
+    await this.send({
       method: 'GET',
       url: '/api/v2/tickets',
       params: { per_page: 1, updated_since: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },

@@ -1,11 +1,13 @@
 // The Freshservice connector against the simulator over loopback: a burst of 500 changes listed
 // and read completely within the per-minute limit, and the slowdown / 429 path under a low limit.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { NotFoundError } from '../../core/errors.js';
 import { SystemQueue } from '../../core/queue.js';
 import { isInvalidTicket, type Ticket } from '../../core/types.js';
 import type { SimulatorHandle } from '../../simulators/types.js';
 import { freshserviceSimulator } from '../../simulators/freshservice/index.js';
 import { testContext } from '../../../test/helpers/context.js';
+import { ManualClock } from '../../../test/helpers/manual-clock.js';
 import { freshserviceConnector } from './index.js';
 
 const KEY = 'integration-key';
@@ -121,5 +123,127 @@ describe('Freshservice connector against the simulator', () => {
     // The core HTTP client pauses with the default reason ('rate_limited') on every 429.
     expect(pause.mock.calls.filter(([, reason]) => reason !== 'budget').length).toBeGreaterThanOrEqual(2);
     queue.stop();
+  });
+});
+
+describe('Freshservice vendor traps (issue 13)', () => {
+  const system = (url: string, perMinute = 6000) => ({
+    kind: 'freshservice' as const,
+    baseUrl: url,
+    credentials: { apiKey: KEY },
+    rateLimit: { requestsPerMinute: perMinute },
+    options: { defaultRequesterEmail: 'desk@acme.example' },
+  });
+  const api = async (handle: SimulatorHandle, method: string, path: string, body?: unknown): Promise<Response> =>
+    fetch(`${handle.url}${path}`, {
+      method,
+      headers: { authorization: AUTH, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  async function listAll(connector: ReturnType<typeof freshserviceConnector.create>, since: Date): Promise<Ticket[]> {
+    const out: Ticket[] = [];
+    for await (const item of connector.listChanged({ since })) if (!isInvalidTicket(item)) out.push(item);
+    return out;
+  }
+
+  it('polls and reads with only the documented include (requester), seeing tags on the ticket itself', async () => {
+    const handle = await startSim(6000);
+    const since = new Date(Date.now() - 1000);
+    const created = (await (
+      await api(handle, 'POST', '/api/v2/tickets', {
+        email: 'rita@demo.example',
+        subject: 'Tagged',
+        description: 'x',
+        status: 2,
+        priority: 2,
+        tags: ['vpn', 'tb-fs-cw.7'],
+      })
+    ).json()) as { ticket: { id: number } };
+    const connector = freshserviceConnector.create(testContext(system(handle.url)));
+    const listed = await listAll(connector, since);
+    expect(listed.map((t) => [t.id, t.fields.tags, t.fields.email, t.marker])).toEqual([
+      [String(created.ticket.id), ['vpn'], 'rita@demo.example', 'tb:fs-cw:7'],
+    ]);
+    const read = await connector.getTicket(String(created.ticket.id));
+    expect(read.fields.tags).toEqual(['vpn']);
+    const log = (await control(handle, 'GET', '/__sim/requests')) as Array<{ route: string; url: string }>;
+    const includes = log
+      .filter((r) => r.route.startsWith('GET /api/v2/tickets'))
+      .map((r) => new URL(r.url, handle.url).searchParams.get('include'));
+    expect(new Set(includes)).toEqual(new Set(['requester']));
+  });
+
+  it('spends its share of the account credits as each call costs them (a view with an include costs 2)', async () => {
+    const clock = new ManualClock();
+    // The account allows 100 credits a minute; ticketbridge is configured to use 9 of them.
+    sim = await freshserviceSimulator.start({ system: system('http://127.0.0.1:9101', 100), port: 0, clock });
+    const handle = sim;
+    await control(handle, 'POST', '/__sim/seed', { generate: { count: 1 } });
+    const queue = new SystemQueue({ system: 'freshservice', concurrency: 4 });
+    try {
+      const connector = freshserviceConnector.create(testContext(system(handle.url, 9), { queue, clock }));
+      for (let i = 0; i < 4; i++) await connector.getTicket('1'); // 4 x 2 = 8 of the 9 credits
+      const fifth = connector.getTicket('1');
+      // It waits for credits instead of calling: nothing more reaches Freshservice.
+      const reached = async (): Promise<number> =>
+        ((await control(handle, 'GET', '/__sim/requests')) as unknown[]).length;
+      for (let i = 0; i < 15; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await reached()).toBe(4);
+      clock.advance(60_000); // a minute later its share has refilled
+      expect((await fifth).id).toBe('1');
+      expect(await reached()).toBe(5);
+    } finally {
+      queue.stop();
+    }
+  });
+
+  it('sees a trashed, spam or purged ticket when it reads it, while polls never ask for filter=deleted or spam', async () => {
+    const handle = await startSim(6000);
+    await control(handle, 'POST', '/__sim/seed', { generate: { count: 3 } });
+    const connector = freshserviceConnector.create(testContext(system(handle.url)));
+    await api(handle, 'DELETE', '/api/v2/tickets/1');
+    await control(handle, 'PUT', '/__sim/tickets/2', { spam: true });
+    await fetch(`${handle.url}/__sim/tickets/3`, { method: 'DELETE' });
+    // The poll lists live tickets only (none left here) and does not fail on the filters.
+    expect(await listAll(connector, new Date(Date.now() - 60_000))).toEqual([]);
+    expect(await connector.getTicket('1')).toMatchObject({ deleted: true, inScope: false });
+    expect(await connector.getTicket('2')).toMatchObject({ deleted: true, inScope: false });
+    await expect(connector.getTicket('3')).rejects.toBeInstanceOf(NotFoundError);
+    const log = (await control(handle, 'GET', '/__sim/requests')) as Array<{ url: string }>;
+    expect(log.some((r) => r.url.includes('filter='))).toBe(false);
+  });
+});
+
+describe('Freshservice comment authors (issue 13, item 9)', () => {
+  it('names the author of each note, agent or requester, reading each person once', async () => {
+    const handle = await startSim(6000);
+    const seeded = await control(handle, 'POST', '/__sim/seed', {
+      tickets: [
+        {
+          subject: 'Authors',
+          description: 'x',
+          status: 2,
+          priority: 2,
+          conversations: [
+            { body: 'Checked the VPN logs.', private: true, user_id: 21000418002 },
+            { body: 'Still broken for me.', incoming: true, private: false, user_id: 21000500001 },
+            { body: 'Trying again.', private: false, user_id: 21000418002 },
+            { body: 'From someone long gone.', private: false, user_id: 21000999999 },
+          ],
+        },
+      ],
+    });
+    const id = String((seeded as { tickets: number[] }).tickets[0]);
+    const connector = freshserviceConnector.create(
+      testContext({ kind: 'freshservice', baseUrl: handle.url, credentials: { apiKey: KEY } }),
+    );
+    const authors = (await connector.listComments(id)).map((c) => c.author);
+    expect(authors).toEqual(['Alex Agent', 'Rita Requester', 'Alex Agent', '21000999999']);
+    await connector.listComments(id);
+    const people = ((await control(handle, 'GET', '/__sim/requests')) as Array<{ route: string }>).filter(
+      (r) => r.route.startsWith('GET /api/v2/agents/') || r.route.startsWith('GET /api/v2/requesters/'),
+    );
+    // Alex (agent), Rita (not an agent, then a requester), the unknown id (neither): 5 reads, once.
+    expect(people).toHaveLength(5);
   });
 });

@@ -1,6 +1,7 @@
 // The Freshservice connector: one side of a connection against Freshservice API v2. Changes come
-// from `updated_since` polls (plus the trash and spam lists for deletions), text crosses as
-// normalised plain text, markers live in a tag (and optionally a custom field), comments are notes.
+// from `updated_since` polls; a trashed, spam or purged ticket is noticed when it is read. Text
+// crosses as normalised plain text, markers live in a tag (and optionally a custom field),
+// comments are notes, and every call is paid for from the account's per-minute credits.
 import { defineConnector, type ConnectorContext } from '../../core/connector.js';
 import { ConfigError, PayloadError, RemoteValidationError } from '../../core/errors.js';
 import { formatMirroredComment, parseMirroredComment } from '../../core/marker.js';
@@ -42,8 +43,14 @@ import type { z } from 'zod';
 type FsSystem = z.infer<typeof FreshserviceSystem>;
 
 const PAGE_SIZE = 100;
-const INCLUDE = 'requester,tags';
+/**
+ * The one include the connector asks for (documented for the list and the view; the requester's
+ * e-mail is a mapped field). Tags are part of the ticket object itself, not an include.
+ */
+const INCLUDE = 'requester';
 const CLOSED_STATUS = 5;
+/** How long a user's name is remembered for comment attribution. */
+const AUTHOR_TTL_MS = 60 * 60_000;
 
 export const freshserviceDefaultRateLimit = { requestsPerMinute: 200, concurrency: 4 };
 
@@ -54,6 +61,8 @@ export class FreshserviceConnector implements Connector {
   private readonly options: NonNullable<FsSystem['options']>;
   private readonly budget: ConversationBudget;
   private readonly emails = new Map<number, string | null>();
+  /** Comment authors by user id, for an hour (people are renamed rarely; a lookup costs a credit). */
+  private readonly authors = new Map<number, { name: Promise<string | null>; at: number }>();
   private formFieldsCache: Promise<FsFormField[]> | undefined;
   private scopeCache: Promise<ResolvedScope> | undefined;
 
@@ -67,6 +76,8 @@ export class FreshserviceConnector implements Connector {
       logger: ctx.logger,
       timeoutMs: ctx.system.timeoutMs,
       rateWindowMs: this.options.rateWindowMs,
+      creditsPerMinute: ctx.system.rateLimit?.requestsPerMinute ?? freshserviceDefaultRateLimit.requestsPerMinute,
+      now: () => ctx.clock.now(),
     });
     this.budget = new ConversationBudget(this.options.conversationBudgetPerMinute, () => ctx.clock.now());
     const perMinute = ctx.system.rateLimit?.requestsPerMinute ?? freshserviceDefaultRateLimit.requestsPerMinute;
@@ -77,7 +88,7 @@ export class FreshserviceConnector implements Connector {
       rateLimit: {
         requestsPerMinute: perMinute,
         headers: ['X-Ratelimit-Total', 'X-Ratelimit-Remaining', 'X-Ratelimit-Used-CurrentRequest', 'Retry-After'],
-        note: 'Per-minute limit per account, shared by every key and installed app; the connector slows down when X-Ratelimit-Remaining falls under 10% and waits out Retry-After on 429.',
+        note: 'Per-minute credits per account, shared by every key and installed app: each call spends what it costs (a listing with include=requester 3, a view 2) from rateLimit.requestsPerMinute; the connector also slows down when X-Ratelimit-Remaining falls under 10% and waits out Retry-After on 429.',
       },
       capabilities: {
         changePolling: {
@@ -85,8 +96,8 @@ export class FreshserviceConnector implements Connector {
           note: 'GET /tickets?updated_since with order_type=asc and Link paging; deduplicated by id and updated_at (there is no order_by).',
         },
         deletions: {
-          supported: true,
-          note: 'Trashed and spam tickets are found by polling filter=deleted and filter=spam; they are reported with deleted: true.',
+          supported: false,
+          note: 'A trashed or spam ticket reads back with deleted/spam (a purged one answers 404): a deletion is noticed when the linked ticket is read on a pass or at reconcile, not listed.',
         },
         webhooks: {
           supported: true,
@@ -249,31 +260,27 @@ export class FreshserviceConnector implements Connector {
     // Always send updated_since: without it Freshservice returns only tickets created in the last 30 days.
     const since = options.since ? isoSeconds(options.since) : '1970-01-01T00:00:00Z';
     const seen = new Set<string>();
-    const listings: (string | undefined)[] = [undefined, 'deleted', 'spam'];
-    for (const filter of listings) {
-      const params = {
-        updated_since: since,
-        per_page: PAGE_SIZE,
-        order_type: 'asc',
-        include: INCLUDE,
-        ...this.workspaceParam(),
-        ...(filter ? { filter } : {}),
-      };
-      for await (const page of this.client.listTicketPages(params)) {
-        if (options.signal?.aborted) return;
-        for (const raw of page) {
-          const parsed = this.parseTicket(raw);
-          if ('invalid' in parsed) {
-            yield parsed.invalid;
-            continue;
-          }
-          const t = parsed.ticket;
-          const key = `${t.id}@${t.updated_at}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const ticket = this.toTicket(t, scope);
-          if (ticket.deleted || ticket.inScope) yield ticket;
+    const params = {
+      updated_since: since,
+      per_page: PAGE_SIZE,
+      order_type: 'asc',
+      include: INCLUDE,
+      ...this.workspaceParam(),
+    };
+    for await (const page of this.client.listTicketPages(params)) {
+      if (options.signal?.aborted) return;
+      for (const raw of page) {
+        const parsed = this.parseTicket(raw);
+        if ('invalid' in parsed) {
+          yield parsed.invalid;
+          continue;
         }
+        const t = parsed.ticket;
+        const key = `${t.id}@${t.updated_at}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const ticket = this.toTicket(t, scope);
+        if (ticket.inScope) yield ticket;
       }
     }
   }
@@ -320,7 +327,7 @@ export class FreshserviceConnector implements Connector {
     // PUT replaces the whole tag list, so the marker tag is carried over only when tags change.
     let keepTags: string[] = [];
     if ('tags' in changes) {
-      const current = this.strictTicket(await this.client.getTicket(id, 'tags'));
+      const current = this.strictTicket(await this.client.getTicket(id, ''));
       keepTags = (current.tags ?? []).filter(isMarkerTag);
     }
     const updated = this.strictTicket(await this.client.updateTicket(id, writeBody(changes, known, keepTags)));
@@ -371,13 +378,29 @@ export class FreshserviceConnector implements Connector {
 
   // ---------------------------------------------------------------- comments
 
-  private toComment(c: FsConversation): Comment {
+  /** The author's name (agents and requesters, cached); the bare id when Freshservice knows no such person. */
+  private async authorOf(userId: number | null | undefined): Promise<string | undefined> {
+    if (userId === null || userId === undefined) return undefined;
+    const now = this.ctx.clock.now();
+    let hit = this.authors.get(userId);
+    if (!hit || now - hit.at >= AUTHOR_TTL_MS) {
+      hit = { name: this.client.userName(userId), at: now };
+      this.authors.set(userId, hit);
+      // A failed lookup is tried again next time instead of being remembered.
+      hit.name.catch(() => this.authors.delete(userId));
+    }
+    return (await hit.name) ?? String(userId);
+  }
+
+  /** `named: false` skips the author lookup (a note the daemon just wrote is its own). */
+  private async toComment(c: FsConversation, named = true): Promise<Comment> {
     const { body, marker } = parseMirroredComment(htmlToText(c.body ?? c.body_text ?? ''));
+    const author = named ? await this.authorOf(c.user_id) : undefined;
     return {
       id: String(c.id),
       body: body.trimEnd(),
       visibility: c.private === true ? 'internal' : 'public',
-      ...(c.user_id === null || c.user_id === undefined ? {} : { author: String(c.user_id) }),
+      ...(author === undefined ? {} : { author }),
       createdAt: isoSeconds(c.created_at),
       marker,
     };
@@ -385,13 +408,15 @@ export class FreshserviceConnector implements Connector {
 
   async listComments(id: string): Promise<Comment[]> {
     const conversations = await this.client.listConversations(id, () => this.budget.take());
-    return conversations.map((c) => this.toComment(c));
+    const out: Comment[] = [];
+    for (const c of conversations) out.push(await this.toComment(c));
+    return out;
   }
 
   async addComment(id: string, comment: NewComment): Promise<Comment> {
     const html = textToHtml(formatMirroredComment(comment));
     const created = await this.client.addNote(id, { body: html, private: comment.visibility === 'internal' });
-    return this.toComment(created);
+    return this.toComment(created, false);
   }
 
   // ---------------------------------------------------------------- webhooks

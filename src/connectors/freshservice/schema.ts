@@ -89,7 +89,10 @@ export const FsRequester = z.looseObject({
   id: Id,
   primary_email: z.string().nullable().optional(),
   email: z.string().nullable().optional(),
+  first_name: z.string().nullable().optional(),
+  last_name: z.string().nullable().optional(),
 });
+export type FsRequester = z.infer<typeof FsRequester>;
 export const FsRequesterEnvelope = z.looseObject({ requester: FsRequester });
 export const FsAgentEnvelope = z.looseObject({ agent: FsRequester });
 

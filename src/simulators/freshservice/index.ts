@@ -7,7 +7,9 @@ import { systemClock } from '../../core/types.js';
 import type { FreshserviceSystem } from '../../mapping/schema.js';
 import { createSimulatorApp, listen, type AuthResult } from '../common/server.js';
 import type { SimulatorHandle, SimulatorModule, SimulatorStartOptions } from '../types.js';
+import { Behaviour } from '../common/behaviour.js';
 import { AutomatorConfig, DEFAULT_TEMPLATE, placeholders, renderTemplate } from './automator.js';
+import { FsBehaviour } from './behaviour.js';
 import type { Choice, CustomFieldDef, GroupDef, AgentDef, RequesterDef } from './fixtures.js';
 import { AccountRateLimit } from './rate-limit.js';
 import { registerRoutes, validationFailed } from './routes.js';
@@ -133,12 +135,12 @@ function errorBody(status: number): unknown {
   return { code: 'error', message: `Request failed with status ${status}` };
 }
 
-/** Credits one request costs: embeds add 1 on a single GET and 2 on a list. */
-function creditsFor(request: FastifyRequest): number {
+/** Credits one request costs: embeds add 1 on a single GET and 2 on a list (D§rate-limit). */
+function creditsFor(request: FastifyRequest, listIncludeCredits: number): number {
   const include = (request.query as Record<string, string | undefined>).include;
   const count = include ? include.split(',').filter((s) => s.trim() !== '').length : 0;
   const route = request.routeOptions.url ?? '';
-  if (request.method === 'GET' && route === '/api/v2/tickets') return 1 + 2 * count;
+  if (request.method === 'GET' && route === '/api/v2/tickets') return 1 + listIncludeCredits * count;
   if (request.method === 'GET' && route === '/api/v2/tickets/:id')
     return 1 + count + (include?.includes('conversations') ? 1 : 0);
   return 1;
@@ -158,6 +160,7 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
     onReset: () => {
       s.reset();
       rate.reset();
+      behaviour.reset();
       automator = null;
     },
     onSeed: (body) => seed(body),
@@ -165,6 +168,7 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
   const { app, faults } = sim;
   if (options.seed !== undefined) faults.set({ seed: options.seed });
   const s = new FreshserviceStore(() => faults.now());
+  const behaviour = new Behaviour(FsBehaviour, (value) => (s.behaviour = value));
   const rate = new AccountRateLimit(
     { perMinute: system.rateLimit?.requestsPerMinute ?? DEFAULT_SIM_RATE_PER_MINUTE, windowMs: 60_000 },
     () => clock.now(),
@@ -285,7 +289,7 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
     const accept = request.headers.accept;
     if (accept && !/json|\*\/\*|application\/\*/.test(accept))
       return reply.code(406).send({ code: 'not_acceptable', message: 'Only application/json is supported' });
-    const decision = rate.consume(creditsFor(request));
+    const decision = rate.consume(creditsFor(request, s.behaviour.listIncludeCredits));
     for (const [k, v] of Object.entries(decision.headers)) void reply.header(k, v);
     void reply.header('X-Freshservice-Api-Version', 'latest=v2; requested=v2');
     if (!decision.ok) {
@@ -295,6 +299,7 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
     return undefined;
   });
 
+  behaviour.register(app);
   app.put('/__sim/automator', async (request, reply) => {
     const parsed = AutomatorConfig.safeParse(request.body ?? {});
     if (!parsed.success)
@@ -319,6 +324,23 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
     if (parsed.data.perMinute !== undefined) next.perMinute = parsed.data.perMinute;
     if (parsed.data.windowMs !== undefined) next.windowMs = parsed.data.windowMs;
     return rate.configure(next);
+  });
+  // What an agent does in the UI that the API cannot: mark a ticket as spam, trash or restore it,
+  // or purge it from the trash for good (afterwards it answers 404).
+  const TicketState = z.strictObject({ spam: z.boolean().optional(), deleted: z.boolean().optional() });
+  app.put('/__sim/tickets/:id', async (request, reply) => {
+    const t = s.get(Number((request.params as { id: string }).id));
+    const parsed = TicketState.safeParse(request.body ?? {});
+    if (!t || !parsed.success)
+      return reply.code(t ? 400 : 404).send({ error: t ? 'body must be {spam?, deleted?}' : 'no such ticket' });
+    s.setFlags(t, parsed.data);
+    return { id: t.id, spam: t.spam, deleted: t.deleted };
+  });
+  app.delete('/__sim/tickets/:id', async (request, reply) => {
+    const t = s.get(Number((request.params as { id: string }).id));
+    if (!t) return reply.code(404).send({ error: 'no such ticket' });
+    s.purgeTicket(t);
+    return reply.code(204).send();
   });
   app.get('/__sim/state', async () => ({
     tickets: s.ticketCount,

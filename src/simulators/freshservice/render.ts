@@ -52,8 +52,9 @@ export function renderTicket(
     resolution_notes_html: t.resolutionNotes === null ? null : `<div>${t.resolutionNotes}</div>`,
     workspace_id: t.workspaceId,
   };
-  // Tags come with create/update responses and on request (`include=tags`), as in the docs' examples.
-  if (shape === 'write' || include.has('tags')) out.tags = [...t.tags];
+  // Tags are part of the SDK spec's ticket object (list and view); the reference's examples show
+  // them only on create/update responses, which the `tagsInTickets` switch reproduces.
+  if (shape === 'write' || store.behaviour.tagsInTickets) out.tags = [...t.tags];
   if (shape !== 'list') out.attachments = [];
   if (shape === 'view') {
     out.created_within_business_hours = false;

@@ -253,17 +253,48 @@ describe('listing tickets (§4.1)', () => {
     expect((await sim.api('GET', '/api/v2/tickets?order_type=sideways')).status).toBe(400);
   });
 
-  it('adds stats, requester and tags only when included', async () => {
+  it('adds stats and requester only when included, refuses undocumented includes such as tags, and lists tags with the ticket', async () => {
     const t = await create({ tags: ['vpn'] });
     const plain = (await sim.api('GET', '/api/v2/tickets')).body.tickets[0];
-    expect(plain.tags).toBeUndefined();
+    expect(plain.tags).toEqual(['vpn']);
     expect(plain.requester).toBeUndefined();
-    const rich = (await sim.api('GET', '/api/v2/tickets?include=stats,requester,tags')).body.tickets[0];
-    expect(rich.id).toBe(t.id);
-    expect(rich.tags).toEqual(['vpn']);
-    expect(rich.requester).toMatchObject({ email: 'rita@demo.example' });
-    expect(rich.stats).toEqual({ closed_at: null, resolved_at: null, first_responded_at: null });
-    expect((await sim.api('GET', '/api/v2/tickets?include=everything')).status).toBe(400);
+    const rich = await sim.api('GET', '/api/v2/tickets?include=stats,requester');
+    expect(rich.headers.get('x-ratelimit-used-currentrequest')).toBe('5');
+    expect(rich.body.tickets[0].id).toBe(t.id);
+    expect(rich.body.tickets[0].requester).toMatchObject({ email: 'rita@demo.example' });
+    expect(rich.body.tickets[0].stats).toEqual({ closed_at: null, resolved_at: null, first_responded_at: null });
+    for (const include of ['tags', 'everything']) {
+      const refused = await sim.api('GET', `/api/v2/tickets?include=${include}`);
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors[0]).toMatchObject({ field: 'include', code: 'invalid_value' });
+      expect((await sim.api('GET', `/api/v2/tickets/${t.id}?include=${include}`)).status).toBe(400);
+    }
+  });
+
+  it('shows tags only on create and update responses when the tagsInTickets switch is off', async () => {
+    const t = await create({ tags: ['vpn'] });
+    expect(t.tags).toEqual(['vpn']);
+    await sim.control('PUT', '/__sim/behaviour', { tagsInTickets: false });
+    expect((await sim.api('GET', '/api/v2/tickets')).body.tickets[0].tags).toBeUndefined();
+    expect((await sim.api('GET', `/api/v2/tickets/${t.id}`)).body.ticket.tags).toBeUndefined();
+    expect((await sim.api('PUT', `/api/v2/tickets/${t.id}`, { priority: 3 })).body.ticket.tags).toEqual(['vpn']);
+  });
+
+  it('refuses filter together with updated_since, an undocumented combination', async () => {
+    const res = await sim.api('GET', '/api/v2/tickets?filter=deleted&updated_since=2020-01-01T00:00:00Z');
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0]).toMatchObject({ field: 'filter', code: 'incompatible_field' });
+  });
+
+  it('marks tickets spam or trashed as an agent does, and purges them for good (404 afterwards)', async () => {
+    const t = await create();
+    await sim.control('PUT', `/__sim/tickets/${t.id}`, { spam: true });
+    expect((await sim.api('GET', `/api/v2/tickets/${t.id}`)).body.ticket.spam).toBe(true);
+    expect((await sim.api('GET', '/api/v2/tickets?filter=spam')).body.tickets.map((x: { id: number }) => x.id)).toEqual(
+      [t.id],
+    );
+    await fetch(`${sim.handle.url}/__sim/tickets/${t.id}`, { method: 'DELETE' });
+    expect((await sim.api('GET', `/api/v2/tickets/${t.id}`)).status).toBe(404);
   });
 
   it('moves a deleted ticket to the trash list and back on restore', async () => {

@@ -2,6 +2,7 @@
 // so listing in id order is free), conversations per ticket, requesters, and the fixtures. Records
 // keep only what the API exposes; responses are rendered from them on the way out.
 import { API_AGENT_ID, defaultFixtures, type AccountFixtures, type GroupDef, type RequesterDef } from './fixtures.js';
+import { FsBehaviour } from './behaviour.js';
 import { derivedText, storeHtml } from './html.js';
 import {
   CREATE_ATTRIBUTES,
@@ -90,6 +91,8 @@ export class FreshserviceStore {
   groupIds = new Set<number>();
   agentIds = new Set<number>();
   ticketCount = 0;
+  /** The switches for undocumented behaviour (`/__sim/behaviour`). */
+  behaviour: FsBehaviour = FsBehaviour.parse({});
   private nextTicketId = 1;
   private nextConversationId = 1000005001;
   private nextRequesterId = 21000600001;
@@ -330,6 +333,21 @@ export class FreshserviceStore {
     this.bump(t);
   }
 
+  /** Spam and trash flags as an agent sets them in the UI; each change moves `updated_at`. */
+  setFlags(t: TicketRec, flags: { spam?: boolean | undefined; deleted?: boolean | undefined }): void {
+    if (flags.spam !== undefined) t.spam = flags.spam;
+    if (flags.deleted !== undefined) t.deleted = flags.deleted;
+    this.bump(t);
+  }
+
+  /** Emptied from the trash: gone for good, so every read answers 404. */
+  purgeTicket(t: TicketRec): void {
+    this.tickets[t.id] = undefined;
+    this.ticketCount--;
+    for (const c of this.conversations.get(t.id) ?? []) this.conversationById.delete(c.id);
+    this.conversations.delete(t.id);
+  }
+
   restoreTicket(t: TicketRec): void {
     if (!t.deleted) return;
     t.deleted = false;
@@ -373,7 +391,7 @@ export class FreshserviceStore {
     this.conversationById.set(c.id, c);
     if (kind === 'reply' && t.firstRespondedAt === null && !c.incoming) t.firstRespondedAt = at;
     if (options.createdAt === undefined) {
-      this.bump(t);
+      if (this.behaviour.noteMovesUpdatedAt) this.bump(t);
       if (options.event !== false) this.onEvent('note_added', t);
     }
     return c;
