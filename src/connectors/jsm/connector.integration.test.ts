@@ -262,3 +262,23 @@ describe('jsm connector: Jira details (issue 13, item 10)', () => {
     ]);
   });
 });
+
+describe('jsm connector: request descriptions (issue 13, item 2)', () => {
+  const text =
+    'Use *bold* and _care_ here.\n# not a list\n- nor this\n{code}\nraw\n{code}\nSee [docs|https://example.com]';
+
+  it('delivers the description of a new request exactly as written, although JSM reads request fields as wiki markup', async () => {
+    const c = connector({ project: 'IT', requestTypes: ['Get IT help'] });
+    const created = await c.createTicket({ summary: 'Wiki trap', description: text }, 'tb:it:wiki');
+    expect(created.fields.description).toBe(text);
+    expect(created.fields.requestType).toBe('Get IT help');
+    expect((await c.getTicket(created.id)).fields.description).toBe(text);
+  });
+
+  it('still creates through a request type that requires a description, ending with the exact text', async () => {
+    const c = connector({ project: 'IT', requestTypes: ['Report a system problem'] });
+    const created = await c.createTicket({ summary: 'Required', description: text }, 'tb:it:wiki-required');
+    expect(created.fields.description).toBe(text);
+    expect(created.fields.requestType).toBe('Report a system problem');
+  });
+});

@@ -254,7 +254,7 @@ describe('jsm connector over HTTP (nock)', () => {
     expect((err as SyncError).message).toContain('from "Closed" to "In Progress"');
   });
 
-  it('creates through servicedeskapi when the scope names a request type, then stamps label and property', async () => {
+  it('creates through servicedeskapi when the scope names a request type, then sends the description as ADF with label and property', async () => {
     const marker = 'tb:conn:42';
     const created = issue('20', '2025-01-01T00:00:00.000+0000', {
       labels: [markerToLabel(marker)],
@@ -270,14 +270,33 @@ describe('jsm connector over HTTP (nock)', () => {
       .post('/rest/servicedeskapi/request', {
         serviceDeskId: '1',
         requestTypeId: '1',
-        requestFieldValues: { summary: 'VPN broken', description: 'Line one\nLine two' },
+        requestFieldValues: { summary: 'VPN broken' },
       })
       .reply(201, { issueId: '20', issueKey: 'IT-20' })
       .get('/rest/api/3/field')
       .reply(200, FIELDS)
       .put('/rest/api/3/issue/20/properties/ticketbridge.marker', { marker })
       .reply(201)
-      .put('/rest/api/3/issue/20', { fields: { priority: { name: 'High' }, labels: [markerToLabel(marker)] } })
+      .put('/rest/api/3/issue/20', {
+        fields: {
+          description: {
+            version: 1,
+            type: 'doc',
+            content: [
+              {
+                type: 'paragraph',
+                content: [
+                  { type: 'text', text: 'Line one' },
+                  { type: 'hardBreak' },
+                  { type: 'text', text: 'Line two' },
+                ],
+              },
+            ],
+          },
+          priority: { name: 'High' },
+          labels: [markerToLabel(marker)],
+        },
+      })
       .reply(204)
       .get('/rest/api/3/issue/20')
       .query({ fields: '*all', properties: 'ticketbridge.marker' })

@@ -385,14 +385,13 @@ export class JsmConnector implements Connector {
     let id: string;
     if (scope.requestTypes && scope.requestTypes.length > 0) {
       id = await this.createRequest(fields, scope.requestTypes[0]!);
-      // servicedeskapi takes only the request form's fields: the rest (labels with the marker,
-      // priority, custom fields) and the marker property follow as a platform edit.
+      // servicedeskapi takes only the request form's fields, and reads text as wiki markup: the
+      // rest (the description as ADF, labels with the marker, priority, custom fields) and the
+      // marker property follow as a platform edit, so the text arrives exactly as written.
       const rest = await this.jiraFields(
         {
           ...Object.fromEntries(
-            Object.entries(fields).filter(
-              ([k]) => k !== 'summary' && k !== 'description' && k !== 'reporter' && k !== 'issuetype',
-            ),
+            Object.entries(fields).filter(([k]) => k !== 'summary' && k !== 'reporter' && k !== 'issuetype'),
           ),
           labels,
         },
@@ -449,9 +448,6 @@ export class JsmConnector implements Connector {
     const requestFieldValues: Record<string, unknown> = {
       summary: typeof fields.summary === 'string' ? normaliseText(fields.summary).replace(/\n+/g, ' ') : fields.summary,
     };
-    // servicedeskapi takes plain text (read as wiki markup, so plain prose stays as written).
-    if (typeof fields.description === 'string' && normaliseText(fields.description) !== '')
-      requestFieldValues.description = normaliseText(fields.description);
     const body: {
       serviceDeskId: string;
       requestTypeId: string;
@@ -459,7 +455,18 @@ export class JsmConnector implements Connector {
       raiseOnBehalfOf?: string;
     } = { serviceDeskId: desk.id, requestTypeId: type.id, requestFieldValues };
     if (typeof fields.reporter === 'string') body.raiseOnBehalfOf = fields.reporter;
-    const created = await this.client.createRequest(body);
+    // The description is not sent here: JSM would read it as wiki markup (`*bold*`, `#` lists).
+    // The edit after creation writes it as ADF. Only a request type that requires a description
+    // gets one now, inside {noformat} so it is not interpreted, and the edit replaces it.
+    const description = typeof fields.description === 'string' ? normaliseText(fields.description) : '';
+    let created: { issueId: string };
+    try {
+      created = await this.client.createRequest(body);
+    } catch (err) {
+      if (!(err instanceof RemoteValidationError) || !/description/i.test(err.message) || description === '') throw err;
+      requestFieldValues.description = `{noformat}\n${description}\n{noformat}`;
+      created = await this.client.createRequest(body);
+    }
     return created.issueId;
   }
 

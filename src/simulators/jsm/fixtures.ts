@@ -51,6 +51,8 @@ export interface RequestTypeDef {
   name: string;
   description: string;
   issueTypeId: string;
+  /** Fields the request form requires besides the summary (JSM refuses a request without them). */
+  requiredFields?: string[];
 }
 
 export interface ProjectDef {
@@ -226,6 +228,7 @@ export const IT_PROJECT: ProjectDef = {
         name: 'Report a system problem',
         description: 'Let us know if something is not working properly.',
         issueTypeId: '10100',
+        requiredFields: ['description'],
       },
       {
         id: '3',

@@ -2,11 +2,12 @@
 // customer requests and their comments (plain-text bodies, `public` required). Errors use the
 // JSM body shape `{errorMessage, i18nErrorMessage}`, not the platform's ErrorCollection.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { adfProblem, textToAdf, type AdfNode } from './adf.js';
+import { adfProblem, type AdfNode } from './adf.js';
 import { scalar, setField, type FieldErrors } from './fields.js';
 import type { ProjectDef } from './fixtures.js';
 import type { Renderer } from './render.js';
 import type { IssueRecord, JiraStore } from './store.js';
+import { wikiToAdf } from './wiki.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -141,6 +142,16 @@ export function registerServiceDeskRoutes(app: FastifyInstance, deps: ServiceDes
     const values = body.requestFieldValues ?? {};
     if (typeof values.summary !== 'string' || values.summary.trim() === '')
       return jsmError(reply, 400, 'Summary: You must specify a summary of the issue.', 'sd.request.create.error.field');
+    for (const fieldId of rt.requiredFields ?? []) {
+      const v = values[fieldId];
+      if (v === undefined || v === null || (typeof v === 'string' && v.trim() === ''))
+        return jsmError(
+          reply,
+          400,
+          `${fieldId.charAt(0).toUpperCase()}${fieldId.slice(1)}: You must specify a value for this field.`,
+          'sd.request.create.error.field',
+        );
+    }
     let reporter = actor(request);
     if (body.raiseOnBehalfOf !== undefined) {
       const who = [...store.users.values()].find(
@@ -179,12 +190,13 @@ export function registerServiceDeskRoutes(app: FastifyInstance, deps: ServiceDes
     const errors: FieldErrors = {};
     for (const [fieldId, value] of Object.entries(values)) {
       if (fieldId === 'description') {
-        // servicedeskapi takes plain text unless the (experimental) ADF flag is set.
+        // servicedeskapi takes a string JSM reads as wiki markup (`*bold*`, `#` lists, `{code}`),
+        // unless the (experimental) ADF flag is set.
         if (body.isAdfRequest === true) {
           if (adfProblem(value)) errors.description = 'Description: invalid Atlassian Document';
           else draft.description = value as AdfNode;
         } else if (typeof value !== 'string') errors.description = 'Description: must be a string';
-        else draft.description = value.trim() === '' ? null : textToAdf(value);
+        else draft.description = value.trim() === '' ? null : wikiToAdf(value);
         continue;
       }
       if (fieldId === 'status' || fieldId === 'resolution' || fieldId === 'issuetype' || fieldId === 'project') {
@@ -233,7 +245,7 @@ export function registerServiceDeskRoutes(app: FastifyInstance, deps: ServiceDes
     if (typeof body.body !== 'string' || body.body.trim() === '')
       return jsmError(reply, 400, 'The comment body must not be empty.', 'sd.comment.error.body.empty');
     const comment = store.addComment(issue, {
-      body: textToAdf(body.body),
+      body: wikiToAdf(body.body),
       author: actor(request),
       jsdPublic: body.public,
       properties: [['sd.public.comment', { internal: !body.public }]],

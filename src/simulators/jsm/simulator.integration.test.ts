@@ -410,6 +410,57 @@ describe('service desk', () => {
     });
   });
 
+  it('renders a request description and a request comment as JSM reads them: wiki markup', async () => {
+    const created = await jira.call('POST', '/rest/servicedeskapi/request', {
+      serviceDeskId: '1',
+      requestTypeId: '1',
+      requestFieldValues: { summary: 'Wiki', description: 'Use *bold*\n# first\n# second' },
+    });
+    const issueId = body(created).issueId as string;
+    const issue = body(await jira.call('GET', `/rest/api/3/issue/${issueId}?fields=description`));
+    expect(issue.fields.description).toEqual({
+      version: 1,
+      type: 'doc',
+      content: [
+        {
+          type: 'paragraph',
+          content: [
+            { type: 'text', text: 'Use ' },
+            { type: 'text', text: 'bold', marks: [{ type: 'strong' }] },
+          ],
+        },
+        {
+          type: 'orderedList',
+          attrs: { order: 1 },
+          content: ['first', 'second'].map((t) => ({
+            type: 'listItem',
+            content: [{ type: 'paragraph', content: [{ type: 'text', text: t }] }],
+          })),
+        },
+      ],
+    });
+    await jira.call('POST', `/rest/servicedeskapi/request/${issueId}/comment`, { body: '_see_ {{log}}', public: true });
+    const comments = body(await jira.call('GET', `/rest/api/3/issue/${issueId}/comment`)).comments;
+    expect(comments[0].body.content[0].content).toEqual([
+      { type: 'text', text: 'see', marks: [{ type: 'em' }] },
+      { type: 'text', text: ' ' },
+      { type: 'text', text: 'log', marks: [{ type: 'code' }] },
+    ]);
+  });
+
+  it('refuses a request without a field its request type requires', async () => {
+    const refused = await jira.call('POST', '/rest/servicedeskapi/request', {
+      serviceDeskId: '1',
+      requestTypeId: '2',
+      requestFieldValues: { summary: 'No description' },
+    });
+    expect(refused.status).toBe(400);
+    expect(body(refused)).toEqual({
+      errorMessage: 'Description: You must specify a value for this field.',
+      i18nErrorMessage: { i18nKey: 'sd.request.create.error.field', parameters: [] },
+    });
+  });
+
   it('serves reference data: priorities page by page, statuses, fields', async () => {
     const first = body(await jira.call('GET', '/rest/api/3/priority/search?maxResults=3'));
     expect(first).toMatchObject({ startAt: 0, maxResults: 3, total: 5, isLast: false });
