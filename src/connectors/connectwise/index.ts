@@ -5,6 +5,7 @@ import { defineConnector, type ConnectorContext } from '../../core/connector.js'
 import { NotFoundError, RemoteValidationError } from '../../core/errors.js';
 import { formatMirroredComment } from '../../core/marker.js';
 import { normaliseText } from '../../core/text.js';
+import { cutText, type TextCut } from '../../core/text-cut.js';
 import type {
   Comment,
   Connector,
@@ -94,6 +95,14 @@ export const connectwiseFacts: ConnectorFacts = {
     },
   },
 };
+
+/** A ticket with the text cut to fit ConnectWise's limits on the write that returned it (`Ticket.cuts`). */
+export type CutTicket = Ticket & { cuts?: TextCut[] };
+
+function withCuts(ticket: Ticket, cuts: Array<TextCut | null>): CutTicket {
+  const made = cuts.filter((c): c is TextCut => c !== null);
+  return made.length > 0 ? { ...ticket, cuts: made } : ticket;
+}
 
 interface Cached<T> {
   at: number;
@@ -320,8 +329,9 @@ export class ConnectwiseConnector implements Connector {
       });
     }
     const board = await this.boardByName(boardName);
+    const summary = cutText('summary', fields.summary, SUMMARY_MAX);
     const body: Record<string, unknown> = {
-      summary: fields.summary,
+      summary: summary.text,
       recordType: 'ServiceTicket',
       board: { id: board.id },
       company: { identifier: companyIdentifier },
@@ -340,22 +350,29 @@ export class ConnectwiseConnector implements Connector {
       if (op.op !== 'remove') body[op.path] = op.value;
     }
     const created = this.parsed(await this.client.createTicket(body));
-    return this.assemble(created, false);
+    return withCuts(await this.assemble(created, false), [summary.cut]);
   }
 
-  /** JSON-Patch ops for the reference and scalar fields in `changes` (skipping `skip`). */
-  private async referenceOps(changes: FieldValues, board: CwBoard, skip: string[]): Promise<PatchOp[]> {
+  /**
+   * JSON-Patch ops for the reference and scalar fields in `changes` (skipping `skip`); text cut
+   * to ConnectWise's limits is recorded in `cuts`.
+   */
+  private async referenceOps(
+    changes: FieldValues,
+    board: CwBoard,
+    skip: string[],
+    cuts: TextCut[] = [],
+  ): Promise<PatchOp[]> {
     const ops: PatchOp[] = [];
     for (const [field, value] of Object.entries(changes)) {
       if (skip.includes(field)) continue;
       switch (field) {
-        case 'summary':
-          ops.push({
-            op: 'replace',
-            path: 'summary',
-            value: nameValue('summary', value, false)!.slice(0, SUMMARY_MAX),
-          });
+        case 'summary': {
+          const summary = cutText('summary', nameValue('summary', value, false)!, SUMMARY_MAX);
+          if (summary.cut) cuts.push(summary.cut);
+          ops.push({ op: 'replace', path: 'summary', value: summary.text });
           break;
+        }
         case 'status':
           ops.push({
             op: 'replace',
@@ -464,14 +481,15 @@ export class ConnectwiseConnector implements Connector {
         board = target;
       }
     }
-    ops.push(...(await this.referenceOps(changes, board, ['board', 'description'])));
+    const cuts: TextCut[] = [];
+    ops.push(...(await this.referenceOps(changes, board, ['board', 'description'], cuts)));
     if (ops.length > 0) {
       // Mirrored writes must not e-mail the customer or the technicians.
       ops.push({ op: 'replace', path: 'processNotifications', value: false });
       await this.client.patchTicket(id, ops);
     }
     if (changes.description !== undefined) await this.writeDescription(id, changes.description);
-    return this.getTicket(id);
+    return withCuts(await this.getTicket(id), cuts);
   }
 
   /**

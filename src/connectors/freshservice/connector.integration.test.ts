@@ -247,3 +247,46 @@ describe('Freshservice comment authors (issue 13, item 9)', () => {
     expect(people).toHaveLength(5);
   });
 });
+
+describe('Freshservice length limits (issue 13, item 6)', () => {
+  const system = (url: string) => ({
+    kind: 'freshservice' as const,
+    baseUrl: url,
+    credentials: { apiKey: KEY },
+    options: { defaultRequesterEmail: 'desk@acme.example' },
+  });
+  type Cuts = { cuts?: Array<{ field: string; fromChars: number; toChars: number }> };
+
+  it('cuts a long subject on create and update, and reports each cut', async () => {
+    const handle = await startSim(6000);
+    const c = freshserviceConnector.create(testContext(system(handle.url)));
+    const subject = `VPN ${'v'.repeat(296)}`; // 300 characters
+    const created = (await c.createTicket({ subject, description: 'x' }, 'tb:fs-cw:len')) as Ticket & Cuts;
+    expect(created.fields.subject).toBe(subject.slice(0, 255));
+    expect(created.cuts).toEqual([{ field: 'subject', fromChars: 300, toChars: 255 }]);
+    const updated = (await c.updateTicket(created.id, { subject: `${subject}!` })) as Ticket & Cuts;
+    expect(updated.cuts).toEqual([{ field: 'subject', fromChars: 301, toChars: 255 }]);
+    const res = await fetch(`${handle.url}/api/v2/tickets/${created.id}`, {
+      method: 'PUT',
+      headers: { authorization: AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify({ subject: 's'.repeat(256) }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      description: 'Validation failed',
+      errors: [{ field: 'subject', message: 'It should not be longer than 255 characters', code: 'invalid_value' }],
+    });
+  });
+
+  it('reports the cut when it reads a description longer than it converts (10 MB to 1,000,000 characters)', async () => {
+    const handle = await startSim(6000);
+    const html = `<div>${'word '.repeat(2_000_000)}</div>`; // 10,000,011 characters
+    const seeded = (await control(handle, 'POST', '/__sim/seed', {
+      tickets: [{ subject: 'Huge', description: html, status: 2, priority: 1 }],
+    })) as { tickets: number[] };
+    const c = freshserviceConnector.create(testContext(system(handle.url)));
+    const read = (await c.getTicket(String(seeded.tickets[0]))) as Ticket & Cuts;
+    expect(read.cuts).toEqual([{ field: 'description', fromChars: html.length, toChars: 1_000_000 }]);
+    expect((read.fields.description as string).length).toBeLessThan(1_000_000);
+  }, 60_000);
+});

@@ -4,6 +4,7 @@
 import { compile } from 'html-to-text';
 import sanitizeHtml from 'sanitize-html';
 import { normaliseText } from '../../core/text.js';
+import { cutText, type TextCut } from '../../core/text-cut.js';
 import type { FieldValues, JsonValue } from '../../core/types.js';
 import type { FsTicket } from './schema.js';
 
@@ -80,6 +81,26 @@ export function textToHtml(text: string): string {
     .split('\n\n')
     .map((para) => `<p>${para.split('\n').map(lineToHtml).join('<br>')}</p>`)
     .join('');
+}
+
+// ---------------------------------------------------------------- length limits
+
+/**
+ * Longest subject written. Freshservice documents no limit; the connector assumes the common
+ * 255 (the harsher reading; `ticketbridge doctor --write` checks it on the account).
+ */
+export const SUBJECT_MAX = 255;
+
+/** Text cut so that Freshservice can hold it and it reads back whole (its HTML within MAX_HTML_CHARS). */
+export function fitText(field: string, text: string): { text: string; cut: TextCut | null } {
+  const r = cutText(field, normaliseText(text), MAX_HTML_CHARS, (s) => textToHtml(s).length);
+  const kept = normaliseText(r.text);
+  return { text: kept, cut: r.cut && { ...r.cut, toChars: kept.length } };
+}
+
+/** The HTML a read cuts (over MAX_HTML_CHARS), as a cut of that field, or null. */
+export function readCut(field: string, html: string | null | undefined): TextCut | null {
+  return html && html.length > MAX_HTML_CHARS ? { field, fromChars: html.length, toChars: MAX_HTML_CHARS } : null;
 }
 
 // ---------------------------------------------------------------- markers
@@ -185,18 +206,26 @@ export function ticketFields(t: FsTicket, options: ConvertOptions = {}): FieldVa
  * A create/update body for the given field values: text becomes HTML, `cf_*` keys go into
  * `custom_fields`, and `tags` keep the ticket's marker tags (PUT replaces the whole list).
  * Unknown keys pass through so Freshservice itself names them in its 400 `invalid_field`.
+ * Subject and description are cut to fit (SUBJECT_MAX, MAX_HTML_CHARS), each cut added to `cuts`.
  */
 export function writeBody(
   values: FieldValues,
   knownCustom: ReadonlySet<string>,
   keepTags: string[] = [],
+  cuts: TextCut[] = [],
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   const custom: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
-    if (key === 'description')
-      body.description = textToHtml(typeof value === 'string' ? value : value === null ? '' : JSON.stringify(value));
-    else if (key === 'tags') {
+    if (key === 'description') {
+      const fitted = fitText(key, typeof value === 'string' ? value : value === null ? '' : JSON.stringify(value));
+      if (fitted.cut) cuts.push(fitted.cut);
+      body.description = textToHtml(fitted.text);
+    } else if (key === 'subject' && typeof value === 'string') {
+      const fitted = cutText(key, value, SUBJECT_MAX);
+      if (fitted.cut) cuts.push(fitted.cut);
+      body.subject = fitted.text;
+    } else if (key === 'tags') {
       const tags = Array.isArray(value)
         ? value.filter((t): t is string => typeof t === 'string' && !isMarkerTag(t))
         : [];

@@ -5,6 +5,7 @@
 import { defineConnector, type ConnectorContext } from '../../core/connector.js';
 import { ConfigError, PayloadError, RemoteValidationError } from '../../core/errors.js';
 import { formatMirroredComment, parseMirroredComment } from '../../core/marker.js';
+import { cutText, type TextCut } from '../../core/text-cut.js';
 import type {
   Comment,
   Connector,
@@ -33,6 +34,8 @@ import {
   ticketMarker,
   writeBody,
   isMarkerTag,
+  MAX_HTML_CHARS,
+  readCut,
   textToHtml,
   type ResolvedScope,
 } from './convert.js';
@@ -51,6 +54,9 @@ const INCLUDE = 'requester';
 const CLOSED_STATUS = 5;
 /** How long a user's name is remembered for comment attribution. */
 const AUTHOR_TTL_MS = 60 * 60_000;
+
+/** A ticket with the text cut to fit (on the write that returned it, or on this read): `Ticket.cuts`. */
+export type CutTicket = Ticket & { cuts?: TextCut[] };
 
 export const freshserviceDefaultRateLimit = { requestsPerMinute: 200, concurrency: 4 };
 
@@ -122,8 +128,8 @@ export class FreshserviceConnector implements Connector {
           note: 'No per-field history in the API (only activity texts): conflict: newest compares ticket times.',
         },
         textLimits: {
-          supported: false,
-          note: 'No documented length limits for subject or description; HTML over 1,000,000 characters is cut before conversion.',
+          supported: true,
+          note: 'Subject cut to 255 characters (no documented limit; assumed); description and notes cut so their HTML stays within the 1,000,000 characters a read converts; a longer description on read is cut there. Every cut is reported.',
         },
       },
     };
@@ -207,8 +213,11 @@ export class FreshserviceConnector implements Connector {
     this.emails.set(id, await this.client.userEmail(id));
   }
 
-  private toTicket(raw: FsTicket, scope: ResolvedScope): Ticket {
+  /** `cuts`: text cut to fit on the write that returned `raw`; a read cut of the description is added. */
+  private toTicket(raw: FsTicket, scope: ResolvedScope, cuts: TextCut[] = []): CutTicket {
     this.rememberRequester(raw);
+    const read = readCut('description', raw.description ?? raw.description_text);
+    const allCuts = read ? [...cuts, read] : cuts;
     const deleted = raw.deleted === true || raw.spam === true;
     const base = this.ctx.system.baseUrl.replace(/\/+$/, '');
     return {
@@ -223,6 +232,7 @@ export class FreshserviceConnector implements Connector {
         inScope(raw, scope) &&
         (this.options.workspaceId === undefined || raw.workspace_id === this.options.workspaceId),
       ...(deleted ? { deleted: true } : {}),
+      ...(allCuts.length > 0 ? { cuts: allCuts } : {}),
     };
   }
 
@@ -294,7 +304,8 @@ export class FreshserviceConnector implements Connector {
     const scope = await this.resolveScope();
     const known = await this.knownCustomNames();
     const { email, requester_id: requesterId, tags, ...rest } = fields;
-    const body = writeBody(rest, known);
+    const cuts: TextCut[] = [];
+    const body = writeBody(rest, known, [], cuts);
     if (typeof requesterId === 'number') body.requester_id = requesterId;
     else if (typeof email === 'string' && email !== '') body.email = email;
     else if (this.options.defaultRequesterEmail) body.email = this.options.defaultRequesterEmail;
@@ -316,7 +327,7 @@ export class FreshserviceConnector implements Connector {
     if (this.options.workspaceId !== undefined) body.workspace_id = this.options.workspaceId;
     const created = this.strictTicket(await this.client.createTicket(body));
     await this.ensureRequesterEmail(created);
-    return this.toTicket(created, scope);
+    return this.toTicket(created, scope, cuts);
   }
 
   async updateTicket(id: string, changes: FieldValues): Promise<Ticket> {
@@ -330,9 +341,10 @@ export class FreshserviceConnector implements Connector {
       const current = this.strictTicket(await this.client.getTicket(id, ''));
       keepTags = (current.tags ?? []).filter(isMarkerTag);
     }
-    const updated = this.strictTicket(await this.client.updateTicket(id, writeBody(changes, known, keepTags)));
+    const cuts: TextCut[] = [];
+    const updated = this.strictTicket(await this.client.updateTicket(id, writeBody(changes, known, keepTags, cuts)));
     await this.ensureRequesterEmail(updated);
-    return this.toTicket(updated, scope);
+    return this.toTicket(updated, scope, cuts);
   }
 
   async closeTicket(id: string): Promise<Ticket> {
@@ -414,9 +426,20 @@ export class FreshserviceConnector implements Connector {
   }
 
   async addComment(id: string, comment: NewComment): Promise<Comment> {
-    const html = textToHtml(formatMirroredComment(comment));
+    // Cut the body (never the attribution or the marker footer) so the note reads back whole.
+    const fitted = cutText(
+      'comment',
+      comment.body,
+      MAX_HTML_CHARS,
+      (body) => textToHtml(formatMirroredComment({ ...comment, body })).length,
+    );
+    if (fitted.cut)
+      this.ctx.logger.warn({ system: this.ctx.systemName, ticketId: id, cut: fitted.cut }, 'comment cut to fit');
+    const html = textToHtml(formatMirroredComment({ ...comment, body: fitted.text }));
     const created = await this.client.addNote(id, { body: html, private: comment.visibility === 'internal' });
-    return this.toComment(created, false);
+    const written: Comment & { cuts?: TextCut[] } = await this.toComment(created, false);
+    if (fitted.cut) written.cuts = [fitted.cut];
+    return written;
   }
 
   // ---------------------------------------------------------------- webhooks

@@ -282,3 +282,53 @@ describe('jsm connector: request descriptions (issue 13, item 2)', () => {
     expect(created.fields.requestType).toBe('Report a system problem');
   });
 });
+
+describe('jsm connector: length limits (issue 13, item 6)', () => {
+  const summary = `Summary ${'s'.repeat(292)}`; // 300 characters; Jira holds less than 255
+  // 2,000 short lines: about 24,000 characters of text, over 32,767 once written as ADF.
+  const description = Array.from({ length: 2_000 }, (_, i) => `line ${i}`).join('\n');
+
+  it.each<[string, ScopeConfig]>([
+    ['the platform API', { project: 'IT' }],
+    ['a request type', { project: 'IT', requestTypes: ['Get IT help'] }],
+  ])(
+    'cuts summary and description to fit on create through %s, and on update, reporting the cuts',
+    async (_how, scope) => {
+      const c = connector(scope);
+      const created = (await c.createTicket(
+        { summary, description },
+        `tb:it:len-${scope.requestTypes ? 'rt' : 'p'}`,
+      )) as Ticket & {
+        cuts?: Array<{ field: string; fromChars: number; toChars: number }>;
+      };
+      expect(created.fields.summary).toBe(summary.slice(0, 254));
+      const kept = created.fields.description as string;
+      expect(description.startsWith(kept)).toBe(true);
+      expect(kept.length).toBeLessThan(description.length);
+      expect(created.cuts).toEqual([
+        { field: 'summary', fromChars: 300, toChars: 254 },
+        { field: 'description', fromChars: description.length, toChars: kept.length },
+      ]);
+      const updated = (await c.updateTicket(created.id, { summary: `${summary}!` })) as typeof created;
+      expect(updated.cuts).toEqual([{ field: 'summary', fromChars: 301, toChars: 254 }]);
+    },
+  );
+
+  it('cuts a long comment body to fit, keeping the attribution and the marker footer', async () => {
+    const c = connector();
+    const issue = await c.createTicket({ summary: 'Long comment' }, 'tb:it:len-c');
+    const body = 'word '.repeat(10_000).trim(); // 49,999 characters
+    const written = (await c.addComment(issue.id, {
+      body,
+      visibility: 'public',
+      author: 'Ada',
+      origin: 'Freshservice',
+      marker: 'tb:it:1:a9',
+    })) as { body: string; marker: string | null; cuts?: Array<{ field: string; fromChars: number; toChars: number }> };
+    expect(written.marker).toBe('tb:it:1:a9');
+    expect(written.body.startsWith('Ada (Freshservice) wrote:\nword word')).toBe(true);
+    expect(written.cuts).toEqual([{ field: 'comment', fromChars: body.length, toChars: expect.any(Number) }]);
+    const [listed] = await c.listComments(issue.id);
+    expect(listed?.marker).toBe('tb:it:1:a9');
+  });
+});

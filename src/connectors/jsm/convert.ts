@@ -2,6 +2,7 @@
 // issue → Ticket, and native field values → the JSON Jira expects on edit/create.
 import { MARKER_PATTERN } from '../../core/marker.js';
 import { normaliseText } from '../../core/text.js';
+import { cutText, type CutResult } from '../../core/text-cut.js';
 import type { FieldValues, InvalidTicket, JsonValue, Ticket } from '../../core/types.js';
 import { JiraIssue, type AdfNode, type JiraField } from './schema.js';
 
@@ -275,9 +276,65 @@ export function issueToTicket(raw: unknown, ctx: ConvertContext): Ticket | Inval
   return ticket;
 }
 
-// ---- native values → Jira JSON ----------------------------------------------------------------
+// ---- length limits ----------------------------------------------------------------------------
 
 const TEXTAREA = 'com.atlassian.jira.plugin.system.customfieldtypes:textarea';
+const TEXTFIELD = 'com.atlassian.jira.plugin.system.customfieldtypes:textfield';
+
+/**
+ * Jira Cloud's text limits. Summary: "Summary must be less than 255 characters" (the harsher
+ * reading of the two messages Jira has answered: at most 254). Rich text (description, comments,
+ * multi-line custom fields): 32,767 characters (JRACLOUD-68949); Jira does not document what it
+ * counts in an ADF document, so the connector counts the document's JSON, which is never less
+ * than the text it holds. Single-line text custom fields and labels: 255.
+ */
+export const JIRA_SUMMARY_MAX = 254;
+export const JIRA_RICH_TEXT_MAX = 32_767;
+export const JIRA_SHORT_TEXT_MAX = 255;
+
+/** What the rich-text limit is measured on: the ADF document the text becomes, as JSON. */
+export function adfLength(text: string): number {
+  return JSON.stringify(textToAdf(text)).length;
+}
+
+/** Whether a custom field takes rich text (ADF) or a single line. */
+export function customTextKind(field: JiraField | undefined): 'rich' | 'short' | undefined {
+  const custom = field?.schema?.custom;
+  if (custom === TEXTAREA) return 'rich';
+  if (custom === TEXTFIELD) return 'short';
+  return undefined;
+}
+
+/**
+ * A value cut to Jira's limit for its field (`cut` null when it fits). Summary lines are
+ * normalised to one line first, as they are sent.
+ */
+export function cutForJira(
+  name: string,
+  value: JsonValue,
+  field: JiraField | undefined,
+): CutResult & { value: JsonValue } {
+  if (typeof value !== 'string') return { value, text: '', cut: null };
+  if (name === 'summary') {
+    const r = cutText(name, normaliseText(value).replace(/\n+/g, ' '), JIRA_SUMMARY_MAX);
+    return { ...r, value: r.text };
+  }
+  const kind = name === 'description' ? 'rich' : customTextKind(field);
+  if (kind === 'rich') {
+    const r = cutText(name, normaliseText(value), JIRA_RICH_TEXT_MAX, adfLength);
+    // A cut can end in a line break, which normalised text never does: the kept text is what reads back.
+    const text = normaliseText(r.text);
+    return { value: text, text, cut: r.cut && { ...r.cut, toChars: text.length } };
+  }
+  if (kind === 'short') {
+    const r = cutText(name, value, JIRA_SHORT_TEXT_MAX);
+    return { ...r, value: r.text };
+  }
+  return { value, text: '', cut: null };
+}
+
+// ---- native values → Jira JSON ----------------------------------------------------------------
+
 const MULTI = new Set([
   'com.atlassian.jira.plugin.system.customfieldtypes:multiselect',
   'com.atlassian.jira.plugin.system.customfieldtypes:multicheckboxes',

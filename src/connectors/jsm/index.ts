@@ -13,6 +13,7 @@ import {
 } from '../../core/errors.js';
 import { formatMirroredComment, parseMirroredComment } from '../../core/marker.js';
 import { normaliseText } from '../../core/text.js';
+import { cutText, type TextCut } from '../../core/text-cut.js';
 import {
   isInvalidTicket,
   type Comment,
@@ -40,6 +41,9 @@ import {
   markerToLabel,
   textToAdf,
   toJiraValue,
+  cutForJira,
+  JIRA_RICH_TEXT_MAX,
+  adfLength,
   type ConvertContext,
 } from './convert.js';
 import type { JiraComment, JiraField, JiraIssue, JiraTransition } from './schema.js';
@@ -67,6 +71,13 @@ const ISSUE_KEY = /^[A-Za-z][A-Za-z0-9_]*-\d+$/;
 
 function jqlString(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** A ticket with the text cut to fit Jira's limits on the write that returned it (`Ticket.cuts`). */
+export type CutTicket = Ticket & { cuts?: TextCut[] };
+
+function withCuts(ticket: Ticket, cuts: TextCut[]): CutTicket {
+  return cuts.length > 0 ? { ...ticket, cuts } : ticket;
 }
 
 function equalValues(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
@@ -360,8 +371,15 @@ export class JsmConnector implements Connector {
 
   // ---- writes ----------------------------------------------------------------------------------
 
-  /** Native field values → the `fields` object of an edit/create (status/resolution excluded). */
-  private async jiraFields(values: FieldValues, keepLabels: string[]): Promise<Record<string, unknown>> {
+  /**
+   * Native field values → the `fields` object of an edit/create (status/resolution excluded).
+   * Text over Jira's limits is cut to fit, and each cut recorded in `cuts`.
+   */
+  private async jiraFields(
+    values: FieldValues,
+    keepLabels: string[],
+    cuts: TextCut[] = [],
+  ): Promise<Record<string, unknown>> {
     const catalog = await this.fieldsById();
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(values)) {
@@ -373,7 +391,9 @@ export class JsmConnector implements Connector {
         out.labels = [...new Set([...wanted, ...keepLabels])];
         continue;
       }
-      out[name] = toJiraValue(name, value, catalog.get(name));
+      const fitted = cutForJira(name, value, catalog.get(name));
+      if (fitted.cut) cuts.push(fitted.cut);
+      out[name] = toJiraValue(name, fitted.value, catalog.get(name));
     }
     return out;
   }
@@ -382,9 +402,10 @@ export class JsmConnector implements Connector {
     const scope = this.ctx.scope;
     const markerLabel = markerToLabel(marker);
     const labels = [...(Array.isArray(fields.labels) ? fields.labels.map(String) : []), markerLabel];
+    const cuts: TextCut[] = [];
     let id: string;
     if (scope.requestTypes && scope.requestTypes.length > 0) {
-      id = await this.createRequest(fields, scope.requestTypes[0]!);
+      id = await this.createRequest(fields, scope.requestTypes[0]!, cuts);
       // servicedeskapi takes only the request form's fields, and reads text as wiki markup: the
       // rest (the description as ADF, labels with the marker, priority, custom fields) and the
       // marker property follow as a platform edit, so the text arrives exactly as written.
@@ -396,6 +417,7 @@ export class JsmConnector implements Connector {
           labels,
         },
         [markerLabel],
+        cuts,
       );
       await this.client.setProperty(id, MARKER_PROPERTY, { marker });
       await this.client.editIssue(id, rest);
@@ -404,7 +426,7 @@ export class JsmConnector implements Connector {
         throw new ConfigError([
           `connection ${this.ctx.connection} side ${this.ctx.side}: scope.project is required to create Jira issues`,
         ]);
-      const body = await this.jiraFields({ ...fields, labels }, [markerLabel]);
+      const body = await this.jiraFields({ ...fields, labels }, [markerLabel], cuts);
       body.project = { key: scope.project };
       body.issuetype = {
         name: typeof fields.issuetype === 'string' ? fields.issuetype : (scope.issueType ?? 'Incident'),
@@ -427,10 +449,10 @@ export class JsmConnector implements Connector {
         );
       }
     }
-    return this.read(id);
+    return withCuts(await this.read(id), cuts);
   }
 
-  private async createRequest(fields: FieldValues, requestTypeName: string): Promise<string> {
+  private async createRequest(fields: FieldValues, requestTypeName: string, cuts: TextCut[]): Promise<string> {
     const project = this.ctx.scope.project;
     const desks = await this.client.serviceDesks();
     const desk =
@@ -445,9 +467,9 @@ export class JsmConnector implements Connector {
       throw new ConfigError([
         `connection ${this.ctx.connection} side ${this.ctx.side}: request type "${requestTypeName}" does not exist in service desk ${desk.projectKey} (known: ${types.map((t) => t.name).join(', ')})`,
       ]);
-    const requestFieldValues: Record<string, unknown> = {
-      summary: typeof fields.summary === 'string' ? normaliseText(fields.summary).replace(/\n+/g, ' ') : fields.summary,
-    };
+    const summary = cutForJira('summary', fields.summary ?? null, undefined);
+    if (summary.cut) cuts.push(summary.cut);
+    const requestFieldValues: Record<string, unknown> = { summary: summary.value };
     const body: {
       serviceDeskId: string;
       requestTypeId: string;
@@ -458,7 +480,14 @@ export class JsmConnector implements Connector {
     // The description is not sent here: JSM would read it as wiki markup (`*bold*`, `#` lists).
     // The edit after creation writes it as ADF. Only a request type that requires a description
     // gets one now, inside {noformat} so it is not interpreted, and the edit replaces it.
-    const description = typeof fields.description === 'string' ? normaliseText(fields.description) : '';
+    const description =
+      typeof fields.description === 'string'
+        ? cutText(
+            'description',
+            normaliseText(fields.description),
+            JIRA_RICH_TEXT_MAX - '{noformat}\n\n{noformat}'.length,
+          ).text
+        : '';
     let created: { issueId: string };
     try {
       created = await this.client.createRequest(body);
@@ -485,9 +514,10 @@ export class JsmConnector implements Connector {
       }
       edit[name] = value;
     }
+    const cuts: TextCut[] = [];
     if (Object.keys(edit).length > 0) {
       const keep = (await this.currentMarkerLabels(id)) ?? [];
-      await this.client.editIssue(id, await this.jiraFields(edit, keep));
+      await this.client.editIssue(id, await this.jiraFields(edit, keep, cuts));
       this.noteWrite(id);
     }
     if (typeof changes.status === 'string' && changes.status !== current.fields.status) {
@@ -503,7 +533,7 @@ export class JsmConnector implements Connector {
         { system: this.systemName, field: 'resolution' },
       );
     }
-    return this.read(id);
+    return withCuts(await this.read(id), cuts);
   }
 
   private async currentMarkerLabels(id: string): Promise<string[] | undefined> {
@@ -694,13 +724,21 @@ export class JsmConnector implements Connector {
   async addComment(id: string, comment: NewComment): Promise<Comment> {
     // Platform API with the sd.public.comment property: ADF keeps the text exactly (the
     // servicedeskapi would read the body as wiki markup), and internal notes stay internal.
+    // Cut the body (never the attribution or the marker footer) to fit Jira's rich-text limit.
+    const fitted = cutText('comment', comment.body, JIRA_RICH_TEXT_MAX, (body) =>
+      adfLength(formatMirroredComment({ ...comment, body })),
+    );
+    if (fitted.cut)
+      this.ctx.logger.warn({ system: this.systemName, ticketId: id, cut: fitted.cut }, 'comment cut to fit Jira');
     const created = await this.client.addComment(
       id,
-      textToAdf(formatMirroredComment(comment)),
+      textToAdf(formatMirroredComment({ ...comment, body: fitted.text })),
       comment.visibility === 'internal',
     );
     this.noteWrite(id);
-    return this.toComment(created);
+    const written: Comment & { cuts?: TextCut[] } = this.toComment(created);
+    if (fitted.cut) written.cuts = [fitted.cut];
+    return written;
   }
 
   // ---- webhooks, metadata, health --------------------------------------------------------------

@@ -195,9 +195,33 @@ describe('tickets', () => {
     });
   });
 
-  it('keeps the first 100 characters of a long summary', async () => {
-    const t = await newTicket({ summary: 'x'.repeat(150) });
+  it('refuses a summary over its 100 characters (spec: Max length: 100) on create, PATCH and PUT', async () => {
+    const refusal = {
+      code: 'InvalidObject',
+      message: 'ticket object is invalid',
+      errors: [
+        {
+          code: 'InvalidField',
+          message: 'The summary field has a max length of 100.',
+          resource: 'ticket',
+          field: 'summary',
+        },
+      ],
+    };
+    const created = await api('POST', '/service/tickets', {
+      summary: 'x'.repeat(101),
+      board: { name: 'Co-Managed FS' },
+      company: { identifier: 'Contoso' },
+    });
+    expect([created.status, created.json]).toEqual([400, refusal]);
+    const t = await newTicket({ summary: 'x'.repeat(100) });
     expect(t.summary).toHaveLength(100);
+    const patched = await api('PATCH', `/service/tickets/${t.id}`, [
+      { op: 'replace', path: 'summary', value: 'y'.repeat(101) },
+    ]);
+    expect([patched.status, patched.json]).toEqual([400, refusal]);
+    const put = await api('PUT', `/service/tickets/${t.id}`, { summary: 'z'.repeat(101), company: { id: 1 } });
+    expect([put.status, put.json]).toEqual([400, refusal]);
   });
 
   it('patches status by name within the board, closes with the closed status, and moves _info', async () => {

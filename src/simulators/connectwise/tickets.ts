@@ -242,8 +242,11 @@ export class TicketService {
     if (has('summary')) {
       const value = input.summary;
       if (typeof value !== 'string' || value.trim() === '') throw missingField('ticket', 'summary');
-      // ConnectWise keeps the first 100 characters (DESIGN.md: baselines must use what is held).
-      t.summary = value.slice(0, SUMMARY_MAX);
+      // `summary` is "Max length: 100" in the spec; the harsher reading is a refusal, not a cut,
+      // so a client that sends more sees it (the externalXRef answer, below, has the same shape).
+      if (value.length > SUMMARY_MAX)
+        throw invalidField('ticket', 'summary', `The summary field has a max length of ${SUMMARY_MAX}.`);
+      t.summary = value;
     }
     if (has('board')) {
       if (input.board === null) throw missingField('ticket', 'board');

@@ -86,6 +86,8 @@ const NULLABLE = new Set([
 ]);
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Longest subject the simulated account holds (undocumented; see the connector's readme). */
+export const SUBJECT_MAX = 255;
 
 function oneOf(choices: number[]): string {
   return `It should be one of these values: '${choices.join(',')}'`;
@@ -172,6 +174,13 @@ export function validateTicketBody(
     errors.push({
       field: 'workspace_id',
       message: 'There is no workspace matching the given workspace_id',
+      code: 'invalid_value',
+    });
+  // No documented limit; the simulator takes the common 255 (assumption, harsher reading).
+  if (typeof body.subject === 'string' && body.subject.length > SUBJECT_MAX)
+    errors.push({
+      field: 'subject',
+      message: `It should not be longer than ${SUBJECT_MAX} characters`,
       code: 'invalid_value',
     });
   if (typeof body.email === 'string' && !EMAIL.test(body.email))

@@ -7,6 +7,20 @@ import type { IssueRecord, JiraStore } from './store.js';
 
 export type FieldErrors = Record<string, string>;
 
+/**
+ * Jira Cloud's text limits as the simulator enforces them (the harsher readings, see the JSM
+ * connector's readme): a summary "must be less than 255 characters"; rich text 32,767 characters,
+ * counted on the ADF document's JSON; a single-line text field 255.
+ */
+export const SUMMARY_MAX = 254;
+export const RICH_TEXT_MAX = 32_767;
+export const TOO_LONG = `The entered text is too long. It exceeds the allowed limit of 32,767 characters.`;
+
+/** The error for a rich-text value over the limit, or null. */
+export function richTextTooLong(doc: unknown): string | null {
+  return JSON.stringify(doc).length > RICH_TEXT_MAX ? TOO_LONG : null;
+}
+
 /** A scalar as text; objects as JSON (never `[object Object]`). */
 export function scalar(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -38,7 +52,7 @@ export function setField(
   switch (fieldId) {
     case 'summary':
       if (typeof value !== 'string' || value.trim() === '') errors.summary = 'You must specify a summary of the issue.';
-      else if (value.length > 255) errors.summary = 'Summary must be less than 255 characters.';
+      else if (value.length > SUMMARY_MAX) errors.summary = 'Summary must be less than 255 characters.';
       else draft.summary = value;
       return;
     case 'description': {
@@ -46,7 +60,7 @@ export function setField(
         draft.description = null;
         return;
       }
-      const problem = adfProblem(value);
+      const problem = adfProblem(value) ?? richTextTooLong(value);
       if (problem) errors.description = problem;
       else draft.description = value as AdfNode;
       return;
@@ -136,6 +150,13 @@ export function setField(
         value: option.value,
         id: option.id,
       };
+    return;
+  }
+  if (def.schema.custom === 'com.atlassian.jira.plugin.system.customfieldtypes:textarea') {
+    // Multi-line text takes ADF on v3, like the description.
+    const problem = adfProblem(value) ?? richTextTooLong(value);
+    if (problem) errors[fieldId] = problem;
+    else draft.custom[fieldId] = value;
     return;
   }
   if (def.schema.type === 'string') {

@@ -2,7 +2,7 @@
 // issue properties, changelog and the reference data (myself, fields, priorities, statuses).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NOT_ADF_MESSAGE, adfProblem, type AdfNode } from './adf.js';
-import { applyUpdateOps, notOnScreen, scalar, setField, type FieldErrors } from './fields.js';
+import { applyUpdateOps, notOnScreen, richTextTooLong, scalar, setField, type FieldErrors } from './fields.js';
 import { ISSUE_TYPES, PRIORITIES, RESOLUTIONS } from './fixtures.js';
 import { JqlError } from './jql.js';
 import type { Renderer } from './render.js';
@@ -455,7 +455,7 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     };
     if (body.body === undefined || body.body === null)
       return jiraError(reply, 400, [], { comment: 'Comment body can not be empty!' });
-    const problem = adfProblem(body.body);
+    const problem = adfProblem(body.body) ?? richTextTooLong(body.body);
     if (problem) return jiraError(reply, 400, [], { comment: problem === NOT_ADF_MESSAGE ? NOT_ADF_MESSAGE : problem });
     const properties = (body.properties ?? [])
       .filter((p) => typeof p.key === 'string')

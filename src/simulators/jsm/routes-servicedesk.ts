@@ -3,7 +3,7 @@
 // JSM body shape `{errorMessage, i18nErrorMessage}`, not the platform's ErrorCollection.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { adfProblem, type AdfNode } from './adf.js';
-import { scalar, setField, type FieldErrors } from './fields.js';
+import { RICH_TEXT_MAX, scalar, setField, SUMMARY_MAX, TOO_LONG, type FieldErrors } from './fields.js';
 import type { ProjectDef } from './fixtures.js';
 import type { Renderer } from './render.js';
 import type { IssueRecord, JiraStore } from './store.js';
@@ -142,6 +142,13 @@ export function registerServiceDeskRoutes(app: FastifyInstance, deps: ServiceDes
     const values = body.requestFieldValues ?? {};
     if (typeof values.summary !== 'string' || values.summary.trim() === '')
       return jsmError(reply, 400, 'Summary: You must specify a summary of the issue.', 'sd.request.create.error.field');
+    if (values.summary.length > SUMMARY_MAX)
+      return jsmError(
+        reply,
+        400,
+        'Summary: Summary must be less than 255 characters.',
+        'sd.request.create.error.field',
+      );
     for (const fieldId of rt.requiredFields ?? []) {
       const v = values[fieldId];
       if (v === undefined || v === null || (typeof v === 'string' && v.trim() === ''))
@@ -196,6 +203,7 @@ export function registerServiceDeskRoutes(app: FastifyInstance, deps: ServiceDes
           if (adfProblem(value)) errors.description = 'Description: invalid Atlassian Document';
           else draft.description = value as AdfNode;
         } else if (typeof value !== 'string') errors.description = 'Description: must be a string';
+        else if (value.length > RICH_TEXT_MAX) errors.description = TOO_LONG;
         else draft.description = value.trim() === '' ? null : wikiToAdf(value);
         continue;
       }
@@ -244,6 +252,7 @@ export function registerServiceDeskRoutes(app: FastifyInstance, deps: ServiceDes
       );
     if (typeof body.body !== 'string' || body.body.trim() === '')
       return jsmError(reply, 400, 'The comment body must not be empty.', 'sd.comment.error.body.empty');
+    if (body.body.length > RICH_TEXT_MAX) return jsmError(reply, 400, TOO_LONG, 'sd.comment.error.body.too.long');
     const comment = store.addComment(issue, {
       body: wikiToAdf(body.body),
       author: actor(request),

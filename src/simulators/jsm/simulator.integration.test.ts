@@ -599,3 +599,33 @@ describe('rate limits (research note §3)', () => {
     expect((await jira.call('PUT', `/rest/api/3/issue/${b}`, { fields: { summary: 'other' } })).status).toBe(204);
   });
 });
+
+describe('text limits (JRACLOUD-68949; summary "less than 255 characters")', () => {
+  const tooLong = 'The entered text is too long. It exceeds the allowed limit of 32,767 characters.';
+  const longDoc = adf('x'.repeat(32_767)); // the text alone fits; the document does not
+
+  it('refuses a summary of 255 characters or more, and rich text whose document is over 32,767 characters', async () => {
+    const refused = await jira.call('POST', '/rest/api/3/issue', {
+      fields: { project: { key: 'IT' }, issuetype: { name: 'Incident' }, summary: 's'.repeat(255) },
+    });
+    expect([refused.status, body(refused)]).toEqual([
+      400,
+      { errorMessages: [], errors: { summary: 'Summary must be less than 255 characters.' } },
+    ]);
+    const id = await createIssue('s'.repeat(254));
+    const edit = await jira.call('PUT', `/rest/api/3/issue/${id}`, { fields: { description: longDoc } });
+    expect([edit.status, body(edit)]).toEqual([400, { errorMessages: [], errors: { description: tooLong } }]);
+    const comment = await jira.call('POST', `/rest/api/3/issue/${id}/comment`, { body: longDoc });
+    expect([comment.status, body(comment)]).toEqual([400, { errorMessages: [], errors: { comment: tooLong } }]);
+  });
+
+  it('refuses over-long servicedeskapi request fields with the JSM error body', async () => {
+    const refused = await jira.call('POST', '/rest/servicedeskapi/request', {
+      serviceDeskId: '1',
+      requestTypeId: '1',
+      requestFieldValues: { summary: 'ok', description: 'd'.repeat(32_768) },
+    });
+    expect(refused.status).toBe(400);
+    expect(body(refused).errorMessage).toBe(`description: ${tooLong}`);
+  });
+});
