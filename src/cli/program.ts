@@ -12,6 +12,7 @@ import type { Config } from '../mapping/schema.js';
 import type { LogLevel } from '../core/logger.js';
 import { runDemo } from '../demo.js';
 import { startSimulators } from '../simulators/start.js';
+import { registerDoctor } from './commands/doctor.js';
 import { formatTable } from './format.js';
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -417,6 +418,8 @@ export function buildCli(): Command {
         });
       });
   }
+
+  registerDoctor(program);
 
   return program;
 }

@@ -3,17 +3,23 @@
 // note is the ticket's description.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testContext } from '../../../test/helpers/context.js';
+import { ManualClock } from '../../../test/helpers/manual-clock.js';
 import { connectwiseSimulator } from '../../simulators/connectwise/index.js';
 import type { SimulatorHandle } from '../../simulators/types.js';
-import { connectwiseConnector } from './index.js';
+import { connectwiseConnector, type ConnectwiseConnector, type CutTicket } from './index.js';
 import { cwApi, demoSystem } from './test-fixtures.js';
 
 let sim: SimulatorHandle;
+// ConnectWise's time moves only when a test advances it (notes written minutes after a ticket).
+const clock = new ManualClock();
+// The connector's own type: its reads and writes take the link's memo and the expected ticket.
 const connector = () =>
-  connectwiseConnector.create(testContext(demoSystem(sim.url), { scope: { boards: ['Co-Managed FS'] } }));
+  connectwiseConnector.create(
+    testContext(demoSystem(sim.url), { scope: { boards: ['Co-Managed FS'] } }),
+  ) as ConnectwiseConnector;
 
 beforeAll(async () => {
-  sim = await connectwiseSimulator.start({ system: demoSystem('http://127.0.0.1:9102'), port: 0 });
+  sim = await connectwiseSimulator.start({ system: demoSystem('http://127.0.0.1:9102'), port: 0, clock });
 });
 afterAll(async () => {
   await sim.stop();
@@ -56,5 +62,77 @@ describe('ConnectWise length limits (issue 13, item 6)', () => {
         },
       ],
     });
+  });
+});
+
+describe('ConnectWise description note (issue 13, item 1)', () => {
+  /** The notes as ConnectWise holds them. */
+  const notes = async (id: string): Promise<Array<{ id: number; text: string; detailDescriptionFlag?: boolean }>> =>
+    (await cwApi(sim.url, 'GET', `/service/tickets/${id}/notes?orderBy=id asc`)).json as Array<{
+      id: number;
+      text: string;
+    }>;
+
+  it('creates a twin without a description with its own description note, so a mirrored comment is never read or written as the description', async () => {
+    const created = await connector().createTicket({ summary: 'No description' }, 'tb:jsm-cw:d1');
+    expect(created.fields.description).toBe('');
+    const memo = (created as { memo?: { descriptionNoteId: number | null } }).memo;
+    expect(memo?.descriptionNoteId).toEqual(expect.any(Number));
+    await connector().addComment(created.id, {
+      body: 'The printer is on fire.',
+      visibility: 'public',
+      author: 'Ada',
+      origin: 'Jira',
+      marker: 'tb:jsm-cw:1:a100',
+    });
+    // A connector that has never seen the ticket (a restart, no memo) still tells them apart.
+    expect((await connector().getTicket(created.id)).fields.description).toBe('');
+    expect((await connector().listComments(created.id)).map((c) => c.body)).toEqual([
+      'Ada (Jira) wrote:\nThe printer is on fire.',
+    ]);
+    // The other side's empty description is written again: only the description note changes.
+    await connector().updateTicket(created.id, { description: '' });
+    const [description, comment] = await notes(created.id);
+    expect(description?.id).toBe(memo?.descriptionNoteId);
+    expect(comment?.text).toContain('The printer is on fire.');
+  });
+
+  it('never edits a later note as the description of a ticket created without one; it adds the description note', async () => {
+    const res = await cwApi(sim.url, 'POST', '/service/tickets', {
+      summary: 'Raised by phone',
+      board: { name: 'Co-Managed FS' },
+      company: { identifier: 'Contoso' },
+    });
+    const id = String((res.json as { id: number }).id);
+    clock.advance(3 * 60_000); // the technician adds a Discussion note a few minutes later
+    await cwApi(sim.url, 'POST', `/service/tickets/${id}/notes`, {
+      text: 'Called twice.',
+      detailDescriptionFlag: true,
+    });
+    const read = await connector().getTicket(id);
+    expect(read.fields.description).toBe('');
+    expect((read as { memo?: unknown }).memo).toEqual({ descriptionNoteId: null });
+    expect((await connector().listComments(id)).map((c) => c.body)).toEqual(['Called twice.']);
+    const updated = await connector().updateTicket(id, { description: 'Printer on fire' }, { expected: read });
+    expect(updated.fields.description).toBe('Printer on fire');
+    const [human, added] = await notes(id);
+    expect(human?.text).toBe('Called twice.');
+    expect(added?.text).toBe('Printer on fire');
+    expect((updated as { memo?: unknown }).memo).toEqual({ descriptionNoteId: added?.id });
+  });
+
+  it('reads the description note the memo names, by id, without searching for it', async () => {
+    const created = await connector().createTicket({ summary: 'Memo', description: 'Hello' }, 'tb:jsm-cw:d3');
+    const memo = (created as CutTicket).memo;
+    const before = ((await (await fetch(`${sim.url}/__sim/requests`)).json()) as unknown[]).length;
+    const read = await connector().getTicket(created.id, { memo: memo! });
+    expect(read.fields.description).toBe('Hello');
+    const log = (
+      (await (await fetch(`${sim.url}/__sim/requests`)).json()) as Array<{ route: string; url: string }>
+    ).slice(before);
+    expect(log.map((r) => r.route)).toEqual([
+      'GET /:codebase/apis/3.0/service/tickets/:id',
+      'GET /:codebase/apis/3.0/service/tickets/:parentId/notes/:id',
+    ]);
   });
 });

@@ -232,8 +232,7 @@ describe('ConnectWise connector requests', () => {
         ops = b;
         return true;
       })
-      .reply(200, cwTicket(7))
-      .get(`${API}/service/tickets/7`)
+      // The PATCH answers with the ticket as ConnectWise now holds it: no second read.
       .reply(200, cwTicket(7, { status: { id: 2, name: 'In Progress' } }));
     noDescription(nock(ORIGIN), 7);
     const t = await connector().updateTicket('7', {
@@ -286,10 +285,7 @@ describe('ConnectWise connector requests', () => {
         ops = b;
         return true;
       })
-      .reply(200, { id: 3, text: 'New', detailDescriptionFlag: true })
-      .get(`${API}/service/tickets/7/notes`)
-      .query({ conditions: 'detailDescriptionFlag = true', orderBy: 'id asc', pageSize: '1' })
-      .reply(200, [{ id: 3, text: 'New', detailDescriptionFlag: true }]);
+      .reply(200, { id: 3, text: 'New', detailDescriptionFlag: true });
     const t = await connector().updateTicket('7', { description: 'New' });
     expect(ops).toEqual([
       { op: 'replace', path: 'text', value: 'New' },
@@ -330,6 +326,9 @@ describe('ConnectWise connector requests', () => {
 
   it('lists comments over all pages, skipping the description note, with visibility from the flags', async () => {
     nock(ORIGIN)
+      // Which note is the description: the ticket's initial one, told apart by its time.
+      .get(`${API}/service/tickets/7`)
+      .reply(200, cwTicket(7))
       .get(`${API}/service/tickets/7/notes`)
       .query({ orderBy: 'id asc', pageSize: '1000' })
       .reply(200, [

@@ -36,10 +36,49 @@ export const SUMMARY_MAX = 100;
  */
 export const CLEARED_DESCRIPTION = '(No description: it was cleared in the linked ticket. ticketbridge)';
 
-/** The description a description note holds: its text, or empty for the cleared-description note. */
+/**
+ * The description note of a twin created from a ticket without a description: ConnectWise keeps no
+ * empty note, and the twin needs its description note from the start (so no later note is ever
+ * taken for it). Reads back as empty.
+ */
+export const EMPTY_DESCRIPTION = '(No description in the linked ticket. ticketbridge)';
+
+/** The description a description note holds: its text, or empty for the two placeholder notes. */
 export function descriptionText(text: string | null | undefined): string {
   const normal = normaliseText(text);
-  return normal === CLEARED_DESCRIPTION ? '' : normal;
+  return normal === CLEARED_DESCRIPTION || normal === EMPTY_DESCRIPTION ? '' : normal;
+}
+
+/** How far a ticket's initial description note may be from the ticket's creation (same request). */
+export const INITIAL_NOTE_WINDOW_MS = 5_000;
+
+/**
+ * Whether a note is the ticket's initial description: a Discussion note ConnectWise made from
+ * `initialDescription` when the ticket was created. A mirrored comment (it carries a marker footer)
+ * or a note added later never is, though it has the same Discussion flag.
+ */
+export function isInitialDescription(note: CwNote, ticket: CwTicket): boolean {
+  if (note.detailDescriptionFlag !== true) return false;
+  if (parseMirroredComment(normaliseText(note.text)).marker !== null) return false;
+  const dateEntered = ticket._info.dateEntered;
+  const entered = typeof dateEntered === 'string' ? Date.parse(dateEntered) : Number.NaN;
+  const created = Date.parse(note.dateCreated ?? '');
+  if (Number.isNaN(entered) || Number.isNaN(created)) return true;
+  return Math.abs(created - entered) <= INITIAL_NOTE_WINDOW_MS;
+}
+
+/**
+ * What the link keeps for a ConnectWise ticket (`Ticket.memo`): the id of the note that is its
+ * description, or null when it has none. Anything else is no memo.
+ */
+export interface CwMemo {
+  descriptionNoteId: number | null;
+}
+
+export function readMemo(memo: unknown): CwMemo | undefined {
+  if (typeof memo !== 'object' || memo === null || !('descriptionNoteId' in memo)) return undefined;
+  const id = memo.descriptionNoteId;
+  return id === null || (typeof id === 'number' && Number.isInteger(id)) ? { descriptionNoteId: id } : undefined;
 }
 
 /** A string literal for `conditions`, quoted with whichever quote it does not contain. */

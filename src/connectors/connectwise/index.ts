@@ -25,8 +25,11 @@ import { CwClient, MAX_PAGE_SIZE, type CwSystemConfig } from './client.js';
 import {
   CLEARED_DESCRIPTION,
   conditionDate,
+  EMPTY_DESCRIPTION,
+  isInitialDescription,
+  readMemo,
+  type CwMemo,
   conditionString,
-  descriptionText,
   isParsedTicket,
   nameValue,
   noteFlags,
@@ -48,6 +51,8 @@ type PatchOp = { op: 'replace' | 'add' | 'remove'; path: string; value?: JsonVal
 type ChildKind = 'types' | 'subtypes' | 'items';
 
 const LEVELS = ['Low', 'Medium', 'High'];
+/** Tickets whose description note this connector remembers between a read and the comments of a pass. */
+const DESCRIPTION_NOTES_KEPT = 10_000;
 /** How long board setup (statuses, types, priorities) is cached before it is read again. */
 const SETUP_TTL_MS = 5 * 60_000;
 
@@ -96,8 +101,11 @@ export const connectwiseFacts: ConnectorFacts = {
   },
 };
 
-/** A ticket with the text cut to fit ConnectWise's limits on the write that returned it (`Ticket.cuts`). */
-export type CutTicket = Ticket & { cuts?: TextCut[] };
+/**
+ * A ticket with what this connector adds for the link: the text cut to fit on the write that
+ * returned it (`Ticket.cuts`) and which note is the description (`Ticket.memo`).
+ */
+export type CutTicket = Ticket & { cuts?: TextCut[]; memo?: JsonValue };
 
 function withCuts(ticket: Ticket, cuts: Array<TextCut | null>): CutTicket {
   const made = cuts.filter((c): c is TextCut => c !== null);
@@ -115,6 +123,8 @@ export class ConnectwiseConnector implements Connector {
   private readonly client: CwClient;
   private readonly verifier: CallbackVerifier;
   private readonly cache = new Map<string, Cached<unknown>>();
+  /** Which note is each ticket's description, as last seen (ticket id → note id, null: none). */
+  private readonly descriptionNotes = new Map<string, number | null>();
 
   constructor(private readonly ctx: ConnectorContext<CwSystemConfig>) {
     this.client = new CwClient(ctx);
@@ -217,9 +227,55 @@ export class ConnectwiseConnector implements Connector {
     return `${this.client.origin}/${codebase}services/system_io/Service/fv_sr100_request.rails?service_recid=${id}&companyName=${company}`;
   }
 
-  /** Builds the Ticket, reading the description note; `knownInScope` skips the scope query. */
-  private async assemble(t: CwTicket, knownInScope: boolean): Promise<Ticket> {
-    const note = await this.client.firstDescriptionNote(String(t.id));
+  /** Remembers which note is a ticket's description (bounded; the link's memo is the durable copy). */
+  private rememberDescriptionNote(ticketId: string | number, noteId: number | null): void {
+    const key = String(ticketId);
+    this.descriptionNotes.delete(key);
+    this.descriptionNotes.set(key, noteId);
+    if (this.descriptionNotes.size > DESCRIPTION_NOTES_KEPT)
+      this.descriptionNotes.delete(this.descriptionNotes.keys().next().value!);
+  }
+
+  /** The description note id the link's memo, or else this connector, knows (undefined: not known). */
+  private knownDescriptionNote(ticketId: string, memo: CwMemo | undefined): number | null | undefined {
+    return memo !== undefined ? memo.descriptionNoteId : this.descriptionNotes.get(ticketId);
+  }
+
+  /**
+   * The ticket's description note: the one the memo names, else the ticket's initial description
+   * (never a mirrored comment or a later note), or null when it has none.
+   */
+  private async descriptionNote(t: CwTicket, memo: CwMemo | undefined): Promise<CwNote | null> {
+    const id = String(t.id);
+    const known = this.knownDescriptionNote(id, memo);
+    if (known === null) {
+      this.rememberDescriptionNote(id, null);
+      return null;
+    }
+    const note =
+      known === undefined
+        ? await this.client.firstDescriptionNote(id).then((n) => (n && isInitialDescription(n, t) ? n : undefined))
+        : await this.client.note(id, known);
+    this.rememberDescriptionNote(id, note?.id ?? null);
+    return note ?? null;
+  }
+
+  /**
+   * Builds the Ticket with its description and memo; `knownInScope` skips the scope query, and a
+   * `known` description (just written, or unchanged since the pass read it) skips reading the note.
+   */
+  private async assemble(
+    t: CwTicket,
+    knownInScope: boolean,
+    memo?: CwMemo,
+    known?: { text: string | null | undefined; noteId: number | null },
+  ): Promise<CutTicket> {
+    let description = known;
+    if (description) this.rememberDescriptionNote(t.id, description.noteId);
+    else {
+      const note = await this.descriptionNote(t, memo);
+      description = { text: note?.text, noteId: note?.id ?? null };
+    }
     let inScope = knownInScope || this.boardInScope(t.board.name);
     if (!knownInScope && inScope && this.ctx.scope.query) {
       // The extra conditions can only be evaluated by ConnectWise itself.
@@ -231,7 +287,14 @@ export class ConnectwiseConnector implements Connector {
       inScope = (response.data.count ?? 0) > 0;
     }
     const codebase = await this.client.resolveCodebase();
-    return toTicket(t, { description: note?.text, inScope: () => inScope, url: (id) => this.ticketUrl(id, codebase) });
+    return {
+      ...toTicket(t, {
+        description: description.text,
+        inScope: () => inScope,
+        url: (id) => this.ticketUrl(id, codebase),
+      }),
+      memo: { descriptionNoteId: description.noteId } satisfies CwMemo,
+    };
   }
 
   private parsed(raw: unknown): CwTicket {
@@ -286,12 +349,13 @@ export class ConnectwiseConnector implements Connector {
     }
   }
 
-  async getTicket(id: string): Promise<Ticket> {
+  /** `context.memo` names the description note the link knows (it saves a search for it). */
+  async getTicket(id: string, context?: { memo?: JsonValue }): Promise<Ticket> {
     if (!/^\d+$/.test(id))
       throw new NotFoundError(`ConnectWise ticket ids are numbers, got ${JSON.stringify(id)}`, {
         system: this.ctx.systemName,
       });
-    return this.assemble(this.parsed(await this.client.getTicket(id)), false);
+    return this.assemble(this.parsed(await this.client.getTicket(id)), false, readMemo(context?.memo));
   }
 
   async findByMarker(marker: string): Promise<Ticket | null> {
@@ -338,8 +402,10 @@ export class ConnectwiseConnector implements Connector {
       externalXRef: marker,
       processNotifications: false,
     };
-    const description = fields.description;
-    if (typeof description === 'string' && description !== '') body.initialDescription = description;
+    // Every twin gets its description note at creation, a placeholder when there is no text, so
+    // that no later note (a mirrored comment is a Discussion note too) is ever taken for it.
+    const description = typeof fields.description === 'string' ? fields.description : '';
+    body.initialDescription = normaliseText(description) === '' ? EMPTY_DESCRIPTION : description;
     for (const op of await this.referenceOps(fields, board, [
       'summary',
       'description',
@@ -458,12 +524,23 @@ export class ConnectwiseConnector implements Connector {
     return ops;
   }
 
-  async updateTicket(id: string, changes: FieldValues): Promise<Ticket> {
-    const current = this.parsed(await this.client.getTicket(id));
-    let board = (await this.boards()).find((b) => b.id === current.board.id) ?? {
-      id: current.board.id,
-      name: current.board.name,
-    };
+  /**
+   * Writes `changes` with one JSON-Patch (and, for the description, one note write). `expected` is
+   * the ticket as the pass just read it: its board, status and memo stand in for a second read.
+   * The ticket returned is the PATCH's answer, else one read.
+   */
+  async updateTicket(id: string, changes: FieldValues, options?: { expected?: Ticket }): Promise<Ticket> {
+    const expected = options?.expected;
+    const memo = readMemo((expected as CutTicket | undefined)?.memo);
+    let read: CwTicket | undefined;
+    const currentOf = async (): Promise<CwTicket> => (read ??= this.parsed(await this.client.getTicket(id)));
+    const boardName =
+      typeof expected?.fields.board === 'string' ? expected.fields.board : (await currentOf()).board.name;
+    const statusName =
+      typeof expected?.fields.status === 'string' ? expected.fields.status : (await currentOf()).status.name;
+    let board: CwBoard =
+      (await this.boards()).find((b) => b.name.toLowerCase() === boardName.toLowerCase()) ??
+      (read ? { id: read.board.id, name: read.board.name } : await this.boardByName(boardName));
     const ops: PatchOp[] = [];
     if (changes.board !== undefined) {
       const target = await this.boardByName(nameValue('board', changes.board, false)!);
@@ -473,7 +550,7 @@ export class ConnectwiseConnector implements Connector {
         if (changes.status === undefined) {
           const statuses = await this.statuses(target.id);
           const keep =
-            statuses.find((s) => s.name.toLowerCase() === current.status.name.toLowerCase()) ??
+            statuses.find((s) => s.name.toLowerCase() === statusName.toLowerCase()) ??
             statuses.find((s) => s.defaultFlag) ??
             statuses[0];
           if (keep) ops.push({ op: 'replace', path: 'status', value: { id: keep.id } });
@@ -483,20 +560,45 @@ export class ConnectwiseConnector implements Connector {
     }
     const cuts: TextCut[] = [];
     ops.push(...(await this.referenceOps(changes, board, ['board', 'description'], cuts)));
+    // The description note first: editing a note moves the ticket's lastUpdated, which the PATCH
+    // answer below then carries.
+    let known: { text: string | null | undefined; noteId: number | null } | undefined;
+    if (changes.description !== undefined) {
+      const remembered = this.knownDescriptionNote(id, memo);
+      const noteId =
+        remembered !== undefined
+          ? remembered
+          : ((await this.descriptionNote(await currentOf(), undefined))?.id ?? null);
+      const wanted = typeof changes.description === 'string' ? changes.description : '';
+      const unchanged = expected !== undefined && normaliseText(wanted) === expected.fields.description;
+      if (!unchanged) {
+        const written = await this.writeDescription(id, changes.description, noteId);
+        known = { text: written?.text, noteId: written?.id ?? null };
+      }
+    }
+    // Not written: the description is what the pass read moments ago (when it knows the note).
+    const noteId = this.knownDescriptionNote(id, memo);
+    if (known === undefined && expected !== undefined && noteId !== undefined)
+      known = {
+        text: typeof expected.fields.description === 'string' ? expected.fields.description : '',
+        noteId,
+      };
+    let held: CwTicket;
     if (ops.length > 0) {
       // Mirrored writes must not e-mail the customer or the technicians.
       ops.push({ op: 'replace', path: 'processNotifications', value: false });
-      await this.client.patchTicket(id, ops);
-    }
-    if (changes.description !== undefined) await this.writeDescription(id, changes.description);
-    return withCuts(await this.getTicket(id), cuts);
+      held = this.parsed(await this.client.patchTicket(id, ops));
+    } else if (read && changes.description === undefined) held = read;
+    else held = this.parsed(await this.client.getTicket(id));
+    return withCuts(await this.assemble(held, expected?.inScope ?? false, memo, known), cuts);
   }
 
   /**
-   * ConnectWise's description is the initial description note (`initialDescription` is write-once
-   * and never returned), so a description change edits that note; a ticket without one gets one.
+   * ConnectWise's description is a note (`initialDescription` is write-once and never returned):
+   * a description change edits the ticket's description note, or adds one when it has none.
+   * Returns the description note as it now is (null: none, the text being empty).
    */
-  private async writeDescription(id: string, value: JsonValue): Promise<void> {
+  private async writeDescription(id: string, value: JsonValue, noteId: number | null): Promise<CwNote | null> {
     if (value !== null && typeof value !== 'string') {
       throw new RemoteValidationError(`ConnectWise description must be text, got ${JSON.stringify(value)}`, {
         system: this.ctx.systemName,
@@ -504,16 +606,21 @@ export class ConnectwiseConnector implements Connector {
       });
     }
     const text = value ?? '';
-    const note = await this.client.firstDescriptionNote(id);
-    if (note) {
-      if (descriptionText(note.text) === normaliseText(text)) return;
-      await this.client.patchNote(id, note.id, [
-        { op: 'replace', path: 'text', value: normaliseText(text) === '' ? CLEARED_DESCRIPTION : text },
-        { op: 'replace', path: 'processNotifications', value: false },
-      ]);
-    } else if (text !== '') {
-      await this.client.addNote(id, { text, ...noteFlags('public'), processNotifications: false });
+    if (noteId !== null) {
+      const edited = await this.client
+        .patchNote(id, noteId, [
+          { op: 'replace', path: 'text', value: normaliseText(text) === '' ? CLEARED_DESCRIPTION : text },
+          { op: 'replace', path: 'processNotifications', value: false },
+        ])
+        .catch((err: unknown) => {
+          // Deleted by a person since: the description gets a new note below.
+          if (err instanceof NotFoundError) return undefined;
+          throw err;
+        });
+      if (edited) return edited;
     }
+    if (normaliseText(text) === '') return null;
+    return this.client.addNote(id, { text, ...noteFlags('public'), processNotifications: false });
   }
 
   async closeTicket(id: string): Promise<Ticket> {
@@ -538,11 +645,21 @@ export class ConnectwiseConnector implements Connector {
 
   // --- notes ------------------------------------------------------------------------------------
 
-  async listComments(id: string): Promise<Comment[]> {
+  /**
+   * Every note but the description note. Which one that is comes from the link's memo, else from
+   * the last read of the ticket, else it is the ticket's initial description (read for its time);
+   * a mirrored comment is never taken for it, though it is a Discussion note too.
+   */
+  async listComments(id: string, context?: { memo?: JsonValue }): Promise<Comment[]> {
     const notes = await this.client.notes(id);
-    // The first Discussion note is the ticket's description, not a comment.
-    const description = notes.find((n) => n.detailDescriptionFlag === true);
-    return notes.filter((n: CwNote) => n !== description).map(toComment);
+    let descriptionId = this.knownDescriptionNote(id, readMemo(context?.memo));
+    if (descriptionId === undefined) {
+      const first = notes.find((n) => n.detailDescriptionFlag === true);
+      const ticket = first ? this.parsed(await this.client.getTicket(id)) : undefined;
+      descriptionId = first && ticket && isInitialDescription(first, ticket) ? first.id : null;
+      this.rememberDescriptionNote(id, descriptionId);
+    }
+    return notes.filter((n: CwNote) => n.id !== descriptionId).map(toComment);
   }
 
   async addComment(id: string, comment: NewComment): Promise<Comment> {

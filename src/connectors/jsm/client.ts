@@ -225,6 +225,10 @@ export class JiraClient {
     return this.send({ method: 'PUT', url: `/rest/api/3/issue/${encodeURIComponent(id)}`, data: { fields } });
   }
 
+  deleteIssue(id: string): Promise<void> {
+    return this.send({ method: 'DELETE', url: `/rest/api/3/issue/${encodeURIComponent(id)}` });
+  }
+
   setProperty(id: string, key: string, value: unknown): Promise<void> {
     return this.send({
       method: 'PUT',

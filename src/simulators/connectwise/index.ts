@@ -8,6 +8,8 @@ import type { SystemConfig } from '../../mapping/schema.js';
 import { createRng } from '../common/rng.js';
 import { createSimulatorApp, listen, type AuthResult } from '../common/server.js';
 import type { SimulatorHandle, SimulatorModule, SimulatorStartOptions } from '../types.js';
+import { Behaviour } from '../common/behaviour.js';
+import { CwBehaviour } from './behaviour.js';
 import { CallbackService } from './callbacks.js';
 import { CwHttpError, errorBodyFor } from './errors.js';
 import { CURRENT_API_VERSION, registerRoutes } from './routes.js';
@@ -110,11 +112,16 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
       ...(options.clock ? { clock: options.clock } : {}),
       authenticate,
       errorBody: errorBodyFor,
-      onReset: () => store.reset(),
+      onReset: () => {
+        store.reset();
+        behaviour.reset();
+      },
       onSeed: (body) => seed(body),
     });
     const now = (): number => sim.faults.now();
     const store = new CwStore(API_MEMBER_IDENTIFIER, now);
+    const behaviour = new Behaviour(CwBehaviour, (value) => (store.behaviour = value));
+    behaviour.register(sim.app);
     const renderer = new Renderer(store, () => `${origin}/${codebase}apis/3.0`);
     const callbacks = new CallbackService(store, now, guid);
     const emit = (event: ChangeEvent): void => {

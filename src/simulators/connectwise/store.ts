@@ -2,6 +2,7 @@
 // priorities, companies, contacts, members), tickets and notes as compact records, and the
 // rendering of records into the JSON the REST API returns. Tickets keep references as ids and
 // are rendered on demand, so 100,000 tickets stay small.
+import { CwBehaviour } from './behaviour.js';
 
 export interface Member {
   id: number;
@@ -143,6 +144,8 @@ const DEMO_PRIORITIES: Array<Omit<Priority, 'id'>> = [
 ];
 
 export class CwStore {
+  /** The switches for undocumented behaviour (`/__sim/behaviour`). */
+  behaviour: CwBehaviour = CwBehaviour.parse({});
   members = new Map<number, Member>();
   companies = new Map<number, Company>();
   contacts = new Map<number, Contact>();

@@ -302,8 +302,10 @@ export class TicketService {
       if (input.contact === null) t.contactId = null;
       else {
         const ref = refObject('contact', input.contact);
+        // With the `contactByName` switch off, a contact given only by name is not found.
+        const byName = ref.id === undefined && this.store.behaviour.contactByName;
         const contact = [...this.store.contacts.values()].find(
-          (c) => c.id === ref.id || (ref.id === undefined && matchName(`${c.firstName} ${c.lastName}`, ref.name)),
+          (c) => c.id === ref.id || (byName && matchName(`${c.firstName} ${c.lastName}`, ref.name)),
         );
         if (!contact || contact.companyId !== t.companyId)
           throw invalidField('ticket', 'contact', 'The contact could not be found for this company.');
@@ -516,8 +518,10 @@ export class TicketService {
 
   /** A note change moves the ticket's `_info.lastUpdated` and fires its `updated` callback (inferred; research note §12). */
   private touch(ticket: TicketRecord, actor: Member, at: number, skipCallback: boolean): void {
-    ticket.lastUpdated = at;
-    ticket.updatedBy = actor.identifier;
+    if (this.store.behaviour.noteMovesLastUpdated) {
+      ticket.lastUpdated = at;
+      ticket.updatedBy = actor.identifier;
+    }
     this.emit({ action: 'updated', ticketId: ticket.id, record: ticket, actor, skipCallback });
   }
 }

@@ -12,5 +12,7 @@ export const FsBehaviour = z.strictObject({
   noteMovesUpdatedAt: z.boolean().default(true),
   /** Credits each include adds to a ticket listing (documented: 2, D§rate-limit "embedding"). */
   listIncludeCredits: z.number().int().min(0).default(2),
+  /** Longest subject the account takes (not documented; 255 assumed). */
+  subjectMax: z.number().int().min(1).default(255),
 });
 export type FsBehaviour = z.infer<typeof FsBehaviour>;

@@ -207,7 +207,14 @@ export class FreshserviceStore {
     body: Record<string, unknown>,
     options: { event?: boolean; createdAt?: number; updatedAt?: number } = {},
   ): TicketRec {
-    const errors = validateTicketBody(body, CREATE_ATTRIBUTES, this.account, this.groupIds, this.agentIds);
+    const errors = validateTicketBody(
+      body,
+      CREATE_ATTRIBUTES,
+      this.account,
+      this.groupIds,
+      this.agentIds,
+      this.behaviour.subjectMax,
+    );
     if (body.description === undefined)
       errors.push({ field: 'description', message: 'It should be a/an String', code: 'missing_field' });
     if (errors.length > 0) throw new ValidationFailure(errors);
@@ -273,7 +280,14 @@ export class FreshserviceStore {
 
   /** Partial update: only the given attributes change; `tags` replaces the list. */
   updateTicket(t: TicketRec, body: Record<string, unknown>): TicketRec {
-    const errors = validateTicketBody(body, UPDATE_ATTRIBUTES, this.account, this.groupIds, this.agentIds);
+    const errors = validateTicketBody(
+      body,
+      UPDATE_ATTRIBUTES,
+      this.account,
+      this.groupIds,
+      this.agentIds,
+      this.behaviour.subjectMax,
+    );
     if (errors.length > 0) throw new ValidationFailure(errors);
     const nextStatus = (body.status as number | undefined) ?? t.status;
     if ((nextStatus === 4 || nextStatus === 5) && nextStatus !== t.status) {

@@ -10,6 +10,8 @@ import type { SimulatorHandle, SimulatorModule, SimulatorStartOptions } from '..
 import { Renderer } from './render.js';
 import { registerPlatformRoutes } from './routes-platform.js';
 import { registerServiceDeskRoutes } from './routes-servicedesk.js';
+import { Behaviour } from '../common/behaviour.js';
+import { JiraBehaviour } from './behaviour.js';
 import { issueWriteOf, JiraRateLimits, RateLimitSettings, resetHeader } from './rate-limit.js';
 import { applySeed } from './seed.js';
 import { JiraStore, type StoreEvent } from './store.js';
@@ -82,6 +84,7 @@ export async function startJsmSimulator(
     onReset: () => {
       store.reset();
       rates.reset();
+      behaviour.reset();
       hooks.current?.reset();
       credentials.revoked = false;
       credentials.apiToken = options.system.credentials.apiToken;
@@ -90,6 +93,11 @@ export async function startJsmSimulator(
   });
   now = () => sim.faults.now();
   const rates = new JiraRateLimits(() => now());
+  const behaviour = new Behaviour(JiraBehaviour, (value) => {
+    store.behaviour = value;
+    store.version++; // compiled JQL and search caches depend on the switches
+  });
+  behaviour.register(sim.app);
   const webhooks = new AdminWebhooks(store, render, sim.webhooks, base);
   hooks.current = webhooks;
   const { app } = sim;

@@ -349,6 +349,14 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     return reply.code(204).send();
   });
 
+  // DELETE /issue/{id}: 204; an issue with subtasks needs deleteSubtasks=true (the simulator has none).
+  app.delete('/rest/api/3/issue/:issueIdOrKey', async (request, reply) => {
+    const issue = findIssue(request, reply);
+    if (!issue) return reply;
+    store.deleteIssue(issue);
+    return reply.code(204).send();
+  });
+
   // ---- transitions ----------------------------------------------------------------------------
   app.get('/rest/api/3/issue/:issueIdOrKey/transitions', async (request, reply) => {
     const issue = findIssue(request, reply);

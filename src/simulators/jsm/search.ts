@@ -25,9 +25,14 @@ export function jqlEnvironment(store: JiraStore, timeZone: string): JqlEnvironme
       { id: p.id, name: p.key },
       { id: p.id, name: p.name },
     ]);
+  // By name, or (with the `requestTypeJqlNames` switch off) only as "name (project)" or by id.
   const requestTypes = (): { id: string; name: string }[] =>
     [...store.projects.values()].flatMap(
-      (p) => p.serviceDesk?.requestTypes.map((r) => ({ id: r.id, name: r.name })) ?? [],
+      (p) =>
+        p.serviceDesk?.requestTypes.map((r) => ({
+          id: r.id,
+          name: store.behaviour.requestTypeJqlNames ? r.name : `${r.name} (${p.name})`,
+        })) ?? [],
     );
   const statusEntries = (): { id: string; name: string }[] => [...store.statuses.values()];
   const requestType: JqlField<IssueRecord> = {

@@ -2,6 +2,7 @@
 // the search index with its configurable lag. Routes translate HTTP to these calls; every
 // mutation moves `updated`, writes a changelog entry and reports an event for webhooks.
 import type { AdfNode } from './adf.js';
+import { JiraBehaviour } from './behaviour.js';
 import { scalar } from './fields.js';
 import {
   FIELDS,
@@ -104,6 +105,8 @@ export class JiraStore {
   private pending: PendingIndex[] = [];
   private readonly pendingPerIssue = new Map<number, number>();
   indexLagMs = 0;
+  /** The switches for undocumented behaviour (`/__sim/behaviour`). */
+  behaviour: JiraBehaviour = JiraBehaviour.parse({});
   /** Bumped on every mutation; search caches key on it. */
   version = 0;
   readonly self: UserDef;
@@ -272,7 +275,7 @@ export class JiraStore {
     this.comments.set(issue.id, list);
     const before = structuredClone(issue);
     // A comment moves the issue's `updated` (and so its place in a JQL `updated` search).
-    issue.updated = Math.max(now, issue.updated);
+    if (this.behaviour.commentMovesUpdated) issue.updated = Math.max(now, issue.updated);
     this.reindex(issue, before);
     if (!options.silent) this.emit({ kind: 'comment_created', issue, actor: input.author, comment });
     return comment;
@@ -288,6 +291,19 @@ export class JiraStore {
     props.set(key, value);
     this.version++;
     return existed;
+  }
+
+  /** Deletes an issue for good (its comments, properties and history go with it). */
+  deleteIssue(issue: IssueRecord): void {
+    this.issues.delete(issue.id);
+    this.keys.delete(issue.key);
+    this.comments.delete(issue.id);
+    this.properties.delete(issue.id);
+    this.changelogs.delete(issue.id);
+    this.indexed.delete(issue.id);
+    this.pendingPerIssue.delete(issue.id);
+    this.pending = this.pending.filter((p) => p.id !== issue.id);
+    this.version++;
   }
 
   // ---- search index ---------------------------------------------------------------------------

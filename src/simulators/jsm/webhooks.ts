@@ -199,7 +199,8 @@ export class AdminWebhooks {
           'x-atlassian-webhook-identifier': `${timestamp}-${++this.deliveries}-${randomUUID().slice(0, 8)}`,
           'x-atlassian-webhook-flow': 'Primary',
         };
-        if (r.secret) headers['x-hub-signature'] = `sha256=${createHmac('sha256', r.secret).update(raw).digest('hex')}`;
+        if (r.secret && this.store.behaviour.signWebhooks)
+          headers['x-hub-signature'] = `sha256=${createHmac('sha256', r.secret).update(raw).digest('hex')}`;
         this.dispatcher.send({ url: substitute(r.url, event.issue), body: raw, headers });
       }
     }
