@@ -5,7 +5,7 @@ import { RemoteValidationError } from '../../core/errors.js';
 import { isInvalidTicket, type Ticket, type InvalidTicket } from '../../core/types.js';
 import { testContext } from '../../../test/helpers/context.js';
 import { nock, useHttpMock } from '../../../test/helpers/http-mock.js';
-import { connectwiseConnector } from './index.js';
+import { connectwiseConnector, type ConnectwiseConnector, type CutTicket } from './index.js';
 import { demoSystem, DEMO_CLIENT_ID } from './test-fixtures.js';
 
 const ORIGIN = 'https://cw.example.com';
@@ -474,5 +474,41 @@ describe('ConnectWise callbacks', () => {
       },
     ]);
     await c.unregisterWebhook!('https://bridge.example.com/webhooks/c/a');
+  });
+});
+
+describe('ConnectWise connector: requests per write (contract: updateTicket with the expected ticket)', () => {
+  useHttpMock();
+
+  it('writes a one-field change with one PATCH: board and status from the expected ticket, the held ticket from the answer', async () => {
+    const ticketRequests: string[] = [];
+    nock(ORIGIN)
+      .get(`${API}/service/boards`)
+      .query(true)
+      .reply(200, [{ id: 1, name: 'Co-Managed FS' }])
+      .get(`${API}/service/boards/1/statuses`)
+      .query(true)
+      .reply(200, STATUSES)
+      .patch(`${API}/service/tickets/7`)
+      .reply(200, (uri) => {
+        ticketRequests.push(`PATCH ${uri}`);
+        return cwTicket(7, { status: { id: 2, name: 'In Progress' }, _info: { lastUpdated: '2024-05-01T10:05:00Z' } });
+      });
+    const expected = {
+      id: '7',
+      version: '2024-05-01T10:00:00.000Z',
+      fields: { board: 'Co-Managed FS', status: 'New', description: 'Hot printer' },
+      inScope: true,
+      memo: { descriptionNoteId: 3 },
+    };
+    const c = connector() as ConnectwiseConnector;
+    const held = (await c.updateTicket('7', { status: 'In Progress' }, { expected })) as CutTicket;
+    expect(held).toMatchObject({
+      version: '2024-05-01T10:05:00.000Z',
+      fields: { status: 'In Progress', description: 'Hot printer' },
+      memo: { descriptionNoteId: 3 },
+    });
+    // Before the expected ticket: GET ticket, PATCH, GET ticket, GET description note = 4 requests.
+    expect(ticketRequests).toEqual([`PATCH ${API}/service/tickets/7`]);
   });
 });

@@ -7,7 +7,7 @@ import { isInvalidTicket, type InvalidTicket, type Ticket } from '../../core/typ
 import type { ScopeConfig } from '../../mapping/schema.js';
 import { nock, useHttpMock } from '../../../test/helpers/http-mock.js';
 import { testContext } from '../../../test/helpers/context.js';
-import { freshserviceConnector } from './index.js';
+import { freshserviceConnector, type FreshserviceConnector } from './index.js';
 
 const BASE = 'https://acme.freshservice.com';
 const AUTH = `Basic ${Buffer.from('fs-key:X').toString('base64')}`;
@@ -384,5 +384,27 @@ describe('Freshservice connector over HTTP', () => {
       .put('/api/v2/tickets/7', { status: 5 })
       .reply(200, { ticket: ticket(7, { status: 5 }) });
     expect((await connector().closeTicket('7')).fields.status).toBe(5);
+  });
+});
+
+describe('Freshservice connector: requests per write (contract: updateTicket with the expected ticket)', () => {
+  useHttpMock();
+
+  it('replaces the tags with one PUT, keeping the marker tag the expected ticket names instead of reading it', async () => {
+    nock(BASE)
+      .put('/api/v2/tickets/7', { tags: ['new', 'tb-demo.1'] })
+      .reply(200, { ticket: ticket(7, { tags: ['new', 'tb-demo.1'] }) });
+    const c = connector() as FreshserviceConnector;
+    const expected: Ticket = {
+      id: '7',
+      version: '2024-01-02T10:00:00Z',
+      fields: {},
+      marker: 'tb:demo:1',
+      inScope: true,
+    };
+    const updated = await c.updateTicket('7', { tags: ['new'] }, { expected });
+    // Before the expected ticket: GET the ticket for its marker tag, then the PUT = 2 requests.
+    expect(updated.fields.tags).toEqual(['new']);
+    expect(updated.marker).toBe('tb:demo:1');
   });
 });

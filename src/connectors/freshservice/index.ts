@@ -330,16 +330,24 @@ export class FreshserviceConnector implements Connector {
     return this.toTicket(created, scope, cuts);
   }
 
-  async updateTicket(id: string, changes: FieldValues): Promise<Ticket> {
+  /**
+   * A partial PUT of `changes`; the PUT answers the ticket as Freshservice now holds it. `expected`
+   * (the ticket as the pass just read it) supplies the marker tag to keep, instead of a read.
+   */
+  async updateTicket(id: string, changes: FieldValues, options?: { expected?: Ticket }): Promise<Ticket> {
     const scope = await this.resolveScope();
     const keys = Object.keys(changes);
-    if (keys.length === 0) return this.getTicket(id);
+    if (keys.length === 0) return options?.expected ?? this.getTicket(id);
     const known = keys.some((k) => k.startsWith('cf_')) ? await this.knownCustomNames() : new Set<string>();
     // PUT replaces the whole tag list, so the marker tag is carried over only when tags change.
     let keepTags: string[] = [];
     if ('tags' in changes) {
-      const current = this.strictTicket(await this.client.getTicket(id, ''));
-      keepTags = (current.tags ?? []).filter(isMarkerTag);
+      const marker = options?.expected?.marker;
+      if (marker !== undefined) keepTags = marker === null ? [] : [markerToTag(marker)];
+      else {
+        const current = this.strictTicket(await this.client.getTicket(id, ''));
+        keepTags = (current.tags ?? []).filter(isMarkerTag);
+      }
     }
     const cuts: TextCut[] = [];
     const updated = this.strictTicket(await this.client.updateTicket(id, writeBody(changes, known, keepTags, cuts)));

@@ -221,8 +221,22 @@ export class JiraClient {
     return this.call(JiraCustomerRequest, { method: 'POST', url: '/rest/servicedeskapi/request', data: body });
   }
 
-  editIssue(id: string, fields: Record<string, unknown>): Promise<void> {
-    return this.send({ method: 'PUT', url: `/rest/api/3/issue/${encodeURIComponent(id)}`, data: { fields } });
+  /**
+   * Edits fields. With `returnIssue` Jira answers the issue after the edit (200) instead of 204,
+   * returned raw (parsed into a Ticket by convert.ts); otherwise undefined.
+   */
+  async editIssue(
+    id: string,
+    fields: Record<string, unknown>,
+    options: { returnIssue?: boolean } = {},
+  ): Promise<unknown> {
+    const response = await this.http.request({
+      method: 'PUT',
+      url: `/rest/api/3/issue/${encodeURIComponent(id)}`,
+      ...(options.returnIssue ? { params: { returnIssue: true } } : {}),
+      data: { fields },
+    });
+    return options.returnIssue && response.status === 200 ? response.data : undefined;
   }
 
   deleteIssue(id: string): Promise<void> {

@@ -5,8 +5,8 @@ import { isInvalidTicket, type Ticket } from '../../core/types.js';
 import type { ScopeConfig } from '../../mapping/schema.js';
 import { nock, useHttpMock } from '../../../test/helpers/http-mock.js';
 import { testContext } from '../../../test/helpers/context.js';
-import { markerToLabel } from './convert.js';
-import { jsmConnector } from './index.js';
+import { issueToTicket, markerToLabel } from './convert.js';
+import { jsmConnector, type JsmConnector } from './index.js';
 
 const BASE = 'https://acme.atlassian.net';
 const system = {
@@ -158,9 +158,7 @@ describe('jsm connector over HTTP (nock)', () => {
       .get('/rest/api/3/issue/7')
       .query({ fields: '*all', properties: 'ticketbridge.marker' })
       .reply(200, current)
-      .get('/rest/api/3/issue/7')
-      .query({ fields: '*all' })
-      .reply(200, current)
+      // No labels change, so the marker label needs no read; the walk starts from the status just read.
       .put('/rest/api/3/issue/7', {
         fields: {
           summary: 'New',
@@ -177,9 +175,6 @@ describe('jsm connector over HTTP (nock)', () => {
         },
       })
       .reply(204)
-      .get('/rest/api/3/issue/7')
-      .query({ fields: '*all' })
-      .reply(200, current)
       .get('/rest/api/3/project/IT/statuses')
       .reply(200, [{ id: '10100', name: 'Incident', statuses: [WFS, PROG, RESOLVED, CLOSED] }])
       .get('/rest/api/3/issue/7/transitions')
@@ -238,9 +233,7 @@ describe('jsm connector over HTTP (nock)', () => {
       .get('/rest/api/3/issue/8')
       .query({ fields: '*all', properties: 'ticketbridge.marker' })
       .reply(200, current)
-      .get('/rest/api/3/issue/8')
-      .query({ fields: '*all' })
-      .reply(200, current)
+      // The walk starts from the status just read: no second read.
       .get('/rest/api/3/project/IT/statuses')
       .reply(200, [{ id: '10100', name: 'Incident', statuses: [WFS, CLOSED] }])
       .get('/rest/api/3/issue/8/transitions')
@@ -553,5 +546,32 @@ describe('jsm connector over HTTP (nock)', () => {
     expect(() => connector().parseWebhook({ headers: {}, rawBody: Buffer.from('nope') })).toThrow(
       /webhook: body is not JSON/,
     );
+  });
+});
+
+describe('jsm connector: requests per write (contract: updateTicket with the expected ticket)', () => {
+  useHttpMock();
+
+  it('writes a one-field edit with one request: the PUT answers the issue (returnIssue), no read before or after', async () => {
+    const expected = issueToTicket(issue('7', '2025-01-01T00:00:00.000+0000', { labels: [markerToLabel('tb:c:7')] }), {
+      baseUrl: BASE,
+      requestTypeFieldId: 'customfield_10010',
+      inScope: () => true,
+    }) as Ticket;
+    const issueRequests: string[] = [];
+    nock(BASE)
+      .get('/rest/api/3/field')
+      .reply(200, FIELDS)
+      .put('/rest/api/3/issue/7', { fields: { summary: 'New' } })
+      .query({ returnIssue: 'true' })
+      .reply(200, (uri) => {
+        issueRequests.push(`PUT ${uri}`);
+        return issue('7', '2025-01-01T00:05:00.000+0000', { summary: 'New', labels: [markerToLabel('tb:c:7')] });
+      });
+    const c = connector() as JsmConnector;
+    const held = await c.updateTicket('7', { summary: 'New' }, { expected });
+    expect(held).toMatchObject({ version: '2025-01-01T00:05:00.000Z', marker: 'tb:c:7', fields: { summary: 'New' } });
+    // Before the expected ticket: GET issue, GET issue (marker labels), PUT, GET issue = 4 requests.
+    expect(issueRequests).toEqual(['PUT /rest/api/3/issue/7?returnIssue=true']);
   });
 });

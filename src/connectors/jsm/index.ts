@@ -499,8 +499,15 @@ export class JsmConnector implements Connector {
     return created.issueId;
   }
 
-  async updateTicket(id: string, changes: FieldValues): Promise<Ticket> {
-    const current = await this.read(id);
+  /**
+   * Edits fields (one PUT) and walks the status through transitions. `expected` is the issue as
+   * the pass just read it: it stands in for the reads before the write (current status, the marker
+   * label to keep), and a field-only edit takes the issue from the PUT's answer (`returnIssue`)
+   * instead of reading it again.
+   */
+  async updateTicket(id: string, changes: FieldValues, options?: { expected?: Ticket }): Promise<Ticket> {
+    const expected = options?.expected;
+    const current = expected ?? (await this.read(id));
     const edit: FieldValues = {};
     for (const [name, value] of Object.entries(changes)) {
       if (name === 'status' || name === 'resolution') continue;
@@ -514,14 +521,28 @@ export class JsmConnector implements Connector {
       }
       edit[name] = value;
     }
+    const statusChange = typeof changes.status === 'string' && changes.status !== current.fields.status;
     const cuts: TextCut[] = [];
+    let returned: unknown;
     if (Object.keys(edit).length > 0) {
-      const keep = (await this.currentMarkerLabels(id)) ?? [];
-      await this.client.editIssue(id, await this.jiraFields(edit, keep, cuts));
+      // A label write replaces every label: the marker label is kept (named by the expected ticket, else read).
+      const keep =
+        'labels' in edit
+          ? expected
+            ? expected.marker
+              ? [markerToLabel(expected.marker)]
+              : []
+            : ((await this.currentMarkerLabels(id)) ?? [])
+          : [];
+      const fields = await this.jiraFields(edit, keep, cuts);
+      returned = await this.client.editIssue(id, fields, { returnIssue: expected !== undefined && !statusChange });
       this.noteWrite(id);
     }
-    if (typeof changes.status === 'string' && changes.status !== current.fields.status) {
-      await this.moveToStatus(id, changes.status, changes.resolution);
+    if (statusChange) {
+      await this.moveToStatus(id, changes.status as string, changes.resolution, {
+        status: typeof current.fields.status === 'string' ? current.fields.status : '',
+        project: typeof current.fields.project === 'string' ? current.fields.project : undefined,
+      });
       this.noteWrite(id);
     } else if (
       changes.resolution !== undefined &&
@@ -533,7 +554,19 @@ export class JsmConnector implements Connector {
         { system: this.systemName, field: 'resolution' },
       );
     }
-    return withCuts(await this.read(id), cuts);
+    const held = returned === undefined ? undefined : await this.fromEditAnswer(returned, current);
+    return withCuts(held ?? (await this.read(id)), cuts);
+  }
+
+  /**
+   * The issue as the PUT's `returnIssue` answer gives it, or undefined when it cannot stand in for
+   * a read: an answer without the full issue, or a scope whose extra JQL only Jira can evaluate.
+   */
+  private async fromEditAnswer(raw: unknown, before: Ticket): Promise<Ticket | undefined> {
+    if (this.ctx.scope.jql !== undefined) return undefined;
+    const ticket = issueToTicket(raw, await this.convertContext());
+    if (isInvalidTicket(ticket)) return undefined;
+    return { ...ticket, marker: ticket.marker ?? before.marker ?? null };
   }
 
   private async currentMarkerLabels(id: string): Promise<string[] | undefined> {
@@ -576,12 +609,21 @@ export class JsmConnector implements Connector {
    * explores, preferring statuses in the target's category, and never through a done status
    * unless the target is one.
    */
-  private async moveToStatus(id: string, target: string, resolution: JsonValue | undefined): Promise<void> {
-    const issue = (await this.client.getIssue(id, [])) as {
-      fields?: { project?: { key?: string }; status?: { name?: string } };
-    };
-    const projectKey = issue.fields?.project?.key ?? '?';
-    let current = issue.fields?.status?.name ?? '';
+  private async moveToStatus(
+    id: string,
+    target: string,
+    resolution: JsonValue | undefined,
+    from?: { status: string; project: string | undefined },
+  ): Promise<void> {
+    let projectKey = from?.project;
+    let current = from?.status;
+    if (projectKey === undefined || current === undefined) {
+      const issue = (await this.client.getIssue(id, [])) as {
+        fields?: { project?: { key?: string }; status?: { name?: string } };
+      };
+      projectKey = issue.fields?.project?.key ?? '?';
+      current = issue.fields?.status?.name ?? '';
+    }
     const categories = await this.statusCategories(projectKey);
     const targetCategory = categories.get(target.toLowerCase());
     const visited = new Set<string>();
