@@ -1,12 +1,13 @@
 // Composes the daemon from a validated config: one request queue per system, one connector per
 // connection side, the ledger, the engine and the HTTP server. `stop()` tears it down in reverse
 // order, keeps going when a step fails, and is idempotent.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type pino from 'pino';
 import { connectorModule } from './connectors/registry.js';
 import type { ConnectorContext } from './core/connector.js';
 import { createEngine, type Engine } from './core/engine.js';
-import { describeError } from './core/errors.js';
+import { ConfigError, describeError } from './core/errors.js';
 import { openLedger } from './core/ledger/index.js';
 import type { Ledger } from './core/ledger/types.js';
 import { createLogger, type LogLevel } from './core/logger.js';
@@ -14,7 +15,7 @@ import { SystemQueue } from './core/queue.js';
 import type { ConnectionSpec, SideRuntime } from './core/runtime.js';
 import { systemClock, type Clock, type Connector, type Side } from './core/types.js';
 import type { Config, SystemConfig } from './mapping/schema.js';
-import { createServer } from './server/index.js';
+import { createServer, type Server, type ServerDeps } from './server/index.js';
 import { createMetrics, type Metrics } from './server/metrics.js';
 
 export const VERSION: string = (
@@ -143,10 +144,8 @@ export interface DaemonHandle extends DaemonParts {
   stop(): Promise<void>;
 }
 
-/** Starts the whole daemon: server first (so /healthz answers), then the engine. */
-export async function startDaemon(config: Config, options: BuildOptions = {}): Promise<DaemonHandle> {
-  const parts = await buildDaemon(config, options);
-  const server = createServer({
+function serverDeps(config: Config, parts: DaemonParts): ServerDeps {
+  return {
     engine: parts.engine,
     ledger: parts.ledger,
     server: config.server,
@@ -155,7 +154,50 @@ export async function startDaemon(config: Config, options: BuildOptions = {}): P
     startedAtMs: Date.now(),
     metrics: parts.metrics,
     pollIntervalMs: config.polling.intervalMs,
-  });
+  };
+}
+
+/** A SQLite ledger file can be created only in a directory that exists. */
+function ledgerDirectoryProblems(config: Config, options: BuildOptions): string[] {
+  const path = options.ledgerPath ?? (config.ledger.driver === 'sqlite' ? config.ledger.path : null);
+  if (path === null || path === ':memory:') return [];
+  const dir = dirname(resolve(path));
+  return existsSync(dir)
+    ? []
+    : [
+        `${options.ledgerPath ? '--ledger' : 'ledger.path'}: the directory ${dir} does not exist, so the ledger cannot be created`,
+      ];
+}
+
+/**
+ * Everything `run` refuses at start, checked without opening the ledger, listening or calling any
+ * system: the daemon and its server are built as startDaemon builds them, on an in-memory ledger,
+ * and dropped; a ConfigError says what they refuse. What depends on the machine rather than the
+ * config (the ledger's directory) comes back as warnings, since `validate` often runs elsewhere.
+ * `validate` runs it; startDaemon makes the same checks as it starts.
+ */
+export async function preflight(config: Config, options: BuildOptions = {}): Promise<{ warnings: string[] }> {
+  const parts = await buildDaemon(config, { ...options, ledgerPath: ':memory:', logLevel: 'silent' });
+  try {
+    await createServer(serverDeps(config, parts)).close();
+  } finally {
+    await parts.close();
+  }
+  return { warnings: ledgerDirectoryProblems(config, options).map((p) => `${p} on this machine`) };
+}
+
+/** Starts the whole daemon: server first (so /healthz answers), then the engine. */
+export async function startDaemon(config: Config, options: BuildOptions = {}): Promise<DaemonHandle> {
+  const problems = ledgerDirectoryProblems(config, options);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const parts = await buildDaemon(config, options);
+  let server: Server;
+  try {
+    server = createServer(serverDeps(config, parts));
+  } catch (err) {
+    await parts.close();
+    throw err;
+  }
   let url: string;
   try {
     url = await server.listen();

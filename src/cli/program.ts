@@ -1,11 +1,13 @@
 // The ticketbridge command line: run the daemon, validate and plan a config, start the
 // simulators or the demo, and inspect or act on the ledger. Errors for users are one clear line.
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, describeError, SyncError } from '../core/errors.js';
 import type { FieldCatalog, Side } from '../core/types.js';
 import type { TicketCandidate } from '../core/ledger/types.js';
 import { resolveTicketRef, TicketRefError } from '../core/ticket-ref.js';
-import { buildDaemon, startDaemon, VERSION, type DaemonParts } from '../daemon.js';
+import { buildDaemon, preflight, startDaemon, VERSION, type DaemonParts } from '../daemon.js';
 import { loadConfig } from '../mapping/loader.js';
 import { checkMappedValues } from '../mapping/validate.js';
 import type { Config } from '../mapping/schema.js';
@@ -34,13 +36,27 @@ async function readConfig(path: string, quiet = false): Promise<Config> {
   return config;
 }
 
-/** Opens the ledger and connectors (no polling, no server), runs `fn`, closes everything. */
+/**
+ * Opens the ledger and connectors (no polling, no server), runs `fn`, closes everything. The
+ * ledger must exist (only `run` creates one): a mistyped path is an error naming it, never a new
+ * empty ledger. `use: 'none'` gives verbs that do not read it an empty in-memory one; `'create'`
+ * keeps the old behaviour for `plan`.
+ */
 async function withParts<T>(
-  opts: { config: string; ledger?: string },
+  opts: { config: string; ledger?: string; use?: 'existing' | 'none' | 'create' },
   fn: (parts: DaemonParts) => Promise<T>,
 ): Promise<T> {
   const config = await readConfig(opts.config, true);
-  const parts = await buildDaemon(config, { logLevel: 'silent', ...(opts.ledger ? { ledgerPath: opts.ledger } : {}) });
+  const use = opts.use ?? 'existing';
+  const path = use === 'none' ? ':memory:' : opts.ledger;
+  if (use === 'existing') {
+    const file = opts.ledger ?? (config.ledger.driver === 'sqlite' ? config.ledger.path : null);
+    if (file !== null && !existsSync(file))
+      throw new UsageError(
+        `no ledger at ${resolvePath(file)} (${opts.ledger ? '--ledger' : `ledger.path in ${opts.config}`}): \`ticketbridge run\` creates it; this command only reads one`,
+      );
+  }
+  const parts = await buildDaemon(config, { logLevel: 'silent', ...(path ? { ledgerPath: path } : {}) });
   try {
     return await fn(parts);
   } finally {
@@ -120,8 +136,14 @@ export function buildCli(): Command {
     .option('--remote', 'also ask each system for its fields and values and check every mapped value')
     .action(async (opts: { config: string; remote?: boolean }) => {
       const config = await readConfig(opts.config);
+      // Everything `run` would refuse at start, without touching the ledger or any system.
+      const checked = await preflight(config).catch((err: unknown) => {
+        if (err instanceof ConfigError) throw new ConfigError(err.problems.map((p) => `${opts.config}: ${p}`));
+        throw err;
+      });
+      for (const w of checked.warnings) process.stderr.write(`warning: ${opts.config}: ${w}\n`);
       if (opts.remote) {
-        await withParts({ config: opts.config }, async (parts) => {
+        await withParts({ config: opts.config, use: 'none' }, async (parts) => {
           const catalogs = new Map<string, FieldCatalog>();
           for (const [name, pair] of parts.connectors) {
             const connection = config.connections[name]!;
@@ -147,7 +169,7 @@ export function buildCli(): Command {
     .option('--connection <name>', 'only this connection')
     .option('--json', 'print JSON')
     .action(async (opts: { config: string; connection?: string; json?: boolean }) => {
-      await withParts(opts, async (parts) => {
+      await withParts({ ...opts, use: 'create' }, async (parts) => {
         const planned = await parts.engine.plan(opts.connection);
         print(planned, opts.json ?? false, () =>
           planned.length === 0
@@ -177,7 +199,10 @@ export function buildCli(): Command {
     .command('demo')
     .description('the simulators and the daemon in one process, from config/demo.yaml, with a short tour')
     .option('-c, --config <file>', 'demo configuration', 'config/demo.yaml')
-    .option('--ledger <path>', 'SQLite ledger path (default: a fresh temporary file)')
+    .option(
+      '--ledger <path>',
+      "SQLite ledger path (default: the config's ledger.path; a previous demo's is moved aside)",
+    )
     .addOption(logLevelOption())
     .option('--no-seed', 'do not seed example tickets')
     .action(async (opts: { config: string; ledger?: string; logLevel?: LogLevel; seed: boolean }) => {
@@ -401,7 +426,7 @@ export function buildCli(): Command {
       .addOption(new Option('--side <side>').choices(['a', 'b']).makeOptionMandatory())
       .option('--url <base>', 'public base URL of this daemon (default: server.publicUrl)')
       .action(async (opts: { config: string; connection: string; side: Side; url?: string }) => {
-        await withParts(opts, async ({ connectors, config }) => {
+        await withParts({ ...opts, use: 'none' }, async ({ connectors, config }) => {
           const pair = connectors.get(opts.connection);
           if (!pair) throw new UsageError(`no connection named "${opts.connection}"`);
           const base = opts.url ?? config.server.publicUrl;

@@ -179,18 +179,44 @@ describe('parseConfigText', () => {
     ]);
   });
 
-  it('reports YAML syntax errors with their position and nothing else', () => {
+  it('stops at the first YAML syntax error, with its position and the lines around it', () => {
     const text = VALID.replace('kind: connectwise', 'kind: connectwise: psa').replace('owner: both', 'owner: [both');
 
     expect(problemsOf(text)).toEqual([
-      'cfg.yaml:8:11 YAML syntax error: Nested mappings are not allowed in compact mappings',
-      'cfg.yaml:30:9 YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      [
+        'cfg.yaml:8:11 YAML syntax error: Nested mappings are not allowed in compact mappings',
+        '  7 |   cw:',
+        '> 8 |     kind: connectwise: psa',
+        '    |           ^',
+      ].join('\n'),
     ]);
+  });
+
+  it('reports one syntax error where the parser would cascade into many', () => {
+    // A key indented one space short inside a list item: the parser misreads the lines after it.
+    const text = VALID.replace('        b: status\n', '       b: status\n');
+    const problems = problemsOf(text);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^cfg\.yaml:\d+:\d+ YAML syntax error: /);
+  });
+
+  it('masks a credential written as a literal in the lines it shows', () => {
+    const text = VALID.replace('apiKey: ${env:FS_API_KEY}', 'apiKey: abc123-real-key: oops');
+    const [problem] = problemsOf(text);
+    expect(problem).toContain('apiKey: ***');
+    expect(problem).not.toContain('abc123-real-key');
   });
 
   it('reports a duplicated key as a syntax error at the second occurrence', () => {
     const text = VALID.replace('    kind: freshservice\n', '    kind: freshservice\n    kind: jsm\n');
-    expect(problemsOf(text)).toEqual(['cfg.yaml:4:5 YAML syntax error: Map keys must be unique']);
+    expect(problemsOf(text)).toEqual([
+      [
+        'cfg.yaml:4:5 YAML syntax error: Map keys must be unique',
+        '  3 |     kind: freshservice',
+        '> 4 |     kind: jsm',
+        '    |     ^',
+      ].join('\n'),
+    ]);
   });
 
   it('reports a side naming an unknown system and suggests the nearest defined one', () => {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../core/errors.js';
+import { codeFrame } from './code-frame.js';
 import { crossCheck } from './cross-checks.js';
 import { explainIssue } from './issues.js';
 import { formatPath } from './path.js';
@@ -84,14 +85,14 @@ export function parseConfigText(text: string, fileName: string, options: LoadOpt
     position: lineCounter.linePos(w.pos[0]),
   }));
 
-  if (doc.errors.length > 0) {
-    // After a syntax error the tree is the parser's guess; schema problems found in it would
-    // point at things the user never wrote, so only the syntax errors are reported.
-    const problems = doc.errors.map((e) => ({
-      text: source.formatOffset(e.pos[0], `YAML syntax error: ${e.message}`),
-      position: lineCounter.linePos(e.pos[0]),
-    }));
-    throw new ConfigFileError(finish(problems, new Set()), finish(yamlWarnings, new Set()));
+  const firstError = doc.errors[0];
+  if (firstError) {
+    // After a syntax error the tree is the parser's guess: later syntax errors mostly echo the
+    // first, and schema problems would point at things the user never wrote. Only the first is
+    // reported, with the text around it.
+    const position = lineCounter.linePos(firstError.pos[0]);
+    const problem = `${source.formatOffset(firstError.pos[0], `YAML syntax error: ${firstError.message}`)}\n${codeFrame(text.replace(/^\uFEFF/, ''), position.line, position.col)}`;
+    throw new ConfigFileError([problem], finish(yamlWarnings, new Set()));
   }
 
   let raw: unknown;

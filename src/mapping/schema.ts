@@ -1,6 +1,7 @@
 // The YAML configuration as zod schemas: systems, connections (scope, fields, comments, create,
 // lifecycle, routing), ledger, server and schedules. Strict everywhere: an unknown key is an
 // error with a suggestion. `config/schema.json` is generated from these schemas.
+import cron from 'node-cron';
 import { z } from 'zod';
 
 const Json: z.ZodType<unknown> = z.lazy(() =>
@@ -378,6 +379,15 @@ export const ReconcileConfig = z.strictObject({
   cron: z
     .string()
     .min(1)
+    .superRefine((expression, ctx) => {
+      // The same validator node-cron applies when the daemon schedules the reconcile.
+      const { valid, errors } = cron.validateDetailed(expression);
+      if (!valid)
+        ctx.addIssue({
+          code: 'custom',
+          message: `not a cron expression (minute hour day-of-month month day-of-week, seconds optional first): ${errors.map((e) => e.message.replace(' a invalid ', ' not a valid ')).join('; ')}`,
+        });
+    })
     .default('*/15 * * * *')
     .describe('node-cron expression for the full re-read of linked tickets.'),
   enabled: z.boolean().default(true),

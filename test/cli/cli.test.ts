@@ -1,10 +1,12 @@
-// The CLI as a user meets it: validate (exit codes, every problem with its position) and --help on
-// every verb. Ticket search against a running Jira is in ticket-search.integration.test.ts.
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+// The CLI as a user meets it: validate (exit codes, every problem with its position, every refusal
+// of `run`), --help on every verb, and read verbs on a ledger that does not exist. Ticket search against a running Jira is in ticket-search.integration.test.ts.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../src/cli/program.js';
+import { startDaemon } from '../../src/daemon.js';
+import { loadConfig } from '../../src/mapping/loader.js';
 import { captureCli } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -92,4 +94,105 @@ describe('help', () => {
       expect(cli.out).toMatch(/Usage: ticketbridge/);
     },
   );
+});
+
+describe('validate refuses what run refuses', () => {
+  const demo = readFileSync(join(ROOT, 'config/demo.yaml'), 'utf8');
+  const write = (text: string): string => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tb-cli-run-')), 'config.yaml');
+    writeFileSync(file, text);
+    return file;
+  };
+  const edited = (from: string, to: string): string => {
+    expect(demo).toContain(from);
+    return write(demo.replace(from, to));
+  };
+
+  it.each([
+    [
+      'listening beyond loopback without a token',
+      [
+        '  host: 127.0.0.1\n  port: 8080\n  token: ${env:TICKETBRIDGE_TOKEN:-demo-status-token}',
+        '  host: 0.0.0.0\n  port: 8080',
+      ],
+      'server.host: "0.0.0.0" is not a loopback address, so server.token is required',
+    ],
+    [
+      'a Jira Data Center deployment',
+      [
+        '      secret: ${env:JIRA_WEBHOOK_SECRET:-demo-jira-webhook-secret}',
+        '      secret: ${env:JIRA_WEBHOOK_SECRET:-demo-jira-webhook-secret}\n    options: { deployment: datacenter }',
+      ],
+      'systems.jira.options.deployment: Jira Data Center is not supported',
+    ],
+  ])('%s: validate exits 2 naming it, and run refuses it with the same words', async (_name, [from, to], words) => {
+    const file = edited(from!, to!);
+    expect(await run('validate', '--config', file)).toBe(2);
+    expect(cli.err.startsWith(`${file}: ${words}`), cli.err).toBe(true);
+    expect(cli.err.trim().split('\n')).toHaveLength(1);
+    await expect(startDaemon(loadConfig(file).config, { logLevel: 'silent' })).rejects.toThrow(words);
+  });
+
+  it('warns about a ledger directory missing on this machine, which run refuses', async () => {
+    const file = edited('  path: ./ticketbridge-demo.sqlite', '  path: /nonexistent/ticketbridge/ledger.sqlite');
+    expect(await run('validate', '--config', file)).toBe(0);
+    expect(cli.err).toBe(
+      `warning: ${file}: ledger.path: the directory /nonexistent/ticketbridge does not exist, so the ledger cannot be created on this machine\n`,
+    );
+    await expect(startDaemon(loadConfig(file).config, { logLevel: 'silent' })).rejects.toThrow(
+      'ledger.path: the directory /nonexistent/ticketbridge does not exist, so the ledger cannot be created',
+    );
+  });
+
+  it('rejects a reconcile cron node-cron cannot schedule, at its line and column', async () => {
+    const file = edited('  cron: "*/5 * * * *"', '  cron: "every 5 minutes"');
+    expect(await run('validate', '--config', file)).toBe(2);
+    const line = demo.split('\n').findIndex((l) => l.startsWith('  cron:')) + 1;
+    expect(cli.err).toBe(
+      `${file}:${line}:9 reconcile.cron: not a cron expression (minute hour day-of-month month day-of-week, seconds optional first): expected 5 or 6 fields but got 3\n`,
+    );
+  });
+
+  it('stops at the first YAML syntax error and shows the line', async () => {
+    const file = edited('    a: { system: freshservice }', '    a: { system: freshservice');
+    expect(await run('validate', '--config', file)).toBe(2);
+    const lines = cli.err.trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+ YAML syntax error: `),
+    );
+    expect(lines.slice(1).some((l) => l.includes('a: { system: freshservice'))).toBe(true);
+    expect(lines).toHaveLength(4);
+  });
+});
+
+describe('reading a ledger that does not exist', () => {
+  const config = join(ROOT, 'config/demo.yaml');
+
+  it.each([
+    ['ledger', 'links'],
+    ['ledger', 'events'],
+    ['conflicts', 'list'],
+    ['errors', 'list'],
+  ])('`%s %s --ledger <missing>` names the path and creates nothing', async (...verb) => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'tb-cli-ledger-')), 'typo.sqlite');
+    expect(await run(...verb, '--config', config, '--ledger', missing)).toBe(2);
+    expect(cli.err).toBe(
+      `error: no ledger at ${missing} (--ledger): \`ticketbridge run\` creates it; this command only reads one\n`,
+    );
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it("names the config's ledger.path when no --ledger is given", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tb-cli-ledger-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(
+      file,
+      readFileSync(config, 'utf8').replace('path: ./ticketbridge-demo.sqlite', `path: ${join(dir, 'ledger.sqlite')}`),
+    );
+    expect(await run('audit', 'connectwise:1', '--config', file)).toBe(2);
+    expect(cli.err).toBe(
+      `error: no ledger at ${join(dir, 'ledger.sqlite')} (ledger.path in ${file}): \`ticketbridge run\` creates it; this command only reads one\n`,
+    );
+    expect(existsSync(join(dir, 'ledger.sqlite'))).toBe(false);
+  });
 });

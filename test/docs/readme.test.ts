@@ -9,7 +9,7 @@ const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
 
 describe('README.md', () => {
   it('has a Quick start whose commands are exactly the demo and the tests', () => {
-    const quick = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## Concepts'));
+    const quick = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('### The demo tour'));
     const commands = [...quick.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());
     expect(commands).toEqual(['npm ci && npm run demo', 'npm ci && npm test']);
   });
