@@ -144,6 +144,49 @@ export interface DaemonHandle extends DaemonParts {
   stop(): Promise<void>;
 }
 
+/**
+ * A connector for one system with no connection scope, so it sees the whole system (every board,
+ * project, group): for `ticketbridge describe`. Nothing else is built; `close()` releases it.
+ */
+export function connectSystem(
+  config: Config,
+  systemName: string,
+  options: { logger?: pino.Logger; clock?: Clock } = {},
+): { connector: Connector; close(): Promise<void> } {
+  const system = config.systems[systemName];
+  if (!system)
+    throw new ConfigError([
+      `no system named "${systemName}" (the config has ${Object.keys(config.systems).join(', ')})`,
+    ]);
+  const module = connectorModule(system.kind);
+  const clock = options.clock ?? systemClock;
+  const queue = new SystemQueue({
+    system: systemName,
+    concurrency: system.rateLimit?.concurrency ?? module.defaultRateLimit.concurrency,
+    intervalCap: system.rateLimit?.requestsPerMinute ?? module.defaultRateLimit.requestsPerMinute,
+    intervalMs: 60_000,
+    clock,
+  });
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  const connector = module.create({
+    systemName,
+    system,
+    connection: '(describe)',
+    side: 'a',
+    scope: {},
+    queue,
+    logger: logger.child({ system: systemName }),
+    clock,
+  });
+  return {
+    connector,
+    async close() {
+      await connector.close?.();
+      queue.stop();
+    },
+  };
+}
+
 function serverDeps(config: Config, parts: DaemonParts): ServerDeps {
   return {
     engine: parts.engine,

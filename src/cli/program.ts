@@ -15,6 +15,7 @@ import type { LogLevel } from '../core/logger.js';
 import { runDemo } from '../demo.js';
 import { startSimulators } from '../simulators/start.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerDescribe } from './commands/describe.js';
 import { formatTable } from './format.js';
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -214,6 +215,8 @@ export function buildCli(): Command {
       });
       await untilSignal(() => demo.stop());
     });
+
+  registerDescribe(program);
 
   const ledger = program.command('ledger').description('inspect the sync ledger');
   ledger

@@ -91,8 +91,18 @@ export interface FieldInfo {
   note?: string;
 }
 
+/** Someone tickets can be assigned to: an agent, a member, an assignable user. */
+export interface CatalogAgent {
+  /** The id the system's assignee field takes (ConnectWise: the member identifier). */
+  id: string;
+  name: string;
+  email?: string;
+}
+
 export interface FieldCatalog {
   fields: FieldInfo[];
+  /** Who tickets can be assigned to, where the system lists them (`ticketbridge describe`). */
+  agents?: CatalogAgent[];
 }
 
 export interface Capability {

@@ -178,22 +178,32 @@ describe('server routes', () => {
       expect(res.json().uptimeSeconds).toBeGreaterThanOrEqual(3600);
     });
 
-    it('is ready when the ledger and both systems answer', async () => {
+    it('is ready when the ledger answers, and with ?verbose lists every system', async () => {
       const res = await get('/readyz', {});
       expect(res.statusCode).toBe(200);
-      expect(Ready.parse(res.json()).checks.map((c) => [c.name, c.ready])).toEqual([
+      expect(Ready.parse(res.json())).toEqual({
+        ready: true,
+        checks: [{ name: 'ledger', kind: 'ledger', ready: true, code: null, reason: null }],
+      });
+      const verbose = Ready.parse((await get('/readyz?verbose', {})).json());
+      expect(verbose.checks.map((c) => [c.name, c.ready])).toEqual([
         ['ledger', true],
         ['alpha', true],
         ['beta', true],
       ]);
+      expect(verbose.degraded).toEqual([]);
     });
 
-    it('answers 503 naming the system and auth_failed, without the remote message', async () => {
+    it('stays ready while a system rejects its credentials, and names it as degraded without the remote message', async () => {
       f.harness.b.failWith = new AuthError('token abc123 expired for user secret@example.com');
       const res = await get('/readyz', {});
-      expect(res.statusCode).toBe(503);
-      const body = Ready.parse(res.json());
-      expect(body.ready).toBe(false);
+      expect(res.statusCode).toBe(200);
+      expect(Ready.parse(res.json()).ready).toBe(true);
+
+      const verbose = await get('/readyz?verbose=1', {});
+      expect(verbose.statusCode).toBe(200);
+      const body = Ready.parse(verbose.json());
+      expect(body.degraded).toEqual(['beta']);
       expect(body.checks.find((c) => c.name === 'beta')).toEqual({
         name: 'beta',
         kind: 'system',
@@ -201,8 +211,35 @@ describe('server routes', () => {
         code: 'auth_failed',
         reason: 'the system rejected the credentials (expired or revoked?)',
       });
-      expect(res.body).not.toContain('abc123');
-      expect(res.body).not.toContain('secret@example.com');
+      expect(verbose.body).not.toContain('abc123');
+      expect(verbose.body).not.toContain('secret@example.com');
+
+      const status = Status.parse((await get('/status')).json());
+      expect(status.degraded).toEqual(['beta']);
+      expect(status.systems.find((c) => c.name === 'beta')?.code).toBe('auth_failed');
+    });
+
+    it('answers 503 when the ledger does not answer', async () => {
+      const ping = f.harness.ledger.ping.bind(f.harness.ledger);
+      f.harness.ledger.ping = () => Promise.reject(new Error('database is locked'));
+      try {
+        const res = await get('/readyz', {});
+        expect(res.statusCode).toBe(503);
+        expect(Ready.parse(res.json())).toEqual({
+          ready: false,
+          checks: [
+            {
+              name: 'ledger',
+              kind: 'ledger',
+              ready: false,
+              code: 'internal',
+              reason: 'an unexpected error; the daemon log has the details',
+            },
+          ],
+        });
+      } finally {
+        f.harness.ledger.ping = ping;
+      }
     });
   });
 

@@ -24,18 +24,17 @@ import {
   LinksQuery,
   Conflict,
   Ready,
+  ReadyQuery,
   ResolveBody,
   ResyncResult,
   Status,
   WebhookAccepted,
   WebhookParams,
 } from './schemas.js';
-import { buildLinkDetail, buildStatus, checkReady, type ViewDeps } from './views.js';
+import { buildLinkDetail, buildStatus, checkLedgerReady, checkReady, type ViewDeps } from './views.js';
 
 export interface ApiDeps extends ViewDeps {
   logger: { error(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
-  /** How long a readiness answer is reused: /readyz is public and each check calls every system. */
-  readyCacheMs?: number;
 }
 
 /** Maps an engine failure during an action to an HTTP answer. */
@@ -65,7 +64,6 @@ export function apiRoutes(app: FastifyInstance, docs: RouteDoc[], deps: ApiDeps)
       throw err;
     }
   };
-  let readyCache: { at: number; value: Promise<Ready> } | null = null;
 
   addRoute(
     app,
@@ -93,17 +91,18 @@ export function apiRoutes(app: FastifyInstance, docs: RouteDoc[], deps: ApiDeps)
       method: 'GET',
       url: '/readyz',
       tag: 'health',
-      summary: 'The ledger is open and every system is reachable and authenticated.',
+      summary: 'The daemon can serve webhooks and status: the ledger answers. For a Kubernetes readiness probe.',
       description:
-        'Each system is checked once however many connections use it. The body names what is not ready and why (an error code such as auth_failed), never credentials. Answers are reused for a few seconds.',
+        'Only the ledger decides readiness: a vendor that is down or rejects the credentials does not make the daemon unready, so one outage never cuts the webhooks of the healthy systems. With ?verbose the body also lists every system (each checked once however many connections use it; answers reused for a few seconds) and names the degraded ones, with an error code such as auth_failed, never credentials or remote messages. /status carries the same list.',
       auth: false,
+      query: ReadyQuery,
       response: Ready,
-      errors: { 503: 'Not ready; the body (a Ready document) names what and why.' },
-      handler: async ({ reply }) => {
-        const now = deps.now();
-        if (!readyCache || now - readyCache.at >= (deps.readyCacheMs ?? 5000))
-          readyCache = { at: now, value: checkReady(deps) };
-        const ready = await readyCache.value;
+      errors: { 503: 'Not ready: the ledger does not answer; the body (a Ready document) says why.' },
+      handler: async ({ query, reply }) => {
+        const ready =
+          query.verbose === undefined
+            ? await checkLedgerReady(deps)
+            : await checkReady(deps, undefined, deps.systemChecks);
         if (!ready.ready) reply.code(503);
         return ready;
       },

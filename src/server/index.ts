@@ -16,6 +16,7 @@ import type { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { addRoute, HttpError, type RouteDoc } from './route.js';
 import { WebhookStats } from './webhook-stats.js';
+import { cachedSystemChecks } from './views.js';
 import { webhookRoutes } from './webhooks.js';
 
 export { createMetrics, type Metrics, type WebhookResult } from './metrics.js';
@@ -127,6 +128,7 @@ export function createServer(deps: ServerDeps): Server {
     pollIntervalMs: deps.pollIntervalMs ?? 30_000,
     now,
     webhookStats,
+    systemChecks: cachedSystemChecks({ engine: deps.engine, now }),
   };
   const docs: RouteDoc[] = [];
 

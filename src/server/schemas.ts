@@ -32,7 +32,27 @@ export const ReadyCheck = z.object({
   code: z.string().nullable().describe('Error code when not ready, e.g. auth_failed, network, timeout.'),
   reason: z.string().nullable().describe('Why it is not ready, in words (never credentials).'),
 });
-export const Ready = z.object({ ready: z.boolean(), checks: z.array(ReadyCheck) });
+export type ReadyCheck = z.infer<typeof ReadyCheck>;
+export const ReadyQuery = z.strictObject({
+  verbose: z
+    .string()
+    .optional()
+    .describe('Present (`?verbose`, any value): also check every system and name the degraded ones.'),
+});
+export const Ready = z.object({
+  ready: z
+    .boolean()
+    .describe(
+      'Whether the daemon can serve webhooks and status: the ledger answers. A vendor being down does not count.',
+    ),
+  checks: z
+    .array(ReadyCheck)
+    .describe('The ledger, and with ?verbose every system (a system that is down does not make the daemon unready).'),
+  degraded: z
+    .array(z.string())
+    .optional()
+    .describe('With ?verbose: the systems that are not reachable or not authenticated.'),
+});
 export type Ready = z.infer<typeof Ready>;
 
 export const QueueStatus = z.object({
@@ -107,6 +127,10 @@ export const Status = z.object({
   startedAt: Iso,
   uptimeSeconds: z.number(),
   connections: z.array(ConnectionStatus),
+  systems: z
+    .array(ReadyCheck)
+    .describe('Every system, once: reachable and authenticated, or why not (checked at most every few seconds).'),
+  degraded: z.array(z.string()).describe('The systems that are not reachable or not authenticated.'),
 });
 export type Status = z.infer<typeof Status>;
 

@@ -5,8 +5,8 @@ import { errorCode, withTimeout } from '../core/errors.js';
 import type { Engine } from '../core/engine.js';
 import type { Ledger, SyncEvent } from '../core/ledger/types.js';
 import type { Side } from '../core/types.js';
-import type { ConnectionStatus, HealthLevel, LinkDetail, Ready, Status } from './schemas.js';
 import { describeRejections, WebhookStats } from './webhook-stats.js';
+import type { ConnectionStatus, HealthLevel, LinkDetail, Ready, ReadyCheck, Status } from './schemas.js';
 
 export interface ViewDeps {
   engine: Engine;
@@ -18,6 +18,8 @@ export interface ViewDeps {
   now(): number;
   /** The webhook receiver's counts; absent: no deliveries are shown. */
   webhookStats?: WebhookStats;
+  /** Every system's reachability, reused for a few seconds (the server shares one cache). @default checkSystems */
+  systemChecks?: () => Promise<ReadyCheck[]>;
 }
 
 const NO_WEBHOOKS = new WebhookStats(() => 0);
@@ -75,11 +77,14 @@ export async function buildStatus(deps: ViewDeps): Promise<Status> {
     };
     connections.push({ ...base, health: judgeHealth(base, intervalMs) });
   }
+  const systems = await (deps.systemChecks ?? (() => checkSystems(deps)))();
   return {
     version: deps.version,
     startedAt: new Date(deps.startedAtMs).toISOString(),
     uptimeSeconds: Math.round((now - deps.startedAtMs) / 1000),
     connections,
+    systems,
+    degraded: systems.filter((c) => !c.ready).map((c) => c.name),
   };
 }
 
@@ -195,8 +200,23 @@ const READY_REASONS: Record<string, string> = {
   internal: 'an unexpected error; the daemon log has the details',
 };
 
-/** Ledger open and every system (once, however many connections share it) reachable and authenticated. */
-export async function checkReady(deps: Pick<ViewDeps, 'engine' | 'ledger'>, pingTimeoutMs = 5000): Promise<Ready> {
+async function check(
+  name: string,
+  kind: 'ledger' | 'system',
+  ping: () => Promise<void>,
+  pingTimeoutMs: number,
+): Promise<ReadyCheck> {
+  try {
+    await withTimeout(ping(), pingTimeoutMs);
+    return { name, kind, ready: true, code: null, reason: null };
+  } catch (err) {
+    const code = errorCode(err);
+    return { name, kind, ready: false, code, reason: READY_REASONS[code] ?? 'the check failed' };
+  }
+}
+
+/** Every system (once, however many connections share it): reachable and authenticated, or why not. */
+export async function checkSystems(deps: Pick<ViewDeps, 'engine'>, pingTimeoutMs = 5000): Promise<ReadyCheck[]> {
   const systems = new Map<string, () => Promise<void>>();
   for (const rt of deps.engine.connections.values()) {
     for (const side of SIDES) {
@@ -204,18 +224,42 @@ export async function checkReady(deps: Pick<ViewDeps, 'engine' | 'ledger'>, ping
       if (!systems.has(s.system)) systems.set(s.system, () => s.connector.ping());
     }
   }
-  const run = async (name: string, kind: 'ledger' | 'system', ping: () => Promise<void>) => {
-    try {
-      await withTimeout(ping(), pingTimeoutMs);
-      return { name, kind, ready: true, code: null, reason: null };
-    } catch (err) {
-      const code = errorCode(err);
-      return { name, kind, ready: false, code, reason: READY_REASONS[code] ?? 'the check failed' };
-    }
+  return Promise.all([...systems].map(([name, ping]) => check(name, 'system', ping, pingTimeoutMs)));
+}
+
+/** checkSystems, with each answer reused for `ttlMs`: /status and /readyz?verbose share it. */
+export function cachedSystemChecks(deps: Pick<ViewDeps, 'engine' | 'now'>, ttlMs = 5000): () => Promise<ReadyCheck[]> {
+  let cache: { at: number; value: Promise<ReadyCheck[]> } | null = null;
+  return () => {
+    const now = deps.now();
+    if (!cache || now - cache.at >= ttlMs) cache = { at: now, value: checkSystems(deps) };
+    return cache.value;
   };
-  const checks = await Promise.all([
-    run('ledger', 'ledger', () => deps.ledger.ping()),
-    ...[...systems].map(([name, ping]) => run(name, 'system', ping)),
+}
+
+/**
+ * Readiness means "can serve webhooks and status": the ledger answers. Systems are checked and
+ * reported (`degraded`) but never make the daemon unready: behind a load balancer, one vendor's
+ * outage must not cut the webhooks of the others.
+ */
+export async function checkReady(
+  deps: Pick<ViewDeps, 'engine' | 'ledger'>,
+  pingTimeoutMs = 5000,
+  systems: () => Promise<ReadyCheck[]> = () => checkSystems(deps, pingTimeoutMs),
+): Promise<Required<Ready>> {
+  const [ledger, others] = await Promise.all([
+    check('ledger', 'ledger', () => deps.ledger.ping(), pingTimeoutMs),
+    systems(),
   ]);
-  return { ready: checks.every((c) => c.ready), checks };
+  return {
+    ready: ledger.ready,
+    checks: [ledger, ...others],
+    degraded: others.filter((c) => !c.ready).map((c) => c.name),
+  };
+}
+
+/** Only the ledger: what /readyz asks on every probe (no call to any system). */
+export async function checkLedgerReady(deps: Pick<ViewDeps, 'ledger'>, pingTimeoutMs = 5000): Promise<Ready> {
+  const ledger = await check('ledger', 'ledger', () => deps.ledger.ping(), pingTimeoutMs);
+  return { ready: ledger.ready, checks: [ledger] };
 }

@@ -24,7 +24,11 @@ export async function startSimulators(config: Config, options: { seed?: number }
       if (!module) continue;
       const url = new URL(system.baseUrl);
       const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-      const handle = await module.start({ system, host: '127.0.0.1', port, seed: options.seed ?? 1 });
+      // The boards the config's connections name on this system exist in its simulator.
+      const boards = Object.values(config.connections).flatMap((c) =>
+        (['a', 'b'] as const).flatMap((side) => (c[side].system === name ? (c[side].scope.boards ?? []) : [])),
+      );
+      const handle = await module.start({ system, host: '127.0.0.1', port, seed: options.seed ?? 1, boards });
       started.push({ name, system, handle });
     }
   } catch (err) {

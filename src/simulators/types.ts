@@ -24,6 +24,8 @@ export interface SimulatorStartOptions<S extends SystemConfig = SystemConfig> {
    * @default the system clock
    */
   clock?: Clock;
+  /** ConnectWise: the board names the config's connections scope to, created beside the demo's. */
+  boards?: string[];
 }
 
 export interface SimulatorHandle {

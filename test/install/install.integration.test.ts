@@ -15,7 +15,9 @@ const exec = promisify(execFile);
 const shellEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
 
 async function run(cmd: string, args: string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
-  return exec(cmd, args, { cwd, env: shellEnv, maxBuffer: 16 * 1024 * 1024, timeout: 240_000 });
+  // better-sqlite3 compiles its addon during the global install when no prebuilt one can be
+  // fetched (about two minutes alone here, more while the rest of the suite runs).
+  return exec(cmd, args, { cwd, env: shellEnv, maxBuffer: 16 * 1024 * 1024, timeout: 600_000 });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tb-install-'));
@@ -79,5 +81,5 @@ describe('the ticketbridge command', () => {
     expect((await run(bin, ['validate', '--config', demoConfig], dir)).stdout).toBe(
       `${demoConfig}: valid (3 systems, 2 connections)\n`,
     );
-  }, 480_000);
+  }, 900_000);
 });

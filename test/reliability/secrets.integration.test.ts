@@ -318,6 +318,7 @@ describe('no credential leaks', () => {
       '/openapi.json',
       '/healthz',
       '/readyz',
+      '/readyz?verbose',
     ];
     const links = (await stack.daemon.ledger.listLinks({ limit: 500 })).items;
     paths.push(...links.map((l) => `/ledger/links/${l.id}`));

@@ -19,6 +19,7 @@ import {
   CwCallbackEntry,
   CwCompanyInfo,
   CwErrorBody,
+  CwMember,
   CwNote,
   CwPriority,
 } from './schema.js';
@@ -228,6 +229,11 @@ export class CwClient {
 
   async boardChildren(boardId: number, kind: 'types' | 'subtypes' | 'items'): Promise<CwBoardChild[]> {
     return this.all(`/service/boards/${boardId}/${kind}`, CwBoardChild, { orderBy: 'id asc' });
+  }
+
+  /** Active members: the people tickets can be assigned to. */
+  async members(): Promise<CwMember[]> {
+    return this.all('/system/members', CwMember, { orderBy: 'identifier asc', conditions: 'inactiveFlag = false' });
   }
 
   async priorities(): Promise<CwPriority[]> {

@@ -794,7 +794,11 @@ export class ConnectwiseConnector implements Connector {
         note: 'Holds the ticketbridge marker on tickets the daemon created.',
       },
     ];
-    return { fields };
+    const agents = (await this.client.members()).map((m) => ({
+      id: m.identifier,
+      name: [m.firstName, m.lastName].filter(Boolean).join(' ') || m.identifier,
+    }));
+    return { fields, agents };
   }
 
   async ping(): Promise<void> {

@@ -76,6 +76,15 @@ export const CwPriority = z.looseObject({
 });
 export type CwPriority = z.infer<typeof CwPriority>;
 
+export const CwMember = z.looseObject({
+  id: z.number().int(),
+  identifier: z.string(),
+  firstName: z.string().nullable().optional(),
+  lastName: z.string().nullable().optional(),
+  inactiveFlag: z.boolean().nullable().optional(),
+});
+export type CwMember = z.infer<typeof CwMember>;
+
 export const CwCompanyInfo = z.looseObject({ Codebase: z.string().min(1) });
 export type CwCompanyInfo = z.infer<typeof CwCompanyInfo>;
 

@@ -14,6 +14,7 @@ import type { Logger } from '../../core/types.js';
 import { PayloadError } from '../../core/errors.js';
 import {
   FsAgentEnvelope,
+  FsAgentList,
   FsConversationEnvelope,
   FsConversationList,
   FsErrorBody,
@@ -23,6 +24,7 @@ import {
   FsRequesterEnvelope,
   FsTicketEnvelope,
   FsTicketList,
+  type FsAgent,
   type FsConversation,
   type FsFormField,
   type FsGroup,
@@ -341,6 +343,20 @@ export class FreshserviceClient {
     while (url) {
       const res: HttpResponse = await this.send({ method: 'GET', url, ...(params ? { params } : {}) });
       out.push(...parse(FsGroupList, res.data, 'group list', this.system).groups);
+      url = nextLink(res.headers.link);
+      params = undefined;
+    }
+    return out;
+  }
+
+  /** The account's agents: the people tickets can be assigned to (responder_id). */
+  async agents(): Promise<FsAgent[]> {
+    const out: FsAgent[] = [];
+    let url: string | undefined = '/api/v2/agents';
+    let params: ListParams | undefined = { per_page: 100 };
+    while (url) {
+      const res: HttpResponse = await this.http.request({ method: 'GET', url, ...(params ? { params } : {}) });
+      out.push(...parse(FsAgentList, res.data, 'agent list', this.system).agents);
       url = nextLink(res.headers.link);
       params = undefined;
     }

@@ -331,7 +331,7 @@ describe('Freshservice connector over HTTP', () => {
     });
   });
 
-  it('describes statuses with the custom ones, priorities, groups and categories', async () => {
+  it('describes statuses with the custom ones, priorities, groups, categories and agents', async () => {
     nock(BASE)
       .get('/api/v2/ticket_form_fields')
       .reply(200, {
@@ -368,6 +368,10 @@ describe('Freshservice connector over HTTP', () => {
       .get('/api/v2/groups')
       .query({ per_page: '100' })
       .reply(200, { groups: [{ id: 11, name: 'Service Desk' }] });
+    nock(BASE)
+      .get('/api/v2/agents')
+      .query({ per_page: '100' })
+      .reply(200, { agents: [{ id: 21, first_name: 'Ana', last_name: 'Lopez', email: 'ana@example.com' }] });
     const catalog = await connector().describe();
     const by = (name: string) => catalog.fields.find((f) => f.name === name);
     expect(by('status')?.allowedValues).toEqual([2, 5, 9]);
@@ -377,6 +381,7 @@ describe('Freshservice connector over HTTP', () => {
     expect(by('category')?.allowedValues).toEqual(['Hardware']);
     expect(by('sub_category')?.allowedValuesByScope).toEqual({ Hardware: ['Printer'] });
     expect(by('cf_site')).toMatchObject({ type: 'enum', allowedValues: ['HQ'], writable: true });
+    expect(catalog.agents).toEqual([{ id: '21', name: 'Ana Lopez', email: 'ana@example.com' }]);
   });
 
   it('closes by setting status 5', async () => {

@@ -549,7 +549,12 @@ export class FreshserviceConnector implements Connector {
         note: f.label ?? f.name,
       });
     }
-    return { fields };
+    const agents = (await this.client.agents()).map((a) => ({
+      id: String(a.id),
+      name: [a.first_name, a.last_name].filter(Boolean).join(' ') || String(a.id),
+      ...(a.email ? { email: a.email } : {}),
+    }));
+    return { fields, agents };
   }
 
   async ping(): Promise<void> {

@@ -95,6 +95,14 @@ export const FsRequester = z.looseObject({
 export type FsRequester = z.infer<typeof FsRequester>;
 export const FsRequesterEnvelope = z.looseObject({ requester: FsRequester });
 export const FsAgentEnvelope = z.looseObject({ agent: FsRequester });
+export const FsAgent = z.looseObject({
+  id: Id,
+  first_name: z.string().nullable().optional(),
+  last_name: z.string().nullable().optional(),
+  email: z.string().nullable().optional(),
+});
+export type FsAgent = z.infer<typeof FsAgent>;
+export const FsAgentList = z.looseObject({ agents: z.array(FsAgent) });
 
 /** `{"description":"Validation failed","errors":[{field,message,code}]}` or `{"code","message"}`. */
 export const FsErrorBody = z.looseObject({

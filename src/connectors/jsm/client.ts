@@ -30,6 +30,7 @@ import {
   JiraSearchPage,
   JiraServiceDeskPage,
   JiraTransitions,
+  JiraUser,
   type AdfNode,
 } from './schema.js';
 
@@ -284,6 +285,21 @@ export class JiraClient {
 
   fields(): Promise<z.infer<typeof JiraField>[]> {
     return this.call(JiraField.array(), { method: 'GET', url: '/rest/api/3/field' });
+  }
+
+  /** People who may be assigned issues in a project (paged by startAt/maxResults). */
+  async assignableUsers(projectKey: string): Promise<JiraUser[]> {
+    const out: JiraUser[] = [];
+    for (let startAt = 0; ;) {
+      const page = await this.call(JiraUser.array(), {
+        method: 'GET',
+        url: '/rest/api/3/user/assignable/search',
+        params: { project: projectKey, startAt, maxResults: 100 },
+      });
+      out.push(...page);
+      if (page.length < 100) return out;
+      startAt += page.length;
+    }
   }
 
   /**

@@ -888,7 +888,15 @@ export class JsmConnector implements Connector {
         note: f.name,
       });
     }
-    return { fields };
+    const agents = new Map<string, { id: string; name: string; email?: string }>();
+    for (const key of projectKeys)
+      for (const u of await this.client.assignableUsers(key))
+        agents.set(u.accountId, {
+          id: u.accountId,
+          name: u.displayName ?? u.accountId,
+          ...(u.emailAddress ? { email: u.emailAddress } : {}),
+        });
+    return { fields, agents: [...agents.values()] };
   }
 
   async ping(): Promise<void> {

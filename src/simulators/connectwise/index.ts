@@ -4,6 +4,7 @@
 // companies, and signed callbacks.
 import { createServer, type Server } from 'node:http';
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { SystemConfig } from '../../mapping/schema.js';
 import { createRng } from '../common/rng.js';
 import { createSimulatorApp, listen, type AuthResult } from '../common/server.js';
@@ -17,6 +18,31 @@ import { CwStore, floorSeconds, Renderer } from './store.js';
 import { TicketService, type ChangeEvent } from './tickets.js';
 
 type CwSystem = Extract<SystemConfig, { kind: 'connectwise' }>;
+
+const SeedSetup = z.looseObject({
+  boards: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        statuses: z
+          .array(
+            z.strictObject({
+              name: z.string().min(1),
+              closed: z.boolean().optional(),
+              default: z.boolean().optional(),
+            }),
+          )
+          .min(1)
+          .optional(),
+        types: z.array(z.string().min(1)).optional(),
+        subtypes: z.array(z.string().min(1)).optional(),
+        items: z.array(z.string().min(1)).optional(),
+      }),
+    )
+    .optional(),
+  companies: z.array(z.strictObject({ identifier: z.string().min(1), name: z.string().optional() })).optional(),
+  members: z.array(z.strictObject({ identifier: z.string().min(1), name: z.string().optional() })).optional(),
+});
 
 /** The API member the demo keys belong to (its identifier shows up in `_info.updatedBy`). */
 export const API_MEMBER_IDENTIFIER = 'ticketbridge';
@@ -119,7 +145,11 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
       onSeed: (body) => seed(body),
     });
     const now = (): number => sim.faults.now();
-    const store = new CwStore(API_MEMBER_IDENTIFIER, now);
+    // Boards and the company the config names exist from the start (and after a reset).
+    const store = new CwStore(API_MEMBER_IDENTIFIER, now, {
+      boards: options.boards ?? [],
+      companies: options.system.options?.companyIdentifier ? [options.system.options.companyIdentifier] : [],
+    });
     const behaviour = new Behaviour(CwBehaviour, (value) => (store.behaviour = value));
     behaviour.register(sim.app);
     const renderer = new Renderer(store, () => `${origin}/${codebase}apis/3.0`);
@@ -138,8 +168,17 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
     };
     const tickets = new TicketService(store, now, emit);
 
-    /** `/__sim/seed`: `{tickets: [...]}` in API shape (plus `lastUpdated`, `notes`), or `{generate: {count, board?}}`. */
+    /**
+     * `/__sim/seed`: setup first — `{boards: [{name, statuses?: [{name, closed?, default?}], types?,
+     * subtypes?, items?}], companies: [{identifier, name?}], members: [{identifier, name?}]}` — then
+     * `{tickets: [...]}` in API shape (plus `lastUpdated`, `notes`), or `{generate: {count, board?}}`.
+     */
     const seed = (body: unknown): unknown => {
+      const parsed = SeedSetup.safeParse(body ?? {});
+      if (!parsed.success) return { error: { code: 'InvalidObject', message: parsed.error.message, errors: null } };
+      for (const board of parsed.data.boards ?? []) store.addBoard(board);
+      for (const company of parsed.data.companies ?? []) store.addCompany(company);
+      for (const member of parsed.data.members ?? []) store.addMember(member);
       const input = (body ?? {}) as { tickets?: unknown[]; generate?: { count?: number; board?: string } };
       const ids: number[] = [];
       try {

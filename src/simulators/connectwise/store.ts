@@ -143,6 +143,27 @@ const DEMO_PRIORITIES: Array<Omit<Priority, 'id'>> = [
   { name: 'Priority 4 - Low', color: 'Green', sortOrder: 4, level: 'Low', defaultFlag: false },
 ];
 
+/** A board as the config or `/__sim/seed` describes it; unset lists take the demo's. */
+export interface BoardDef {
+  name: string;
+  statuses?: Array<{ name: string; closed?: boolean | undefined; default?: boolean | undefined }> | undefined;
+  types?: string[] | undefined;
+  subtypes?: string[] | undefined;
+  items?: string[] | undefined;
+}
+
+/** What a ConnectWise instance is set up with beyond the demo's: from the config, kept across resets. */
+export interface CwSetup {
+  /** Board names the config's connections use. */
+  boards?: string[];
+  /** Company identifiers the config names (options.companyIdentifier). */
+  companies?: string[];
+}
+
+function nextId(map: Map<number, unknown>): number {
+  return Math.max(0, ...map.keys()) + 1;
+}
+
 export class CwStore {
   /** The switches for undocumented behaviour (`/__sim/behaviour`). */
   behaviour: CwBehaviour = CwBehaviour.parse({});
@@ -168,6 +189,7 @@ export class CwStore {
   constructor(
     readonly apiMemberIdentifier: string,
     private readonly now: () => number,
+    private readonly setup: CwSetup = {},
   ) {
     this.reset();
   }
@@ -202,29 +224,71 @@ export class CwStore {
       this.members.set(m.id, m);
     this.companies.set(1, { id: 1, identifier: 'Contoso', name: 'Contoso Ltd', lastUpdated: at });
     this.companies.set(2, { id: 2, identifier: 'Fabrikam', name: 'Fabrikam Inc', lastUpdated: at });
+    for (const identifier of this.setup.companies ?? []) this.addCompany({ identifier });
     this.contacts.set(1, { id: 1, companyId: 1, firstName: 'Pat', lastName: 'Client', email: 'pat@contoso.example' });
     this.contacts.set(2, { id: 2, companyId: 1, firstName: 'Sam', lastName: 'User', email: 'sam@contoso.example' });
-    let statusId = 1;
-    let childId = 1;
-    DEMO_BOARDS.forEach((name, index) => {
-      const boardId = index + 1;
-      this.boards.set(boardId, { id: boardId, name, lastUpdated: at });
-      DEMO_STATUSES.forEach((s, sortOrder) => {
-        this.statuses.set(statusId, { id: statusId, boardId, sortOrder, ...s });
-        statusId++;
-      });
-      for (const [list, map] of [
-        [DEMO_TYPES, this.types],
-        [DEMO_SUBTYPES, this.subTypes],
-        [DEMO_ITEMS, this.items],
-      ] as const) {
-        for (const childName of list) {
-          map.set(childId, { id: childId, boardId, name: childName });
-          childId++;
-        }
-      }
-    });
+    for (const name of [...DEMO_BOARDS, ...(this.setup.boards ?? [])]) this.addBoard({ name });
     DEMO_PRIORITIES.forEach((p, index) => this.priorities.set(index + 1, { id: index + 1, ...p }));
+  }
+
+  /** Adds a board (with the demo's statuses, types, subtypes and items unless given), or replaces its setup. */
+  addBoard(def: BoardDef): Board {
+    const at = floorSeconds(this.now());
+    const existing = [...this.boards.values()].find((b) => b.name.toLowerCase() === def.name.toLowerCase());
+    const board = existing ?? { id: nextId(this.boards), name: def.name, lastUpdated: at };
+    this.boards.set(board.id, board);
+    if (!existing || def.statuses) {
+      for (const s of this.statusesOf(board.id)) this.statuses.delete(s.id);
+      const statuses: Array<Pick<BoardStatus, 'name' | 'closedStatus' | 'defaultFlag' | 'escalationStatus'>> =
+        def.statuses?.map((s, i) => ({
+          name: s.name,
+          closedStatus: s.closed ?? false,
+          defaultFlag: s.default ?? i === 0,
+          escalationStatus: s.closed ? 'Resolved' : 'NoEscalation',
+        })) ?? DEMO_STATUSES;
+      statuses.forEach((s, sortOrder) => {
+        const id = nextId(this.statuses);
+        this.statuses.set(id, { id, boardId: board.id, sortOrder, ...s });
+      });
+    }
+    for (const [given, demo, map] of [
+      [def.types, DEMO_TYPES, this.types],
+      [def.subtypes, DEMO_SUBTYPES, this.subTypes],
+      [def.items, DEMO_ITEMS, this.items],
+    ] as const) {
+      if (existing && !given) continue;
+      for (const [id, child] of map) if (child.boardId === board.id) map.delete(id);
+      for (const name of given ?? demo) {
+        const id = Math.max(0, ...this.types.keys(), ...this.subTypes.keys(), ...this.items.keys()) + 1;
+        map.set(id, { id, boardId: board.id, name });
+      }
+    }
+    return board;
+  }
+
+  addCompany(def: { identifier: string; name?: string | undefined }): Company {
+    const existing = [...this.companies.values()].find(
+      (c) => c.identifier.toLowerCase() === def.identifier.toLowerCase(),
+    );
+    if (existing) return existing;
+    const company = {
+      id: nextId(this.companies),
+      identifier: def.identifier,
+      name: def.name ?? def.identifier,
+      lastUpdated: floorSeconds(this.now()),
+    };
+    this.companies.set(company.id, company);
+    return company;
+  }
+
+  addMember(def: { identifier: string; name?: string | undefined }): Member {
+    const existing = [...this.members.values()].find(
+      (m) => m.identifier.toLowerCase() === def.identifier.toLowerCase(),
+    );
+    if (existing) return existing;
+    const member = { id: nextId(this.members), identifier: def.identifier, name: def.name ?? def.identifier };
+    this.members.set(member.id, member);
+    return member;
   }
 
   statusesOf(boardId: number): BoardStatus[] {

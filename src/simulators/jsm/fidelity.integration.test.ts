@@ -100,6 +100,14 @@ const cases: Case[] = [
     call: () => jira.call('GET', '/rest/api/3/myself'),
   },
   {
+    name: 'GET user/assignable/search (describe: who issues can be assigned to)',
+    spec: 'platform',
+    path: '/rest/api/3/user/assignable/search',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', '/rest/api/3/user/assignable/search?project=IT&startAt=0&maxResults=100'),
+  },
+  {
     name: 'POST search/jql (navigable fields, properties)',
     spec: 'platform',
     path: '/rest/api/3/search/jql',

@@ -62,6 +62,37 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     expand: 'groups,applicationRoles',
   }));
 
+  // Users who may be assigned issues in a project: the site's active Atlassian accounts (JSM
+  // customers, accountType "customer", never qualify). One of project, issueKey or issueId is
+  // required; `query` matches the start of a name or e-mail; startAt/maxResults page.
+  app.get('/rest/api/3/user/assignable/search', async (request, reply) => {
+    const q = request.query as Record<string, string | undefined>;
+    const projectKey =
+      q.project ??
+      ((q.issueKey ?? q.issueId) ? store.issue(q.issueKey ?? q.issueId ?? '')?.key.split('-')[0] : undefined);
+    if (q.project === undefined && q.issueKey === undefined && q.issueId === undefined)
+      return jiraError(reply, 400, [
+        'One of the following query parameters must be provided: project, issueKey, issueId.',
+      ]);
+    if (projectKey === undefined || !store.project(projectKey))
+      return jiraError(reply, 404, [`No project could be found with key '${q.project ?? q.issueKey ?? q.issueId}'.`]);
+    const needle = (q.query ?? '').toLowerCase();
+    const users = [...store.users.values()].filter(
+      (u) =>
+        u.active &&
+        u.accountType === 'atlassian' &&
+        (needle === '' ||
+          u.displayName
+            .toLowerCase()
+            .split(' ')
+            .some((w) => w.startsWith(needle)) ||
+          u.emailAddress.toLowerCase().startsWith(needle)),
+    );
+    const startAt = Number(q.startAt ?? 0);
+    const maxResults = Math.min(Number(q.maxResults ?? 50), 1000);
+    return users.slice(startAt, startAt + maxResults).map((u) => render.user(u.accountId));
+  });
+
   const priorityDto = (p: (typeof PRIORITIES)[number]): Record<string, unknown> => ({
     ...render.priority(p),
     description: p.description,
