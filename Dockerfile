@@ -30,8 +30,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
-RUN groupadd --system ticketbridge \
- && useradd --system --gid ticketbridge --home-dir /var/lib/ticketbridge --shell /usr/sbin/nologin ticketbridge \
+# A fixed uid/gid (10001) so Kubernetes can run it with runAsNonRoot and runAsUser (deploy/).
+RUN groupadd --system --gid 10001 ticketbridge \
+ && useradd --system --uid 10001 --gid ticketbridge --home-dir /var/lib/ticketbridge --shell /usr/sbin/nologin ticketbridge \
  && mkdir -p /etc/ticketbridge /var/lib/ticketbridge \
  && chown ticketbridge:ticketbridge /var/lib/ticketbridge \
  && chmod 0750 /var/lib/ticketbridge

@@ -179,6 +179,7 @@ USER_LINE=$(grep "^$IMAGE_USER:" "$MNT/etc/passwd") || fail "no user $IMAGE_USER
 IFS=: read -r _ _ USER_UID USER_GID _ USER_HOME _ <<<"$USER_LINE"
 ((USER_UID != 0)) || fail "the image user is root"
 ok "user $IMAGE_USER is uid $USER_UID, gid $USER_GID, home $USER_HOME"
+expect_eq "uid and gid (deploy/ runs the pod as 10001)" "$USER_UID:$USER_GID" 10001:10001
 expect_eq 'owner of /var/lib/ticketbridge' "$(stat -c %u "$MNT/var/lib/ticketbridge")" "$USER_UID"
 expect_eq 'owner of /app' "$(stat -c %u "$MNT/app")" 0
 [[ -f $MNT/app/dist/cli.js && -f $MNT/app/package.json ]] || fail "dist/cli.js or package.json missing"

@@ -16,6 +16,8 @@ import { runDemo } from '../demo.js';
 import { startSimulators } from '../simulators/start.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerDescribe } from './commands/describe.js';
+import { registerLedgerCheck } from './commands/ledger-check.js';
+import { CliExit } from './exit.js';
 import { formatTable } from './format.js';
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -219,6 +221,7 @@ export function buildCli(): Command {
   registerDescribe(program);
 
   const ledger = program.command('ledger').description('inspect the sync ledger');
+  registerLedgerCheck(ledger);
   ledger
     .command('links')
     .description('list links')
@@ -460,6 +463,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.problems.join('\n')}\n`);
       return 2;
+    }
+    if (err instanceof CliExit) {
+      if (err.message !== '') process.stderr.write(`${err.message}\n`);
+      return err.exitCode;
     }
     if (err instanceof UsageError) {
       process.stderr.write(`error: ${err.message}\n`);
