@@ -8,7 +8,7 @@ import { connectorModule } from './connectors/registry.js';
 import type { ConnectorContext } from './core/connector.js';
 import { createEngine, type Engine } from './core/engine.js';
 import { ConfigError, describeError } from './core/errors.js';
-import { openLedger } from './core/ledger/index.js';
+import { openLedger, openLedgerReadOnly } from './core/ledger/index.js';
 import type { Ledger } from './core/ledger/types.js';
 import { createLogger, type LogLevel } from './core/logger.js';
 import { SystemQueue } from './core/queue.js';
@@ -26,6 +26,8 @@ export interface DaemonParts {
   config: Config;
   logger: pino.Logger;
   ledger: Ledger;
+  /** The ledger was opened read-only and does not exist yet: no links, nothing was created. */
+  ledgerMissing: boolean;
   queues: Map<string, SystemQueue>;
   /** Every connector by connection and side. */
   connectors: Map<string, Record<Side, Connector>>;
@@ -40,6 +42,8 @@ export interface BuildOptions {
   clock?: Clock;
   /** Overrides the ledger's SQLite path (`--ledger PATH`). */
   ledgerPath?: string;
+  /** Open the ledger for reading only, writing nothing anywhere (the dry run). */
+  readOnlyLedger?: boolean;
 }
 
 function sideRuntime(config: Config, systemName: string, connector: Connector, queue: SystemQueue): SideRuntime {
@@ -51,7 +55,10 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? config.log.level });
   const clock = options.clock ?? systemClock;
   const ledgerConfig = options.ledgerPath ? { driver: 'sqlite' as const, path: options.ledgerPath } : config.ledger;
-  const ledger = await openLedger(ledgerConfig, clock);
+  const opened = options.readOnlyLedger
+    ? await openLedgerReadOnly(ledgerConfig, clock)
+    : { ledger: await openLedger(ledgerConfig, clock), empty: false };
+  const ledger = opened.ledger;
 
   const queues = new Map<string, SystemQueue>();
   for (const [name, system] of Object.entries(config.systems)) {
@@ -135,7 +142,7 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
     return closed;
   };
 
-  return { config, logger, ledger, queues, connectors, engine, metrics, close };
+  return { config, logger, ledger, ledgerMissing: opened.empty, queues, connectors, engine, metrics, close };
 }
 
 export interface DaemonHandle extends DaemonParts {

@@ -42,11 +42,11 @@ async function readConfig(path: string, quiet = false): Promise<Config> {
 /**
  * Opens the ledger and connectors (no polling, no server), runs `fn`, closes everything. The
  * ledger must exist (only `run` creates one): a mistyped path is an error naming it, never a new
- * empty ledger. `use: 'none'` gives verbs that do not read it an empty in-memory one; `'create'`
- * keeps the old behaviour for `plan`.
+ * empty ledger. `use: 'none'` gives verbs that do not read it an empty in-memory one;
+ * `'read-only'` (the dry run) reads a copy and writes nothing, and a missing ledger reads as empty.
  */
 async function withParts<T>(
-  opts: { config: string; ledger?: string; use?: 'existing' | 'none' | 'create' },
+  opts: { config: string; ledger?: string; use?: 'existing' | 'none' | 'read-only' },
   fn: (parts: DaemonParts) => Promise<T>,
 ): Promise<T> {
   const config = await readConfig(opts.config, true);
@@ -59,7 +59,11 @@ async function withParts<T>(
         `no ledger at ${resolvePath(file)} (${opts.ledger ? '--ledger' : `ledger.path in ${opts.config}`}): \`ticketbridge run\` creates it; this command only reads one`,
       );
   }
-  const parts = await buildDaemon(config, { logLevel: 'silent', ...(path ? { ledgerPath: path } : {}) });
+  const parts = await buildDaemon(config, {
+    logLevel: 'silent',
+    ...(path ? { ledgerPath: path } : {}),
+    ...(use === 'read-only' ? { readOnlyLedger: true } : {}),
+  });
   try {
     return await fn(parts);
   } finally {
@@ -169,10 +173,16 @@ export function buildCli(): Command {
     .command('plan')
     .description('dry run: list what would be created or changed on each side; writes nothing anywhere')
     .addOption(configOption())
+    .option('--ledger <file>', "SQLite ledger file (instead of the config's)")
     .option('--connection <name>', 'only this connection')
     .option('--json', 'print JSON')
-    .action(async (opts: { config: string; connection?: string; json?: boolean }) => {
-      await withParts({ ...opts, use: 'create' }, async (parts) => {
+    .action(async (opts: { config: string; ledger?: string; connection?: string; json?: boolean }) => {
+      await withParts({ ...opts, use: 'read-only' }, async (parts) => {
+        if (parts.ledgerMissing) {
+          process.stderr.write(
+            'no links yet: the ledger does not exist, so every ticket in scope would be created (nothing was created)\n',
+          );
+        }
         const planned = await parts.engine.plan(opts.connection);
         print(planned, opts.json ?? false, () =>
           planned.length === 0

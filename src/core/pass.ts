@@ -10,6 +10,7 @@ import type { ConnectionRuntime } from './runtime.js';
 import { copied, planComments } from './sync/comments.js';
 import { createBaselines, planCreate } from './sync/create.js';
 import {
+  cutEvents,
   planLink,
   settleWrites,
   valueOf,
@@ -18,8 +19,19 @@ import {
   type PlannedWrite,
   type UpdatePayload,
 } from './sync/planner.js';
-import { keysOf, seenVersion, settled } from './sync/versions.js';
-import { otherSide, type Clock, type FieldValues, type JsonValue, type Side, type Ticket } from './types.js';
+import { keysOf, memosOf, seenVersion, settled } from './sync/versions.js';
+import {
+  otherSide,
+  type Clock,
+  type Comment,
+  type Connector,
+  type FieldValues,
+  type JsonValue,
+  type Side,
+  type Ticket,
+  type TicketContext,
+} from './types.js';
+import { canonical } from './values.js';
 
 /** What the engine reports to metrics. */
 export interface EngineObserver {
@@ -56,6 +68,12 @@ export type PassOutcome = 'noop' | 'changed' | 'created' | 'skipped';
 export { seenVersion, SETTLE_MS } from './sync/versions.js';
 
 const SIDES: readonly Side[] = ['a', 'b'];
+
+/**
+ * How old the pass's read of a side may be when it writes there before it reads it again. Reads
+ * happen at once at the start of a pass, so only a pass held up by a busy system reads twice.
+ */
+export const FRESH_MS = 2000;
 
 export interface CreateResult {
   outcome: PassOutcome;
@@ -121,6 +139,7 @@ export async function createPass(
     // After a recovery the source may have moved since the twin was sent: let the next pass look.
     versions: recovered ? {} : { [from]: seenVersion(rt.fields, from, ticket) },
     keys: keysOf(tickets),
+    memos: memosOf(tickets),
     baselines: createBaselines(
       rt.fields,
       from,
@@ -130,6 +149,7 @@ export async function createPass(
     ),
     events: [
       ...plan.events,
+      ...cutsOfCreate(rt, tickets),
       {
         connection: rt.name,
         linkId: null,
@@ -147,6 +167,14 @@ export async function createPass(
   deps.observer.write?.(rt.name, to, '*create');
   // The caller runs a first link pass (under the link's own claim) to copy existing comments.
   return { outcome: 'created', linkId };
+}
+
+/** Text cut on the source as read or on the twin as created, for the mapped fields. */
+function cutsOfCreate(rt: ConnectionRuntime, tickets: Record<Side, Ticket>): NewEvent[] {
+  const labels = { a: rt.sides.a.label, b: rt.sides.b.label };
+  return SIDES.flatMap((side) =>
+    cutEvents(rt.name, labels, side, tickets[side], Object.fromEntries(rt.fields.map((r) => [r.native[side], r.name]))),
+  );
 }
 
 /** The twin a previous attempt may have created before the daemon stopped, waiting out search lag. */
@@ -234,7 +262,8 @@ export async function linkPass(
 
   // Always the tickets as they are now: a listed copy may be older than a write this daemon made
   // since (a pass waits for its slot), and an old copy would look like an edit to mirror back.
-  const read = await readBoth(rt, { a: link.aId, b: link.bId });
+  const readAtMs = deps.clock.now();
+  const read = await readBoth(rt, link);
   for (const side of SIDES) if (!read[side] || read[side].deleted) return leaveLink(deps, rt, snap, side, 'deleted');
   const tickets = read as Record<Side, Ticket>;
   for (const side of SIDES) if (!tickets[side].inScope) return leaveLink(deps, rt, snap, side, 'unscoped');
@@ -247,7 +276,7 @@ export async function linkPass(
 
   const { input, plan } = await planPass(deps.ledger, rt, snap, tickets, options.resolve);
   const commit = await startCommit(deps, rt, link, input, plan, seen);
-  const { failures, raced } = await applyPlan(deps, rt, input, plan, commit);
+  const { failures, raced } = await applyPlan(deps, rt, input, plan, commit, readAtMs);
   // Step 5: comments are append-only; only read them when something moved.
   if (options.force || !unchanged) {
     await syncComments(deps, rt, snap, tickets, commit).catch((err: unknown) => failures.push(err));
@@ -299,6 +328,7 @@ async function startCommit(
     linkId: link.id,
     versions: seen,
     keys: keysOf(input.tickets, link),
+    memos: memosOf(input.tickets, link),
     baselines: { ...plan.baselines },
     events: [...plan.events],
     openConflicts: [...plan.openConflicts],
@@ -315,13 +345,14 @@ async function applyPlan(
   input: LinkInput,
   plan: LinkPlan,
   commit: PassCommit,
+  readAtMs: number,
 ): Promise<{ failures: unknown[]; raced: boolean }> {
   const failures: unknown[] = [];
   let raced = false;
   for (const to of SIDES) {
     if (plan.writes[to].length === 0) continue;
     try {
-      const applied = await applyWrites(deps, rt, input, plan, to, commit);
+      const applied = await applyWrites(deps, rt, input, plan, to, commit, readAtMs);
       raced ||= applied.raced;
       if (applied.transient !== undefined) failures.push(applied.transient);
       failures.push(...applied.failed);
@@ -374,17 +405,24 @@ export async function planPass(
   return { input, plan: planLink(input) };
 }
 
-/** Both tickets as they are now; null for a side whose ticket is gone. */
-export async function readBoth(rt: ConnectionRuntime, ids: Record<Side, string>): Promise<Record<Side, Ticket | null>> {
+/** What the link keeps for a side's connector, handed back on reads and writes. */
+export function contextOf(link: Link, side: Side): TicketContext {
+  const memo = side === 'a' ? link.aMemo : link.bMemo;
+  return memo === null ? {} : { memo };
+}
+
+/** Both tickets as they are now, read at once; null for a side whose ticket is gone. */
+export async function readBoth(rt: ConnectionRuntime, link: Link): Promise<Record<Side, Ticket | null>> {
   const read = async (side: Side): Promise<Ticket | null> => {
     try {
-      return await rt.sides[side].connector.getTicket(ids[side]);
+      return await rt.sides[side].connector.getTicket(side === 'a' ? link.aId : link.bId, contextOf(link, side));
     } catch (err) {
       if (err instanceof NotFoundError) return null;
       throw err;
     }
   };
-  return { a: await read('a'), b: await read('b') };
+  const [a, b] = await Promise.all([read('a'), read('b')]);
+  return { a, b };
 }
 
 interface Applied {
@@ -404,12 +442,19 @@ async function applyWrites(
   plan: LinkPlan,
   to: Side,
   commit: PassCommit,
+  readAtMs: number,
 ): Promise<Applied> {
   const connector = rt.sides[to].connector;
   const id = input.tickets[to].id;
-  // None of the systems offers conditional updates, so look once more right before writing: a
-  // field a person changed since this pass read it is left for the next pass, never overwritten.
-  const fresh = await connector.getTicket(id);
+  // None of the systems offers conditional updates. The pass read both sides at once just now;
+  // only when that read has aged (the pass waited on a busy system) is the target read again,
+  // so a field a person changed meanwhile is left for the next pass, never overwritten.
+  const stale = deps.clock.now() - readAtMs > FRESH_MS;
+  const fresh = stale
+    ? await connector.getTicket(id, {
+        ...(input.tickets[to].memo === undefined ? {} : { memo: input.tickets[to].memo }),
+      })
+    : input.tickets[to];
   const writes = plan.writes[to].filter((w) => sameValue(input, w, valueOf(fresh, w.native)));
   const raced = writes.length < plan.writes[to].length;
   if (writes.length === 0) return { raced, failed: [] };
@@ -429,7 +474,7 @@ async function applyWrites(
     if (intent) intents.set(w, intent.id);
   }
 
-  const outcome = await writeSide(connector, id, writes);
+  const outcome = await writeSide(connector, fresh, writes);
   if (outcome.transient !== undefined) return { raced, transient: outcome.transient, failed: [] }; // intents stay for the next pass
   for (const w of writes) {
     const done = outcome.written.some((x) => x.write === w) || outcome.refused.some((x) => x.write === w);
@@ -441,6 +486,10 @@ async function applyWrites(
     refused: outcome.refused.map((r) => ({ write: r.write, reason: describeError(r.err) })),
   });
   Object.assign(commit.baselines!, settlement.baselines);
+  const held = outcome.written.at(-1)?.held;
+  if (held?.memo !== undefined && canonical(held.memo) !== canonical(input.tickets[to].memo ?? null)) {
+    commit.memos = { ...commit.memos, [to]: held.memo };
+  }
   commit.events!.push(...settlement.events);
   commit.openConflicts!.push(...settlement.openConflicts);
   if (outcome.written.length > 0) {
@@ -480,23 +529,22 @@ interface SideWriteOutcome {
 }
 
 /** Writes one side's changes in one call; a batch refused for good is retried field by field. */
-async function writeSide(
-  connector: ConnectionRuntime['sides']['a']['connector'],
-  id: string,
-  writes: PlannedWrite[],
-): Promise<SideWriteOutcome> {
+async function writeSide(connector: Connector, expected: Ticket, writes: PlannedWrite[]): Promise<SideWriteOutcome> {
+  const id = expected.id;
   const changesOf = (list: PlannedWrite[]): FieldValues => Object.fromEntries(list.map((w) => [w.native, w.value]));
   try {
-    const held = await connector.updateTicket(id, changesOf(writes));
+    const held = await connector.updateTicket(id, changesOf(writes), { expected });
     return { written: writes.map((write) => ({ write, held })), refused: [] };
   } catch (err) {
     if (classify(err).retry) return { written: [], refused: [], transient: err };
     if (writes.length === 1) return { written: [], refused: [{ write: writes[0]!, err }] };
   }
   const outcome: SideWriteOutcome = { written: [], refused: [] };
+  let current = expected;
   for (const write of writes) {
     try {
-      outcome.written.push({ write, held: await connector.updateTicket(id, changesOf([write])) });
+      current = await connector.updateTicket(id, changesOf([write]), { expected: current });
+      outcome.written.push({ write, held: current });
     } catch (err) {
       if (classify(err).retry) return { ...outcome, transient: err };
       outcome.refused.push({ write, err });
@@ -514,10 +562,13 @@ async function syncComments(
   commit: PassCommit,
 ): Promise<void> {
   const context = { connection: rt.name, linkId: snap.link.id, labels: { a: rt.sides.a.label, b: rt.sides.b.label } };
-  const lists = {
-    a: await rt.sides.a.connector.listComments(tickets.a.id),
-    b: await rt.sides.b.connector.listComments(tickets.b.id),
-  };
+  const listOf = (side: Side): Promise<Comment[]> =>
+    rt.sides[side].connector.listComments(
+      tickets[side].id,
+      tickets[side].memo === undefined ? {} : { memo: tickets[side].memo },
+    );
+  const [a, b] = await Promise.all([listOf('a'), listOf('b')]);
+  const lists = { a, b };
   const plan = planComments({ ...context, rules: rt.config.comments, known: snap.comments, lists });
   commit.comments!.push(...plan.records);
   commit.events!.push(...plan.events);

@@ -51,6 +51,27 @@ export interface Ticket {
   deleted?: boolean;
   /** Per-field change times where the system knows them (ISO); else `version` is used. */
   fieldChangedAt?: Record<string, string>;
+  /**
+   * Connector-owned state about this ticket that the link keeps and hands back on later reads
+   * and writes (ConnectWise: which note is the description). Set it on the tickets returned;
+   * the engine stores it when it changes.
+   */
+  memo?: JsonValue;
+  /** Text the connector cut to fit the vendor's limit on this read or write; each becomes an event. */
+  cuts?: TextCut[];
+}
+
+/** A text field cut to fit a vendor limit: `field` is the native name, lengths in characters. */
+export interface TextCut {
+  field: string;
+  fromChars: number;
+  toChars: number;
+}
+
+/** What the link remembers of a ticket for its connector. */
+export interface TicketContext {
+  /** The memo the connector last set on this ticket (`Ticket.memo`). */
+  memo?: JsonValue;
 }
 
 /** A change listing entry the connector could not parse; the engine parks it with the error. */
@@ -189,15 +210,19 @@ export interface Connector {
   /** Tickets in scope changed since `since`; malformed entries come as InvalidTicket. */
   listChanged(options: ListChangedOptions): AsyncIterable<Ticket | InvalidTicket>;
   /** Throws NotFoundError when the ticket does not exist (or is deleted and unreadable). */
-  getTicket(id: string): Promise<Ticket>;
+  getTicket(id: string, context?: TicketContext): Promise<Ticket>;
   /**
    * Creates a ticket stamped with `marker` and returns it as the system holds it. Throws only when
    * no ticket was created, or on a transient failure (the marker then finds what was created);
    * a later step refused for good (a transition) leaves the ticket as created and returns it.
    */
   createTicket(fields: FieldValues, marker: string): Promise<Ticket>;
-  /** Writes only the given fields; returns the ticket as the system holds it after the write. */
-  updateTicket(id: string, changes: FieldValues): Promise<Ticket>;
+  /**
+   * Writes only the given fields; returns the ticket as the system holds it after the write (from
+   * the write's response where the API returns the resource). `expected` is the ticket as the
+   * pass read it moments ago, with its memo: use it instead of reading the ticket again.
+   */
+  updateTicket(id: string, changes: FieldValues, options?: { expected?: Ticket }): Promise<Ticket>;
   /** Moves the ticket to its closed state (used by delete/unscope rules). */
   closeTicket(id: string): Promise<Ticket>;
   /**
@@ -205,7 +230,7 @@ export interface Connector {
    * connector look in a consistent listing of recent tickets instead of a lagging search index.
    */
   findByMarker(marker: string, hint?: { createdAfter?: Date }): Promise<Ticket | null>;
-  listComments(id: string): Promise<Comment[]>;
+  listComments(id: string, context?: TicketContext): Promise<Comment[]>;
   addComment(id: string, comment: NewComment): Promise<Comment>;
   verifyWebhook(request: WebhookRequest): boolean | Promise<boolean>;
   parseWebhook(request: WebhookRequest): WebhookHint;

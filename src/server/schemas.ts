@@ -1,6 +1,7 @@
 // zod schemas for the HTTP surface: one per route for params, query, body and response. The same
 // schemas validate requests and are published as /openapi.json.
 import { z } from 'zod';
+import { EVENT_KINDS } from '../core/ledger/types.js';
 
 const Side = z.enum(['a', 'b']).describe('Side of a connection.');
 const JsonValue = z.unknown().describe("A field value in that system's own vocabulary (any JSON).");
@@ -169,23 +170,7 @@ export const LinksQuery = z.strictObject({
 });
 export const LinksPage = page(Link);
 
-export const EventKind = z.enum([
-  'link_created',
-  'field_mirrored',
-  'field_reverted',
-  'field_ignored',
-  'converged',
-  'conflict_opened',
-  'conflict_resolved',
-  'comment_copied',
-  'comment_skipped',
-  'link_unlinked',
-  'link_flagged',
-  'link_closed',
-  'ticket_closed',
-  'error',
-  'resync',
-]);
+export const EventKind = z.enum(EVENT_KINDS);
 
 export const SyncEvent = z.object({
   id: z.string(),

@@ -196,6 +196,18 @@ export function describeLedgerContract(
         expect(await ledger.getLink(id)).toMatchObject({ state: 'active', note: null });
       });
 
+      it("keeps each side's connector memo, changing only the side a commit names", async () => {
+        const id = await ledger.commit({ connection: C, newLink: { aId: '1', bId: '2' }, memos: { b: { note: 55 } } });
+        expect(await ledger.getLink(id!)).toMatchObject({ aMemo: null, bMemo: { note: 55 } });
+        await ledger.commit({ connection: C, linkId: id!, memos: { a: 'seen' } });
+        expect(await ledger.getLink(id!)).toMatchObject({ aMemo: 'seen', bMemo: { note: 55 } });
+        await ledger.commit({ connection: C, linkId: id!, memos: { b: { note: 56, list: [1, 'x'] } } });
+        expect((await ledger.snapshot(id!))!.link).toMatchObject({
+          aMemo: 'seen',
+          bMemo: { note: 56, list: [1, 'x'] },
+        });
+      });
+
       it("keeps each side's ticket key current, and a side without one as it was", async () => {
         const id = await ledger.commit({ connection: C, newLink: { aId: '10034', bId: '77' }, keys: { a: 'IT-12' } });
         expect(await ledger.getLink(id!)).toMatchObject({ aKey: 'IT-12', bKey: null });

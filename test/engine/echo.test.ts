@@ -1,4 +1,5 @@
 // No echo and no flapping: the daemon never mirrors its own writes back.
+import { FRESH_MS } from '../../src/core/pass.js';
 import { describe, expect, it } from 'vitest';
 import type { Harness } from '../helpers/engine-harness.js';
 import { summary, priority, status, harness, onlyLink } from './fixtures.js';
@@ -64,18 +65,24 @@ describe('no echo and no flapping', () => {
     expect(h.a.mustGet(aId).fields.subject).toBe('a much longer summary than ten');
   });
 
-  it('never overwrites a field a person changed between the pass reading it and writing it', async () => {
-    const h = harness({ fields: [summary] });
+  it('reads the target again when its read has aged, and leaves a field a person changed meanwhile for the next pass', async () => {
+    // The pass reads both sides at once and writes moments later. When it was held up between
+    // the read and the write (a busy system), the read is FRESH_MS old: it reads the target again
+    // and never overwrites what a person typed meanwhile.
+    let offsetMs = 0;
+    const clock = { now: () => Date.now() + offsetMs };
+    const h = harness({ fields: [summary], engine: { clock } });
     const aId = h.a.userCreate({ subject: 'one' });
     await h.pollBoth();
     const link = await onlyLink(h);
     const read = h.connectorB.getTicket.bind(h.connectorB);
     let armed = true;
-    h.connectorB.getTicket = async (id: string) => {
-      const ticket = await read(id);
+    h.connectorB.getTicket = async (id, context) => {
+      const ticket = await read(id, context);
       if (armed) {
         armed = false;
-        h.b.userEdit(id, { summary: 'the MSP typed this meanwhile' }); // lands after the pass read b
+        offsetMs += FRESH_MS + 1000; // the pass waits on a busy system after this read
+        h.b.userEdit(id, { summary: 'the MSP typed this meanwhile' });
       }
       return ticket;
     };
@@ -85,6 +92,26 @@ describe('no echo and no flapping', () => {
     await h.pollBoth();
     expect(h.b.mustGet(link.bId).fields.summary).toBe('the MSP typed this meanwhile');
     expect(h.a.mustGet(aId).fields.subject).toBe('the MSP typed this meanwhile'); // newest wins, nothing silently lost
+  });
+
+  it('reads each side once for a one-field change, writes with what it read, and lists comments once per side', async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'one', priority: 1 });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    const before = { a: { ...h.a.counters }, b: { ...h.b.counters } };
+    h.a.userEdit(aId, { subject: 'two' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    const calls = (side: 'a' | 'b') => {
+      const c = h[side].counters;
+      const was = before[side];
+      return { reads: c.reads - was.reads, updates: c.updates - was.updates };
+    };
+    expect(calls('a')).toEqual({ reads: 1, updates: 0 });
+    expect(calls('b')).toEqual({ reads: 1, updates: 1 });
+    expect(h.connectorB.lastExpected?.id).toBe(link.bId);
+    expect(h.connectorB.lastExpected?.fields.summary).toBe('one');
   });
 
   it('the same ticket hinted 20 times concurrently costs one write', async () => {

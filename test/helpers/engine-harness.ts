@@ -4,7 +4,7 @@ import { MemoryConnector, MemorySystem, type MemorySystemOptions } from './memor
 import { createEngine, type Engine, type EngineOptions } from '../../src/core/engine.js';
 import type { Ledger } from '../../src/core/ledger/types.js';
 import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
-import type { FieldValues, Logger } from '../../src/core/types.js';
+import type { FieldValues, JsonValue, Logger } from '../../src/core/types.js';
 import { ConnectionConfig, type FieldConfig } from '../../src/mapping/schema.js';
 import { silentLogger } from './context.js';
 
@@ -19,6 +19,8 @@ export interface HarnessOptions {
   markerSearchLagMsB?: number;
   /** Fields side a's create sets in later calls (like Jira's status transitions). */
   createStepsA?: readonly string[];
+  /** A memo side b's connector sets on its tickets (like ConnectWise's description note id). */
+  memoB?: (fields: FieldValues) => JsonValue;
   ledger?: Ledger;
   logger?: Logger;
   engine?: Partial<EngineOptions>;
@@ -58,6 +60,7 @@ export function createHarness(
     label: 'Beta',
     ...(options.scopeB ? { scope: options.scopeB } : {}),
     ...(options.markerSearchLagMsB ? { markerSearchLagMs: options.markerSearchLagMsB } : {}),
+    ...(options.memoB ? { memo: options.memoB } : {}),
   });
   const config = ConnectionConfig.parse({
     a: { system: 'alpha' },

@@ -15,7 +15,9 @@ import type {
   JsonValue,
   ListChangedOptions,
   NewComment,
+  TextCut,
   Ticket,
+  TicketContext,
   WebhookHint,
   WebhookRequest,
 } from '../../src/core/types.js';
@@ -163,8 +165,12 @@ export class MemorySystem {
     return stored;
   }
 
+  /** Text the last accept() cut to fit maxLength (like ConnectWise's 100-character summary). */
+  lastCuts: TextCut[] = [];
+
   accept(changes: FieldValues): FieldValues {
     const out: FieldValues = {};
+    this.lastCuts = [];
     for (const [name, value] of Object.entries(changes)) {
       const allowed = this.options.allowedValues?.[name];
       if (allowed && !allowed.some((v) => JSON.stringify(v) === JSON.stringify(value))) {
@@ -173,7 +179,9 @@ export class MemorySystem {
         });
       }
       const max = this.options.maxLength?.[name];
-      out[name] = typeof value === 'string' && max !== undefined ? value.slice(0, max) : value;
+      const cut = typeof value === 'string' && max !== undefined && value.length > max;
+      if (cut) this.lastCuts.push({ field: name, fromChars: value.length, toChars: max });
+      out[name] = cut ? value.slice(0, max) : value;
     }
     return out;
   }
@@ -201,6 +209,8 @@ export interface MemoryConnectorOptions {
   markerSearchLagMs?: number;
   /** Fields this system's create sets in later calls (like Jira's status transitions). */
   createSteps?: readonly string[];
+  /** A memo the connector sets on every ticket it returns (like ConnectWise's description note id). */
+  memo?: (fields: FieldValues) => JsonValue;
 }
 
 export const memoryFacts: ConnectorFacts = {
@@ -225,12 +235,14 @@ export class MemoryConnector implements Connector {
   readonly facts: ConnectorFacts;
   private readonly inScope: (fields: FieldValues) => boolean;
   private readonly searchLagMs: number;
+  private readonly memoOf: ((fields: FieldValues) => JsonValue) | undefined;
 
   constructor(
     readonly system: MemorySystem,
     options: MemoryConnectorOptions = {},
   ) {
     this.inScope = options.scope ?? (() => true);
+    this.memoOf = options.memo;
     this.searchLagMs = options.markerSearchLagMs ?? 0;
     if (system.options.fieldHistory) {
       this.fieldChangeTimes = async (id, natives) => {
@@ -265,7 +277,9 @@ export class MemoryConnector implements Connector {
   }
 
   private toTicket(t: StoredTicket): Ticket {
+    const memo = this.memoOf?.(t.fields);
     return {
+      ...(memo === undefined ? {} : { memo }),
       id: t.id,
       ...(this.system.options.keyPrefix === undefined ? {} : { key: `${this.system.options.keyPrefix}-${t.id}` }),
       version: new Date(t.updatedMs).toISOString(),
@@ -288,25 +302,33 @@ export class MemoryConnector implements Connector {
     }
   }
 
-  async getTicket(id: string): Promise<Ticket> {
+  /** The context of the last read and the ticket the last write was given as expected, for tests. */
+  lastContext: TicketContext | undefined;
+  lastExpected: Ticket | undefined;
+
+  async getTicket(id: string, context?: TicketContext): Promise<Ticket> {
     this.guard();
     this.system.counters.reads++;
+    this.lastContext = context;
     return this.toTicket(this.system.mustGet(id));
   }
 
   async createTicket(fields: FieldValues, marker: string): Promise<Ticket> {
     this.guard();
     this.system.counters.creates++;
-    return this.toTicket(this.system.createRaw(fields, marker));
+    const created = this.toTicket(this.system.createRaw(fields, marker));
+    return this.system.lastCuts.length > 0 ? { ...created, cuts: this.system.lastCuts } : created;
   }
 
-  async updateTicket(id: string, changes: FieldValues): Promise<Ticket> {
+  async updateTicket(id: string, changes: FieldValues, options?: { expected?: Ticket }): Promise<Ticket> {
     this.guard();
+    this.lastExpected = options?.expected;
     const t = this.system.mustGet(id);
     const accepted = this.system.accept(changes);
     this.system.counters.updates++;
     this.system.apply(t, accepted);
-    return this.toTicket(t);
+    const held = this.toTicket(t);
+    return this.system.lastCuts.length > 0 ? { ...held, cuts: this.system.lastCuts } : held;
   }
 
   async closeTicket(id: string): Promise<Ticket> {

@@ -22,5 +22,28 @@ export async function openLedger(
   });
 }
 
+/**
+ * The ledger for a reader that must write nothing anywhere (the dry run): a SQLite file is
+ * copied into memory, PostgreSQL is opened read-only. `empty` when no ledger exists yet there,
+ * in which case an in-memory empty one stands in and no file or schema is created.
+ */
+export async function openLedgerReadOnly(
+  config: LedgerConfig,
+  clock?: Clock,
+): Promise<{ ledger: SqliteLedger | PostgresLedger; empty: boolean }> {
+  const common = { ...(clock ? { clock } : {}) };
+  const existing =
+    config.driver === 'sqlite'
+      ? SqliteLedger.copyOf(config.path, clock)
+      : await PostgresLedger.openReadOnly({
+          url: config.url,
+          schema: config.schema,
+          leaseMs: config.leaseMs,
+          ...common,
+        });
+  if (existing) return { ledger: existing, empty: false };
+  return { ledger: new SqliteLedger({ path: ':memory:', ...common }), empty: true };
+}
+
 export type { Ledger };
 export { PostgresLedger, SqliteLedger };

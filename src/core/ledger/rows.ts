@@ -42,6 +42,8 @@ export function rowMappers({ json, bool }: RowDecoders): RowMappers {
       bVersion: strOrNull(r.b_version),
       aKey: strOrNull(r.a_key),
       bKey: strOrNull(r.b_key),
+      aMemo: r.a_memo === null || r.a_memo === undefined ? null : json(r.a_memo),
+      bMemo: r.b_memo === null || r.b_memo === undefined ? null : json(r.b_memo),
       createdAt: str(r.created_at),
       updatedAt: str(r.updated_at),
       note: strOrNull(r.note),

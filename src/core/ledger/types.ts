@@ -18,6 +18,9 @@ export interface Link {
   /** Human-facing key of each side's ticket (Jira's `IT-12`) where its system has one; kept current by every pass. */
   aKey: string | null;
   bKey: string | null;
+  /** What each side's connector asked the link to keep for it (`Ticket.memo`), handed back on reads and writes. */
+  aMemo: JsonValue | null;
+  bMemo: JsonValue | null;
   createdAt: string;
   updatedAt: string;
   /** Why the link left `active` (e.g. "deleted on b"), when it did. */
@@ -69,22 +72,26 @@ export interface Intent {
 
 export type NewIntent = Omit<Intent, 'id' | 'createdAt' | 'payload'> & { payload?: JsonValue };
 
-export type EventKind =
-  | 'link_created'
-  | 'field_mirrored'
-  | 'field_reverted'
-  | 'field_ignored'
-  | 'converged'
-  | 'conflict_opened'
-  | 'conflict_resolved'
-  | 'comment_copied'
-  | 'comment_skipped'
-  | 'link_unlinked'
-  | 'link_flagged'
-  | 'link_closed'
-  | 'ticket_closed'
-  | 'error'
-  | 'resync';
+export const EVENT_KINDS = [
+  'link_created',
+  'field_mirrored',
+  'field_reverted',
+  'field_ignored',
+  'converged',
+  'conflict_opened',
+  'conflict_resolved',
+  'comment_copied',
+  'comment_skipped',
+  'link_unlinked',
+  'link_flagged',
+  'link_closed',
+  'ticket_closed',
+  'text_cut',
+  'error',
+  'resync',
+] as const;
+
+export type EventKind = (typeof EVENT_KINDS)[number];
 
 export interface SyncEvent {
   id: string;
@@ -165,6 +172,8 @@ export interface PassCommit {
   versions?: { a?: string; b?: string };
   /** Human-facing keys as last read (a side without one is left as it is). */
   keys?: { a?: string; b?: string };
+  /** Connector memos that changed (a side left out keeps its memo). */
+  memos?: { a?: JsonValue; b?: JsonValue };
   baselines?: Record<string, Baseline>;
   comments?: CommentMapEntry[];
   events?: NewEvent[];

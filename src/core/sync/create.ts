@@ -87,6 +87,12 @@ export function planCreate(input: CreateInput): CreatePlan {
  */
 export const NOT_MIRRORED: JsonValue = { ticketbridge: 'not mirrored yet' };
 
+/** Whether the twin holds the value sent: equivalent to the source, or the sent text cut to fit. */
+function holdsAsSent(rule: FieldRule, from: Side, source: JsonValue, wrote: JsonValue, held: JsonValue): boolean {
+  if (rule.equivalent(from, source, held)) return true;
+  return typeof wrote === 'string' && typeof held === 'string' && held.length < wrote.length && wrote.startsWith(held);
+}
+
 /**
  * The baselines of a new link. A field the twin holds as sent agrees: the source as read, the
  * twin as it holds the value. A field the twin does not hold was not (fully) written by the
@@ -111,7 +117,8 @@ export function createBaselines(
     const wrote = sent.fields[rule.native[to]];
     const source = sent.source[rule.native[from]];
     if (wrote !== undefined && source !== undefined) {
-      if (rule.equivalent(from, source, current[to])) baselines[rule.name] = baselineOf(from, source, current[to]);
+      if (holdsAsSent(rule, from, source, wrote, current[to]))
+        baselines[rule.name] = baselineOf(from, source, current[to]);
       else if (recovered && !recovered.createSteps.includes(rule.native[to]))
         baselines[rule.name] = baselineOf(from, source, wrote);
       else baselines[rule.name] = baselineOf(from, NOT_MIRRORED, current[to]);

@@ -259,6 +259,37 @@ function planField(input: LinkInput, rule: FieldRule, baseline: Baseline | undef
   }
 }
 
+/**
+ * Events for text a connector cut to fit its system's limit (`Ticket.cuts`), for the fields named
+ * (native name to field name): visible in the ticket's audit, never a silent truncation.
+ */
+export function cutEvents(
+  connection: string,
+  labels: Record<Side, string>,
+  side: Side,
+  ticket: Ticket,
+  fields: Record<string, string>,
+): NewEvent[] {
+  return (ticket.cuts ?? []).flatMap((cut) => {
+    const field = fields[cut.field];
+    if (field === undefined) return [];
+    const n = (x: number): string => x.toLocaleString('en-US');
+    const reason = `${field} cut from ${n(cut.fromChars)} to ${n(cut.toChars)} characters to fit ${labels[side]}'s limit`;
+    return [
+      {
+        connection,
+        linkId: null,
+        side,
+        field,
+        kind: 'text_cut' as const,
+        oldValue: cut.fromChars,
+        newValue: cut.toChars,
+        reason,
+      },
+    ];
+  });
+}
+
 /** What one side's system did with the planned writes. */
 export interface WriteOutcome {
   written: Array<{ write: PlannedWrite; held: Ticket }>;
@@ -282,12 +313,18 @@ export interface Settlement {
 export function settleWrites(input: LinkInput, outcome: WriteOutcome): Settlement {
   const settled: Settlement = { baselines: {}, events: [], openConflicts: [], failed: [] };
   for (const { write, held } of outcome.written) {
-    const { field, to } = write;
+    const { field, to, from } = write;
     const newValue = valueOf(held, write.native);
-    settled.baselines[field] = baselineOf(write.from, write.source, newValue);
+    settled.baselines[field] = baselineOf(from, write.source, newValue);
     const kind = write.why === 'revert' ? 'field_reverted' : 'field_mirrored';
     const reason = describeWrite(input.labels, write);
     settled.events.push(event(input, { side: to, field, kind, oldValue: write.before, newValue, reason }));
+    const rule = input.rules.find((r) => r.name === field)!;
+    const cuts = [
+      ...cutEvents(input.connection, input.labels, from, input.tickets[from], { [rule.native[from]]: field }),
+      ...cutEvents(input.connection, input.labels, to, held, { [write.native]: field }),
+    ];
+    settled.events.push(...cuts.map((e) => ({ ...e, linkId: input.linkId })));
   }
   for (const { write, reason: why } of outcome.refused) {
     const { field, to } = write;

@@ -3,7 +3,7 @@
 // human-facing key. The version fast path lets a pass skip a side that has not moved.
 import { createHash } from 'node:crypto';
 import type { Link } from '../ledger/types.js';
-import type { Side, Ticket } from '../types.js';
+import type { JsonValue, Side, Ticket } from '../types.js';
 import { canonical, type FieldRule } from '../values.js';
 
 /**
@@ -34,4 +34,15 @@ export function keysOf(tickets: Record<Side, Ticket>, link?: Link): { a?: string
   const a = changed('a');
   const b = changed('b');
   return { ...(a ? { a } : {}), ...(b ? { b } : {}) };
+}
+
+/** Each side's connector memo where the ticket carries one the link does not hold yet. */
+export function memosOf(tickets: Record<Side, Ticket>, link?: Link): { a?: JsonValue; b?: JsonValue } {
+  const out: { a?: JsonValue; b?: JsonValue } = {};
+  for (const side of ['a', 'b'] as const) {
+    const memo = tickets[side].memo;
+    const held = side === 'a' ? link?.aMemo : link?.bMemo;
+    if (memo !== undefined && canonical(memo) !== canonical(held ?? null)) out[side] = memo;
+  }
+  return out;
 }

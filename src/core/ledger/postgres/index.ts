@@ -51,6 +51,8 @@ export interface PostgresLedgerOptions {
   poolSize?: number;
   /** Receives idle-connection errors the pool reports outside any query. */
   logger?: Logger;
+  /** Every transaction read-only (use `openReadOnly`). */
+  readOnly?: boolean;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -94,6 +96,8 @@ export class PostgresLedger implements Ledger {
       max: poolSize,
       connectionTimeoutMillis: 10_000,
       application_name: 'ticketbridge',
+      // Every transaction of a reader's pool is read-only: PostgreSQL itself refuses a write.
+      ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
     });
     // Without a listener an idle client's error (server restart) would crash the process.
     const logger = options.logger;
@@ -103,6 +107,34 @@ export class PostgresLedger implements Ledger {
         'ledger connection lost',
       ),
     );
+  }
+
+  /**
+   * The ledger for readers that must write nothing (the dry run): every transaction read-only, no
+   * migration. Null when the schema does not exist yet; an error naming the upgrade when its
+   * migrations are behind this build.
+   */
+  static async openReadOnly(options: PostgresLedgerOptions): Promise<PostgresLedger | null> {
+    const ledger = new PostgresLedger({ ...options, readOnly: true });
+    try {
+      const exists = await ledger.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [ledger.schema]);
+      if (exists.length === 0) {
+        await ledger.close();
+        return null;
+      }
+      const rows = await ledger.query(`SELECT max(version) AS v FROM ${ledger.s}.schema_migrations`);
+      const at = Number(rows[0]?.v ?? 0);
+      const needed = Math.max(...postgresMigrations.map((m) => m.version));
+      if (at < needed) {
+        throw new ConfigError(
+          `the PostgreSQL ledger ${ledger.target.label} is at migration ${at} and this build reads migration ${needed}: start the daemon once to upgrade it`,
+        );
+      }
+    } catch (err) {
+      await ledger.close();
+      throw err;
+    }
+    return ledger;
   }
 
   /** Connects, migrates and returns a ready ledger; closes the pool if either step fails. */
@@ -404,6 +436,20 @@ export class PostgresLedger implements Ledger {
       await this.query(
         `UPDATE ${s}.links SET a_key = COALESCE($2, a_key), b_key = COALESCE($3, b_key) WHERE id = $1`,
         [linkId, pass.keys.a ?? null, pass.keys.b ?? null],
+        c,
+      );
+    }
+    const memos = pass.memos;
+    if (memos?.a !== undefined || memos?.b !== undefined) {
+      await this.query(
+        `UPDATE ${s}.links SET a_memo = CASE WHEN $2 THEN $3::jsonb ELSE a_memo END, b_memo = CASE WHEN $4 THEN $5::jsonb ELSE b_memo END WHERE id = $1`,
+        [
+          linkId,
+          memos.a !== undefined,
+          JSON.stringify(memos.a ?? null),
+          memos.b !== undefined,
+          JSON.stringify(memos.b ?? null),
+        ],
         c,
       );
     }

@@ -140,4 +140,11 @@ CREATE INDEX intents_link ON {schema}.intents (link_id, state);
 ALTER TABLE {schema}.links ADD COLUMN a_key TEXT, ADD COLUMN b_key TEXT;
 `,
   },
+  {
+    version: 4,
+    name: 'connector memos',
+    sql: `
+ALTER TABLE {schema}.links ADD COLUMN a_memo JSONB, ADD COLUMN b_memo JSONB;
+`,
+  },
 ];

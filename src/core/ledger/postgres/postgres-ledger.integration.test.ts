@@ -96,6 +96,8 @@ describe('PostgresLedger schema and migrations', () => {
         'events.new_value',
         'events.old_value',
         'intents.payload',
+        'links.a_memo',
+        'links.b_memo',
       ].sort(),
     );
   });
@@ -276,5 +278,27 @@ describe('PostgresLedger.claimLinks', () => {
       timeout: 5_000,
       interval: 25,
     });
+  });
+});
+
+describe('PostgresLedger for readers (the dry run)', () => {
+  it('finds no ledger where the schema does not exist, and creates none', async () => {
+    const schema = randomSchema();
+    expect(await PostgresLedger.openReadOnly({ url: TEST_DATABASE_URL, schema })).toBeNull();
+    expect(await sql('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).toEqual([]);
+  });
+
+  it('reads an existing ledger and cannot write to it', async () => {
+    const { ledger, schema, dispose } = await openTestLedger();
+    disposers.push(dispose);
+    const id = await ledger.commit({ connection: 'c', newLink: { aId: '1', bId: '2' } });
+    const reader = (await PostgresLedger.openReadOnly({ url: TEST_DATABASE_URL, schema }))!;
+    try {
+      expect((await reader.getLink(id!))?.aId).toBe('1');
+      await expect(reader.commit({ connection: 'c', newLink: { aId: '3', bId: '4' } })).rejects.toThrow(/read-only/);
+    } finally {
+      await reader.close();
+    }
+    expect((await ledger.listLinks({})).total).toBe(1);
   });
 });

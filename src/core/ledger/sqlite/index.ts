@@ -1,5 +1,6 @@
 // The embedded ledger: SQLite through better-sqlite3 in WAL mode. One daemon instance owns the
 // file; every pass commits in one transaction.
+import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Clock, JsonValue, Side } from '../../types.js';
 import { systemClock } from '../../types.js';
@@ -46,6 +47,8 @@ export interface SqliteLedgerOptions {
   /** File path, or `:memory:` for tests. */
   path: string;
   clock?: Clock;
+  /** With `:memory:`: start from this serialized database (see `SqliteLedger.copyOf`). */
+  data?: Buffer;
 }
 
 export class SqliteLedger implements Ledger {
@@ -54,8 +57,32 @@ export class SqliteLedger implements Ledger {
   private readonly clock: Clock;
   private readonly stmt: ReturnType<SqliteLedger['prepare']>;
 
+  /**
+   * An in-memory copy of the ledger file at `path` (its write-ahead log included), migrated in
+   * memory: for readers that must write nothing to disk (the dry run). Null when there is no file.
+   */
+  static copyOf(path: string, clock?: Clock): SqliteLedger | null {
+    if (!existsSync(path)) return null;
+    let image: Buffer;
+    if (existsSync(`${path}-wal`)) {
+      // A running (or stopped) daemon's log holds recent commits: read through it, read-only.
+      const source = new Database(path, { readonly: true, fileMustExist: true });
+      try {
+        image = source.serialize();
+      } finally {
+        source.close();
+      }
+    } else {
+      image = readFileSync(path);
+    }
+    // A copy in memory keeps no write-ahead log: mark the image as a rollback-journal database.
+    image = Buffer.from(image);
+    if (image.length > 19) image[18] = image[19] = 1;
+    return new SqliteLedger({ path: ':memory:', data: image, ...(clock ? { clock } : {}) });
+  }
+
   constructor(options: SqliteLedgerOptions) {
-    this.db = new Database(options.path);
+    this.db = options.data ? new Database(options.data) : new Database(options.path);
     this.clock = options.clock ?? systemClock;
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -101,6 +128,8 @@ export class SqliteLedger implements Ledger {
       setLinkState: db.prepare('UPDATE links SET state = ?, note = ?, updated_at = ? WHERE id = ?'),
       setVersionA: db.prepare('UPDATE links SET a_version = ?, updated_at = ? WHERE id = ?'),
       setKeys: db.prepare('UPDATE links SET a_key = COALESCE(?, a_key), b_key = COALESCE(?, b_key) WHERE id = ?'),
+      setMemoA: db.prepare('UPDATE links SET a_memo = ? WHERE id = ?'),
+      setMemoB: db.prepare('UPDATE links SET b_memo = ? WHERE id = ?'),
       setVersionB: db.prepare('UPDATE links SET b_version = ?, updated_at = ? WHERE id = ?'),
       upsertBaseline: db.prepare(
         'INSERT INTO baselines (link_id, field, a_value, b_value, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(link_id, field) DO UPDATE SET a_value = excluded.a_value, b_value = excluded.b_value, updated_at = excluded.updated_at',
@@ -281,6 +310,8 @@ export class SqliteLedger implements Ledger {
         if (pass.versions?.b !== undefined) this.stmt.setVersionB.run(pass.versions.b, now, linkId);
         if (pass.keys?.a !== undefined || pass.keys?.b !== undefined)
           this.stmt.setKeys.run(pass.keys.a ?? null, pass.keys.b ?? null, linkId);
+        if (pass.memos?.a !== undefined) this.stmt.setMemoA.run(JSON.stringify(pass.memos.a), linkId);
+        if (pass.memos?.b !== undefined) this.stmt.setMemoB.run(JSON.stringify(pass.memos.b), linkId);
         for (const [field, b] of Object.entries(pass.baselines ?? {})) {
           this.stmt.upsertBaseline.run(linkId, field, JSON.stringify(b.a), JSON.stringify(b.b), now);
         }

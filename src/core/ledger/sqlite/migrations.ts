@@ -135,4 +135,12 @@ ALTER TABLE links ADD COLUMN a_key TEXT;
 ALTER TABLE links ADD COLUMN b_key TEXT;
 `,
   },
+  {
+    version: 4,
+    name: 'connector memos',
+    sql: `
+ALTER TABLE links ADD COLUMN a_memo TEXT;
+ALTER TABLE links ADD COLUMN b_memo TEXT;
+`,
+  },
 ];

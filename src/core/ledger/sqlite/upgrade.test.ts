@@ -1,8 +1,8 @@
 // A ledger written by an earlier release opens with the current code: pending migrations run
 // once, and every link, baseline and event already synced is still there.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteLedger } from './index.js';
@@ -36,7 +36,7 @@ async function olderLedger(upTo: number): Promise<string> {
 }
 
 describe('opening a ledger from an earlier release', () => {
-  it.each([1, 2])('applies the migrations after %i and keeps the links already synced', async (upTo) => {
+  it.each([1, 2, 3])('applies the migrations after %i and keeps the links already synced', async (upTo) => {
     const path = await olderLedger(upTo);
     const ledger = new SqliteLedger({ path });
     try {
@@ -49,6 +49,8 @@ describe('opening a ledger from an earlier release', () => {
         bVersion: 'v2',
         aKey: null,
         bKey: null,
+        aMemo: null,
+        bMemo: null,
       });
       await ledger.commit({ connection: 'jsm-cw', linkId: link!.id, keys: { a: 'IT-12' } });
       expect(await ledger.getLink(link!.id)).toMatchObject({ aKey: 'IT-12', aVersion: 'v1' });
@@ -61,5 +63,20 @@ describe('opening a ledger from an earlier release', () => {
     ).map((r) => r.version);
     db.close();
     expect(versions).toEqual(sqliteMigrations.map((m) => m.version));
+  });
+
+  it('copies an older ledger into memory for a reader, migrating the copy and leaving the file as it was', async () => {
+    const path = await olderLedger(2);
+    const before = await readFile(path);
+    const copy = SqliteLedger.copyOf(path)!;
+    try {
+      expect((await copy.listLinks({})).items[0]).toMatchObject({ aId: '10034', aKey: null, aMemo: null });
+      await copy.commit({ connection: 'jsm-cw', linkId: (await copy.listLinks({})).items[0]!.id, keys: { a: 'IT-9' } });
+    } finally {
+      await copy.close();
+    }
+    expect((await readFile(path)).equals(before)).toBe(true);
+    expect(await readdir(dirname(path))).toEqual(['ledger.sqlite']);
+    expect(SqliteLedger.copyOf(join(dirname(path), 'nothing.sqlite'))).toBeNull();
   });
 });
