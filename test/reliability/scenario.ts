@@ -160,7 +160,7 @@ export function scenarioArbitrary(systems: number): fc.Arbitrary<Scenario> {
 
 // ---- the vendors' APIs, as a person (or their browser) uses them ----------------------------------
 
-interface PersonApi {
+export interface PersonApi {
   kind: Kind;
   create(o: Extract<Op, { op: 'create' }>, tag: string): Promise<string>;
   edit(
@@ -405,7 +405,7 @@ export interface ScenarioReport {
   problems: string[];
 }
 
-interface Made {
+export interface Made {
   side: Side;
   id: string;
   unscoped: boolean;
@@ -417,7 +417,7 @@ async function flushWebhooks(f: PairFixture): Promise<void> {
   await Promise.all(f.simulators.map((s) => axios.post(`${s.handle.url}/__sim/webhooks/flush`, {})));
 }
 
-async function quiesce(f: PairFixture, daemon: DaemonHandle, conn: string): Promise<void> {
+export async function quiesce(f: PairFixture, daemon: DaemonHandle, conn: string): Promise<void> {
   const { engine, ledger } = daemon;
   let lastEvents = -1;
   for (let round = 0; round < 8; round++) {
@@ -436,15 +436,15 @@ async function quiesce(f: PairFixture, daemon: DaemonHandle, conn: string): Prom
   }
 }
 
-export async function runScenario(f: PairFixture, scenario: Scenario): Promise<ScenarioReport> {
-  const conn = f.pair;
-  const connection = f.config.connections[conn]!;
+/** The people who work in each side's system, through its API as its UI would. */
+export function peopleOf(f: PairFixture): Record<Side, PersonApi> {
+  const connection = f.config.connections[f.pair]!;
   const systems: Record<Side, SystemConfig> = {
     a: f.config.systems[connection.a.system]!,
     b: f.config.systems[connection.b.system]!,
   };
   const boards = connection.b.scope.boards ?? [];
-  const people: Record<Side, PersonApi> = {
+  return {
     a: personApi(systems.a, connection.a.scope.tags ?? [], connection.a.scope.boards?.[0], 'Co-Managed JSM'),
     b: personApi(
       systems.b,
@@ -453,7 +453,57 @@ export async function runScenario(f: PairFixture, scenario: Scenario): Promise<S
       boards[0] === 'Co-Managed FS' ? 'Co-Managed JSM' : 'Co-Managed FS',
     ),
   };
+}
 
+/** Carries out one person's op (not poll or settle); a new ticket is added to `made`. */
+export async function act(people: Record<Side, PersonApi>, made: Made[], op: Op, tag: () => string): Promise<void> {
+  const target = (s: Side, i: number): Made | undefined => {
+    const mine = made.filter((m) => m.side === s);
+    return mine.length === 0 ? undefined : mine[i % mine.length];
+  };
+  switch (op.op) {
+    case 'create':
+      made.push({
+        side: op.side,
+        id: await people[op.side].create(op, tag()),
+        unscoped: false,
+        publicTokens: [],
+        internalTokens: [],
+      });
+      return;
+    case 'edit': {
+      const t = target(op.side, op.ticket);
+      if (t && !t.unscoped) await people[op.side].edit(t.id, op.field, op.value, op.text);
+      return;
+    }
+    case 'comment': {
+      const t = target(op.side, op.ticket);
+      if (!t || t.unscoped) return;
+      const body = `${op.visibility}-note-${tag()}-${Math.random().toString(36).slice(2, 8)}`;
+      await people[op.side].comment(t.id, body, op.visibility);
+      (op.visibility === 'public' ? t.publicTokens : t.internalTokens).push(body);
+      return;
+    }
+    case 'close':
+    case 'reopen': {
+      const t = target(op.side, op.ticket);
+      if (t && !t.unscoped) await people[op.side][op.op](t.id);
+      return;
+    }
+    case 'unscope': {
+      const t = target(op.side, op.ticket);
+      if (t && !t.unscoped && (await people[op.side].unscope(t.id))) t.unscoped = true;
+      return;
+    }
+    case 'poll':
+    case 'settle':
+      return;
+  }
+}
+
+export async function runScenario(f: PairFixture, scenario: Scenario): Promise<ScenarioReport> {
+  const conn = f.pair;
+  const people = peopleOf(f);
   // Fresh systems, faults on, a fresh daemon on a fresh ledger.
   await Promise.all(f.simulators.map((s) => axios.post(`${s.handle.url}/__sim/reset`, {})));
   const daemon = await startDaemon(f.config, {
@@ -473,54 +523,11 @@ export async function runScenario(f: PairFixture, scenario: Scenario): Promise<S
     let token = 0;
     const inFlight: Promise<unknown>[] = [];
     for (const op of scenario.ops) {
-      const target = (s: Side, i: number): Made | undefined => {
-        const mine = made.filter((m) => m.side === s);
-        return mine.length === 0 ? undefined : mine[i % mine.length];
-      };
-      switch (op.op) {
-        case 'create': {
-          const tag = `tok-${++token}`;
-          made.push({
-            side: op.side,
-            id: await people[op.side].create(op, tag),
-            unscoped: false,
-            publicTokens: [],
-            internalTokens: [],
-          });
-          break;
-        }
-        case 'edit': {
-          const t = target(op.side, op.ticket);
-          if (t && !t.unscoped) await people[op.side].edit(t.id, op.field, op.value, op.text);
-          break;
-        }
-        case 'comment': {
-          const t = target(op.side, op.ticket);
-          if (!t || t.unscoped) break;
-          const body = `${op.visibility}-note-${++token}-${Math.random().toString(36).slice(2, 8)}`;
-          await people[op.side].comment(t.id, body, op.visibility);
-          (op.visibility === 'public' ? t.publicTokens : t.internalTokens).push(body);
-          break;
-        }
-        case 'close':
-        case 'reopen': {
-          const t = target(op.side, op.ticket);
-          if (t && !t.unscoped) await people[op.side][op.op](t.id);
-          break;
-        }
-        case 'unscope': {
-          const t = target(op.side, op.ticket);
-          if (t && !t.unscoped && (await people[op.side].unscope(t.id))) t.unscoped = true;
-          break;
-        }
-        case 'poll':
-          inFlight.push(daemon.engine.pollOnce(conn, op.side).catch(() => undefined));
-          break;
-        case 'settle':
-          await Promise.all(inFlight.splice(0));
-          await daemon.engine.onIdle();
-          break;
-      }
+      if (op.op === 'poll') inFlight.push(daemon.engine.pollOnce(conn, op.side).catch(() => undefined));
+      else if (op.op === 'settle') {
+        await Promise.all(inFlight.splice(0));
+        await daemon.engine.onIdle();
+      } else await act(people, made, op, () => `tok-${++token}`);
     }
     await Promise.all(inFlight);
 
