@@ -31,7 +31,7 @@ async function planForLink(deps: DryRunDeps, rt: ConnectionRuntime, link: Link):
   const snap = await deps.ledger.snapshot(link.id);
   if (!snap) return [];
   const ids: Record<Side, string> = { a: link.aId, b: link.bId };
-  const read = await readBoth(rt, link);
+  const read = (await readBoth(rt, link, deps.clock)).tickets;
   for (const side of ['a', 'b'] as const) {
     const t = read[side];
     if (!t || t.deleted || !t.inScope) {

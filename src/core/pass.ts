@@ -4,7 +4,7 @@
 // makes a second twin.
 import { randomUUID } from 'node:crypto';
 import { classify, describeError, errorCode, NotFoundError, RemoteUnavailableError, SyncError } from './errors.js';
-import type { Intent, Ledger, Link, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
+import type { Conflict, Intent, Ledger, Link, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
 import { ticketMarker } from './marker.js';
 import type { ConnectionRuntime } from './runtime.js';
 import { copied, planComments } from './sync/comments.js';
@@ -145,7 +145,7 @@ export async function createPass(
       from,
       tickets,
       sent,
-      recovered ? { createSteps: target.facts.createSteps ?? [] } : null,
+      recovered ? { halfDone: await halfDone(rt, to, twin, sent.fields) } : null,
     ),
     events: [
       ...plan.events,
@@ -167,6 +167,21 @@ export async function createPass(
   deps.observer.write?.(rt.name, to, '*create');
   // The caller runs a first link pass (under the link's own claim) to copy existing comments.
   return { outcome: 'created', linkId };
+}
+
+/**
+ * Of the fields a recovered twin does not hold as sent, those its create sets in later calls and
+ * nobody else changed since: the create stopped between its calls there (asked of the system's
+ * history where it keeps one).
+ */
+async function halfDone(rt: ConnectionRuntime, to: Side, twin: Ticket, sent: FieldValues): Promise<string[]> {
+  const connector = rt.sides[to].connector;
+  const steps = (connector.facts.createSteps ?? []).filter(
+    (native) => sent[native] !== undefined && canonical(twin.fields[native] ?? null) !== canonical(sent[native]),
+  );
+  if (steps.length === 0 || !connector.changedByOthers) return steps;
+  const others = new Set(await connector.changedByOthers(twin.id, steps));
+  return steps.filter((native) => !others.has(native));
 }
 
 /** Text cut on the source as read or on the twin as created, for the mapped fields. */
@@ -260,10 +275,12 @@ export async function linkPass(
   const quick = !options.force && !options.resolve;
   if (quick && hintedUnmoved(rt, link, options)) return 'noop';
 
-  // Always the tickets as they are now: a listed copy may be older than a write this daemon made
-  // since (a pass waits for its slot), and an old copy would look like an edit to mirror back.
-  const readAtMs = deps.clock.now();
-  const read = await readBoth(rt, link);
+  // What the ledger holds comes first, so the tickets are read as late as possible before the
+  // writes. Always the tickets as they are now: a listed copy may be older than a write this
+  // daemon made since (a pass waits for its slot), and would look like an edit to mirror back.
+  const state = await linkState(deps.ledger, link.id);
+  const reads = await readBoth(rt, link, deps.clock, options.side);
+  const read = reads.tickets;
   for (const side of SIDES) if (!read[side] || read[side].deleted) return leaveLink(deps, rt, snap, side, 'deleted');
   const tickets = read as Record<Side, Ticket>;
   for (const side of SIDES) if (!tickets[side].inScope) return leaveLink(deps, rt, snap, side, 'unscoped');
@@ -274,9 +291,9 @@ export async function linkPass(
   );
   if (unchanged && quick) return 'noop';
 
-  const { input, plan } = await planPass(deps.ledger, rt, snap, tickets, options.resolve);
+  const { input, plan } = await planPass(deps.ledger, rt, snap, tickets, { state, resolve: options.resolve });
   const commit = await startCommit(deps, rt, link, input, plan, seen);
-  const { failures, raced } = await applyPlan(deps, rt, input, plan, commit, readAtMs);
+  const { failures, raced } = await applyPlan(deps, rt, input, plan, commit, reads);
   // Step 5: comments are append-only; only read them when something moved.
   if (options.force || !unchanged) {
     await syncComments(deps, rt, snap, tickets, commit).catch((err: unknown) => failures.push(err));
@@ -345,14 +362,14 @@ async function applyPlan(
   input: LinkInput,
   plan: LinkPlan,
   commit: PassCommit,
-  readAtMs: number,
+  reads: Reads,
 ): Promise<{ failures: unknown[]; raced: boolean }> {
   const failures: unknown[] = [];
   let raced = false;
   for (const to of SIDES) {
     if (plan.writes[to].length === 0) continue;
     try {
-      const applied = await applyWrites(deps, rt, input, plan, to, commit, readAtMs);
+      const applied = await applyWrites(deps, rt, input, plan, to, commit, reads);
       raced ||= applied.raced;
       if (applied.transient !== undefined) failures.push(applied.transient);
       failures.push(...applied.failed);
@@ -368,14 +385,27 @@ async function applyPlan(
  * and pending intents from the ledger. Where a newest-wins call was made on ticket times, the
  * systems' per-field history is read and the plan made again on when each field itself changed.
  */
+/** What the ledger holds for a link besides its snapshot: pending update intents, open conflicts. */
+export interface LinkState {
+  intents: Intent[];
+  conflicts: Map<string, Conflict>;
+}
+
+export async function linkState(ledger: Ledger, linkId: string): Promise<LinkState> {
+  const intents = await ledger.pendingIntentsForLink(linkId);
+  const conflicts = new Map((await ledger.listConflicts({ linkId, state: 'open' })).map((c) => [c.field, c]));
+  return { intents, conflicts };
+}
+
 export async function planPass(
   ledger: Ledger,
   rt: ConnectionRuntime,
   snap: LinkSnapshot,
   tickets: Record<Side, Ticket>,
-  resolve?: PassOptions['resolve'],
+  options: { state?: LinkState; resolve?: PassOptions['resolve'] | undefined } = {},
 ): Promise<{ input: LinkInput; plan: LinkPlan }> {
   const link = snap.link;
+  const state = options.state ?? (await linkState(ledger, link.id));
   const input: LinkInput = {
     connection: rt.name,
     linkId: link.id,
@@ -383,9 +413,9 @@ export async function planPass(
     rules: rt.fields,
     baselines: snap.baselines,
     tickets,
-    intents: await ledger.pendingIntentsForLink(link.id),
-    conflicts: new Map((await ledger.listConflicts({ linkId: link.id, state: 'open' })).map((c) => [c.field, c])),
-    ...(resolve ? { resolve } : {}),
+    intents: state.intents,
+    conflicts: state.conflicts,
+    ...(options.resolve ? { resolve: options.resolve } : {}),
   };
   const plan = planLink(input);
   if (!plan.wantsFieldTimes) return { input, plan };
@@ -411,9 +441,23 @@ export function contextOf(link: Link, side: Side): TicketContext {
   return memo === null ? {} : { memo };
 }
 
-/** Both tickets as they are now, read at once; null for a side whose ticket is gone. */
-export async function readBoth(rt: ConnectionRuntime, link: Link): Promise<Record<Side, Ticket | null>> {
+/** Both tickets as the pass read them, and when: null for a side whose ticket is gone. */
+export interface Reads {
+  tickets: Record<Side, Ticket | null>;
+  readAtMs: Record<Side, number>;
+  /** The side read last, right before planning; null when both were read at once. */
+  last: Side | null;
+}
+
+/**
+ * Reads both tickets as they are now. With a hinted side (the one that changed), it is read
+ * first and the other side last, right before planning: the side a pass usually writes to is
+ * read as late as possible. Without one, both at once.
+ */
+export async function readBoth(rt: ConnectionRuntime, link: Link, clock: Clock, first?: Side): Promise<Reads> {
+  const readAtMs = { a: 0, b: 0 };
   const read = async (side: Side): Promise<Ticket | null> => {
+    readAtMs[side] = clock.now();
     try {
       return await rt.sides[side].connector.getTicket(side === 'a' ? link.aId : link.bId, contextOf(link, side));
     } catch (err) {
@@ -421,8 +465,15 @@ export async function readBoth(rt: ConnectionRuntime, link: Link): Promise<Recor
       throw err;
     }
   };
-  const [a, b] = await Promise.all([read('a'), read('b')]);
-  return { a, b };
+  if (first === undefined) {
+    const [a, b] = await Promise.all([read('a'), read('b')]);
+    return { tickets: { a, b }, readAtMs, last: null };
+  }
+  const firstTicket = await read(first);
+  const last = otherSide(first);
+  const lastTicket = await read(last);
+  const tickets = first === 'a' ? { a: firstTicket, b: lastTicket } : { a: lastTicket, b: firstTicket };
+  return { tickets, readAtMs, last };
 }
 
 interface Applied {
@@ -442,14 +493,15 @@ async function applyWrites(
   plan: LinkPlan,
   to: Side,
   commit: PassCommit,
-  readAtMs: number,
+  reads: Reads,
 ): Promise<Applied> {
   const connector = rt.sides[to].connector;
   const id = input.tickets[to].id;
-  // None of the systems offers conditional updates. The pass read both sides at once just now;
-  // only when that read has aged (the pass waited on a busy system) is the target read again,
-  // so a field a person changed meanwhile is left for the next pass, never overwritten.
-  const stale = deps.clock.now() - readAtMs > FRESH_MS;
+  // None of the systems offers conditional updates, so the side written must have been read
+  // moments ago: read last, right before planning. A side read first (a revert of the edit that
+  // was hinted) or a read that has aged (the pass waited on a busy system) is read again, so a
+  // field a person changed meanwhile is left for the next pass, never overwritten.
+  const stale = deps.clock.now() - reads.readAtMs[to] > FRESH_MS || (reads.last !== null && reads.last !== to);
   const fresh = stale
     ? await connector.getTicket(id, {
         ...(input.tickets[to].memo === undefined ? {} : { memo: input.tickets[to].memo }),

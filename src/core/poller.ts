@@ -62,7 +62,6 @@ export async function pollSide(
   const startedAtMs = deps.clock.now();
   const cursor = await deps.ledger.getCursor(connection, side);
   const since = cursor.since === null ? null : new Date(Date.parse(cursor.since) - deps.overlapMs);
-  const handled = new Set(cursor.seenIds);
   const listed: PollResult['listed'] = [];
   const versions = new Map<string, string>();
   const passes: Promise<void>[] = [];
@@ -75,7 +74,9 @@ export async function pollSide(
       }
       if (versions.get(item.id) === item.version) continue; // duplicate across pages
       versions.set(item.id, item.version);
-      if (item.version === cursor.since && handled.has(item.id)) continue; // handled by the last poll
+      // A ticket at the cursor's own version is handed on again: versions of one second (Freshservice,
+      // ConnectWise) do not move for an edit within the same second. The pass's version fast path
+      // (version plus a hash of the mapped fields) costs no call when it is unchanged.
       listed.push({ id: item.id, version: item.version });
       passes.push(deps.changed(item));
     }

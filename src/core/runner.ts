@@ -77,7 +77,7 @@ export class Runner {
     const link = await this.ledger.findLink(rt.name, side, ticketId);
     if (link) {
       if (link.state !== 'active') return; // unlinked, closed or flagged links are never recreated
-      await this.linkPass(rt, link.id, given ? { ticket: given, side, force } : { force });
+      await this.linkPass(rt, link.id, given ? { ticket: given, side, force } : { side, force });
       return;
     }
     // A link pass found inside the ticket guard runs after it: nesting it would wait for a second

@@ -242,6 +242,13 @@ export interface Connector {
    */
   fieldChangeTimes?(id: string, natives: readonly string[]): Promise<Record<string, string>>;
   /**
+   * Which of these native fields someone other than this integration changed since the ticket
+   * was created, from the system's history. Asked only after a crash, for a twin whose create
+   * sets fields in later calls (`facts.createSteps`): a value a person set is kept, one the
+   * create left half-way is finished.
+   */
+  changedByOthers?(id: string, natives: readonly string[]): Promise<string[]>;
+  /**
    * The native id behind a human-facing reference (a Jira key such as `IT-12`), or null when the
    * system knows no such ticket. Used by ticket search; systems whose ids are what people see
    * leave it out.

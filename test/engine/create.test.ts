@@ -157,6 +157,41 @@ describe('a create that stopped half-way', () => {
   });
 });
 
+describe('a person editing a twin before a crashed create is recovered', () => {
+  // Crash test seed 375054 found this: the test found the new Jira twin by its marker and moved
+  // its status while the daemon was down between the create and its commit. The recovery took
+  // the new status for a create stopped half-way and wrote the source's back over it.
+  const jiraStatus: FieldConfig = {
+    name: 'status',
+    a: 'status',
+    b: 'status',
+    owner: 'both',
+    conflict: 'newest',
+    map: [
+      { a: 'Waiting for support', b: 'New' },
+      { a: 'Waiting for customer', b: 'Waiting on Client' },
+    ],
+  };
+
+  it("keeps the person's status, as the system's history shows it was theirs (seed 375054)", async () => {
+    const ledger = new SqliteLedger({ path: ':memory:' });
+    const crashing = crashingLedger(ledger, (p) => p.newLink !== undefined);
+    const h = harness({ fields: [summary, jiraStatus], ledger: crashing, createStepsA: ['status'] });
+    const bId = h.b.userCreate({ summary: 'VPN drops', status: 'New' });
+    await h.pollBoth(); // the twin is created on a, then the daemon "dies" before the commit
+    const [twin] = [...h.a.tickets.values()];
+    h.a.userEdit(twin!.id, { status: 'Waiting for customer' }); // the internal team works the twin
+
+    const restarted = h.restart({ ledger });
+    await restarted.engine.recoverIntents();
+    await restarted.engine.onIdle();
+    await restarted.pollBoth();
+    await restarted.pollBoth();
+    expect(h.a.mustGet(twin!.id).fields.status).toBe('Waiting for customer');
+    expect(h.b.mustGet(bId).fields.status).toBe('Waiting on Client');
+  });
+});
+
 describe('a create the target did not fully apply', () => {
   it('writes the value again instead of taking the twin as agreeing', async () => {
     const h = harness({ fields: [summary, status] });

@@ -114,6 +114,38 @@ describe('no echo and no flapping', () => {
     expect(h.connectorB.lastExpected?.fields.summary).toBe('one');
   });
 
+  it('reads the hinted side again before reverting its edit there, and the other side only once', async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'one', priority: 1 });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    const before = { a: h.a.counters.reads, b: h.b.counters.reads };
+    h.b.userEdit(link.bId, { priority: 'P3' }); // b does not own priority: reverted
+    await h.engine.hint('test', 'b', link.bId);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).fields.priority).toBe('P4');
+    expect({ a: h.a.counters.reads - before.a, b: h.b.counters.reads - before.b }).toEqual({ a: 1, b: 2 });
+    expect(h.a.mustGet(aId).fields.priority).toBe(1);
+  });
+
+  it('sees an edit made within the second a one-second version already shows', async () => {
+    // Freshservice and ConnectWise stamp versions in whole seconds: a poll at the cursor's own
+    // version must still look, or the edit waits for the next change or the reconcile.
+    const clock = { now: () => Date.parse('2026-11-30T10:00:00.200Z') };
+    const h = harness({
+      fields: [summary],
+      systemA: { clock, versionPrecisionMs: 1000 },
+      systemB: { clock },
+      engine: { clock },
+    });
+    const aId = h.a.userCreate({ subject: 'one' });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    h.a.userEdit(aId, { subject: 'two' }); // same second, same version
+    await h.pollBoth();
+    expect(h.b.mustGet(link.bId).fields.summary).toBe('two');
+  });
+
   it('the same ticket hinted 20 times concurrently costs one write', async () => {
     const h = harness({ fields: [summary] });
     const aId = h.a.userCreate({ subject: 'one' });

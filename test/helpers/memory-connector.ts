@@ -33,6 +33,8 @@ interface StoredTicket {
   comments: Comment[];
   /** When each field last changed value (ms), for systems with a per-field history. */
   changedMs: Record<string, number>;
+  /** Fields a person changed (in the UI) since the ticket was created. */
+  changedByPeople: Set<string>;
 }
 
 export interface MemorySystemOptions {
@@ -48,6 +50,8 @@ export interface MemorySystemOptions {
   fieldHistory?: boolean;
   /** Gives every ticket a human-facing key `<prefix>-<id>` (like Jira's) and offers `resolveTicketRef` for it. */
   keyPrefix?: string;
+  /** Versions in whole seconds, like Freshservice's and ConnectWise's timestamps. @default 1 (ms) */
+  versionPrecisionMs?: number;
 }
 
 /** The write counts a test can assert on. */
@@ -103,12 +107,15 @@ export class MemorySystem {
       deleted: false,
       comments: [],
       changedMs: stamp(fields, at),
+      changedByPeople: new Set(),
     });
     return id;
   }
 
   userEdit(id: string, changes: FieldValues): void {
-    this.apply(this.mustGet(id), changes);
+    const t = this.mustGet(id);
+    for (const name of Object.keys(changes)) t.changedByPeople.add(name);
+    this.apply(t, changes);
   }
 
   /** Writes field values, moving the ticket's version and each changed field's history time. */
@@ -160,6 +167,7 @@ export class MemorySystem {
       deleted: false,
       comments: [],
       changedMs: stamp(accepted, at),
+      changedByPeople: new Set(),
     };
     this.tickets.set(id, stored);
     return stored;
@@ -270,6 +278,13 @@ export class MemoryConnector implements Connector {
       ...(this.searchLagMs > 0 ? { markerSearchLagMs: this.searchLagMs } : {}),
       ...(options.createSteps ? { createSteps: options.createSteps } : {}),
     };
+    if (options.createSteps) {
+      this.changedByOthers = async (id, natives) => {
+        this.guard();
+        const t = this.system.mustGet(id);
+        return natives.filter((n) => t.changedByPeople.has(n));
+      };
+    }
   }
 
   private guard(): void {
@@ -282,7 +297,7 @@ export class MemoryConnector implements Connector {
       ...(memo === undefined ? {} : { memo }),
       id: t.id,
       ...(this.system.options.keyPrefix === undefined ? {} : { key: `${this.system.options.keyPrefix}-${t.id}` }),
-      version: new Date(t.updatedMs).toISOString(),
+      version: new Date(t.updatedMs - (t.updatedMs % (this.system.options.versionPrecisionMs ?? 1))).toISOString(),
       fields: structuredClone(t.fields),
       marker: t.marker,
       inScope: !t.deleted && this.inScope(t.fields),
@@ -337,6 +352,9 @@ export class MemoryConnector implements Connector {
 
   /** Present only when the system keeps a per-field history (`fieldHistory`). */
   readonly fieldChangeTimes?: (id: string, natives: readonly string[]) => Promise<Record<string, string>>;
+
+  /** Present only with `createSteps`: which fields a person changed since the ticket was created. */
+  readonly changedByOthers?: (id: string, natives: readonly string[]) => Promise<string[]>;
 
   /** Present only when tickets have keys (`keyPrefix`): a key in any case → the ticket's id, else null. */
   readonly resolveTicketRef?: (reference: string) => Promise<string | null>;

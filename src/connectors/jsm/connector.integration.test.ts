@@ -330,5 +330,17 @@ describe('jsm connector: length limits (issue 13, item 6)', () => {
     expect(written.cuts).toEqual([{ field: 'comment', fromChars: body.length, toChars: expect.any(Number) }]);
     const [listed] = await c.listComments(issue.id);
     expect(listed?.marker).toBe('tb:it:1:a9');
+
+describe('jsm connector: who changed a field since the create', () => {
+  it("names the fields a person changed after the create, not the ones this integration's own calls set", async () => {
+    const c = connector();
+    const created = await c.createTicket({ summary: 'Stepwise', status: 'In Progress' }, 'tb:t:a1');
+    expect(created.fields.status).toBe('In Progress');
+    expect(await c.changedByOthers!(created.id, ['status', 'summary'])).toEqual([]);
+    const edited = await asHuman(`/rest/api/3/issue/${created.id}`, 'PUT', {
+      fields: { summary: 'Renamed by a person' },
+    });
+    expect(edited.ok).toBe(true);
+    expect(await c.changedByOthers!(created.id, ['status', 'summary'])).toEqual(['summary']);
   });
 });

@@ -342,6 +342,25 @@ export class JsmConnector implements Connector {
     }
   }
 
+  async changedByOthers(id: string, natives: readonly string[]): Promise<string[]> {
+    if (this.ownAccountId === undefined) await this.ping();
+    const wanted = new Set(natives);
+    const changed = new Set<string>();
+    for (let startAt = 0, pages = 0; pages < CHANGELOG_PAGES; pages++) {
+      const page = await this.client.changelog(id, startAt, CHANGELOG_PAGE);
+      for (const history of page.values) {
+        if (history.author?.accountId === this.ownAccountId) continue;
+        for (const item of history.items) {
+          const native = item.fieldId ?? item.field;
+          if (wanted.has(native)) changed.add(native);
+        }
+      }
+      startAt += page.values.length;
+      if (page.values.length === 0 || startAt >= page.total) break;
+    }
+    return [...changed];
+  }
+
   async findByMarker(marker: string): Promise<Ticket | null> {
     const jql = `labels = ${jqlString(markerToLabel(marker))} ORDER BY created ASC`;
     for await (const raw of this.searchAll(jql)) {

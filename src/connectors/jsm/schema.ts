@@ -128,6 +128,7 @@ export const JiraChangelogPage = z.looseObject({
   values: z.array(
     z.looseObject({
       created: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'not a timestamp'),
+      author: z.looseObject({ accountId: z.string().optional() }).optional(),
       items: z.array(z.looseObject({ field: z.string(), fieldId: z.string().optional() })),
     }),
   ),

@@ -98,17 +98,18 @@ function holdsAsSent(rule: FieldRule, from: Side, source: JsonValue, wrote: Json
  * twin as it holds the value. A field the twin does not hold was not (fully) written by the
  * create: the twin's value counts as agreed and the next pass writes the source's value again.
  * A recovered create (found by its marker after a stop) is read later, so there a difference is a
- * person's edit on the twin (kept: the sides agreed on what was sent), except in the fields the
- * target's create sets in later calls (`facts.createSteps`, e.g. a Jira status reached through
- * transitions), where the stop may have come between the calls. Fields not sent get a baseline
- * only when the sides already agree; the next pass settles the rest by owner.
+ * person's edit on the twin (kept: the sides agreed on what was sent), except in `halfDone`: the
+ * fields the target's create sets in later calls (`facts.createSteps`, e.g. a Jira status reached
+ * through transitions) that nobody else changed since, where the stop came between the calls.
+ * Fields not sent get a baseline only when the sides already agree; the next pass settles the
+ * rest by owner.
  */
 export function createBaselines(
   rules: readonly FieldRule[],
   from: Side,
   tickets: Record<Side, Ticket>,
   sent: { fields: FieldValues; source: FieldValues },
-  recovered: { createSteps: readonly string[] } | null,
+  recovered: { halfDone: readonly string[] } | null,
 ): Record<string, Baseline> {
   const to = otherSide(from);
   const baselines: Record<string, Baseline> = {};
@@ -119,7 +120,7 @@ export function createBaselines(
     if (wrote !== undefined && source !== undefined) {
       if (holdsAsSent(rule, from, source, wrote, current[to]))
         baselines[rule.name] = baselineOf(from, source, current[to]);
-      else if (recovered && !recovered.createSteps.includes(rule.native[to]))
+      else if (recovered && !recovered.halfDone.includes(rule.native[to]))
         baselines[rule.name] = baselineOf(from, source, wrote);
       else baselines[rule.name] = baselineOf(from, NOT_MIRRORED, current[to]);
     } else if (rule.equivalent('a', current.a, current.b)) {
