@@ -16,6 +16,10 @@
 //   cursor     per connection and side, the poll watermark (timestamp + ids seen at it)
 //   echo       a change the daemon itself wrote, seen again when it polls; never mirrored back
 
+import type { TextCut } from './text-cut.js';
+
+export type { TextCut };
+
 export type SystemKind = 'connectwise' | 'jsm' | 'freshservice';
 export type Side = 'a' | 'b';
 export type Owner = Side | 'both';
@@ -59,13 +63,6 @@ export interface Ticket {
   memo?: JsonValue;
   /** Text the connector cut to fit the vendor's limit on this read or write; each becomes an event. */
   cuts?: TextCut[];
-}
-
-/** A text field cut to fit a vendor limit: `field` is the native name, lengths in characters. */
-export interface TextCut {
-  field: string;
-  fromChars: number;
-  toChars: number;
 }
 
 /** What the link remembers of a ticket for its connector. */

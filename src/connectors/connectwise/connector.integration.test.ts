@@ -76,7 +76,7 @@ describe('ConnectWise description note (issue 13, item 1)', () => {
   it('creates a twin without a description with its own description note, so a mirrored comment is never read or written as the description', async () => {
     const created = await connector().createTicket({ summary: 'No description' }, 'tb:jsm-cw:d1');
     expect(created.fields.description).toBe('');
-    const memo = (created as { memo?: { descriptionNoteId: number | null } }).memo;
+    const memo = created.memo as { descriptionNoteId: number | null } | undefined;
     expect(memo?.descriptionNoteId).toEqual(expect.any(Number));
     await connector().addComment(created.id, {
       body: 'The printer is on fire.',

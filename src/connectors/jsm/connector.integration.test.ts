@@ -330,6 +330,8 @@ describe('jsm connector: length limits (issue 13, item 6)', () => {
     expect(written.cuts).toEqual([{ field: 'comment', fromChars: body.length, toChars: expect.any(Number) }]);
     const [listed] = await c.listComments(issue.id);
     expect(listed?.marker).toBe('tb:it:1:a9');
+  });
+});
 
 describe('jsm connector: who changed a field since the create', () => {
   it("names the fields a person changed after the create, not the ones this integration's own calls set", async () => {
