@@ -5,7 +5,7 @@ import {
   ConflictUnresolvableError,
   ERROR_CODES,
   InternalError,
-  SyncError,
+  type SyncError,
   WebhookError,
   classify,
   ConfigError,

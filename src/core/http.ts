@@ -13,7 +13,7 @@ import {
   RateLimitedError,
   RemoteUnavailableError,
   RemoteValidationError,
-  SyncError,
+  type SyncError,
   TimeoutError,
 } from './errors.js';
 import type { SystemQueue } from './queue.js';
@@ -111,6 +111,57 @@ function pathOnly(url: string): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
+/** The error a failed response stands for, in the system's own words where its body has them. */
+function remoteError(options: HttpClientOptions, request: HttpRequest, response: HttpResponse): SyncError {
+  const system = options.system;
+  const where = `${request.method.toUpperCase()} ${pathOnly(request.url)}`;
+  const details = options.describeError?.(response.status, response.data);
+  const remote = details?.message ? `: ${details.message}` : '';
+  const status = response.status;
+  if (status === 429) {
+    const now = Date.now();
+    const waitMs =
+      parseRetryAfter(response.headers['retry-after'], now) ??
+      options.rateLimited?.waitMs?.(response, now) ??
+      options.defaultRetryAfterMs ??
+      1000;
+    return new RateLimitedError(`${system} rate limit hit on ${where}; retry after ${waitMs} ms`, waitMs, { system });
+  }
+  if (status === 401 || status === 403)
+    return new AuthError(`${system} refused the credentials (${status}) on ${where}${remote}`, { system });
+  if (status === 404) return new NotFoundError(`${system} has no ${where} (404)${remote}`, { system });
+  if (status >= 500)
+    return new RemoteUnavailableError(`${system} failed with ${status} on ${where}${remote}`, {
+      system,
+      status,
+    });
+  const field = details?.field;
+  return new RemoteValidationError(
+    `${system} rejected ${where} (${status})${remote}`,
+    field === undefined ? { system } : { system, field },
+  );
+}
+
+/** One request on the wire; a transport failure becomes a TimeoutError or NetworkError. */
+async function send(instance: AxiosInstance, system: string, request: HttpRequest): Promise<AxiosResponse> {
+  try {
+    return await instance.request({
+      method: request.method,
+      url: request.url,
+      ...(request.params === undefined ? {} : { params: request.params }),
+      ...(request.data === undefined ? {} : { data: request.data }),
+      ...(request.headers === undefined ? {} : { headers: request.headers }),
+    });
+  } catch (err) {
+    // Never wrap the axios error itself: its config carries the Authorization header.
+    const code = (err as { code?: string }).code ?? 'network';
+    const where = `${request.method.toUpperCase()} ${pathOnly(request.url)}`;
+    if (code === 'ETIMEDOUT' || code === 'ECONNABORTED')
+      throw new TimeoutError(`${system} timed out on ${where}`, { system });
+    throw new NetworkError(`${system} unreachable on ${where} (${code})`, { system });
+  }
+}
+
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const instance: AxiosInstance = axios.create({
     baseURL: options.baseURL,
@@ -127,56 +178,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   /** 429s limited to one resource: only their own request waits, outside the queue. */
   const waitsAlone = new WeakSet<Error>();
 
-  function toError(request: HttpRequest, response: HttpResponse): SyncError {
-    const where = `${request.method.toUpperCase()} ${pathOnly(request.url)}`;
-    const details = options.describeError?.(response.status, response.data);
-    const remote = details?.message ? `: ${details.message}` : '';
-    const status = response.status;
-    if (status === 429) {
-      const now = Date.now();
-      const waitMs =
-        parseRetryAfter(response.headers['retry-after'], now) ??
-        options.rateLimited?.waitMs?.(response, now) ??
-        options.defaultRetryAfterMs ??
-        1000;
-      return new RateLimitedError(`${system} rate limit hit on ${where}; retry after ${waitMs} ms`, waitMs, { system });
-    }
-    if (status === 401 || status === 403)
-      return new AuthError(`${system} refused the credentials (${status}) on ${where}${remote}`, { system });
-    if (status === 404) return new NotFoundError(`${system} has no ${where} (404)${remote}`, { system });
-    if (status >= 500)
-      return new RemoteUnavailableError(`${system} failed with ${status} on ${where}${remote}`, {
-        system,
-        status,
-      });
-    const field = details?.field;
-    return new RemoteValidationError(
-      `${system} rejected ${where} (${status})${remote}`,
-      field === undefined ? { system } : { system, field },
-    );
-  }
-
   async function attempt<T>(request: HttpRequest): Promise<HttpResponse<T>> {
     return options.queue.add(async () => {
-      let raw: AxiosResponse;
       const startedMs = Date.now();
-      try {
-        raw = await instance.request({
-          method: request.method,
-          url: request.url,
-          ...(request.params === undefined ? {} : { params: request.params }),
-          ...(request.data === undefined ? {} : { data: request.data }),
-          ...(request.headers === undefined ? {} : { headers: request.headers }),
-        });
-      } catch (err) {
-        // Never wrap the axios error itself: its config carries the Authorization header.
-        const code = (err as { code?: string }).code ?? 'network';
-        const where = `${request.method.toUpperCase()} ${pathOnly(request.url)}`;
-        if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
-          throw new TimeoutError(`${system} timed out on ${where}`, { system });
-        }
-        throw new NetworkError(`${system} unreachable on ${where} (${code})`, { system });
-      }
+      const raw = await send(instance, system, request);
       const response: HttpResponse<T> = { status: raw.status, data: raw.data as T, headers: flatHeaders(raw.headers) };
       options.logger.debug(
         {
@@ -190,7 +195,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       );
       options.onResponse?.(response);
       if (response.status < 400 || request.acceptStatus?.includes(response.status)) return response;
-      const error = toError(request, response);
+      const error = remoteError(options, request, response);
       if (error instanceof RateLimitedError) {
         if ((options.rateLimited?.scope?.(response) ?? 'system') === 'request') waitsAlone.add(error);
         else options.queue.pauseFor(error.retryAfterMs);

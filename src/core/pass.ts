@@ -80,6 +80,38 @@ export interface CreateResult {
   linkId: string | null;
 }
 
+/**
+ * The create's intent: the one a stopped create left (with the twin it made, if the marker finds
+ * one, and what it sent), or a new one; null when another worker or instance owns this create.
+ */
+async function startCreate(
+  deps: PassDeps,
+  rt: ConnectionRuntime,
+  from: Side,
+  ticket: Ticket,
+  planned: { fields: FieldValues; source: FieldValues },
+): Promise<{ intent: Intent; twin: Ticket | null; sent: { fields: FieldValues; source: FieldValues } } | null> {
+  const to = otherSide(from);
+  const found = await deps.ledger.findIntent(rt.name, 'create', to, ticket.id);
+  if (found) {
+    const twin = await findCreated(deps, rt, to, found);
+    const payload = found.payload as { fields?: FieldValues; source?: FieldValues } | null;
+    const sent =
+      twin && payload?.fields && payload.source ? { fields: payload.fields, source: payload.source } : planned;
+    return { intent: found, twin, sent };
+  }
+  const intent = await deps.ledger.addIntent({
+    connection: rt.name,
+    kind: 'create',
+    targetSide: to,
+    sourceId: ticket.id,
+    linkId: null,
+    marker: ticketMarker(rt.name, `${from}${ticket.id}`),
+    payload: planned,
+  });
+  return intent ? { intent, twin: null, sent: planned } : null;
+}
+
 /** Creates the twin of a ticket that has no link yet, through an intent and its marker. */
 export async function createPass(
   deps: PassDeps,
@@ -99,27 +131,10 @@ export async function createPass(
   const { to } = plan;
   const target = rt.sides[to].connector;
 
-  let intent = await deps.ledger.findIntent(rt.name, 'create', to, ticket.id);
-  let twin: Ticket | null = null;
-  let sent = { fields: plan.fields, source: plan.source };
-  if (intent) {
-    twin = await findCreated(deps, rt, to, intent);
-    const payload = intent.payload as { fields?: FieldValues; source?: FieldValues } | null;
-    if (twin && payload?.fields && payload.source) sent = { fields: payload.fields, source: payload.source };
-  } else {
-    const marker = ticketMarker(rt.name, `${from}${ticket.id}`);
-    intent = await deps.ledger.addIntent({
-      connection: rt.name,
-      kind: 'create',
-      targetSide: to,
-      sourceId: ticket.id,
-      linkId: null,
-      marker,
-      payload: sent,
-    });
-    if (!intent) return { outcome: 'skipped', linkId: null }; // another worker or instance owns this create
-  }
-
+  const started = await startCreate(deps, rt, from, ticket, { fields: plan.fields, source: plan.source });
+  if (!started) return { outcome: 'skipped', linkId: null }; // another worker or instance owns this create
+  const { intent, sent } = started;
+  let twin = started.twin;
   const recovered = twin !== null;
   if (!twin) {
     try {

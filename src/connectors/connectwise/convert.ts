@@ -5,7 +5,7 @@ import { RemoteValidationError } from '../../core/errors.js';
 import { MARKER_PATTERN, parseMirroredComment } from '../../core/marker.js';
 import { normaliseText } from '../../core/text.js';
 import type { Comment, FieldValues, InvalidTicket, Ticket, Visibility } from '../../core/types.js';
-import { CwNote, CwTicket } from './schema.js';
+import { type CwNote, CwTicket } from './schema.js';
 
 /** The native fields a ConnectWise ticket exposes, in ConnectWise's own names. */
 export const TICKET_FIELDS = [

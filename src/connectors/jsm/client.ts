@@ -23,7 +23,7 @@ import {
   JiraField,
   JiraIssueRef,
   JiraMyself,
-  JiraPriority,
+  type JiraPriority,
   JiraPriorityPage,
   JiraProjectStatuses,
   JiraRequestTypePage,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, SyncError } from '../../core/errors.js';
+import { AuthError, type SyncError } from '../../core/errors.js';
 import { isInvalidTicket, type Ticket } from '../../core/types.js';
 import type { ScopeConfig } from '../../mapping/schema.js';
 import { jsmSimulator } from '../../simulators/jsm/index.js';

@@ -3,7 +3,10 @@
 // Jira's per-field error messages.
 import { NOT_ADF_MESSAGE, adfProblem, type AdfNode } from './adf.js';
 import { ISSUE_TYPES, PRIORITIES, REQUEST_TYPE_FIELD } from './fixtures.js';
+import { scalar } from './scalar.js';
 import type { IssueRecord, JiraStore } from './store.js';
+
+export { scalar };
 
 export type FieldErrors = Record<string, string>;
 
@@ -19,13 +22,6 @@ export const TOO_LONG = `The entered text is too long. It exceeds the allowed li
 /** The error for a rich-text value over the limit, or null. */
 export function richTextTooLong(doc: unknown): string | null {
   return JSON.stringify(doc).length > RICH_TEXT_MAX ? TOO_LONG : null;
-}
-
-/** A scalar as text; objects as JSON (never `[object Object]`). */
-export function scalar(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  return JSON.stringify(value) ?? '';
 }
 
 export function notOnScreen(fieldId: string): string {

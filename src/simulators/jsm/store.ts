@@ -3,7 +3,7 @@
 // mutation moves `updated`, writes a changelog entry and reports an event for webhooks.
 import type { AdfNode } from './adf.js';
 import { JiraBehaviour } from './behaviour.js';
-import { scalar } from './fields.js';
+import { scalar } from './scalar.js';
 import {
   FIELDS,
   IT_PROJECT,

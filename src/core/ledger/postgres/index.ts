@@ -397,15 +397,8 @@ export class PostgresLedger implements Ledger {
     });
   }
 
-  /** The link's own rows of a commit: state, versions, keys, baselines, comment map, conflicts. */
-  private async commitLinkParts(
-    c: PoolClient,
-    pass: PassCommit,
-    linkId: string,
-    now: string,
-    baselines: ReadonlyArray<readonly [string, string, string]>,
-    conflicts: ReadonlyArray<readonly [string, string, string, string]>,
-  ): Promise<void> {
+  /** The link row's own columns a commit changes: state and note, versions, keys, memos. */
+  private async commitLinkRow(c: PoolClient, pass: PassCommit, linkId: string, now: string): Promise<void> {
     const s = this.s;
     const a = pass.versions?.a;
     const b = pass.versions?.b;
@@ -453,6 +446,19 @@ export class PostgresLedger implements Ledger {
         c,
       );
     }
+  }
+
+  /** The link's own rows of a commit: state, versions, keys, baselines, comment map, conflicts. */
+  private async commitLinkParts(
+    c: PoolClient,
+    pass: PassCommit,
+    linkId: string,
+    now: string,
+    baselines: ReadonlyArray<readonly [string, string, string]>,
+    conflicts: ReadonlyArray<readonly [string, string, string, string]>,
+  ): Promise<void> {
+    const s = this.s;
+    await this.commitLinkRow(c, pass, linkId, now);
     if (baselines.length > 0) {
       await this.query(
         `INSERT INTO ${s}.baselines (link_id, field, a_value, b_value, updated_at)
