@@ -1,6 +1,8 @@
 // Markers: the correlation values stamped on everything the daemon creates remotely, so a crash
 // between a remote create and the ledger commit can be recovered by looking the marker up.
 // Comments carry theirs in a short footer line that every connector writes and strips the same way.
+// Copied files carry a short tag of theirs in the file name.
+import { createHash } from 'node:crypto';
 
 /** Markers are `tb:` plus letters, digits, `:`, `_` and `-`; safe in labels, tags and text. */
 export const MARKER_PATTERN = /tb:[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)*/;
@@ -33,4 +35,41 @@ export function parseMirroredComment(text: string): { body: string; marker: stri
   const match = FOOTER.exec(text);
   if (!match) return { body: text, marker: null };
   return { body: text.slice(0, match.index), marker: match[1] ?? null };
+}
+
+/** The marker of a file copied from `sourceSide`'s attachment to the other side of a link. */
+export function attachmentMarker(
+  connection: string,
+  linkId: string,
+  sourceSide: string,
+  sourceAttachmentId: string,
+): string {
+  const safe = sourceAttachmentId.replace(/[^A-Za-z0-9_-]/g, '-');
+  return `tb:${connection}:${linkId}:file:${sourceSide}${safe}`;
+}
+
+/**
+ * The short tag a copied file carries in its name: `tb-` and 12 hex digits of the marker's
+ * SHA-256. File names must stay short and portable (no `:`), so the tag stands for the marker.
+ */
+export function fileTag(marker: string): string {
+  return `tb-${createHash('sha256').update(marker).digest('hex').slice(0, 12)}`;
+}
+
+const TAGGED_NAME = /^(.*) \[(tb-[0-9a-f]{12})\](\.[A-Za-z0-9_-]{1,16})?$/;
+
+/** `report.pdf` + marker → `report [tb-3f9a2c81d0e4].pdf`: the name the copy is uploaded with. */
+export function tagFileName(name: string, marker: string): string {
+  const dot = name.lastIndexOf('.');
+  const hasExt = dot > 0 && /^\.[A-Za-z0-9_-]{1,16}$/.test(name.slice(dot));
+  const base = hasExt ? name.slice(0, dot) : name;
+  const ext = hasExt ? name.slice(dot) : '';
+  return `${base} [${fileTag(marker)}]${ext}`;
+}
+
+/** Splits a file name into the name without its tag and the tag (the file marker), if any. */
+export function parseFileName(name: string): { name: string; marker: string | null } {
+  const match = TAGGED_NAME.exec(name);
+  if (!match) return { name, marker: null };
+  return { name: `${match[1] ?? ''}${match[3] ?? ''}`, marker: match[2] ?? null };
 }

@@ -16,6 +16,7 @@
 //   cursor     per connection and side, the poll watermark (timestamp + ids seen at it)
 //   echo       a change the daemon itself wrote, seen again when it polls; never mirrored back
 
+import type { Readable } from 'node:stream';
 import type { TextCut } from './text-cut.js';
 
 export type { TextCut };
@@ -146,6 +147,11 @@ export const CAPABILITY_KEYS = [
   'fieldHistory',
   /** The vendor's length limits on text fields are enforced before writing. */
   'textLimits',
+  /**
+   * Files on tickets and comments can be listed, downloaded and uploaded as streams
+   * (`listAttachments`, `downloadAttachment`, `uploadAttachment`, limits in `facts.attachments`).
+   */
+  'attachments',
 ] as const;
 
 export type CapabilityKey = (typeof CAPABILITY_KEYS)[number];
@@ -169,6 +175,53 @@ export interface ConnectorFacts {
   createSteps?: readonly string[];
   rateLimit: { requestsPerMinute: number; headers: string[]; note: string };
   capabilities: Record<CapabilityKey, Capability>;
+  /** The vendor's limits on files, when the `attachments` capability is supported. */
+  attachments?: AttachmentLimits;
+}
+
+/** A vendor's limits on files, each researched and cited in the connector's readme. */
+export interface AttachmentLimits {
+  /** Largest single file the vendor accepts, in bytes. */
+  maxFileBytes: number;
+  /** Largest total of files on one ticket, in bytes, where the vendor caps it. */
+  maxTicketBytes?: number;
+  /** Most files one ticket may carry, where the vendor caps it. */
+  maxFilesPerTicket?: number;
+  /** Where the figures come from (doc or spec) and what is assumed. */
+  note: string;
+}
+
+/**
+ * A file on a ticket as a connector lists it. Files ride either on the ticket itself or on one of
+ * its comments (`commentId`); `visibility` is who can see the file in the vendor's UI/portal.
+ */
+export interface Attachment {
+  /** Native attachment/document id, as a string. */
+  id: string;
+  /** File name as the system shows it, marker tag removed (see `marker`). */
+  name: string;
+  sizeBytes: number;
+  contentType: string;
+  visibility: Visibility;
+  /** The comment the file rides on, or null when it is on the ticket itself. */
+  commentId: string | null;
+  createdAt?: string;
+  /** The marker the daemon stamped on a file it copied, if any: such a file is never copied back. */
+  marker: string | null;
+}
+
+/** A file to upload: its content arrives as a stream of exactly `sizeBytes` bytes. */
+export interface NewAttachment {
+  /** File name without the marker tag; the connector stamps the marker. */
+  name: string;
+  sizeBytes: number;
+  contentType: string;
+  content: Readable;
+  /** Who may see it on the target; a connector never makes it more visible. */
+  visibility: Visibility;
+  marker: string;
+  /** Short text for the note/comment the file rides on where the vendor needs one (attribution). */
+  note: string;
 }
 
 export interface WebhookRequest {
@@ -229,6 +282,19 @@ export interface Connector {
   findByMarker(marker: string, hint?: { createdAfter?: Date }): Promise<Ticket | null>;
   listComments(id: string, context?: TicketContext): Promise<Comment[]>;
   addComment(id: string, comment: NewComment): Promise<Comment>;
+  /**
+   * Files on the ticket and on each of its comments (capability `attachments`). Files the daemon
+   * uploaded carry their `marker`.
+   */
+  listAttachments?(id: string, context?: TicketContext): Promise<Attachment[]>;
+  /** The file's bytes as a stream, never buffered whole; throws NotFoundError when it is gone. */
+  downloadAttachment?(ticketId: string, attachment: Attachment): Promise<Readable>;
+  /**
+   * Uploads a file streamed from `file.content` with its marker, riding on a comment/note of the
+   * given visibility where the vendor ties visibility to one; returns the file as listed after.
+   * Throws RemoteValidationError (code remote_validation) when the vendor refuses the file.
+   */
+  uploadAttachment?(ticketId: string, file: NewAttachment): Promise<Attachment>;
   verifyWebhook(request: WebhookRequest): boolean | Promise<boolean>;
   parseWebhook(request: WebhookRequest): WebhookHint;
   describe(): Promise<FieldCatalog>;

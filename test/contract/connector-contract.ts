@@ -18,10 +18,14 @@
 //       teardown: () => sim.stop(),
 //     };
 //   });
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError, WebhookError } from '../../src/core/errors.js';
+import { fileTag } from '../../src/core/marker.js';
 import {
   isInvalidTicket,
+  type Attachment,
   type Connector,
   type FieldValues,
   type JsonValue,
@@ -48,7 +52,19 @@ export interface ContractSetup {
    * @default true
    */
   webhookSignsBody?: boolean;
+  /**
+   * A person attaches a file through the system itself (not the connector): on a new comment of
+   * the given visibility. Needed when the connector supports `attachments`.
+   */
+  attachByPerson?: (ticketId: string, file: PersonFile) => Promise<void>;
   teardown: () => Promise<void>;
+}
+
+export interface PersonFile {
+  name: string;
+  bytes: Buffer;
+  contentType: string;
+  visibility: 'public' | 'internal';
 }
 
 async function collect(connector: Connector, since: Date | null): Promise<Ticket[]> {
@@ -71,6 +87,16 @@ async function refusal(verify: () => boolean | Promise<boolean>): Promise<string
     if (err instanceof WebhookError) return err.reason ?? err.code;
     throw err;
   }
+}
+
+async function sha256Of(stream: Readable): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of stream) hash.update(chunk as Uint8Array);
+  return hash.digest('hex');
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function freshMarker(): string {
@@ -236,10 +262,113 @@ export function describeConnectorContract(name: string, setup: () => Promise<Con
       await expect(s.connector.ping()).resolves.toBeUndefined();
     });
 
+    describeAttachments(() => s);
+
     it('states its facts as data', () => {
       expect(s.connector.facts.pageSize).toBeGreaterThan(0);
       expect(Object.keys(s.connector.facts.capabilities).length).toBeGreaterThan(0);
       for (const cap of Object.values(s.connector.facts.capabilities)) expect(cap.note).toMatch(/\S/);
     });
+  });
+}
+
+/** The attachment verbs, run for every connector whose facts declare the `attachments` capability. */
+function describeAttachments(get: () => ContractSetup): void {
+  const supported = (): boolean => get().connector.facts.capabilities.attachments?.supported === true;
+  const verbs = (): Required<Pick<Connector, 'listAttachments' | 'downloadAttachment' | 'uploadAttachment'>> => {
+    const c = get().connector;
+    if (!c.listAttachments || !c.downloadAttachment || !c.uploadAttachment) {
+      throw new Error(`${c.facts.label} declares attachments but lacks list/download/upload`);
+    }
+    return {
+      listAttachments: c.listAttachments.bind(c),
+      downloadAttachment: c.downloadAttachment.bind(c),
+      uploadAttachment: c.uploadAttachment.bind(c),
+    };
+  };
+
+  it('declares its file limits with a note when it supports attachments', () => {
+    const { facts } = get().connector;
+    if (!supported()) return expect(facts.capabilities.attachments?.note).toMatch(/\S/);
+    expect(facts.attachments?.maxFileBytes).toBeGreaterThan(0);
+    expect(facts.attachments?.note).toMatch(/\S/);
+  });
+
+  it('offers no file verbs unless it declares the attachments capability', () => {
+    const c = get().connector;
+    const offered = ['listAttachments', 'downloadAttachment', 'uploadAttachment'].filter((verb) => verb in c);
+    expect(offered).toEqual(supported() ? ['listAttachments', 'downloadAttachment', 'uploadAttachment'] : []);
+  });
+
+  it('uploads a file from a stream with its marker and downloads the identical bytes', async () => {
+    if (!supported()) return;
+    const s = get();
+    const v = verbs();
+    const ticket = await s.connector.createTicket(s.newTicket(), freshMarker());
+    expect(await v.listAttachments(ticket.id)).toEqual([]);
+    const bytes = randomBytes(300_000);
+    const marker = freshMarker();
+    const uploaded = await v.uploadAttachment(ticket.id, {
+      name: 'trace log.txt',
+      sizeBytes: bytes.length,
+      contentType: 'text/plain',
+      content: Readable.from([bytes.subarray(0, 100_000), bytes.subarray(100_000)]),
+      visibility: 'public',
+      marker,
+      note: 'File from the other side: trace log.txt',
+    });
+    expect(uploaded).toMatchObject({ name: 'trace log.txt', sizeBytes: bytes.length, marker: fileTag(marker) });
+    const listed = await v.listAttachments(ticket.id);
+    const found = listed.find((a) => a.id === uploaded.id) as Attachment;
+    expect(found).toMatchObject({ name: 'trace log.txt', sizeBytes: bytes.length, visibility: 'public' });
+    expect(found.contentType).toMatch(/^text\/plain/);
+    expect(await sha256Of(await v.downloadAttachment(ticket.id, found))).toBe(sha256(bytes));
+  });
+
+  it('keeps an internal upload internal', async () => {
+    if (!supported()) return;
+    const s = get();
+    const v = verbs();
+    const ticket = await s.connector.createTicket(s.newTicket(), freshMarker());
+    const bytes = Buffer.from('%PDF-1.4 not really');
+    const uploaded = await v.uploadAttachment(ticket.id, {
+      name: 'config.pdf',
+      sizeBytes: bytes.length,
+      contentType: 'application/pdf',
+      content: Readable.from([bytes]),
+      visibility: 'internal',
+      marker: freshMarker(),
+      note: 'File from the other side: config.pdf',
+    });
+    const found = (await v.listAttachments(ticket.id)).find((a) => a.id === uploaded.id);
+    expect(found?.visibility).toBe('internal');
+  });
+
+  it('lists files people attached with the visibility of what they ride on, and no marker', async () => {
+    if (!supported()) return;
+    const s = get();
+    if (!s.attachByPerson) throw new Error(`${s.connector.facts.label}: attachByPerson is needed for attachments`);
+    const v = verbs();
+    const ticket = await s.connector.createTicket(s.newTicket(), freshMarker());
+    const pub = randomBytes(2048);
+    const internal = randomBytes(1024);
+    await s.attachByPerson(ticket.id, {
+      name: 'screen.png',
+      bytes: pub,
+      contentType: 'image/png',
+      visibility: 'public',
+    });
+    await s.attachByPerson(ticket.id, {
+      name: 'secret.log',
+      bytes: internal,
+      contentType: 'text/plain',
+      visibility: 'internal',
+    });
+    const listed = await v.listAttachments(ticket.id);
+    const screen = listed.find((a) => a.name === 'screen.png');
+    const secret = listed.find((a) => a.name === 'secret.log');
+    expect(screen).toMatchObject({ sizeBytes: 2048, visibility: 'public', marker: null });
+    expect(secret).toMatchObject({ sizeBytes: 1024, visibility: 'internal', marker: null });
+    expect(await sha256Of(await v.downloadAttachment(ticket.id, screen!))).toBe(sha256(pub));
   });
 }

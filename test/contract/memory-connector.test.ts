@@ -14,6 +14,10 @@ describeConnectorContract('memory', async () => {
       const body = JSON.stringify({ ticketId: id, deliveryId: 'd1' });
       return { headers: { 'x-memory-signature': signMemoryWebhook('s3cret', body) }, rawBody: Buffer.from(body) };
     },
+    attachByPerson: async (id, file) => {
+      const commentId = system.userComment(id, `Attached ${file.name}`, file.visibility);
+      system.userAttach(id, { ...file, commentId });
+    },
     teardown: async () => undefined,
   };
 });

@@ -2,9 +2,12 @@
 // versions, scope, markers, comments with visibility, deletion, webhooks) so the engine can be
 // tested and benchmarked without HTTP. It is a real implementation, not a mock of the engine.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { NotFoundError, RemoteValidationError, WebhookError } from '../../src/core/errors.js';
-import { formatMirroredComment, parseMirroredComment } from '../../src/core/marker.js';
+import { formatMirroredComment, parseFileName, parseMirroredComment, tagFileName } from '../../src/core/marker.js';
 import type {
+  Attachment,
+  AttachmentLimits,
   Clock,
   Comment,
   Connector,
@@ -14,6 +17,7 @@ import type {
   InvalidTicket,
   JsonValue,
   ListChangedOptions,
+  NewAttachment,
   NewComment,
   TextCut,
   Ticket,
@@ -35,6 +39,18 @@ interface StoredTicket {
   changedMs: Record<string, number>;
   /** Fields a person changed (in the UI) since the ticket was created. */
   changedByPeople: Set<string>;
+  files: StoredFile[];
+}
+
+/** A file on a memory ticket: the name as stored (with a copy's tag), its bytes, where it rides. */
+interface StoredFile {
+  id: string;
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+  visibility: 'public' | 'internal';
+  commentId: string | null;
+  createdAt: string;
 }
 
 export interface MemorySystemOptions {
@@ -52,6 +68,8 @@ export interface MemorySystemOptions {
   keyPrefix?: string;
   /** Versions in whole seconds, like Freshservice's and ConnectWise's timestamps. @default 1 (ms) */
   versionPrecisionMs?: number;
+  /** Largest file an upload may carry; bigger ones are refused like a vendor's 413. @default 10 MiB */
+  maxFileBytes?: number;
 }
 
 /** The write counts a test can assert on. */
@@ -59,6 +77,7 @@ export interface MemoryCounters {
   creates: number;
   updates: number;
   comments: number;
+  uploads: number;
   reads: number;
   lists: number;
 }
@@ -70,7 +89,7 @@ function stamp(fields: FieldValues, at: number): Record<string, number> {
 /** One simulated ticketing system: state shared by every connector pointed at it. */
 export class MemorySystem {
   readonly tickets = new Map<string, StoredTicket>();
-  readonly counters: MemoryCounters = { creates: 0, updates: 0, comments: 0, reads: 0, lists: 0 };
+  readonly counters: MemoryCounters = { creates: 0, updates: 0, comments: 0, uploads: 0, reads: 0, lists: 0 };
   private nextId = 1;
   private nextCommentId = 1;
   private lastMs = 0;
@@ -108,6 +127,7 @@ export class MemorySystem {
       comments: [],
       changedMs: stamp(fields, at),
       changedByPeople: new Set(),
+      files: [],
     });
     return id;
   }
@@ -142,6 +162,32 @@ export class MemorySystem {
     return comment.id;
   }
 
+  /** A file a person attached in the UI: on the ticket, or on a comment with that comment's visibility. */
+  userAttach(
+    id: string,
+    file: { name: string; bytes: Buffer; contentType?: string; visibility?: 'public' | 'internal'; commentId?: string },
+  ): string {
+    const t = this.mustGet(id);
+    const comment = file.commentId === undefined ? undefined : t.comments.find((c) => c.id === file.commentId);
+    const stored = this.storeFile(t, {
+      name: file.name,
+      contentType: file.contentType ?? 'application/octet-stream',
+      bytes: file.bytes,
+      visibility: comment?.visibility ?? file.visibility ?? 'public',
+      commentId: comment?.id ?? null,
+    });
+    return stored.id;
+  }
+
+  storeFile(t: StoredTicket, file: Omit<StoredFile, 'id' | 'createdAt'>): StoredFile {
+    const stored: StoredFile = { ...file, id: `f${this.nextFileId++}`, createdAt: new Date(this.tick()).toISOString() };
+    t.files.push(stored);
+    t.updatedMs = this.lastMs;
+    return stored;
+  }
+
+  private nextFileId = 1;
+
   userDelete(id: string): void {
     const t = this.mustGet(id);
     t.deleted = true;
@@ -168,6 +214,7 @@ export class MemorySystem {
       comments: [],
       changedMs: stamp(accepted, at),
       changedByPeople: new Set(),
+      files: [],
     };
     this.tickets.set(id, stored);
     return stored;
@@ -235,8 +282,19 @@ export const memoryFacts: ConnectorFacts = {
     markerSearch: { supported: true, note: 'exact marker lookup, after markerSearchLagMs' },
     fieldHistory: { supported: false, note: 'offered when the system keeps one (fieldHistory option)' },
     textLimits: { supported: false, note: 'maxLength truncates like ConnectWise' },
+    attachments: { supported: true, note: 'files on tickets and comments, held in memory; maxFileBytes refuses' },
   },
 };
+
+function memoryLimits(system: MemorySystem): AttachmentLimits {
+  return { maxFileBytes: system.options.maxFileBytes ?? 10 * 1024 * 1024, note: 'MemorySystemOptions.maxFileBytes' };
+}
+
+async function drain(content: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of content) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
 
 export class MemoryConnector implements Connector {
   readonly kind = 'memory' as const;
@@ -277,6 +335,7 @@ export class MemoryConnector implements Connector {
       label: options.label ?? 'Memory',
       ...(this.searchLagMs > 0 ? { markerSearchLagMs: this.searchLagMs } : {}),
       ...(options.createSteps ? { createSteps: options.createSteps } : {}),
+      attachments: memoryLimits(system),
     };
     if (options.createSteps) {
       this.changedByOthers = async (id, natives) => {
@@ -381,6 +440,56 @@ export class MemoryConnector implements Connector {
     const stored = this.system.addComment(id, formatMirroredComment(comment), comment.visibility, null);
     const parsed = parseMirroredComment(stored.body);
     return { ...stored, body: parsed.body, marker: parsed.marker };
+  }
+
+  async listAttachments(id: string): Promise<Attachment[]> {
+    this.guard();
+    return this.system.mustGet(id).files.map((f) => {
+      const parsed = parseFileName(f.name);
+      return {
+        id: f.id,
+        name: parsed.name,
+        sizeBytes: f.bytes.length,
+        contentType: f.contentType,
+        visibility: f.visibility,
+        commentId: f.commentId,
+        createdAt: f.createdAt,
+        marker: parsed.marker,
+      };
+    });
+  }
+
+  async downloadAttachment(ticketId: string, attachment: Attachment): Promise<Readable> {
+    this.guard();
+    const file = this.system.mustGet(ticketId).files.find((f) => f.id === attachment.id);
+    if (!file) throw new NotFoundError(`memory file ${attachment.id} on ticket ${ticketId} does not exist`);
+    return Readable.from([file.bytes]);
+  }
+
+  async uploadAttachment(ticketId: string, file: NewAttachment): Promise<Attachment> {
+    this.guard();
+    const t = this.system.mustGet(ticketId);
+    const limit = memoryLimits(this.system).maxFileBytes;
+    if (file.sizeBytes > limit) {
+      file.content.destroy();
+      throw new RemoteValidationError(`memory refused ${file.name}: ${file.sizeBytes} bytes is over ${limit}`);
+    }
+    const bytes = await drain(file.content);
+    if (bytes.length !== file.sizeBytes) {
+      throw new RemoteValidationError(
+        `memory refused ${file.name}: ${bytes.length} bytes arrived, ${file.sizeBytes} said`,
+      );
+    }
+    this.system.counters.uploads++;
+    const note = this.system.addComment(ticketId, file.note, file.visibility, null);
+    const stored = this.system.storeFile(t, {
+      name: tagFileName(file.name, file.marker),
+      contentType: file.contentType,
+      bytes,
+      visibility: file.visibility,
+      commentId: note.id,
+    });
+    return (await this.listAttachments(ticketId)).find((a) => a.id === stored.id)!;
   }
 
   verifyWebhook(request: WebhookRequest): boolean {

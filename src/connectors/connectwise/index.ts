@@ -98,6 +98,7 @@ export const connectwiseFacts: ConnectorFacts = {
       supported: true,
       note: `summary holds ${SUMMARY_MAX} characters; ConnectWise keeps the first ${SUMMARY_MAX}. The description is the initial Discussion note.`,
     },
+    attachments: { supported: false, note: 'Files are not mirrored by this connector yet (issue 18).' },
   },
 };
 

@@ -131,6 +131,7 @@ export class FreshserviceConnector implements Connector {
           supported: true,
           note: 'Subject cut to 255 characters (no documented limit; assumed); description and notes cut so their HTML stays within the 1,000,000 characters a read converts; a longer description on read is cut there. Every cut is reported.',
         },
+        attachments: { supported: false, note: 'Files are not mirrored by this connector yet (issue 18).' },
       },
     };
   }

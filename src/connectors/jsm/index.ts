@@ -170,6 +170,7 @@ export class JsmConnector implements Connector {
           supported: false,
           note: 'Jira Cloud limits are not enforced before writing; a refused value shows as an error. Status moves through workflow transitions.',
         },
+        attachments: { supported: false, note: 'Files are not mirrored by this connector yet (issue 18).' },
       },
     };
   }
