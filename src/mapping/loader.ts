@@ -1,17 +1,17 @@
 // Loads the YAML config: parse with source ranges, resolve `${env:…}`/`${file:…}` secrets,
 // validate strictly with zod plus cross-reference checks, and report every problem at once as
 // `file:line:col path: message`. The only module in ticketbridge that reads process.env.
-import { readFileSync } from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import { codeFrame } from './code-frame.js';
 import { crossCheck } from './cross-checks.js';
 import { explainIssue } from './issues.js';
-import { formatPath } from './path.js';
+import { formatPath, isRecord } from './path.js';
 import { literalCredentialProblems, redact, resolveReferences } from './references.js';
 import type { PathProblem } from './references.js';
 import { Config } from './schema.js';
+import { readSecretFile, SecretFileError, type SecretFileLimits } from './secret-file.js';
 import { createConfigSource } from './source-map.js';
 import type { ConfigSource, Position } from './source-map.js';
 
@@ -20,7 +20,10 @@ export type { ConfigSource, Position } from './source-map.js';
 export interface LoadOptions {
   /** Variables `${env:NAME}` reads. @default process.env */
   env?: NodeJS.ProcessEnv;
-  /** Reads the config file and `${file:…}` secrets. @default fs.readFileSync(path, 'utf8') */
+  /**
+   * Reads the config file and `${file:…}` secrets. @default fs.readFileSync for the config file and
+   * readSecretFile (regular files only, bounded, within `secrets.directory` when set) for secrets
+   */
   readFile?: (path: string) => string;
   /** Directory relative `${file:…}` paths resolve against. @default the config file's directory */
   baseDir?: string;
@@ -43,7 +46,8 @@ export class ConfigFileError extends ConfigError {
   }
 }
 
-const defaultReadFile = (path: string): string => readFileSync(path, 'utf8');
+/** The config file itself: a regular file of sane size (a config path of /dev/zero must not hang). */
+const defaultReadFile = (path: string): string => readSecretFile(path, { maxBytes: 4 * 1024 * 1024 });
 
 interface Located {
   text: string;
@@ -66,10 +70,20 @@ function finish(items: Located[], secrets: ReadonlySet<string>): string[] {
   return [...new Set(sorted.map((item) => redact(item.text, secrets)))];
 }
 
+/** `secrets:` as written (before references are resolved, since it governs how they are). */
+function secretFileLimits(raw: unknown, baseDir: string): SecretFileLimits {
+  const secrets = isRecord(raw) && isRecord(raw.secrets) ? raw.secrets : {};
+  const limits: SecretFileLimits = {};
+  if (typeof secrets.directory === 'string' && secrets.directory !== '')
+    limits.directory = isAbsolute(secrets.directory) ? secrets.directory : resolvePath(baseDir, secrets.directory);
+  if (typeof secrets.maxBytes === 'number' && Number.isInteger(secrets.maxBytes) && secrets.maxBytes > 0)
+    limits.maxBytes = secrets.maxBytes;
+  return limits;
+}
+
 /** Parses and validates config text; throws ConfigFileError listing every problem. */
 export function parseConfigText(text: string, fileName: string, options: LoadOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
-  const readFile = options.readFile ?? defaultReadFile;
   const baseDir = options.baseDir ?? dirname(resolvePath(fileName));
 
   const lineCounter = new LineCounter();
@@ -103,7 +117,8 @@ export function parseConfigText(text: string, fileName: string, options: LoadOpt
     throw new ConfigFileError([source.formatOffset(0, `YAML error: ${message}`)], []);
   }
 
-  const resolved = resolveReferences(raw, { env, readFile, baseDir });
+  const readSecret = options.readFile ?? ((path: string) => readSecretFile(path, secretFileLimits(raw, baseDir)));
+  const resolved = resolveReferences(raw, { env, readFile: readSecret, baseDir });
   const cross = crossCheck(resolved.value, resolved.referenced);
   const problems: PathProblem[] = [...resolved.problems, ...cross.problems];
 
@@ -147,13 +162,15 @@ export function loadConfig(path: string, options: LoadOptions = {}): LoadedConfi
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code;
     const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : typeof code === 'string'
-            ? code
-            : 'unreadable';
+      err instanceof SecretFileError
+        ? err.message
+        : code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : typeof code === 'string'
+              ? code
+              : 'unreadable';
     throw new ConfigFileError([`${path}: cannot read the config file: ${reason}`], []);
   }
   return parseConfigText(text, path, { ...options, baseDir: options.baseDir ?? dirname(resolvePath(path)) });

@@ -4,9 +4,11 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import type { ConfigPath } from './path.js';
 import { formatPath, isRecord } from './path.js';
+import { SecretFileError } from './secret-file.js';
 
 export interface ReferenceOptions {
   env: NodeJS.ProcessEnv;
+  /** Reads a `${file:…}` secret (readSecretFile: regular files only, bounded, maybe one directory). */
   readFile: (path: string) => string;
   /** Relative `${file:…}` paths are read from here (the config file's directory). */
   baseDir: string;
@@ -33,6 +35,7 @@ const REFERENCE = /\$\{(env|file):([^}]*)\}/g;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function describeFsError(err: unknown): string {
+  if (err instanceof SecretFileError) return err.message;
   const code = (err as { code?: unknown } | null)?.code;
   switch (code) {
     case 'ENOENT':

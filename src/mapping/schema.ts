@@ -10,6 +10,27 @@ const Json: z.ZodType<unknown> = z.lazy(() =>
 /** A field value in a system's native vocabulary (string, number, boolean, null, list, object). */
 export const NativeValue = Json;
 
+/**
+ * A URL the daemon calls or shows: http or https only, and never with a user name or password in
+ * it (credentials belong under `credentials`; a URL ends up in logs and in dashboard links).
+ */
+export const HttpUrl = z.url().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return; // z.url() already reported it
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    ctx.addIssue({ code: 'custom', message: `must be an http:// or https:// URL, not ${url.protocol}` });
+  if (url.username !== '' || url.password !== '')
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must not carry a user name or password (user:secret@host): put credentials under credentials, since a URL is shown in logs and dashboard links',
+    });
+});
+
 const Secret = z
   .string()
   .min(1)
@@ -37,10 +58,9 @@ export const WebhookConfig = z
       .min(1)
       .optional()
       .describe('Header carrying the shared secret (Freshservice). @default X-Ticketbridge-Secret'),
-    publicUrl: z
-      .url()
-      .optional()
-      .describe('URL under which the system reaches this daemon, for registering callbacks.'),
+    publicUrl: HttpUrl.optional().describe(
+      'URL under which the system reaches this daemon, for registering callbacks.',
+    ),
     trustedKeyHosts: z
       .array(z.string().min(1))
       .optional()
@@ -49,7 +69,7 @@ export const WebhookConfig = z
   .describe('Inbound webhooks from this system.');
 
 const SystemCommon = {
-  baseUrl: z.url().describe('Base URL of the system (scheme and host, no API path).'),
+  baseUrl: HttpUrl.describe('Base URL of the system (http or https, scheme and host, no API path).'),
   rateLimit: RateLimitConfig.optional(),
   webhook: WebhookConfig.optional(),
   timeoutMs: z.number().int().positive().optional().describe('HTTP timeout per request. @default 30000'),
@@ -361,7 +381,7 @@ export const ServerConfig = z
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8080),
     token: Secret.optional().describe('Bearer token for the status API and dashboard; required off loopback.'),
-    publicUrl: z.url().optional().describe('External URL of this daemon (for webhook registration and links).'),
+    publicUrl: HttpUrl.optional().describe('External URL of this daemon (for webhook registration and links).'),
   })
   .describe('The status endpoint, dashboard and webhook receiver.');
 
@@ -393,6 +413,25 @@ export const ReconcileConfig = z.strictObject({
   enabled: z.boolean().default(true),
 });
 
+export const SecretsConfig = z
+  .strictObject({
+    directory: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'When set, ${file:…} references may only read files inside this directory (e.g. /run/secrets); relative to the config file.',
+      ),
+    maxBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(1_048_576)
+      .optional()
+      .describe('Largest secret file read. @default 65536'),
+  })
+  .describe('How ${file:…} secrets are read: regular files only, bounded in size, optionally from one directory.');
+
 export const EngineConfig = z.strictObject({
   concurrency: z.number().int().min(1).max(256).default(8).describe('Links processed at once.'),
 });
@@ -416,6 +455,7 @@ export const Config = z
     polling: PollingConfig.default({ intervalMs: 30_000, overlapMs: 120_000 }),
     reconcile: ReconcileConfig.default({ cron: '*/15 * * * *', enabled: true }),
     engine: EngineConfig.default({ concurrency: 8 }),
+    secrets: SecretsConfig.optional(),
     log: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .default({ level: 'info' }),

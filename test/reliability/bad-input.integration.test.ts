@@ -3,7 +3,7 @@
 // whole daemon over loopback. Each case must be answered by a clear error that names the thing and
 // where; the runtime cases also prove the daemon keeps serving and nothing already synced is lost.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,10 @@ interface Case {
 const DEMO_TEXT = readFileSync(DEMO_CONFIG, 'utf8');
 const DIR = mkdtempSync(join(tmpdir(), 'tb-bad-input-'));
 const CONFIG_FILE = join(DIR, 'ticketbridge.yaml');
+// Files for the ${file:…} cases: one too big to be a secret, one outside an allowed directory.
+const BIG_SECRET = join(DIR, 'big-token.txt');
+writeFileSync(BIG_SECRET, 'x'.repeat(100_000));
+mkdirSync(join(DIR, 'allowed'));
 
 // ------------------------------------------------------------------------------------ configs
 
@@ -227,6 +231,76 @@ const configCases: Case[] = [
     '${env:JIRA_API_TOKEN:-demo-jira-token}',
     `\${file:${DIR}}`,
     ['systems.jira.credentials.apiToken', 'cannot read secret file'],
+  ),
+  loaderCase(
+    'unreadable secret: ${file:/dev/zero} is refused at once, not read forever',
+    '${env:JIRA_API_TOKEN:-demo-jira-token}',
+    '${file:/dev/zero}',
+    ['systems.jira.credentials.apiToken', '/dev/zero', 'a device, not a regular file'],
+  ),
+  loaderCase(
+    'unreadable secret: a ${file:} larger than a secret can be',
+    '${env:JIRA_API_TOKEN:-demo-jira-token}',
+    `\${file:${BIG_SECRET}}`,
+    ['systems.jira.credentials.apiToken', 'big-token.txt', '100000 bytes', 'at most 65536'],
+  ),
+  {
+    group: 'config',
+    name: 'unreadable secret: a ${file:} outside the allowed secrets directory',
+    async run() {
+      const text = edit('reconcile:\n', `secrets:\n  directory: ${join(DIR, 'allowed')}\nreconcile:\n`).replace(
+        '${env:JIRA_API_TOKEN:-demo-jira-token}',
+        `\${file:${BIG_SECRET}}`,
+      );
+      expectProblemAt(loadProblems(text), lineOf(text, 'apiToken:'), [
+        'systems.jira.credentials.apiToken',
+        'outside the secrets directory',
+      ]);
+    },
+  },
+  {
+    group: 'config',
+    name: 'URL: a user name and token in a base URL, without echoing them',
+    async run() {
+      const text = edit('    baseUrl: http://127.0.0.1:9101', '    baseUrl: http://admin:hunter2-token@127.0.0.1:9101');
+      const problems = loadProblems(text);
+      expectProblemAt(problems, lineOf(text, 'admin:hunter2'), [
+        'systems.freshservice.baseUrl',
+        'user name or password',
+      ]);
+      expect(problems.join('\n')).not.toContain('hunter2');
+    },
+  },
+  loaderCase(
+    'URL: a base URL with the file: scheme',
+    '    baseUrl: http://127.0.0.1:9102',
+    '    baseUrl: file:///etc/passwd',
+    ['systems.connectwise.baseUrl', 'http:// or https://', 'file:'],
+  ),
+  loaderCase(
+    'URL: a base URL with the gopher: scheme',
+    '    baseUrl: http://127.0.0.1:9102',
+    '    baseUrl: gopher://127.0.0.1:70/',
+    ['systems.connectwise.baseUrl', 'gopher:'],
+  ),
+  loaderCase(
+    'URL: a base URL with the javascript: scheme',
+    '    baseUrl: http://127.0.0.1:9103',
+    '    baseUrl: "javascript:alert(1)"',
+    ['systems.jira.baseUrl', 'javascript:'],
+  ),
+  loaderCase(
+    'URL: a user name in the server publicUrl',
+    '  port: 8080\n',
+    '  port: 8080\n  publicUrl: https://ops@tb.example.com\n',
+    ['server.publicUrl', 'user name or password'],
+    'publicUrl:',
+  ),
+  loaderCase(
+    'cron: a reconcile schedule that is not a cron expression',
+    '  cron: "*/5 * * * *"',
+    '  cron: "61 * * * *"',
+    ['reconcile.cron', 'not a cron expression'],
   ),
   loaderCase(
     'unknown system reference, with the systems defined',
