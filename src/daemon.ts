@@ -50,6 +50,11 @@ function sideRuntime(config: Config, systemName: string, connector: Connector, q
   return { connector, system: systemName, label: connector.facts.label, queue };
 }
 
+function maxWait(system: SystemConfig): { maxWaitMs?: number } {
+  const seconds = system.rateLimit?.maxWaitSeconds;
+  return seconds === undefined ? {} : { maxWaitMs: seconds * 1000 };
+}
+
 /** Builds everything but starts nothing: used by `run`, `plan` and the operations verbs. */
 export async function buildDaemon(config: Config, options: BuildOptions = {}): Promise<DaemonParts> {
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? config.log.level });
@@ -71,7 +76,9 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
         concurrency: system.rateLimit?.concurrency ?? module.defaultRateLimit.concurrency,
         intervalCap: rpm,
         intervalMs: 60_000,
+        ...maxWait(system),
         clock,
+        logger: logger.child({ system: name }),
       }),
     );
   }
@@ -172,6 +179,7 @@ export function connectSystem(
     concurrency: system.rateLimit?.concurrency ?? module.defaultRateLimit.concurrency,
     intervalCap: system.rateLimit?.requestsPerMinute ?? module.defaultRateLimit.requestsPerMinute,
     intervalMs: 60_000,
+    ...maxWait(system),
     clock,
   });
   const logger = options.logger ?? createLogger({ level: 'silent' });

@@ -220,7 +220,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         onFailedAttempt: async ({ error, attemptNumber }) => {
           // A limit on one resource: this request waits (holding no queue slot); the rest flow on.
           if (error instanceof RateLimitedError && waitsAlone.has(error))
-            await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs));
+            await new Promise((resolve) => setTimeout(resolve, Math.min(error.retryAfterMs, options.queue.maxWaitMs)));
           const decision = classify(error);
           if (decision.retry) {
             options.logger.debug(

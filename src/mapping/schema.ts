@@ -47,6 +47,15 @@ export const RateLimitConfig = z
         'Requests per minute this system allows the daemon (the plan or API limit); for Freshservice, credits per minute (a call with includes costs more than one).',
       ),
     concurrency: z.number().int().min(1).max(64).optional().describe('Requests in flight at once. @default 4'),
+    maxWaitSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(86_400)
+      .optional()
+      .describe(
+        'Longest the daemon waits on one vendor signal (a 429 Retry-After or reset time) before trying the system again; a longer ask is capped, logged as a warning and shown on /status. @default 300',
+      ),
   })
   .describe('Client-side limits for one system; every connection using the system shares them.');
 

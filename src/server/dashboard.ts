@@ -118,6 +118,7 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
       Last checked <span title="${when(s.lastSuccessfulPollAt)}">${timeAgo(s.lastSuccessfulPollAt, now)}</span>
       ${s.lastPollError ? h`<div style="color:var(--red)">Last check failed: ${s.lastPollError}</div>` : ''}
       ${rejectionLine(s)}
+      ${pauseLine(s)}
       ${s.queue ? h`<div class="muted">${s.queue.callsLastMinute} calls in the last minute${s.queue.rateLimitedLastMinute > 0 ? h`, <strong>${s.queue.rateLimitedLastMinute} rate-limited</strong>` : ''}${s.queue.depth > 0 ? `, ${s.queue.depth} queued` : ''}</div>` : ''}
     </div>`;
   return h`<section class="card" data-connection="${c.name}">
@@ -131,6 +132,15 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
     <span><strong>${c.openErrors}</strong> errors</span>
   </div>
 </section>`;
+}
+
+/** The pause in force on the side's system: why, until when, and whether the vendor's ask was capped. */
+function pauseLine(s: ConnectionStatus['sides']['a']): Html | '' {
+  const p = s.queue?.pause;
+  if (!p) return '';
+  const why = p.reason === 'rate_limited' ? 'rate limited (429)' : 'budget nearly spent';
+  const ask = p.capped ? h`; asked for ${p.requestedSeconds} s, capped at ${s.queue?.maxWaitSeconds ?? 0} s` : '';
+  return h`<div class="paused" data-pause="${p.reason}" style="color:var(--amber)">Requests paused until <span title="${p.until}">${p.until.slice(11, 19)} UTC</span>: ${why}${ask}</div>`;
 }
 
 /** "Jira webhooks rejected: bad signature, 14 in the last hour" when any were refused in the last hour. */

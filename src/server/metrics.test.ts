@@ -12,6 +12,8 @@ const queue = (over: Partial<SystemQueueStats>): SystemQueueStats => ({
   rateLimitedLastMinute: 0,
   rateLimitWaitMs: 0,
   pausedUntil: null,
+  pause: null,
+  maxWaitMs: 300_000,
   ...over,
 });
 

@@ -64,6 +64,16 @@ export const QueueStatus = z.object({
   rateLimitedLastMinute: z.number().int().describe('429 answers in the last minute.'),
   rateLimitWaitMs: z.number().describe('Total time paused by rate limits since start.'),
   pausedUntil: Iso.nullable(),
+  pause: z
+    .object({
+      reason: z.enum(['rate_limited', 'budget']).describe('A 429 from the vendor, or the budget nearly spent.'),
+      until: Iso.describe('When requests to the system resume.'),
+      requestedSeconds: z.number().describe('The wait the vendor asked for, before the cap.'),
+      capped: z.boolean().describe('The vendor asked for longer than rateLimit.maxWaitSeconds; the cap applies.'),
+    })
+    .nullable()
+    .describe('The pause in force on the system, if any.'),
+  maxWaitSeconds: z.number().describe('Longest the daemon waits on one vendor signal (rateLimit.maxWaitSeconds).'),
 });
 
 export const SideStatus = z.object({

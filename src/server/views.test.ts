@@ -72,6 +72,8 @@ describe('judgeHealth', () => {
       rateLimitedLastMinute: 2,
       rateLimitWaitMs: 0,
       pausedUntil: null,
+      pause: null,
+      maxWaitSeconds: 300,
     };
     expect(judgeHealth(conn({}, { queue: q }), 30_000)).toEqual({
       level: 'amber',

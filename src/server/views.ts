@@ -4,6 +4,7 @@
 import { errorCode, withTimeout } from '../core/errors.js';
 import type { Engine } from '../core/engine.js';
 import type { Ledger, SyncEvent } from '../core/ledger/types.js';
+import type { QueuePause } from '../core/queue.js';
 import type { Side } from '../core/types.js';
 import { describeRejections, WebhookStats } from './webhook-stats.js';
 import type { ConnectionStatus, HealthLevel, LinkDetail, Ready, ReadyCheck, Status } from './schemas.js';
@@ -59,6 +60,8 @@ export async function buildStatus(deps: ViewDeps): Promise<Status> {
               rateLimitedLastMinute: s.queue.rateLimitedLastMinute,
               rateLimitWaitMs: s.queue.rateLimitWaitMs,
               pausedUntil: s.queue.pausedUntil === null ? null : new Date(s.queue.pausedUntil).toISOString(),
+              pause: s.queue.pause === null ? null : pauseView(s.queue.pause),
+              maxWaitSeconds: Math.round(s.queue.maxWaitMs / 1000),
             }
           : null,
         openErrors: errors.filter((e) => e.side === side).length,
@@ -88,6 +91,32 @@ export async function buildStatus(deps: ViewDeps): Promise<Status> {
   };
 }
 
+function pauseView(p: QueuePause): NonNullable<ConnectionStatus['sides']['a']['queue']>['pause'] {
+  return {
+    reason: p.reason,
+    until: new Date(p.until).toISOString(),
+    requestedSeconds: Math.round(p.requestedMs / 1000),
+    capped: p.capped,
+  };
+}
+
+/** "Freshservice asked us to wait 11 days; waiting 5 minutes, until 05:12 UTC", for a capped pause. */
+export function describePause(label: string, queue: ConnectionStatus['sides']['a']['queue']): string | null {
+  const p = queue?.pause;
+  if (!p) return null;
+  const until = `until ${p.until.slice(11, 16)} UTC`;
+  if (p.capped)
+    return `${label} asked us to wait ${duration(p.requestedSeconds)}; waiting at most ${duration(queue.maxWaitSeconds)}, ${until}`;
+  return p.reason === 'rate_limited' ? `${label} is rate limiting us; paused ${until}` : null;
+}
+
+function duration(seconds: number): string {
+  if (seconds < 120) return `${seconds} seconds`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} minutes`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} hours`;
+  return `${Math.round(seconds / 86_400)} days`;
+}
+
 /**
  * Red: a side cannot be polled or is far behind, or errors need a person. Amber: conflicts wait
  * for a decision, transient errors are being retried, a side is behind or rate limited, or a
@@ -107,7 +136,9 @@ export function judgeHealth(
     else if (s.lagMs > intervalMs * LAG_RED_INTERVALS)
       red.push(`${s.label} has not been checked for ${minutes(s.lagMs)}`);
     else if (s.lagMs > intervalMs * LAG_AMBER_INTERVALS) amber.push(`${s.label} is ${minutes(s.lagMs)} behind`);
-    if (s.queue && s.queue.rateLimitedLastMinute > 0) amber.push(`${s.label} is rate limiting us`);
+    const paused = describePause(s.label, s.queue);
+    if (paused !== null) amber.push(paused);
+    else if (s.queue && s.queue.rateLimitedLastMinute > 0) amber.push(`${s.label} is rate limiting us`);
     const rejections = describeRejections(s.label, s.webhooks);
     if (rejections !== null) amber.push(`${rejections} (changes still arrive by polling)`);
   }
@@ -221,7 +252,10 @@ export async function checkSystems(deps: Pick<ViewDeps, 'engine'>, pingTimeoutMs
   for (const rt of deps.engine.connections.values()) {
     for (const side of SIDES) {
       const s = rt.sides[side];
-      if (!systems.has(s.system)) systems.set(s.system, () => s.connector.ping());
+      // A paused system answered (with a 429) and is authenticated: a ping would only wait out
+      // the pause and make the status page hang; the pause itself is shown beside its queue.
+      const paused = s.queue?.stats().pause != null;
+      if (!systems.has(s.system)) systems.set(s.system, paused ? async () => undefined : () => s.connector.ping());
     }
   }
   return Promise.all([...systems].map(([name, ping]) => check(name, 'system', ping, pingTimeoutMs)));

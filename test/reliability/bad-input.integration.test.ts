@@ -621,7 +621,71 @@ const HTML_GARBAGE =
 
 const BIG = 'All work and no play makes Jack a dull boy. '.repeat(Math.ceil(10_000_000 / 45));
 
+/** The cap on one vendor wait in the payload stack (`rateLimit.maxWaitSeconds`), so the case resumes soon. */
+const MAX_WAIT_SECONDS = 5;
+
+interface PauseView {
+  reason: string;
+  until: string;
+  requestedSeconds: number;
+  capped: boolean;
+}
+
+/**
+ * One 429 asking for 999999 seconds (11 days) pauses Freshservice for the cap only: /status and
+ * the dashboard say so with the reason and the end, and the ticket behind the 429 still mirrors.
+ */
+const hugeRetryAfterCase: Case = {
+  group: 'payload',
+  name: 'Freshservice: a 429 with Retry-After: 999999 waits only rateLimit.maxWaitSeconds',
+  async run(stack) {
+    const id = await stack.fs.create({ subject: 'Behind an eleven-day Retry-After' });
+    let answered = false;
+    stack.proxies.freshservice.add({
+      respond(request) {
+        if (answered || request.method !== 'GET' || !request.path.startsWith('/api/v2/tickets')) return undefined;
+        answered = true;
+        return { status: 429, headers: { 'retry-after': '999999' }, body: { message: 'You have exceeded the limit' } };
+      },
+    });
+    const askedAt = Date.now();
+    const sync = stack.sync(1);
+    let pause: PauseView | null = null;
+    let summary = '';
+    for (let i = 0; i < 200 && pause === null; i++) {
+      const status = (await (await stack.api('/status')).json()) as {
+        connections: Array<{
+          name: string;
+          health: { summary: string };
+          sides: Record<Side, { queue: { pause: PauseView | null } | null }>;
+        }>;
+      };
+      const fsCw = status.connections.find((c) => c.name === 'fs-cw')!;
+      pause = fsCw.sides.a.queue?.pause ?? null;
+      summary = fsCw.health.summary;
+      if (pause === null) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(pause, '/status shows the pause').toMatchObject({
+      reason: 'rate_limited',
+      requestedSeconds: 999999,
+      capped: true,
+    });
+    expect(Date.parse(pause!.until) - askedAt).toBeLessThanOrEqual(MAX_WAIT_SECONDS * 1000 + 5_000);
+    expect(summary).toContain(`Freshservice asked us to wait 12 days; waiting at most ${MAX_WAIT_SECONDS} seconds`);
+    const page = await (await stack.api('/')).text();
+    expect(page).toContain('Requests paused until');
+    expect(page).toContain(`asked for 999999 s, capped at ${MAX_WAIT_SECONDS} s`);
+    await sync;
+    expect(answered).toBe(true);
+    expect(
+      await stack.link('fs-cw', 'a', id),
+      'the ticket behind the 429 mirrors once the cap has passed',
+    ).not.toBeNull();
+  },
+};
+
 const payloadCases: Case[] = [
+  hugeRetryAfterCase,
   malformedCase(FS, 'missing subject', 'subject', (t) => delete t.subject),
   malformedCase(FS, 'priority is text', 'priority', (t) => (t.priority = 'high')),
   malformedCase(FS, 'status is null', 'status', (t) => (t.status = null)),
@@ -1082,7 +1146,13 @@ describe.each(['config', 'payload', 'webhook'] as const)('%s bad input', (group)
   let stack: ReliabilityStack;
 
   beforeAll(async () => {
-    stack = await startReliabilityStack({ webhooks: group === 'webhook' });
+    stack = await startReliabilityStack({
+      webhooks: group === 'webhook',
+      mutate: (config) => {
+        for (const system of Object.values(config.systems))
+          system.rateLimit = { ...system.rateLimit, maxWaitSeconds: MAX_WAIT_SECONDS };
+      },
+    });
     if (group === 'config') {
       catalogs = new Map();
       for (const pair of stack.daemon.connectors.values()) {

@@ -12,7 +12,7 @@ export interface ProxiedRequest {
 
 export interface ProxyRule {
   /** Answers instead of the simulator (e.g. a 404 for a vanished ticket). */
-  respond?(request: ProxiedRequest): { status: number; body: unknown } | undefined;
+  respond?(request: ProxiedRequest): { status: number; body: unknown; headers?: Record<string, string> } | undefined;
   /** Rewrites a JSON response body; may be async (e.g. to delete the ticket after listing it). */
   rewrite?(body: unknown, request: ProxiedRequest): unknown;
 }
@@ -51,6 +51,7 @@ export async function startRewritingProxy(target: string): Promise<RewritingProx
       if (answer) {
         const text = JSON.stringify(answer.body);
         response.writeHead(answer.status, {
+          ...answer.headers,
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(text),
         });
