@@ -15,6 +15,8 @@ export interface ProxyRule {
   respond?(request: ProxiedRequest): { status: number; body: unknown; headers?: Record<string, string> } | undefined;
   /** Rewrites a JSON response body; may be async (e.g. to delete the ticket after listing it). */
   rewrite?(body: unknown, request: ProxiedRequest): unknown;
+  /** Sees every request once it is answered (counting proxies for the benchmarks). */
+  observe?(request: ProxiedRequest, status: number, startedAtMs: number): void;
 }
 
 const HOP_HEADERS = new Set([
@@ -44,6 +46,7 @@ export async function startRewritingProxy(target: string): Promise<RewritingProx
   const rules = new Set<ProxyRule>();
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const startedAtMs = Date.now();
     const url = request.url ?? '/';
     const info: ProxiedRequest = { method: request.method ?? 'GET', path: url.split('?')[0] ?? url, url };
     for (const rule of rules) {
@@ -72,7 +75,7 @@ export async function startRewritingProxy(target: string): Promise<RewritingProx
     });
     let payload = Buffer.from(await upstream.arrayBuffer());
     const type = upstream.headers.get('content-type') ?? '';
-    if (/json/.test(type) && payload.length > 0 && rules.size > 0) {
+    if (/json/.test(type) && payload.length > 0 && [...rules].some((r) => r.rewrite !== undefined)) {
       let json: unknown = JSON.parse(payload.toString('utf8'));
       for (const rule of rules) if (rule.rewrite) json = await rule.rewrite(json, info);
       payload = Buffer.from(JSON.stringify(json));
@@ -84,6 +87,7 @@ export async function startRewritingProxy(target: string): Promise<RewritingProx
     out['content-length'] = String(payload.length);
     response.writeHead(upstream.status, out);
     response.end(payload);
+    for (const rule of rules) rule.observe?.(info, upstream.status, startedAtMs);
   };
 
   const server: Server = createServer((request, response) => {
