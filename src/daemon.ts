@@ -107,7 +107,7 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
       sides[side] = sideRuntime(config, systemName, connector, queue);
     }
     connectors.set(name, pair);
-    specs.push({ name, config: connection, a: sides.a, b: sides.b });
+    specs.push({ name, config: connection, a: sides.a, b: sides.b, calendars: config.calendars });
   }
 
   const metrics = createMetrics();

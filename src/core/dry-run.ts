@@ -89,6 +89,7 @@ export async function dryRun(deps: DryRunDeps, runtimes: Iterable<ConnectionRunt
             from: side,
             ticket: item,
             nowMs: deps.clock.now(),
+            calendars: rt.calendars,
           });
           if (!plan.create) continue;
           add({

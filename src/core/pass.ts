@@ -126,6 +126,7 @@ export async function createPass(
     from,
     ticket,
     nowMs: deps.clock.now(),
+    calendars: rt.calendars,
   });
   if (!plan.create) return { outcome: 'skipped', linkId: null };
   const { to } = plan;

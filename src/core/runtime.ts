@@ -1,5 +1,6 @@
 // A connection as the engine runs it: its config, both sides' connectors and compiled field rules.
-import type { ConnectionConfig } from '../mapping/schema.js';
+import type { CalendarConfig, ConnectionConfig } from '../mapping/schema.js';
+import { compileCalendars, type Calendars } from './routing.js';
 import type { SystemQueue } from './queue.js';
 import type { Connector, Logger, Side } from './types.js';
 import { compileField, type FieldRule } from './values.js';
@@ -19,6 +20,8 @@ export interface ConnectionRuntime {
   sides: Record<Side, SideRuntime>;
   fields: FieldRule[];
   logger: Logger;
+  /** Named business-hours calendars (config `calendars:`). */
+  calendars: Calendars;
 }
 
 export interface ConnectionSpec {
@@ -26,6 +29,7 @@ export interface ConnectionSpec {
   config: ConnectionConfig;
   a: SideRuntime;
   b: SideRuntime;
+  calendars?: Readonly<Record<string, CalendarConfig>>;
 }
 
 export function buildRuntime(spec: ConnectionSpec, logger: Logger): ConnectionRuntime {
@@ -35,5 +39,6 @@ export function buildRuntime(spec: ConnectionSpec, logger: Logger): ConnectionRu
     sides: { a: spec.a, b: spec.b },
     fields: spec.config.fields.map(compileField),
     logger: logger.child({ connection: spec.name }),
+    calendars: compileCalendars(spec.calendars),
   };
 }

@@ -6,8 +6,10 @@ import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import { codeFrame } from './code-frame.js';
 import { crossCheck } from './cross-checks.js';
+import { resolveHolidayFiles } from './holidays.js';
 import { explainIssue } from './issues.js';
 import { formatPath, isRecord } from './path.js';
+import { checkPlaybook } from './playbook-checks.js';
 import { literalCredentialProblems, redact, resolveReferences } from './references.js';
 import type { PathProblem } from './references.js';
 import { Config } from './schema.js';
@@ -135,6 +137,13 @@ export function parseConfigText(text: string, fileName: string, options: LoadOpt
         if (!failedRefs.has(formatPath(problem.path))) problems.push(problem);
       }
     }
+  }
+
+  if (parsed.success && problems.length === 0) {
+    problems.push(
+      ...checkPlaybook(parsed.data),
+      ...resolveHolidayFiles(parsed.data, { readFile: options.readFile ?? defaultReadFile, baseDir }),
+    );
   }
 
   const warnings = finish(

@@ -319,33 +319,100 @@ export const LifecycleConfig = z
   })
   .describe('What happens when tickets are deleted or leave scope.');
 
+const HhMm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day looks like "08:00" (24-hour clock)');
+
+const TimeZone = z
+  .string()
+  .min(1)
+  .refine(
+    (zone) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'not an IANA time zone (e.g. Europe/London, America/New_York)' },
+  );
+
+export const CalendarConfig = z
+  .strictObject({
+    timezone: TimeZone.default('UTC').describe('IANA time zone the windows and holidays are in. @default UTC'),
+    days: z
+      .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))
+      .default(['mon', 'tue', 'wed', 'thu', 'fri'])
+      .describe('Days a window opens on; a window crossing midnight belongs to the day it starts.'),
+    start: HhMm.default('08:00').describe('Opening time when `windows` is not given. @default 08:00'),
+    end: HhMm.default('18:00').describe(
+      'Closing time when `windows` is not given; at or before `start` means the next day (22:00–06:00). @default 18:00',
+    ),
+    windows: z
+      .array(z.strictObject({ start: HhMm, end: HhMm }))
+      .min(1)
+      .optional()
+      .describe('Several windows per day (overrides start/end); each may cross midnight.'),
+    holidays: z
+      .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a holiday is a date like "2026-12-25"'))
+      .default([])
+      .describe('Local dates on which no window opens.'),
+    holidaysFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('An iCalendar (.ics) file of holidays (relative to the config file); its events are added.'),
+  })
+  .describe('Business hours: time zone, weekdays, windows (may cross midnight) and holidays.');
+export type CalendarConfig = z.infer<typeof CalendarConfig>;
+/** Business hours written inline (the same shape as a named calendar). */
+export const BusinessHoursConfig = CalendarConfig;
+
+export const MatchCondition = z
+  .strictObject({
+    side: z.enum(['a', 'b']).optional().describe('Side whose ticket is tested; either side when unset.'),
+    field: z.string().min(1).describe('Native field on that side (category, priority, board, group_id, tags, …).'),
+    in: z
+      .array(NativeValue)
+      .min(1)
+      .optional()
+      .describe('Holds when the field holds one of these values (for a list field: any element).'),
+    contains: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('Holds when the field text contains one of these words (case-insensitive).'),
+  })
+  .refine((c) => c.in !== undefined || c.contains !== undefined, { message: 'a condition needs `in` or `contains`' })
+  .describe('One test on a native field of a ticket.');
+export type MatchCondition = z.infer<typeof MatchCondition>;
+
+export const MatchConfig = z
+  .strictObject({
+    all: z.array(MatchCondition).default([]).describe('Every one of these conditions holds.'),
+    any: z.array(MatchCondition).default([]).describe('At least one of these holds (when any are given).'),
+  })
+  .describe('Which tickets a rule applies to: all of `all` and, when given, one of `any`.');
+export type MatchConfig = z.infer<typeof MatchConfig>;
+
 const RoutingRule = z.strictObject({
   when: z
     .strictObject({
       field: z.string().min(1).optional().describe('Native field on the source side.'),
       in: z.array(NativeValue).optional().describe('Matches when the field holds one of these values.'),
+      all: z.array(MatchCondition).optional().describe('Every one of these conditions holds.'),
+      any: z.array(MatchCondition).optional().describe('At least one of these holds.'),
       businessHours: z.boolean().optional().describe('Matches inside (true) or outside (false) business hours.'),
     })
     .default({}),
   set: z.record(z.string(), NativeValue).describe('Native fields to set on the created ticket (target side).'),
 });
 
-export const BusinessHoursConfig = z.strictObject({
-  timezone: z.string().min(1).default('UTC'),
-  days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).default(['mon', 'tue', 'wed', 'thu', 'fri']),
-  start: z
-    .string()
-    .regex(/^\d{2}:\d{2}$/)
-    .default('08:00'),
-  end: z
-    .string()
-    .regex(/^\d{2}:\d{2}$/)
-    .default('18:00'),
-});
-
 export const RoutingConfig = z
   .strictObject({
-    businessHours: BusinessHoursConfig.optional(),
+    businessHours: z
+      .union([z.string().min(1), BusinessHoursConfig])
+      .optional()
+      .describe('The name of a calendar under `calendars`, or business hours written here.'),
     aToB: z.array(RoutingRule).default([]).describe('First matching rule sets fields on tickets created on side b.'),
     bToA: z.array(RoutingRule).default([]).describe('First matching rule sets fields on tickets created on side a.'),
   })
@@ -465,6 +532,13 @@ export const Config = z
     reconcile: ReconcileConfig.default({ cron: '*/15 * * * *', enabled: true }),
     engine: EngineConfig.default({ concurrency: 8 }),
     secrets: SecretsConfig.optional(),
+    calendars: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'calendar names are lowercase letters, digits, - and _'),
+        CalendarConfig,
+      )
+      .default({})
+      .describe('Named business-hours calendars, for routing and escalation policies.'),
     log: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .default({ level: 'info' }),

@@ -3,7 +3,7 @@
 // baselines of a new link. Pure, shared by the create pass and the dry run.
 import type { ConnectionConfig } from '../../mapping/schema.js';
 import type { Baseline, NewEvent } from '../ledger/types.js';
-import { routeCreate } from '../routing.js';
+import { routeCreate, type Calendars } from '../routing.js';
 import { otherSide, type FieldValues, type JsonValue, type Side, type Ticket } from '../types.js';
 import type { FieldRule } from '../values.js';
 import { baselineOf, valueOf } from './planner.js';
@@ -28,6 +28,8 @@ export interface CreateInput {
   from: Side;
   ticket: Ticket;
   nowMs: number;
+  /** Named business-hours calendars routing may refer to. */
+  calendars?: Calendars;
 }
 
 export type CreatePlan =
@@ -77,7 +79,7 @@ export function planCreate(input: CreateInput): CreatePlan {
       });
     }
   }
-  Object.assign(fields, routeCreate(config, from, ticket.fields, input.nowMs));
+  Object.assign(fields, routeCreate(config, from, ticket.fields, input.nowMs, input.calendars));
   return { create: true, to, fields, source, events };
 }
 
