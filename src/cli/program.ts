@@ -17,6 +17,7 @@ import { startSimulators } from '../simulators/start.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerLedgerCheck } from './commands/ledger-check.js';
+import { registerLedgerExport } from './commands/ledger-export.js';
 import { CliExit } from './exit.js';
 import { formatTable } from './format.js';
 
@@ -232,6 +233,7 @@ export function buildCli(): Command {
 
   const ledger = program.command('ledger').description('inspect the sync ledger');
   registerLedgerCheck(ledger);
+  registerLedgerExport(ledger, withParts, (message) => new UsageError(message));
   ledger
     .command('links')
     .description('list links')

@@ -147,6 +147,7 @@ export async function createPass(
     }
     deps.observer.mirrorLag?.(rt.name, Math.max(0, deps.clock.now() - Date.parse(ticket.version)));
   }
+  const createdLatencyMs = recovered ? null : Math.max(0, deps.clock.now() - (Date.parse(ticket.version) || 0));
 
   const tickets: Record<Side, Ticket> = from === 'a' ? { a: ticket, b: twin } : { a: twin, b: ticket };
   const linkId = await deps.ledger.commit({
@@ -174,6 +175,7 @@ export async function createPass(
         kind: 'link_created',
         oldValue: null,
         newValue: { a: tickets.a.id, b: tickets.b.id },
+        data: { source: from, latencyMs: createdLatencyMs },
         reason: `ticket ${ticket.id} created on ${from} (${rt.sides[from].label}); twin ${twin.id} created on ${to} (${rt.sides[to].label})`,
       },
     ],
@@ -554,6 +556,8 @@ async function applyWrites(
     refused: outcome.refused.map((r) => ({ write: r.write, reason: describeError(r.err) })),
   });
   Object.assign(commit.baselines!, settlement.baselines);
+  const nowMs = deps.clock.now();
+  stampLatency(input, settlement.events, outcome.written, nowMs);
   const held = outcome.written.at(-1)?.held;
   if (held?.memo !== undefined && canonical(held.memo) !== canonical(input.tickets[to].memo ?? null)) {
     commit.memos = { ...commit.memos, [to]: held.memo };
@@ -569,11 +573,19 @@ async function applyWrites(
   for (const { write } of outcome.written) {
     deps.observer.write?.(rt.name, to, write.field);
     if (write.why === 'revert') deps.observer.revert?.(rt.name, write.field);
-    else deps.observer.mirrorLag?.(rt.name, Math.max(0, deps.clock.now() - changedAt(input, write)));
+    else deps.observer.mirrorLag?.(rt.name, Math.max(0, nowMs - changedAt(input, write)));
   }
   for (const c of settlement.openConflicts) deps.observer.conflict?.(rt.name, c.field);
   const failed = outcome.refused.filter((r) => settlement.failed.includes(r.write)).map((r) => r.err);
   return { raced, failed };
+}
+
+/** Each mirrored field's time from the source's change to now, kept on its event for the KPI report. */
+function stampLatency(input: LinkInput, events: NewEvent[], written: SideWriteOutcome['written'], nowMs: number): void {
+  for (const e of events) {
+    const write = e.kind === 'field_mirrored' ? written.find((w) => w.write.field === e.field) : undefined;
+    if (write) e.data = { latencyMs: Math.max(0, nowMs - changedAt(input, write.write)) };
+  }
 }
 
 function sameValue(input: LinkInput, write: PlannedWrite, now: JsonValue): boolean {

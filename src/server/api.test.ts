@@ -340,6 +340,43 @@ describe('server routes', () => {
       expect(EventsPage.parse((await get('/events?connection=nope')).json()).total).toBe(0);
     });
 
+    it('filters events by period: from a day or instant, to the end of a day or before an instant', async () => {
+      const at = (iso: string) => ({
+        at: iso,
+        connection: 'main',
+        linkId: null,
+        side: null,
+        field: null,
+        kind: 'resync' as const,
+        oldValue: null,
+        newValue: null,
+        reason: iso,
+      });
+      await f.harness.ledger.appendEvents([
+        at('2026-10-31T23:59:59.999Z'),
+        at('2026-11-01T00:00:00.000Z'),
+        at('2026-11-30T23:59:59.000Z'),
+        at('2026-12-01T00:00:00.000Z'),
+      ]);
+      const reasons = async (query: string) =>
+        EventsPage.parse((await get(`/events?kind=resync&${query}`)).json()).items.map((e) => e.reason);
+      expect(await reasons('from=2026-11-01&to=2026-11-30')).toEqual([
+        '2026-11-30T23:59:59.000Z',
+        '2026-11-01T00:00:00.000Z',
+      ]);
+      expect(await reasons('to=2026-11-01T00:00:00Z')).toEqual(['2026-10-31T23:59:59.999Z']);
+      expect(await reasons('from=2026-12-01')).toEqual(['2026-12-01T00:00:00.000Z']);
+    });
+
+    it('answers 400 naming the parameter for a period it cannot read', async () => {
+      const res = await get('/events?from=last-week');
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        error: 'invalid_request',
+        message: 'query parameter from: expected a day (YYYY-MM-DD) or an ISO 8601 instant, got "last-week"',
+      });
+    });
+
     it('answers 400 for an unknown kind', async () => {
       const res = await get('/events?kind=exploded');
       expect(res.statusCode).toBe(400);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { describeError, SyncError } from '../core/errors.js';
 import type { Page } from '../core/ledger/types.js';
+import { parseBound, PeriodError } from '../core/period.js';
 import { resolveTicketRef, TicketRefError, type TicketSearch } from '../core/ticket-ref.js';
 import type { FastifyInstance } from 'fastify';
 import { addRoute, HttpError, notFound, type RouteDoc } from './route.js';
@@ -48,6 +49,19 @@ function actionError(err: unknown): HttpError {
 
 function slice<T>(items: T[], offset: number, limit: number): Page<T> {
   return { items: items.slice(offset, offset + limit), total: items.length, offset, limit };
+}
+
+/** The from/to query parameters as instants; a day `to` includes that day. */
+function eventPeriod(from: string | undefined, to: string | undefined): { from?: string; to?: string } {
+  try {
+    return {
+      ...(from === undefined ? {} : { from: parseBound('query parameter from', from, false) }),
+      ...(to === undefined ? {} : { to: parseBound('query parameter to', to, true) }),
+    };
+  } catch (err) {
+    if (err instanceof PeriodError) throw new HttpError(400, 'invalid_request', err.message);
+    throw err;
+  }
 }
 
 const stateOf = (state: 'open' | 'resolved' | 'all') => (state === 'all' ? {} : { state });
@@ -184,15 +198,17 @@ export function apiRoutes(app: FastifyInstance, docs: RouteDoc[], deps: ApiDeps)
       method: 'GET',
       url: '/events',
       tag: 'ledger',
-      summary: 'Ledger events, newest first; filter by connection, link and kind; paged.',
+      summary: 'Ledger events, newest first; filter by connection, link, kind and period (from, to); paged.',
       auth: true,
       query: EventsQuery,
       response: EventsPage,
+      errors: { 400: 'A bad parameter, such as a from or to that is not a day or an instant.' },
       handler: async ({ query }) =>
         ledger.listEvents({
           ...(query.connection ? { connection: query.connection } : {}),
           ...(query.link ? { linkId: query.link } : {}),
           ...(query.kind ? { kind: query.kind } : {}),
+          ...eventPeriod(query.from, query.to),
           offset: query.offset,
           limit: query.limit,
         }),

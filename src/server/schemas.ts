@@ -193,12 +193,23 @@ export const SyncEvent = z.object({
   oldValue: JsonValue,
   newValue: JsonValue,
   reason: z.string().describe('What happened and why, as a sentence.'),
+  data: JsonValue.describe('Facts the KPI report counts (latencyMs on field_mirrored and link_created, …), or null.'),
 });
 
 export const EventsQuery = z.strictObject({
   connection: z.string().min(1).optional(),
   link: z.string().min(1).optional().describe('Link id.'),
   kind: EventKind.optional(),
+  from: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Events at or after this day (YYYY-MM-DD, UTC midnight) or ISO 8601 instant.'),
+  to: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Events before this instant, or up to the end of this day (YYYY-MM-DD, inclusive).'),
   offset,
   limit: limit(1000),
 });

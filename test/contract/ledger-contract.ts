@@ -10,6 +10,7 @@
 // claim() always grants) or 'leases' (a second owner is refused while a lease is live).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type {
+  EventFilter,
   Baseline,
   CommentMapEntry,
   Intent,
@@ -630,8 +631,52 @@ export function describeLedgerContract(
           oldValue: AWKWARD,
           newValue: ['a', 1, null],
           reason: 'why',
+          data: null,
         });
         expect(typeof got!.id).toBe('string');
+      });
+
+      it('keeps the facts an event carries for the report', async () => {
+        const data = { latencyMs: 1234, source: 'a', nested: AWKWARD };
+        await ledger.appendEvents([event({ kind: 'field_mirrored', data })]);
+        await ledger.commit({ connection: C, newLink: { aId: 'A1', bId: 'B1' }, events: [event({ data: { n: 1 } })] });
+        const items = (await ledger.listEvents({ order: 'asc' })).items;
+        expect(items.map((e) => e.data)).toEqual([data, { n: 1 }]);
+      });
+
+      it('filters by period: from inclusive, to exclusive, across time zones as instants', async () => {
+        const times = [
+          '2026-10-31T23:59:59.999Z',
+          '2026-11-01T00:00:00.000Z',
+          '2026-11-15T12:00:00.000Z',
+          '2026-12-01T00:00:00.000Z',
+        ];
+        await ledger.appendEvents(times.map((at) => event({ at, reason: at })));
+        const reasons = async (filter: EventFilter) => (await ledger.listEvents(filter)).items.map((e) => e.reason);
+        expect(await reasons({ from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' })).toEqual([
+          times[2],
+          times[1],
+        ]);
+        expect(await reasons({ from: '2026-11-15T13:00:00+01:00' })).toEqual([times[3], times[2]]);
+        expect((await ledger.listEvents({ to: '2026-11-01T00:00:00.000Z' })).total).toBe(1);
+      });
+
+      it('reads oldest first after an id, for exports that page through every event', async () => {
+        await ledger.appendEvents(Array.from({ length: 5 }, (_, i) => event({ reason: `e${i}` })));
+        const first = await ledger.listEvents({ order: 'asc', limit: 2 });
+        expect(first.items.map((e) => e.reason)).toEqual(['e0', 'e1']);
+        const next = await ledger.listEvents({ order: 'asc', limit: 2, afterId: first.items[1]!.id });
+        expect(next.items.map((e) => e.reason)).toEqual(['e2', 'e3']);
+      });
+
+      it('filters by a list of connections, an empty list matching nothing', async () => {
+        await ledger.appendEvents([
+          event({ connection: C }),
+          event({ connection: OTHER }),
+          event({ connection: 'third' }),
+        ]);
+        expect((await ledger.listEvents({ connections: [C, OTHER] })).total).toBe(2);
+        expect((await ledger.listEvents({ connections: [] })).total).toBe(0);
       });
 
       it('stamps events without a time and keeps null sides, fields and values', async () => {

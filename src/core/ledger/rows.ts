@@ -70,6 +70,7 @@ export function rowMappers({ json, bool }: RowDecoders): RowMappers {
       oldValue: json(r.old_value),
       newValue: json(r.new_value),
       reason: str(r.reason),
+      data: r.data === null || r.data === undefined ? null : json(r.data),
     }),
     toConflict: (r) => ({
       id: str(r.id),

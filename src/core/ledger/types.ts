@@ -106,9 +106,15 @@ export interface SyncEvent {
   newValue: JsonValue | null;
   /** Why: a short sentence for the dashboard ("a changed priority; a owns it"). */
   reason: string;
+  /**
+   * Facts the KPI report counts, by kind: `latencyMs` (source change to mirrored) on
+   * `field_mirrored` and `link_created`, `source` (side the ticket was created on) on `link_created`;
+   * other kinds (escalations, SLA clocks) carry their own object.
+   */
+  data: JsonValue | null;
 }
 
-export type NewEvent = Omit<SyncEvent, 'id' | 'at'> & { at?: string };
+export type NewEvent = Omit<SyncEvent, 'id' | 'at' | 'data'> & { at?: string; data?: JsonValue | null };
 
 export interface Cursor {
   connection: string;
@@ -216,8 +222,18 @@ export interface LinkFilter {
 
 export interface EventFilter {
   connection?: string;
+  /** Only these connections (a token limited to some connections); an empty list matches nothing. */
+  connections?: readonly string[];
   linkId?: string;
   kind?: EventKind;
+  /** Events at or after this instant (ISO 8601). */
+  from?: string;
+  /** Events before this instant (ISO 8601), exclusive. */
+  to?: string;
+  /** Events after this id (keyset paging for exports, with `order: 'asc'`). */
+  afterId?: string;
+  /** @default 'desc' (newest first) */
+  order?: 'asc' | 'desc';
   offset?: number;
   limit?: number;
 }

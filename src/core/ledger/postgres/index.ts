@@ -533,10 +533,10 @@ export class PostgresLedger implements Ledger {
       return id !== null && isId(id) ? id : null;
     };
     await this.query(
-      `INSERT INTO ${this.s}.events (at, connection, link_id, side, field, kind, old_value, new_value, reason)
-       SELECT t.at, t.connection, t.link_id, t.side, t.field, t.kind, t.old_value, t.new_value, t.reason
-       FROM unnest($1::timestamptz[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[])
-         WITH ORDINALITY AS t(at, connection, link_id, side, field, kind, old_value, new_value, reason, n)
+      `INSERT INTO ${this.s}.events (at, connection, link_id, side, field, kind, old_value, new_value, reason, data)
+       SELECT t.at, t.connection, t.link_id, t.side, t.field, t.kind, t.old_value, t.new_value, t.reason, t.data
+       FROM unnest($1::timestamptz[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[], $10::jsonb[])
+         WITH ORDINALITY AS t(at, connection, link_id, side, field, kind, old_value, new_value, reason, data, n)
        ORDER BY t.n`,
       [
         events.map(({ e }) => e.at ?? now),
@@ -548,6 +548,7 @@ export class PostgresLedger implements Ledger {
         events.map((x) => x.oldValue),
         events.map((x) => x.newValue),
         events.map(({ e }) => e.reason),
+        events.map(({ e }) => jsonOrNull(e.data)),
       ],
       client,
     );
@@ -578,13 +579,25 @@ export class PostgresLedger implements Ledger {
       add('link_id =', filter.linkId);
     }
     if (filter.kind) add('kind =', filter.kind);
+    if (filter.connections) {
+      args.push([...filter.connections]);
+      where.push(`connection = ANY($${args.length}::text[])`);
+    }
+    if (filter.from) add('at >=', new Date(filter.from).toISOString());
+    if (filter.to) add('at <', new Date(filter.to).toISOString());
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const limit = Math.min(filter.limit ?? 50, 1000);
     const offset = filter.offset ?? 0;
     const [count] = await this.query(`SELECT COUNT(*) AS n FROM ${this.s}.events ${clause}`, args);
+    const order = filter.order === 'asc' ? 'ASC' : 'DESC';
+    const keyset = filter.afterId !== undefined && isId(filter.afterId) ? [filter.afterId] : [];
+    const after = keyset.length
+      ? `${clause ? 'AND' : 'WHERE'} id ${order === 'ASC' ? '>' : '<'} $${args.length + 1}`
+      : '';
+    const n = args.length + keyset.length;
     const rows = await this.query(
-      `SELECT * FROM ${this.s}.events ${clause} ORDER BY id DESC LIMIT $${args.length + 1} OFFSET $${args.length + 2}`,
-      [...args, limit, offset],
+      `SELECT * FROM ${this.s}.events ${clause} ${after} ORDER BY id ${order} LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...args, ...keyset, limit, offset],
     );
     return { items: rows.map(toEvent), total: Number(count?.n ?? 0), offset, limit };
   }

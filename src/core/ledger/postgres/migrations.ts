@@ -147,4 +147,12 @@ ALTER TABLE {schema}.links ADD COLUMN a_key TEXT, ADD COLUMN b_key TEXT;
 ALTER TABLE {schema}.links ADD COLUMN a_memo JSONB, ADD COLUMN b_memo JSONB;
 `,
   },
+  {
+    version: 5,
+    name: 'event data',
+    sql: `
+ALTER TABLE {schema}.events ADD COLUMN data JSONB;
+CREATE INDEX events_at ON {schema}.events (at, id);
+`,
+  },
 ];

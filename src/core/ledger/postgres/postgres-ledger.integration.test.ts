@@ -93,6 +93,7 @@ describe('PostgresLedger schema and migrations', () => {
         'conflicts.b_value',
         'conflicts.baseline',
         'cursors.seen_ids',
+        'events.data',
         'events.new_value',
         'events.old_value',
         'intents.payload',

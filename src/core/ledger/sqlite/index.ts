@@ -34,6 +34,8 @@ const json = (value: JsonValue | null | undefined): string | null =>
 const parse = (text: unknown): JsonValue =>
   text === null || text === undefined ? null : (JSON.parse(text as string) as JsonValue);
 
+const isoInstant = (text: string): string => new Date(text).toISOString();
+
 const { toLink, toIntent, toEvent, toConflict, toError } = rowMappers({ json: parse, bool: (v) => v === 1 });
 
 /** Collects WHERE conditions and their arguments for the list queries. */
@@ -138,7 +140,7 @@ export class SqliteLedger implements Ledger {
         'INSERT INTO comment_map (link_id, side, comment_id, role, twin_id, visibility) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(link_id, side, comment_id) DO UPDATE SET role = excluded.role, twin_id = excluded.twin_id',
       ),
       insertEvent: db.prepare(
-        'INSERT INTO events (at, connection, link_id, side, field, kind, old_value, new_value, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO events (at, connection, link_id, side, field, kind, old_value, new_value, reason, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       insertConflict: db.prepare(
         "INSERT INTO conflicts (connection, link_id, field, a_value, b_value, baseline, state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
@@ -355,6 +357,7 @@ export class SqliteLedger implements Ledger {
       json(e.oldValue),
       json(e.newValue),
       e.reason,
+      json(e.data),
     );
   }
 
@@ -368,15 +371,22 @@ export class SqliteLedger implements Ledger {
   async listEvents(filter: EventFilter): Promise<Page<SyncEvent>> {
     const { where, args, add } = conditions();
     if (filter.connection) add('connection = ?', filter.connection);
+    if (filter.connections)
+      add(`connection IN (${filter.connections.map(() => '?').join(', ') || 'NULL'})`, ...filter.connections);
     if (filter.linkId) add('link_id = ?', filter.linkId);
     if (filter.kind) add('kind = ?', filter.kind);
+    // Instants are stored as ISO 8601 in UTC with milliseconds, so text order is time order.
+    if (filter.from) add('at >= ?', isoInstant(filter.from));
+    if (filter.to) add('at < ?', isoInstant(filter.to));
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const limit = Math.min(filter.limit ?? 50, 1000);
     const offset = filter.offset ?? 0;
     const total = Number((this.db.prepare(`SELECT COUNT(*) AS n FROM events ${clause}`).get(...args) as Row).n);
+    const order = filter.order === 'asc' ? 'ASC' : 'DESC';
+    const after = filter.afterId === undefined ? '' : `${clause ? 'AND' : 'WHERE'} id ${order === 'ASC' ? '>' : '<'} ?`;
     const rows = this.db
-      .prepare(`SELECT * FROM events ${clause} ORDER BY id DESC LIMIT ? OFFSET ?`)
-      .all(...args, limit, offset) as Row[];
+      .prepare(`SELECT * FROM events ${clause} ${after} ORDER BY id ${order} LIMIT ? OFFSET ?`)
+      .all(...args, ...(filter.afterId === undefined ? [] : [Number(filter.afterId)]), limit, offset) as Row[];
     return { items: rows.map(toEvent), total, offset, limit };
   }
 

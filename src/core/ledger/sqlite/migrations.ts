@@ -143,4 +143,12 @@ ALTER TABLE links ADD COLUMN a_memo TEXT;
 ALTER TABLE links ADD COLUMN b_memo TEXT;
 `,
   },
+  {
+    version: 5,
+    name: 'event data',
+    sql: `
+ALTER TABLE events ADD COLUMN data TEXT;
+CREATE INDEX events_at ON events(at, id);
+`,
+  },
 ];
