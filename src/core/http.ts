@@ -3,6 +3,7 @@
 // remote failures mapped onto the SyncError family without ever carrying credentials.
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
 import pRetry from 'p-retry';
 import {
@@ -28,6 +29,16 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Treat these statuses as normal responses instead of errors (e.g. 404 for a lookup). */
   acceptStatus?: number[];
+  /**
+   * `stream`: the body arrives as a Readable and is never buffered (file downloads). An error
+   * answer's body is still read (small) so the system's message is kept.
+   */
+  responseType?: 'stream';
+  /**
+   * A request whose body is a stream can be sent only once: no retry (the caller's intent makes
+   * the next pass look before trying again). @default true
+   */
+  retry?: boolean;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -142,6 +153,27 @@ function remoteError(options: HttpClientOptions, request: HttpRequest, response:
   );
 }
 
+function isStream(value: unknown): value is Readable {
+  return typeof (value as Readable | null)?.pipe === 'function';
+}
+
+/** An error answer's body when it came as a stream: read (at most 64 KiB) and parsed if JSON. */
+async function readErrorBody(stream: Readable): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = Buffer.from(chunk as Uint8Array);
+    if (size < 65_536) chunks.push(buffer);
+    size += buffer.length;
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
 /** One request on the wire; a transport failure becomes a TimeoutError or NetworkError. */
 async function send(instance: AxiosInstance, system: string, request: HttpRequest): Promise<AxiosResponse> {
   try {
@@ -151,6 +183,9 @@ async function send(instance: AxiosInstance, system: string, request: HttpReques
       ...(request.params === undefined ? {} : { params: request.params }),
       ...(request.data === undefined ? {} : { data: request.data }),
       ...(request.headers === undefined ? {} : { headers: request.headers }),
+      // Files are streamed both ways; only buffered bodies are capped.
+      ...(request.responseType === 'stream' ? { responseType: 'stream', maxContentLength: Infinity } : {}),
+      ...(isStream(request.data) ? { maxBodyLength: Infinity } : {}),
     });
   } catch (err) {
     // Never wrap the axios error itself: its config carries the Authorization header.
@@ -195,6 +230,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       );
       options.onResponse?.(response);
       if (response.status < 400 || request.acceptStatus?.includes(response.status)) return response;
+      if (isStream(response.data)) response.data = (await readErrorBody(response.data)) as T;
       const error = remoteError(options, request, response);
       if (error instanceof RateLimitedError) {
         if ((options.rateLimited?.scope?.(response) ?? 'system') === 'request') waitsAlone.add(error);
@@ -207,14 +243,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   return {
     async request<T>(request: HttpRequest): Promise<HttpResponse<T>> {
       return pRetry(() => attempt<T>(request), {
-        retries: options.retries ?? 5,
+        retries: request.retry === false ? 0 : (options.retries ?? 5),
         minTimeout: options.minBackoffMs ?? 250,
         maxTimeout: options.maxBackoffMs ?? 15_000,
         factor: 2,
         randomize: true,
         // The queue is already paused for the Retry-After (or this request waited it out alone in
         // onFailedAttempt); the backoff only adds a little jitter.
-        shouldRetry: ({ error }) => classify(error).retry,
+        shouldRetry: ({ error }) => request.retry !== false && classify(error).retry,
         shouldConsumeRetry: ({ error }) => !(error instanceof RateLimitedError),
         maxRetryTime: options.maxRetryTimeMs ?? 600_000,
         onFailedAttempt: async ({ error, attemptNumber }) => {

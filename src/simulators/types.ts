@@ -26,6 +26,11 @@ export interface SimulatorStartOptions<S extends SystemConfig = SystemConfig> {
   clock?: Clock;
   /** ConnectWise: the board names the config's connections scope to, created beside the demo's. */
   boards?: string[];
+  /**
+   * Largest file an upload may carry, in bytes (the vendor's limit, or an admin's lower setting).
+   * @default the vendor's documented (or assumed) limit
+   */
+  maxFileBytes?: number;
 }
 
 export interface SimulatorHandle {

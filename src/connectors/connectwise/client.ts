@@ -1,6 +1,8 @@
 // HTTP calls to ConnectWise Manage: codebase discovery, the auth/clientId/Accept headers, paging
 // through `Link` headers, and one method per endpoint the connector uses. Every request goes
 // through the core client (the system's queue, retries, error mapping).
+import type { Readable } from 'node:stream';
+import FormData from 'form-data';
 import type { ConnectorContext } from '../../core/connector.js';
 import { PayloadError } from '../../core/errors.js';
 import {
@@ -18,6 +20,7 @@ import {
   CwBoardStatus,
   CwCallbackEntry,
   CwCompanyInfo,
+  CwDocument,
   CwErrorBody,
   CwMember,
   CwNote,
@@ -170,6 +173,48 @@ export class CwClient {
 
   async patchTicket(id: string, ops: Array<{ op: string; path: string; value?: unknown }>): Promise<unknown> {
     return (await this.request({ method: 'PATCH', url: `/service/tickets/${encodeURIComponent(id)}`, data: ops })).data;
+  }
+
+  /** Documents on a ticket (`/system/documents` by recordType and recordId), every page. */
+  async documents(ticketId: string): Promise<CwDocument[]> {
+    return this.all('/system/documents', CwDocument, { recordType: 'Ticket', recordId: ticketId });
+  }
+
+  /** A document's bytes as a stream (`/system/documents/{id}/download`). */
+  async download(documentId: string): Promise<Readable> {
+    const response = await this.request<Readable>({
+      method: 'GET',
+      url: `/system/documents/${encodeURIComponent(documentId)}/download`,
+      headers: { Accept: 'application/octet-stream' },
+      responseType: 'stream',
+    });
+    return response.data;
+  }
+
+  /** Uploads a file onto a ticket as one multipart request streamed from `content`. */
+  async uploadDocument(
+    ticketId: string,
+    file: { fileName: string; title: string; sizeBytes: number; contentType: string; privateFlag: boolean },
+    content: Readable,
+  ): Promise<CwDocument> {
+    const form = new FormData();
+    form.append('recordType', 'Ticket');
+    form.append('recordId', ticketId);
+    form.append('title', file.title);
+    form.append('privateFlag', String(file.privateFlag));
+    form.append('file', content, {
+      filename: file.fileName,
+      contentType: file.contentType,
+      knownLength: file.sizeBytes,
+    });
+    const response = await this.request({
+      method: 'POST',
+      url: '/system/documents',
+      data: form,
+      headers: { ...form.getHeaders(), 'Content-Length': String(form.getLengthSync()) },
+      retry: false,
+    });
+    return parseWith(CwDocument, response.data, 'document', this.ctx.systemName);
   }
 
   async notes(ticketId: string): Promise<CwNote[]> {

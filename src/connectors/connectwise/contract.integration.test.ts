@@ -4,7 +4,7 @@ import { describeConnectorContract } from '../../../test/contract/connector-cont
 import { testContext } from '../../../test/helpers/context.js';
 import { connectwiseSimulator } from '../../simulators/connectwise/index.js';
 import { connectwiseConnector } from './index.js';
-import { CallbackReceiver, cwApi, demoSystem, payloadOf } from './test-fixtures.js';
+import { CallbackReceiver, cwApi, cwUploadDocument, demoSystem, payloadOf } from './test-fixtures.js';
 
 describeConnectorContract('connectwise', async () => {
   const sim = await connectwiseSimulator.start({ system: demoSystem('http://127.0.0.1:9102'), port: 0 });
@@ -34,6 +34,9 @@ describeConnectorContract('connectwise', async () => {
         const p = payloadOf(r);
         return String(p.ID) === id && typeof p.Entity === 'string' && p.Entity.includes(marker);
       });
+    },
+    attachByPerson: async (id, file) => {
+      await cwUploadDocument(sim.url, id, { ...file, privateFlag: file.visibility === 'internal' });
     },
     teardown: async () => {
       await sim.stop();

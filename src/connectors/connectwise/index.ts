@@ -1,12 +1,16 @@
 // The ConnectWise Manage (PSA) connector: service tickets on the scope's boards, their notes, and
 // callbacks. Reference fields are read and written by name (status per board, priority, type,
 // owner identifier, company identifier); the description is the ticket's initial description note.
+import type { Readable } from 'node:stream';
 import { defineConnector, type ConnectorContext } from '../../core/connector.js';
+import { contentTypeFor } from '../../core/files.js';
 import { NotFoundError, RemoteValidationError } from '../../core/errors.js';
-import { formatMirroredComment } from '../../core/marker.js';
+import { formatMirroredComment, parseFileName, tagFileName } from '../../core/marker.js';
 import { normaliseText } from '../../core/text.js';
 import { cutText, type TextCut } from '../../core/text-cut.js';
 import type {
+  Attachment,
+  NewAttachment,
   Comment,
   Connector,
   ConnectorFacts,
@@ -38,7 +42,7 @@ import {
   toComment,
   toTicket,
 } from './convert.js';
-import type { CwBoard, CwBoardChild, CwBoardStatus, CwNote, CwPriority, CwTicket } from './schema.js';
+import type { CwBoard, CwBoardChild, CwBoardStatus, CwDocument, CwNote, CwPriority, CwTicket } from './schema.js';
 import {
   createCallbackVerifier,
   defaultTrustedKeyHosts,
@@ -55,6 +59,9 @@ const LEVELS = ['Low', 'Medium', 'High'];
 const DESCRIPTION_NOTES_KEPT = 10_000;
 /** How long board setup (statuses, types, priorities) is cached before it is read again. */
 const SETUP_TTL_MS = 5 * 60_000;
+
+/** Largest document the connector uploads (assumed: ConnectWise documents no limit; see readme). */
+export const CW_MAX_FILE_BYTES = 100 * 1024 * 1024;
 
 export const connectwiseFacts: ConnectorFacts = {
   kind: 'connectwise',
@@ -98,7 +105,14 @@ export const connectwiseFacts: ConnectorFacts = {
       supported: true,
       note: `summary holds ${SUMMARY_MAX} characters; ConnectWise keeps the first ${SUMMARY_MAX}. The description is the initial Discussion note.`,
     },
-    attachments: { supported: false, note: 'Files are not mirrored by this connector yet (issue 18).' },
+    attachments: {
+      supported: true,
+      note: 'Documents on the ticket (/system/documents, recordType Ticket): privateFlag keeps one out of the Customer Portal (internal); documents ride on no note.',
+    },
+  },
+  attachments: {
+    maxFileBytes: CW_MAX_FILE_BYTES,
+    note: 'ConnectWise documents no upload limit (fileuploadsettings are per instance); 100 MiB assumed, see readme.',
   },
 };
 
@@ -663,6 +677,34 @@ export class ConnectwiseConnector implements Connector {
     return notes.filter((n: CwNote) => n.id !== descriptionId).map(toComment);
   }
 
+  // --- documents --------------------------------------------------------------------------------
+
+  async listAttachments(id: string): Promise<Attachment[]> {
+    const documents = await this.client.documents(id);
+    // Links and URLs are not files: nothing to download.
+    return documents.filter((d) => !d.linkFlag && !d.urlFlag).map(toAttachment);
+  }
+
+  async downloadAttachment(_ticketId: string, attachment: Attachment): Promise<Readable> {
+    return this.client.download(attachment.id);
+  }
+
+  async uploadAttachment(ticketId: string, file: NewAttachment): Promise<Attachment> {
+    const fileName = tagFileName(file.name, file.marker);
+    const document = await this.client.uploadDocument(
+      ticketId,
+      {
+        fileName,
+        title: file.name.slice(0, 100),
+        sizeBytes: file.sizeBytes,
+        contentType: file.contentType,
+        privateFlag: file.visibility === 'internal',
+      },
+      file.content,
+    );
+    return { ...toAttachment(document), contentType: file.contentType };
+  }
+
   async addComment(id: string, comment: NewComment): Promise<Comment> {
     const note = await this.client.addNote(id, {
       text: formatMirroredComment(comment),
@@ -813,3 +855,18 @@ export const connectwiseConnector = defineConnector({
   create: (ctx) => new ConnectwiseConnector(ctx),
   defaultRateLimit: { requestsPerMinute: 600, concurrency: 4 },
 });
+
+/** A document as an attachment: internal unless it is shown in the Customer Portal (harsher reading). */
+function toAttachment(d: CwDocument): Attachment {
+  const parsed = parseFileName(d.fileName ?? d.title ?? `document-${d.id}`);
+  return {
+    id: String(d.id),
+    name: parsed.name,
+    sizeBytes: d.size ?? 0,
+    contentType: contentTypeFor(parsed.name),
+    visibility: d.publicFlag === true ? 'public' : 'internal',
+    commentId: null,
+    ...(d.createdOnDate ? { createdAt: d.createdOnDate } : {}),
+    marker: parsed.marker,
+  };
+}

@@ -134,3 +134,16 @@ export const CwErrorBody = z.looseObject({
     .optional(),
 });
 export type CwErrorBody = z.infer<typeof CwErrorBody>;
+
+/** A document (file) on a record: `GET /system/documents?recordType=Ticket&recordId=N` (DocumentInfo). */
+export const CwDocument = z.looseObject({
+  id: z.number().int(),
+  title: z.string().nullable().optional(),
+  fileName: z.string().nullable().optional(),
+  size: z.number().nullable().optional(),
+  publicFlag: z.boolean().nullable().optional(),
+  linkFlag: z.boolean().nullable().optional(),
+  urlFlag: z.boolean().nullable().optional(),
+  createdOnDate: z.string().nullable().optional(),
+});
+export type CwDocument = z.infer<typeof CwDocument>;

@@ -107,3 +107,21 @@ export class CallbackReceiver {
 export function payloadOf(r: WebhookRequest): Record<string, unknown> {
   return JSON.parse(r.rawBody.toString('utf8')) as Record<string, unknown>;
 }
+
+/** A technician uploads a document onto a ticket through the simulator's REST API (multipart). */
+export async function cwUploadDocument(
+  base: string,
+  ticketId: string,
+  file: { name: string; bytes: Buffer; contentType: string; privateFlag: boolean },
+): Promise<Response> {
+  const form = new FormData();
+  form.append('recordType', 'Ticket');
+  form.append('recordId', ticketId);
+  form.append('title', file.name);
+  form.append('privateFlag', String(file.privateFlag));
+  form.append('file', new Blob([file.bytes], { type: file.contentType }), file.name);
+  const { 'content-type': _json, ...headers } = demoHeaders({ 'x-sim-member': 'jdoe' });
+  const res = await fetch(`${base}/v4_6_release/apis/3.0/system/documents`, { method: 'POST', headers, body: form });
+  if (res.status !== 201) throw new Error(`document upload answered ${res.status}: ${await res.text()}`);
+  return res;
+}

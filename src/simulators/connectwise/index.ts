@@ -12,6 +12,8 @@ import type { SimulatorHandle, SimulatorModule, SimulatorStartOptions } from '..
 import { Behaviour } from '../common/behaviour.js';
 import { CwBehaviour } from './behaviour.js';
 import { CallbackService } from './callbacks.js';
+import { FileStore, acceptMultipart } from '../common/files.js';
+import { CW_DEFAULT_MAX_FILE_BYTES, DocumentService } from './documents.js';
 import { CwHttpError, errorBodyFor } from './errors.js';
 import { CURRENT_API_VERSION, registerRoutes } from './routes.js';
 import { CwStore, floorSeconds, Renderer } from './store.js';
@@ -141,6 +143,7 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
       onReset: () => {
         store.reset();
         behaviour.reset();
+        documents.reset();
       },
       onSeed: (body) => seed(body),
     });
@@ -167,6 +170,15 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
       for (const delivery of deliveries) sim.webhooks.send(delivery);
     };
     const tickets = new TicketService(store, now, emit);
+    const files = new FileStore();
+    const documents = new DocumentService({
+      files,
+      now,
+      ticketExists: (id) => store.tickets.has(id),
+      owner: () => store.apiMember.identifier,
+      maxFileBytes: () => options.maxFileBytes ?? CW_DEFAULT_MAX_FILE_BYTES,
+    });
+    acceptMultipart(sim.app);
 
     /**
      * `/__sim/seed`: setup first — `{boards: [{name, statuses?: [{name, closed?, default?}], types?,
@@ -252,6 +264,8 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
       renderer,
       tickets,
       callbacks,
+      documents,
+      files,
       company: credentials.company,
       codebase,
       signingKey: () => signingKey,
@@ -272,6 +286,7 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
         await sim.webhooks.flush();
         await new Promise<void>((resolve) => (keys.server ? keys.server.close(() => resolve()) : resolve()));
         await sim.app.close();
+        files.clear();
       },
     };
   },

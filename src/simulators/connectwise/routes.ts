@@ -4,6 +4,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CallbackService } from './callbacks.js';
 import type { FieldLookup } from './conditions.js';
+import type { FileStore } from '../common/files.js';
+import { registerDocumentRoutes, type DocumentService } from './documents.js';
 import { CwHttpError, endpointMissing } from './errors.js';
 import { countMatches, project, renderedLookup, runQuery, ticketLookup, type ListQuery } from './query.js';
 import type { CwStore, Member, Renderer } from './store.js';
@@ -17,6 +19,8 @@ export interface RouteContext {
   renderer: Renderer;
   tickets: TicketService;
   callbacks: CallbackService;
+  documents: DocumentService;
+  files: FileStore;
   company: string;
   codebase: string;
   signingKey: () => string;
@@ -401,6 +405,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       simple('/company/companies', 'Company', store.companies, (c) => renderer.company(c), lookups.companies, true);
       simple('/company/contacts', 'Contact', store.contacts, (c) => renderer.contact(c), lookups.contacts, true);
       simple('/system/members', 'Member', store.members, (m) => renderer.member(m), lookups.members, true);
+
+      registerDocumentRoutes(api, ctx.documents, ctx.files);
 
       // Callbacks
       const callbacks = (): Array<Record<string, unknown> & { id: number }> =>
