@@ -481,7 +481,12 @@ export class MemoryConnector implements Connector {
       );
     }
     this.system.counters.uploads++;
-    const note = this.system.addComment(ticketId, file.note, file.visibility, null);
+    const note = this.system.addComment(
+      ticketId,
+      formatMirroredComment({ body: file.note, marker: file.marker }),
+      file.visibility,
+      null,
+    );
     const stored = this.system.storeFile(t, {
       name: tagFileName(file.name, file.marker),
       contentType: file.contentType,

@@ -1,6 +1,8 @@
 // The Freshservice API v2 calls the connector makes, through the core HTTP client and the
 // system's queue: Basic auth with the API key, `Link` paging, the vendor's error bodies turned into
 // messages naming the field, and a slowdown before the account's per-minute budget runs out.
+import type { Readable } from 'node:stream';
+import FormData from 'form-data';
 import {
   createHttpClient,
   basicAuth,
@@ -201,6 +203,8 @@ export type ListParams = Record<string, string | number | undefined>;
 
 export class FreshserviceClient {
   private readonly http: HttpClient;
+  /** The attachment CDN: pre-signed URLs, no credentials. */
+  private readonly cdn: HttpClient;
   private readonly system: string;
   readonly credits: CreditBudget;
 
@@ -235,6 +239,14 @@ export class FreshserviceClient {
           options.queue.pauseFor(pauseMs, 'budget');
         }
       },
+    });
+    this.cdn = createHttpClient({
+      system: options.system,
+      baseURL: '',
+      queue: options.queue,
+      logger: options.logger,
+      headers: {},
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
   }
 
@@ -325,6 +337,43 @@ export class FreshserviceClient {
       data: body,
     });
     return parse(FsConversationEnvelope, res.data, 'conversation', this.system).conversation;
+  }
+
+  /**
+   * A private or public note carrying one file, as one multipart request streamed from `content`
+   * (`attachments[]`, D§create-a-note…). Sent once: a stream cannot be replayed.
+   */
+  async addNoteWithFile(
+    id: string,
+    note: { body: string; private: boolean },
+    file: { fileName: string; contentType: string; sizeBytes: number },
+    content: Readable,
+  ): Promise<FsConversation> {
+    const form = new FormData();
+    form.append('body', note.body);
+    form.append('private', String(note.private));
+    form.append('attachments[]', content, {
+      filename: file.fileName,
+      contentType: file.contentType,
+      knownLength: file.sizeBytes,
+    });
+    const res = await this.send({
+      method: 'POST',
+      url: `/api/v2/tickets/${encodeURIComponent(id)}/notes`,
+      data: form,
+      headers: { ...form.getHeaders(), 'Content-Length': String(form.getLengthSync()) },
+      retry: false,
+    });
+    return parse(FsConversationEnvelope, res.data, 'conversation', this.system).conversation;
+  }
+
+  /**
+   * A file's bytes from its pre-signed `attachment_url`, streamed. The CDN takes no API key (and
+   * refuses a second auth mechanism), so the request goes out without the Authorization header.
+   */
+  async download(url: string): Promise<Readable> {
+    const res = await this.cdn.request<Readable>({ method: 'GET', url, responseType: 'stream' });
+    return res.data;
   }
 
   async formFields(workspaceId?: number): Promise<FsFormField[]> {

@@ -75,6 +75,19 @@ describeConnectorContract('freshservice', async () => {
     },
     // Workflow Automator sends a shared-secret header; nothing signs the body.
     webhookSignsBody: false,
+    attachByPerson: async (id, file) => {
+      // An agent adds a note with the file (multipart attachments[]), private when internal.
+      const form = new FormData();
+      form.append('body', `<div>Attached ${file.name}</div>`);
+      form.append('private', String(file.visibility === 'internal'));
+      form.append('attachments[]', new Blob([file.bytes], { type: file.contentType }), file.name);
+      const res = await fetch(`${sim.url}/api/v2/tickets/${id}/notes`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from('contract-key:X').toString('base64')}` },
+        body: form,
+      });
+      if (res.status !== 201) throw new Error(`note with file answered ${res.status}: ${await res.text()}`);
+    },
     teardown: async () => {
       await sim.stop();
       await new Promise((resolve) => receiver.close(resolve));

@@ -2,11 +2,16 @@
 // from `updated_since` polls; a trashed, spam or purged ticket is noticed when it is read. Text
 // crosses as normalised plain text, markers live in a tag (and optionally a custom field),
 // comments are notes, and every call is paid for from the account's per-minute credits.
+import type { Readable } from 'node:stream';
 import { defineConnector, type ConnectorContext } from '../../core/connector.js';
-import { ConfigError, PayloadError, RemoteValidationError } from '../../core/errors.js';
-import { formatMirroredComment, parseMirroredComment } from '../../core/marker.js';
+import { ConfigError, NotFoundError, PayloadError, RemoteValidationError } from '../../core/errors.js';
+import { contentTypeFor } from '../../core/files.js';
+import { formatMirroredComment, parseFileName, parseMirroredComment, tagFileName } from '../../core/marker.js';
 import { cutText, type TextCut } from '../../core/text-cut.js';
 import type {
+  Attachment,
+  NewAttachment,
+  Visibility,
   Comment,
   Connector,
   ConnectorFacts,
@@ -39,7 +44,7 @@ import {
   textToHtml,
   type ResolvedScope,
 } from './convert.js';
-import { FsTicket, type FsConversation, type FsFormField, type FsChoiceTree } from './schema.js';
+import { FsTicket, type FsAttachment, type FsConversation, type FsFormField, type FsChoiceTree } from './schema.js';
 import { DEFAULT_SECRET_HEADER, parseAutomatorWebhook, verifyAutomatorRequest } from './webhook.js';
 import type { z } from 'zod';
 
@@ -56,6 +61,9 @@ const CLOSED_STATUS = 5;
 const AUTHOR_TTL_MS = 60 * 60_000;
 
 /** A ticket with the text cut to fit (on the write that returned it, or on this read): `Ticket.cuts`. */
+/** Attachments of one ticket may total 40 MB (D§attachments; older docs and the SDK spec: 15 MB). */
+const FS_MAX_TICKET_BYTES = 40 * 1024 * 1024;
+
 export type CutTicket = Ticket & { cuts?: TextCut[] };
 
 export const freshserviceDefaultRateLimit = { requestsPerMinute: 200, concurrency: 4 };
@@ -131,7 +139,15 @@ export class FreshserviceConnector implements Connector {
           supported: true,
           note: 'Subject cut to 255 characters (no documented limit; assumed); description and notes cut so their HTML stays within the 1,000,000 characters a read converts; a longer description on read is cut there. Every cut is reported.',
         },
-        attachments: { supported: false, note: 'Files are not mirrored by this connector yet (issue 18).' },
+        attachments: {
+          supported: true,
+          note: 'Files on the ticket (public) and on conversations (a private note keeps them internal); copies are uploaded as a note with attachments[] and downloaded from the pre-signed attachment_url.',
+        },
+      },
+      attachments: {
+        maxFileBytes: FS_MAX_TICKET_BYTES,
+        maxTicketBytes: FS_MAX_TICKET_BYTES,
+        note: 'Attachments of a ticket may total 40 MB (D§attachments; older docs and the SDK spec say 15 MB).',
       },
     };
   }
@@ -427,6 +443,56 @@ export class FreshserviceConnector implements Connector {
     };
   }
 
+  // ---------------------------------------------------------------- attachments
+
+  /** Files on the ticket (public, as the requester sees them) and on each conversation (its visibility). */
+  async listAttachments(id: string): Promise<Attachment[]> {
+    const ticket = this.strictTicket(await this.client.getTicket(id, ''));
+    const conversations = await this.client.listConversations(id, () => this.budget.take());
+    return [
+      ...(ticket.attachments ?? []).map((a) => toAttachment(a, null, 'public')),
+      ...conversations.flatMap((c) =>
+        (c.attachments ?? []).map((a) => toAttachment(a, String(c.id), c.private === true ? 'internal' : 'public')),
+      ),
+    ];
+  }
+
+  /**
+   * Streams a file from a freshly listed `attachment_url`: the URLs are pre-signed and expire, so
+   * the one seen when listing may be stale; they never leave the connector (no logs, no ledger).
+   */
+  async downloadAttachment(ticketId: string, attachment: Attachment): Promise<Readable> {
+    const holders =
+      attachment.commentId === null
+        ? [this.strictTicket(await this.client.getTicket(ticketId, ''))]
+        : (await this.client.listConversations(ticketId, () => this.budget.take())).filter(
+            (c) => String(c.id) === attachment.commentId,
+          );
+    const found = holders.flatMap((h) => h.attachments ?? []).find((a) => String(a.id) === attachment.id);
+    if (!found)
+      throw new NotFoundError(`${this.ctx.systemName}: attachment ${attachment.id} on ticket ${ticketId} is gone`);
+    return this.client.download(found.attachment_url);
+  }
+
+  /** Uploads a file as a note (private when internal) whose text names it and carries the marker. */
+  async uploadAttachment(ticketId: string, file: NewAttachment): Promise<Attachment> {
+    const note = await this.client.addNoteWithFile(
+      ticketId,
+      {
+        body: textToHtml(formatMirroredComment({ body: file.note, marker: file.marker })),
+        private: file.visibility === 'internal',
+      },
+      { fileName: tagFileName(file.name, file.marker), contentType: file.contentType, sizeBytes: file.sizeBytes },
+      file.content,
+    );
+    const [uploaded] = note.attachments ?? [];
+    if (!uploaded)
+      throw new PayloadError(`${this.ctx.systemName} answered a note without the uploaded file`, {
+        system: this.ctx.systemName,
+      });
+    return toAttachment(uploaded, String(note.id), file.visibility);
+  }
+
   async listComments(id: string): Promise<Comment[]> {
     const conversations = await this.client.listConversations(id, () => this.budget.take());
     const out: Comment[] = [];
@@ -569,3 +635,17 @@ export const freshserviceConnector = defineConnector({
   create: (ctx) => new FreshserviceConnector(ctx),
   defaultRateLimit: freshserviceDefaultRateLimit,
 });
+
+function toAttachment(a: FsAttachment, commentId: string | null, visibility: Visibility): Attachment {
+  const parsed = parseFileName(a.name);
+  return {
+    id: String(a.id),
+    name: parsed.name,
+    sizeBytes: a.size,
+    contentType: a.content_type ?? contentTypeFor(parsed.name),
+    visibility,
+    commentId,
+    ...(a.created_at ? { createdAt: isoSeconds(a.created_at) } : {}),
+    marker: parsed.marker,
+  };
+}

@@ -6,6 +6,17 @@ const Id = z.number().int();
 const NullableString = z.string().nullable().optional();
 const NullableId = Id.nullable().optional();
 
+/** A file on a ticket or conversation (D§attachments); `attachment_url` is pre-signed and short-lived. */
+export const FsAttachment = z.looseObject({
+  id: Id,
+  name: z.string(),
+  content_type: z.string().nullable().optional(),
+  size: z.number().int(),
+  attachment_url: z.string(),
+  created_at: z.string().nullable().optional(),
+});
+export type FsAttachment = z.infer<typeof FsAttachment>;
+
 export const FsRequesterBrief = z.looseObject({
   id: Id,
   email: z.string().nullable().optional(),
@@ -38,6 +49,7 @@ export const FsTicket = z.looseObject({
   deleted: z.boolean().optional(),
   spam: z.boolean().optional(),
   requester: FsRequesterBrief.nullable().optional(),
+  attachments: z.array(FsAttachment).optional(),
 });
 export type FsTicket = z.infer<typeof FsTicket>;
 
@@ -54,6 +66,7 @@ export const FsConversation = z.looseObject({
   source: Id.optional(),
   user_id: NullableId,
   created_at: z.string(),
+  attachments: z.array(FsAttachment).optional(),
 });
 export type FsConversation = z.infer<typeof FsConversation>;
 

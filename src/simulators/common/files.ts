@@ -47,7 +47,11 @@ export class FileStore {
    * deleted and named in `tooLarge`; the rest of the body is still read so the vendor's error can
    * be answered on an intact connection.
    */
-  async parse(request: FastifyRequest, limits: { maxFileBytes: number; maxFiles?: number }): Promise<MultipartResult> {
+  async parse(
+    request: FastifyRequest,
+    limits: { maxFileBytes: number; maxFiles?: number },
+    onField?: (name: string, value: string) => void,
+  ): Promise<MultipartResult> {
     const result: MultipartResult = { fields: {}, files: [], tooLarge: [] };
     const writes: Promise<void>[] = [];
     const parser = busboy({
@@ -56,6 +60,7 @@ export class FileStore {
     });
     parser.on('field', (name, value) => {
       result.fields[name] = value;
+      onField?.(name, value);
     });
     parser.on('file', (field, stream, info) => {
       writes.push(this.hold(field, stream, info.filename ?? field, info.mimeType, result));

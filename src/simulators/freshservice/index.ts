@@ -12,6 +12,8 @@ import { AutomatorConfig, DEFAULT_TEMPLATE, placeholders, renderTemplate } from 
 import { FsBehaviour } from './behaviour.js';
 import type { Choice, CustomFieldDef, GroupDef, AgentDef, RequesterDef } from './fixtures.js';
 import { AccountRateLimit } from './rate-limit.js';
+import { acceptMultipart } from '../common/files.js';
+import { FS_MAX_TICKET_BYTES, FsAttachments } from './attachments.js';
 import { registerRoutes, validationFailed } from './routes.js';
 import { FreshserviceStore, type TicketEvent, type TicketRec } from './store.js';
 import { ValidationFailure } from './validate.js';
@@ -119,6 +121,8 @@ function authenticate(apiKey: string): (request: FastifyRequest) => AuthResult {
     body: { code: 'invalid_credentials', message: 'You have to be logged in to perform this action.' },
   };
   return (request) => {
+    // Attachment URLs are pre-signed: the CDN checks their signature, not the API key.
+    if (request.url.startsWith('/cdn/')) return { ok: true };
     const header = request.headers.authorization;
     if (!header?.startsWith('Basic ')) return denied;
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
@@ -162,6 +166,7 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
       rate.reset();
       behaviour.reset();
       automator = null;
+      files.reset();
     },
     onSeed: (body) => seed(body),
   });
@@ -285,7 +290,7 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
 
   // Runs after the shared fault/auth hook: content negotiation, then the account's credit bucket.
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url.startsWith('/__sim/')) return undefined;
+    if (request.url.startsWith('/__sim/') || request.url.startsWith('/cdn/')) return undefined;
     const accept = request.headers.accept;
     if (accept && !/json|\*\/\*|application\/\*/.test(accept))
       return reply.code(406).send({ code: 'not_acceptable', message: 'Only application/json is supported' });
@@ -349,7 +354,13 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
     memoryMb: Math.round(process.memoryUsage().heapUsed / 1048576),
   }));
 
-  registerRoutes(app, s);
+  const files = new FsAttachments(
+    () => faults.now(),
+    () => baseUrl,
+    options.maxFileBytes ?? FS_MAX_TICKET_BYTES,
+  );
+  acceptMultipart(app);
+  registerRoutes(app, s, files);
   baseUrl = await listen(app, options.host ?? '127.0.0.1', options.port ?? 0);
   let stopped = false;
   return {
@@ -361,6 +372,7 @@ async function start(options: SimulatorStartOptions<FsSystem>): Promise<Simulato
       stopped = true;
       await sim.webhooks.flush();
       await app.close();
+      files.reset();
     },
   };
 }

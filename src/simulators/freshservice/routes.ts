@@ -19,6 +19,7 @@ import {
   renderRequester,
   renderTicket,
 } from './render.js';
+import type { FsAttachments } from './attachments.js';
 import type { FreshserviceStore, TicketRec } from './store.js';
 import { parseInputDate, ValidationFailure, type FieldError } from './validate.js';
 
@@ -112,7 +113,34 @@ function workspaceMatcher(store: FreshserviceStore, raw: string | undefined): ((
   return (t) => t.workspaceId === id;
 }
 
-export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): void {
+/** The routes that take multipart `attachments[]` (D§attachments). */
+const MULTIPART_ROUTES = new Set([
+  'POST /api/v2/tickets',
+  'PUT /api/v2/tickets/:id',
+  'POST /api/v2/tickets/:id/notes',
+  'POST /api/v2/tickets/:id/reply',
+]);
+
+export function registerRoutes(app: FastifyInstance, store: FreshserviceStore, files: FsAttachments): void {
+  app.addHook('preHandler', async (request, reply) => {
+    if (!String(request.headers['content-type'] ?? '').startsWith('multipart/form-data')) return;
+    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    if (!MULTIPART_ROUTES.has(route))
+      return reply
+        .code(415)
+        .send({ code: 'invalid_content_type', message: 'Content-Type multipart/form-data is not supported here' });
+    const id = Number((request.params as { id?: string }).id);
+    const t = Number.isInteger(id) ? store.get(id) : undefined;
+    const answered = await files.parse(request, reply, t?.id ?? null);
+    if (answered) return answered;
+    reply.raw.once('finish', () => {
+      // Files of a refused request are not kept.
+      if (reply.statusCode >= 400) files.discard(request);
+    });
+    return undefined;
+  });
+  files.registerCdn(app);
+
   const ticketOr404 = (id: string, reply: FastifyReply): TicketRec | undefined => {
     const n = Number(id);
     const t = Number.isInteger(n) ? store.get(n) : undefined;
@@ -267,7 +295,7 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
     if (isError(include)) return validationFailed(reply, [include]);
     const t = ticketOr404((request.params as { id: string }).id, reply);
     if (!t) return reply;
-    return { ticket: renderTicket(store, t, 'view', include) };
+    return { ticket: { ...renderTicket(store, t, 'view', include), attachments: files.ofTicket(t.id) } };
   });
 
   app.post('/api/v2/tickets', async (request, reply) => {
@@ -275,8 +303,11 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
     if (isError(body)) return validationFailed(reply, [body]);
     try {
       const t = store.createTicket(body);
+      files.attachToTicket(t.id, files.uploadOf(request));
       void reply.header('Location', `${baseUrlOf(request)}/api/v2/tickets/${t.id}`);
-      return reply.code(201).send({ ticket: renderTicket(store, t, 'write') });
+      return reply
+        .code(201)
+        .send({ ticket: { ...renderTicket(store, t, 'write'), attachments: files.ofTicket(t.id) } });
     } catch (err) {
       if (err instanceof ValidationFailure) return validationFailed(reply, err.errors);
       throw err;
@@ -290,7 +321,8 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
     if (!t) return reply;
     try {
       store.updateTicket(t, body);
-      return { ticket: renderTicket(store, t, 'write') };
+      files.attachToTicket(t.id, files.uploadOf(request));
+      return { ticket: { ...renderTicket(store, t, 'write'), attachments: files.ofTicket(t.id) } };
     } catch (err) {
       if (err instanceof ValidationFailure) return validationFailed(reply, err.errors);
       throw err;
@@ -334,7 +366,11 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
     const pp = perPage as number;
     const start = ((page as number) - 1) * pp;
     if (all.length > start + pp) setNextLink(request, reply, page as number);
-    return { conversations: all.slice(start, start + pp).map((c) => renderConversation(c, 'list')) };
+    return {
+      conversations: all
+        .slice(start, start + pp)
+        .map((c) => ({ ...renderConversation(c, 'list'), attachments: files.ofConversation(c.id) })),
+    };
   });
 
   const NOTE_ATTRIBUTES = new Set(['body', 'private', 'incoming', 'notify_emails', 'user_id']);
@@ -361,7 +397,10 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore): 
       const t = ticketOr404((request.params as { id: string }).id, reply);
       if (!t) return reply;
       const c = store.addConversation(t, kind, body);
-      return reply.code(201).send({ conversation: renderConversation(c, kind) });
+      files.attachToConversation(c.id, t.id, files.uploadOf(request));
+      return reply
+        .code(201)
+        .send({ conversation: { ...renderConversation(c, kind), attachments: files.ofConversation(c.id) } });
     });
   }
 
