@@ -16,6 +16,7 @@ import { runDemo } from '../demo.js';
 import { startSimulators } from '../simulators/start.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerDescribe } from './commands/describe.js';
+import { registerFunctions } from './commands/functions.js';
 import { registerLedgerCheck } from './commands/ledger-check.js';
 import { registerLedgerExport } from './commands/ledger-export.js';
 import { CliExit } from './exit.js';
@@ -230,6 +231,7 @@ export function buildCli(): Command {
     });
 
   registerDescribe(program);
+  registerFunctions(program);
 
   const ledger = program.command('ledger').description('inspect the sync ledger');
   registerLedgerCheck(ledger);

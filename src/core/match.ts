@@ -18,7 +18,7 @@ export interface Match {
 }
 
 /** The tickets a match looks at: both sides of a link, or only the source of a create. */
-export type MatchSubject = Partial<Record<Side, FieldValues>>;
+export type MatchSubject = { [S in Side]?: FieldValues | undefined };
 
 function textOf(value: JsonValue | undefined): string {
   if (value === undefined || value === null) return '';

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { classify, describeError, errorCode, NotFoundError, RemoteUnavailableError, SyncError } from './errors.js';
 import type { Conflict, Intent, Ledger, Link, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
 import { ticketMarker } from './marker.js';
-import type { ConnectionRuntime } from './runtime.js';
+import { sideNames, type ConnectionRuntime } from './runtime.js';
 import { copied, planComments } from './sync/comments.js';
 import { createBaselines, planCreate } from './sync/create.js';
+import { functionChangeEvent, functionOf, rulesFor } from './sync/functions.js';
 import {
   cutEvents,
   planLink,
@@ -31,7 +32,7 @@ import {
   type Ticket,
   type TicketContext,
 } from './types.js';
-import { canonical } from './values.js';
+import { canonical, type FieldRule } from './values.js';
 
 /** What the engine reports to metrics. */
 export interface EngineObserver {
@@ -296,7 +297,7 @@ export async function linkPass(
   // What the ledger holds comes first, so the tickets are read as late as possible before the
   // writes. Always the tickets as they are now: a listed copy may be older than a write this
   // daemon made since (a pass waits for its slot), and would look like an edit to mirror back.
-  const state = await linkState(deps.ledger, link.id);
+  const state = await linkState(deps.ledger, link.id, rt);
   const reads = await readBoth(rt, link, deps.clock, options.side);
   const read = reads.tickets;
   for (const side of SIDES) if (!read[side] || read[side].deleted) return leaveLink(deps, rt, snap, side, 'deleted');
@@ -407,12 +408,39 @@ async function applyPlan(
 export interface LinkState {
   intents: Intent[];
   conflicts: Map<string, Conflict>;
+  /** The function last recorded for the link (connections with `functions:` only). */
+  functionName: string | null;
 }
 
-export async function linkState(ledger: Ledger, linkId: string): Promise<LinkState> {
+export async function linkState(ledger: Ledger, linkId: string, rt?: ConnectionRuntime): Promise<LinkState> {
   const intents = await ledger.pendingIntentsForLink(linkId);
   const conflicts = new Map((await ledger.listConflicts({ linkId, state: 'open' })).map((c) => [c.field, c]));
-  return { intents, conflicts };
+  let functionName: string | null = null;
+  if (rt && rt.config.functions.length > 0) {
+    const last = await ledger.listEvents({ linkId, kind: 'function_changed', limit: 1 });
+    const value = last.items[0]?.newValue;
+    functionName = typeof value === 'string' ? value : null;
+  }
+  return { intents, conflicts, functionName };
+}
+
+/** The field rules in force for the link's tickets (by their function) and the change to record. */
+function ownership(
+  rt: ConnectionRuntime,
+  linkId: string,
+  tickets: Record<Side, Ticket>,
+  previousName: string | null,
+): { rules: readonly FieldRule[]; functionEvent: NewEvent | null } {
+  const functions = rt.config.functions;
+  if (functions.length === 0) return { rules: rt.fields, functionEvent: null };
+  const current = functionOf(functions, tickets);
+  const previous = functions.find((f) => f.name === previousName) ?? null;
+  const names = sideNames(rt);
+  const context = { connection: rt.name, linkId, rules: rt.fields, names };
+  return {
+    rules: rulesFor(rt.fields, current),
+    functionEvent: functionChangeEvent(context, previous, previousName, current),
+  };
 }
 
 export async function planPass(
@@ -423,12 +451,14 @@ export async function planPass(
   options: { state?: LinkState; resolve?: PassOptions['resolve'] | undefined } = {},
 ): Promise<{ input: LinkInput; plan: LinkPlan }> {
   const link = snap.link;
-  const state = options.state ?? (await linkState(ledger, link.id));
+  const state = options.state ?? (await linkState(ledger, link.id, rt));
+  const { rules, functionEvent } = ownership(rt, link.id, tickets, state.functionName);
   const input: LinkInput = {
     connection: rt.name,
     linkId: link.id,
     labels: { a: rt.sides.a.label, b: rt.sides.b.label },
-    rules: rt.fields,
+    rules,
+    ...(functionEvent ? { functionEvent } : {}),
     baselines: snap.baselines,
     tickets,
     intents: state.intents,

@@ -3,6 +3,7 @@ import type { CalendarConfig, ConnectionConfig } from '../mapping/schema.js';
 import { compileCalendars, type Calendars } from './routing.js';
 import type { SystemQueue } from './queue.js';
 import type { Connector, Logger, Side } from './types.js';
+import type { SideNames } from './sync/functions.js';
 import { compileField, type FieldRule } from './values.js';
 
 export interface SideRuntime {
@@ -41,4 +42,14 @@ export function buildRuntime(spec: ConnectionSpec, logger: Logger): ConnectionRu
     logger: logger.child({ connection: spec.name }),
     calendars: compileCalendars(spec.calendars),
   };
+}
+
+/** How the connection's sides are named in sentences: system labels and configured teams. */
+export function sideNames(rt: ConnectionRuntime): SideNames {
+  const teams: SideNames['teams'] = {};
+  for (const side of ['a', 'b'] as const) {
+    const team = rt.config[side].team;
+    if (team !== undefined) teams[side] = team;
+  }
+  return { labels: { a: rt.sides.a.label, b: rt.sides.b.label }, teams };
 }

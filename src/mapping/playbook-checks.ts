@@ -47,9 +47,32 @@ function calendarProblem(config: Config, ref: unknown, path: (string | number)[]
   return [{ path, message: `unknown calendar ${JSON.stringify(ref)}${hint}` }];
 }
 
+/** Function owners name mapped fields; function names are unique. */
+function functionProblems(name: string, conn: ConnectionConfig): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const fields = conn.fields.map((f) => f.name);
+  const seen = new Set<string>();
+  conn.functions.forEach((fn, i) => {
+    const path = ['connections', name, 'functions', i];
+    if (seen.has(fn.name))
+      problems.push({ path: [...path, 'name'], message: `duplicate function ${JSON.stringify(fn.name)}` });
+    seen.add(fn.name);
+    for (const field of Object.keys(fn.owners)) {
+      if (fields.includes(field)) continue;
+      problems.push({
+        path: [...path, 'owners', field],
+        target: 'key',
+        message: `owners names ${JSON.stringify(field)}, which is not a mapped field (fields: ${fields.join(', ')})`,
+      });
+    }
+  });
+  return problems;
+}
+
 export function checkPlaybook(config: Config): PathProblem[] {
   const problems: PathProblem[] = [];
   for (const [name, conn] of Object.entries(config.connections)) {
+    problems.push(...functionProblems(name, conn));
     const routing = conn.routing;
     if (!routing) continue;
     problems.push(...calendarProblem(config, routing.businessHours, ['connections', name, 'routing', 'businessHours']));

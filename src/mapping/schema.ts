@@ -217,6 +217,11 @@ export type ScopeConfig = z.infer<typeof ScopeConfig>;
 export const SideConfig = z.strictObject({
   system: z.string().min(1).describe('Name of a system under `systems`.'),
   scope: ScopeConfig.default({}),
+  team: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Who works tickets on this side (e.g. "MSP", "internal IT"), in sentences and the RACI matrix.'),
 });
 
 const MapEntry = z.strictObject({ a: NativeValue, b: NativeValue });
@@ -418,6 +423,23 @@ export const RoutingConfig = z
   })
   .describe('Where created tickets land (board, group, …) by category, priority or business hours.');
 
+export const FunctionConfig = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]*$/, 'function names are lowercase letters, digits, - and _')
+      .describe('Short name (security, patching-os, tier-1, …).'),
+    label: z.string().min(1).optional().describe('Words for sentences and the RACI matrix ("security incident").'),
+    match: MatchConfig.default({ all: [], any: [] }).describe('Which tickets belong to this function.'),
+    responsible: z.enum(['a', 'b']).describe('The side that does the work (R in the RACI).'),
+    owners: z
+      .record(z.string(), z.enum(['a', 'b', 'both']))
+      .default({})
+      .describe('Field name → owner while a ticket belongs to this function; other fields keep their owner.'),
+  })
+  .describe('A kind of work in the co-managed RACI: the first function whose match holds is the ticket’s.');
+export type FunctionConfig = z.infer<typeof FunctionConfig>;
+
 export const ConnectionConfig = z
   .strictObject({
     a: SideConfig,
@@ -431,6 +453,10 @@ export const ConnectionConfig = z
     create: CreateConfig.default({ aToB: true, bToA: true }),
     lifecycle: LifecycleConfig.default({ onDelete: 'flag', onUnscope: 'unlink' }),
     routing: RoutingConfig.optional(),
+    functions: z
+      .array(FunctionConfig)
+      .default([])
+      .describe('Ownership by function (the RACI): evaluated on every pass; the first match wins.'),
     pollIntervalMs: z.number().int().min(500).optional().describe('Overrides polling.intervalMs for this connection.'),
   })
   .describe('A pair of systems kept in sync.');

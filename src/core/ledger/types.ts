@@ -89,6 +89,13 @@ export const EVENT_KINDS = [
   'text_cut',
   'error',
   'resync',
+  // The co-managed playbook: a ticket's function (and so its field owners) changed; an escalation
+  // policy triggered; an SLA clock met or breached; a notification could not be delivered.
+  'function_changed',
+  'escalation',
+  'sla_met',
+  'sla_breached',
+  'notification_failed',
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];

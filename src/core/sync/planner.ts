@@ -27,6 +27,8 @@ export interface LinkInput {
   resolve?: { conflictId: string; take: Side };
   /** When each native field last changed, per side, where the systems keep a history. */
   fieldTimes?: Record<Side, Record<string, string>>;
+  /** The ticket changed function (and so field owners) since the ledger last recorded it. */
+  functionEvent?: NewEvent;
 }
 
 /** One field value to write to side `to`, already in its vocabulary. */
@@ -176,6 +178,7 @@ export function planLink(input: LinkInput): LinkPlan {
     wantsFieldTimes: false,
   };
   const baselines: Record<string, Baseline> = { ...input.baselines };
+  if (input.functionEvent) plan.events.push(input.functionEvent);
   recoverIntents(input, baselines, plan);
   for (const rule of input.rules) planField(input, rule, baselines[rule.name], plan);
   return plan;
