@@ -40,6 +40,11 @@ describe('ownership by function', () => {
     expect(changed.map((e) => [e.oldValue, e.newValue, e.reason])).toEqual([
       [null, 'security', 'security incident: status now owned by Beta (MSP)'],
     ]);
+    expect(changed[0]!.data).toEqual({
+      from: null,
+      to: 'security',
+      owners: { category: 'a', status: 'b', summary: 'both' },
+    });
 
     // Now the MSP side owns status: its edit is mirrored, the internal side's edit is reverted.
     h.b.userEdit(link.bId, { status: 'Investigating' });

@@ -86,6 +86,6 @@ export function functionChangeEvent(
     oldValue: previousName,
     newValue: to,
     reason: describeFunctionChange(context.rules, context.names, previous, current),
-    ...{ data: { from: previousName, to, owners } },
+    data: { from: previousName, to, owners },
   };
 }
