@@ -9,6 +9,7 @@ import type { ConnectorContext } from './core/connector.js';
 import { createEngine, type Engine } from './core/engine.js';
 import { ConfigError, describeError } from './core/errors.js';
 import { openLedger, openLedgerReadOnly } from './core/ledger/index.js';
+import { watchLedger } from './core/ledger/fault.js';
 import type { Ledger } from './core/ledger/types.js';
 import { createLogger, type LogLevel } from './core/logger.js';
 import { SystemQueue } from './core/queue.js';
@@ -44,6 +45,8 @@ export interface BuildOptions {
   ledgerPath?: string;
   /** Open the ledger for reading only, writing nothing anywhere (the dry run). */
   readOnlyLedger?: boolean;
+  /** The running daemon: hold a SQLite ledger exclusively, so a second daemon refuses to start. */
+  exclusiveLedger?: boolean;
 }
 
 function sideRuntime(config: Config, systemName: string, connector: Connector, queue: SystemQueue): SideRuntime {
@@ -62,8 +65,9 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
   const ledgerConfig = options.ledgerPath ? { driver: 'sqlite' as const, path: options.ledgerPath } : config.ledger;
   const opened = options.readOnlyLedger
     ? await openLedgerReadOnly(ledgerConfig, clock)
-    : { ledger: await openLedger(ledgerConfig, clock), empty: false };
-  const ledger = opened.ledger;
+    : { ledger: await openLedger(ledgerConfig, clock, undefined, options.exclusiveLedger ?? false), empty: false };
+  // Storage faults (damage, a full disk, read-only) are logged with counts and make /readyz unready.
+  const ledger = watchLedger(opened.ledger, logger);
 
   const queues = new Map<string, SystemQueue>();
   for (const [name, system] of Object.entries(config.systems)) {
@@ -248,7 +252,7 @@ export async function preflight(config: Config, options: BuildOptions = {}): Pro
 export async function startDaemon(config: Config, options: BuildOptions = {}): Promise<DaemonHandle> {
   const problems = ledgerDirectoryProblems(config, options);
   if (problems.length > 0) throw new ConfigError(problems);
-  const parts = await buildDaemon(config, options);
+  const parts = await buildDaemon(config, { ...options, exclusiveLedger: true });
   let server: Server;
   try {
     server = createServer(serverDeps(config, parts));

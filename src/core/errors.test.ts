@@ -5,6 +5,7 @@ import {
   ConflictUnresolvableError,
   ERROR_CODES,
   InternalError,
+  LedgerError,
   type SyncError,
   WebhookError,
   classify,
@@ -68,6 +69,7 @@ describe('the error family', () => {
     new PayloadError('no id'),
     new TransitionMissingError('no path'),
     new LeaseBusyError('busy'),
+    new LedgerError('disk full'),
     new InternalError('bug'),
   ];
 

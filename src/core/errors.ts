@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'payload_invalid',
   'transition_missing',
   'lease_busy',
+  'ledger_failed',
   'internal',
 ] as const;
 
@@ -127,6 +128,11 @@ export class ConflictUnresolvableError extends SyncError {
 }
 
 /** Something the daemon did not expect: a bug or an unclassified failure, with its cause. */
+/** The ledger cannot be opened, read or written: damaged, read-only, a full disk, or held by another daemon. */
+export class LedgerError extends SyncError {
+  readonly code = 'ledger_failed';
+}
+
 export class InternalError extends SyncError {
   readonly code = 'internal';
 }

@@ -721,8 +721,13 @@ export async function recordPassError(
 ): Promise<string> {
   const code = errorCode(err);
   const retryable = classify(err).retry;
-  await deps.ledger.recordError({ connection: rt.name, ...subject, code, message: describeError(err), retryable });
   deps.observer.error?.(rt.name, code);
   rt.logger.warn({ ...subject, code, err: describeError(err) }, 'sync pass failed');
+  try {
+    await deps.ledger.recordError({ connection: rt.name, ...subject, code, message: describeError(err), retryable });
+  } catch (ledgerErr) {
+    // The ledger itself is failing (its watch logs that with counts): the pass error is in the log above.
+    rt.logger.error({ ...subject, code, err: describeError(ledgerErr) }, 'sync pass failed and could not be recorded');
+  }
   return code;
 }

@@ -229,6 +229,8 @@ const READY_REASONS: Record<string, string> = {
   not_found: 'the configured address or resource was not found',
   config_invalid: 'the configuration for this system is invalid',
   internal: 'an unexpected error; the daemon log has the details',
+  ledger_failed:
+    'the ledger cannot be read or written (damaged, read-only or a full disk); the daemon log has the details',
 };
 
 async function check(

@@ -10,9 +10,11 @@ export async function openLedger(
   config: LedgerConfig,
   clock?: Clock,
   logger?: Logger,
+  /** The daemon's own ledger: a SQLite file is held exclusively (one daemon per file). */
+  exclusive = false,
 ): Promise<SqliteLedger | PostgresLedger> {
   const common = { ...(clock ? { clock } : {}) };
-  if (config.driver === 'sqlite') return new SqliteLedger({ path: config.path, ...common });
+  if (config.driver === 'sqlite') return new SqliteLedger({ path: config.path, exclusive, ...common });
   return PostgresLedger.open({
     url: config.url,
     schema: config.schema,

@@ -11,7 +11,7 @@
 // `link:<id>` claims, so a link leased by a batch is also refused to another instance's claim().
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import { ConfigError, NotFoundError } from '../../errors.js';
+import { ConfigError, describeError, LedgerError, NotFoundError } from '../../errors.js';
 import type { Clock, Logger, Side } from '../../types.js';
 import { systemClock } from '../../types.js';
 import type {
@@ -36,6 +36,19 @@ import type {
 } from '../types.js';
 import { describeTarget, wrapConnectionError, type LedgerTarget } from './connection.js';
 import { postgresMigrations } from './migrations.js';
+
+/** Every table the ledger reads; each must answer at start. */
+const LEDGER_TABLES = [
+  'links',
+  'baselines',
+  'comment_map',
+  'intents',
+  'events',
+  'cursors',
+  'conflicts',
+  'errors',
+  'claims',
+];
 import { isId, str, toConflict, toError, toEvent, toIntent, toLink, toSnapshot, type Row } from './rows.js';
 
 export interface PostgresLedgerOptions {
@@ -142,6 +155,7 @@ export class PostgresLedger implements Ledger {
     const ledger = new PostgresLedger(options);
     try {
       await ledger.migrate();
+      await ledger.verify();
     } catch (err) {
       await ledger.close();
       throw err;
@@ -217,14 +231,40 @@ export class PostgresLedger implements Ledger {
     });
   }
 
+  /**
+   * The start-up check PostgreSQL needs in place of SQLite's quick_check (the server keeps its own
+   * pages intact): the migration level is one this build knows, and every table answers a read.
+   */
+  async verify(): Promise<void> {
+    const [row] = await this.query(`SELECT max(version) AS v FROM ${this.s}.schema_migrations`);
+    const at = Number(row?.v ?? 0);
+    const latest = Math.max(...postgresMigrations.map((m) => m.version));
+    if (at > latest)
+      throw new LedgerError(
+        `the PostgreSQL ledger ${this.target.label} schema ${this.schema} is at migration ${at}, newer than this build (${latest}): it was written by a newer ticketbridge; run that version or restore the backup taken before upgrading`,
+      );
+    for (const table of LEDGER_TABLES) {
+      try {
+        await this.query(`SELECT 1 FROM ${this.s}.${table} LIMIT 1`);
+      } catch (err) {
+        throw new LedgerError(
+          `the PostgreSQL ledger ${this.target.label} schema ${this.schema}: table ${table} cannot be read (${describeError(err)})`,
+          { cause: err },
+        );
+      }
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.pool.end();
   }
 
+  /** A real read: the migration level and the newest link. */
   async ping(): Promise<void> {
-    await this.query('SELECT 1');
+    await this.query(`SELECT max(version) FROM ${this.s}.schema_migrations`);
+    await this.query(`SELECT id, state FROM ${this.s}.links ORDER BY id DESC LIMIT 1`);
   }
 
   async getLink(id: string): Promise<Link | null> {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Clock, JsonValue, Side } from '../../types.js';
 import { systemClock } from '../../types.js';
+import { LedgerError } from '../../errors.js';
 import type {
   Baseline,
   CommentMapEntry,
@@ -51,6 +52,85 @@ export interface SqliteLedgerOptions {
   clock?: Clock;
   /** With `:memory:`: start from this serialized database (see `SqliteLedger.copyOf`). */
   data?: Buffer;
+  /**
+   * Hold `<path>.lock` exclusively while open, so a second daemon on the same file refuses to
+   * start; readers (the CLI's ledger, audit and report verbs) never take it and keep working.
+   */
+  exclusive?: boolean;
+}
+
+/** Why SQLite refused, in words, from its error code. */
+function openCause(err: unknown): string {
+  const raw = (err as { code?: unknown } | null)?.code;
+  const code = typeof raw === 'string' ? raw : '';
+  if (code.startsWith('SQLITE_CANTOPEN'))
+    return 'cannot open the file (does its directory exist, and may this user write there?)';
+  if (code.startsWith('SQLITE_READONLY'))
+    return 'the file or its directory is read-only (the ledger must be writable: check its permissions and the mount)';
+  if (code === 'SQLITE_NOTADB') return 'it is not a SQLite database';
+  if (code.startsWith('SQLITE_CORRUPT')) return 'the file is damaged';
+  if (code === 'SQLITE_FULL') return 'the disk is full';
+  if (code.startsWith('SQLITE_IOERR')) return 'a disk I/O error';
+  if (code.startsWith('SQLITE_BUSY')) return 'another process holds it locked';
+  if (code === 'EACCES' || code === 'SQLITE_PERM' || code.startsWith('SQLITE_AUTH')) return 'permission denied';
+  return 'it could not be opened';
+}
+
+function openError(path: string, err: unknown): LedgerError {
+  const detail = err instanceof Error ? err.message : String(err);
+  return new LedgerError(`cannot open the SQLite ledger ${path}: ${openCause(err)} (${detail})`, { cause: err });
+}
+
+/** PRAGMA quick_check at start: a damaged file is refused, naming it, instead of failing every pass. */
+function checkIntegrity(db: Database.Database, path: string): void {
+  const rows = db.pragma('quick_check') as Array<{ quick_check: string }>;
+  const lines = rows.map((r) => r.quick_check);
+  if (lines.length === 1 && lines[0] === 'ok') return;
+  throw new LedgerError(
+    `cannot open the SQLite ledger ${path}: the file is damaged (PRAGMA quick_check: ${lines.slice(0, 3).join('; ')}${lines.length > 3 ? `; … ${lines.length} problems` : ''}); restore it from a backup (see ticketbridge ledger check)`,
+  );
+}
+
+/**
+ * SQLite silently opens a file it may not write read-only; the daemon would then fail every pass.
+ * A write that changes nothing, rolled back, makes it say so at start.
+ */
+function probeWrite(db: Database.Database): void {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.prepare('DELETE FROM schema_migrations WHERE version < 0').run();
+  } finally {
+    db.exec('ROLLBACK');
+  }
+}
+
+/** Takes `<path>.lock` (a tiny SQLite file held in exclusive locking mode; the OS frees it when the process dies). */
+function takeLock(path: string): Database.Database {
+  const lockPath = `${path}.lock`;
+  let lock: Database.Database;
+  try {
+    lock = new Database(lockPath, { timeout: 0 });
+  } catch (err) {
+    throw openError(lockPath, err);
+  }
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    // The first write takes the exclusive lock, and exclusive locking mode keeps it until close.
+    lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL, started_at TEXT NOT NULL)');
+    lock.exec('DELETE FROM holder');
+    lock.prepare('INSERT INTO holder (pid, started_at) VALUES (?, ?)').run(process.pid, new Date().toISOString());
+    return lock;
+  } catch (err) {
+    lock.close();
+    if (String((err as { code?: string }).code).startsWith('SQLITE_BUSY'))
+      throw new LedgerError(
+        `the SQLite ledger ${path} is in use by another ticketbridge daemon (it holds ${lockPath}); only one daemon runs on a SQLite ledger — use PostgreSQL to run several`,
+      );
+    throw openError(lockPath, err);
+  }
 }
 
 export class SqliteLedger implements Ledger {
@@ -83,15 +163,31 @@ export class SqliteLedger implements Ledger {
     return new SqliteLedger({ path: ':memory:', data: image, ...(clock ? { clock } : {}) });
   }
 
+  private readonly lock: Database.Database | null;
+
   constructor(options: SqliteLedgerOptions) {
-    this.db = options.data ? new Database(options.data) : new Database(options.path);
+    const onDisk = !options.data && options.path !== ':memory:' && options.path !== '';
+    this.lock = options.exclusive && onDisk ? takeLock(options.path) : null;
     this.clock = options.clock ?? systemClock;
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrateSync();
-    this.stmt = this.prepare();
+    let db: Database.Database | null = null;
+    try {
+      db = options.data ? new Database(options.data) : new Database(options.path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      if (onDisk) {
+        checkIntegrity(db, options.path);
+        probeWrite(db);
+      }
+      this.db = db;
+      this.migrateSync();
+      this.stmt = this.prepare();
+    } catch (err) {
+      if (db?.open) db.close();
+      this.lock?.close();
+      throw err instanceof LedgerError ? err : openError(options.path, err);
+    }
   }
 
   private nowIso(): string {
@@ -187,10 +283,13 @@ export class SqliteLedger implements Ledger {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+    if (this.lock?.open) this.lock.close();
   }
 
+  /** A real read: the migration level and the newest link (pages a damaged file cannot serve). */
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.db.prepare('SELECT max(version) FROM schema_migrations').get();
+    this.db.prepare('SELECT id, state FROM links ORDER BY id DESC LIMIT 1').get();
   }
 
   async getLink(id: string): Promise<Link | null> {
