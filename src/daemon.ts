@@ -81,7 +81,7 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
         intervalCap: rpm,
         intervalMs: 60_000,
         ...maxWait(system),
-        clock,
+        // Vendors meter real time: the budget runs on the wall clock, not the engine's clock.
         logger: logger.child({ system: name }),
       }),
     );
@@ -184,7 +184,6 @@ export function connectSystem(
     intervalCap: system.rateLimit?.requestsPerMinute ?? module.defaultRateLimit.requestsPerMinute,
     intervalMs: 60_000,
     ...maxWait(system),
-    clock,
   });
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const connector = module.create({

@@ -8,6 +8,7 @@ import { ConflictUnresolvableError, describeError, errorCode, NotFoundError } fr
 import type { Conflict, ErrorRecord, Ledger } from './ledger/types.js';
 import type { EngineObserver, PassOutcome } from './pass.js';
 import { pollSide } from './poller.js';
+import { withPriority } from './priority.js';
 import { Recovery } from './recovery.js';
 import { Runner } from './runner.js';
 import { buildRuntime, type ConnectionRuntime, type ConnectionSpec } from './runtime.js';
@@ -152,18 +153,23 @@ class SyncEngine implements Engine {
     this.pollsRunning.add(key);
     const startedAt = this.clock.now();
     try {
-      const { handed, error } = await pollSide(
-        {
-          ledger: this.ledger,
-          clock: this.clock,
-          logger: rt.logger,
-          overlapMs: this.overlapMs,
-          changed: (ticket) => this.runner.hint(rt, side, ticket.id, ticket),
-          invalid: (id, reason) => this.parkInvalid(rt, side, id, reason),
-        },
-        connection,
-        side,
-        rt.sides[side].connector,
+      // The listing is discovery; a pass for what it found is a change people wait for, unless
+      // the ticket was listed again only by the overlap window (background).
+      const { handed, error } = await withPriority('discovery', () =>
+        pollSide(
+          {
+            ledger: this.ledger,
+            clock: this.clock,
+            logger: rt.logger,
+            overlapMs: this.overlapMs,
+            changed: (ticket, overlap) =>
+              withPriority(overlap ? 'background' : 'change', () => this.runner.hint(rt, side, ticket.id, ticket)),
+            invalid: (id, reason) => this.parkInvalid(rt, side, id, reason),
+          },
+          connection,
+          side,
+          rt.sides[side].connector,
+        ),
       );
       if (error === null) this.pollStarted.set(key, startedAt);
       else this.observer.error?.(connection, errorCode(error));
@@ -173,7 +179,12 @@ class SyncEngine implements Engine {
     }
   }
 
-  async reconcile(connection?: string): Promise<number> {
+  /** The reconcile is background work: it yields the budget to changes and discovery. */
+  reconcile(connection?: string): Promise<number> {
+    return withPriority('background', () => this.reconcileAll(connection));
+  }
+
+  private async reconcileAll(connection?: string): Promise<number> {
     let count = 0;
     for (const rt of connection ? [this.runtime(connection)] : this.connections.values()) {
       for (let after: string | null = null; ;) {

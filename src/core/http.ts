@@ -39,6 +39,8 @@ export interface HttpRequest {
    * the next pass look before trying again). @default true
    */
   retry?: boolean;
+  /** What the call costs from the system's budget (Freshservice include credits). @default 1 */
+  cost?: number;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -213,31 +215,52 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   /** 429s limited to one resource: only their own request waits, outside the queue. */
   const waitsAlone = new WeakSet<Error>();
 
+  /**
+   * The vendor's own budget signals on any response: what is left (Freshservice
+   * `X-Ratelimit-Remaining`, Jira `X-RateLimit-Remaining`; the account is shared with other apps)
+   * and what this call was charged (Freshservice `X-Ratelimit-Used-CurrentRequest`).
+   */
+  function observeBudget(response: HttpResponse, cost: number): void {
+    const remaining = Number(response.headers['x-ratelimit-remaining'] ?? Number.NaN);
+    if (Number.isFinite(remaining)) options.queue.observeRemaining(remaining);
+    const charged = Number(response.headers['x-ratelimit-used-currentrequest'] ?? Number.NaN);
+    if (Number.isFinite(charged)) options.queue.settle(cost, charged);
+  }
+
   async function attempt<T>(request: HttpRequest): Promise<HttpResponse<T>> {
-    return options.queue.add(async () => {
-      const startedMs = Date.now();
-      const raw = await send(instance, system, request);
-      const response: HttpResponse<T> = { status: raw.status, data: raw.data as T, headers: flatHeaders(raw.headers) };
-      options.logger.debug(
-        {
-          system,
-          method: request.method.toUpperCase(),
-          path: pathOnly(request.url),
+    const cost = request.cost ?? 1;
+    return options.queue.add(
+      async () => {
+        const startedMs = Date.now();
+        const raw = await send(instance, system, request);
+        const response: HttpResponse<T> = {
           status: raw.status,
-          ms: Date.now() - startedMs,
-        },
-        'request',
-      );
-      options.onResponse?.(response);
-      if (response.status < 400 || request.acceptStatus?.includes(response.status)) return response;
-      if (isStream(response.data)) response.data = (await readErrorBody(response.data)) as T;
-      const error = remoteError(options, request, response);
-      if (error instanceof RateLimitedError) {
-        if ((options.rateLimited?.scope?.(response) ?? 'system') === 'request') waitsAlone.add(error);
-        else options.queue.pauseFor(error.retryAfterMs);
-      }
-      throw error;
-    });
+          data: raw.data as T,
+          headers: flatHeaders(raw.headers),
+        };
+        options.logger.debug(
+          {
+            system,
+            method: request.method.toUpperCase(),
+            path: pathOnly(request.url),
+            status: raw.status,
+            ms: Date.now() - startedMs,
+          },
+          'request',
+        );
+        observeBudget(response, cost);
+        options.onResponse?.(response);
+        if (response.status < 400 || request.acceptStatus?.includes(response.status)) return response;
+        if (isStream(response.data)) response.data = (await readErrorBody(response.data)) as T;
+        const error = remoteError(options, request, response);
+        if (error instanceof RateLimitedError) {
+          if ((options.rateLimited?.scope?.(response) ?? 'system') === 'request') waitsAlone.add(error);
+          else options.queue.pauseFor(error.retryAfterMs);
+        }
+        throw error;
+      },
+      { cost },
+    );
   }
 
   return {
@@ -250,7 +273,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         randomize: true,
         // The queue is already paused for the Retry-After (or this request waited it out alone in
         // onFailedAttempt); the backoff only adds a little jitter.
-        shouldRetry: ({ error }) => request.retry !== false && classify(error).retry,
+        // A stopping daemon abandons its queued calls; retrying them would only delay the exit.
+        shouldRetry: ({ error }) => request.retry !== false && !options.queue.isStopped && classify(error).retry,
         shouldConsumeRetry: ({ error }) => !(error instanceof RateLimitedError),
         maxRetryTime: options.maxRetryTimeMs ?? 600_000,
         onFailedAttempt: async ({ error, attemptNumber }) => {

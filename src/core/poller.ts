@@ -46,8 +46,11 @@ export interface PollDeps {
   clock: Clock;
   logger: Logger;
   overlapMs: number;
-  /** A listed ticket that changed since the last poll; resolves when its pass has run. */
-  changed(ticket: Ticket): Promise<void>;
+  /**
+   * A listed ticket that changed since the last poll; resolves when its pass has run. `overlap`:
+   * it is older than the cursor, listed again only by the overlap window (most likely seen before).
+   */
+  changed(ticket: Ticket, overlap: boolean): Promise<void>;
   /** A listing entry the connector could not parse. */
   invalid(id: string, reason: string): Promise<void>;
 }
@@ -61,7 +64,8 @@ export async function pollSide(
 ): Promise<{ handed: number; error: unknown }> {
   const startedAtMs = deps.clock.now();
   const cursor = await deps.ledger.getCursor(connection, side);
-  const since = cursor.since === null ? null : new Date(Date.parse(cursor.since) - deps.overlapMs);
+  const cursorMs = cursor.since === null ? null : Date.parse(cursor.since);
+  const since = cursorMs === null ? null : new Date(cursorMs - deps.overlapMs);
   const listed: PollResult['listed'] = [];
   const versions = new Map<string, string>();
   const passes: Promise<void>[] = [];
@@ -78,7 +82,7 @@ export async function pollSide(
       // ConnectWise) do not move for an edit within the same second. The pass's version fast path
       // (version plus a hash of the mapped fields) costs no call when it is unchanged.
       listed.push({ id: item.id, version: item.version });
-      passes.push(deps.changed(item));
+      passes.push(deps.changed(item, cursorMs !== null && Date.parse(item.version) < cursorMs));
     }
   } catch (err) {
     error = err;

@@ -12,6 +12,7 @@ import {
   type PassOptions,
   type PassOutcome,
 } from './pass.js';
+import { currentPriority, withPriority } from './priority.js';
 import type { ConnectionRuntime } from './runtime.js';
 import type { Scheduler } from './scheduler.js';
 import type { Logger, Side, Ticket } from './types.js';
@@ -36,8 +37,10 @@ export class Runner {
 
   /** A hint that a ticket changed: coalesced per ticket; resolves when its pass has run. */
   hint(rt: ConnectionRuntime, side: Side, ticketId: string, given?: Ticket, force = false): Promise<void> {
+    // A coalesced run may start from another caller's continuation: it keeps this hint's priority.
+    const priority = currentPriority();
     return this.deps.scheduler.coalesce(`${rt.name}:${side}:${ticketId}`, () =>
-      this.ticketPass(rt, side, ticketId, given, force).catch((err: unknown) => {
+      withPriority(priority, () => this.ticketPass(rt, side, ticketId, given, force)).catch((err: unknown) => {
         // Already recorded as an error; a hint never rejects.
         this.deps.logger.debug(
           { connection: rt.name, side, ticketId, err: describeError(err) },

@@ -5,6 +5,7 @@
 import PQueue from 'p-queue';
 import { LeaseBusyError } from './errors.js';
 import type { Ledger } from './ledger/types.js';
+import { currentPriority, withPriority } from './priority.js';
 import { KeyedMutex, KeyedSerializer } from './serializer.js';
 
 export interface SchedulerOptions {
@@ -75,14 +76,18 @@ export class Scheduler {
   private async leased<T>(pool: string, key: string, fn: () => Promise<T>): Promise<T> {
     const { ledger, instanceId, leaseMs } = this.options;
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.pool(pool).add(async () => {
-        if (!(await ledger.claim(key, instanceId, leaseMs))) return { claimed: false as const };
-        try {
-          return { claimed: true as const, value: await fn() };
-        } finally {
-          await ledger.release(key, instanceId);
-        }
-      });
+      // The pool may start the task from another task's continuation: keep this work's priority.
+      const priority = currentPriority();
+      const outcome = await this.pool(pool).add(() =>
+        withPriority(priority, async () => {
+          if (!(await ledger.claim(key, instanceId, leaseMs))) return { claimed: false as const };
+          try {
+            return { claimed: true as const, value: await fn() };
+          } finally {
+            await ledger.release(key, instanceId);
+          }
+        }),
+      );
       if (outcome.claimed) return outcome.value;
       // Another instance's pass on the same key is short: wait for it outside the slot, then hand
       // the work to the retry loop rather than dropping it.

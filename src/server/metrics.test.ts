@@ -14,6 +14,8 @@ const queue = (over: Partial<SystemQueueStats>): SystemQueueStats => ({
   pausedUntil: null,
   pause: null,
   maxWaitMs: 300_000,
+  budget: null,
+  queued: { change: 0, discovery: 0, background: 0 },
   ...over,
 });
 

@@ -1,13 +1,6 @@
 // Pure pieces of the client: error bodies, Link headers, the budget slowdown, the conversation budget, credits.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  budgetPauseMs,
-  ConversationBudget,
-  CreditBudget,
-  creditsFor,
-  describeFreshserviceError,
-  nextLink,
-} from './client.js';
+import { budgetPauseMs, ConversationBudget, creditsFor, describeFreshserviceError, nextLink } from './client.js';
 
 describe('describeFreshserviceError', () => {
   it.each([
@@ -106,28 +99,5 @@ describe('credits', () => {
     ['GET', '/api/v2/agents/21000418001', undefined, 1],
   ])('%s %s include=%s costs %s credits (D§rate-limit)', (method, path, include, cost) => {
     expect(creditsFor(method, path, include)).toBe(cost);
-  });
-
-  it('refills continuously, lets a call wait for what it costs, and settles what Freshservice charged', async () => {
-    let now = 0;
-    const budget = new CreditBudget(60, () => now); // one credit a second
-    await budget.take(59);
-    expect(budget.credits).toBe(1);
-    let done = false;
-    const waiting = budget.take(3).then(() => (done = true));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(done).toBe(false);
-    now += 2_000;
-    await waiting;
-    expect(budget.credits).toBe(0);
-    now += 5_000;
-    budget.settle(1, 3); // budgeted 1, charged 3
-    expect(budget.credits).toBe(3);
-  });
-
-  it('spends nothing and never waits without a configured limit', async () => {
-    const budget = new CreditBudget(undefined, () => 0);
-    await budget.take(1_000_000);
-    expect(budget.credits).toBe(0);
   });
 });

@@ -45,13 +45,6 @@ export interface FreshserviceClientOptions {
   rateWindowMs?: number | undefined;
   /** Share of the budget kept in reserve before slowing down. @default 0.1 */
   reserveFraction?: number;
-  /**
-   * Credits this daemon may spend per minute (`rateLimit.requestsPerMinute`): each call takes what
-   * it costs from a bucket refilled continuously. Unlimited when unset.
-   */
-  creditsPerMinute?: number | undefined;
-  /** Time source for the credit bucket. @default Date.now */
-  now?: () => number;
 }
 
 /**
@@ -65,65 +58,6 @@ export function creditsFor(method: string, path: string, include: string | undef
   if (/^\/api\/v2\/tickets\/\d+\/?$/.test(path))
     return 1 + includes.length + (includes.includes('conversations') ? 1 : 0);
   return 1;
-}
-
-/** How often a call waiting for credits looks at the clock again. */
-const CREDIT_CHECK_MS = 200;
-
-/**
- * The account's per-minute credits as a bucket refilled continuously: a call waits (before it
- * enters the system's queue, so it holds no slot) until the credits it costs are there. What
- * Freshservice actually charged (`X-Ratelimit-Used-CurrentRequest`) settles the estimate.
- */
-export class CreditBudget {
-  private available: number;
-  private refilledAt: number;
-
-  /** `perMinute` credits per `windowMs` (the account's window: a minute, shorter only in tests). */
-  constructor(
-    private readonly perMinute: number | undefined,
-    private readonly now: () => number,
-    private readonly windowMs = 60_000,
-  ) {
-    this.available = perMinute ?? 0;
-    this.refilledAt = now();
-  }
-
-  private refill(): void {
-    if (this.perMinute === undefined) return;
-    const at = this.now();
-    this.available = Math.min(
-      this.perMinute,
-      this.available + ((at - this.refilledAt) * this.perMinute) / this.windowMs,
-    );
-    this.refilledAt = at;
-  }
-
-  /** Credits left right now (for tests and /status). */
-  get credits(): number {
-    this.refill();
-    return this.available;
-  }
-
-  async take(cost: number): Promise<void> {
-    if (this.perMinute === undefined) return;
-    // A call dearer than the whole budget waits for a full bucket instead of forever.
-    const need = Math.min(cost, this.perMinute);
-    for (;;) {
-      this.refill();
-      if (this.available >= need) break;
-      const waitMs = Math.ceil(((need - this.available) * this.windowMs) / this.perMinute);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(waitMs, CREDIT_CHECK_MS))));
-    }
-    this.available -= cost;
-  }
-
-  /** Freshservice charged `actual` for a call budgeted at `estimated`. */
-  settle(estimated: number, actual: number): void {
-    if (this.perMinute === undefined || !Number.isFinite(actual) || actual === estimated) return;
-    this.refill();
-    this.available -= actual - estimated;
-  }
 }
 
 /** Pulls `Validation failed: field: message (code)` out of a Freshservice error body. */
@@ -206,15 +140,9 @@ export class FreshserviceClient {
   /** The attachment CDN: pre-signed URLs, no credentials. */
   private readonly cdn: HttpClient;
   private readonly system: string;
-  readonly credits: CreditBudget;
 
   constructor(options: FreshserviceClientOptions) {
     this.system = options.system;
-    this.credits = new CreditBudget(
-      options.creditsPerMinute,
-      options.now ?? (() => Date.now()),
-      options.rateWindowMs ?? 60_000,
-    );
     const windowMs = options.rateWindowMs ?? 60_000;
     const reserve = options.reserveFraction ?? 0.1;
     this.http = createHttpClient({
@@ -250,15 +178,16 @@ export class FreshserviceClient {
     });
   }
 
-  /** One call, paid for from the credit budget first (an absolute `Link` URL costs like its path). */
+  /**
+   * One call, queued at the credits it costs (an absolute `Link` URL costs like its path); the
+   * system's budget settles the estimate with what Freshservice charged
+   * (`X-Ratelimit-Used-CurrentRequest`).
+   */
   private async send<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>> {
     const url = new URL(request.url, 'http://x');
     const include = request.params?.include ?? url.searchParams.get('include') ?? undefined;
     const cost = creditsFor(request.method, url.pathname, typeof include === 'string' ? include : undefined);
-    await this.credits.take(cost);
-    const response = await this.http.request<T>(request);
-    this.credits.settle(cost, Number(response.headers['x-ratelimit-used-currentrequest']));
-    return response;
+    return this.http.request<T>({ ...request, cost });
   }
 
   /** Every page of a ticket listing (`/tickets` with its params), following `Link: rel="next"`. */

@@ -90,8 +90,6 @@ export class FreshserviceConnector implements Connector {
       logger: ctx.logger,
       timeoutMs: ctx.system.timeoutMs,
       rateWindowMs: this.options.rateWindowMs,
-      creditsPerMinute: ctx.system.rateLimit?.requestsPerMinute ?? freshserviceDefaultRateLimit.requestsPerMinute,
-      now: () => ctx.clock.now(),
     });
     this.budget = new ConversationBudget(this.options.conversationBudgetPerMinute, () => ctx.clock.now());
     const perMinute = ctx.system.rateLimit?.requestsPerMinute ?? freshserviceDefaultRateLimit.requestsPerMinute;
@@ -102,7 +100,7 @@ export class FreshserviceConnector implements Connector {
       rateLimit: {
         requestsPerMinute: perMinute,
         headers: ['X-Ratelimit-Total', 'X-Ratelimit-Remaining', 'X-Ratelimit-Used-CurrentRequest', 'Retry-After'],
-        note: 'Per-minute credits per account, shared by every key and installed app: each call spends what it costs (a listing with include=requester 3, a view 2) from rateLimit.requestsPerMinute; the connector also slows down when X-Ratelimit-Remaining falls under 10% and waits out Retry-After on 429.',
+        note: 'Per-minute credits per account, shared by every key and installed app: each call is queued at what it costs (a listing with include=requester 3, a view 2) against the system budget of rateLimit.requestsPerMinute, settled with X-Ratelimit-Used-CurrentRequest and held to X-Ratelimit-Remaining; the connector also slows down when X-Ratelimit-Remaining falls under 10% and waits out Retry-After on 429 (bounded by rateLimit.maxWaitSeconds).',
       },
       capabilities: {
         changePolling: {
