@@ -199,6 +199,18 @@ async function send(instance: AxiosInstance, system: string, request: HttpReques
   }
 }
 
+/**
+ * The vendor's own budget signals on any response: what is left (Freshservice
+ * `X-Ratelimit-Remaining`, Jira `X-RateLimit-Remaining`; the account is shared with other apps)
+ * and what this call was charged (Freshservice `X-Ratelimit-Used-CurrentRequest`).
+ */
+function observeBudget(queue: SystemQueue, response: HttpResponse, cost: number): void {
+  const remaining = Number(response.headers['x-ratelimit-remaining'] ?? Number.NaN);
+  if (Number.isFinite(remaining)) queue.observeRemaining(remaining);
+  const charged = Number(response.headers['x-ratelimit-used-currentrequest'] ?? Number.NaN);
+  if (Number.isFinite(charged)) queue.settle(cost, charged);
+}
+
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const instance: AxiosInstance = axios.create({
     baseURL: options.baseURL,
@@ -214,18 +226,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const system = options.system;
   /** 429s limited to one resource: only their own request waits, outside the queue. */
   const waitsAlone = new WeakSet<Error>();
-
-  /**
-   * The vendor's own budget signals on any response: what is left (Freshservice
-   * `X-Ratelimit-Remaining`, Jira `X-RateLimit-Remaining`; the account is shared with other apps)
-   * and what this call was charged (Freshservice `X-Ratelimit-Used-CurrentRequest`).
-   */
-  function observeBudget(response: HttpResponse, cost: number): void {
-    const remaining = Number(response.headers['x-ratelimit-remaining'] ?? Number.NaN);
-    if (Number.isFinite(remaining)) options.queue.observeRemaining(remaining);
-    const charged = Number(response.headers['x-ratelimit-used-currentrequest'] ?? Number.NaN);
-    if (Number.isFinite(charged)) options.queue.settle(cost, charged);
-  }
 
   async function attempt<T>(request: HttpRequest): Promise<HttpResponse<T>> {
     const cost = request.cost ?? 1;
@@ -248,7 +248,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           },
           'request',
         );
-        observeBudget(response, cost);
+        observeBudget(options.queue, response, cost);
         options.onResponse?.(response);
         if (response.status < 400 || request.acceptStatus?.includes(response.status)) return response;
         if (isStream(response.data)) response.data = (await readErrorBody(response.data)) as T;
