@@ -512,3 +512,45 @@ describe('ConnectWise connector: requests per write (contract: updateTicket with
     expect(ticketRequests).toEqual([`PATCH ${API}/service/tickets/7`]);
   });
 });
+
+describe('ConnectWise connector: the description note is read only when the ticket moved', () => {
+  useHttpMock();
+
+  it("reads a listed ticket's description note once while its lastUpdated stays, again once it moves", async () => {
+    const listing = (lastUpdated: string): void => {
+      nock(ORIGIN)
+        .get(`${API}/service/tickets`)
+        .query(true)
+        .reply(200, [cwTicket(7, { _info: { lastUpdated } })]);
+    };
+    let noteReads = 0;
+    const note = (): Array<Record<string, unknown>> => {
+      noteReads++;
+      return [{ id: 3, text: `Description ${noteReads}`, detailDescriptionFlag: true }];
+    };
+    // The first read finds the description note; later ones read that note by id.
+    const notes = nock(ORIGIN)
+      .get(`${API}/service/tickets/7/notes`)
+      .query({ conditions: 'detailDescriptionFlag = true', orderBy: 'id asc', pageSize: '1' })
+      .reply(200, note)
+      .get(`${API}/service/tickets/7/notes/3`)
+      .reply(200, () => note()[0]);
+    const c = connector();
+    // Three polls inside the overlap window list the unchanged ticket; a fourth after an edit.
+    for (const at of ['2024-05-01T10:00:00Z', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00Z', '2024-05-01T10:01:00Z'])
+      listing(at);
+    const descriptions: unknown[] = [];
+    for (let poll = 0; poll < 4; poll++)
+      for (const t of await collect(c.listChanged({ since: null })))
+        descriptions.push((t as Ticket).fields.description);
+    // A read of the ticket at the same lastUpdated needs no note either.
+    nock(ORIGIN)
+      .get(`${API}/service/tickets/7`)
+      .reply(200, cwTicket(7, { _info: { lastUpdated: '2024-05-01T10:01:00Z' } }));
+    const read = await c.getTicket('7', { memo: { descriptionNoteId: 3 } });
+    expect(descriptions).toEqual(['Description 1', 'Description 1', 'Description 1', 'Description 2']);
+    expect(read.fields.description).toBe('Description 2');
+    expect(noteReads).toBe(2);
+    expect(notes.isDone()).toBe(true);
+  });
+});

@@ -140,6 +140,12 @@ export class ConnectwiseConnector implements Connector {
   private readonly cache = new Map<string, Cached<unknown>>();
   /** Which note is each ticket's description, as last seen (ticket id → note id, null: none). */
   private readonly descriptionNotes = new Map<string, number | null>();
+  /**
+   * Each ticket's description as last read or written, at the ticket's `lastUpdated`: a note
+   * added or edited moves `lastUpdated` (readme: assumption, checked by `ticketbridge doctor`), so
+   * while it has not moved the note is not read again (no N+1 note read per listed ticket).
+   */
+  private readonly descriptions = new Map<string, { lastUpdated: string; note: CwNote | null }>();
 
   constructor(private readonly ctx: ConnectorContext<CwSystemConfig>) {
     this.client = new CwClient(ctx);
@@ -267,12 +273,25 @@ export class ConnectwiseConnector implements Connector {
       this.rememberDescriptionNote(id, null);
       return null;
     }
+    const cached = this.descriptions.get(id);
+    if (cached && cached.lastUpdated === t._info.lastUpdated && (known === undefined || cached.note?.id === known))
+      return cached.note;
     const note =
       known === undefined
         ? await this.client.firstDescriptionNote(id).then((n) => (n && isInitialDescription(n, t) ? n : undefined))
         : await this.client.note(id, known);
     this.rememberDescriptionNote(id, note?.id ?? null);
+    this.rememberDescription(t, note ?? null);
     return note ?? null;
+  }
+
+  /** Keeps a ticket's description at its `lastUpdated` (bounded, oldest dropped first). */
+  private rememberDescription(t: CwTicket, note: CwNote | null): void {
+    const key = String(t.id);
+    this.descriptions.delete(key);
+    this.descriptions.set(key, { lastUpdated: t._info.lastUpdated, note });
+    if (this.descriptions.size > DESCRIPTION_NOTES_KEPT)
+      this.descriptions.delete(this.descriptions.keys().next().value!);
   }
 
   /**
@@ -283,11 +302,16 @@ export class ConnectwiseConnector implements Connector {
     t: CwTicket,
     knownInScope: boolean,
     memo?: CwMemo,
-    known?: { text: string | null | undefined; noteId: number | null },
+    known?: { text: string | null | undefined; noteId: number | null; written?: boolean },
   ): Promise<CutTicket> {
     let description = known;
-    if (description) this.rememberDescriptionNote(t.id, description.noteId);
-    else {
+    if (description) {
+      this.rememberDescriptionNote(t.id, description.noteId);
+      // Only a note just written is known at the new lastUpdated; one the pass read before the
+      // PATCH may have been edited since, so the next read looks at it again.
+      const { noteId, text } = description;
+      if (description.written) this.rememberDescription(t, noteId === null ? null : { id: noteId, text: text ?? null });
+    } else {
       const note = await this.descriptionNote(t, memo);
       description = { text: note?.text, noteId: note?.id ?? null };
     }
@@ -577,7 +601,7 @@ export class ConnectwiseConnector implements Connector {
     ops.push(...(await this.referenceOps(changes, board, ['board', 'description'], cuts)));
     // The description note first: editing a note moves the ticket's lastUpdated, which the PATCH
     // answer below then carries.
-    let known: { text: string | null | undefined; noteId: number | null } | undefined;
+    let known: { text: string | null | undefined; noteId: number | null; written?: boolean } | undefined;
     if (changes.description !== undefined) {
       const remembered = this.knownDescriptionNote(id, memo);
       const noteId =
@@ -588,7 +612,7 @@ export class ConnectwiseConnector implements Connector {
       const unchanged = expected !== undefined && normaliseText(wanted) === expected.fields.description;
       if (!unchanged) {
         const written = await this.writeDescription(id, changes.description, noteId);
-        known = { text: written?.text, noteId: written?.id ?? null };
+        known = { text: written?.text, noteId: written?.id ?? null, written: true };
       }
     }
     // Not written: the description is what the pass read moments ago (when it knows the note).
