@@ -295,10 +295,10 @@ export async function linkPass(
   if (quick && hintedUnmoved(rt, link, options)) return 'noop';
 
   // What the ledger holds comes first, so the tickets are read as late as possible before the
-  // writes. Always the tickets as they are now: a listed copy may be older than a write this
-  // daemon made since (a pass waits for its slot), and would look like an edit to mirror back.
+  // writes. The tickets as they are now: a listed copy only where no write of this daemon can be
+  // newer (listedCopy); otherwise it might look like an edit to mirror back.
   const state = await linkState(deps.ledger, link.id, rt);
-  const reads = await readBoth(rt, link, deps.clock, options.side);
+  const reads = await readBoth(rt, link, deps.clock, options.side, listedCopy(rt, link, options));
   const read = reads.tickets;
   for (const side of SIDES) if (!read[side] || read[side].deleted) return leaveLink(deps, rt, snap, side, 'deleted');
   const tickets = read as Record<Side, Ticket>;
@@ -313,9 +313,10 @@ export async function linkPass(
   const { input, plan } = await planPass(deps.ledger, rt, snap, tickets, { state, resolve: options.resolve });
   const commit = await startCommit(deps, rt, link, input, plan, seen);
   const { failures, raced } = await applyPlan(deps, rt, input, plan, commit, reads);
-  // Step 5: comments are append-only; only read them when something moved.
+  // Step 5: comments are append-only; only read them on a side that may have new ones.
   if (options.force || !unchanged) {
-    await syncComments(deps, rt, snap, tickets, commit).catch((err: unknown) => failures.push(err));
+    const sides = commentSides(link, tickets, seen, state, options.force === true);
+    await syncComments(deps, rt, snap, tickets, commit, sides).catch((err: unknown) => failures.push(err));
   }
   if (failures.length > 0 || raced)
     delete commit.versions; // the next pass looks again
@@ -335,6 +336,24 @@ export async function linkPass(
   const wrote =
     plan.writes.a.length + plan.writes.b.length > 0 || commit.events!.some((e) => e.kind === 'comment_copied');
   return wrote ? 'changed' : 'noop';
+}
+
+/**
+ * The sides whose comments are listed: a side that moved or whose version the ledger cannot trust
+ * yet (a comment moves its ticket's version, connector readmes), both on a link's first pass or a
+ * forced one, and a side a pending comment copy targets (its copy may exist there already).
+ */
+export function commentSides(
+  link: Link,
+  tickets: Record<Side, Ticket>,
+  seen: Record<Side, string>,
+  state: LinkState,
+  force: boolean,
+): Side[] {
+  const stored = { a: link.aVersion, b: link.bVersion };
+  if (force || stored.a === null || stored.b === null) return [...SIDES];
+  const pending = new Set(state.intents.filter((i) => i.kind === 'comment').map((i) => i.targetSide));
+  return SIDES.filter((s) => seen[s] !== stored[s] || !settled(link.updatedAt, tickets[s].version) || pending.has(s));
 }
 
 /** The commit as the plan leaves it, before any write; untranslatable values become errors. */
@@ -404,6 +423,18 @@ async function applyPlan(
  * and pending intents from the ledger. Where a newest-wins call was made on ticket times, the
  * systems' per-field history is read and the plan made again on when each field itself changed.
  */
+/**
+ * The hinted side's listed copy when it can stand for a read: its connector lists complete
+ * tickets, and the poll that listed it started after the ledger last recorded this link (so no
+ * write of this daemon is newer than the copy).
+ */
+function listedCopy(rt: ConnectionRuntime, link: Link, options: PassOptions): Ticket | undefined {
+  const { ticket, side } = options;
+  if (!ticket || !side || options.force || ticket.listedAtMs === undefined) return undefined;
+  if (!rt.sides[side].connector.facts.listingCopyComplete) return undefined;
+  return Date.parse(link.updatedAt) < ticket.listedAtMs ? ticket : undefined;
+}
+
 /** What the ledger holds for a link besides its snapshot: pending update intents, open conflicts. */
 export interface LinkState {
   intents: Intent[];
@@ -502,7 +533,13 @@ export interface Reads {
  * first and the other side last, right before planning: the side a pass usually writes to is
  * read as late as possible. Without one, both at once.
  */
-export async function readBoth(rt: ConnectionRuntime, link: Link, clock: Clock, first?: Side): Promise<Reads> {
+export async function readBoth(
+  rt: ConnectionRuntime,
+  link: Link,
+  clock: Clock,
+  first?: Side,
+  listed?: Ticket,
+): Promise<Reads> {
   const readAtMs = { a: 0, b: 0 };
   const read = async (side: Side): Promise<Ticket | null> => {
     readAtMs[side] = clock.now();
@@ -517,7 +554,8 @@ export async function readBoth(rt: ConnectionRuntime, link: Link, clock: Clock, 
     const [a, b] = await Promise.all([read('a'), read('b')]);
     return { tickets: { a, b }, readAtMs, last: null };
   }
-  const firstTicket = await read(first);
+  if (listed) readAtMs[first] = listed.listedAtMs ?? 0;
+  const firstTicket = listed ?? (await read(first));
   const last = otherSide(first);
   const lastTicket = await read(last);
   const tickets = first === 'a' ? { a: firstTicket, b: lastTicket } : { a: lastTicket, b: firstTicket };
@@ -589,6 +627,8 @@ async function applyWrites(
   const nowMs = deps.clock.now();
   stampLatency(input, settlement.events, outcome.written, nowMs);
   const held = outcome.written.at(-1)?.held;
+  const version = raced || outcome.refused.length > 0 ? undefined : heldVersion(rt, to, fresh, held, writes);
+  if (version !== undefined) commit.versions = { ...commit.versions, [to]: version };
   if (held?.memo !== undefined && canonical(held.memo) !== canonical(input.tickets[to].memo ?? null)) {
     commit.memos = { ...commit.memos, [to]: held.memo };
   }
@@ -616,6 +656,25 @@ function stampLatency(input: LinkInput, events: NewEvent[], written: SideWriteOu
     const write = e.kind === 'field_mirrored' ? written.find((w) => w.write.field === e.field) : undefined;
     if (write) e.data = { latencyMs: Math.max(0, nowMs - changedAt(input, write.write)) };
   }
+}
+
+/**
+ * The written side's version as its write's answer shows it, when every other mapped field there
+ * holds what the pass read: the ledger then knows the ticket as written, and the echo of the
+ * write (its webhook, the next listing) costs no pass. Undefined when anything else moved.
+ */
+function heldVersion(
+  rt: ConnectionRuntime,
+  to: Side,
+  read: Ticket,
+  held: Ticket | undefined,
+  writes: PlannedWrite[],
+): string | undefined {
+  if (!held) return undefined;
+  const written = new Set(writes.map((w) => w.native));
+  const others = rt.fields.map((r) => r.native[to]).filter((native) => !written.has(native));
+  const same = others.every((n) => canonical(held.fields[n] ?? null) === canonical(read.fields[n] ?? null));
+  return same ? seenVersion(rt.fields, to, held) : undefined;
 }
 
 function sameValue(input: LinkInput, write: PlannedWrite, now: JsonValue): boolean {
@@ -670,13 +729,16 @@ async function syncComments(
   snap: LinkSnapshot,
   tickets: Record<Side, Ticket>,
   commit: PassCommit,
+  sides: readonly Side[],
 ): Promise<void> {
   const context = { connection: rt.name, linkId: snap.link.id, labels: { a: rt.sides.a.label, b: rt.sides.b.label } };
-  const listOf = (side: Side): Promise<Comment[]> =>
-    rt.sides[side].connector.listComments(
-      tickets[side].id,
-      tickets[side].memo === undefined ? {} : { memo: tickets[side].memo },
-    );
+  const listOf = async (side: Side): Promise<Comment[]> =>
+    sides.includes(side)
+      ? rt.sides[side].connector.listComments(
+          tickets[side].id,
+          tickets[side].memo === undefined ? {} : { memo: tickets[side].memo },
+        )
+      : [];
   const [a, b] = await Promise.all([listOf('a'), listOf('b')]);
   const lists = { a, b };
   const plan = planComments({ ...context, rules: rt.config.comments, known: snap.comments, lists });

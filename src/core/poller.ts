@@ -82,7 +82,8 @@ export async function pollSide(
       // ConnectWise) do not move for an edit within the same second. The pass's version fast path
       // (version plus a hash of the mapped fields) costs no call when it is unchanged.
       listed.push({ id: item.id, version: item.version });
-      passes.push(deps.changed(item, cursorMs !== null && Date.parse(item.version) < cursorMs));
+      const overlap = cursorMs !== null && Date.parse(item.version) < cursorMs;
+      passes.push(deps.changed({ ...item, listedAtMs: startedAtMs }, overlap));
     }
   } catch (err) {
     error = err;

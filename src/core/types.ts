@@ -64,6 +64,8 @@ export interface Ticket {
   memo?: JsonValue;
   /** Text the connector cut to fit the vendor's limit on this read or write; each becomes an event. */
   cuts?: TextCut[];
+  /** Set by the engine on a copy a poll listed: when that poll started (its listing is no older). */
+  listedAtMs?: number;
 }
 
 /** What the link remembers of a ticket for its connector. */
@@ -173,6 +175,11 @@ export interface ConnectorFacts {
    * recovered create must not take for a person's edit.
    */
   createSteps?: readonly string[];
+  /**
+   * A ticket as `listChanged` yields it carries everything `getTicket` would (fields, scope,
+   * memo), so a pass can take the listed copy instead of reading the ticket again.
+   */
+  listingCopyComplete?: boolean;
   rateLimit: { requestsPerMinute: number; headers: string[]; note: string };
   capabilities: Record<CapabilityKey, Capability>;
   /** The vendor's limits on files, when the `attachments` capability is supported. */

@@ -80,6 +80,8 @@ export interface MemoryCounters {
   uploads: number;
   reads: number;
   lists: number;
+  /** Comment listings (`listComments`). */
+  commentLists: number;
 }
 
 function stamp(fields: FieldValues, at: number): Record<string, number> {
@@ -89,7 +91,15 @@ function stamp(fields: FieldValues, at: number): Record<string, number> {
 /** One simulated ticketing system: state shared by every connector pointed at it. */
 export class MemorySystem {
   readonly tickets = new Map<string, StoredTicket>();
-  readonly counters: MemoryCounters = { creates: 0, updates: 0, comments: 0, uploads: 0, reads: 0, lists: 0 };
+  readonly counters: MemoryCounters = {
+    creates: 0,
+    updates: 0,
+    comments: 0,
+    uploads: 0,
+    reads: 0,
+    lists: 0,
+    commentLists: 0,
+  };
   private nextId = 1;
   private nextCommentId = 1;
   private lastMs = 0;
@@ -333,6 +343,7 @@ export class MemoryConnector implements Connector {
     this.facts = {
       ...memoryFacts,
       label: options.label ?? 'Memory',
+      listingCopyComplete: true,
       ...(this.searchLagMs > 0 ? { markerSearchLagMs: this.searchLagMs } : {}),
       ...(options.createSteps ? { createSteps: options.createSteps } : {}),
       attachments: memoryLimits(system),
@@ -428,6 +439,7 @@ export class MemoryConnector implements Connector {
 
   async listComments(id: string): Promise<Comment[]> {
     this.guard();
+    this.system.counters.commentLists++;
     return this.system.mustGet(id).comments.map((c) => {
       const parsed = parseMirroredComment(c.body);
       return { ...c, body: parsed.body, marker: c.marker ?? parsed.marker };

@@ -67,6 +67,8 @@ export const connectwiseFacts: ConnectorFacts = {
   kind: 'connectwise',
   label: 'ConnectWise Manage',
   pageSize: MAX_PAGE_SIZE,
+  // A listed ticket is assembled like a read one: its description note (cached) and its memo.
+  listingCopyComplete: true,
   rateLimit: {
     requestsPerMinute: 1000,
     headers: ['Retry-After'],
