@@ -4,7 +4,7 @@
 //   idle     idle calls per minute at 100 and 1,000 links
 //   latency  change -> mirror p50/p95/max, webhooks at 0 ms and 150 ms vendor latency, polling only
 //   burst    50 creates + 50 edits with Freshservice at 200/min
-//   backlog  1,000 new Freshservice tickets at 200/min
+//   backlog  1,000 new ConnectWise tickets mirrored to Freshservice at 200/min
 //
 //   npm run bench:e2e                                   (everything; burst and backlog take minutes)
 //   npm run bench:e2e -- --only calls,latency --runs 3
@@ -322,7 +322,13 @@ async function benchBacklog(): Promise<void> {
     await stack.daemon.engine.onIdle();
     const before = (await stack.daemon.ledger.counts('fs-cw')).links;
     const t0 = Date.now();
-    await seedFreshservice(stack, BACKLOG, 'Backlog');
+    // New ConnectWise tickets: each costs Freshservice calls to mirror (the create and its reads).
+    const res = await fetch(`${stack.simUrl('connectwise')}/__sim/seed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ generate: { count: BACKLOG, board: 'Co-Managed FS' } }),
+    });
+    if (!res.ok) throw new Error(`seed: HTTP ${res.status}`);
     await waitForLinks(stack, 'fs-cw', before + BACKLOG, 60 * 60_000);
     const end = Date.now();
     const fsCalls = stack.calls.filter((c) => c.kind === 'freshservice' && c.startedAtMs >= t0 && c.startedAtMs <= end);
