@@ -19,6 +19,7 @@ import { registerDescribe } from './commands/describe.js';
 import { registerFunctions } from './commands/functions.js';
 import { registerLedgerCheck } from './commands/ledger-check.js';
 import { registerLedgerExport } from './commands/ledger-export.js';
+import { registerReport } from './commands/report.js';
 import { CliExit } from './exit.js';
 import { formatTable } from './format.js';
 
@@ -236,6 +237,7 @@ export function buildCli(): Command {
   const ledger = program.command('ledger').description('inspect the sync ledger');
   registerLedgerCheck(ledger);
   registerLedgerExport(ledger, withParts, (message) => new UsageError(message));
+  registerReport(program, withParts, (message) => new UsageError(message));
   ledger
     .command('links')
     .description('list links')

@@ -96,6 +96,8 @@ export const EVENT_KINDS = [
   'sla_met',
   'sla_breached',
   'notification_failed',
+  'drift_found',
+  'drift_repaired',
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
