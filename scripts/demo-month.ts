@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SqliteLedger } from '../src/core/ledger/sqlite/index.js';
 import { parsePeriod } from '../src/core/period.js';
-import { generateDemoMonth } from '../src/core/report/demo-month.js';
+import { demoConnections, generateDemoMonth } from '../src/demo-month.js';
 import { buildReport } from '../src/core/report/kpi.js';
 import { renderMarkdown } from '../src/core/report/render.js';
 import { loadConfig } from '../src/mapping/loader.js';
@@ -24,14 +24,10 @@ const path = resolve(values.ledger);
 for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) rmSync(f);
 let nowMs = Date.parse(`${values.month}-01T00:00:00Z`);
 const ledger = new SqliteLedger({ path, clock: { now: () => nowMs } });
-const connections = Object.entries(config.connections).map(([name, c]) => ({
-  name,
-  fields: c.fields.map((f) => f.name),
-  owners: Object.fromEntries(c.fields.map((f) => [f.name, f.owner])),
-}));
+const connections = demoConnections(config);
 const labels: Record<string, string> = {
   freshservice: 'Freshservice',
-  connectwise: 'ConnectWise',
+  connectwise: 'ConnectWise Manage',
   jsm: 'Jira Service Management',
 };
 // The month before too, so the report shows the change against it.

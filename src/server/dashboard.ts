@@ -79,6 +79,7 @@ export async function renderDashboard(deps: DashboardDeps, query: z.output<typeo
   const body = h`
 <header>
   <h1>ticketbridge</h1>
+  <nav class="meta"><a href="/reports">Reports</a></nav>
   <span class="meta">version ${status.version} · running for ${uptime(status.uptimeSeconds)} · page as of ${when(new Date(now).toISOString())}</span>
   <form class="search" method="get" action="/" role="search">
     <input name="ticket" placeholder="Find a ticket: 123, IT-12 or jira:IT-12" value="${query.ticket ?? ''}" aria-label="Ticket id or key, optionally after its system (cw:123)">

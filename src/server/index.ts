@@ -12,6 +12,7 @@ import type { Logger } from '../core/types.js';
 import { apiRoutes, documentOtherRoutes } from './api.js';
 import { installAuth } from './auth.js';
 import { dashboardRoutes } from './dashboard.js';
+import { reportRoutes } from './reports.js';
 import type { Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { addRoute, HttpError, type RouteDoc } from './route.js';
@@ -139,6 +140,7 @@ export function createServer(deps: ServerDeps): Server {
   });
   webhookRoutes(app, { engine: deps.engine, metrics: deps.metrics, stats: webhookStats, ledger: deps.ledger, logger });
   dashboardRoutes(app, { ...views, signedIn: token !== undefined, logger });
+  reportRoutes(app, views);
   documentOtherRoutes(docs);
 
   let openapi: Record<string, unknown> | null = null;

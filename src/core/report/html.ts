@@ -17,21 +17,21 @@ export interface Bar {
 
 /** A horizontal bar chart that scales to its container (viewBox), labels inside the drawing. */
 export function barChart(title: string, bars: Bar[]): string {
-  const rowH = 26;
-  const labelW = 190;
+  // Each label sits above its bar, so long names never clip at narrow widths.
+  const rowH = 36;
   const width = 560;
   const max = Math.max(1, ...bars.map((b) => b.value));
-  const height = Math.max(1, bars.length) * rowH + 8;
+  const height = Math.max(1, bars.length) * rowH + 6;
   const rows = bars.map((b, i) => {
     const y = i * rowH + 4;
-    const w = Math.round(((width - labelW - 70) * b.value) / max);
+    const w = Math.max(2, Math.round(((width - 150) * b.value) / max));
     return [
-      `<text x="${labelW - 8}" y="${y + 16}" text-anchor="end">${esc(b.label)}</text>`,
-      `<rect x="${labelW}" y="${y + 3}" width="${w}" height="${rowH - 8}" rx="3"></rect>`,
-      `<text x="${labelW + w + 6}" y="${y + 16}">${esc(b.text ?? count(b.value))}</text>`,
+      `<text x="0" y="${y + 11}">${esc(b.label)}</text>`,
+      `<rect x="0" y="${y + 16}" width="${w}" height="14" rx="3"></rect>`,
+      `<text x="${w + 6}" y="${y + 28}">${esc(b.text ?? count(b.value))}</text>`,
     ].join('');
   });
-  const empty = bars.length === 0 ? `<text x="8" y="18">nothing in this period</text>` : '';
+  const empty = bars.length === 0 ? `<text x="0" y="18">nothing in this period</text>` : '';
   return `<figure class="chart"><figcaption>${esc(title)}</figcaption><svg role="img" aria-label="${esc(title)}" viewBox="0 0 ${width} ${height}" preserveAspectRatio="xMinYMin meet">${rows.join('')}${empty}</svg></figure>`;
 }
 
@@ -88,10 +88,11 @@ export function reportPage(report: Report): string {
 }
 
 export const REPORT_CSS = `
-.report { max-width: 60rem; font-family: system-ui, sans-serif; overflow-wrap: anywhere; }
-.report table { border-collapse: collapse; margin: .5rem 0 1rem; display: block; overflow-x: auto; max-width: 100%; }
+.report { max-width: 72rem; font-family: system-ui, sans-serif; } .report p { overflow-wrap: anywhere; }
+.report table { border-collapse: collapse; margin: .5rem 0 1rem; display: block; overflow-x: auto; max-width: 100%; width: max-content; }
+.report th { white-space: nowrap; }
 .report th, .report td { border: 1px solid #ccd; padding: .25rem .5rem; text-align: left; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr)); gap: 1rem; }
-.chart { margin: 0; } .chart svg { width: 100%; height: auto; font: 12px system-ui, sans-serif; }
+.chart { margin: 0; } .chart svg { width: 100%; height: auto; font: 13px system-ui, sans-serif; }
 .chart rect { fill: #3b6fd8; } .chart figcaption { font-weight: 600; margin-bottom: .25rem; }
 `;

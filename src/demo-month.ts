@@ -1,8 +1,9 @@
 // A month of made-up but plausible ledger history for the demo's two connections, written through
 // the ledger's own commit (links, events, conflicts, errors), so the KPI report and the Reports
 // page have something to show. Seeded: the same month always gives the same ledger.
-import type { Ledger, NewEvent } from '../ledger/types.js';
-import type { JsonValue, Side } from '../types.js';
+import type { Ledger, NewEvent } from './core/ledger/types.js';
+import type { Config } from './mapping/schema.js';
+import type { Side } from './core/types.js';
 
 export interface DemoMonthOptions {
   /** First day of the month, YYYY-MM. */
@@ -104,7 +105,7 @@ export async function generateDemoMonth(ledger: Ledger, options: DemoMonthOption
             dueAt: iso(t0 + due),
             at: iso(t0 + took),
             side: slaSide,
-          } as JsonValue,
+          },
         });
       sla('firstResponse', responseMs, dueMs);
       const closed = rnd() < 0.8;
@@ -163,4 +164,13 @@ async function demoErrorsAndConflicts(
       await ledger.resolveError(error.id);
     }
   }
+}
+
+/** The demo history's view of a config's connections: field names and owners. */
+export function demoConnections(config: Config): DemoMonthOptions['connections'] {
+  return Object.entries(config.connections).map(([name, c]) => ({
+    name,
+    fields: c.fields.map((f) => f.name),
+    owners: Object.fromEntries(c.fields.map((f) => [f.name, f.owner])),
+  }));
 }
