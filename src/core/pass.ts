@@ -97,9 +97,15 @@ async function startCreate(
   if (found) {
     const twin = await findCreated(deps, rt, to, found);
     const payload = found.payload as { fields?: FieldValues; source?: FieldValues } | null;
-    const sent =
-      twin && payload?.fields && payload.source ? { fields: payload.fields, source: payload.source } : planned;
-    return { intent: found, twin, sent };
+    if (twin) {
+      const sent = payload?.fields && payload.source ? { fields: payload.fields, source: payload.source } : planned;
+      return { intent: found, twin, sent };
+    }
+    // The stopped try made nothing, and the source may have moved since: this try sends other
+    // values, so its intent must say so, or a recovery of this try would take the twin's values
+    // (sent now) for a person's edit on the twin and mirror them back over the source.
+    if (canonical(payload) !== canonical(planned as unknown as JsonValue)) await deps.ledger.dropIntent(found.id);
+    else return { intent: found, twin: null, sent: planned };
   }
   const intent = await deps.ledger.addIntent({
     connection: rt.name,

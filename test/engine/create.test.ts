@@ -207,3 +207,40 @@ describe('a create the target did not fully apply', () => {
     expect(events.items.map((e) => [e.side, e.field, e.newValue])).toEqual([['b', 'status', 'Resolved']]);
   });
 });
+
+describe('a create tried again after a first try that made nothing', () => {
+  // Crash test seed 220890 found this: the first try recorded its intent (with the values it would
+  // send) and stopped before the target made anything; the source moved; the second try created
+  // the twin with the new values and was killed before its commit. The recovery then compared
+  // the twin with the first try's values, took the difference for a person's edit on the twin,
+  // and mirrored the twin's value back over the source's newer edit.
+  it("records what the second try sent, so the twin's value never passes for an edit there", async () => {
+    const ledger = new SqliteLedger({ path: ':memory:' });
+    const crashing = crashingLedger(ledger, (p) => p.newLink !== undefined);
+    const h = harness({ fields: [summary, status], ledger: crashing });
+    const aId = h.a.userCreate({ subject: 'Laptop', status: 4 });
+    const real = h.connectorB.createTicket.bind(h.connectorB);
+    h.connectorB.createTicket = async () => {
+      throw new NetworkError('stopped before the create reached the system');
+    };
+    await h.pollBoth(); // first try: the intent (status 4 -> "Resolved"), nothing on b
+    expect(h.b.tickets.size).toBe(0);
+    h.connectorB.createTicket = real;
+
+    h.a.userEdit(aId, { status: 2 });
+    await h.pollBoth(); // second try: the twin is created "New", then the daemon dies before the commit
+    expect([...h.b.tickets.values()].map((t) => t.fields.status)).toEqual(['New']);
+    h.a.userEdit(aId, { status: 4 }); // the person moves the source on while the daemon is down
+
+    const restarted = h.restart({ ledger });
+    await restarted.engine.recoverIntents();
+    await restarted.engine.onIdle();
+    await restarted.pollBoth();
+    await restarted.pollBoth();
+
+    expect(h.a.mustGet(aId).fields.status).toBe(4);
+    const [twin] = [...h.b.tickets.values()];
+    expect(twin!.fields.status).toBe('Resolved');
+    expect(h.b.tickets.size).toBe(1);
+  });
+});
