@@ -104,7 +104,7 @@ async function startCreate(
     // The stopped try made nothing, and the source may have moved since: this try sends other
     // values, so its intent must say so, or a recovery of this try would take the twin's values
     // (sent now) for a person's edit on the twin and mirror them back over the source.
-    if (canonical(payload) !== canonical(planned as unknown as JsonValue)) await deps.ledger.dropIntent(found.id);
+    if (canonical(payload) !== canonical(planned)) await deps.ledger.dropIntent(found.id);
     else return { intent: found, twin: null, sent: planned };
   }
   const intent = await deps.ledger.addIntent({
