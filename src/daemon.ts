@@ -132,7 +132,17 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
   const close = (): Promise<void> => {
     closed ??= (async () => {
       const steps: Array<[string, () => Promise<void>]> = [
-        ['engine', () => engine.stop()],
+        // Scheduling stops first; then every queue abandons the calls still waiting (a paused or
+        // empty budget would otherwise hold the exit for minutes), so the passes behind them end
+        // now and resume through their intents and open errors on the next start.
+        [
+          'engine',
+          async () => {
+            const stopped = engine.stop();
+            queues.forEach((q) => q.stop());
+            await stopped;
+          },
+        ],
         ...[...connectors.values()].flatMap((pair) =>
           (['a', 'b'] as const).map((s): [string, () => Promise<void>] => [
             `connector ${s}`,
@@ -275,8 +285,11 @@ export async function startDaemon(config: Config, options: BuildOptions = {}): P
     url,
     stop() {
       stopped ??= (async () => {
-        // Stop taking work first, then drain, then release.
-        await parts.engine.stop().catch(() => undefined);
+        // Stop taking work first, then drain (abandoning the calls still queued: a throttled
+        // system must not hold the exit), then release.
+        const drained = parts.engine.stop().catch(() => undefined);
+        parts.queues.forEach((q) => q.stop());
+        await drained;
         await server
           .close()
           .catch((err: unknown) => parts.logger.warn({ err: describeError(err) }, 'server close failed'));
