@@ -243,6 +243,32 @@ export function describeLedgerContract(
         expect(sortComments(snap!.comments)).toEqual(sortComments(comments));
       });
 
+      it('keeps the attachment map per (side, file), the last entry for a file winning', async () => {
+        const id = await link('A1', 'B1');
+        expect((await ledger.snapshot(id))?.attachments).toEqual([]);
+        await ledger.commit({
+          connection: C,
+          linkId: id,
+          attachments: [
+            { side: 'a', attachmentId: 'f1', role: 'refused', twinId: null, visibility: 'internal' },
+            { side: 'b', attachmentId: 'f9', role: 'skipped', twinId: null, visibility: 'internal' },
+          ],
+        });
+        await ledger.commit({
+          connection: C,
+          linkId: id,
+          attachments: [
+            { side: 'a', attachmentId: 'f1', role: 'copied', twinId: '77', visibility: 'internal' },
+            { side: 'b', attachmentId: '77', role: 'mirror', twinId: 'f1', visibility: 'internal' },
+          ],
+        });
+        expect((await ledger.snapshot(id))?.attachments).toEqual([
+          { side: 'a', attachmentId: 'f1', role: 'copied', twinId: '77', visibility: 'internal' },
+          { side: 'b', attachmentId: '77', role: 'mirror', twinId: 'f1', visibility: 'internal' },
+          { side: 'b', attachmentId: 'f9', role: 'skipped', twinId: null, visibility: 'internal' },
+        ]);
+      });
+
       it('returns empty baselines and comments for a new link', async () => {
         const id = await link('A1', 'B1');
         expect(await ledger.snapshot(id)).toMatchObject({ baselines: {}, comments: [] });

@@ -42,18 +42,33 @@ export interface CommentMapEntry {
   visibility: Visibility;
 }
 
+/** What the link knows of one file on one side (the attachment map, like the comment map). */
+export interface AttachmentMapEntry {
+  side: Side;
+  attachmentId: string;
+  /** copied: copied to the other side as `twinId`; mirror: a copy the daemon uploaded;
+   * skipped: kept on its side by the rules (internal under `public`); refused: over a limit, a
+   * type filter, or refused by the target (a note on the other side names it). */
+  role: 'copied' | 'mirror' | 'skipped' | 'refused';
+  twinId: string | null;
+  visibility: Visibility;
+}
+
 export interface LinkSnapshot {
   link: Link;
   baselines: Record<string, Baseline>;
   comments: CommentMapEntry[];
+  /** The link's attachment map (absent where a ledger or test double keeps none). */
+  attachments?: AttachmentMapEntry[];
 }
 
 /**
  * create: a ticket about to be created on the other side; comment: a comment about to be copied;
+ * attachment: a file about to be uploaded to the other side;
  * update: field values about to be written to a linked ticket (so a crash between the write
  * and the commit cannot leave a stale baseline behind).
  */
-export type IntentKind = 'create' | 'comment' | 'update';
+export type IntentKind = 'create' | 'comment' | 'update' | 'attachment';
 
 export interface Intent {
   id: string;
@@ -82,6 +97,9 @@ export const EVENT_KINDS = [
   'conflict_resolved',
   'comment_copied',
   'comment_skipped',
+  'attachment_copied',
+  'attachment_skipped',
+  'attachment_refused',
   'link_unlinked',
   'link_flagged',
   'link_closed',
@@ -191,6 +209,7 @@ export interface PassCommit {
   memos?: { a?: JsonValue; b?: JsonValue };
   baselines?: Record<string, Baseline>;
   comments?: CommentMapEntry[];
+  attachments?: AttachmentMapEntry[];
   events?: NewEvent[];
   openConflicts?: Array<{ field: string; aValue: JsonValue; bValue: JsonValue; baseline: Baseline }>;
   /** Conflicts closed by this pass (converged or resolved), with the resolution text. */

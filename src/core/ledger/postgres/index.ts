@@ -290,7 +290,9 @@ export class PostgresLedger implements Ledger {
       `SELECT l.*,
          COALESCE((SELECT jsonb_object_agg(b.field, jsonb_build_object('a', b.a_value, 'b', b.b_value)) FROM ${s}.baselines b WHERE b.link_id = l.id), '{}'::jsonb) AS baselines,
          COALESCE((SELECT jsonb_agg(jsonb_build_object('side', c.side, 'commentId', c.comment_id, 'role', c.role, 'twinId', c.twin_id, 'visibility', c.visibility) ORDER BY c.side, c.comment_id)
-                   FROM ${s}.comment_map c WHERE c.link_id = l.id), '[]'::jsonb) AS comments
+                   FROM ${s}.comment_map c WHERE c.link_id = l.id), '[]'::jsonb) AS comments,
+         COALESCE((SELECT jsonb_agg(jsonb_build_object('side', f.side, 'attachmentId', f.attachment_id, 'role', f.role, 'twinId', f.twin_id, 'visibility', f.visibility) ORDER BY f.side, f.attachment_id)
+                   FROM ${s}.attachment_map f WHERE f.link_id = l.id), '[]'::jsonb) AS attachments
        FROM ${s}.links l WHERE l.id = $1`,
       [linkId],
     );
@@ -523,6 +525,23 @@ export class PostgresLedger implements Ledger {
           comments.map((x) => x.role),
           comments.map((x) => x.twinId),
           comments.map((x) => x.visibility),
+        ],
+        c,
+      );
+    }
+    const files = [...new Map((pass.attachments ?? []).map((x) => [`${x.side}:${x.attachmentId}`, x])).values()];
+    if (files.length > 0) {
+      await this.query(
+        `INSERT INTO ${s}.attachment_map (link_id, side, attachment_id, role, twin_id, visibility)
+         SELECT $1, t.side, t.attachment_id, t.role, t.twin_id, t.visibility FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(side, attachment_id, role, twin_id, visibility)
+         ON CONFLICT (link_id, side, attachment_id) DO UPDATE SET role = EXCLUDED.role, twin_id = EXCLUDED.twin_id`,
+        [
+          linkId,
+          files.map((x) => x.side),
+          files.map((x) => x.attachmentId),
+          files.map((x) => x.role),
+          files.map((x) => x.twinId),
+          files.map((x) => x.visibility),
         ],
         c,
       );

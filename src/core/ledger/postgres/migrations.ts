@@ -155,4 +155,19 @@ ALTER TABLE {schema}.events ADD COLUMN data JSONB;
 CREATE INDEX events_at ON {schema}.events (at, id);
 `,
   },
+  {
+    version: 6,
+    name: 'attachment map',
+    sql: `
+CREATE TABLE {schema}.attachment_map (
+  link_id BIGINT NOT NULL REFERENCES {schema}.links (id),
+  side TEXT NOT NULL CHECK (side IN ('a', 'b')),
+  attachment_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  twin_id TEXT,
+  visibility TEXT NOT NULL,
+  PRIMARY KEY (link_id, side, attachment_id)
+);
+`,
+  },
 ];

@@ -64,6 +64,7 @@ describe('PostgresLedger schema and migrations', () => {
       [ledger.schema],
     );
     expect(tables.map((t) => t.table_name)).toEqual([
+      'attachment_map',
       'baselines',
       'claims',
       'comment_map',

@@ -25,6 +25,7 @@ async function emptyTables(): Promise<void> {
     const tables = [
       'baselines',
       'comment_map',
+      'attachment_map',
       'conflicts',
       'intents',
       'events',

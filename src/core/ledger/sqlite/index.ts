@@ -7,6 +7,7 @@ import { systemClock } from '../../types.js';
 import { LedgerError } from '../../errors.js';
 import type {
   Baseline,
+  AttachmentMapEntry,
   CommentMapEntry,
   Conflict,
   Cursor,
@@ -220,6 +221,12 @@ export class SqliteLedger implements Ledger {
       findLinkB: db.prepare('SELECT * FROM links WHERE connection = ? AND b_id = ?'),
       baselines: db.prepare('SELECT field, a_value, b_value FROM baselines WHERE link_id = ?'),
       comments: db.prepare('SELECT side, comment_id, role, twin_id, visibility FROM comment_map WHERE link_id = ?'),
+      attachments: db.prepare(
+        'SELECT side, attachment_id, role, twin_id, visibility FROM attachment_map WHERE link_id = ? ORDER BY side, attachment_id',
+      ),
+      upsertAttachment: db.prepare(
+        'INSERT INTO attachment_map (link_id, side, attachment_id, role, twin_id, visibility) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(link_id, side, attachment_id) DO UPDATE SET role = excluded.role, twin_id = excluded.twin_id',
+      ),
       insertLink: db.prepare(
         'INSERT INTO links (connection, a_id, b_id, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -315,7 +322,14 @@ export class SqliteLedger implements Ledger {
       twinId: strOrNull(c.twin_id),
       visibility: str(c.visibility) as CommentMapEntry['visibility'],
     }));
-    return { link: toLink(r), baselines, comments };
+    const attachments: AttachmentMapEntry[] = (this.stmt.attachments.all(linkId) as Row[]).map((c) => ({
+      side: str(c.side) as Side,
+      attachmentId: str(c.attachment_id),
+      role: str(c.role) as AttachmentMapEntry['role'],
+      twinId: strOrNull(c.twin_id),
+      visibility: str(c.visibility) as AttachmentMapEntry['visibility'],
+    }));
+    return { link: toLink(r), baselines, comments, attachments };
   }
 
   async listLinks(filter: LinkFilter): Promise<Page<Link>> {
@@ -418,6 +432,8 @@ export class SqliteLedger implements Ledger {
         }
         for (const c of pass.comments ?? [])
           this.stmt.upsertComment.run(linkId, c.side, c.commentId, c.role, c.twinId, c.visibility);
+        for (const f of pass.attachments ?? [])
+          this.stmt.upsertAttachment.run(linkId, f.side, f.attachmentId, f.role, f.twinId, f.visibility);
         for (const c of pass.openConflicts ?? []) {
           const open = this.stmt.openConflictFor.get(linkId, c.field) as Row | undefined;
           if (open) this.stmt.updateConflictValues.run(JSON.stringify(c.aValue), JSON.stringify(c.bValue), open.id);

@@ -151,4 +151,19 @@ ALTER TABLE events ADD COLUMN data TEXT;
 CREATE INDEX events_at ON events(at, id);
 `,
   },
+  {
+    version: 6,
+    name: 'attachment map',
+    sql: `
+CREATE TABLE attachment_map (
+  link_id INTEGER NOT NULL REFERENCES links(id),
+  side TEXT NOT NULL,
+  attachment_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  twin_id TEXT,
+  visibility TEXT NOT NULL,
+  PRIMARY KEY (link_id, side, attachment_id)
+) WITHOUT ROWID;
+`,
+  },
 ];
