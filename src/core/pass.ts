@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { classify, describeError, errorCode, NotFoundError, RemoteUnavailableError, SyncError } from './errors.js';
 import type { Conflict, Intent, Ledger, Link, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
 import { ticketMarker } from './marker.js';
+import { syncAttachments } from './pass-attachments.js';
 import { sideNames, type ConnectionRuntime } from './runtime.js';
 import { copied, planComments } from './sync/comments.js';
 import { createBaselines, planCreate } from './sync/create.js';
@@ -323,6 +324,7 @@ export async function linkPass(
   if (options.force || !unchanged) {
     const sides = commentSides(link, tickets, seen, state, options.force === true);
     await syncComments(deps, rt, snap, tickets, commit, sides).catch((err: unknown) => failures.push(err));
+    await syncAttachments(deps, rt, snap, tickets, commit).catch((err: unknown) => failures.push(err));
   }
   if (failures.length > 0 || raced)
     delete commit.versions; // the next pass looks again
@@ -331,6 +333,7 @@ export async function linkPass(
     commit.baselines,
     commit.events,
     commit.comments,
+    commit.attachments,
     commit.openConflicts,
     commit.closeConflicts,
     commit.intentsDone,
@@ -340,7 +343,8 @@ export async function linkPass(
   if (learned) await deps.ledger.commit(commit);
   if (failures.length > 0) throw failures[0];
   const wrote =
-    plan.writes.a.length + plan.writes.b.length > 0 || commit.events!.some((e) => e.kind === 'comment_copied');
+    plan.writes.a.length + plan.writes.b.length > 0 ||
+    commit.events!.some((e) => e.kind === 'comment_copied' || e.kind === 'attachment_copied');
   return wrote ? 'changed' : 'noop';
 }
 

@@ -287,6 +287,41 @@ export const CommentsConfig = z
   })
   .describe('Which comment visibilities cross in which direction; nothing becomes more visible.');
 
+const AttachmentDirection = z
+  .enum(['public', 'all', 'none'])
+  .describe(
+    'public: only files people can see on the source (a file on an internal note stays); all: every file, keeping its visibility; none: no file crosses.',
+  );
+
+/** A content-type pattern: `image/png`, `image/*` or `*\/*`. */
+const ContentTypePattern = z
+  .string()
+  .regex(
+    /^(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)$/i,
+    'a content type such as image/png or image/*',
+  );
+
+export const AttachmentsConfig = z
+  .strictObject({
+    aToB: AttachmentDirection.default('public'),
+    bToA: AttachmentDirection.default('public'),
+    maxBytes: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Largest file copied, in bytes; the target system’s own limit applies as well.'),
+    allow: z
+      .array(ContentTypePattern)
+      .optional()
+      .describe('Only files of these content types are copied (e.g. image/*, application/pdf).'),
+    deny: z.array(ContentTypePattern).default([]).describe('Files of these content types are never copied.'),
+  })
+  .describe(
+    'Which files cross in which direction; never more visible than on the source. A file not copied (limit, type, refused) leaves a note on the other side naming it. Without this key no file is copied.',
+  );
+export type AttachmentsConfig = z.infer<typeof AttachmentsConfig>;
+
 const CreateDirection = z.union([
   z.boolean(),
   z.strictObject({
@@ -450,6 +485,7 @@ export const ConnectionConfig = z
       aToB: { public: 'public', internal: 'skip' },
       bToA: { public: 'public', internal: 'skip' },
     }),
+    attachments: AttachmentsConfig.optional(),
     create: CreateConfig.default({ aToB: true, bToA: true }),
     lifecycle: LifecycleConfig.default({ onDelete: 'flag', onUnscope: 'unlink' }),
     routing: RoutingConfig.optional(),
