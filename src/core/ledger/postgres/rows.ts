@@ -2,8 +2,7 @@
 // Date and JSONB already parsed. The shared mappers live in ../rows.ts.
 import type { JsonValue, Side } from '../../types.js';
 import { rowMappers, str, strOrNull, type Row } from '../rows.js';
-import type { Baseline, AttachmentMapEntry,
-  CommentMapEntry, LinkSnapshot } from '../types.js';
+import type { Baseline, AttachmentMapEntry, CommentMapEntry, LinkSnapshot } from '../types.js';
 
 export { str, strOrNull, type Row };
 
@@ -25,14 +24,12 @@ export function toSnapshot(r: Row): LinkSnapshot {
     twinId: strOrNull(c.twinId),
     visibility: str(c.visibility) as CommentMapEntry['visibility'],
   }));
-  const attachments = ((r.attachments ?? []) as Array<Record<string, unknown>>).map(
-    (f): AttachmentMapEntry => ({
-      side: str(f.side) as Side,
-      attachmentId: str(f.attachmentId),
-      role: str(f.role) as AttachmentMapEntry['role'],
-      twinId: strOrNull(f.twinId),
-      visibility: str(f.visibility) as AttachmentMapEntry['visibility'],
-    }),
-  );
+  const attachments = ((r.attachments ?? []) as Array<Record<string, unknown>>).map((f): AttachmentMapEntry => ({
+    side: str(f.side) as Side,
+    attachmentId: str(f.attachmentId),
+    role: str(f.role) as AttachmentMapEntry['role'],
+    twinId: strOrNull(f.twinId),
+    visibility: str(f.visibility) as AttachmentMapEntry['visibility'],
+  }));
   return { link: toLink(r), baselines, comments, attachments };
 }
