@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AttachmentsConfig } from '../../mapping/schema.js';
 import type { Attachment } from '../types.js';
 import { refusalOf, sizeText, typeMatches } from './attachments.js';
 
@@ -11,7 +12,7 @@ const file = (sizeBytes: number, contentType = 'image/png'): Attachment => ({
   commentId: null,
   marker: null,
 });
-const rules = { aToB: 'public', bToA: 'public', deny: [] } as const;
+const rules: AttachmentsConfig = { aToB: 'public', bToA: 'public', deny: [] };
 
 describe('attachment rules', () => {
   it.each([
