@@ -120,6 +120,7 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
       ${s.lastPollError ? h`<div style="color:var(--red)">Last check failed: ${s.lastPollError}</div>` : ''}
       ${rejectionLine(s)}
       ${pauseLine(s)}
+      ${budgetLine(s)}
       ${s.queue ? h`<div class="muted">${s.queue.callsLastMinute} calls in the last minute${s.queue.rateLimitedLastMinute > 0 ? h`, <strong>${s.queue.rateLimitedLastMinute} rate-limited</strong>` : ''}${s.queue.depth > 0 ? `, ${s.queue.depth} queued` : ''}</div>` : ''}
     </div>`;
   return h`<section class="card" data-connection="${c.name}">
@@ -134,6 +135,22 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
   </div>
 </section>`;
 }
+
+/** "Budget: 120 of 200 a minute used, 80 left · 118 calls a minute · queued: 3 changes, 1 listing · drains in about 40 s". */
+function budgetLine(s: ConnectionStatus['sides']['a']): Html | '' {
+  const q = s.queue;
+  if (!q) return '';
+  const used = q.budget
+    ? h`Budget: <strong>${q.budget.usedLastMinute}</strong> of ${q.budget.perMinute} a minute used, <strong>${q.budget.leftThisMinute}</strong> left · `
+    : '';
+  const waiting = (['change', 'discovery', 'background'] as const)
+    .filter((p) => q.queued[p] > 0)
+    .map((p) => `${q.queued[p]} ${QUEUED_WORDS[p]}`);
+  const queued = waiting.length > 0 ? h` · queued: ${waiting.join(', ')} · drains in about ${q.drainSeconds} s` : '';
+  return h`<div class="muted budget" data-budget="${s.system}">${used}${q.ratePerMinute} calls a minute${queued}</div>`;
+}
+
+const QUEUED_WORDS = { change: 'for changes', discovery: 'for discovery', background: 'in the background' } as const;
 
 /** The pause in force on the side's system: why, until when, and whether the vendor's ask was capped. */
 function pauseLine(s: ConnectionStatus['sides']['a']): Html | '' {

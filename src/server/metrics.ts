@@ -139,6 +139,41 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
     collect,
   });
+  const budgetLimit = new Gauge({
+    name: 'ticketbridge_budget_per_minute',
+    help: "A remote system's budget: calls (Freshservice: credits) allowed in any rolling minute.",
+    labelNames: ['system'] as const,
+    registers,
+    collect,
+  });
+  const budgetUsed = new Gauge({
+    name: 'ticketbridge_budget_used_last_minute',
+    help: "Budget a remote system's calls spent in the last rolling minute.",
+    labelNames: ['system'] as const,
+    registers,
+    collect,
+  });
+  const budgetLeft = new Gauge({
+    name: 'ticketbridge_budget_left',
+    help: 'Budget left in the current rolling minute.',
+    labelNames: ['system'] as const,
+    registers,
+    collect,
+  });
+  const queueWaiting = new Gauge({
+    name: 'ticketbridge_queue_waiting',
+    help: 'Requests waiting for a remote system, by priority (change, discovery, background).',
+    labelNames: ['system', 'priority'] as const,
+    registers,
+    collect,
+  });
+  const drainSeconds = new Gauge({
+    name: 'ticketbridge_queue_drain_seconds',
+    help: "Estimated seconds until a remote system's queued requests have all been sent, at its budget.",
+    labelNames: ['system'] as const,
+    registers,
+    collect,
+  });
   const pollLag = new Gauge({
     name: 'ticketbridge_poll_lag_seconds',
     help: 'Seconds since the last successful poll of a side began.',
@@ -190,6 +225,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       queueDepth,
       callsLastMinute,
       rateLimited,
+      budgetLimit,
+      budgetUsed,
+      budgetLeft,
+      queueWaiting,
+      drainSeconds,
       pollLag,
       links,
       openErrors,
@@ -213,6 +253,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         queueDepth.set({ system: s.system }, s.queue.waiting + s.queue.inFlight);
         callsLastMinute.set({ system: s.system }, s.queue.callsLastMinute);
         rateLimited.set({ system: s.system }, s.queue.rateLimitedLastMinute);
+        for (const [priority, n] of Object.entries(s.queue.queued)) queueWaiting.set({ system: s.system, priority }, n);
+        const budget = s.queue.budget;
+        if (budget) {
+          budgetLimit.set({ system: s.system }, budget.perMinute);
+          budgetUsed.set({ system: s.system }, budget.usedLastMinute);
+          budgetLeft.set({ system: s.system }, budget.leftThisMinute);
+          drainSeconds.set({ system: s.system }, budget.drainMs / 1000);
+        }
         // The queue reports a running total; the counter moves by what was added since last scrape.
         const delta = s.queue.rateLimitWaitMs - (waitSeen.get(s.system) ?? 0);
         if (delta > 0) rateLimitWait.inc({ system: s.system }, delta / 1000);

@@ -74,6 +74,20 @@ export const QueueStatus = z.object({
     .nullable()
     .describe('The pause in force on the system, if any.'),
   maxWaitSeconds: z.number().describe('Longest the daemon waits on one vendor signal (rateLimit.maxWaitSeconds).'),
+  budget: z
+    .object({
+      perMinute: z.number().describe('Calls (Freshservice: credits) allowed in any rolling minute.'),
+      usedLastMinute: z.number().describe('Spent in the last rolling minute.'),
+      leftThisMinute: z.number().describe('Left in the current rolling minute.'),
+      refillPerMinute: z.number().describe('The sustained rate the budget refills at.'),
+    })
+    .nullable()
+    .describe("The system's budget (a token bucket refilled continuously); null when no rate is configured."),
+  ratePerMinute: z.number().int().describe('The current rate: requests sent in the last minute.'),
+  queued: z
+    .object({ change: z.number().int(), discovery: z.number().int(), background: z.number().int() })
+    .describe('Requests waiting, by priority: changes people wait for, poll listings, background re-reads.'),
+  drainSeconds: z.number().describe('Estimated seconds until everything queued has been sent, at the budget.'),
 });
 
 export const SideStatus = z.object({

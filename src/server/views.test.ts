@@ -74,6 +74,10 @@ describe('judgeHealth', () => {
       pausedUntil: null,
       pause: null,
       maxWaitSeconds: 300,
+      budget: null,
+      ratePerMinute: 90,
+      queued: { change: 0, discovery: 0, background: 0 },
+      drainSeconds: 0,
     };
     expect(judgeHealth(conn({}, { queue: q }), 30_000)).toEqual({
       level: 'amber',

@@ -62,6 +62,15 @@ export async function buildStatus(deps: ViewDeps): Promise<Status> {
               pausedUntil: s.queue.pausedUntil === null ? null : new Date(s.queue.pausedUntil).toISOString(),
               pause: s.queue.pause === null ? null : pauseView(s.queue.pause),
               maxWaitSeconds: Math.round(s.queue.maxWaitMs / 1000),
+              budget: s.queue.budget && {
+                perMinute: s.queue.budget.perMinute,
+                usedLastMinute: s.queue.budget.usedLastMinute,
+                leftThisMinute: s.queue.budget.leftThisMinute,
+                refillPerMinute: s.queue.budget.refillPerMinute,
+              },
+              ratePerMinute: s.queue.callsLastMinute,
+              queued: s.queue.queued,
+              drainSeconds: Math.ceil((s.queue.budget?.drainMs ?? 0) / 1000),
             }
           : null,
         openErrors: errors.filter((e) => e.side === side).length,

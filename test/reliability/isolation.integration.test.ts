@@ -22,6 +22,36 @@ function fsQueueOf(s: ReliabilityStack) {
   return s.daemon.queues.get(name)!;
 }
 
+/** /status, /metrics and the dashboard show the budget, what waits by priority and the time to drain. */
+async function expectBacklogShown(s: ReliabilityStack, system: string): Promise<void> {
+  const status = (await (await s.api('/status')).json()) as {
+    connections: Array<{ name: string; sides: { a: { queue: Record<string, unknown> } } }>;
+  };
+  const queue = status.connections.find((c) => c.name === 'fs-cw')!.sides.a.queue;
+  expect(queue.budget).toMatchObject({ perMinute: expect.any(Number), leftThisMinute: expect.any(Number) });
+  const budget = queue.budget as { perMinute: number; usedLastMinute: number; leftThisMinute: number };
+  expect(budget.usedLastMinute + budget.leftThisMinute).toBe(budget.perMinute);
+  expect(queue.queued).toMatchObject({ change: expect.any(Number), discovery: 0, background: 0 });
+  expect((queue.queued as { change: number }).change).toBeGreaterThanOrEqual(8);
+  expect(queue.drainSeconds as number).toBeGreaterThan(60); // the two-minute pause is still ahead
+  expect(typeof queue.ratePerMinute).toBe('number');
+
+  const metrics = await (await s.api('/metrics')).text();
+  expect(metrics).toMatch(
+    new RegExp(`^ticketbridge_queue_waiting\\{system="${system}",priority="change"\\} (\\d+)$`, 'm'),
+  );
+  expect(metrics).toMatch(new RegExp(`^ticketbridge_budget_left\\{system="${system}"\\} \\d+$`, 'm'));
+  expect(metrics).toMatch(
+    new RegExp(`^ticketbridge_budget_per_minute\\{system="${system}"\\} ${budget.perMinute}$`, 'm'),
+  );
+  expect(metrics).toMatch(new RegExp(`^ticketbridge_queue_drain_seconds\\{system="${system}"\\} \\d+`, 'm'));
+
+  const page = await (await s.api('/')).text();
+  expect(page).toContain(`data-budget="${system}"`);
+  expect(page).toMatch(/Budget: <strong>\d+<\/strong> of \d+ a minute used, <strong>\d+<\/strong> left/);
+  expect(page).toMatch(/queued: \d+ for changes · drains in about \d+ s/);
+}
+
 it('runs a Jira ⇄ ConnectWise pass while Freshservice is throttled with a backlog of fs-cw passes', async () => {
   const s = (stack = await startReliabilityStack());
   const fsQueue = fsQueueOf(s);
@@ -41,6 +71,8 @@ it('runs a Jira ⇄ ConnectWise pass while Freshservice is throttled with a back
   expect(backlogDone, 'the Freshservice backlog is still pending').toBe(false);
   expect(fsQueue.stats().waiting).toBeGreaterThan(0);
   for (const id of backlogIds) expect(await s.link('fs-cw', 'a', id)).toBeNull();
+
+  await expectBacklogShown(s, fsQueue.system);
 
   fsQueue.pauseFor(0); // Freshservice's next answer allows calls again
   await backlog;
