@@ -28,6 +28,29 @@ export interface ConnectionStatus {
   openErrors: number;
   openConflicts: number;
   pendingIntents: number;
+  reconcile: ReconcileEstimate;
+}
+
+/** What a full reconcile of a connection costs at the configured limits. */
+export interface ReconcileEstimate {
+  /** Calls it makes on each side: one read per active link (comments only where a ticket moved). */
+  calls: Record<Side, number>;
+  /** How long it takes, the slower side's calls at its budget's refill rate; null without a budget. */
+  estimatedMs: number | null;
+}
+
+/**
+ * A full reconcile reads every active link's ticket on both sides once; each side's system sends
+ * those reads at its budget's rate (other connections on the same system share it, so more then).
+ */
+export function reconcileEstimate(activeLinks: number, perMinute: Record<Side, number | null>): ReconcileEstimate {
+  const calls = { a: activeLinks, b: activeLinks };
+  const ms = (['a', 'b'] as const).map((side) => {
+    const rate = perMinute[side];
+    return rate === null || rate <= 0 ? null : Math.ceil((calls[side] / rate) * 60_000);
+  });
+  const estimatedMs = ms.includes(null) ? null : Math.max(...(ms as number[]));
+  return { calls, estimatedMs };
 }
 
 export async function connectionStatus(
@@ -64,5 +87,9 @@ export async function connectionStatus(
     openErrors: counts.openErrors,
     openConflicts: counts.openConflicts,
     pendingIntents: counts.pendingIntents,
+    reconcile: reconcileEstimate(counts.activeLinks, {
+      a: sides.a.queue?.budget?.refillPerMinute ?? null,
+      b: sides.b.queue?.budget?.refillPerMinute ?? null,
+    }),
   };
 }

@@ -40,6 +40,7 @@ function status(name: string, q: SystemQueueStats): ConnectionStatus {
     openErrors: 1,
     openConflicts: 2,
     pendingIntents: 0,
+    reconcile: { calls: { a: 5, b: 5 }, estimatedMs: null },
   };
 }
 
@@ -92,6 +93,7 @@ describe('createMetrics', () => {
         openConflicts: 4,
         openErrors: 2,
         pendingIntents: 0,
+        reconcile: { calls: { a: 5, b: 5 }, estimatedMs: null },
       }),
     });
     const text = await m.registry.metrics();

@@ -143,6 +143,16 @@ export const ConnectionStatus = z.object({
     .int()
     .describe('Conflicts belong to a link (both sides), so they are counted per connection.'),
   pendingIntents: z.number().int(),
+  reconcile: z
+    .object({
+      calls: z.object({ a: z.number().int(), b: z.number().int() }).describe('One read per active link and side.'),
+      estimatedSeconds: z
+        .number()
+        .int()
+        .nullable()
+        .describe("At each side's configured rate limit, the slower side; null when a side has none."),
+    })
+    .describe('What a full reconcile of this connection costs and how long it takes at the configured limits.'),
   sides: z.object({ a: SideStatus, b: SideStatus }),
 });
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;

@@ -29,6 +29,7 @@ const conn = (over: Partial<Omit<ConnectionStatus, 'health'>> = {}, a: Partial<S
   openErrors: 0,
   openConflicts: 0,
   pendingIntents: 0,
+  reconcile: { calls: { a: 1, b: 1 }, estimatedSeconds: 1 },
   sides: { a: side(a), b: side({ label: 'ConnectWise', ...b }) },
   ...over,
 });

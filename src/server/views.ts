@@ -85,6 +85,10 @@ export async function buildStatus(deps: ViewDeps): Promise<Status> {
       openErrors: c.openErrors,
       openConflicts: c.openConflicts,
       pendingIntents: c.pendingIntents,
+      reconcile: {
+        calls: c.reconcile.calls,
+        estimatedSeconds: c.reconcile.estimatedMs === null ? null : Math.ceil(c.reconcile.estimatedMs / 1000),
+      },
       sides,
     };
     connections.push({ ...base, health: judgeHealth(base, intervalMs) });
