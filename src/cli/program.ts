@@ -20,6 +20,7 @@ import { registerFunctions } from './commands/functions.js';
 import { registerLedgerCheck } from './commands/ledger-check.js';
 import { registerLedgerExport } from './commands/ledger-export.js';
 import { registerReport } from './commands/report.js';
+import { registerDrift } from './commands/drift.js';
 import { CliExit } from './exit.js';
 import { formatTable } from './format.js';
 
@@ -238,6 +239,7 @@ export function buildCli(): Command {
   registerLedgerCheck(ledger);
   registerLedgerExport(ledger, withParts, (message) => new UsageError(message));
   registerReport(program, withParts, (message) => new UsageError(message));
+  registerDrift(program, withParts, (message) => new UsageError(message));
   ledger
     .command('links')
     .description('list links')

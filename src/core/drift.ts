@@ -1,0 +1,164 @@
+// The drift audit: reads every active linked pair, compares every mapped field of the twins with
+// the engine's own equivalence (each side in its own vocabulary), and explains each difference:
+// a change pending (a side moved since the ledger agreed with it: the next pass mirrors it), a
+// conflict parked in the inbox, a revert due (the side that does not own the field edited it),
+// or unexplained (both sides look as the ledger last agreed, yet they differ: drift).
+import type { ConnectionRuntime } from './runtime.js';
+import type { Baseline, Ledger, Link, LinkSnapshot } from './ledger/types.js';
+import { valueOf } from './sync/planner.js';
+import type { JsonValue, Side, Ticket } from './types.js';
+import type { FieldRule } from './values.js';
+
+export type DriftExplanation = 'change pending' | 'conflict parked' | 'revert due' | 'unexplained';
+
+export interface DriftFinding {
+  connection: string;
+  linkId: string;
+  field: string;
+  a: JsonValue;
+  b: JsonValue;
+  /** Each side's ticket as people know it (key or id). */
+  tickets: { a: string; b: string };
+  explanation: DriftExplanation;
+}
+
+export interface DriftResult {
+  pairs: number;
+  findings: DriftFinding[];
+  unexplained: number;
+  pending: number;
+  /** Pairs that could not be read (an error each, counted, not thrown). */
+  unreadable: number;
+}
+
+export interface DriftOptions {
+  connection?: string;
+  /** Called after each pair: done so far and how many in all (for a progress bar). */
+  progress?: (done: number, total: number) => void;
+}
+
+/** Why a field whose twins differ differs. */
+export function explain(
+  rule: FieldRule,
+  current: Record<Side, JsonValue>,
+  baseline: Baseline | undefined,
+  parked: boolean,
+): DriftExplanation {
+  if (parked) return 'conflict parked';
+  if (!baseline) return 'change pending';
+  const moved = { a: !rule.same(current.a, baseline.a), b: !rule.same(current.b, baseline.b) };
+  if (!moved.a && !moved.b) return 'unexplained';
+  const foreign = rule.owner === 'both' ? null : rule.owner === 'a' ? 'b' : 'a';
+  if (foreign !== null && moved[foreign] && rule.onForeignEdit === 'revert') return 'revert due';
+  return 'change pending';
+}
+
+/** The differing fields of one pair, explained. */
+export async function auditPair(rt: ConnectionRuntime, ledger: Ledger, snap: LinkSnapshot): Promise<DriftFinding[]> {
+  const { link } = snap;
+  const read = (side: Side): Promise<Ticket> => {
+    const memo = side === 'a' ? link.aMemo : link.bMemo;
+    return rt.sides[side].connector.getTicket(side === 'a' ? link.aId : link.bId, memo === null ? {} : { memo });
+  };
+  const tickets = { a: await read('a'), b: await read('b') };
+  const parked = new Set((await ledger.listConflicts({ linkId: link.id, state: 'open' })).map((c) => c.field));
+  const findings: DriftFinding[] = [];
+  for (const rule of rt.fields) {
+    const current = { a: valueOf(tickets.a, rule.native.a), b: valueOf(tickets.b, rule.native.b) };
+    if (rule.equivalent('a', current.a, current.b)) continue;
+    findings.push({
+      connection: rt.name,
+      linkId: link.id,
+      field: rule.name,
+      ...current,
+      tickets: { a: link.aKey ?? link.aId, b: link.bKey ?? link.bId },
+      explanation: explain(rule, current, snap.baselines[rule.name], parked.has(rule.name)),
+    });
+  }
+  return findings;
+}
+
+async function activeLinks(ledger: Ledger, connection: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let after: string | null = null; ;) {
+    const page = await ledger.linkIds(connection, 'active', after, 500);
+    ids.push(...page);
+    if (page.length < 500) return ids;
+    after = page.at(-1)!;
+  }
+}
+
+/** Audits every active pair of the connections (or one); reads run through each system's queue. */
+export async function auditDrift(
+  connections: ReadonlyMap<string, ConnectionRuntime>,
+  ledger: Ledger,
+  options: DriftOptions = {},
+): Promise<DriftResult> {
+  const result: DriftResult = { pairs: 0, findings: [], unexplained: 0, pending: 0, unreadable: 0 };
+  const work: Array<{ rt: ConnectionRuntime; id: string }> = [];
+  for (const rt of connections.values()) {
+    if (options.connection !== undefined && rt.name !== options.connection) continue;
+    for (const id of await activeLinks(ledger, rt.name)) work.push({ rt, id });
+  }
+  for (const { rt, id } of work) {
+    const snap = await ledger.snapshot(id);
+    if (snap) {
+      try {
+        result.findings.push(...(await auditPair(rt, ledger, snap)));
+        result.pairs++;
+      } catch {
+        result.unreadable++;
+      }
+    }
+    options.progress?.(result.pairs + result.unreadable, work.length);
+  }
+  result.unexplained = result.findings.filter((f) => f.explanation === 'unexplained').length;
+  result.pending = result.findings.length - result.unexplained;
+  return result;
+}
+
+/**
+ * The baseline that makes the next pass settle an unexplained difference by the field's rule:
+ * the owner's side looks changed (its value is mirrored over the other); for a both-owned field
+ * both do, and the conflict rule decides.
+ */
+export function repairBaseline(rule: FieldRule, current: Record<Side, JsonValue>): Baseline {
+  if (rule.owner === 'a') return { a: null, b: current.b };
+  if (rule.owner === 'b') return { a: current.a, b: null };
+  return { a: null, b: null };
+}
+
+/** Records the findings as events and, with `repair`, rewrites the drifted baselines (the caller runs the passes). */
+export async function recordDrift(
+  connections: ReadonlyMap<string, ConnectionRuntime>,
+  ledger: Ledger,
+  findings: DriftFinding[],
+  repair: boolean,
+): Promise<Link['id'][]> {
+  const repaired = new Set<string>();
+  for (const f of findings.filter((x) => x.explanation === 'unexplained')) {
+    const rule = connections.get(f.connection)?.fields.find((r) => r.name === f.field);
+    const event = {
+      connection: f.connection,
+      linkId: f.linkId,
+      side: null,
+      field: f.field,
+      oldValue: f.a,
+      newValue: f.b,
+    };
+    await ledger.commit({
+      connection: f.connection,
+      linkId: f.linkId,
+      ...(repair && rule ? { baselines: { [f.field]: repairBaseline(rule, { a: f.a, b: f.b }) } } : {}),
+      events: [
+        {
+          ...event,
+          kind: 'drift_found',
+          reason: `the drift audit found ${f.field} differing with no pending change, parked conflict or due revert`,
+        },
+      ],
+    });
+    if (repair && rule) repaired.add(f.linkId);
+  }
+  return [...repaired];
+}

@@ -1,0 +1,91 @@
+// The drift audit on the simulators (must show): a Freshservice ticket is mirrored to ConnectWise;
+// with the daemon stopped, ConnectWise's priority is changed and the ledger is made to agree with
+// it, which no pass explains. `ticketbridge drift` finds it, calls it unexplained and exits 1;
+// `--repair` settles it by the field's owner (Freshservice); the next audit exits 0.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axios from 'axios';
+import { stringify } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildDaemon } from '../../src/daemon.js';
+import { captureCli } from '../helpers/cli.js';
+import { demoConfigOnFreePorts, startDemoStack, type DemoStack } from '../helpers/demo-stack.js';
+
+const cli = captureCli();
+let stack: DemoStack | undefined;
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('ticketbridge drift on the simulators', () => {
+  it('finds a pair made to diverge while the daemon was stopped, exits 1, and repairs it with --repair', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tb-drift-'));
+    const ledgerPath = join(dir, 'ledger.sqlite');
+    const config = await demoConfigOnFreePorts((c) => {
+      c.polling.intervalMs = 3_600_000;
+    });
+    const configFile = join(dir, 'config.yaml');
+    writeFileSync(configFile, stringify(config));
+    stack = await startDemoStack({ config, ledgerPath, webhooks: false });
+    const fs = config.systems.freshservice!;
+    const cw = config.systems.connectwise!;
+    if (fs.kind !== 'freshservice' || cw.kind !== 'connectwise') throw new Error('unexpected demo systems');
+    const fsApi = axios.create({
+      baseURL: `${fs.baseUrl}/api/v2`,
+      auth: { username: fs.credentials.apiKey, password: 'X' },
+    });
+    await fsApi.post('/tickets', {
+      subject: 'VPN drops',
+      description: '<p>Hourly.</p>',
+      email: 'sam@contoso.example',
+      priority: 2,
+      status: 2,
+    });
+    await stack.daemon.engine.onIdle();
+    await stack.daemon.engine.pollOnce('fs-cw', 'a');
+    await stack.daemon.engine.onIdle();
+    const link = (await stack.daemon.ledger.listLinks({ connection: 'fs-cw' })).items[0]!;
+    await stack.daemon.stop();
+
+    // While stopped: ConnectWise's priority changes and the ledger is made to agree with it.
+    const c = cw.credentials;
+    const cwApi = axios.create({
+      baseURL: `${cw.baseUrl}/v4_6_release/apis/3.0`,
+      auth: { username: `${c.company}+${c.publicKey}`, password: c.privateKey },
+      headers: { clientId: c.clientId },
+    });
+    await cwApi.patch(`/service/tickets/${link.bId}`, [
+      { op: 'replace', path: 'priority', value: { name: 'Priority 1 - Critical' } },
+    ]);
+    const parts = await buildDaemon(config, { ledgerPath, logLevel: 'silent' });
+    const held = await parts.connectors.get('fs-cw')!.b.getTicket(link.bId);
+    expect(held.fields.priority).toBe('Priority 1 - Critical');
+    const snap = (await parts.ledger.snapshot(link.id))!;
+    await parts.ledger.commit({
+      connection: 'fs-cw',
+      linkId: link.id,
+      versions: { b: held.version },
+      baselines: { priority: { a: snap.baselines.priority!.a, b: 'Priority 1 - Critical' } },
+    });
+    await parts.close();
+
+    expect(await cli.run('drift', '--config', configFile, '--ledger', ledgerPath)).toBe(1);
+    expect(cli.out).toContain(
+      `fs-cw link ${link.id} (#INC-${link.aId} ⇄ ${link.bId}) priority: a 2, b "Priority 1 - Critical" — unexplained`,
+    );
+    expect(cli.out).toContain('audit: 1 pairs, 1 unexplained, 0 pending');
+
+    cli.out = '';
+    const repairCode = await cli.run('drift', '--config', configFile, '--ledger', ledgerPath, '--repair');
+    expect(repairCode).toBe(1);
+    expect(cli.out).toContain('1 repaired');
+    const after = await cwApi.get<{ priority: { name: string } }>(`/service/tickets/${link.bId}`);
+    expect(after.data.priority.name).toBe('Priority 3 - Medium');
+
+    cli.out = '';
+    expect(await cli.run('drift', '--config', configFile, '--ledger', ledgerPath)).toBe(0);
+    expect(cli.out).toBe('audit: 1 pairs, 0 unexplained, 0 pending\n');
+  }, 60_000);
+});
