@@ -14,6 +14,7 @@ import type { Ledger } from './core/ledger/types.js';
 import { createLogger, type LogLevel } from './core/logger.js';
 import { SystemQueue } from './core/queue.js';
 import type { ConnectionSpec, SideRuntime } from './core/runtime.js';
+import { createNotifier } from './notify/index.js';
 import { systemClock, type Clock, type Connector, type Side } from './core/types.js';
 import type { Config, SystemConfig } from './mapping/schema.js';
 import { createServer, type Server, type ServerDeps } from './server/index.js';
@@ -126,6 +127,9 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
     reconcileCron: config.reconcile.enabled ? config.reconcile.cron : null,
     concurrency: config.engine.concurrency,
     ...(config.ledger.driver === 'postgres' ? { leaseMs: config.ledger.leaseMs } : {}),
+    ...(config.notifications
+      ? { notifier: createNotifier(config.notifications, { logger, now: () => clock.now() }) }
+      : {}),
   });
 
   let closed: Promise<void> | null = null;

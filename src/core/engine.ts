@@ -11,6 +11,7 @@ import { pollSide } from './poller.js';
 import { withPriority } from './priority.js';
 import { Recovery } from './recovery.js';
 import { Runner } from './runner.js';
+import type { Notifier } from './notify.js';
 import { buildRuntime, type ConnectionRuntime, type ConnectionSpec } from './runtime.js';
 import { Scheduler } from './scheduler.js';
 import { connectionStatus, type ConnectionStatus } from './status.js';
@@ -37,6 +38,8 @@ export interface EngineOptions {
   instanceId?: string;
   /** @default 30000 */
   leaseMs?: number;
+  /** Tells people about escalations and sync trouble (src/notify). */
+  notifier?: Notifier;
 }
 
 export interface Engine {
@@ -102,7 +105,14 @@ class SyncEngine implements Engine {
     this.connections = new Map(options.connections.map((spec) => [spec.name, buildRuntime(spec, this.logger)]));
     const { ledger, clock, observer, logger, instanceId, leaseMs } = this;
     this.scheduler = new Scheduler({ ledger, instanceId, leaseMs, concurrency: options.concurrency ?? 8 });
-    this.runner = new Runner({ ledger, clock, observer, scheduler: this.scheduler, logger });
+    this.runner = new Runner({
+      ledger,
+      clock,
+      observer,
+      scheduler: this.scheduler,
+      logger,
+      ...(options.notifier ? { notifier: options.notifier } : {}),
+    });
     this.recovery = new Recovery({ ledger, clock, runner: this.runner, runtimes: this.connections });
   }
 

@@ -7,9 +7,12 @@ import { classify, describeError, errorCode, NotFoundError, RemoteUnavailableErr
 import type { Conflict, Intent, Ledger, Link, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
 import { ticketMarker } from './marker.js';
 import { syncAttachments } from './pass-attachments.js';
+import type { Notifier } from './notify.js';
 import { sideNames, type ConnectionRuntime } from './runtime.js';
 import { copied, planComments } from './sync/comments.js';
 import { createBaselines, planCreate } from './sync/create.js';
+import { applyEscalations, notifyEscalation } from './escalate.js';
+import { planEscalations } from './sync/escalations.js';
 import { functionChangeEvent, functionOf, rulesFor } from './sync/functions.js';
 import {
   cutEvents,
@@ -51,6 +54,8 @@ export interface PassDeps {
   ledger: Ledger;
   clock: Clock;
   observer: EngineObserver;
+  /** Tells people about escalations and sync trouble; none configured: nobody is told. */
+  notifier?: Notifier | undefined;
 }
 
 export interface PassOptions {
@@ -317,9 +322,14 @@ export async function linkPass(
   );
   if (unchanged && quick) return 'noop';
 
-  const { input, plan } = await planPass(deps.ledger, rt, snap, tickets, { state, resolve: options.resolve });
+  const nowMs = deps.clock.now();
+  const { input, plan } = await planPass(deps.ledger, rt, snap, tickets, { state, resolve: options.resolve, nowMs });
   const commit = await startCommit(deps, rt, link, input, plan, seen);
   const { failures, raced } = await applyPlan(deps, rt, input, plan, commit, reads);
+  const escalated = await applyEscalations(rt, input, plan, commit).catch((err: unknown) => {
+    failures.push(err);
+    return [];
+  });
   // Step 5: comments are append-only; only read them on a side that may have new ones.
   if (options.force || !unchanged) {
     const sides = commentSides(link, tickets, seen, state, options.force === true);
@@ -341,9 +351,10 @@ export async function linkPass(
   const learned =
     failures.length > 0 || !unchanged || options.hadErrors || parts.some((x) => Object.keys(x ?? {}).length > 0);
   if (learned) await deps.ledger.commit(commit);
+  for (const decision of escalated) await notifyEscalation(deps, rt, input, decision);
   if (failures.length > 0) throw failures[0];
   const wrote =
-    plan.writes.a.length + plan.writes.b.length > 0 ||
+    plan.writes.a.length + plan.writes.b.length + escalated.length > 0 ||
     commit.events!.some((e) => e.kind === 'comment_copied' || e.kind === 'attachment_copied');
   return wrote ? 'changed' : 'noop';
 }
@@ -451,6 +462,8 @@ export interface LinkState {
   conflicts: Map<string, Conflict>;
   /** The function last recorded for the link (connections with `functions:` only). */
   functionName: string | null;
+  /** Escalation policies that already triggered for the link. */
+  triggered: Set<string>;
 }
 
 export async function linkState(ledger: Ledger, linkId: string, rt?: ConnectionRuntime): Promise<LinkState> {
@@ -462,7 +475,12 @@ export async function linkState(ledger: Ledger, linkId: string, rt?: ConnectionR
     const value = last.items[0]?.newValue;
     functionName = typeof value === 'string' ? value : null;
   }
-  return { intents, conflicts, functionName };
+  const triggered = new Set<string>();
+  if (rt && rt.config.escalations.length > 0) {
+    const events = await ledger.listEvents({ linkId, kind: 'escalation', limit: 1000 });
+    for (const e of events.items) if (typeof e.newValue === 'string') triggered.add(e.newValue);
+  }
+  return { intents, conflicts, functionName, triggered };
 }
 
 /** The field rules in force for the link's tickets (by their function) and the change to record. */
@@ -489,7 +507,7 @@ export async function planPass(
   rt: ConnectionRuntime,
   snap: LinkSnapshot,
   tickets: Record<Side, Ticket>,
-  options: { state?: LinkState; resolve?: PassOptions['resolve'] | undefined } = {},
+  options: { state?: LinkState; resolve?: PassOptions['resolve'] | undefined; nowMs?: number } = {},
 ): Promise<{ input: LinkInput; plan: LinkPlan }> {
   const link = snap.link;
   const state = options.state ?? (await linkState(ledger, link.id, rt));
@@ -500,6 +518,18 @@ export async function planPass(
     labels: { a: rt.sides.a.label, b: rt.sides.b.label },
     rules,
     ...(functionEvent ? { functionEvent } : {}),
+    escalations: planEscalations(
+      {
+        connection: rt.name,
+        linkId: link.id,
+        policies: rt.config.escalations,
+        calendars: rt.calendars,
+        labels: { a: rt.sides.a.label, b: rt.sides.b.label },
+        triggered: state.triggered,
+        nowMs: options.nowMs ?? Date.now(),
+      },
+      tickets,
+    ),
     baselines: snap.baselines,
     tickets,
     intents: state.intents,

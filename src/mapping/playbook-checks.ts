@@ -73,6 +73,28 @@ export function checkPlaybook(config: Config): PathProblem[] {
   const problems: PathProblem[] = [];
   for (const [name, conn] of Object.entries(config.connections)) {
     problems.push(...functionProblems(name, conn));
+    conn.escalations.forEach((policy, i) => {
+      const path = ['connections', name, 'escalations', i];
+      const route = policy.route;
+      if (route) {
+        problems.push(...calendarProblem(config, route.calendar, [...path, 'route', 'calendar']));
+        problems.push(...scopeProblem(config, name, conn, route.side, route.set, [...path, 'route', 'set']));
+        if (route.afterHours)
+          problems.push(
+            ...scopeProblem(config, name, conn, route.side, route.afterHours, [...path, 'route', 'afterHours']),
+          );
+      }
+      const channels = Object.keys(config.notifications?.channels ?? {});
+      policy.contacts.forEach((contact, j) => {
+        if (channels.includes(contact)) return;
+        const known =
+          channels.length > 0 ? `channels defined: ${channels.join(', ')}` : 'no notifications.channels are defined';
+        problems.push({
+          path: [...path, 'contacts', j],
+          message: `unknown notification channel ${JSON.stringify(contact)}; ${known}`,
+        });
+      });
+    });
     const routing = conn.routing;
     if (!routing) continue;
     problems.push(...calendarProblem(config, routing.businessHours, ['connections', name, 'routing', 'businessHours']));

@@ -475,6 +475,59 @@ export const FunctionConfig = z
   .describe('A kind of work in the co-managed RACI: the first function whose match holds is the ticket’s.');
 export type FunctionConfig = z.infer<typeof FunctionConfig>;
 
+export const EscalationConfig = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]*$/, 'escalation names are lowercase letters, digits, - and _')
+      .describe('Short name of the policy (outage, security, executive, …).'),
+    scenario: z
+      .string()
+      .min(1)
+      .default('custom')
+      .describe('outage, security, executive, or a name of your own (for reports). @default custom'),
+    label: z.string().min(1).optional().describe('Words for messages and the dashboard ("critical outage").'),
+    match: MatchConfig.describe(
+      'Which tickets trigger the policy: priority, category, requester (VIP list or group), keywords, …',
+    ),
+    route: z
+      .strictObject({
+        side: z.enum(['a', 'b']).describe('The side whose ticket is moved (usually the MSP side).'),
+        set: z.record(z.string(), NativeValue).describe('Native fields set inside business hours (board, group, …).'),
+        afterHours: z
+          .record(z.string(), NativeValue)
+          .optional()
+          .describe('Native fields set outside business hours instead (the on-call board).'),
+        calendar: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Calendar deciding in or after hours. @default always in hours'),
+      })
+      .optional()
+      .describe('Where the ticket goes on the other side when the policy triggers.'),
+    sla: z
+      .strictObject({
+        firstResponseMinutes: z.number().int().positive().optional().describe('Time to the first public reply.'),
+        resolutionMinutes: z.number().int().positive().optional().describe('Time to resolved or closed.'),
+      })
+      .optional()
+      .describe('Response SLA clocks, started when the policy triggers.'),
+    contacts: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Notification channels (names under `notifications.channels`) told when the policy triggers.'),
+    message: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Message template: {policy} {label} {scenario} {summary} {connection} {linkA} {linkB} {route} {keyA} {keyB}.',
+      ),
+  })
+  .describe('An escalation path decided in advance; evaluated on every pass, triggered once per ticket.');
+export type EscalationConfig = z.infer<typeof EscalationConfig>;
+
 export const ConnectionConfig = z
   .strictObject({
     a: SideConfig,
@@ -493,6 +546,10 @@ export const ConnectionConfig = z
       .array(FunctionConfig)
       .default([])
       .describe('Ownership by function (the RACI): evaluated on every pass; the first match wins.'),
+    escalations: z
+      .array(EscalationConfig)
+      .default([])
+      .describe('Escalation policies: every policy whose match holds triggers once per ticket.'),
     pollIntervalMs: z.number().int().min(500).optional().describe('Overrides polling.intervalMs for this connection.'),
   })
   .describe('A pair of systems kept in sync.');
@@ -574,6 +631,63 @@ export const EngineConfig = z.strictObject({
   concurrency: z.number().int().min(1).max(256).default(8).describe('Links processed at once.'),
 });
 
+const ChannelName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'channel names are lowercase letters, digits, - and _');
+
+export const NotificationChannel = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('webhook'),
+      url: Secret.describe('Receiver URL; a generic JSON POST.'),
+      secret: Secret.optional().describe('HMAC-SHA256 key: the body is signed in X-Ticketbridge-Signature.'),
+    }),
+    z.strictObject({
+      kind: z.literal('slack'),
+      url: Secret.describe('Slack incoming-webhook URL (it is a credential: use ${env:…}).'),
+    }),
+    z.strictObject({
+      kind: z.literal('teams'),
+      url: Secret.describe('Microsoft Teams incoming-webhook URL (it is a credential: use ${env:…}).'),
+    }),
+    z.strictObject({
+      kind: z.literal('email'),
+      to: z.array(z.email()).min(1).describe('Recipients.'),
+    }),
+  ])
+  .describe('Where a notice goes: a JSON webhook, Slack, Teams, or e-mail (through notifications.smtp).');
+export type NotificationChannel = z.infer<typeof NotificationChannel>;
+
+export const NotificationsConfig = z
+  .strictObject({
+    smtp: z
+      .strictObject({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535).default(587),
+        secure: z.boolean().default(false).describe('TLS from the start (port 465); else STARTTLS when offered.'),
+        user: z.string().min(1).optional(),
+        password: Secret.optional(),
+        from: z.email().describe('Sender address.'),
+      })
+      .optional()
+      .describe('The SMTP server e-mail channels send through (nodemailer).'),
+    channels: z.record(ChannelName, NotificationChannel).default({}),
+    retries: z.number().int().min(0).max(10).default(3).describe('Retries per channel, with exponential backoff.'),
+    retryMinMs: z.number().int().min(1).default(1000).describe('First retry delay; doubles each time. @default 1000'),
+    trouble: z
+      .strictObject({
+        channels: z.array(ChannelName).min(1).describe('Who hears about sync trouble.'),
+        conflictMinutes: z
+          .number()
+          .int()
+          .positive()
+          .default(30)
+          .describe('A conflict waiting longer than this is told. @default 30'),
+      })
+      .optional()
+      .describe('Sync trouble: an error that needs a person, a conflict waiting too long, a connection turning red.'),
+  })
+  .describe('Notifications for escalations and sync trouble.');
+export type NotificationsConfig = z.infer<typeof NotificationsConfig>;
+
 export const Config = z
   .strictObject({
     $schema: z
@@ -601,6 +715,7 @@ export const Config = z
       )
       .default({})
       .describe('Named business-hours calendars, for routing and escalation policies.'),
+    notifications: NotificationsConfig.optional(),
     log: z
       .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .default({ level: 'info' }),

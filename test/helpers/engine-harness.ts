@@ -5,7 +5,7 @@ import { createEngine, type Engine, type EngineOptions } from '../../src/core/en
 import type { Ledger } from '../../src/core/ledger/types.js';
 import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
 import type { FieldValues, JsonValue, Logger } from '../../src/core/types.js';
-import { ConnectionConfig, type FieldConfig } from '../../src/mapping/schema.js';
+import { ConnectionConfig, type Config, type FieldConfig } from '../../src/mapping/schema.js';
 import { silentLogger } from './context.js';
 
 export interface HarnessOptions {
@@ -24,6 +24,8 @@ export interface HarnessOptions {
   ledger?: Ledger;
   logger?: Logger;
   engine?: Partial<EngineOptions>;
+  /** Named business-hours calendars (config `calendars:`). */
+  calendars?: Config['calendars'];
 }
 
 export interface Harness {
@@ -75,6 +77,7 @@ export function createHarness(
         config,
         a: { connector: connectorA, system: 'alpha', label: 'Alpha' },
         b: { connector: connectorB, system: 'beta', label: 'Beta' },
+        ...(options.calendars ? { calendars: options.calendars } : {}),
       },
     ],
     ledger,

@@ -8,6 +8,7 @@ import { decideField, type FieldDecision, type WriteWhy } from './decide.js';
 import type { Baseline, Conflict, Intent, NewEvent } from '../ledger/types.js';
 import { otherSide, type JsonValue, type Side, type Ticket } from '../types.js';
 import { canonical, type FieldRule } from '../values.js';
+import type { EscalationDecision } from './escalations.js';
 import { describeWrite } from './words.js';
 
 export interface LinkInput {
@@ -29,6 +30,8 @@ export interface LinkInput {
   fieldTimes?: Record<Side, Record<string, string>>;
   /** The ticket changed function (and so field owners) since the ledger last recorded it. */
   functionEvent?: NewEvent;
+  /** Escalation policies that trigger in this pass (sync/escalations.ts). */
+  escalations?: readonly EscalationDecision[];
 }
 
 /** One field value to write to side `to`, already in its vocabulary. */
@@ -64,6 +67,8 @@ export interface LinkPlan {
   errors: Array<{ side: Side; field: string; message: string }>;
   /** A newest-wins call was made on ticket times; per-field history would settle it exactly. */
   wantsFieldTimes: boolean;
+  /** Escalation policies triggering now: their routes are written and their events recorded. */
+  escalations: readonly EscalationDecision[];
 }
 
 /** The payload of an `update` intent, as the pass records it before writing. */
@@ -176,6 +181,7 @@ export function planLink(input: LinkInput): LinkPlan {
     intentsSettled: [],
     errors: [],
     wantsFieldTimes: false,
+    escalations: input.escalations ?? [],
   };
   const baselines: Record<string, Baseline> = { ...input.baselines };
   if (input.functionEvent) plan.events.push(input.functionEvent);
