@@ -132,7 +132,8 @@ export function isSecretPath(path: ConfigPath): boolean {
   const [top, , block, key] = path;
   if (top === 'systems' && block === 'credentials') return typeof key !== 'string' || !IDENTIFIER_CREDENTIALS.has(key);
   if (top === 'systems' && block === 'webhook' && key === 'secret') return true;
-  if (top === 'server' && path[1] === 'token') return true;
+  if (top === 'server' && (path[1] === 'token' || path[1] === 'metricsToken')) return true;
+  if (top === 'server' && path[1] === 'tokens' && path[3] === 'token') return true;
   if (top === 'ledger' && path[1] === 'url') return true;
   return false;
 }

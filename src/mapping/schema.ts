@@ -571,11 +571,38 @@ export const LedgerConfig = z
   .describe('Where the sync ledger lives.');
 export type LedgerConfig = z.infer<typeof LedgerConfig>;
 
+export const ServerToken = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][\w.@-]{0,63}$/, 'a token name is letters, digits and . _ @ -')
+      .describe('Who holds the token; recorded on every action it takes.'),
+    token: Secret,
+    role: z
+      .enum(['viewer', 'operator', 'admin'])
+      .describe('viewer reads only; operator also acts (resolve, retry, resync, pause); admin may do everything.'),
+    connections: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('Limit the token to these connections: it sees and acts on nothing else. @default every connection'),
+  })
+  .describe('A named status-API and dashboard token with a role.');
+export type ServerToken = z.infer<typeof ServerToken>;
+
 export const ServerConfig = z
   .strictObject({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8080),
-    token: Secret.optional().describe('Bearer token for the status API and dashboard; required off loopback.'),
+    token: Secret.optional().describe(
+      'Bearer token for the status API and dashboard (an admin token); a token or tokens are required off loopback.',
+    ),
+    tokens: z
+      .array(ServerToken)
+      .min(1)
+      .optional()
+      .describe('Named tokens with roles, for several people or teams; server.token keeps working as an admin token.'),
+    metricsToken: Secret.optional().describe('A token that may read GET /metrics and nothing else (for Prometheus).'),
     publicUrl: HttpUrl.optional().describe('External URL of this daemon (for webhook registration and links).'),
   })
   .describe('The status endpoint, dashboard and webhook receiver.');

@@ -365,9 +365,14 @@ export function documentOtherRoutes(docs: RouteDoc[]): void {
       url: '/metrics',
       tag: 'status',
       summary: 'Prometheus metrics (text exposition format), names prefixed ticketbridge_.',
+      description:
+        'Readable with server.metricsToken (which reads nothing else) or with a token that is not limited to some connections.',
       auth: true,
       produces: 'text/plain',
-      errors: { 401: 'Missing or wrong bearer token.' },
+      errors: {
+        401: 'Missing or wrong bearer token.',
+        403: 'A token limited to some connections (the metrics count every connection).',
+      },
       form: false,
     },
     {
@@ -399,11 +404,7 @@ export function documentOtherRoutes(docs: RouteDoc[]): void {
       summary: "The dashboard (HTML). ?ticket=<id> shows that ticket's link history.",
       auth: true,
       produces: 'text/html',
-      query: z.strictObject({
-        ticket: z.string().optional(),
-        notice: z.string().optional(),
-        problem: z.string().optional(),
-      }),
+      query: z.strictObject({ ticket: z.string().optional() }),
       errors: {},
       form: false,
     },

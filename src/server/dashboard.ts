@@ -17,6 +17,7 @@ import { describeRejections } from './webhook-stats.js';
 
 const DashboardQuery = z.strictObject({
   ticket: z.string().trim().max(100).optional(),
+  // Old links may still carry these; they are ignored: notices come only from the session.
   notice: z.string().max(500).optional(),
   problem: z.string().max(500).optional(),
 });
@@ -33,8 +34,14 @@ export interface DashboardDeps extends ViewDeps {
 
 export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {
   app.get('/', async (request, reply) => {
-    const query = parseInput(DashboardQuery, request.query, 'query');
-    const html = await renderDashboard(deps, query);
+    const { ticket } = parseInput(DashboardQuery, request.query, 'query');
+    // The one notice of the last action, set by the server and shown once; never from the URL.
+    const notice = request.session?.notice ?? null;
+    if (request.session) request.session.notice = null;
+    const html = await renderDashboard(deps, {
+      ...(ticket === undefined ? {} : { ticket }),
+      ...(notice === null ? {} : notice.ok ? { notice: notice.text } : { problem: notice.text }),
+    });
     return sendHtml(reply, 200, html);
   });
 }

@@ -10,7 +10,9 @@ import { ConfigError } from '../core/errors.js';
 import type { Ledger } from '../core/ledger/types.js';
 import type { Logger } from '../core/types.js';
 import { apiRoutes, documentOtherRoutes } from './api.js';
-import { installAuth } from './auth.js';
+import { installAuth, type TokenEntry } from './auth.js';
+import { installScope, scopedEngine, scopedLedger, setPrincipal } from './scope.js';
+import { SessionStore } from './sessions.js';
 import { dashboardRoutes } from './dashboard.js';
 import { reportRoutes } from './reports.js';
 import type { Metrics } from './metrics.js';
@@ -25,7 +27,14 @@ export { createMetrics, type Metrics, type WebhookResult } from './metrics.js';
 export interface ServerDeps {
   engine: Engine;
   ledger: Ledger;
-  server: { host: string; port: number; token?: string | undefined; publicUrl?: string | undefined };
+  server: {
+    host: string;
+    port: number;
+    token?: string | undefined;
+    tokens?: readonly TokenEntry[] | undefined;
+    metricsToken?: string | undefined;
+    publicUrl?: string | undefined;
+  };
   /** The daemon's pino logger; fastify logs requests through it. Undefined: silent. */
   logger: PinoLogger | undefined;
   version: string;
@@ -42,6 +51,8 @@ export interface ServerDeps {
 
 export interface Server {
   app: FastifyInstance;
+  /** Every route registered (by any module), for checks such as "a viewer can POST nothing". */
+  routes: Array<{ method: string; url: string }>;
   /** Starts listening; resolves with the URL (e.g. http://127.0.0.1:8080). */
   listen(): Promise<string>;
   /** Stops accepting requests and closes connections. Idempotent. */
@@ -68,7 +79,12 @@ const silent: Logger = {
 
 export function createServer(deps: ServerDeps): Server {
   const token = deps.server.token === '' ? undefined : deps.server.token;
-  if (token === undefined && !isLoopback(deps.server.host)) {
+  // server.token is an admin token named "admin"; server.tokens adds named ones with roles.
+  const tokens: TokenEntry[] = [
+    ...(token === undefined ? [] : [{ name: 'admin', token, role: 'admin' as const }]),
+    ...(deps.server.tokens ?? []),
+  ];
+  if (tokens.length === 0 && !isLoopback(deps.server.host)) {
     throw new ConfigError([
       `server.host: "${deps.server.host}" is not a loopback address, so server.token is required (the status API, dashboard and actions would be open to the network)`,
     ]);
@@ -117,13 +133,26 @@ export function createServer(deps: ServerDeps): Server {
       .send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
   });
 
-  installAuth(app, { token, secureCookie: deps.server.publicUrl?.startsWith('https:') ?? false });
+  const routes: Array<{ method: string; url: string }> = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+  installScope(app);
+  installAuth(app, {
+    tokens,
+    metricsToken: deps.server.metricsToken,
+    publicUrl: deps.server.publicUrl,
+    secureCookie: deps.server.publicUrl?.startsWith('https:') ?? false,
+    sessions: new SessionStore(now),
+    onPrincipal: setPrincipal,
+  });
 
   deps.metrics.attach({ status: () => deps.engine.status(), counts: () => deps.ledger.counts() });
   const webhookStats = new WebhookStats(now);
+  // Every route reads through these: a token limited to some connections sees only those.
   const views = {
-    engine: deps.engine,
-    ledger: deps.ledger,
+    engine: scopedEngine(deps.engine),
+    ledger: scopedLedger(deps.ledger),
     version: deps.version,
     startedAtMs: deps.startedAtMs,
     pollIntervalMs: deps.pollIntervalMs ?? 30_000,
@@ -139,7 +168,7 @@ export function createServer(deps: ServerDeps): Server {
     return reply.header('content-type', deps.metrics.registry.contentType).send(text);
   });
   webhookRoutes(app, { engine: deps.engine, metrics: deps.metrics, stats: webhookStats, ledger: deps.ledger, logger });
-  dashboardRoutes(app, { ...views, signedIn: token !== undefined, logger });
+  dashboardRoutes(app, { ...views, signedIn: tokens.length > 0, logger });
   reportRoutes(app, views);
   documentOtherRoutes(docs);
 
@@ -166,9 +195,10 @@ export function createServer(deps: ServerDeps): Server {
   let closing: Promise<void> | null = null;
   return {
     app,
+    routes,
     async listen() {
       const address = await app.listen({ host: deps.server.host, port: deps.server.port });
-      logger.info({ address, auth: token !== undefined }, 'server listening');
+      logger.info({ address, auth: tokens.length > 0 }, 'server listening');
       return address;
     },
     close() {

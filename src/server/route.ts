@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { Empty } from './schemas.js';
+import type { Role } from './sessions.js';
 
 /** An error the server answers with as `{ error: code, message }`. */
 export class HttpError extends Error {
@@ -57,6 +58,11 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   tag: string;
   /** Whether the bearer token is required (when one is configured). */
   auth: boolean;
+  /**
+   * The least role that may call it. @default viewer for GET; operator for POST, so a new action
+   * is closed to viewers unless it says otherwise
+   */
+  role?: Role;
   params?: P;
   query?: Q;
   body?: B;
@@ -85,16 +91,20 @@ export interface RouteDoc {
   consumes?: string[];
   errors: Record<number, string>;
   form: boolean;
+  /** The least role that may call it (documented routes added by addRoute). */
+  role?: Role;
 }
 
 const isForm = (request: FastifyRequest): boolean =>
   (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 
-/** Where a dashboard form returns to after an action, with a notice (or problem) to show. */
-export function redirectTarget(back: string | undefined, notice: string, ok: boolean): string {
-  const [path = '/', fragment] = (back ?? '/').split('#', 2);
-  const sep = path.includes('?') ? '&' : '?';
-  return `${path}${sep}${ok ? 'notice' : 'problem'}=${encodeURIComponent(notice)}${fragment === undefined ? '' : `#${fragment}`}`;
+/**
+ * Where a dashboard form returns to after an action. The notice (or problem) travels in the
+ * server-side session and is shown once, never in the URL, so no link can put words on the page.
+ */
+export function redirectTarget(request: FastifyRequest, back: string | undefined, notice: string, ok: boolean): string {
+  if (request.session) request.session.notice = { text: notice, ok };
+  return back ?? '/';
 }
 
 /** Registers a route on `app` and records it in `docs`. */
@@ -109,6 +119,7 @@ export function addRoute<
   spec: RouteSpec<P, Q, B, R>,
   log: { error(obj: object, msg?: string): void },
 ): void {
+  const role: Role = spec.role ?? (spec.method === 'GET' ? 'viewer' : 'operator');
   const doc: RouteDoc = {
     method: spec.method,
     url: spec.url,
@@ -116,8 +127,12 @@ export function addRoute<
     tag: spec.tag,
     auth: spec.auth,
     response: spec.response,
-    errors: { ...(spec.auth ? { 401: 'Missing or wrong bearer token.' } : {}), ...(spec.errors ?? {}) },
+    errors: {
+      ...(spec.auth ? { 401: 'Missing or wrong bearer token.', 403: `Needs the ${role} role (or more).` } : {}),
+      ...(spec.errors ?? {}),
+    },
     form: spec.form !== undefined,
+    role,
   };
   if (spec.description) doc.description = spec.description;
   if (spec.params) doc.params = spec.params;
@@ -129,6 +144,7 @@ export function addRoute<
   app.route({
     method: spec.method,
     url: spec.url,
+    config: { role },
     handler: async (request, reply) => {
       const form = spec.form !== undefined && isForm(request);
       const rawBody = request.body as { back?: unknown } | undefined;
@@ -140,7 +156,7 @@ export function addRoute<
         const body = spec.body ? parseInput(spec.body, request.body, 'body') : undefined;
         const result = await spec.handler({ params, query, body: body as z.output<B>, request, reply });
         if (form && spec.form)
-          return reply.redirect(redirectTarget(formBack, spec.form(result as z.output<R>), true), 303);
+          return reply.redirect(redirectTarget(request, formBack, spec.form(result as z.output<R>), true), 303);
         const checked = spec.response.safeParse(result);
         // A response that drifted from its schema is a bug to fix, not a reason to fail the caller.
         if (!checked.success)
@@ -149,7 +165,7 @@ export function addRoute<
       } catch (err) {
         if (form) {
           const message = err instanceof Error ? err.message : String(err);
-          return reply.redirect(redirectTarget(formBack, message, false), 303);
+          return reply.redirect(redirectTarget(request, formBack, message, false), 303);
         }
         throw err;
       }

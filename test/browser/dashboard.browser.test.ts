@@ -132,7 +132,9 @@ describe('dashboard in a browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
 
     await conflictRow.getByRole('button', { name: daemon.conflict.takeLabel }).click();
-    await page.waitForURL(/notice=/);
+    // The form carries the session's CSRF token; the notice comes back through the session, not the URL.
+    await page.waitForLoadState('load');
+    expect(page.url()).not.toContain('notice=');
     await expect
       .poll(() => page.locator('[role="status"]').textContent())
       .toContain(`Conflict on ${daemon.conflict.field} resolved`);

@@ -34,6 +34,10 @@ export interface FixtureOptions {
   now?: () => number;
   /** Gives side b's tickets keys `<prefix>-<id>` that ticket search resolves (like Jira keys). */
   keyPrefixB?: string;
+  /** Named tokens with roles (server.tokens). */
+  tokens?: Array<{ name: string; token: string; role: 'viewer' | 'operator' | 'admin'; connections?: string[] }>;
+  metricsToken?: string;
+  publicUrl?: string;
 }
 
 export async function createServerFixture(options: FixtureOptions = {}): Promise<ServerFixture> {
@@ -73,7 +77,14 @@ export async function createServerFixture(options: FixtureOptions = {}): Promise
   const server = createServer({
     engine: harness.engine,
     ledger: harness.ledger,
-    server: { host: options.host ?? '127.0.0.1', port: 0, ...(token ? { token } : {}) },
+    server: {
+      host: options.host ?? '127.0.0.1',
+      port: 0,
+      ...(token ? { token } : {}),
+      ...(options.tokens ? { tokens: options.tokens } : {}),
+      ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
+      ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    },
     logger: undefined,
     version: '0.1.0-test',
     startedAtMs: Date.now() - 3_600_000,
