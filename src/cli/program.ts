@@ -1,16 +1,12 @@
 // The ticketbridge command line: run the daemon, validate and plan a config, start the
 // simulators or the demo, and inspect or act on the ledger. Errors for users are one clear line.
-import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, describeError, SyncError } from '../core/errors.js';
 import type { FieldCatalog, Side } from '../core/types.js';
 import type { TicketCandidate } from '../core/ledger/types.js';
 import { resolveTicketRef, TicketRefError } from '../core/ticket-ref.js';
-import { buildDaemon, preflight, startDaemon, VERSION, type DaemonParts } from '../daemon.js';
-import { loadConfig } from '../mapping/loader.js';
+import { preflight, startDaemon, VERSION, type DaemonParts } from '../daemon.js';
 import { checkMappedValues } from '../mapping/validate.js';
-import type { Config } from '../mapping/schema.js';
 import type { LogLevel } from '../core/logger.js';
 import { runDemo } from '../demo.js';
 import { startSimulators } from '../simulators/start.js';
@@ -21,13 +17,12 @@ import { registerLedgerCheck } from './commands/ledger-check.js';
 import { registerLedgerExport } from './commands/ledger-export.js';
 import { registerReport } from './commands/report.js';
 import { registerDrift } from './commands/drift.js';
+import { registerLinkActions } from './commands/link-actions.js';
 import { CliExit } from './exit.js';
+import { readConfig, UsageError, withParts } from './parts.js';
 import { formatTable } from './format.js';
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-/** Thrown for a user mistake: printed as one line, exit code 2. */
-class UsageError extends Error {}
 
 function configOption(): Option {
   return new Option('-c, --config <file>', 'path to the YAML configuration').makeOptionMandatory();
@@ -35,44 +30,6 @@ function configOption(): Option {
 
 function logLevelOption(): Option {
   return new Option('--log-level <level>', 'log level').choices(LOG_LEVELS);
-}
-
-async function readConfig(path: string, quiet = false): Promise<Config> {
-  const { config, warnings } = loadConfig(path);
-  if (!quiet) for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-  return config;
-}
-
-/**
- * Opens the ledger and connectors (no polling, no server), runs `fn`, closes everything. The
- * ledger must exist (only `run` creates one): a mistyped path is an error naming it, never a new
- * empty ledger. `use: 'none'` gives verbs that do not read it an empty in-memory one;
- * `'read-only'` (the dry run) reads a copy and writes nothing, and a missing ledger reads as empty.
- */
-async function withParts<T>(
-  opts: { config: string; ledger?: string; use?: 'existing' | 'none' | 'read-only' },
-  fn: (parts: DaemonParts) => Promise<T>,
-): Promise<T> {
-  const config = await readConfig(opts.config, true);
-  const use = opts.use ?? 'existing';
-  const path = use === 'none' ? ':memory:' : opts.ledger;
-  if (use === 'existing') {
-    const file = opts.ledger ?? (config.ledger.driver === 'sqlite' ? config.ledger.path : null);
-    if (file !== null && !existsSync(file))
-      throw new UsageError(
-        `no ledger at ${resolvePath(file)} (${opts.ledger ? '--ledger' : `ledger.path in ${opts.config}`}): \`ticketbridge run\` creates it; this command only reads one`,
-      );
-  }
-  const parts = await buildDaemon(config, {
-    logLevel: 'silent',
-    ...(path ? { ledgerPath: path } : {}),
-    ...(use === 'read-only' ? { readOnlyLedger: true } : {}),
-  });
-  try {
-    return await fn(parts);
-  } finally {
-    await parts.close();
-  }
 }
 
 /** A ticket search reference (`123`, `IT-12`, `cw:123`) as ledger candidates; warns on stderr when a system could not be asked. */
@@ -469,6 +426,7 @@ export function buildCli(): Command {
   }
 
   registerDoctor(program);
+  registerLinkActions(program);
 
   return program;
 }

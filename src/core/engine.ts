@@ -5,8 +5,10 @@ import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import { dryRun, type PlannedChange } from './dry-run.js';
 import { ConflictUnresolvableError, describeError, errorCode, NotFoundError } from './errors.js';
-import type { Conflict, ErrorRecord, Ledger } from './ledger/types.js';
+import type { Conflict, ErrorRecord, Ledger, Link } from './ledger/types.js';
+import { closeTwin, dismissFlag, unlink } from './link-actions.js';
 import type { EngineObserver, PassOutcome } from './pass.js';
+import { Pauses, type PauseState } from './pauses.js';
 import { pollSide } from './poller.js';
 import { withPriority } from './priority.js';
 import { Recovery } from './recovery.js';
@@ -62,6 +64,18 @@ export interface Engine {
   retryTransientErrors(): Promise<number>;
   /** Resumes pending intents at least `minAgeMs` old (all by default); runs at start and periodically. */
   recoverIntents(minAgeMs?: number): Promise<number>;
+  /** A flagged link: closes the ticket still there, and the link. */
+  closeTwin(linkId: string): Promise<Link>;
+  /** Ends a link: neither ticket syncs any more, and neither gets a new twin. */
+  unlink(linkId: string): Promise<Link>;
+  /** A flagged link (out of scope) syncs again and scope no longer flags it. */
+  dismissFlag(linkId: string): Promise<Link>;
+  /** Pauses a connection at run time (kept in the ledger): nothing of it is written until resumed. */
+  pause(connection: string, note?: string | null): Promise<PauseState>;
+  /** Resumes a connection paused at run time and catches up from its cursors (both sides polled now). */
+  resume(connection: string): Promise<void>;
+  /** Whether (and why) a connection is paused, as last read from the config and the ledger. */
+  pauseState(connection: string): PauseState | null;
   /** Dry run: what would change on each side, writing nothing anywhere. */
   plan(connection?: string): Promise<PlannedChange[]>;
   status(): Promise<ConnectionStatus[]>;
@@ -86,6 +100,7 @@ class SyncEngine implements Engine {
   private readonly scheduler: Scheduler;
   private readonly runner: Runner;
   private readonly recovery: Recovery;
+  private readonly pauses: Pauses;
   private readonly pollsRunning = new Set<string>();
   private readonly pollStarted = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -104,6 +119,8 @@ class SyncEngine implements Engine {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.connections = new Map(options.connections.map((spec) => [spec.name, buildRuntime(spec, this.logger)]));
     const { ledger, clock, observer, logger, instanceId, leaseMs } = this;
+    this.pauses = new Pauses(ledger, this.connections);
+    const paused = (name: string): boolean => this.pauses.isPaused(name);
     this.scheduler = new Scheduler({ ledger, instanceId, leaseMs, concurrency: options.concurrency ?? 8 });
     this.runner = new Runner({
       ledger,
@@ -111,14 +128,16 @@ class SyncEngine implements Engine {
       observer,
       scheduler: this.scheduler,
       logger,
+      paused,
       ...(options.notifier ? { notifier: options.notifier } : {}),
     });
-    this.recovery = new Recovery({ ledger, clock, runner: this.runner, runtimes: this.connections });
+    this.recovery = new Recovery({ ledger, clock, runner: this.runner, runtimes: this.connections, paused });
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    await this.pauses.refresh();
     // With SQLite this process is the only writer, so every pending intent is from a stopped
     // run; with PostgreSQL another live instance may be mid-create, so only old ones are taken.
     await this.recovery.recoverIntents(this.ledger.driver === 'sqlite' ? 0 : 2 * this.leaseMs);
@@ -160,6 +179,9 @@ class SyncEngine implements Engine {
     const rt = this.runtime(connection);
     const key = `${connection}:${side}`;
     if (this.pollsRunning.has(key)) return 0;
+    // A pause may come from another process (the CLI) or instance: the ledger says.
+    await this.pauses.refresh();
+    if (this.pauses.isPaused(connection)) return 0; // the cursor stays: resuming catches up from it
     this.pollsRunning.add(key);
     const startedAt = this.clock.now();
     try {
@@ -196,7 +218,9 @@ class SyncEngine implements Engine {
 
   private async reconcileAll(connection?: string): Promise<number> {
     let count = 0;
+    await this.pauses.refresh();
     for (const rt of connection ? [this.runtime(connection)] : this.connections.values()) {
+      if (this.pauses.isPaused(rt.name)) continue;
       for (let after: string | null = null; ;) {
         const ids = await this.ledger.linkIds(rt.name, 'active', after, 500);
         if (ids.length === 0) break;
@@ -214,6 +238,7 @@ class SyncEngine implements Engine {
     const link = await this.ledger.getLink(linkId);
     if (!link) throw new NotFoundError(`no link ${linkId}`);
     const rt = this.runtime(link.connection);
+    this.pauses.assertRunning(rt.name, `a resync of link ${linkId}`);
     const reason = 'a full resync was requested';
     await this.ledger.appendEvents([
       { connection: rt.name, linkId, side: null, field: null, kind: 'resync', oldValue: null, newValue: null, reason },
@@ -224,6 +249,7 @@ class SyncEngine implements Engine {
   async resolveConflict(conflictId: string, take: Side): Promise<Conflict> {
     const conflict = await this.ledger.getConflict(conflictId);
     if (!conflict) throw new NotFoundError(`no conflict ${conflictId}`);
+    this.pauses.assertRunning(conflict.connection, `resolving conflict ${conflictId}`);
     if (conflict.state !== 'open') {
       throw new ConflictUnresolvableError(
         `conflict ${conflictId} is already resolved (${conflict.resolution ?? 'no note'})`,
@@ -240,6 +266,7 @@ class SyncEngine implements Engine {
     const error = await this.ledger.getError(errorId);
     if (!error) throw new NotFoundError(`no error ${errorId}`);
     this.runtime(error.connection);
+    this.pauses.assertRunning(error.connection, `a retry of error ${errorId}`);
     return this.recovery.retryError(error);
   }
 
@@ -251,6 +278,56 @@ class SyncEngine implements Engine {
     return this.recovery.recoverIntents(minAgeMs);
   }
 
+  closeTwin(linkId: string): Promise<Link> {
+    return this.linkAction(linkId, 'closing the twin', (rt) => closeTwin({ ledger: this.ledger }, rt, linkId));
+  }
+
+  unlink(linkId: string): Promise<Link> {
+    return this.linkAction(linkId, null, (rt) => unlink({ ledger: this.ledger }, rt, linkId));
+  }
+
+  async dismissFlag(linkId: string): Promise<Link> {
+    const link = await this.linkAction(linkId, 'dismissing the flag', (rt) =>
+      dismissFlag({ ledger: this.ledger }, rt, linkId),
+    );
+    await this.runner.linkPass(this.runtime(link.connection), linkId, { force: true, hadErrors: true });
+    return (await this.ledger.getLink(linkId))!;
+  }
+
+  /** Runs a person's action on a link alone on it (no pass at the same time). */
+  private async linkAction(
+    linkId: string,
+    what: string | null,
+    fn: (rt: ConnectionRuntime) => Promise<Link>,
+  ): Promise<Link> {
+    const link = await this.ledger.getLink(linkId);
+    if (!link) throw new NotFoundError(`no link ${linkId}`);
+    const rt = this.runtime(link.connection);
+    if (what !== null) this.pauses.assertRunning(rt.name, `${what} of link ${linkId}`);
+    return this.scheduler.exclusive(rt.name, `link:${linkId}`, () => fn(rt));
+  }
+
+  async pause(connection: string, note: string | null = null): Promise<PauseState> {
+    this.runtime(connection);
+    const state = await this.pauses.pause(connection, note);
+    this.logger.info({ connection, note }, 'connection paused');
+    return state;
+  }
+
+  async resume(connection: string): Promise<void> {
+    this.runtime(connection);
+    await this.pauses.resume(connection);
+    this.logger.info({ connection }, 'connection resumed');
+    if (!this.running) return;
+    // Catch up from the cursors: whatever changed while paused is listed by these polls.
+    await Promise.all((['a', 'b'] as const).map((side) => this.pollOnce(connection, side)));
+  }
+
+  pauseState(connection: string): PauseState | null {
+    this.runtime(connection);
+    return this.pauses.state(connection);
+  }
+
   plan(connection?: string): Promise<PlannedChange[]> {
     const runtimes = connection ? [this.runtime(connection)] : this.connections.values();
     return dryRun({ ledger: this.ledger, clock: this.clock, overlapMs: this.overlapMs }, runtimes);
@@ -259,7 +336,9 @@ class SyncEngine implements Engine {
   async status(): Promise<ConnectionStatus[]> {
     const out: ConnectionStatus[] = [];
     const deps = { ledger: this.ledger, clock: this.clock, pollStarted: this.pollStarted };
-    for (const rt of this.connections.values()) out.push(await connectionStatus(deps, rt));
+    await this.pauses.refresh();
+    for (const rt of this.connections.values())
+      out.push({ ...(await connectionStatus(deps, rt)), paused: this.pauses.state(rt.name) });
     return out;
   }
 

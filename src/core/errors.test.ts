@@ -3,7 +3,9 @@ import {
   AuthError,
   coerceError,
   ConflictUnresolvableError,
+  ConnectionPausedError,
   ERROR_CODES,
+  LinkRefusedError,
   InternalError,
   LedgerError,
   type SyncError,
@@ -70,6 +72,8 @@ describe('the error family', () => {
     new TransitionMissingError('no path'),
     new LeaseBusyError('busy'),
     new LedgerError('disk full'),
+    new ConnectionPausedError('paused'),
+    new LinkRefusedError('already linked'),
     new InternalError('bug'),
   ];
 

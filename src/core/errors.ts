@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'transition_missing',
   'lease_busy',
   'ledger_failed',
+  'connection_paused',
+  'link_refused',
   'internal',
 ] as const;
 
@@ -127,6 +129,16 @@ export class ConflictUnresolvableError extends SyncError {
   readonly code = 'conflict_unresolvable';
 }
 
+/** An action on a connection that is paused (`enabled: false`, or `ticketbridge pause`). */
+export class ConnectionPausedError extends SyncError {
+  readonly code = 'connection_paused';
+}
+
+/** A link action or a pairing the ledger's state does not allow (a ticket already linked elsewhere, a closed link). */
+export class LinkRefusedError extends SyncError {
+  readonly code = 'link_refused';
+}
+
 /** Something the daemon did not expect: a bug or an unclassified failure, with its cause. */
 /** The ledger cannot be opened, read or written: damaged, read-only, a full disk, or held by another daemon. */
 export class LedgerError extends SyncError {
@@ -191,6 +203,25 @@ export function classify(err: unknown): RetryDecision {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return { retry: true, reason: 'network' };
   return { retry: false, reason: 'internal' };
+}
+
+const SUBJECT = Symbol('ticketbridge.subject');
+
+/** Which side's ticket an error came from, where a pass over a link knows it. */
+export interface ErrorSubject {
+  side: 'a' | 'b';
+  ticketId: string;
+}
+
+/** Marks `err` as coming from one side's ticket (kept on the first mark); returns it. */
+export function tagSubject(err: unknown, side: 'a' | 'b', ticketId: string): unknown {
+  if (typeof err === 'object' && err !== null && !Object.hasOwn(err, SUBJECT))
+    Object.defineProperty(err, SUBJECT, { value: { side, ticketId }, enumerable: false });
+  return err;
+}
+
+export function subjectOf(err: unknown): ErrorSubject | undefined {
+  return typeof err === 'object' && err !== null ? (err as { [SUBJECT]?: ErrorSubject })[SUBJECT] : undefined;
 }
 
 /** A one-line, credential-free description of any thrown value. */

@@ -3,8 +3,18 @@
 // Callers serialise passes per link. Creates go through an intent and a marker, so a crash never
 // makes a second twin.
 import { randomUUID } from 'node:crypto';
-import { classify, describeError, errorCode, NotFoundError, RemoteUnavailableError, SyncError } from './errors.js';
+import {
+  classify,
+  describeError,
+  errorCode,
+  NotFoundError,
+  RemoteUnavailableError,
+  subjectOf,
+  SyncError,
+  tagSubject,
+} from './errors.js';
 import type { Conflict, Intent, Ledger, Link, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
+import { DISMISSED } from './link-actions.js';
 import { ticketMarker } from './marker.js';
 import { syncAttachments } from './pass-attachments.js';
 import type { Notifier } from './notify.js';
@@ -262,7 +272,10 @@ async function leaveLink(
   // Errors a pass hit while the ticket was going away (e.g. 404 on its notes) are settled with it.
   const commit: PassCommit = { connection: rt.name, linkId: link.id, resolveErrorsFor: { linkId: link.id } };
   if (rule === 'close') {
-    await rt.sides[other].connector.closeTicket(other === 'a' ? link.aId : link.bId);
+    const twinId = other === 'a' ? link.aId : link.bId;
+    await rt.sides[other].connector.closeTicket(twinId).catch((err: unknown) => {
+      throw tagSubject(err, other, twinId);
+    });
     commit.linkState = { state: 'closed', note: `${what}; twin closed` };
     commit.events = event(other, 'ticket_closed', `ticket ${what}; its twin was closed (lifecycle: close)`);
   } else if (rule === 'unlink') {
@@ -314,7 +327,10 @@ export async function linkPass(
   const read = reads.tickets;
   for (const side of SIDES) if (!read[side] || read[side].deleted) return leaveLink(deps, rt, snap, side, 'deleted');
   const tickets = read as Record<Side, Ticket>;
-  for (const side of SIDES) if (!tickets[side].inScope) return leaveLink(deps, rt, snap, side, 'unscoped');
+  // A person who dismissed an out-of-scope flag keeps the link syncing wherever its tickets are.
+  const scopeHolds = !(link.note ?? '').startsWith(DISMISSED);
+  for (const side of SIDES)
+    if (!tickets[side].inScope && scopeHolds) return leaveLink(deps, rt, snap, side, 'unscoped');
 
   const seen = { a: seenVersion(rt.fields, 'a', tickets.a), b: seenVersion(rt.fields, 'b', tickets.b) };
   const unchanged = SIDES.every(
@@ -427,13 +443,14 @@ async function applyPlan(
   let raced = false;
   for (const to of SIDES) {
     if (plan.writes[to].length === 0) continue;
+    const id = input.tickets[to].id;
     try {
       const applied = await applyWrites(deps, rt, input, plan, to, commit, reads);
       raced ||= applied.raced;
-      if (applied.transient !== undefined) failures.push(applied.transient);
-      failures.push(...applied.failed);
+      if (applied.transient !== undefined) failures.push(tagSubject(applied.transient, to, id));
+      failures.push(...applied.failed.map((err) => tagSubject(err, to, id)));
     } catch (err) {
-      failures.push(err);
+      failures.push(tagSubject(err, to, id));
     }
   }
   return { failures, raced };
@@ -587,7 +604,7 @@ export async function readBoth(
       return await rt.sides[side].connector.getTicket(side === 'a' ? link.aId : link.bId, contextOf(link, side));
     } catch (err) {
       if (err instanceof NotFoundError) return null;
-      throw err;
+      throw tagSubject(err, side, side === 'a' ? link.aId : link.bId);
     }
   };
   if (first === undefined) {
@@ -774,10 +791,11 @@ async function syncComments(
   const context = { connection: rt.name, linkId: snap.link.id, labels: { a: rt.sides.a.label, b: rt.sides.b.label } };
   const listOf = async (side: Side): Promise<Comment[]> =>
     sides.includes(side)
-      ? rt.sides[side].connector.listComments(
-          tickets[side].id,
-          tickets[side].memo === undefined ? {} : { memo: tickets[side].memo },
-        )
+      ? rt.sides[side].connector
+          .listComments(tickets[side].id, tickets[side].memo === undefined ? {} : { memo: tickets[side].memo })
+          .catch((err: unknown) => {
+            throw tagSubject(err, side, tickets[side].id);
+          })
       : [];
   const [a, b] = await Promise.all([listOf('a'), listOf('b')]);
   const lists = { a, b };
@@ -798,13 +816,17 @@ async function syncComments(
       });
       if (!intent) continue;
       const { comment } = copy;
-      twin = await rt.sides[copy.to].connector.addComment(tickets[copy.to].id, {
-        body: comment.body,
-        visibility: copy.becomes,
-        origin: rt.sides[copy.from].label,
-        marker: copy.marker,
-        ...(comment.author === undefined ? {} : { author: comment.author }),
-      });
+      twin = await rt.sides[copy.to].connector
+        .addComment(tickets[copy.to].id, {
+          body: comment.body,
+          visibility: copy.becomes,
+          origin: rt.sides[copy.from].label,
+          marker: copy.marker,
+          ...(comment.author === undefined ? {} : { author: comment.author }),
+        })
+        .catch((err: unknown) => {
+          throw tagSubject(err, copy.to, tickets[copy.to].id);
+        });
       deps.observer.comment?.(rt.name, copy.to);
     }
     const done = copied(context, copy, twin);
@@ -823,13 +845,18 @@ export async function recordPassError(
 ): Promise<string> {
   const code = errorCode(err);
   const retryable = classify(err).retry;
+  // A link pass's error names the side and ticket it came from, so a person knows where to look.
+  const tagged = subject.side === null ? subjectOf(err) : undefined;
+  const where = tagged ? `${tagged.side} (${rt.sides[tagged.side].label}) ticket ${tagged.ticketId}: ` : '';
+  const named = tagged ? { ...subject, ...tagged } : subject;
+  const message = `${where}${describeError(err)}`;
   deps.observer.error?.(rt.name, code);
-  rt.logger.warn({ ...subject, code, err: describeError(err) }, 'sync pass failed');
+  rt.logger.warn({ ...named, code, err: describeError(err) }, 'sync pass failed');
   try {
-    await deps.ledger.recordError({ connection: rt.name, ...subject, code, message: describeError(err), retryable });
+    await deps.ledger.recordError({ connection: rt.name, ...named, code, message, retryable });
   } catch (ledgerErr) {
     // The ledger itself is failing (its watch logs that with counts): the pass error is in the log above.
-    rt.logger.error({ ...subject, code, err: describeError(ledgerErr) }, 'sync pass failed and could not be recorded');
+    rt.logger.error({ ...named, code, err: describeError(ledgerErr) }, 'sync pass failed and could not be recorded');
   }
   return code;
 }

@@ -11,6 +11,8 @@ export interface RecoveryDeps {
   clock: Clock;
   runner: Runner;
   runtimes: ReadonlyMap<string, ConnectionRuntime>;
+  /** Whether a connection is paused: none of its intents or errors are taken up. */
+  paused?: (connection: string) => boolean;
 }
 
 /** Error codes that clear when the system behind them answers again. */
@@ -18,6 +20,11 @@ const CLEARS_WITH_SYSTEM = new Set(['auth_failed', 'network', 'timeout', 'remote
 
 export class Recovery {
   constructor(private readonly deps: RecoveryDeps) {}
+
+  /** The runtime of a connection that is configured and not paused. */
+  private running(connection: string): ConnectionRuntime | undefined {
+    return this.deps.paused?.(connection) ? undefined : this.deps.runtimes.get(connection);
+  }
 
   /** Resumes pending intents at least `minAgeMs` old: creates through their source ticket, writes through their link. */
   async recoverIntents(minAgeMs = 0): Promise<number> {
@@ -27,7 +34,7 @@ export class Recovery {
     const work: Promise<unknown>[] = [];
     const links = new Set<string>();
     for (const intent of intents) {
-      const rt = this.deps.runtimes.get(intent.connection);
+      const rt = this.running(intent.connection);
       if (!rt) continue;
       if (intent.kind === 'create')
         work.push(this.deps.runner.hint(rt, otherSide(intent.targetSide), intent.sourceId, undefined, true));
@@ -67,7 +74,7 @@ export class Recovery {
   /** Retries every open error the engine may retry by itself; returns how many. */
   async retryTransientErrors(): Promise<number> {
     const open = await this.deps.ledger.listErrors({ state: 'open' });
-    const transient = open.filter((e) => e.retryable && this.deps.runtimes.has(e.connection));
+    const transient = open.filter((e) => e.retryable && this.running(e.connection));
     await Promise.all(transient.map((e) => this.retryError(e).catch(() => undefined)));
     return transient.length;
   }
@@ -79,7 +86,7 @@ export class Recovery {
    */
   async retryCleared(): Promise<number> {
     const open = (await this.deps.ledger.listErrors({ state: 'open' })).filter(
-      (e) => !e.retryable && CLEARS_WITH_SYSTEM.has(e.code) && e.side !== null && this.deps.runtimes.has(e.connection),
+      (e) => !e.retryable && CLEARS_WITH_SYSTEM.has(e.code) && e.side !== null && this.running(e.connection),
     );
     const answers = new Map<string, Promise<boolean>>();
     const answering = (rt: ConnectionRuntime, side: Side): Promise<boolean> => {

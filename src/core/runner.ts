@@ -20,6 +20,8 @@ import type { Logger, Side, Ticket } from './types.js';
 export interface RunnerDeps extends PassDeps {
   scheduler: Scheduler;
   logger: Logger;
+  /** Whether a connection is paused: its passes are skipped (hints are dropped; the cursor catches up). */
+  paused?: (connection: string) => boolean;
 }
 
 type Subject = { linkId: string | null; side: Side | null; ticketId: string | null };
@@ -37,6 +39,7 @@ export class Runner {
 
   /** A hint that a ticket changed: coalesced per ticket; resolves when its pass has run. */
   hint(rt: ConnectionRuntime, side: Side, ticketId: string, given?: Ticket, force = false): Promise<void> {
+    if (this.deps.paused?.(rt.name)) return Promise.resolve();
     // A coalesced run may start from another caller's continuation: it keeps this hint's priority.
     const priority = currentPriority();
     return this.deps.scheduler.coalesce(`${rt.name}:${side}:${ticketId}`, () =>
@@ -52,6 +55,7 @@ export class Runner {
 
   /** One pass over a link, alone on it; a failure is recorded and rethrown. */
   async linkPass(rt: ConnectionRuntime, linkId: string, options: PassOptions): Promise<PassOutcome> {
+    if (this.deps.paused?.(rt.name)) return 'skipped';
     return this.leaseRefused(rt, { linkId, side: null, ticketId: null }, () =>
       this.deps.scheduler.exclusive(rt.name, `link:${linkId}`, async () => {
         const snap = await this.ledger.snapshot(linkId);

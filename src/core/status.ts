@@ -1,6 +1,7 @@
 // What the engine reports on /status: per connection and side, the last poll, the cursor, the
 // lag, the system's request queue and what the system can do; and the ledger's counts.
 import type { Ledger } from './ledger/types.js';
+import type { PauseState } from './pauses.js';
 import type { SystemQueueStats } from './queue.js';
 import type { ConnectionRuntime } from './runtime.js';
 import type { CapabilityKey, Clock, Side } from './types.js';
@@ -22,6 +23,8 @@ export interface SideStatus {
 export interface ConnectionStatus {
   name: string;
   enabled: boolean;
+  /** Why nothing of this connection is synced right now, when it is paused. */
+  paused: PauseState | null;
   sides: Record<Side, SideStatus>;
   links: number;
   activeLinks: number;
@@ -56,7 +59,7 @@ export function reconcileEstimate(activeLinks: number, perMinute: Record<Side, n
 export async function connectionStatus(
   deps: { ledger: Ledger; clock: Clock; pollStarted: ReadonlyMap<string, number> },
   rt: ConnectionRuntime,
-): Promise<ConnectionStatus> {
+): Promise<Omit<ConnectionStatus, 'paused'>> {
   const counts = await deps.ledger.counts(rt.name);
   const sides = {} as Record<Side, SideStatus>;
   for (const side of ['a', 'b'] as const) {

@@ -535,8 +535,13 @@ describe('server routes', () => {
           'GET /readyz',
           'GET /status',
           'POST /conflicts/{id}/resolve',
+          'POST /connections/{name}/pause',
+          'POST /connections/{name}/resume',
           'POST /errors/{id}/retry',
+          'POST /links/{id}/close-twin',
+          'POST /links/{id}/dismiss',
           'POST /links/{id}/resync',
+          'POST /links/{id}/unlink',
           'POST /webhooks/{connection}/{side}',
         ].sort(),
       );

@@ -11,6 +11,10 @@ import type { FastifyInstance } from 'fastify';
 import { addRoute, HttpError, notFound, type RouteDoc } from './route.js';
 import {
   ActionBody,
+  ConnectionParams,
+  Link,
+  PauseBody,
+  PauseResult,
   ConflictsPage,
   ConflictsQuery,
   ErrorRecord,
@@ -41,8 +45,9 @@ export interface ApiDeps extends ViewDeps {
 /** Maps an engine failure during an action to an HTTP answer. */
 function actionError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  if (err instanceof SyncError && err.code === 'conflict_unresolvable')
+  if (err instanceof SyncError && ['conflict_unresolvable', 'connection_paused', 'link_refused'].includes(err.code))
     return new HttpError(409, err.code, err.message);
+  if (err instanceof SyncError && err.code === 'not_found') return new HttpError(404, err.code, err.message);
   if (err instanceof SyncError) return new HttpError(502, err.code, `the action failed: ${describeError(err)}`);
   return new HttpError(500, 'internal', `the action failed: ${describeError(err)}`);
 }
@@ -303,6 +308,9 @@ export function apiRoutes(app: FastifyInstance, docs: RouteDoc[], deps: ApiDeps)
     log,
   );
 
+  linkActionRoutes(app, docs, deps);
+  pauseRoutes(app, docs, deps);
+
   addRoute(
     app,
     docs,
@@ -354,6 +362,127 @@ export function apiRoutes(app: FastifyInstance, docs: RouteDoc[], deps: ApiDeps)
       },
     },
     log,
+  );
+}
+
+/** A person's actions on a link: close the surviving twin of a flagged link, unlink, dismiss a flag. */
+function linkActionRoutes(app: FastifyInstance, docs: RouteDoc[], deps: ApiDeps): void {
+  const actions = [
+    {
+      verb: 'close-twin',
+      summary:
+        'Flagged link: closes the ticket that is still there (the twin of the one deleted or moved out of scope) and closes the link.',
+      done: 'twin closed',
+      run: (id: string) => deps.engine.closeTwin(id),
+    },
+    {
+      verb: 'unlink',
+      summary: 'Ends a link: neither ticket syncs any more and neither gets a new twin. The history stays.',
+      done: 'unlinked',
+      run: (id: string) => deps.engine.unlink(id),
+    },
+    {
+      verb: 'dismiss',
+      summary:
+        'Flagged link (moved out of scope): dismisses the flag; the link syncs again and scope no longer flags it. A deleted ticket cannot be dismissed.',
+      done: 'flag dismissed; syncing again',
+      run: (id: string) => deps.engine.dismissFlag(id),
+    },
+  ];
+  for (const action of actions) {
+    addRoute(
+      app,
+      docs,
+      {
+        method: 'POST',
+        url: `/links/:id/${action.verb}`,
+        tag: 'ledger',
+        summary: action.summary,
+        auth: true,
+        params: IdParams,
+        body: ActionBody,
+        response: Link,
+        errors: {
+          404: 'No link with this id.',
+          409: 'The link is not in a state this action applies to, or its connection is paused; the message says why.',
+          502: 'A system refused the action; the message names the side and ticket.',
+        },
+        form: (link) => `Link ${link.id}: ${action.done}.`,
+        handler: async ({ params }) => {
+          try {
+            return await action.run(params.id);
+          } catch (err) {
+            throw actionError(err);
+          }
+        },
+      },
+      deps.logger,
+    );
+  }
+}
+
+/** Pausing a connection at run time (kept in the ledger) and resuming it (catching up from its cursors). */
+function pauseRoutes(app: FastifyInstance, docs: RouteDoc[], deps: ApiDeps): void {
+  const { engine } = deps;
+  const result = (name: string) => {
+    const paused = engine.pauseState(name);
+    return {
+      connection: name,
+      paused: paused && { ...paused, webhooksHeld: deps.webhookStats?.heldCount(name) ?? 0 },
+    };
+  };
+  const known = (name: string): void => {
+    if (!engine.connections.has(name)) throw notFound(`no connection named "${name}"`);
+  };
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'POST',
+      url: '/connections/:name/pause',
+      tag: 'status',
+      summary:
+        'Pauses a connection now, without a restart: no pass, poll, reconcile, retry or resync runs for it; webhooks are acknowledged and counted. Kept in the ledger across restarts.',
+      auth: true,
+      params: ConnectionParams,
+      body: PauseBody,
+      response: PauseResult,
+      errors: { 404: 'No connection with this name.' },
+      form: (r) => `Connection ${r.connection} paused.`,
+      handler: async ({ params, body }) => {
+        known(params.name);
+        await engine.pause(params.name, body?.note ?? null);
+        return result(params.name);
+      },
+    },
+    deps.logger,
+  );
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'POST',
+      url: '/connections/:name/resume',
+      tag: 'status',
+      summary:
+        'Resumes a paused connection: both sides are polled at once from their cursors, so every change made while paused is synced.',
+      auth: true,
+      params: ConnectionParams,
+      body: ActionBody,
+      response: PauseResult,
+      errors: { 404: 'No connection with this name.', 409: 'Paused by enabled: false in the configuration.' },
+      form: (r) => `Connection ${r.connection} resumed; catching up.`,
+      handler: async ({ params }) => {
+        known(params.name);
+        try {
+          await engine.resume(params.name);
+        } catch (err) {
+          throw actionError(err);
+        }
+        return result(params.name);
+      },
+    },
+    deps.logger,
   );
 }
 

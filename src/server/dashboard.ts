@@ -140,6 +140,7 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
     <span><strong>${c.openConflicts}</strong> conflicts</span>
     <span><strong>${c.openErrors}</strong> errors</span>
   </div>
+  ${pauseControl(c)}
 </section>`;
 }
 
@@ -166,6 +167,34 @@ function pauseLine(s: ConnectionStatus['sides']['a']): Html | '' {
   const why = p.reason === 'rate_limited' ? 'rate limited (429)' : 'budget nearly spent';
   const ask = p.capped ? h`; asked for ${p.requestedSeconds} s, capped at ${s.queue?.maxWaitSeconds ?? 0} s` : '';
   return h`<div class="paused" data-pause="${p.reason}" style="color:var(--amber)">Requests paused until <span title="${p.until}">${p.until.slice(11, 19)} UTC</span>: ${why}${ask}</div>`;
+}
+
+/** Pause or resume a connection at run time; one paused in the configuration is only changed there. */
+function pauseControl(c: ConnectionStatus): Html | '' {
+  const base = `/connections/${encodeURIComponent(c.name)}`;
+  if (c.paused?.by === 'config') return '';
+  return h`<div class="actions">${
+    c.paused
+      ? postButton(`${base}/resume`, '/', `Resume ${c.name}`, '')
+      : postButton(`${base}/pause`, '/', `Pause ${c.name}`, 'secondary')
+  }</div>`;
+}
+
+/** A one-button form posting to an action route, returning to `back`. */
+function postButton(action: string, back: string, label: string, cls: string): Html {
+  return h`<form class="inline" method="post" action="${action}"><input type="hidden" name="back" value="${back}"><button class="${cls}" type="submit">${label}</button></form>`;
+}
+
+/** The actions a flagged link offers; unlink for any link still syncing. */
+function linkActions(link: Pick<Link, 'id' | 'state' | 'note'>, back: string): Html {
+  const base = `/links/${encodeURIComponent(link.id)}`;
+  const flagged = link.state === 'flagged';
+  return h`<div class="actions">
+    ${link.state === 'active' ? postButton(`${base}/resync`, back, 'Resync now', 'secondary') : ''}
+    ${flagged ? postButton(`${base}/close-twin`, back, 'Close the twin', '') : ''}
+    ${flagged && !(link.note ?? '').startsWith('deleted') ? postButton(`${base}/dismiss`, back, 'Dismiss and keep syncing', 'secondary') : ''}
+    ${flagged || link.state === 'active' ? postButton(`${base}/unlink`, back, 'Unlink', 'secondary') : ''}
+  </div>`;
 }
 
 /** "Jira webhooks rejected: bad signature, 14 in the last hour" when any were refused in the last hour. */
@@ -306,7 +335,7 @@ function searchSection(
     (d) => h`<section class="card" data-link="${d.link.id}" style="margin-bottom:16px">
   <h3>${ticketLink(d.tickets.a)} ⇄ ${ticketLink(d.tickets.b)}</h3>
   <div class="muted">${d.link.connection} · link ${d.link.id} · ${d.link.state}${d.link.note ? ` (${d.link.note})` : ''} · linked ${timeAgo(d.link.createdAt, now)}</div>
-  <div class="actions"><form class="inline" method="post" action="/links/${encodeURIComponent(d.link.id)}/resync"><input type="hidden" name="back" value="/?ticket=${encodeURIComponent(ticket)}"><button class="secondary" type="submit">Resync now</button></form></div>
+  ${linkActions(d.link, `/?ticket=${encodeURIComponent(ticket)}`)}
   ${d.baselines.length > 0 ? h`<h2>Fields as last agreed</h2><table><thead><tr><th>Field</th><th>A · ${d.tickets.a.label}</th><th>B · ${d.tickets.b.label}</th></tr></thead><tbody>${d.baselines.map((b) => h`<tr><td>${b.field}</td><td><span class="value">${showValue(b.a)}</span></td><td><span class="value">${showValue(b.b)}</span></td></tr>`)}</tbody></table>` : ''}
   <h2>History <span class="count">(${d.events.length})</span></h2>
   ${eventTable(d.events, [], labels, now, false)}

@@ -34,6 +34,7 @@ function status(name: string, q: SystemQueueStats): ConnectionStatus {
   return {
     name,
     enabled: true,
+    paused: null,
     sides: { a: side('fs'), b: side('cw') },
     links: 5,
     activeLinks: 4,

@@ -8,7 +8,7 @@ import type { EngineObserver } from '../core/pass.js';
 
 /** What happened to one inbound webhook delivery. */
 export type WebhookResult =
-  'accepted' | 'duplicate' | 'forged' | 'invalid' | 'unknown_target' | 'too_large' | 'unsupported_type';
+  'accepted' | 'duplicate' | 'paused' | 'forged' | 'invalid' | 'unknown_target' | 'too_large' | 'unsupported_type';
 
 /** Where the scrape-time gauges read from; the server attaches the engine and ledger. */
 export interface MetricsSource {

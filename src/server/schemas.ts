@@ -131,9 +131,26 @@ export const SideStatus = z.object({
 export const HealthLevel = z.enum(['green', 'amber', 'red', 'off']);
 export type HealthLevel = z.infer<typeof HealthLevel>;
 
+export const PauseStatus = z
+  .object({
+    by: z
+      .enum(['config', 'operator'])
+      .describe('config: enabled: false in the configuration; operator: paused at run time.'),
+    since: Iso.nullable(),
+    note: z.string().nullable(),
+    webhooksHeld: z
+      .number()
+      .int()
+      .describe(
+        'Webhook deliveries acknowledged but not acted on while paused (since the daemon started); resuming catches up from the cursors.',
+      ),
+  })
+  .describe('Why nothing of this connection is synced now: no pass, poll, reconcile, retry or resync runs.');
+
 export const ConnectionStatus = z.object({
   name: z.string(),
   enabled: z.boolean(),
+  paused: PauseStatus.nullable(),
   health: z.object({ level: HealthLevel, summary: z.string().describe('One sentence for people.') }),
   links: z.number().int(),
   activeLinks: z.number().int(),
@@ -297,6 +314,19 @@ export const ResolveBody = z.strictObject({
 });
 export const ActionBody = z.strictObject({ back }).optional();
 
+export const ConnectionParams = z.strictObject({
+  name: z.string().min(1).max(100).describe('Connection name, as under `connections:` in the configuration.'),
+});
+
+export const PauseBody = z
+  .strictObject({ note: z.string().max(200).optional().describe('Why, for the dashboard and /status.'), back })
+  .optional();
+
+export const PauseResult = z.object({
+  connection: z.string(),
+  paused: PauseStatus.nullable(),
+});
+
 export const ResyncResult = z.object({
   linkId: z.string(),
   outcome: z.enum(['noop', 'changed', 'created', 'skipped']),
@@ -336,6 +366,8 @@ export const WebhookParams = z.strictObject({
   side: z.string().min(1).max(10).describe('a or b; anything else is 404.'),
 });
 export const WebhookAccepted = z.object({
-  status: z.enum(['accepted', 'duplicate']),
+  status: z
+    .enum(['accepted', 'duplicate', 'paused'])
+    .describe('paused: the connection is paused; the delivery is counted and its change is caught up on resume.'),
   ticketIds: z.array(z.string()).describe('Tickets hinted to the engine (empty for a duplicate).'),
 });

@@ -24,6 +24,7 @@ const side = (over: Partial<Side> = {}): Side => ({
 const conn = (over: Partial<Omit<ConnectionStatus, 'health'>> = {}, a: Partial<Side> = {}, b: Partial<Side> = {}) => ({
   name: 'c',
   enabled: true,
+  paused: null,
   links: 1,
   activeLinks: 1,
   openErrors: 0,
@@ -44,6 +45,15 @@ describe('judgeHealth', () => {
       'In sync: both sides are checked on time and nothing needs attention.',
     ],
     ['off when disabled', conn({ enabled: false }), 'off', 'Paused in the configuration; nothing is synced.'],
+    [
+      'off when paused by an operator, with the webhooks held',
+      conn({
+        paused: { by: 'operator', since: '2026-11-30T05:00:00.000Z', note: 'go-live', webhooksHeld: 3 },
+        openErrors: 2,
+      }),
+      'off',
+      'Paused by an operator since 2026-11-30T05:00:00.000Z (go-live); nothing is synced; 3 webhooks held. Resuming catches up from where it stopped.',
+    ],
     ['amber with an open conflict', conn({ openConflicts: 1 }), 'amber', '1 conflict waits for a decision.'],
     ['amber with errors', conn({ openErrors: 3 }), 'amber', '3 errors need attention.'],
     ['amber when a side is behind', conn({}, { lagMs: 5 * 60_000 }), 'amber', 'Freshservice is 5 minutes behind.'],

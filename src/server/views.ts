@@ -80,6 +80,7 @@ export async function buildStatus(deps: ViewDeps): Promise<Status> {
     const base = {
       name: c.name,
       enabled: c.enabled,
+      paused: c.paused && { ...c.paused, webhooksHeld: (deps.webhookStats ?? NO_WEBHOOKS).heldCount(c.name) },
       links: c.links,
       activeLinks: c.activeLinks,
       openErrors: c.openErrors,
@@ -140,6 +141,16 @@ export function judgeHealth(
   intervalMs: number,
 ): { level: HealthLevel; summary: string } {
   if (!c.enabled) return { level: 'off', summary: 'Paused in the configuration; nothing is synced.' };
+  if (c.paused) {
+    const held = c.paused.webhooksHeld;
+    const since = c.paused.since ? ` since ${c.paused.since}` : '';
+    const why = c.paused.note ? ` (${c.paused.note})` : '';
+    const hooks = held > 0 ? `; ${held} webhook${held === 1 ? '' : 's'} held` : '';
+    return {
+      level: 'off',
+      summary: `Paused by an operator${since}${why}; nothing is synced${hooks}. Resuming catches up from where it stopped.`,
+    };
+  }
   const red: string[] = [];
   const amber: string[] = [];
   for (const side of SIDES) {

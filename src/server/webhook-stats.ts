@@ -74,6 +74,7 @@ class Series {
 export class WebhookStats {
   private readonly accepted = new Map<string, Series>();
   private readonly rejected = new Map<string, Map<RejectionReason, Series>>();
+  private readonly held = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -82,6 +83,16 @@ export class WebhookStats {
     let series = this.accepted.get(key);
     if (!series) this.accepted.set(key, (series = new Series()));
     series.add(this.now());
+  }
+
+  /** A verified delivery to a paused connection: acknowledged, counted, not acted on. */
+  hold(connection: string): void {
+    this.held.set(connection, (this.held.get(connection) ?? 0) + 1);
+  }
+
+  /** Deliveries held while the connection was paused, since the daemon started. */
+  heldCount(connection: string): number {
+    return this.held.get(connection) ?? 0;
   }
 
   reject(connection: string, side: Side, reason: RejectionReason): void {

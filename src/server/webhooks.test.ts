@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServerFixture, type ServerFixture } from '../../test/helpers/server-fixture.js';
+import { createServerFixture, TOKEN, type ServerFixture } from '../../test/helpers/server-fixture.js';
 import { DeliveryCache, WEBHOOK_BODY_LIMIT } from './webhooks.js';
 
 describe('POST /webhooks/:connection/:side', () => {
@@ -39,6 +39,35 @@ describe('POST /webhooks/:connection/:side', () => {
     expect(link).toBeDefined();
     expect(f.harness.b.mustGet(link!.bId).fields.summary).toBe('New laptop for Dana');
     expect(await metric('accepted')).toBe(1);
+  });
+
+  it('acknowledges and counts a delivery to a paused connection, runs no pass, and catches it up on resume', async () => {
+    await f.harness.engine.pause('test', 'go-live');
+    const id = f.harness.a.userCreate({ subject: 'Arrived while paused', priority: 'Low', status: 'New' });
+    const body = JSON.stringify({ ticketId: id, deliveryId: 'd-paused' });
+    const res = await deliver(body, { 'x-memory-signature': f.sign(body) });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toEqual({ status: 'paused', ticketIds: [] });
+    await f.harness.engine.onIdle();
+    expect((await f.harness.ledger.listLinks({ ticketId: id })).items.some((l) => l.aId === id)).toBe(false);
+    expect(await metric('paused')).toBe(1);
+    const status = await f.server.app.inject({
+      method: 'GET',
+      url: '/status',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const body = status.json<{ connections: Array<{ name: string; paused: unknown }> }>();
+    const connection = body.connections[0];
+    expect(connection?.paused).toMatchObject({ by: 'operator', note: 'go-live', webhooksHeld: 1 });
+
+    const resumed = await f.server.app.inject({
+      method: 'POST',
+      url: '/connections/test/resume',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(resumed.statusCode).toBe(200);
+    await f.harness.pollBoth();
+    expect((await f.harness.ledger.listLinks({ ticketId: id })).items.some((l) => l.aId === id)).toBe(true);
   });
 
   it('refuses a forged signature with 401 and enqueues nothing', async () => {

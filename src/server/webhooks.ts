@@ -197,6 +197,12 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
           if (!(await isStale(deps, connection, side, id, hint.version))) fresh.push(id);
         }
         deps.stats.accept(connection, side);
+        if (deps.engine.pauseState(connection) !== null) {
+          // Acknowledged so the vendor does not retry or disable the webhook; resuming polls from the cursor.
+          deps.stats.hold(connection);
+          deps.metrics.webhook('paused', connection, side);
+          return reply.code(202).send({ status: 'paused', ticketIds: [] });
+        }
         if (fresh.length === 0 && hint.ticketIds.length > 0) {
           deps.metrics.webhook('duplicate', connection, side);
           return reply.code(200).send({ status: 'stale', ticketIds: [] });

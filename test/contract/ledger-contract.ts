@@ -1158,6 +1158,23 @@ export function describeLedgerContract(
       });
     });
 
+    describe('pauses', () => {
+      it('keeps a paused connection with its note until it is resumed', async () => {
+        expect(await ledger.pauses()).toEqual([]);
+        await ledger.setPause(C, { note: 'go-live weekend' });
+        await ledger.setPause(C, { note: 'a second pause keeps the first' });
+        const [pause, ...rest] = await ledger.pauses();
+        expect(rest).toEqual([]);
+        expect(pause).toMatchObject({ connection: C, note: 'go-live weekend' });
+        expect(Number.isNaN(Date.parse(pause!.pausedAt))).toBe(false);
+        await ledger.setPause(OTHER, { note: null });
+        expect((await ledger.pauses()).map((p) => p.connection)).toEqual([C, OTHER]);
+        await ledger.setPause(C, null);
+        await ledger.setPause(C, null);
+        expect(await ledger.pauses()).toEqual([{ connection: OTHER, pausedAt: expect.any(String), note: null }]);
+      });
+    });
+
     describe('claims', () => {
       it('grants a free key and lets the holder claim it again (extending the lease)', async () => {
         expect(await ledger.claim('link:1', 'one', 60_000)).toBe(true);

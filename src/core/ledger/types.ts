@@ -266,6 +266,14 @@ export interface EventFilter {
   limit?: number;
 }
 
+/** A connection paused at run time (`ticketbridge pause`), kept in the ledger so a restart keeps it paused. */
+export interface ConnectionPause {
+  connection: string;
+  pausedAt: string;
+  /** Who or why, as given when pausing. */
+  note: string | null;
+}
+
 export interface LedgerCounts {
   links: number;
   activeLinks: number;
@@ -319,6 +327,11 @@ export interface Ledger {
   resolveError(id: string): Promise<void>;
 
   counts(connection?: string): Promise<LedgerCounts>;
+
+  /** Connections paused at run time. */
+  pauses(): Promise<ConnectionPause[]>;
+  /** Pauses a connection (with a note) or, with null, resumes it. Idempotent. */
+  setPause(connection: string, pause: { note: string | null } | null): Promise<void>;
 
   /**
    * Claims a link (or a source ticket key) for this instance for `leaseMs`. SQLite (one

@@ -16,6 +16,7 @@ import type { Clock, Logger, Side } from '../../types.js';
 import { systemClock } from '../../types.js';
 import type {
   Conflict,
+  ConnectionPause,
   Cursor,
   ErrorRecord,
   EventFilter,
@@ -753,6 +754,24 @@ export class PostgresLedger implements Ledger {
     if (!isId(id)) return null;
     const [r] = await this.query(`SELECT * FROM ${this.s}.errors WHERE id = $1`, [id]);
     return r ? toError(r) : null;
+  }
+
+  async pauses(): Promise<ConnectionPause[]> {
+    const rows = await this.query(`SELECT * FROM ${this.s}.pauses ORDER BY connection`, []);
+    return rows.map((r) => ({
+      connection: str(r.connection),
+      pausedAt: str(r.paused_at),
+      note: (r.note as string | null) ?? null,
+    }));
+  }
+
+  async setPause(connection: string, pause: { note: string | null } | null): Promise<void> {
+    if (pause === null) await this.query(`DELETE FROM ${this.s}.pauses WHERE connection = $1`, [connection]);
+    else
+      await this.query(
+        `INSERT INTO ${this.s}.pauses (connection, paused_at, note) VALUES ($1, $2, $3) ON CONFLICT (connection) DO NOTHING`,
+        [connection, this.nowIso(), pause.note],
+      );
   }
 
   async resolveError(id: string): Promise<void> {

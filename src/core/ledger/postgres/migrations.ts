@@ -170,4 +170,15 @@ CREATE TABLE {schema}.attachment_map (
 );
 `,
   },
+  {
+    version: 7,
+    name: 'connection pauses',
+    sql: `
+CREATE TABLE {schema}.pauses (
+  connection TEXT PRIMARY KEY,
+  paused_at TEXT NOT NULL,
+  note TEXT
+);
+`,
+  },
 ];

@@ -10,6 +10,7 @@ import type {
   AttachmentMapEntry,
   CommentMapEntry,
   Conflict,
+  ConnectionPause,
   Cursor,
   ErrorRecord,
   EventFilter,
@@ -612,6 +613,21 @@ export class SqliteLedger implements Ledger {
       openErrors: n(`SELECT COUNT(*) AS n FROM errors WHERE state = 'open' ${and}`),
       pendingIntents: n(`SELECT COUNT(*) AS n FROM intents WHERE state = 'pending' ${and}`),
     };
+  }
+
+  async pauses(): Promise<ConnectionPause[]> {
+    const rows = this.db.prepare('SELECT * FROM pauses ORDER BY connection').all() as Row[];
+    return rows.map((r) => ({ connection: str(r.connection), pausedAt: str(r.paused_at), note: strOrNull(r.note) }));
+  }
+
+  async setPause(connection: string, pause: { note: string | null } | null): Promise<void> {
+    if (pause === null) this.db.prepare('DELETE FROM pauses WHERE connection = ?').run(connection);
+    else
+      this.db
+        .prepare(
+          'INSERT INTO pauses (connection, paused_at, note) VALUES (?, ?, ?) ON CONFLICT (connection) DO NOTHING',
+        )
+        .run(connection, this.nowIso(), pause.note);
   }
 
   async claim(): Promise<boolean> {

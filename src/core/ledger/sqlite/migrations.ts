@@ -166,4 +166,15 @@ CREATE TABLE attachment_map (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 7,
+    name: 'connection pauses',
+    sql: `
+CREATE TABLE pauses (
+  connection TEXT PRIMARY KEY,
+  paused_at TEXT NOT NULL,
+  note TEXT
+) WITHOUT ROWID;
+`,
+  },
 ];
