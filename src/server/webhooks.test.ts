@@ -56,8 +56,8 @@ describe('POST /webhooks/:connection/:side', () => {
       url: '/status',
       headers: { authorization: `Bearer ${TOKEN}` },
     });
-    const body = status.json<{ connections: Array<{ name: string; paused: unknown }> }>();
-    const connection = body.connections[0];
+    const answer: { connections: Array<{ name: string; paused: unknown }> } = status.json();
+    const connection = answer.connections[0];
     expect(connection?.paused).toMatchObject({ by: 'operator', note: 'go-live', webhooksHeld: 1 });
 
     const resumed = await f.server.app.inject({
