@@ -74,6 +74,7 @@ describe('PostgresLedger schema and migrations', () => {
       'events',
       'intents',
       'links',
+      'pauses',
       'schema_migrations',
     ]);
     const columns = await sql<{ table_name: string; column_name: string; data_type: string }>(

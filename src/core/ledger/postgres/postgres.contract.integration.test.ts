@@ -32,6 +32,7 @@ async function emptyTables(): Promise<void> {
       'cursors',
       'errors',
       'claims',
+      'pauses',
       'links',
     ];
     await client.query(tables.map((t) => `DELETE FROM "${schema}".${t};`).join(' '));
