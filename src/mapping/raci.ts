@@ -2,7 +2,7 @@
 // responsible side) with the owner of every mapped field while a ticket belongs to it, and the
 // mapping's own owners for tickets of no function. One source for `ticketbridge functions` and
 // the dashboard's RACI view.
-import type { Config, MatchCondition, MatchConfig } from './schema.js';
+import type { Config, ConnectionConfig, MatchCondition, MatchConfig } from './schema.js';
 
 type Side = 'a' | 'b';
 type Owner = Side | 'both';
@@ -60,19 +60,24 @@ export function raciMatrix(config: Config): RaciConnection[] {
       const kind = config.systems[system]?.kind ?? '';
       return { system, label: KIND_LABEL[kind] ?? system, team: conn[s].team ?? null };
     };
-    const fields = conn.fields.map((f) => f.name);
-    const base = Object.fromEntries(conn.fields.map((f) => [f.name, f.owner])) as Record<string, Owner>;
-    const rows: RaciRow[] = conn.functions.map((fn) => ({
-      function: fn.name,
-      label: fn.label ?? fn.name,
-      match: matchWords(fn.match),
-      responsible: fn.responsible,
-      owners: { ...base, ...fn.owners },
-    }));
-    const match = rows.length > 0 ? 'every other ticket' : 'every ticket';
-    rows.push({ function: null, label: '(no function)', match, responsible: null, owners: base });
-    return { connection, sides: { a: side('a'), b: side('b') }, fields, rows };
+    return raciOf(connection, conn, { a: side('a'), b: side('b') });
   });
+}
+
+/** One connection's matrix, with its sides already named. */
+export function raciOf(connection: string, conn: ConnectionConfig, sides: Record<Side, RaciSide>): RaciConnection {
+  const fields = conn.fields.map((f) => f.name);
+  const base = Object.fromEntries(conn.fields.map((f) => [f.name, f.owner])) as Record<string, Owner>;
+  const rows: RaciRow[] = conn.functions.map((fn) => ({
+    function: fn.name,
+    label: fn.label ?? fn.name,
+    match: matchWords(fn.match),
+    responsible: fn.responsible,
+    owners: { ...base, ...fn.owners },
+  }));
+  const match = rows.length > 0 ? 'every other ticket' : 'every ticket';
+  rows.push({ function: null, label: '(no function)', match, responsible: null, owners: base });
+  return { connection, sides, fields, rows };
 }
 
 /** A side as people call it: its team when the config names one, else its system. */

@@ -14,6 +14,7 @@ import type { ConnectionStatus, LinkDetail } from './schemas.js';
 import { z } from 'zod';
 import { buildLinkDetail, buildStatus, type ViewDeps } from './views.js';
 import { describeRejections } from './webhook-stats.js';
+import { raciOf, sideWords } from '../mapping/raci.js';
 
 const DashboardQuery = z.strictObject({
   ticket: z.string().trim().max(100).optional(),
@@ -100,6 +101,7 @@ export async function renderDashboard(deps: DashboardDeps, query: z.output<typeo
   ${search}
   <h2>Connections <span class="count">(${status.connections.length})</span></h2>
   ${status.connections.length === 0 ? h`<div class="empty">No connections are configured.</div>` : h`<div class="cards">${status.connections.map((c) => connectionCard(c, now))}</div>`}
+  ${raciSection(deps)}
   <h2 id="conflicts">Conflicts waiting for a decision <span class="count">(${conflicts.length})</span></h2>
   ${conflictTable(conflicts.slice(0, LIST_LIMIT), conflictLinks, labels, now)}
   <h2 id="errors">Errors <span class="count">(${errors.length})</span></h2>
@@ -340,5 +342,27 @@ function searchSection(
   <h2>History <span class="count">(${d.events.length})</span></h2>
   ${eventTable(d.events, [], labels, now, false)}
 </section>`,
+  )}`;
+}
+
+/** The RACI matrix each connection's `functions:` define: who does the work and owns which field. */
+function raciSection(deps: DashboardDeps): Html | string {
+  const matrices = [...deps.engine.connections.values()]
+    .filter((rt) => rt.config.functions.length > 0)
+    .map((rt) => {
+      const side = (s: Side) => ({
+        system: rt.sides[s].system,
+        label: rt.sides[s].label,
+        team: rt.config[s].team ?? null,
+      });
+      return raciOf(rt.name, rt.config, { a: side('a'), b: side('b') });
+    });
+  if (matrices.length === 0) return '';
+  return h`<h2 id="raci">Who owns what (RACI by function)</h2>${matrices.map(
+    (m) =>
+      h`<h3>${m.connection}</h3><table class="raci"><thead><tr><th>Function</th><th>Tickets</th><th>Responsible</th>${m.fields.map((f) => h`<th>${f}</th>`)}</tr></thead><tbody>${m.rows.map(
+        (r) =>
+          h`<tr><td>${r.label}</td><td>${r.match}</td><td>${sideWords(m.sides, r.responsible)}</td>${m.fields.map((f) => h`<td>${sideWords(m.sides, r.owners[f] ?? null)}</td>`)}</tr>`,
+      )}</tbody></table>`,
   )}`;
 }
