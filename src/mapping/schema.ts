@@ -506,13 +506,6 @@ export const EscalationConfig = z
       })
       .optional()
       .describe('Where the ticket goes on the other side when the policy triggers.'),
-    sla: z
-      .strictObject({
-        firstResponseMinutes: z.number().int().positive().optional().describe('Time to the first public reply.'),
-        resolutionMinutes: z.number().int().positive().optional().describe('Time to resolved or closed.'),
-      })
-      .optional()
-      .describe('Response SLA clocks, started when the policy triggers.'),
     contacts: z
       .array(z.string().min(1))
       .default([])
@@ -699,20 +692,8 @@ export const NotificationsConfig = z
     channels: z.record(ChannelName, NotificationChannel).default({}),
     retries: z.number().int().min(0).max(10).default(3).describe('Retries per channel, with exponential backoff.'),
     retryMinMs: z.number().int().min(1).default(1000).describe('First retry delay; doubles each time. @default 1000'),
-    trouble: z
-      .strictObject({
-        channels: z.array(ChannelName).min(1).describe('Who hears about sync trouble.'),
-        conflictMinutes: z
-          .number()
-          .int()
-          .positive()
-          .default(30)
-          .describe('A conflict waiting longer than this is told. @default 30'),
-      })
-      .optional()
-      .describe('Sync trouble: an error that needs a person, a conflict waiting too long, a connection turning red.'),
   })
-  .describe('Notifications for escalations and sync trouble.');
+  .describe('Notifications for escalations.');
 export type NotificationsConfig = z.infer<typeof NotificationsConfig>;
 
 export const Config = z
