@@ -1,7 +1,7 @@
 // The ticketbridge command line: run the daemon, validate and plan a config, start the
 // simulators or the demo, and inspect or act on the ledger. Errors for users are one clear line.
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, describeError, SyncError } from '../core/errors.js';
+import { ConfigError, describeError, ERROR_CODES, SyncError } from '../core/errors.js';
 import type { FieldCatalog, Side } from '../core/types.js';
 import type { TicketCandidate } from '../core/ledger/types.js';
 import { resolveTicketRef, TicketRefError } from '../core/ticket-ref.js';
@@ -374,13 +374,28 @@ export function buildCli(): Command {
       });
     });
   errors
-    .command('retry <id>')
+    .command('retry [id]')
+    .description('retry the pass behind one error, or every open error with --all (of one code with --code)')
     .addOption(configOption())
     .option('--ledger <path>', 'SQLite ledger path')
-    .action(async (id: string, opts: { config: string; ledger?: string }) => {
+    .option('--all', 'retry every open error of the running connections')
+    .option('--code <code>', `with --all, only errors of this code (${ERROR_CODES.join(', ')})`)
+    .action(async (id: string | undefined, opts: { config: string; ledger?: string; all?: boolean; code?: string }) => {
+      if ((id === undefined) === (opts.all !== true)) throw new UsageError('give an error id or --all, not both');
+      if (opts.code !== undefined && !opts.all) throw new UsageError('--code goes with --all');
+      if (opts.code !== undefined && !(ERROR_CODES as readonly string[]).includes(opts.code))
+        throw new UsageError(`--code: no error code "${opts.code}" (codes: ${ERROR_CODES.join(', ')})`);
       await withParts(opts, async ({ engine }) => {
-        const e = await engine.retryError(id);
-        process.stdout.write(`error ${e.id}: ${e.state}\n`);
+        if (id !== undefined) {
+          const e = await engine.retryError(id);
+          process.stdout.write(`error ${e.id}: ${e.state}\n`);
+          return;
+        }
+        const after = await engine.retryErrors(opts.code);
+        for (const e of after) process.stdout.write(`error ${e.id}: ${e.state}\n`);
+        const open = after.filter((e) => e.state === 'open').length;
+        process.stdout.write(`retried ${after.length} errors: ${after.length - open} resolved, ${open} still open\n`);
+        if (open > 0) process.exitCode = 1;
       });
     });
 

@@ -60,6 +60,10 @@ export interface Engine {
   resync(linkId: string): Promise<PassOutcome>;
   resolveConflict(conflictId: string, take: Side): Promise<Conflict>;
   retryError(errorId: string): Promise<ErrorRecord>;
+  /** Retries every open error of the running connections (of one code, when given), each as it stands afterwards. */
+  retryErrors(code?: string): Promise<ErrorRecord[]>;
+  /** Retries errors whose cause has cleared (the system answers again); the recovery loop calls this. */
+  retryCleared(): Promise<number>;
   /** Retries every open transient error; the recovery loop calls this. */
   retryTransientErrors(): Promise<number>;
   /** Resumes pending intents at least `minAgeMs` old (all by default); runs at start and periodically. */
@@ -268,6 +272,14 @@ class SyncEngine implements Engine {
     this.runtime(error.connection);
     this.pauses.assertRunning(error.connection, `a retry of error ${errorId}`);
     return this.recovery.retryError(error);
+  }
+
+  retryErrors(code?: string): Promise<ErrorRecord[]> {
+    return this.recovery.retryAll(code);
+  }
+
+  retryCleared(): Promise<number> {
+    return this.recovery.retryCleared();
   }
 
   retryTransientErrors(): Promise<number> {

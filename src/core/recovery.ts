@@ -71,6 +71,19 @@ export class Recovery {
     return after;
   }
 
+  /**
+   * Retries every open error of the running connections (only those of `code`, when given), one
+   * after another; answers with each error as it stands afterwards.
+   */
+  async retryAll(code?: string): Promise<ErrorRecord[]> {
+    const open = (await this.deps.ledger.listErrors({ state: 'open' })).filter(
+      (e) => (code === undefined || e.code === code) && this.running(e.connection),
+    );
+    const after: ErrorRecord[] = [];
+    for (const error of open) after.push(await this.retryError(error).catch(() => error));
+    return after;
+  }
+
   /** Retries every open error the engine may retry by itself; returns how many. */
   async retryTransientErrors(): Promise<number> {
     const open = await this.deps.ledger.listErrors({ state: 'open' });

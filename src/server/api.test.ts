@@ -491,6 +491,19 @@ describe('server routes', () => {
       expect((await f.harness.ledger.listLinks({ ticketId: f.erroredAId })).total).toBeGreaterThan(0);
     });
 
+    it('retries every open error with POST /errors/retry, and refuses an unknown code naming it', async () => {
+      const bad = await post('/errors/retry?code=nope');
+      expect(bad.statusCode).toBe(400);
+      expect(JSON.stringify(bad.json())).toContain('code');
+      f.harness.b.options.allowedValues!.status!.push('Escalated');
+      const res = await post('/errors/retry?code=remote_validation');
+      expect(res.statusCode).toBe(200);
+      const body = res.json<{ items: Array<{ id: string; state: string }>; resolved: number; open: number }>();
+      expect(body.items.map((e) => e.id)).toContain(f.errorId);
+      expect(body.open).toBe(0);
+      expect(body.resolved).toBe(body.items.length);
+    });
+
     it('answers 404 for an unknown error', async () => {
       const res = await post('/errors/9999/retry');
       expect(res.statusCode).toBe(404);
@@ -537,6 +550,7 @@ describe('server routes', () => {
           'POST /conflicts/{id}/resolve',
           'POST /connections/{name}/pause',
           'POST /connections/{name}/resume',
+          'POST /errors/retry',
           'POST /errors/{id}/retry',
           'POST /links/{id}/close-twin',
           'POST /links/{id}/dismiss',

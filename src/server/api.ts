@@ -3,7 +3,7 @@
 // answers with the error family's code: unknown ids 404, an already resolved conflict 409, a
 // remote system's failure during the action 502.
 import { z } from 'zod';
-import { describeError, SyncError } from '../core/errors.js';
+import { describeError, ERROR_CODES, SyncError } from '../core/errors.js';
 import type { Page } from '../core/ledger/types.js';
 import { parseBound, PeriodError } from '../core/period.js';
 import { resolveTicketRef, TicketRefError, type TicketSearch } from '../core/ticket-ref.js';
@@ -38,6 +38,10 @@ import {
 } from './schemas.js';
 import { buildLinkDetail, buildStatus, checkLedgerReady, checkReady, type ViewDeps } from './views.js';
 
+/** `POST /errors/retry?code=`: every open error, or those of one code. */
+const RetryAllQuery = z.strictObject({
+  code: z.enum(ERROR_CODES).optional().describe('Only errors of this code.'),
+});
 export interface ApiDeps extends ViewDeps {
   logger: { error(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
 }
@@ -330,6 +334,36 @@ export function apiRoutes(app: FastifyInstance, docs: RouteDoc[], deps: ApiDeps)
           ...(query.link ? { linkId: query.link } : {}),
         });
         return slice(items, query.offset, query.limit);
+      },
+    },
+    log,
+  );
+
+  addRoute(
+    app,
+    docs,
+    {
+      method: 'POST',
+      url: '/errors/retry',
+      tag: 'errors',
+      summary:
+        'Retries every open error of the running connections (only those of `code`, when given); answers with each error as it stands afterwards.',
+      auth: true,
+      query: RetryAllQuery,
+      body: ActionBody,
+      response: z.object({ items: z.array(ErrorRecord), resolved: z.number().int(), open: z.number().int() }),
+      form: (r) =>
+        r.open === 0
+          ? `Retried ${r.items.length} errors: all resolved.`
+          : `Retried ${r.items.length} errors: ${r.resolved} resolved, ${r.open} still open.`,
+      handler: async ({ query }) => {
+        try {
+          const items = await engine.retryErrors(query.code);
+          const open = items.filter((e) => e.state === 'open').length;
+          return { items, resolved: items.length - open, open };
+        } catch (err) {
+          throw actionError(err);
+        }
       },
     },
     log,

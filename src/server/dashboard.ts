@@ -105,6 +105,7 @@ export async function renderDashboard(deps: DashboardDeps, query: z.output<typeo
   <h2 id="conflicts">Conflicts waiting for a decision <span class="count">(${conflicts.length})</span></h2>
   ${conflictTable(conflicts.slice(0, LIST_LIMIT), conflictLinks, labels, now)}
   <h2 id="errors">Errors <span class="count">(${errors.length})</span></h2>
+  ${errors.length > 1 ? h`<form class="inline" method="post" action="/errors/retry"><input type="hidden" name="back" value="/#errors"><button type="submit">Retry all ${errors.length}</button></form>` : ''}
   ${errorTable(errors.slice(0, LIST_LIMIT), errorLinks, labels, now)}
   <h2 id="events">Recent activity</h2>
   ${eventTable(events.items, eventLinks, labels, now, true)}

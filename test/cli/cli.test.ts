@@ -75,6 +75,17 @@ describe('ticketbridge validate', () => {
     expect(cli.err).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it('errors retry takes an id or --all (with --code), and says so in one line otherwise', async () => {
+    const config = join(ROOT, 'config/demo.yaml');
+    expect(await run('errors', 'retry', '--config', config)).toBe(2);
+    expect(cli.err.trim()).toBe('error: give an error id or --all, not both');
+    expect(await run('errors', 'retry', '7', '--all', '--config', config)).toBe(2);
+    expect(await run('errors', 'retry', '7', '--code', 'auth_failed', '--config', config)).toBe(2);
+    expect(cli.err).toContain('--code goes with --all');
+    expect(await run('errors', 'retry', '--all', '--code', 'nope', '--config', config)).toBe(2);
+    expect(cli.err).toContain('--code: no error code "nope" (codes: ');
+  });
+
   it('names a missing file in one line', async () => {
     expect(await run('validate', '--config', '/nonexistent/ticketbridge.yaml')).toBe(2);
     expect(cli.err.trim().split('\n')).toHaveLength(1);
