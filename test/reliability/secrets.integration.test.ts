@@ -327,7 +327,8 @@ describe('no credential leaks', () => {
     const login = await fetch(`${stack.daemon.url}/login`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      // A browser's form post names its origin; the dashboard refuses one that does not.
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: stack.daemon.url },
       body: `token=${encodeURIComponent(CREDS.serverToken)}`,
     });
     expect(login.status).toBe(303);
