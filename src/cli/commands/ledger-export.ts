@@ -7,8 +7,9 @@ import { Option, type Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { eventsIn } from '../../core/ledger/events-in.js';
 import type { Ledger, SyncEvent } from '../../core/ledger/types.js';
-import { parsePeriod, PeriodError, type Period } from '../../core/period.js';
+import { type Period } from '../../core/period.js';
 import type { DaemonParts } from '../../daemon.js';
+import { checkConnections, periodOption } from './period-options.js';
 
 type WithParts = <T>(opts: { config: string; ledger?: string }, fn: (parts: DaemonParts) => Promise<T>) => Promise<T>;
 
@@ -90,17 +91,9 @@ export function registerLedgerExport(ledger: Command, withParts: WithParts, usag
         connection?: string[];
         output?: string;
       }) => {
-        let period: Period;
-        try {
-          period = parsePeriod(opts.from, opts.to, { from: '--from', to: '--to' });
-        } catch (err) {
-          if (err instanceof PeriodError) throw usage(err.message);
-          throw err;
-        }
+        const period = periodOption(opts.from, opts.to, usage);
         await withParts(opts, async (parts) => {
-          for (const name of opts.connection ?? [])
-            if (!parts.engine.connections.has(name))
-              throw usage(`--connection: no connection "${name}" in ${opts.config}`);
+          checkConnections(parts, opts.connection, opts.config, usage);
           const out = opts.output ? createWriteStream(opts.output) : process.stdout;
           const n = await exportEvents(
             parts.ledger,

@@ -3,11 +3,12 @@
 // (csv) or a script (json: `{ from, to, connections: [...] }`, stable).
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { parsePeriod, PeriodError, type Period } from '../../core/period.js';
+import { type Period } from '../../core/period.js';
 import { reportPage } from '../../core/report/html.js';
 import { buildReport, type Report, type ReportConnection } from '../../core/report/kpi.js';
 import { renderCsv, renderMarkdown } from '../../core/report/render.js';
 import type { DaemonParts } from '../../daemon.js';
+import { checkConnections, periodOption } from './period-options.js';
 
 type WithParts = <T>(opts: { config: string; ledger?: string }, fn: (parts: DaemonParts) => Promise<T>) => Promise<T>;
 export type ReportFormat = 'md' | 'html' | 'csv' | 'json';
@@ -55,17 +56,9 @@ export function registerReport(program: Command, withParts: WithParts, usage: (m
         connection?: string[];
         output?: string;
       }) => {
-        let period: Period;
-        try {
-          period = parsePeriod(opts.from, opts.to, { from: '--from', to: '--to' });
-        } catch (err) {
-          if (err instanceof PeriodError) throw usage(err.message);
-          throw err;
-        }
+        const period = periodOption(opts.from, opts.to, usage);
         await withParts(opts, async (parts) => {
-          for (const name of opts.connection ?? [])
-            if (!parts.engine.connections.has(name))
-              throw usage(`--connection: no connection "${name}" in ${opts.config}`);
+          checkConnections(parts, opts.connection, opts.config, usage);
           const report = await buildReport(parts.ledger, reportConnections(parts, opts.connection), period);
           const text = renderReport({ ...report, ...namedPeriod(period, opts.from, opts.to) }, opts.format);
           if (opts.output) writeFileSync(opts.output, text);
