@@ -1,6 +1,5 @@
 // The demo configuration on free loopback ports, so several tests can run the whole product
 // (three simulators + the daemon) at once without colliding on the demo's fixed ports.
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { startDaemon, type DaemonHandle } from '../../src/daemon.js';
 import { wireWebhooks } from '../../src/demo.js';
@@ -9,20 +8,11 @@ import type { Config } from '../../src/mapping/schema.js';
 import { startSimulators, type StartedSimulator } from '../../src/simulators/start.js';
 import type { Logger } from '../../src/core/types.js';
 import type pino from 'pino';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 export const DEMO_CONFIG = resolve(import.meta.dirname, '../../config/demo.yaml');
-
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => ok(port));
-    });
-  });
-}
 
 /** config/demo.yaml with every simulator moved to a free port and the server on port 0. */
 export async function demoConfigOnFreePorts(mutate?: (config: Config) => void): Promise<Config> {
