@@ -550,6 +550,10 @@ export async function planPass(
     baselines: snap.baselines,
     tickets,
     intents: state.intents,
+    updateSteps: {
+      a: rt.sides.a.connector.facts.updateSteps ?? [],
+      b: rt.sides.b.connector.facts.updateSteps ?? [],
+    },
     conflicts: state.conflicts,
     ...(options.resolve ? { resolve: options.resolve } : {}),
   };

@@ -176,6 +176,13 @@ export interface ConnectorFacts {
    */
   createSteps?: readonly string[];
   /**
+   * Native fields one `updateTicket` writes in several calls (Jira: a status reached through a
+   * path of workflow transitions). A write stopped between the calls leaves a middle value, which
+   * a recovered update finishes instead of taking it for a person's edit. On every other field, a
+   * value that is neither the one written nor the one before is a person's edit.
+   */
+  updateSteps?: readonly string[];
+  /**
    * A ticket as `listChanged` yields it carries everything `getTicket` would (fields, scope,
    * memo), so a pass can take the listed copy instead of reading the ticket again.
    */

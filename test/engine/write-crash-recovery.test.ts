@@ -20,10 +20,10 @@ const status: FieldConfig = {
 };
 
 /** A linked ticket set to Resolved on a; the write to b lands, then the daemon "dies" before the commit. */
-async function crashAfterMirroringResolved() {
+async function crashAfterMirroringResolved(options: { updateStepsB?: readonly string[] } = {}) {
   const ledger = new SqliteLedger({ path: ':memory:' });
   const crashing = crashingLedger(ledger, (p) => (p.events ?? []).some((e) => e.kind === 'field_mirrored'));
-  const h = createHarness({ fields: [status], ledger: crashing });
+  const h = createHarness({ fields: [status], ledger: crashing, ...options });
   const aId = h.a.userCreate({ status: 2 });
   await h.pollBoth();
   const link = (await ledger.findLink('test', 'a', aId))!;
@@ -48,8 +48,32 @@ describe('crash between a write and its commit', () => {
     expect(await ledger.pendingIntentsForLink(link.id)).toEqual([]);
   });
 
-  it('finishes a write that stopped half-way (a transition path) instead of mirroring its middle step back', async () => {
+  it('records on recovery the mirror of a write that landed before the crash', async () => {
+    const { ledger, h, link } = await crashAfterMirroringResolved();
+    const restarted = h.restart({ ledger });
+    await restarted.pollBoth();
+    const mirrored = (await ledger.listEvents({ linkId: link.id })).items.filter((e) => e.kind === 'field_mirrored');
+    expect(mirrored.map((e) => [e.side, e.field, e.oldValue, e.newValue])).toEqual([
+      ['a', 'status', 'New', 'Resolved'],
+    ]);
+    expect(mirrored[0]!.reason).toBe('status was written to Beta before a restart; recorded on recovery');
+  });
+
+  it("keeps a person's edit made on the target after the crash: the conflict rule decides, not the recovery", async () => {
     const { ledger, h, aId, link } = await crashAfterMirroringResolved();
+    // The write of Resolved landed; then someone on b moved the ticket on before the daemon restarted.
+    h.b.userEdit(link.bId, { status: 'In Progress' });
+
+    const restarted = h.restart({ ledger });
+    await restarted.pollBoth();
+    await restarted.pollBoth();
+    // conflict: newest: b's edit came after a's, so it wins on both sides instead of being overwritten.
+    expect(h.b.mustGet(link.bId).fields.status).toBe('In Progress');
+    expect(h.a.mustGet(aId).fields.status).toBe(3);
+  });
+
+  it('finishes a write that stopped half-way (a transition path) instead of mirroring its middle step back', async () => {
+    const { ledger, h, aId, link } = await crashAfterMirroringResolved({ updateStepsB: ['status'] });
     // As if the write had been a path of steps and stopped at its middle one.
     h.b.userEdit(link.bId, { status: 'In Progress' });
 

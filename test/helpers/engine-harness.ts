@@ -19,6 +19,8 @@ export interface HarnessOptions {
   markerSearchLagMsB?: number;
   /** Fields side a's create sets in later calls (like Jira's status transitions). */
   createStepsA?: readonly string[];
+  /** Fields b's updates write in several calls (`ConnectorFacts.updateSteps`). */
+  updateStepsB?: readonly string[];
   /** A memo side b's connector sets on its tickets (like ConnectWise's description note id). */
   memoB?: (fields: FieldValues) => JsonValue;
   ledger?: Ledger;
@@ -63,6 +65,7 @@ export function createHarness(
     ...(options.scopeB ? { scope: options.scopeB } : {}),
     ...(options.markerSearchLagMsB ? { markerSearchLagMs: options.markerSearchLagMsB } : {}),
     ...(options.memoB ? { memo: options.memoB } : {}),
+    ...(options.updateStepsB ? { updateSteps: options.updateStepsB } : {}),
   });
   const config = ConnectionConfig.parse({
     a: { system: 'alpha' },

@@ -274,6 +274,8 @@ export interface MemoryConnectorOptions {
   markerSearchLagMs?: number;
   /** Fields this system's create sets in later calls (like Jira's status transitions). */
   createSteps?: readonly string[];
+  /** Fields one update writes in several calls (like Jira's status through a transition path). */
+  updateSteps?: readonly string[];
   /** A memo the connector sets on every ticket it returns (like ConnectWise's description note id). */
   memo?: (fields: FieldValues) => JsonValue;
 }
@@ -346,6 +348,7 @@ export class MemoryConnector implements Connector {
       listingCopyComplete: true,
       ...(this.searchLagMs > 0 ? { markerSearchLagMs: this.searchLagMs } : {}),
       ...(options.createSteps ? { createSteps: options.createSteps } : {}),
+      ...(options.updateSteps ? { updateSteps: options.updateSteps } : {}),
       attachments: memoryLimits(system),
     };
     if (options.createSteps) {

@@ -125,6 +125,8 @@ export class JsmConnector implements Connector {
         ctx.scope.requestTypes && ctx.scope.requestTypes.length > 0
           ? ['status', 'resolution', 'priority', 'labels', 'assignee', 'components', 'duedate']
           : ['status', 'resolution'],
+      // A status write walks a path of transitions, one call each (see moveTo below).
+      updateSteps: ['status'],
       rateLimit: {
         requestsPerMinute: jsmConnector.defaultRateLimit.requestsPerMinute,
         headers: [

@@ -56,6 +56,7 @@ interface Row {
   conflicts?: Array<Pick<Conflict, 'id' | 'field' | 'aValue' | 'bValue'>>;
   resolve?: { conflictId: string; take: Side };
   fieldTimes?: Record<Side, Record<string, string>>;
+  updateSteps?: Record<Side, string[]>;
 }
 
 function input(row: Row): LinkInput {
@@ -97,6 +98,7 @@ function input(row: Row): LinkInput {
     ),
     ...(row.resolve ? { resolve: row.resolve } : {}),
     ...(row.fieldTimes ? { fieldTimes: row.fieldTimes } : {}),
+    ...(row.updateSteps ? { updateSteps: row.updateSteps } : {}),
   };
 }
 
@@ -211,7 +213,7 @@ describe('planLink', () => {
         b: { summary: 'New' },
         intents: [{ id: 'I1', field: 'summary', from: 'a', value: 'New', source: 'New', before: 'Printer' }],
       },
-      { baselines: { summary: { a: 'New', b: 'New' } }, settled: ['I1'] },
+      { baselines: { summary: { a: 'New', b: 'New' } }, settled: ['I1'], events: ['field_mirrored:summary'] },
     ],
     [
       'an intent whose write never landed, the source back at the old value: nothing to write',
@@ -224,7 +226,12 @@ describe('planLink', () => {
         b: { summary: 'New' },
         intents: [{ id: 'I1', field: 'summary', from: 'a', value: 'New', source: 'New', before: 'Printer' }],
       },
-      { baselines: { summary: { a: 'New', b: 'New' } }, settled: ['I1'], a: {}, b: { summary: ['Printer', 'mirror'] } },
+      {
+        baselines: { summary: { a: 'New', b: 'New' } },
+        settled: ['I1'],
+        events: ['field_mirrored:summary'],
+        b: { summary: ['Printer', 'mirror'] },
+      },
     ],
     [
       'an intent stopped half-way (a transition path): its middle step is agreed, the source written again',
@@ -232,8 +239,18 @@ describe('planLink', () => {
         a: { status: 4 },
         b: { status: 'Waiting' },
         intents: [{ id: 'I1', field: 'status', from: 'a', value: 'Done', source: 4, before: 'Open' }],
+        updateSteps: { a: [], b: ['status'] },
       },
       { baselines: { status: { a: 2, b: 'Waiting' } }, settled: ['I1'], b: { status: ['Done', 'mirror'] } },
+    ],
+    [
+      "an intent whose target now holds a third value on a one-call field: a person's edit, the conflict rule decides",
+      {
+        a: { status: 4 },
+        b: { status: 'Waiting' },
+        intents: [{ id: 'I1', field: 'status', from: 'a', value: 'Done', source: 4, before: 'Open' }],
+      },
+      { settled: ['I1'], open: ['status'], events: ['conflict_opened:status'] },
     ],
   ])('%s', (_name, row, expected) => {
     expect(summarise(planLink(input(row)))).toEqual({ ...nothing, ...expected });

@@ -22,6 +22,8 @@ export interface LinkInput {
   tickets: Record<Side, Ticket>;
   /** Pending `update` intents of the link: writes a pass made but did not commit. */
   intents: readonly Intent[];
+  /** Per side, the native fields one write sets in several calls (`ConnectorFacts.updateSteps`). */
+  updateSteps?: Record<Side, readonly string[]>;
   /** Open conflicts by field name. */
   conflicts: ReadonlyMap<string, Conflict>;
   /** A person resolved this conflict by taking this side's value. */
@@ -99,10 +101,12 @@ function currentOf(rule: FieldRule, tickets: Record<Side, Ticket>): Record<Side,
 }
 
 /**
- * Writes a stopped pass made: where the target holds what was written, the sides agreed then,
- * so that is the baseline; where it still holds what it held before, the write never landed;
- * anything else is a write of several steps (a Jira transition path) stopped half-way, whose
- * half-done state counts as agreed so the source's value is written again.
+ * Writes a stopped pass made. Where the target holds what was written, the write landed and the
+ * sides agreed then: that is the baseline, and the mirror is recorded now. Where it still holds
+ * what it held before, the write never landed. A middle value of a write made in several calls
+ * (`updateSteps`: a Jira transition path) stopped half-way counts as agreed, so the source's value
+ * is written again. Any other value is a person's edit made since: the baseline stays, so the
+ * field's owner and conflict rule decide, as they would have without the crash.
  */
 function recoverIntents(input: LinkInput, baselines: Record<string, Baseline>, plan: LinkPlan): void {
   for (const intent of input.intents) {
@@ -114,9 +118,16 @@ function recoverIntents(input: LinkInput, baselines: Record<string, Baseline>, p
     const to = otherSide(p.from);
     const held = valueOf(input.tickets[to], rule.native[to]);
     let agreed: Baseline;
-    if (rule.equivalent(p.from, p.source, held)) agreed = baselineOf(p.from, p.source, held);
-    else if (p.before === undefined || rule.same(held, p.before)) continue;
-    else if (baselines[rule.name]) agreed = { ...baselines[rule.name]!, [to]: held };
+    if (rule.equivalent(p.from, p.source, held)) {
+      agreed = baselineOf(p.from, p.source, held);
+      const reason = `${rule.name} was written to ${input.labels[to]} before a restart; recorded on recovery`;
+      const oldValue = p.before ?? null;
+      plan.events.push(
+        event(input, { side: p.from, field: rule.name, kind: 'field_mirrored', oldValue, newValue: held, reason }),
+      );
+    } else if (p.before === undefined || rule.same(held, p.before)) continue;
+    else if (baselines[rule.name] && input.updateSteps?.[to].includes(rule.native[to]))
+      agreed = { ...baselines[rule.name]!, [to]: held };
     else continue;
     baselines[rule.name] = agreed;
     plan.baselines[rule.name] = agreed;
