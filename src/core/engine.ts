@@ -6,6 +6,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { dryRun, type PlannedChange } from './dry-run.js';
 import { ConflictUnresolvableError, describeError, errorCode, NotFoundError } from './errors.js';
 import type { Conflict, ErrorRecord, Ledger, Link } from './ledger/types.js';
+import { actorLedger } from './actor.js';
 import { closeTwin, dismissFlag, unlink } from './link-actions.js';
 import type { EngineObserver, PassOutcome } from './pass.js';
 import { Pauses, type PauseState } from './pauses.js';
@@ -60,8 +61,11 @@ export interface Engine {
   resync(linkId: string): Promise<PassOutcome>;
   resolveConflict(conflictId: string, take: Side): Promise<Conflict>;
   retryError(errorId: string): Promise<ErrorRecord>;
-  /** Retries every open error of the running connections (of one code, when given), each as it stands afterwards. */
-  retryErrors(code?: string): Promise<ErrorRecord[]>;
+  /**
+   * Retries every open error of the running connections (of one code, when given; of these
+   * connections, when given), each as it stands afterwards.
+   */
+  retryErrors(code?: string, connections?: readonly string[]): Promise<ErrorRecord[]>;
   /** Retries errors whose cause has cleared (the system answers again); the recovery loop calls this. */
   retryCleared(): Promise<number>;
   /** Retries every open transient error; the recovery loop calls this. */
@@ -114,7 +118,8 @@ class SyncEngine implements Engine {
 
   constructor(private readonly options: EngineOptions) {
     this.clock = options.clock ?? systemClock;
-    this.ledger = options.ledger;
+    // Events of a person's actions record who asked (the token's name), however deep they are written.
+    this.ledger = actorLedger(options.ledger);
     this.logger = options.logger;
     this.observer = options.observer ?? {};
     this.pollIntervalMs = options.pollIntervalMs ?? 30_000;
@@ -271,11 +276,29 @@ class SyncEngine implements Engine {
     if (!error) throw new NotFoundError(`no error ${errorId}`);
     this.runtime(error.connection);
     this.pauses.assertRunning(error.connection, `a retry of error ${errorId}`);
+    await this.retried([error]);
     return this.recovery.retryError(error);
   }
 
-  retryErrors(code?: string): Promise<ErrorRecord[]> {
-    return this.recovery.retryAll(code);
+  async retryErrors(code?: string, connections?: readonly string[]): Promise<ErrorRecord[]> {
+    return this.recovery.retryAll(code, connections, (errors) => this.retried(errors));
+  }
+
+  /** A person retried these errors: one event each, saying which (and, through the actor, who). */
+  private retried(errors: readonly ErrorRecord[]): Promise<void> {
+    return this.ledger.appendEvents(
+      errors.map((e) => ({
+        connection: e.connection,
+        linkId: e.linkId,
+        side: e.side,
+        field: null,
+        kind: 'error_retried' as const,
+        oldValue: null,
+        newValue: null,
+        reason: `a person retried the ${e.code} error${e.ticketId ? ` on ticket ${e.ticketId}` : ''}`,
+        data: { errorId: e.id, code: e.code },
+      })),
+    );
   }
 
   retryCleared(): Promise<number> {

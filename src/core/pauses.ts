@@ -50,6 +50,7 @@ export class Pauses {
 
   async pause(connection: string, note: string | null): Promise<PauseState> {
     await this.ledger.setPause(connection, { note });
+    await this.record(connection, 'connection_paused', `the connection was paused${note ? `: ${note}` : ''}`);
     await this.refresh();
     return this.state(connection)!;
   }
@@ -61,6 +62,13 @@ export class Pauses {
         `connection ${connection} has enabled: false in the configuration; set enabled: true and restart to resume it`,
       );
     await this.ledger.setPause(connection, null);
+    await this.record(connection, 'connection_resumed', 'the connection was resumed; it catches up from its cursors');
     await this.refresh();
+  }
+
+  private record(connection: string, kind: 'connection_paused' | 'connection_resumed', reason: string): Promise<void> {
+    return this.ledger.appendEvents([
+      { connection, linkId: null, side: null, field: null, kind, oldValue: null, newValue: null, reason },
+    ]);
   }
 }

@@ -75,10 +75,18 @@ export class Recovery {
    * Retries every open error of the running connections (only those of `code`, when given), one
    * after another; answers with each error as it stands afterwards.
    */
-  async retryAll(code?: string): Promise<ErrorRecord[]> {
+  async retryAll(
+    code?: string,
+    connections?: readonly string[],
+    before?: (errors: ErrorRecord[]) => Promise<void>,
+  ): Promise<ErrorRecord[]> {
     const open = (await this.deps.ledger.listErrors({ state: 'open' })).filter(
-      (e) => (code === undefined || e.code === code) && this.running(e.connection),
+      (e) =>
+        (code === undefined || e.code === code) &&
+        (connections === undefined || connections.includes(e.connection)) &&
+        this.running(e.connection),
     );
+    await before?.(open);
     const after: ErrorRecord[] = [];
     for (const error of open) after.push(await this.retryError(error).catch(() => error));
     return after;

@@ -151,7 +151,7 @@ export function createServer(deps: ServerDeps): Server {
   const webhookStats = new WebhookStats(now);
   // Every route reads through these: a token limited to some connections sees only those.
   const views = {
-    engine: scopedEngine(deps.engine),
+    engine: scopedEngine(deps.engine, deps.ledger),
     ledger: scopedLedger(deps.ledger),
     version: deps.version,
     startedAtMs: deps.startedAtMs,

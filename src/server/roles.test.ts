@@ -106,6 +106,65 @@ describe('roles', () => {
     expect(all.json<{ total: number }>().total).toBeGreaterThan(0);
   });
 
+  it('a token limited to another connection acts on nothing of this one, on every registered POST route', async () => {
+    const routes = postRoutes().filter((u) => !['/login', '/logout'].includes(u) && !u.startsWith('/webhooks/'));
+    const eventsBefore = (await f.harness.ledger.counts()).events;
+    const ids: Record<string, string> = { conflicts: f.conflictId, links: f.linkId, errors: f.errorId };
+    for (const url of routes) {
+      const concrete = url
+        .replace(/^\/(\w+)\/:id/, (_m, kind: string) => `/${kind}/${ids[kind] ?? 'x'}`)
+        .replace(':name', f.connection);
+      const res = await f.server.app.inject({
+        method: 'POST',
+        url: concrete,
+        headers: bearer(CLIENT),
+        payload: url.endsWith('/resolve') ? { take: 'a' } : {},
+      });
+      if (res.statusCode === 200) expect(res.json(), `POST ${url}`).toMatchObject({ items: [] });
+      else expect(res.statusCode, `POST ${url}`).toBe(404);
+    }
+    expect((await f.harness.ledger.counts()).events).toBe(eventsBefore);
+    expect((await f.harness.ledger.getLink(f.linkId))!.state).toBe('active');
+    expect((await f.harness.ledger.getConflict(f.conflictId))!.state).toBe('open');
+    expect(f.harness.engine.pauseState(f.connection)).toBeNull();
+  });
+
+  it('a token limited to another connection gets no report rows of this one, in any format', async () => {
+    const get = (token: string, format: string) =>
+      f.server.app.inject({ url: `/reports?from=2000-01-01&to=2100-12-31&format=${format}`, headers: bearer(token) });
+    const all = (await get(VIEWER, 'json')).json<{ connections: Array<{ name: string }> }>();
+    expect(all.connections.map((c) => c.name)).toEqual([f.connection]);
+    const limited = (await get(CLIENT, 'json')).json<{
+      connections: unknown[];
+      previous: { connections: unknown[] };
+    }>();
+    expect(limited.connections).toEqual([]);
+    expect(limited.previous.connections).toEqual([]);
+    expect((await get(CLIENT, 'csv')).body).not.toMatch(new RegExp(`^${f.connection},`, 'm'));
+  });
+
+  it('every action records the name of the token that asked for it in the event', async () => {
+    const post = (url: string, payload: object = {}) =>
+      f.server.app.inject({ method: 'POST', url, headers: bearer(OPERATOR), payload });
+    expect((await post(`/conflicts/${f.conflictId}/resolve`, { take: 'a' })).statusCode).toBe(200);
+    expect((await post(`/links/${f.linkId}/resync`)).statusCode).toBe(200);
+    expect((await post(`/errors/${f.errorId}/retry`)).statusCode).toBe(200);
+    expect((await post(`/connections/${f.connection}/pause`)).statusCode).toBe(200);
+    expect((await post(`/connections/${f.connection}/resume`)).statusCode).toBe(200);
+    expect((await post(`/links/${f.linkId}/unlink`)).statusCode).toBe(200);
+    const events = (await f.harness.ledger.listEvents({ limit: 500 })).items;
+    const by = (kind: string) => events.filter((e) => e.kind === kind).map((e) => (e.data as { by?: string })?.by);
+    for (const kind of [
+      'conflict_resolved',
+      'resync',
+      'error_retried',
+      'connection_paused',
+      'connection_resumed',
+      'link_unlinked',
+    ])
+      expect(by(kind), kind).toEqual(['msp-operator']);
+  });
+
   it('/metrics is readable with the metrics token, which reads nothing else, and not by a limited token', async () => {
     expect((await f.server.app.inject({ url: '/metrics', headers: bearer(METRICS) })).statusCode).toBe(200);
     expect((await f.server.app.inject({ url: '/status', headers: bearer(METRICS) })).statusCode).toBe(401);

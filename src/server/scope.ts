@@ -4,7 +4,9 @@
 // and exports included. The request's principal lives in AsyncLocalStorage, set by a hook.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance } from 'fastify';
+import { actorScope, setActor } from '../core/actor.js';
 import type { Engine } from '../core/engine.js';
+import { NotFoundError } from '../core/errors.js';
 import type { Ledger, LedgerCounts, Page } from '../core/ledger/types.js';
 import type { Principal } from './sessions.js';
 
@@ -17,13 +19,15 @@ const storage = new AsyncLocalStorage<Scope>();
 /** Runs every request inside its own scope (callback hook, so the rest of the chain inherits it). */
 export function installScope(app: FastifyInstance): void {
   app.addHook('onRequest', (_request, _reply, done) => {
-    storage.run({ principal: null }, done);
+    storage.run({ principal: null }, () => actorScope(done));
   });
 }
 
 export function setPrincipal(principal: Principal): void {
   const scope = storage.getStore();
   if (scope) scope.principal = principal;
+  // The events of this request's actions record the token's name.
+  setActor(principal.name);
 }
 
 /** The connections the current request may see; null: all (or outside any request). */
@@ -122,15 +126,62 @@ export function scopedLedger(ledger: Ledger): Ledger {
   });
 }
 
-/** The engine as the current request may see it: its connections and their status. */
-export function scopedEngine(engine: Engine): Engine {
+/**
+ * The engine's methods that name a connection, or a link, conflict or error of one, guarded: for a
+ * token limited to some connections, anything of another connection is "not there" (404), so no
+ * route, old or new, can act on it.
+ */
+function guardedMethods(engine: Engine, ledger: Ledger, list: readonly string[]): Partial<Record<keyof Engine, Fn>> {
+  const connection = (name: string | undefined): void => {
+    if (name !== undefined && !list.includes(name)) throw new NotFoundError(`no connection named "${name}"`);
+  };
+  const of = async (what: string, id: string, found: Promise<{ connection: string } | null>): Promise<void> => {
+    const item = await found;
+    if (!item || !list.includes(item.connection)) throw new NotFoundError(`no ${what} ${id}`);
+  };
+  const link = (id: string) => of('link', id, ledger.getLink(id));
+  return {
+    connections: () => new Map([...engine.connections].filter(([name]) => list.includes(name))),
+    status: async () => (await engine.status()).filter((s) => list.includes(s.name)),
+    hint: (name: string, ...rest: [never, never, never?]) => (connection(name), engine.hint(name, ...rest)),
+    pollOnce: (name: string, side: never) => (connection(name), engine.pollOnce(name, side)),
+    reconcile: async (name?: string) => {
+      if (name === undefined)
+        return (await Promise.all(list.map((n) => engine.reconcile(n)))).reduce((x, y) => x + y, 0);
+      connection(name);
+      return engine.reconcile(name);
+    },
+    pause: async (name: string, note?: never) => (connection(name), engine.pause(name, note)),
+    resume: async (name: string) => (connection(name), engine.resume(name)),
+    pauseState: (name: string) => (connection(name), engine.pauseState(name)),
+    plan: async (name?: string) =>
+      name === undefined
+        ? (await engine.plan()).filter((c) => list.includes(c.connection))
+        : (connection(name), engine.plan(name)),
+    resync: async (id: string) => (await link(id), engine.resync(id)),
+    closeTwin: async (id: string) => (await link(id), engine.closeTwin(id)),
+    unlink: async (id: string) => (await link(id), engine.unlink(id)),
+    dismissFlag: async (id: string) => (await link(id), engine.dismissFlag(id)),
+    resolveConflict: async (id: string, take: never) => (
+      await of('conflict', id, ledger.getConflict(id)),
+      engine.resolveConflict(id, take)
+    ),
+    retryError: async (id: string) => (await of('error', id, ledger.getError(id)), engine.retryError(id)),
+    retryErrors: (code?: string, connections?: readonly string[]) =>
+      engine.retryErrors(code, connections ? connections.filter((c) => list.includes(c)) : list),
+  };
+}
+
+/** The engine as the current request may see it: its connections, their status, and actions on them only. */
+export function scopedEngine(engine: Engine, ledger: Ledger): Engine {
   return new Proxy(engine, {
     get(target, prop, receiver) {
       const list = allowedConnections();
-      if (list !== null && prop === 'connections')
-        return new Map([...target.connections].filter(([name]) => list.includes(name)));
-      if (list !== null && prop === 'status')
-        return async () => (await target.status()).filter((s) => list.includes(s.name));
+      if (list !== null) {
+        const guarded = guardedMethods(target, ledger, list)[prop as keyof Engine];
+        if (prop === 'connections' && guarded) return guarded();
+        if (guarded) return guarded;
+      }
       const value: unknown = Reflect.get(target, prop, receiver);
       return typeof value === 'function' ? (value as Fn).bind(target) : value;
     },

@@ -116,6 +116,10 @@ export const EVENT_KINDS = [
   'notification_failed',
   'drift_found',
   'drift_repaired',
+  // A person's actions that change no ticket: they say who (data.by) like every action event.
+  'error_retried',
+  'connection_paused',
+  'connection_resumed',
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
