@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorRecord } from '../../src/core/ledger/types.js';
+import type { ErrorRecord, SyncEvent } from '../../src/core/ledger/types.js';
 import type { FieldCatalog, Side, Ticket } from '../../src/core/types.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { parseConfigText } from '../../src/mapping/loader.js';
@@ -506,6 +506,13 @@ function malformedCase(
   };
 }
 
+/** The ticket audit of a link (`ticketbridge ledger audit`, the dashboard's link page): its events, oldest first. */
+async function audit(stack: ReliabilityStack, linkId: string): Promise<SyncEvent[]> {
+  const res = await stack.api(`/events?link=${linkId}&limit=500`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { items: SyncEvent[] }).items.reverse();
+}
+
 /** Unknown fields anywhere in a ticket are not an error: the ticket mirrors as usual. */
 function extraFieldsCase(system: SystemUnderTest, fn: (ticket: Record<string, unknown>) => void): Case {
   return {
@@ -620,6 +627,10 @@ const HTML_GARBAGE =
   '<table><tr><td>cell</div></p><img src=x onerror=alert(1)><iframe src="javascript:alert(1)"></iframe><p>tail';
 
 const BIG = 'All work and no play makes Jack a dull boy. '.repeat(Math.ceil(10_000_000 / 45));
+/** Exactly 10,000,000 characters of text, ending in a full stop (a trailing space would be trimmed). */
+const TEN_MB_TEXT = `${'All work and no play makes Jack a dull boy. '.repeat(227_273).slice(0, 9_999_999)}.`;
+/** Plain text Freshservice keeps as exactly 10,000,000 characters of HTML (it wraps it in `<div>…</div>`). */
+const TEN_MB_HTML = TEN_MB_TEXT.slice(0, 10_000_000 - '<div></div>'.length);
 
 /** The cap on one vendor wait in the payload stack (`rateLimit.maxWaitSeconds`), so the case resumes soon. */
 const MAX_WAIT_SECONDS = 5;
@@ -800,6 +811,52 @@ const payloadCases: Case[] = [
   vanishCase(FS),
   vanishCase(CW),
   vanishCase(JIRA),
+  {
+    group: 'payload',
+    name: 'Freshservice: a 10 MB description is cut to 1,000,000 characters and the cut shows on the ticket audit',
+    async run(stack) {
+      const id = await stack.fs.create({ subject: 'Ten megabytes on Freshservice', description: TEN_MB_HTML });
+      await stack.sync(1);
+      const link = await stack.link('fs-cw', 'a', id);
+      expect(link, 'the ticket mirrors').not.toBeNull();
+      const held = (await stack.twin('fs-cw', 'a', id)).fields.description as string;
+      expect(held.length).toBeGreaterThan(900_000);
+      expect(TEN_MB_TEXT.startsWith(held)).toBe(true);
+      const cuts = (await audit(stack, link!.id)).filter((e) => e.kind === 'text_cut');
+      expect(cuts.map((e) => [e.side, e.field])).toEqual([['a', 'description']]);
+      expect(cuts[0]!.reason).toContain('description cut from 10,000,000 to 1,000,000 characters');
+      expect((await openErrors(stack)).filter((e) => e.ticketId === id)).toEqual([]);
+      // Last read of it: later polls within the overlap would read the 10 MB again.
+      await stack.fs.update(id, { description: '<p>Short again.</p>' });
+      await stack.sync(1);
+    },
+  },
+  {
+    group: 'payload',
+    name: 'ConnectWise: a 10 MB description mirrors to Freshservice cut, and the cut shows on the ticket audit',
+    async run(stack) {
+      const text = TEN_MB_TEXT;
+      const id = await stack.cw.create({
+        summary: 'Ten megabytes to Freshservice',
+        board: 'Co-Managed FS',
+        initialDescription: text,
+      });
+      await stack.sync(1);
+      const link = await stack.link('fs-cw', 'b', id);
+      expect(link, 'the ticket mirrors').not.toBeNull();
+      const held = (await stack.twin('fs-cw', 'b', id)).fields.description as string;
+      expect(text.startsWith(held)).toBe(true);
+      expect(held.length).toBeGreaterThan(900_000);
+      const cuts = (await audit(stack, link!.id)).filter((e) => e.kind === 'text_cut');
+      expect(cuts.map((e) => [e.side, e.field])).toEqual([['a', 'description']]);
+      expect(cuts[0]!.reason).toContain(
+        `description cut from 10,000,000 to ${held.length.toLocaleString('en-US')} characters`,
+      );
+      expect((await openErrors(stack)).filter((e) => e.ticketId === id)).toEqual([]);
+      await stack.cw.patch(id, [{ op: 'replace', path: 'summary', value: 'Ten megabytes, done' }]);
+      await stack.sync(1);
+    },
+  },
   {
     group: 'payload',
     // Last in its group: every later poll would list the 10 MB ticket again within the overlap.

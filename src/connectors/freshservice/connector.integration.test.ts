@@ -269,6 +269,19 @@ describe('Freshservice length limits (issue 13, item 6)', () => {
     });
   });
 
+  it('cuts a description written so that it reads back whole, with the wrapper Freshservice adds', async () => {
+    const handle = await startSim(6000);
+    const c = freshserviceConnector.create(testContext(system(handle.url)));
+    const text = 'word '.repeat(400_000).trim(); // 1,999,999 characters
+    const created = (await c.createTicket({ subject: 'Long', description: text }, 'tb:fs-cw:wrap')) as Ticket & Cuts;
+    const kept = created.fields.description as string;
+    expect(created.cuts).toEqual([{ field: 'description', fromChars: text.length, toChars: kept.length }]);
+    expect(text.startsWith(kept)).toBe(true);
+    const read = (await c.getTicket(created.id)) as Ticket & Cuts;
+    expect(read.cuts).toBeUndefined();
+    expect(read.fields.description).toBe(kept);
+  }, 60_000);
+
   it('reports the cut when it reads a description longer than it converts (10 MB to 1,000,000 characters)', async () => {
     const handle = await startSim(6000);
     const html = `<div>${'word '.repeat(2_000_000)}</div>`; // 10,000,011 characters

@@ -91,9 +91,19 @@ export function textToHtml(text: string): string {
  */
 export const SUBJECT_MAX = 255;
 
-/** Text cut so that Freshservice can hold it and it reads back whole (its HTML within MAX_HTML_CHARS). */
+/**
+ * Characters Freshservice adds around the HTML it stores: what it was sent comes back wrapped in
+ * `<div>…</div>` (research/freshservice.md, the description field and the create example). A write
+ * leaves room for it, or its own read-back would be cut again.
+ */
+export const STORED_WRAPPER_CHARS = '<div></div>'.length;
+
+/** Longest HTML written, so that it reads back whole once Freshservice has wrapped it. */
+export const MAX_WRITTEN_HTML_CHARS = MAX_HTML_CHARS - STORED_WRAPPER_CHARS;
+
+/** Text cut so that Freshservice can hold it and it reads back whole (its HTML within MAX_WRITTEN_HTML_CHARS). */
 export function fitText(field: string, text: string): { text: string; cut: TextCut | null } {
-  const r = cutText(field, normaliseText(text), MAX_HTML_CHARS, (s) => textToHtml(s).length);
+  const r = cutText(field, normaliseText(text), MAX_WRITTEN_HTML_CHARS, (s) => textToHtml(s).length);
   const kept = normaliseText(r.text);
   return { text: kept, cut: r.cut && { ...r.cut, toChars: kept.length } };
 }

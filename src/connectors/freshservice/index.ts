@@ -39,7 +39,7 @@ import {
   ticketMarker,
   writeBody,
   isMarkerTag,
-  MAX_HTML_CHARS,
+  MAX_WRITTEN_HTML_CHARS,
   readCut,
   textToHtml,
   type ResolvedScope,
@@ -503,7 +503,7 @@ export class FreshserviceConnector implements Connector {
     const fitted = cutText(
       'comment',
       comment.body,
-      MAX_HTML_CHARS,
+      MAX_WRITTEN_HTML_CHARS,
       (body) => textToHtml(formatMirroredComment({ ...comment, body })).length,
     );
     if (fitted.cut)
