@@ -44,6 +44,22 @@ function validatorFor(spec: 'platform' | 'jsm', path: string, method: string, st
 let jira: Awaited<ReturnType<typeof startDemoJira>>;
 let issueId = '';
 let requestId = '';
+let attachmentId = '';
+
+/** `POST /issue/{id}/attachments` as a client sends it: multipart `file` parts and the XSRF opt-out. */
+async function attach(id: string, name: string, bytes: Buffer): Promise<{ status: number; body: unknown }> {
+  const form = new FormData();
+  form.append('file', new Blob([bytes], { type: 'text/plain' }), name);
+  const res = await fetch(`${jira.url}/rest/api/3/issue/${id}/attachments`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from('demo@example.com:demo-jira-token').toString('base64')}`,
+      'x-atlassian-token': 'no-check',
+    },
+    body: form,
+  });
+  return { status: res.status, body: await res.json() };
+}
 
 beforeAll(async () => {
   jira = await startDemoJira();
@@ -75,6 +91,8 @@ beforeAll(async () => {
     requestFieldValues: { summary: 'Help', description: 'x' },
   });
   requestId = (request.body as { issueId: string }).issueId;
+  attachmentId = ((await attach(issueId, 'fidelity.log', Buffer.from('log line'))).body as Array<{ id: string }>)[0]!
+    .id;
 });
 
 afterAll(async () => {
@@ -190,6 +208,30 @@ const cases: Case[] = [
         body: adf('x'),
         properties: [{ key: 'sd.public.comment', value: { internal: false } }],
       }),
+  },
+  {
+    name: 'POST issue attachments (multipart, X-Atlassian-Token: no-check)',
+    spec: 'platform',
+    path: '/rest/api/3/issue/{issueIdOrKey}/attachments',
+    method: 'post',
+    status: 200,
+    call: () => attach(issueId, 'second.txt', Buffer.from('second')),
+  },
+  {
+    name: 'GET attachment metadata',
+    spec: 'platform',
+    path: '/rest/api/3/attachment/{id}',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', `/rest/api/3/attachment/${attachmentId}`),
+  },
+  {
+    name: 'GET attachment settings (uploadLimit)',
+    spec: 'platform',
+    path: '/rest/api/3/attachment/meta',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', '/rest/api/3/attachment/meta'),
   },
   {
     name: 'GET issue property',
@@ -337,5 +379,40 @@ describe('simulator responses match the vendor OpenAPI schemas', () => {
       fields: { reporter: unknown };
     };
     expect(user(full.fields.reporter)).toBe(true);
+    const attachment = ajv.compile({ $ref: 'platform#/components/schemas/Attachment' });
+    const withFiles = (await jira.call('GET', `/rest/api/3/issue/${issueId}?fields=attachment`)).body as {
+      fields: { attachment: unknown[] };
+    };
+    expect(withFiles.fields.attachment.length).toBeGreaterThan(0);
+    for (const a of withFiles.fields.attachment) expect(attachment(a)).toBe(true);
+  });
+
+  it('answers attachment content and a missing file with statuses the spec lists', async () => {
+    type Op = { responses: Record<string, unknown> };
+    const content = platform.paths['/rest/api/3/attachment/content/{id}']!.get as unknown as Op;
+    const auth = `Basic ${Buffer.from('demo@example.com:demo-jira-token').toString('base64')}`;
+    const redirected = await fetch(`${jira.url}/rest/api/3/attachment/content/${attachmentId}`, {
+      headers: { authorization: auth },
+      redirect: 'manual',
+    });
+    expect(redirected.status).toBe(303);
+    expect(redirected.headers.get('location')).toBeTruthy();
+    const direct = await fetch(`${jira.url}/rest/api/3/attachment/content/${attachmentId}?redirect=false`, {
+      headers: { authorization: auth },
+    });
+    expect(direct.status).toBe(200);
+    const missing = await fetch(`${jira.url}/rest/api/3/attachment/content/999999`, {
+      headers: { authorization: auth },
+    });
+    for (const status of [redirected.status, direct.status, missing.status])
+      expect(Object.keys(content.responses)).toContain(String(status));
+    const add = platform.paths['/rest/api/3/issue/{issueIdOrKey}/attachments']!.post as unknown as Op;
+    const refused = await fetch(`${jira.url}/rest/api/3/issue/${issueId}/attachments`, {
+      method: 'POST',
+      headers: { authorization: auth },
+      body: new FormData(),
+    });
+    expect(refused.status).toBe(403);
+    expect(Object.keys(add.responses)).toEqual(expect.arrayContaining(['200', '403', '404', '413']));
   });
 });

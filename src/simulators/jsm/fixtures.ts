@@ -152,6 +152,12 @@ export const FIELDS: FieldDef[] = [
   },
   { id: 'comment', name: 'Comment', custom: false, schema: { type: 'comments-page', system: 'comment' } },
   {
+    id: 'attachment',
+    name: 'Attachment',
+    custom: false,
+    schema: { type: 'array', items: 'attachment', system: 'attachment' },
+  },
+  {
     id: REQUEST_TYPE_FIELD,
     name: 'Request Type',
     custom: true,

@@ -8,6 +8,8 @@ import { systemClock } from '../../core/types.js';
 import { createSimulatorApp, listen } from '../common/server.js';
 import type { SimulatorHandle, SimulatorModule, SimulatorStartOptions } from '../types.js';
 import { Renderer } from './render.js';
+import { JiraAttachments, registerAttachmentRoutes } from './attachments.js';
+import { acceptMultipart } from '../common/files.js';
 import { registerPlatformRoutes } from './routes-platform.js';
 import { registerServiceDeskRoutes } from './routes-servicedesk.js';
 import { Behaviour } from '../common/behaviour.js';
@@ -47,11 +49,16 @@ export async function startJsmSimulator(
     (event: StoreEvent) => hooks.current?.onEvent(event),
   );
   const render = new Renderer(store, base);
+  const files = new JiraAttachments(store, render, base);
+  render.attachmentsOf = (issueId) => files.onIssue(issueId).map((f) => files.renderAttachment(f));
+  store.onDelete = (issueId) => files.dropIssue(issueId);
 
   const sim = createSimulatorApp({
     name: 'jsm',
     ...(options.clock ? { clock: options.clock } : {}),
     authenticate: (request) => {
+      // The media store takes its own short-lived token, never the site's credentials.
+      if (request.url.startsWith('/media/')) return { ok: true };
       const header = request.headers.authorization ?? '';
       const fail = {
         ok: false,
@@ -83,6 +90,7 @@ export async function startJsmSimulator(
     }),
     onReset: () => {
       store.reset();
+      files.reset();
       rates.reset();
       behaviour.reset();
       hooks.current?.reset();
@@ -125,7 +133,7 @@ export async function startJsmSimulator(
   // Jira's limiters, once the route is known (burst per endpoint, writes per issue).
   app.addHook('preHandler', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
-    if (path.startsWith('/__sim/')) return undefined;
+    if (path.startsWith('/__sim/') || path.startsWith('/media/')) return undefined;
     const route = request.routeOptions.url ?? path;
     const issue = issueWriteOf(
       request.method,
@@ -139,7 +147,9 @@ export async function startJsmSimulator(
     return undefined;
   });
 
+  acceptMultipart(app);
   registerPlatformRoutes(app, { store, render, actor });
+  registerAttachmentRoutes(app, { store, files, actor });
   registerServiceDeskRoutes(app, { store, render, actor, base });
   webhooks.register(app, actor);
 
@@ -196,6 +206,7 @@ export async function startJsmSimulator(
     sim,
     stop: async () => {
       await app.close();
+      files.files.clear();
     },
   };
 }

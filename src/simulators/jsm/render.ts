@@ -25,6 +25,9 @@ export function dateDto(ms: number): { iso8601: string; jira: string; friendly: 
 }
 
 export class Renderer {
+  /** `fields.attachment`: the issue's files (set by the simulator once its attachments exist). */
+  attachmentsOf: (issueId: number) => unknown[] = () => [];
+
   constructor(
     private readonly store: JiraStore,
     private readonly base: () => string,
@@ -198,6 +201,8 @@ export class Renderer {
         return jiraTime(issue.statusChanged);
       case REQUEST_TYPE_FIELD:
         return this.requestTypeValue(issue);
+      case 'attachment':
+        return this.attachmentsOf(issue.id);
       case 'comment': {
         const comments = this.store.comments.get(issue.id) ?? [];
         return {

@@ -107,6 +107,8 @@ export class JiraStore {
   indexLagMs = 0;
   /** The switches for undocumented behaviour (`/__sim/behaviour`). */
   behaviour: JiraBehaviour = JiraBehaviour.parse({});
+  /** Called when an issue is deleted for good (its files go with it). */
+  onDelete: (issueId: number) => void = () => undefined;
   /** Bumped on every mutation; search caches key on it. */
   version = 0;
   readonly self: UserDef;
@@ -281,6 +283,46 @@ export class JiraStore {
     return comment;
   }
 
+  /**
+   * A file added to or removed from the issue: Jira writes an `Attachment` changelog item and the
+   * issue's `updated` moves (so a JQL `updated` poll sees it), and `issue_updated` fires.
+   */
+  noteAttachment(
+    issue: IssueRecord,
+    change: { id: number; filename: string; removed?: boolean },
+    actor: string,
+  ): ChangelogRecord {
+    const before = structuredClone(issue);
+    issue.updated = Math.max(this.now(), issue.updated);
+    const id = String(change.id);
+    const item: ChangeItem = change.removed
+      ? {
+          field: 'Attachment',
+          fieldId: 'attachment',
+          fieldtype: 'jira',
+          from: id,
+          fromString: change.filename,
+          to: null,
+          toString: null,
+        }
+      : {
+          field: 'Attachment',
+          fieldId: 'attachment',
+          fieldtype: 'jira',
+          from: null,
+          fromString: null,
+          to: id,
+          toString: change.filename,
+        };
+    const entry: ChangelogRecord = { id: this.nextChangelogId++, author: actor, created: issue.updated, items: [item] };
+    const list = this.changelogs.get(issue.id) ?? [];
+    list.push(entry);
+    this.changelogs.set(issue.id, list);
+    this.reindex(issue, before);
+    this.emit({ kind: 'issue_updated', issue, actor, changelog: entry });
+    return entry;
+  }
+
   setProperty(issue: IssueRecord, key: string, value: unknown): boolean {
     let props = this.properties.get(issue.id);
     if (!props) {
@@ -303,6 +345,7 @@ export class JiraStore {
     this.indexed.delete(issue.id);
     this.pendingPerIssue.delete(issue.id);
     this.pending = this.pending.filter((p) => p.id !== issue.id);
+    this.onDelete(issue.id);
     this.version++;
   }
 
