@@ -204,7 +204,7 @@ export function buildCli(): Command {
     .option('--ledger <path>', 'SQLite ledger path')
     .option('--connection <name>')
     .option('--ticket <ref>', 'a ticket on either side: 123, IT-12, or system:ref (cw:123, jira:IT-12) for one system')
-    .addOption(new Option('--state <state>').choices(['active', 'unlinked', 'flagged', 'closed']))
+    .addOption(new Option('--state <state>').choices(['active', 'unlinked', 'flagged', 'closed', 'archived']))
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'print JSON')
     .action(

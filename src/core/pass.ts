@@ -14,6 +14,7 @@ import {
   tagSubject,
 } from './errors.js';
 import type { Conflict, Intent, Ledger, Link, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
+import { archiveInto, closureOf, commitClosure } from './archive.js';
 import { DISMISSED } from './link-actions.js';
 import { ticketMarker } from './marker.js';
 import { syncAttachments } from './pass-attachments.js';
@@ -336,11 +337,16 @@ export async function linkPass(
   const unchanged = SIDES.every(
     (s) => seen[s] === (s === 'a' ? link.aVersion : link.bVersion) && settled(link.updatedAt, tickets[s].version),
   );
-  if (unchanged && quick) return 'noop';
-
   const nowMs = deps.clock.now();
+  const closure = closureOf(rt.config.lifecycle.stopAfterClosedDays, link, tickets, nowMs);
+  if (unchanged && quick) {
+    const closing = closure.closedSince !== undefined || closure.archive;
+    return closing ? commitClosure(deps.ledger, rt, link, closure) : 'noop';
+  }
+
   const { input, plan } = await planPass(deps.ledger, rt, snap, tickets, { state, resolve: options.resolve, nowMs });
   const commit = await startCommit(deps, rt, link, input, plan, seen);
+  if (closure.closedSince !== undefined) commit.closedSince = closure.closedSince;
   const { failures, raced } = await applyPlan(deps, rt, input, plan, commit, reads);
   const escalated = await applyEscalations(rt, input, plan, commit).catch((err: unknown) => {
     failures.push(err);
@@ -355,12 +361,16 @@ export async function linkPass(
   if (failures.length > 0 || raced)
     delete commit.versions; // the next pass looks again
   else commit.resolveErrorsFor = { linkId: link.id };
+  // A pass that found nothing to write archives a link closed on both sides long enough.
+  if (closure.archive && !raced && failures.length === 0 && plan.writes.a.length + plan.writes.b.length === 0)
+    archiveInto(commit, rt, link);
   const parts = [
     commit.baselines,
     commit.events,
     commit.comments,
     commit.attachments,
     commit.openConflicts,
+    commit.closedSince === undefined ? undefined : [commit.closedSince],
     commit.closeConflicts,
     commit.intentsDone,
   ];

@@ -1,6 +1,7 @@
 // Turns a hint ("ticket X on side a changed") into the right pass under the scheduler's guards:
 // a link pass when the ticket is linked, else a create pass (then a first link pass to copy the
 // comments already there). Every failure becomes a visible error record; a hint never rejects.
+import { wakeArchived } from './archive.js';
 import { describeError, LeaseBusyError, NotFoundError } from './errors.js';
 import type { Ledger } from './ledger/types.js';
 import {
@@ -83,7 +84,8 @@ export class Runner {
   ): Promise<void> {
     const link = await this.ledger.findLink(rt.name, side, ticketId);
     if (link) {
-      if (link.state !== 'active') return; // unlinked, closed or flagged links are never recreated
+      const woke = link.state === 'archived' && (await wakeArchived(this.ledger, rt, link, side, given));
+      if (link.state !== 'active' && !woke) return; // unlinked, closed or flagged links are never recreated
       await this.linkPass(rt, link.id, given ? { ticket: given, side, force } : { side, force });
       return;
     }

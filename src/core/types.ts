@@ -54,6 +54,14 @@ export interface Ticket {
   inScope: boolean;
   /** True when the system reports the ticket deleted (or spam/trashed). */
   deleted?: boolean;
+  /**
+   * Whether the system counts the ticket as closed (ConnectWise `closedFlag`, Freshservice status
+   * Resolved or Closed, Jira status category Done). Unknown counts as open. Used by
+   * `initialSync.openOnly` and `lifecycle.stopAfterClosedDays`.
+   */
+  closed?: boolean;
+  /** When the ticket was created (ISO), where the system says; `initialSync.createdAfter` reads it. */
+  createdAt?: string;
   /** Per-field change times where the system knows them (ISO); else `version` is used. */
   fieldChangedAt?: Record<string, string>;
   /**

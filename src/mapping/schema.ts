@@ -355,9 +355,11 @@ export const LifecycleConfig = z
       .int()
       .min(0)
       .optional()
-      .describe('Stop syncing a link this many days after both sides are closed.'),
+      .describe(
+        'Archive a link once both its tickets have been closed this many days: the reconcile no longer reads it; it stays searchable and auditable, and a change to either ticket makes it active again.',
+      ),
   })
-  .describe('What happens when tickets are deleted or leave scope.');
+  .describe('What happens when tickets are deleted, leave scope or stay closed.');
 
 const HhMm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day looks like "08:00" (24-hour clock)');
 

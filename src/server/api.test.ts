@@ -299,7 +299,7 @@ describe('server routes', () => {
       ['/ledger/links?limit=ten', 'query parameter limit: expected a whole number'],
       [
         '/ledger/links?state=gone',
-        'query parameter state: Invalid option: expected one of "active"|"unlinked"|"flagged"|"closed"',
+        'query parameter state: Invalid option: expected one of "active"|"unlinked"|"flagged"|"closed"|"archived"',
       ],
       ['/ledger/links?tickets=1', 'unknown query parameter "tickets"'],
     ])('answers 400 naming the parameter for %s', async (url, message) => {
@@ -572,6 +572,7 @@ describe('server routes', () => {
         'unlinked',
         'flagged',
         'closed',
+        'archived',
       ]);
       expect(links.summary).toContain('`system:ref`');
       expect(links.description).toContain('`<system>:<ref>`');

@@ -186,7 +186,7 @@ export const Status = z.object({
 });
 export type Status = z.infer<typeof Status>;
 
-export const LinkState = z.enum(['active', 'unlinked', 'flagged', 'closed']);
+export const LinkState = z.enum(['active', 'unlinked', 'flagged', 'closed', 'archived']);
 
 export const Link = z.object({
   id: z.string(),
@@ -201,6 +201,11 @@ export const Link = z.object({
   createdAt: Iso,
   updatedAt: Iso,
   note: z.string().nullable(),
+  closedSince: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('Since when a pass has seen both tickets closed; an archived link was closed that long.'),
 });
 
 const page = <T extends z.ZodType>(item: T) =>

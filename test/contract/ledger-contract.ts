@@ -1175,6 +1175,53 @@ export function describeLedgerContract(
       });
     });
 
+    describe('first syncs', () => {
+      it('records the first start only, and its end once', async () => {
+        expect(await ledger.firstSync(C)).toBeNull();
+        const started = await ledger.startFirstSync(C);
+        expect(started).toMatchObject({ connection: C, finishedAt: null });
+        expect(Number.isNaN(Date.parse(started.startedAt))).toBe(false);
+        expect(await ledger.startFirstSync(C)).toEqual(started);
+        expect(await ledger.firstSync(OTHER)).toBeNull();
+        await ledger.finishFirstSync(C);
+        const finished = await ledger.firstSync(C);
+        expect(finished?.startedAt).toBe(started.startedAt);
+        expect(finished?.finishedAt).not.toBeNull();
+        await ledger.finishFirstSync(C);
+        expect(await ledger.firstSync(C)).toEqual(finished);
+      });
+    });
+
+    describe('archived links', () => {
+      it('keeps since when both tickets are closed, and an archived link out of the reconcile but findable', async () => {
+        const id = (await ledger.commit({ connection: C, newLink: { aId: 'A1', bId: 'B1' } }))!;
+        expect((await ledger.getLink(id))?.closedSince).toBeNull();
+        await ledger.commit({ connection: C, linkId: id, closedSince: '2026-01-02T03:04:05.000Z' });
+        expect((await ledger.getLink(id))?.closedSince).toBe('2026-01-02T03:04:05.000Z');
+        await ledger.commit({ connection: C, linkId: id, versions: { a: 'v2' } });
+        expect((await ledger.getLink(id))?.closedSince).toBe('2026-01-02T03:04:05.000Z');
+        await ledger.commit({
+          connection: C,
+          linkId: id,
+          linkState: { state: 'archived', note: 'closed on both sides for 30 days' },
+          events: [event({ linkId: id, kind: 'link_archived', field: null, reason: 'archived' })],
+        });
+        expect(await ledger.linkIds(C, 'active', null, 10)).toEqual([]);
+        expect(await ledger.linkIds(C, 'archived', null, 10)).toEqual([id]);
+        expect((await ledger.findLink(C, 'b', 'B1'))?.state).toBe('archived');
+        const page = await ledger.listLinks({ connection: C, state: 'archived' });
+        expect(page.items.map((l) => l.id)).toEqual([id]);
+        expect((await ledger.listEvents({ linkId: id })).items.map((e) => e.kind)).toEqual(['link_archived']);
+        await ledger.commit({
+          connection: C,
+          linkId: id,
+          linkState: { state: 'active', note: null },
+          closedSince: null,
+        });
+        expect(await ledger.getLink(id)).toMatchObject({ state: 'active', closedSince: null });
+      });
+    });
+
     describe('claims', () => {
       it('grants a free key and lets the holder claim it again (extending the lease)', async () => {
         expect(await ledger.claim('link:1', 'one', 60_000)).toBe(true);

@@ -375,6 +375,8 @@ export class MemoryConnector implements Connector {
       marker: t.marker,
       inScope: !t.deleted && this.inScope(t.fields),
       deleted: t.deleted,
+      closed: t.fields.status === (this.system.options.closedStatus ?? 'Closed'),
+      createdAt: new Date(t.createdMs).toISOString(),
     };
   }
 

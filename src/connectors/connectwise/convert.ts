@@ -123,6 +123,12 @@ export function parseTicket(raw: unknown): CwTicket | InvalidTicket {
   };
 }
 
+function createdOf(t: CwTicket): { createdAt?: string } {
+  const entered = (t._info as Record<string, unknown>).dateEntered;
+  const ms = typeof entered === 'string' ? Date.parse(entered) : Number.NaN;
+  return Number.isNaN(ms) ? {} : { createdAt: new Date(ms).toISOString() };
+}
+
 export function toTicket(t: CwTicket, context: TicketContext): Ticket {
   const fields: FieldValues = {
     summary: t.summary,
@@ -148,6 +154,9 @@ export function toTicket(t: CwTicket, context: TicketContext): Ticket {
     url: context.url(t.id),
     marker: markerOf(t.externalXRef),
     inScope: context.inScope(t),
+    // closedFlag follows the status's closedStatus; _info.dateEntered is the creation time (spec: Ticket).
+    closed: t.closedFlag === true,
+    ...createdOf(t),
   };
 }
 

@@ -247,6 +247,11 @@ export class FreshserviceConnector implements Connector {
         inScope(raw, scope) &&
         (this.options.workspaceId === undefined || raw.workspace_id === this.options.workspaceId),
       ...(deleted ? { deleted: true } : {}),
+      // Statuses 4 Resolved and 5 Closed (API v2 ticket properties); custom statuses count as open.
+      closed: raw.status === 4 || raw.status === 5,
+      ...(typeof raw.created_at === 'string' && !Number.isNaN(Date.parse(raw.created_at))
+        ? { createdAt: isoSeconds(raw.created_at) }
+        : {}),
       ...(allCuts.length > 0 ? { cuts: allCuts } : {}),
     };
   }

@@ -216,6 +216,7 @@ describe('issue to ticket', () => {
       url: 'https://acme.atlassian.net/browse/IT-1',
       marker: 'tb:conn:7',
       inScope: true,
+      closed: false,
       fields: {
         summary: 'Printer down',
         description: 'Paper jam',
@@ -237,6 +238,19 @@ describe('issue to ticket', () => {
   it('reports a malformed issue as invalid, naming the field', () => {
     const broken = { ...issue, fields: { ...issue.fields, updated: 'yesterday' } };
     expect(issueToTicket(broken, ctx)).toEqual({ id: '10001', invalid: 'fields.updated: not a timestamp' });
+  });
+
+  it('counts a Done-category status as closed and reads when the issue was created', () => {
+    const done = {
+      ...issue,
+      fields: {
+        ...issue.fields,
+        status: { id: '5', name: 'Resolved', statusCategory: { key: 'done' } },
+        created: '2026-01-05T09:30:00.000+0100',
+      },
+    };
+    expect(issueToTicket(done, ctx)).toMatchObject({ closed: true, createdAt: '2026-01-05T08:30:00.000Z' });
+    expect(issueToTicket(issue, ctx)).toMatchObject({ closed: false });
   });
 
   it('reads the marker from the label when the property is missing', () => {

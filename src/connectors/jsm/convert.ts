@@ -272,6 +272,11 @@ export function issueToTicket(raw: unknown, ctx: ConvertContext): Ticket | Inval
     url: `${ctx.baseUrl.replace(/\/$/, '')}/browse/${issue.key}`,
     marker,
     inScope: ctx.inScope(issue),
+    // A status in the Done category is closed (REST v3 status.statusCategory.key).
+    closed: f.status.statusCategory?.key === 'done',
+    ...(f.created !== undefined && !Number.isNaN(Date.parse(f.created))
+      ? { createdAt: new Date(f.created).toISOString() }
+      : {}),
   };
   return ticket;
 }

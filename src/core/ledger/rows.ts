@@ -1,7 +1,17 @@
 // Row -> ledger type mapping shared by the SQLite and PostgreSQL ledgers. The drivers differ
 // only in how JSON and booleans come back (TEXT and 0/1 in SQLite, JSONB and booleans in pg).
 import type { JsonValue, Side } from '../types.js';
-import type { Baseline, Conflict, ErrorRecord, Intent, IntentKind, Link, LinkState, SyncEvent } from './types.js';
+import type {
+  Baseline,
+  Conflict,
+  ErrorRecord,
+  FirstSync,
+  Intent,
+  IntentKind,
+  Link,
+  LinkState,
+  SyncEvent,
+} from './types.js';
 
 export type Row = Record<string, unknown>;
 
@@ -47,6 +57,7 @@ export function rowMappers({ json, bool }: RowDecoders): RowMappers {
       createdAt: str(r.created_at),
       updatedAt: str(r.updated_at),
       note: strOrNull(r.note),
+      closedSince: strOrNull(r.closed_since),
     }),
     toIntent: (r) => ({
       id: str(r.id),
@@ -100,4 +111,9 @@ export function rowMappers({ json, bool }: RowDecoders): RowMappers {
       updatedAt: str(r.updated_at),
     }),
   };
+}
+
+/** A first_syncs row. */
+export function toFirstSync(r: Row): FirstSync {
+  return { connection: str(r.connection), startedAt: str(r.started_at), finishedAt: strOrNull(r.finished_at) };
 }

@@ -4,7 +4,12 @@
 // same contract suite.
 import type { JsonValue, Side, Visibility } from '../types.js';
 
-export type LinkState = 'active' | 'unlinked' | 'flagged' | 'closed';
+/**
+ * `archived`: both tickets stayed closed for `lifecycle.stopAfterClosedDays`; the reconcile no
+ * longer reads the link, and a change to either ticket makes it active again.
+ */
+export type LinkState = 'active' | 'unlinked' | 'flagged' | 'closed' | 'archived';
+export const LINK_STATES: readonly LinkState[] = ['active', 'unlinked', 'flagged', 'closed', 'archived'];
 
 export interface Link {
   id: string;
@@ -25,6 +30,8 @@ export interface Link {
   updatedAt: string;
   /** Why the link left `active` (e.g. "deleted on b"), when it did. */
   note: string | null;
+  /** Since when a pass has seen both tickets closed (ISO); null while either is open. */
+  closedSince: string | null;
 }
 
 export interface Baseline {
@@ -120,6 +127,11 @@ export const EVENT_KINDS = [
   'error_retried',
   'connection_paused',
   'connection_resumed',
+  // A twin found by its marker was linked instead of creating another (a lost or restored
+  // ledger, `ledger rebuild`); a link closed on both sides long enough was archived, or woke up.
+  'link_adopted',
+  'link_archived',
+  'link_unarchived',
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
@@ -206,6 +218,8 @@ export interface PassCommit {
   newLink?: { aId: string; bId: string };
   linkId?: string;
   linkState?: { state: LinkState; note: string | null };
+  /** Since when both tickets are closed (null: either is open); left out: unchanged. */
+  closedSince?: string | null;
   versions?: { a?: string; b?: string };
   /** Human-facing keys as last read (a side without one is left as it is). */
   keys?: { a?: string; b?: string };
@@ -278,6 +292,13 @@ export interface ConnectionPause {
   note: string | null;
 }
 
+/** When a connection's first sync started and, once every ticket it listed had its pass, ended. */
+export interface FirstSync {
+  connection: string;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
 export interface LedgerCounts {
   links: number;
   activeLinks: number;
@@ -331,6 +352,13 @@ export interface Ledger {
   resolveError(id: string): Promise<void>;
 
   counts(connection?: string): Promise<LedgerCounts>;
+
+  /** The connection's first sync, or null before it started. */
+  firstSync(connection: string): Promise<FirstSync | null>;
+  /** Records the first sync's start (now) unless one is recorded; returns the record. */
+  startFirstSync(connection: string): Promise<FirstSync>;
+  /** Records the first sync's end (now) unless recorded. */
+  finishFirstSync(connection: string): Promise<void>;
 
   /** Connections paused at run time. */
   pauses(): Promise<ConnectionPause[]>;

@@ -17,6 +17,7 @@ import { systemClock } from '../../types.js';
 import type {
   Conflict,
   ConnectionPause,
+  FirstSync,
   Cursor,
   ErrorRecord,
   EventFilter,
@@ -51,6 +52,7 @@ const LEDGER_TABLES = [
   'claims',
 ];
 import { isId, str, toConflict, toError, toEvent, toIntent, toLink, toSnapshot, type Row } from './rows.js';
+import { toFirstSync } from '../rows.js';
 
 export interface PostgresLedgerOptions {
   /** postgres://user:password@host:5432/db — never logged nor put in error messages. */
@@ -468,6 +470,8 @@ export class PostgresLedger implements Ledger {
         c,
       );
     }
+    if (pass.closedSince !== undefined)
+      await this.query(`UPDATE ${s}.links SET closed_since = $2 WHERE id = $1`, [linkId, pass.closedSince], c);
     if (pass.keys?.a !== undefined || pass.keys?.b !== undefined) {
       await this.query(
         `UPDATE ${s}.links SET a_key = COALESCE($2, a_key), b_key = COALESCE($3, b_key) WHERE id = $1`,
@@ -754,6 +758,26 @@ export class PostgresLedger implements Ledger {
     if (!isId(id)) return null;
     const [r] = await this.query(`SELECT * FROM ${this.s}.errors WHERE id = $1`, [id]);
     return r ? toError(r) : null;
+  }
+
+  async firstSync(connection: string): Promise<FirstSync | null> {
+    const [r] = await this.query(`SELECT * FROM ${this.s}.first_syncs WHERE connection = $1`, [connection]);
+    return r ? toFirstSync(r) : null;
+  }
+
+  async startFirstSync(connection: string): Promise<FirstSync> {
+    await this.query(
+      `INSERT INTO ${this.s}.first_syncs (connection, started_at) VALUES ($1, $2) ON CONFLICT (connection) DO NOTHING`,
+      [connection, this.nowIso()],
+    );
+    return (await this.firstSync(connection))!;
+  }
+
+  async finishFirstSync(connection: string): Promise<void> {
+    await this.query(
+      `UPDATE ${this.s}.first_syncs SET finished_at = $2 WHERE connection = $1 AND finished_at IS NULL`,
+      [connection, this.nowIso()],
+    );
   }
 
   async pauses(): Promise<ConnectionPause[]> {

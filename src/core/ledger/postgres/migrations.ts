@@ -181,4 +181,19 @@ CREATE TABLE {schema}.pauses (
 );
 `,
   },
+  {
+    version: 8,
+    name: 'first syncs and archived links',
+    sql: `
+ALTER TABLE {schema}.links ADD COLUMN closed_since TEXT;
+ALTER TABLE {schema}.links DROP CONSTRAINT IF EXISTS links_state_check;
+ALTER TABLE {schema}.links ADD CONSTRAINT links_state_check
+  CHECK (state IN ('active', 'unlinked', 'flagged', 'closed', 'archived'));
+CREATE TABLE {schema}.first_syncs (
+  connection TEXT PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT
+);
+`,
+  },
 ];

@@ -72,6 +72,7 @@ describe('PostgresLedger schema and migrations', () => {
       'cursors',
       'errors',
       'events',
+      'first_syncs',
       'intents',
       'links',
       'pauses',

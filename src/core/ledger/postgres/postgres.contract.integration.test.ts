@@ -33,6 +33,7 @@ async function emptyTables(): Promise<void> {
       'errors',
       'claims',
       'pauses',
+      'first_syncs',
       'links',
     ];
     await client.query(tables.map((t) => `DELETE FROM "${schema}".${t};`).join(' '));

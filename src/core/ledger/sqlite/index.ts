@@ -11,6 +11,7 @@ import type {
   CommentMapEntry,
   Conflict,
   ConnectionPause,
+  FirstSync,
   Cursor,
   ErrorRecord,
   EventFilter,
@@ -30,7 +31,7 @@ import type {
   SyncEvent,
 } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
-import { rowMappers, str, strOrNull, type Row } from '../rows.js';
+import { rowMappers, str, strOrNull, toFirstSync, type Row } from '../rows.js';
 
 const json = (value: JsonValue | null | undefined): string | null =>
   value === undefined || value === null ? null : JSON.stringify(value);
@@ -232,6 +233,7 @@ export class SqliteLedger implements Ledger {
         'INSERT INTO links (connection, a_id, b_id, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       setLinkState: db.prepare('UPDATE links SET state = ?, note = ?, updated_at = ? WHERE id = ?'),
+      setClosedSince: db.prepare('UPDATE links SET closed_since = ? WHERE id = ?'),
       setVersionA: db.prepare('UPDATE links SET a_version = ?, updated_at = ? WHERE id = ?'),
       setKeys: db.prepare('UPDATE links SET a_key = COALESCE(?, a_key), b_key = COALESCE(?, b_key) WHERE id = ?'),
       setMemoA: db.prepare('UPDATE links SET a_memo = ? WHERE id = ?'),
@@ -422,6 +424,7 @@ export class SqliteLedger implements Ledger {
       }
       if (linkId !== null) {
         if (pass.linkState) this.stmt.setLinkState.run(pass.linkState.state, pass.linkState.note, now, linkId);
+        if (pass.closedSince !== undefined) this.stmt.setClosedSince.run(pass.closedSince, linkId);
         if (pass.versions?.a !== undefined) this.stmt.setVersionA.run(pass.versions.a, now, linkId);
         if (pass.versions?.b !== undefined) this.stmt.setVersionB.run(pass.versions.b, now, linkId);
         if (pass.keys?.a !== undefined || pass.keys?.b !== undefined)
@@ -613,6 +616,24 @@ export class SqliteLedger implements Ledger {
       openErrors: n(`SELECT COUNT(*) AS n FROM errors WHERE state = 'open' ${and}`),
       pendingIntents: n(`SELECT COUNT(*) AS n FROM intents WHERE state = 'pending' ${and}`),
     };
+  }
+
+  async firstSync(connection: string): Promise<FirstSync | null> {
+    const r = this.db.prepare('SELECT * FROM first_syncs WHERE connection = ?').get(connection) as Row | undefined;
+    return r ? toFirstSync(r) : null;
+  }
+
+  async startFirstSync(connection: string): Promise<FirstSync> {
+    this.db
+      .prepare('INSERT INTO first_syncs (connection, started_at) VALUES (?, ?) ON CONFLICT (connection) DO NOTHING')
+      .run(connection, this.nowIso());
+    return (await this.firstSync(connection))!;
+  }
+
+  async finishFirstSync(connection: string): Promise<void> {
+    this.db
+      .prepare('UPDATE first_syncs SET finished_at = ? WHERE connection = ? AND finished_at IS NULL')
+      .run(this.nowIso(), connection);
   }
 
   async pauses(): Promise<ConnectionPause[]> {

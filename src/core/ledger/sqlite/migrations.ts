@@ -177,4 +177,16 @@ CREATE TABLE pauses (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 8,
+    name: 'first syncs and archived links',
+    sql: `
+ALTER TABLE links ADD COLUMN closed_since TEXT;
+CREATE TABLE first_syncs (
+  connection TEXT PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT
+) WITHOUT ROWID;
+`,
+  },
 ];

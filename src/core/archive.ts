@@ -1,0 +1,94 @@
+// Archiving (`lifecycle.stopAfterClosedDays`): a link whose tickets have both been closed that
+// long leaves the reconcile (it is no longer read every night) but stays in the ledger, findable
+// and auditable. A change to either ticket (webhook or poll) makes it active again.
+import type { Ledger, Link, PassCommit } from './ledger/types.js';
+import type { ConnectionRuntime } from './runtime.js';
+import { seenVersion } from './sync/versions.js';
+import type { Side, Ticket } from './types.js';
+
+const DAY_MS = 86_400_000;
+
+/** What a pass learned about the link's closing: a new `closedSince` (undefined: unchanged), and whether it is due to be archived. */
+export interface Closure {
+  closedSince: string | null | undefined;
+  archive: boolean;
+}
+
+/** Closed on both sides since when (a pass that sees both closed starts the clock; one open stops it). */
+export function closureOf(days: number | undefined, link: Link, tickets: Record<Side, Ticket>, nowMs: number): Closure {
+  const bothClosed = tickets.a.closed === true && tickets.b.closed === true;
+  if (!bothClosed) return { closedSince: link.closedSince === null ? undefined : null, archive: false };
+  if (link.closedSince === null) return { closedSince: new Date(nowMs).toISOString(), archive: days === 0 };
+  const due = days !== undefined && nowMs - Date.parse(link.closedSince) >= days * DAY_MS;
+  return { closedSince: undefined, archive: due };
+}
+
+/** Commits the closing a pass that changed nothing else learned; archives the link when due. */
+export async function commitClosure(
+  ledger: Ledger,
+  rt: ConnectionRuntime,
+  link: Link,
+  closure: Closure,
+): Promise<'changed' | 'noop'> {
+  const commit: PassCommit = { connection: rt.name, linkId: link.id, events: [] };
+  if (closure.closedSince !== undefined) commit.closedSince = closure.closedSince;
+  if (closure.archive) archiveInto(commit, rt, link);
+  await ledger.commit(commit);
+  rt.logger.info(
+    { linkId: link.id, archived: closure.archive },
+    closure.archive ? 'link archived' : 'link closed on both sides',
+  );
+  return closure.archive ? 'changed' : 'noop';
+}
+
+/** Makes a pass's commit archive the link (its events must be a list). */
+export function archiveInto(commit: PassCommit, rt: ConnectionRuntime, link: Link): void {
+  const days = rt.config.lifecycle.stopAfterClosedDays ?? 0;
+  const reason = `both tickets closed for ${days} day${days === 1 ? '' : 's'} (lifecycle.stopAfterClosedDays): archived, no longer reconciled`;
+  commit.linkState = { state: 'archived', note: reason };
+  commit.events!.push({
+    connection: rt.name,
+    linkId: link.id,
+    side: null,
+    field: null,
+    kind: 'link_archived',
+    oldValue: null,
+    newValue: null,
+    reason,
+  });
+}
+
+/**
+ * An archived link whose ticket changed wakes up (active again, the closing clock stopped); a hint
+ * carrying the version the ledger already holds (a listing re-reading old tickets) leaves it asleep.
+ */
+export async function wakeArchived(
+  ledger: Ledger,
+  rt: ConnectionRuntime,
+  link: Link,
+  side: Side,
+  given: Ticket | undefined,
+): Promise<boolean> {
+  const stored = side === 'a' ? link.aVersion : link.bVersion;
+  if (given && stored !== null && seenVersion(rt.fields, side, given) === stored) return false;
+  const reason = `ticket ${side === 'a' ? link.aId : link.bId} on ${side} (${rt.sides[side].label}) changed: the archived link syncs again`;
+  await ledger.commit({
+    connection: rt.name,
+    linkId: link.id,
+    linkState: { state: 'active', note: null },
+    closedSince: null,
+    events: [
+      {
+        connection: rt.name,
+        linkId: link.id,
+        side,
+        field: null,
+        kind: 'link_unarchived',
+        oldValue: null,
+        newValue: null,
+        reason,
+      },
+    ],
+  });
+  return true;
+}
