@@ -598,6 +598,15 @@ export const ServerConfig = z
       .optional()
       .describe('Named tokens with roles, for several people or teams; server.token keeps working as an admin token.'),
     metricsToken: Secret.optional().describe('A token that may read GET /metrics and nothing else (for Prometheus).'),
+    metricsPort: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe(
+        'Also serve GET /metrics (and nothing else) on this port, on server.host: the scrape port Prometheus setups expect. Open there unless server.metricsToken is set, which it then needs.',
+      ),
     publicUrl: HttpUrl.optional().describe('External URL of this daemon (for webhook registration and links).'),
   })
   .describe('The status endpoint, dashboard and webhook receiver.');

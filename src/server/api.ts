@@ -529,7 +529,7 @@ export function documentOtherRoutes(docs: RouteDoc[]): void {
       tag: 'status',
       summary: 'Prometheus metrics (text exposition format), names prefixed ticketbridge_.',
       description:
-        'Readable with server.metricsToken (which reads nothing else) or with a token that is not limited to some connections.',
+        'Readable with server.metricsToken (which reads nothing else) or with a token that is not limited to some connections; with server.metricsPort also on a listener of its own that serves nothing else.',
       auth: true,
       produces: 'text/plain',
       errors: {

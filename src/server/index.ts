@@ -2,7 +2,13 @@
 // errors, Prometheus metrics, the webhook receiver, the dashboard and /openapi.json. The lead's
 // daemon composes it: createServer({ engine, ledger, server, logger, version, startedAtMs, metrics }).
 import { isIP } from 'node:net';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { z } from 'zod';
 import type { Engine } from '../core/engine.js';
@@ -10,7 +16,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Ledger } from '../core/ledger/types.js';
 import type { Logger } from '../core/types.js';
 import { apiRoutes, documentOtherRoutes } from './api.js';
-import { installAuth, type TokenEntry } from './auth.js';
+import { installAuth, sameSecret, type TokenEntry } from './auth.js';
 import { installScope, scopedEngine, scopedLedger, setPrincipal } from './scope.js';
 import { SessionStore } from './sessions.js';
 import { dashboardRoutes } from './dashboard.js';
@@ -33,6 +39,8 @@ export interface ServerDeps {
     token?: string | undefined;
     tokens?: readonly TokenEntry[] | undefined;
     metricsToken?: string | undefined;
+    /** GET /metrics also on a listener of its own, on `host` (nothing else is served there). */
+    metricsPort?: number | undefined;
     publicUrl?: string | undefined;
   };
   /** The daemon's pino logger; fastify logs requests through it. Undefined: silent. */
@@ -53,8 +61,10 @@ export interface Server {
   app: FastifyInstance;
   /** Every route registered (by any module), for checks such as "a viewer can POST nothing". */
   routes: Array<{ method: string; url: string }>;
-  /** Starts listening; resolves with the URL (e.g. http://127.0.0.1:8080). */
+  /** Starts listening (and the metrics listener, when configured); resolves with the URL (e.g. http://127.0.0.1:8080). */
   listen(): Promise<string>;
+  /** Base URL of the metrics listener once listening; null when server.metricsPort is not set. */
+  metricsUrl(): string | null;
   /** Stops accepting requests and closes connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -89,6 +99,10 @@ export function createServer(deps: ServerDeps): Server {
       `server.host: "${deps.server.host}" is not a loopback address, so server.token is required (the status API, dashboard and actions would be open to the network)`,
     ]);
   }
+  if (deps.server.metricsPort !== undefined && deps.server.metricsPort === deps.server.port && deps.server.port !== 0)
+    throw new ConfigError([
+      `server.metricsPort: ${deps.server.metricsPort} is server.port too; the metrics listener needs a port of its own`,
+    ]);
   const now = deps.now ?? Date.now;
   const logger: Logger = deps.logger ? (deps.logger as unknown as Logger).child({ component: 'server' }) : silent;
 
@@ -163,10 +177,14 @@ export function createServer(deps: ServerDeps): Server {
   const docs: RouteDoc[] = [];
 
   apiRoutes(app, docs, { ...views, logger });
-  app.get('/metrics', async (_request, reply) => {
+  const sendMetrics = async (_request: unknown, reply: FastifyReply): Promise<FastifyReply> => {
     const text = await deps.metrics.registry.metrics();
     return reply.header('content-type', deps.metrics.registry.contentType).send(text);
-  });
+  };
+  app.get('/metrics', sendMetrics);
+  const metricsApp =
+    deps.server.metricsPort === undefined ? null : metricsListener(deps.server.metricsToken, sendMetrics);
+  let metricsUrl: string | null = null;
   webhookRoutes(app, { engine: deps.engine, metrics: deps.metrics, stats: webhookStats, ledger: deps.ledger, logger });
   dashboardRoutes(app, { ...views, signedIn: tokens.length > 0, logger });
   reportRoutes(app, views);
@@ -199,11 +217,44 @@ export function createServer(deps: ServerDeps): Server {
     async listen() {
       const address = await app.listen({ host: deps.server.host, port: deps.server.port });
       logger.info({ address, auth: tokens.length > 0 }, 'server listening');
+      if (metricsApp) {
+        metricsUrl = await metricsApp.listen({ host: deps.server.host, port: deps.server.metricsPort ?? 0 });
+        logger.info({ address: metricsUrl, auth: deps.server.metricsToken !== undefined }, 'metrics listening');
+      }
       return address;
     },
+    metricsUrl: () => metricsUrl,
     close() {
-      closing ??= app.close();
+      closing ??= Promise.all([app.close(), metricsApp?.close()]).then(() => undefined);
       return closing;
     },
   };
+}
+
+/**
+ * The scrape listener (server.metricsPort): GET /metrics and nothing else, open as Prometheus
+ * exporters usually are, or behind server.metricsToken when one is configured.
+ */
+function metricsListener(
+  metricsToken: string | undefined,
+  send: (request: unknown, reply: FastifyReply) => Promise<FastifyReply>,
+): FastifyInstance {
+  const app = Fastify({ logger: false });
+  app.get('/metrics', async (request, reply) => {
+    const header = request.headers.authorization ?? '';
+    const given = /^bearer\s+/i.test(header) ? header.replace(/^bearer\s+/i, '').trim() : null;
+    if (metricsToken !== undefined && (given === null || !sameSecret(given, metricsToken)))
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="ticketbridge-metrics"')
+        .send({ error: 'unauthorized', message: 'this listener needs server.metricsToken as a bearer token' });
+    return send(request, reply);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: 'not_found',
+      message: `only GET /metrics is served here, not ${request.method} ${request.url.split('?')[0]}`,
+    }),
+  );
+  return app;
 }

@@ -37,6 +37,8 @@ export interface FixtureOptions {
   /** Named tokens with roles (server.tokens). */
   tokens?: Array<{ name: string; token: string; role: 'viewer' | 'operator' | 'admin'; connections?: string[] }>;
   metricsToken?: string;
+  /** server.metricsPort: /metrics on a listener of its own (0: any free port). */
+  metricsPort?: number;
   publicUrl?: string;
 }
 
@@ -83,6 +85,7 @@ export async function createServerFixture(options: FixtureOptions = {}): Promise
       ...(token ? { token } : {}),
       ...(options.tokens ? { tokens: options.tokens } : {}),
       ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
+      ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
       ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     },
     logger: undefined,
