@@ -130,6 +130,8 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
     ...(config.notifications
       ? { notifier: createNotifier(config.notifications, { logger, now: () => clock.now() }) }
       : {}),
+    ...(config.notifications?.trouble ? { trouble: config.notifications.trouble } : {}),
+    watchIntervalMs: config.engine.watchIntervalMs,
   });
 
   let closed: Promise<void> | null = null;

@@ -14,7 +14,9 @@ import { pollSide } from './poller.js';
 import { withPriority } from './priority.js';
 import { Recovery } from './recovery.js';
 import { Runner } from './runner.js';
-import type { Notifier } from './notify.js';
+import type { Notice, Notifier } from './notify.js';
+import { checkSlaClocks } from './sla-watch.js';
+import { TroubleWatch } from './trouble.js';
 import { buildRuntime, type ConnectionRuntime, type ConnectionSpec } from './runtime.js';
 import { Scheduler } from './scheduler.js';
 import { connectionStatus, type ConnectionStatus } from './status.js';
@@ -43,6 +45,10 @@ export interface EngineOptions {
   leaseMs?: number;
   /** Tells people about escalations and sync trouble (src/notify). */
   notifier?: Notifier;
+  /** Who hears about sync trouble (`notifications.trouble`); none: nobody. */
+  trouble?: { channels: readonly string[]; conflictMinutes: number };
+  /** How often SLA clocks and sync trouble are checked; a clock is also checked when it falls due. @default 30000 */
+  watchIntervalMs?: number;
 }
 
 export interface Engine {
@@ -87,6 +93,10 @@ export interface Engine {
   /** Dry run: what would change on each side, writing nothing anywhere. */
   plan(connection?: string): Promise<PlannedChange[]>;
   status(): Promise<ConnectionStatus[]>;
+  /** Records every SLA clock past its due time as breached (and tells its contacts); returns how many. */
+  checkSla(): Promise<number>;
+  /** Tells sync trouble not told yet (`notifications.trouble`); returns the notices sent. */
+  checkTrouble(): Promise<Notice[]>;
   /** Resolves when no pass is queued or running. */
   onIdle(): Promise<void>;
 }
@@ -109,6 +119,7 @@ class SyncEngine implements Engine {
   private readonly runner: Runner;
   private readonly recovery: Recovery;
   private readonly pauses: Pauses;
+  private readonly trouble: TroubleWatch;
   private readonly pollsRunning = new Set<string>();
   private readonly pollStarted = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -141,6 +152,16 @@ class SyncEngine implements Engine {
       ...(options.notifier ? { notifier: options.notifier } : {}),
     });
     this.recovery = new Recovery({ ledger, clock, runner: this.runner, runtimes: this.connections, paused });
+    this.trouble = new TroubleWatch({
+      ledger,
+      clock,
+      logger,
+      notifier: options.notifier,
+      trouble: options.trouble,
+      connections: () => [...this.connections.values()].filter((rt) => rt.config.enabled).map((rt) => rt.name),
+      status: () => this.status(),
+      pollIntervalMs: (name) => this.connections.get(name)?.config.pollIntervalMs ?? this.pollIntervalMs,
+    });
   }
 
   async start(): Promise<void> {
@@ -157,6 +178,7 @@ class SyncEngine implements Engine {
         this.loop(`poll ${rt.name}:${side}`, every, () => this.pollOnce(rt.name, side));
     }
     this.loop('recovery', this.pollIntervalMs, () => this.recovery.round(Math.max(2 * this.leaseMs, 60_000)));
+    this.watch(this.options.watchIntervalMs ?? 30_000);
     if (this.options.reconcileCron) {
       this.cronTask = cron.schedule(this.options.reconcileCron, () => {
         const run = this.reconcile().catch((err: unknown) =>
@@ -375,6 +397,60 @@ class SyncEngine implements Engine {
     for (const rt of this.connections.values())
       out.push({ ...(await connectionStatus(deps, rt)), paused: this.pauses.state(rt.name) });
     return out;
+  }
+
+  async checkSla(): Promise<number> {
+    return (await this.slaRound()).breached;
+  }
+
+  checkTrouble(): Promise<Notice[]> {
+    return this.trouble.check();
+  }
+
+  private async slaRound(): Promise<{ breached: number; nextDueMs: number | null }> {
+    await this.pauses.refresh();
+    const { breached, nextDueMs } = await checkSlaClocks({
+      ledger: this.ledger,
+      clock: this.clock,
+      notifier: this.options.notifier,
+      runtimes: this.connections,
+      exclusive: (connection, linkId, fn) => this.scheduler.exclusive(connection, `link:${linkId}`, fn),
+      paused: (name) => this.pauses.isPaused(name),
+    });
+    return { breached: breached.length, nextDueMs };
+  }
+
+  /**
+   * Checks SLA clocks and sync trouble every `everyMs`, and wakes for the next SLA clock's due
+   * time when that comes sooner, so a breach is recorded when it happens.
+   */
+  private watch(everyMs: number): void {
+    const tick = (): void => {
+      if (!this.running) return;
+      const run = (async () => {
+        const { nextDueMs } = await this.slaRound();
+        await this.trouble.check();
+        return nextDueMs;
+      })()
+        .catch((err: unknown) => {
+          this.logger.error({ loop: 'watch', err: describeError(err) }, 'scheduled task failed');
+          return null;
+        })
+        .then((nextDueMs) => {
+          if (!this.running) return;
+          const untilDue = nextDueMs === null ? everyMs : nextDueMs - this.clock.now() + 1;
+          const t = setTimeout(
+            () => {
+              this.timers.delete(t);
+              tick();
+            },
+            Math.max(0, Math.min(everyMs, untilDue)),
+          );
+          this.timers.add(t);
+        });
+      void this.scheduler.track(run);
+    };
+    tick();
   }
 
   onIdle(): Promise<void> {

@@ -4,7 +4,7 @@
 import type { Ledger, NewEvent } from './ledger/types.js';
 
 export interface Notice {
-  kind: 'escalation' | 'trouble';
+  kind: 'escalation' | 'sla_breach' | 'trouble';
   /** Channel names under `notifications.channels`. */
   channels: readonly string[];
   title: string;

@@ -24,6 +24,7 @@ import { copied, planComments } from './sync/comments.js';
 import { createBaselines, planCreate } from './sync/create.js';
 import { applyEscalations, notifyEscalation } from './escalate.js';
 import { planEscalations } from './sync/escalations.js';
+import { slaClocks, slaStops, type SlaClock } from './sla.js';
 import { functionChangeEvent, functionOf, rulesFor } from './sync/functions.js';
 import {
   cutEvents,
@@ -355,7 +356,14 @@ export async function linkPass(
   // Step 5: comments are append-only; only read them on a side that may have new ones.
   if (options.force || !unchanged) {
     const sides = commentSides(link, tickets, seen, state, options.force === true);
-    await syncComments(deps, rt, snap, tickets, commit, sides).catch((err: unknown) => failures.push(err));
+    const lists = await syncComments(deps, rt, snap, tickets, commit, sides).catch((err: unknown) => {
+      failures.push(err);
+      return null;
+    });
+    const labels = { a: rt.sides.a.label, b: rt.sides.b.label };
+    commit.events!.push(
+      ...slaStops(state.slaRunning, rt.config.escalations, tickets, lists ?? { a: [], b: [] }, labels),
+    );
     await syncAttachments(deps, rt, snap, tickets, commit).catch((err: unknown) => failures.push(err));
   }
   if (failures.length > 0 || raced)
@@ -491,6 +499,8 @@ export interface LinkState {
   functionName: string | null;
   /** Escalation policies that already triggered for the link. */
   triggered: Set<string>;
+  /** SLA clocks of the link still running (no reply, resolution or breach yet). */
+  slaRunning: SlaClock[];
 }
 
 export async function linkState(ledger: Ledger, linkId: string, rt?: ConnectionRuntime): Promise<LinkState> {
@@ -503,11 +513,19 @@ export async function linkState(ledger: Ledger, linkId: string, rt?: ConnectionR
     functionName = typeof value === 'string' ? value : null;
   }
   const triggered = new Set<string>();
+  let slaRunning: SlaClock[] = [];
   if (rt && rt.config.escalations.length > 0) {
     const events = await ledger.listEvents({ linkId, kind: 'escalation', limit: 1000 });
     for (const e of events.items) if (typeof e.newValue === 'string') triggered.add(e.newValue);
+    if (rt.config.escalations.some((p) => p.sla !== undefined) && events.items.length > 0) {
+      const stops = await Promise.all(
+        (['sla_met', 'sla_breached'] as const).map((kind) => ledger.listEvents({ linkId, kind, limit: 1000 })),
+      );
+      const all = [...events.items, ...stops.flatMap((p) => p.items)];
+      slaRunning = slaClocks(all).filter((c) => c.state === 'running');
+    }
   }
-  return { intents, conflicts, functionName, triggered };
+  return { intents, conflicts, functionName, triggered, slaRunning };
 }
 
 /** The field rules in force for the link's tickets (by their function) and the change to record. */
@@ -801,7 +819,7 @@ async function syncComments(
   tickets: Record<Side, Ticket>,
   commit: PassCommit,
   sides: readonly Side[],
-): Promise<void> {
+): Promise<Record<Side, Comment[]>> {
   const context = { connection: rt.name, linkId: snap.link.id, labels: { a: rt.sides.a.label, b: rt.sides.b.label } };
   const listOf = async (side: Side): Promise<Comment[]> =>
     sides.includes(side)
@@ -848,6 +866,7 @@ async function syncComments(
     commit.events!.push(done.event);
     if (intent) commit.intentsDone!.push(intent.id);
   }
+  return lists;
 }
 
 /** Turns a failed pass into a visible error record; returns the code. */

@@ -97,3 +97,43 @@ describe('validate: the co-managed playbook', () => {
     ]);
   });
 });
+
+const escalation = (sla: string, trouble = ''): string =>
+  VALID +
+  yaml`
+      escalations:
+        - name: outage
+          match: { all: [{ side: a, field: priority, in: [4] }] }
+          route: { side: b, set: { board: Co-Managed FS } }
+          sla: ${sla}
+          contacts: [ops]
+  notifications:
+    channels:
+      ops: { kind: webhook, url: "https://hooks.example/ops" }
+    ${trouble}
+  `.replace(/^/gm, '');
+
+describe('validate: SLA clocks and sync-trouble notices', () => {
+  it('accepts SLA clocks with a resolution rule, and trouble told on a configured channel', () => {
+    const sla =
+      '{ firstResponseMinutes: 30, resolutionMinutes: 240, resolvedWhen: { any: [{ side: b, field: status, in: [Closed] }] } }';
+    expect(problemsOf(escalation(sla, 'trouble: { channels: [ops], conflictMinutes: 45 }'))).toEqual([]);
+  });
+
+  it('refuses a resolution SLA without resolvedWhen and business hours without a calendar', () => {
+    expect(problemsOf(escalation('{ resolutionMinutes: 240, businessHours: true }'))).toEqual([
+      expect.stringContaining('escalations[0].sla.resolutionMinutes: a resolution SLA needs sla.resolvedWhen'),
+      expect.stringContaining(
+        'escalations[0].sla.businessHours: business-hours SLA clocks count the minutes of route.calendar',
+      ),
+    ]);
+  });
+
+  it('names a trouble channel that is not configured', () => {
+    expect(problemsOf(escalation('{ firstResponseMinutes: 30 }', 'trouble: { channels: [pager] }'))).toEqual([
+      expect.stringContaining(
+        'notifications.trouble.channels[0]: unknown notification channel "pager"; channels defined: ops',
+      ),
+    ]);
+  });
+});

@@ -5,7 +5,7 @@
 import type { Side } from '../core/types.js';
 import { canonical } from '../core/values.js';
 import type { PathProblem } from './references.js';
-import type { Config, ConnectionConfig, ScopeConfig } from './schema.js';
+import type { Config, ConnectionConfig, EscalationConfig, ScopeConfig } from './schema.js';
 
 /** Native fields that place a ticket in (or out of) a scope key, per system kind. */
 const SCOPE_FIELDS: Record<string, Record<string, keyof ScopeConfig>> = {
@@ -69,8 +69,37 @@ function functionProblems(name: string, conn: ConnectionConfig): PathProblem[] {
   return problems;
 }
 
+function channelProblem(config: Config, contact: string, path: (string | number)[]): PathProblem[] {
+  const channels = Object.keys(config.notifications?.channels ?? {});
+  if (channels.includes(contact)) return [];
+  const known =
+    channels.length > 0 ? `channels defined: ${channels.join(', ')}` : 'no notifications.channels are defined';
+  return [{ path, message: `unknown notification channel ${JSON.stringify(contact)}; ${known}` }];
+}
+
+/** A resolution clock needs to know what resolved means; a business-hours clock needs a calendar. */
+function slaProblems(policy: EscalationConfig, path: (string | number)[]): PathProblem[] {
+  const sla = policy.sla;
+  if (!sla) return [];
+  const problems: PathProblem[] = [];
+  if (sla.resolutionMinutes !== undefined && sla.resolvedWhen === undefined)
+    problems.push({
+      path: [...path, 'sla', 'resolutionMinutes'],
+      message: 'a resolution SLA needs sla.resolvedWhen (e.g. status Resolved or Closed) to know when the clock stops',
+    });
+  if (sla.businessHours && policy.route?.calendar === undefined)
+    problems.push({
+      path: [...path, 'sla', 'businessHours'],
+      message: 'business-hours SLA clocks count the minutes of route.calendar, and this policy names none',
+    });
+  return problems;
+}
+
 export function checkPlaybook(config: Config): PathProblem[] {
   const problems: PathProblem[] = [];
+  config.notifications?.trouble?.channels.forEach((c, j) =>
+    problems.push(...channelProblem(config, c, ['notifications', 'trouble', 'channels', j])),
+  );
   for (const [name, conn] of Object.entries(config.connections)) {
     problems.push(...functionProblems(name, conn));
     conn.escalations.forEach((policy, i) => {
@@ -84,16 +113,10 @@ export function checkPlaybook(config: Config): PathProblem[] {
             ...scopeProblem(config, name, conn, route.side, route.afterHours, [...path, 'route', 'afterHours']),
           );
       }
-      const channels = Object.keys(config.notifications?.channels ?? {});
-      policy.contacts.forEach((contact, j) => {
-        if (channels.includes(contact)) return;
-        const known =
-          channels.length > 0 ? `channels defined: ${channels.join(', ')}` : 'no notifications.channels are defined';
-        problems.push({
-          path: [...path, 'contacts', j],
-          message: `unknown notification channel ${JSON.stringify(contact)}; ${known}`,
-        });
-      });
+      problems.push(...slaProblems(policy, path));
+      policy.contacts.forEach((contact, j) =>
+        problems.push(...channelProblem(config, contact, [...path, 'contacts', j])),
+      );
     });
     const routing = conn.routing;
     if (!routing) continue;

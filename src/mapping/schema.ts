@@ -508,6 +508,30 @@ export const EscalationConfig = z
       })
       .optional()
       .describe('Where the ticket goes on the other side when the policy triggers.'),
+    sla: z
+      .strictObject({
+        firstResponseMinutes: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('Time to the first public reply a person writes on either side.'),
+        resolutionMinutes: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('Time until the ticket is resolved (`resolvedWhen` holds).'),
+        resolvedWhen: MatchConfig.optional().describe(
+          'When the ticket counts as resolved (e.g. status Resolved or Closed on either side); needed with resolutionMinutes.',
+        ),
+        businessHours: z
+          .boolean()
+          .default(false)
+          .describe("Count only minutes inside the policy's calendar (`route.calendar`). @default false"),
+      })
+      .optional()
+      .describe('SLA clocks started when the policy triggers; a breach is recorded (and told) when it falls due.'),
     contacts: z
       .array(z.string().min(1))
       .default([])
@@ -660,6 +684,14 @@ export const SecretsConfig = z
 
 export const EngineConfig = z.strictObject({
   concurrency: z.number().int().min(1).max(256).default(8).describe('Links processed at once.'),
+  watchIntervalMs: z
+    .number()
+    .int()
+    .min(50)
+    .default(30_000)
+    .describe(
+      'How often SLA clocks and sync trouble are checked; an SLA clock is also checked the moment it falls due. @default 30000',
+    ),
 });
 
 const ChannelName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'channel names are lowercase letters, digits, - and _');
@@ -703,8 +735,22 @@ export const NotificationsConfig = z
     channels: z.record(ChannelName, NotificationChannel).default({}),
     retries: z.number().int().min(0).max(10).default(3).describe('Retries per channel, with exponential backoff.'),
     retryMinMs: z.number().int().min(1).default(1000).describe('First retry delay; doubles each time. @default 1000'),
+    trouble: z
+      .strictObject({
+        channels: z.array(ChannelName).min(1).describe('Who hears about sync trouble.'),
+        conflictMinutes: z
+          .number()
+          .int()
+          .positive()
+          .default(30)
+          .describe('A conflict waiting longer than this is told. @default 30'),
+      })
+      .optional()
+      .describe(
+        'Sync trouble: an error that needs a person, a conflict waiting longer than conflictMinutes, a connection turning red.',
+      ),
   })
-  .describe('Notifications for escalations.');
+  .describe('Notifications for escalations, SLA breaches and sync trouble.');
 export type NotificationsConfig = z.infer<typeof NotificationsConfig>;
 
 export const Config = z
@@ -725,7 +771,7 @@ export const Config = z
     server: ServerConfig.default({ host: '127.0.0.1', port: 8080 }),
     polling: PollingConfig.default({ intervalMs: 30_000, overlapMs: 120_000 }),
     reconcile: ReconcileConfig.default({ cron: '*/15 * * * *', enabled: true }),
-    engine: EngineConfig.default({ concurrency: 8 }),
+    engine: EngineConfig.default({ concurrency: 8, watchIntervalMs: 30_000 }),
     secrets: SecretsConfig.optional(),
     calendars: z
       .record(

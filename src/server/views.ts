@@ -5,6 +5,7 @@ import { errorCode, withTimeout } from '../core/errors.js';
 import type { Engine } from '../core/engine.js';
 import type { Ledger, SyncEvent } from '../core/ledger/types.js';
 import type { QueuePause } from '../core/queue.js';
+import { LAG_RED_INTERVALS } from '../core/trouble.js';
 import type { Side } from '../core/types.js';
 import { describeRejections, WebhookStats } from './webhook-stats.js';
 import type { ConnectionStatus, HealthLevel, LinkDetail, Ready, ReadyCheck, Status } from './schemas.js';
@@ -29,7 +30,6 @@ const SIDES: readonly Side[] = ['a', 'b'];
 
 /** Lag beyond this many poll intervals turns a connection amber / red. */
 const LAG_AMBER_INTERVALS = 3;
-const LAG_RED_INTERVALS = 10;
 
 export async function buildStatus(deps: ViewDeps): Promise<Status> {
   const now = deps.now();

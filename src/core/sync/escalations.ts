@@ -7,7 +7,8 @@ import { inBusinessHours } from '../calendar.js';
 import type { NewEvent } from '../ledger/types.js';
 import { matches } from '../match.js';
 import type { Calendars } from '../routing.js';
-import type { FieldValues, Side, Ticket } from '../types.js';
+import { slaStarts } from '../sla.js';
+import type { FieldValues, JsonValue, Side, Ticket } from '../types.js';
 import { canonical } from '../values.js';
 
 export interface EscalationDecision {
@@ -43,6 +44,13 @@ function routeWords(route: EscalationDecision['route'], labels: Record<Side, str
   return `${labels[route.side]} ${fields.join(', ')}${route.afterHours ? ' (after hours)' : ''}`;
 }
 
+/** The SLA clocks the policy starts now, kept on its event (the SLA watch and the pass read them there). */
+function slaData(policy: EscalationConfig, ctx: EscalationContext): Record<string, JsonValue> {
+  const starts = slaStarts(policy, ctx.calendars, ctx.nowMs);
+  if (starts.length === 0) return {};
+  return { label: policy.label ?? policy.name, sla: starts.map((s) => ({ ...s })) };
+}
+
 /** The policies that trigger for this link in this pass, with their routes and events. */
 export function planEscalations(ctx: EscalationContext, tickets: Record<Side, Ticket>): EscalationDecision[] {
   const subject = { a: tickets.a.fields, b: tickets.b.fields };
@@ -64,6 +72,7 @@ export function planEscalations(ctx: EscalationContext, tickets: Record<Side, Ti
           policy: policy.name,
           scenario: policy.scenario,
           route: route ? { side: route.side, ...route.set } : null,
+          ...slaData(policy, ctx),
         },
       };
       return { policy, route, event };
