@@ -3,7 +3,9 @@
 // keep syncing. Each action records an event saying who asked, and settles the link's errors.
 import { LinkRefusedError, NotFoundError, tagSubject } from './errors.js';
 import type { Ledger, Link, NewEvent } from './ledger/types.js';
-import type { ConnectionRuntime } from './runtime.js';
+import { sideNames, type ConnectionRuntime } from './runtime.js';
+import { sideName } from './sync/words.js';
+import { shownKey } from './ticket-ref.js';
 import { otherSide, type Side } from './types.js';
 
 /** Note prefix of a link whose out-of-scope flag a person dismissed: scope no longer flags it. */
@@ -15,6 +17,12 @@ export interface LinkActionDeps {
 
 function event(rt: ConnectionRuntime, link: Link, side: Side | null, kind: NewEvent['kind'], reason: string): NewEvent {
   return { connection: rt.name, linkId: link.id, side, field: null, kind, oldValue: null, newValue: null, reason };
+}
+
+/** "Freshservice INC-4 and ConnectWise #1234": both tickets of a link as people know them. */
+function names(rt: ConnectionRuntime, link: Link): string {
+  const labels = sideNames(rt).labels;
+  return `${sideName(labels, 'a')} ${shownKey(link.aId, link.aKey)} and ${sideName(labels, 'b')} ${shownKey(link.bId, link.bKey)}`;
 }
 
 /** The side whose ticket went away, from the flag's note ("deleted on a (Freshservice)"). */
@@ -41,7 +49,8 @@ export async function closeTwin(deps: LinkActionDeps, rt: ConnectionRuntime, lin
   await rt.sides[side].connector.closeTicket(twinId).catch((err: unknown) => {
     throw tagSubject(err, side, twinId);
   });
-  const reason = `a person closed the twin ${twinId} on ${side} (${rt.sides[side].label}) of a flagged link (${link.note ?? 'flagged'})`;
+  const twinKey = shownKey(twinId, side === 'a' ? link.aKey : link.bKey);
+  const reason = `a person closed the twin ${twinKey} on ${sideName(sideNames(rt).labels, side)} of a flagged link (${link.note ?? 'flagged'})`;
   await deps.ledger.commit({
     connection: rt.name,
     linkId,
@@ -61,7 +70,7 @@ export async function unlink(deps: LinkActionDeps, rt: ConnectionRuntime, linkId
     connection: rt.name,
     linkId,
     linkState: { state: 'unlinked', note: 'unlinked by a person' },
-    events: [event(rt, link, null, 'link_unlinked', `a person unlinked ${link.aId} (a) and ${link.bId} (b)`)],
+    events: [event(rt, link, null, 'link_unlinked', `a person unlinked ${names(rt, link)}`)],
     resolveErrorsFor: { linkId },
   });
   return mustGet(deps.ledger, linkId);

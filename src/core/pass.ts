@@ -21,6 +21,8 @@ import { syncAttachments } from './pass-attachments.js';
 import type { Notifier } from './notify.js';
 import { sideNames, type ConnectionRuntime } from './runtime.js';
 import { copied, planComments } from './sync/comments.js';
+import { sideName } from './sync/words.js';
+import { shownKey } from './ticket-ref.js';
 import { createBaselines, planCreate } from './sync/create.js';
 import { applyEscalations, notifyEscalation } from './escalate.js';
 import { planEscalations } from './sync/escalations.js';
@@ -201,7 +203,7 @@ export async function createPass(
         oldValue: null,
         newValue: { a: tickets.a.id, b: tickets.b.id },
         data: { source: from, latencyMs: createdLatencyMs },
-        reason: `ticket ${ticket.id} created on ${from} (${rt.sides[from].label}); twin ${twin.id} created on ${to} (${rt.sides[to].label})`,
+        reason: `${sideName(sideNames(rt).labels, from)} ticket ${shownKey(ticket.id, ticket.key)} mirrored: twin ${shownKey(twin.id, twin.key)} created on ${sideName(sideNames(rt).labels, to)}`,
       },
     ],
     intentsDone: [intent.id],
@@ -264,10 +266,10 @@ async function leaveLink(
   const rule = why === 'deleted' ? rt.config.lifecycle.onDelete : rt.config.lifecycle.onUnscope;
   const link = snap.link;
   const other = otherSide(side);
-  const what =
-    why === 'deleted'
-      ? `deleted on ${side} (${rt.sides[side].label})`
-      : `moved out of scope on ${side} (${rt.sides[side].label})`;
+  // The note keeps the side letter: goneSide reads it back ("deleted on a (Freshservice)").
+  const onSide = `on ${side} (${rt.sides[side].label})`;
+  const what = why === 'deleted' ? `deleted ${onSide}` : `moved out of scope ${onSide}`;
+  const said = `${why === 'deleted' ? 'deleted' : 'moved out of scope'} on ${sideName(sideNames(rt).labels, side)}`;
   const event = (at: Side, kind: 'ticket_closed' | 'link_unlinked' | 'link_flagged', reason: string): NewEvent[] => [
     { connection: rt.name, linkId: link.id, side: at, field: null, kind, oldValue: null, newValue: null, reason },
   ];
@@ -279,21 +281,21 @@ async function leaveLink(
       throw tagSubject(err, other, twinId);
     });
     commit.linkState = { state: 'closed', note: `${what}; twin closed` };
-    commit.events = event(other, 'ticket_closed', `ticket ${what}; its twin was closed (lifecycle: close)`);
+    commit.events = event(other, 'ticket_closed', `ticket ${said}; its twin was closed (lifecycle: close)`);
   } else if (rule === 'unlink') {
     commit.linkState = { state: 'unlinked', note: what };
-    commit.events = event(side, 'link_unlinked', `ticket ${what}; link ended (lifecycle: unlink)`);
+    commit.events = event(side, 'link_unlinked', `ticket ${said}; link ended (lifecycle: unlink)`);
   } else {
     delete commit.resolveErrorsFor;
     commit.linkState = { state: 'flagged', note: what };
-    commit.events = event(side, 'link_flagged', `ticket ${what}; link flagged for a person (lifecycle: flag)`);
+    commit.events = event(side, 'link_flagged', `ticket ${said}; link flagged for a person (lifecycle: flag)`);
     await deps.ledger.recordError({
       connection: rt.name,
       linkId: link.id,
       side,
       ticketId: side === 'a' ? link.aId : link.bId,
       code: why === 'deleted' ? 'not_found' : 'unscoped',
-      message: `ticket ${what}; the link is flagged and no longer syncs`,
+      message: `ticket ${said}; the link is flagged and no longer syncs`,
       retryable: false,
     });
   }

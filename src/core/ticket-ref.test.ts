@@ -4,7 +4,7 @@ import { ConnectionConfig } from '../mapping/schema.js';
 import { silentLogger } from '../../test/helpers/context.js';
 import { NetworkError } from './errors.js';
 import { buildRuntime, type ConnectionRuntime } from './runtime.js';
-import { knownSystems, parseTicketRef, resolveTicketRef, TicketRefError } from './ticket-ref.js';
+import { knownSystems, parseTicketRef, resolveTicketRef, shownKey, TicketRefError } from './ticket-ref.js';
 import type { Connector } from './types.js';
 
 const SYSTEMS = ['cw', 'fs', 'jira'];
@@ -77,6 +77,18 @@ function keyedJira(): { connector: MemoryConnector; ask: ReturnType<typeof vi.fn
   return { connector, ask };
 }
 
+describe('shownKey', () => {
+  it.each([
+    ['4', '#INC-4', 'INC-4'],
+    ['7', '#SR-7', 'SR-7'],
+    ['10002', 'IT-2', 'IT-2'],
+    ['1234', null, '#1234'],
+    ['1234', '', '#1234'],
+  ])('shows ticket %j with key %j as %j', (id, key, shown) => {
+    expect(shownKey(id, key)).toBe(shown);
+  });
+});
+
 describe('resolveTicketRef', () => {
   it('lists the configured systems once each, sorted', () => {
     expect(knownSystems(connections(keyedJira().connector))).toEqual(['cw', 'fs', 'jira']);
@@ -89,8 +101,10 @@ describe('resolveTicketRef', () => {
     expect(search.candidates).toEqual([
       { connection: 'jira-cw', side: 'a', ticketId: 'it-2' },
       { connection: 'jira-cw', side: 'a', key: 'it-2' },
+      { connection: 'jira-cw', side: 'a', key: '#it-2' },
       { connection: 'fs-jira', side: 'b', ticketId: 'it-2' },
       { connection: 'fs-jira', side: 'b', key: 'it-2' },
+      { connection: 'fs-jira', side: 'b', key: '#it-2' },
       { connection: 'jira-cw', side: 'a', ticketId: '2' },
       { connection: 'fs-jira', side: 'b', ticketId: '2' },
     ]);
@@ -104,6 +118,7 @@ describe('resolveTicketRef', () => {
     expect(search.candidates).toEqual([
       { ticketId: 'IT-1' },
       { key: 'IT-1' },
+      { key: '#IT-1' },
       { connection: 'jira-cw', side: 'a', ticketId: '1' },
       { connection: 'fs-jira', side: 'b', ticketId: '1' },
     ]);
@@ -115,6 +130,7 @@ describe('resolveTicketRef', () => {
     expect(search.candidates).toEqual([
       { connection: 'jira-cw', side: 'b', ticketId: '2' },
       { connection: 'jira-cw', side: 'b', key: '2' },
+      { connection: 'jira-cw', side: 'b', key: '#2' },
     ]);
     expect(ask).not.toHaveBeenCalled();
   });
@@ -127,8 +143,10 @@ describe('resolveTicketRef', () => {
     expect(search.candidates).toEqual([
       { connection: 'jira-cw', side: 'a', ticketId: 'IT-1' },
       { connection: 'jira-cw', side: 'a', key: 'IT-1' },
+      { connection: 'jira-cw', side: 'a', key: '#IT-1' },
       { connection: 'fs-jira', side: 'b', ticketId: 'IT-1' },
       { connection: 'fs-jira', side: 'b', key: 'IT-1' },
+      { connection: 'fs-jira', side: 'b', key: '#IT-1' },
     ]);
     expect(search.unresolved).toEqual(['jira']);
     expect(warn).toHaveBeenCalledWith(
@@ -141,8 +159,27 @@ describe('resolveTicketRef', () => {
     const { connector } = keyedJira();
     Object.assign(connector, { resolveTicketRef: () => new Promise<string | null>(() => undefined) });
     const search = await resolveTicketRef('IT-1', connections(connector), { timeoutMs: 20 });
-    expect(search.candidates).toEqual([{ ticketId: 'IT-1' }, { key: 'IT-1' }]);
+    expect(search.candidates).toEqual([{ ticketId: 'IT-1' }, { key: 'IT-1' }, { key: '#IT-1' }]);
     expect(search.unresolved).toEqual(['jira']);
+  });
+
+  it.each([
+    ['#1234', '1234', ['#1234', '1234']],
+    ['#INC-1', 'INC-1', ['#INC-1', 'INC-1']],
+    ['INC-1', 'INC-1', ['INC-1', '#INC-1']],
+  ])('searches %j as the id %j and as the keys %j, the way systems print references', async (text, id, keys) => {
+    const search = await resolveTicketRef(text, connections(keyedJira().connector));
+    expect(search.candidates.filter((c) => c.connection === undefined)).toEqual([
+      { ticketId: id },
+      ...keys.map((key) => ({ key })),
+    ]);
+  });
+
+  it('asks the keyed system about the reference without its #', async () => {
+    const { connector, ask } = keyedJira();
+    const search = await resolveTicketRef('jira:#IT-2', connections(connector));
+    expect(ask).toHaveBeenCalledWith('IT-2');
+    expect(search.candidates).toContainEqual({ connection: 'jira-cw', side: 'a', ticketId: '2' });
   });
 
   it('refuses an unknown system before asking anyone', async () => {

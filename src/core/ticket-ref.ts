@@ -1,7 +1,8 @@
 // Ticket search references as people type them: `<system>:<ref>` (`cw:123`, `jira:IT-12`) or a
 // bare `<ref>` meaning any system. One reading shared by the API, the dashboard and the CLI, so a
 // reference finds the same links everywhere. A connector that knows human-facing keys
-// (resolveTicketRef) turns them into the native ids links hold.
+// (resolveTicketRef) turns them into the native ids links hold. A leading `#` (`#1234`, `#INC-4`)
+// is how systems print references, so it is searched with and without.
 import { describeError, withTimeout } from './errors.js';
 import type { TicketCandidate } from './ledger/types.js';
 import type { ConnectionRuntime } from './runtime.js';
@@ -52,6 +53,28 @@ export function parseTicketRef(text: string, systems: readonly string[]): Ticket
   return { system, ref };
 }
 
+/**
+ * A ticket as its system shows it to people: the key without the `#` some systems print before
+ * it (Freshservice `INC-4`, Jira `IT-2`), or `#` and the id where tickets have no key
+ * (ConnectWise `#1234`).
+ */
+export function shownKey(id: string, key: string | null | undefined): string {
+  const bare = key?.replace(/^#+/, '').trim();
+  return bare ? bare : `#${id}`;
+}
+
+/** The reference without the `#` people copy from ticket lists ("#1234" → "1234"); kept when nothing else is left. */
+function withoutHash(ref: string): string {
+  const bare = ref.replace(/^#+/, '').trim();
+  return bare === '' ? ref : bare;
+}
+
+/** Keys the ledger may hold for a reference: as given, bare, and with the `#` Freshservice keys carry. */
+function keySpellings(ref: string): string[] {
+  const bare = withoutHash(ref);
+  return [...new Set([ref, bare, `#${bare}`])];
+}
+
 export interface TicketSearch {
   reference: TicketRef;
   /** What the ledger matches (LinkFilter.tickets). */
@@ -83,9 +106,11 @@ export async function resolveTicketRef(
   options: ResolveOptions = {},
 ): Promise<TicketSearch> {
   const reference = parseTicketRef(text, knownSystems(connections));
-  const { system, ref } = reference;
+  const { system } = reference;
+  const ref = withoutHash(reference.ref);
+  const keys = keySpellings(reference.ref);
   // The reference as an id, and as a key the ledger already holds (found even when the system is down).
-  const candidates: TicketCandidate[] = system === null ? [{ ticketId: ref }, { key: ref }] : [];
+  const candidates: TicketCandidate[] = system === null ? [{ ticketId: ref }, ...keys.map((key) => ({ key }))] : [];
   const unresolved = new Set<string>();
   // Each system is asked once, however many connections and sides use it.
   const lookups = new Map<string, Promise<string | null>>();
@@ -111,7 +136,10 @@ export async function resolveTicketRef(
       const s = rt.sides[side];
       if (system !== null && s.system !== system) continue;
       if (system !== null)
-        candidates.push({ connection: rt.name, side, ticketId: ref }, { connection: rt.name, side, key: ref });
+        candidates.push(
+          { connection: rt.name, side, ticketId: ref },
+          ...keys.map((key) => ({ connection: rt.name, side, key })),
+        );
       const connector = s.connector;
       if (!connector.resolveTicketRef) continue;
       resolved.push(

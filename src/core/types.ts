@@ -117,6 +117,12 @@ export interface FieldInfo {
   allowedValues?: JsonValue[];
   /** Per-scope allowed values (e.g. ConnectWise statuses per board, Jira statuses per project). */
   allowedValuesByScope?: Record<string, JsonValue[]>;
+  /**
+   * The name people see for each value the system stores as a code, keyed by the value as text
+   * (Freshservice status `"2"` → `"Open"`, group id → group name). Values that are their own
+   * names (ConnectWise and Jira statuses) have none.
+   */
+  valueLabels?: Record<string, string>;
   note?: string;
 }
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NetworkError } from '../core/errors.js';
 import { createServerFixture, TOKEN, type ServerFixture } from '../../test/helpers/server-fixture.js';
 
@@ -31,27 +31,31 @@ describe('GET / (dashboard)', () => {
     expect(html).toContain('running for an hour');
   });
 
-  it('shows an open conflict with both values and a take-A / take-B form for each side', async () => {
+  it("shows an open conflict with both values and a form to take each system's value, naming systems, not sides", async () => {
     const html = await page();
     expect(html).toContain(`data-conflict="${f.conflictId}"`);
-    expect(html).toMatch(/A · Alpha has<\/small><span class="value">High<\/span>/);
-    expect(html).toMatch(/B · Beta has<\/small><span class="value">Low<\/span>/);
+    expect(html).toMatch(/Alpha has<\/small><span class="value">High<\/span>/);
+    expect(html).toMatch(/Beta has<\/small><span class="value">Low<\/span>/);
     expect(html).toContain(`action="/conflicts/${f.conflictId}/resolve"`);
-    expect(html).toContain('Take A (Alpha)');
-    expect(html).toContain('Take B (Beta)');
+    expect(html).toContain("Take Alpha's value");
+    expect(html).toContain("Take Beta's value");
+    expect(html).not.toMatch(/\b[AB] · /);
   });
 
   it('shows an open error with its message and a retry form', async () => {
     const html = await page();
     expect(html).toContain(`data-error="${f.errorId}"`);
-    expect(html).toContain('memory rejected status: &#34;Escalated&#34; is not an allowed value');
+    expect(html).toContain('Memory rejected status: &#34;Escalated&#34; is not an allowed value');
     expect(html).toContain(`action="/errors/${f.errorId}/retry"`);
   });
 
   it('shows recent events as sentences', async () => {
     const html = await page();
-    expect(html).toContain('both sides changed priority differently; parked for a person (conflict: manual)');
-    expect(html).toContain('ticket 1 created on a (Alpha); twin 1 created on b (Beta)');
+    expect(html).toContain(
+      'Both sides changed priority differently; parked for a person<div class="details muted">Setting: conflict: manual</div>',
+    );
+    expect(html).toContain('Alpha ticket #1 mirrored: twin #1 created on Beta');
+    expect(html).not.toMatch(/\b[ab] \((Alpha|Beta)\)/);
   });
 
   it('escapes values people typed', async () => {
@@ -137,6 +141,42 @@ describe('GET / (dashboard)', () => {
   });
 });
 
+describe('GET / (dashboard) values by their names', () => {
+  let f: ServerFixture;
+  beforeEach(async () => {
+    f = await createServerFixture({ valueLabelsA: { priority: { High: 'P2 · High', Medium: 'P3 · Medium' } } });
+  });
+  afterEach(async () => {
+    await f.close();
+  });
+
+  const page = async (url = '/') => {
+    const res = await f.server.app.inject({ url, headers: bearer });
+    expect(res.statusCode).toBe(200);
+    return res.body;
+  };
+
+  it("shows side a's stored values by the names its catalogue gives, and side b's as they are", async () => {
+    const html = await page();
+    expect(html).toContain('Alpha has</small><span class="value" title="High" data-code="High">P2 · High</span>');
+    expect(html).toContain('Beta has</small><span class="value">Low</span>');
+    expect(html).toContain('was <span class="value" title="Medium" data-code="Medium">P3 · Medium</span>');
+    const history = await page(`/?ticket=${f.aId}`);
+    expect(history).toContain(
+      '<td>priority</td><td><span class="value" title="Medium" data-code="Medium">P3 · Medium</span>',
+    );
+  });
+
+  it('reads each catalogue once, not on every page view', async () => {
+    const connector = f.harness.engine.connections.get(f.connection)!.sides.a.connector;
+    const describe = vi.spyOn(connector, 'describe');
+    await page();
+    await page();
+    await page(`/?ticket=${f.aId}`);
+    expect(describe).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('GET / (dashboard) ticket search by key', () => {
   let f: ServerFixture;
   beforeEach(async () => {
@@ -155,15 +195,29 @@ describe('GET / (dashboard) ticket search by key', () => {
   it('finds a link by the key people know and shows the ticket by its key', async () => {
     const html = await page(`/?ticket=beta-${f.bId}`);
     expect(html).toContain(`data-link="${f.linkId}"`);
-    expect(html).toContain(`Beta #BETA-${f.bId}`);
+    expect(html).toContain(`Beta BETA-${f.bId}`);
     expect(html).toContain('History <span class="count">(2)</span>');
+  });
+
+  it.each([['#BETA-'], ['beta:#BETA-'], ['BETA-']])(
+    'finds a link by its key written as %j plus the number, and names side a by # and its id',
+    async (prefix) => {
+      const html = await page(`/?ticket=${encodeURIComponent(`${prefix}${f.bId}`)}`);
+      expect(html).toContain(`data-link="${f.linkId}"`);
+      expect(html).toContain(`Alpha #${f.aId}`);
+    },
+  );
+
+  it('finds a ticket without a key by # and its id, as systems print it', async () => {
+    const html = await page(`/?ticket=${encodeURIComponent(`#${f.aId}`)}`);
+    expect(html).toContain(`data-link="${f.linkId}"`);
   });
 
   it('names tickets by their keys in the activity list, from the ledger alone', async () => {
     f.harness.b.failWith = new NetworkError('beta is unreachable'); // no live reads needed
     const html = await page('/');
     const activity = html.slice(html.indexOf('Recent activity'));
-    expect(activity).toContain(`Beta #BETA-${f.bId}</a>`);
+    expect(activity).toContain(`Beta BETA-${f.bId}</a>`);
     expect(activity).not.toContain(`Beta #${f.bId}</a>`);
   });
 

@@ -4,16 +4,18 @@
 // `cw:123`, read by core/ticket-ref). It reads the same views as the JSON routes; its buttons
 // are forms posting to those routes.
 import type { FastifyInstance } from 'fastify';
+import type { CatalogCache, ValueLabels } from '../core/catalogs.js';
 import type { Conflict, ErrorRecord, Link, SyncEvent } from '../core/ledger/types.js';
-import { knownSystems, resolveTicketRef, TicketRefError, type TicketSearch } from '../core/ticket-ref.js';
+import { knownSystems, resolveTicketRef, shownKey, TicketRefError, type TicketSearch } from '../core/ticket-ref.js';
 import type { Logger, Side } from '../core/types.js';
 import { sendHtml } from './auth.js';
-import { h, page, showValue, timeAgo, when, type Html } from './html.js';
+import { h, page, timeAgo, when, type Html } from './html.js';
 import { parseInput } from './route.js';
 import type { ConnectionStatus, LinkDetail } from './schemas.js';
 import { z } from 'zod';
 import { buildLinkDetail, buildStatus, type ViewDeps } from './views.js';
 import { describeRejections } from './webhook-stats.js';
+import { NO_LABELS, sentence, shownValue, valueSides } from './dashboard-words.js';
 import { raciOf, sideWords } from '../mapping/raci.js';
 
 const DashboardQuery = z.strictObject({
@@ -31,6 +33,8 @@ export interface DashboardDeps extends ViewDeps {
   signedIn: boolean;
   /** Where failed ticket-key lookups are reported. */
   logger?: Pick<Logger, 'warn'>;
+  /** Each system's field catalogue, for values by their names; absent: values show as stored. */
+  catalogs?: CatalogCache;
 }
 
 export function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): void {
@@ -51,17 +55,21 @@ interface Labels {
   of(connection: string, side: Side): string;
   /** The search reference of a ticket: `system:id`, or the bare id when the connection is gone. */
   ref(connection: string, side: Side, id: string): string;
+  /** Names of stored values (Freshservice status 2 → "Open"). */
+  values: ValueLabels;
 }
 
 export async function renderDashboard(deps: DashboardDeps, query: z.output<typeof DashboardQuery>): Promise<string> {
   const now = deps.now();
-  const [status, conflicts, errors, events] = await Promise.all([
+  const [status, conflicts, errors, events, values] = await Promise.all([
     buildStatus(deps),
     deps.ledger.listConflicts({ state: 'open' }),
     deps.ledger.listErrors({ state: 'open' }),
     deps.ledger.listEvents({ limit: 25 }),
+    deps.catalogs ? deps.catalogs.labels() : NO_LABELS,
   ]);
   const labels: Labels = {
+    values,
     of: (connection, side) => deps.engine.connections.get(connection)?.sides[side].label ?? side.toUpperCase(),
     ref: (connection, side, id) => {
       const system = deps.engine.connections.get(connection)?.sides[side].system;
@@ -123,11 +131,11 @@ function uptime(seconds: number): string {
 }
 
 function connectionCard(c: ConnectionStatus, now: number): Html {
-  const side = (s: ConnectionStatus['sides']['a'], letter: string) => h`
+  const side = (s: ConnectionStatus['sides']['a']) => h`
     <div class="side">
-      <b>${s.label} <span class="muted">(${letter})</span></b>
+      <b>${s.label}</b>
       Last checked <span title="${when(s.lastSuccessfulPollAt)}">${timeAgo(s.lastSuccessfulPollAt, now)}</span>
-      ${s.lastPollError ? h`<div style="color:var(--red)">Last check failed: ${s.lastPollError}</div>` : ''}
+      ${s.lastPollError ? h`<div class="poll-error" style="color:var(--red)">Last check failed: ${sentence(s.lastPollError)}</div>` : ''}
       ${rejectionLine(s)}
       ${pauseLine(s)}
       ${budgetLine(s)}
@@ -137,13 +145,14 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
   <h3>${c.name} <span class="pill ${c.health.level}" data-health="${c.health.level}">${HEALTH_WORDS[c.health.level]}</span></h3>
   <div class="muted">${c.sides.a.label} ⇄ ${c.sides.b.label}</div>
   <p class="summary">${c.health.summary}</p>
-  <div class="sides">${side(c.sides.a, 'A')}${side(c.sides.b, 'B')}</div>
+  <div class="sides">${side(c.sides.a)}${side(c.sides.b)}</div>
   <div class="figures">
     <span><strong>${c.activeLinks}</strong> tickets in sync</span>
     <span><strong>${c.openConflicts}</strong> conflicts</span>
     <span><strong>${c.openErrors}</strong> errors</span>
   </div>
   ${pauseControl(c)}
+  <div class="details muted">Configuration: connections.${c.name} · a: ${c.sides.a.system} · b: ${c.sides.b.system}</div>
 </section>`;
 }
 
@@ -210,7 +219,7 @@ function rejectionLine(s: ConnectionStatus['sides']['a']): Html | '' {
 
 /** One ticket, named by its key where known, linking to its search. */
 function ticketAnchor(labels: Labels, connection: string, side: Side, id: string, key: string | null): Html {
-  return h`<a href="/?ticket=${encodeURIComponent(labels.ref(connection, side, id))}">${labels.of(connection, side)} #${key ?? id}</a>`;
+  return h`<a href="/?ticket=${encodeURIComponent(labels.ref(connection, side, id))}">${labels.of(connection, side)} ${shownKey(id, key)}</a>`;
 }
 
 function ticketPair(link: Link | null, labels: Labels): Html {
@@ -226,13 +235,15 @@ function conflictTable(conflicts: Conflict[], links: Array<Link | null>, labels:
 <tbody>${conflicts.map((c, i) => {
     const a = labels.of(c.connection, 'a');
     const b = labels.of(c.connection, 'b');
+    const value = (side: Side, v: unknown) =>
+      shownValue(labels.values, { connection: c.connection, side, field: c.field }, v);
     return h`<tr data-conflict="${c.id}">
   <td>${ticketPair(links[i] ?? null, labels)}<div class="muted">${c.connection}</div></td>
-  <td><strong>${c.field}</strong><div class="muted">was <span class="value">${showValue(c.baseline.a)}</span></div></td>
+  <td><strong>${c.field}</strong><div class="muted">was ${value('a', c.baseline.a)}</div></td>
   <td>
     <div class="versus">
-      <div><small>A · ${a} has</small><span class="value">${showValue(c.aValue)}</span></div>
-      <div><small>B · ${b} has</small><span class="value">${showValue(c.bValue)}</span></div>
+      <div><small>${a} has</small>${value('a', c.aValue)}</div>
+      <div><small>${b} has</small>${value('b', c.bValue)}</div>
     </div>
     <div class="actions">
       ${resolveButton(c, 'a', a)}
@@ -247,7 +258,7 @@ function conflictTable(conflicts: Conflict[], links: Array<Link | null>, labels:
 function resolveButton(c: Conflict, take: Side, label: string): Html {
   return h`<form class="inline" method="post" action="/conflicts/${encodeURIComponent(c.id)}/resolve">
     <input type="hidden" name="take" value="${take}"><input type="hidden" name="back" value="/#conflicts">
-    <button type="submit" class="choice">Take ${take.toUpperCase()} (${label})</button>
+    <button type="submit" class="choice">Take ${label}'s value</button>
   </form>`;
 }
 
@@ -264,8 +275,8 @@ function errorTable(errors: ErrorRecord[], links: Array<Link | null>, labels: La
         : h`<span class="muted">${e.connection}</span>`;
     return h`<tr data-error="${e.id}">
   <td>${where}</td>
-  <td>${e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message}<div class="muted">${e.code}${e.retryable ? ' · retried automatically' : ' · needs a person'}</div></td>
-  <td>${e.attempts}</td>
+  <td class="message">${sentence(e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message)}<div class="muted">${e.code}${e.retryable ? ' · retried automatically' : ' · needs a person'}</div></td>
+  <td>${e.attempts} ${e.attempts === 1 ? 'try' : 'tries'}</td>
   <td class="when" title="${when(e.createdAt)}">${timeAgo(e.createdAt, now)}</td>
   <td><form class="inline" method="post" action="/errors/${encodeURIComponent(e.id)}/retry"><input type="hidden" name="back" value="/#errors"><button type="submit">Retry</button></form></td>
 </tr>`;
@@ -273,7 +284,10 @@ function errorTable(errors: ErrorRecord[], links: Array<Link | null>, labels: La
 }
 
 /** Ledger events, or the same events as the link detail view carries them. */
-type EventRow = Pick<SyncEvent, 'at' | 'reason' | 'field'> & { oldValue: unknown; newValue: unknown };
+type EventRow = Pick<SyncEvent, 'at' | 'reason' | 'field' | 'connection' | 'kind' | 'side'> & {
+  oldValue: unknown;
+  newValue: unknown;
+};
 
 function eventTable(
   events: EventRow[],
@@ -289,14 +303,21 @@ function eventTable(
     (e, i) => h`<tr>
   <td class="when" title="${when(e.at)}">${timeAgo(e.at, now)}</td>
   ${withTicket ? h`<td>${ticketPair(links[i] ?? null, labels)}</td>` : ''}
-  <td>${e.reason}</td>
-  <td>${e.field !== null && (e.oldValue !== null || e.newValue !== null) ? h`<span class="value">${showValue(e.oldValue, 80)}</span> → <span class="value">${showValue(e.newValue, 80)}</span>` : ''}</td>
+  <td>${sentence(e.reason)}</td>
+  <td>${e.field !== null && (e.oldValue !== null || e.newValue !== null) ? change(e, labels.values) : ''}</td>
 </tr>`,
   )}</tbody></table>`;
 }
 
+/** "Open → Pending": an event's old and new value, each by its name in its own system. */
+function change(e: EventRow, values: ValueLabels): Html {
+  const [oldSide, newSide] = valueSides(e.kind, e.side);
+  const at = (side: Side | null) => ({ connection: e.connection, side, field: e.field });
+  return h`${shownValue(values, at(oldSide), e.oldValue, 80)} → ${shownValue(values, at(newSide), e.newValue, 80)}`;
+}
+
 function ticketLink(t: LinkDetail['tickets']['a']): Html {
-  const name = `${t.label} #${t.key ?? t.id}`;
+  const name = `${t.label} ${shownKey(t.id, t.key)}`;
   return t.url && /^https?:\/\//.test(t.url)
     ? h`<a href="${t.url}" rel="noreferrer noopener" target="_blank">${name}</a>`
     : h`${name}`;
@@ -339,7 +360,7 @@ function searchSection(
   <h3>${ticketLink(d.tickets.a)} ⇄ ${ticketLink(d.tickets.b)}</h3>
   <div class="muted">${d.link.connection} · link ${d.link.id} · ${d.link.state}${d.link.note ? ` (${d.link.note})` : ''} · linked ${timeAgo(d.link.createdAt, now)}</div>
   ${linkActions(d.link, `/?ticket=${encodeURIComponent(ticket)}`)}
-  ${d.baselines.length > 0 ? h`<h2>Fields as last agreed</h2><table><thead><tr><th>Field</th><th>A · ${d.tickets.a.label}</th><th>B · ${d.tickets.b.label}</th></tr></thead><tbody>${d.baselines.map((b) => h`<tr><td>${b.field}</td><td><span class="value">${showValue(b.a)}</span></td><td><span class="value">${showValue(b.b)}</span></td></tr>`)}</tbody></table>` : ''}
+  ${d.baselines.length > 0 ? h`<h2>Fields as last agreed</h2><table><thead><tr><th>Field</th><th>${d.tickets.a.label}</th><th>${d.tickets.b.label}</th></tr></thead><tbody>${d.baselines.map((b) => h`<tr><td>${b.field}</td><td>${shownValue(labels.values, { connection: d.link.connection, side: 'a', field: b.field }, b.a)}</td><td>${shownValue(labels.values, { connection: d.link.connection, side: 'b', field: b.field }, b.b)}</td></tr>`)}</tbody></table>` : ''}
   <h2>History <span class="count">(${d.events.length})</span></h2>
   ${eventTable(d.events, [], labels, now, false)}
 </section>`,
@@ -361,9 +382,9 @@ function raciSection(deps: DashboardDeps): Html | string {
   if (matrices.length === 0) return '';
   return h`<h2 id="raci">Who owns what (RACI by function)</h2>${matrices.map(
     (m) =>
-      h`<h3>${m.connection}</h3><table class="raci"><thead><tr><th>Function</th><th>Tickets</th><th>Responsible</th>${m.fields.map((f) => h`<th>${f}</th>`)}</tr></thead><tbody>${m.rows.map(
+      h`<h3>${m.connection}</h3><div class="scroll"><table class="raci"><thead><tr><th>Function</th><th>Tickets</th><th>Responsible</th>${m.fields.map((f) => h`<th>${f}</th>`)}</tr></thead><tbody>${m.rows.map(
         (r) =>
           h`<tr><td>${r.label}</td><td>${r.match}</td><td>${sideWords(m.sides, r.responsible)}</td>${m.fields.map((f) => h`<td>${sideWords(m.sides, r.owners[f] ?? null)}</td>`)}</tr>`,
-      )}</tbody></table>`,
+      )}</tbody></table></div>`,
   )}`;
 }

@@ -80,8 +80,9 @@ header input::placeholder{color:#9aa3b5}
 main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}
 h2{font-size:16px;margin:28px 0 10px;font-weight:600}
 h2 .count{color:var(--muted);font-weight:400}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(400px,1fr));gap:16px}
-.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 18px}
+main,header{overflow-wrap:anywhere}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(400px,100%),1fr));gap:16px}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px 18px;min-width:0}
 .card h3{margin:0 0 4px;font-size:16px;display:flex;align-items:center;gap:10px}
 .pill{display:inline-flex;align-items:center;gap:6px;font-size:12px;font-weight:600;padding:2px 10px;border-radius:999px;color:#fff}
 .pill.green{background:var(--green)}.pill.amber{background:var(--amber)}.pill.red{background:var(--red)}.pill.off{background:var(--off)}
@@ -89,14 +90,16 @@ h2 .count{color:var(--muted);font-weight:400}
 .sides{display:grid;grid-template-columns:1fr 1fr;gap:10px}
 .side{background:var(--bg);border-radius:8px;padding:8px 10px;font-size:13px}
 .side b{display:block;font-size:14px}
-.figures{display:flex;gap:18px;margin-top:12px;font-size:13px;color:var(--muted)}
+.figures{display:flex;flex-wrap:wrap;gap:4px 18px;margin-top:12px;font-size:13px;color:var(--muted)}
+.details{font-size:12px;margin-top:4px}
+.scroll{overflow-x:auto;max-width:100%}
 .figures strong{color:var(--ink);font-size:15px}
 table{width:100%;border-collapse:collapse;background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:hidden}
 th,td{text-align:left;padding:9px 12px;border-bottom:1px solid var(--line);vertical-align:top;font-size:14px}
 th{background:#fafbfc;font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.4px}
 tr:last-child td{border-bottom:0}
 td.when{white-space:nowrap;color:var(--muted)}
-.value{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;background:var(--bg);border-radius:4px;padding:1px 6px;word-break:break-word}
+.value{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;background:var(--bg);border-radius:4px;padding:1px 6px;overflow-wrap:anywhere}
 .versus{display:grid;grid-template-columns:1fr 1fr;gap:10px}
 .versus div{border:1px solid var(--line);border-radius:8px;padding:8px 10px}
 .versus small{display:block;color:var(--muted);font-size:12px}
@@ -116,6 +119,20 @@ a{color:var(--accent)}
 .login h1{font-size:20px;margin:0 0 6px}
 .login input{width:100%;padding:9px 11px;border:1px solid var(--line);border-radius:6px;font:inherit;margin:12px 0}
 .login button{width:100%;padding:9px}
+@media (max-width:640px){
+header{padding:12px 14px;gap:8px 14px}
+header form.search{margin-left:0;width:100%}
+header input{flex:1;min-width:0;width:auto}
+main{padding:16px 12px 40px}
+.card{padding:12px 14px}
+.sides,.versus{grid-template-columns:1fr}
+table:not(.raci),table:not(.raci)>thead,table:not(.raci)>tbody,table:not(.raci)>tbody>tr,table:not(.raci)>tbody>tr>td{display:block}
+table:not(.raci)>thead{display:none}
+table:not(.raci)>tbody>tr{border-bottom:1px solid var(--line);padding:6px 0}
+table:not(.raci)>tbody>tr:last-child{border-bottom:0}
+table:not(.raci)>tbody>tr>td{border-bottom:0;padding:3px 12px}
+td.when{white-space:normal}
+}
 `;
 
 export function page(title: string, body: Html): string {

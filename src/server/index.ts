@@ -12,6 +12,7 @@ import Fastify, {
 import type { Logger as PinoLogger } from 'pino';
 import { z } from 'zod';
 import type { Engine } from '../core/engine.js';
+import { CatalogCache } from '../core/catalogs.js';
 import { ConfigError } from '../core/errors.js';
 import type { Ledger } from '../core/ledger/types.js';
 import type { Logger } from '../core/types.js';
@@ -186,7 +187,9 @@ export function createServer(deps: ServerDeps): Server {
     deps.server.metricsPort === undefined ? null : metricsListener(deps.server.metricsToken, sendMetrics);
   let metricsUrl: string | null = null;
   webhookRoutes(app, { engine: deps.engine, metrics: deps.metrics, stats: webhookStats, ledger: deps.ledger, logger });
-  dashboardRoutes(app, { ...views, signedIn: tokens.length > 0, logger });
+  // One catalogue per system for the daemon's life: values shown by name, never a call per page view.
+  const catalogs = new CatalogCache(deps.engine.connections, { now, logger });
+  dashboardRoutes(app, { ...views, signedIn: tokens.length > 0, logger, catalogs });
   reportRoutes(app, views);
   documentOtherRoutes(docs);
 

@@ -83,7 +83,7 @@ async function startDaemonWithConflict(): Promise<RunningDaemon> {
     conflict: {
       id: conflict.id,
       field: 'summary',
-      takeLabel: 'Take A (Freshservice)',
+      takeLabel: "Take Freshservice's value",
       takenValue: 'Printer on floor 3 jams on every job',
     },
     otherSideValue: async () => (await cwApi.get<{ summary: string }>(`/service/tickets/${link.bId}`)).data.summary,

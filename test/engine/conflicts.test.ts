@@ -15,7 +15,7 @@ describe('owners and conflicts', () => {
     expect(h.a.mustGet(aId).fields.priority).toBe(2);
     const events = await h.ledger.listEvents({ linkId: link.id, kind: 'field_reverted' });
     expect(events.items[0]).toMatchObject({ side: 'b', field: 'priority', oldValue: 'P1', newValue: 'P3' });
-    expect(events.items[0]?.reason).toContain('which a owns');
+    expect(events.items[0]?.reason).toBe("Beta edited priority, which Alpha owns; Alpha's value was restored");
   });
 
   it('keeps a non-owner edit without mirroring it when onForeignEdit is ignore', async () => {
@@ -130,7 +130,9 @@ describe('conflict: newest with per-field history', () => {
     expect(h.b.mustGet(link.bId).fields.summary).toBe('from the MSP');
     expect(h.b.mustGet(link.bId).fields.priority).toBe('P2'); // the unrelated edit still mirrors
     const events = await h.ledger.listEvents({ linkId: link.id, kind: 'field_mirrored' });
-    expect(events.items.find((e) => e.field === 'summary')?.reason).toContain('b (Beta) changed it last');
+    expect(events.items.find((e) => e.field === 'summary')?.reason).toContain(
+      'Beta changed it last, so its value was kept (conflict: newest)',
+    );
   });
 
   it('falls back to whole-ticket times where a system keeps no per-field history', async () => {

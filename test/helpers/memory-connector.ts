@@ -70,6 +70,8 @@ export interface MemorySystemOptions {
   versionPrecisionMs?: number;
   /** Largest file an upload may carry; bigger ones are refused like a vendor's 413. @default 10 MiB */
   maxFileBytes?: number;
+  /** Field name -> stored value -> the name people see, offered by `describe` (like Freshservice's status ids). */
+  valueLabels?: Record<string, Record<string, string>>;
 }
 
 /** The write counts a test can assert on. */
@@ -539,12 +541,16 @@ export class MemoryConnector implements Connector {
   async describe(): Promise<FieldCatalog> {
     const names = new Set<string>(['summary', 'description', 'status', 'priority']);
     for (const name of Object.keys(this.system.options.allowedValues ?? {})) names.add(name);
+    for (const name of Object.keys(this.system.options.valueLabels ?? {})) names.add(name);
+    this.guard();
     return {
       fields: [...names].map((name) => {
         const allowed = this.system.options.allowedValues?.[name];
-        return allowed
+        const labels = this.system.options.valueLabels?.[name];
+        const field = allowed
           ? { name, type: 'enum' as const, writable: true, allowedValues: allowed }
           : { name, type: name === 'description' ? ('text' as const) : ('string' as const), writable: true };
+        return labels ? { ...field, valueLabels: labels } : field;
       }),
     };
   }

@@ -34,6 +34,8 @@ export interface FixtureOptions {
   now?: () => number;
   /** Gives side b's tickets keys `<prefix>-<id>` that ticket search resolves (like Jira keys). */
   keyPrefixB?: string;
+  /** Names side a's catalogue gives its stored values: field -> value -> name. */
+  valueLabelsA?: Record<string, Record<string, string>>;
   /** Named tokens with roles (server.tokens). */
   tokens?: Array<{ name: string; token: string; role: 'viewer' | 'operator' | 'admin'; connections?: string[] }>;
   metricsToken?: string;
@@ -50,7 +52,7 @@ export async function createServerFixture(options: FixtureOptions = {}): Promise
       { name: 'priority', a: 'priority', b: 'priority', owner: 'both', conflict: 'manual' },
       { name: 'status', a: 'status', b: 'status', owner: 'a' },
     ],
-    systemA: { webhookSecret: WEBHOOK_SECRET },
+    systemA: { webhookSecret: WEBHOOK_SECRET, ...(options.valueLabelsA ? { valueLabels: options.valueLabelsA } : {}) },
     systemB: {
       webhookSecret: WEBHOOK_SECRET,
       allowedValues: { status: ['New', 'In Progress', 'Closed'] },

@@ -139,7 +139,7 @@ describe('deletion and leaving scope follow the configured lifecycle and never r
     const errors = await api<ErrorsPage>(stack, `/errors?connection=fs-cw&link=${trashed.id}`);
     expect(errors.items).toHaveLength(1);
     expect(errors.items[0]).toMatchObject({ state: 'open', code: 'not_found', side: 'a', ticketId: fsId });
-    expect(errors.items[0]!.message).toMatch(/deleted on a/);
+    expect(errors.items[0]!.message).toBe('ticket deleted on Freshservice; the link is flagged and no longer syncs');
     expect(
       (await api<{ items: Link[] }>(stack, '/ledger/links?connection=fs-cw&state=closed')).items.map((l) => l.id),
     ).toEqual([moved.id]);
@@ -247,7 +247,9 @@ describe('deletion and leaving scope follow the configured lifecycle and never r
     const flagged = await api<ErrorsPage>(stack, `/errors?connection=jsm-cw&link=${flagLink.id}`);
     expect(flagged.items).toHaveLength(1);
     expect(flagged.items[0]).toMatchObject({ state: 'open', code: 'unscoped', side: 'a', ticketId: jiraFlagged });
-    expect(flagged.items[0]!.message).toMatch(/out of scope on a/);
+    expect(flagged.items[0]!.message).toMatch(
+      /^ticket moved out of scope on Jira Service Management; the link is flagged/,
+    );
     // unlink and close raise no error.
     expect((await api<ErrorsPage>(stack, '/errors?connection=fs-cw')).items).toEqual([]);
     expect((await api<ErrorsPage>(stack, `/errors?connection=jsm-cw&link=${unlinkLink.id}`)).items).toEqual([]);

@@ -376,8 +376,11 @@ describe('Freshservice connector over HTTP', () => {
     const by = (name: string) => catalog.fields.find((f) => f.name === name);
     expect(by('status')?.allowedValues).toEqual([2, 5, 9]);
     expect(by('status')?.note).toContain('9 Waiting on Third Party');
+    expect(by('status')?.valueLabels).toEqual({ '2': 'Open', '5': 'Closed', '9': 'Waiting on Third Party' });
     expect(by('priority')?.allowedValues).toEqual([1, 4]);
+    expect(by('priority')?.valueLabels).toEqual({ '1': 'Low', '4': 'Urgent' });
     expect(by('group_id')?.allowedValues).toEqual([11]);
+    expect(by('group_id')?.valueLabels).toEqual({ '11': 'Service Desk' });
     expect(by('category')?.allowedValues).toEqual(['Hardware']);
     expect(by('sub_category')?.allowedValuesByScope).toEqual({ Hardware: ['Printer'] });
     expect(by('cf_site')).toMatchObject({ type: 'enum', allowedValues: ['HQ'], writable: true });

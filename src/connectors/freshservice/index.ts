@@ -542,27 +542,26 @@ export class FreshserviceConnector implements Connector {
     const choiceIds = (name: string): JsonValue[] => (byName.get(name)?.choices ?? []).map((c) => c.id ?? c.value);
     const labels = (name: string): string =>
       (byName.get(name)?.choices ?? []).map((c) => `${c.id} ${c.value}`).join(', ');
+    // Statuses, priorities, urgencies, impacts and agents are stored as ids; people know their names.
+    const valueLabels = (name: string): Record<string, string> =>
+      Object.fromEntries((byName.get(name)?.choices ?? []).map((c) => [String(c.id ?? c.value), c.value]));
+    const coded = (name: string) => ({ allowedValues: choiceIds(name), valueLabels: valueLabels(name) });
     const categories = byName.get('category')?.choices ?? [];
     const subByCategory: Record<string, JsonValue[]> = {};
     for (const c of categories) subByCategory[c.value] = (c.nested_options ?? []).map((s: FsChoiceTree) => s.value);
     const fields: FieldInfo[] = [
       { name: 'subject', type: 'string', writable: true },
       { name: 'description', type: 'text', writable: true, note: 'HTML in Freshservice; plain text here.' },
-      { name: 'status', type: 'enum', writable: true, allowedValues: choiceIds('status'), note: labels('status') },
-      {
-        name: 'priority',
-        type: 'enum',
-        writable: true,
-        allowedValues: choiceIds('priority'),
-        note: labels('priority'),
-      },
-      { name: 'urgency', type: 'enum', writable: true, allowedValues: choiceIds('urgency'), note: labels('urgency') },
-      { name: 'impact', type: 'enum', writable: true, allowedValues: choiceIds('impact'), note: labels('impact') },
+      { name: 'status', type: 'enum', writable: true, ...coded('status'), note: labels('status') },
+      { name: 'priority', type: 'enum', writable: true, ...coded('priority'), note: labels('priority') },
+      { name: 'urgency', type: 'enum', writable: true, ...coded('urgency'), note: labels('urgency') },
+      { name: 'impact', type: 'enum', writable: true, ...coded('impact'), note: labels('impact') },
       {
         name: 'group_id',
         type: 'reference',
         writable: true,
         allowedValues: groups.map((g) => g.id),
+        valueLabels: Object.fromEntries(groups.map((g) => [String(g.id), g.name])),
         note: groups.map((g) => `${g.id} ${g.name}`).join(', '),
       },
       { name: 'category', type: 'enum', writable: true, allowedValues: categories.map((c) => c.value) },
@@ -586,7 +585,7 @@ export class FreshserviceConnector implements Connector {
         writable: true,
         note: 'Requester e-mail; an unknown address creates a requester.',
       },
-      { name: 'responder_id', type: 'reference', writable: true, allowedValues: choiceIds('agent') },
+      { name: 'responder_id', type: 'reference', writable: true, ...coded('agent') },
       {
         name: 'type',
         type: 'enum',

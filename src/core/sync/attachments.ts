@@ -7,6 +7,7 @@ import type { AttachmentMapEntry, NewEvent } from '../ledger/types.js';
 import { attachmentMarker, fileTag } from '../marker.js';
 import { otherSide, type Attachment, type AttachmentLimits, type Side, type Visibility } from '../types.js';
 import { direction } from './create.js';
+import { sideName } from './words.js';
 
 /** One file to copy from `from` to `to`. */
 export interface AttachmentCopy {
@@ -108,7 +109,7 @@ export function planAttachments(input: AttachmentInput): AttachmentPlan {
           ...event,
           kind: 'attachment_skipped',
           newValue: file.name,
-          reason: `internal file ${file.name} on ${input.labels[from]} stays there (attachments.${direction(from)}: public)`,
+          reason: `internal file ${file.name} stays on ${sideName(input.labels, from)} (attachments.${direction(from)}: public)`,
         });
         continue;
       }
@@ -149,7 +150,7 @@ export function attachmentCopied(
       kind: 'attachment_copied',
       oldValue: null,
       newValue: attachment.name,
-      reason: `${attachment.visibility} file ${attachment.name} (${sizeText(attachment.sizeBytes)}) from ${from} (${input.labels[from]}) copied as ${becomes} file ${twin.id}`,
+      reason: `${attachment.visibility} file ${attachment.name} (${sizeText(attachment.sizeBytes)}) from ${sideName(input.labels, from)} copied to ${sideName(input.labels, to)} as ${becomes} file ${twin.id}`,
     },
   };
 }
@@ -176,7 +177,7 @@ export function attachmentRefused(
       kind: 'attachment_refused',
       oldValue: null,
       newValue: attachment.name,
-      reason: `file ${attachment.name} from ${from} (${input.labels[from]}) was not copied to ${input.labels[to]}: ${reason}`,
+      reason: `file ${attachment.name} from ${sideName(input.labels, from)} was not copied to ${sideName(input.labels, to)}: ${reason}`,
     },
     note: `The file "${attachment.name}" (${sizeText(attachment.sizeBytes)}) on ${input.labels[from]} was not copied here: ${reason}.`,
   };

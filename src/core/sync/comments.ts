@@ -6,6 +6,7 @@ import type { CommentMapEntry, NewEvent } from '../ledger/types.js';
 import { commentMarker } from '../marker.js';
 import { otherSide, type Comment, type Side, type Visibility } from '../types.js';
 import { direction } from './create.js';
+import { sideName } from './words.js';
 
 /** One comment to copy from `from` to `to`. */
 export interface CommentCopy {
@@ -72,7 +73,7 @@ export function planComments(input: CommentInput): CommentPlan {
           kind: 'comment_skipped',
           oldValue: null,
           newValue: null,
-          reason: `${comment.visibility} comment ${comment.id} on ${from} stays on ${input.labels[from]} (comments.${direction(from)}.${comment.visibility}: skip)`,
+          reason: `${comment.visibility} comment ${comment.id} stays on ${sideName(input.labels, from)} (comments.${direction(from)}.${comment.visibility}: skip)`,
         });
         continue;
       }
@@ -117,7 +118,7 @@ export function copied(
       kind: 'comment_copied',
       oldValue: null,
       newValue: comment.id,
-      reason: `${comment.visibility} comment ${comment.id} from ${from} (${input.labels[from]}) copied as ${becomes} comment ${twin.id}`,
+      reason: `${comment.visibility} comment ${comment.id} from ${sideName(input.labels, from)} copied to ${sideName(input.labels, to)} as ${becomes} comment ${twin.id}`,
     },
   };
 }

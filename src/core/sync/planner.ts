@@ -9,7 +9,7 @@ import type { Baseline, Conflict, Intent, NewEvent } from '../ledger/types.js';
 import { otherSide, type JsonValue, type Side, type Ticket } from '../types.js';
 import { canonical, type FieldRule } from '../values.js';
 import type { EscalationDecision } from './escalations.js';
-import { describeWrite } from './words.js';
+import { describeWrite, sideName } from './words.js';
 
 export interface LinkInput {
   connection: string;
@@ -146,7 +146,7 @@ function decide(input: LinkInput, rule: FieldRule, baseline: Baseline | undefine
       id: conflict.id,
       resolution: `took ${from} (${input.labels[from]}): ${JSON.stringify(current[from])}`,
     });
-    const reason = `a person resolved the conflict on ${rule.name} by taking ${from}'s value`;
+    const reason = `a person resolved the conflict on ${rule.name} by taking ${sideName(input.labels, from)}'s value`;
     plan.events.push(
       event(input, {
         side: from,
@@ -228,7 +228,8 @@ function planField(input: LinkInput, rule: FieldRule, baseline: Baseline | undef
     case 'ignore': {
       const side = decision.side;
       plan.baselines[field] = { ...(baseline ?? current), [side]: current[side] };
-      const reason = `${side} edited ${field}, which ${rule.owner} owns; kept but not mirrored (onForeignEdit: ignore)`;
+      const owner = rule.owner === 'both' ? 'both sides' : sideName(input.labels, rule.owner);
+      const reason = `${sideName(input.labels, side)} edited ${field}, which ${owner} owns; kept but not mirrored (onForeignEdit: ignore)`;
       const oldValue = baseline?.[side] ?? null;
       plan.events.push(event(input, { side, field, kind: 'field_ignored', oldValue, newValue: current[side], reason }));
       return;
