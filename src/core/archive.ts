@@ -2,7 +2,9 @@
 // long leaves the reconcile (it is no longer read every night) but stays in the ledger, findable
 // and auditable. A change to either ticket (webhook or poll) makes it active again.
 import type { Ledger, Link, PassCommit } from './ledger/types.js';
-import type { ConnectionRuntime } from './runtime.js';
+import { sideNames, type ConnectionRuntime } from './runtime.js';
+import { sideName } from './sync/words.js';
+import { shownKey } from './ticket-ref.js';
 import { seenVersion } from './sync/versions.js';
 import type { Side, Ticket } from './types.js';
 
@@ -44,7 +46,7 @@ export async function commitClosure(
 /** Makes a pass's commit archive the link (its events must be a list). */
 export function archiveInto(commit: PassCommit, rt: ConnectionRuntime, link: Link): void {
   const days = rt.config.lifecycle.stopAfterClosedDays ?? 0;
-  const reason = `both tickets closed for ${days} day${days === 1 ? '' : 's'} (lifecycle.stopAfterClosedDays): archived, no longer reconciled`;
+  const reason = `both tickets closed for ${days} day${days === 1 ? '' : 's'}: archived, no longer reconciled (lifecycle.stopAfterClosedDays: ${days})`;
   commit.linkState = { state: 'archived', note: reason };
   commit.events!.push({
     connection: rt.name,
@@ -71,7 +73,8 @@ export async function wakeArchived(
 ): Promise<boolean> {
   const stored = side === 'a' ? link.aVersion : link.bVersion;
   if (given && stored !== null && seenVersion(rt.fields, side, given) === stored) return false;
-  const reason = `ticket ${side === 'a' ? link.aId : link.bId} on ${side} (${rt.sides[side].label}) changed: the archived link syncs again`;
+  const ticket = shownKey(side === 'a' ? link.aId : link.bId, side === 'a' ? link.aKey : link.bKey);
+  const reason = `${sideName(sideNames(rt).labels, side)} ticket ${ticket} changed: the archived link syncs again`;
   await ledger.commit({
     connection: rt.name,
     linkId: link.id,
