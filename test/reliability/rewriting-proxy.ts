@@ -71,6 +71,8 @@ export async function startRewritingProxy(target: string): Promise<RewritingProx
     const upstream = await fetch(`${target}${url}`, {
       method: info.method,
       headers,
+      // A redirect (Jira's attachment content → media store) reaches the client as it was sent.
+      redirect: 'manual',
       ...(body.length > 0 && info.method !== 'GET' && info.method !== 'HEAD' ? { body } : {}),
     });
     let payload = Buffer.from(await upstream.arrayBuffer());

@@ -1,5 +1,7 @@
 // HTTP calls to Jira Cloud (platform REST v3, servicedeskapi, admin webhooks) through the core
 // client and the system's queue; each method returns a parsed payload or throws a SyncError.
+import type { Readable } from 'node:stream';
+import FormData from 'form-data';
 import type { z } from 'zod';
 import {
   createHttpClient,
@@ -14,6 +16,9 @@ import type { Logger } from '../../core/types.js';
 import {
   JiraAdminWebhook,
   JiraAdminWebhooks,
+  JiraAttachmentList,
+  JiraAttachmentSettings,
+  JiraIssueFiles,
   JiraChangelogPage,
   JiraCommentPage,
   JiraComment,
@@ -101,6 +106,8 @@ export interface SearchParams {
 
 export class JiraClient {
   private readonly http: HttpClient;
+  /** The media store behind attachment content: self-contained links, never the site's credentials. */
+  private readonly media: HttpClient;
   private readonly system: string;
 
   constructor(options: JiraClientOptions) {
@@ -146,6 +153,82 @@ export class JiraClient {
           options.queue.pauseFor(pauseMs, 'budget');
         }
       },
+    });
+    this.media = createHttpClient({
+      system: options.system,
+      baseURL: '',
+      queue: options.queue,
+      logger,
+      headers: {},
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+  }
+
+  /** The site's attachment settings: enabled, and the largest file in bytes (getAttachmentMeta). */
+  attachmentSettings(): Promise<z.infer<typeof JiraAttachmentSettings>> {
+    return this.call(JiraAttachmentSettings, { method: 'GET', url: '/rest/api/3/attachment/meta' });
+  }
+
+  /** The issue's files and its description (where media nodes show files to the customer). */
+  issueFiles(id: string): Promise<z.infer<typeof JiraIssueFiles>> {
+    return this.call(JiraIssueFiles, {
+      method: 'GET',
+      url: `/rest/api/3/issue/${encodeURIComponent(id)}`,
+      params: { fields: 'attachment,description' },
+    });
+  }
+
+  /**
+   * Where a file's bytes are: content answers 303 with a short-lived media-store link (getAttachmentContent);
+   * the link names the file's media id (`/file/{uuid}/binary`), the id ADF `media` nodes carry.
+   */
+  async mediaLocation(attachmentId: string): Promise<string> {
+    const response = await this.http.request({
+      method: 'GET',
+      url: `/rest/api/3/attachment/content/${encodeURIComponent(attachmentId)}`,
+      responseType: 'stream',
+    });
+    (response.data as Readable).resume();
+    const location = response.headers.location;
+    if (response.status !== 303 || !location)
+      throw new PayloadError(
+        `${this.system} answered GET /rest/api/3/attachment/content/${attachmentId} with ${response.status} and no media link`,
+        { system: this.system },
+      );
+    return location;
+  }
+
+  /** A file's bytes from its media-store link, streamed, without the site's credentials. */
+  async downloadMedia(url: string): Promise<Readable> {
+    const response = await this.media.request<Readable>({ method: 'GET', url, responseType: 'stream' });
+    return response.data;
+  }
+
+  /**
+   * Attaches one file streamed from `content` (addAttachment: multipart part `file` and the XSRF
+   * opt-out header `X-Atlassian-Token: no-check`). Sent once: a stream cannot be replayed.
+   */
+  async uploadAttachment(
+    id: string,
+    file: { fileName: string; contentType: string; sizeBytes: number },
+    content: Readable,
+  ): Promise<z.infer<typeof JiraAttachmentList>> {
+    const form = new FormData();
+    form.append('file', content, {
+      filename: file.fileName,
+      contentType: file.contentType,
+      knownLength: file.sizeBytes,
+    });
+    return this.call(JiraAttachmentList, {
+      method: 'POST',
+      url: `/rest/api/3/issue/${encodeURIComponent(id)}/attachments`,
+      data: form,
+      headers: {
+        ...form.getHeaders(),
+        'Content-Length': String(form.getLengthSync()),
+        'X-Atlassian-Token': 'no-check',
+      },
+      retry: false,
     });
   }
 

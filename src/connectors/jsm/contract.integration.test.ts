@@ -1,5 +1,5 @@
 import { jsmSimulator } from '../../simulators/jsm/index.js';
-import { startReceiver } from '../../simulators/jsm/test-helpers.js';
+import { attachAsPerson, startReceiver } from '../../simulators/jsm/test-helpers.js';
 import { describeConnectorContract } from '../../../test/contract/connector-contract.js';
 import { testContext } from '../../../test/helpers/context.js';
 import { jsmConnector } from './index.js';
@@ -44,6 +44,13 @@ describeConnectorContract('jsm', async () => {
       const delivery = receiver.received.slice(before).find((r) => r.raw.includes('"comment_created"'));
       if (!delivery) throw new Error('the simulator delivered no comment_created webhook');
       return { headers: delivery.headers, rawBody: Buffer.from(delivery.raw) };
+    },
+    attachByPerson: async (id, file) => {
+      // An agent attaches the file and shows it in a comment, internal or public.
+      await attachAsPerson(sim.url, id, file, {
+        text: `Attached ${file.name}`,
+        internal: file.visibility === 'internal',
+      });
     },
     teardown: async () => {
       await receiver.close();

@@ -14,8 +14,11 @@ import {
 import { formatMirroredComment, parseMirroredComment } from '../../core/marker.js';
 import { normaliseText } from '../../core/text.js';
 import { cutText, type TextCut } from '../../core/text-cut.js';
+import type { Readable } from 'node:stream';
 import {
   isInvalidTicket,
+  type Attachment,
+  type NewAttachment,
   type Comment,
   type Connector,
   type ConnectorFacts,
@@ -32,6 +35,7 @@ import {
 } from '../../core/types.js';
 import type { JsmSystem } from '../../mapping/schema.js';
 import type { z } from 'zod';
+import { JIRA_MAX_FILE_BYTES, JiraFiles } from './attachments.js';
 import { JiraClient } from './client.js';
 import {
   MARKER_PROPERTY,
@@ -88,6 +92,7 @@ export class JsmConnector implements Connector {
   readonly kind = 'jsm' as const;
   readonly facts: ConnectorFacts;
   private readonly client: JiraClient;
+  private readonly files: JiraFiles;
   private readonly system: JsmConfig;
   private readonly systemName: string;
   private fieldCache: Promise<Map<string, JiraField>> | undefined;
@@ -113,6 +118,15 @@ export class JsmConnector implements Connector {
       logger: ctx.logger,
       ...(ctx.system.timeoutMs === undefined ? {} : { timeoutMs: ctx.system.timeoutMs }),
     });
+    this.files = new JiraFiles(
+      this.client,
+      ctx.systemName,
+      {
+        maxFileBytes: JIRA_MAX_FILE_BYTES,
+        note: "One file may be as large as the site's attachment size setting (GET /rest/api/3/attachment/meta uploadLimit, read every 10 minutes; Jira Cloud allows at most 2 GB); over it Jira answers 413. See readme.",
+      },
+      () => ctx.clock.now(),
+    );
     this.facts = {
       kind: 'jsm',
       label: 'Jira Service Management',
@@ -172,8 +186,12 @@ export class JsmConnector implements Connector {
           supported: false,
           note: 'Jira Cloud limits are not enforced before writing; a refused value shows as an error. Status moves through workflow transitions.',
         },
-        attachments: { supported: false, note: 'Files are not mirrored by this connector yet (issue 18).' },
+        attachments: {
+          supported: true,
+          note: 'Files on the issue (POST …/attachments with X-Atlassian-Token: no-check); a file is as visible as the comment whose media node shows it (jsdPublic), public in the description, internal on no comment. Copies ride on a comment of their visibility.',
+        },
       },
+      attachments: this.files.limits,
     };
   }
 
@@ -775,14 +793,37 @@ export class JsmConnector implements Connector {
     return comment;
   }
 
-  async listComments(id: string): Promise<Comment[]> {
-    const out: Comment[] = [];
+  /** Every comment of the issue as Jira answers it (ADF bodies, jsdPublic), oldest first. */
+  private async rawComments(id: string): Promise<JiraComment[]> {
+    const out: JiraComment[] = [];
     for (let startAt = 0; ;) {
       const page = await this.client.comments(id, startAt, COMMENT_PAGE);
-      out.push(...page.comments.map((c) => this.toComment(c)));
+      out.push(...page.comments);
       startAt += page.comments.length;
       if (page.comments.length === 0 || startAt >= page.total) return out;
     }
+  }
+
+  async listComments(id: string): Promise<Comment[]> {
+    return (await this.rawComments(id)).map((c) => this.toComment(c));
+  }
+
+  // ---- attachments -----------------------------------------------------------------------------
+
+  async listAttachments(id: string): Promise<Attachment[]> {
+    return this.files.list(id, await this.rawComments(id));
+  }
+
+  async downloadAttachment(ticketId: string, attachment: Attachment): Promise<Readable> {
+    return this.files.download(ticketId, attachment);
+  }
+
+  async uploadAttachment(ticketId: string, file: NewAttachment): Promise<Attachment> {
+    const uploaded = await this.files.upload(ticketId, file, (body, internal) =>
+      this.client.addComment(ticketId, body, internal),
+    );
+    this.noteWrite(ticketId);
+    return uploaded;
   }
 
   async addComment(id: string, comment: NewComment): Promise<Comment> {

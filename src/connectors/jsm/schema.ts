@@ -204,3 +204,30 @@ export const JiraErrorBody = z.looseObject({
   errors: z.record(z.string(), z.string()).optional(),
   errorMessage: z.string().optional(),
 });
+
+/** An issue attachment (`fields.attachment[]`, addAttachment's answer). */
+export const JiraAttachment = z.looseObject({
+  id: z.union([z.string(), z.number()]).transform(String),
+  filename: z.string(),
+  size: z.number().int().nonnegative(),
+  mimeType: z.string().optional(),
+  created: z.string().optional(),
+});
+export type JiraAttachment = z.infer<typeof JiraAttachment>;
+
+export const JiraAttachmentList = z.array(JiraAttachment);
+
+/** `GET /issue/{id}?fields=attachment,description`: the files and where the description shows them. */
+export const JiraIssueFiles = z.looseObject({
+  id: z.string(),
+  fields: z.looseObject({
+    attachment: z.array(JiraAttachment).nullable().optional(),
+    description: AdfNode.nullable().optional(),
+  }),
+});
+
+/** `GET /attachment/meta` (AttachmentSettings). */
+export const JiraAttachmentSettings = z.looseObject({
+  enabled: z.boolean().optional(),
+  uploadLimit: z.number().int().positive().optional(),
+});

@@ -82,3 +82,52 @@ export const adf = (text: string): Record<string, unknown> => ({
   type: 'doc',
   content: [{ type: 'paragraph', content: [{ type: 'text', text }] }],
 });
+
+const DEMO_AUTH = `Basic ${Buffer.from('demo@example.com:demo-jira-token').toString('base64')}`;
+
+/**
+ * A person attaches a file in Jira's issue view: the file goes onto the issue, then (unless
+ * `comment` is null) a comment shows it through a media node, internal or public. Returns the
+ * attachment id.
+ */
+export async function attachAsPerson(
+  baseUrl: string,
+  issueId: string,
+  file: { name: string; bytes: Buffer; contentType?: string },
+  comment: { text: string; internal: boolean } | null,
+  auth: string = DEMO_AUTH,
+): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([file.bytes], { type: file.contentType ?? 'application/octet-stream' }), file.name);
+  const res = await fetch(`${baseUrl}/rest/api/3/issue/${issueId}/attachments`, {
+    method: 'POST',
+    headers: { authorization: auth, 'x-atlassian-token': 'no-check', 'x-sim-actor': '5b10ac8d82e05b22cc7d4ef5' },
+    body: form,
+  });
+  if (res.status !== 200) throw new Error(`Jira attachment upload answered ${res.status}: ${await res.text()}`);
+  const [attached] = (await res.json()) as Array<{ id: string }>;
+  if (comment === null) return attached!.id;
+  const content = await fetch(`${baseUrl}/rest/api/3/attachment/content/${attached!.id}`, {
+    headers: { authorization: auth },
+    redirect: 'manual',
+  });
+  const mediaId = /\/file\/([^/]+)\/binary/.exec(content.headers.get('location') ?? '')?.[1];
+  if (!mediaId) throw new Error(`Jira gave no media link for attachment ${attached!.id}`);
+  const posted = await fetch(`${baseUrl}/rest/api/3/issue/${issueId}/comment`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/json', 'x-sim-actor': '5b10ac8d82e05b22cc7d4ef5' },
+    body: JSON.stringify({
+      body: {
+        version: 1,
+        type: 'doc',
+        content: [
+          { type: 'paragraph', content: [{ type: 'text', text: comment.text }] },
+          { type: 'mediaSingle', content: [{ type: 'media', attrs: { id: mediaId, type: 'file', collection: '' } }] },
+        ],
+      },
+      properties: [{ key: 'sd.public.comment', value: { internal: comment.internal } }],
+    }),
+  });
+  if (posted.status !== 201) throw new Error(`Jira comment answered ${posted.status}: ${await posted.text()}`);
+  return attached!.id;
+}
