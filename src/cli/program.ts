@@ -18,6 +18,7 @@ import { registerLedgerExport } from './commands/ledger-export.js';
 import { registerReport } from './commands/report.js';
 import { registerDrift } from './commands/drift.js';
 import { registerLinkActions } from './commands/link-actions.js';
+import { registerLink } from './commands/link.js';
 import { CliExit } from './exit.js';
 import { readConfig, UsageError, withParts } from './parts.js';
 import { formatTable } from './format.js';
@@ -441,6 +442,7 @@ export function buildCli(): Command {
   }
 
   registerDoctor(program);
+  registerLink(program);
   registerLinkActions(program);
 
   return program;

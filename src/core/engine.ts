@@ -7,7 +7,9 @@ import { dryRun, type PlannedChange } from './dry-run.js';
 import { ConflictUnresolvableError, describeError, errorCode, NotFoundError } from './errors.js';
 import type { Conflict, ErrorRecord, Ledger, Link } from './ledger/types.js';
 import { actorLedger } from './actor.js';
+import { checkPair, linkPair, previewPair, resolvePair, type PairRequest } from './adopt.js';
 import { closeTwin, dismissFlag, unlink } from './link-actions.js';
+import type { PlannedWrite } from './sync/planner.js';
 import type { EngineObserver, PassOutcome } from './pass.js';
 import { Pauses, type PauseState } from './pauses.js';
 import { pollSide } from './poller.js';
@@ -23,6 +25,18 @@ import { connectionStatus, type ConnectionStatus } from './status.js';
 import { systemClock, type Clock, type Logger, type Side, type Ticket } from './types.js';
 
 export type { PlannedChange } from './dry-run.js';
+export type { PairRequest } from './adopt.js';
+
+/** What `link` did with a pair: linked it, found it linked already, or (dry run) what its first pass would write. */
+export interface PairResult {
+  status: 'linked' | 'already_linked' | 'preview';
+  connection: string;
+  ids: Record<Side, string>;
+  /** The link made or found; null for a preview. */
+  link: Link | null;
+  /** Preview only: what the link's first pass would write, per side. */
+  writes?: Record<Side, PlannedWrite[]>;
+}
 export type { ConnectionStatus, SideStatus } from './status.js';
 
 export interface EngineOptions {
@@ -84,6 +98,13 @@ export interface Engine {
   unlink(linkId: string): Promise<Link>;
   /** A flagged link (out of scope) syncs again and scope no longer flags it. */
   dismissFlag(linkId: string): Promise<Link>;
+  /**
+   * Pairs two existing tickets: both found, in scope and unlinked, markers stamped on both, a link
+   * recorded without baselines (its first pass decides each field by its owner). `dryRun` links
+   * nothing and answers what that first pass would write. Throws NotFoundError, LinkRefusedError,
+   * TicketRefError (a reference that cannot be read) or ConnectionPausedError.
+   */
+  link(request: PairRequest, options?: { dryRun?: boolean; by?: string }): Promise<PairResult>;
   /** Pauses a connection at run time (kept in the ledger): nothing of it is written until resumed. */
   pause(connection: string, note?: string | null): Promise<PauseState>;
   /** Resumes a connection paused at run time and catches up from its cursors (both sides polled now). */
@@ -349,6 +370,25 @@ class SyncEngine implements Engine {
     );
     await this.runner.linkPass(this.runtime(link.connection), linkId, { force: true, hadErrors: true });
     return (await this.ledger.getLink(linkId))!;
+  }
+
+  async link(request: PairRequest, options: { dryRun?: boolean; by?: string } = {}): Promise<PairResult> {
+    const pair = await resolvePair(this.ledger, this.connections, request);
+    const { rt, ids } = pair;
+    const base = { connection: rt.name, ids };
+    if (pair.existing) return { ...base, status: 'already_linked', link: pair.existing };
+    if (options.dryRun) {
+      const writes = await previewPair(this.ledger, await checkPair(pair));
+      return { ...base, status: 'preview', link: null, writes };
+    }
+    this.pauses.assertRunning(rt.name, `linking ${ids.a} and ${ids.b}`);
+    // Alone on both tickets: no create pass takes either for a source while they are paired.
+    const alone = <T>(side: Side, fn: () => Promise<T>): Promise<T> =>
+      this.scheduler.exclusive(rt.name, `ticket:${rt.name}:${side}:${ids[side]}`, fn);
+    const link = await alone('a', () =>
+      alone('b', async () => linkPair(this.ledger, await checkPair(pair), options.by ?? 'a person')),
+    );
+    return { ...base, status: 'linked', link };
   }
 
   /** Runs a person's action on a link alone on it (no pass at the same time). */

@@ -11,6 +11,17 @@ export function ticketMarker(connection: string, intentId: string): string {
   return `tb:${connection}:${intentId}`;
 }
 
+/**
+ * The markers stamped on two tickets a person paired (`ticketbridge link`): each names the ticket
+ * on the other side, as a twin's marker names its source (`tb:<connection>:a<id>`), so a marker
+ * lookup or a ledger rebuild finds the pair from either side, and neither ticket is ever taken for
+ * a source that needs a twin.
+ */
+export function pairMarkers(connection: string, ids: { a: string; b: string }): { a: string; b: string } {
+  const safe = (id: string): string => id.replace(/[^A-Za-z0-9_-]/g, '-');
+  return { a: ticketMarker(connection, `b${safe(ids.b)}`), b: ticketMarker(connection, `a${safe(ids.a)}`) };
+}
+
 export function commentMarker(connection: string, linkId: string, sourceSide: string, sourceCommentId: string): string {
   const safe = sourceCommentId.replace(/[^A-Za-z0-9_-]/g, '-');
   return `tb:${connection}:${linkId}:${sourceSide}${safe}`;

@@ -590,19 +590,34 @@ export async function planPass(
   const plan = planLink(input);
   if (!plan.wantsFieldTimes) return { input, plan };
   const newest = rt.fields.filter((r) => r.conflict === 'newest');
+  const linkedAt = Object.keys(snap.baselines).length === 0 ? await adoptedVersions(ledger, link.id) : null;
   const read = async (side: Side): Promise<Record<string, string>> => {
     const connector = rt.sides[side].connector;
     const id = side === 'a' ? link.aId : link.bId;
-    return connector.fieldChangeTimes
-      ? connector.fieldChangeTimes(
-          id,
-          newest.map((r) => r.native[side]),
-        )
-      : {};
+    const natives = newest.map((r) => r.native[side]);
+    if (connector.fieldChangeTimes) return connector.fieldChangeTimes(id, natives);
+    // A pair a person linked: stamping the markers moved both tickets' times, so without a
+    // field history each side's time is its ticket's as it was before the link.
+    const before = linkedAt?.[side];
+    return before ? Object.fromEntries(natives.map((n) => [n, before])) : {};
   };
   const [a, b] = await Promise.all([read('a'), read('b')]);
   input.fieldTimes = { a, b };
   return { input, plan: planLink(input) };
+}
+
+/**
+ * Each ticket's version as it was before a person linked the pair (`ticketbridge link`), from the
+ * link's `link_created` event; null for a link the daemon created.
+ */
+async function adoptedVersions(ledger: Ledger, linkId: string): Promise<Record<Side, string> | null> {
+  const created = (await ledger.listEvents({ linkId, kind: 'link_created', limit: 1 })).items[0];
+  const data = created?.data;
+  if (data === null || data === undefined || typeof data !== 'object' || Array.isArray(data)) return null;
+  const versions = data.versions;
+  if (versions === null || typeof versions !== 'object' || Array.isArray(versions)) return null;
+  const { a, b } = versions;
+  return typeof a === 'string' && typeof b === 'string' ? { a, b } : null;
 }
 
 /** What the link keeps for a side's connector, handed back on reads and writes. */

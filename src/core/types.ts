@@ -301,6 +301,11 @@ export interface Connector {
    * pass read it moments ago, with its memo: use it instead of reading the ticket again.
    */
   updateTicket(id: string, changes: FieldValues, options?: { expected?: Ticket }): Promise<Ticket>;
+  /**
+   * Stamps `marker` on a ticket that already exists (a pair a person links), where `createTicket`
+   * would have put it, keeping everything else; returns the ticket as the system then holds it.
+   */
+  stampMarker?(id: string, marker: string): Promise<Ticket>;
   /** Moves the ticket to its closed state (used by delete/unscope rules). */
   closeTicket(id: string): Promise<Ticket>;
   /**

@@ -423,6 +423,15 @@ export class MemoryConnector implements Connector {
     return this.system.lastCuts.length > 0 ? { ...held, cuts: this.system.lastCuts } : held;
   }
 
+  async stampMarker(id: string, marker: string): Promise<Ticket> {
+    this.guard();
+    const t = this.system.mustGet(id);
+    this.system.counters.updates++;
+    t.marker = marker;
+    t.updatedMs = this.system.tick();
+    return this.toTicket(t);
+  }
+
   async closeTicket(id: string): Promise<Ticket> {
     return this.updateTicket(id, { status: this.system.options.closedStatus ?? 'Closed' });
   }

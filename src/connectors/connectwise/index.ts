@@ -460,6 +460,18 @@ export class ConnectwiseConnector implements Connector {
     return withCuts(await this.assemble(created, false), [summary.cut]);
   }
 
+  /** The marker goes where a create puts it: `externalXRef`, written with one JSON-Patch. */
+  async stampMarker(id: string, marker: string): Promise<Ticket> {
+    const held = this.parsed(
+      await this.client.patchTicket(id, [
+        { op: 'replace', path: 'externalXRef', value: marker },
+        // Stamping a marker must not e-mail the customer or the technicians.
+        { op: 'replace', path: 'processNotifications', value: false },
+      ]),
+    );
+    return this.assemble(held, false);
+  }
+
   /**
    * JSON-Patch ops for the reference and scalar fields in `changes` (skipping `skip`); text cut
    * to ConnectWise's limits is recorded in `cuts`.

@@ -375,6 +375,22 @@ export class FreshserviceConnector implements Connector {
     return this.toTicket(updated, scope, cuts);
   }
 
+  /**
+   * The marker goes where a create puts it: a tb-… tag beside the ticket's own tags (a PUT replaces
+   * the whole list, so the current tags are read first) and the marker custom field when configured.
+   */
+  async stampMarker(id: string, marker: string): Promise<Ticket> {
+    const scope = await this.resolveScope();
+    const current = this.strictTicket(await this.client.getTicket(id, ''));
+    const body: Record<string, unknown> = {
+      tags: [...(current.tags ?? []).filter((t) => !isMarkerTag(t)), markerToTag(marker)],
+    };
+    if (this.options.markerField) body.custom_fields = { [this.options.markerField]: marker };
+    const updated = this.strictTicket(await this.client.updateTicket(id, body));
+    await this.ensureRequesterEmail(updated);
+    return this.toTicket(updated, scope);
+  }
+
   async closeTicket(id: string): Promise<Ticket> {
     return this.updateTicket(id, { status: CLOSED_STATUS });
   }

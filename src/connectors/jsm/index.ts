@@ -617,6 +617,21 @@ export class JsmConnector implements Connector {
       : undefined;
   }
 
+  /**
+   * The marker goes where a create puts it: the issue property and a tb-… label beside the issue's
+   * own labels (a label write replaces the list, so the current labels are read first).
+   */
+  async stampMarker(id: string, marker: string): Promise<Ticket> {
+    const raw = (await this.client.getIssue(id, [])) as { fields?: { labels?: unknown } };
+    const labels = Array.isArray(raw.fields?.labels)
+      ? raw.fields.labels.filter((l): l is string => typeof l === 'string' && !isMarkerLabel(l))
+      : [];
+    await this.client.setProperty(id, MARKER_PROPERTY, { marker });
+    await this.client.editIssue(id, { labels: [...labels, markerToLabel(marker)] });
+    this.noteWrite(id);
+    return this.read(id);
+  }
+
   async closeTicket(id: string): Promise<Ticket> {
     const ticket = await this.read(id);
     const project = ticket.fields.project;

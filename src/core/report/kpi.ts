@@ -145,6 +145,8 @@ class Tally {
         this.latency(data);
         return;
       case 'link_created': {
+        // Tickets a person paired (`ticketbridge link`) were not created by the daemon.
+        if (data.adopted === true) return;
         const source = data.source === 'a' || data.source === 'b' ? data.source : e.side === 'a' ? 'b' : 'a';
         row.created[source]++;
         if (source === 'a') row.mirrored.aToB++;

@@ -230,6 +230,28 @@ const rows: Row[] = [
     expected: { kind: 'conflict' },
   },
   {
+    name: 'no baseline, owner b, onForeignEdit ignore: the owner value is still written',
+    config: { owner: 'b', onForeignEdit: 'ignore' },
+    baseline: undefined,
+    current: ['x', 'y'],
+    expected: { kind: 'write', from: 'b', to: 'a', value: 'y', why: 'mirror' },
+  },
+  {
+    name: 'no baseline, owner both, newest: the side that changed the field last wins',
+    config: { conflict: 'newest' },
+    baseline: undefined,
+    current: ['x', 'y'],
+    changedAt: [2000, 1000],
+    expected: { kind: 'write', from: 'a', to: 'b', value: 'x', why: 'conflict-newest' },
+  },
+  {
+    name: 'no baseline, owner both, prefer-b: b value written',
+    config: { conflict: 'prefer-b' },
+    baseline: undefined,
+    current: ['x', 'y'],
+    expected: { kind: 'write', from: 'b', to: 'a', value: 'y', why: 'conflict-prefer' },
+  },
+  {
     name: 'tags compare as a set: reordering is no change',
     config: {},
     baseline: [

@@ -68,11 +68,14 @@ function conflictWinner(rule: FieldRule, state: FieldState): Side | null {
 export function decideField(rule: FieldRule, state: FieldState): FieldDecision {
   const { current, baseline } = state;
   if (baseline === undefined) {
-    // No baseline yet: agree if equivalent, else the owner (or the conflict rule) decides.
+    // No baseline yet (a field added to the mapping, a pair a person linked): agree if
+    // equivalent, else the owner decides, or for `both` the conflict rule, `newest` by when each
+    // side last changed the field.
     if (rule.equivalent('a', current.a, current.b)) return { kind: 'converged' };
     if (rule.owner !== 'both') return writeFrom(rule, state, rule.owner, 'mirror');
     const winner = conflictWinner(rule, state);
-    return winner === null ? { kind: 'conflict' } : writeFrom(rule, state, winner, 'conflict-prefer');
+    if (winner === null) return { kind: 'conflict' };
+    return writeFrom(rule, state, winner, rule.conflict === 'newest' ? 'conflict-newest' : 'conflict-prefer');
   }
 
   const changed: Record<Side, boolean> = { a: !rule.same(current.a, baseline.a), b: !rule.same(current.b, baseline.b) };
