@@ -3,6 +3,7 @@
 // marker), both are stamped with markers and the ledger records a link without baselines, so the
 // first pass decides every field by its owner and conflict rule. `previewPair` is that first pass
 // as a dry run: the same planner, nothing written anywhere.
+import { currentActor } from './actor.js';
 import { LinkRefusedError, NotFoundError, tagSubject } from './errors.js';
 import type { Ledger, Link, LinkSnapshot } from './ledger/types.js';
 import { pairMarkers } from './marker.js';
@@ -153,10 +154,17 @@ export async function previewPair(ledger: Ledger, pair: CheckedPair): Promise<Re
     createdAt: now,
     updatedAt: now,
     note: null,
+    closedSince: null,
   };
   const snap: LinkSnapshot = { link, baselines: {}, comments: [] };
   // A link not yet made has no intents, conflicts, function or escalations behind it.
-  const state: LinkState = { intents: [], conflicts: new Map(), functionName: null, triggered: new Set() };
+  const state: LinkState = {
+    intents: [],
+    conflicts: new Map(),
+    functionName: null,
+    triggered: new Set(),
+    slaRunning: [],
+  };
   const { plan } = await planPass(ledger, pair.rt, snap, pair.tickets, { state, nowMs: Date.now() });
   return plan.writes;
 }
@@ -198,7 +206,11 @@ export async function linkPair(ledger: Ledger, pair: CheckedPair, by: string): P
         oldValue: null,
         newValue: ids,
         // The versions before the stamps: `conflict: newest` without a field history compares these.
-        data: { adopted: true, versions: { a: pair.tickets.a.version, b: pair.tickets.b.version } },
+        data: {
+          adopted: true,
+          versions: { a: pair.tickets.a.version, b: pair.tickets.b.version },
+          ...(currentActor() !== null ? { by: currentActor()! } : {}),
+        },
         reason: `${by} linked existing tickets ${ids.a} on ${sideName(rt, 'a')} and ${ids.b} on ${sideName(rt, 'b')}; the first pass decides each field by its owner`,
       },
     ],
