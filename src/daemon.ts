@@ -125,6 +125,8 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
     pollIntervalMs: config.polling.intervalMs,
     overlapMs: config.polling.overlapMs,
     reconcileCron: config.reconcile.enabled ? config.reconcile.cron : null,
+    driftCron: config.drift.cron ?? null,
+    driftRepair: config.drift.repair,
     concurrency: config.engine.concurrency,
     ...(config.ledger.driver === 'postgres' ? { leaseMs: config.ledger.leaseMs } : {}),
     ...(config.notifications

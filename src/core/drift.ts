@@ -2,11 +2,14 @@
 // the engine's own equivalence (each side in its own vocabulary), and explains each difference:
 // a change pending (a side moved since the ledger agreed with it: the next pass mirrors it), a
 // conflict parked in the inbox, a revert due (the side that does not own the field edited it),
-// or unexplained (both sides look as the ledger last agreed, yet they differ: drift).
+// or unexplained (both sides look as the ledger last agreed, yet they differ: drift). Public
+// comments are compared too (field `comments`): a copied comment whose twin is gone is
+// unexplained; a public comment the next pass will copy is a change pending.
 import type { ConnectionRuntime } from './runtime.js';
-import type { Baseline, Ledger, Link, LinkSnapshot } from './ledger/types.js';
+import type { Baseline, CommentMapEntry, Ledger, Link, LinkSnapshot } from './ledger/types.js';
+import { direction } from './sync/create.js';
 import { valueOf } from './sync/planner.js';
-import type { JsonValue, Side, Ticket } from './types.js';
+import { otherSide, type Comment, type JsonValue, type Side, type Ticket } from './types.js';
 import type { FieldRule } from './values.js';
 
 export type DriftExplanation = 'change pending' | 'conflict parked' | 'revert due' | 'unexplained';
@@ -14,7 +17,9 @@ export type DriftExplanation = 'change pending' | 'conflict parked' | 'revert du
 export interface DriftFinding {
   connection: string;
   linkId: string;
+  /** A mapped field's name, or `comments` for a public comment without its twin. */
   field: string;
+  /** The field's values; for `comments`, the comment's id on each side (null where it has none). */
   a: JsonValue;
   b: JsonValue;
   /** Each side's ticket as people know it (key or id). */
@@ -61,6 +66,10 @@ export async function auditPair(rt: ConnectionRuntime, ledger: Ledger, snap: Lin
     return rt.sides[side].connector.getTicket(side === 'a' ? link.aId : link.bId, memo === null ? {} : { memo });
   };
   const tickets = { a: await read('a'), b: await read('b') };
+  const lists = {
+    a: await rt.sides.a.connector.listComments(link.aId),
+    b: await rt.sides.b.connector.listComments(link.bId),
+  };
   const parked = new Set((await ledger.listConflicts({ linkId: link.id, state: 'open' })).map((c) => c.field));
   const findings: DriftFinding[] = [];
   for (const rule of rt.fields) {
@@ -75,7 +84,41 @@ export async function auditPair(rt: ConnectionRuntime, ledger: Ledger, snap: Lin
       explanation: explain(rule, current, snap.baselines[rule.name], parked.has(rule.name)),
     });
   }
+  const keys = { a: link.aKey ?? link.aId, b: link.bKey ?? link.bId };
+  for (const gap of commentGaps(rt, snap.comments, lists))
+    findings.push({ connection: rt.name, linkId: link.id, field: 'comments', ...gap, tickets: keys });
   return findings;
+}
+
+/**
+ * The public comments of a pair without their twin: a comment the ledger says was copied (or is
+ * the daemon's copy) whose counterpart is gone is unexplained; one not yet copied that the
+ * visibility rules copy is a change pending. Internal notes and comments the rules keep are not compared.
+ */
+export function commentGaps(
+  rt: Pick<ConnectionRuntime, 'config'>,
+  known: readonly CommentMapEntry[],
+  lists: Record<Side, Comment[]>,
+): Array<{ a: string | null; b: string | null; explanation: DriftExplanation }> {
+  const entries = new Map(known.map((e) => [`${e.side}:${e.commentId}`, e]));
+  const ids = { a: new Set(lists.a.map((c) => c.id)), b: new Set(lists.b.map((c) => c.id)) };
+  const gaps: Array<{ a: string | null; b: string | null; explanation: DriftExplanation }> = [];
+  const pair = (side: Side, id: string, twin: string | null) =>
+    side === 'a' ? { a: id, b: twin } : { a: twin, b: id };
+  for (const side of ['a', 'b'] as const) {
+    const other = otherSide(side);
+    for (const comment of lists[side]) {
+      if (comment.visibility !== 'public') continue;
+      const entry = entries.get(`${side}:${comment.id}`);
+      if (entry) {
+        if (entry.role !== 'skipped' && entry.twinId !== null && !ids[other].has(entry.twinId))
+          gaps.push({ ...pair(side, comment.id, entry.twinId), explanation: 'unexplained' });
+      } else if (!comment.marker && rt.config.comments[direction(side)].public !== 'skip') {
+        gaps.push({ ...pair(side, comment.id, null), explanation: 'change pending' });
+      }
+    }
+  }
+  return gaps;
 }
 
 async function activeLinks(ledger: Ledger, connection: string): Promise<string[]> {

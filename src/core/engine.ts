@@ -3,6 +3,7 @@
 // the recovery loop, the reconcile cron). Each part lives in its own module.
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
+import { DriftRunner, type DriftRunOptions, type DriftRunResult } from './drift-runs.js';
 import { dryRun, type PlannedChange } from './dry-run.js';
 import { ConflictUnresolvableError, describeError, errorCode, NotFoundError } from './errors.js';
 import type { Conflict, ErrorRecord, Ledger, Link } from './ledger/types.js';
@@ -51,6 +52,10 @@ export interface EngineOptions {
   overlapMs?: number;
   /** node-cron expression for the reconcile; null disables it. @default null */
   reconcileCron?: string | null;
+  /** node-cron expression for the drift audit; null disables it. @default null */
+  driftCron?: string | null;
+  /** Whether the scheduled drift audit repairs what it finds unexplained. @default false */
+  driftRepair?: boolean;
   /** Passes running at once, per connection. @default 8 */
   concurrency?: number;
   /** Identity of this instance for ledger leases. @default a random UUID */
@@ -77,6 +82,8 @@ export interface Engine {
   pollOnce(connection: string, side: Side): Promise<number>;
   /** Re-reads every active link of a connection (or all). */
   reconcile(connection?: string): Promise<number>;
+  /** Audits every active pair for drift (background priority), records the result, and repairs when asked. */
+  drift(options?: DriftRunOptions): Promise<DriftRunResult>;
   /** Forces a full pass of one link, comments included. */
   resync(linkId: string): Promise<PassOutcome>;
   resolveConflict(conflictId: string, take: Side): Promise<Conflict>;
@@ -144,7 +151,8 @@ class SyncEngine implements Engine {
   private readonly pollsRunning = new Set<string>();
   private readonly pollStarted = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private cronTask: ScheduledTask | null = null;
+  private readonly drifts: DriftRunner;
+  private readonly cronTasks: ScheduledTask[] = [];
   private running = false;
   private stopping: Promise<void> | null = null;
 
@@ -183,6 +191,8 @@ class SyncEngine implements Engine {
       status: () => this.status(),
       pollIntervalMs: (name) => this.connections.get(name)?.config.pollIntervalMs ?? this.pollIntervalMs,
     });
+    const resync = (id: string) => this.resync(id);
+    this.drifts = new DriftRunner({ ledger, clock, logger, connections: this.connections, resync, paused });
   }
 
   async start(): Promise<void> {
@@ -200,13 +210,10 @@ class SyncEngine implements Engine {
     }
     this.loop('recovery', this.pollIntervalMs, () => this.recovery.round(Math.max(2 * this.leaseMs, 60_000)));
     this.watch(this.options.watchIntervalMs ?? 30_000);
-    if (this.options.reconcileCron) {
-      this.cronTask = cron.schedule(this.options.reconcileCron, () => {
-        const run = this.reconcile().catch((err: unknown) =>
-          this.logger.error({ err: describeError(err) }, 'reconcile failed'),
-        );
-        void this.scheduler.track(run);
-      });
+    if (this.options.reconcileCron) this.schedule('reconcile', this.options.reconcileCron, () => this.reconcile());
+    if (this.options.driftCron) {
+      const repair = this.options.driftRepair ?? false;
+      this.schedule('drift audit', this.options.driftCron, () => this.drift({ repair }));
     }
     this.logger.info({ connections: [...this.connections.keys()], instanceId: this.instanceId }, 'engine started');
   }
@@ -216,7 +223,7 @@ class SyncEngine implements Engine {
       this.running = false;
       for (const t of this.timers) clearTimeout(t);
       this.timers.clear();
-      if (this.cronTask) await this.cronTask.stop();
+      for (const task of this.cronTasks.splice(0)) await task.stop();
       await this.scheduler.onIdle();
       this.logger.info({}, 'engine stopped');
     })();
@@ -284,6 +291,11 @@ class SyncEngine implements Engine {
       }
     }
     return count;
+  }
+
+  drift(options: DriftRunOptions = {}): Promise<DriftRunResult> {
+    if (options.connection !== undefined) this.runtime(options.connection);
+    return this.drifts.run(options);
   }
 
   async resync(linkId: string): Promise<PassOutcome> {
@@ -435,7 +447,11 @@ class SyncEngine implements Engine {
     const deps = { ledger: this.ledger, clock: this.clock, pollStarted: this.pollStarted };
     await this.pauses.refresh();
     for (const rt of this.connections.values())
-      out.push({ ...(await connectionStatus(deps, rt)), paused: this.pauses.state(rt.name) });
+      out.push({
+        ...(await connectionStatus(deps, rt)),
+        paused: this.pauses.state(rt.name),
+        drift: await this.drifts.status(rt.name),
+      });
     return out;
   }
 
@@ -515,6 +531,21 @@ class SyncEngine implements Engine {
       retryable: false,
     });
     this.observer.error?.(rt.name, 'payload_invalid');
+  }
+
+  /** Runs `fn` on a node-cron schedule (skipping a tick while the last run is still going) until the engine stops. */
+  private schedule(name: string, expression: string, fn: () => Promise<unknown>): void {
+    let busy = false;
+    this.cronTasks.push(
+      cron.schedule(expression, () => {
+        if (busy) return;
+        busy = true;
+        const run = fn()
+          .catch((err: unknown) => this.logger.error({ err: describeError(err) }, `${name} failed`))
+          .finally(() => (busy = false));
+        void this.scheduler.track(run);
+      }),
+    );
   }
 
   /** Runs `fn` now and again `everyMs` after each run ends, until the engine stops. */

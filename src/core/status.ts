@@ -1,5 +1,6 @@
 // What the engine reports on /status: per connection and side, the last poll, the cursor, the
 // lag, the system's request queue and what the system can do; and the ledger's counts.
+import type { DriftStatus } from './drift-runs.js';
 import type { Ledger } from './ledger/types.js';
 import type { PauseState } from './pauses.js';
 import type { SystemQueueStats } from './queue.js';
@@ -32,6 +33,8 @@ export interface ConnectionStatus {
   openConflicts: number;
   pendingIntents: number;
   reconcile: ReconcileEstimate;
+  /** The last drift audit and the one running now. */
+  drift: DriftStatus;
 }
 
 /** What a full reconcile of a connection costs at the configured limits. */
@@ -59,7 +62,7 @@ export function reconcileEstimate(activeLinks: number, perMinute: Record<Side, n
 export async function connectionStatus(
   deps: { ledger: Ledger; clock: Clock; pollStarted: ReadonlyMap<string, number> },
   rt: ConnectionRuntime,
-): Promise<Omit<ConnectionStatus, 'paused'>> {
+): Promise<Omit<ConnectionStatus, 'paused' | 'drift'>> {
   const counts = await deps.ledger.counts(rt.name);
   const sides = {} as Record<Side, SideStatus>;
   for (const side of ['a', 'b'] as const) {

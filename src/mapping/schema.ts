@@ -645,23 +645,35 @@ export const PollingConfig = z.strictObject({
     .describe('How far before the cursor each poll reaches back (clock skew, index lag).'),
 });
 
+/** A schedule: the same validator node-cron applies when the daemon schedules it. */
+const CronExpression = z
+  .string()
+  .min(1)
+  .superRefine((expression, ctx) => {
+    const { valid, errors } = cron.validateDetailed(expression);
+    if (!valid)
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a cron expression (minute hour day-of-month month day-of-week, seconds optional first): ${errors.map((e) => e.message.replace(' a invalid ', ' not a valid ')).join('; ')}`,
+      });
+  });
+
 export const ReconcileConfig = z.strictObject({
-  cron: z
-    .string()
-    .min(1)
-    .superRefine((expression, ctx) => {
-      // The same validator node-cron applies when the daemon schedules the reconcile.
-      const { valid, errors } = cron.validateDetailed(expression);
-      if (!valid)
-        ctx.addIssue({
-          code: 'custom',
-          message: `not a cron expression (minute hour day-of-month month day-of-week, seconds optional first): ${errors.map((e) => e.message.replace(' a invalid ', ' not a valid ')).join('; ')}`,
-        });
-    })
-    .default('*/15 * * * *')
-    .describe('node-cron expression for the full re-read of linked tickets.'),
+  cron: CronExpression.default('*/15 * * * *').describe('node-cron expression for the full re-read of linked tickets.'),
   enabled: z.boolean().default(true),
 });
+
+export const DriftConfig = z
+  .strictObject({
+    cron: CronExpression.optional().describe(
+      'node-cron expression for the drift audit of every active pair (fields and public comments), run at background priority within the rate-limit budget; its last result is on /status, the dashboard and /metrics. No schedule when unset (ticketbridge drift runs it by hand).',
+    ),
+    repair: z
+      .boolean()
+      .default(false)
+      .describe('Whether the scheduled audit also settles what it finds unexplained by the field rules (as --repair).'),
+  })
+  .describe('The scheduled drift audit: proof that both sides of every pair agree.');
 
 export const SecretsConfig = z
   .strictObject({
@@ -771,6 +783,7 @@ export const Config = z
     server: ServerConfig.default({ host: '127.0.0.1', port: 8080 }),
     polling: PollingConfig.default({ intervalMs: 30_000, overlapMs: 120_000 }),
     reconcile: ReconcileConfig.default({ cron: '*/15 * * * *', enabled: true }),
+    drift: DriftConfig.default({ repair: false }),
     engine: EngineConfig.default({ concurrency: 8, watchIntervalMs: 30_000 }),
     secrets: SecretsConfig.optional(),
     calendars: z

@@ -31,6 +31,19 @@ describe('GET / (dashboard)', () => {
     expect(html).toContain('running for an hour');
   });
 
+  it("shows each connection's last drift audit, and /status carries it", async () => {
+    expect(await page()).toContain('No drift audit yet');
+    await f.harness.engine.drift();
+    const html = await page();
+    // The fixture's one link has a conflict parked on priority: explained, so pending.
+    expect(html).toContain('Last audit: 1 pair, 0 unexplained, 1 pending');
+    const status = await f.server.app.inject({ url: '/status', headers: bearer });
+    expect(status.json<{ connections: Array<{ drift: unknown }> }>().connections[0]!.drift).toEqual({
+      last: expect.objectContaining({ pairs: 1, unexplained: 0, pending: 1 }),
+      running: null,
+    });
+  });
+
   it("shows an open conflict with both values and a form to take each system's value, naming systems, not sides", async () => {
     const html = await page();
     expect(html).toContain(`data-conflict="${f.conflictId}"`);

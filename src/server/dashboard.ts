@@ -13,7 +13,7 @@ import { h, page, timeAgo, when, type Html } from './html.js';
 import { parseInput } from './route.js';
 import type { ConnectionStatus, LinkDetail } from './schemas.js';
 import { z } from 'zod';
-import { buildLinkDetail, buildStatus, type ViewDeps } from './views.js';
+import { buildLinkDetail, buildStatus, type ViewDeps, describeDrift } from './views.js';
 import { describeRejections } from './webhook-stats.js';
 import { NO_LABELS, sentence, shownValue, valueSides } from './dashboard-words.js';
 import { raciOf, sideWords } from '../mapping/raci.js';
@@ -151,6 +151,7 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
     <span><strong>${c.openConflicts}</strong> conflicts</span>
     <span><strong>${c.openErrors}</strong> errors</span>
   </div>
+  <div class="muted drift" data-drift="${c.name}">${describeDrift(c.drift, now)}</div>
   ${pauseControl(c)}
   <div class="details muted">Configuration: connections.${c.name} · a: ${c.sides.a.system} · b: ${c.sides.b.system}</div>
 </section>`;

@@ -19,7 +19,11 @@ const queue = (over: Partial<SystemQueueStats>): SystemQueueStats => ({
   ...over,
 });
 
-function status(name: string, q: SystemQueueStats): ConnectionStatus {
+function status(
+  name: string,
+  q: SystemQueueStats,
+  drift: ConnectionStatus['drift'] = { last: null, running: null },
+): ConnectionStatus {
   const side = (system: string) => ({
     system,
     label: system,
@@ -42,6 +46,7 @@ function status(name: string, q: SystemQueueStats): ConnectionStatus {
     openConflicts: 2,
     pendingIntents: 0,
     reconcile: { calls: { a: 5, b: 5 }, estimatedMs: null },
+    drift,
   };
 }
 
@@ -123,6 +128,42 @@ describe('createMetrics', () => {
       'ticketbridge_rate_limit_wait_seconds_total{system="cw"} 4',
     );
     expect(line(again, 'ticketbridge_queue_depth{system="cw"}')).toBe('ticketbridge_queue_depth{system="cw"} 0');
+  });
+
+  it('shows the last drift audit per connection, and the one running', async () => {
+    const m = createMetrics({ processMetrics: false });
+    const last = {
+      at: '2026-11-30T06:00:00.000Z',
+      pairs: 1204,
+      unexplained: 0,
+      pending: 3,
+      unreadable: 1,
+      repaired: 0,
+    };
+    m.attach({
+      status: async () => [
+        status('c1', queue({}), { last, running: null }),
+        status('c2', queue({}), { last: null, running: { done: 40, total: 200, startedAt: last.at } }),
+      ],
+      counts: async () => ({
+        links: 0,
+        activeLinks: 0,
+        events: 0,
+        openConflicts: 0,
+        openErrors: 0,
+        pendingIntents: 0,
+      }),
+    });
+    const text = await m.registry.metrics();
+    expect(text).toContain('ticketbridge_drift_pairs{connection="c1"} 1204');
+    expect(text).toContain('ticketbridge_drift_differences{connection="c1",explanation="unexplained"} 0');
+    expect(text).toContain('ticketbridge_drift_differences{connection="c1",explanation="pending"} 3');
+    expect(text).toContain('ticketbridge_drift_unreadable_pairs{connection="c1"} 1');
+    expect(text).toContain(
+      `ticketbridge_drift_last_audit_timestamp_seconds{connection="c1"} ${Date.parse(last.at) / 1000}`,
+    );
+    expect(text).not.toContain('ticketbridge_drift_pairs{connection="c2"}');
+    expect(text).toContain('ticketbridge_drift_audit_progress_ratio{connection="c2"} 0.2');
   });
 
   it('exports process metrics under the prefix when asked', async () => {

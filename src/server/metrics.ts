@@ -216,7 +216,56 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     collect,
   });
 
+  const driftPairs = new Gauge({
+    name: 'ticketbridge_drift_pairs',
+    help: 'Pairs the last drift audit of a connection compared.',
+    labelNames: ['connection'] as const,
+    registers,
+    collect,
+  });
+  const driftDifferences = new Gauge({
+    name: 'ticketbridge_drift_differences',
+    help: 'Differences the last drift audit found, unexplained (drift) or pending (a change, conflict or revert explains it).',
+    labelNames: ['connection', 'explanation'] as const,
+    registers,
+    collect,
+  });
+  const driftUnreadable = new Gauge({
+    name: 'ticketbridge_drift_unreadable_pairs',
+    help: 'Pairs the last drift audit could not read.',
+    labelNames: ['connection'] as const,
+    registers,
+    collect,
+  });
+  const driftAt = new Gauge({
+    name: 'ticketbridge_drift_last_audit_timestamp_seconds',
+    help: 'When the last drift audit of a connection ended (Unix seconds).',
+    labelNames: ['connection'] as const,
+    registers,
+    collect,
+  });
+  const driftProgress = new Gauge({
+    name: 'ticketbridge_drift_audit_progress_ratio',
+    help: 'Share of the pairs the running drift audit has compared (0..1).',
+    labelNames: ['connection'] as const,
+    registers,
+    collect,
+  });
+
   const waitSeen = new Map<string, number>();
+
+  function driftGauges(c: ConnectionStatus): void {
+    const { last, running } = c.drift;
+    const connection = c.name;
+    if (last) {
+      driftPairs.set({ connection }, last.pairs);
+      driftDifferences.set({ connection, explanation: 'unexplained' }, last.unexplained);
+      driftDifferences.set({ connection, explanation: 'pending' }, last.pending);
+      driftUnreadable.set({ connection }, last.unreadable);
+      driftAt.set({ connection }, Date.parse(last.at) / 1000);
+    }
+    if (running) driftProgress.set({ connection }, running.total === 0 ? 0 : running.done / running.total);
+  }
 
   async function refresh(): Promise<void> {
     if (!source) return;
@@ -235,6 +284,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       openErrors,
       openConflicts,
       pendingIntents,
+      driftPairs,
+      driftDifferences,
+      driftUnreadable,
+      driftAt,
+      driftProgress,
     ])
       g.reset();
     const systems = new Set<string>();
@@ -244,6 +298,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       openErrors.set({ connection: c.name }, c.openErrors);
       openConflicts.set({ connection: c.name }, c.openConflicts);
       pendingIntents.set({ connection: c.name }, c.pendingIntents);
+      driftGauges(c);
       for (const side of ['a', 'b'] as const) {
         const s = c.sides[side];
         if (s.lagMs !== null) pollLag.set({ connection: c.name, side }, s.lagMs / 1000);

@@ -170,6 +170,28 @@ export const ConnectionStatus = z.object({
         .describe("At each side's configured rate limit, the slower side; null when a side has none."),
     })
     .describe('What a full reconcile of this connection costs and how long it takes at the configured limits.'),
+  drift: z
+    .object({
+      last: z
+        .object({
+          at: Iso,
+          pairs: z.number().int(),
+          unexplained: z
+            .number()
+            .int()
+            .describe('Differences no pending change, parked conflict or due revert explains.'),
+          pending: z.number().int().describe('Differences a pending change, parked conflict or due revert explains.'),
+          unreadable: z.number().int(),
+          repaired: z.number().int(),
+        })
+        .nullable()
+        .describe('The last drift audit (ticketbridge drift or drift.cron); null before the first.'),
+      running: z
+        .object({ done: z.number().int(), total: z.number().int(), startedAt: Iso })
+        .nullable()
+        .describe('The audit running now: pairs compared of how many.'),
+    })
+    .describe('Drift audits: whether both sides of every pair agree.'),
   sides: z.object({ a: SideStatus, b: SideStatus }),
 });
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;

@@ -90,6 +90,7 @@ export async function buildStatus(deps: ViewDeps): Promise<Status> {
         calls: c.reconcile.calls,
         estimatedSeconds: c.reconcile.estimatedMs === null ? null : Math.ceil(c.reconcile.estimatedMs / 1000),
       },
+      drift: c.drift,
       sides,
     };
     connections.push({ ...base, health: judgeHealth(base, intervalMs) });
@@ -137,7 +138,7 @@ function duration(seconds: number): string {
  * side has not been polled yet. Green otherwise. The summary says which, in words.
  */
 export function judgeHealth(
-  c: Omit<ConnectionStatus, 'health'>,
+  c: Omit<ConnectionStatus, 'health' | 'drift'>,
   intervalMs: number,
 ): { level: HealthLevel; summary: string } {
   if (!c.enabled) return { level: 'off', summary: 'Paused in the configuration; nothing is synced.' };
@@ -322,4 +323,20 @@ export async function checkReady(
 export async function checkLedgerReady(deps: Pick<ViewDeps, 'ledger'>, pingTimeoutMs = 5000): Promise<Ready> {
   const ledger = await check('ledger', 'ledger', () => deps.ledger.ping(), pingTimeoutMs);
   return { ready: ledger.ready, checks: [ledger] };
+}
+
+/** "Last audit: 1,204 pairs, 0 unexplained, 3 pending (2 hours ago)", or the audit running now. */
+export function describeDrift(drift: ConnectionStatus['drift'], now: number): string {
+  const pairs = (n: number): string => `${n.toLocaleString('en-US')} pair${n === 1 ? '' : 's'}`;
+  if (drift.running)
+    return `Drift audit running: ${drift.running.done.toLocaleString('en-US')} of ${pairs(drift.running.total)} compared.`;
+  const last = drift.last;
+  if (!last) return 'No drift audit yet (ticketbridge drift, or drift.cron).';
+  const minutes = Math.max(0, Math.round((now - Date.parse(last.at)) / 60_000));
+  const ago = minutes < 1 ? 'just now' : minutes < 120 ? `${minutes} min ago` : `${Math.round(minutes / 60)} h ago`;
+  const extra = [
+    last.unreadable ? `${last.unreadable} unreadable` : '',
+    last.repaired ? `${last.repaired} repaired` : '',
+  ].filter(Boolean);
+  return `Last audit: ${pairs(last.pairs)}, ${last.unexplained.toLocaleString('en-US')} unexplained, ${last.pending.toLocaleString('en-US')} pending${extra.length ? `, ${extra.join(', ')}` : ''} (${ago}).`;
 }

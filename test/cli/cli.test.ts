@@ -164,6 +164,23 @@ describe('validate refuses what run refuses', () => {
     );
   });
 
+  it('rejects a drift audit cron node-cron cannot schedule, at its line and column, and accepts a good one', async () => {
+    const file = edited('reconcile:\n', 'drift:\n  cron: "hourly"\nreconcile:\n');
+    expect(await run('validate', '--config', file)).toBe(2);
+    const line = demo.split('\n').findIndex((l) => l.startsWith('reconcile:')) + 2;
+    expect(cli.err).toBe(
+      `${file}:${line}:9 drift.cron: not a cron expression (minute hour day-of-month month day-of-week, seconds optional first): expected 5 or 6 fields but got 1\n`,
+    );
+    cli.err = '';
+    expect(await run('validate', '--config', edited('reconcile:\n', 'drift:\n  cron: "0 3 * * *"\nreconcile:\n'))).toBe(
+      0,
+    );
+    expect(loadConfig(edited('reconcile:\n', 'drift:\n  cron: "0 3 * * *"\nreconcile:\n')).config.drift).toEqual({
+      cron: '0 3 * * *',
+      repair: false,
+    });
+  });
+
   it('stops at the first YAML syntax error and shows the line', async () => {
     const file = edited('    a: { system: freshservice }', '    a: { system: freshservice');
     expect(await run('validate', '--config', file)).toBe(2);

@@ -2,6 +2,7 @@
 // difference explained, and an unexplained one repaired by the field's rule.
 import { describe, expect, it } from 'vitest';
 import { auditDrift, recordDrift } from '../../src/core/drift.js';
+import { currentPriority } from '../../src/core/priority.js';
 import { harness, onlyLink, priority, summary } from './fixtures.js';
 
 describe('the drift audit', () => {
@@ -69,5 +70,58 @@ describe('the drift audit', () => {
     await h.pollBoth();
     const result = await auditDrift(h.engine.connections, h.ledger);
     expect(result.findings.map((f) => f.explanation)).toEqual(['conflict parked']);
+  });
+
+  it('compares the public comments: a copied comment whose twin is gone is unexplained, a new one pending, internal notes not at all', async () => {
+    const h = harness({ fields: [summary] });
+    h.a.userCreate({ subject: 'Printer' });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    const copied = h.a.userComment(link.aId, 'Tried another tray', 'public');
+    await h.pollBoth();
+    const twin = h.b.mustGet(link.bId).comments.find((c) => c.body.includes('Tried another tray'))!;
+    expect(twin).toBeDefined();
+    // While the daemon is stopped: the copy is deleted on b; a public comment and an internal note are added on a.
+    h.b.mustGet(link.bId).comments.splice(h.b.mustGet(link.bId).comments.indexOf(twin), 1);
+    const fresh = h.a.userComment(link.aId, 'Still jams', 'public');
+    h.a.userComment(link.aId, 'Vendor case 123', 'internal');
+    const result = await auditDrift(h.engine.connections, h.ledger);
+    expect(result.findings.map((f) => [f.field, f.a, f.b, f.explanation])).toEqual([
+      ['comments', copied, twin.id, 'unexplained'],
+      ['comments', fresh, null, 'change pending'],
+    ]);
+    expect(result).toMatchObject({ pairs: 1, unexplained: 1, pending: 1 });
+  });
+
+  it('runs as background work, says how far it got, and records the result for /status', async () => {
+    const h = harness({ fields: [priority, summary] });
+    h.a.userCreate({ priority: 2, subject: 'Printer' });
+    h.a.userCreate({ priority: 3, subject: 'Scanner' });
+    await h.pollBoth();
+    const seen: string[] = [];
+    const target = h.connectorB as unknown as Record<string, (...args: unknown[]) => unknown>;
+    for (const method of ['getTicket', 'listComments']) {
+      const original = target[method]!.bind(h.connectorB);
+      target[method] = (...args: unknown[]) => {
+        seen.push(currentPriority());
+        return original(...args);
+      };
+    }
+    const progress: Array<[number, number]> = [];
+    const result = await h.engine.drift({ progress: (done, total) => progress.push([done, total]) });
+    expect(result).toMatchObject({ pairs: 2, unexplained: 0, pending: 0, repaired: [] });
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(seen)).toEqual(new Set(['background']));
+    expect(progress).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+    const [status] = await h.engine.status();
+    expect(status!.drift).toEqual({
+      last: expect.objectContaining({ pairs: 2, unexplained: 0, pending: 0, unreadable: 0, repaired: 0 }),
+      running: null,
+    });
+    const audited = await h.ledger.listEvents({ kind: 'drift_audited' });
+    expect(audited.items.map((e) => e.data)).toEqual([expect.objectContaining({ pairs: 2, unexplained: 0 })]);
   });
 });

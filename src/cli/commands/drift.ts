@@ -1,10 +1,12 @@
 // `ticketbridge drift --config F [--ledger L] [--connection C] [--repair]`: reads every active
-// linked pair, compares every mapped field with the engine's own equivalence and prints each
-// difference with its explanation. Exit 0 when nothing is unexplained, 1 otherwise; --repair
-// rewrites the drifted fields' baselines so a pass settles them by the field's rule, and runs it.
+// linked pair, compares every mapped field with the engine's own equivalence (and the public
+// comments) and prints each difference with its explanation. Exit 0 when nothing is unexplained,
+// 1 otherwise; --repair rewrites the drifted fields' baselines so a pass settles them by the
+// field's rule, and runs it.
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { auditDrift, recordDrift, type DriftFinding } from '../../core/drift.js';
+import { withActor } from '../../core/actor.js';
+import type { DriftFinding } from '../../core/drift.js';
 import type { DaemonParts } from '../../daemon.js';
 import { CliExit } from '../exit.js';
 
@@ -26,37 +28,23 @@ export function registerDrift(program: Command, withParts: WithParts, usage: (me
     .option('--json', 'print JSON')
     .action(
       async (opts: { config: string; ledger?: string; connection?: string; repair?: boolean; json?: boolean }) => {
-        const result = await withParts(opts, async ({ engine, ledger }) => {
+        const result = await withParts(opts, async ({ engine }) => {
           if (opts.connection !== undefined && !engine.connections.has(opts.connection))
             throw usage(`--connection: no connection "${opts.connection}" in ${opts.config}`);
           const bar =
             process.stderr.isTTY && !opts.json
               ? new SingleBar({ format: 'auditing {bar} {value}/{total} pairs' })
               : null;
-          const audit = await auditDrift(engine.connections, ledger, {
-            ...(opts.connection !== undefined ? { connection: opts.connection } : {}),
-            progress: (done, total) => (done === 1 ? bar?.start(total, done) : bar?.update(done)),
-          });
+          // The engine's audit: background priority, progress, a drift_audited event for /status.
+          const audit = await withActor('cli', () =>
+            engine.drift({
+              ...(opts.connection !== undefined ? { connection: opts.connection } : {}),
+              repair: opts.repair === true,
+              progress: (done, total) => (done === 1 ? bar?.start(total, done) : bar?.update(done)),
+            }),
+          );
           bar?.stop();
-          const links = await recordDrift(engine.connections, ledger, audit.findings, opts.repair === true);
-          const repaired: string[] = [];
-          for (const id of links) {
-            await engine.resync(id);
-            repaired.push(id);
-            await ledger.appendEvents([
-              {
-                connection: audit.findings.find((f) => f.linkId === id)!.connection,
-                linkId: id,
-                side: null,
-                field: null,
-                kind: 'drift_repaired',
-                oldValue: null,
-                newValue: null,
-                reason: 'the drift audit settled the link by its field rules (--repair)',
-              },
-            ]);
-          }
-          return { ...audit, repaired };
+          return audit;
         });
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {

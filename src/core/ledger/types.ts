@@ -123,6 +123,8 @@ export const EVENT_KINDS = [
   'notification_failed',
   'drift_found',
   'drift_repaired',
+  // One per connection and audit, with its figures (pairs, unexplained, pending, unreadable, repaired).
+  'drift_audited',
   // A person's actions that change no ticket: they say who (data.by) like every action event.
   'error_retried',
   'connection_paused',
