@@ -42,6 +42,21 @@ describe('CatalogCache', () => {
     expect(labels.label('gone', 'a', 'status', 2)).toBeNull();
   });
 
+  it('names an assignee stored as an agent id by the agent, and leaves other references as they are', async () => {
+    const { connections } = setup();
+    const b = connections.get('fs-cw')!.sides.b.connector;
+    Object.assign(b, {
+      describe: () =>
+        Promise.resolve({
+          fields: [{ name: 'status', type: 'reference', writable: true }],
+          agents: [{ id: 'jdoe', name: 'John Doe' }],
+        }),
+    });
+    const labels = await new CatalogCache(connections).labels();
+    expect(labels.label('fs-cw', 'b', 'status', 'jdoe')).toBe('John Doe');
+    expect(labels.label('fs-cw', 'b', 'status', 'acme')).toBeNull();
+  });
+
   it('asks each system once however many pages are shown, and again only when the catalogue is old', async () => {
     const { connections, describeA } = setup();
     let now = 1_000_000;

@@ -73,7 +73,11 @@ export class CatalogCache {
     if (!rt || native === undefined) return null;
     const catalog = this.entries.get(rt.sides[side].system)?.catalog;
     const info = catalog?.fields.find((f) => f.name === native);
-    return info?.valueLabels?.[String(value)] ?? null;
+    const key = String(value);
+    const named = info?.valueLabels?.[key];
+    if (named !== undefined) return named;
+    // An assignee is stored as the agent's id (ConnectWise member identifier, Jira accountId).
+    return info?.type === 'reference' ? (catalog?.agents?.find((a) => a.id === key)?.name ?? null) : null;
   }
 
   /** Starts a read of the side's system when its catalogue is due; returns the read in flight, if any. */

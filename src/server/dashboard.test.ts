@@ -94,10 +94,10 @@ describe('GET / (dashboard)', () => {
   it('says so when no linked ticket matches, with how to search, and no advice to use numeric ids', async () => {
     const html = await page('/?ticket=424242');
     expect(html).toContain(
-      'No linked ticket matches 424242. Search by the number or key people see (123, IT-12), and put its system first to look on one system only (alpha:123). Systems: alpha, beta.',
+      'No linked ticket matches 424242. Search by the number or key people see (#1234, INC-4, IT-12), and put its system first to look on one system only (alpha:123). Systems: alpha, beta.',
     );
     expect(html).not.toMatch(/numeric/i);
-    expect(html).toContain('placeholder="Find a ticket: 123, IT-12 or jira:IT-12"');
+    expect(html).toContain('placeholder="Find a ticket: INC-4, IT-12, #1234"');
   });
 
   it('links every ticket it shows to a search by system and id, which finds just that ticket', async () => {
@@ -176,7 +176,7 @@ describe('GET / (dashboard) values by their names', () => {
     expect(html).toContain('was <span class="value" title="Medium" data-code="Medium">P3 · Medium</span>');
     const history = await page(`/?ticket=${f.aId}`);
     expect(history).toContain(
-      '<td>priority</td><td><span class="value" title="Medium" data-code="Medium">P3 · Medium</span>',
+      '<td>priority</td><td data-label="Alpha"><span class="value" title="Medium" data-code="Medium">P3 · Medium</span>',
     );
   });
 

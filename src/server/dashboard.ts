@@ -98,7 +98,7 @@ export async function renderDashboard(deps: DashboardDeps, query: z.output<typeo
   <nav class="meta"><a href="/reports">Reports</a></nav>
   <span class="meta">version ${status.version} · running for ${uptime(status.uptimeSeconds)} · page as of ${when(new Date(now).toISOString())}</span>
   <form class="search" method="get" action="/" role="search">
-    <input name="ticket" placeholder="Find a ticket: 123, IT-12 or jira:IT-12" value="${query.ticket ?? ''}" aria-label="Ticket id or key, optionally after its system (cw:123)">
+    <input name="ticket" placeholder="Find a ticket: INC-4, IT-12, #1234" value="${query.ticket ?? ''}" aria-label="Ticket id or key, optionally after its system (cw:123)">
     <button type="submit">Search</button>
   </form>
   ${deps.signedIn ? h`<form class="inline" method="post" action="/logout"><button class="secondary" type="submit">Sign out</button></form>` : ''}
@@ -354,14 +354,14 @@ function searchSection(
 ): Html {
   if (details.length === 0) {
     const example = systems[0] ?? 'system';
-    return h`<h2>Ticket ${ticket}</h2><div class="empty">No linked ticket matches ${ticket}. Search by the number or key people see (123, IT-12), and put its system first to look on one system only (${example}:123). Systems: ${systems.join(', ') || 'none configured'}.</div>`;
+    return h`<h2>Ticket ${ticket}</h2><div class="empty">No linked ticket matches ${ticket}. Search by the number or key people see (#1234, INC-4, IT-12), and put its system first to look on one system only (${example}:123). Systems: ${systems.join(', ') || 'none configured'}.</div>`;
   }
   return h`<h2>Ticket ${ticket} <span class="count">(${total} ${total === 1 ? 'link' : 'links'})</span></h2>${details.map(
     (d) => h`<section class="card" data-link="${d.link.id}" style="margin-bottom:16px">
   <h3>${ticketLink(d.tickets.a)} ⇄ ${ticketLink(d.tickets.b)}</h3>
   <div class="muted">${d.link.connection} · link ${d.link.id} · ${d.link.state}${d.link.note ? ` (${d.link.note})` : ''} · linked ${timeAgo(d.link.createdAt, now)}</div>
   ${linkActions(d.link, `/?ticket=${encodeURIComponent(ticket)}`)}
-  ${d.baselines.length > 0 ? h`<h2>Fields as last agreed</h2><table><thead><tr><th>Field</th><th>${d.tickets.a.label}</th><th>${d.tickets.b.label}</th></tr></thead><tbody>${d.baselines.map((b) => h`<tr><td>${b.field}</td><td>${shownValue(labels.values, { connection: d.link.connection, side: 'a', field: b.field }, b.a)}</td><td>${shownValue(labels.values, { connection: d.link.connection, side: 'b', field: b.field }, b.b)}</td></tr>`)}</tbody></table>` : ''}
+  ${d.baselines.length > 0 ? h`<h2>Fields as last agreed</h2><table><thead><tr><th>Field</th><th>${d.tickets.a.label}</th><th>${d.tickets.b.label}</th></tr></thead><tbody>${d.baselines.map((b) => h`<tr><td>${b.field}</td><td data-label="${d.tickets.a.label}">${shownValue(labels.values, { connection: d.link.connection, side: 'a', field: b.field }, b.a)}</td><td data-label="${d.tickets.b.label}">${shownValue(labels.values, { connection: d.link.connection, side: 'b', field: b.field }, b.b)}</td></tr>`)}</tbody></table>` : ''}
   <h2>History <span class="count">(${d.events.length})</span></h2>
   ${eventTable(d.events, [], labels, now, false)}
 </section>`,

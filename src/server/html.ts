@@ -132,6 +132,7 @@ table:not(.raci)>tbody>tr{border-bottom:1px solid var(--line);padding:6px 0}
 table:not(.raci)>tbody>tr:last-child{border-bottom:0}
 table:not(.raci)>tbody>tr>td{border-bottom:0;padding:3px 12px}
 td.when{white-space:normal}
+td[data-label]::before{content:attr(data-label) " ";display:block;color:var(--muted);font-size:12px}
 }
 `;
 

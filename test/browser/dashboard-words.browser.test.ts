@@ -30,6 +30,9 @@ interface Scene {
   fsId: string;
   cwId: string;
   errorId: string;
+  /** A Jira issue's key (IT-…) and the id of its ConnectWise twin. */
+  jiraKey: string;
+  jiraTwinId: string;
 }
 
 /**
@@ -55,13 +58,24 @@ async function startScene(): Promise<Scene> {
     auth: { username: `${c.company}+${c.publicKey}`, password: c.privateKey },
     headers: { clientId: c.clientId, 'x-sim-member': 'jdoe' },
   });
+  const jira = stack.config.systems.jira!;
+  if (jira.kind !== 'jsm') throw new Error('unexpected demo systems');
+  const jiraApi = axios.create({
+    baseURL: `${jira.baseUrl}/rest/api/3`,
+    auth: { username: jira.credentials.email, password: jira.credentials.apiToken },
+  });
   const engine = stack.daemon.engine;
   const poll = async (): Promise<void> => {
     await engine.onIdle();
-    await engine.pollOnce('fs-cw', 'a');
-    await engine.pollOnce('fs-cw', 'b');
+    for (const connection of ['fs-cw', 'jsm-cw']) {
+      await engine.pollOnce(connection, 'a');
+      await engine.pollOnce(connection, 'b');
+    }
     await engine.onIdle();
   };
+  const issue = await jiraApi.post<{ id: string; key: string }>('/issue', {
+    fields: { project: { key: 'IT' }, issuetype: { name: 'Incident' }, summary: 'VPN drops every hour' },
+  });
   const created = await fsApi.post<{ ticket: { id: number } }>('/tickets', {
     subject: 'Laptop will not dock',
     description: '<p>Since the update.</p>',
@@ -73,6 +87,8 @@ async function startScene(): Promise<Scene> {
   await poll();
   const link = await stack.daemon.ledger.findLink('fs-cw', 'a', fsId);
   if (!link) throw new Error('the Freshservice ticket was not mirrored');
+  const jiraLink = await stack.daemon.ledger.findLink('jsm-cw', 'a', issue.data.id);
+  if (!jiraLink) throw new Error('the Jira issue was not mirrored');
   await cwApi.patch(`/service/tickets/${link.bId}`, [
     { op: 'replace', path: 'status', value: { name: 'Waiting on Client' } },
   ]);
@@ -86,7 +102,16 @@ async function startScene(): Promise<Scene> {
     message: LONG_ERROR,
     retryable: false,
   });
-  return { stack, url: stack.daemon.url, token: stack.config.server.token!, fsId, cwId: link.bId, errorId: error.id };
+  return {
+    stack,
+    url: stack.daemon.url,
+    token: stack.config.server.token!,
+    fsId,
+    cwId: link.bId,
+    errorId: error.id,
+    jiraKey: issue.data.key,
+    jiraTwinId: jiraLink.bId,
+  };
 }
 
 /** Nothing wider than the screen: the page never scrolls sideways. */
@@ -178,6 +203,17 @@ describe('dashboard at phone width, in people words', () => {
       expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
     },
   );
+
+  it('finds the Jira issue by its key and names it as Jira does', async () => {
+    await page.fill('input[name="ticket"]', scene.jiraKey);
+    await page.click('form.search button');
+    await page.waitForLoadState('load');
+    const found = page.locator('section[data-link]');
+    await expect.poll(() => found.count()).toBe(1);
+    expect(await found.locator('h3').textContent()).toBe(
+      `Jira Service Management ${scene.jiraKey} ⇄ ConnectWise Manage #${scene.jiraTwinId}`,
+    );
+  });
 
   it('finds the ConnectWise twin typed as # and its number', async () => {
     await page.fill('input[name="ticket"]', `#${scene.cwId}`);
