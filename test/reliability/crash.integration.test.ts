@@ -3,7 +3,8 @@
 // is killed with SIGKILL at seeded random moments 30 times, restarting on the same SQLite ledger.
 // Afterwards, read through the vendors only: no duplicate, every ticket twinned once, every
 // mapped field converged with no edit lost, every public comment copied exactly once, no internal
-// note crossed; and the ledger holds no pending intent and no orphan link.
+// note crossed, every attached file copied exactly once (0 duplicate uploads) with its size and
+// never more visible; and the ledger holds no pending intent and no orphan link.
 // Replay a run with CRASH_SEED=<seed printed in the log>.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import { createRng, type Rng } from '../../src/simulators/common/rng.js';
 import { startSimulators, type StartedSimulator } from '../../src/simulators/start.js';
 import { DEMO_CONFIG, freePort } from '../helpers/demo-stack.js';
 import { bundleCli, DaemonProcess } from './daemon-process.js';
-import { demoScopes, fieldMismatches, pairTwins, type TwinPair } from './verify.js';
+import { demoScopes, fieldMismatches, fileCopies, pairTwins, type AttachedFile, type TwinPair } from './verify.js';
 import { vendors, type Vendors } from './vendors.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 1_000_000));
@@ -43,6 +44,8 @@ interface Tracked {
   /** The value the test last wrote (or created with), and on which side. */
   expected: Partial<Record<Field, { side: Side; value: string | number }>>;
   comments: Array<{ token: string; side: Side; public: boolean }>;
+  /** Files people attached (each name unique). */
+  files: AttachedFile[];
   createdInWave: number;
 }
 
@@ -81,7 +84,7 @@ const BOARD: Record<Conn, string> = { 'fs-cw': 'Co-Managed FS', 'jsm-cw': 'Co-Ma
 /** The workload: creates, edits and comments through the vendor APIs, in waves. */
 class Workload {
   readonly tracked: Tracked[] = [];
-  readonly counts = { creates: 0, edits: 0, comments: 0, internal: 0, skipped: 0 };
+  readonly counts = { creates: 0, edits: 0, comments: 0, internal: 0, skipped: 0, files: 0 };
   private n = 0;
   private plan: Array<{ conn: Conn; origin: Side }>;
 
@@ -117,6 +120,7 @@ class Workload {
       editSide: { summary: this.rng.chance(0.5) ? 'a' : 'b', status: this.rng.chance(0.5) ? 'a' : 'b' },
       expected: {},
       comments: [],
+      files: [],
       createdInWave: wave,
     };
     const system = this.system(t, origin);
@@ -214,6 +218,31 @@ class Workload {
     if (!isPublic) this.counts.internal++;
   }
 
+  /**
+   * A person attaches a small file on a side that has the ticket, public or internal. A
+   * ConnectWise document does not move the ticket's lastUpdated, so a note follows it there (as
+   * people write one) for the daemon to notice the ticket.
+   */
+  private async attach(t: Tracked): Promise<void> {
+    const sides = (['a', 'b'] as const).filter((s) => t.ids[s]);
+    const side = pick(this.rng, sides);
+    const isPublic = this.rng.chance(0.7);
+    const name = `att${String(this.counts.files).padStart(5, '0')}.bin`;
+    const bytes = Buffer.from(Array.from({ length: this.rng.int(500, 6000) }, () => this.rng.int(0, 255)));
+    const id = t.ids[side]!;
+    const system = this.system(t, side);
+    this.counts.files++;
+    await this.v[system].attach(id, name, bytes, isPublic);
+    t.files.push({ name, side, public: isPublic, sizeBytes: bytes.length });
+    if (system === 'cw') {
+      const token = `cmt${String(this.counts.comments).padStart(5, '0')}${isPublic ? 'pub' : 'int'}`;
+      await this.v.cw.comment(id, `Uploaded ${name}, ${token}.`, isPublic);
+      t.comments.push({ token, side, public: isPublic });
+      this.counts.comments++;
+      if (!isPublic) this.counts.internal++;
+    }
+  }
+
   /** Wave `i` of `waves`: this wave's share of the creates plus edits and comments on older tickets. */
   async wave(i: number, waves: number): Promise<void> {
     const from = Math.floor((this.plan.length * i) / waves);
@@ -234,6 +263,12 @@ class Workload {
         const t = pick(this.rng, older);
         const list = perTicket.get(t) ?? [];
         list.push(() => this.comment(t));
+        perTicket.set(t, list);
+      }
+      for (let k = 0; k < 5; k++) {
+        const t = pick(this.rng, older);
+        const list = perTicket.get(t) ?? [];
+        list.push(() => this.attach(t));
         perTicket.set(t, list);
       }
     }
@@ -261,6 +296,8 @@ async function writeCrashConfig(
   (raw as Record<string, unknown>).server = { ...raw.server, port };
   (raw as Record<string, unknown>).polling = { intervalMs: POLL_MS, overlapMs: 10_000 };
   (raw as Record<string, unknown>).reconcile = { enabled: false, cron: '0 0 1 1 *' };
+  // Every file crosses, keeping its visibility: each upload goes through an intent.
+  for (const connection of Object.values(raw.connections!)) connection.attachments = { aToB: 'all', bToA: 'all' };
   const path = join(dir, 'crash.yaml');
   writeFileSync(path, stringify(raw));
   const { config } = loadConfig(path, { env: {} });
@@ -302,6 +339,8 @@ async function inspect(
   pairs: TwinPair[];
   lostUpdates: number;
   commentProblems: number;
+  duplicateUploads: number;
+  fileProblems: number;
   lost: Array<{ conn: Conn; id: string; origin: Side }>;
 }> {
   const scopes = await demoScopes(v);
@@ -342,17 +381,28 @@ async function inspect(
     problems.push(`${sources.size} source tickets paired, the test created ${w.tracked.length}`);
 
   let commentProblems = 0;
+  let duplicateUploads = 0;
+  let fileProblems = 0;
   if (withComments && paired) {
     const systemOf = (conn: Conn, side: Side): 'fs' | 'cw' | 'jira' =>
       side === 'b' ? 'cw' : conn === 'fs-cw' ? 'fs' : 'jira';
     await Promise.all(
       w.tracked.map(async (t) => {
-        if (t.comments.length === 0) return;
+        if (t.comments.length === 0 && t.files.length === 0) return;
         const pair = sources.get(`${t.conn}|${t.origin}|${t.ids[t.origin]!}`)!;
         const lists = {
           a: await v[systemOf(t.conn, 'a')].comments(pair.a.id),
           b: await v[systemOf(t.conn, 'b')].comments(pair.b.id),
         };
+        if (t.files.length > 0) {
+          const files = fileCopies(`${t.conn} #${t.n}`, t.files, {
+            a: await v[systemOf(t.conn, 'a')].files(pair.a.id),
+            b: await v[systemOf(t.conn, 'b')].files(pair.b.id),
+          });
+          duplicateUploads += files.duplicateUploads;
+          fileProblems += files.problems.length;
+          problems.push(...files.problems);
+        }
         for (const c of t.comments) {
           const other: Side = c.side === 'a' ? 'b' : 'a';
           const here = lists[c.side].filter((x) => x.text.includes(c.token));
@@ -368,7 +418,7 @@ async function inspect(
       }),
     );
   }
-  return { problems, duplicates, pairs, lostUpdates, commentProblems, lost };
+  return { problems, duplicates, pairs, lostUpdates, commentProblems, duplicateUploads, fileProblems, lost };
 }
 
 function writeCount(sims: StartedSimulator[]): number {
@@ -397,7 +447,7 @@ describe('crash test: SIGKILL during a two-way sync of 300 tickets', () => {
     rmSync(bundleDir, { recursive: true, force: true });
   });
 
-  it('survives 30 SIGKILLs with zero duplicates, full convergence, every public comment once and no internal note crossed', async () => {
+  it('survives 30 SIGKILLs with zero duplicates, full convergence, every public comment once, no internal note crossed and every file uploaded once', async () => {
     const started = Date.now();
     const rng = createRng(SEED);
     console.log(`crash test seed ${SEED} (replay with CRASH_SEED=${SEED})`);
@@ -493,7 +543,7 @@ describe('crash test: SIGKILL during a two-way sync of 300 tickets', () => {
     }
     expect(last, 'the daemon never finished a full round of polls after the last restart').not.toBeNull();
     console.log(
-      `crash test outcome ${JSON.stringify({ seed: SEED, kills: KILLS, ...workload.counts, pairs: last!.pairs.length, duplicates: last!.duplicates, lostUpdates: last!.lostUpdates, commentProblems: last!.commentProblems, problems: last!.problems.length, convergeMs: convergedAt - healthyAt })}`,
+      `crash test outcome ${JSON.stringify({ seed: SEED, kills: KILLS, ...workload.counts, pairs: last!.pairs.length, duplicates: last!.duplicates, lostUpdates: last!.lostUpdates, commentProblems: last!.commentProblems, duplicateUploads: last!.duplicateUploads, fileProblems: last!.fileProblems, problems: last!.problems.length, convergeMs: convergedAt - healthyAt })}`,
     );
     if (VERBOSE && last && last.problems.length > 0) {
       const histories: string[] = [];
@@ -573,6 +623,8 @@ describe('crash test: SIGKILL during a two-way sync of 300 tickets', () => {
       duplicates: last!.duplicates,
       lostUpdates: last!.lostUpdates,
       commentProblems: last!.commentProblems,
+      duplicateUploads: last!.duplicateUploads,
+      fileProblems: last!.fileProblems,
       meanLifeMs: Math.round(lives.reduce((a, b) => a + b, 0) / lives.length),
       crashPhaseMs: workloadDoneAt - started,
       convergeMs: convergedAt - healthyAt,
@@ -582,5 +634,7 @@ describe('crash test: SIGKILL during a two-way sync of 300 tickets', () => {
     expect(figures.tickets).toBe(300);
     expect(figures.pairs).toBe(300);
     expect(figures.duplicates).toBe(0);
+    expect(figures.files).toBeGreaterThan(0);
+    expect(figures.duplicateUploads).toBe(0);
   }, 420_000);
 });

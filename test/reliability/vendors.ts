@@ -5,7 +5,9 @@ import axios, { type AxiosInstance } from 'axios';
 import { basicAuth } from '../../src/core/http.js';
 import { tagToMarker } from '../../src/connectors/freshservice/convert.js';
 import { labelToMarker } from '../../src/connectors/jsm/convert.js';
+import { parseFileName } from '../../src/core/marker.js';
 import type { Config, SystemConfig } from '../../src/mapping/schema.js';
+import { attachAsPerson } from '../../src/simulators/jsm/test-helpers.js';
 
 type Of<K extends SystemConfig['kind']> = Extract<SystemConfig, { kind: K }>;
 
@@ -29,6 +31,20 @@ export interface VendorComment {
   public: boolean;
 }
 
+/** One file on a ticket as its system lists it. */
+export interface VendorFile {
+  /** The file name without a copy's tag. */
+  name: string;
+  sizeBytes: number;
+  /** Whether the system shows it to the requester/customer; null where the check is not made (Jira). */
+  public: boolean | null;
+}
+
+async function postForm(url: string, auth: Record<string, string>, form: FormData, what: string): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: auth, body: form });
+  if (res.status >= 300) throw new Error(`${what}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+}
+
 function systemOf<K extends SystemConfig['kind']>(config: Config, kind: K): Of<K> {
   const found = Object.values(config.systems).find((s) => s.kind === kind);
   if (!found) throw new Error(`the config has no ${kind} system`);
@@ -47,8 +63,40 @@ const adf = (text: string): unknown => ({
 
 export class FreshserviceApi {
   readonly http: AxiosInstance;
+  private readonly base: string;
+  private readonly auth: Record<string, string>;
   constructor(system: Of<'freshservice'>) {
-    this.http = client(`${system.baseUrl}/api/v2`, { Authorization: basicAuth(system.credentials.apiKey, 'X') });
+    this.base = `${system.baseUrl}/api/v2`;
+    this.auth = { Authorization: basicAuth(system.credentials.apiKey, 'X') };
+    this.http = client(this.base, this.auth);
+  }
+
+  /** An agent adds a note with a file (multipart attachments[]), private unless public. */
+  async attach(id: string, name: string, bytes: Buffer, isPublic: boolean): Promise<void> {
+    const form = new FormData();
+    form.append('body', `<div>Attached ${name}</div>`);
+    form.append('private', String(!isPublic));
+    form.append('attachments[]', new Blob([bytes], { type: 'application/octet-stream' }), name);
+    await postForm(`${this.base}/tickets/${id}/notes`, this.auth, form, 'Freshservice note with file');
+  }
+
+  /** Files on the ticket (public) and on its conversations (public unless on a private note). */
+  async files(id: string): Promise<VendorFile[]> {
+    type FsFile = { name: string; size: number };
+    const ticket = await this.http.get<{ ticket: { attachments?: FsFile[] } }>(`/tickets/${id}`);
+    const conv = await this.http.get<{ conversations: Array<{ private?: boolean; attachments?: FsFile[] }> }>(
+      `/tickets/${id}/conversations`,
+      { params: { per_page: 100 } },
+    );
+    const file = (f: FsFile, isPublic: boolean): VendorFile => ({
+      name: parseFileName(f.name).name,
+      sizeBytes: f.size,
+      public: isPublic,
+    });
+    return [
+      ...(ticket.data.ticket.attachments ?? []).map((f) => file(f, true)),
+      ...conv.data.conversations.flatMap((c) => (c.attachments ?? []).map((f) => file(f, c.private !== true))),
+    ];
   }
 
   async create(input: { subject: string; description: string; priority: number; status: number }): Promise<string> {
@@ -150,12 +198,35 @@ interface CwRaw {
 
 export class ConnectWiseApi {
   readonly http: AxiosInstance;
+  private readonly base: string;
+  private readonly auth: Record<string, string>;
   constructor(system: Of<'connectwise'>) {
     const c = system.credentials;
-    this.http = client(`${system.baseUrl}/${system.options?.codebase ?? 'v4_6_release/'}apis/3.0`, {
-      Authorization: basicAuth(`${c.company}+${c.publicKey}`, c.privateKey),
-      clientId: c.clientId,
-    });
+    this.base = `${system.baseUrl}/${system.options?.codebase ?? 'v4_6_release/'}apis/3.0`;
+    this.auth = { Authorization: basicAuth(`${c.company}+${c.publicKey}`, c.privateKey), clientId: c.clientId };
+    this.http = client(this.base, this.auth);
+  }
+
+  /** A person uploads a document onto the ticket, kept out of the Customer Portal unless public. */
+  async attach(id: string, name: string, bytes: Buffer, isPublic: boolean): Promise<void> {
+    const form = new FormData();
+    for (const [k, v] of Object.entries({ recordType: 'Ticket', recordId: id, title: name })) form.append(k, v);
+    form.append('privateFlag', String(!isPublic));
+    form.append('file', new Blob([bytes]), name);
+    await postForm(`${this.base}/system/documents`, this.auth, form, 'ConnectWise document upload');
+  }
+
+  /** The ticket's documents (public when shown in the Customer Portal). */
+  async files(id: string): Promise<VendorFile[]> {
+    const res = await this.http.get<Array<{ fileName: string; size: number; publicFlag?: boolean }>>(
+      '/system/documents',
+      { params: { recordType: 'Ticket', recordId: id, pageSize: 1000 } },
+    );
+    return res.data.map((d) => ({
+      name: parseFileName(d.fileName).name,
+      sizeBytes: d.size,
+      public: d.publicFlag === true,
+    }));
   }
 
   async create(input: { summary: string; board: string; priority: string; description: string }): Promise<string> {
@@ -264,13 +335,33 @@ interface JiraRaw {
 
 export class JiraApi {
   readonly http: AxiosInstance;
+  private readonly site: string;
+  private readonly auth: string;
   constructor(
     system: Of<'jsm'>,
     private readonly project = 'IT',
   ) {
-    this.http = client(`${system.baseUrl}/rest/api/3`, {
-      Authorization: basicAuth(system.credentials.email, system.credentials.apiToken),
-    });
+    this.site = system.baseUrl;
+    this.auth = basicAuth(system.credentials.email, system.credentials.apiToken);
+    this.http = client(`${system.baseUrl}/rest/api/3`, { Authorization: this.auth });
+  }
+
+  /** An agent attaches a file and shows it in a comment, public or internal. */
+  async attach(id: string, name: string, bytes: Buffer, isPublic: boolean): Promise<void> {
+    await attachAsPerson(this.site, id, { name, bytes }, { text: `Attached ${name}`, internal: !isPublic }, this.auth);
+  }
+
+  /** The issue's files (who sees one depends on the comment showing it: not checked here). */
+  async files(id: string): Promise<VendorFile[]> {
+    const res = await this.http.get<{ fields: { attachment?: Array<{ filename: string; size: number }> } }>(
+      `/issue/${id}`,
+      { params: { fields: 'attachment' } },
+    );
+    return (res.data.fields.attachment ?? []).map((f) => ({
+      name: parseFileName(f.filename).name,
+      sizeBytes: f.size,
+      public: null,
+    }));
   }
 
   async create(input: { summary: string; priority: string; description: string; issueType?: string }): Promise<string> {

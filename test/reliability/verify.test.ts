@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/mapping/loader.js';
 import { DEMO_CONFIG } from '../helpers/demo-stack.js';
-import { equivalent, fieldMismatches, pairTwins } from './verify.js';
+import { equivalent, fileCopies, fieldMismatches, pairTwins } from './verify.js';
 import type { VendorTicket } from './vendors.js';
 
 const t = (id: string, marker: string | null, fields: Partial<VendorTicket> = {}): VendorTicket => ({
@@ -80,6 +80,32 @@ describe('fieldMismatches under the demo mapping', () => {
       'fs-cw: summary differs: a 1 "Printer jam" vs b 5 "Printer jam!"',
       'fs-cw: priority differs: a 1 4 vs b 5 "Priority 2 - High"',
       'fs-cw: status differs: a 1 3 vs b 5 "New"',
+    ]);
+  });
+});
+
+describe('fileCopies', () => {
+  const file = { name: 'att00001.bin', side: 'a' as const, public: false, sizeBytes: 10 };
+  const held = (n: number, isPublic: boolean | null = false, sizeBytes = 10) =>
+    Array.from({ length: n }, () => ({ name: 'att00001.bin', sizeBytes, public: isPublic }));
+
+  it('accepts a file on its side once and copied once', () => {
+    expect(fileCopies('fs-cw #1', [file], { a: held(1), b: held(1) })).toEqual({ duplicateUploads: 0, problems: [] });
+  });
+
+  it('counts every copy beyond the first as a duplicate upload', () => {
+    const report = fileCopies('fs-cw #1', [file], { a: held(1), b: held(3) });
+    expect(report.duplicateUploads).toBe(2);
+    expect(report.problems).toEqual(['fs-cw #1: file att00001.bin from a: 1 on a, 3 on b, want 1 and 1']);
+  });
+
+  it('reports a missing copy, a copy of another size and an internal file made public', () => {
+    expect(fileCopies('x', [file], { a: held(1), b: [] }).problems).toHaveLength(1);
+    expect(fileCopies('x', [file], { a: held(1), b: held(1, false, 9) }).problems).toEqual([
+      'x: copy of att00001.bin on b holds 9 bytes, the original 10',
+    ]);
+    expect(fileCopies('x', [file], { a: held(1), b: held(1, true) }).problems).toEqual([
+      'x: internal file att00001.bin from a is public on b',
     ]);
   });
 });

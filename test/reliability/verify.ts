@@ -4,7 +4,7 @@
 // the engine's own value rules.
 import type { Side } from '../../src/core/types.js';
 import type { Config, FieldConfig } from '../../src/mapping/schema.js';
-import type { Vendors, VendorTicket } from './vendors.js';
+import type { VendorFile, Vendors, VendorTicket } from './vendors.js';
 
 export interface TwinPair {
   connection: string;
@@ -121,4 +121,46 @@ export async function demoScopes(v: Vendors): Promise<Record<'fs-cw' | 'jsm-cw',
       b: cw.filter((t) => t.container === 'Co-Managed JSM'),
     },
   };
+}
+
+/** A file a person attached on one side (its name is unique to it). */
+export interface AttachedFile {
+  name: string;
+  side: Side;
+  public: boolean;
+  sizeBytes: number;
+}
+
+export interface FileReport {
+  /** Copies beyond the first of one file on the other side (or extra originals): each an upload too many. */
+  duplicateUploads: number;
+  problems: string[];
+}
+
+/**
+ * Every file people attached is on its side once and was copied exactly once to the other side,
+ * with its size and never more visible than the original (where the system says who sees it).
+ */
+export function fileCopies(label: string, attached: AttachedFile[], lists: Record<Side, VendorFile[]>): FileReport {
+  const problems: string[] = [];
+  let duplicateUploads = 0;
+  for (const file of attached) {
+    const other: Side = file.side === 'a' ? 'b' : 'a';
+    const here = lists[file.side].filter((f) => f.name === file.name);
+    const there = lists[other].filter((f) => f.name === file.name);
+    duplicateUploads += Math.max(0, here.length - 1) + Math.max(0, there.length - 1);
+    if (here.length !== 1 || there.length !== 1)
+      problems.push(
+        `${label}: file ${file.name} from ${file.side}: ${here.length} on ${file.side}, ${there.length} on ${other}, want 1 and 1`,
+      );
+    for (const copy of there) {
+      if (copy.sizeBytes !== file.sizeBytes)
+        problems.push(
+          `${label}: copy of ${file.name} on ${other} holds ${copy.sizeBytes} bytes, the original ${file.sizeBytes}`,
+        );
+      if (copy.public === true && !file.public)
+        problems.push(`${label}: internal file ${file.name} from ${file.side} is public on ${other}`);
+    }
+  }
+  return { duplicateUploads, problems };
 }
