@@ -1,7 +1,7 @@
 // Archiving (`lifecycle.stopAfterClosedDays`): a link whose tickets have both been closed that
 // long leaves the reconcile (it is no longer read every night) but stays in the ledger, findable
 // and auditable. A change to either ticket (webhook or poll) makes it active again.
-import type { Ledger, Link, PassCommit } from './ledger/types.js';
+import type { Ledger, Link, NewEvent, PassCommit } from './ledger/types.js';
 import { sideNames, type ConnectionRuntime } from './runtime.js';
 import { sideName } from './sync/words.js';
 import { shownKey } from './ticket-ref.js';
@@ -25,14 +25,37 @@ export function closureOf(days: number | undefined, link: Link, tickets: Record<
   return { closedSince: undefined, archive: due };
 }
 
+/** The event of a pair closed on both sides that a pass sees open again on one; null otherwise. */
+export function reopenedEvent(
+  rt: ConnectionRuntime,
+  link: Link,
+  tickets: Record<Side, Ticket>,
+  closure: Closure,
+): NewEvent | null {
+  if (closure.closedSince !== null) return null;
+  const side: Side = tickets.a.closed === true ? 'b' : 'a';
+  const ticket = shownKey(side === 'a' ? link.aId : link.bId, side === 'a' ? link.aKey : link.bKey);
+  return {
+    connection: rt.name,
+    linkId: link.id,
+    side,
+    field: null,
+    kind: 'ticket_reopened',
+    oldValue: null,
+    newValue: null,
+    reason: `${sideName(sideNames(rt).labels, side)} ticket ${ticket} was reopened after both tickets were closed`,
+  };
+}
+
 /** Commits the closing a pass that changed nothing else learned; archives the link when due. */
 export async function commitClosure(
   ledger: Ledger,
   rt: ConnectionRuntime,
   link: Link,
   closure: Closure,
+  events: readonly NewEvent[] = [],
 ): Promise<'changed' | 'noop'> {
-  const commit: PassCommit = { connection: rt.name, linkId: link.id, events: [] };
+  const commit: PassCommit = { connection: rt.name, linkId: link.id, events: [...events] };
   if (closure.closedSince !== undefined) commit.closedSince = closure.closedSince;
   if (closure.archive) archiveInto(commit, rt, link);
   await ledger.commit(commit);

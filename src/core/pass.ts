@@ -14,7 +14,7 @@ import {
   tagSubject,
 } from './errors.js';
 import type { Conflict, Intent, Ledger, Link, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
-import { archiveInto, closureOf, commitClosure } from './archive.js';
+import { archiveInto, closureOf, commitClosure, reopenedEvent } from './archive.js';
 import { DISMISSED } from './link-actions.js';
 import { ticketMarker } from './marker.js';
 import { syncAttachments } from './pass-attachments.js';
@@ -344,12 +344,15 @@ export async function linkPass(
   const closure = closureOf(rt.config.lifecycle.stopAfterClosedDays, link, tickets, nowMs);
   if (unchanged && quick) {
     const closing = closure.closedSince !== undefined || closure.archive;
-    return closing ? commitClosure(deps.ledger, rt, link, closure) : 'noop';
+    const reopened = reopenedEvent(rt, link, tickets, closure);
+    return closing ? commitClosure(deps.ledger, rt, link, closure, reopened ? [reopened] : []) : 'noop';
   }
 
   const { input, plan } = await planPass(deps.ledger, rt, snap, tickets, { state, resolve: options.resolve, nowMs });
   const commit = await startCommit(deps, rt, link, input, plan, seen);
   if (closure.closedSince !== undefined) commit.closedSince = closure.closedSince;
+  const reopened = reopenedEvent(rt, link, tickets, closure);
+  if (reopened) (commit.events ??= []).push(reopened);
   const { failures, raced } = await applyPlan(deps, rt, input, plan, commit, reads);
   const escalated = await applyEscalations(rt, input, plan, commit).catch((err: unknown) => {
     failures.push(err);

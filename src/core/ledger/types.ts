@@ -125,6 +125,8 @@ export const EVENT_KINDS = [
   'drift_repaired',
   // One per connection and audit, with its figures (pairs, unexplained, pending, unreadable, repaired).
   'drift_audited',
+  // A pair closed on both sides was opened again on one (the ticket was reopened).
+  'ticket_reopened',
   // A person's actions that change no ticket: they say who (data.by) like every action event.
   'error_retried',
   'connection_paused',

@@ -73,6 +73,65 @@ describe('the KPI report', () => {
     expect(report.previous.connections[0]!.mirrored).toEqual({ aToB: 1, bToA: 0 });
   });
 
+  it('breaks each connection down by function (the function each ticket belonged to at the time), with reopened tickets', async () => {
+    const fn = (at: string, linkId: string, to: string | null): NewEvent =>
+      ev(at, { kind: 'function_changed', linkId, newValue: to, data: { from: null, to } });
+    const ledger = await ledgerWith([
+      // L1 became a security ticket in October; L2 is patching from November 3; L3 never had one.
+      fn('2026-10-20T10:00:00Z', 'L1', 'security'),
+      ev('2026-11-02T10:00:00Z', { kind: 'field_mirrored', linkId: 'L1', side: 'b', data: { latencyMs: 2000 } }),
+      ev('2026-11-02T11:00:00Z', { kind: 'field_reverted', linkId: 'L1', side: 'a', field: 'status' }),
+      ev('2026-11-02T12:00:00Z', { kind: 'field_mirrored', linkId: 'L2', side: 'a', data: { latencyMs: 9000 } }),
+      fn('2026-11-03T10:00:00Z', 'L2', 'patching'),
+      ev('2026-11-04T10:00:00Z', { kind: 'field_mirrored', linkId: 'L2', side: 'b', data: { latencyMs: 5000 } }),
+      ev('2026-11-05T10:00:00Z', { kind: 'ticket_reopened', linkId: 'L2', side: 'a' }),
+      ev('2026-11-06T10:00:00Z', {
+        kind: 'link_created',
+        linkId: 'L3',
+        side: 'b',
+        data: { source: 'a', latencyMs: 1000 },
+      }),
+      ev('2026-11-07T10:00:00Z', { kind: 'ticket_reopened', linkId: 'L3', side: 'b' }),
+      // L4's twin is made, then its first pass files it under security: the creation counts there.
+      ev('2026-11-08T10:00:00Z', {
+        kind: 'link_created',
+        linkId: 'L4',
+        side: 'a',
+        data: { source: 'b', latencyMs: 500 },
+      }),
+      fn('2026-11-08T10:00:02Z', 'L4', 'security'),
+    ]);
+    const report = await buildReport(ledger, CONNECTIONS, NOVEMBER);
+    const row = report.connections[0]!;
+    expect(row.reopened).toBe(2);
+    expect(row.byFunction).toEqual([
+      expect.objectContaining({
+        function: 'patching',
+        mirrored: { aToB: 1, bToA: 0 },
+        reopened: 1,
+        reverts: 0,
+        mirrorLatencyMs: { p50: 5000, p95: 5000 },
+      }),
+      expect.objectContaining({
+        function: 'security',
+        created: { a: 0, b: 1 },
+        mirrored: { aToB: 1, bToA: 1 },
+        reverts: 1,
+        reopened: 0,
+      }),
+      expect.objectContaining({
+        function: '(none)',
+        created: { a: 1, b: 0 },
+        mirrored: { aToB: 1, bToA: 1 },
+        reopened: 1,
+      }),
+    ]);
+    const md = renderMarkdown(report);
+    expect(md).toContain('| security |');
+    expect(md).toContain('**By function** (each ticket counted under the function it belonged to at the time):');
+    expect(renderCsv(report)).toMatch(/^fs-cw,function patching,reopened,1,/m);
+  });
+
   it('counts escalations per scenario, the share of SLAs met per policy and clock, and times per team', async () => {
     const sla = (kind: 'sla_met' | 'sla_breached', clock: string, side: 'a' | 'b', minutes: number): NewEvent =>
       ev('2026-11-10T10:00:00Z', {

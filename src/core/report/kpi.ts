@@ -49,6 +49,19 @@ export interface ErrorCause {
   timeToResolveMs: Percentiles;
 }
 
+/** One function's share of a connection: events of the tickets that belonged to it at the time. */
+export interface FunctionReport {
+  /** The function's name from the config; `(none)` for tickets in no function. */
+  function: string;
+  created: SideCounts;
+  mirrored: { aToB: number; bToA: number };
+  closed: number;
+  reopened: number;
+  reverts: number;
+  conflicts: { opened: number; resolved: number };
+  mirrorLatencyMs: Percentiles;
+}
+
 export interface ConnectionReport {
   name: string;
   mirrored: { aToB: number; bToA: number };
@@ -65,6 +78,8 @@ export interface ConnectionReport {
   conflictsByField: Record<string, number>;
   /** Tickets moved into each function (`function_changed`), by function. */
   functions: Record<string, number>;
+  /** The figures per function (by the function each ticket belonged to when it happened); `(none)` last. */
+  byFunction: FunctionReport[];
   escalations: EscalationRow[];
   sla: SlaRow[];
   teamTimes: TeamTimes[];
@@ -126,6 +141,7 @@ class Tally {
       revertsByField: {},
       conflictsByField: {},
       functions: {},
+      byFunction: [],
       escalations: [],
       sla: [],
       teamTimes: [],
@@ -189,7 +205,7 @@ class Tally {
     else if (e.kind === 'notification_failed') row.notificationsFailed++;
     else if (e.kind === 'drift_found') row.drift.found++;
     else if (e.kind === 'drift_repaired') row.drift.repaired++;
-    else if (e.kind === 'resync' && data.reopened === true) row.reopened++;
+    else if (e.kind === 'ticket_reopened') row.reopened++;
   }
 
   private slaClock(e: SyncEvent, data: Record<string, JsonValue>): void {
@@ -249,18 +265,81 @@ function errorCauses(errors: ErrorRecord[], period: Period): ErrorCause[] {
     .sort((x, y) => y.opened - x.opened || x.code.localeCompare(y.code));
 }
 
+const NO_FUNCTION = '(none)';
+
+/**
+ * Tallies per function of one connection: each link's events go to the function it belonged to
+ * then (its last `function_changed` so far, looked up before the period once per link); a twin's
+ * creation goes to the first function its ticket got.
+ */
+class FunctionTallies {
+  private readonly current = new Map<string, string>();
+  private readonly tallies = new Map<string, Tally>();
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly connection: ReportConnection,
+    private readonly period: Period,
+  ) {}
+
+  async add(e: SyncEvent): Promise<void> {
+    if (e.linkId === null) return;
+    if (e.kind === 'function_changed') {
+      this.current.set(e.linkId, text(record(e.data).to, NO_FUNCTION));
+      return;
+    }
+    // A ticket gets its function on the first pass after its twin is made: the creation counts there.
+    let fn = e.kind === 'link_created' ? await this.firstFunction(e.linkId) : this.current.get(e.linkId);
+    if (fn === undefined) {
+      const before = await this.ledger.listEvents({
+        linkId: e.linkId,
+        kind: 'function_changed',
+        to: this.period.from,
+        limit: 1,
+      });
+      fn = before.items[0] ? text(record(before.items[0].data).to, NO_FUNCTION) : NO_FUNCTION;
+      this.current.set(e.linkId, fn);
+    }
+    let tally = this.tallies.get(fn);
+    if (!tally) this.tallies.set(fn, (tally = new Tally({ ...this.connection, name: fn })));
+    tally.add(e);
+  }
+
+  private async firstFunction(linkId: string): Promise<string> {
+    const first = await this.ledger.listEvents({ linkId, kind: 'function_changed', order: 'asc', limit: 1 });
+    return first.items[0] ? text(record(first.items[0].data).to, NO_FUNCTION) : NO_FUNCTION;
+  }
+
+  finish(): FunctionReport[] {
+    return [...this.tallies.values()]
+      .map((t): FunctionReport => {
+        const r = t.finish([], this.period);
+        const { created, mirrored, closed, reopened, reverts, conflicts, mirrorLatencyMs } = r;
+        return { function: r.name, created, mirrored, closed, reopened, reverts, conflicts, mirrorLatencyMs };
+      })
+      .sort(
+        (x, y) =>
+          Number(x.function === NO_FUNCTION) - Number(y.function === NO_FUNCTION) ||
+          x.function.localeCompare(y.function),
+      );
+  }
+}
+
 async function periodRows(
   ledger: Ledger,
   connections: ReportConnection[],
   period: Period,
 ): Promise<ConnectionReport[]> {
   const tallies = new Map(connections.map((c) => [c.name, new Tally(c)]));
-  for await (const e of eventsIn(ledger, { ...period, connections: connections.map((c) => c.name) }))
+  const byFunction = new Map(connections.map((c) => [c.name, new FunctionTallies(ledger, c, period)]));
+  for await (const e of eventsIn(ledger, { ...period, connections: connections.map((c) => c.name) })) {
     tallies.get(e.connection)?.add(e);
+    await byFunction.get(e.connection)?.add(e);
+  }
   const rows: ConnectionReport[] = [];
   for (const [name, tally] of tallies) {
     const errors = await ledger.listErrors({ connection: name });
-    rows.push(tally.finish(errors, period));
+    rows.push({ ...tally.finish(errors, period), byFunction: byFunction.get(name)!.finish() });
   }
   return rows;
 }

@@ -2,7 +2,7 @@
 // against the previous period first, then the detail per connection. Markdown and CSV here; the
 // HTML page (with charts) in html.ts.
 import { stringify } from 'csv-stringify/sync';
-import type { ConnectionReport, Percentiles, Report } from './kpi.js';
+import type { ConnectionReport, FunctionReport, Percentiles, Report } from './kpi.js';
 
 /** 1,204 */
 export const count = (n: number): string => n.toLocaleString('en-US');
@@ -142,8 +142,43 @@ function detail(c: ConnectionReport): string[] {
   return out;
 }
 
+/** The per-function table: what a RACI review reads (who creates, mirrors, reverts, reopens). */
+function functionDetail(c: ConnectionReport): string[] {
+  if (c.byFunction.length === 0) return [];
+  const { a, b } = c.systems;
+  return [
+    '**By function** (each ticket counted under the function it belonged to at the time):',
+    '',
+    table(
+      [
+        'function',
+        `created on ${a} / ${b}`,
+        `mirrored ${a} → ${b}`,
+        `mirrored ${b} → ${a}`,
+        'closed',
+        'reopened',
+        'reverts',
+        'conflicts opened / resolved',
+        'time to mirror p50 / p95',
+      ],
+      c.byFunction.map((f) => [
+        f.function,
+        `${count(f.created.a)} / ${count(f.created.b)}`,
+        count(f.mirrored.aToB),
+        count(f.mirrored.bToA),
+        count(f.closed),
+        count(f.reopened),
+        count(f.reverts),
+        `${count(f.conflicts.opened)} / ${count(f.conflicts.resolved)}`,
+        pcts(f.mirrorLatencyMs),
+      ]),
+    ),
+    '',
+  ];
+}
+
 function playbookDetail(c: ConnectionReport): string[] {
-  const out: string[] = [];
+  const out: string[] = functionDetail(c);
   const functions = Object.entries(c.functions);
   if (functions.length > 0)
     out.push(
@@ -207,6 +242,20 @@ export function renderMarkdown(report: Report): string {
   return `# ${parts.title}\n\n${parts.summary}\n${parts.detail}\n`;
 }
 
+const FUNCTION_FIGURES: Array<[string, (f: FunctionReport) => number | null]> = [
+  ['created:a', (f) => f.created.a],
+  ['created:b', (f) => f.created.b],
+  ['mirrored:aToB', (f) => f.mirrored.aToB],
+  ['mirrored:bToA', (f) => f.mirrored.bToA],
+  ['closed', (f) => f.closed],
+  ['reopened', (f) => f.reopened],
+  ['reverts', (f) => f.reverts],
+  ['conflicts:opened', (f) => f.conflicts.opened],
+  ['conflicts:resolved', (f) => f.conflicts.resolved],
+  ['mirrorLatencyMs:p50', (f) => f.mirrorLatencyMs.p50],
+  ['mirrorLatencyMs:p95', (f) => f.mirrorLatencyMs.p95],
+];
+
 /** One row per connection and figure, for a spreadsheet. */
 export function renderCsv(report: Report): string {
   const rows: Array<Array<string | number | null>> = [['connection', 'figure', 'key', 'value', 'previous']];
@@ -234,6 +283,16 @@ export function renderCsv(report: Report): string {
     for (const e of c.errors) add('errors', e.code, (r) => r.errors.find((x) => x.code === e.code)?.opened ?? 0);
     add('drift', 'found', (r) => r.drift.found);
     add('drift', 'repaired', (r) => r.drift.repaired);
+    for (const f of c.byFunction) {
+      const figure = `function ${f.function}`;
+      const of = (r: ConnectionReport): FunctionReport | undefined =>
+        r.byFunction.find((x) => x.function === f.function);
+      for (const [key, get] of FUNCTION_FIGURES)
+        add(figure, key, (r) => {
+          const x = of(r);
+          return x ? get(x) : 0;
+        });
+    }
   }
   return stringify(rows);
 }
