@@ -105,7 +105,7 @@ export function compileField(config: FieldConfig): FieldRule {
         if (fallback === undefined) {
           return {
             ok: false,
-            reason: `${config.name}: ${JSON.stringify(value)} on side ${from} has no entry in the value map and no reverseDefault.${to}`,
+            reason: `${config.name}: ${JSON.stringify(value)} has no entry in the value map and no default the other way (reverseDefault.${to}: not set)`,
           };
         }
         out = fallback;

@@ -18,6 +18,13 @@ describe('splitDetails', () => {
       'connections.fs-cw.a.scope.groups: Freshservice freshservice has no group named "Floor 3"',
       { text: 'Freshservice freshservice has no group named "Floor 3"', details: 'connections.fs-cw.a.scope.groups' },
     ],
+    [
+      'priority: 7 has no entry in the value map and no default the other way (reverseDefault.b: not set)',
+      {
+        text: 'priority: 7 has no entry in the value map and no default the other way',
+        details: 'reverseDefault.b: not set',
+      },
+    ],
     // Parentheses and colons that are not settings stay in the sentence.
     [
       'ConnectWise refused status "Gone" (status: not allowed); parked for a person',

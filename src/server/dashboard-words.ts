@@ -8,7 +8,7 @@ import { h, showValue, type Html } from './html.js';
 
 /** The first word of a configuration path: `connections.fs-cw.a.scope`, `comments.aToB.internal`, `conflict`. */
 const CONFIG_PATH =
-  /^(?:connections|systems|comments|attachments|create|lifecycle|conflict|onForeignEdit|fields|scope|escalations|functions|drift|server|ledger|polling)(?:\.[\w[\]-]+)*$/;
+  /^(?:connections|systems|comments|attachments|create|lifecycle|conflict|onForeignEdit|fields|map|reverseDefault|scope|escalations|functions|drift|server|ledger|polling)(?:\.[\w[\]-]+)*$/;
 
 export interface Worded {
   text: string;

@@ -177,7 +177,7 @@ const rows: Row[] = [
     expected: {
       kind: 'error',
       side: 'b',
-      reason: 'f: "Waiting" on side b has no entry in the value map and no reverseDefault.a',
+      reason: 'f: "Waiting" has no entry in the value map and no default the other way (reverseDefault.a: not set)',
     },
   },
   {
