@@ -69,7 +69,7 @@ function pickConnection(
     );
   if (all.length > 1)
     throw new TicketRefError(
-      `${shown} fits connections ${all.map((c) => c.rt.name).join(', ')}: name one with --connection or the systems (system:ref)`,
+      `${shown} fits connections ${all.map((c) => c.rt.name).join(', ')}: name the connection, or the systems (system:ref)`,
     );
   const { rt, swap } = all[0]!;
   const refs = swap ? { a: parsed.b.ref, b: parsed.a.ref } : { a: parsed.a.ref, b: parsed.b.ref };

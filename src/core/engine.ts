@@ -28,6 +28,15 @@ import { systemClock, type Clock, type Logger, type Side, type Ticket } from './
 export type { PlannedChange } from './dry-run.js';
 export type { PairRequest } from './adopt.js';
 
+export interface LinkOptions {
+  /** Link nothing; answer what the link's first pass would write. */
+  dryRun?: boolean;
+  /** Who links, for the event's sentence. @default 'a person' */
+  by?: string;
+  /** Only these connections may take the pair (a status-API token limited to some). */
+  within?: readonly string[];
+}
+
 /** What `link` did with a pair: linked it, found it linked already, or (dry run) what its first pass would write. */
 export interface PairResult {
   status: 'linked' | 'already_linked' | 'preview';
@@ -111,7 +120,7 @@ export interface Engine {
    * nothing and answers what that first pass would write. Throws NotFoundError, LinkRefusedError,
    * TicketRefError (a reference that cannot be read) or ConnectionPausedError.
    */
-  link(request: PairRequest, options?: { dryRun?: boolean; by?: string }): Promise<PairResult>;
+  link(request: PairRequest, options?: LinkOptions): Promise<PairResult>;
   /** Pauses a connection at run time (kept in the ledger): nothing of it is written until resumed. */
   pause(connection: string, note?: string | null): Promise<PauseState>;
   /** Resumes a connection paused at run time and catches up from its cursors (both sides polled now). */
@@ -384,8 +393,10 @@ class SyncEngine implements Engine {
     return (await this.ledger.getLink(linkId))!;
   }
 
-  async link(request: PairRequest, options: { dryRun?: boolean; by?: string } = {}): Promise<PairResult> {
-    const pair = await resolvePair(this.ledger, this.connections, request);
+  async link(request: PairRequest, options: LinkOptions = {}): Promise<PairResult> {
+    const within = options.within;
+    const connections = within ? new Map([...this.connections].filter(([n]) => within.includes(n))) : this.connections;
+    const pair = await resolvePair(this.ledger, connections, request);
     const { rt, ids } = pair;
     const base = { connection: rt.name, ids };
     if (pair.existing) return { ...base, status: 'already_linked', link: pair.existing };

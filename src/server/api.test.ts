@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, ConfigError, NetworkError } from '../core/errors.js';
 import { createServerFixture, TOKEN, type ServerFixture } from '../../test/helpers/server-fixture.js';
 import { createMetrics, createServer } from './index.js';
+import { pairMarkers } from '../core/marker.js';
+import { CONNECTION } from '../../test/helpers/engine-harness.js';
+import { PairAnswer } from './pair-route.js';
 import {
   Conflict,
   ConflictsPage,
@@ -465,6 +468,67 @@ describe('server routes', () => {
     });
   });
 
+  describe('POST /links', () => {
+    it('previews the first pass of a pair with dryRun and links nothing', async () => {
+      const aId = f.harness.a.userCreate({ subject: 'Scanner offline', priority: 'High', status: 'New' });
+      const bId = f.harness.b.userCreate({ summary: 'Scanner offline', priority: 'High', status: 'In Progress' });
+      const res = await post('/links', { a: aId, b: bId, dryRun: true });
+      expect(res.statusCode).toBe(200);
+      const answer = PairAnswer.parse(res.json());
+      expect(answer).toMatchObject({ status: 'preview', connection: CONNECTION, ids: { a: aId, b: bId }, link: null });
+      // status is a's: its value is written on b; the rest already agrees.
+      expect(answer.writes).toEqual({
+        a: [],
+        b: [
+          {
+            field: 'status',
+            native: 'status',
+            from: 'a',
+            to: 'b',
+            value: 'New',
+            why: 'mirror',
+          },
+        ],
+      });
+      expect(await f.harness.ledger.findLink(CONNECTION, 'a', aId)).toBeNull();
+      expect(f.harness.a.mustGet(aId).marker).toBeNull();
+    });
+
+    it('links a pair, stamps both markers, starts its first pass, and refuses the same tickets again', async () => {
+      const aId = f.harness.a.userCreate({ subject: 'Scanner offline', priority: 'High', status: 'New' });
+      const bId = f.harness.b.userCreate({ summary: 'Scanner offline', priority: 'High', status: 'In Progress' });
+      const res = await post('/links', { a: aId, b: bId, connection: CONNECTION });
+      expect(res.statusCode).toBe(200);
+      const answer = PairAnswer.parse(res.json());
+      expect(answer.link).toMatchObject({ aId, bId, state: 'active' });
+      expect(f.harness.a.mustGet(aId).marker).toBe(pairMarkers(CONNECTION, { a: aId, b: bId }).a);
+      expect(f.harness.b.mustGet(bId).marker).toBe(pairMarkers(CONNECTION, { a: aId, b: bId }).b);
+      await f.harness.engine.onIdle();
+      expect(f.harness.b.mustGet(bId).fields.status).toBe('New');
+
+      const again = await post('/links', { a: aId, b: bId });
+      expect(again.statusCode).toBe(409);
+      expect(again.json()).toEqual({
+        error: 'link_refused',
+        message: `${CONNECTION}: ${aId} and ${bId} are already linked (link ${answer.link!.id})`,
+      });
+    });
+
+    it('answers 404 for a ticket not found, 409 for one linked elsewhere and 400 for an unknown system', async () => {
+      const aId = f.harness.a.userCreate({ subject: 'Badge reader', priority: 'Low', status: 'New' });
+      const missing = await post('/links', { a: aId, b: '9999' });
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json().message).toBe(`${CONNECTION}: no ticket 9999 on b (Beta)`);
+      const taken = await post('/links', { a: aId, b: f.bId });
+      expect(taken.statusCode).toBe(409);
+      expect(taken.json().message).toContain(`is already linked to ${f.aId} (link ${f.linkId}, active)`);
+      const unknown = await post('/links', { a: `nosuch:${aId}`, b: f.bId });
+      expect(unknown.statusCode).toBe(400);
+      expect(unknown.json().message).toContain('unknown system "nosuch"');
+      expect(await f.harness.ledger.findLink(CONNECTION, 'a', aId)).toBeNull();
+    });
+  });
+
   describe('errors', () => {
     it('lists open errors, filtered and paged', async () => {
       const open = ErrorsPage.parse((await get('/errors')).json());
@@ -552,6 +616,7 @@ describe('server routes', () => {
           'POST /connections/{name}/resume',
           'POST /errors/retry',
           'POST /errors/{id}/retry',
+          'POST /links',
           'POST /links/{id}/close-twin',
           'POST /links/{id}/dismiss',
           'POST /links/{id}/resync',

@@ -8,6 +8,7 @@ import type { Page } from '../core/ledger/types.js';
 import { parseBound, PeriodError } from '../core/period.js';
 import { resolveTicketRef, TicketRefError, type TicketSearch } from '../core/ticket-ref.js';
 import type { FastifyInstance } from 'fastify';
+import { pairRoute } from './pair-route.js';
 import { addRoute, HttpError, notFound, type RouteDoc } from './route.js';
 import {
   ActionBody,
@@ -313,6 +314,7 @@ export function apiRoutes(app: FastifyInstance, docs: RouteDoc[], deps: ApiDeps)
   );
 
   linkActionRoutes(app, docs, deps);
+  pairRoute(app, docs, deps);
   pauseRoutes(app, docs, deps);
 
   addRoute(

@@ -110,6 +110,7 @@ export async function renderDashboard(deps: DashboardDeps, query: z.output<typeo
   <h2>Connections <span class="count">(${status.connections.length})</span></h2>
   ${status.connections.length === 0 ? h`<div class="empty">No connections are configured.</div>` : h`<div class="cards">${status.connections.map((c) => connectionCard(c, now))}</div>`}
   ${raciSection(deps)}
+  ${pairForm(deps)}
   <h2 id="conflicts">Conflicts waiting for a decision <span class="count">(${conflicts.length})</span></h2>
   ${conflictTable(conflicts.slice(0, LIST_LIMIT), conflictLinks, labels, now)}
   <h2 id="errors">Errors <span class="count">(${errors.length})</span></h2>
@@ -366,6 +367,25 @@ function searchSection(
   ${eventTable(d.events, [], labels, now, false)}
 </section>`,
   )}`;
+}
+
+/**
+ * Pairs two tickets both teams already hold (POST /links), or previews what the link's first pass
+ * would write: the same checks and markers as `ticketbridge link`.
+ */
+function pairForm(deps: DashboardDeps): Html | string {
+  const names = [...deps.engine.connections.keys()];
+  if (names.length === 0) return '';
+  return h`<h2 id="pair">Link existing tickets</h2>
+  <p class="muted">Both teams already hold this incident? Pair the two tickets instead of letting the daemon create a twin. Each field is then decided by its owner on the first pass.</p>
+  <form class="pair" method="post" action="/links">
+    <input type="hidden" name="back" value="/#pair">
+    <label>Connection <select name="connection"><option value="">any that fits</option>${names.map((n) => h`<option value="${n}">${n}</option>`)}</select></label>
+    <label>Ticket on side a <input name="a" required placeholder="123, IT-12 or system:123"></label>
+    <label>Ticket on side b <input name="b" required placeholder="123, IT-12 or system:123"></label>
+    <label><input type="checkbox" name="dryRun" value="true"> Preview only</label>
+    <button type="submit">Link</button>
+  </form>`;
 }
 
 /** The RACI matrix each connection's `functions:` define: who does the work and owns which field. */

@@ -118,7 +118,11 @@ describe('roles', () => {
         method: 'POST',
         url: concrete,
         headers: bearer(CLIENT),
-        payload: url.endsWith('/resolve') ? { take: 'a' } : {},
+        payload: url.endsWith('/resolve')
+          ? { take: 'a' }
+          : url === '/links'
+            ? { a: f.erroredAId, b: '1', connection: f.connection }
+            : {},
       });
       if (res.statusCode === 200) expect(res.json(), `POST ${url}`).toMatchObject({ items: [] });
       else expect(res.statusCode, `POST ${url}`).toBe(404);

@@ -5,7 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance } from 'fastify';
 import { actorScope, setActor } from '../core/actor.js';
-import type { Engine } from '../core/engine.js';
+import type { Engine, LinkOptions, PairRequest } from '../core/engine.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Ledger, LedgerCounts, Page } from '../core/ledger/types.js';
 import type { Principal } from './sessions.js';
@@ -162,6 +162,11 @@ function guardedMethods(engine: Engine, ledger: Ledger, list: readonly string[])
     closeTwin: async (id: string) => (await link(id), engine.closeTwin(id)),
     unlink: async (id: string) => (await link(id), engine.unlink(id)),
     dismissFlag: async (id: string) => (await link(id), engine.dismissFlag(id)),
+    // A pair is looked for only in the token's connections.
+    link: async (request: PairRequest, options: LinkOptions = {}) => (
+      connection(request.connection),
+      engine.link(request, { ...options, within: list })
+    ),
     resolveConflict: async (id: string, take: never) => (
       await of('conflict', id, ledger.getConflict(id)),
       engine.resolveConflict(id, take)
