@@ -1,7 +1,9 @@
 // Shared by the CLI verbs: reading the config, opening the ledger and connectors for one command,
 // and the one-line usage error (exit 2).
+import { userInfo } from 'node:os';
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
+import { withActor } from '../core/actor.js';
 import { buildDaemon, type DaemonParts } from '../daemon.js';
 import { loadConfig } from '../mapping/loader.js';
 import type { Config } from '../mapping/schema.js';
@@ -42,8 +44,18 @@ export async function withParts<T>(
     ...(use === 'read-only' ? { readOnlyLedger: true } : {}),
   });
   try {
-    return await fn(parts);
+    // The events of a person's actions at the command line say who: cli:<login name>.
+    return await withActor(cliActor(), () => fn(parts));
   } finally {
     await parts.close();
+  }
+}
+
+/** `cli:<login name>`, or `cli` where the system names no user. */
+function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
   }
 }

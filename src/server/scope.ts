@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance } from 'fastify';
 import { actorScope, setActor } from '../core/actor.js';
+import type { DriftRunOptions, DriftRunResult } from '../core/drift-runs.js';
 import type { Engine, LinkOptions, PairRequest } from '../core/engine.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Ledger, LedgerCounts, Page } from '../core/ledger/types.js';
@@ -172,6 +173,23 @@ function guardedMethods(engine: Engine, ledger: Ledger, list: readonly string[])
       engine.resolveConflict(id, take)
     ),
     retryError: async (id: string) => (await of('error', id, ledger.getError(id)), engine.retryError(id)),
+    drift: async (options: DriftRunOptions = {}) => {
+      if (options.connection !== undefined) return (connection(options.connection), engine.drift(options));
+      const runs: DriftRunResult[] = [];
+      for (const name of list.filter((n) => engine.connections.has(n)))
+        runs.push(await engine.drift({ ...options, connection: name }));
+      return runs.reduce(
+        (sum, r) => ({
+          pairs: sum.pairs + r.pairs,
+          findings: [...sum.findings, ...r.findings],
+          unexplained: sum.unexplained + r.unexplained,
+          pending: sum.pending + r.pending,
+          unreadable: sum.unreadable + r.unreadable,
+          repaired: [...sum.repaired, ...r.repaired],
+        }),
+        { pairs: 0, findings: [], unexplained: 0, pending: 0, unreadable: 0, repaired: [] },
+      );
+    },
     retryErrors: (code?: string, connections?: readonly string[]) =>
       engine.retryErrors(code, connections ? connections.filter((c) => list.includes(c)) : list),
   };

@@ -5,7 +5,6 @@
 // field's rule, and runs it.
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { withActor } from '../../core/actor.js';
 import type { DriftFinding } from '../../core/drift.js';
 import type { DaemonParts } from '../../daemon.js';
 import { CliExit } from '../exit.js';
@@ -36,13 +35,11 @@ export function registerDrift(program: Command, withParts: WithParts, usage: (me
               ? new SingleBar({ format: 'auditing {bar} {value}/{total} pairs' })
               : null;
           // The engine's audit: background priority, progress, a drift_audited event for /status.
-          const audit = await withActor('cli', () =>
-            engine.drift({
-              ...(opts.connection !== undefined ? { connection: opts.connection } : {}),
-              repair: opts.repair === true,
-              progress: (done, total) => (done === 1 ? bar?.start(total, done) : bar?.update(done)),
-            }),
-          );
+          const audit = await engine.drift({
+            ...(opts.connection !== undefined ? { connection: opts.connection } : {}),
+            repair: opts.repair === true,
+            progress: (done, total) => (done === 1 ? bar?.start(total, done) : bar?.update(done)),
+          });
           bar?.stop();
           return audit;
         });
