@@ -22,6 +22,7 @@ import { registerLink } from './commands/link.js';
 import { CliExit } from './exit.js';
 import { readConfig, UsageError, withParts } from './parts.js';
 import { formatTable } from './format.js';
+import { slaClocks, slaClockWords } from '../core/sla.js';
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -311,6 +312,9 @@ export function buildCli(): Command {
           );
           for (const e of [...events.items].reverse())
             process.stdout.write(`  ${e.at}  ${e.kind.padEnd(18)} ${e.reason}\n`);
+          const clocks = slaClocks(events.items);
+          if (clocks.length > 0) process.stdout.write('  SLA clocks:\n');
+          for (const c of clocks) process.stdout.write(`    ${slaClockWords(c)}\n`);
         }
       });
     });

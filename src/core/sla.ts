@@ -252,3 +252,13 @@ export function slaStops(
   }
   return events;
 }
+
+/** One clock in a line of words, for the audit: "critical outage, first response (30 min): met by b after 12 min, due …". */
+export function slaClockWords(clock: SlaClock): string {
+  const head = `${clock.label}, ${CLOCK_WORDS[clock.clock]} (${clock.minutes}${clock.businessHours ? ' business' : ''} min, started ${hhmm(clock.startedAt)}, due ${hhmm(clock.dueAt)})`;
+  const took = clock.stoppedAt === null ? null : minutesBetween(clock.startedAt, Date.parse(clock.stoppedAt));
+  const by = clock.side === null ? '' : ` by side ${clock.side}`;
+  if (clock.state === 'met') return `${head}: met${by} after ${took} min`;
+  if (clock.state === 'breached') return `${head}: breached${took === null ? '' : `${by}, after ${took} min`}`;
+  return `${head}: running`;
+}

@@ -71,6 +71,87 @@ describe('GET / (dashboard)', () => {
     expect(html).not.toMatch(/\b[ab] \((Alpha|Beta)\)/);
   });
 
+  it('shows an escalated ticket with its SLA clocks, and notices nobody received', async () => {
+    const sla = (clock: string, dueAt: string) => ({
+      clock,
+      startedAt: '2026-11-30T19:00:00.000Z',
+      dueAt,
+      minutes: 30,
+      businessHours: false,
+    });
+    await f.harness.ledger.appendEvents([
+      {
+        connection: 'test',
+        linkId: f.linkId,
+        side: 'b',
+        field: null,
+        kind: 'escalation',
+        oldValue: null,
+        newValue: 'outage',
+        reason: 'critical outage (outage) triggered: routed to Beta board "On-Call" (after hours)',
+        data: {
+          policy: 'outage',
+          scenario: 'outage',
+          label: 'critical outage',
+          route: null,
+          sla: [
+            sla('firstResponse', '2026-11-30T19:30:00.000Z'),
+            { ...sla('resolution', '2099-01-01T00:00:00.000Z'), minutes: 240 },
+          ],
+        },
+      },
+      {
+        connection: 'test',
+        linkId: f.linkId,
+        side: 'b',
+        field: null,
+        kind: 'sla_met',
+        oldValue: null,
+        newValue: 'firstResponse',
+        reason: 'met',
+        data: {
+          policy: 'outage',
+          clock: 'firstResponse',
+          startedAt: '2026-11-30T19:00:00.000Z',
+          dueAt: '2026-11-30T19:30:00.000Z',
+          at: '2026-11-30T19:12:00.000Z',
+          side: 'b',
+        },
+      },
+      {
+        connection: 'test',
+        linkId: null,
+        side: null,
+        field: null,
+        kind: 'notification_failed',
+        oldValue: null,
+        newValue: 'oncall',
+        reason: 'not delivered',
+        data: {
+          channel: 'oncall',
+          target: 'https://hooks.example/…',
+          reason: 'HTTP 500',
+          title: 'critical outage: Mail down',
+        },
+      },
+    ]);
+    const html = await page();
+    expect(html).toContain(`data-escalation="${f.linkId}:outage"`);
+    expect(html).toContain('critical outage (outage) triggered: routed to Beta board &#34;On-Call&#34; (after hours)');
+    expect(html).toMatch(
+      /data-sla="outage:firstResponse" data-state="met">First response \(30 min\): <span class="pill green">met<\/span> by Beta after 12 min/,
+    );
+    expect(html).toMatch(
+      /data-sla="outage:resolution" data-state="running">Resolution \(240 min\): <span class="pill amber">running<\/span>/,
+    );
+    expect(html).toMatch(
+      /<tr data-notification-failed="[^"]+">\s*<td>critical outage: Mail down<div class="muted">test<\/div><\/td>\s*<td>oncall<\/td>\s*<td>https:\/\/hooks.example\/…<\/td>\s*<td>HTTP 500<\/td>/,
+    );
+    const ticket = await page(`/?ticket=${f.aId}`);
+    expect(ticket).toContain('<h2>SLA clocks</h2>');
+    expect(ticket).toContain('data-sla="outage:firstResponse" data-state="met"');
+  });
+
   it('escapes values people typed', async () => {
     f.harness.a.userEdit(f.aId, { subject: '<img src=x onerror=alert(1)>' });
     await f.harness.pollBoth();

@@ -17,6 +17,7 @@ import { buildLinkDetail, buildStatus, type ViewDeps, describeDrift } from './vi
 import { describeRejections } from './webhook-stats.js';
 import { NO_LABELS, sentence, shownValue, valueSides } from './dashboard-words.js';
 import { raciOf, sideWords } from '../mapping/raci.js';
+import { escalatedSection, failedNoticesSection, slaLines } from './playbook-view.js';
 
 const DashboardQuery = z.strictObject({
   ticket: z.string().trim().max(100).optional(),
@@ -87,6 +88,15 @@ export async function renderDashboard(deps: DashboardDeps, query: z.output<typeo
   const errorLinks = await Promise.all(errors.slice(0, LIST_LIMIT).map((e) => linkOf(e.linkId)));
   const eventLinks = await Promise.all(events.items.map((e) => linkOf(e.linkId)));
 
+  const [escalated, failedNotices] = await Promise.all([
+    escalatedSection(
+      deps.ledger,
+      (link) => ticketPair(link, labels),
+      (c, s) => labels.of(c, s),
+      now,
+    ),
+    failedNoticesSection(deps.ledger, now),
+  ]);
   let search: Html | null = null;
   if (query.ticket) {
     search = await ticketSearch(deps, query.ticket, labels, now);
@@ -111,6 +121,8 @@ export async function renderDashboard(deps: DashboardDeps, query: z.output<typeo
   ${status.connections.length === 0 ? h`<div class="empty">No connections are configured.</div>` : h`<div class="cards">${status.connections.map((c) => connectionCard(c, now))}</div>`}
   ${raciSection(deps)}
   ${pairForm(deps)}
+  ${escalated}
+  ${failedNotices}
   <h2 id="conflicts">Conflicts waiting for a decision <span class="count">(${conflicts.length})</span></h2>
   ${conflictTable(conflicts.slice(0, LIST_LIMIT), conflictLinks, labels, now)}
   <h2 id="errors">Errors <span class="count">(${errors.length})</span></h2>
@@ -363,6 +375,7 @@ function searchSection(
   <div class="muted">${d.link.connection} · link ${d.link.id} · ${d.link.state}${d.link.note ? ` (${d.link.note})` : ''} · linked ${timeAgo(d.link.createdAt, now)}</div>
   ${linkActions(d.link, `/?ticket=${encodeURIComponent(ticket)}`)}
   ${d.baselines.length > 0 ? h`<h2>Fields as last agreed</h2><table><thead><tr><th>Field</th><th>${d.tickets.a.label}</th><th>${d.tickets.b.label}</th></tr></thead><tbody>${d.baselines.map((b) => h`<tr><td>${b.field}</td><td data-label="${d.tickets.a.label}">${shownValue(labels.values, { connection: d.link.connection, side: 'a', field: b.field }, b.a)}</td><td data-label="${d.tickets.b.label}">${shownValue(labels.values, { connection: d.link.connection, side: 'b', field: b.field }, b.b)}</td></tr>`)}</tbody></table>` : ''}
+  ${slaLines(d.events as SyncEvent[], (side) => labels.of(d.link.connection, side), now)}
   <h2>History <span class="count">(${d.events.length})</span></h2>
   ${eventTable(d.events, [], labels, now, false)}
 </section>`,
