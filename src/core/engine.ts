@@ -532,9 +532,11 @@ class SyncEngine implements Engine {
 
   private async parkInvalid(rt: ConnectionRuntime, side: Side, id: string, reason: string): Promise<void> {
     const message = `${rt.sides[side].label} ticket ${id}: ${reason}`;
+    // A linked ticket's error carries its link: the link's next clean pass resolves it.
+    const link = await this.ledger.findLink(rt.name, side, id);
     await this.ledger.recordError({
       connection: rt.name,
-      linkId: null,
+      linkId: link?.id ?? null,
       side,
       ticketId: id,
       code: 'payload_invalid',

@@ -56,7 +56,7 @@ export async function closeTwin(deps: LinkActionDeps, rt: ConnectionRuntime, lin
     linkId,
     linkState: { state: 'closed', note: `${link.note ?? 'flagged'}; twin closed by a person` },
     events: [event(rt, link, side, 'ticket_closed', reason)],
-    resolveErrorsFor: { linkId },
+    resolveErrorsFor: { linkId, reason: 'a person closed the twin' },
   });
   return mustGet(deps.ledger, linkId);
 }
@@ -71,7 +71,7 @@ export async function unlink(deps: LinkActionDeps, rt: ConnectionRuntime, linkId
     linkId,
     linkState: { state: 'unlinked', note: 'unlinked by a person' },
     events: [event(rt, link, null, 'link_unlinked', `a person unlinked ${names(rt, link)}`)],
-    resolveErrorsFor: { linkId },
+    resolveErrorsFor: { linkId, reason: 'a person unlinked the tickets' },
   });
   return mustGet(deps.ledger, linkId);
 }
@@ -100,7 +100,7 @@ export async function dismissFlag(deps: LinkActionDeps, rt: ConnectionRuntime, l
         `a person dismissed the flag (${link.note ?? 'flagged'}); the link syncs again`,
       ),
     ],
-    resolveErrorsFor: { linkId },
+    resolveErrorsFor: { linkId, reason: 'a person dismissed the flag' },
   });
   return mustGet(deps.ledger, linkId);
 }

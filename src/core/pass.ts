@@ -274,7 +274,11 @@ async function leaveLink(
     { connection: rt.name, linkId: link.id, side: at, field: null, kind, oldValue: null, newValue: null, reason },
   ];
   // Errors a pass hit while the ticket was going away (e.g. 404 on its notes) are settled with it.
-  const commit: PassCommit = { connection: rt.name, linkId: link.id, resolveErrorsFor: { linkId: link.id } };
+  const commit: PassCommit = {
+    connection: rt.name,
+    linkId: link.id,
+    resolveErrorsFor: { linkId: link.id, reason: `the ticket was ${what} and the link settled` },
+  };
   if (rule === 'close') {
     const twinId = other === 'a' ? link.aId : link.bId;
     await rt.sides[other].connector.closeTicket(twinId).catch((err: unknown) => {
@@ -371,9 +375,10 @@ export async function linkPass(
     );
     await syncAttachments(deps, rt, snap, tickets, commit).catch((err: unknown) => failures.push(err));
   }
-  if (failures.length > 0 || raced)
+  if (failures.length > 0 || raced) {
     delete commit.versions; // the next pass looks again
-  else commit.resolveErrorsFor = { linkId: link.id };
+    delete commit.resolveErrorsFor; // only a clean pass resolves errors
+  }
   // A pass that found nothing to write archives a link closed on both sides long enough.
   if (closure.archive && !raced && failures.length === 0 && plan.writes.a.length + plan.writes.b.length === 0)
     archiveInto(commit, rt, link);
@@ -426,9 +431,11 @@ async function startCommit(
   seen: Record<Side, string>,
 ): Promise<PassCommit> {
   for (const c of plan.openConflicts) if (!input.conflicts.has(c.field)) deps.observer.conflict?.(rt.name, c.field);
+  // Errors this pass finds true stay open when it resolves the link's others.
+  const stillTrue: string[] = [];
   for (const e of plan.errors) {
     const ticketId = e.side === 'a' ? link.aId : link.bId;
-    await deps.ledger.recordError({
+    const recorded = await deps.ledger.recordError({
       connection: rt.name,
       linkId: link.id,
       side: e.side,
@@ -437,10 +444,12 @@ async function startCommit(
       message: e.message,
       retryable: false,
     });
+    stillTrue.push(recorded.id);
   }
   return {
     connection: rt.name,
     linkId: link.id,
+    resolveErrorsFor: { linkId: link.id, keep: stillTrue },
     versions: seen,
     keys: keysOf(input.tickets, link),
     memos: memosOf(input.tickets, link),
@@ -906,6 +915,9 @@ export async function recordPassError(
   deps.observer.error?.(rt.name, code);
   rt.logger.warn({ ...named, code, err: describeError(err) }, 'sync pass failed');
   try {
+    // A ticket's error carries its link when it has one, so the link's next clean pass resolves it.
+    if (named.linkId === null && named.side !== null && named.ticketId !== null)
+      named.linkId = (await deps.ledger.findLink(rt.name, named.side, named.ticketId))?.id ?? null;
     await deps.ledger.recordError({ connection: rt.name, ...named, code, message, retryable });
   } catch (ledgerErr) {
     // The ledger itself is failing (its watch logs that with counts): the pass error is in the log above.

@@ -963,6 +963,56 @@ export function describeLedgerContract(
         expect(linkId).not.toBeNull();
       });
 
+      it('resolves with a link the errors recorded without a link for either of its tickets, and leaves those it is told to keep', async () => {
+        const id = await link('A1', 'B1');
+        const aTicket = await ledger.recordError(error({ side: 'a', ticketId: 'A1', code: 'payload_invalid' }));
+        const bTicket = await ledger.recordError(error({ side: 'b', ticketId: 'B1', code: 'network' }));
+        const stillTrue = await ledger.recordError(
+          error({ linkId: id, side: 'a', ticketId: 'A1', code: 'unmapped_value' }),
+        );
+        const wrongSide = await ledger.recordError(error({ side: 'b', ticketId: 'A1' }));
+        const otherTicket = await ledger.recordError(error({ side: 'a', ticketId: 'A2' }));
+        const otherConnection = await ledger.recordError(error({ connection: OTHER, side: 'a', ticketId: 'A1' }));
+        await ledger.commit({ connection: C, linkId: id, resolveErrorsFor: { linkId: id, keep: [stillTrue.id] } });
+        expect((await ledger.listErrors({ state: 'resolved' })).map((e) => e.id).sort()).toEqual(
+          [aTicket.id, bTicket.id].sort(),
+        );
+        for (const e of [stillTrue, wrongSide, otherTicket, otherConnection])
+          expect((await ledger.getError(e.id))?.state).toBe('open');
+      });
+
+      it('records each error it resolves as an error_resolved event on the link, with the code, side and reason', async () => {
+        const id = await link('A1', 'B1');
+        const onLink = await ledger.recordError(
+          error({ linkId: id, side: 'b', ticketId: 'B1', code: 'network', message: 'B1: connection reset' }),
+        );
+        const created = await ledger.recordError(error({ side: 'a', ticketId: 'T1', message: 'status rejected' }));
+        await ledger.commit({ connection: C, linkId: id, resolveErrorsFor: { linkId: id, reason: 'it synced' } });
+        const newLink = await ledger.commit({
+          connection: C,
+          newLink: { aId: 'T1', bId: 'B9' },
+          resolveErrorsFor: { side: 'a', ticketId: 'T1' },
+        });
+        const first = (await ledger.listEvents({ linkId: id, kind: 'error_resolved' })).items;
+        expect(first.map((e) => [e.side, e.field, e.oldValue, e.reason, e.data])).toEqual([
+          [
+            'b',
+            null,
+            'network',
+            'network error resolved: it synced (it said: B1: connection reset)',
+            { errorId: onLink.id, attempts: 1 },
+          ],
+        ]);
+        const second = (await ledger.listEvents({ linkId: newLink!, kind: 'error_resolved' })).items;
+        expect(second.map((e) => [e.side, e.reason])).toEqual([
+          ['a', 'remote_validation error resolved: the ticket synced cleanly again (it said: status rejected)'],
+        ]);
+        expect((await ledger.getError(created.id))?.state).toBe('resolved');
+        // Nothing left to resolve: no second event.
+        await ledger.commit({ connection: C, linkId: id, resolveErrorsFor: { linkId: id } });
+        expect((await ledger.listEvents({ kind: 'error_resolved' })).total).toBe(2);
+      });
+
       it('filters errors by connection, state and link, newest first, and answers null for an unknown id', async () => {
         const id = await link('A1', 'B1');
         const a = await ledger.recordError(error());

@@ -3,7 +3,7 @@
 // tested and benchmarked without HTTP. It is a real implementation, not a mock of the engine.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { NotFoundError, RemoteValidationError, WebhookError } from '../../src/core/errors.js';
+import { NotFoundError, PayloadError, RemoteValidationError, WebhookError } from '../../src/core/errors.js';
 import { formatMirroredComment, parseFileName, parseMirroredComment, tagFileName } from '../../src/core/marker.js';
 import type {
   Attachment,
@@ -108,6 +108,11 @@ export class MemorySystem {
   readonly clock: Clock;
   /** When set, every call throws this (fault injection for engine tests). */
   failWith: Error | null = null;
+  /**
+   * Tickets whose payload the connector cannot read, with the reason: listed as InvalidTicket and
+   * refused by getTicket with a PayloadError, as a real connector's schema would.
+   */
+  readonly malformed = new Map<string, string>();
 
   constructor(readonly options: MemorySystemOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -390,7 +395,9 @@ export class MemoryConnector implements Connector {
       .filter((t) => t.updatedMs >= sinceMs)
       .sort((x, y) => x.updatedMs - y.updatedMs);
     for (const t of matches) {
-      if (t.deleted || this.inScope(t.fields)) yield this.toTicket(t);
+      const invalid = this.system.malformed.get(t.id);
+      if (invalid !== undefined) yield { id: t.id, invalid } satisfies InvalidTicket;
+      else if (t.deleted || this.inScope(t.fields)) yield this.toTicket(t);
     }
   }
 
@@ -402,6 +409,8 @@ export class MemoryConnector implements Connector {
     this.guard();
     this.system.counters.reads++;
     this.lastContext = context;
+    const invalid = this.system.malformed.get(id);
+    if (invalid !== undefined) throw new PayloadError(`${this.facts.label} ticket ${id}: ${invalid}`);
     return this.toTicket(this.system.mustGet(id));
   }
 

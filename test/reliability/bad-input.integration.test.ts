@@ -513,6 +513,54 @@ async function audit(stack: ReliabilityStack, linkId: string): Promise<SyncEvent
   return ((await res.json()) as { items: SyncEvent[] }).items.reverse();
 }
 
+/**
+ * A linked ticket read malformed: the error names the system, the ticket and the field and carries
+ * the ticket's link; once the ticket reads well again and syncs, the error resolves by itself with
+ * an event on the ticket's audit, and the edit made meanwhile is mirrored.
+ */
+function syncedMalformedCase(
+  system: SystemUnderTest,
+  field: string,
+  fn: (ticket: Record<string, unknown>) => void,
+): Case {
+  return {
+    group: 'payload',
+    name: `${system.label}: a synced ticket read malformed is an error on its link, resolved once it syncs cleanly again`,
+    async run(stack) {
+      const id = await system.create(stack, `Synced, then malformed (${system.kind})`);
+      await stack.sync(1);
+      const link = await stack.link(system.connection, system.side, id);
+      expect(link, 'the ticket mirrors first').not.toBeNull();
+      stack.proxies[system.kind].add(corrupt(system, id, fn));
+      await retitle(stack, system, id, 'Edited while it reads malformed');
+      await stack.sync(1);
+      const open = (await openErrors(stack)).filter((e) => e.ticketId === id && e.connection === system.connection);
+      expect(open.map((e) => [e.code, e.linkId, e.side])).toEqual([['payload_invalid', link!.id, system.side]]);
+      expect(open[0]!.message).toContain(system.label);
+      expect(open[0]!.message).toContain(field);
+      expect(open[0]!.message).not.toContain('\n');
+
+      await stack.resetFaults();
+      await retitle(stack, system, id, 'Edited once it reads well again');
+      await stack.sync(1);
+      expect((await openErrors(stack)).filter((e) => e.id === open[0]!.id)).toEqual([]);
+      const resolved = (await audit(stack, link!.id)).filter((e) => e.kind === 'error_resolved');
+      expect(resolved).toHaveLength(1);
+      expect(resolved[0]!.side).toBe(system.side);
+      expect(resolved[0]!.reason).toContain('payload_invalid');
+      expect(resolved[0]!.reason).toContain('synced cleanly again');
+      expect(summaryOf(await stack.twin(system.connection, system.side, id))).toBe('Edited once it reads well again');
+    },
+  };
+}
+
+/** A person changes the ticket's title in its own system. */
+async function retitle(stack: ReliabilityStack, system: SystemUnderTest, id: string, title: string): Promise<void> {
+  if (system.kind === 'freshservice') await stack.fs.update(id, { subject: title });
+  else if (system.kind === 'connectwise') await stack.cw.patch(id, [{ op: 'replace', path: 'summary', value: title }]);
+  else await stack.jira.update(id, { summary: title });
+}
+
 /** Unknown fields anywhere in a ticket are not an error: the ticket mirrors as usual. */
 function extraFieldsCase(system: SystemUnderTest, fn: (ticket: Record<string, unknown>) => void): Case {
   return {
@@ -811,6 +859,9 @@ const payloadCases: Case[] = [
   vanishCase(FS),
   vanishCase(CW),
   vanishCase(JIRA),
+  syncedMalformedCase(FS, 'priority', (t) => (t.priority = 'urgent')),
+  syncedMalformedCase(CW, 'status', (t) => (t.status = 'New')),
+  syncedMalformedCase(JIRA, 'status', (t) => ((t.fields as Record<string, unknown>).status = 'Open')),
   {
     group: 'payload',
     name: 'Freshservice: a 10 MB description is cut to 1,000,000 characters and the cut shows on the ticket audit',

@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import { defineConnector, type ConnectorContext } from '../../core/connector.js';
 import { contentTypeFor } from '../../core/files.js';
-import { NotFoundError, RemoteValidationError } from '../../core/errors.js';
+import { NotFoundError, PayloadError, RemoteValidationError } from '../../core/errors.js';
 import { formatMirroredComment, parseFileName, tagFileName } from '../../core/marker.js';
 import { normaliseText } from '../../core/text.js';
 import { cutText, type TextCut } from '../../core/text-cut.js';
@@ -341,7 +341,8 @@ export class ConnectwiseConnector implements Connector {
   private parsed(raw: unknown): CwTicket {
     const result = parseTicket(raw);
     if (isParsedTicket(result)) return result;
-    throw new RemoteValidationError(`ConnectWise ticket ${result.id} is malformed: ${result.invalid}`, {
+    // Unreadable, not refused: the same error a listing of it gives (payload_invalid).
+    throw new PayloadError(`ConnectWise ticket ${result.id} is malformed: ${result.invalid}`, {
       system: this.ctx.systemName,
     });
   }

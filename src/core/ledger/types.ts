@@ -113,6 +113,8 @@ export const EVENT_KINDS = [
   'ticket_closed',
   'text_cut',
   'error',
+  // An open error resolved by itself: a later pass of its link (or the create of its ticket) completed cleanly.
+  'error_resolved',
   'resync',
   // The co-managed playbook: a ticket's function (and so its field owners) changed; an escalation
   // policy triggered; an SLA clock met or breached; a notification could not be delivered.
@@ -237,8 +239,22 @@ export interface PassCommit {
   /** Conflicts closed by this pass (converged or resolved), with the resolution text. */
   closeConflicts?: Array<{ id: string; resolution: string }>;
   intentsDone?: string[];
-  /** Resolve open errors for this link (or, without a link, for the source ticket). */
-  resolveErrorsFor?: { linkId?: string; side?: Side; ticketId?: string };
+  /**
+   * Resolves open errors: those of the link (`linkId`, else the commit's link) and those recorded
+   * without a link for either of its tickets; with `side` and `ticketId`, those recorded without a
+   * link for that ticket. Each resolved error becomes an `error_resolved` event on the link.
+   */
+  resolveErrorsFor?: ResolveErrors;
+}
+
+export interface ResolveErrors {
+  linkId?: string;
+  side?: Side;
+  ticketId?: string;
+  /** Ids of errors left open: their cause is still true (the pass recorded them itself). */
+  keep?: readonly string[];
+  /** Why they are resolved, for the events. @default 'the ticket synced cleanly again' */
+  reason?: string;
 }
 
 export interface Page<T> {

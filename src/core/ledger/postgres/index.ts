@@ -38,6 +38,7 @@ import type {
 } from '../types.js';
 import { describeTarget, wrapConnectionError, type LedgerTarget } from './connection.js';
 import { postgresMigrations } from './migrations.js';
+import { resolvedEvent, SYNCED_AGAIN } from '../error-resolution.js';
 
 /** Every table the ledger reads; each must answer at start. */
 const LEDGER_TABLES = [
@@ -562,27 +563,49 @@ export class PostgresLedger implements Ledger {
     }
   }
 
-  /** Resolves the open errors a commit settles: the link's, or a source ticket's. */
-  private async resolveErrors(c: PoolClient, pass: PassCommit, linkId: string | null, now: string): Promise<void> {
-    const s = this.s;
+  /** Resolves the open errors a commit settles, each with its `error_resolved` event. */
+  private async resolveErrors(c: PoolClient, pass: PassCommit, commitLink: string | null, now: string): Promise<void> {
     const r = pass.resolveErrorsFor;
-    if (r) {
-      const errorsLink = r.linkId ?? linkId;
-      if (errorsLink !== null && isId(errorsLink)) {
-        await this.query(
-          `UPDATE ${s}.errors SET state = 'resolved', updated_at = $1 WHERE link_id = $2 AND state = 'open'`,
-          [now, errorsLink],
+    if (!r) return;
+    const s = this.s;
+    const link = r.linkId ?? commitLink;
+    const rows: Row[] = [];
+    if (link !== null && isId(link)) {
+      // The link's open errors: recorded on it, or recorded without a link for either of its tickets.
+      rows.push(
+        ...(await this.query(
+          `SELECT e.* FROM ${s}.errors e JOIN ${s}.links l ON l.id = $1
+           WHERE e.state = 'open' AND (e.link_id = l.id OR (e.link_id IS NULL AND e.connection = l.connection
+             AND ((e.side = 'a' AND e.ticket_id = l.a_id) OR (e.side = 'b' AND e.ticket_id = l.b_id))))
+           ORDER BY e.id FOR UPDATE OF e`,
+          [link],
           c,
-        );
-      }
-      if (r.side && r.ticketId) {
-        await this.query(
-          `UPDATE ${s}.errors SET state = 'resolved', updated_at = $1 WHERE connection = $2 AND side = $3 AND ticket_id = $4 AND link_id IS NULL AND state = 'open'`,
-          [now, pass.connection, r.side, r.ticketId],
-          c,
-        );
-      }
+        )),
+      );
     }
+    if (r.side && r.ticketId) {
+      rows.push(
+        ...(await this.query(
+          `SELECT * FROM ${s}.errors WHERE connection = $1 AND side = $2 AND ticket_id = $3 AND link_id IS NULL AND state = 'open' ORDER BY id FOR UPDATE`,
+          [pass.connection, r.side, r.ticketId],
+          c,
+        )),
+      );
+    }
+    const keep = new Set(r.keep ?? []);
+    const resolved = new Map(rows.map(toError).map((e) => [e.id, e]));
+    for (const id of keep) resolved.delete(id);
+    if (resolved.size === 0) return;
+    await this.query(
+      `UPDATE ${s}.errors SET state = 'resolved', updated_at = $1 WHERE id = ANY($2::bigint[]) AND state = 'open'`,
+      [now, [...resolved.keys()]],
+      c,
+    );
+    const events = [...resolved.values()].map((error) => {
+      const e = resolvedEvent(error, link, r.reason ?? SYNCED_AGAIN);
+      return { e, oldValue: jsonOrNull(e.oldValue), newValue: jsonOrNull(e.newValue) };
+    });
+    await this.insertEvents(c, events, link, now);
   }
 
   /** Inserts events in order with one statement; an event without a link gets `linkId`. */

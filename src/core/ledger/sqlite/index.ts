@@ -28,8 +28,10 @@ import type {
   NewIntent,
   Page,
   PassCommit,
+  ResolveErrors,
   SyncEvent,
 } from '../types.js';
+import { resolvedEvent, SYNCED_AGAIN } from '../error-resolution.js';
 import { sqliteMigrations } from './migrations.js';
 import { rowMappers, str, strOrNull, toFirstSync, type Row } from '../rows.js';
 
@@ -264,12 +266,14 @@ export class SqliteLedger implements Ledger {
       findIntent: db.prepare(
         'SELECT * FROM intents WHERE connection = ? AND kind = ? AND target_side = ? AND source_id = ?',
       ),
-      resolveErrorsLink: db.prepare(
-        "UPDATE errors SET state = 'resolved', updated_at = ? WHERE link_id = ? AND state = 'open'",
+      // A link's open errors: recorded on it, or recorded without a link for either of its tickets.
+      openErrorsOfLink: db.prepare(
+        "SELECT e.* FROM errors e JOIN links l ON l.id = ? WHERE e.state = 'open' AND (e.link_id = l.id OR (e.link_id IS NULL AND e.connection = l.connection AND ((e.side = 'a' AND e.ticket_id = l.a_id) OR (e.side = 'b' AND e.ticket_id = l.b_id)))) ORDER BY e.id",
       ),
-      resolveErrorsTicket: db.prepare(
-        "UPDATE errors SET state = 'resolved', updated_at = ? WHERE connection = ? AND side = ? AND ticket_id = ? AND link_id IS NULL AND state = 'open'",
+      openErrorsOfTicket: db.prepare(
+        "SELECT * FROM errors WHERE connection = ? AND side = ? AND ticket_id = ? AND link_id IS NULL AND state = 'open' ORDER BY id",
       ),
+      resolveError: db.prepare("UPDATE errors SET state = 'resolved', updated_at = ? WHERE id = ? AND state = 'open'"),
       getCursor: db.prepare('SELECT * FROM cursors WHERE connection = ? AND side = ?'),
       saveCursor: db.prepare(
         'INSERT INTO cursors (connection, side, since, seen_ids, last_poll_at, last_success_at, last_error) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(connection, side) DO UPDATE SET since = excluded.since, seen_ids = excluded.seen_ids, last_poll_at = excluded.last_poll_at, last_success_at = excluded.last_success_at, last_error = excluded.last_error',
@@ -456,13 +460,26 @@ export class SqliteLedger implements Ledger {
       for (const c of pass.closeConflicts ?? []) this.stmt.closeConflict.run(now, c.resolution, c.id);
       for (const id of pass.intentsDone ?? []) this.stmt.intentDone.run(id);
       for (const e of pass.events ?? []) this.insertEvent(e, e.linkId ?? linkId, now);
-      const r = pass.resolveErrorsFor;
-      if (r) {
-        if (r.linkId ?? linkId) this.stmt.resolveErrorsLink.run(now, r.linkId ?? linkId);
-        if (r.side && r.ticketId) this.stmt.resolveErrorsTicket.run(now, pass.connection, r.side, r.ticketId);
-      }
+      if (pass.resolveErrorsFor) this.resolveErrors(pass.connection, pass.resolveErrorsFor, linkId, now);
       return linkId;
     })();
+  }
+
+  /** Resolves the open errors a commit settles, each with its `error_resolved` event. */
+  private resolveErrors(connection: string, r: ResolveErrors, commitLink: string | null, now: string): void {
+    const link = r.linkId ?? commitLink;
+    const rows = [
+      ...(link === null ? [] : (this.stmt.openErrorsOfLink.all(link) as Row[])),
+      ...(r.side && r.ticketId ? (this.stmt.openErrorsOfTicket.all(connection, r.side, r.ticketId) as Row[]) : []),
+    ];
+    const keep = new Set(r.keep ?? []);
+    const done = new Set<string>();
+    for (const error of rows.map(toError)) {
+      if (keep.has(error.id) || done.has(error.id)) continue;
+      done.add(error.id);
+      this.stmt.resolveError.run(now, error.id);
+      this.insertEvent(resolvedEvent(error, link, r.reason ?? SYNCED_AGAIN), link ?? error.linkId, now);
+    }
   }
 
   private insertEvent(e: NewEvent, linkId: string | null, now: string): void {
