@@ -1,6 +1,6 @@
 // The drift audit on the engine: twins compared with the engine's own equivalence, every
 // difference explained, and an unexplained one repaired by the field's rule.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { auditDrift, recordDrift } from '../../src/core/drift.js';
 import { currentPriority } from '../../src/core/priority.js';
 import { harness, onlyLink, priority, summary } from './fixtures.js';
@@ -123,5 +123,19 @@ describe('the drift audit', () => {
     });
     const audited = await h.ledger.listEvents({ kind: 'drift_audited' });
     expect(audited.items.map((e) => e.data)).toEqual([expect.objectContaining({ pairs: 2, unexplained: 0 })]);
+  });
+
+  it('runs on drift.cron once the engine starts, and not before', async () => {
+    const h = harness({ fields: [priority, summary], engine: { driftCron: '* * * * * *', pollIntervalMs: 3_600_000 } });
+    h.a.userCreate({ priority: 2, subject: 'Printer' });
+    await h.pollBoth();
+    expect((await h.engine.status())[0]!.drift.last).toBeNull();
+    await h.engine.start();
+    await vi.waitFor(async () => expect((await h.engine.status())[0]!.drift.last).not.toBeNull(), {
+      timeout: 5_000,
+      interval: 100,
+    });
+    await h.engine.stop();
+    expect((await h.engine.status())[0]!.drift.last).toMatchObject({ pairs: 1, unexplained: 0 });
   });
 });
