@@ -345,9 +345,9 @@ export interface Connector {
    */
   changedByOthers?(id: string, natives: readonly string[]): Promise<string[]>;
   /**
-   * The native id behind a human-facing reference (a Jira key such as `IT-12`), or null when the
-   * system knows no such ticket. Used by ticket search; systems whose ids are what people see
-   * leave it out.
+   * The native id behind a reference as people write it (a Jira key `IT-12`, Freshservice's
+   * `INC-12`, ConnectWise's `#1234`; a leading `#` may be there or not), or null when it names no
+   * ticket of this system. Used by ticket search and `ticketbridge link`.
    */
   resolveTicketRef?(reference: string): Promise<string | null>;
   /**

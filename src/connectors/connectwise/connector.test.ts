@@ -400,6 +400,19 @@ describe('ConnectWise connector requests', () => {
   });
 });
 
+describe('ConnectWise connector: ticket references', () => {
+  useHttpMock();
+
+  it.each([
+    ['#1234', '1234'],
+    ['1234', '1234'],
+    ['INC-4', null],
+    ['#', null],
+  ])('reads %j as ticket %j without asking ConnectWise', async (reference, id) => {
+    expect(await connector().resolveTicketRef!(reference)).toBe(id);
+  });
+});
+
 describe('ConnectWise callbacks', () => {
   useHttpMock();
   const body = JSON.stringify({

@@ -400,6 +400,12 @@ export class ConnectwiseConnector implements Connector {
     return this.assemble(this.parsed(await this.client.getTicket(id)), false, readMemo(context?.memo));
   }
 
+  /** ConnectWise shows tickets as `#1234`; the number is the id. Anything else is no ConnectWise ticket. */
+  async resolveTicketRef(reference: string): Promise<string | null> {
+    const m = /^#?(\d+)$/.exec(reference.trim());
+    return m ? m[1]! : null;
+  }
+
   async findByMarker(marker: string): Promise<Ticket | null> {
     const response = await this.client.request<unknown[]>({
       method: 'GET',

@@ -395,6 +395,22 @@ describe('Freshservice connector over HTTP', () => {
   });
 });
 
+describe('Freshservice connector: ticket references', () => {
+  useHttpMock();
+
+  it.each([
+    ['INC-12', '12'],
+    ['#INC-12', '12'],
+    ['sr-7', '7'],
+    ['#12', '12'],
+    ['12', '12'],
+    ['IT-12', null],
+    ['INC-', null],
+  ])('reads %j as ticket %j without asking Freshservice', async (reference, id) => {
+    expect(await connector().resolveTicketRef!(reference)).toBe(id);
+  });
+});
+
 describe('Freshservice connector: requests per write (contract: updateTicket with the expected ticket)', () => {
   useHttpMock();
 

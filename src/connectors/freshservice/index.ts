@@ -45,7 +45,7 @@ import {
   type ResolvedScope,
 } from './convert.js';
 import { FsTicket, type FsAttachment, type FsConversation, type FsFormField, type FsChoiceTree } from './schema.js';
-import { DEFAULT_SECRET_HEADER, parseAutomatorWebhook, verifyAutomatorRequest } from './webhook.js';
+import { DEFAULT_SECRET_HEADER, parseAutomatorWebhook, ticketIdFrom, verifyAutomatorRequest } from './webhook.js';
 import type { z } from 'zod';
 
 type FsSystem = z.infer<typeof FreshserviceSystem>;
@@ -393,6 +393,17 @@ export class FreshserviceConnector implements Connector {
 
   async closeTicket(id: string): Promise<Ticket> {
     return this.updateTicket(id, { status: CLOSED_STATUS });
+  }
+
+  /**
+   * People know tickets as `INC-12` or `SR-12` (Freshservice prints them with a `#`, the form its
+   * automator renders for {{ticket.id}}) or by the number; the number is the id. Read without a
+   * call: a number that is no ticket simply matches no link. Other keys (Jira's `IT-12`) are no
+   * Freshservice ticket.
+   */
+  async resolveTicketRef(reference: string): Promise<string | null> {
+    const m = /^#?(?:(?:INC|SR)-)?(\d+)$/i.exec(reference.trim());
+    return m ? (ticketIdFrom(m[1]) ?? null) : null;
   }
 
   async findByMarker(marker: string, hint?: { createdAfter?: Date }): Promise<Ticket | null> {

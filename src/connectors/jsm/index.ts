@@ -398,7 +398,7 @@ export class JsmConnector implements Connector {
    * its own reference; anything that is neither an id nor a key is no issue.
    */
   async resolveTicketRef(reference: string): Promise<string | null> {
-    const ref = reference.trim();
+    const ref = reference.trim().replace(/^#/, '');
     if (/^\d+$/.test(ref)) return ref;
     if (!ISSUE_KEY.test(ref)) return null;
     try {
