@@ -6,7 +6,8 @@ import { dirname, resolve } from 'node:path';
 import type pino from 'pino';
 import { connectorModule } from './connectors/registry.js';
 import type { ConnectorContext } from './core/connector.js';
-import { createEngine, type Engine } from './core/engine.js';
+import { createEngine, type Engine, type FirstSyncProgress } from './core/engine.js';
+import { markerWithoutLedger } from './core/rebuild.js';
 import { ConfigError, describeError } from './core/errors.js';
 import { openLedger, openLedgerReadOnly } from './core/ledger/index.js';
 import { watchLedger } from './core/ledger/fault.js';
@@ -48,6 +49,13 @@ export interface BuildOptions {
   readOnlyLedger?: boolean;
   /** The running daemon: hold a SQLite ledger exclusively, so a second daemon refuses to start. */
   exclusiveLedger?: boolean;
+  /**
+   * Start even when the ledger holds no link of a connection whose systems hold its markers
+   * (`run --allow-empty-ledger`): the first sync then links each twin it finds by marker.
+   */
+  allowEmptyLedger?: boolean;
+  /** Told as each connection's first sync progresses (the `run` command prints it). */
+  firstSyncProgress?: (progress: FirstSyncProgress) => void;
 }
 
 function sideRuntime(config: Config, systemName: string, connector: Connector, queue: SystemQueue): SideRuntime {
@@ -128,6 +136,7 @@ export async function buildDaemon(config: Config, options: BuildOptions = {}): P
     driftCron: config.drift.cron ?? null,
     driftRepair: config.drift.repair,
     concurrency: config.engine.concurrency,
+    ...(options.firstSyncProgress ? { firstSyncProgress: options.firstSyncProgress } : {}),
     ...(config.ledger.driver === 'postgres' ? { leaseMs: config.ledger.leaseMs } : {}),
     ...(config.notifications
       ? { notifier: createNotifier(config.notifications, { logger, now: () => clock.now() }) }
@@ -266,6 +275,24 @@ export async function preflight(config: Config, options: BuildOptions = {}): Pro
 }
 
 /** Starts the whole daemon: server first (so /healthz answers), then the engine. */
+/**
+ * Refuses to start on a ledger that holds no link of a connection while its systems hold the
+ * connection's markers: that ledger is not the one that synced them (lost, an old backup, a
+ * mistyped --ledger). One line says what to do.
+ */
+async function refuseLostLedger(parts: DaemonParts, options: BuildOptions): Promise<void> {
+  for (const rt of parts.engine.connections.values()) {
+    const found = await markerWithoutLedger(parts.ledger, rt);
+    if (!found) continue;
+    const where =
+      options.ledgerPath ??
+      (parts.config.ledger.driver === 'sqlite' ? parts.config.ledger.path : 'the PostgreSQL ledger');
+    throw new ConfigError([
+      `the ledger ${where} holds no link of connection "${rt.name}", but ${rt.sides[found.side].label} ticket ${found.ticketId} carries its marker ${found.marker}: it was synced with another ledger (lost, restored from an older backup, or a mistyped --ledger). Run \`ticketbridge ledger rebuild --config <file>${options.ledgerPath ? ` --ledger ${options.ledgerPath}` : ''}\` to re-create the links from the markers, or start with --allow-empty-ledger to link each twin as the first sync finds it`,
+    ]);
+  }
+}
+
 export async function startDaemon(config: Config, options: BuildOptions = {}): Promise<DaemonHandle> {
   const problems = ledgerDirectoryProblems(config, options);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -276,6 +303,15 @@ export async function startDaemon(config: Config, options: BuildOptions = {}): P
   } catch (err) {
     await parts.close();
     throw err;
+  }
+  if (!options.allowEmptyLedger) {
+    try {
+      await refuseLostLedger(parts, options);
+    } catch (err) {
+      await server.close().catch(() => undefined);
+      await parts.close();
+      throw err;
+    }
   }
   let url: string;
   try {

@@ -22,7 +22,7 @@ export async function readConfig(path: string, quiet = false): Promise<Config> {
  * ledger must exist (only `run` creates one): a mistyped path is an error naming it, never a new
  * empty ledger. `use: 'none'` gives verbs that do not read it an empty in-memory one;
  * `'read-only'` (the dry run) reads a copy and writes nothing, and a missing ledger reads as empty;
- * `'create'` (pairing tickets before the first `run`) creates the ledger when there is none.
+ * `'create'` (pairing tickets before the first `run`, `ledger rebuild`) creates the ledger when there is none.
  */
 export async function withParts<T>(
   opts: { config: string; ledger?: string; use?: 'existing' | 'none' | 'read-only' | 'create' },

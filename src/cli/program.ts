@@ -15,6 +15,7 @@ import { registerDescribe } from './commands/describe.js';
 import { registerFunctions } from './commands/functions.js';
 import { registerLedgerCheck } from './commands/ledger-check.js';
 import { registerLedgerExport } from './commands/ledger-export.js';
+import { registerLedgerRebuild } from './commands/ledger-rebuild.js';
 import { registerReport } from './commands/report.js';
 import { registerDrift } from './commands/drift.js';
 import { registerLinkActions } from './commands/link-actions.js';
@@ -23,6 +24,8 @@ import { CliExit } from './exit.js';
 import { readConfig, UsageError, withParts } from './parts.js';
 import { formatTable } from './format.js';
 import { slaClocks, slaClockWords } from '../core/sla.js';
+import { progressReporter } from './progress.js';
+import { firstSyncPrinter } from './commands/run-progress.js';
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -89,12 +92,18 @@ export function buildCli(): Command {
     .description('run the daemon: poll, take webhooks, serve the status endpoint and dashboard')
     .addOption(configOption())
     .option('--ledger <path>', 'SQLite ledger path (overrides the config)')
+    .option(
+      '--allow-empty-ledger',
+      'start on a ledger with no link of a connection even though its systems hold its markers (each twin is then linked by marker as the first sync finds it); without it the daemon refuses and names `ledger rebuild`',
+    )
     .addOption(logLevelOption())
-    .action(async (opts: { config: string; ledger?: string; logLevel?: LogLevel }) => {
+    .action(async (opts: { config: string; ledger?: string; logLevel?: LogLevel; allowEmptyLedger?: boolean }) => {
       const config = await readConfig(opts.config);
       const daemon = await startDaemon(config, {
         ...(opts.ledger ? { ledgerPath: opts.ledger } : {}),
         ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+        ...(opts.allowEmptyLedger ? { allowEmptyLedger: true } : {}),
+        firstSyncProgress: firstSyncPrinter(),
       });
       await untilSignal(() => daemon.stop());
     });
@@ -115,13 +124,19 @@ export function buildCli(): Command {
       if (opts.remote) {
         await withParts({ config: opts.config, use: 'none' }, async (parts) => {
           const catalogs = new Map<string, FieldCatalog>();
+          const systems = new Set(Object.values(config.connections).flatMap((c) => [c.a.system, c.b.system]));
+          const bar = progressReporter('validate --remote');
           for (const [name, pair] of parts.connectors) {
             const connection = config.connections[name]!;
             for (const side of ['a', 'b'] as const) {
               const system = connection[side].system;
-              if (!catalogs.has(system)) catalogs.set(system, await pair[side].describe());
+              if (catalogs.has(system)) continue;
+              bar.update(catalogs.size, systems.size, `asking ${system} for its fields and values`);
+              catalogs.set(system, await pair[side].describe());
             }
           }
+          bar.update(catalogs.size, systems.size, 'checking mapped values');
+          bar.stop();
           const problems = checkMappedValues(config, catalogs);
           if (problems.length > 0) throw new ConfigError(problems);
         });
@@ -146,7 +161,12 @@ export function buildCli(): Command {
             'no links yet: the ledger does not exist, so every ticket in scope would be created (nothing was created)\n',
           );
         }
-        const planned = await parts.engine.plan(opts.connection);
+        const bar = progressReporter('plan', { quiet: opts.json === true });
+        let listed = 0;
+        const planned = await parts.engine.plan(opts.connection, (connection) =>
+          bar.update(++listed, null, `listing ${connection}`),
+        );
+        bar.stop(opts.json ? undefined : `plan: read ${listed.toLocaleString('en-US')} tickets`);
         print(planned, opts.json ?? false, () =>
           planned.length === 0
             ? 'Nothing to do: both sides agree.'
@@ -196,6 +216,7 @@ export function buildCli(): Command {
 
   const ledger = program.command('ledger').description('inspect the sync ledger');
   registerLedgerCheck(ledger);
+  registerLedgerRebuild(ledger, withParts, (message) => new UsageError(message));
   registerLedgerExport(ledger, withParts, (message) => new UsageError(message));
   registerReport(program, withParts, (message) => new UsageError(message));
   registerDrift(program, withParts, (message) => new UsageError(message));

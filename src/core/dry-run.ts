@@ -5,6 +5,7 @@
 import type { Ledger, Link } from './ledger/types.js';
 import { planPass, readBoth } from './pass.js';
 import type { ConnectionRuntime } from './runtime.js';
+import { ticketMarker } from './marker.js';
 import { planCreate } from './sync/create.js';
 import { isInvalidTicket, otherSide, type Clock, type FieldValues, type Side, type Ticket } from './types.js';
 
@@ -24,6 +25,8 @@ export interface DryRunDeps {
   ledger: Ledger;
   clock: Clock;
   overlapMs: number;
+  /** Told of every ticket listed (for a progress line). */
+  listed?: (connection: string, side: Side) => void;
 }
 
 /** What the next pass over `link` would write, as the pass itself would decide it. */
@@ -68,6 +71,20 @@ async function planForLink(deps: DryRunDeps, rt: ConnectionRuntime, link: Link):
   return out;
 }
 
+/** Both sides' tickets changed since their cursors (minus the overlap), as the next polls would list them. */
+async function listBoth(deps: DryRunDeps, rt: ConnectionRuntime): Promise<Record<Side, Ticket[]>> {
+  const out: Record<Side, Ticket[]> = { a: [], b: [] };
+  for (const side of ['a', 'b'] as const) {
+    const cursor = await deps.ledger.getCursor(rt.name, side);
+    const since = cursor.since === null ? null : new Date(Date.parse(cursor.since) - deps.overlapMs);
+    for await (const item of rt.sides[side].connector.listChanged({ since })) {
+      if (!isInvalidTicket(item)) out[side].push(item);
+      deps.listed?.(rt.name, side);
+    }
+  }
+  return out;
+}
+
 /** The dry run over every connection (or one): what would be created or changed, per side. */
 export async function dryRun(deps: DryRunDeps, runtimes: Iterable<ConnectionRuntime>): Promise<PlannedChange[]> {
   const out = new Map<string, PlannedChange>();
@@ -75,13 +92,17 @@ export async function dryRun(deps: DryRunDeps, runtimes: Iterable<ConnectionRunt
   for (const rt of runtimes) {
     if (!rt.config.enabled) continue; // a paused connection writes nothing
     const planned = new Set<string>();
+    const first = await deps.ledger.firstSync(rt.name);
+    // Like the engine's first round: both sides are listed before anything is planned, so a
+    // ticket whose twin an earlier run made (its marker listed) is linked, not created again.
+    const listed = await listBoth(deps, rt);
+    const twins = new Set<string>();
+    for (const side of ['a', 'b'] as const) for (const t of listed[side]) if (t.marker) twins.add(t.marker);
     for (const side of ['a', 'b'] as const) {
-      const cursor = await deps.ledger.getCursor(rt.name, side);
-      const since = cursor.since === null ? null : new Date(Date.parse(cursor.since) - deps.overlapMs);
-      for await (const item of rt.sides[side].connector.listChanged({ since })) {
-        if (isInvalidTicket(item)) continue;
+      for (const item of listed[side]) {
         const link = await deps.ledger.findLink(rt.name, side, item.id);
         if (!link) {
+          if (twins.has(ticketMarker(rt.name, `${side}${item.id}`))) continue;
           const plan = planCreate({
             connection: rt.name,
             config: rt.config,
@@ -90,6 +111,7 @@ export async function dryRun(deps: DryRunDeps, runtimes: Iterable<ConnectionRunt
             ticket: item,
             nowMs: deps.clock.now(),
             calendars: rt.calendars,
+            firstSyncStartedMs: first ? Date.parse(first.startedAt) : null,
           });
           if (!plan.create) continue;
           add({

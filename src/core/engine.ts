@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import { DriftRunner, type DriftRunOptions, type DriftRunResult } from './drift-runs.js';
+import { CatchUp, type FirstSyncProgress, type RoundHooks } from './catch-up.js';
 import { dryRun, type PlannedChange } from './dry-run.js';
 import { ConflictUnresolvableError, describeError, errorCode, NotFoundError } from './errors.js';
 import type { Conflict, ErrorRecord, Ledger, Link } from './ledger/types.js';
@@ -48,6 +49,7 @@ export interface PairResult {
   writes?: Record<Side, PlannedWrite[]>;
 }
 export type { ConnectionStatus, SideStatus } from './status.js';
+export type { FirstSyncProgress } from './catch-up.js';
 
 export interface EngineOptions {
   connections: ConnectionSpec[];
@@ -77,6 +79,8 @@ export interface EngineOptions {
   trouble?: { channels: readonly string[]; conflictMinutes: number };
   /** How often SLA clocks and sync trouble are checked; a clock is also checked when it falls due. @default 30000 */
   watchIntervalMs?: number;
+  /** Told as a connection's first sync (or catch-up round) progresses; called often, throttle it. */
+  firstSyncProgress?: (progress: FirstSyncProgress) => void;
 }
 
 export interface Engine {
@@ -127,8 +131,8 @@ export interface Engine {
   resume(connection: string): Promise<void>;
   /** Whether (and why) a connection is paused, as last read from the config and the ledger. */
   pauseState(connection: string): PauseState | null;
-  /** Dry run: what would change on each side, writing nothing anywhere. */
-  plan(connection?: string): Promise<PlannedChange[]>;
+  /** Dry run: what would change on each side, writing nothing anywhere; `listed` is told of every ticket listed. */
+  plan(connection?: string, listed?: (connection: string, side: Side) => void): Promise<PlannedChange[]>;
   status(): Promise<ConnectionStatus[]>;
   /** Records every SLA clock past its due time as breached (and tells its contacts); returns how many. */
   checkSla(): Promise<number>;
@@ -157,6 +161,7 @@ class SyncEngine implements Engine {
   private readonly recovery: Recovery;
   private readonly pauses: Pauses;
   private readonly trouble: TroubleWatch;
+  private readonly catchUps: Map<string, CatchUp>;
   private readonly pollsRunning = new Set<string>();
   private readonly pollStarted = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -202,6 +207,18 @@ class SyncEngine implements Engine {
     });
     const resync = (id: string) => this.resync(id);
     this.drifts = new DriftRunner({ ledger, clock, logger, connections: this.connections, resync, paused });
+    this.catchUps = new Map(
+      [...this.connections.values()].map((rt) => [
+        rt.name,
+        new CatchUp({
+          ledger,
+          clock,
+          rt,
+          poll: (side, hooks) => this.pollSideOnce(rt, side, hooks),
+          ...(options.firstSyncProgress ? { progress: options.firstSyncProgress } : {}),
+        }),
+      ]),
+    );
   }
 
   async start(): Promise<void> {
@@ -245,11 +262,19 @@ class SyncEngine implements Engine {
 
   async pollOnce(connection: string, side: Side): Promise<number> {
     const rt = this.runtime(connection);
-    const key = `${connection}:${side}`;
-    if (this.pollsRunning.has(key)) return 0;
     // A pause may come from another process (the CLI) or instance: the ledger says.
     await this.pauses.refresh();
     if (this.pauses.isPaused(connection)) return 0; // the cursor stays: resuming catches up from it
+    // The first poll after a start lists both sides before any pass (catch-up.ts).
+    const catchUp = this.catchUps.get(connection)!;
+    if (catchUp.pending) return catchUp.run();
+    return this.pollSideOnce(rt, side);
+  }
+
+  private async pollSideOnce(rt: ConnectionRuntime, side: Side, round?: RoundHooks): Promise<number> {
+    const connection = rt.name;
+    const key = `${connection}:${side}`;
+    if (this.pollsRunning.has(key)) return 0;
     this.pollsRunning.add(key);
     const startedAt = this.clock.now();
     try {
@@ -262,9 +287,16 @@ class SyncEngine implements Engine {
             clock: this.clock,
             logger: rt.logger,
             overlapMs: this.overlapMs,
-            changed: (ticket, overlap) =>
-              withPriority(overlap ? 'background' : 'change', () => this.runner.hint(rt, side, ticket.id, ticket)),
+            changed: async (ticket, overlap) => {
+              round?.seen(ticket);
+              await round?.gate;
+              await withPriority(overlap ? 'background' : 'change', () =>
+                this.runner.hint(rt, side, ticket.id, ticket),
+              );
+              round?.passed();
+            },
             invalid: (id, reason) => this.parkInvalid(rt, side, id, reason),
+            ...(round ? { listed: (error: unknown) => round.listed(error) } : {}),
           },
           connection,
           side,
@@ -448,9 +480,10 @@ class SyncEngine implements Engine {
     return this.pauses.state(connection);
   }
 
-  plan(connection?: string): Promise<PlannedChange[]> {
+  plan(connection?: string, listed?: (connection: string, side: Side) => void): Promise<PlannedChange[]> {
     const runtimes = connection ? [this.runtime(connection)] : this.connections.values();
-    return dryRun({ ledger: this.ledger, clock: this.clock, overlapMs: this.overlapMs }, runtimes);
+    const deps = { ledger: this.ledger, clock: this.clock, overlapMs: this.overlapMs, ...(listed ? { listed } : {}) };
+    return dryRun(deps, runtimes);
   }
 
   async status(): Promise<ConnectionStatus[]> {
@@ -462,6 +495,7 @@ class SyncEngine implements Engine {
         ...(await connectionStatus(deps, rt)),
         paused: this.pauses.state(rt.name),
         drift: await this.drifts.status(rt.name),
+        firstSync: this.catchUps.get(rt.name)!.report(),
       });
     return out;
   }

@@ -27,6 +27,23 @@ export function commentMarker(connection: string, linkId: string, sourceSide: st
   return `tb:${connection}:${linkId}:${sourceSide}${safe}`;
 }
 
+/**
+ * Whether a comment marker names this source comment under any link of the connection: a copy
+ * made under a link the ledger has lost (comment ids are unique in their system, so the source
+ * side and id identify the comment whatever link id the marker carries).
+ */
+export function namesSourceComment(
+  marker: string | null | undefined,
+  connection: string,
+  sourceSide: string,
+  sourceCommentId: string,
+): boolean {
+  if (!marker?.startsWith(`tb:${connection}:`)) return false;
+  const safe = sourceCommentId.replace(/[^A-Za-z0-9_-]/g, '-');
+  const parts = marker.slice(`tb:${connection}:`.length).split(':');
+  return parts.length === 2 && parts[1] === `${sourceSide}${safe}`;
+}
+
 const FOOTER = /\n*\u2014 ticketbridge \[(tb:[A-Za-z0-9:_-]+)\]\s*$/;
 
 /** The text a mirrored comment is written with: attribution, body, marker footer. */

@@ -16,6 +16,7 @@ import {
 import type { Conflict, Intent, Ledger, Link, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
 import { archiveInto, closureOf, commitClosure, reopenedEvent } from './archive.js';
 import { DISMISSED } from './link-actions.js';
+import { adoptTwin, findTwin } from './twins.js';
 import { ticketMarker } from './marker.js';
 import { syncAttachments } from './pass-attachments.js';
 import type { Notifier } from './notify.js';
@@ -146,6 +147,12 @@ export async function createPass(
   from: Side,
   ticket: Ticket,
 ): Promise<CreateResult> {
+  const earlier = await findTwin(rt, from, ticket);
+  if (earlier) {
+    const pair = from === 'a' ? { a: ticket, b: earlier } : { a: earlier, b: ticket };
+    return { outcome: 'changed', linkId: await adoptTwin(deps.ledger, rt, from, pair, 'the catch-up listing') };
+  }
+  const first = await deps.ledger.firstSync(rt.name);
   const plan = planCreate({
     connection: rt.name,
     config: rt.config,
@@ -154,6 +161,7 @@ export async function createPass(
     ticket,
     nowMs: deps.clock.now(),
     calendars: rt.calendars,
+    firstSyncStartedMs: first ? Date.parse(first.startedAt) : null,
   });
   if (!plan.create) return { outcome: 'skipped', linkId: null };
   const { to } = plan;

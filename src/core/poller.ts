@@ -53,6 +53,8 @@ export interface PollDeps {
   changed(ticket: Ticket, overlap: boolean): Promise<void>;
   /** A listing entry the connector could not parse. */
   invalid(id: string, reason: string): Promise<void>;
+  /** The listing has ended (with its error, or null), before the passes it started are awaited. */
+  listed?(error: unknown): void;
 }
 
 /** Lists one side once and runs a pass for each changed ticket: how many were handed on, and the listing's error. */
@@ -88,6 +90,7 @@ export async function pollSide(
   } catch (err) {
     error = err;
   }
+  deps.listed?.(error);
   await Promise.all(passes);
   const next = nextCursor(cursor, {
     listed,

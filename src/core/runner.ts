@@ -105,7 +105,8 @@ export class Runner {
           const created = await createPass(this.deps, rt, side, ticket);
           this.observer.pass?.(rt.name, created.outcome);
           if (created.linkId !== null) {
-            rt.logger.info({ side, ticketId, linkId: created.linkId }, 'twin created');
+            if (created.outcome === 'created')
+              rt.logger.info({ side, ticketId, linkId: created.linkId }, 'twin created');
             // Comments already on the source are copied by a first link pass, under the link's claim.
             Object.assign(late, { linkId: created.linkId, ticket, force: true });
           } else rt.logger.debug({ side, ticketId, outcome: created.outcome }, 'ticket pass');

@@ -4,6 +4,7 @@ import { compileCalendars, type Calendars } from './routing.js';
 import type { SystemQueue } from './queue.js';
 import type { Connector, Logger, Side } from './types.js';
 import type { SideNames } from './sync/functions.js';
+import type { TwinIndex } from './twins.js';
 import { compileField, type FieldRule } from './values.js';
 
 export interface SideRuntime {
@@ -23,6 +24,8 @@ export interface ConnectionRuntime {
   logger: Logger;
   /** Named business-hours calendars (config `calendars:`). */
   calendars: Calendars;
+  /** While the connection catches up (first poll round after a start): twins found by marker (twins.ts). */
+  twins?: TwinIndex | null;
 }
 
 export interface ConnectionSpec {

@@ -1,6 +1,7 @@
 // What the engine reports on /status: per connection and side, the last poll, the cursor, the
 // lag, the system's request queue and what the system can do; and the ledger's counts.
 import type { DriftStatus } from './drift-runs.js';
+import type { FirstSyncProgress } from './catch-up.js';
 import type { Ledger } from './ledger/types.js';
 import type { PauseState } from './pauses.js';
 import type { SystemQueueStats } from './queue.js';
@@ -26,6 +27,8 @@ export interface ConnectionStatus {
   enabled: boolean;
   /** Why nothing of this connection is synced right now, when it is paused. */
   paused: PauseState | null;
+  /** The first sync (or the catch-up round after a start) as it progresses; null before it ran. */
+  firstSync: FirstSyncProgress | null;
   sides: Record<Side, SideStatus>;
   links: number;
   activeLinks: number;
@@ -62,7 +65,7 @@ export function reconcileEstimate(activeLinks: number, perMinute: Record<Side, n
 export async function connectionStatus(
   deps: { ledger: Ledger; clock: Clock; pollStarted: ReadonlyMap<string, number> },
   rt: ConnectionRuntime,
-): Promise<Omit<ConnectionStatus, 'paused' | 'drift'>> {
+): Promise<Omit<ConnectionStatus, 'paused' | 'drift' | 'firstSync'>> {
   const counts = await deps.ledger.counts(rt.name);
   const sides = {} as Record<Side, SideStatus>;
   for (const side of ['a', 'b'] as const) {

@@ -361,6 +361,27 @@ export const LifecycleConfig = z
   })
   .describe('What happens when tickets are deleted, leave scope or stay closed.');
 
+const Instant = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)), {
+  message: 'a date ("2026-01-31") or an ISO 8601 time ("2026-01-31T08:00:00Z")',
+});
+
+export const InitialSyncConfig = z
+  .strictObject({
+    openOnly: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Of the tickets that existed before the first sync, only open ones get a twin (closed ones are left alone).',
+      ),
+    createdAfter: Instant.optional().describe(
+      'Tickets created before this date or time never get a twin (a date alone is midnight UTC).',
+    ),
+  })
+  .describe(
+    'Which tickets that already exist when the connection first syncs get a twin; tickets created after the first sync started always follow the create rules. A ticket whose twin already exists (found by its marker) is linked to it whatever these say.',
+  );
+export type InitialSyncConfig = z.infer<typeof InitialSyncConfig>;
+
 const HhMm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day looks like "08:00" (24-hour clock)');
 
 const TimeZone = z
@@ -560,6 +581,7 @@ export const ConnectionConfig = z
     attachments: AttachmentsConfig.optional(),
     create: CreateConfig.default({ aToB: true, bToA: true }),
     lifecycle: LifecycleConfig.default({ onDelete: 'flag', onUnscope: 'unlink' }),
+    initialSync: InitialSyncConfig.default({ openOnly: true }),
     routing: RoutingConfig.optional(),
     functions: z
       .array(FunctionConfig)

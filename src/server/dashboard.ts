@@ -158,6 +158,7 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
   <h3>${c.name} <span class="pill ${c.health.level}" data-health="${c.health.level}">${HEALTH_WORDS[c.health.level]}</span></h3>
   <div class="muted">${c.sides.a.label} ⇄ ${c.sides.b.label}</div>
   <p class="summary">${c.health.summary}</p>
+  ${firstSyncLine(c)}
   <div class="sides">${side(c.sides.a)}${side(c.sides.b)}</div>
   <div class="figures">
     <span><strong>${c.activeLinks}</strong> tickets in sync</span>
@@ -168,6 +169,17 @@ function connectionCard(c: ConnectionStatus, now: number): Html {
   ${pauseControl(c)}
   <div class="details muted">Configuration: connections.${c.name} · a: ${c.sides.a.system} · b: ${c.sides.b.system}</div>
 </section>`;
+}
+
+/** The first sync (or catch-up round) under way: a bar and "fs-cw first sync: 340 of 1,200 tickets, about 2 min left". */
+function firstSyncLine(c: ConnectionStatus): Html | '' {
+  const f = c.firstSync;
+  if (!f || f.state === 'done') return '';
+  const bar =
+    f.state === 'listing'
+      ? h`<progress aria-label="${f.kind}"></progress>`
+      : h`<progress aria-label="${f.kind}" max="${f.total}" value="${f.done}"></progress>`;
+  return h`<div class="first-sync" data-first-sync="${f.state}">${bar} <span>${f.text}</span></div>`;
 }
 
 /** "Budget: 120 of 200 a minute used, 80 left · 118 calls a minute · queued: 3 changes, 1 listing · drains in about 40 s". */

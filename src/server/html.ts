@@ -87,6 +87,7 @@ main,header{overflow-wrap:anywhere}
 .pill{display:inline-flex;align-items:center;gap:6px;font-size:12px;font-weight:600;padding:2px 10px;border-radius:999px;color:#fff}
 .pill.green{background:var(--green)}.pill.amber{background:var(--amber)}.pill.red{background:var(--red)}.pill.off{background:var(--off)}
 .summary{color:var(--muted);font-size:14px;margin:4px 0 12px}
+.first-sync{display:flex;align-items:center;gap:10px;font-size:14px;margin:0 0 12px}.first-sync progress{flex:0 0 220px;height:12px}
 .sides{display:grid;grid-template-columns:1fr 1fr;gap:10px}
 .side{background:var(--bg);border-radius:8px;padding:8px 10px;font-size:13px}
 .side b{display:block;font-size:14px}

@@ -39,6 +39,7 @@ function status(
     name,
     enabled: true,
     paused: null,
+    firstSync: null,
     sides: { a: side('fs'), b: side('cw') },
     links: 5,
     activeLinks: 4,

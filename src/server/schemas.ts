@@ -147,10 +147,27 @@ export const PauseStatus = z
   })
   .describe('Why nothing of this connection is synced now: no pass, poll, reconcile, retry or resync runs.');
 
+export const FirstSyncStatus = z
+  .object({
+    kind: z
+      .enum(['first sync', 'catch-up'])
+      .describe('first sync: the ledger had no cursor; catch-up: the first round after a start.'),
+    state: z.enum(['listing', 'syncing', 'done']),
+    total: z.number().int().describe('Tickets the listings found (so far, while listing).'),
+    done: z.number().int().describe('Tickets whose pass has run.'),
+    startedAt: Iso,
+    etaMs: z.number().nullable().describe('Estimated time left from the pace so far; null until a pass has run.'),
+    text: z.string().describe('One line for people: "fs-cw first sync: 340 of 1,200 tickets, about 2 min left".'),
+  })
+  .describe(
+    'Progress of the first sync (both sides listed before any create), or of the catch-up round after a start.',
+  );
+
 export const ConnectionStatus = z.object({
   name: z.string(),
   enabled: z.boolean(),
   paused: PauseStatus.nullable(),
+  firstSync: FirstSyncStatus.nullable().optional(),
   health: z.object({ level: HealthLevel, summary: z.string().describe('One sentence for people.') }),
   links: z.number().int(),
   activeLinks: z.number().int(),

@@ -81,6 +81,7 @@ export async function buildStatus(deps: ViewDeps): Promise<Status> {
       name: c.name,
       enabled: c.enabled,
       paused: c.paused && { ...c.paused, webhooksHeld: (deps.webhookStats ?? NO_WEBHOOKS).heldCount(c.name) },
+      firstSync: c.firstSync,
       links: c.links,
       activeLinks: c.activeLinks,
       openErrors: c.openErrors,
@@ -154,11 +155,20 @@ export function judgeHealth(
   }
   const red: string[] = [];
   const amber: string[] = [];
+  // A first sync under way says how far it is (its sides are not checked until it has listed them).
+  const syncing = c.firstSync && c.firstSync.state !== 'done' ? c.firstSync : null;
+  if (syncing)
+    amber.push(
+      syncing.state === 'listing'
+        ? `${syncing.kind} under way: listing both sides`
+        : `${syncing.kind} under way: ${syncing.done.toLocaleString('en-US')} of ${syncing.total.toLocaleString('en-US')} tickets`,
+    );
   for (const side of SIDES) {
     const s = c.sides[side];
     if (s.lastPollError) red.push(`the last check of ${s.label} failed (${s.lastPollError.split(':')[0]})`);
-    else if (s.lagMs === null) amber.push(`${s.label} has not been checked yet`);
-    else if (s.lagMs > intervalMs * LAG_RED_INTERVALS)
+    else if (s.lagMs === null) {
+      if (!syncing) amber.push(`${s.label} has not been checked yet`);
+    } else if (s.lagMs > intervalMs * LAG_RED_INTERVALS)
       red.push(`${s.label} has not been checked for ${minutes(s.lagMs)}`);
     else if (s.lagMs > intervalMs * LAG_AMBER_INTERVALS) amber.push(`${s.label} is ${minutes(s.lagMs)} behind`);
     const paused = describePause(s.label, s.queue);

@@ -14,7 +14,10 @@ function closingHarness(days: number) {
     fields: [summary, status],
     systemA: { clock },
     systemB: { clock },
-    connection: { lifecycle: { onDelete: 'flag', onUnscope: 'unlink', stopAfterClosedDays: days } },
+    connection: {
+      lifecycle: { onDelete: 'flag', onUnscope: 'unlink', stopAfterClosedDays: days },
+      initialSync: { openOnly: false },
+    },
     engine: { clock },
   });
   return { h, clock };
@@ -95,7 +98,13 @@ describe('archiving links closed on both sides', () => {
 
   it('never archives without stopAfterClosedDays', async () => {
     const clock = new ManualClock();
-    const h = harness({ fields: [summary, status], systemA: { clock }, systemB: { clock }, engine: { clock } });
+    const h = harness({
+      fields: [summary, status],
+      systemA: { clock },
+      systemB: { clock },
+      engine: { clock },
+      connection: { initialSync: { openOnly: false } },
+    });
     h.a.userCreate({ subject: 'old', status: 'Closed' });
     await h.pollBoth();
     const link = await onlyLink(h);

@@ -139,7 +139,8 @@ describe('a create that stopped half-way', () => {
       h.a.createRaw({ ...fields, status: 'Waiting for support' }, marker);
       throw new NetworkError('killed between the create and its status transition');
     };
-    await h.pollBoth();
+    await h.engine.pollOnce('test', 'b'); // the first round lists both sides
+    await h.engine.onIdle();
     expect(h.a.tickets.size).toBe(1);
     expect((await ledger.pendingIntents()).map((i) => i.kind)).toEqual(['create']);
     h.connectorA.createTicket = real;

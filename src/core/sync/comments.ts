@@ -3,7 +3,7 @@
 // wrote are never copied back. Pure: the pass makes the copies the plan lists.
 import type { ConnectionConfig } from '../../mapping/schema.js';
 import type { CommentMapEntry, NewEvent } from '../ledger/types.js';
-import { commentMarker } from '../marker.js';
+import { commentMarker, namesSourceComment } from '../marker.js';
 import { otherSide, type Comment, type Side, type Visibility } from '../types.js';
 import { direction } from './create.js';
 import { sideName } from './words.js';
@@ -85,7 +85,11 @@ export function planComments(input: CommentInput): CommentPlan {
         becomes,
         marker,
         sourceKey: `${input.linkId}:${from}:${comment.id}`,
-        existing: input.lists[to].find((c) => c.marker === marker) ?? null,
+        // A copy under this link, or under a link a lost ledger had for the same pair.
+        existing:
+          input.lists[to].find((c) => c.marker === marker) ??
+          input.lists[to].find((c) => namesSourceComment(c.marker, input.connection, from, comment.id)) ??
+          null,
       });
     }
   }

@@ -30,6 +30,28 @@ export interface CreateInput {
   nowMs: number;
   /** Named business-hours calendars routing may refer to. */
   calendars?: Calendars;
+  /** When the connection's first sync started; null before it did (every ticket then exists already). */
+  firstSyncStartedMs?: number | null;
+}
+
+/**
+ * Why a ticket gets no twin under `initialSync`, or null. It speaks of tickets that existed before
+ * the first sync (created before it started); later tickets follow the create rules alone. Without
+ * a creation time the ticket's version bounds it: a ticket was created no later than it changed.
+ */
+export function initialSyncRefusal(
+  config: ConnectionConfig,
+  ticket: Ticket,
+  firstSyncStartedMs: number | null,
+): string | null {
+  const rule = config.initialSync;
+  const created = Date.parse(ticket.createdAt ?? '');
+  const createdAtMost = Number.isNaN(created) ? Date.parse(ticket.version) : created;
+  if (rule.createdAfter !== undefined && createdAtMost < Date.parse(rule.createdAfter))
+    return `created before ${rule.createdAfter} (initialSync.createdAfter)`;
+  const existed = firstSyncStartedMs === null || createdAtMost < firstSyncStartedMs;
+  if (rule.openOnly && existed && ticket.closed === true) return 'closed before the first sync (initialSync.openOnly)';
+  return null;
 }
 
 export type CreatePlan =
@@ -55,6 +77,8 @@ export function planCreate(input: CreateInput): CreatePlan {
   if (ticket.marker?.startsWith(`tb:${input.connection}:`)) return { create: false, reason: 'the ticket is a twin' };
   const settings = createSettings(config, from);
   if (!settings.enabled) return { create: false, reason: `create.${direction(from)} is off` };
+  const refusal = initialSyncRefusal(config, ticket, input.firstSyncStartedMs ?? null);
+  if (refusal !== null) return { create: false, reason: refusal };
   const to = otherSide(from);
   const fields: FieldValues = { ...settings.defaults };
   const source: FieldValues = {};

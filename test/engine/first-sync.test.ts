@@ -1,0 +1,145 @@
+// The first sync and a lost ledger: initialSync decides which tickets that already exist get a
+// twin, the first round lists both sides before any create so a twin made by an earlier run is
+// linked (never duplicated), it reports its progress, and steady state searches no marker.
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { FirstSyncProgress } from '../../src/core/engine.js';
+import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
+import type { FieldConfig } from '../../src/mapping/schema.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { harness, summary } from './fixtures.js';
+
+const DAY = 86_400_000;
+const status: FieldConfig = { name: 'status', a: 'status', b: 'status', owner: 'both' };
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('initialSync', () => {
+  it('takes only open tickets that existed before the first sync; a ticket created later follows the create rules', async () => {
+    const clock = new ManualClock(Date.now() - DAY);
+    const h = harness({ fields: [summary, status], systemA: { clock }, systemB: { clock } });
+    h.a.userCreate({ subject: 'open one', status: 'Open' });
+    h.a.userCreate({ subject: 'closed long ago', status: 'Closed' });
+    h.b.userCreate({ summary: 'open on b', status: 'Open' });
+    await h.pollBoth();
+    expect([...h.b.tickets.values()].map((t) => t.fields.summary).sort()).toEqual(['open on b', 'open one']);
+    expect([...h.a.tickets.values()].map((t) => t.fields.subject).sort()).toEqual([
+      'closed long ago',
+      'open on b',
+      'open one',
+    ]);
+
+    clock.advance(2 * DAY);
+    h.a.userCreate({ subject: 'born closed after go-live', status: 'Closed' });
+    await h.pollBoth();
+    expect([...h.b.tickets.values()].map((t) => t.fields.summary)).toContain('born closed after go-live');
+  });
+
+  it('takes closed tickets too with openOnly: false, and none created before createdAfter', async () => {
+    const clock = new ManualClock(Date.parse('2026-03-01T00:00:00Z'));
+    const h = harness({
+      fields: [summary, status],
+      systemA: { clock },
+      connection: { initialSync: { openOnly: false, createdAfter: '2026-03-05' } },
+    });
+    h.a.userCreate({ subject: 'before the cut-off', status: 'Open' });
+    clock.advance(10 * DAY);
+    h.a.userCreate({ subject: 'after, closed', status: 'Closed' });
+    h.a.userCreate({ subject: 'after, open', status: 'Open' });
+    await h.pollBoth();
+    expect([...h.b.tickets.values()].map((t) => t.fields.summary).sort()).toEqual(['after, closed', 'after, open']);
+  });
+});
+
+describe('a lost ledger', () => {
+  async function synced() {
+    const h = harness({ fields: [summary, status] });
+    const a1 = h.a.userCreate({ subject: 'from a', status: 'Open' });
+    h.a.userComment(a1, 'first words', 'public');
+    const b1 = h.b.userCreate({ summary: 'from b', status: 'Open' });
+    await h.pollBoth();
+    expect(h.a.tickets.size).toBe(2);
+    expect(h.b.tickets.size).toBe(2);
+    return { h, a1, b1 };
+  }
+
+  it('links the twins of an earlier run by their markers on an empty ledger: no new twin, no comment copied twice', async () => {
+    const { h, a1 } = await synced();
+    const writes = h.writes();
+    const fresh = h.restart({ ledger: new SqliteLedger({ path: ':memory:' }) });
+    const search = vi.spyOn(fresh.connectorB, 'findByMarker');
+    await fresh.pollBoth();
+    expect(h.a.tickets.size).toBe(2);
+    expect(h.b.tickets.size).toBe(2);
+    expect(h.writes()).toBe(writes);
+    expect(search).not.toHaveBeenCalled(); // the listings carried the markers
+    const links = await fresh.ledger.listLinks({});
+    expect(links.total).toBe(2);
+    const adopted = await fresh.ledger.listEvents({ kind: 'link_adopted' });
+    expect(adopted.total).toBe(2);
+    const twin = links.items.find((l) => l.aId === a1)!;
+    h.a.userEdit(a1, { subject: 'edited after the loss' });
+    await fresh.pollBoth();
+    expect(h.b.mustGet(twin.bId).fields.summary).toBe('edited after the loss');
+    expect(h.b.mustGet(twin.bId).comments).toHaveLength(1);
+    await fresh.close();
+  });
+
+  it('restoring an older backup duplicates nothing made after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tb-backup-'));
+    dirs.push(dir);
+    const path = join(dir, 'ledger.sqlite');
+    const h = harness({ fields: [summary, status], ledger: new SqliteLedger({ path }) });
+    h.a.userCreate({ subject: 'before the backup', status: 'Open' });
+    await h.pollBoth();
+    await h.ledger.close();
+    copyFileSync(path, join(dir, 'backup.sqlite'));
+    const running = h.restart({ ledger: new SqliteLedger({ path }) });
+    const a2 = h.a.userCreate({ subject: 'after the backup', status: 'Open' });
+    h.a.userComment(a2, 'said after the backup', 'public');
+    h.b.userCreate({ summary: 'also after the backup', status: 'Open' });
+    await running.pollBoth();
+    expect(h.b.tickets.size).toBe(3);
+    expect(h.a.tickets.size).toBe(3);
+    await running.ledger.close();
+
+    const restored = h.restart({ ledger: new SqliteLedger({ path: join(dir, 'backup.sqlite') }) });
+    const creates = h.a.counters.creates + h.b.counters.creates;
+    const comments = h.a.counters.comments + h.b.counters.comments;
+    await restored.pollBoth();
+    expect(h.a.counters.creates + h.b.counters.creates).toBe(creates);
+    expect(h.a.counters.comments + h.b.counters.comments).toBe(comments);
+    expect((await restored.ledger.listLinks({})).total).toBe(3);
+    await restored.close();
+  });
+
+  it('searches no marker in steady state: only the first round after a start looks for twins', async () => {
+    const { h } = await synced();
+    const search = vi.spyOn(h.connectorB, 'findByMarker');
+    h.a.userCreate({ subject: 'a new incident', status: 'Open' });
+    await h.pollBoth();
+    expect(h.b.tickets.size).toBe(3);
+    expect(search).not.toHaveBeenCalled();
+  });
+});
+
+describe('first sync progress', () => {
+  it('counts the tickets both listings found and the passes run, and says so in one line', async () => {
+    const seen: FirstSyncProgress[] = [];
+    const h = harness({ fields: [summary, status], engine: { firstSyncProgress: (p) => seen.push(p) } });
+    for (let i = 0; i < 3; i++) h.a.userCreate({ subject: `a${i}`, status: 'Open' });
+    h.b.userCreate({ summary: 'b0', status: 'Open' });
+    expect((await h.engine.status())[0]?.firstSync).toBeNull();
+    await h.pollBoth();
+    expect(seen[0]).toMatchObject({ kind: 'first sync', state: 'syncing', total: 4, done: 0 });
+    expect(seen.map((p) => p.done)).toEqual([0, 1, 2, 3, 4, 4]);
+    expect(seen.find((p) => p.done === 2)?.text).toMatch(
+      /^test first sync: 2 of 4 tickets, (under a minute|about \d+ min) left$/,
+    );
+    const [connection] = await h.engine.status();
+    expect(connection?.firstSync).toMatchObject({ kind: 'first sync', state: 'done', total: 4, done: 4 });
+    expect(await h.ledger.firstSync('test')).toMatchObject({ finishedAt: expect.any(String) });
+  });
+});
