@@ -79,6 +79,42 @@ describe('Jira connector attachments', () => {
     ]);
   });
 
+  it('reads files JSM put on a request with a comment (servicedeskapi) as visible as that comment', async () => {
+    const id = await newIssue();
+    const viaServiceDesk = async (name: string, isPublic: boolean): Promise<void> => {
+      const form = new FormData();
+      form.append('file', new Blob([Buffer.from(name)], { type: 'text/plain' }), name);
+      const held = await fetch(`${sim.url}/rest/servicedeskapi/servicedesk/1/attachTemporaryFile`, {
+        method: 'POST',
+        headers: { authorization: AUTH, 'x-atlassian-token': 'no-check' },
+        body: form,
+      });
+      expect(held.status).toBe(201);
+      const { temporaryAttachments } = (await held.json()) as {
+        temporaryAttachments: Array<{ temporaryAttachmentId: string }>;
+      };
+      const res = await fetch(`${sim.url}/rest/servicedeskapi/request/${id}/attachment`, {
+        method: 'POST',
+        headers: { authorization: AUTH, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          temporaryAttachmentIds: temporaryAttachments.map((t) => t.temporaryAttachmentId),
+          public: isPublic,
+          additionalComment: { body: `about ${name}` },
+        }),
+      });
+      expect(res.status).toBe(201);
+    };
+    await viaServiceDesk('portal.png', true);
+    await viaServiceDesk('agents-only.txt', false);
+    const comments = await connector.listComments(id);
+    const listed = await connector.listAttachments!(id);
+    expect(listed.map((a) => [a.name, a.visibility, a.commentId])).toEqual([
+      ['portal.png', 'public', comments[0]!.id],
+      ['agents-only.txt', 'internal', comments[1]!.id],
+    ]);
+    expect(comments.map((c) => c.visibility)).toEqual(['public', 'internal']);
+  });
+
   it("declares the site's upload limit and turns Jira's 413 into a refusal naming the file", async () => {
     const id = await newIssue();
     await settings({ uploadLimit: 5_000 });

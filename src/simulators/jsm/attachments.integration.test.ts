@@ -165,4 +165,35 @@ describe('Jira simulator attachments', () => {
     expect(page.comments[0]!.jsdPublic).toBe(false);
     expect(page.comments[0]!.body).toEqual(body);
   });
+
+  it('holds temporary files only with the XSRF opt-out, and refuses to attach them without a visibility', async () => {
+    const id = await newIssue();
+    const hold = (xsrf: boolean): Promise<Response> =>
+      fetch(`${jira.url}/rest/servicedeskapi/servicedesk/1/attachTemporaryFile`, {
+        method: 'POST',
+        headers: { authorization: auth, ...(xsrf ? { 'x-atlassian-token': 'no-check' } : {}) },
+        body: form([{ name: 'portal.txt', bytes: Buffer.from('p') }]),
+      });
+    expect((await hold(false)).status).toBe(403);
+    const held = (await (await hold(true)).json()) as {
+      temporaryAttachments: Array<{ temporaryAttachmentId: string }>;
+    };
+    const ids = held.temporaryAttachments.map((t) => t.temporaryAttachmentId);
+    const noVisibility = await jira.call('POST', `/rest/servicedeskapi/request/${id}/attachment`, {
+      temporaryAttachmentIds: ids,
+    });
+    expect(noVisibility.status).toBe(400);
+    const attached = await jira.call('POST', `/rest/servicedeskapi/request/${id}/attachment`, {
+      temporaryAttachmentIds: ids,
+      public: false,
+    });
+    expect(attached.status).toBe(201);
+    expect((attached.body as { comment: { public: boolean } }).comment.public).toBe(false);
+    // A temporary file serves one request.
+    const again = await jira.call('POST', `/rest/servicedeskapi/request/${id}/attachment`, {
+      temporaryAttachmentIds: ids,
+      public: true,
+    });
+    expect(again.status).toBe(400);
+  });
 });

@@ -42,6 +42,8 @@ export class JiraAttachments {
   readonly files = new FileStore();
   readonly records = new Map<number, JiraFileRec>();
   private readonly byMedia = new Map<string, JiraFileRec>();
+  /** Files held by attachTemporaryFile until a request takes them (servicedeskapi). */
+  readonly temporary = new Map<string, { file: HeldFile; projectId: string; expires: number }>();
   private readonly secret = randomBytes(16).toString('hex');
   settings = { enabled: true, uploadLimit: JIRA_DEFAULT_UPLOAD_LIMIT };
   private nextId = 10_000;
@@ -53,6 +55,7 @@ export class JiraAttachments {
   ) {}
 
   reset(): void {
+    this.temporary.clear();
     this.records.clear();
     this.byMedia.clear();
     this.files.clear();

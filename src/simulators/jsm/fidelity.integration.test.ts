@@ -61,6 +61,28 @@ async function attach(id: string, name: string, bytes: Buffer): Promise<{ status
   return { status: res.status, body: await res.json() };
 }
 
+/** JSM's two steps: hold a file (attachTemporaryFile), then put it on the request with a comment. */
+async function attachToRequest(id: string, isPublic: boolean): Promise<{ status: number; body: unknown }> {
+  const form = new FormData();
+  form.append('file', new Blob([Buffer.from('portal file')], { type: 'text/plain' }), 'portal.txt');
+  const held = await fetch(`${jira.url}/rest/servicedeskapi/servicedesk/1/attachTemporaryFile`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from('demo@example.com:demo-jira-token').toString('base64')}`,
+      'x-atlassian-token': 'no-check',
+    },
+    body: form,
+  });
+  const { temporaryAttachments } = (await held.json()) as {
+    temporaryAttachments: Array<{ temporaryAttachmentId: string }>;
+  };
+  return jira.call('POST', `/rest/servicedeskapi/request/${id}/attachment`, {
+    temporaryAttachmentIds: temporaryAttachments.map((t) => t.temporaryAttachmentId),
+    public: isPublic,
+    additionalComment: { body: 'file from the portal' },
+  });
+}
+
 beforeAll(async () => {
   jira = await startDemoJira();
   const created = await jira.call('POST', '/rest/api/3/issue', {
@@ -338,6 +360,31 @@ const cases: Case[] = [
     method: 'post',
     status: 201,
     call: () => jira.call('POST', `/rest/servicedeskapi/request/${issueId}/comment`, { body: 'x', public: true }),
+  },
+  {
+    name: 'POST request attachment (temporary file on an internal comment)',
+    spec: 'jsm',
+    path: '/rest/servicedeskapi/request/{issueIdOrKey}/attachment',
+    method: 'post',
+    status: 201,
+    call: () => attachToRequest(requestId, false),
+  },
+  {
+    name: 'POST request attachment (400 without public)',
+    spec: 'jsm',
+    path: '/rest/servicedeskapi/request/{issueIdOrKey}/attachment',
+    method: 'post',
+    status: 400,
+    call: () =>
+      jira.call('POST', `/rest/servicedeskapi/request/${requestId}/attachment`, { temporaryAttachmentIds: ['temp1'] }),
+  },
+  {
+    name: 'GET request attachments',
+    spec: 'jsm',
+    path: '/rest/servicedeskapi/request/{issueIdOrKey}/attachment',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', `/rest/servicedeskapi/request/${requestId}/attachment`),
   },
   {
     name: 'POST request comment (400)',

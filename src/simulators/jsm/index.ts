@@ -9,6 +9,7 @@ import { createSimulatorApp, listen } from '../common/server.js';
 import type { SimulatorHandle, SimulatorModule, SimulatorStartOptions } from '../types.js';
 import { Renderer } from './render.js';
 import { JiraAttachments, registerAttachmentRoutes } from './attachments.js';
+import { registerServiceDeskAttachmentRoutes } from './attachments-servicedesk.js';
 import { acceptMultipart } from '../common/files.js';
 import { registerPlatformRoutes } from './routes-platform.js';
 import { registerServiceDeskRoutes } from './routes-servicedesk.js';
@@ -150,6 +151,7 @@ export async function startJsmSimulator(
   acceptMultipart(app);
   registerPlatformRoutes(app, { store, render, actor });
   registerAttachmentRoutes(app, { store, files, actor });
+  registerServiceDeskAttachmentRoutes(app, { store, render, files, actor, base });
   registerServiceDeskRoutes(app, { store, render, actor, base });
   webhooks.register(app, actor);
 

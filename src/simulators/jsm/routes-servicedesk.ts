@@ -21,7 +21,7 @@ function paging(q: Query, defaultLimit: number): { start: number; limit: number 
   return { start, limit };
 }
 
-function paged<T>(base: string, items: T[], start: number, limit: number): Record<string, unknown> {
+export function paged<T>(base: string, items: T[], start: number, limit: number): Record<string, unknown> {
   const values = items.slice(start, start + limit);
   const isLastPage = start + values.length >= items.length;
   const links: Record<string, string> = { self: `${base}`, base, context: '' };
