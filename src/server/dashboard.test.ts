@@ -62,6 +62,18 @@ describe('GET / (dashboard)', () => {
     expect(html).toContain(`action="/errors/${f.errorId}/retry"`);
   });
 
+  it("drops an error that resolved itself from the count, and the ticket's history says why", async () => {
+    f.harness.a.userEdit(f.erroredAId, { status: 'New' }); // Beta takes New: the create goes through
+    await f.harness.pollBoth();
+    expect((await f.harness.ledger.getError(f.errorId))!.state).toBe('resolved');
+    const html = await page();
+    expect(html).toContain('1 conflict waits for a decision.');
+    expect(html).not.toContain('error needs attention');
+    const history = await page(`/?ticket=${f.erroredAId}`);
+    expect(history).toContain('Remote_validation error resolved: the ticket synced cleanly again (it said: ');
+    expect(history).toContain('Escalated');
+  });
+
   it('shows recent events as sentences', async () => {
     const html = await page();
     expect(html).toContain(
