@@ -68,6 +68,7 @@ async function countChange(stack: BenchStack, detect: 'webhook' | 'poll', act: (
     const mark = stack.calls.length;
     await act();
     await stack.settle();
+    trace(stack.calls.slice(mark));
     return stack.calls.length - mark;
   }
   // Poll-detected: every call but the listings in the two poll rounds after the change, once
@@ -76,7 +77,16 @@ async function countChange(stack: BenchStack, detect: 'webhook' | 'poll', act: (
   await act();
   const mark = stack.calls.length;
   await stack.sync(2);
-  return stack.calls.slice(mark).filter((c) => !isListing(c)).length;
+  const counted = stack.calls.slice(mark).filter((c) => !isListing(c));
+  trace(counted);
+  return counted.length;
+}
+
+/** With BENCH_TRACE=1, each counted change's requests are printed (method, route, status). */
+function trace(calls: Call[]): void {
+  if (process.env.BENCH_TRACE !== '1') return;
+  for (const c of calls) process.stdout.write(`    ${c.kind} ${c.method} ${c.path} ${c.status}\n`);
+  process.stdout.write(`  = ${calls.length}\n`);
 }
 
 async function callsFor(pair: Pair, detect: 'webhook' | 'poll'): Promise<Map<string, number[]>> {

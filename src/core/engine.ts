@@ -10,6 +10,7 @@ import { ConflictUnresolvableError, describeError, errorCode, NotFoundError } fr
 import type { Conflict, ErrorRecord, Ledger, Link } from './ledger/types.js';
 import { actorLedger } from './actor.js';
 import { checkPair, linkPair, previewPair, resolvePair, type PairRequest } from './adopt.js';
+import { EchoBook } from './echoes.js';
 import { closeTwin, dismissFlag, unlink } from './link-actions.js';
 import type { PlannedWrite } from './sync/planner.js';
 import type { EngineObserver, PassOutcome } from './pass.js';
@@ -89,8 +90,11 @@ export interface Engine {
   start(): Promise<void>;
   /** Stops scheduling, waits for passes in flight. Idempotent. */
   stop(): Promise<void>;
-  /** A hint (webhook or poll) that a ticket changed; resolves when its pass has run. */
-  hint(connection: string, side: Side, ticketId: string, ticket?: Ticket): Promise<void>;
+  /**
+   * A hint (webhook or poll) that a ticket changed; resolves when its pass has run. `version`: the
+   * ticket's version as a webhook reported it (the echo of this daemon's own write costs no call).
+   */
+  hint(connection: string, side: Side, ticketId: string, ticket?: Ticket, version?: string): Promise<void>;
   /** Polls one side once; returns how many tickets it handed to passes. */
   pollOnce(connection: string, side: Side): Promise<number>;
   /** Re-reads every active link of a connection (or all). */
@@ -192,6 +196,7 @@ class SyncEngine implements Engine {
       scheduler: this.scheduler,
       logger,
       paused,
+      echoes: new EchoBook(clock),
       ...(options.notifier ? { notifier: options.notifier } : {}),
     });
     this.recovery = new Recovery({ ledger, clock, runner: this.runner, runtimes: this.connections, paused });
@@ -256,8 +261,8 @@ class SyncEngine implements Engine {
     return this.stopping;
   }
 
-  hint(connection: string, side: Side, ticketId: string, ticket?: Ticket): Promise<void> {
-    return this.runner.hint(this.runtime(connection), side, ticketId, ticket);
+  hint(connection: string, side: Side, ticketId: string, ticket?: Ticket, version?: string): Promise<void> {
+    return this.runner.hint(this.runtime(connection), side, ticketId, ticket, false, version);
   }
 
   async pollOnce(connection: string, side: Side): Promise<number> {

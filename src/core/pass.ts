@@ -15,6 +15,7 @@ import {
 } from './errors.js';
 import type { Conflict, Intent, Ledger, Link, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
 import { archiveInto, closureOf, commitClosure, reopenedEvent } from './archive.js';
+import type { EchoBook } from './echoes.js';
 import { DISMISSED } from './link-actions.js';
 import { adoptTwin, findTwin } from './twins.js';
 import { ticketMarker } from './marker.js';
@@ -71,6 +72,8 @@ export interface PassDeps {
   observer: EngineObserver;
   /** Tells people about escalations and sync trouble; none configured: nobody is told. */
   notifier?: Notifier | undefined;
+  /** The daemon's own writes as answered, so their echoes cost no call (echoes.ts). */
+  echoes?: EchoBook | undefined;
 }
 
 export interface PassOptions {
@@ -83,6 +86,15 @@ export interface PassOptions {
   hadErrors?: boolean;
   /** Resolve this manual conflict by taking this side's value. */
   resolve?: { conflictId: string; take: Side };
+  /** The version a webhook reported for `side` (its echo check, echoes.ts). */
+  version?: string;
+  /**
+   * Tickets the caller holds as they are now (the source read moments ago, the twin as its
+   * create answered): the pass reads only the other sides.
+   */
+  known?: Partial<Record<Side, Ticket>>;
+  /** List comments only on these sides (a link's first pass: the new twin has none yet). */
+  commentsOn?: readonly Side[];
 }
 
 export type PassOutcome = 'noop' | 'changed' | 'created' | 'skipped';
@@ -100,6 +112,8 @@ export const FRESH_MS = 2000;
 export interface CreateResult {
   outcome: PassOutcome;
   linkId: string | null;
+  /** The twin as its create answered (not when a stopped create was recovered). */
+  twin?: Ticket;
 }
 
 /**
@@ -181,6 +195,8 @@ export async function createPass(
       throw err;
     }
     deps.observer.mirrorLag?.(rt.name, Math.max(0, deps.clock.now() - Date.parse(ticket.version)));
+    // The create's answer is the twin as held: its webhook (the create's echo) costs no call.
+    deps.echoes?.expect(rt.name, to, twin.id, twin.version);
   }
   const createdLatencyMs = recovered ? null : Math.max(0, deps.clock.now() - (Date.parse(ticket.version) || 0));
 
@@ -189,7 +205,7 @@ export async function createPass(
     connection: rt.name,
     newLink: { aId: tickets.a.id, bId: tickets.b.id },
     // After a recovery the source may have moved since the twin was sent: let the next pass look.
-    versions: recovered ? {} : { [from]: seenVersion(rt.fields, from, ticket) },
+    versions: recovered ? {} : { [from]: seenVersion(rt.fields, from, ticket), [to]: seenVersion(rt.fields, to, twin) },
     keys: keysOf(tickets),
     memos: memosOf(tickets),
     baselines: createBaselines(
@@ -219,7 +235,7 @@ export async function createPass(
   });
   deps.observer.write?.(rt.name, to, '*create');
   // The caller runs a first link pass (under the link's own claim) to copy existing comments.
-  return { outcome: 'created', linkId };
+  return recovered ? { outcome: 'created', linkId } : { outcome: 'created', linkId, twin };
 }
 
 /**
@@ -315,6 +331,24 @@ async function leaveLink(
   return 'changed';
 }
 
+function idOf(link: Link, side: Side): string {
+  return side === 'a' ? link.aId : link.bId;
+}
+
+/**
+ * Whether a webhook's delivery is the echo of this daemon's last write to the side: the ledger
+ * holds the version the write answered with, and the delivery reports exactly that version
+ * (used up once; echoes.ts). Zero calls.
+ */
+function ownEcho(deps: PassDeps, rt: ConnectionRuntime, link: Link, options: PassOptions): boolean {
+  const { version, side } = options;
+  if (version === undefined || side === undefined || !deps.echoes) return false;
+  const stored = (side === 'a' ? link.aVersion : link.bVersion) ?? '';
+  const held = Date.parse(stored.split('#')[0] ?? '');
+  if (Number.isNaN(held) || held !== Date.parse(version)) return false;
+  return deps.echoes.take(rt.name, side, idOf(link, side), version);
+}
+
 /** Whether the hinted copy shows the side unmoved since the ledger last agreed with it. */
 function hintedUnmoved(rt: ConnectionRuntime, link: Link, options: PassOptions): boolean {
   const { ticket, side } = options;
@@ -333,13 +367,15 @@ export async function linkPass(
   const link = snap.link;
   if (link.state !== 'active') return 'skipped';
   const quick = !options.force && !options.resolve;
-  if (quick && hintedUnmoved(rt, link, options)) return 'noop';
+  if (quick && (ownEcho(deps, rt, link, options) || hintedUnmoved(rt, link, options))) return 'noop';
 
   // What the ledger holds comes first, so the tickets are read as late as possible before the
   // writes. The tickets as they are now: a listed copy only where no write of this daemon can be
   // newer (listedCopy); otherwise it might look like an edit to mirror back.
   const state = await linkState(deps.ledger, link.id, rt);
-  const reads = await readBoth(rt, link, deps.clock, options.side, listedCopy(rt, link, options));
+  const reads = await readBoth(rt, link, deps.clock, options.side, listedCopy(rt, link, options), options.known);
+  // What was read now is newer than any write's answer: a delivery at that version is no echo.
+  for (const side of SIDES) if (!options.known?.[side]) deps.echoes?.forget(rt.name, side, idOf(link, side));
   const read = reads.tickets;
   for (const side of SIDES) if (!read[side] || read[side].deleted) return leaveLink(deps, rt, snap, side, 'deleted');
   const tickets = read as Record<Side, Ticket>;
@@ -372,7 +408,7 @@ export async function linkPass(
   });
   // Step 5: comments are append-only; only read them on a side that may have new ones.
   if (options.force || !unchanged) {
-    const sides = commentSides(link, tickets, seen, state, options.force === true);
+    const sides = options.commentsOn ?? commentSides(link, tickets, seen, state, options.force === true);
     const lists = await syncComments(deps, rt, snap, tickets, commit, sides).catch((err: unknown) => {
       failures.push(err);
       return null;
@@ -665,9 +701,12 @@ export async function readBoth(
   clock: Clock,
   first?: Side,
   listed?: Ticket,
+  known?: Partial<Record<Side, Ticket>>,
 ): Promise<Reads> {
   const readAtMs = { a: 0, b: 0 };
   const read = async (side: Side): Promise<Ticket | null> => {
+    const held = known?.[side];
+    if (held) return held; // readAtMs stays 0: a write there reads it again first (FRESH_MS)
     readAtMs[side] = clock.now();
     try {
       return await rt.sides[side].connector.getTicket(side === 'a' ? link.aId : link.bId, contextOf(link, side));
@@ -754,7 +793,10 @@ async function applyWrites(
   stampLatency(input, settlement.events, outcome.written, nowMs);
   const held = outcome.written.at(-1)?.held;
   const version = raced || outcome.refused.length > 0 ? undefined : heldVersion(rt, to, fresh, held, writes);
-  if (version !== undefined) commit.versions = { ...commit.versions, [to]: version };
+  if (version !== undefined) {
+    commit.versions = { ...commit.versions, [to]: version };
+    deps.echoes?.expect(rt.name, to, id, held!.version);
+  }
   if (held?.memo !== undefined && canonical(held.memo) !== canonical(input.tickets[to].memo ?? null)) {
     commit.memos = { ...commit.memos, [to]: held.memo };
   }

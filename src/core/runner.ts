@@ -16,7 +16,7 @@ import {
 import { currentPriority, withPriority } from './priority.js';
 import type { ConnectionRuntime } from './runtime.js';
 import type { Scheduler } from './scheduler.js';
-import type { Logger, Side, Ticket } from './types.js';
+import { otherSide, type Logger, type Side, type Ticket } from './types.js';
 
 export interface RunnerDeps extends PassDeps {
   scheduler: Scheduler;
@@ -38,19 +38,32 @@ export class Runner {
     return this.deps.observer;
   }
 
-  /** A hint that a ticket changed: coalesced per ticket; resolves when its pass has run. */
-  hint(rt: ConnectionRuntime, side: Side, ticketId: string, given?: Ticket, force = false): Promise<void> {
+  /**
+   * A hint that a ticket changed: coalesced per ticket; resolves when its pass has run. `version`:
+   * what a webhook reported (its own write's echo costs no call); hints folded into one more run
+   * keep the last hint's version, and the echo is used up once.
+   */
+  hint(
+    rt: ConnectionRuntime,
+    side: Side,
+    ticketId: string,
+    given?: Ticket,
+    force = false,
+    version?: string,
+  ): Promise<void> {
     if (this.deps.paused?.(rt.name)) return Promise.resolve();
     // A coalesced run may start from another caller's continuation: it keeps this hint's priority.
     const priority = currentPriority();
     return this.deps.scheduler.coalesce(`${rt.name}:${side}:${ticketId}`, () =>
-      withPriority(priority, () => this.ticketPass(rt, side, ticketId, given, force)).catch((err: unknown) => {
-        // Already recorded as an error; a hint never rejects.
-        this.deps.logger.debug(
-          { connection: rt.name, side, ticketId, err: describeError(err) },
-          'pass ended with an error',
-        );
-      }),
+      withPriority(priority, () => this.ticketPass(rt, side, ticketId, { given, force, version })).catch(
+        (err: unknown) => {
+          // Already recorded as an error; a hint never rejects.
+          this.deps.logger.debug(
+            { connection: rt.name, side, ticketId, err: describeError(err) },
+            'pass ended with an error',
+          );
+        },
+      ),
     );
   }
 
@@ -79,19 +92,23 @@ export class Runner {
     rt: ConnectionRuntime,
     side: Side,
     ticketId: string,
-    given: Ticket | undefined,
-    force: boolean,
+    hinted: { given: Ticket | undefined; force: boolean; version: string | undefined },
   ): Promise<void> {
+    const { given, force, version } = hinted;
+    const echo = version === undefined || force ? {} : { version };
     const link = await this.ledger.findLink(rt.name, side, ticketId);
     if (link) {
       const woke = link.state === 'archived' && (await wakeArchived(this.ledger, rt, link, side, given));
       if (link.state !== 'active' && !woke) return; // unlinked, closed or flagged links are never recreated
-      await this.linkPass(rt, link.id, given ? { ticket: given, side, force } : { side, force });
+      await this.linkPass(rt, link.id, given ? { ticket: given, side, force, ...echo } : { side, force, ...echo });
       return;
     }
+    // A twin this daemon has just created, reported by its create's webhook before the link is
+    // committed: the create pass holds it as answered (echoes.ts).
+    if (echo.version !== undefined && this.deps.echoes?.take(rt.name, side, ticketId, echo.version)) return;
     // A link pass found inside the ticket guard runs after it: nesting it would wait for a second
     // slot while holding one, and a burst of such passes deadlocks every slot.
-    const late: { linkId?: string; ticket?: Ticket; force?: boolean } = {};
+    const late: { linkId?: string; options?: PassOptions } = {};
     await this.leaseRefused(rt, { linkId: null, side, ticketId }, () =>
       this.deps.scheduler.exclusive(rt.name, `ticket:${rt.name}:${side}:${ticketId}`, async () => {
         try {
@@ -99,7 +116,8 @@ export class Runner {
           // The link may have appeared while this pass waited (a concurrent create committed it).
           const linked = await this.ledger.findLink(rt.name, side, ticketId);
           if (linked) {
-            if (linked.state === 'active') Object.assign(late, { linkId: linked.id, ticket });
+            if (linked.state === 'active') late.linkId = linked.id;
+            late.options = { ticket, side, force, ...echo };
             return;
           }
           const created = await createPass(this.deps, rt, side, ticket);
@@ -107,8 +125,14 @@ export class Runner {
           if (created.linkId !== null) {
             if (created.outcome === 'created')
               rt.logger.info({ side, ticketId, linkId: created.linkId }, 'twin created');
-            // Comments already on the source are copied by a first link pass, under the link's claim.
-            Object.assign(late, { linkId: created.linkId, ticket, force: true });
+            // Comments already on the source are copied by a first link pass, under the link's
+            // claim. After a create it reads nothing: the source was read just now and the twin is
+            // as its create answered; only the source's comments are listed (the twin has none yet).
+            late.linkId = created.linkId;
+            const twin = created.twin;
+            late.options = twin
+              ? { ticket, side, force: true, known: { [side]: ticket, [otherSide(side)]: twin }, commentsOn: [side] }
+              : { ticket, side, force: true };
           } else rt.logger.debug({ side, ticketId, outcome: created.outcome }, 'ticket pass');
         } catch (err) {
           if (err instanceof NotFoundError && !given) return; // hinted ticket is gone and was never linked
@@ -117,9 +141,7 @@ export class Runner {
         }
       }),
     );
-    if (late.linkId !== undefined && late.ticket) {
-      await this.linkPass(rt, late.linkId, { ticket: late.ticket, side, force: force || (late.force ?? false) });
-    }
+    if (late.linkId !== undefined && late.options) await this.linkPass(rt, late.linkId, late.options);
   }
 
   /** Records a lease refusal as a retryable error so the retry loop takes the work up again. */

@@ -68,4 +68,19 @@ describe('HintCoalescer', () => {
     expect(errors).toHaveLength(1);
     expect(c.size).toBe(0);
   });
+
+  it('tells a run owed to folded hints that it is one, so no single delivery speaks for it', async () => {
+    const c = new HintCoalescer();
+    const p = controlledPasses();
+    const seen: boolean[] = [];
+    const run = (folded: boolean): Promise<void> => {
+      seen.push(folded);
+      return p.run();
+    };
+    c.hint('t1', run, () => undefined);
+    c.hint('t1', run, () => undefined);
+    await p.finish();
+    await p.finish();
+    expect(seen).toEqual([false, true]);
+  });
 });

@@ -11,7 +11,11 @@ export class HintCoalescer {
    * Runs `pass` for `key` now, or folds this hint into the pass in flight. Resolves when the work
    * this hint asked for is done (or folded); never rejects: `onError` hears failures.
    */
-  hint(key: string, pass: () => Promise<void>, onError: (err: unknown) => void): 'scheduled' | 'coalesced' {
+  hint(
+    key: string,
+    pass: (folded: boolean) => Promise<void>,
+    onError: (err: unknown) => void,
+  ): 'scheduled' | 'coalesced' {
     const current = this.running.get(key);
     if (current) {
       current.again = true;
@@ -21,10 +25,13 @@ export class HintCoalescer {
     this.running.set(key, state);
     void (async () => {
       try {
+        let folded = false;
         do {
           state.again = false;
           try {
-            await pass();
+            // A run owed to hints folded into this one carries no single delivery's version.
+            await pass(folded);
+            folded = true;
           } catch (err) {
             onError(err);
           }

@@ -211,7 +211,8 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
           // Answer now; the pass runs in the background and records its own errors.
           coalescer.hint(
             `${connection}\u0000${side}\u0000${id}`,
-            () => deps.engine.hint(connection, side, id),
+            // The reported version lets the echo of the daemon's own write end here, with no call.
+            (folded) => deps.engine.hint(connection, side, id, undefined, folded ? undefined : hint.version),
             (err) =>
               deps.logger.warn({ connection, side, ticketId: id, err: describeError(err) }, 'webhook hint failed'),
           );

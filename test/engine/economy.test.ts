@@ -67,3 +67,71 @@ describe('calls per mirrored change', () => {
     expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([expect.stringContaining('from the MSP')]);
   });
 });
+
+describe("the echo of the daemon's own write", () => {
+  const versionOf = (h: Harness, id: string): string => new Date(h.b.mustGet(id).updatedMs).toISOString();
+
+  it('is acknowledged with no call when the webhook reports the version the write answered with', async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    h.a.userEdit(aId, { subject: 'edited on a' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).fields.summary).toBe('edited on a');
+    const before = calls(h);
+    await h.engine.hint('test', 'b', link.bId, undefined, versionOf(h, link.bId));
+    await h.engine.onIdle();
+    expect(delta(before, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+  });
+
+  it('is used up once: a second delivery at the same version (a change in the same second) is mirrored', async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    h.a.userEdit(aId, { subject: 'edited on a' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    const written = versionOf(h, link.bId);
+    // A person edits and comments on b within the second the write was stamped: the version stays.
+    h.b.userEdit(link.bId, { summary: 'edited on b' });
+    h.b.userComment(link.bId, 'same second', 'public');
+    h.b.mustGet(link.bId).updatedMs = Date.parse(written);
+    await h.engine.hint('test', 'b', link.bId, undefined, written); // the echo
+    await h.engine.hint('test', 'b', link.bId, undefined, written); // the person's change
+    await h.engine.onIdle();
+    expect(h.a.mustGet(aId).fields.subject).toBe('edited on b');
+    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([expect.stringContaining('same second')]);
+  });
+
+  it('a webhook reporting another version runs a pass', async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    h.a.userEdit(aId, { subject: 'edited on a' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    h.b.userEdit(link.bId, { summary: 'edited on b' });
+    await h.engine.hint('test', 'b', link.bId, undefined, versionOf(h, link.bId));
+    await h.engine.onIdle();
+    expect(h.a.mustGet(aId).fields.subject).toBe('edited on b');
+  });
+
+  it("a create's twin is read from the create's answer, and its webhook costs no call", async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'new', priority: 2 });
+    const before = calls(h);
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    const link = await onlyLink(h);
+    // The source read once, its comments listed once (the twin is new), one create.
+    expect(delta(before, calls(h))).toEqual({ aReads: 1, bReads: 0, aCommentLists: 1, bCommentLists: 0, writes: 1 });
+    const created = calls(h);
+    await h.engine.hint('test', 'b', link.bId, undefined, versionOf(h, link.bId));
+    await h.engine.onIdle();
+    expect(delta(created, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+  });
+});

@@ -240,3 +240,22 @@ describe('parseCallback ids', () => {
     expect(() => parseCallback({ headers: {}, rawBody: Buffer.from(raw) })).toThrow(/not a ConnectWise ticket id/);
   });
 });
+
+describe('parseCallback version', () => {
+  it("reports the Entity's _info.lastUpdated as the ticket's version, written as the connector writes it", () => {
+    const entity = JSON.stringify({ id: 7, _info: { lastUpdated: '2026-11-30T08:00:01Z' } });
+    const raw = JSON.stringify({ Type: 'ticket', ID: 7, Entity: entity, MessageId: 'm1' });
+    expect(parseCallback({ headers: {}, rawBody: Buffer.from(raw) })).toEqual({
+      ticketIds: ['7'],
+      deliveryId: 'm1',
+      version: '2026-11-30T08:00:01.000Z',
+    });
+  });
+
+  it('reports no version when the Entity carries none or is not JSON', () => {
+    for (const Entity of [JSON.stringify({ id: 7 }), '{not json', null]) {
+      const raw = JSON.stringify({ Type: 'ticket', ID: 7, Entity });
+      expect(parseCallback({ headers: {}, rawBody: Buffer.from(raw) })).toEqual({ ticketIds: ['7'] });
+    }
+  });
+});

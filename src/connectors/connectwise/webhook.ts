@@ -394,8 +394,12 @@ export function parseCallback(request: WebhookRequest): WebhookHint {
     );
   }
   const payload = parsed.data;
-  const hint = (ids: string[]): WebhookHint =>
-    payload.MessageId ? { ticketIds: ids, deliveryId: payload.MessageId } : { ticketIds: ids };
+  const version = entityVersion(payload.Entity);
+  const hint = (ids: string[]): WebhookHint => ({
+    ticketIds: ids,
+    ...(payload.MessageId ? { deliveryId: payload.MessageId } : {}),
+    ...(version === undefined || ids.length === 0 ? {} : { version }),
+  });
   if (payload.Type !== undefined && payload.Type.toLowerCase() !== 'ticket') return hint([]);
   if (payload.ID !== undefined) return hint([ticketId(payload.ID, 'ID')]);
   let entity: unknown = payload.Entity;
@@ -409,4 +413,23 @@ export function parseCallback(request: WebhookRequest): WebhookHint {
   const id = (entity as { id?: unknown } | null | undefined)?.id;
   if (id !== undefined) return hint([ticketId(id, 'Entity.id')]);
   throw new PayloadError('ConnectWise callback ID: missing (and Entity has no id)');
+}
+
+/**
+ * The ticket's `_info.lastUpdated` from the callback's `Entity` (the ticket as the callback
+ * reports it, a JSON string in ConnectWise's callback body), as the connector's version is
+ * written; undefined when the body carries none.
+ */
+function entityVersion(entity: unknown): string | undefined {
+  let value = entity;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  const stamp = (value as { _info?: { lastUpdated?: unknown } } | null | undefined)?._info?.lastUpdated;
+  const ms = typeof stamp === 'string' ? Date.parse(stamp) : Number.NaN;
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }

@@ -48,3 +48,19 @@ describe('parseJiraWebhook issue ids', () => {
     );
   });
 });
+
+describe('parseJiraWebhook version', () => {
+  it("reports the issue's fields.updated as its version, to the millisecond", () => {
+    const raw = body({ id: '10001', fields: { updated: '2026-11-30T08:00:01.234+0000' } });
+    expect(parseJiraWebhook({ headers: {}, rawBody: raw }, undefined, 'Jira')).toEqual({
+      ticketIds: ['10001'],
+      version: '2026-11-30T08:00:01.234Z',
+    });
+  });
+
+  it('reports no version when the issue carries no updated time', () => {
+    expect(parseJiraWebhook({ headers: {}, rawBody: body({ id: '10001' }) }, undefined, 'Jira')).toEqual({
+      ticketIds: ['10001'],
+    });
+  });
+});

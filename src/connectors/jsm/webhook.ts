@@ -87,5 +87,9 @@ export function parseJiraWebhook(
     payload.user?.accountId === ownAccountId;
   const id = issueId(payload.issue.id, system);
   if (!ownEdit) hint.ticketIds.push(id);
+  // The issue's `updated` as the delivery reports it (the connector's version, to the millisecond).
+  const updated = (payload.issue as { fields?: { updated?: unknown } }).fields?.updated;
+  const ms = typeof updated === 'string' ? Date.parse(updated) : Number.NaN;
+  if (!ownEdit && !Number.isNaN(ms)) hint.version = new Date(ms).toISOString();
   return hint;
 }
