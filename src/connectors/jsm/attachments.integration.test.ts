@@ -115,6 +115,33 @@ describe('Jira connector attachments', () => {
     expect(comments.map((c) => c.visibility)).toEqual(['public', 'internal']);
   });
 
+  it('keeps a file whose comment Jira refused as an internal file on no comment, never as a refused file', async () => {
+    const id = await newIssue();
+    const faults = (plan: unknown): Promise<Response> =>
+      fetch(`${sim.url}/__sim/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(plan),
+      });
+    await faults({ errorRates: { '400': 1 }, pathFilter: '/comment' });
+    try {
+      const uploaded = await connector.uploadAttachment!(id, {
+        name: 'capture.pcap',
+        sizeBytes: 3,
+        contentType: 'application/octet-stream',
+        content: Readable.from([Buffer.from('abc')]),
+        visibility: 'public',
+        marker: 'tb:files:1:file:b7',
+        note: 'File from ConnectWise: capture.pcap',
+      });
+      expect(uploaded).toMatchObject({ name: 'capture.pcap', visibility: 'internal', commentId: null });
+    } finally {
+      await faults({});
+    }
+    const listed = await connector.listAttachments!(id);
+    expect(listed.map((a) => [a.name, a.visibility, a.marker !== null])).toEqual([['capture.pcap', 'internal', true]]);
+  });
+
   it("declares the site's upload limit and turns Jira's 413 into a refusal naming the file", async () => {
     const id = await newIssue();
     await settings({ uploadLimit: 5_000 });

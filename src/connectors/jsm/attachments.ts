@@ -5,9 +5,9 @@
 // visible as the comment (jsdPublic), in the description public, on no comment internal (the
 // harsher reading: customers see files through the portal's comments and request form only).
 import type { Readable } from 'node:stream';
-import { NotFoundError, PayloadError } from '../../core/errors.js';
+import { NotFoundError, PayloadError, RemoteValidationError } from '../../core/errors.js';
 import { formatMirroredComment, parseFileName, tagFileName } from '../../core/marker.js';
-import type { Attachment, AttachmentLimits, NewAttachment, Visibility } from '../../core/types.js';
+import type { Attachment, AttachmentLimits, Logger, NewAttachment, Visibility } from '../../core/types.js';
 import type { JiraClient } from './client.js';
 import { textToAdf } from './convert.js';
 import type { AdfNode, JiraAttachment, JiraComment } from './schema.js';
@@ -72,6 +72,7 @@ export class JiraFiles {
     private readonly systemName: string,
     readonly limits: AttachmentLimits,
     private readonly now: () => number,
+    private readonly logger: Logger,
   ) {}
 
   /** Reads the site's `uploadLimit` into the declared limits (so the plan refuses before uploading). */
@@ -150,7 +151,21 @@ export class JiraFiles {
       throw new PayloadError(`${this.systemName} gave no media id for attachment ${uploaded.id}`, {
         system: this.systemName,
       });
-    const comment = await addComment(commentWithFile(file.note, file.marker, mediaId), file.visibility === 'internal');
-    return toAttachment(uploaded, { commentId: comment.id, visibility: file.visibility });
+    try {
+      const comment = await addComment(
+        commentWithFile(file.note, file.marker, mediaId),
+        file.visibility === 'internal',
+      );
+      return toAttachment(uploaded, { commentId: comment.id, visibility: file.visibility });
+    } catch (err) {
+      // The file is on the issue already: a refused comment must not read as a refused file (the
+      // engine would announce it as not copied). It stays on no comment, which reads as internal.
+      if (!(err instanceof RemoteValidationError)) throw err;
+      this.logger.warn(
+        { system: this.systemName, ticketId: issueId, attachmentId: uploaded.id, err: err.message },
+        'file attached but its comment was refused; it stays internal',
+      );
+      return toAttachment(uploaded, { commentId: null, visibility: 'internal' });
+    }
   }
 }

@@ -126,6 +126,7 @@ export class JsmConnector implements Connector {
         note: "One file may be as large as the site's attachment size setting (GET /rest/api/3/attachment/meta uploadLimit, read every 10 minutes; Jira Cloud allows at most 2 GB); over it Jira answers 413. See readme.",
       },
       () => ctx.clock.now(),
+      ctx.logger,
     );
     this.facts = {
       kind: 'jsm',
