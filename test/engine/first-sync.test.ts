@@ -115,6 +115,33 @@ describe('a lost ledger', () => {
     await restored.close();
   });
 
+  it('searches the marker on a side whose listing failed in the first round, and links what it finds', async () => {
+    const { h, a1 } = await synced();
+    const fresh = h.restart({ ledger: new SqliteLedger({ path: ':memory:' }) });
+    const listB = fresh.connectorB.listChanged.bind(fresh.connectorB);
+    let failures = 1;
+    fresh.connectorB.listChanged = (options) => {
+      if (failures-- > 0) throw new Error('ConnectWise listing failed');
+      return listB(options);
+    };
+    const search = vi.spyOn(fresh.connectorB, 'findByMarker');
+    const creates = h.a.counters.creates + h.b.counters.creates;
+    await fresh.pollBoth();
+    expect(search).toHaveBeenCalledWith(`tb:test:a${a1}`);
+    expect(h.a.counters.creates + h.b.counters.creates).toBe(creates);
+    expect((await fresh.ledger.findLink('test', 'a', a1))?.state).toBe('active');
+    await fresh.close();
+  });
+
+  it('plans no create for a ticket whose twin is listed with its marker (the dry run after a loss)', async () => {
+    const { h } = await synced();
+    const fresh = h.restart({ ledger: new SqliteLedger({ path: ':memory:' }) });
+    expect((await fresh.engine.plan()).filter((p) => p.action === 'create')).toEqual([]);
+    h.a.userCreate({ subject: 'really new', status: 'Open' });
+    expect((await fresh.engine.plan()).filter((p) => p.action === 'create')).toHaveLength(1);
+    await fresh.close();
+  });
+
   it('searches no marker in steady state: only the first round after a start looks for twins', async () => {
     const { h } = await synced();
     const search = vi.spyOn(h.connectorB, 'findByMarker');

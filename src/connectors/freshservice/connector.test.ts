@@ -99,6 +99,8 @@ describe('Freshservice connector over HTTP', () => {
       key: '#INC-1',
       url: `${BASE}/a/tickets/1`,
       fields: { description: 'Body 1', email: 'rita@acme.example' },
+      closed: false,
+      createdAt: '2024-01-01T00:00:00Z',
     });
   });
 
