@@ -1,6 +1,9 @@
 // Roles, connection scopes and the dashboard's browser defences (issue 17 item 4, issue 20 item 5),
 // through the real fastify server with app.inject.
+import Fastify from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { installScope, scopedEngine, setPrincipal } from './scope.js';
+import type { Principal } from './sessions.js';
 import { createServerFixture, TOKEN, type ServerFixture } from '../../test/helpers/server-fixture.js';
 
 const VIEWER = 'viewer-token-0123456789';
@@ -167,6 +170,41 @@ describe('roles', () => {
       'link_unlinked',
     ])
       expect(by(kind), kind).toEqual(['msp-operator']);
+  });
+
+  it('a token limited to some connections starts a drift audit of those only', async () => {
+    // The engine as a request of each principal sees it, inside the same per-request scope.
+    const app = Fastify();
+    installScope(app);
+    app.post<{ Body: { principal: Principal; connection?: string } }>('/audit', async (request, reply) => {
+      setPrincipal(request.body.principal);
+      const engine = scopedEngine(f.harness.engine, f.harness.ledger);
+      try {
+        const connection = request.body.connection;
+        return await engine.drift(connection === undefined ? {} : { connection });
+      } catch (err) {
+        return reply.code(404).send({ message: (err as Error).message });
+      }
+    });
+    const audit = (principal: Principal, connection?: string) =>
+      app.inject({ method: 'POST', url: '/audit', payload: { principal, ...(connection ? { connection } : {}) } });
+    const audits = async () => (await f.harness.ledger.listEvents({ kind: 'drift_audited' })).total;
+    const client: Principal = { name: 'client-b', role: 'operator', connections: ['client-b-only'] };
+
+    const all = await audit(client);
+    expect(all.statusCode).toBe(200);
+    expect(all.json()).toMatchObject({ pairs: 0, findings: [], unexplained: 0 });
+    const named = await audit(client, f.connection);
+    expect(named.statusCode).toBe(404);
+    expect(named.json().message).toBe(`no connection named "${f.connection}"`);
+    expect(await audits(), 'no audit of the other connection ran').toBe(0);
+
+    // A token limited to this connection audits it.
+    const own = await audit({ name: 'client-a', role: 'operator', connections: [f.connection] });
+    expect(own.statusCode).toBe(200);
+    expect(own.json<{ pairs: number }>().pairs).toBeGreaterThan(0);
+    expect(await audits()).toBe(1);
+    await app.close();
   });
 
   it('/metrics is readable with the metrics token, which reads nothing else, and not by a limited token', async () => {
