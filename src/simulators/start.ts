@@ -1,5 +1,6 @@
 // Starts a simulator for every system in a config whose baseUrl points at this machine
 // (127.0.0.1 or localhost), on that port, accepting exactly that system's credentials.
+import type { Clock } from '../core/types.js';
 import type { Config, SystemConfig } from '../mapping/schema.js';
 import { simulators } from './registry.js';
 import type { SimulatorHandle } from './types.js';
@@ -15,7 +16,10 @@ export function isLocal(baseUrl: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
 }
 
-export async function startSimulators(config: Config, options: { seed?: number } = {}): Promise<StartedSimulator[]> {
+export async function startSimulators(
+  config: Config,
+  options: { seed?: number; clock?: Clock } = {},
+): Promise<StartedSimulator[]> {
   const started: StartedSimulator[] = [];
   try {
     for (const [name, system] of Object.entries(config.systems)) {
@@ -28,7 +32,14 @@ export async function startSimulators(config: Config, options: { seed?: number }
       const boards = Object.values(config.connections).flatMap((c) =>
         (['a', 'b'] as const).flatMap((side) => (c[side].system === name ? (c[side].scope.boards ?? []) : [])),
       );
-      const handle = await module.start({ system, host: '127.0.0.1', port, seed: options.seed ?? 1, boards });
+      const handle = await module.start({
+        system,
+        host: '127.0.0.1',
+        port,
+        seed: options.seed ?? 1,
+        boards,
+        ...(options.clock ? { clock: options.clock } : {}),
+      });
       started.push({ name, system, handle });
     }
   } catch (err) {

@@ -117,6 +117,8 @@ export function defaultFixtures(): AccountFixtures {
         ],
       },
       { value: 'Access', subs: [] },
+      // An account category admins add for the co-managed playbook (the example config's security function).
+      { value: 'Security', subs: [] },
     ],
     customFields: [
       { id: 54901, name: 'cf_ticketbridge', label: 'Ticketbridge link', field_type: 'custom_text' },
