@@ -84,8 +84,10 @@ export function archiveInto(commit: PassCommit, rt: ConnectionRuntime, link: Lin
 }
 
 /**
- * An archived link whose ticket changed wakes up (active again, the closing clock stopped); a hint
- * carrying the version the ledger already holds (a listing re-reading old tickets) leaves it asleep.
+ * An archived link whose ticket changed wakes up (active again, the closing clock started afresh
+ * from now); a hint carrying the version the ledger already holds (a listing re-reading old
+ * tickets) leaves it asleep. The pair stays "closed on both sides" until the pass that follows
+ * reads it, so a ticket reopened while archived records `ticket_reopened` there like any other.
  */
 export async function wakeArchived(
   ledger: Ledger,
@@ -93,6 +95,7 @@ export async function wakeArchived(
   link: Link,
   side: Side,
   given: Ticket | undefined,
+  nowMs: number,
 ): Promise<boolean> {
   const stored = side === 'a' ? link.aVersion : link.bVersion;
   if (given && stored !== null && seenVersion(rt.fields, side, given) === stored) return false;
@@ -102,7 +105,7 @@ export async function wakeArchived(
     connection: rt.name,
     linkId: link.id,
     linkState: { state: 'active', note: null },
-    closedSince: null,
+    closedSince: new Date(nowMs).toISOString(),
     events: [
       {
         connection: rt.name,

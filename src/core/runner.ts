@@ -98,7 +98,8 @@ export class Runner {
     const echo = version === undefined || force ? {} : { version };
     const link = await this.ledger.findLink(rt.name, side, ticketId);
     if (link) {
-      const woke = link.state === 'archived' && (await wakeArchived(this.ledger, rt, link, side, given));
+      const woke =
+        link.state === 'archived' && (await wakeArchived(this.ledger, rt, link, side, given, this.deps.clock.now()));
       if (link.state !== 'active' && !woke) return; // unlinked, closed or flagged links are never recreated
       await this.linkPass(rt, link.id, given ? { ticket: given, side, force, ...echo } : { side, force, ...echo });
       return;

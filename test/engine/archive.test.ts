@@ -92,8 +92,30 @@ describe('archiving links closed on both sides', () => {
     await h.pollBoth();
     expect(await h.ledger.getLink(link.id)).toMatchObject({ state: 'active', closedSince: null });
     expect(h.b.mustGet(link.bId).fields).toMatchObject({ status: 'Open', summary: 'laptop again' });
+    const events = (await h.ledger.listEvents({ linkId: link.id, order: 'asc' })).items;
+    expect(events.map((e) => e.kind)).toContain('link_unarchived');
+    // Reopened while archived is a reopening like any other: the report counts it.
+    expect(events.filter((e) => e.kind === 'ticket_reopened').map((e) => e.side)).toEqual(['a']);
+  });
+
+  it('records no reopening when an archived pair wakes for a change that leaves both closed', async () => {
+    const { h, clock } = closingHarness(1);
+    const aId = h.a.userCreate({ subject: 'monitor', status: 'Closed' });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    await h.engine.reconcile();
+    clock.advance(2 * DAY);
+    await h.engine.reconcile();
+    expect((await h.ledger.getLink(link.id))?.state).toBe('archived');
+
+    h.a.userEdit(aId, { subject: 'monitor (replaced)' });
+    await h.pollBoth();
+    expect(h.b.mustGet(link.bId).fields.summary).toBe('monitor (replaced)');
     const kinds = (await h.ledger.listEvents({ linkId: link.id })).items.map((e) => e.kind);
     expect(kinds).toContain('link_unarchived');
+    expect(kinds).not.toContain('ticket_reopened');
+    // The closing clock starts again from the wake: not archived again before its days run out.
+    expect((await h.ledger.getLink(link.id))?.state).toBe('active');
   });
 
   it('never archives without stopAfterClosedDays', async () => {
