@@ -76,15 +76,15 @@ function pickConnection(
   return { rt, refs };
 }
 
-/** The native id behind what a person typed on one side, or a NotFoundError naming it. */
+/** The native id behind what a person typed on one side (a key resolved, else the id as typed). */
 async function nativeId(rt: ConnectionRuntime, side: Side, ref: string): Promise<string> {
   const connector = rt.sides[side].connector;
   if (!connector.resolveTicketRef) return ref;
   const id = await connector.resolveTicketRef(ref).catch((err: unknown) => {
     throw tagSubject(err, side, ref);
   });
-  if (id === null) throw new NotFoundError(`${rt.name}: no ticket ${ref} on ${sideName(rt, side)}`);
-  return id;
+  // Not a key the system knows: it may be the native id itself (reading the ticket decides).
+  return id ?? ref;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Conflict, ErrorRecord, Ledger, Link } from './ledger/types.js';
 import { actorLedger } from './actor.js';
 import { checkPair, linkPair, previewPair, resolvePair, type PairRequest } from './adopt.js';
 import { EchoBook } from './echoes.js';
+import { discoverPairs, type Candidate } from './discover.js';
 import { closeTwin, dismissFlag, unlink } from './link-actions.js';
 import type { PlannedWrite } from './sync/planner.js';
 import type { EngineObserver, PassOutcome } from './pass.js';
@@ -29,6 +30,7 @@ import { systemClock, type Clock, type Logger, type Side, type Ticket } from './
 
 export type { PlannedChange } from './dry-run.js';
 export type { PairRequest } from './adopt.js';
+export type { Candidate } from './discover.js';
 
 export interface LinkOptions {
   /** Link nothing; answer what the link's first pass would write. */
@@ -129,6 +131,8 @@ export interface Engine {
    * TicketRefError (a reference that cannot be read) or ConnectionPausedError.
    */
   link(request: PairRequest, options?: LinkOptions): Promise<PairResult>;
+  /** Candidate pairs by each connection's `match:` rule (or one connection's), with their evidence; writes nothing. */
+  discover(connection?: string): Promise<Candidate[]>;
   /** Pauses a connection at run time (kept in the ledger): nothing of it is written until resumed. */
   pause(connection: string, note?: string | null): Promise<PauseState>;
   /** Resumes a connection paused at run time and catches up from its cursors (both sides polled now). */
@@ -428,6 +432,13 @@ class SyncEngine implements Engine {
     );
     await this.runner.linkPass(this.runtime(link.connection), linkId, { force: true, hadErrors: true });
     return (await this.ledger.getLink(linkId))!;
+  }
+
+  async discover(connection?: string): Promise<Candidate[]> {
+    const runtimes = connection === undefined ? [...this.connections.values()] : [this.runtime(connection)];
+    const out: Candidate[] = [];
+    for (const rt of runtimes) out.push(...(await discoverPairs(this.ledger, rt)));
+    return out;
   }
 
   async link(request: PairRequest, options: LinkOptions = {}): Promise<PairResult> {

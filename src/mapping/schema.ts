@@ -568,6 +568,40 @@ export const EscalationConfig = z
   .describe('An escalation path decided in advance; evaluated on every pass, triggered once per ticket.');
 export type EscalationConfig = z.infer<typeof EscalationConfig>;
 
+const Native = z.string().min(1);
+
+export const PairMatchConfig = z
+  .union([
+    z.strictObject({
+      reference: z
+        .strictObject({
+          side: z.enum(['a', 'b']).describe("The side whose field holds the other side's ticket id or key."),
+          field: Native.describe(
+            'Native field on that side: ConnectWise `externalXRef` (External Reference), a Freshservice `cf_…` custom field, a Jira field.',
+          ),
+        })
+        .describe("One side's field names the other side's ticket (its id, or its key such as IT-12 or #INC-12)."),
+    }),
+    z.strictObject({
+      summary: z
+        .strictObject({ a: Native, b: Native })
+        .describe('Native summary fields; compared without case, punctuation or spacing.'),
+      requester: z
+        .strictObject({ a: Native, b: Native })
+        .describe('Native requester fields (e-mail or name) on each side; compared the same way.'),
+      withinMinutes: z
+        .number()
+        .int()
+        .positive()
+        .default(60)
+        .describe("Largest gap between the two tickets' creation times. @default 60"),
+    }),
+  ])
+  .describe(
+    '`ticketbridge link --discover`: how to find tickets both teams already hold (a reference field, or the same summary and requester within a time window).',
+  );
+export type PairMatchConfig = z.infer<typeof PairMatchConfig>;
+
 export const ConnectionConfig = z
   .strictObject({
     a: SideConfig,
@@ -582,6 +616,7 @@ export const ConnectionConfig = z
     create: CreateConfig.default({ aToB: true, bToA: true }),
     lifecycle: LifecycleConfig.default({ onDelete: 'flag', onUnscope: 'unlink' }),
     initialSync: InitialSyncConfig.default({ openOnly: true }),
+    match: PairMatchConfig.optional(),
     routing: RoutingConfig.optional(),
     functions: z
       .array(FunctionConfig)

@@ -163,6 +163,10 @@ function guardedMethods(engine: Engine, ledger: Ledger, list: readonly string[])
     closeTwin: async (id: string) => (await link(id), engine.closeTwin(id)),
     unlink: async (id: string) => (await link(id), engine.unlink(id)),
     dismissFlag: async (id: string) => (await link(id), engine.dismissFlag(id)),
+    discover: async (name?: string) =>
+      name === undefined
+        ? (await engine.discover()).filter((c) => list.includes(c.connection))
+        : (connection(name), engine.discover(name)),
     // A pair is looked for only in the token's connections.
     link: async (request: PairRequest, options: LinkOptions = {}) => (
       connection(request.connection),

@@ -65,6 +65,7 @@ describe('ticketbridge link and unlink', () => {
         '          - { a: 2, b: Priority 3 - Medium }',
         '          - { a: 1, b: Priority 4 - Low }',
         '    create: { aToB: true, bToA: true }',
+        '    match: { reference: { side: b, field: externalXRef } }',
         `ledger: { driver: sqlite, path: ${ledger} }`,
       ].join('\n'),
     );
@@ -72,7 +73,7 @@ describe('ticketbridge link and unlink', () => {
     const url = (kind: string): string => sims.find((s) => s.system.kind === kind)!.handle.url;
     cwUrl = url('connectwise');
     fs = await seed(url('freshservice'), {
-      tickets: [1, 2, 3].map((i) => ({
+      tickets: [1, 2, 3, 4].map((i) => ({
         subject: `Laptop ${i} will not boot`,
         description: 'x',
         priority: 3,
@@ -88,6 +89,8 @@ describe('ticketbridge link and unlink', () => {
           priority: { name: 'Priority 4 - Low' },
         })),
         { summary: 'Not ours', board: { name: 'Elsewhere' } },
+        // The MSP typed the Freshservice ticket number into External Reference.
+        { summary: 'Laptop 4 will not boot', board: { name: 'Co-Managed FS' }, externalXRef: fs[3] },
       ],
     });
   });
@@ -160,6 +163,23 @@ describe('ticketbridge link and unlink', () => {
     expect(cli.err).toBe(
       `error: ${file}: the header row must name the columns a,b or connection,a,b (found left,right)\n`,
     );
+  });
+
+  it('discovers the pair a reference field names, with its evidence, and links it with --accept', async () => {
+    cli.out = '';
+    expect(await cli.run('link', '--config', config, '--discover')).toBe(0);
+    expect(cli.out).toBe(
+      `fs-cw ${fs[3]} ⇄ ${cw[3]}: externalXRef on b (ConnectWise Manage) ${cw[3]} holds "${fs[3]}", a (Freshservice) ticket #INC-${fs[3]}\n1 candidate pair\n`,
+    );
+    cli.out = '';
+    expect(await cli.run('link', '--config', config, '--discover', '--accept')).toBe(0);
+    expect(cli.out).toContain('accepted: 1 rows: linked 1, already linked 0, not found 0, refused 0\n');
+    const l = new SqliteLedger({ path: ledger });
+    expect(await l.findLink('fs-cw', 'a', fs[3]!)).toMatchObject({ bId: cw[3], state: 'active' });
+    await l.close();
+    cli.out = '';
+    expect(await cli.run('link', '--config', config, '--discover')).toBe(0);
+    expect(cli.out).toBe('0 candidate pairs\n');
   });
 
   it('unlinks a link by its id', async () => {

@@ -1,6 +1,7 @@
 // `ticketbridge link`: pair tickets both teams already hold instead of creating twins.
 //   link --config F [--ledger L] [--connection C] [--dry-run] <a-ref> <b-ref>   one pair; prints the link id
 //   link --config F [--ledger L] --from pairs.csv [--dry-run]                   a pairs file (a,b or connection,a,b)
+//   link --config F [--ledger L] [--connection C] --discover [--accept]         candidates by each connection's match: rule
 // A pairs file is idempotent and resumable: rows already linked are counted, not linked again.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -19,6 +20,8 @@ interface LinkOpts {
   connection?: string;
   from?: string;
   dryRun?: boolean;
+  discover?: boolean;
+  accept?: boolean;
 }
 
 /** One row of a pairs file, with the line it came from. */
@@ -91,7 +94,11 @@ async function linkFile(engine: Engine, opts: LinkOpts & { from: string }): Prom
   } catch (err) {
     throw new UsageError(`--from ${opts.from}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const rows = readPairs(opts.from, text);
+  await linkRows(engine, readPairs(opts.from, text), opts, opts.from);
+}
+
+/** Links every row with a progress bar (or a line per row), then prints the summary; exit 1 unless all linked. */
+async function linkRows(engine: Engine, rows: PairRow[], opts: LinkOpts, label: string): Promise<void> {
   const counts: Record<RowOutcome, number> = {
     linked: 0,
     'already linked': 0,
@@ -127,9 +134,28 @@ async function linkFile(engine: Engine, opts: LinkOpts & { from: string }): Prom
     ...(counts.failed > 0 ? [`failed ${counts.failed}`] : []),
     ...(opts.dryRun ? [`previewed ${counts.previewed} (dry run: nothing linked)`] : []),
   ];
-  process.stdout.write(`${opts.from}: ${rows.length} rows: ${summary.join(', ')}\n`);
+  process.stdout.write(`${label}: ${rows.length} rows: ${summary.join(', ')}\n`);
   const done = counts.linked + counts['already linked'] + counts.previewed;
   if (done !== rows.length) throw new CliExit('', 1);
+}
+
+/** Lists the candidate pairs of the `match:` rules with their evidence; `--accept` links the unambiguous ones. */
+async function discover(engine: Engine, opts: LinkOpts): Promise<void> {
+  const candidates = await engine.discover(opts.connection);
+  for (const c of candidates)
+    process.stdout.write(
+      `${c.connection} ${c.ids.a} ⇄ ${c.ids.b}: ${c.evidence}${c.ambiguous ? ' (ambiguous: another candidate shares a ticket; not accepted)' : ''}\n`,
+    );
+  const ambiguous = candidates.filter((c) => c.ambiguous).length;
+  const rules = [...engine.connections.values()].filter((rt) => rt.config.match !== undefined).length;
+  process.stdout.write(
+    `${candidates.length} candidate pair${candidates.length === 1 ? '' : 's'}${ambiguous > 0 ? ` (${ambiguous} ambiguous)` : ''}${rules === 0 ? ': no connection has a match: rule' : ''}\n`,
+  );
+  if (!opts.accept) return;
+  const rows = candidates
+    .filter((c) => !c.ambiguous)
+    .map((c, i) => ({ line: i + 1, connection: c.connection, a: c.ids.a, b: c.ids.b }));
+  await linkRows(engine, rows, opts, 'accepted');
 }
 
 async function linkSingle(engine: Engine, opts: LinkOpts, aRef: string, bRef: string): Promise<void> {
@@ -160,16 +186,21 @@ export function registerLink(program: Command): void {
     .option('--connection <name>', 'the connection of the pair (needed when the references fit several)')
     .option('--from <file>', 'a CSV file of pairs: a header row a,b or connection,a,b, then one pair per row')
     .option('--dry-run', "link nothing; print what each link's first pass would write")
+    .option('--discover', "list candidate pairs by each connection's match: rule, with their evidence")
+    .option('--accept', 'with --discover: link the candidates (ambiguous ones are listed, never linked)')
     .action(async (aRef: string | undefined, bRef: string | undefined, opts: LinkOpts) => {
-      if (opts.from !== undefined && (aRef !== undefined || bRef !== undefined))
-        throw new UsageError('give either two ticket references or --from <file>, not both');
-      if (opts.from === undefined && (aRef === undefined || bRef === undefined))
-        throw new UsageError('give two ticket references (a-side first), or --from <file>');
-      const use = opts.dryRun ? 'read-only' : 'create';
+      const refs = aRef !== undefined || bRef !== undefined;
+      if ([refs, opts.from !== undefined, opts.discover === true].filter(Boolean).length > 1)
+        throw new UsageError('give one of: two ticket references, --from <file>, --discover');
+      if (opts.accept && !opts.discover) throw new UsageError('--accept goes with --discover');
+      if (opts.from === undefined && !opts.discover && (aRef === undefined || bRef === undefined))
+        throw new UsageError('give two ticket references (a-side first), or --from <file>, or --discover');
+      const use = opts.dryRun || (opts.discover && !opts.accept) ? 'read-only' : 'create';
       await withParts({ ...opts, use }, async ({ engine }) => {
         if (opts.connection !== undefined && !engine.connections.has(opts.connection))
           throw new UsageError(`--connection: no connection "${opts.connection}" in ${opts.config}`);
-        if (opts.from !== undefined) await linkFile(engine, { ...opts, from: opts.from });
+        if (opts.discover) await discover(engine, opts);
+        else if (opts.from !== undefined) await linkFile(engine, { ...opts, from: opts.from });
         else await linkSingle(engine, opts, aRef!, bRef!);
       });
     });
