@@ -36,6 +36,12 @@ export function renderTemplate(template: string, vars: Readonly<Record<string, s
 export const DEFAULT_ESCALATION_TEMPLATE =
   '{label} ({scenario}) on {connection}: {summary}\nRouted to {route}.\n{nameA}: {linkA}\n{nameB}: {linkB}';
 
+const NOTICE_WORDS: Record<Notice['kind'], string> = {
+  escalation: 'escalation',
+  sla_breach: 'SLA breach',
+  trouble: 'sync-trouble',
+};
+
 /** Sends a notice and records every undeliverable channel in the ledger; never throws. */
 export async function deliver(
   deps: { ledger: Ledger; notifier?: Notifier | undefined },
@@ -55,7 +61,7 @@ export async function deliver(
         kind: 'notification_failed',
         oldValue: null,
         newValue: r.channel,
-        reason: `${notice.kind} notice "${notice.title}" not delivered on ${r.channel} (${r.target}): ${r.reason ?? 'unknown'}`,
+        reason: `${NOTICE_WORDS[notice.kind]} notice "${notice.title}" not delivered on ${r.channel} (${r.target}): ${r.reason ?? 'unknown'}`,
         data: { channel: r.channel, target: r.target, reason: r.reason ?? 'unknown', title: notice.title },
       }));
     if (failed.length > 0) await deps.ledger.appendEvents(failed);
