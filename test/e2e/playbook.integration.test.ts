@@ -131,6 +131,8 @@ beforeAll(async () => {
   for (const system of Object.values(config.systems)) {
     system.baseUrl = `http://127.0.0.1:${await freePort()}`;
     delete system.webhook;
+    // The example's budget is a production plan's; the simulators answer as fast as asked.
+    system.rateLimit = { requestsPerMinute: 60_000 };
   }
   config.server = { ...config.server, host: '127.0.0.1', port: 0 };
   clock = new ShiftedClock(START);
