@@ -2,6 +2,7 @@
 // closedStatus), created from _info.dateEntered (OpenAPI spec: Ticket).
 import { describe, expect, it } from 'vitest';
 import { parseTicket, toTicket } from './convert.js';
+import type { CwTicket } from './schema.js';
 
 const context = { description: null, inScope: () => true, url: (id: number) => `https://cw.example/${id}` };
 
@@ -15,8 +16,8 @@ function read(extra: Record<string, unknown>) {
     _info: { lastUpdated: '2024-05-01T10:00:00Z', dateEntered: '2024-04-30T08:15:00Z' },
     ...extra,
   });
-  if ('invalid' in parsed) throw new Error(parsed.invalid);
-  return toTicket(parsed, context);
+  if (typeof parsed.invalid === 'string') throw new Error(parsed.invalid);
+  return toTicket(parsed as CwTicket, context);
 }
 
 describe('ConnectWise ticket closing and creation time', () => {
