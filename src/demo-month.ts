@@ -112,7 +112,7 @@ export async function generateDemoMonth(ledger: Ledger, options: DemoMonthOption
       if (closed) {
         const resolutionMs = Math.round(responseMs + rnd() * 3 * 86_400_000);
         sla('resolution', resolutionMs, escalated ? 8 * 3_600_000 : 3 * 86_400_000);
-        ev(t0 + resolutionMs, { kind: 'ticket_closed', side: slaSide });
+        ev(t0 + resolutionMs, { kind: 'pair_closed' });
         // About one closed ticket in eleven is reopened by the side that raised it.
         if (i % 11 === 3) ev(t0 + resolutionMs + 7_200_000, { kind: 'ticket_reopened', side: source });
       }

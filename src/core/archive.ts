@@ -47,6 +47,43 @@ export function reopenedEvent(
   };
 }
 
+/**
+ * The event of a pair a pass sees closed on both sides for the first time (people closed both
+ * tickets, or the twin followed a mapped status); null otherwise. The report counts it as closed.
+ */
+export function pairClosedEvent(
+  rt: ConnectionRuntime,
+  link: Link,
+  tickets: Record<Side, Ticket>,
+  closure: Closure,
+): NewEvent | null {
+  if (typeof closure.closedSince !== 'string' || link.closedSince !== null) return null;
+  if (tickets.a.closed !== true || tickets.b.closed !== true) return null;
+  const { labels } = sideNames(rt);
+  return {
+    connection: rt.name,
+    linkId: link.id,
+    side: null,
+    field: null,
+    kind: 'pair_closed',
+    oldValue: null,
+    newValue: null,
+    reason: `both tickets are closed: ${shownKey(link.aId, link.aKey)} on ${sideName(labels, 'a')} and ${shownKey(link.bId, link.bKey)} on ${sideName(labels, 'b')}`,
+  };
+}
+
+/** What a pass records of the pair's closing: closed on both sides, or reopened. */
+export function closureEvents(
+  rt: ConnectionRuntime,
+  link: Link,
+  tickets: Record<Side, Ticket>,
+  closure: Closure,
+): NewEvent[] {
+  return [reopenedEvent(rt, link, tickets, closure), pairClosedEvent(rt, link, tickets, closure)].filter(
+    (e): e is NewEvent => e !== null,
+  );
+}
+
 /** Commits the closing a pass that changed nothing else learned; archives the link when due. */
 export async function commitClosure(
   ledger: Ledger,

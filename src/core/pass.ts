@@ -14,7 +14,7 @@ import {
   tagSubject,
 } from './errors.js';
 import type { Conflict, Intent, Ledger, Link, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
-import { archiveInto, closureOf, commitClosure, reopenedEvent } from './archive.js';
+import { archiveInto, closureEvents, closureOf, commitClosure } from './archive.js';
 import type { EchoBook } from './echoes.js';
 import { DISMISSED } from './link-actions.js';
 import { adoptTwin, findTwin } from './twins.js';
@@ -392,15 +392,13 @@ export async function linkPass(
   const closure = closureOf(rt.config.lifecycle.stopAfterClosedDays, link, tickets, nowMs);
   if (unchanged && quick) {
     const closing = closure.closedSince !== undefined || closure.archive;
-    const reopened = reopenedEvent(rt, link, tickets, closure);
-    return closing ? commitClosure(deps.ledger, rt, link, closure, reopened ? [reopened] : []) : 'noop';
+    return closing ? commitClosure(deps.ledger, rt, link, closure, closureEvents(rt, link, tickets, closure)) : 'noop';
   }
 
   const { input, plan } = await planPass(deps.ledger, rt, snap, tickets, { state, resolve: options.resolve, nowMs });
   const commit = await startCommit(deps, rt, link, input, plan, seen);
   if (closure.closedSince !== undefined) commit.closedSince = closure.closedSince;
-  const reopened = reopenedEvent(rt, link, tickets, closure);
-  if (reopened) (commit.events ??= []).push(reopened);
+  (commit.events ??= []).push(...closureEvents(rt, link, tickets, closure));
   const { failures, raced } = await applyPlan(deps, rt, input, plan, commit, reads);
   const escalated = await applyEscalations(rt, input, plan, commit).catch((err: unknown) => {
     failures.push(err);
@@ -414,7 +412,7 @@ export async function linkPass(
       return null;
     });
     const labels = { a: rt.sides.a.label, b: rt.sides.b.label };
-    commit.events!.push(
+    commit.events.push(
       ...slaStops(state.slaRunning, rt.config.escalations, tickets, lists ?? { a: [], b: [] }, labels),
     );
     await syncAttachments(deps, rt, snap, tickets, commit).catch((err: unknown) => failures.push(err));
@@ -443,7 +441,7 @@ export async function linkPass(
   if (failures.length > 0) throw failures[0];
   const wrote =
     plan.writes.a.length + plan.writes.b.length + escalated.length > 0 ||
-    commit.events!.some((e) => e.kind === 'comment_copied' || e.kind === 'attachment_copied');
+    commit.events.some((e) => e.kind === 'comment_copied' || e.kind === 'attachment_copied');
   return wrote ? 'changed' : 'noop';
 }
 

@@ -129,6 +129,8 @@ export const EVENT_KINDS = [
   'drift_audited',
   // A pair closed on both sides was opened again on one (the ticket was reopened).
   'ticket_reopened',
+  // A pair was seen closed on both sides for the first time (the report counts it as closed).
+  'pair_closed',
   // A person's actions that change no ticket: they say who (data.by) like every action event.
   'error_retried',
   'connection_paused',

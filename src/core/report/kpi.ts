@@ -198,7 +198,7 @@ class Tally {
 
   private addPlaybook(e: SyncEvent, data: Record<string, JsonValue>): void {
     const row = this.row;
-    if (e.kind === 'ticket_closed' || e.kind === 'link_closed') row.closed++;
+    if (e.kind === 'pair_closed' || e.kind === 'ticket_closed' || e.kind === 'link_closed') row.closed++;
     else if (e.kind === 'function_changed') bump(row.functions, text(data.to, '(none)'));
     else if (e.kind === 'escalation') bump(this.escalations, text(data.scenario, text(data.policy, '(unnamed)')));
     else if (e.kind === 'sla_met' || e.kind === 'sla_breached') this.slaClock(e, data);
