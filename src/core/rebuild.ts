@@ -110,7 +110,10 @@ export async function markerWithoutLedger(
   ledger: Ledger,
   rt: ConnectionRuntime,
 ): Promise<{ side: Side; ticketId: string; marker: string } | null> {
-  if ((await ledger.counts(rt.name)).links > 0) return null;
+  // Empty means never synced here: no link, no intent, no first sync begun (a daemon stopped
+  // mid-way through its first creates left its intents and first sync, and recovers them).
+  const counts = await ledger.counts(rt.name);
+  if (counts.links > 0 || counts.pendingIntents > 0 || (await ledger.firstSync(rt.name)) !== null) return null;
   for (const side of ['a', 'b'] as const) {
     for await (const item of rt.sides[side].connector.listChanged({ since: null })) {
       if (isInvalidTicket(item)) continue;

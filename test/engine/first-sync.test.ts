@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { FirstSyncProgress } from '../../src/core/engine.js';
 import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
+import { markerWithoutLedger } from '../../src/core/rebuild.js';
 import type { FieldConfig } from '../../src/mapping/schema.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { harness, summary } from './fixtures.js';
@@ -140,6 +141,18 @@ describe('a lost ledger', () => {
     h.a.userCreate({ subject: 'really new', status: 'Open' });
     expect((await fresh.engine.plan()).filter((p) => p.action === 'create')).toHaveLength(1);
     await fresh.close();
+  });
+
+  it('calls a ledger lost only when it never synced the connection: no link, no intent, no first sync begun', async () => {
+    const { h } = await synced();
+    const empty = new SqliteLedger({ path: ':memory:' });
+    const rt = h.engine.connections.get('test')!;
+    const found = await markerWithoutLedger(empty, rt);
+    expect(found?.marker).toMatch(/^tb:test:[ab]\d+$/);
+    expect(await markerWithoutLedger(h.ledger, rt)).toBeNull();
+    await empty.startFirstSync('test'); // a first sync stopped before its first link
+    expect(await markerWithoutLedger(empty, rt)).toBeNull();
+    await empty.close();
   });
 
   it('searches no marker in steady state: only the first round after a start looks for twins', async () => {
