@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../src/cli/program.js';
+import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
 import { startDaemon } from '../../src/daemon.js';
 import { loadConfig } from '../../src/mapping/loader.js';
 import { captureCli } from '../helpers/cli.js';
@@ -222,5 +223,59 @@ describe('reading a ledger that does not exist', () => {
       `error: no ledger at ${join(dir, 'ledger.sqlite')} (ledger.path in ${file}): \`ticketbridge run\` creates it; this command only reads one\n`,
     );
     expect(existsSync(join(dir, 'ledger.sqlite'))).toBe(false);
+  });
+});
+
+describe('audit shows SLA clocks', () => {
+  it("ends a link's history with its SLA clocks in words", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'tb-cli-audit-')), 'ledger.sqlite');
+    const ledger = new SqliteLedger({ path });
+    await ledger.migrate();
+    const sla = { startedAt: '2026-11-30T19:00:00.000Z', businessHours: false };
+    const base = { connection: 'fs-cw', side: null, field: null, oldValue: null } as const;
+    await ledger.commit({
+      connection: 'fs-cw',
+      newLink: { aId: '500', bId: '900' },
+      events: [
+        {
+          ...base,
+          kind: 'escalation',
+          newValue: 'outage',
+          reason: 'critical outage (outage) triggered: routed to ConnectWise Manage board "On-Call" (after hours)',
+          data: {
+            policy: 'outage',
+            scenario: 'outage',
+            label: 'critical outage',
+            route: null,
+            sla: [
+              { ...sla, clock: 'firstResponse', dueAt: '2026-11-30T19:30:00.000Z', minutes: 30 },
+              { ...sla, clock: 'resolution', dueAt: '2026-11-30T23:00:00.000Z', minutes: 240 },
+            ],
+          },
+        },
+        {
+          ...base,
+          side: 'b',
+          kind: 'sla_met',
+          newValue: 'firstResponse',
+          reason: 'critical outage: first response by ConnectWise Manage after 12 min',
+          data: {
+            policy: 'outage',
+            clock: 'firstResponse',
+            ...sla,
+            dueAt: '2026-11-30T19:30:00.000Z',
+            at: '2026-11-30T19:12:00.000Z',
+            side: 'b',
+          },
+        },
+      ],
+    });
+    await ledger.close();
+    expect(await run('audit', 'connectwise:900', '--config', join(ROOT, 'config/demo.yaml'), '--ledger', path)).toBe(0);
+    expect(cli.out).toContain(
+      '  SLA clocks:\n' +
+        '    critical outage, first response (30 min, started 2026-11-30 19:00 UTC, due 2026-11-30 19:30 UTC): met by side b after 12 min\n' +
+        '    critical outage, resolution (240 min, started 2026-11-30 19:00 UTC, due 2026-11-30 23:00 UTC): running\n',
+    );
   });
 });
