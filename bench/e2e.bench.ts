@@ -260,6 +260,21 @@ function longestSilence(calls: Call[], from: number, to: number): number {
   return longest;
 }
 
+/** With BENCH_TRACE=1, the Freshservice requests around the longest silence (ms after the burst's start). */
+function traceSilence(calls: Call[], from: number, to: number): void {
+  if (process.env.BENCH_TRACE !== '1') return;
+  const fs = calls.filter((c) => c.kind === 'freshservice' && c.startedAtMs >= from && c.startedAtMs <= to);
+  fs.sort((x, y) => x.startedAtMs - y.startedAtMs);
+  let at = 0;
+  let longest = 0;
+  for (let i = 1; i < fs.length; i++) {
+    const gap = fs[i]!.startedAtMs - fs[i - 1]!.startedAtMs;
+    if (gap > longest) [longest, at] = [gap, i];
+  }
+  for (const c of fs.slice(Math.max(0, at - 6), at + 4))
+    process.stdout.write(`    +${c.startedAtMs - from} ms ${c.method} ${c.path} ${c.status}\n`);
+}
+
 async function benchBurst(): Promise<void> {
   const stack = await startBenchStack('fs-cw', {
     webhooks: true,
@@ -306,6 +321,7 @@ async function benchBurst(): Promise<void> {
     const latencies = [...done].map(([key, at]) => at - (started.get(key) ?? t0));
     const window = stack.calls.filter((c) => c.kind === 'freshservice' && c.startedAtMs >= t0 && c.startedAtMs <= end);
     const errors = await stack.daemon.ledger.listErrors({ connection: 'fs-cw', state: 'open' });
+    traceSilence(stack.calls, t0, end);
     row('burst', 'mirrored', 'failed syncs', '429s', 'p95 latency ms', 'longest FS silence ms', 'drain s', 'FS calls');
     row(
       'burst',

@@ -77,4 +77,65 @@ describe('TokenBucket', () => {
     bucket.drain();
     expect(bucket.level).toBeLessThanOrEqual(0);
   });
+
+  /**
+   * A vendor with a fixed per-minute window shared with other apps (the Freshservice simulator's
+   * reading): calls as the bucket allows them, each answered with what the window has left.
+   */
+  function sharedWindow(clock: ManualClock, total: number, othersAtStart: number) {
+    let windowStart = clock.now();
+    let used = othersAtStart;
+    return {
+      call(): { ok: boolean; remaining: number } {
+        if (clock.now() - windowStart >= 60_000) {
+          windowStart = clock.now();
+          used = 0;
+        }
+        if (used + 1 > total) return { ok: false, remaining: 0 };
+        used += 1;
+        return { ok: true, remaining: total - used };
+      },
+      spendOthers(n: number) {
+        used += n;
+      },
+    };
+  }
+
+  it("spreads what the vendor's window has left to its restart: no 429 and no second-long silence", () => {
+    const clock = new ManualClock(0);
+    const bucket = new TokenBucket({ perMinute: 200, clock });
+    const vendor = sharedWindow(clock, 200, 0);
+    const starts: number[] = [];
+    let refused = 0;
+    const run = (ms: number): void => {
+      const end = clock.now() + ms;
+      while (clock.now() < end) {
+        while (bucket.waitMs(1) === 0) {
+          bucket.take(1);
+          const answer = vendor.call();
+          if (!answer.ok) refused++;
+          else starts.push(clock.now());
+          bucket.observe(answer.remaining, 200);
+        }
+        clock.advance(10);
+      }
+    };
+    run(90_000); // the first window and a restart seen
+    const from = starts.length;
+    vendor.spendOthers(60); // other apps on the account spend 60 credits at once
+    run(120_000);
+    const gaps = starts.slice(from).map((t, k) => t - (starts[from + k - 1] ?? t));
+    expect(refused).toBe(0);
+    expect(Math.max(...gaps)).toBeLessThan(1000);
+    // Still most of what the vendor allows: at least 80 % of 2 minutes x 200, less what others spent.
+    expect(starts.length - from).toBeGreaterThan(0.8 * (400 - 60));
+  });
+
+  it('paces nothing until the window has been seen to restart', () => {
+    const clock = new ManualClock(0);
+    const bucket = new TokenBucket({ perMinute: 200, clock });
+    bucket.observe(150, 200);
+    bucket.take(1);
+    expect(bucket.waitMs(1)).toBe(0);
+  });
 });

@@ -34,6 +34,12 @@ export class TokenBucket {
   private refilledAt: number;
   private readonly spent: Array<{ at: number; cost: number }> = [];
   private spentSum = 0;
+  /** The vendor's own count, as its last answer showed it (pacing, see `observe`). */
+  private vendor: { remaining: number; at: number; takenSince: number } | null = null;
+  /** When the vendor's window last restarted, once seen (its remaining jumped back up), and its length. */
+  private windowStart: number | null = null;
+  private windowMs = MINUTE_MS;
+  private lastTakeAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: BudgetOptions) {
     const { perMinute } = options;
@@ -74,13 +80,15 @@ export class TokenBucket {
     // A call dearer than the bucket goes when the bucket is full, and leaves it in debt.
     const need = Math.min(cost + reserve, this.burst);
     const tokenWait = this.tokens >= need ? 0 : Math.ceil((need - this.tokens) / this.ratePerMs);
-    return Math.max(tokenWait, this.ceilingWaitMs(Math.min(cost, this.perMinute)));
+    return Math.max(tokenWait, this.ceilingWaitMs(Math.min(cost, this.perMinute)), this.paceWaitMs(cost + reserve));
   }
 
   /** Spends `cost` now (the caller checked waitMs). */
   take(cost: number): void {
     this.refill();
     this.tokens -= cost;
+    this.lastTakeAt = this.clock.now();
+    if (this.vendor) this.vendor.takenSince += cost;
     this.spent.push({ at: this.clock.now(), cost });
     this.spentSum += cost;
   }
@@ -99,6 +107,36 @@ export class TokenBucket {
     if (!Number.isFinite(remaining)) return;
     this.refill();
     this.tokens = Math.min(this.tokens, Math.max(0, remaining));
+  }
+
+  /**
+   * The vendor's own count after a call: `remaining` of `total` left in its window of `windowMs`
+   * (Freshservice `X-Ratelimit-Remaining`/`-Total`, shared with every app on the account). The
+   * bucket never holds more than is left, and once the window's restart has been seen (remaining
+   * jumping back up by more than a quarter of the total) what is left is spread evenly over the
+   * time to the next restart, so the flow slows instead of running dry and stopping.
+   */
+  observe(remaining: number, total: number, windowMs = MINUTE_MS): void {
+    if (!Number.isFinite(remaining) || !Number.isFinite(total) || total <= 0 || !(windowMs > 0)) return;
+    this.clampTo(remaining);
+    const now = this.clock.now();
+    const previous = this.vendor === null ? null : this.vendor.remaining - this.vendor.takenSince;
+    if (previous !== null && remaining - previous > total / 4) this.windowStart = now;
+    this.windowMs = windowMs;
+    this.vendor = { remaining, at: now, takenSince: 0 };
+  }
+
+  /** Milliseconds until a call costing `cost` keeps the vendor's remaining spread to its window's restart. */
+  private paceWaitMs(cost: number): number {
+    if (this.vendor === null || this.windowStart === null) return 0;
+    const now = this.clock.now();
+    const elapsed = (now - this.windowStart) % this.windowMs;
+    const untilRestart = this.windowMs - elapsed;
+    if (this.vendor.at < now - elapsed) return 0; // the window restarted since the vendor last answered
+    const left = this.vendor.remaining - this.vendor.takenSince;
+    if (left < cost) return Math.ceil(untilRestart);
+    const interval = (untilRestart * cost) / left;
+    return Math.max(0, Math.ceil(this.lastTakeAt + interval - now));
   }
 
   /** A 429: the vendor's budget is spent, so after the pause the flow restarts at the refill rate. */

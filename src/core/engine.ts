@@ -103,6 +103,11 @@ export interface Engine {
   reconcile(connection?: string): Promise<number>;
   /** Audits every active pair for drift (background priority), records the result, and repairs when asked. */
   drift(options?: DriftRunOptions): Promise<DriftRunResult>;
+  /**
+   * The reconcile as its schedule runs it: links read on both sides since the last scheduled run
+   * are skipped, the rest spread over most of the time since then; how many links it read.
+   */
+  scheduledReconcile(): Promise<number>;
   /** Forces a full pass of one link, comments included. */
   resync(linkId: string): Promise<PassOutcome>;
   resolveConflict(conflictId: string, take: Side): Promise<Conflict>;
@@ -175,6 +180,10 @@ class SyncEngine implements Engine {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly drifts: DriftRunner;
   private readonly cronTasks: ScheduledTask[] = [];
+  /** When each link was last read on both sides by a pass (the scheduled reconcile skips those read since its last run). */
+  private readonly readLinks = new Map<string, number>();
+  private lastScheduledReconcile: number | null = null;
+  private readonly stopped = new AbortController();
   private running = false;
   private stopping: Promise<void> | null = null;
 
@@ -201,6 +210,7 @@ class SyncEngine implements Engine {
       logger,
       paused,
       echoes: new EchoBook(clock),
+      readLinks: this.readLinks,
       ...(options.notifier ? { notifier: options.notifier } : {}),
     });
     this.recovery = new Recovery({ ledger, clock, runner: this.runner, runtimes: this.connections, paused });
@@ -245,7 +255,8 @@ class SyncEngine implements Engine {
     }
     this.loop('recovery', this.pollIntervalMs, () => this.recovery.round(Math.max(2 * this.leaseMs, 60_000)));
     this.watch(this.options.watchIntervalMs ?? 30_000);
-    if (this.options.reconcileCron) this.schedule('reconcile', this.options.reconcileCron, () => this.reconcile());
+    if (this.options.reconcileCron)
+      this.schedule('reconcile', this.options.reconcileCron, () => this.scheduledReconcile());
     if (this.options.driftCron) {
       const repair = this.options.driftRepair ?? false;
       this.schedule('drift audit', this.options.driftCron, () => this.drift({ repair }));
@@ -256,6 +267,7 @@ class SyncEngine implements Engine {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.running = false;
+      this.stopped.abort();
       for (const t of this.timers) clearTimeout(t);
       this.timers.clear();
       for (const task of this.cronTasks.splice(0)) await task.stop();
@@ -325,21 +337,47 @@ class SyncEngine implements Engine {
     return withPriority('background', () => this.reconcileAll(connection));
   }
 
-  private async reconcileAll(connection?: string): Promise<number> {
+  /**
+   * The reconcile on its schedule: links a pass has read on both sides since the last scheduled
+   * run are skipped (they were read within the interval), and the rest are started evenly over
+   * most of the interval instead of all at once, so the reads spread over it (background priority).
+   */
+  scheduledReconcile(): Promise<number> {
+    const now = this.clock.now();
+    const since = this.lastScheduledReconcile;
+    this.lastScheduledReconcile = now;
+    const plan = since === null ? {} : { readSince: since, spreadMs: 0.8 * (now - since) };
+    return withPriority('background', () => this.reconcileAll(undefined, plan));
+  }
+
+  private async reconcileAll(
+    connection?: string,
+    plan: { readSince?: number; spreadMs?: number } = {},
+  ): Promise<number> {
     let count = 0;
     await this.pauses.refresh();
+    const due: Array<{ rt: ConnectionRuntime; id: string }> = [];
     for (const rt of connection ? [this.runtime(connection)] : this.connections.values()) {
       if (this.pauses.isPaused(rt.name)) continue;
       for (let after: string | null = null; ;) {
         const ids = await this.ledger.linkIds(rt.name, 'active', after, 500);
         if (ids.length === 0) break;
-        await Promise.all(
-          ids.map((id) => this.scheduler.track(this.runner.linkPass(rt, id, {}).catch(() => undefined))),
-        );
-        count += ids.length;
+        const read = plan.readSince;
+        for (const id of ids)
+          if (read === undefined || (this.readLinks.get(id) ?? -Infinity) < read) due.push({ rt, id });
         after = ids[ids.length - 1]!;
       }
     }
+    const gapMs = plan.spreadMs === undefined || due.length === 0 ? 0 : plan.spreadMs / due.length;
+    const passes: Promise<unknown>[] = [];
+    for (const { rt, id } of due) {
+      if (this.stopped.signal.aborted) break;
+      passes.push(this.scheduler.track(this.runner.linkPass(rt, id, {}).catch(() => undefined)));
+      count++;
+      if (gapMs >= 1) await sleepUnlessStopped(gapMs, this.stopped.signal);
+      else if (passes.length % 500 === 0) await Promise.all(passes.splice(0));
+    }
+    await Promise.all(passes);
     return count;
   }
 
@@ -629,4 +667,18 @@ class SyncEngine implements Engine {
     };
     tick();
   }
+}
+
+/** Waits `ms`, or less when the engine stops. */
+function sleepUnlessStopped(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
 }

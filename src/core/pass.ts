@@ -74,6 +74,8 @@ export interface PassDeps {
   notifier?: Notifier | undefined;
   /** The daemon's own writes as answered, so their echoes cost no call (echoes.ts). */
   echoes?: EchoBook | undefined;
+  /** When each link was last read on both sides (the scheduled reconcile skips links read since its last run). */
+  readLinks?: Map<string, number> | undefined;
 }
 
 export interface PassOptions {
@@ -331,6 +333,15 @@ async function leaveLink(
   return 'changed';
 }
 
+/** Records that the link's tickets were just read on both sides (bounded; oldest dropped first). */
+function noteRead(deps: PassDeps, linkId: string): void {
+  const map = deps.readLinks;
+  if (!map) return;
+  map.delete(linkId);
+  map.set(linkId, deps.clock.now());
+  if (map.size > 200_000) map.delete(map.keys().next().value!);
+}
+
 function idOf(link: Link, side: Side): string {
   return side === 'a' ? link.aId : link.bId;
 }
@@ -379,6 +390,8 @@ export async function linkPass(
   const read = reads.tickets;
   for (const side of SIDES) if (!read[side] || read[side].deleted) return leaveLink(deps, rt, snap, side, 'deleted');
   const tickets = read as Record<Side, Ticket>;
+  // A pass for a hint read both sides now: the scheduled reconcile need not read them again.
+  if (options.side !== undefined && !options.known && !reads.listed) noteRead(deps, link.id);
   // A person who dismissed an out-of-scope flag keeps the link syncing wherever its tickets are.
   const scopeHolds = !(link.note ?? '').startsWith(DISMISSED);
   for (const side of SIDES)
@@ -686,6 +699,8 @@ export interface Reads {
   readAtMs: Record<Side, number>;
   /** The side read last, right before planning; null when both were read at once. */
   last: Side | null;
+  /** A side's copy came from a listing rather than a read. */
+  listed?: boolean;
 }
 
 /**
@@ -722,7 +737,7 @@ export async function readBoth(
   const last = otherSide(first);
   const lastTicket = await read(last);
   const tickets = first === 'a' ? { a: firstTicket, b: lastTicket } : { a: lastTicket, b: firstTicket };
-  return { tickets, readAtMs, last };
+  return { tickets, readAtMs, last, ...(listed ? { listed: true } : {}) };
 }
 
 interface Applied {

@@ -206,6 +206,14 @@ export class SystemQueue {
     this.bucket?.clampTo(remaining);
   }
 
+  /**
+   * The vendor's count after a call, `remaining` of `total` in windows of `windowMs`: what is left
+   * is paced to the window's restart instead of spent and then waited out (budget.ts `observe`).
+   */
+  observeWindow(remaining: number, total: number, windowMs: number): void {
+    this.bucket?.observe(remaining, total, windowMs);
+  }
+
   /** The vendor charged `actual` for a call queued at `estimated`. */
   settle(estimated: number, actual: number): void {
     this.bucket?.settle(estimated, actual);

@@ -2,6 +2,7 @@
 // answer of the daemon's own write is what the ledger holds, so its echo costs no call.
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/core/types.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import type { Harness } from '../helpers/engine-harness.js';
 import { harness, onlyLink, priority, summary } from './fixtures.js';
 
@@ -133,5 +134,29 @@ describe("the echo of the daemon's own write", () => {
     await h.engine.hint('test', 'b', link.bId, undefined, versionOf(h, link.bId));
     await h.engine.onIdle();
     expect(delta(created, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+  });
+});
+
+describe('the scheduled reconcile', () => {
+  it('skips links a pass has read since its last run, and reads the rest', async () => {
+    // The engine's clock moves by hand, so "since the last run" does not depend on the test's speed.
+    const clock = new ManualClock(Date.now());
+    const h = harness({ fields: [summary, priority], engine: { clock } });
+    const ids = [1, 2, 3].map((n) => h.a.userCreate({ subject: `t${n}`, priority: 2 }));
+    await h.pollBoth();
+    clock.advance(1000);
+    expect(await h.engine.scheduledReconcile()).toBe(3);
+    clock.advance(1000);
+    h.a.userEdit(ids[0]!, { subject: 'edited' });
+    await h.engine.hint('test', 'a', ids[0]!);
+    await h.engine.onIdle();
+    clock.advance(1000);
+    const before = calls(h);
+    expect(await h.engine.scheduledReconcile()).toBe(2);
+    await h.engine.onIdle();
+    expect(delta(before, calls(h))).toMatchObject({ aReads: 2, bReads: 2 });
+    // Nothing read in between: the next run reads every link again.
+    clock.advance(1000);
+    expect(await h.engine.scheduledReconcile()).toBe(3);
   });
 });

@@ -1,6 +1,6 @@
 // Pure pieces of the client: error bodies, Link headers, the budget slowdown, the conversation budget, credits.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { budgetPauseMs, ConversationBudget, creditsFor, describeFreshserviceError, nextLink } from './client.js';
+import { ConversationBudget, creditsFor, describeFreshserviceError, nextLink } from './client.js';
 
 describe('describeFreshserviceError', () => {
   it.each([
@@ -39,24 +39,6 @@ describe('nextLink', () => {
     ['<https://a/p1>; rel="prev"', undefined],
   ])('reads %j', (header, expected) => {
     expect(nextLink(header)).toBe(expected);
-  });
-});
-
-describe('budgetPauseMs', () => {
-  const h = (total: string, remaining: string, used?: string) => ({
-    'x-ratelimit-total': total,
-    'x-ratelimit-remaining': remaining,
-    ...(used ? { 'x-ratelimit-used-currentrequest': used } : {}),
-  });
-  it.each([
-    ['plenty left', h('400', '300'), 0],
-    ['exactly the reserve plus a call left', h('400', '41'), 0],
-    ['one credit short', h('400', '40'), 150],
-    ['spent', h('400', '0'), 6150],
-    ['an expensive call counts', h('100', '12', '3'), 600],
-    ['no headers', {}, 0],
-  ])('%s', (_name, headers, expected) => {
-    expect(budgetPauseMs(headers, 60_000, 0.1)).toBe(expected);
   });
 });
 

@@ -43,8 +43,6 @@ export interface FreshserviceClientOptions {
   timeoutMs?: number | undefined;
   /** Window the X-Ratelimit-* headers count in. @default 60000 */
   rateWindowMs?: number | undefined;
-  /** Share of the budget kept in reserve before slowing down. @default 0.1 */
-  reserveFraction?: number;
 }
 
 /**
@@ -85,21 +83,6 @@ export function nextLink(header: string | undefined): string | undefined {
     if (m) return m[1];
   }
   return undefined;
-}
-
-/**
- * How long to hold the queue when the budget is nearly spent: once fewer credits remain than the
- * reserve plus another call like this one, one refill slot (window / total) per credit short.
- */
-export function budgetPauseMs(headers: Record<string, string>, windowMs: number, reserveFraction: number): number {
-  const total = Number(headers['x-ratelimit-total']);
-  const remaining = Number(headers['x-ratelimit-remaining']);
-  if (!Number.isFinite(total) || !Number.isFinite(remaining) || total <= 0) return 0;
-  const used = Number(headers['x-ratelimit-used-currentrequest']);
-  const cost = Number.isFinite(used) && used > 0 ? used : 1;
-  const need = Math.max(1, Math.ceil(total * reserveFraction)) + cost;
-  if (remaining >= need) return 0;
-  return Math.ceil((windowMs / total) * (need - remaining));
 }
 
 function parse<T>(schema: z.ZodType<T>, data: unknown, what: string, system: string): T {
@@ -144,7 +127,6 @@ export class FreshserviceClient {
   constructor(options: FreshserviceClientOptions) {
     this.system = options.system;
     const windowMs = options.rateWindowMs ?? 60_000;
-    const reserve = options.reserveFraction ?? 0.1;
     this.http = createHttpClient({
       system: options.system,
       baseURL: options.baseUrl.replace(/\/+$/, ''),
@@ -157,15 +139,12 @@ export class FreshserviceClient {
       },
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       describeError: describeFreshserviceError,
+      // What the account has left (other apps spend the same credits) paces the queue to the
+      // window's restart: the flow slows down evenly rather than stopping when the window runs dry.
       onResponse: (response) => {
-        const pauseMs = budgetPauseMs(response.headers, windowMs, reserve);
-        if (pauseMs > 0) {
-          options.logger.debug(
-            { system: options.system, remaining: response.headers['x-ratelimit-remaining'], pauseMs },
-            'rate budget nearly spent; slowing down',
-          );
-          options.queue.pauseFor(pauseMs, 'budget');
-        }
+        const total = Number(response.headers['x-ratelimit-total']);
+        const remaining = Number(response.headers['x-ratelimit-remaining']);
+        options.queue.observeWindow(remaining, total, windowMs);
       },
     });
     this.cdn = createHttpClient({

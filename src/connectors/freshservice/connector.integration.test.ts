@@ -94,13 +94,13 @@ describe('Freshservice connector against the simulator', () => {
     // About 1,500 requests: generous for a shared, loaded CI machine.
   }, 120_000);
 
-  it('slows down before the budget is spent and waits out 429s under a low limit, losing nothing', async () => {
+  it('paces to the account window instead of pausing, and waits out 429s under a low limit, losing nothing', async () => {
     const handle = await startSim(20);
     await control(handle, 'PUT', '/__sim/ratelimit', { perMinute: 20, windowMs: 1000 });
     await control(handle, 'POST', '/__sim/seed', { generate: { count: 30 } });
     // Two injected 429s on top of the real bucket, so the Retry-After path runs for certain.
     await control(handle, 'PUT', '/__sim/faults', { burst429: { count: 2, retryAfterSec: 1 } });
-    const queue = new SystemQueue({ system: 'freshservice', concurrency: 4 });
+    const queue = new SystemQueue({ system: 'freshservice', concurrency: 4, intervalCap: 20, intervalMs: 1000 });
     const pause = vi.spyOn(queue, 'pauseFor');
     const connector = freshserviceConnector.create(
       testContext(
@@ -118,7 +118,8 @@ describe('Freshservice connector against the simulator', () => {
     const tickets = await Promise.all(Array.from({ length: 30 }, (_, i) => connector.getTicket(String(i + 1))));
 
     expect(tickets.map((t) => t.id)).toEqual(Array.from({ length: 30 }, (_, i) => String(i + 1)));
-    expect(pause.mock.calls.some(([, reason]) => reason === 'budget')).toBe(true);
+    // What the window has left slows the flow down; nothing stops it but a 429.
+    expect(pause.mock.calls.some(([, reason]) => reason === 'budget')).toBe(false);
     // The core HTTP client pauses with the default reason ('rate_limited') on every 429.
     expect(pause.mock.calls.filter(([, reason]) => reason !== 'budget').length).toBeGreaterThanOrEqual(2);
     queue.stop();

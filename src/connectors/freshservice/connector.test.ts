@@ -220,8 +220,8 @@ describe('Freshservice connector over HTTP', () => {
     expect(queue.stats().rateLimitedLastMinute).toBe(1);
   });
 
-  it('slows the queue down before a 429 when X-Ratelimit-Remaining runs low', async () => {
-    const queue = new SystemQueue({ system: 'freshservice' });
+  it('keeps requests flowing when X-Ratelimit-Remaining runs low: no pause, the bucket holds no more than is left', async () => {
+    const queue = new SystemQueue({ system: 'freshservice', intervalCap: 100 });
     const pause = vi.spyOn(queue, 'pauseFor');
     nock(BASE)
       .get('/api/v2/tickets/5')
@@ -230,13 +230,12 @@ describe('Freshservice connector over HTTP', () => {
     nock(BASE)
       .get('/api/v2/tickets/6')
       .query(true)
-      .reply(200, { ticket: ticket(6) }, { 'X-Ratelimit-Total': '100', 'X-Ratelimit-Remaining': '4' });
+      .reply(200, { ticket: ticket(6) }, { 'X-Ratelimit-Total': '100', 'X-Ratelimit-Remaining': '0' });
     const c = connector({ queue });
     await c.getTicket('5');
-    expect(pause).not.toHaveBeenCalled();
     await c.getTicket('6');
-    // 10 credits in reserve plus one call, 4 left: 7 refill slots of 600 ms each.
-    expect(pause).toHaveBeenCalledWith(4200, 'budget');
+    expect(pause).not.toHaveBeenCalled();
+    expect(queue.stats().budget!.tokens).toBeLessThanOrEqual(0);
     queue.stop();
   });
 
@@ -432,5 +431,28 @@ describe('Freshservice connector: requests per write (contract: updateTicket wit
     // Before the expected ticket: GET the ticket for its marker tag, then the PUT = 2 requests.
     expect(updated.fields.tags).toEqual(['new']);
     expect(updated.marker).toBe('tb:demo:1');
+  });
+
+  it('writes a one-field change with one PUT of that field alone, the held ticket (and its version) from the answer', async () => {
+    const requests: string[] = [];
+    nock(BASE)
+      .matchHeader('authorization', AUTH)
+      .put('/api/v2/tickets/7', (body: Record<string, unknown>) => JSON.stringify(body) === '{"status":3}')
+      .reply(200, (uri) => {
+        requests.push(`PUT ${uri}`);
+        return { ticket: ticket(7, { status: 3, updated_at: '2024-01-02T10:05:00Z' }) };
+      });
+    const c = connector() as FreshserviceConnector;
+    const expected: Ticket = {
+      id: '7',
+      version: '2024-01-02T10:00:00Z',
+      fields: { status: 2, subject: 'T7' },
+      marker: 'tb:demo:1',
+      inScope: true,
+    };
+    const held = await c.updateTicket('7', { status: 3 }, { expected });
+    expect(held.fields.status).toBe(3);
+    expect(Date.parse(held.version)).toBe(Date.parse('2024-01-02T10:05:00Z'));
+    expect(requests).toEqual(['PUT /api/v2/tickets/7']);
   });
 });

@@ -100,7 +100,7 @@ export class FreshserviceConnector implements Connector {
       rateLimit: {
         requestsPerMinute: perMinute,
         headers: ['X-Ratelimit-Total', 'X-Ratelimit-Remaining', 'X-Ratelimit-Used-CurrentRequest', 'Retry-After'],
-        note: 'Per-minute credits per account, shared by every key and installed app: each call is queued at what it costs (a listing with include=requester 3, a view 2) against the system budget of rateLimit.requestsPerMinute, settled with X-Ratelimit-Used-CurrentRequest and held to X-Ratelimit-Remaining; the connector also slows down when X-Ratelimit-Remaining falls under 10% and waits out Retry-After on 429 (bounded by rateLimit.maxWaitSeconds).',
+        note: 'Per-minute credits per account, shared by every key and installed app: each call is queued at what it costs (a listing with include=requester 3, a view 2) against the system budget of rateLimit.requestsPerMinute, settled with X-Ratelimit-Used-CurrentRequest and held to X-Ratelimit-Remaining; what is left is spread evenly to the window restart (seen as Remaining jumping back up) instead of spent and waited out; Retry-After on 429 is waited out (bounded by rateLimit.maxWaitSeconds).',
       },
       capabilities: {
         changePolling: {
