@@ -146,9 +146,12 @@ describe('ticketbridge link and unlink', () => {
     const file = join(dir, 'pairs.csv');
     writeFileSync(file, `connection,a,b\nfs-cw,${fs[0]},${cw[0]}\nfs-cw,${fs[1]},${cw[1]}\n,${fs[2]},424242\n`);
     cli.out = '';
+    cli.err = '';
     expect(await cli.run('link', '--config', config, '--from', file)).toBe(1);
     expect(cli.out).toContain(`line 4: fs-cw: no ticket 424242 on b (ConnectWise Manage)`);
     expect(cli.out).toContain(`${file}: 3 rows: linked 1, already linked 1, not found 1, refused 0\n`);
+    // Not a terminal: plain progress lines on stderr, no bar.
+    expect(cli.err).toContain(`${file}: linking: 3 of 3\n`);
     writeFileSync(file, `connection,a,b\nfs-cw,${fs[0]},${cw[0]}\nfs-cw,${fs[1]},${cw[1]}\n`);
     cli.out = '';
     expect(await cli.run('link', '--config', config, '--from', file)).toBe(0);

@@ -5,7 +5,6 @@
 // A pairs file is idempotent and resumable: rows already linked are counted, not linked again.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
 import { parse } from 'csv-parse/sync';
 import { describeError, LinkRefusedError, NotFoundError } from '../../core/errors.js';
 import type { Engine, PairRequest, PairResult } from '../../core/engine.js';
@@ -13,6 +12,7 @@ import { TicketRefError } from '../../core/ticket-ref.js';
 import type { Side } from '../../core/types.js';
 import { CliExit } from '../exit.js';
 import { UsageError, withParts } from '../parts.js';
+import { progressReporter } from '../progress.js';
 
 interface LinkOpts {
   config: string;
@@ -107,24 +107,18 @@ async function linkRows(engine: Engine, rows: PairRow[], opts: LinkOpts, label: 
     failed: 0,
     previewed: 0,
   };
-  const bar = process.stderr.isTTY ? new SingleBar({ format: 'linking {bar} {value}/{total} pairs' }) : null;
-  bar?.start(rows.length, 0);
+  // A bar on a terminal, plain lines otherwise (stderr); rows not linked are listed on stdout.
+  const progress = progressReporter(`${label}: linking`);
   const problems: string[] = [];
   for (const [index, row] of rows.entries()) {
-    const request = {
-      a: row.a,
-      b: row.b,
-      ...((row.connection ?? opts.connection) ? { connection: row.connection ?? opts.connection! } : {}),
-    };
+    const connection = row.connection ?? opts.connection;
+    const request = { a: row.a, b: row.b, ...(connection ? { connection } : {}) };
     const { outcome, text: said } = await linkOne(engine, request, opts.dryRun === true);
     counts[outcome]++;
-    const line = `line ${row.line}: ${said}`;
-    if (bar) {
-      bar.update(index + 1);
-      if (outcome !== 'linked' && outcome !== 'already linked') problems.push(line);
-    } else process.stdout.write(`${line}\n`);
+    if (outcome !== 'linked' && outcome !== 'already linked') problems.push(`line ${row.line}: ${said}`);
+    progress.update(index + 1, rows.length);
   }
-  bar?.stop();
+  progress.stop();
   for (const line of problems) process.stdout.write(`${line}\n`);
   const summary = [
     `linked ${counts.linked}`,
