@@ -80,8 +80,12 @@ export async function rebuildConnection(
   };
   // Tickets that existed before the rebuild are the first sync's: initialSync applies to them.
   await ledger.startFirstSync(rt.name);
+  // A pair linked by hand carries a marker on both tickets: it is counted once.
+  const paired = new Set<string>();
   for (const [i, { side, ticket, source }] of twins.entries()) {
     progress({ phase: 'linking', connection: rt.name, done: i, total: twins.length });
+    if (paired.has(`${side}:${ticket.id}`)) continue;
+    paired.add(`${source.side}:${source.id}`);
     const known =
       (await ledger.findLink(rt.name, side, ticket.id)) ?? (await ledger.findLink(rt.name, source.side, source.id));
     if (known) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { FirstSyncProgress } from '../../src/core/engine.js';
 import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
-import { markerWithoutLedger } from '../../src/core/rebuild.js';
+import { markerWithoutLedger, rebuildConnection } from '../../src/core/rebuild.js';
 import type { FieldConfig } from '../../src/mapping/schema.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { harness, summary } from './fixtures.js';
@@ -141,6 +141,21 @@ describe('a lost ledger', () => {
     h.a.userCreate({ subject: 'really new', status: 'Open' });
     expect((await fresh.engine.plan()).filter((p) => p.action === 'create')).toHaveLength(1);
     await fresh.close();
+  });
+
+  it('rebuilds every link from the markers once; a second rebuild finds them linked', async () => {
+    const { h } = await synced();
+    const before = (await h.ledger.listLinks({})).items.map((l) => `${l.aId}:${l.bId}`).sort();
+    const empty = new SqliteLedger({ path: ':memory:' });
+    const rt = h.engine.connections.get('test')!;
+    const steps: string[] = [];
+    const first = await rebuildConnection(empty, rt, (p) => steps.push(p.phase));
+    expect(first).toMatchObject({ linked: 2, alreadyLinked: 0, sourceMissing: 0, twins: 2, listed: { a: 2, b: 2 } });
+    expect(steps).toContain('listing');
+    expect(steps.at(-1)).toBe('linking');
+    expect((await empty.listLinks({})).items.map((l) => `${l.aId}:${l.bId}`).sort()).toEqual(before);
+    expect(await rebuildConnection(empty, rt)).toMatchObject({ linked: 0, alreadyLinked: 2 });
+    await empty.close();
   });
 
   it('calls a ledger lost only when it never synced the connection: no link, no intent, no first sync begun', async () => {
