@@ -3,8 +3,9 @@
 // a change pending (a side moved since the ledger agreed with it: the next pass mirrors it), a
 // conflict parked in the inbox, a revert due (the side that does not own the field edited it),
 // or unexplained (both sides look as the ledger last agreed, yet they differ: drift). Public
-// comments are compared too (field `comments`): a copied comment whose twin is gone is
-// unexplained; a public comment the next pass will copy is a change pending.
+// comments are compared too (field `comments`): a copied comment whose twin is gone was deleted
+// by a person on the twin's system (the engine never deletes a comment); a public comment the next
+// pass will copy is a change pending, which a repair copies at once.
 import type { ConnectionRuntime } from './runtime.js';
 import type { Baseline, CommentMapEntry, Ledger, Link, LinkSnapshot } from './ledger/types.js';
 import { direction } from './sync/create.js';
@@ -12,7 +13,8 @@ import { valueOf } from './sync/planner.js';
 import { otherSide, type Comment, type JsonValue, type Side, type Ticket } from './types.js';
 import type { FieldRule } from './values.js';
 
-export type DriftExplanation = 'change pending' | 'conflict parked' | 'revert due' | 'unexplained';
+export type DriftExplanation =
+  'change pending' | 'conflict parked' | 'revert due' | 'unexplained' | `deleted on ${string} by a person`;
 
 export interface DriftFinding {
   connection: string;
@@ -92,11 +94,17 @@ export async function auditPair(rt: ConnectionRuntime, ledger: Ledger, snap: Lin
 
 /**
  * The public comments of a pair without their twin: a comment the ledger says was copied (or is
- * the daemon's copy) whose counterpart is gone is unexplained; one not yet copied that the
- * visibility rules copy is a change pending. Internal notes and comments the rules keep are not compared.
+ * the daemon's copy) whose counterpart is gone was deleted on that system by a person; one not yet
+ * copied that the visibility rules copy is a change pending. Internal notes and comments the rules
+ * keep are not compared.
+ *
+ * A deleted counterpart is explained and never repaired: the engine does not delete comments, so a
+ * person (or another tool) removed it on purpose, perhaps a comment posted on the wrong ticket or
+ * one holding what the other team must not read. Copying it again would undo that deletion, so the
+ * audit reports it and leaves it to a person.
  */
 export function commentGaps(
-  rt: Pick<ConnectionRuntime, 'config'>,
+  rt: Pick<ConnectionRuntime, 'config' | 'sides'>,
   known: readonly CommentMapEntry[],
   lists: Record<Side, Comment[]>,
 ): Array<{ a: string | null; b: string | null; explanation: DriftExplanation }> {
@@ -112,7 +120,10 @@ export function commentGaps(
       const entry = entries.get(`${side}:${comment.id}`);
       if (entry) {
         if (entry.role !== 'skipped' && entry.twinId !== null && !ids[other].has(entry.twinId))
-          gaps.push({ ...pair(side, comment.id, entry.twinId), explanation: 'unexplained' });
+          gaps.push({
+            ...pair(side, comment.id, entry.twinId),
+            explanation: `deleted on ${rt.sides[other].label} by a person`,
+          });
       } else if (!comment.marker && rt.config.comments[direction(side)].public !== 'skip') {
         gaps.push({ ...pair(side, comment.id, null), explanation: 'change pending' });
       }
@@ -171,7 +182,10 @@ export function repairBaseline(rule: FieldRule, current: Record<Side, JsonValue>
   return { a: null, b: null };
 }
 
-/** Records the findings as events and, with `repair`, rewrites the drifted baselines (the caller runs the passes). */
+/**
+ * Records the findings as events and, with `repair`, rewrites the drifted baselines; the links to
+ * repair are those and the links with a public comment still to copy (the caller runs the passes).
+ */
 export async function recordDrift(
   connections: ReadonlyMap<string, ConnectionRuntime>,
   ledger: Ledger,
@@ -179,6 +193,8 @@ export async function recordDrift(
   repair: boolean,
 ): Promise<Link['id'][]> {
   const repaired = new Set<string>();
+  if (repair)
+    for (const f of findings) if (f.field === 'comments' && f.explanation === 'change pending') repaired.add(f.linkId);
   for (const f of findings.filter((x) => x.explanation === 'unexplained')) {
     const rule = connections.get(f.connection)?.fields.find((r) => r.name === f.field);
     const event = {

@@ -1,7 +1,10 @@
 // The drift audit on the simulators (must show): a Freshservice ticket is mirrored to ConnectWise;
 // with the daemon stopped, ConnectWise's priority is changed and the ledger is made to agree with
 // it, which no pass explains. `ticketbridge drift` finds it, calls it unexplained and exits 1;
-// `--repair` settles it by the field's owner (Freshservice); the next audit exits 0.
+// `--repair` settles it by the field's owner (Freshservice); the next audit exits 0. Comments: a
+// copied public comment deleted straight from ConnectWise while the daemon is stopped is found and
+// explained as deleted there by a person (exit 0, never copied again by --repair), and a public
+// comment added on Freshservice meanwhile is pending and copied by --repair.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +17,50 @@ import { demoConfigOnFreePorts, startDemoStack, type DemoStack } from '../helper
 
 const cli = captureCli();
 let stack: DemoStack | undefined;
+const stacks: DemoStack[] = [];
 
 afterAll(async () => {
-  await stack?.stop();
+  for (const s of stacks) await s.stop();
 });
+
+async function mirroredPair() {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-drift-'));
+  const ledgerPath = join(dir, 'ledger.sqlite');
+  const config = await demoConfigOnFreePorts((c) => {
+    c.polling.intervalMs = 3_600_000;
+  });
+  const configFile = join(dir, 'config.yaml');
+  writeFileSync(configFile, stringify(config));
+  const started = await startDemoStack({ config, ledgerPath, webhooks: false });
+  stacks.push(started);
+  const fs = config.systems.freshservice!;
+  const cw = config.systems.connectwise!;
+  if (fs.kind !== 'freshservice' || cw.kind !== 'connectwise') throw new Error('unexpected demo systems');
+  const fsApi = axios.create({
+    baseURL: `${fs.baseUrl}/api/v2`,
+    auth: { username: fs.credentials.apiKey, password: 'X' },
+  });
+  const c = cw.credentials;
+  const cwApi = axios.create({
+    baseURL: `${cw.baseUrl}/v4_6_release/apis/3.0`,
+    auth: { username: `${c.company}+${c.publicKey}`, password: c.privateKey },
+    headers: { clientId: c.clientId },
+  });
+  const created = await fsApi.post<{ ticket: { id: number } }>('/tickets', {
+    subject: 'Printer jams',
+    description: '<p>Tray 2.</p>',
+    email: 'sam@contoso.example',
+    priority: 2,
+    status: 2,
+  });
+  const sync = async () => {
+    await started.daemon.engine.onIdle();
+    await started.daemon.engine.pollOnce('fs-cw', 'a');
+    await started.daemon.engine.onIdle();
+  };
+  await sync();
+  return { stack: started, configFile, ledgerPath, fsApi, cwApi, fsId: created.data.ticket.id, sync };
+}
 
 describe('ticketbridge drift on the simulators', () => {
   it('finds a pair made to diverge while the daemon was stopped, exits 1, and repairs it with --repair', async () => {
@@ -29,6 +72,7 @@ describe('ticketbridge drift on the simulators', () => {
     const configFile = join(dir, 'config.yaml');
     writeFileSync(configFile, stringify(config));
     stack = await startDemoStack({ config, ledgerPath, webhooks: false });
+    stacks.push(stack);
     const fs = config.systems.freshservice!;
     const cw = config.systems.connectwise!;
     if (fs.kind !== 'freshservice' || cw.kind !== 'connectwise') throw new Error('unexpected demo systems');
@@ -88,4 +132,49 @@ describe('ticketbridge drift on the simulators', () => {
     expect(await cli.run('drift', '--config', configFile, '--ledger', ledgerPath)).toBe(0);
     expect(cli.out).toBe('audit: 1 pairs, 0 unexplained, 0 pending\n');
   }, 60_000);
+
+  it('explains a copied comment deleted on ConnectWise as deleted there by a person, and --repair copies only what is pending', async () => {
+    const { stack: started, configFile, ledgerPath, fsApi, cwApi, fsId, sync } = await mirroredPair();
+    await fsApi.post(`/tickets/${fsId}/notes`, { body: '<p>Tried another tray.</p>', private: false });
+    await sync();
+    const link = (await started.daemon.ledger.listLinks({ connection: 'fs-cw' })).items[0]!;
+    type Note = { id: number; text: string };
+    const notes = async () => (await cwApi.get<Note[]>(`/service/tickets/${link.bId}/notes`)).data;
+    const copy = (await notes()).find((n) => n.text.includes('Tried another tray'));
+    expect(copy, 'the public comment was copied to ConnectWise').toBeDefined();
+    await started.daemon.stop();
+
+    // While stopped: a person deletes the copy on ConnectWise; another public comment is added on Freshservice.
+    expect((await cwApi.delete(`/service/tickets/${link.bId}/notes/${copy!.id}`)).status).toBe(204);
+    const fresh = await fsApi.post<{ conversation: { id: number } }>(`/tickets/${fsId}/notes`, {
+      body: '<p>Still jams on tray 1.</p>',
+      private: false,
+    });
+    const freshId = String(fresh.data.conversation.id);
+
+    expect(await cli.run('drift', '--config', configFile, '--ledger', ledgerPath)).toBe(0);
+    const pair = `fs-cw link ${link.id} (#INC-${link.aId} ⇄ ${link.bId}) comments`;
+    expect(cli.out).toMatch(
+      new RegExp(`${escape(pair)}: a "\\d+", b "${copy!.id}" — deleted on ConnectWise Manage by a person`),
+    );
+    expect(cli.out).toContain(`${pair}: a "${freshId}", b null — change pending`);
+    expect(cli.out).toContain('audit: 1 pairs, 0 unexplained, 2 pending');
+
+    cli.out = '';
+    expect(await cli.run('drift', '--config', configFile, '--ledger', ledgerPath, '--repair')).toBe(0);
+    expect(cli.out).toContain('1 repaired');
+    const texts = (await notes()).map((n) => n.text);
+    expect(texts.filter((t) => t.includes('Still jams on tray 1'))).toHaveLength(1);
+    expect(
+      texts.filter((t) => t.includes('Tried another tray')),
+      'the deleted copy stays deleted',
+    ).toHaveLength(0);
+
+    cli.out = '';
+    expect(await cli.run('drift', '--config', configFile, '--ledger', ledgerPath)).toBe(0);
+    expect(cli.out).toContain('deleted on ConnectWise Manage by a person');
+    expect(cli.out).toContain('audit: 1 pairs, 0 unexplained, 1 pending');
+  }, 60_000);
 });
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -72,7 +72,7 @@ describe('the drift audit', () => {
     expect(result.findings.map((f) => f.explanation)).toEqual(['conflict parked']);
   });
 
-  it('compares the public comments: a copied comment whose twin is gone is unexplained, a new one pending, internal notes not at all', async () => {
+  it('compares the public comments: a copied comment whose twin is gone was deleted by a person, a new one pending, internal notes not at all', async () => {
     const h = harness({ fields: [summary] });
     h.a.userCreate({ subject: 'Printer' });
     await h.pollBoth();
@@ -87,10 +87,20 @@ describe('the drift audit', () => {
     h.a.userComment(link.aId, 'Vendor case 123', 'internal');
     const result = await auditDrift(h.engine.connections, h.ledger);
     expect(result.findings.map((f) => [f.field, f.a, f.b, f.explanation])).toEqual([
-      ['comments', copied, twin.id, 'unexplained'],
+      ['comments', copied, twin.id, 'deleted on Beta by a person'],
       ['comments', fresh, null, 'change pending'],
     ]);
-    expect(result).toMatchObject({ pairs: 1, unexplained: 1, pending: 1 });
+    expect(result).toMatchObject({ pairs: 1, unexplained: 0, pending: 2 });
+
+    // Repair copies the pending comment and leaves the deleted copy deleted.
+    const repaired = await recordDrift(h.engine.connections, h.ledger, result.findings, true);
+    expect(repaired).toEqual([link.id]);
+    await h.engine.resync(link.id);
+    const bodies = h.b.mustGet(link.bId).comments.map((c) => c.body);
+    expect(bodies.filter((b) => b.includes('Still jams'))).toHaveLength(1);
+    expect(bodies.filter((b) => b.includes('Tried another tray'))).toHaveLength(0);
+    const again = await auditDrift(h.engine.connections, h.ledger);
+    expect(again.findings.map((f) => [f.a, f.explanation])).toEqual([[copied, 'deleted on Beta by a person']]);
   });
 
   it('runs as background work, says how far it got, and records the result for /status', async () => {

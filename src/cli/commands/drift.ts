@@ -18,7 +18,7 @@ export function registerDrift(program: Command, withParts: WithParts, usage: (me
   program
     .command('drift')
     .description(
-      'audit every active linked pair: each difference with its explanation (change pending, conflict parked, revert due, unexplained); exit 0 when nothing is unexplained, 1 otherwise',
+      'audit every active linked pair: each difference with its explanation (change pending, conflict parked, revert due, deleted on <system> by a person, unexplained); exit 0 when nothing is unexplained, 1 otherwise',
     )
     .requiredOption('-c, --config <file>', 'path to the YAML configuration')
     .option('--ledger <path>', 'SQLite ledger path (overrides the config)')
