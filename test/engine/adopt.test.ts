@@ -3,7 +3,9 @@
 // the dry run said, and no twin created for either ticket.
 import { describe, expect, it } from 'vitest';
 import { LinkRefusedError, NotFoundError } from '../../src/core/errors.js';
+import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
 import { pairMarkers } from '../../src/core/marker.js';
+import { rebuildConnection } from '../../src/core/rebuild.js';
 import { TicketRefError } from '../../src/core/ticket-ref.js';
 import { CONNECTION } from '../helpers/engine-harness.js';
 import { harness, priority, summary } from './fixtures.js';
@@ -123,5 +125,24 @@ describe('linking existing tickets', () => {
     const result = await h.engine.link({ a: aId, b: bId });
     expect(result.status).toBe('linked');
     expect(h.a.counters.updates + h.b.counters.updates).toBe(updates);
+  });
+
+  it('a lost ledger is rebuilt from the pair markers: one link per pair, and no twin afterwards', async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'Door sensor', priority: 2 });
+    const bId = h.b.userCreate({ summary: 'Door sensor', priority: 'P3' });
+    await h.engine.link({ a: aId, b: bId });
+
+    const fresh = new SqliteLedger({ path: ':memory:' });
+    const rebuilt = await rebuildConnection(fresh, h.engine.connections.get(CONNECTION)!);
+    expect(rebuilt.linked).toBe(1);
+    const links = await fresh.listLinks({});
+    expect(links.items.map((l) => [l.aId, l.bId])).toEqual([[aId, bId]]);
+
+    const restarted = h.restart({ ledger: fresh });
+    await restarted.pollBoth();
+    expect(h.a.counters.creates + h.b.counters.creates).toBe(0);
+    expect((await fresh.listLinks({})).total).toBe(1);
+    await restarted.engine.stop();
   });
 });
