@@ -232,7 +232,7 @@ describe('audit shows SLA clocks', () => {
     const ledger = new SqliteLedger({ path });
     await ledger.migrate();
     const sla = { startedAt: '2026-11-30T19:00:00.000Z', businessHours: false };
-    const base = { connection: 'fs-cw', side: null, field: null, oldValue: null } as const;
+    const base = { connection: 'fs-cw', linkId: null, side: null, field: null, oldValue: null } as const;
     await ledger.commit({
       connection: 'fs-cw',
       newLink: { aId: '500', bId: '900' },
