@@ -70,7 +70,7 @@ describe('GET / (dashboard)', () => {
     expect(html).toContain('1 conflict waits for a decision.');
     expect(html).not.toContain('error needs attention');
     const history = await page(`/?ticket=${f.erroredAId}`);
-    expect(history).toContain('Remote_validation error resolved: the ticket synced cleanly again (it said: ');
+    expect(history).toContain('Error resolved (remote validation): the ticket synced cleanly again (it said: ');
     expect(history).toContain('Escalated');
   });
 

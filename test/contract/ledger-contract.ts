@@ -999,13 +999,13 @@ export function describeLedgerContract(
             'b',
             null,
             'network',
-            'network error resolved: it synced (it said: B1: connection reset)',
+            'error resolved (network): it synced (it said: B1: connection reset)',
             { errorId: onLink.id, attempts: 1 },
           ],
         ]);
         const second = (await ledger.listEvents({ linkId: newLink!, kind: 'error_resolved' })).items;
         expect(second.map((e) => [e.side, e.reason])).toEqual([
-          ['a', 'remote_validation error resolved: the ticket synced cleanly again (it said: status rejected)'],
+          ['a', 'error resolved (remote validation): the ticket synced cleanly again (it said: status rejected)'],
         ]);
         expect((await ledger.getError(created.id))?.state).toBe('resolved');
         // Nothing left to resolve: no second event.

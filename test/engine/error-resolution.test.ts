@@ -27,7 +27,7 @@ describe('errors resolve themselves', () => {
     expect(h.b.mustGet(link.bId).fields.summary).toBe('fixed');
     const resolved = await h.ledger.listEvents({ linkId: link.id, kind: 'error_resolved' });
     expect(resolved.items.map((e) => [e.side, e.field])).toEqual([['a', null]]);
-    expect(resolved.items[0]!.reason).toContain('payload_invalid');
+    expect(resolved.items[0]!.reason).toContain('error resolved (payload invalid)');
     expect(resolved.items[0]!.reason).toContain('synced cleanly again');
     expect(resolved.items[0]!.reason).toContain('priority');
   });
@@ -72,14 +72,14 @@ describe('errors resolve themselves', () => {
     const open = await h.ledger.listErrors({ state: 'open' });
     expect(open.map((e) => [e.code, e.linkId, e.side])).toEqual([['unmapped_value', link.id, 'a']]);
     const events = await h.ledger.listEvents({ linkId: link.id, kind: 'error_resolved' });
-    expect(events.items.map((e) => e.reason.split(' ')[0])).toEqual(['payload_invalid']);
+    expect(events.items.map((e) => e.oldValue)).toEqual(['payload_invalid']);
 
     h.a.userEdit(id, { priority: 4 });
     await h.pollBoth();
     expect(await h.ledger.listErrors({ state: 'open' })).toEqual([]);
     expect(h.b.mustGet(link.bId).fields.priority).toBe('P1');
     const after = await h.ledger.listEvents({ linkId: link.id, kind: 'error_resolved' });
-    expect(after.items.map((e) => e.reason.split(' ')[0])).toEqual(['unmapped_value', 'payload_invalid']);
+    expect(after.items.map((e) => e.oldValue)).toEqual(['unmapped_value', 'payload_invalid']);
   });
 
   it("resolves a refused create's error once the create goes through, with an event on the new link's audit", async () => {
@@ -102,6 +102,6 @@ describe('errors resolve themselves', () => {
     expect(await h.ledger.listErrors({ state: 'open' })).toEqual([]);
     const link = await onlyLink(h);
     const resolved = await h.ledger.listEvents({ linkId: link.id, kind: 'error_resolved' });
-    expect(resolved.items.map((e) => [e.side, e.reason.split(' ')[0]])).toEqual([['a', 'remote_validation']]);
+    expect(resolved.items.map((e) => [e.side, e.oldValue])).toEqual([['a', 'remote_validation']]);
   });
 });

@@ -547,7 +547,7 @@ function syncedMalformedCase(
       const resolved = (await audit(stack, link!.id)).filter((e) => e.kind === 'error_resolved');
       expect(resolved).toHaveLength(1);
       expect(resolved[0]!.side).toBe(system.side);
-      expect(resolved[0]!.reason).toContain('payload_invalid');
+      expect(resolved[0]!.reason).toContain('error resolved (payload invalid)');
       expect(resolved[0]!.reason).toContain('synced cleanly again');
       expect(summaryOf(await stack.twin(system.connection, system.side, id))).toBe('Edited once it reads well again');
     },

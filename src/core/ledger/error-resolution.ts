@@ -16,7 +16,7 @@ export function resolvedEvent(error: ErrorRecord, linkId: string | null, reason:
     kind: 'error_resolved',
     oldValue: error.code,
     newValue: null,
-    reason: `${error.code} error resolved: ${reason} (it said: ${said})`,
+    reason: `error resolved (${error.code.replace(/_/g, ' ')}): ${reason} (it said: ${said})`,
     data: { errorId: error.id, attempts: error.attempts },
   };
 }
