@@ -22,6 +22,7 @@ import { Recovery } from './recovery.js';
 import { Runner } from './runner.js';
 import type { Notice, Notifier } from './notify.js';
 import { checkSlaClocks } from './sla-watch.js';
+import { linkUrls, ticketUrlOf } from './ticket-urls.js';
 import { TroubleWatch } from './trouble.js';
 import { buildRuntime, type ConnectionRuntime, type ConnectionSpec } from './runtime.js';
 import { Scheduler } from './scheduler.js';
@@ -223,6 +224,7 @@ class SyncEngine implements Engine {
       connections: () => [...this.connections.values()].filter((rt) => rt.config.enabled).map((rt) => rt.name),
       status: () => this.status(),
       pollIntervalMs: (name) => this.connections.get(name)?.config.pollIntervalMs ?? this.pollIntervalMs,
+      urls: (name, about) => this.noticeUrls(name, about),
     });
     const resync = (id: string) => this.resync(id);
     this.drifts = new DriftRunner({ ledger, clock, logger, connections: this.connections, resync, paused });
@@ -556,6 +558,19 @@ class SyncEngine implements Engine {
 
   async checkSla(): Promise<number> {
     return (await this.slaRound()).breached;
+  }
+
+  /** Links to the tickets a trouble notice is about: its link's pair, or the one ticket it names. */
+  private async noticeUrls(
+    name: string,
+    about: { linkId: string | null; side?: Side | null; ticketId?: string | null },
+  ): Promise<Notice['links']> {
+    const rt = this.connections.get(name);
+    if (!rt) return {};
+    if (about.linkId) return linkUrls(rt, await this.ledger.getLink(about.linkId));
+    if (!about.side || !about.ticketId) return {};
+    const url = await ticketUrlOf(rt, about.side, about.ticketId, null);
+    return url ? { [about.side]: url } : {};
   }
 
   checkTrouble(): Promise<Notice[]> {

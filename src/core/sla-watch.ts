@@ -2,6 +2,7 @@
 // The engine runs it on a timer set for the next due time (and at least every watch interval);
 // each overdue clock is re-checked alone on its link (no pass at the same time), recorded as an
 // `sla_breached` event and told to its policy's contacts.
+import { linkUrls } from './ticket-urls.js';
 import type { Ledger, SyncEvent } from './ledger/types.js';
 import { deliver, type Notifier } from './notify.js';
 import type { ConnectionRuntime } from './runtime.js';
@@ -80,7 +81,7 @@ async function breach(deps: SlaWatchDeps, rt: ConnectionRuntime, clock: SlaClock
         text: `${event.reason}.\n${rt.sides.a.label} ticket ${link?.aKey ?? link?.aId ?? '?'} ⇄ ${rt.sides.b.label} ticket ${link?.bKey ?? link?.bId ?? '?'} (${rt.name}).`,
         connection: rt.name,
         linkId: clock.linkId,
-        links: {},
+        links: await linkUrls(rt, link),
       },
       (err) => rt.logger.warn({ linkId: clock.linkId, err }, 'notification failed'),
     );

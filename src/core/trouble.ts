@@ -6,7 +6,7 @@
 import type { Conflict, Ledger } from './ledger/types.js';
 import { deliver, type Notice, type Notifier } from './notify.js';
 import type { ConnectionStatus } from './status.js';
-import type { Clock, Logger } from './types.js';
+import type { Clock, Logger, Side } from './types.js';
 
 export interface TroubleDeps {
   ledger: Ledger;
@@ -19,6 +19,11 @@ export interface TroubleDeps {
   connections(): Iterable<string>;
   status(): Promise<ConnectionStatus[]>;
   pollIntervalMs(connection: string): number;
+  /** Links to the tickets a notice is about (its link, or one side's ticket), built without reads. */
+  urls?(
+    connection: string,
+    about: { linkId: string | null; side?: Side | null; ticketId?: string | null },
+  ): Promise<Notice['links']>;
 }
 
 /** A side not checked for this many poll intervals makes its connection red (the dashboard's rule too). */
@@ -37,6 +42,9 @@ export function redReasons(c: Pick<ConnectionStatus, 'enabled' | 'paused' | 'sid
   return out;
 }
 
+/** A notice found, with what it is about (its links are built only when it is told). */
+type Found = Notice & { about: { linkId: string | null; side?: Side | null; ticketId?: string | null } };
+
 export class TroubleWatch {
   private told = new Set<string>();
 
@@ -48,9 +56,10 @@ export class TroubleWatch {
     if (!trouble || !this.deps.notifier) return [];
     const found = await this.find(trouble.conflictMinutes);
     const notices: Notice[] = [];
-    for (const [key, notice] of found) {
+    for (const [key, { about, ...found1 }] of found) {
       if (this.told.has(key)) continue;
       this.told.add(key);
+      const notice: Notice = { ...found1, links: (await this.deps.urls?.(found1.connection, about)) ?? {} };
       notices.push(notice);
       await deliver(this.deps, notice, (err) => this.deps.logger.warn({ err }, 'notification failed'));
     }
@@ -59,11 +68,17 @@ export class TroubleWatch {
     return notices;
   }
 
-  private async find(conflictMinutes: number): Promise<Map<string, Notice>> {
+  private async find(conflictMinutes: number): Promise<Map<string, Found>> {
     const { ledger, clock } = this.deps;
     const channels = this.deps.trouble!.channels;
-    const found = new Map<string, Notice>();
-    const notice = (connection: string, linkId: string | null, title: string, text: string): Notice => ({
+    const found = new Map<string, Found>();
+    const notice = (
+      connection: string,
+      linkId: string | null,
+      title: string,
+      text: string,
+      about?: Found['about'],
+    ): Found => ({
       kind: 'trouble',
       channels,
       title,
@@ -71,13 +86,18 @@ export class TroubleWatch {
       connection,
       linkId,
       links: {},
+      about: about ?? { linkId },
     });
     const running = new Set(this.deps.connections());
     for (const e of await ledger.listErrors({ state: 'open' })) {
       if (e.retryable || !running.has(e.connection)) continue;
       const where = e.linkId ? `link ${e.linkId}` : `${e.side ?? '?'} ticket ${e.ticketId ?? '?'}`;
       const text = `${e.connection}, ${where}: ${e.message} (${e.code}). It is not retried by itself: fix the cause, then retry it on the dashboard or with ticketbridge errors retry ${e.id}.`;
-      found.set(`error:${e.id}`, notice(e.connection, e.linkId, `Sync error needs a person: ${e.connection}`, text));
+      const about = { linkId: e.linkId, side: e.side, ticketId: e.ticketId };
+      found.set(
+        `error:${e.id}`,
+        notice(e.connection, e.linkId, `Sync error needs a person: ${e.connection}`, text, about),
+      );
     }
     const waitedMs = conflictMinutes * 60_000;
     for (const c of await ledger.listConflicts({ state: 'open' })) {

@@ -332,6 +332,11 @@ export interface Connector {
   parseWebhook(request: WebhookRequest): WebhookHint;
   describe(): Promise<FieldCatalog>;
   /**
+   * The ticket's page for people, built from what the daemon already knows (its id, the key the
+   * ledger keeps) without reading the ticket; null when the system's URL needs more than that.
+   */
+  ticketUrl?(id: string, key: string | null): Promise<string | null>;
+  /**
    * When each of these native fields last changed, where the system keeps a per-field history
    * (ISO times; fields it has no record of are left out). Asked only to settle `conflict: newest`,
    * so a ticket's unrelated later edits do not make its side look newer.

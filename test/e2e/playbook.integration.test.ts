@@ -227,6 +227,11 @@ describe('the co-managed playbook on the simulators', () => {
     await vi.waitFor(() => expect(mails).toHaveLength(2), { timeout: 5_000, interval: 50 });
     expect(mails[1]).toContain('Subject: SLA breached: critical outage');
     expect(hooks.map((h) => (JSON.parse(h.body) as { kind: string }).kind)).toEqual(['escalation', 'sla_breach']);
+    // The breach notice links both tickets, as the escalation's does.
+    const sent = hooks.map((h) => (JSON.parse(h.body) as { links: { a?: string; b?: string } }).links);
+    expect(sent[1]).toEqual(sent[0]);
+    expect(sent[1]!.a).toMatch(new RegExp(`/a/tickets/${fsId}$`));
+    expect(sent[1]!.b).toContain('service_recid=');
 
     const page = await fetch(`${daemon.url}/`, { headers: { Authorization: `Bearer ${ENV.TICKETBRIDGE_TOKEN}` } });
     const html = await page.text();

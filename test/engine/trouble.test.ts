@@ -47,6 +47,11 @@ describe('sync-trouble notices', () => {
       ['trouble', ['ops'], 'Conflict waiting: test', link.id],
     ]);
     expect(told[0]!.text).toContain('field summary was changed on both sides (a: "internal view", b: "msp view")');
+    // Links to both tickets for people to open, built without reading either ticket.
+    expect(told[0]!.links).toEqual({
+      a: `https://alpha.example/tickets/${aId}`,
+      b: `https://beta.example/tickets/${link.bId}`,
+    });
     expect(await h.engine.checkTrouble()).toEqual([]);
     expect(notices).toHaveLength(1);
     await h.close();

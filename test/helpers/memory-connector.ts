@@ -556,6 +556,11 @@ export class MemoryConnector implements Connector {
     return hint;
   }
 
+  /** A page per ticket, as a real system's agent portal has. */
+  async ticketUrl(id: string): Promise<string | null> {
+    return `https://${this.facts.label.toLowerCase()}.example/tickets/${id}`;
+  }
+
   async describe(): Promise<FieldCatalog> {
     const names = new Set<string>(['summary', 'description', 'status', 'priority']);
     for (const name of Object.keys(this.system.options.allowedValues ?? {})) names.add(name);

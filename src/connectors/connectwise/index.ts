@@ -245,7 +245,7 @@ export class ConnectwiseConnector implements Connector {
     return boards === undefined || boards.some((b) => b.toLowerCase() === name.toLowerCase());
   }
 
-  private ticketUrl(id: number, codebase: string): string {
+  private pageUrl(id: number, codebase: string): string {
     const company = encodeURIComponent(this.ctx.system.credentials.company);
     return `${this.client.origin}/${codebase}services/system_io/Service/fv_sr100_request.rails?service_recid=${id}&companyName=${company}`;
   }
@@ -332,7 +332,7 @@ export class ConnectwiseConnector implements Connector {
       ...toTicket(t, {
         description: description.text,
         inScope: () => inScope,
-        url: (id) => this.ticketUrl(id, codebase),
+        url: (id) => this.pageUrl(id, codebase),
       }),
       memo: { descriptionNoteId: description.noteId } satisfies CwMemo,
     };
@@ -382,7 +382,7 @@ export class ConnectwiseConnector implements Connector {
             ...toTicket(parsed, {
               description: undefined,
               inScope: () => true,
-              url: (id) => this.ticketUrl(id, codebase),
+              url: (id) => this.pageUrl(id, codebase),
             }),
             deleted: true,
           };
@@ -821,6 +821,11 @@ export class ConnectwiseConnector implements Connector {
   }
 
   // --- catalog ------------------------------------------------------------------------------------
+
+  /** The service ticket's page, on the codebase the API already resolved once (the URL read tickets carry). */
+  async ticketUrl(id: string): Promise<string | null> {
+    return /^\d+$/.test(id) ? this.pageUrl(Number(id), await this.client.resolveCodebase()) : null;
+  }
 
   async describe(): Promise<FieldCatalog> {
     const allBoards = await this.boards();

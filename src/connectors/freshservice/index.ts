@@ -563,6 +563,11 @@ export class FreshserviceConnector implements Connector {
 
   // ---------------------------------------------------------------- catalog
 
+  /** The agent portal's page of the ticket (the same URL read tickets carry). */
+  async ticketUrl(id: string): Promise<string | null> {
+    return `${this.ctx.system.baseUrl.replace(/\/+$/, '')}/a/tickets/${encodeURIComponent(id)}`;
+  }
+
   async describe(): Promise<FieldCatalog> {
     const [formFields, groups] = await Promise.all([this.formFields(), this.client.groups()]);
     const byName = new Map(formFields.map((f) => [f.name, f]));

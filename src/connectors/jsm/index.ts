@@ -892,6 +892,11 @@ export class JsmConnector implements Connector {
       if (hook.url === targetUrl) await this.client.deleteWebhook(hook.self);
   }
 
+  /** `/browse/<key>` (the URL read issues carry); Jira's browse page takes the key, not the numeric id. */
+  async ticketUrl(_id: string, key: string | null): Promise<string | null> {
+    return key ? `${this.system.baseUrl.replace(/\/$/, '')}/browse/${encodeURIComponent(key)}` : null;
+  }
+
   async describe(): Promise<FieldCatalog> {
     const [catalog, priorities] = await Promise.all([this.fieldsById(), this.client.priorities()]);
     const projectKeys =
