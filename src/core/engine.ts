@@ -245,6 +245,10 @@ class SyncEngine implements Engine {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    // The first sync begins when the daemon first starts, not at its first poll round: a ticket
+    // created after that is new (initialSync does not apply), even if this run stops before the
+    // round. Kept once per connection; later starts leave it as it is.
+    for (const rt of this.connections.values()) if (rt.config.enabled) await this.ledger.startFirstSync(rt.name);
     await this.pauses.refresh();
     // With SQLite this process is the only writer, so every pending intent is from a stopped
     // run; with PostgreSQL another live instance may be mid-create, so only old ones are taken.

@@ -3,7 +3,7 @@
 // link --from pairs.csv` pairs the M (and again: nothing more), `ticketbridge plan` says what the
 // daemon will do, and the daemon's passes then do exactly that: M paired links, a twin for each
 // of the N - M unpaired tickets on each side (create: both ways), no duplicate anywhere.
-// Size: TB_GO_LIVE_TICKETS (N) and TB_GO_LIVE_SHARED (M); `npm run test:go-live` runs 500 / 300.
+// Size: 500 / 300 as the go-live promise names; TB_GO_LIVE_TICKETS (N) and TB_GO_LIVE_SHARED (M) set others.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +18,8 @@ import { startSimulators, type StartedSimulator } from '../../src/simulators/sta
 import { captureCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/demo-stack.js';
 
-const N = Number(process.env.TB_GO_LIVE_TICKETS ?? 40);
-const M = Number(process.env.TB_GO_LIVE_SHARED ?? 24);
+const N = Number(process.env.TB_GO_LIVE_TICKETS ?? 500);
+const M = Number(process.env.TB_GO_LIVE_SHARED ?? 300);
 const CONNECTION = 'fs-cw';
 const cli = captureCli();
 

@@ -8,7 +8,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { FirstSyncProgress } from '../../src/core/engine.js';
 import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
 import { markerWithoutLedger, rebuildConnection } from '../../src/core/rebuild.js';
-import type { FieldConfig } from '../../src/mapping/schema.js';
+import { initialSyncRefusal } from '../../src/core/sync/create.js';
+import type { Ticket } from '../../src/core/types.js';
+import { ConnectionConfig, type FieldConfig } from '../../src/mapping/schema.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { harness, summary } from './fixtures.js';
 
@@ -36,6 +38,35 @@ describe('initialSync', () => {
     h.a.userCreate({ subject: 'born closed after go-live', status: 'Closed' });
     await h.pollBoth();
     expect([...h.b.tickets.values()].map((t) => t.fields.summary)).toContain('born closed after go-live');
+  });
+
+  it('records when the first sync began as the daemon starts, before its first poll round can run', async () => {
+    const clock = new ManualClock(Date.parse('2026-11-30T10:00:00.400Z'));
+    const ledger = new SqliteLedger({ path: ':memory:', clock });
+    const h = harness({ fields: [summary, status], ledger, engine: { clock } });
+    expect(await ledger.firstSync('test')).toBeNull();
+    await h.engine.start();
+    // A run killed right now (intent recovery or the first listing still under way) has begun the
+    // first sync: a ticket created after this moment is new to the next run, not "existed before".
+    expect((await ledger.firstSync('test'))?.startedAt).toBe('2026-11-30T10:00:00.400Z');
+    await h.engine.stop();
+  });
+
+  it('counts a ticket created in the second the first sync began as new (creation times are whole seconds)', () => {
+    const config = ConnectionConfig.parse({ a: { system: 'x' }, b: { system: 'y' }, fields: [summary] });
+    const born = (createdAt: string): Ticket => ({
+      id: '1',
+      version: createdAt,
+      fields: {},
+      inScope: true,
+      closed: true,
+      createdAt,
+    });
+    const started = Date.parse('2026-11-30T10:00:00.400Z');
+    expect(initialSyncRefusal(config, born('2026-11-30T10:00:00Z'), started)).toBeNull();
+    expect(initialSyncRefusal(config, born('2026-11-30T09:59:59Z'), started)).toBe(
+      'closed before the first sync (initialSync.openOnly)',
+    );
   });
 
   it('takes closed tickets too with openOnly: false, and none created before createdAfter', async () => {

@@ -49,7 +49,9 @@ export function initialSyncRefusal(
   const createdAtMost = Number.isNaN(created) ? Date.parse(ticket.version) : created;
   if (rule.createdAfter !== undefined && createdAtMost < Date.parse(rule.createdAfter))
     return `created before ${rule.createdAfter} (initialSync.createdAfter)`;
-  const existed = firstSyncStartedMs === null || createdAtMost < firstSyncStartedMs;
+  // Systems keep creation times in whole seconds (Freshservice created_at, ConnectWise dateEntered):
+  // a ticket created in the second the first sync began counts as new, so it is mirrored.
+  const existed = firstSyncStartedMs === null || createdAtMost < Math.floor(firstSyncStartedMs / 1000) * 1000;
   if (rule.openOnly && existed && ticket.closed === true) return 'closed before the first sync (initialSync.openOnly)';
   return null;
 }
