@@ -207,7 +207,10 @@ export async function createPass(
     connection: rt.name,
     newLink: { aId: tickets.a.id, bId: tickets.b.id },
     // After a recovery the source may have moved since the twin was sent: let the next pass look.
-    versions: recovered ? {} : { [from]: seenVersion(rt.fields, from, ticket), [to]: seenVersion(rt.fields, to, twin) },
+    // The twin's version waits for the link's first pass (it copies the source's comments): until
+    // that pass commits, every pass lists both sides' comments, so a stop or a failure between
+    // this commit and that pass leaves no comment uncopied (commentSides).
+    versions: recovered ? {} : { [from]: seenVersion(rt.fields, from, ticket) },
     keys: keysOf(tickets),
     memos: memosOf(tickets),
     baselines: createBaselines(
@@ -460,8 +463,9 @@ export async function linkPass(
 
 /**
  * The sides whose comments are listed: a side that moved or whose version the ledger cannot trust
- * yet (a comment moves its ticket's version, connector readmes), both on a link's first pass or a
- * forced one, and a side a pending comment copy targets (its copy may exist there already).
+ * yet (a comment moves its ticket's version, connector readmes), both on a link's first pass (no
+ * version recorded for a side yet) or a forced one, and a side a pending comment copy targets (its
+ * copy may exist there already).
  */
 export function commentSides(
   link: Link,

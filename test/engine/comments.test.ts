@@ -1,5 +1,8 @@
 // Comments: copied once by the visibility rules, never back.
 import { describe, expect, it } from 'vitest';
+import { NetworkError } from '../../src/core/errors.js';
+import type { Clock } from '../../src/core/types.js';
+import { CONNECTION } from '../helpers/engine-harness.js';
 import { summary, harness, onlyLink } from './fixtures.js';
 
 describe('comments', () => {
@@ -37,5 +40,33 @@ describe('comments', () => {
     await h.pollBoth();
     const vis = h.b.mustGet(link.bId).comments.map((c) => c.visibility);
     expect(vis).toEqual(['internal', 'internal']);
+  });
+});
+
+describe("a new link's first pass", () => {
+  /** Both systems stamp versions 10 s in the past, so the ledger trusts them at once (SETTLE_MS). */
+  const behind: Clock = { now: () => Date.now() - 10_000 };
+
+  it('still copies the comments the source had at its create when that pass never finished (a stop, or a failed listing)', async () => {
+    const h = harness({ fields: [summary], systemA: { clock: behind }, systemB: { clock: behind } });
+    const aId = h.a.userCreate({ subject: 'printer jammed' });
+    h.a.userComment(aId, 'It jams on every second page', 'public', 'Ada');
+    // The twin is created and its link committed; the pass that copies the source's comments
+    // then fails before listing them (as if the daemon were killed between the two).
+    const listComments = h.connectorA.listComments.bind(h.connectorA);
+    h.connectorA.listComments = () => Promise.reject(new NetworkError('connection reset'));
+    await h.engine.hint(CONNECTION, 'a', aId);
+    await h.engine.onIdle();
+    const link = await onlyLink(h);
+    expect(h.b.mustGet(link.bId).comments).toEqual([]);
+    h.connectorA.listComments = listComments;
+
+    const restarted = h.restart();
+    for (let i = 0; i < 3; i++) await restarted.pollBoth();
+    await restarted.engine.reconcile();
+    await restarted.engine.onIdle();
+    const copies = h.b.mustGet(link.bId).comments.filter((c) => c.body.includes('It jams on every second page'));
+    expect(copies).toHaveLength(1);
+    expect(copies[0]?.visibility).toBe('public');
   });
 });
