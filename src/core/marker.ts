@@ -65,8 +65,19 @@ export function parseMirroredComment(text: string): { body: string; marker: stri
   return { body: text.slice(0, match.index), marker: match[1] ?? null };
 }
 
-/** The marker of a file copied from `sourceSide`'s attachment to the other side of a link. */
-export function attachmentMarker(
+/**
+ * The marker of a file copied from `sourceSide`'s attachment to the other side of a link. It names
+ * the connection and the source file only (attachment ids are unique in their system, as comment
+ * ids are), so a copy is recognised from what both systems hold even when the ledger that knew the
+ * link is lost and the pair is linked again under a new link id.
+ */
+export function attachmentMarker(connection: string, sourceSide: string, sourceAttachmentId: string): string {
+  const safe = sourceAttachmentId.replace(/[^A-Za-z0-9_-]/g, '-');
+  return `tb:${connection}:file:${sourceSide}:${safe}`;
+}
+
+/** The marker earlier versions gave a copied file: it also named the link the copy was made under. */
+export function legacyAttachmentMarker(
   connection: string,
   linkId: string,
   sourceSide: string,
@@ -74,6 +85,20 @@ export function attachmentMarker(
 ): string {
   const safe = sourceAttachmentId.replace(/[^A-Za-z0-9_-]/g, '-');
   return `tb:${connection}:${linkId}:file:${sourceSide}${safe}`;
+}
+
+/**
+ * The link ids that markers of this connection's copied comments and file notes name (`tb:<c>:<link>:…`):
+ * the links a pair was synced under before, which an older copied file's tag may stand for.
+ */
+export function linkIdsNamed(markers: readonly (string | null | undefined)[], connection: string): string[] {
+  const ids = new Set<string>();
+  for (const marker of markers) {
+    if (!marker?.startsWith(`tb:${connection}:`)) continue;
+    const parts = marker.slice(`tb:${connection}:`.length).split(':');
+    if (parts.length >= 2 && parts[0] !== 'file') ids.add(parts[0]!);
+  }
+  return [...ids];
 }
 
 /**

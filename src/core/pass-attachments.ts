@@ -3,7 +3,7 @@
 // intent, and leave a note for each file that may not cross. Thin: every decision is the plan's.
 import { classify, RemoteValidationError } from './errors.js';
 import type { LinkSnapshot, PassCommit } from './ledger/types.js';
-import { attachmentMarker } from './marker.js';
+import { attachmentMarker, legacyAttachmentMarker, linkIdsNamed } from './marker.js';
 import type { PassDeps } from './pass.js';
 import type { ConnectionRuntime } from './runtime.js';
 import {
@@ -13,9 +13,17 @@ import {
   type AttachmentCopy,
   type AttachmentRefusal,
 } from './sync/attachments.js';
-import type { Attachment, Connector, Side, Ticket } from './types.js';
+import type { Attachment, Comment, Connector, Side, Ticket } from './types.js';
 
-type Context = { connection: string; linkId: string; labels: Record<Side, string> };
+type Context = {
+  connection: string;
+  linkId: string;
+  labels: Record<Side, string>;
+  /** Link ids the pair's copied comments and notes name (links a lost ledger knew the pair by). */
+  earlierLinkIds: string[];
+  /** Each side's comments as this pass listed them (empty on a side it did not list). */
+  comments: Record<Side, Comment[]>;
+};
 
 function canCarryFiles(connector: Connector): boolean {
   return (
@@ -26,21 +34,32 @@ function canCarryFiles(connector: Connector): boolean {
   );
 }
 
-/** Copies every file not yet in the link's attachment map once, by the connection's rules. */
+/**
+ * Copies every file not yet in the link's attachment map once, by the connection's rules.
+ * `comments` are the lists the comment step read: their markers name the links the pair was
+ * synced under before, so a copy made under one of them is recognised after a lost ledger.
+ */
 export async function syncAttachments(
   deps: PassDeps,
   rt: ConnectionRuntime,
   snap: LinkSnapshot,
   tickets: Record<Side, Ticket>,
   commit: PassCommit,
+  comments: Record<Side, Comment[]> | null,
 ): Promise<void> {
   const rules = rt.config.attachments;
   const connectors = { a: rt.sides.a.connector, b: rt.sides.b.connector };
   if (!rules || !canCarryFiles(connectors.a) || !canCarryFiles(connectors.b)) return;
+  const listed = comments ?? { a: [], b: [] };
   const context: Context = {
     connection: rt.name,
     linkId: snap.link.id,
     labels: { a: rt.sides.a.label, b: rt.sides.b.label },
+    earlierLinkIds: linkIdsNamed(
+      [...listed.a, ...listed.b].map((c) => c.marker),
+      rt.name,
+    ),
+    comments: listed,
   };
   const listOf = (side: Side): Promise<Attachment[]> =>
     connectors[side].listAttachments!(
@@ -54,6 +73,7 @@ export async function syncAttachments(
     known: snap.attachments ?? [],
     lists: { a, b },
     limits: { a: connectors.a.facts.attachments, b: connectors.b.facts.attachments },
+    earlierLinkIds: context.earlierLinkIds,
   });
   commit.attachments = [...(commit.attachments ?? []), ...plan.records];
   commit.events!.push(...plan.events);
@@ -120,7 +140,14 @@ async function announceRefusal(
 ): Promise<void> {
   const { record, event, note } = attachmentRefused(context, refusal);
   const sourceKey = `${context.linkId}:${refusal.from}:file:${refusal.attachment.id}:note`;
-  const marker = `${attachmentMarker(rt.name, context.linkId, refusal.from, refusal.attachment.id)}:note`;
+  const marker = `${attachmentMarker(rt.name, refusal.from, refusal.attachment.id)}:note`;
+  // The note as this or an earlier version wrote it, under this link or one a lost ledger knew.
+  const notes = new Set([
+    marker,
+    ...[context.linkId, ...context.earlierLinkIds].map(
+      (link) => `${legacyAttachmentMarker(rt.name, link, refusal.from, refusal.attachment.id)}:note`,
+    ),
+  ]);
   const existing = await deps.ledger.findIntent(rt.name, 'comment', refusal.to, sourceKey);
   const intent =
     existing ??
@@ -133,8 +160,10 @@ async function announceRefusal(
       marker,
     }));
   if (!intent) return;
-  const listed = existing ? await rt.sides[refusal.to].connector.listComments(tickets[refusal.to].id) : [];
-  if (!listed.some((c) => c.marker === marker)) {
+  const listed = existing
+    ? await rt.sides[refusal.to].connector.listComments(tickets[refusal.to].id)
+    : context.comments[refusal.to];
+  if (!listed.some((c) => c.marker !== null && c.marker !== undefined && notes.has(c.marker))) {
     // Never more visible than the file: a note about an internal file is internal.
     await rt.sides[refusal.to].connector.addComment(tickets[refusal.to].id, {
       body: note,

@@ -431,7 +431,7 @@ export async function linkPass(
     commit.events.push(
       ...slaStops(state.slaRunning, rt.config.escalations, tickets, lists ?? { a: [], b: [] }, labels),
     );
-    await syncAttachments(deps, rt, snap, tickets, commit).catch((err: unknown) => failures.push(err));
+    await syncAttachments(deps, rt, snap, tickets, commit, lists).catch((err: unknown) => failures.push(err));
   }
   if (failures.length > 0 || raced) {
     delete commit.versions; // the next pass looks again

@@ -2,7 +2,7 @@
 // sync; the ledger of the running daemon is deleted and the daemon restarted: it refuses with one
 // line naming `ledger rebuild`; `ledger rebuild` restores every link; with --allow-empty-ledger the
 // first sync links every twin by its marker (0 new twins); an older backup restored makes 0
-// duplicates of what was synced after it, tickets or comments.
+// duplicates of what was synced after it, tickets, comments or files.
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,16 +32,20 @@ function deleteLedger(path: string): void {
   for (const suffix of ['', '-wal', '-shm', '.lock']) if (existsSync(path + suffix)) rmSync(path + suffix);
 }
 
-/** Every ticket on each side (listed through the daemon's own connectors, over HTTP) and every comment on them. */
-async function census(d: DaemonHandle): Promise<{ fs: number; cw: number; comments: number }> {
+/** Every ticket on each side (listed through the daemon's own connectors, over HTTP) and every comment and file on them. */
+async function census(d: DaemonHandle): Promise<{ fs: number; cw: number; comments: number; files: number }> {
   const pair = d.connectors.get('fs-cw')!;
   const ids = { a: [] as string[], b: [] as string[] };
   for (const side of ['a', 'b'] as const)
     for await (const t of pair[side].listChanged({ since: null })) if (!('invalid' in t)) ids[side].push(t.id);
   let comments = 0;
+  let files = 0;
   for (const side of ['a', 'b'] as const)
-    for (const id of ids[side]) comments += (await pair[side].listComments(id)).length;
-  return { fs: ids.a.length, cw: ids.b.length, comments };
+    for (const id of ids[side]) {
+      comments += (await pair[side].listComments(id)).length;
+      files += (await pair[side].listAttachments!(id)).length;
+    }
+  return { fs: ids.a.length, cw: ids.b.length, comments, files };
 }
 
 /** Lets the start's first round finish, then polls both sides once and waits for every pass. */
@@ -62,6 +66,7 @@ describe('a lost ledger on the simulators', () => {
     const config: Config = await demoConfigOnFreePorts((c) => {
       c.polling.intervalMs = 3_600_000; // polls are driven by the test
       delete c.connections['jsm-cw'];
+      c.connections['fs-cw']!.attachments = { aToB: 'public', bToA: 'all', deny: [] };
     });
     const configFile = join(dir, 'config.yaml');
     writeFileSync(configFile, stringify(config));
@@ -99,9 +104,13 @@ describe('a lost ledger on the simulators', () => {
     const open = (options: Parameters<typeof startDaemon>[1] = {}) =>
       startDaemon(config, { ledgerPath, logLevel: 'silent', ...options });
 
-    // In sync: three incidents from Freshservice (one with a comment), two from ConnectWise.
+    // In sync: three incidents from Freshservice (one with a comment carrying a file), two from ConnectWise.
     const first = await fsTicket('Printer jams on floor 2');
-    await fsApi.post(`/tickets/${first}/notes`, { body: '<p>Tried a new toner.</p>', private: false });
+    const form = new FormData();
+    form.append('body', '<p>Tried a new toner.</p>');
+    form.append('private', 'false');
+    form.append('attachments[]', new Blob([Buffer.from('jam log')], { type: 'text/plain' }), 'jam.log');
+    await fsApi.post(`/tickets/${first}/notes`, form);
     await fsTicket('VPN drops hourly');
     await fsTicket('New starter laptop');
     await cwTicket('Firewall firmware due');
@@ -109,7 +118,7 @@ describe('a lost ledger on the simulators', () => {
     daemon = await open();
     await syncOnce(daemon);
     const synced = await census(daemon);
-    expect(synced).toMatchObject({ fs: 5, cw: 5 });
+    expect(synced).toMatchObject({ fs: 5, cw: 5, files: 2 }); // the file and its copy
     expect(await pairs(daemon)).toHaveLength(5);
     await daemon.stop();
     copyFileSync(ledgerPath, backupPath); // the backup, taken here

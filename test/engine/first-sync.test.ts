@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { FirstSyncProgress } from '../../src/core/engine.js';
 import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
+import { legacyAttachmentMarker, tagFileName } from '../../src/core/marker.js';
 import { markerWithoutLedger, rebuildConnection } from '../../src/core/rebuild.js';
 import { initialSyncRefusal } from '../../src/core/sync/create.js';
 import type { Ticket } from '../../src/core/types.js';
@@ -17,6 +18,14 @@ import { harness, summary } from './fixtures.js';
 const DAY = 86_400_000;
 const status: FieldConfig = { name: 'status', a: 'status', b: 'status', owner: 'both' };
 const dirs: string[] = [];
+const files = { attachments: { aToB: 'public' as const, bToA: 'public' as const, deny: [] } };
+
+/** An empty ledger whose next link id is not the one the lost ledger gave (ids count from 1). */
+async function emptyLedgerWithOtherIds(): Promise<SqliteLedger> {
+  const ledger = new SqliteLedger({ path: ':memory:' });
+  for (let i = 0; i < 3; i++) await ledger.commit({ connection: 'elsewhere', newLink: { aId: `x${i}`, bId: `y${i}` } });
+  return ledger;
+}
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('initialSync', () => {
@@ -116,6 +125,74 @@ describe('a lost ledger', () => {
     await fresh.pollBoth();
     expect(h.b.mustGet(twin.bId).fields.summary).toBe('edited after the loss');
     expect(h.b.mustGet(twin.bId).comments).toHaveLength(1);
+    await fresh.close();
+  });
+
+  it('uploads no file again on either side after the loss: a copied file is known by its source, not its link', async () => {
+    const h = harness({ fields: [summary, status], connection: files });
+    const a1 = h.a.userCreate({ subject: 'with files', status: 'Open' });
+    await h.pollBoth();
+    const [link] = (await h.ledger.listLinks({})).items;
+    h.a.userAttach(a1, { name: 'shot.png', bytes: Buffer.from('png'), contentType: 'image/png' });
+    h.b.userAttach(link!.bId, { name: 'log.txt', bytes: Buffer.from('log'), contentType: 'text/plain' });
+    await h.pollBoth();
+    await h.pollBoth();
+    expect(h.a.counters.uploads + h.b.counters.uploads).toBe(2);
+
+    const fresh = h.restart({ ledger: await emptyLedgerWithOtherIds() });
+    await fresh.pollBoth();
+    await fresh.pollBoth();
+    expect(h.a.counters.uploads + h.b.counters.uploads).toBe(2);
+    expect(h.a.mustGet(a1).files).toHaveLength(2);
+    expect(h.b.mustGet(link!.bId).files).toHaveLength(2);
+    const relinked = await fresh.ledger.findLink('test', 'a', a1);
+    expect(relinked?.id).not.toBe(link!.id);
+    const rebuilt = await emptyLedgerWithOtherIds();
+    await rebuilt.commit({ connection: 'elsewhere', newLink: { aId: 'x9', bId: 'y9' } });
+    await rebuildConnection(rebuilt, fresh.engine.connections.get('test')!);
+    const again = fresh.restart({ ledger: rebuilt });
+    await again.pollBoth();
+    expect(h.a.counters.uploads + h.b.counters.uploads).toBe(2);
+    await again.close();
+  });
+
+  it('writes no second note after the loss for a file that may not cross', async () => {
+    const h = harness({ fields: [summary, status], connection: files, systemB: { maxFileBytes: 1000 } });
+    const a1 = h.a.userCreate({ subject: 'too big to cross', status: 'Open' });
+    await h.pollBoth();
+    const [link] = (await h.ledger.listLinks({})).items;
+    h.a.userAttach(a1, { name: 'huge.iso', bytes: Buffer.alloc(1001), visibility: 'public' });
+    await h.pollBoth();
+    const notes = () => h.b.mustGet(link!.bId).comments.filter((c) => c.body.includes('huge.iso'));
+    expect(notes()).toHaveLength(1);
+
+    const fresh = h.restart({ ledger: await emptyLedgerWithOtherIds() });
+    await fresh.pollBoth();
+    await fresh.pollBoth();
+    expect(notes()).toHaveLength(1);
+    expect(h.b.counters.uploads).toBe(0);
+    await fresh.close();
+  });
+
+  it('recognises a file copied under the older link-tagged name when a copied comment names that link', async () => {
+    const h = harness({ fields: [summary, status], connection: files });
+    const a1 = h.a.userCreate({ subject: 'copied before', status: 'Open' });
+    h.a.userComment(a1, 'see the file', 'public');
+    await h.pollBoth();
+    const [link] = (await h.ledger.listLinks({})).items;
+    const file = h.a.userAttach(a1, { name: 'shot.png', bytes: Buffer.from('png'), contentType: 'image/png' });
+    // The copy as an earlier version made it: its tag stands for a marker that names the link.
+    const tagged = tagFileName('shot.png', legacyAttachmentMarker('test', link!.id, 'a', file));
+    h.b.userAttach(link!.bId, { name: tagged, bytes: Buffer.from('png'), contentType: 'image/png' });
+    await h.pollBoth();
+    expect(h.a.counters.uploads + h.b.counters.uploads).toBe(0);
+
+    const fresh = h.restart({ ledger: await emptyLedgerWithOtherIds() });
+    await fresh.pollBoth();
+    await fresh.pollBoth();
+    expect(h.a.counters.uploads + h.b.counters.uploads).toBe(0);
+    expect(h.b.mustGet(link!.bId).files).toHaveLength(1);
+    expect(h.a.mustGet(a1).files).toHaveLength(1);
     await fresh.close();
   });
 

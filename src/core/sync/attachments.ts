@@ -4,7 +4,7 @@
 // dropped in silence. Pure: the pass downloads, uploads and writes the notes this plan lists.
 import type { AttachmentsConfig } from '../../mapping/schema.js';
 import type { AttachmentMapEntry, NewEvent } from '../ledger/types.js';
-import { attachmentMarker, fileTag } from '../marker.js';
+import { attachmentMarker, fileTag, legacyAttachmentMarker } from '../marker.js';
 import { otherSide, type Attachment, type AttachmentLimits, type Side, type Visibility } from '../types.js';
 import { direction } from './create.js';
 import { sideName } from './words.js';
@@ -46,6 +46,24 @@ export interface AttachmentInput {
   lists: Record<Side, Attachment[]>;
   /** Each side's limits as its connector declares them (a target's limit refuses before upload). */
   limits: Record<Side, AttachmentLimits | undefined>;
+  /** Link ids the pair's copied comments and notes name: links an older copy's tag may stand for. */
+  earlierLinkIds?: readonly string[];
+}
+
+/**
+ * The tags a copy of `file` may carry on the other side: the current one, which names only the
+ * connection and the source file, and the older form that also named the link, for this link and
+ * every earlier link of the pair a copied comment or note still names. An older copy made under a
+ * link the ledger lost, on a pair where no copied comment or note names that link, cannot be
+ * matched (its tag is a hash of a link id nothing remembers); it is still never copied back, as
+ * its tag marks it a copy.
+ */
+function copyTags(input: AttachmentInput, from: Side, fileId: string): Set<string> {
+  const links = new Set([input.linkId, ...(input.earlierLinkIds ?? [])]);
+  return new Set([
+    fileTag(attachmentMarker(input.connection, from, fileId)),
+    ...[...links].map((link) => fileTag(legacyAttachmentMarker(input.connection, link, from, fileId))),
+  ]);
 }
 
 /** Whether a content type matches a pattern such as `image/*`. */
@@ -113,8 +131,9 @@ export function planAttachments(input: AttachmentInput): AttachmentPlan {
         });
         continue;
       }
-      const marker = attachmentMarker(input.connection, input.linkId, from, file.id);
-      const existing = input.lists[to].find((f) => f.marker === fileTag(marker)) ?? null;
+      const marker = attachmentMarker(input.connection, from, file.id);
+      const tags = copyTags(input, from, file.id);
+      const existing = input.lists[to].find((f) => f.marker !== null && tags.has(f.marker)) ?? null;
       const refused = existing ? null : refusalOf(file, input.rules, input.limits[to], input.labels[to]);
       if (refused) {
         plan.refusals.push({ from, to, attachment: file, reason: refused });
