@@ -62,7 +62,7 @@ async function pairs(d: DaemonHandle): Promise<string[]> {
 }
 
 describe('a lost ledger on the simulators', () => {
-  it('refuses to start, rebuilds every link, and never duplicates a twin or a comment', async () => {
+  it('refuses to start, rebuilds every link, and never duplicates a twin, a comment or a file', async () => {
     const config: Config = await demoConfigOnFreePorts((c) => {
       c.polling.intervalMs = 3_600_000; // polls are driven by the test
       delete c.connections['jsm-cw'];
