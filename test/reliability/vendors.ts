@@ -7,6 +7,8 @@ import { tagToMarker } from '../../src/connectors/freshservice/convert.js';
 import { labelToMarker } from '../../src/connectors/jsm/convert.js';
 import { parseFileName } from '../../src/core/marker.js';
 import type { Config, SystemConfig } from '../../src/mapping/schema.js';
+import { OTHER_USERS } from '../../src/simulators/jsm/fixtures.js';
+import { ACTOR_HEADER } from '../../src/simulators/jsm/index.js';
 import { attachAsPerson } from '../../src/simulators/jsm/test-helpers.js';
 
 type Of<K extends SystemConfig['kind']> = Extract<SystemConfig, { kind: K }>;
@@ -343,7 +345,12 @@ export class JiraApi {
   ) {
     this.site = system.baseUrl;
     this.auth = basicAuth(system.credentials.email, system.credentials.apiToken);
-    this.http = client(`${system.baseUrl}/rest/api/3`, { Authorization: this.auth });
+    // People act as an agent of their own, as on a real site: the history then tells their edits
+    // from the daemon's (its account is the site's credentials).
+    this.http = client(`${system.baseUrl}/rest/api/3`, {
+      Authorization: this.auth,
+      [ACTOR_HEADER]: OTHER_USERS[0]!.accountId,
+    });
   }
 
   /** An agent attaches a file and shows it in a comment, public or internal. */
