@@ -247,8 +247,13 @@ class SyncEngine implements Engine {
     this.running = true;
     // The first sync begins when the daemon first starts, not at its first poll round: a ticket
     // created after that is new (initialSync does not apply), even if this run stops before the
-    // round. Kept once per connection; later starts leave it as it is.
-    for (const rt of this.connections.values()) if (rt.config.enabled) await this.ledger.startFirstSync(rt.name);
+    // round. Kept once per connection; later starts leave it as it is. A ledger that cannot take
+    // the write now (a full disk) is shown by its own checks; the first round records it then.
+    for (const rt of this.connections.values())
+      if (rt.config.enabled)
+        await this.ledger.startFirstSync(rt.name).catch((err: unknown) => {
+          this.logger.warn({ connection: rt.name, err }, 'could not record the start of the first sync yet');
+        });
     await this.pauses.refresh();
     // With SQLite this process is the only writer, so every pending intent is from a stopped
     // run; with PostgreSQL another live instance may be mid-create, so only old ones are taken.

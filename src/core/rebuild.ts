@@ -119,9 +119,19 @@ export async function markerWithoutLedger(
   const counts = await ledger.counts(rt.name);
   if (counts.links > 0 || counts.pendingIntents > 0 || (await ledger.firstSync(rt.name)) !== null) return null;
   for (const side of ['a', 'b'] as const) {
-    for await (const item of rt.sides[side].connector.listChanged({ since: null })) {
-      if (isInvalidTicket(item)) continue;
-      if (markerSource(rt.name, item.marker)) return { side, ticketId: item.id, marker: item.marker! };
+    try {
+      for await (const item of rt.sides[side].connector.listChanged({ since: null })) {
+        if (isInvalidTicket(item)) continue;
+        if (markerSource(rt.name, item.marker)) return { side, ticketId: item.id, marker: item.marker! };
+      }
+    } catch (err) {
+      // A system that cannot be listed now does not stop the daemon (it keeps running for the
+      // others): the first round, which lists both sides before any create, links every twin it
+      // finds by marker, and searches markers one by one on a side whose listing fails.
+      rt.logger.warn(
+        { connection: rt.name, side, err },
+        `could not list ${rt.sides[side].label} to look for markers of an earlier ledger; the first round links any twin it finds`,
+      );
     }
   }
   return null;
