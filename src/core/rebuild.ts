@@ -113,26 +113,56 @@ export async function rebuildConnection(
 export async function markerWithoutLedger(
   ledger: Ledger,
   rt: ConnectionRuntime,
+  waitMs = 10_000,
 ): Promise<{ side: Side; ticketId: string; marker: string } | null> {
   // Empty means never synced here: no link, no intent, no first sync begun (a daemon stopped
   // mid-way through its first creates left its intents and first sync, and recovers them).
   const counts = await ledger.counts(rt.name);
   if (counts.links > 0 || counts.pendingIntents > 0 || (await ledger.firstSync(rt.name)) !== null) return null;
   for (const side of ['a', 'b'] as const) {
-    try {
-      for await (const item of rt.sides[side].connector.listChanged({ since: null })) {
-        if (isInvalidTicket(item)) continue;
-        if (markerSource(rt.name, item.marker)) return { side, ticketId: item.id, marker: item.marker! };
-      }
-    } catch (err) {
-      // A system that cannot be listed now does not stop the daemon (it keeps running for the
-      // others): the first round, which lists both sides before any create, links every twin it
-      // finds by marker, and searches markers one by one on a side whose listing fails.
-      rt.logger.warn(
-        { connection: rt.name, side, err },
-        `could not list ${rt.sides[side].label} to look for markers of an earlier ledger; the first round links any twin it finds`,
-      );
-    }
+    const found = await firstMarkerOn(rt, side, waitMs);
+    if (found) return found;
   }
   return null;
+}
+
+/**
+ * The first ticket on one side carrying a marker of the connection, or null. A system that cannot
+ * be listed now, or not within `waitMs`, does not stop or hold the start (the daemon keeps running
+ * for the others): the first round, which lists both sides before any create, links every twin it
+ * finds by marker, and searches markers one by one on a side whose listing fails.
+ */
+async function firstMarkerOn(
+  rt: ConnectionRuntime,
+  side: Side,
+  waitMs: number,
+): Promise<{ side: Side; ticketId: string; marker: string } | null> {
+  const controller = new AbortController();
+  const scan = (async () => {
+    for await (const item of rt.sides[side].connector.listChanged({ since: null, signal: controller.signal })) {
+      if (isInvalidTicket(item)) continue;
+      if (markerSource(rt.name, item.marker)) return { side, ticketId: item.id, marker: item.marker! };
+    }
+    return null;
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), waitMs)));
+  const warn = (why: string, err?: unknown) =>
+    rt.logger.warn(
+      { connection: rt.name, side, ...(err ? { err } : {}) },
+      `${rt.sides[side].label} ${why} while looking for markers of an earlier ledger; the first round links any twin it finds`,
+    );
+  try {
+    const out = await Promise.race([scan, late]);
+    if (out !== 'late') return out;
+    controller.abort();
+    scan.catch(() => undefined); // the abandoned listing ends at its next page
+    warn(`did not answer within ${Math.round(waitMs / 1000)} s`);
+    return null;
+  } catch (err) {
+    warn('could not be listed', err);
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
 }
