@@ -22,7 +22,9 @@ const summary = { name: 'summary', a: 'subject', b: 'summary', owner: 'both' as 
 
 describe('sync-trouble notices', () => {
   it('tells a conflict once it has waited longer than conflictMinutes, and only once', async () => {
-    const clock = new ManualClock(Date.parse('2026-11-30T10:00:00Z'));
+    // The memory systems stamp versions with the real time; the daemon's clock stays ahead of it,
+    // so no ticket version is ever newer than the daemon's now (whatever the day the test runs).
+    const clock = new ManualClock(Date.now() + 3_600_000);
     const { notifier, notices } = recordingNotifier();
     const h = createHarness({
       fields: [summary],
@@ -58,7 +60,9 @@ describe('sync-trouble notices', () => {
   });
 
   it('tells an error that waits for a person and a connection turning red, once each, and again after it recovers and turns red again', async () => {
-    const clock = new ManualClock(Date.parse('2026-11-30T10:00:00Z'));
+    // The memory systems stamp versions with the real time; the daemon's clock stays ahead of it,
+    // so no ticket version is ever newer than the daemon's now (whatever the day the test runs).
+    const clock = new ManualClock(Date.now() + 3_600_000);
     const { notifier, notices } = recordingNotifier();
     const h = createHarness({
       fields: [summary],

@@ -34,6 +34,9 @@ export interface CreateInput {
   firstSyncStartedMs?: number | null;
 }
 
+/** How far a system's clock may differ from the daemon's when initialSync asks what existed before. */
+export const CLOCK_TOLERANCE_MS = 5 * 60_000;
+
 /**
  * Why a ticket gets no twin under `initialSync`, or null. It speaks of tickets that existed before
  * the first sync (created before it started); later tickets follow the create rules alone. Without
@@ -49,9 +52,10 @@ export function initialSyncRefusal(
   const createdAtMost = Number.isNaN(created) ? Date.parse(ticket.version) : created;
   if (rule.createdAfter !== undefined && createdAtMost < Date.parse(rule.createdAfter))
     return `created before ${rule.createdAfter} (initialSync.createdAfter)`;
-  // Systems keep creation times in whole seconds (Freshservice created_at, ConnectWise dateEntered):
-  // a ticket created in the second the first sync began counts as new, so it is mirrored.
-  const existed = firstSyncStartedMs === null || createdAtMost < Math.floor(firstSyncStartedMs / 1000) * 1000;
+  // The creation time is the system's clock and the start the daemon's: they differ (skew, whole
+  // seconds), so only a ticket created well before the start counts as existing. One created in
+  // the minutes around it is mirrored: a few more closed twins, never a ticket left out.
+  const existed = firstSyncStartedMs === null || createdAtMost < firstSyncStartedMs - CLOCK_TOLERANCE_MS;
   if (rule.openOnly && existed && ticket.closed === true) return 'closed before the first sync (initialSync.openOnly)';
   return null;
 }
