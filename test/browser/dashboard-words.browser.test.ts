@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath } from '../helpers/chromium.js';
 import { demoConfigOnFreePorts, startDemoStack, type DemoStack } from '../helpers/demo-stack.js';
+import { connectwiseHttp, freshserviceHttp } from '../helpers/vendor-http.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 const PHONE = { width: 375, height: 812 };
@@ -48,16 +49,8 @@ async function startScene(): Promise<Scene> {
   const fs = stack.config.systems.freshservice!;
   const cw = stack.config.systems.connectwise!;
   if (fs.kind !== 'freshservice' || cw.kind !== 'connectwise') throw new Error('unexpected demo systems');
-  const fsApi = axios.create({
-    baseURL: `${fs.baseUrl}/api/v2`,
-    auth: { username: fs.credentials.apiKey, password: 'X' },
-  });
-  const c = cw.credentials;
-  const cwApi = axios.create({
-    baseURL: `${cw.baseUrl}/v4_6_release/apis/3.0`,
-    auth: { username: `${c.company}+${c.publicKey}`, password: c.privateKey },
-    headers: { clientId: c.clientId, 'x-sim-member': 'jdoe' },
-  });
+  const fsApi = freshserviceHttp(fs);
+  const cwApi = connectwiseHttp(cw, { 'x-sim-member': 'jdoe' });
   const jira = stack.config.systems.jira!;
   if (jira.kind !== 'jsm') throw new Error('unexpected demo systems');
   const jiraApi = axios.create({

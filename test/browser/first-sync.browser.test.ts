@@ -14,6 +14,7 @@ import { createServer, type Server } from '../../src/server/index.js';
 import { startSimulators, type StartedSimulator } from '../../src/simulators/start.js';
 import { chromiumPath } from '../helpers/chromium.js';
 import { demoConfigOnFreePorts } from '../helpers/demo-stack.js';
+import { freshserviceHttp } from '../helpers/vendor-http.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 const TOKEN = 'first-sync-browser-token-0123456789';
@@ -39,10 +40,7 @@ describe('first sync progress on the dashboard in chromium', () => {
     simulators = await startSimulators(config);
     const fs = config.systems.freshservice!;
     if (fs.kind !== 'freshservice') throw new Error('unexpected demo systems');
-    const fsApi = axios.create({
-      baseURL: `${fs.baseUrl}/api/v2`,
-      auth: { username: fs.credentials.apiKey, password: 'X' },
-    });
+    const fsApi = freshserviceHttp(fs);
     // The tickets were created a while before the first sync (a ticket created in the minutes
     // around its start counts as new): the simulator's clock runs ten minutes behind meanwhile.
     await axios.put(`${fs.baseUrl}/__sim/faults`, { clockSkewMs: -10 * 60_000 });

@@ -5,12 +5,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pairMarkers } from '../../src/core/marker.js';
 import { chromiumPath } from '../helpers/chromium.js';
 import { demoConfigOnFreePorts, startDemoStack, type DemoStack } from '../helpers/demo-stack.js';
+import { connectwiseHttp, freshserviceHttp } from '../helpers/vendor-http.js';
 
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts');
 
@@ -29,16 +30,8 @@ describe('pairing tickets from the dashboard', () => {
     const fs = stack.config.systems.freshservice!;
     const cw = stack.config.systems.connectwise!;
     if (fs.kind !== 'freshservice' || cw.kind !== 'connectwise') throw new Error('unexpected demo systems');
-    const fsApi = axios.create({
-      baseURL: `${fs.baseUrl}/api/v2`,
-      auth: { username: fs.credentials.apiKey, password: 'X' },
-    });
-    const c = cw.credentials;
-    cwApi = axios.create({
-      baseURL: `${cw.baseUrl}/v4_6_release/apis/3.0`,
-      auth: { username: `${c.company}+${c.publicKey}`, password: c.privateKey },
-      headers: { clientId: c.clientId, 'x-sim-member': 'jdoe' },
-    });
+    const fsApi = freshserviceHttp(fs);
+    cwApi = connectwiseHttp(cw, { 'x-sim-member': 'jdoe' });
     await stack.daemon.engine.onIdle();
     const created = await fsApi.post<{ ticket: { id: number } }>('/tickets', {
       subject: 'Badge reader at the back door',

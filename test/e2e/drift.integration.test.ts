@@ -8,12 +8,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import axios from 'axios';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildDaemon } from '../../src/daemon.js';
 import { captureCli } from '../helpers/cli.js';
 import { demoConfigOnFreePorts, startDemoStack, type DemoStack } from '../helpers/demo-stack.js';
+import { connectwiseHttp, freshserviceHttp } from '../helpers/vendor-http.js';
 
 const cli = captureCli();
 let stack: DemoStack | undefined;
@@ -36,16 +36,8 @@ async function mirroredPair() {
   const fs = config.systems.freshservice!;
   const cw = config.systems.connectwise!;
   if (fs.kind !== 'freshservice' || cw.kind !== 'connectwise') throw new Error('unexpected demo systems');
-  const fsApi = axios.create({
-    baseURL: `${fs.baseUrl}/api/v2`,
-    auth: { username: fs.credentials.apiKey, password: 'X' },
-  });
-  const c = cw.credentials;
-  const cwApi = axios.create({
-    baseURL: `${cw.baseUrl}/v4_6_release/apis/3.0`,
-    auth: { username: `${c.company}+${c.publicKey}`, password: c.privateKey },
-    headers: { clientId: c.clientId },
-  });
+  const fsApi = freshserviceHttp(fs);
+  const cwApi = connectwiseHttp(cw);
   const created = await fsApi.post<{ ticket: { id: number } }>('/tickets', {
     subject: 'Printer jams',
     description: '<p>Tray 2.</p>',
@@ -76,10 +68,7 @@ describe('ticketbridge drift on the simulators', () => {
     const fs = config.systems.freshservice!;
     const cw = config.systems.connectwise!;
     if (fs.kind !== 'freshservice' || cw.kind !== 'connectwise') throw new Error('unexpected demo systems');
-    const fsApi = axios.create({
-      baseURL: `${fs.baseUrl}/api/v2`,
-      auth: { username: fs.credentials.apiKey, password: 'X' },
-    });
+    const fsApi = freshserviceHttp(fs);
     await fsApi.post('/tickets', {
       subject: 'VPN drops',
       description: '<p>Hourly.</p>',
@@ -94,12 +83,7 @@ describe('ticketbridge drift on the simulators', () => {
     await stack.daemon.stop();
 
     // While stopped: ConnectWise's priority changes and the ledger is made to agree with it.
-    const c = cw.credentials;
-    const cwApi = axios.create({
-      baseURL: `${cw.baseUrl}/v4_6_release/apis/3.0`,
-      auth: { username: `${c.company}+${c.publicKey}`, password: c.privateKey },
-      headers: { clientId: c.clientId },
-    });
+    const cwApi = connectwiseHttp(cw);
     await cwApi.patch(`/service/tickets/${link.bId}`, [
       { op: 'replace', path: 'priority', value: { name: 'Priority 1 - Critical' } },
     ]);

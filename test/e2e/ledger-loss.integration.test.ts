@@ -6,7 +6,6 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import axios from 'axios';
 import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDaemon, type DaemonHandle } from '../../src/daemon.js';
@@ -14,6 +13,7 @@ import type { Config } from '../../src/mapping/schema.js';
 import { startSimulators, type StartedSimulator } from '../../src/simulators/start.js';
 import { captureCli } from '../helpers/cli.js';
 import { demoConfigOnFreePorts } from '../helpers/demo-stack.js';
+import { connectwiseHttp, freshserviceHttp } from '../helpers/vendor-http.js';
 
 const cli = captureCli();
 const dir = mkdtempSync(join(tmpdir(), 'tb-ledger-loss-'));
@@ -74,16 +74,8 @@ describe('a lost ledger on the simulators', () => {
     const fs = config.systems.freshservice!;
     const cw = config.systems.connectwise!;
     if (fs.kind !== 'freshservice' || cw.kind !== 'connectwise') throw new Error('unexpected demo systems');
-    const fsApi = axios.create({
-      baseURL: `${fs.baseUrl}/api/v2`,
-      auth: { username: fs.credentials.apiKey, password: 'X' },
-    });
-    const c = cw.credentials;
-    const cwApi = axios.create({
-      baseURL: `${cw.baseUrl}/v4_6_release/apis/3.0`,
-      auth: { username: `${c.company}+${c.publicKey}`, password: c.privateKey },
-      headers: { clientId: c.clientId },
-    });
+    const fsApi = freshserviceHttp(fs);
+    const cwApi = connectwiseHttp(cw);
     const fsTicket = async (subject: string): Promise<number> =>
       (
         await fsApi.post('/tickets', {
