@@ -30,7 +30,10 @@ export interface ReliabilityStack {
   sync(rounds?: number): Promise<void>;
   link(connection: string, side: Side, ticketId: string): Promise<Link | null>;
   twin(connection: string, side: Side, ticketId: string): Promise<Ticket>;
+  /** A person on Freshservice through the API (as another app on the account: metered). */
   fs: FsApi;
+  /** A person on Freshservice in its web app (not metered by the API rate limit). */
+  fsWeb: FsApi;
   cw: CwApi;
   jira: JiraApi;
   /** Clears proxy rules and simulator faults. */
@@ -71,8 +74,13 @@ export interface FsApi {
   note(id: string, body: string, isPrivate: boolean): Promise<void>;
 }
 
-function fsApi(s: Of<'freshservice'>, base: string): FsApi {
-  const headers = { Authorization: basicAuth(s.credentials.apiKey, 'X'), 'Content-Type': 'application/json' };
+/** A person's requests; `web` marks them as work in Freshservice's web app, which its API rate limit does not meter. */
+function fsApi(s: Of<'freshservice'>, base: string, channel: 'api' | 'web' = 'api'): FsApi {
+  const headers = {
+    Authorization: basicAuth(s.credentials.apiKey, 'X'),
+    'Content-Type': 'application/json',
+    ...(channel === 'web' ? { 'x-sim-channel': 'web' } : {}),
+  };
   return {
     async create(fields) {
       const body = {
@@ -284,6 +292,7 @@ export async function startReliabilityStack(options: StackOptions = {}): Promise
       return daemon.connectors.get(connection)![other].getTicket(other === 'a' ? link.aId : link.bId);
     },
     fs: fsApi(systemOf(simConfig, 'freshservice'), simUrl('freshservice')),
+    fsWeb: fsApi(systemOf(simConfig, 'freshservice'), simUrl('freshservice'), 'web'),
     cw: cwApi(systemOf(simConfig, 'connectwise'), simUrl('connectwise')),
     jira: jiraApi(systemOf(simConfig, 'jsm'), simUrl('jsm')),
     async resetFaults() {

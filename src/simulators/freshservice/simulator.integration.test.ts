@@ -513,6 +513,15 @@ describe('rate limit (§7)', () => {
     expect(view.headers.get('x-ratelimit-remaining')).toBe('1');
   });
 
+  it("does not meter a person's action in the web app (x-sim-channel: web), only API calls", async () => {
+    await sim.control('PUT', '/__sim/ratelimit', { perMinute: 2 });
+    const web = { 'x-sim-channel': 'web' };
+    for (let i = 0; i < 5; i++) expect((await sim.api('GET', '/api/v2/groups', undefined, web)).status).toBe(200);
+    const api = await sim.api('GET', '/api/v2/groups');
+    expect(api.status).toBe(200);
+    expect(api.headers.get('x-ratelimit-remaining')).toBe('1');
+  });
+
   it('refills when the window passes', async () => {
     await sim.control('PUT', '/__sim/ratelimit', { perMinute: 1, windowMs: 300 });
     expect((await sim.api('GET', '/api/v2/groups')).status).toBe(200);
