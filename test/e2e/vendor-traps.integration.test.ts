@@ -45,6 +45,15 @@ async function cwNotes(id: string): Promise<Array<{ id: number; text: string }>>
   return (await res.json()) as Array<{ id: number; text: string }>;
 }
 
+async function setCwClockSkew(clockSkewMs: number): Promise<void> {
+  const res = await fetch(`${stack.simUrl('connectwise')}/__sim/faults`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ clockSkewMs }),
+  });
+  if (!res.ok) throw new Error(`ConnectWise /__sim/faults: ${res.status}`);
+}
+
 describe('vendor traps end to end', () => {
   it('keeps a public comment mirrored to ConnectWise intact when the Jira issue has no description (item 1)', async () => {
     const created = (await jira('POST', '/rest/api/3/issue', {
@@ -54,6 +63,10 @@ describe('vendor traps end to end', () => {
     const link = await stack.link('jsm-cw', 'a', created.id);
     expect(link).not.toBeNull();
     const cwId = link!.bId;
+    // A person comments seconds after the twin was created, not in the same second: ConnectWise
+    // keeps lastUpdated in whole seconds, so a comment in the creation's second leaves the ticket's
+    // version (and the connector's description cache) unchanged and hid the bug in half the runs.
+    await setCwClockSkew(5_000);
     await jira('POST', `/rest/api/3/issue/${created.id}/comment`, {
       body: {
         version: 1,
@@ -63,6 +76,7 @@ describe('vendor traps end to end', () => {
     });
     // Several rounds: the bug rewrote the mirrored note on the pass after the one that wrote it.
     await stack.sync(4);
+    await setCwClockSkew(0);
     const notes = await cwNotes(cwId);
     const mirrored = notes.filter((n) => n.text.includes('The printer is on fire.'));
     expect(mirrored).toHaveLength(1);
