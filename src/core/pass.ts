@@ -959,7 +959,7 @@ async function syncComments(
     }
     const done = copied(context, copy, twin);
     commit.comments!.push(...done.records);
-    commit.events!.push(done.event);
+    commit.events!.push(...done.events);
     if (intent) commit.intentsDone!.push(intent.id);
   }
   return lists;

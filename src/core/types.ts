@@ -97,6 +97,8 @@ export interface Comment {
   createdAt: string;
   /** The marker the daemon stamped on the comment when it wrote it, if any. */
   marker?: string | null;
+  /** Text the connector cut to fit the vendor's limit on the write that returned it; each becomes an event. */
+  cuts?: TextCut[];
 }
 
 export interface NewComment {

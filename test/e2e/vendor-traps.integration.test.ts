@@ -84,4 +84,27 @@ describe('vendor traps end to end', () => {
     const twin = await stack.twin('jsm-cw', 'a', created.id);
     expect(twin.fields.description).toBe('');
   });
+
+  it('cuts a ConnectWise note too long for a Jira comment and records the cut on the link audit (item 6)', async () => {
+    const cwId = await stack.cw.create({ summary: 'A very long note', board: 'Co-Managed JSM' });
+    await stack.sync();
+    const link = await stack.link('jsm-cw', 'b', cwId);
+    expect(link).not.toBeNull();
+    // Jira Cloud refuses a comment whose document is over 32,767 characters (JRACLOUD-68949).
+    const text = `${'The log says: disk full. '.repeat(1_600)}End.`;
+    await stack.cw.note(cwId, text, false);
+    await stack.sync();
+    const comments = await stack.daemon.connectors.get('jsm-cw')!.a.listComments(link!.aId);
+    expect(comments).toHaveLength(1);
+    // The mirrored comment keeps its attribution line; only its body is cut.
+    const [attribution, ...rest] = comments[0]!.body.split('\n');
+    expect(attribution).toMatch(/ wrote:$/);
+    const body = rest.join('\n');
+    expect(body.length).toBeLessThan(text.length);
+    expect(text.startsWith(body)).toBe(true);
+    const cuts = await stack.daemon.ledger.listEvents({ linkId: link!.id, kind: 'text_cut' });
+    expect(cuts.items.map((e) => [e.side, e.reason])).toEqual([
+      ['a', expect.stringMatching(/^comment \S+ from .+ cut from 40,004 to [\d,]+ characters to fit .+'s limit$/)],
+    ]);
+  });
 });

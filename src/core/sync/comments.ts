@@ -106,23 +106,38 @@ export function copied(
   twin: Comment,
 ): {
   records: CommentMapEntry[];
-  event: NewEvent;
+  /** comment_copied, then a text_cut for each cut the target system needed. */
+  events: NewEvent[];
 } {
   const { from, to, comment, becomes } = copy;
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const cuts: NewEvent[] = (twin.cuts ?? []).map((cut) => ({
+    connection: input.connection,
+    linkId: input.linkId,
+    side: to,
+    field: null,
+    kind: 'text_cut',
+    oldValue: cut.fromChars,
+    newValue: cut.toChars,
+    reason: `comment ${comment.id} from ${sideName(input.labels, from)} cut from ${n(cut.fromChars)} to ${n(cut.toChars)} characters to fit ${sideName(input.labels, to)}'s limit`,
+  }));
   return {
     records: [
       { side: from, commentId: comment.id, role: 'copied', twinId: twin.id, visibility: comment.visibility },
       { side: to, commentId: twin.id, role: 'mirror', twinId: comment.id, visibility: becomes },
     ],
-    event: {
-      connection: input.connection,
-      linkId: input.linkId,
-      side: to,
-      field: null,
-      kind: 'comment_copied',
-      oldValue: null,
-      newValue: comment.id,
-      reason: `${comment.visibility} comment ${comment.id} from ${sideName(input.labels, from)} copied to ${sideName(input.labels, to)} as ${becomes} comment ${twin.id}`,
-    },
+    events: [
+      {
+        connection: input.connection,
+        linkId: input.linkId,
+        side: to,
+        field: null,
+        kind: 'comment_copied',
+        oldValue: null,
+        newValue: comment.id,
+        reason: `${comment.visibility} comment ${comment.id} from ${sideName(input.labels, from)} copied to ${sideName(input.labels, to)} as ${becomes} comment ${twin.id}`,
+      },
+      ...cuts,
+    ],
   };
 }
