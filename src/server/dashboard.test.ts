@@ -235,6 +235,38 @@ describe('GET / (dashboard)', () => {
     expect((await f.harness.ledger.getError(f.errorId))!.state).toBe('open');
   });
 
+  it('retries every open error, or those of one code, from forms above the error table', async () => {
+    const refused = await f.harness.ledger.recordError({
+      connection: f.connection,
+      linkId: null,
+      side: 'a',
+      ticketId: f.aId,
+      code: 'auth_failed',
+      message: 'auth_failed: Alpha rejected the credentials',
+      retryable: false,
+    });
+    const html = await page();
+    expect(html).toContain('<h2 id="errors">Errors <span class="count">(2)</span></h2>');
+    expect(html).toContain('action="/errors/retry"><input type="hidden" name="back" value="/#errors"><button');
+    expect(html).toContain('>Retry all 2</button>');
+    expect(html).toContain('action="/errors/retry?code=auth_failed"');
+    expect(html).toContain('>Retry the 1 auth_failed</button>');
+    expect(html).toContain('action="/errors/retry?code=remote_validation"');
+    expect(html).toContain('>Retry the 1 remote_validation</button>');
+
+    f.harness.b.options.allowedValues!.status!.push('Escalated');
+    const res = await f.server.app.inject({
+      method: 'POST',
+      url: '/errors/retry?code=remote_validation',
+      payload: 'back=%2F%23errors',
+      headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/#errors');
+    expect((await f.harness.ledger.getError(f.errorId))!.state).toBe('resolved');
+    expect((await f.harness.ledger.getError(refused.id))!.state).toBe('open');
+  });
+
   it('comes back with the problem when a form action fails', async () => {
     const res = await f.server.app.inject({
       method: 'POST',

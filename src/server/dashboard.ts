@@ -126,7 +126,7 @@ export async function renderDashboard(deps: DashboardDeps, query: z.output<typeo
   <h2 id="conflicts">Conflicts waiting for a decision <span class="count">(${conflicts.length})</span></h2>
   ${conflictTable(conflicts.slice(0, LIST_LIMIT), conflictLinks, labels, now)}
   <h2 id="errors">Errors <span class="count">(${errors.length})</span></h2>
-  ${errors.length > 1 ? h`<form class="inline" method="post" action="/errors/retry"><input type="hidden" name="back" value="/#errors"><button type="submit">Retry all ${errors.length}</button></form>` : ''}
+  ${retryAllForms(errors)}
   ${errorTable(errors.slice(0, LIST_LIMIT), errorLinks, labels, now)}
   <h2 id="events">Recent activity</h2>
   ${eventTable(events.items, eventLinks, labels, now, true)}
@@ -286,6 +286,22 @@ function resolveButton(c: Conflict, take: Side, label: string): Html {
     <input type="hidden" name="take" value="${take}"><input type="hidden" name="back" value="/#conflicts">
     <button type="submit" class="choice">Take ${label}'s value</button>
   </form>`;
+}
+
+/**
+ * Above the error table: retry every open error, and, when they have several codes, those of one
+ * code (the dashboard's `ticketbridge errors retry --all [--code C]`, both through POST /errors/retry).
+ */
+function retryAllForms(errors: ErrorRecord[]): Html | '' {
+  if (errors.length < 2) return '';
+  const byCode = new Map<string, number>();
+  for (const e of errors) byCode.set(e.code, (byCode.get(e.code) ?? 0) + 1);
+  const form = (action: string, label: string): Html =>
+    h`<form class="inline" method="post" action="${action}"><input type="hidden" name="back" value="/#errors"><button type="submit">${label}</button></form>`;
+  const codes = byCode.size < 2 ? [] : [...byCode].sort(([a], [b]) => a.localeCompare(b));
+  return h`${form('/errors/retry', `Retry all ${errors.length}`)}${codes.map(([code, n]) =>
+    form(`/errors/retry?code=${encodeURIComponent(code)}`, `Retry the ${n} ${code}`),
+  )}`;
 }
 
 function errorTable(errors: ErrorRecord[], links: Array<Link | null>, labels: Labels, now: number): Html {
