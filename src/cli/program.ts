@@ -421,7 +421,8 @@ export function buildCli(): Command {
         for (const e of after) process.stdout.write(`error ${e.id}: ${e.state}\n`);
         const open = after.filter((e) => e.state === 'open').length;
         process.stdout.write(`retried ${after.length} errors: ${after.length - open} resolved, ${open} still open\n`);
-        if (open > 0) process.exitCode = 1;
+        // Exit 1 while any stays open (main's return value is the exit code).
+        if (open > 0) throw new CliExit('', 1);
       });
     });
 
