@@ -111,8 +111,10 @@ describe('help', () => {
 describe('validate refuses what run refuses', () => {
   const demo = readFileSync(join(ROOT, 'config/demo.yaml'), 'utf8');
   const write = (text: string): string => {
-    const file = join(mkdtempSync(join(tmpdir(), 'tb-cli-run-')), 'config.yaml');
-    writeFileSync(file, text);
+    const dir = mkdtempSync(join(tmpdir(), 'tb-cli-run-'));
+    const file = join(dir, 'config.yaml');
+    // A ledger of its own: \`run\` here must not open (or wait for) the demo's in the checkout.
+    writeFileSync(file, text.replace('path: ./ticketbridge-demo.sqlite', `path: ${join(dir, 'ledger.sqlite')}`));
     return file;
   };
   const edited = (from: string, to: string): string => {
