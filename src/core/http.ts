@@ -211,8 +211,9 @@ function observeBudget(queue: SystemQueue, response: HttpResponse, cost: number)
   if (Number.isFinite(charged)) queue.settle(cost, charged);
 }
 
-export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const instance: AxiosInstance = axios.create({
+/** The axios instance a client sends through: every status answered (the client judges it), no redirects. */
+function axiosFor(options: HttpClientOptions): AxiosInstance {
+  return axios.create({
     baseURL: options.baseURL,
     timeout: options.timeoutMs ?? 30_000,
     headers: options.headers,
@@ -223,6 +224,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     maxContentLength: 50 * 1024 * 1024,
     transitional: { clarifyTimeoutError: true },
   });
+}
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const instance = axiosFor(options);
   const system = options.system;
   /** 429s limited to one resource: only their own request waits, outside the queue. */
   const waitsAlone = new WeakSet<Error>();

@@ -220,27 +220,36 @@ export async function createPass(
       sent,
       recovered ? { halfDone: await halfDone(rt, to, twin, sent.fields) } : null,
     ),
-    events: [
-      ...plan.events,
-      ...cutsOfCreate(rt, tickets),
-      {
-        connection: rt.name,
-        linkId: null,
-        side: to,
-        field: null,
-        kind: 'link_created',
-        oldValue: null,
-        newValue: { a: tickets.a.id, b: tickets.b.id },
-        data: { source: from, latencyMs: createdLatencyMs },
-        reason: `${sideName(sideNames(rt).labels, from)} ticket ${shownKey(ticket.id, ticket.key)} mirrored: twin ${shownKey(twin.id, twin.key)} created on ${sideName(sideNames(rt).labels, to)}`,
-      },
-    ],
+    events: [...plan.events, ...cutsOfCreate(rt, tickets), linkCreated(rt, from, tickets, createdLatencyMs)],
     intentsDone: [intent.id],
     resolveErrorsFor: { side: from, ticketId: ticket.id },
   });
   deps.observer.write?.(rt.name, to, '*create');
   // The caller runs a first link pass (under the link's own claim) to copy existing comments.
   return recovered ? { outcome: 'created', linkId } : { outcome: 'created', linkId, twin };
+}
+
+/** The event of a new link: the source ticket mirrored, its twin created on the other side. */
+function linkCreated(
+  rt: ConnectionRuntime,
+  from: Side,
+  tickets: Record<Side, Ticket>,
+  latencyMs: number | null,
+): NewEvent {
+  const to = otherSide(from);
+  const [source, twin] = [tickets[from], tickets[to]];
+  const labels = sideNames(rt).labels;
+  return {
+    connection: rt.name,
+    linkId: null,
+    side: to,
+    field: null,
+    kind: 'link_created',
+    oldValue: null,
+    newValue: { a: tickets.a.id, b: tickets.b.id },
+    data: { source: from, latencyMs },
+    reason: `${sideName(labels, from)} ticket ${shownKey(source.id, source.key)} mirrored: twin ${shownKey(twin.id, twin.key)} created on ${sideName(labels, to)}`,
+  };
 }
 
 /**
@@ -423,15 +432,7 @@ export async function linkPass(
   // Step 5: comments are append-only; only read them on a side that may have new ones.
   if (options.force || !unchanged) {
     const sides = options.commentsOn ?? commentSides(link, tickets, seen, state, options.force === true);
-    const lists = await syncComments(deps, rt, snap, tickets, commit, sides).catch((err: unknown) => {
-      failures.push(err);
-      return null;
-    });
-    const labels = { a: rt.sides.a.label, b: rt.sides.b.label };
-    commit.events.push(
-      ...slaStops(state.slaRunning, rt.config.escalations, tickets, lists ?? { a: [], b: [] }, labels),
-    );
-    await syncAttachments(deps, rt, snap, tickets, commit, lists).catch((err: unknown) => failures.push(err));
+    await copyComments(deps, rt, snap, tickets, commit, { sides, state, failures });
   }
   if (failures.length > 0 || raced) {
     delete commit.versions; // the next pass looks again
@@ -440,6 +441,41 @@ export async function linkPass(
   // A pass that found nothing to write archives a link closed on both sides long enough.
   if (closure.archive && !raced && failures.length === 0 && plan.writes.a.length + plan.writes.b.length === 0)
     archiveInto(commit, rt, link);
+  const learned = failures.length > 0 || !unchanged || options.hadErrors || holdsNews(commit);
+  if (learned) await deps.ledger.commit(commit);
+  for (const decision of escalated) await notifyEscalation(deps, rt, input, decision);
+  if (failures.length > 0) throw failures[0];
+  const wrote =
+    plan.writes.a.length + plan.writes.b.length + escalated.length > 0 ||
+    commit.events.some((e) => e.kind === 'comment_copied' || e.kind === 'attachment_copied');
+  return wrote ? 'changed' : 'noop';
+}
+
+/**
+ * Step 5 of a link pass: copies new comments on the listed sides, stops SLA clocks a reply or a
+ * resolution met, and copies attachments. A failure is kept in `failures` (the rest still runs).
+ */
+async function copyComments(
+  deps: PassDeps,
+  rt: ConnectionRuntime,
+  snap: LinkSnapshot,
+  tickets: Record<Side, Ticket>,
+  commit: PassCommit,
+  step: { sides: readonly Side[]; state: LinkState; failures: unknown[] },
+): Promise<void> {
+  const lists = await syncComments(deps, rt, snap, tickets, commit, step.sides).catch((err: unknown) => {
+    step.failures.push(err);
+    return null;
+  });
+  const labels = { a: rt.sides.a.label, b: rt.sides.b.label };
+  commit.events!.push(
+    ...slaStops(step.state.slaRunning, rt.config.escalations, tickets, lists ?? { a: [], b: [] }, labels),
+  );
+  await syncAttachments(deps, rt, snap, tickets, commit, lists).catch((err: unknown) => step.failures.push(err));
+}
+
+/** Whether a pass's commit records anything besides the tickets' versions (a no-change pass skips the commit). */
+function holdsNews(commit: PassCommit): boolean {
   const parts = [
     commit.baselines,
     commit.events,
@@ -450,15 +486,7 @@ export async function linkPass(
     commit.closeConflicts,
     commit.intentsDone,
   ];
-  const learned =
-    failures.length > 0 || !unchanged || options.hadErrors || parts.some((x) => Object.keys(x ?? {}).length > 0);
-  if (learned) await deps.ledger.commit(commit);
-  for (const decision of escalated) await notifyEscalation(deps, rt, input, decision);
-  if (failures.length > 0) throw failures[0];
-  const wrote =
-    plan.writes.a.length + plan.writes.b.length + escalated.length > 0 ||
-    commit.events.some((e) => e.kind === 'comment_copied' || e.kind === 'attachment_copied');
-  return wrote ? 'changed' : 'noop';
+  return parts.some((x) => Object.keys(x ?? {}).length > 0);
 }
 
 /**
@@ -779,21 +807,7 @@ async function applyWrites(
   const raced = writes.length < plan.writes[to].length;
   if (writes.length === 0) return { raced, failed: [] };
 
-  const intents = new Map<PlannedWrite, string>();
-  for (const w of writes) {
-    const payload: UpdatePayload = { field: w.field, from: w.from, value: w.value, source: w.source, before: w.before };
-    const intent = await deps.ledger.addIntent({
-      connection: rt.name,
-      kind: 'update',
-      targetSide: to,
-      sourceId: `${input.linkId}:${w.field}:${randomUUID()}`,
-      linkId: input.linkId,
-      marker: `tb:${rt.name}:${input.linkId}`,
-      payload: payload as unknown as JsonValue,
-    });
-    if (intent) intents.set(w, intent.id);
-  }
-
+  const intents = await addUpdateIntents(deps.ledger, rt, input.linkId, to, writes);
   const outcome = await writeSide(connector, fresh, writes);
   if (outcome.transient !== undefined) return { raced, transient: outcome.transient, failed: [] }; // intents stay for the next pass
   for (const w of writes) {
@@ -833,6 +847,31 @@ async function applyWrites(
   for (const c of settlement.openConflicts) deps.observer.conflict?.(rt.name, c.field);
   const failed = outcome.refused.filter((r) => settlement.failed.includes(r.write)).map((r) => r.err);
   return { raced, failed };
+}
+
+/** One update intent per write, before the write is sent: a crash before the commit leaves it to recovery. */
+async function addUpdateIntents(
+  ledger: Ledger,
+  rt: ConnectionRuntime,
+  linkId: string,
+  to: Side,
+  writes: readonly PlannedWrite[],
+): Promise<Map<PlannedWrite, string>> {
+  const intents = new Map<PlannedWrite, string>();
+  for (const w of writes) {
+    const payload: UpdatePayload = { field: w.field, from: w.from, value: w.value, source: w.source, before: w.before };
+    const intent = await ledger.addIntent({
+      connection: rt.name,
+      kind: 'update',
+      targetSide: to,
+      sourceId: `${linkId}:${w.field}:${randomUUID()}`,
+      linkId,
+      marker: `tb:${rt.name}:${linkId}`,
+      payload: payload as unknown as JsonValue,
+    });
+    if (intent) intents.set(w, intent.id);
+  }
+  return intents;
 }
 
 /** Each mirrored field's time from the source's change to now, kept on its event for the KPI report. */
