@@ -31,15 +31,14 @@ import { planEscalations } from './sync/escalations.js';
 import { slaClocks, slaStops, type SlaClock } from './sla.js';
 import { functionChangeEvent, functionOf, rulesFor } from './sync/functions.js';
 import {
-  cutEvents,
   planLink,
-  settleWrites,
   valueOf,
   type LinkInput,
   type LinkPlan,
   type PlannedWrite,
   type UpdatePayload,
 } from './sync/planner.js';
+import { cutEvents, settleWrites } from './sync/settle.js';
 import { keysOf, memosOf, seenVersion, settled } from './sync/versions.js';
 import {
   otherSide,

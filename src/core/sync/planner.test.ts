@@ -5,7 +5,8 @@ import type { FieldConfig } from '../../mapping/schema.js';
 import type { Baseline, Conflict, Intent } from '../ledger/types.js';
 import type { FieldValues, JsonValue, Side, Ticket } from '../types.js';
 import { compileField } from '../values.js';
-import { planLink, settleWrites, type LinkInput, type LinkPlan, type PlannedWrite } from './planner.js';
+import { planLink, type LinkInput, type LinkPlan, type PlannedWrite } from './planner.js';
+import { settleWrites } from './settle.js';
 
 const fields: FieldConfig[] = [
   { name: 'summary', a: 'subject', b: 'summary', owner: 'both', conflict: 'newest' },

@@ -1,15 +1,15 @@
 // The sync rule for one link, as one pure function: given the link's baselines, both tickets as
 // read, the writes a stopped pass left behind (update intents) and the open conflicts, decide per
 // field what to write where, which baselines, events and conflicts to record, and which intents
-// are settled. `settleWrites` turns what the systems did with the writes into the same kind of
-// record. No I/O: the pass (pass.ts) reads, asks here, writes, and commits; the dry run asks the
+// are settled. `settleWrites` (settle.ts) turns what the systems did with the writes into the
+// same kind of record. No I/O: the pass (pass.ts) reads, asks here, writes, and commits; the dry run asks the
 // same questions and prints the answers.
 import { decideField, type FieldDecision, type WriteWhy } from './decide.js';
 import type { Baseline, Conflict, Intent, NewEvent } from '../ledger/types.js';
 import { otherSide, type JsonValue, type Side, type Ticket } from '../types.js';
 import { canonical, type FieldRule } from '../values.js';
 import type { EscalationDecision } from './escalations.js';
-import { describeWrite, sideName } from './words.js';
+import { sideName } from './words.js';
 
 export interface LinkInput {
   connection: string;
@@ -96,7 +96,7 @@ function timeOf(ticket: Ticket, native: string, history?: Record<string, string>
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-function currentOf(rule: FieldRule, tickets: Record<Side, Ticket>): Record<Side, JsonValue> {
+export function currentOf(rule: FieldRule, tickets: Record<Side, Ticket>): Record<Side, JsonValue> {
   return { a: valueOf(tickets.a, rule.native.a), b: valueOf(tickets.b, rule.native.b) };
 }
 
@@ -147,16 +147,13 @@ function decide(input: LinkInput, rule: FieldRule, baseline: Baseline | undefine
       resolution: `took ${from} (${input.labels[from]}): ${JSON.stringify(current[from])}`,
     });
     const reason = `a person resolved the conflict on ${rule.name} by taking ${sideName(input.labels, from)}'s value`;
-    plan.events.push(
-      event(input, {
-        side: from,
-        field: rule.name,
-        kind: 'conflict_resolved',
-        oldValue: current[to],
-        newValue: current[from],
-        reason,
-      }),
-    );
+    const resolved = {
+      field: rule.name,
+      kind: 'conflict_resolved',
+      oldValue: current[to],
+      newValue: current[from],
+    } as const;
+    plan.events.push(event(input, { side: from, ...resolved, reason }));
     if (rule.equivalent(from, current[from], current[to])) return { kind: 'converged' };
     const t = rule.translate(from, current[from]);
     return t.ok
@@ -177,7 +174,7 @@ function decide(input: LinkInput, rule: FieldRule, baseline: Baseline | undefine
 
 type EventFacts = Pick<NewEvent, 'side' | 'field' | 'kind' | 'oldValue' | 'newValue' | 'reason'>;
 
-function event(input: LinkInput, facts: EventFacts): NewEvent {
+export function event(input: LinkInput, facts: EventFacts): NewEvent {
   return { connection: input.connection, linkId: input.linkId, ...facts };
 }
 
@@ -245,16 +242,8 @@ function planField(input: LinkInput, rule: FieldRule, baseline: Baseline | undef
       });
       if (!conflict) {
         const reason = `both sides changed ${field} differently; parked for a person (conflict: manual)`;
-        plan.events.push(
-          event(input, {
-            side: null,
-            field,
-            kind: 'conflict_opened',
-            oldValue: current.a,
-            newValue: current.b,
-            reason,
-          }),
-        );
+        const opened = { field, kind: 'conflict_opened', oldValue: current.a, newValue: current.b, reason } as const;
+        plan.events.push(event(input, { side: null, ...opened }));
       }
       return;
     case 'error': {
@@ -265,100 +254,9 @@ function planField(input: LinkInput, rule: FieldRule, baseline: Baseline | undef
     }
     case 'write': {
       const { from, to, value, why } = decision;
-      plan.writes[to].push({
-        field,
-        native: rule.native[to],
-        from,
-        to,
-        value,
-        why,
-        source: current[from],
-        before: current[to],
-      });
+      const native = rule.native[to];
+      plan.writes[to].push({ field, native, from, to, value, why, source: current[from], before: current[to] });
       return;
     }
   }
-}
-
-/**
- * Events for text a connector cut to fit its system's limit (`Ticket.cuts`), for the fields named
- * (native name to field name): visible in the ticket's audit, never a silent truncation.
- */
-export function cutEvents(
-  connection: string,
-  labels: Record<Side, string>,
-  side: Side,
-  ticket: Ticket,
-  fields: Record<string, string>,
-): NewEvent[] {
-  return (ticket.cuts ?? []).flatMap((cut) => {
-    const field = fields[cut.field];
-    if (field === undefined) return [];
-    const n = (x: number): string => x.toLocaleString('en-US');
-    const reason = `${field} cut from ${n(cut.fromChars)} to ${n(cut.toChars)} characters to fit ${labels[side]}'s limit`;
-    return [
-      {
-        connection,
-        linkId: null,
-        side,
-        field,
-        kind: 'text_cut' as const,
-        oldValue: cut.fromChars,
-        newValue: cut.toChars,
-        reason,
-      },
-    ];
-  });
-}
-
-/** What one side's system did with the planned writes. */
-export interface WriteOutcome {
-  written: Array<{ write: PlannedWrite; held: Ticket }>;
-  /** Refused for good (validation, no transition), with the system's words. */
-  refused: Array<{ write: PlannedWrite; reason: string }>;
-}
-
-export interface Settlement {
-  baselines: Record<string, Baseline>;
-  events: NewEvent[];
-  openConflicts: OpenConflict[];
-  /** Refused writes of fields one side owns: errors for a person, not conflicts. */
-  failed: PlannedWrite[];
-}
-
-/**
- * Step 4's record: the new baseline of a written side is the value it holds after the write,
- * never what was sent; a both-owned value the other system refuses for good is parked in the
- * conflict inbox, where a person decides.
- */
-export function settleWrites(input: LinkInput, outcome: WriteOutcome): Settlement {
-  const settled: Settlement = { baselines: {}, events: [], openConflicts: [], failed: [] };
-  for (const { write, held } of outcome.written) {
-    const { field, to, from } = write;
-    const newValue = valueOf(held, write.native);
-    settled.baselines[field] = baselineOf(from, write.source, newValue);
-    const kind = write.why === 'revert' ? 'field_reverted' : 'field_mirrored';
-    const reason = describeWrite(input.labels, write);
-    settled.events.push(event(input, { side: to, field, kind, oldValue: write.before, newValue, reason }));
-    const rule = input.rules.find((r) => r.name === field)!;
-    const cuts = [
-      ...cutEvents(input.connection, input.labels, from, input.tickets[from], { [rule.native[from]]: field }),
-      ...cutEvents(input.connection, input.labels, to, held, { [write.native]: field }),
-    ];
-    settled.events.push(...cuts.map((e) => ({ ...e, linkId: input.linkId })));
-  }
-  for (const { write, reason: why } of outcome.refused) {
-    const { field, to } = write;
-    const rule = input.rules.find((r) => r.name === field)!;
-    if (rule.owner !== 'both') settled.failed.push(write);
-    if (rule.owner !== 'both' || input.conflicts.has(field)) continue;
-    const current = currentOf(rule, input.tickets);
-    const baseline = input.baselines[field] ?? { a: null, b: null };
-    settled.openConflicts.push({ field, aValue: current.a, bValue: current.b, baseline });
-    const reason = `${input.labels[to]} refused ${field} ${JSON.stringify(write.value)} (${why}); parked for a person`;
-    settled.events.push(
-      event(input, { side: to, field, kind: 'conflict_opened', oldValue: current.a, newValue: current.b, reason }),
-    );
-  }
-  return settled;
 }
