@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type pino from 'pino';
+import { trustedKeyHostWarnings } from './connectors/connectwise/webhook.js';
 import { connectorModule } from './connectors/registry.js';
 import type { ConnectorContext } from './core/connector.js';
 import { createEngine, type Engine, type FirstSyncProgress } from './core/engine.js';
@@ -271,7 +272,18 @@ export async function preflight(config: Config, options: BuildOptions = {}): Pro
   } finally {
     await parts.close();
   }
-  return { warnings: ledgerDirectoryProblems(config, options).map((p) => `${p} on this machine`) };
+  return {
+    warnings: [
+      ...ledgerDirectoryProblems(config, options).map((p) => `${p} on this machine`),
+      ...Object.entries(config.systems).flatMap(([name, system]) =>
+        system.kind === 'connectwise'
+          ? trustedKeyHostWarnings(system.baseUrl, system.webhook?.trustedKeyHosts).map(
+              (w) => `systems.${name}.webhook.trustedKeyHosts: ${w}`,
+            )
+          : [],
+      ),
+    ],
+  };
 }
 
 /** Starts the whole daemon: server first (so /healthz answers), then the engine. */

@@ -158,6 +158,23 @@ describe('validate refuses what run refuses', () => {
     );
   });
 
+  it.each([
+    [
+      'a ConnectWise cloud API host whose UI host is left out',
+      ['    baseUrl: http://127.0.0.1:9102', '    baseUrl: https://api-na.myconnectwise.net'],
+      'systems.connectwise.webhook.trustedKeyHosts: cloud callbacks carry key_url on na.myconnectwise.net, which ["127.0.0.2"] does not trust, so every callback would be refused (401); add "na.myconnectwise.net" or leave trustedKeyHosts out to trust it by default',
+    ],
+    [
+      'a URL where a host name belongs',
+      ['trustedKeyHosts: ["127.0.0.2"]', 'trustedKeyHosts: ["https://127.0.0.2/"]'],
+      'systems.connectwise.webhook.trustedKeyHosts: "https://127.0.0.2/" is not a host name (name, name:port or *.domain), so it trusts no key_url',
+    ],
+  ])('warns about %s in the ConnectWise signing-key hosts (validate)', async (_name, [from, to], words) => {
+    const file = edited(from!, to!);
+    expect(await run('validate', '--config', file)).toBe(0);
+    expect(cli.err).toBe(`warning: ${file}: ${words}\n`);
+  });
+
   it('rejects a reconcile cron node-cron cannot schedule, at its line and column', async () => {
     const file = edited('  cron: "*/5 * * * *"', '  cron: "every 5 minutes"');
     expect(await run('validate', '--config', file)).toBe(2);

@@ -8,7 +8,13 @@ import { testContext } from '../../../test/helpers/context.js';
 import { nock, useHttpMock } from '../../../test/helpers/http-mock.js';
 import { connectwiseConnector } from './index.js';
 import { demoSystem } from './test-fixtures.js';
-import { callbackSignature, defaultTrustedKeyHosts, findKeyUrl, parseCallback } from './webhook.js';
+import {
+  callbackSignature,
+  defaultTrustedKeyHosts,
+  findKeyUrl,
+  parseCallback,
+  trustedKeyHostWarnings,
+} from './webhook.js';
 
 const ORIGIN = 'https://cw.example.com';
 const KEY_PATH = '/v4_6_release/system/callbackkey/index.rails';
@@ -208,6 +214,21 @@ describe('defaultTrustedKeyHosts', () => {
     ['http://127.0.0.1:9102', ['127.0.0.1:9102']],
   ])('%s -> %j', (base, hosts) => {
     expect(defaultTrustedKeyHosts(base)).toEqual(hosts);
+  });
+});
+
+describe('trustedKeyHostWarnings', () => {
+  it.each([
+    ['https://api-na.myconnectwise.net', undefined, 0],
+    ['https://api-na.myconnectwise.net', ['na.myconnectwise.net'], 0],
+    ['https://api-na.myconnectwise.net', ['*.myconnectwise.net'], 0],
+    ['https://api-na.myconnectwise.net', ['na.myconnectwise.net:443'], 0],
+    ['https://api-na.myconnectwise.net', ['api-na.myconnectwise.net'], 1],
+    ['https://api-na.myconnectwise.net', ['na.myconnectwise.net:8443'], 1],
+    ['https://cw.msp.example', ['cw.msp.example'], 0],
+    ['https://cw.msp.example', ['https://cw.msp.example/'], 1],
+  ])('%s trusting %j: %i warning(s)', (base, trusted, count) => {
+    expect(trustedKeyHostWarnings(base, trusted)).toHaveLength(count);
   });
 });
 

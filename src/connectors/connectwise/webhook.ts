@@ -163,6 +163,33 @@ export function defaultTrustedKeyHosts(baseUrl: string): string[] {
   return hosts;
 }
 
+/** `name`, `name:port` or `*.domain`: what a `webhook.trustedKeyHosts` entry may be. */
+const HOST_ENTRY = /^(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::\d{1,5})?$/i;
+
+/**
+ * Why configured `webhook.trustedKeyHosts` would refuse callbacks (for `validate`): an entry that
+ * is no host name, or a cloud API host (`api-na.myconnectwise.net`) whose UI host, where cloud
+ * callbacks carry `key_url`, is not trusted. Nothing when the defaults apply.
+ */
+export function trustedKeyHostWarnings(baseUrl: string, trusted: readonly string[] | undefined): string[] {
+  if (trusted === undefined) return [];
+  const list = JSON.stringify(trusted);
+  const out: string[] = [];
+  for (const entry of trusted)
+    if (!HOST_ENTRY.test(entry.trim()))
+      out.push(`${JSON.stringify(entry)} is not a host name (name, name:port or *.domain), so it trusts no key_url`);
+  const api = new URL(baseUrl);
+  const ui = /^api-(.+)$/i.exec(api.hostname)?.[1]?.toLowerCase();
+  if (ui !== undefined) {
+    const keyUrl = new URL(`${api.protocol}//${ui}${api.port ? `:${api.port}` : ''}/`);
+    if (!trusted.some((entry) => hostAllowed(keyUrl, entry)))
+      out.push(
+        `cloud callbacks carry key_url on ${ui}, which ${list} does not trust, so every callback would be refused (401); add ${JSON.stringify(ui)} or leave trustedKeyHosts out to trust it by default`,
+      );
+  }
+  return out;
+}
+
 /**
  * Whether a URL's host is allowed by `entry`: `name` (any port), `name:port`, or `*.domain` (any
  * subdomain, any port).
