@@ -251,6 +251,27 @@ describe('jsm connector: Jira details (issue 13, item 10)', () => {
     }
   });
 
+  it('waits a 429 without Retry-After out until X-RateLimit-Reset, not a default second', async () => {
+    const queue = new SystemQueue({ system: 'jira', concurrency: 1 });
+    try {
+      const c = withQueue(queue);
+      const created = await c.createTicket({ summary: 'Read in a long window' }, 'tb:it:reset');
+      // Jira does not always send Retry-After (JRACLOUD-82801); its reset is ten minutes away here.
+      await control('/__sim/rate-limit', { burst: { limit: 1, windowMs: 600_000 }, omitRetryAfter: true });
+      await c.getTicket(created.id);
+      const waiting = c.getTicket(created.id).catch(() => undefined);
+      for (let i = 0; i < 300 && (await limited()) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await limited()).toBe(1);
+      expect(queue.stats().rateLimitedLastMinute).toBe(1);
+      // The whole queue waits for the reset (or the maxWaitSeconds cap), far beyond a default second.
+      expect(queue.stats().pausedUntil! - Date.now()).toBeGreaterThan(30_000);
+      queue.stop();
+      await waiting;
+    } finally {
+      queue.stop();
+    }
+  });
+
   it('lists priorities through /priority/search, not the deprecated /priority', async () => {
     const catalog = await connector().describe();
     expect(catalog.fields.find((f) => f.name === 'priority')?.allowedValues).toEqual([
