@@ -505,7 +505,7 @@ describe('rate limit (§7)', () => {
     expect(first.headers.get('x-ratelimit-total')).toBe('3');
     expect(first.headers.get('x-ratelimit-remaining')).toBe('2');
     expect(first.headers.get('x-ratelimit-used-currentrequest')).toBe('1');
-    const listWithInclude = await sim.api('GET', '/api/v2/tickets?include=tags');
+    const listWithInclude = await sim.api('GET', '/api/v2/tickets?include=requester');
     expect(listWithInclude.status).toBe(429);
     expect(Number(listWithInclude.headers.get('retry-after'))).toBeGreaterThan(0);
     const view = await sim.api('GET', '/api/v2/ticket_form_fields');
