@@ -1,6 +1,7 @@
 // The sync engine's façade: it wires the scheduler, the runner (hints to passes), the poller,
 // recovery, the dry run and status for a set of connections, and runs the schedules (polls,
-// the recovery loop, the reconcile cron). Each part lives in its own module.
+// the recovery loop, the reconcile cron). Each part lives in its own module (the reconcile in
+// reconcile.ts).
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import { DriftRunner, type DriftRunOptions, type DriftRunResult } from './drift-runs.js';
@@ -18,6 +19,7 @@ import type { EngineObserver, PassOutcome } from './pass.js';
 import { Pauses, type PauseState } from './pauses.js';
 import { pollSide } from './poller.js';
 import { withPriority } from './priority.js';
+import { reconcileLinks, type ReconcilePlan } from './reconcile.js';
 import { Recovery } from './recovery.js';
 import { Runner } from './runner.js';
 import type { Notice, Notifier } from './notify.js';
@@ -361,35 +363,14 @@ class SyncEngine implements Engine {
     return withPriority('background', () => this.reconcileAll(undefined, plan));
   }
 
-  private async reconcileAll(
-    connection?: string,
-    plan: { readSince?: number; spreadMs?: number } = {},
-  ): Promise<number> {
-    let count = 0;
-    await this.pauses.refresh();
-    const due: Array<{ rt: ConnectionRuntime; id: string }> = [];
-    for (const rt of connection ? [this.runtime(connection)] : this.connections.values()) {
-      if (this.pauses.isPaused(rt.name)) continue;
-      for (let after: string | null = null; ;) {
-        const ids = await this.ledger.linkIds(rt.name, 'active', after, 500);
-        if (ids.length === 0) break;
-        const read = plan.readSince;
-        for (const id of ids)
-          if (read === undefined || (this.readLinks.get(id) ?? -Infinity) < read) due.push({ rt, id });
-        after = ids[ids.length - 1]!;
-      }
-    }
-    const gapMs = plan.spreadMs === undefined || due.length === 0 ? 0 : plan.spreadMs / due.length;
-    const passes: Promise<unknown>[] = [];
-    for (const { rt, id } of due) {
-      if (this.stopped.signal.aborted) break;
-      passes.push(this.scheduler.track(this.runner.linkPass(rt, id, {}).catch(() => undefined)));
-      count++;
-      if (gapMs >= 1) await sleepUnlessStopped(gapMs, this.stopped.signal);
-      else if (passes.length % 500 === 0) await Promise.all(passes.splice(0));
-    }
-    await Promise.all(passes);
-    return count;
+  private async reconcileAll(connection?: string, plan: ReconcilePlan = {}): Promise<number> {
+    const runtimes = connection ? [this.runtime(connection)] : this.connections.values();
+    const { ledger, pauses, scheduler, runner, readLinks } = this;
+    return reconcileLinks(
+      { ledger, pauses, scheduler, runner, readLinks, stopped: this.stopped.signal },
+      runtimes,
+      plan,
+    );
   }
 
   drift(options: DriftRunOptions = {}): Promise<DriftRunResult> {
@@ -691,18 +672,4 @@ class SyncEngine implements Engine {
     };
     tick();
   }
-}
-
-/** Waits `ms`, or less when the engine stops. */
-function sleepUnlessStopped(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
 }
