@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import type pino from 'pino';
 import { trustedKeyHostWarnings } from './connectors/connectwise/webhook.js';
 import { connectorModule } from './connectors/registry.js';
+import { checkCapabilities, type CapabilityCheck } from './core/capabilities.js';
 import type { ConnectorContext } from './core/connector.js';
 import { createEngine, type Engine, type FirstSyncProgress } from './core/engine.js';
 import { markerWithoutLedger } from './core/rebuild.js';
@@ -267,13 +268,17 @@ function ledgerDirectoryProblems(config: Config, options: BuildOptions): string[
  */
 export async function preflight(config: Config, options: BuildOptions = {}): Promise<{ warnings: string[] }> {
   const parts = await buildDaemon(config, { ...options, ledgerPath: ':memory:', logLevel: 'silent' });
+  let capabilities: CapabilityCheck;
   try {
     await createServer(serverDeps(config, parts)).close();
+    capabilities = capabilitiesOf(parts);
   } finally {
     await parts.close();
   }
+  if (capabilities.problems.length > 0) throw new ConfigError(capabilities.problems);
   return {
     warnings: [
+      ...capabilities.warnings,
       ...ledgerDirectoryProblems(config, options).map((p) => `${p} on this machine`),
       ...Object.entries(config.systems).flatMap(([name, system]) =>
         system.kind === 'connectwise'
@@ -284,6 +289,21 @@ export async function preflight(config: Config, options: BuildOptions = {}): Pro
       ),
     ],
   };
+}
+
+/** What the connections ask of their systems that the connectors' capability keys say they cannot do. */
+function capabilitiesOf(parts: DaemonParts): CapabilityCheck {
+  const out: CapabilityCheck = { problems: [], warnings: [] };
+  for (const rt of parts.engine.connections.values()) {
+    const sides = {
+      a: { label: rt.sides.a.label, facts: rt.sides.a.connector.facts },
+      b: { label: rt.sides.b.label, facts: rt.sides.b.connector.facts },
+    };
+    const found = checkCapabilities(rt.name, rt.config, sides);
+    out.problems.push(...found.problems);
+    out.warnings.push(...found.warnings);
+  }
+  return out;
 }
 
 /** Starts the whole daemon: server first (so /healthz answers), then the engine. */
@@ -311,6 +331,9 @@ export async function startDaemon(config: Config, options: BuildOptions = {}): P
   const parts = await buildDaemon(config, { ...options, exclusiveLedger: true });
   let server: Server;
   try {
+    const capabilities = capabilitiesOf(parts);
+    if (capabilities.problems.length > 0) throw new ConfigError(capabilities.problems);
+    for (const warning of capabilities.warnings) parts.logger.warn({}, warning);
     server = createServer(serverDeps(config, parts));
   } catch (err) {
     await parts.close();
