@@ -136,10 +136,37 @@ export interface CatalogAgent {
   email?: string;
 }
 
+/** A group of agents: a Freshservice agent group, a ConnectWise board's team, a Jira group. */
+export interface CatalogGroup {
+  id: string;
+  name: string;
+  /** Where the group belongs, when not to the whole system (ConnectWise: the board). */
+  scope?: string;
+}
+
+/**
+ * A custom field the system defines that the connector lists but does not map (ConnectWise
+ * user-defined fields); mapped custom fields are in `fields` under their native names.
+ */
+export interface CatalogCustomField {
+  id: string;
+  name: string;
+  /** The system's own type name (ConnectWise: `Text`, `Number`, `Checkbox`, …). */
+  type: string;
+  /** The values a list field offers. */
+  values?: JsonValue[];
+  /** Where the field shows (ConnectWise: the screen, `ServiceTicket`). */
+  scope?: string;
+}
+
 export interface FieldCatalog {
   fields: FieldInfo[];
   /** Who tickets can be assigned to, where the system lists them (`ticketbridge describe`). */
   agents?: CatalogAgent[];
+  /** Groups of agents, where the system has them (`ticketbridge describe`). */
+  groups?: CatalogGroup[];
+  /** Custom fields listed for discovery only (not in `fields`, so a mapping cannot name them). */
+  customFields?: CatalogCustomField[];
 }
 
 export interface Capability {

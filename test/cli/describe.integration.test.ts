@@ -1,6 +1,7 @@
 // `ticketbridge describe` against the three simulators over loopback HTTP, as against the real
 // systems: boards or projects with their statuses and types, priorities, groups, custom fields and
-// agents. The ConnectWise simulator takes its boards and companies from the config and /__sim/seed.
+// agents. The ConnectWise simulator takes its boards and companies from the config and /__sim/seed,
+// and its boards' teams and user-defined fields from /__sim/seed.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ async function catalog(system: string): Promise<FieldCatalog> {
 const field = (c: FieldCatalog, name: string) => c.fields.find((f) => f.name === name);
 
 describe('ticketbridge describe', () => {
-  it('lists ConnectWise boards (the config names one of its own) with their statuses, and priorities and members', async () => {
+  it('lists ConnectWise boards (the config names one of its own) with their statuses, teams, user-defined fields, priorities and members', async () => {
     const cw = await catalog('connectwise');
     expect(field(cw, 'board')?.allowedValues).toEqual(['Co-Managed FS', 'Co-Managed JSM', 'Service Desk EU']);
     expect(field(cw, 'status')?.allowedValuesByScope?.['Service Desk EU']).toEqual([
@@ -54,6 +55,24 @@ describe('ticketbridge describe', () => {
       'Problem',
     ]);
     expect(field(cw, 'priority')?.allowedValues).toContain('Priority 1 - Critical');
+    // A board's groups of technicians are its teams (GET /service/boards/{id}/teams).
+    expect(cw.groups?.filter((g) => g.scope === 'Service Desk EU').map((g) => g.name)).toEqual([
+      'Service Desk',
+      'Escalations',
+    ]);
+    // Custom fields are the user-defined fields (GET /system/userDefinedFields), listed beside the mappable fields.
+    expect(cw.customFields).toEqual([
+      { id: '1', name: 'Client Reference', type: 'EntryField Text', scope: 'ServiceTicket' },
+      {
+        id: '2',
+        name: 'Site',
+        type: 'Option Text',
+        scope: 'ServiceTicket',
+        values: ['Headquarters', 'Branch Office', 'Remote'],
+      },
+      { id: '3', name: 'After Hours', type: 'EntryField Checkbox', scope: 'ServiceTicket' },
+    ]);
+    expect(cw.fields.some((f) => f.name === 'Client Reference')).toBe(false);
     expect(cw.agents).toEqual([
       { id: 'asmith', name: 'Alex Smith' },
       { id: 'jdoe', name: 'Jane Doe' },
@@ -61,15 +80,21 @@ describe('ticketbridge describe', () => {
     ]);
   });
 
-  it('shows a ConnectWise board, company and member added through /__sim/seed', async () => {
+  it('shows a ConnectWise board with its teams, a company, a member and a user-defined field added through /__sim/seed', async () => {
     const sim = simulators.find((s) => s.system.kind === 'connectwise')!;
     const seeded = await fetch(`${sim.handle.url}/__sim/seed`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         boards: [
-          { name: 'Projects', statuses: [{ name: 'Scoping' }, { name: 'Delivered', closed: true }], types: ['Change'] },
+          {
+            name: 'Projects',
+            statuses: [{ name: 'Scoping' }, { name: 'Delivered', closed: true }],
+            types: ['Change'],
+            teams: [{ name: 'Delivery', leader: 'kchan', members: ['kchan', 'jdoe'] }],
+          },
         ],
+        userDefinedFields: [{ caption: 'Cost Centre', type: 'Text', options: ['IT-100', 'IT-200'] }],
         companies: [{ identifier: 'Northwind', name: 'Northwind Traders' }],
         members: [{ identifier: 'kchan', name: 'Kim Chan' }],
         tickets: [
@@ -82,9 +107,13 @@ describe('ticketbridge describe', () => {
     expect(field(cw, 'status')?.allowedValuesByScope?.Projects).toEqual(['Scoping', 'Delivered']);
     expect(field(cw, 'type')?.allowedValuesByScope?.Projects).toEqual(['Change']);
     expect(cw.agents).toContainEqual({ id: 'kchan', name: 'Kim Chan' });
+    expect(cw.groups?.filter((g) => g.scope === 'Projects').map((g) => g.name)).toEqual(['Delivery']);
+    expect(cw.customFields).toContainEqual(
+      expect.objectContaining({ name: 'Cost Centre', type: 'Option Text', values: ['IT-100', 'IT-200'] }),
+    );
   });
 
-  it('lists Jira statuses per project, priorities, issue types, request types, custom fields and assignable users', async () => {
+  it('lists Jira statuses per project, priorities, issue types, request types, custom fields, groups and assignable users', async () => {
     const jira = await catalog('jira');
     expect(field(jira, 'status')?.allowedValuesByScope?.IT).toEqual(
       expect.arrayContaining(['Waiting for support', 'In Progress', 'Resolved']),
@@ -94,6 +123,11 @@ describe('ticketbridge describe', () => {
     expect(jira.fields.some((f) => f.name.startsWith('customfield_'))).toBe(true);
     expect(jira.agents?.map((a) => a.name)).toContain('Mia Krystof');
     expect(jira.agents?.every((a) => a.id !== '' && a.name !== '')).toBe(true);
+    // The site's groups (GET /rest/api/3/group/bulk), by groupId.
+    expect(jira.groups?.map((g) => g.name)).toEqual(
+      expect.arrayContaining(['it-support', 'jira-servicemanagement-users', 'msp-escalations']),
+    );
+    expect(jira.groups?.every((g) => /^[0-9a-f-]{36}$/.test(g.id))).toBe(true);
   });
 
   it('lists Freshservice statuses, priorities, groups, categories, custom fields and agents', async () => {
@@ -105,6 +139,8 @@ describe('ticketbridge describe', () => {
     expect(fs.fields.some((f) => f.name.startsWith('custom_fields.') || f.name.startsWith('cf_'))).toBe(true);
     expect(fs.agents?.length).toBeGreaterThan(0);
     expect(fs.agents?.[0]).toMatchObject({ id: expect.stringMatching(/^\d+$/), email: expect.stringContaining('@') });
+    expect(fs.groups?.length).toBeGreaterThan(0);
+    expect(fs.groups?.[0]).toMatchObject({ id: expect.stringMatching(/^\d+$/), name: expect.any(String) });
   });
 
   it('prints a readable catalog, and names the configured systems for an unknown one', async () => {
@@ -113,6 +149,16 @@ describe('ticketbridge describe', () => {
     expect(cli.out).toMatch(/^connectwise: ConnectWise Manage at http:\/\/127\.0\.0\.1:\d+\n/);
     expect(cli.out).toContain('    Service Desk EU: New, In Progress, Waiting on Client, Resolved, Closed');
     expect(cli.out).toMatch(/Agents \(\d+\):\n {2}id +name/);
+    expect(cli.out).toMatch(/Groups \(\d+\):\n {2}id +name +board\n/);
+    expect(cli.out).toMatch(/\n {2}\d+ +Escalations +Service Desk EU\n/);
+    expect(cli.out).toMatch(
+      /Custom fields \(\d+, listed only: the mapping cannot name them yet\):\n {2}id +name +type/,
+    );
+    expect(cli.out).toMatch(/\n {2}2 +Site +Option Text +ServiceTicket +Headquarters, Branch Office, Remote\n/);
+    cli.out = '';
+    expect(await cli.run('describe', 'jira', '--config', configFile)).toBe(0);
+    expect(cli.out).toMatch(/Groups \(\d+\):\n {2}id +name\n/);
+    expect(cli.out).toMatch(/\n {2}[0-9a-f-]{36} +msp-escalations\n/);
     cli.err = '';
     expect(await cli.run('describe', 'servicenow', '--config', configFile)).toBe(2);
     expect(cli.err).toBe('no system named "servicenow" (the config has freshservice, connectwise, jira)\n');

@@ -23,15 +23,41 @@ function fieldLines(field: FieldInfo): string[] {
 export function formatCatalog(system: string, label: string, baseUrl: string, catalog: FieldCatalog): string {
   const lines = [`${system}: ${label} at ${baseUrl}`, '', 'Fields (native names, as the mapping writes them):'];
   for (const field of catalog.fields) lines.push(...fieldLines(field));
+  const table = (head: string[], rows: string[][]): string[] =>
+    formatTable(head, rows)
+      .split('\n')
+      .map((l) => `  ${l}`);
+  if (catalog.customFields) {
+    lines.push('', `Custom fields (${catalog.customFields.length}, listed only: the mapping cannot name them yet):`);
+    lines.push(
+      ...table(
+        ['id', 'name', 'type', 'screen', 'values'],
+        catalog.customFields.map((f) => [f.id, f.name, f.type, f.scope ?? '', list(f.values ?? [])]),
+      ),
+    );
+  }
+  if (catalog.groups) {
+    const scoped = catalog.groups.some((g) => g.scope !== undefined);
+    lines.push('', `Groups (${catalog.groups.length}):`);
+    lines.push(
+      ...(scoped
+        ? table(
+            ['id', 'name', 'board'],
+            catalog.groups.map((g) => [g.id, g.name, g.scope ?? '']),
+          )
+        : table(
+            ['id', 'name'],
+            catalog.groups.map((g) => [g.id, g.name]),
+          )),
+    );
+  }
   if (catalog.agents) {
     lines.push('', `Agents (${catalog.agents.length}):`);
     lines.push(
-      ...formatTable(
+      ...table(
         ['id', 'name', 'e-mail'],
         catalog.agents.map((a) => [a.id, a.name, a.email ?? '']),
-      )
-        .split('\n')
-        .map((l) => `  ${l}`),
+      ),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -18,6 +18,7 @@ import {
   CwBoard,
   CwBoardChild,
   CwBoardStatus,
+  CwBoardTeam,
   CwCallbackEntry,
   CwCompanyInfo,
   CwDocument,
@@ -25,6 +26,7 @@ import {
   CwMember,
   CwNote,
   CwPriority,
+  CwUserDefinedField,
 } from './schema.js';
 
 export type CwSystemConfig = Extract<SystemConfig, { kind: 'connectwise' }>;
@@ -274,6 +276,16 @@ export class CwClient {
 
   async boardChildren(boardId: number, kind: 'types' | 'subtypes' | 'items'): Promise<CwBoardChild[]> {
     return this.all(`/service/boards/${boardId}/${kind}`, CwBoardChild, { orderBy: 'id asc' });
+  }
+
+  /** A board's teams, every page (spec: GET /service/boards/{parentId}/teams, BoardTeam). */
+  async boardTeams(boardId: number): Promise<CwBoardTeam[]> {
+    return this.all(`/service/boards/${boardId}/teams`, CwBoardTeam, { orderBy: 'id asc' });
+  }
+
+  /** User-defined fields, every page (`GET /system/userDefinedFields`; path and shape: see CwUserDefinedField). */
+  async userDefinedFields(): Promise<CwUserDefinedField[]> {
+    return this.all('/system/userDefinedFields', CwUserDefinedField, { orderBy: 'id asc' });
   }
 
   /** Active members: the people tickets can be assigned to. */

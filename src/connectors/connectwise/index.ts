@@ -10,6 +10,8 @@ import { normaliseText } from '../../core/text.js';
 import { cutText, type TextCut } from '../../core/text-cut.js';
 import type {
   Attachment,
+  CatalogCustomField,
+  CatalogGroup,
   NewAttachment,
   Comment,
   Connector,
@@ -891,7 +893,22 @@ export class ConnectwiseConnector implements Connector {
       id: m.identifier,
       name: [m.firstName, m.lastName].filter(Boolean).join(' ') || m.identifier,
     }));
-    return { fields, agents };
+    // A board's groups of technicians are its teams; ids are unique per board only, so the board goes with them.
+    const groups: CatalogGroup[] = [];
+    for (const board of boards)
+      for (const team of await this.client.boardTeams(board.id))
+        groups.push({ id: String(team.id), name: team.name, scope: board.name });
+    const customFields: CatalogCustomField[] = (await this.client.userDefinedFields()).map((u) => {
+      const values = (u.options ?? []).filter((o) => o.inactiveFlag !== true).map((o) => o.optionValue ?? '');
+      return {
+        id: String(u.id),
+        name: u.caption,
+        type: [u.entryTypeIdentifier, u.fieldTypeIdentifier].filter(Boolean).join(' ') || 'unknown',
+        ...(values.length > 0 ? { values } : {}),
+        ...(u.screenId ? { scope: u.screenId } : {}),
+      };
+    });
+    return { fields, agents, groups, customFields };
   }
 
   async ping(): Promise<void> {

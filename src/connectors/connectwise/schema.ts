@@ -85,6 +85,37 @@ export const CwMember = z.looseObject({
 });
 export type CwMember = z.infer<typeof CwMember>;
 
+/** A board's team (spec: BoardTeam of GET /service/boards/{parentId}/teams). */
+export const CwBoardTeam = z.looseObject({
+  id: z.number().int(),
+  name: z.string(),
+  teamLeader: z.looseObject({ identifier: z.string().optional() }).nullable().optional(),
+  members: z.array(z.number().int()).nullable().optional(),
+});
+export type CwBoardTeam = z.infer<typeof CwBoardTeam>;
+
+/**
+ * A user-defined field (`GET /system/userDefinedFields`). The vendored spec has no such path: the
+ * fields read are the ones ConnectWise clients read (amp-labs `modelCustomField`: caption,
+ * fieldTypeIdentifier, entryTypeIdentifier, options[].optionValue, screenId), all optional but
+ * id and caption. Tickets carry their values as `customFields` (spec: CustomFieldValue
+ * {id, caption, type, entryMethod, value}).
+ */
+export const CwUserDefinedField = z.looseObject({
+  id: z.number().int(),
+  caption: z.string(),
+  screenId: z.string().nullable().optional(),
+  fieldTypeIdentifier: z.string().nullable().optional(),
+  entryTypeIdentifier: z.string().nullable().optional(),
+  options: z
+    .array(
+      z.looseObject({ optionValue: z.string().nullable().optional(), inactiveFlag: z.boolean().nullable().optional() }),
+    )
+    .nullable()
+    .optional(),
+});
+export type CwUserDefinedField = z.infer<typeof CwUserDefinedField>;
+
 export const CwCompanyInfo = z.looseObject({ Codebase: z.string().min(1) });
 export type CwCompanyInfo = z.infer<typeof CwCompanyInfo>;
 

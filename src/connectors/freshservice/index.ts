@@ -655,7 +655,7 @@ export class FreshserviceConnector implements Connector {
       name: [a.first_name, a.last_name].filter(Boolean).join(' ') || String(a.id),
       ...(a.email ? { email: a.email } : {}),
     }));
-    return { fields, agents };
+    return { fields, agents, groups: groups.map((g) => ({ id: String(g.id), name: g.name })) };
   }
 
   async ping(): Promise<void> {

@@ -29,6 +29,7 @@ import {
   JiraIssueRef,
   JiraMyself,
   type JiraPriority,
+  JiraGroupPage,
   JiraPriorityPage,
   JiraProjectStatuses,
   JiraRequestTypePage,
@@ -389,6 +390,24 @@ export class JiraClient {
    * Every priority, page by page through `GET /priority/search` (PageBeanPriority); the older
    * `GET /priority` is deprecated in the platform spec.
    */
+  /**
+   * The site's groups, every page of `GET /rest/api/3/group/bulk` (platform spec: startAt,
+   * maxResults, isLast, values [{name, groupId}]; needs the Browse users and groups permission).
+   */
+  async groups(): Promise<Array<{ name: string; groupId?: string | null | undefined }>> {
+    const all: Array<{ name: string; groupId?: string | null | undefined }> = [];
+    for (let startAt = 0; ;) {
+      const page = await this.call(JiraGroupPage, {
+        method: 'GET',
+        url: '/rest/api/3/group/bulk',
+        params: { startAt, maxResults: 50 },
+      });
+      all.push(...page.values);
+      if (page.isLast !== false || page.values.length === 0) return all;
+      startAt += page.values.length;
+    }
+  }
+
   async priorities(): Promise<z.infer<typeof JiraPriority>[]> {
     const all: z.infer<typeof JiraPriority>[] = [];
     for (let startAt = 0; ;) {

@@ -980,7 +980,8 @@ export class JsmConnector implements Connector {
           name: u.displayName ?? u.accountId,
           ...(u.emailAddress ? { email: u.emailAddress } : {}),
         });
-    return { fields, agents: [...agents.values()] };
+    const groups = (await this.client.groups()).map((g) => ({ id: g.groupId ?? g.name, name: g.name }));
+    return { fields, agents: [...agents.values()], groups };
   }
 
   async ping(): Promise<void> {

@@ -165,6 +165,14 @@ export const JiraPriorityPage = z.looseObject({
   values: z.array(JiraPriority),
 });
 
+/** A page of `GET /rest/api/3/group/bulk` (platform spec: PageBeanGroupDetails of GroupDetails `{name, groupId}`). */
+export const JiraGroupPage = z.looseObject({
+  startAt: z.number().int().optional(),
+  total: z.number().int().optional(),
+  isLast: z.boolean().optional(),
+  values: z.array(z.looseObject({ name: z.string(), groupId: z.string().nullable().optional() })),
+});
+
 export const JiraProjectStatuses = z.array(
   z.looseObject({ id: z.string(), name: z.string(), statuses: z.array(JiraStatus) }),
 );

@@ -155,6 +155,8 @@ describe('simulator responses match the vendor OpenAPI schemas', () => {
     ['/service/boards/{parentId}/types', 'GET', '/service/boards/1/types', 200],
     ['/service/boards/{parentId}/subtypes', 'GET', '/service/boards/1/subtypes', 200],
     ['/service/boards/{parentId}/items', 'GET', '/service/boards/1/items', 200],
+    ['/service/boards/{parentId}/teams', 'GET', '/service/boards/1/teams', 200],
+    ['/service/boards/{parentId}/teams/{id}', 'GET', '/service/boards/1/teams/1', 200],
     ['/service/priorities', 'GET', '/service/priorities', 200],
     ['/company/companies', 'GET', '/company/companies', 200],
     ['/system/callbacks', 'GET', '/system/callbacks', 200],

@@ -39,6 +39,24 @@ const SeedSetup = z.looseObject({
         types: z.array(z.string().min(1)).optional(),
         subtypes: z.array(z.string().min(1)).optional(),
         items: z.array(z.string().min(1)).optional(),
+        teams: z
+          .array(
+            z.strictObject({
+              name: z.string().min(1).max(30),
+              leader: z.string().min(1).optional(),
+              members: z.array(z.string().min(1)).optional(),
+            }),
+          )
+          .optional(),
+      }),
+    )
+    .optional(),
+  userDefinedFields: z
+    .array(
+      z.strictObject({
+        caption: z.string().min(1),
+        type: z.enum(['Text', 'TextArea', 'Number', 'Percent', 'Date', 'Checkbox', 'Hyperlink']).optional(),
+        options: z.array(z.string().min(1)).optional(),
       }),
     )
     .optional(),
@@ -182,15 +200,18 @@ export const connectwiseSimulator: SimulatorModule<'connectwise'> = {
 
     /**
      * `/__sim/seed`: setup first — `{boards: [{name, statuses?: [{name, closed?, default?}], types?,
-     * subtypes?, items?}], companies: [{identifier, name?}], members: [{identifier, name?}]}` — then
+     * subtypes?, items?, teams?: [{name, leader?, members?}]}], companies: [{identifier, name?}],
+     * members: [{identifier, name?}], userDefinedFields: [{caption, type?, options?}]}` — then
      * `{tickets: [...]}` in API shape (plus `lastUpdated`, `notes`), or `{generate: {count, board?}}`.
      */
     const seed = (body: unknown): unknown => {
       const parsed = SeedSetup.safeParse(body ?? {});
       if (!parsed.success) return { error: { code: 'InvalidObject', message: parsed.error.message, errors: null } };
+      // Members first: a seeded board's teams name them.
+      for (const member of parsed.data.members ?? []) store.addMember(member);
       for (const board of parsed.data.boards ?? []) store.addBoard(board);
       for (const company of parsed.data.companies ?? []) store.addCompany(company);
-      for (const member of parsed.data.members ?? []) store.addMember(member);
+      for (const udf of parsed.data.userDefinedFields ?? []) store.addUserDefinedField(udf);
       const input = (body ?? {}) as { tickets?: unknown[]; generate?: { count?: number; board?: string } };
       const ids: number[] = [];
       try {

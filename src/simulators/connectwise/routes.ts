@@ -139,6 +139,21 @@ const RENDERED_FIELDS = {
     'company/identifier': 'string',
     '_info/lastUpdated': 'datetime',
   },
+  teams: {
+    id: 'number',
+    name: 'string',
+    boardId: 'number',
+    defaultFlag: 'boolean',
+    'teamLeader/id': 'number',
+    'teamLeader/identifier': 'string',
+  },
+  userDefinedFields: {
+    id: 'number',
+    caption: 'string',
+    screenId: 'string',
+    fieldTypeIdentifier: 'string',
+    entryTypeIdentifier: 'string',
+  },
   members: { id: 'number', identifier: 'string', firstName: 'string', lastName: 'string', inactiveFlag: 'boolean' },
   notes: {
     id: 'number',
@@ -375,6 +390,25 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         });
       }
 
+      // A board's teams (spec: GET /service/boards/{parentId}/teams and /{id}, BoardTeam).
+      const teamsOf = (request: Req): Array<Record<string, unknown> & { id: number }> => {
+        const boardId = boardOf(request);
+        return asRendered(
+          [...store.teams.values()].filter((t) => t.boardId === boardId),
+          (t) => renderer.team(t),
+        );
+      };
+      api.get('/service/boards/:parentId/teams', async (request: Req, reply) =>
+        sendList(ctx, request, reply, teamsOf(request), lookups.teams, identity),
+      );
+      api.get('/service/boards/:parentId/teams/:id', async (request: Req) => {
+        const boardId = boardOf(request);
+        const team = store.teams.get(intId(request.params.id));
+        if (!team || team.boardId !== boardId)
+          throw new CwHttpError(404, { code: 'NotFound', message: `BoardTeam ${request.params.id} not found` });
+        return project(renderer.team(team), request.query.fields);
+      });
+
       // Priorities, companies, contacts, members
       const simple = <T>(
         path: string,
@@ -405,6 +439,15 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       simple('/company/companies', 'Company', store.companies, (c) => renderer.company(c), lookups.companies, true);
       simple('/company/contacts', 'Contact', store.contacts, (c) => renderer.contact(c), lookups.contacts, true);
       simple('/system/members', 'Member', store.members, (m) => renderer.member(m), lookups.members, true);
+      // User-defined fields: not in the vendored spec; the path and shape are an assumption (store.ts).
+      simple(
+        '/system/userDefinedFields',
+        'UserDefinedField',
+        store.userDefinedFields,
+        (u) => renderer.userDefinedField(u),
+        lookups.userDefinedFields,
+        true,
+      );
 
       registerDocumentRoutes(api, ctx.documents, ctx.files);
 

@@ -48,6 +48,30 @@ export interface BoardChild {
   name: string;
 }
 
+/** A board's team (BoardTeam): the members who work the board's tickets together. */
+export interface Team {
+  id: number;
+  boardId: number;
+  name: string;
+  leaderId: number;
+  memberIds: number[];
+  defaultFlag: boolean;
+}
+
+/**
+ * A user-defined field (`/system/userDefinedFields`). The vendored spec has no such path; its shape
+ * here is the one a third-party client reads (amp-labs connectors, ConnectWise `modelCustomField`):
+ * id, caption, fieldTypeIdentifier, entryTypeIdentifier, options [{id, optionValue, …}], screenId.
+ */
+export interface UserDefinedField {
+  id: number;
+  caption: string;
+  fieldTypeIdentifier: 'Text' | 'TextArea' | 'Number' | 'Percent' | 'Date' | 'Checkbox' | 'Hyperlink';
+  entryTypeIdentifier: 'EntryField' | 'List' | 'Option' | 'Date';
+  screenId: string;
+  options: string[];
+}
+
 export interface Priority {
   id: number;
   name: string;
@@ -136,6 +160,16 @@ const DEMO_STATUSES: Array<Pick<BoardStatus, 'name' | 'closedStatus' | 'defaultF
 const DEMO_TYPES = ['Incident', 'Service Request', 'Problem'];
 const DEMO_SUBTYPES = ['Hardware', 'Software', 'Network'];
 const DEMO_ITEMS = ['Laptop', 'Email', 'VPN'];
+/** Every board's teams unless given: leaders and members by identifier. */
+const DEMO_TEAMS: TeamDef[] = [
+  { name: 'Service Desk', leader: 'jdoe', members: ['jdoe', 'asmith'] },
+  { name: 'Escalations', leader: 'asmith', members: ['asmith'] },
+];
+const DEMO_UDFS: UdfDef[] = [
+  { caption: 'Client Reference', type: 'Text' },
+  { caption: 'Site', type: 'Text', options: ['Headquarters', 'Branch Office', 'Remote'] },
+  { caption: 'After Hours', type: 'Checkbox' },
+];
 const DEMO_PRIORITIES: Array<Omit<Priority, 'id'>> = [
   { name: 'Priority 1 - Critical', color: 'Red', sortOrder: 1, level: 'Critical', defaultFlag: false },
   { name: 'Priority 2 - High', color: 'Orange', sortOrder: 2, level: 'High', defaultFlag: false },
@@ -143,9 +177,24 @@ const DEMO_PRIORITIES: Array<Omit<Priority, 'id'>> = [
   { name: 'Priority 4 - Low', color: 'Green', sortOrder: 4, level: 'Low', defaultFlag: false },
 ];
 
+/** A team as `/__sim/seed` describes it: the leader and members are member identifiers. */
+export interface TeamDef {
+  name: string;
+  leader?: string | undefined;
+  members?: string[] | undefined;
+}
+
+/** A user-defined field as `/__sim/seed` describes it; `options` makes it a list (entry method Option). */
+export interface UdfDef {
+  caption: string;
+  type?: UserDefinedField['fieldTypeIdentifier'] | undefined;
+  options?: string[] | undefined;
+}
+
 /** A board as the config or `/__sim/seed` describes it; unset lists take the demo's. */
 export interface BoardDef {
   name: string;
+  teams?: TeamDef[] | undefined;
   statuses?: Array<{ name: string; closed?: boolean | undefined; default?: boolean | undefined }> | undefined;
   types?: string[] | undefined;
   subtypes?: string[] | undefined;
@@ -176,6 +225,8 @@ export class CwStore {
   subTypes = new Map<number, BoardChild>();
   items = new Map<number, BoardChild>();
   priorities = new Map<number, Priority>();
+  teams = new Map<number, Team>();
+  userDefinedFields = new Map<number, UserDefinedField>();
   /** Insertion order is id order: ids only grow, so listing by id needs no sort. */
   tickets = new Map<number, TicketRecord>();
   notes = new Map<number, NoteRecord[]>();
@@ -205,6 +256,8 @@ export class CwStore {
       this.subTypes,
       this.items,
       this.priorities,
+      this.teams,
+      this.userDefinedFields,
       this.tickets,
       this.notes,
       this.callbacks,
@@ -229,6 +282,7 @@ export class CwStore {
     this.contacts.set(2, { id: 2, companyId: 1, firstName: 'Sam', lastName: 'User', email: 'sam@contoso.example' });
     for (const name of [...DEMO_BOARDS, ...(this.setup.boards ?? [])]) this.addBoard({ name });
     DEMO_PRIORITIES.forEach((p, index) => this.priorities.set(index + 1, { id: index + 1, ...p }));
+    for (const udf of DEMO_UDFS) this.addUserDefinedField(udf);
   }
 
   /** Adds a board (with the demo's statuses, types, subtypes and items unless given), or replaces its setup. */
@@ -251,6 +305,10 @@ export class CwStore {
         this.statuses.set(id, { id, boardId: board.id, sortOrder, ...s });
       });
     }
+    if (!existing || def.teams) {
+      for (const [id, team] of this.teams) if (team.boardId === board.id) this.teams.delete(id);
+      (def.teams ?? DEMO_TEAMS).forEach((t, i) => this.addTeam(board.id, t, i === 0));
+    }
     for (const [given, demo, map] of [
       [def.types, DEMO_TYPES, this.types],
       [def.subtypes, DEMO_SUBTYPES, this.subTypes],
@@ -264,6 +322,34 @@ export class CwStore {
       }
     }
     return board;
+  }
+
+  private addTeam(boardId: number, def: TeamDef, defaultFlag: boolean): void {
+    const member = (identifier: string): Member =>
+      [...this.members.values()].find((m) => m.identifier.toLowerCase() === identifier.toLowerCase()) ??
+      this.addMember({ identifier });
+    const leader = member(def.leader ?? def.members?.[0] ?? this.apiMember.identifier);
+    const memberIds = [...new Set([leader.id, ...(def.members ?? []).map((m) => member(m).id)])];
+    const id = nextId(this.teams);
+    this.teams.set(id, { id, boardId, name: def.name, leaderId: leader.id, memberIds, defaultFlag });
+  }
+
+  /** Adds a user-defined field on the service ticket screen, or replaces the one with its caption. */
+  addUserDefinedField(def: UdfDef): UserDefinedField {
+    const existing = [...this.userDefinedFields.values()].find(
+      (u) => u.caption.toLowerCase() === def.caption.toLowerCase(),
+    );
+    const options = def.options ?? [];
+    const udf: UserDefinedField = {
+      id: existing?.id ?? nextId(this.userDefinedFields),
+      caption: def.caption,
+      fieldTypeIdentifier: def.type ?? 'Text',
+      entryTypeIdentifier: options.length > 0 ? 'Option' : def.type === 'Date' ? 'Date' : 'EntryField',
+      screenId: 'ServiceTicket',
+      options,
+    };
+    this.userDefinedFields.set(udf.id, udf);
+    return udf;
   }
 
   addCompany(def: { identifier: string; name?: string | undefined }): Company {
@@ -586,6 +672,54 @@ export class Renderer {
       communicationItems: [
         { id: c.id, type: { id: 1, name: 'Email' }, value: c.email, defaultFlag: true, communicationType: 'Email' },
       ],
+      _info: { lastUpdated: isoSeconds(0), updatedBy: this.store.apiMember.identifier },
+    };
+  }
+
+  /** BoardTeam (spec: GET /service/boards/{parentId}/teams): teamLeader a MemberReference, members member ids. */
+  team(t: Team): Record<string, unknown> {
+    return {
+      id: t.id,
+      name: t.name,
+      teamLeader: this.memberRef(t.leaderId),
+      members: t.memberIds,
+      defaultFlag: t.defaultFlag,
+      notifyOnTicketDelete: false,
+      defaultRoundRobinFlag: false,
+      roundRobinFlag: false,
+      boardId: t.boardId,
+      locationId: 2,
+      businessUnitId: 10,
+      _info: { lastUpdated: isoSeconds(0), updatedBy: this.store.apiMember.identifier },
+    };
+  }
+
+  /** A user-defined field in the shape assumed in `UserDefinedField` (no vendored spec has the path). */
+  userDefinedField(u: UserDefinedField): Record<string, unknown> {
+    return {
+      id: u.id,
+      podId: 1,
+      podDescription: 'Service Ticket',
+      caption: u.caption,
+      sequenceNumber: u.id,
+      screenId: u.screenId,
+      screenDescription: 'Service Ticket',
+      fieldTypeIdentifier: u.fieldTypeIdentifier,
+      numberDecimals: 0,
+      entryTypeIdentifier: u.entryTypeIdentifier,
+      requiredFlag: false,
+      displayOnScreenFlag: true,
+      readOnlyFlag: false,
+      listViewFlag: false,
+      options: u.options.map((optionValue, i) => ({
+        id: i + 1,
+        optionValue,
+        defaultFlag: false,
+        inactiveFlag: false,
+        sortOrder: i,
+      })),
+      businessUnitIds: [],
+      locationIds: [],
       _info: { lastUpdated: isoSeconds(0), updatedBy: this.store.apiMember.identifier },
     };
   }

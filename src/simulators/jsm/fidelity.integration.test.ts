@@ -288,6 +288,14 @@ const cases: Case[] = [
     call: () => jira.call('GET', '/rest/api/3/priority/search'),
   },
   {
+    name: 'GET group/bulk (a page of two, not the last)',
+    spec: 'platform',
+    path: '/rest/api/3/group/bulk',
+    method: 'get',
+    status: 200,
+    call: () => jira.call('GET', '/rest/api/3/group/bulk?startAt=0&maxResults=2'),
+  },
+  {
     name: 'GET status',
     spec: 'platform',
     path: '/rest/api/3/status',

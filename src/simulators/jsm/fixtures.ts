@@ -100,6 +100,17 @@ export const ISSUE_TYPES: IssueTypeDef[] = [
   { id: '10102', name: 'Task', description: 'A small, distinct piece of work.' },
 ];
 
+/**
+ * The site's groups (`GET /rest/api/3/group/bulk`, GroupDetails `{name, groupId}`): Jira's default
+ * product-access groups and two teams of agents. groupId is the id Atlassian gives a group site-wide.
+ */
+export const GROUPS: ReadonlyArray<{ name: string; groupId: string }> = [
+  { name: 'it-support', groupId: '5b9c2e4a-1f3d-4c8e-9a71-2d6b0f3e8c11' },
+  { name: 'jira-servicemanagement-users', groupId: '0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e41' },
+  { name: 'msp-escalations', groupId: '7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a52' },
+  { name: 'site-admins', groupId: '3a4b5c6d-7e8f-4a9b-8c0d-1e2f3a4b5c63' },
+];
+
 export const PRIORITIES = [
   { id: '1', name: 'Highest', statusColor: '#d04437', description: 'This problem will block progress.' },
   { id: '2', name: 'High', statusColor: '#f15C75', description: 'Serious problem that could block progress.' },

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NOT_ADF_MESSAGE, adfProblem, type AdfNode } from './adf.js';
 import { applyUpdateOps, notOnScreen, richTextTooLong, scalar, setField, type FieldErrors } from './fields.js';
-import { ISSUE_TYPES, PRIORITIES, RESOLUTIONS } from './fixtures.js';
+import { GROUPS, ISSUE_TYPES, PRIORITIES, RESOLUTIONS } from './fixtures.js';
 import { JqlError } from './jql.js';
 import type { Renderer } from './render.js';
 import { SearchError, runSearch } from './search.js';
@@ -122,6 +122,26 @@ export function registerPlatformRoutes(app: FastifyInstance, deps: PlatformDeps)
     const values = all.slice(startAt, startAt + maxResults).map(priorityDto);
     const isLast = startAt + values.length >= all.length;
     const self = `${request.protocol}://${request.headers.host ?? ''}/rest/api/3/priority/search`;
+    const out: Record<string, unknown> = { self, maxResults, startAt, total: all.length, isLast, values };
+    if (!isLast) out.nextPage = `${self}?startAt=${startAt + values.length}&maxResults=${maxResults}`;
+    return out;
+  });
+  // Groups, paginated (PageBeanGroupDetails, platform spec GET /rest/api/3/group/bulk): startAt,
+  // maxResults (default 50; at most 50 here, the harsher reading of an unstated cap), total, isLast,
+  // values [{name, groupId}]; groupId and groupName filter (repeatable).
+  app.get('/rest/api/3/group/bulk', async (request) => {
+    const q = request.query as Query;
+    const startAt = Math.max(0, int(q.startAt, 0));
+    const maxResults = Math.min(Math.max(1, int(q.maxResults, 50)), 50);
+    const ids = list(q.groupId);
+    const names = list(q.groupName).map((n) => n.toLowerCase());
+    const all = GROUPS.filter(
+      (g) =>
+        (ids.length === 0 || ids.includes(g.groupId)) && (names.length === 0 || names.includes(g.name.toLowerCase())),
+    );
+    const values = all.slice(startAt, startAt + maxResults).map((g) => ({ name: g.name, groupId: g.groupId }));
+    const isLast = startAt + values.length >= all.length;
+    const self = `${request.protocol}://${request.headers.host ?? ''}/rest/api/3/group/bulk`;
     const out: Record<string, unknown> = { self, maxResults, startAt, total: all.length, isLast, values };
     if (!isLast) out.nextPage = `${self}?startAt=${startAt + values.length}&maxResults=${maxResults}`;
     return out;
