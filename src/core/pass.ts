@@ -101,6 +101,11 @@ export interface PassOptions {
   known?: Partial<Record<Side, Ticket>>;
   /** List comments only on these sides (a link's first pass: the new twin has none yet). */
   commentsOn?: readonly Side[];
+  /**
+   * List the comments of a side not settled yet now, never in a deferred check (the reconcile:
+   * it is the read that finds whatever the hints missed).
+   */
+  listNow?: boolean;
 }
 
 export type PassOutcome = 'noop' | 'changed' | 'created' | 'skipped';
@@ -114,6 +119,12 @@ const SIDES: readonly Side[] = ['a', 'b'];
  * happen at once at the start of a pass, so only a pass held up by a busy system reads twice.
  */
 export const FRESH_MS = 2000;
+
+/**
+ * The furthest ahead a deferred comment check is set. A system whose clock runs further ahead of
+ * this host's stamps versions that settle later than that: its deliveries run passes as before.
+ */
+export const DEFER_MAX_MS = 60_000;
 
 export interface CreateResult {
   outcome: PassOutcome;
@@ -392,11 +403,11 @@ function hintedUnmoved(rt: ConnectionRuntime, link: Link, options: PassOptions):
  */
 function deferHeld(deps: PassDeps, rt: ConnectionRuntime, link: Link, options: PassOptions): boolean {
   const { ticket, side } = options;
-  if (!deps.settle || !ticket || !side || !ticket.inScope || ticket.deleted) return false;
+  if (!deps.settle || options.listNow || !ticket || !side || !ticket.inScope || ticket.deleted) return false;
   if (link.aVersion === null || link.bVersion === null) return false;
   if (seenVersion(rt.fields, side, ticket) !== (side === 'a' ? link.aVersion : link.bVersion)) return false;
   const dueMs = settleDue(ticket.version);
-  if (Number.isNaN(dueMs)) return false;
+  if (Number.isNaN(dueMs) || dueMs - deps.clock.now() > DEFER_MAX_MS) return false;
   deps.settle.defer(rt, link.id, dueMs);
   return true;
 }
@@ -409,7 +420,7 @@ function deferRead(deps: PassDeps, rt: ConnectionRuntime, link: Link, tickets: R
   if (!deps.settle) return false;
   const unsettled = SIDES.filter((s) => !settled(link.updatedAt, tickets[s].version));
   const dueMs = Math.max(...unsettled.map((s) => settleDue(tickets[s].version)));
-  if (Number.isNaN(dueMs)) return false;
+  if (Number.isNaN(dueMs) || dueMs - deps.clock.now() > DEFER_MAX_MS) return false;
   deps.settle.defer(rt, link.id, dueMs);
   return true;
 }
@@ -494,7 +505,7 @@ export async function linkPass(
   if (unchanged && quick) {
     return closing ? commitClosure(deps.ledger, rt, link, closure, closureEvents(rt, link, tickets, closure)) : 'noop';
   }
-  if (held && quick && !closing && deferRead(deps, rt, link, tickets)) return 'noop';
+  if (held && quick && !closing && !options.listNow && deferRead(deps, rt, link, tickets)) return 'noop';
 
   const { input, plan } = await planPass(deps.ledger, rt, snap, tickets, { state, resolve: options.resolve, nowMs });
   const commit = await startCommit(deps, rt, link, input, plan, seen);
