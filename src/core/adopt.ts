@@ -219,3 +219,58 @@ export async function linkPair(ledger: Ledger, pair: CheckedPair, by: string): P
   if (!link) throw new LinkRefusedError(`${rt.name}: the ledger did not record the link of ${ids.a} and ${ids.b}`);
   return link;
 }
+
+export interface LinkOptions {
+  /** Link nothing; answer what the link's first pass would write. */
+  dryRun?: boolean;
+  /** Who links, for the event's sentence. @default 'a person' */
+  by?: string;
+  /** Only these connections may take the pair (a status-API token limited to some). */
+  within?: readonly string[];
+}
+
+/** What `link` did with a pair: linked it, found it linked already, or (dry run) what its first pass would write. */
+export interface PairResult {
+  status: 'linked' | 'already_linked' | 'preview';
+  connection: string;
+  ids: Record<Side, string>;
+  /** The link made or found; null for a preview. */
+  link: Link | null;
+  /** Preview only: what the link's first pass would write, per side. */
+  writes?: Record<Side, PlannedWrite[]>;
+}
+
+export interface AdoptDeps {
+  ledger: Ledger;
+  connections: ReadonlyMap<string, ConnectionRuntime>;
+  /** Throws ConnectionPausedError when the connection is paused (Pauses.assertRunning). */
+  assertRunning(connection: string, action: string): void;
+  /** Runs `fn` alone on a key of a connection's pool (Scheduler.exclusive). */
+  exclusive<T>(pool: string, key: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * The engine's `link`: resolves and checks the pair, answers a pair linked already or (dry run)
+ * what its first pass would write, else links it alone on both tickets.
+ */
+export async function adoptPair(deps: AdoptDeps, request: PairRequest, options: LinkOptions = {}): Promise<PairResult> {
+  const { ledger } = deps;
+  const within = options.within;
+  const connections = within ? new Map([...deps.connections].filter(([n]) => within.includes(n))) : deps.connections;
+  const pair = await resolvePair(ledger, connections, request);
+  const { rt, ids } = pair;
+  const base = { connection: rt.name, ids };
+  if (pair.existing) return { ...base, status: 'already_linked', link: pair.existing };
+  if (options.dryRun) {
+    const writes = await previewPair(ledger, await checkPair(pair));
+    return { ...base, status: 'preview', link: null, writes };
+  }
+  deps.assertRunning(rt.name, `linking ${ids.a} and ${ids.b}`);
+  // Alone on both tickets: no create pass takes either for a source while they are paired.
+  const alone = <T>(side: Side, fn: () => Promise<T>): Promise<T> =>
+    deps.exclusive(rt.name, `ticket:${rt.name}:${side}:${ids[side]}`, fn);
+  const link = await alone('a', () =>
+    alone('b', async () => linkPair(ledger, await checkPair(pair), options.by ?? 'a person')),
+  );
+  return { ...base, status: 'linked', link };
+}

@@ -3,57 +3,38 @@
 // the recovery loop, the reconcile cron). Each part lives in its own module (the reconcile in
 // reconcile.ts).
 import { randomUUID } from 'node:crypto';
-import cron, { type ScheduledTask } from 'node-cron';
 import { DriftRunner, type DriftRunOptions, type DriftRunResult } from './drift-runs.js';
-import { CatchUp, type FirstSyncProgress, type RoundHooks } from './catch-up.js';
+import type { FirstSyncProgress } from './catch-up.js';
 import { dryRun, type PlannedChange } from './dry-run.js';
-import { ConflictUnresolvableError, describeError, errorCode, NotFoundError } from './errors.js';
+import { ConflictUnresolvableError, NotFoundError } from './errors.js';
 import type { Conflict, ErrorRecord, Ledger, Link } from './ledger/types.js';
 import { actorLedger } from './actor.js';
-import { checkPair, linkPair, previewPair, resolvePair, type PairRequest } from './adopt.js';
+import { adoptPair, type LinkOptions, type PairRequest, type PairResult } from './adopt.js';
 import { EchoBook } from './echoes.js';
 import { discoverPairs, type Candidate } from './discover.js';
 import { closeTwin, dismissFlag, unlink } from './link-actions.js';
-import type { PlannedWrite } from './sync/planner.js';
 import type { EngineObserver, PassOutcome } from './pass.js';
 import { Pauses, type PauseState } from './pauses.js';
-import { pollSide } from './poller.js';
+import { Polls } from './polls.js';
 import { withPriority } from './priority.js';
 import { reconcileLinks, type ReconcilePlan } from './reconcile.js';
 import { Recovery } from './recovery.js';
 import { Runner } from './runner.js';
 import type { Notice, Notifier } from './notify.js';
-import { checkSlaClocks } from './sla-watch.js';
+import { slaRound } from './sla-watch.js';
 import { linkUrls, ticketUrlOf } from './ticket-urls.js';
 import { TroubleWatch } from './trouble.js';
 import { buildRuntime, type ConnectionRuntime, type ConnectionSpec } from './runtime.js';
 import { Scheduler } from './scheduler.js';
 import { connectionStatus, type ConnectionStatus } from './status.js';
+import { Timers } from './timers.js';
 import { systemClock, type Clock, type Logger, type Side, type Ticket } from './types.js';
 
 export type { PlannedChange } from './dry-run.js';
 export type { PairRequest } from './adopt.js';
 export type { Candidate } from './discover.js';
 
-export interface LinkOptions {
-  /** Link nothing; answer what the link's first pass would write. */
-  dryRun?: boolean;
-  /** Who links, for the event's sentence. @default 'a person' */
-  by?: string;
-  /** Only these connections may take the pair (a status-API token limited to some). */
-  within?: readonly string[];
-}
-
-/** What `link` did with a pair: linked it, found it linked already, or (dry run) what its first pass would write. */
-export interface PairResult {
-  status: 'linked' | 'already_linked' | 'preview';
-  connection: string;
-  ids: Record<Side, string>;
-  /** The link made or found; null for a preview. */
-  link: Link | null;
-  /** Preview only: what the link's first pass would write, per side. */
-  writes?: Record<Side, PlannedWrite[]>;
-}
+export type { LinkOptions, PairResult } from './adopt.js';
 export type { ConnectionStatus, SideStatus } from './status.js';
 export type { FirstSyncProgress } from './catch-up.js';
 
@@ -184,17 +165,13 @@ class SyncEngine implements Engine {
   private readonly recovery: Recovery;
   private readonly pauses: Pauses;
   private readonly trouble: TroubleWatch;
-  private readonly catchUps: Map<string, CatchUp>;
-  private readonly pollsRunning = new Set<string>();
-  private readonly pollStarted = new Map<string, number>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly polls: Polls;
+  private readonly timers: Timers;
   private readonly drifts: DriftRunner;
-  private readonly cronTasks: ScheduledTask[] = [];
   /** When each link was last read on both sides by a pass (the scheduled reconcile skips those read since its last run). */
   private readonly readLinks = new Map<string, number>();
   private lastScheduledReconcile: number | null = null;
   private readonly stopped = new AbortController();
-  private running = false;
   private stopping: Promise<void> | null = null;
 
   constructor(private readonly options: EngineOptions) {
@@ -237,23 +214,14 @@ class SyncEngine implements Engine {
     });
     const resync = (id: string) => this.resync(id);
     this.drifts = new DriftRunner({ ledger, clock, logger, connections: this.connections, resync, paused });
-    this.catchUps = new Map(
-      [...this.connections.values()].map((rt) => [
-        rt.name,
-        new CatchUp({
-          ledger,
-          clock,
-          rt,
-          poll: (side, hooks) => this.pollSideOnce(rt, side, hooks),
-          ...(options.firstSyncProgress ? { progress: options.firstSyncProgress } : {}),
-        }),
-      ]),
-    );
+    const { runner, pauses, overlapMs, connections: runtimes } = this;
+    const { firstSyncProgress } = options;
+    this.polls = new Polls({ ledger, clock, observer, runner, pauses, runtimes, overlapMs, firstSyncProgress });
+    this.timers = new Timers({ clock, logger, track: (run) => this.scheduler.track(run) });
   }
 
   async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+    if (!this.timers.start()) return;
     // The first sync begins when the daemon first starts, not at its first poll round: a ticket
     // created after that is new (initialSync does not apply), even if this run stops before the
     // round. Kept once per connection; later starts leave it as it is. A ledger that cannot take
@@ -271,27 +239,30 @@ class SyncEngine implements Engine {
       if (!rt.config.enabled) continue;
       const every = rt.config.pollIntervalMs ?? this.pollIntervalMs;
       for (const side of ['a', 'b'] as const)
-        this.loop(`poll ${rt.name}:${side}`, every, () => this.pollOnce(rt.name, side));
+        this.timers.loop(`poll ${rt.name}:${side}`, every, () => this.pollOnce(rt.name, side));
     }
-    this.loop('recovery', this.pollIntervalMs, () => this.recovery.round(Math.max(2 * this.leaseMs, 60_000)));
-    this.watch(this.options.watchIntervalMs ?? 30_000);
+    this.timers.loop('recovery', this.pollIntervalMs, () => this.recovery.round(Math.max(2 * this.leaseMs, 60_000)));
+    // SLA clocks and sync trouble: also woken at the next SLA clock's due time, so a breach is recorded when it happens.
+    this.timers.loopUntilDue('watch', this.options.watchIntervalMs ?? 30_000, async () => {
+      const { nextDueMs } = await this.slaRound();
+      await this.trouble.check();
+      return nextDueMs;
+    });
     if (this.options.reconcileCron)
-      this.schedule('reconcile', this.options.reconcileCron, () => this.scheduledReconcile());
+      this.timers.schedule('reconcile', this.options.reconcileCron, () => this.scheduledReconcile());
     if (this.options.driftCron) {
       const repair = this.options.driftRepair ?? false;
-      this.schedule('drift audit', this.options.driftCron, () => this.drift({ repair }));
+      this.timers.schedule('drift audit', this.options.driftCron, () => this.drift({ repair }));
     }
     this.logger.info({ connections: [...this.connections.keys()], instanceId: this.instanceId }, 'engine started');
   }
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      this.running = false;
+      const stopping = this.timers.stop();
       this.stopped.abort();
       this.runner.settleChecks.stop();
-      for (const t of this.timers) clearTimeout(t);
-      this.timers.clear();
-      for (const task of this.cronTasks.splice(0)) await task.stop();
+      await stopping;
       await this.scheduler.onIdle();
       this.logger.info({}, 'engine stopped');
     })();
@@ -302,55 +273,8 @@ class SyncEngine implements Engine {
     return this.runner.hint(this.runtime(connection), side, ticketId, ticket, false, version);
   }
 
-  async pollOnce(connection: string, side: Side): Promise<number> {
-    const rt = this.runtime(connection);
-    // A pause may come from another process (the CLI) or instance: the ledger says.
-    await this.pauses.refresh();
-    if (this.pauses.isPaused(connection)) return 0; // the cursor stays: resuming catches up from it
-    // The first poll after a start lists both sides before any pass (catch-up.ts).
-    const catchUp = this.catchUps.get(connection)!;
-    if (catchUp.pending) return catchUp.run();
-    return this.pollSideOnce(rt, side);
-  }
-
-  private async pollSideOnce(rt: ConnectionRuntime, side: Side, round?: RoundHooks): Promise<number> {
-    const connection = rt.name;
-    const key = `${connection}:${side}`;
-    if (this.pollsRunning.has(key)) return 0;
-    this.pollsRunning.add(key);
-    const startedAt = this.clock.now();
-    try {
-      // The listing is discovery; a pass for what it found is a change people wait for, unless
-      // the ticket was listed again only by the overlap window (background).
-      const { handed, error } = await withPriority('discovery', () =>
-        pollSide(
-          {
-            ledger: this.ledger,
-            clock: this.clock,
-            logger: rt.logger,
-            overlapMs: this.overlapMs,
-            changed: async (ticket, overlap) => {
-              round?.seen(ticket);
-              await round?.gate;
-              await withPriority(overlap ? 'background' : 'change', () =>
-                this.runner.hint(rt, side, ticket.id, ticket),
-              );
-              round?.passed();
-            },
-            invalid: (id, reason) => this.parkInvalid(rt, side, id, reason),
-            ...(round ? { listed: (error: unknown) => round.listed(error) } : {}),
-          },
-          connection,
-          side,
-          rt.sides[side].connector,
-        ),
-      );
-      if (error === null) this.pollStarted.set(key, startedAt);
-      else this.observer.error?.(connection, errorCode(error));
-      return handed;
-    } finally {
-      this.pollsRunning.delete(key);
-    }
+  pollOnce(connection: string, side: Side): Promise<number> {
+    return this.polls.once(this.runtime(connection), side);
   }
 
   /** The reconcile is background work: it yields the budget to changes and discovery. */
@@ -479,25 +403,15 @@ class SyncEngine implements Engine {
     return out;
   }
 
-  async link(request: PairRequest, options: LinkOptions = {}): Promise<PairResult> {
-    const within = options.within;
-    const connections = within ? new Map([...this.connections].filter(([n]) => within.includes(n))) : this.connections;
-    const pair = await resolvePair(this.ledger, connections, request);
-    const { rt, ids } = pair;
-    const base = { connection: rt.name, ids };
-    if (pair.existing) return { ...base, status: 'already_linked', link: pair.existing };
-    if (options.dryRun) {
-      const writes = await previewPair(this.ledger, await checkPair(pair));
-      return { ...base, status: 'preview', link: null, writes };
-    }
-    this.pauses.assertRunning(rt.name, `linking ${ids.a} and ${ids.b}`);
-    // Alone on both tickets: no create pass takes either for a source while they are paired.
-    const alone = <T>(side: Side, fn: () => Promise<T>): Promise<T> =>
-      this.scheduler.exclusive(rt.name, `ticket:${rt.name}:${side}:${ids[side]}`, fn);
-    const link = await alone('a', () =>
-      alone('b', async () => linkPair(this.ledger, await checkPair(pair), options.by ?? 'a person')),
-    );
-    return { ...base, status: 'linked', link };
+  link(request: PairRequest, options: LinkOptions = {}): Promise<PairResult> {
+    const { ledger, connections, pauses, scheduler } = this;
+    const deps = {
+      ledger,
+      connections,
+      assertRunning: (name: string, action: string) => pauses.assertRunning(name, action),
+      exclusive: <T>(pool: string, key: string, fn: () => Promise<T>) => scheduler.exclusive(pool, key, fn),
+    };
+    return adoptPair(deps, request, options);
   }
 
   /** Runs a person's action on a link alone on it (no pass at the same time). */
@@ -524,7 +438,7 @@ class SyncEngine implements Engine {
     this.runtime(connection);
     await this.pauses.resume(connection);
     this.logger.info({ connection }, 'connection resumed');
-    if (!this.running) return;
+    if (!this.timers.running) return;
     // Catch up from the cursors: whatever changed while paused is listed by these polls.
     await Promise.all((['a', 'b'] as const).map((side) => this.pollOnce(connection, side)));
   }
@@ -542,14 +456,14 @@ class SyncEngine implements Engine {
 
   async status(): Promise<ConnectionStatus[]> {
     const out: ConnectionStatus[] = [];
-    const deps = { ledger: this.ledger, clock: this.clock, pollStarted: this.pollStarted };
+    const deps = { ledger: this.ledger, clock: this.clock, pollStarted: this.polls.started };
     await this.pauses.refresh();
     for (const rt of this.connections.values())
       out.push({
         ...(await connectionStatus(deps, rt)),
         paused: this.pauses.state(rt.name),
         drift: await this.drifts.status(rt.name),
-        firstSync: this.catchUps.get(rt.name)!.report(),
+        firstSync: this.polls.firstSync(rt.name),
       });
     return out;
   }
@@ -575,50 +489,11 @@ class SyncEngine implements Engine {
     return this.trouble.check();
   }
 
-  private async slaRound(): Promise<{ breached: number; nextDueMs: number | null }> {
-    await this.pauses.refresh();
-    const { breached, nextDueMs } = await checkSlaClocks({
-      ledger: this.ledger,
-      clock: this.clock,
-      notifier: this.options.notifier,
-      runtimes: this.connections,
-      exclusive: (connection, linkId, fn) => this.scheduler.exclusive(connection, `link:${linkId}`, fn),
-      paused: (name) => this.pauses.isPaused(name),
-    });
-    return { breached: breached.length, nextDueMs };
-  }
-
-  /**
-   * Checks SLA clocks and sync trouble every `everyMs`, and wakes for the next SLA clock's due
-   * time when that comes sooner, so a breach is recorded when it happens.
-   */
-  private watch(everyMs: number): void {
-    const tick = (): void => {
-      if (!this.running) return;
-      const run = (async () => {
-        const { nextDueMs } = await this.slaRound();
-        await this.trouble.check();
-        return nextDueMs;
-      })()
-        .catch((err: unknown) => {
-          this.logger.error({ loop: 'watch', err: describeError(err) }, 'scheduled task failed');
-          return null;
-        })
-        .then((nextDueMs) => {
-          if (!this.running) return;
-          const untilDue = nextDueMs === null ? everyMs : nextDueMs - this.clock.now() + 1;
-          const t = setTimeout(
-            () => {
-              this.timers.delete(t);
-              tick();
-            },
-            Math.max(0, Math.min(everyMs, untilDue)),
-          );
-          this.timers.add(t);
-        });
-      void this.scheduler.track(run);
-    };
-    tick();
+  private slaRound(): Promise<{ breached: number; nextDueMs: number | null }> {
+    const { ledger, clock, connections: runtimes, scheduler } = this;
+    const exclusive = <T>(connection: string, linkId: string, fn: () => Promise<T>): Promise<T> =>
+      scheduler.exclusive(connection, `link:${linkId}`, fn);
+    return slaRound({ ledger, clock, notifier: this.options.notifier, runtimes, exclusive }, this.pauses);
   }
 
   onIdle(): Promise<void> {
@@ -643,55 +518,5 @@ class SyncEngine implements Engine {
     const rt = this.connections.get(name);
     if (!rt) throw new NotFoundError(`no connection named "${name}"`);
     return rt;
-  }
-
-  private async parkInvalid(rt: ConnectionRuntime, side: Side, id: string, reason: string): Promise<void> {
-    const message = `${rt.sides[side].label} ticket ${id}: ${reason}`;
-    // A linked ticket's error carries its link: the link's next clean pass resolves it.
-    const link = await this.ledger.findLink(rt.name, side, id);
-    await this.ledger.recordError({
-      connection: rt.name,
-      linkId: link?.id ?? null,
-      side,
-      ticketId: id,
-      code: 'payload_invalid',
-      message,
-      retryable: false,
-    });
-    this.observer.error?.(rt.name, 'payload_invalid');
-  }
-
-  /** Runs `fn` on a node-cron schedule (skipping a tick while the last run is still going) until the engine stops. */
-  private schedule(name: string, expression: string, fn: () => Promise<unknown>): void {
-    let busy = false;
-    this.cronTasks.push(
-      cron.schedule(expression, () => {
-        if (busy) return;
-        busy = true;
-        const run = fn()
-          .catch((err: unknown) => this.logger.error({ err: describeError(err) }, `${name} failed`))
-          .finally(() => (busy = false));
-        void this.scheduler.track(run);
-      }),
-    );
-  }
-
-  /** Runs `fn` now and again `everyMs` after each run ends, until the engine stops. */
-  private loop(name: string, everyMs: number, fn: () => Promise<unknown>): void {
-    const tick = (): void => {
-      if (!this.running) return;
-      const run = fn()
-        .catch((err: unknown) => this.logger.error({ loop: name, err: describeError(err) }, 'scheduled task failed'))
-        .finally(() => {
-          if (!this.running) return;
-          const t = setTimeout(() => {
-            this.timers.delete(t);
-            tick();
-          }, everyMs);
-          this.timers.add(t);
-        });
-      void this.scheduler.track(run);
-    };
-    tick();
   }
 }

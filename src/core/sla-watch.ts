@@ -88,3 +88,16 @@ async function breach(deps: SlaWatchDeps, rt: ConnectionRuntime, clock: SlaClock
   }
   return true;
 }
+
+/**
+ * One round of the SLA watch as the engine runs it: pauses read afresh from the ledger, every
+ * overdue clock recorded; how many breached and the next due time of those still running.
+ */
+export async function slaRound(
+  deps: Omit<SlaWatchDeps, 'paused'>,
+  pauses: { refresh(): Promise<void>; isPaused(connection: string): boolean },
+): Promise<{ breached: number; nextDueMs: number | null }> {
+  await pauses.refresh();
+  const { breached, nextDueMs } = await checkSlaClocks({ ...deps, paused: (name) => pauses.isPaused(name) });
+  return { breached: breached.length, nextDueMs };
+}
