@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import axios, { type AxiosInstance } from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually as waitFor } from '../helpers/eventually.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FS = 'http://127.0.0.1:9101/api/v2';
@@ -28,26 +29,12 @@ const jira: AxiosInstance = axios.create({
 let demo: ChildProcess;
 let output = '';
 
-async function eventually<T>(
+function eventually<T>(
   what: string,
   probe: () => Promise<T | undefined | null | false>,
   timeoutMs = 40_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== null && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}\n--- demo output ---\n${output}`,
-      );
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  return waitFor(what, probe, { timeoutMs, context: () => `--- demo output ---\n${output}` });
 }
 
 interface CwTicket {

@@ -8,25 +8,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { seedDemoTickets } from '../../src/demo.js';
 import { startDemoStack, demoConfigOnFreePorts, type DemoStack } from '../helpers/demo-stack.js';
 import { connectwiseHttp } from '../helpers/vendor-http.js';
+import { eventually as waitFor } from '../helpers/eventually.js';
 
 let stack: DemoStack | undefined;
 afterAll(async () => {
   await stack?.stop();
 });
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | null | false>): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== null && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: last });
-    await new Promise((r) => setTimeout(r, 250));
-  }
+function eventually<T>(what: string, probe: () => Promise<T | undefined | null | false>): Promise<T> {
+  return waitFor(what, probe, { timeoutMs: 60_000 });
 }
 
 describe('after a credentials outage', () => {
