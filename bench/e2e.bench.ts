@@ -70,9 +70,6 @@ async function countChange(stack: BenchStack, detect: 'webhook' | 'poll', act: (
     const mark = stack.calls.length;
     await act();
     await stack.settle();
-    // A deferred comment check (a version not settled yet) belongs to the change that left it.
-    await stack.daemon.engine.onSettled();
-    await stack.settle();
     trace(stack.calls.slice(mark));
     return stack.calls.length - mark;
   }
@@ -82,7 +79,6 @@ async function countChange(stack: BenchStack, detect: 'webhook' | 'poll', act: (
   await act();
   const mark = stack.calls.length;
   await stack.sync(2);
-  await stack.daemon.engine.onSettled();
   const counted = stack.calls.slice(mark).filter((c) => !isListing(c));
   trace(counted);
   return counted.length;

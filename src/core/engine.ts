@@ -137,13 +137,6 @@ export interface Engine {
   checkTrouble(): Promise<Notice[]>;
   /** Resolves when no pass is queued or running. */
   onIdle(): Promise<void>;
-  /**
-   * Runs the deferred comment checks due now (settle-checks.ts; their timers run them on their
-   * own, a manual clock's tests call this); how many ran.
-   */
-  settleDue(): Promise<number>;
-  /** Resolves when no pass is queued or running and no deferred comment check is waiting (benchmarks). */
-  onSettled(): Promise<void>;
 }
 
 export function createEngine(options: EngineOptions): Engine {
@@ -261,7 +254,6 @@ class SyncEngine implements Engine {
     this.stopping ??= (async () => {
       const stopping = this.timers.stop();
       this.stopped.abort();
-      this.runner.settleChecks.stop();
       await stopping;
       await this.scheduler.onIdle();
       this.logger.info({}, 'engine stopped');
@@ -498,20 +490,6 @@ class SyncEngine implements Engine {
 
   onIdle(): Promise<void> {
     return this.scheduler.onIdle();
-  }
-
-  async settleDue(): Promise<number> {
-    const ran = await this.runner.settleChecks.runDue();
-    await this.scheduler.onIdle();
-    return ran;
-  }
-
-  async onSettled(): Promise<void> {
-    for (;;) {
-      await this.scheduler.onIdle();
-      if (this.runner.settleChecks.size === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   }
 
   private runtime(name: string): ConnectionRuntime {

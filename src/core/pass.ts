@@ -39,7 +39,7 @@ import {
   type UpdatePayload,
 } from './sync/planner.js';
 import { cutEvents, settleWrites } from './sync/settle.js';
-import { keysOf, memosOf, seenVersion, settled, settleDue, stampOf } from './sync/versions.js';
+import { keysOf, memosOf, seenVersion, settled } from './sync/versions.js';
 import {
   otherSide,
   type Clock,
@@ -75,11 +75,6 @@ export interface PassDeps {
   echoes?: EchoBook | undefined;
   /** When each link was last read on both sides (the scheduled reconcile skips links read since its last run). */
   readLinks?: Map<string, number> | undefined;
-  /**
-   * Deferred comment checks (settle-checks.ts): a delivery showing a ticket as the ledger holds it,
-   * inside SETTLE_MS, is folded into one later check of the link. Absent: such a delivery runs a pass.
-   */
-  settle?: { defer(rt: ConnectionRuntime, linkId: string, dueMs: number): void } | undefined;
 }
 
 export interface PassOptions {
@@ -101,11 +96,6 @@ export interface PassOptions {
   known?: Partial<Record<Side, Ticket>>;
   /** List comments only on these sides (a link's first pass: the new twin has none yet). */
   commentsOn?: readonly Side[];
-  /**
-   * List the comments of a side not settled yet now, never in a deferred check (the reconcile:
-   * it is the read that finds whatever the hints missed).
-   */
-  listNow?: boolean;
 }
 
 export type PassOutcome = 'noop' | 'changed' | 'created' | 'skipped';
@@ -119,12 +109,6 @@ const SIDES: readonly Side[] = ['a', 'b'];
  * happen at once at the start of a pass, so only a pass held up by a busy system reads twice.
  */
 export const FRESH_MS = 2000;
-
-/**
- * The furthest ahead a deferred comment check is set. A system whose clock runs further ahead of
- * this host's stamps versions that settle later than that: its deliveries run passes as before.
- */
-export const DEFER_MAX_MS = 60_000;
 
 export interface CreateResult {
   outcome: PassOutcome;
@@ -395,77 +379,6 @@ function hintedUnmoved(rt: ConnectionRuntime, link: Link, options: PassOptions):
   return seenVersion(rt.fields, side, ticket) === stored && settled(link.updatedAt, ticket.version);
 }
 
-/**
- * A hinted copy (a poll's listing) that shows the side exactly as the ledger holds it, at a version
- * not settled yet: only a comment made in that version's second can be new, so the delivery is
- * folded into the link's one deferred comment check (settleCheck) instead of running a pass. Not
- * for a link whose first pass has not committed (a side with no version yet): that pass runs.
- */
-function deferHeld(deps: PassDeps, rt: ConnectionRuntime, link: Link, options: PassOptions): boolean {
-  const { ticket, side } = options;
-  if (!deps.settle || options.listNow || !ticket || !side || !ticket.inScope || ticket.deleted) return false;
-  if (link.aVersion === null || link.bVersion === null) return false;
-  if (seenVersion(rt.fields, side, ticket) !== (side === 'a' ? link.aVersion : link.bVersion)) return false;
-  const dueMs = settleDue(ticket.version);
-  if (Number.isNaN(dueMs) || dueMs - deps.clock.now() > DEFER_MAX_MS) return false;
-  deps.settle.defer(rt, link.id, dueMs);
-  return true;
-}
-
-/**
- * Both sides read as the ledger holds them, one not settled yet: only a comment made in its
- * version's second can be new, so the link's one deferred check lists those comments.
- */
-function deferRead(deps: PassDeps, rt: ConnectionRuntime, link: Link, tickets: Record<Side, Ticket>): boolean {
-  if (!deps.settle) return false;
-  const unsettled = SIDES.filter((s) => !settled(link.updatedAt, tickets[s].version));
-  const dueMs = Math.max(...unsettled.map((s) => settleDue(tickets[s].version)));
-  if (Number.isNaN(dueMs) || dueMs - deps.clock.now() > DEFER_MAX_MS) return false;
-  deps.settle.defer(rt, link.id, dueMs);
-  return true;
-}
-
-/**
- * The deferred comment check of a link (settle-checks.ts), alone on it: on each side whose version
- * the ledger holds but does not trust yet, its comments are listed once that version has settled.
- * Nothing unknown there: the versions are recorded again, now settled (no ticket read, no pass).
- * A comment the ledger does not know: a pass runs and copies it. `later`: not due yet.
- */
-export async function settleCheck(
-  deps: PassDeps,
-  rt: ConnectionRuntime,
-  snap: LinkSnapshot,
-): Promise<{ later: number } | { outcome: PassOutcome }> {
-  const link = snap.link;
-  if (link.state !== 'active') return { outcome: 'skipped' };
-  // The pass the check hands over to lists the unsettled sides' comments itself (no deferring).
-  const pass = async (): Promise<{ outcome: PassOutcome }> => ({
-    outcome: await linkPass({ ...deps, settle: undefined }, rt, snap, {}),
-  });
-  const stored = { a: link.aVersion, b: link.bVersion };
-  if (stored.a === null || stored.b === null) return pass();
-  const held = stored as Record<Side, string>;
-  const unsettled = SIDES.filter((s) => !settled(link.updatedAt, stampOf(held[s])));
-  if (unsettled.length === 0) return { outcome: 'noop' };
-  const dueMs = Math.max(...unsettled.map((s) => settleDue(stampOf(held[s]))));
-  // A version that is no time never settles: the pass lists its comments, as on every delivery.
-  if (Number.isNaN(dueMs)) return pass();
-  if (dueMs > deps.clock.now()) return { later: dueMs };
-  // Files are listed by the pass's attachment step, which a comment list does not stand for.
-  if (rt.config.attachments) return pass();
-  const known = new Set(snap.comments.map((c) => `${c.side}:${c.commentId}`));
-  for (const side of unsettled) {
-    const id = idOf(link, side);
-    const list = await rt.sides[side].connector.listComments(id, contextOf(link, side)).catch((err: unknown) => {
-      throw tagSubject(err, side, id);
-    });
-    if (list.some((c) => !known.has(`${side}:${c.id}`))) return pass();
-  }
-  // Listed after each version's second and SETTLE_MS: recording them now makes them trusted.
-  await deps.ledger.commit({ connection: rt.name, linkId: link.id, versions: { ...held } });
-  return { outcome: 'noop' };
-}
-
 /** One pass of the sync rule over an existing link: read → plan → apply → comments → commit. */
 export async function linkPass(
   deps: PassDeps,
@@ -477,7 +390,6 @@ export async function linkPass(
   if (link.state !== 'active') return 'skipped';
   const quick = !options.force && !options.resolve;
   if (quick && (ownEcho(deps, rt, link, options) || hintedUnmoved(rt, link, options))) return 'noop';
-  if (quick && deferHeld(deps, rt, link, options)) return 'noop';
 
   // What the ledger holds comes first, so the tickets are read as late as possible before the
   // writes. The tickets as they are now: a listed copy only where no write of this daemon can be
@@ -497,15 +409,15 @@ export async function linkPass(
     if (!tickets[side].inScope && scopeHolds) return leaveLink(deps, rt, snap, side, 'unscoped');
 
   const seen = { a: seenVersion(rt.fields, 'a', tickets.a), b: seenVersion(rt.fields, 'b', tickets.b) };
-  const held = SIDES.every((s) => seen[s] === (s === 'a' ? link.aVersion : link.bVersion));
-  const unchanged = held && SIDES.every((s) => settled(link.updatedAt, tickets[s].version));
+  const unchanged = SIDES.every(
+    (s) => seen[s] === (s === 'a' ? link.aVersion : link.bVersion) && settled(link.updatedAt, tickets[s].version),
+  );
   const nowMs = deps.clock.now();
   const closure = closureOf(rt.config.lifecycle.stopAfterClosedDays, link, tickets, nowMs);
-  const closing = closure.closedSince !== undefined || closure.archive;
   if (unchanged && quick) {
+    const closing = closure.closedSince !== undefined || closure.archive;
     return closing ? commitClosure(deps.ledger, rt, link, closure, closureEvents(rt, link, tickets, closure)) : 'noop';
   }
-  if (held && quick && !closing && !options.listNow && deferRead(deps, rt, link, tickets)) return 'noop';
 
   const { input, plan } = await planPass(deps.ledger, rt, snap, tickets, { state, resolve: options.resolve, nowMs });
   const commit = await startCommit(deps, rt, link, input, plan, seen);

@@ -1,7 +1,6 @@
 // The reconcile: a pass over every active link of the connections that are not paused, as
 // background work. The scheduled run skips links a pass read on both sides since its last run and
-// starts the rest evenly over most of the interval, so their reads spread over it. Its passes list
-// the comments of a side not settled yet at once: it is the read that finds what hints missed.
+// starts the rest evenly over most of the interval, so their reads spread over it.
 import type { Ledger } from './ledger/types.js';
 import type { Pauses } from './pauses.js';
 import type { Runner } from './runner.js';
@@ -38,7 +37,7 @@ export async function reconcileLinks(
   const passes: Promise<unknown>[] = [];
   for (const { rt, id } of due) {
     if (deps.stopped.aborted) break;
-    passes.push(deps.scheduler.track(deps.runner.linkPass(rt, id, { listNow: true }).catch(() => undefined)));
+    passes.push(deps.scheduler.track(deps.runner.linkPass(rt, id, {}).catch(() => undefined)));
     count++;
     if (gapMs >= 1) await sleepUnlessStopped(gapMs, deps.stopped);
     else if (passes.length % 500 === 0) await Promise.all(passes.splice(0));

@@ -7,7 +7,6 @@ import type { Ledger } from './ledger/types.js';
 import {
   createPass,
   linkPass,
-  settleCheck,
   recordPassError,
   type EngineObserver,
   type PassDeps,
@@ -17,7 +16,6 @@ import {
 import { currentPriority, withPriority } from './priority.js';
 import type { ConnectionRuntime } from './runtime.js';
 import type { Scheduler } from './scheduler.js';
-import { SettleChecks } from './settle-checks.js';
 import { otherSide, type Logger, type Side, type Ticket } from './types.js';
 
 export interface RunnerDeps extends PassDeps {
@@ -30,14 +28,7 @@ export interface RunnerDeps extends PassDeps {
 type Subject = { linkId: string | null; side: Side | null; ticketId: string | null };
 
 export class Runner {
-  /** Deliveries of versions the ledger holds but does not trust yet, folded into one check per link. */
-  readonly settleChecks: SettleChecks;
-  private readonly deps: RunnerDeps;
-
-  constructor(deps: RunnerDeps) {
-    this.settleChecks = new SettleChecks(deps.clock, (rt, linkId) => this.settleLink(rt, linkId));
-    this.deps = { ...deps, settle: this.settleChecks };
-  }
+  constructor(private readonly deps: RunnerDeps) {}
 
   private get ledger(): Ledger {
     return this.deps.ledger;
@@ -95,35 +86,6 @@ export class Runner {
         }
       }),
     );
-  }
-
-  /**
-   * The link's deferred comment check (pass.ts `settleCheck`), alone on it, as a change people may
-   * wait for; a failure is recorded like a pass's (the recovery loop retries it with a full pass).
-   * Answers a later due time when the check is not due yet.
-   */
-  private async settleLink(rt: ConnectionRuntime, linkId: string): Promise<number | null> {
-    if (this.deps.paused?.(rt.name)) return null; // the ledger keeps the versions unsettled: a later delivery checks
-    const run = withPriority('change', () =>
-      this.leaseRefused(rt, { linkId, side: null, ticketId: null }, () =>
-        this.deps.scheduler.exclusive(rt.name, `link:${linkId}`, async () => {
-          const snap = await this.ledger.snapshot(linkId);
-          if (!snap) return null;
-          try {
-            const checked = await settleCheck(this.deps, rt, snap);
-            if ('later' in checked) return checked.later;
-            this.observer.pass?.(rt.name, checked.outcome);
-            rt.logger.debug({ linkId, outcome: checked.outcome }, 'settle check');
-            return null;
-          } catch (err) {
-            this.observer.pass?.(rt.name, 'error');
-            await recordPassError(this.deps, rt, { linkId, side: null, ticketId: null }, err);
-            throw err;
-          }
-        }),
-      ),
-    );
-    return this.deps.scheduler.track(run);
   }
 
   private async ticketPass(

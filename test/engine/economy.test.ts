@@ -2,8 +2,6 @@
 // answer of the daemon's own write is what the ledger holds, so its echo costs no call.
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/core/types.js';
-import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
-import { SETTLE_MS } from '../../src/core/sync/versions.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import type { Harness } from '../helpers/engine-harness.js';
 import { harness, onlyLink, priority, summary } from './fixtures.js';
@@ -136,98 +134,6 @@ describe("the echo of the daemon's own write", () => {
     await h.engine.hint('test', 'b', link.bId, undefined, versionOf(h, link.bId));
     await h.engine.onIdle();
     expect(delta(created, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
-  });
-});
-
-describe('deliveries of a version the ledger holds but does not trust yet (SETTLE_MS)', () => {
-  /**
-   * Systems with versions of one second, the engine and the ledger on one clock moved by hand,
-   * 100 ms into a second; a linked pair whose versions have settled.
-   */
-  async function settling() {
-    const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000 - 60_000 + 100);
-    const system = { clock, versionPrecisionMs: 1000 };
-    const h = harness({
-      fields: [summary],
-      systemA: system,
-      systemB: system,
-      ledger: new SqliteLedger({ path: ':memory:', clock }),
-      engine: { clock },
-    });
-    const aId = h.a.userCreate({ subject: 'start' });
-    await h.pollBoth();
-    clock.advance(SETTLE_MS + 1000);
-    await h.engine.settleDue();
-    await h.pollBoth();
-    const link = await onlyLink(h);
-    return { h, clock, aId, link };
-  }
-
-  it('polls that list the just-changed tickets again cost no call; one comment check per side once settled', async () => {
-    const { h, clock, aId, link } = await settling();
-    clock.advance(1000);
-    h.a.userEdit(aId, { subject: 'edited on a' });
-    await h.engine.pollOnce('test', 'a');
-    await h.engine.onIdle();
-    expect(h.b.mustGet(link.bId).fields.summary).toBe('edited on a');
-    const before = calls(h);
-    // Both listings show both tickets as the ledger holds them (the edit, the write's answer), in
-    // the same second: folded into the link's one deferred check.
-    await h.pollBoth();
-    await h.pollBoth();
-    expect(delta(before, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
-    expect(await h.engine.settleDue()).toBe(0); // not due inside the second + SETTLE_MS
-    clock.advance(SETTLE_MS + 1000);
-    expect(await h.engine.settleDue()).toBe(1);
-    expect(delta(before, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 1, bCommentLists: 1, writes: 0 });
-    // Now trusted: the next listings cost nothing, and no check is left.
-    const settled = calls(h);
-    await h.pollBoth();
-    clock.advance(SETTLE_MS + 1000);
-    expect(await h.engine.settleDue()).toBe(0);
-    expect(delta(settled, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
-  });
-
-  it('still copies a comment made on the written side in the same second as the write (poll-detected)', async () => {
-    const { h, clock, aId, link } = await settling();
-    clock.advance(1000);
-    h.a.userEdit(aId, { subject: 'edited on a' });
-    await h.engine.pollOnce('test', 'a');
-    await h.engine.onIdle();
-    const written = h.b.mustGet(link.bId).updatedMs;
-    // A person comments on b within the second the daemon's write was stamped: b's version stays.
-    h.b.userComment(link.bId, 'same second', 'public');
-    expect(Math.floor(h.b.mustGet(link.bId).updatedMs / 1000)).toBe(Math.floor(written / 1000));
-    await h.pollBoth();
-    clock.advance(SETTLE_MS + 1000);
-    await h.engine.settleDue();
-    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([expect.stringContaining('same second')]);
-    // Copied once: later listings and checks find nothing new.
-    await h.pollBoth();
-    clock.advance(SETTLE_MS + 1000);
-    await h.engine.settleDue();
-    await h.pollBoth();
-    expect(h.a.mustGet(aId).comments).toHaveLength(1);
-  });
-
-  it('a webhook at the held version (not the echo) reads the ticket, and its comments are listed once, settled', async () => {
-    const { h, clock, aId, link } = await settling();
-    clock.advance(1000);
-    h.a.userEdit(aId, { subject: 'edited on a' });
-    await h.engine.hint('test', 'a', aId);
-    await h.engine.onIdle();
-    const written = new Date(Math.floor(h.b.mustGet(link.bId).updatedMs / 1000) * 1000).toISOString();
-    await h.engine.hint('test', 'b', link.bId, undefined, written); // the echo: no call
-    const before = calls(h);
-    // A person comments on b in the same second, and the system reports it twice.
-    h.b.userComment(link.bId, 'same second', 'public');
-    await h.engine.hint('test', 'b', link.bId, undefined, written);
-    await h.engine.hint('test', 'b', link.bId, undefined, written);
-    await h.engine.onIdle();
-    expect(delta(before, calls(h))).toMatchObject({ aCommentLists: 0, bCommentLists: 0, writes: 0 });
-    clock.advance(SETTLE_MS + 1000);
-    expect(await h.engine.settleDue()).toBe(1);
-    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([expect.stringContaining('same second')]);
   });
 });
 

@@ -25,16 +25,6 @@ export function settled(linkUpdatedAt: string, version: string): boolean {
   return Date.parse(linkUpdatedAt) - Date.parse(version) > SETTLE_MS;
 }
 
-/** The ticket version part of a stored version (`seenVersion` without its field hash). */
-export function stampOf(stored: string): string {
-  return stored.split('#')[0] ?? '';
-}
-
-/** When a check of the comments at `version` is trusted: the first moment `settled` holds for it. */
-export function settleDue(version: string): number {
-  return Date.parse(version) + SETTLE_MS + 1;
-}
-
 /** Each side's human-facing key where its system has one and the link does not hold it yet. */
 export function keysOf(tickets: Record<Side, Ticket>, link?: Link): { a?: string; b?: string } {
   const changed = (side: Side): string | undefined => {
