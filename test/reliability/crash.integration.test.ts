@@ -594,6 +594,7 @@ describe('crash test: SIGKILL during a two-way sync of 300 tickets', () => {
     }
     expect(writeCount(sims) - writesBefore).toBe(0);
     const final = await status(daemonUrl);
+    const stoppedAt = new Date().toISOString();
     expect(await daemon.stop()).toBe(0);
 
     // The ledger: no pending intent, no orphan link, one active link per pair.
@@ -607,7 +608,14 @@ describe('crash test: SIGKILL during a two-way sync of 300 tickets', () => {
       );
       expect(orphans.map((l) => `${l.connection} ${l.id} ${l.aId}<->${l.bId} ${l.state}`)).toEqual([]);
       expect(links.total).toBe(last!.pairs.length);
-      expect(await ledger.listErrors({ state: 'open' })).toEqual([]);
+      // A pass in flight at the final SIGTERM (a poll's or the reconcile's, after the quiet
+      // period) is abandoned, and recorded as a retryable remote_unavailable error that the next
+      // start's recovery loop retries (seen once in CI, seed 1825). Any other open error, or one
+      // recorded before this stop, fails the test.
+      const open = await ledger.listErrors({ state: 'open' });
+      const abandonedByStop = (e: (typeof open)[number]): boolean =>
+        e.retryable && e.createdAt >= stoppedAt && e.message.endsWith('request abandoned, the daemon is stopping');
+      expect(open.filter((e) => !abandonedByStop(e))).toEqual([]);
     } finally {
       await ledger.close();
     }
