@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/mapping/loader.js';
 import { startSimulators, type StartedSimulator } from '../../src/simulators/start.js';
 import { captureCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/demo-stack.js';
+import { connectwiseSystemYaml, freshserviceSystemYaml } from '../helpers/sim-systems.js';
 
 const cli = captureCli();
 
@@ -39,15 +40,8 @@ describe('ticketbridge errors retry --all', () => {
       config,
       [
         'systems:',
-        '  freshservice:',
-        '    kind: freshservice',
-        `    baseUrl: http://127.0.0.1:${fsPort}`,
-        '    credentials: { apiKey: demo-freshservice-key }',
-        '  connectwise:',
-        '    kind: connectwise',
-        `    baseUrl: http://127.0.0.1:${cwPort}`,
-        '    credentials: { company: demo, publicKey: demo-public, privateKey: demo-private, clientId: 11111111-2222-3333-4444-555555555555 }',
-        '    options: { codebase: v4_6_release/, companyIdentifier: Contoso }',
+        ...freshserviceSystemYaml('freshservice', fsPort),
+        ...connectwiseSystemYaml('connectwise', cwPort),
         'connections:',
         '  fs-cw:',
         '    a: { system: freshservice }',

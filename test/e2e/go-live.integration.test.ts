@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/mapping/loader.js';
 import { startSimulators, type StartedSimulator } from '../../src/simulators/start.js';
 import { captureCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/demo-stack.js';
+import { connectwiseSystemYaml, freshserviceSystemYaml } from '../helpers/sim-systems.js';
 
 const N = Number(process.env.TB_GO_LIVE_TICKETS ?? 500);
 const M = Number(process.env.TB_GO_LIVE_SHARED ?? 300);
@@ -76,18 +77,11 @@ describe(`go-live: ${N} tickets a side, ${M} of them the same incidents`, () => 
       config,
       [
         'systems:',
-        '  freshservice:',
-        '    kind: freshservice',
-        `    baseUrl: http://127.0.0.1:${fsPort}`,
-        '    credentials: { apiKey: demo-freshservice-key }',
-        '    options: { defaultRequesterEmail: msp-desk@contoso.example }',
-        '    rateLimit: { requestsPerMinute: 1000000, concurrency: 8 }',
-        '  connectwise:',
-        '    kind: connectwise',
-        `    baseUrl: http://127.0.0.1:${cwPort}`,
-        '    credentials: { company: demo, publicKey: demo-public, privateKey: demo-private, clientId: 11111111-2222-3333-4444-555555555555 }',
-        '    options: { codebase: v4_6_release/, companyIdentifier: Contoso }',
-        '    rateLimit: { requestsPerMinute: 1000000, concurrency: 8 }',
+        ...freshserviceSystemYaml('freshservice', fsPort, [
+          'options: { defaultRequesterEmail: msp-desk@contoso.example }',
+          'rateLimit: { requestsPerMinute: 1000000, concurrency: 8 }',
+        ]),
+        ...connectwiseSystemYaml('connectwise', cwPort, ['rateLimit: { requestsPerMinute: 1000000, concurrency: 8 }']),
         'connections:',
         `  ${CONNECTION}:`,
         '    a: { system: freshservice }',
