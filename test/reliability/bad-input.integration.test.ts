@@ -604,7 +604,9 @@ function vanishCase(system: SystemUnderTest): Case {
             const page = body as { issues: Array<{ id?: unknown }> };
             page.issues = page.issues.filter((issue) => String(issue.id) !== id);
           }
-          if (gone || request.method !== 'GET' || !JSON.stringify(body).includes(title)) return body;
+          // The poll's listing: a GET, or for Jira the POST of the JQL search.
+          const listing = request.method === 'GET' || (system.kind === 'jsm' && request.path.endsWith('/search/jql'));
+          if (gone || !listing || !JSON.stringify(body).includes(title)) return body;
           gone = true;
           if (system.kind === 'freshservice') await stack.fs.remove(id);
           if (system.kind === 'connectwise') await stack.cw.remove(id);
