@@ -39,7 +39,7 @@ import {
   type UpdatePayload,
 } from './sync/planner.js';
 import { cutEvents, settleWrites } from './sync/settle.js';
-import { keysOf, memosOf, seenVersion, settled } from './sync/versions.js';
+import { keysOf, memosOf, seenVersion, settled, versionStep } from './sync/versions.js';
 import {
   otherSide,
   type Clock,
@@ -376,7 +376,25 @@ function hintedUnmoved(rt: ConnectionRuntime, link: Link, options: PassOptions):
   const { ticket, side } = options;
   if (!ticket || !side || !ticket.inScope || ticket.deleted) return false;
   const stored = side === 'a' ? link.aVersion : link.bVersion;
-  return seenVersion(rt.fields, side, ticket) === stored && settled(link.updatedAt, ticket.version);
+  return seenVersion(rt.fields, side, ticket) === stored && settled(link.updatedAt, ticket.version, stepOf(rt, side));
+}
+
+/**
+ * Whether a webhook's delivery reports exactly the version the ledger holds for the side, and the
+ * ledger has held it long enough to trust that nothing came after it (a duplicate delivery: Jira
+ * raises `comment_created` and `jira:issue_updated` for one comment). Zero calls.
+ */
+function deliveryHeld(rt: ConnectionRuntime, link: Link, options: PassOptions): boolean {
+  const { version, side } = options;
+  if (version === undefined || side === undefined) return false;
+  const stored = ((side === 'a' ? link.aVersion : link.bVersion) ?? '').split('#')[0] ?? '';
+  const held = Date.parse(stored);
+  return !Number.isNaN(held) && held === Date.parse(version) && settled(link.updatedAt, stored, stepOf(rt, side));
+}
+
+/** The step of each side's versions (ConnectorFacts.versionStepMs). */
+function stepOf(rt: ConnectionRuntime, side: Side): number {
+  return versionStep(rt.sides[side].connector.facts);
 }
 
 /** One pass of the sync rule over an existing link: read → plan → apply → comments → commit. */
@@ -389,7 +407,11 @@ export async function linkPass(
   const link = snap.link;
   if (link.state !== 'active') return 'skipped';
   const quick = !options.force && !options.resolve;
-  if (quick && (ownEcho(deps, rt, link, options) || hintedUnmoved(rt, link, options))) return 'noop';
+  if (
+    quick &&
+    (ownEcho(deps, rt, link, options) || hintedUnmoved(rt, link, options) || deliveryHeld(rt, link, options))
+  )
+    return 'noop';
 
   // What the ledger holds comes first, so the tickets are read as late as possible before the
   // writes. The tickets as they are now: a listed copy only where no write of this daemon can be
@@ -410,7 +432,9 @@ export async function linkPass(
 
   const seen = { a: seenVersion(rt.fields, 'a', tickets.a), b: seenVersion(rt.fields, 'b', tickets.b) };
   const unchanged = SIDES.every(
-    (s) => seen[s] === (s === 'a' ? link.aVersion : link.bVersion) && settled(link.updatedAt, tickets[s].version),
+    (s) =>
+      seen[s] === (s === 'a' ? link.aVersion : link.bVersion) &&
+      settled(link.updatedAt, tickets[s].version, stepOf(rt, s)),
   );
   const nowMs = deps.clock.now();
   const closure = closureOf(rt.config.lifecycle.stopAfterClosedDays, link, tickets, nowMs);
@@ -430,7 +454,8 @@ export async function linkPass(
   });
   // Step 5: comments are append-only; only read them on a side that may have new ones.
   if (options.force || !unchanged) {
-    const sides = options.commentsOn ?? commentSides(link, tickets, seen, state, options.force === true);
+    const steps = { a: stepOf(rt, 'a'), b: stepOf(rt, 'b') };
+    const sides = options.commentsOn ?? commentSides(link, tickets, seen, state, options.force === true, steps);
     await copyComments(deps, rt, snap, tickets, commit, { sides, state, failures });
   }
   if (failures.length > 0 || raced) {
@@ -500,11 +525,14 @@ export function commentSides(
   seen: Record<Side, string>,
   state: LinkState,
   force: boolean,
+  steps: Record<Side, number> = { a: 1000, b: 1000 },
 ): Side[] {
   const stored = { a: link.aVersion, b: link.bVersion };
   if (force || stored.a === null || stored.b === null) return [...SIDES];
   const pending = new Set(state.intents.filter((i) => i.kind === 'comment').map((i) => i.targetSide));
-  return SIDES.filter((s) => seen[s] !== stored[s] || !settled(link.updatedAt, tickets[s].version) || pending.has(s));
+  return SIDES.filter(
+    (s) => seen[s] !== stored[s] || !settled(link.updatedAt, tickets[s].version, steps[s]) || pending.has(s),
+  );
 }
 
 /** The commit as the plan leaves it, before any write; untranslatable values become errors. */

@@ -230,6 +230,13 @@ export interface ConnectorFacts {
    * memo), so a pass can take the listed copy instead of reading the ticket again.
    */
   listingCopyComplete?: boolean;
+  /**
+   * The step of the system's ticket versions in milliseconds: 1,000 (the default) where they count
+   * whole seconds (Freshservice `updated_at`, ConnectWise `_info.lastUpdated`), so two changes in
+   * one second share a version; 1 where they count milliseconds (Jira `updated`). A version is
+   * trusted to mean "nothing new" once the ledger has held it for a few steps (sync/versions.ts).
+   */
+  versionStepMs?: number;
   rateLimit: { requestsPerMinute: number; headers: string[]; note: string };
   capabilities: Record<CapabilityKey, Capability>;
   /** The vendor's limits on files, when the `attachments` capability is supported. */

@@ -137,6 +137,83 @@ describe("the echo of the daemon's own write", () => {
   });
 });
 
+describe('a delivery at a version the ledger already holds', () => {
+  it('costs no call once the ledger has held that version long enough (a duplicate delivery)', async () => {
+    const h = harness({ fields: [summary, priority], systemA: { clock: behind }, systemB: { clock: behind } });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    await onlyLink(h);
+    h.a.userEdit(aId, { subject: 'edited on a' });
+    const version = new Date(h.a.mustGet(aId).updatedMs).toISOString();
+    await h.engine.hint('test', 'a', aId, undefined, version);
+    await h.engine.onIdle();
+    const before = calls(h);
+    // Jira raises `comment_created` and `jira:issue_updated` for one comment: the same version twice.
+    await h.engine.hint('test', 'a', aId, undefined, version);
+    await h.engine.onIdle();
+    expect(delta(before, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+  });
+
+  it('still runs a pass while the version is fresh enough to hide a change in the same second', async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    await onlyLink(h);
+    h.a.userEdit(aId, { subject: 'edited on a' });
+    const version = new Date(h.a.mustGet(aId).updatedMs).toISOString();
+    await h.engine.hint('test', 'a', aId, undefined, version);
+    await h.engine.onIdle();
+    h.a.userComment(aId, 'same second', 'public');
+    h.a.mustGet(aId).updatedMs = Date.parse(version);
+    await h.engine.hint('test', 'a', aId, undefined, version);
+    await h.engine.onIdle();
+    expect(h.b.mustGet((await onlyLink(h)).bId).comments.map((c) => c.body)).toEqual([
+      expect.stringContaining('same second'),
+    ]);
+  });
+});
+
+describe('a system whose versions count milliseconds (Jira)', () => {
+  /** Versions stamped 50 ms before the ledger sees them: past three milliseconds, inside SETTLE_MS. */
+  const justBehind: Clock = { now: () => Date.now() - 50 };
+
+  it("trusts the version it holds at once: a change on the other side does not list this side's comments", async () => {
+    const h = harness({
+      fields: [summary, priority],
+      systemA: { clock: justBehind },
+      systemB: { clock: justBehind, versionStepMs: 1 },
+    });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    h.a.userEdit(aId, { subject: 'edited on a' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    const before = calls(h);
+    h.a.userEdit(aId, { subject: 'edited on a again' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).fields.summary).toBe('edited on a again');
+    expect(delta(before, calls(h))).toMatchObject({ bReads: 1, bCommentLists: 0, writes: 1 });
+  });
+
+  it('lists them on a side stamped in whole seconds, inside SETTLE_MS', async () => {
+    const h = harness({ fields: [summary, priority], systemA: { clock: justBehind }, systemB: { clock: justBehind } });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    await h.pollBoth();
+    h.a.userEdit(aId, { subject: 'edited on a' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    const before = calls(h);
+    h.a.userEdit(aId, { subject: 'edited on a again' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(delta(before, calls(h))).toMatchObject({ bCommentLists: 1, writes: 1 });
+  });
+});
+
 describe('the scheduled reconcile', () => {
   it('skips links a pass has read since its last run, and reads the rest', async () => {
     // The engine's clock moves by hand, so "since the last run" does not depend on the test's speed.

@@ -68,6 +68,8 @@ export interface MemorySystemOptions {
   keyPrefix?: string;
   /** Versions in whole seconds, like Freshservice's and ConnectWise's timestamps. @default 1 (ms) */
   versionPrecisionMs?: number;
+  /** The step the connector declares for its versions (`ConnectorFacts.versionStepMs`). @default undeclared (whole seconds) */
+  versionStepMs?: number;
   /** Largest file an upload may carry; bigger ones are refused like a vendor's 413. @default 10 MiB */
   maxFileBytes?: number;
   /** Field name -> stored value -> the name people see, offered by `describe` (like Freshservice's status ids). */
@@ -356,6 +358,7 @@ export class MemoryConnector implements Connector {
       ...(this.searchLagMs > 0 ? { markerSearchLagMs: this.searchLagMs } : {}),
       ...(options.createSteps ? { createSteps: options.createSteps } : {}),
       ...(options.updateSteps ? { updateSteps: options.updateSteps } : {}),
+      ...(system.options.versionStepMs === undefined ? {} : { versionStepMs: system.options.versionStepMs }),
       attachments: memoryLimits(system),
     };
     if (options.createSteps) {

@@ -20,9 +20,19 @@ export function seenVersion(rules: readonly FieldRule[], side: Side, ticket: Tic
   return `${ticket.version}#${hash.digest('base64url').slice(0, 12)}`;
 }
 
-/** Whether the ledger saw `version` long enough after it was stamped to trust equality. */
-export function settled(linkUpdatedAt: string, version: string): boolean {
-  return Date.parse(linkUpdatedAt) - Date.parse(version) > SETTLE_MS;
+/**
+ * Whether the ledger saw `version` long enough after it was stamped to trust equality. `stepMs` is
+ * the step of the system's versions (`ConnectorFacts.versionStepMs`): whole seconds by default,
+ * where a second change inside the same second keeps the version, so equality is trusted only
+ * SETTLE_MS after it; a system stamping milliseconds (Jira's `updated`) is trusted three steps after.
+ */
+export function settled(linkUpdatedAt: string, version: string, stepMs = 1000): boolean {
+  return Date.parse(linkUpdatedAt) - Date.parse(version) > Math.min(SETTLE_MS, 3 * stepMs);
+}
+
+/** The step of a side's versions, in milliseconds (whole seconds unless its connector says). */
+export function versionStep(facts: { versionStepMs?: number }): number {
+  return facts.versionStepMs ?? 1000;
 }
 
 /** Each side's human-facing key where its system has one and the link does not hold it yet. */
