@@ -986,7 +986,10 @@ async function syncComments(
   const listOf = async (side: Side): Promise<Comment[]> =>
     sides.includes(side)
       ? rt.sides[side].connector
-          .listComments(tickets[side].id, tickets[side].memo === undefined ? {} : { memo: tickets[side].memo })
+          .listComments(tickets[side].id, {
+            version: tickets[side].version,
+            ...(tickets[side].memo === undefined ? {} : { memo: tickets[side].memo }),
+          })
           .catch((err: unknown) => {
             throw tagSubject(err, side, tickets[side].id);
           })

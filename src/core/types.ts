@@ -80,6 +80,11 @@ export interface Ticket {
 export interface TicketContext {
   /** The memo the connector last set on this ticket (`Ticket.memo`). */
   memo?: JsonValue;
+  /**
+   * The ticket's version as the caller holds it (`Ticket.version`), when it lists the comments of
+   * that version: a connector whose read of that version carried the comments answers from it.
+   */
+  version?: string;
 }
 
 /** A change listing entry the connector could not parse; the engine parks it with the error. */

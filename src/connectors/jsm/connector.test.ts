@@ -575,3 +575,104 @@ describe('jsm connector: requests per write (contract: updateTicket with the exp
     expect(issueRequests).toEqual(['PUT /rest/api/3/issue/7?returnIssue=true']);
   });
 });
+
+describe('jsm connector: requests a create and a comment list spend', () => {
+  useHttpMock();
+  const MARKED = { labels: [markerToLabel('tb:c:9')] };
+  const statuses = [{ id: '10100', name: 'Incident', statuses: [WFS, PROG, RESOLVED, CLOSED] }];
+
+  it('creates an issue already in the status asked for with one read: no status list, no transition, no second read', async () => {
+    nock(BASE)
+      .get('/rest/api/3/field')
+      .reply(200, FIELDS)
+      .post('/rest/api/3/issue')
+      .reply(201, { id: '9', key: 'IT-9', self: `${BASE}/rest/api/3/issue/9` })
+      .get('/rest/api/3/issue/9')
+      .query({ fields: '*all', properties: 'ticketbridge.marker' })
+      .reply(200, issue('9', '2025-01-01T00:00:00.000+0000', MARKED));
+    const created = await connector().createTicket({ summary: 'S9', status: 'Waiting for support' }, 'tb:c:9');
+    expect(created).toMatchObject({ id: '9', marker: 'tb:c:9', fields: { status: 'Waiting for support' } });
+  });
+
+  it("walks a new issue's transitions from the status its one read showed, and lists a project's statuses once", async () => {
+    const c = connector() as JsmConnector;
+    const scope = nock(BASE).get('/rest/api/3/field').reply(200, FIELDS);
+    scope.get('/rest/api/3/project/IT/statuses').once().reply(200, statuses);
+    for (const id of ['9', '10']) {
+      const marked = { labels: [markerToLabel(`tb:c:${id}`)] };
+      scope
+        .post('/rest/api/3/issue')
+        .reply(201, { id, key: `IT-${id}`, self: `${BASE}/rest/api/3/issue/${id}` })
+        .get(`/rest/api/3/issue/${id}`)
+        .query({ fields: '*all', properties: 'ticketbridge.marker' })
+        .reply(200, issue(id, '2025-01-01T00:00:00.000+0000', marked))
+        .get(`/rest/api/3/issue/${id}/transitions`)
+        .query({ expand: 'transitions.fields' })
+        .reply(200, { transitions: [{ id: '11', name: 'Start work', to: PROG }] })
+        .post(`/rest/api/3/issue/${id}/transitions`, { transition: { id: '11' } })
+        .reply(204)
+        .get(`/rest/api/3/issue/${id}`)
+        .query({ fields: '*all', properties: 'ticketbridge.marker' })
+        .reply(200, issue(id, '2025-01-01T00:00:01.000+0000', { ...marked, status: PROG }));
+      const created = await c.createTicket({ summary: `S${id}`, status: 'In Progress' }, `tb:c:${id}`);
+      expect(created.fields.status).toBe('In Progress');
+    }
+    expect(scope.isDone()).toBe(true);
+  });
+
+  const comment = (id: string, text: string) => ({
+    id,
+    created: '2025-01-01T00:00:00.000+0000',
+    jsdPublic: true,
+    body: { version: 1, type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] },
+  });
+
+  it('answers a list of the comments of the version it just read from that read (fields=*all carries them)', async () => {
+    nock(BASE)
+      .get('/rest/api/3/field')
+      .reply(200, FIELDS)
+      .get('/rest/api/3/issue/7')
+      .query({ fields: '*all', properties: 'ticketbridge.marker' })
+      .reply(
+        200,
+        issue('7', '2025-01-01T00:00:00.000+0000', {
+          comment: { startAt: 0, maxResults: 1, total: 1, comments: [comment('100', 'from the read')] },
+        }),
+      );
+    const c = connector();
+    const ticket = await c.getTicket('7');
+    const comments = await c.listComments('7', { version: ticket.version });
+    expect(comments.map((x) => x.body)).toEqual(['from the read']);
+  });
+
+  it('lists the comments when the caller holds another version, or the read carried only some of them', async () => {
+    const page = (text: string) => ({ startAt: 0, maxResults: 100, total: 1, comments: [comment('100', text)] });
+    nock(BASE)
+      .get('/rest/api/3/field')
+      .reply(200, FIELDS)
+      .get('/rest/api/3/issue/7')
+      .query({ fields: '*all', properties: 'ticketbridge.marker' })
+      .reply(200, issue('7', '2025-01-01T00:00:00.000+0000', { comment: page('from the read') }))
+      .get('/rest/api/3/issue/7/comment')
+      .query(true)
+      .reply(200, page('listed: another version'))
+      .get('/rest/api/3/issue/8')
+      .query({ fields: '*all', properties: 'ticketbridge.marker' })
+      .reply(
+        200,
+        issue('8', '2025-01-01T00:00:00.000+0000', {
+          comment: { startAt: 0, maxResults: 20, total: 21, comments: [comment('200', 'one of 21')] },
+        }),
+      )
+      .get('/rest/api/3/issue/8/comment')
+      .query(true)
+      .reply(200, page('listed: all 21'));
+    const c = connector();
+    await c.getTicket('7');
+    expect((await c.listComments('7', { version: '2025-01-01T00:00:09.000Z' })).map((x) => x.body)).toEqual([
+      'listed: another version',
+    ]);
+    const eight = await c.getTicket('8');
+    expect((await c.listComments('8', { version: eight.version })).map((x) => x.body)).toEqual(['listed: all 21']);
+  });
+});

@@ -30,6 +30,7 @@ import {
   type ListChangedOptions,
   type NewComment,
   type Ticket,
+  type TicketContext,
   type WebhookHint,
   type WebhookRequest,
 } from '../../core/types.js';
@@ -50,7 +51,7 @@ import {
   adfLength,
   type ConvertContext,
 } from './convert.js';
-import type { JiraComment, JiraField, JiraIssue, JiraTransition } from './schema.js';
+import { JiraCommentPage, type JiraComment, type JiraField, type JiraIssue, type JiraTransition } from './schema.js';
 import { parseJiraWebhook, verifyJiraDelivery } from './webhook.js';
 
 type JsmConfig = z.infer<typeof JsmSystem>;
@@ -64,6 +65,15 @@ const REQUEST_TYPE_SCHEMA = 'com.atlassian.servicedesk:vp-origin';
 const WEBHOOK_EVENTS = ['jira:issue_created', 'jira:issue_updated', 'comment_created'];
 /** Most transitions walked to reach one status (a workflow path longer than this is a config problem). */
 const MAX_TRANSITION_STEPS = 8;
+/**
+ * How long the comments a read of the issue carried (`fields=*all` includes `comment`) are kept to
+ * answer a list of that same version's comments: a pass lists a side's comments moments after
+ * reading it, and the comments as of that read are the ones the version it records covers (a
+ * comment made since moves `updated`, so the next pass lists it).
+ */
+const READ_COMMENTS_MS = 10_000;
+/** How long a project's statuses (names and categories, for the transition search) are reused. */
+const STATUSES_MS = 10 * 60_000;
 /** Ids written recently are passed as `reconcileIssues` so our own writes are searchable at once. */
 const RECONCILE_WINDOW_MS = 10 * 60_000;
 
@@ -88,6 +98,12 @@ function equalValues(a: JsonValue | undefined, b: JsonValue | undefined): boolea
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
+/** An issue's status name and project key as a read answered them. */
+function statusOf(raw: unknown): { status: string; project: string | undefined } {
+  const fields = (raw as { fields?: { project?: { key?: string }; status?: { name?: string } } } | null)?.fields;
+  return { status: fields?.status?.name ?? '', project: fields?.project?.key };
+}
+
 export class JsmConnector implements Connector {
   readonly kind = 'jsm' as const;
   readonly facts: ConnectorFacts;
@@ -100,6 +116,10 @@ export class JsmConnector implements Connector {
   private readonly recentWrites = new Map<number, number>();
   /** Learned workflow edges per project: status name → transitions seen from it. */
   private readonly learnedEdges = new Map<string, Map<string, JiraTransition[]>>();
+  /** The complete comment list each recent read of an issue carried, by issue id. */
+  private readonly readComments = new Map<string, { atMs: number; version: string; comments: JiraComment[] }>();
+  /** Each project's status categories as last listed. */
+  private readonly statusCache = new Map<string, { atMs: number; categories: Map<string, string> }>();
 
   constructor(private readonly ctx: ConnectorContext<JsmConfig>) {
     this.system = ctx.system;
@@ -265,6 +285,7 @@ export class JsmConnector implements Connector {
   }
 
   private noteWrite(id: string): void {
+    this.readComments.delete(id);
     const n = Number(id);
     this.recentWrites.delete(n);
     this.recentWrites.set(n, this.ctx.clock.now());
@@ -312,9 +333,14 @@ export class JsmConnector implements Connector {
   }
 
   private async read(id: string): Promise<Ticket> {
-    const raw = await this.client.getIssue(id, [MARKER_PROPERTY]);
+    return this.ticketOf(id, await this.client.getIssue(id, [MARKER_PROPERTY]));
+  }
+
+  /** The issue as read (`getIssue` with the marker property); remembers its complete comment list. */
+  private async ticketOf(id: string, raw: unknown): Promise<Ticket> {
     const ctx = await this.convertContext();
     const ticket = issueToTicket(raw, ctx);
+    this.rememberComments(id, raw, isInvalidTicket(ticket) ? undefined : ticket.version);
     if (isInvalidTicket(ticket))
       throw new PayloadError(`${this.systemName} issue ${id}: ${ticket.invalid}`, {
         system: this.systemName,
@@ -480,9 +506,13 @@ export class JsmConnector implements Connector {
       id = created.id;
     }
     this.noteWrite(id);
-    if (typeof fields.status === 'string') {
+    // One read answers both what the create made (Jira's POST answers only the id) and where its
+    // workflow started; a status it already has needs no transition and no second read.
+    const raw = await this.client.getIssue(id, [MARKER_PROPERTY]);
+    const start = statusOf(raw);
+    if (typeof fields.status === 'string' && start.status.toLowerCase() !== fields.status.toLowerCase()) {
       try {
-        await this.moveToStatus(id, fields.status, fields.resolution);
+        await this.moveToStatus(id, fields.status, fields.resolution, start);
       } catch (err) {
         // The issue exists: a refused transition must not look like a create that never happened
         // (the intent would be dropped and the next attempt would make a second issue). The pass
@@ -493,8 +523,9 @@ export class JsmConnector implements Connector {
           'created issue kept its first status',
         );
       }
+      return withCuts(await this.read(id), cuts);
     }
-    return withCuts(await this.read(id), cuts);
+    return withCuts(await this.ticketOf(id, raw), cuts);
   }
 
   private async createRequest(fields: FieldValues, requestTypeName: string, cuts: TextCut[]): Promise<string> {
@@ -678,11 +709,9 @@ export class JsmConnector implements Connector {
     let projectKey = from?.project;
     let current = from?.status;
     if (projectKey === undefined || current === undefined) {
-      const issue = (await this.client.getIssue(id, [])) as {
-        fields?: { project?: { key?: string }; status?: { name?: string } };
-      };
-      projectKey = issue.fields?.project?.key ?? '?';
-      current = issue.fields?.status?.name ?? '';
+      const read = statusOf(await this.client.getIssue(id, []));
+      projectKey = read.project ?? '?';
+      current = read.status;
     }
     const categories = await this.statusCategories(projectKey);
     const targetCategory = categories.get(target.toLowerCase());
@@ -705,9 +734,15 @@ export class JsmConnector implements Connector {
   }
 
   private async statusCategories(projectKey: string): Promise<Map<string, string>> {
+    const held = this.statusCache.get(projectKey);
+    if (held && this.ctx.clock.now() - held.atMs <= STATUSES_MS) return held.categories;
     try {
       const types = await this.client.projectStatuses(projectKey);
-      return new Map(types.flatMap((t) => t.statuses).map((s) => [s.name.toLowerCase(), s.statusCategory?.key ?? '']));
+      const categories = new Map(
+        types.flatMap((t) => t.statuses).map((s) => [s.name.toLowerCase(), s.statusCategory?.key ?? '']),
+      );
+      this.statusCache.set(projectKey, { atMs: this.ctx.clock.now(), categories });
+      return categories;
     } catch (err) {
       if (err instanceof NotFoundError) return new Map();
       throw err;
@@ -813,8 +848,25 @@ export class JsmConnector implements Connector {
     return comment;
   }
 
+  /**
+   * The issue's comments as its read carried them (`fields.comment`), when that list is complete:
+   * Jira caps embedded lists (20 in search results, research notes §4), so a page whose `total`
+   * exceeds what it holds is not kept and the comments are listed instead.
+   */
+  private rememberComments(id: string, raw: unknown, version: string | undefined): void {
+    this.readComments.delete(id);
+    if (version === undefined) return;
+    const page = JiraCommentPage.safeParse((raw as { fields?: { comment?: unknown } } | null)?.fields?.comment);
+    if (!page.success || page.data.startAt !== 0 || page.data.comments.length < page.data.total) return;
+    const now = this.ctx.clock.now();
+    for (const [key, held] of this.readComments) if (now - held.atMs > READ_COMMENTS_MS) this.readComments.delete(key);
+    this.readComments.set(id, { atMs: now, version, comments: page.data.comments });
+  }
+
   /** Every comment of the issue as Jira answers it (ADF bodies, jsdPublic), oldest first. */
-  private async rawComments(id: string): Promise<JiraComment[]> {
+  private async rawComments(id: string, version?: string): Promise<JiraComment[]> {
+    const held = this.readComments.get(id);
+    if (held && version !== undefined && held.version === version) return held.comments;
     const out: JiraComment[] = [];
     for (let startAt = 0; ;) {
       const page = await this.client.comments(id, startAt, COMMENT_PAGE);
@@ -824,8 +876,8 @@ export class JsmConnector implements Connector {
     }
   }
 
-  async listComments(id: string): Promise<Comment[]> {
-    return (await this.rawComments(id)).map((c) => this.toComment(c));
+  async listComments(id: string, context?: TicketContext): Promise<Comment[]> {
+    return (await this.rawComments(id, context?.version)).map((c) => this.toComment(c));
   }
 
   // ---- attachments -----------------------------------------------------------------------------
