@@ -16,6 +16,7 @@ import {
 import { currentPriority, withPriority } from './priority.js';
 import type { ConnectionRuntime } from './runtime.js';
 import type { Scheduler } from './scheduler.js';
+import { SettlePasses } from './settle-passes.js';
 import { otherSide, type Logger, type Side, type Ticket } from './types.js';
 
 export interface RunnerDeps extends PassDeps {
@@ -28,7 +29,32 @@ export interface RunnerDeps extends PassDeps {
 type Subject = { linkId: string | null; side: Side | null; ticketId: string | null };
 
 export class Runner {
-  constructor(private readonly deps: RunnerDeps) {}
+  /** Poll deliveries of versions the ledger holds but does not trust yet: one held pass per link. */
+  private readonly settling: SettlePasses;
+
+  constructor(private readonly deps: RunnerDeps) {
+    this.settling = new SettlePasses({
+      clock: deps.clock,
+      link: (linkId) => deps.ledger.getLink(linkId),
+      pass: (rt, linkId, side, priority) =>
+        withPriority(priority, () => this.linkPass(rt, linkId, { side })).catch(() => undefined), // recorded
+    });
+  }
+
+  /** Drops the held passes (the engine stops); passes already running finish. */
+  stop(): void {
+    this.settling.stop();
+  }
+
+  /** Held passes waiting (settle-passes.ts). */
+  get holding(): number {
+    return this.settling.size;
+  }
+
+  /** Resolves when no held pass waits or runs (settle-passes.ts). */
+  settled(): Promise<void> {
+    return this.settling.settled();
+  }
 
   private get ledger(): Ledger {
     return this.deps.ledger;
@@ -39,7 +65,9 @@ export class Runner {
   }
 
   /**
-   * A hint that a ticket changed: coalesced per ticket; resolves when its pass has run. `version`:
+   * A hint that a ticket changed: coalesced per ticket; resolves when its pass has run, or, for a
+   * poll's copy of a linked ticket as the ledger holds it inside SETTLE_MS, when the link's held
+   * pass is scheduled (settle-passes.ts; `Engine.onSettled` waits for it). `version`:
    * what a webhook reported (its own write's echo costs no call); hints folded into one more run
    * keep the last hint's version, and the echo is used up once.
    */
@@ -101,6 +129,7 @@ export class Runner {
       const woke =
         link.state === 'archived' && (await wakeArchived(this.ledger, rt, link, side, given, this.deps.clock.now()));
       if (link.state !== 'active' && !woke) return; // unlinked, closed or flagged links are never recreated
+      if (given && !force && this.settling.hold(rt, link, side, given, currentPriority())) return;
       await this.linkPass(rt, link.id, given ? { ticket: given, side, force, ...echo } : { side, force, ...echo });
       return;
     }

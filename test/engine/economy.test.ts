@@ -2,6 +2,7 @@
 // answer of the daemon's own write is what the ledger holds, so its echo costs no call.
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/core/types.js';
+import { SETTLE_MS } from '../../src/core/sync/versions.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import type { Harness } from '../helpers/engine-harness.js';
 import { harness, onlyLink, priority, summary } from './fixtures.js';
@@ -211,6 +212,122 @@ describe('a system whose versions count milliseconds (Jira)', () => {
     await h.engine.hint('test', 'a', aId);
     await h.engine.onIdle();
     expect(delta(before, calls(h))).toMatchObject({ bCommentLists: 1, writes: 1 });
+  });
+});
+
+describe('poll deliveries of a version the ledger holds but does not trust yet (SETTLE_MS)', () => {
+  /**
+   * Both systems stamp versions of one second from a clock moved by hand, so every change of a
+   * test lands in one second; the engine and the ledger run on the real clock. The link is made
+   * with versions ten seconds old (trusted at once); then the systems' clock is set a second or
+   * two behind the real one: the versions of the change settle a second or two from now.
+   */
+  async function justWritten() {
+    const clock = new ManualClock(Date.now() - 10_000);
+    const system = { clock, versionPrecisionMs: 1000 };
+    const h = harness({ fields: [summary], systemA: system, systemB: system });
+    const aId = h.a.userCreate({ subject: 'start' });
+    await h.pollBoth();
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    clock.advance(Math.floor((Date.now() - 1000) / 1000) * 1000 + 100 - clock.now());
+    h.a.userEdit(aId, { subject: 'edited on a' });
+    await h.engine.pollOnce('test', 'a');
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).fields.summary).toBe('edited on a');
+    return { h, aId, link };
+  }
+
+  /** Side b's version as its one-second timestamps show it. */
+  const secondOf = (h: Harness, id: string): string =>
+    new Date(Math.floor(h.b.mustGet(id).updatedMs / 1000) * 1000).toISOString();
+
+  /** Both sides listed twice, each listing showing its ticket as the ledger holds it, unsettled. */
+  async function listedAgain(h: Harness): Promise<void> {
+    for (let round = 0; round < 2; round++) {
+      await h.engine.pollOnce('test', 'b');
+      await h.engine.pollOnce('test', 'a');
+    }
+  }
+
+  it('cost one pass of the link once the versions have settled, not one pass each', async () => {
+    const { h, link } = await justWritten();
+    const before = calls(h);
+    await listedAgain(h);
+    expect(delta(before, calls(h)), 'while unsettled').toEqual({
+      aReads: 0,
+      bReads: 0,
+      aCommentLists: 0,
+      bCommentLists: 0,
+      writes: 0,
+    });
+    await h.engine.onIdle();
+    expect(delta(before, calls(h)), 'once every pass has run').toMatchObject({ aReads: 0, bReads: 0 });
+    const held = Date.now();
+    await h.engine.onSettled();
+    // One normal pass: both tickets read, the comments of both unsettled sides listed, nothing written.
+    expect(delta(before, calls(h)), 'the held pass').toEqual({
+      aReads: 1,
+      bReads: 1,
+      aCommentLists: 1,
+      bCommentLists: 1,
+      writes: 0,
+    });
+    expect(Date.now() - held).toBeLessThan(2 * SETTLE_MS);
+    const stored = await h.ledger.getLink(link.id);
+    expect(Date.parse(stored!.updatedAt) - Date.parse(secondOf(h, link.bId))).toBeGreaterThan(SETTLE_MS);
+    // Trusted now: the next listings cost nothing.
+    const settled = calls(h);
+    await h.pollBoth();
+    await h.pollBoth();
+    expect(delta(settled, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+  });
+
+  it('still copy a comment made in the same second as the write, behind an unchanged version', async () => {
+    const { h, aId, link } = await justWritten();
+    const written = secondOf(h, link.bId);
+    h.b.userComment(link.bId, 'same second', 'public');
+    expect(secondOf(h, link.bId)).toBe(written);
+    await listedAgain(h);
+    await h.engine.onSettled();
+    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([expect.stringContaining('same second')]);
+    // Copied once: later listings find nothing new.
+    await h.pollBoth();
+    await h.pollBoth();
+    expect(h.a.mustGet(aId).comments).toHaveLength(1);
+    expect(await h.ledger.listErrors({ state: 'open' })).toEqual([]);
+  });
+
+  it('the held pass reads the tickets: one trashed meanwhile (its version unmoved) flags the link', async () => {
+    const { h, aId, link } = await justWritten();
+    await listedAgain(h);
+    h.a.mustGet(aId).deleted = true; // trashed: it still answers, and its version does not move
+    await h.engine.onSettled();
+    expect(await h.ledger.getLink(link.id)).toMatchObject({
+      state: 'flagged',
+      note: expect.stringContaining('deleted on a'),
+    });
+  });
+
+  it('a listing that shows the side changed (its fields, in the same second) runs its pass at once', async () => {
+    const { h, aId, link } = await justWritten();
+    await listedAgain(h);
+    h.a.userEdit(aId, { subject: 'edited again on a' });
+    await h.engine.pollOnce('test', 'a');
+    expect(h.b.mustGet(link.bId).fields.summary).toBe('edited again on a');
+    await h.engine.onSettled();
+  });
+
+  it('a held pass waiting does not hold up a stop, and never runs after it', async () => {
+    const { h } = await justWritten();
+    const before = calls(h);
+    await listedAgain(h);
+    const stopping = Date.now();
+    await h.engine.stop();
+    expect(Date.now() - stopping).toBeLessThan(1000);
+    // Past the time the held pass was due (SETTLE_MS after a version a second or two old).
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(delta(before, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
   });
 });
 

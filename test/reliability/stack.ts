@@ -26,7 +26,10 @@ export interface ReliabilityStack {
   simUrl(kind: Kind): string;
   /** GET/POST on the daemon's API with the bearer token. */
   api(path: string, init?: RequestInit): Promise<Response>;
-  /** Polls every side of every connection and waits until all passes are done (twice, so echoes settle). */
+  /**
+   * Polls every side of every connection and waits until all passes are done, those held for a
+   * version to settle included (twice, so echoes settle).
+   */
   sync(rounds?: number): Promise<void>;
   link(connection: string, side: Side, ticketId: string): Promise<Link | null>;
   twin(connection: string, side: Side, ticketId: string): Promise<Ticket>;
@@ -281,7 +284,7 @@ export async function startReliabilityStack(options: StackOptions = {}): Promise
         for (const name of daemon.engine.connections.keys()) {
           for (const side of ['a', 'b'] as const) await daemon.engine.pollOnce(name, side);
         }
-        await daemon.engine.onIdle();
+        await daemon.engine.onSettled();
       }
     },
     link: (connection, side, ticketId) => daemon.ledger.findLink(connection, side, ticketId),
