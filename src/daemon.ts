@@ -61,7 +61,8 @@ export interface BuildOptions {
 }
 
 function sideRuntime(config: Config, systemName: string, connector: Connector, queue: SystemQueue): SideRuntime {
-  return { connector, system: systemName, label: connector.facts.label, queue };
+  const webhooks = config.systems[systemName]?.webhook !== undefined;
+  return { connector, system: systemName, label: connector.facts.label, queue, webhooks };
 }
 
 function maxWait(system: SystemConfig): { maxWaitMs?: number } {

@@ -28,7 +28,7 @@ import { buildRuntime, type ConnectionRuntime, type ConnectionSpec } from './run
 import { Scheduler } from './scheduler.js';
 import { connectionStatus, type ConnectionStatus } from './status.js';
 import { Timers } from './timers.js';
-import { systemClock, type Clock, type Logger, type Side, type Ticket } from './types.js';
+import { systemClock, type Clock, type Logger, type Moved, type Side, type Ticket } from './types.js';
 
 export type { PlannedChange } from './dry-run.js';
 export type { PairRequest } from './adopt.js';
@@ -78,9 +78,17 @@ export interface Engine {
   stop(): Promise<void>;
   /**
    * A hint (webhook or poll) that a ticket changed; resolves when its pass has run. `version`: the
-   * ticket's version as a webhook reported it (the echo of this daemon's own write costs no call).
+   * ticket's version as a webhook reported it (the echo of this daemon's own write costs no call);
+   * `moved`: what the delivery says moved, when it says (WebhookHint).
    */
-  hint(connection: string, side: Side, ticketId: string, ticket?: Ticket, version?: string): Promise<void>;
+  hint(
+    connection: string,
+    side: Side,
+    ticketId: string,
+    ticket?: Ticket,
+    version?: string,
+    moved?: Moved,
+  ): Promise<void>;
   /** Polls one side once; returns how many tickets it handed to passes. */
   pollOnce(connection: string, side: Side): Promise<number>;
   /** Re-reads every active link of a connection (or all). */
@@ -197,6 +205,8 @@ class SyncEngine implements Engine {
       paused,
       echoes: new EchoBook(clock),
       readLinks: this.readLinks,
+      // Once started, every side of an enabled connection is polled (start()).
+      polled: (name) => this.timers.running && this.connections.get(name)?.config.enabled === true,
       ...(options.notifier ? { notifier: options.notifier } : {}),
     });
     this.recovery = new Recovery({ ledger, clock, runner: this.runner, runtimes: this.connections, paused });
@@ -268,8 +278,15 @@ class SyncEngine implements Engine {
     return this.stopping;
   }
 
-  hint(connection: string, side: Side, ticketId: string, ticket?: Ticket, version?: string): Promise<void> {
-    return this.runner.hint(this.runtime(connection), side, ticketId, ticket, false, version);
+  hint(
+    connection: string,
+    side: Side,
+    ticketId: string,
+    ticket?: Ticket,
+    version?: string,
+    moved?: Moved,
+  ): Promise<void> {
+    return this.runner.hint(this.runtime(connection), side, ticketId, ticket, false, version, moved);
   }
 
   pollOnce(connection: string, side: Side): Promise<number> {

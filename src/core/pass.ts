@@ -39,7 +39,7 @@ import {
   type UpdatePayload,
 } from './sync/planner.js';
 import { cutEvents, settleWrites } from './sync/settle.js';
-import { keysOf, memosOf, seenVersion, settled, versionStep } from './sync/versions.js';
+import { isUnlisted, keysOf, memosOf, seenVersion, settled, settleMs, unlisted, versionStep } from './sync/versions.js';
 import {
   otherSide,
   type Clock,
@@ -47,6 +47,7 @@ import {
   type Connector,
   type FieldValues,
   type JsonValue,
+  type Moved,
   type Side,
   type Ticket,
   type TicketContext,
@@ -75,6 +76,8 @@ export interface PassDeps {
   echoes?: EchoBook | undefined;
   /** When each link was last read on both sides (the scheduled reconcile skips links read since its last run). */
   readLinks?: Map<string, number> | undefined;
+  /** Whether the connection's sides are polled now (the engine has started); none: not polled. */
+  polled?: ((connection: string) => boolean) | undefined;
 }
 
 export interface PassOptions {
@@ -96,6 +99,8 @@ export interface PassOptions {
   known?: Partial<Record<Side, Ticket>>;
   /** List comments only on these sides (a link's first pass: the new twin has none yet). */
   commentsOn?: readonly Side[];
+  /** What the webhook delivery for `side` said moved (WebhookHint); absent: anything may have. */
+  moved?: Moved;
 }
 
 export type PassOutcome = 'noop' | 'changed' | 'created' | 'skipped';
@@ -387,7 +392,10 @@ function hintedUnmoved(rt: ConnectionRuntime, link: Link, options: PassOptions):
 function deliveryHeld(rt: ConnectionRuntime, link: Link, options: PassOptions): boolean {
   const { version, side } = options;
   if (version === undefined || side === undefined) return false;
-  const stored = ((side === 'a' ? link.aVersion : link.bVersion) ?? '').split('#')[0] ?? '';
+  const recorded = (side === 'a' ? link.aVersion : link.bVersion) ?? '';
+  // A version recorded while its comments went unlisted (keepUntrusted) is not held: look again.
+  if (isUnlisted(recorded)) return false;
+  const stored = recorded.split('#')[0] ?? '';
   const held = Date.parse(stored);
   return !Number.isNaN(held) && held === Date.parse(version) && settled(link.updatedAt, stored, stepOf(rt, side));
 }
@@ -438,7 +446,11 @@ export async function linkPass(
   );
   const nowMs = deps.clock.now();
   const closure = closureOf(rt.config.lifecycle.stopAfterClosedDays, link, tickets, nowMs);
-  if (unchanged && quick) {
+  // A delivery that says comments moved lists them even on a ticket the ledger holds as it is:
+  // a comment made before a field edit hides behind the version that edit's pass recorded
+  // without listing them (commentSides).
+  const listAnyway = options.moved === 'comments';
+  if (unchanged && quick && !listAnyway) {
     const closing = closure.closedSince !== undefined || closure.archive;
     return closing ? commitClosure(deps.ledger, rt, link, closure, closureEvents(rt, link, tickets, closure)) : 'noop';
   }
@@ -453,10 +465,11 @@ export async function linkPass(
     return [];
   });
   // Step 5: comments are append-only; only read them on a side that may have new ones.
-  if (options.force || !unchanged) {
-    const steps = { a: stepOf(rt, 'a'), b: stepOf(rt, 'b') };
-    const sides = options.commentsOn ?? commentSides(link, tickets, seen, state, options.force === true, steps);
-    await copyComments(deps, rt, snap, tickets, commit, { sides, state, failures });
+  let deferred: Side[] = [];
+  if (options.force || !unchanged || listAnyway) {
+    const sides = sidesToList(deps, rt, options, { link, tickets, seen, state });
+    deferred = sides.deferred;
+    await copyComments(deps, rt, snap, tickets, commit, { sides: sides.listed, state, failures });
   }
   if (failures.length > 0 || raced) {
     delete commit.versions; // the next pass looks again
@@ -466,7 +479,8 @@ export async function linkPass(
   if (closure.archive && !raced && failures.length === 0 && plan.writes.a.length + plan.writes.b.length === 0)
     archiveInto(commit, rt, link);
   const learned = failures.length > 0 || !unchanged || options.hadErrors || holdsNews(commit);
-  if (learned) await deps.ledger.commit(commit);
+  const steps = { a: stepOf(rt, 'a'), b: stepOf(rt, 'b') };
+  if (learned) await deps.ledger.commit(keepUntrusted(commit, deferred, deps.clock.now(), steps));
   for (const decision of escalated) await notifyEscalation(deps, rt, input, decision);
   if (failures.length > 0) throw failures[0];
   const wrote =
@@ -513,26 +527,120 @@ function holdsNews(commit: PassCommit): boolean {
   return parts.some((x) => Object.keys(x ?? {}).length > 0);
 }
 
+/** Which sides' comments a pass lists, and which it leaves to the side's own next signal. */
+export interface CommentSides {
+  listed: Side[];
+  /**
+   * Sides the ledger cannot trust yet (a version under SETTLE_MS old) whose comments this pass
+   * does not list: the commit must not make them trusted (keepUntrusted).
+   */
+  deferred: Side[];
+}
+
+export interface CommentSidesInput {
+  link: Link;
+  tickets: Record<Side, Ticket>;
+  seen: Record<Side, string>;
+  state: LinkState;
+  force: boolean;
+  /** The side the pass's hint named; what its delivery said moved, and the version it reported. */
+  hint?: { side: Side; moved?: Moved | undefined; version?: string | undefined };
+  /** Sides whose changes reach the daemon without this pass: by webhook, or by the poll. */
+  watched: Record<Side, boolean>;
+  /** The step of each side's versions (ConnectorFacts.versionStepMs). */
+  steps: Record<Side, number>;
+}
+
 /**
  * The sides whose comments are listed: a side that moved or whose version the ledger cannot trust
  * yet (a comment moves its ticket's version, connector readmes), both on a link's first pass (no
  * version recorded for a side yet) or a forced one, and a side a pending comment copy targets (its
  * copy may exist there already).
+ *
+ * In a pass for a hint, two of those are left to the side's own next signal when a webhook or the
+ * poll watches that side. (1) The other side, unmoved but not yet trusted (under SETTLE_MS old,
+ * usually this daemon's own write seconds before): a person's comment hidden behind its unchanged
+ * one-second version is a change there, so it brings that side's own delivery, or that side's poll
+ * lists the ticket again at that version; either hints a pass for that side, which lists it (the
+ * hinted side, not yet trusted), and the echo of the daemon's write is used up once (echoes.ts),
+ * so that delivery is not taken for it. This rests on the ledger still calling that version
+ * untrusted when that pass runs: keepUntrusted sees to it. (2) The hinted side itself when its
+ * delivery said only fields moved (Jira: a changelog without a comment) and it is at exactly the
+ * version that delivery reported: nothing moved it after the edit, and a comment made before the
+ * edit raises deliveries of its own (`comment_created`, and the `issue_commented` update, never
+ * dropped as stale: webhooks.ts), whose pass lists the side's comments even when the ledger holds
+ * its version (`moved: 'comments'`, linkPass). A side nothing watches keeps the rule above; a
+ * delivery that says comments moved always lists its side.
  */
-export function commentSides(
-  link: Link,
-  tickets: Record<Side, Ticket>,
-  seen: Record<Side, string>,
-  state: LinkState,
-  force: boolean,
-  steps: Record<Side, number> = { a: 1000, b: 1000 },
-): Side[] {
+export function commentSides(input: CommentSidesInput): CommentSides {
+  const { link, tickets, seen, state, hint, steps } = input;
   const stored = { a: link.aVersion, b: link.bVersion };
-  if (force || stored.a === null || stored.b === null) return [...SIDES];
+  if (input.force || stored.a === null || stored.b === null) return { listed: [...SIDES], deferred: [] };
   const pending = new Set(state.intents.filter((i) => i.kind === 'comment').map((i) => i.targetSide));
-  return SIDES.filter(
-    (s) => seen[s] !== stored[s] || !settled(link.updatedAt, tickets[s].version, steps[s]) || pending.has(s),
-  );
+  const sides: CommentSides = { listed: [], deferred: [] };
+  for (const s of SIDES) {
+    const moved = seen[s] !== stored[s];
+    const said = hint?.side === s ? hint.moved : undefined;
+    const untrusted = moved || !settled(link.updatedAt, tickets[s].version, steps[s]);
+    if (!pending.has(s) && !untrusted && said !== 'comments') continue;
+    if (pending.has(s) || said === 'comments' || !input.watched[s]) sides.listed.push(s);
+    else if (hint !== undefined && s !== hint.side && !moved) sides.deferred.push(s);
+    else if (!(said === 'fields' && Date.parse(hint!.version ?? '') === Date.parse(tickets[s].version)))
+      sides.listed.push(s);
+  }
+  return sides;
+}
+
+/**
+ * The comment sides of a link pass: those the caller named (a link's first pass), else
+ * commentSides with the pass's hint and the sides a webhook (the system sends deliveries) or the
+ * poll (the engine runs it) watches.
+ */
+function sidesToList(
+  deps: PassDeps,
+  rt: ConnectionRuntime,
+  options: PassOptions,
+  pass: Pick<CommentSidesInput, 'link' | 'tickets' | 'seen' | 'state'>,
+): CommentSides {
+  if (options.commentsOn) return { listed: [...options.commentsOn], deferred: [] };
+  const { side, moved, version } = options;
+  const polled = deps.polled?.(rt.name) === true;
+  return commentSides({
+    ...pass,
+    steps: { a: stepOf(rt, 'a'), b: stepOf(rt, 'b') },
+    force: options.force === true,
+    ...(side === undefined ? {} : { hint: { side, moved, version } }),
+    watched: { a: polled || rt.sides.a.webhooks === true, b: polled || rt.sides.b.webhooks === true },
+  });
+}
+
+/**
+ * Margin between the clock read here and the ledger's commit stamp, which decides whether a
+ * version is trusted (settled): the commit follows at once.
+ */
+const COMMIT_MARGIN_MS = 500;
+
+/**
+ * The commit, with the version of each side whose comments the pass deferred kept untrusted: a
+ * commit stamped more than SETTLE_MS after that version would make the ledger trust it, and the
+ * side's own delivery or poll listing (commentSides) would then find it unchanged and list
+ * nothing. Such a version is recorded marked (`unlisted`), never equal to one read, so the next
+ * pass that reads the side lists its comments.
+ */
+export function keepUntrusted(
+  commit: PassCommit,
+  deferred: readonly Side[],
+  nowMs: number,
+  steps: Record<Side, number>,
+): PassCommit {
+  for (const side of deferred) {
+    const version = commit.versions?.[side];
+    if (version === undefined) continue;
+    const stampedMs = Date.parse(version.split('#')[0] ?? '');
+    if (Number.isNaN(stampedMs) || nowMs + COMMIT_MARGIN_MS - stampedMs > settleMs(steps[side]))
+      commit.versions = { ...commit.versions, [side]: unlisted(version) };
+  }
+  return commit;
 }
 
 /** The commit as the plan leaves it, before any write; untranslatable values become errors. */

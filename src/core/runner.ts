@@ -17,7 +17,7 @@ import { currentPriority, withPriority } from './priority.js';
 import type { ConnectionRuntime } from './runtime.js';
 import type { Scheduler } from './scheduler.js';
 import { SettlePasses } from './settle-passes.js';
-import { otherSide, type Logger, type Side, type Ticket } from './types.js';
+import { mergeMoved, otherSide, type Logger, type Moved, type Side, type Ticket } from './types.js';
 
 export interface RunnerDeps extends PassDeps {
   scheduler: Scheduler;
@@ -31,6 +31,11 @@ type Subject = { linkId: string | null; side: Side | null; ticketId: string | nu
 export class Runner {
   /** Poll deliveries of versions the ledger holds but does not trust yet: one held pass per link. */
   private readonly settling: SettlePasses;
+  /**
+   * Per ticket key, what the hints waiting for its next run say moved: merged as they fold (a set
+   * that disagrees says anything), taken by the run when it starts.
+   */
+  private readonly owed = new Map<string, { moved: Moved | undefined }>();
 
   constructor(private readonly deps: RunnerDeps) {
     this.settling = new SettlePasses({
@@ -69,7 +74,8 @@ export class Runner {
    * poll's copy of a linked ticket as the ledger holds it inside SETTLE_MS, when the link's held
    * pass is scheduled (settle-passes.ts; `Engine.onSettled` waits for it). `version`:
    * what a webhook reported (its own write's echo costs no call); hints folded into one more run
-   * keep the last hint's version, and the echo is used up once.
+   * keep the last hint's version, and the echo is used up once. `moved`: what a webhook said moved
+   * (WebhookHint); hints folded into one run say it only when they all agree.
    */
   hint(
     rt: ConnectionRuntime,
@@ -78,21 +84,26 @@ export class Runner {
     given?: Ticket,
     force = false,
     version?: string,
+    moved?: Moved,
   ): Promise<void> {
     if (this.deps.paused?.(rt.name)) return Promise.resolve();
     // A coalesced run may start from another caller's continuation: it keeps this hint's priority.
     const priority = currentPriority();
-    return this.deps.scheduler.coalesce(`${rt.name}:${side}:${ticketId}`, () =>
-      withPriority(priority, () => this.ticketPass(rt, side, ticketId, { given, force, version })).catch(
-        (err: unknown) => {
-          // Already recorded as an error; a hint never rejects.
-          this.deps.logger.debug(
-            { connection: rt.name, side, ticketId, err: describeError(err) },
-            'pass ended with an error',
-          );
-        },
-      ),
-    );
+    const key = `${rt.name}:${side}:${ticketId}`;
+    const waiting = this.owed.get(key);
+    this.owed.set(key, { moved: waiting ? mergeMoved(waiting.moved, moved) : moved });
+    return this.deps.scheduler.coalesce(key, () => {
+      const owed = this.owed.get(key)?.moved;
+      this.owed.delete(key);
+      const hinted = { given, force, version, moved: owed };
+      return withPriority(priority, () => this.ticketPass(rt, side, ticketId, hinted)).catch((err: unknown) => {
+        // Already recorded as an error; a hint never rejects.
+        this.deps.logger.debug(
+          { connection: rt.name, side, ticketId, err: describeError(err) },
+          'pass ended with an error',
+        );
+      });
+    });
   }
 
   /** One pass over a link, alone on it; a failure is recorded and rethrown. */
@@ -120,17 +131,19 @@ export class Runner {
     rt: ConnectionRuntime,
     side: Side,
     ticketId: string,
-    hinted: { given: Ticket | undefined; force: boolean; version: string | undefined },
+    hinted: { given: Ticket | undefined; force: boolean; version: string | undefined; moved: Moved | undefined },
   ): Promise<void> {
     const { given, force, version } = hinted;
     const echo = version === undefined || force ? {} : { version };
+    const said = hinted.moved === undefined || force ? {} : { moved: hinted.moved };
     const link = await this.ledger.findLink(rt.name, side, ticketId);
     if (link) {
       const woke =
         link.state === 'archived' && (await wakeArchived(this.ledger, rt, link, side, given, this.deps.clock.now()));
       if (link.state !== 'active' && !woke) return; // unlinked, closed or flagged links are never recreated
       if (given && !force && this.settling.hold(rt, link, side, given, currentPriority())) return;
-      await this.linkPass(rt, link.id, given ? { ticket: given, side, force, ...echo } : { side, force, ...echo });
+      const options = { side, force, ...echo, ...said };
+      await this.linkPass(rt, link.id, given ? { ticket: given, ...options } : options);
       return;
     }
     // A twin this daemon has just created, reported by its create's webhook before the link is

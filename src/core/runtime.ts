@@ -14,6 +14,11 @@ export interface SideRuntime {
   /** Human label for attribution and the dashboard, e.g. "ConnectWise". */
   label: string;
   queue?: SystemQueue;
+  /**
+   * The system sends this daemon webhook deliveries (its config has `webhook:`): a change there,
+   * a comment included, comes with a delivery of its own (pass.ts `commentSides`).
+   */
+  webhooks?: boolean;
 }
 
 export interface ConnectionRuntime {

@@ -309,6 +309,21 @@ export interface WebhookHint {
    * a delivery older than the version the ledger has already synced is stale and needs no pass.
    */
   version?: string;
+  /**
+   * What the delivery says moved, when the system says so (Jira: a changelog without a comment is
+   * `fields`; a comment event is `comments`); absent: anything may have. A pass for a `fields`
+   * delivery does not list the ticket's comments when the ticket is at the version the delivery
+   * reported (pass.ts `commentSides`).
+   */
+  moved?: Moved;
+}
+
+/** What a webhook delivery says moved on its ticket. */
+export type Moved = 'fields' | 'comments';
+
+/** Hints folded into one pass: what they agree moved, or `undefined` (anything) when they differ. */
+export function mergeMoved(a: Moved | undefined, b: Moved | undefined): Moved | undefined {
+  return a === b ? a : undefined;
 }
 
 export interface ListChangedOptions {

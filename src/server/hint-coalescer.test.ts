@@ -83,4 +83,24 @@ describe('HintCoalescer', () => {
     await p.finish();
     expect(seen).toEqual([false, true]);
   });
+
+  it.each([
+    ['fields, fields', ['fields', 'fields'], 'fields'],
+    ['comments, comments', ['comments', 'comments'], 'comments'],
+    ['fields, comments', ['fields', 'comments'], undefined],
+    ['fields, anything', ['fields', undefined], undefined],
+  ] as const)('a run owed to hints saying %s is told they moved %s', async (_what, folded, merged) => {
+    const c = new HintCoalescer();
+    const p = controlledPasses();
+    const seen: Array<string | undefined> = [];
+    const run = (_folded: boolean, moved: 'fields' | 'comments' | undefined): Promise<void> => {
+      seen.push(moved);
+      return p.run();
+    };
+    c.hint('t1', run, () => undefined, 'comments');
+    for (const moved of folded) c.hint('t1', run, () => undefined, moved);
+    await p.finish();
+    await p.finish();
+    expect(seen).toEqual(['comments', merged]);
+  });
 });

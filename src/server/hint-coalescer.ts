@@ -1,11 +1,20 @@
 // Webhook hints coalesce instead of being dropped: a pass reads the ticket fresh, so while one is
 // queued for a ticket, more hints for it need nothing; a hint that arrives while the pass runs may
 // report an edit the pass read too early, so exactly one more pass follows. Thirty updates in a
-// burst cost at most two passes, and the last edit is always read.
+// burst cost at most two passes, and the last edit is always read. What the folded hints say moved
+// (`moved`, WebhookHint) is merged: the run they owe says "fields" or "comments" only when every
+// one of them said so, and "anything" (undefined) otherwise.
+import { mergeMoved, type Moved } from '../core/types.js';
+
+interface Running {
+  /** Whether another pass is owed once the current one finishes. */
+  again: boolean;
+  /** What the hints folded since the current run started say moved. */
+  moved: Moved | undefined;
+}
 
 export class HintCoalescer {
-  /** Per key: whether another pass is owed once the current one finishes. */
-  private readonly running = new Map<string, { again: boolean }>();
+  private readonly running = new Map<string, Running>();
 
   /**
    * Runs `pass` for `key` now, or folds this hint into the pass in flight. Resolves when the work
@@ -13,15 +22,17 @@ export class HintCoalescer {
    */
   hint(
     key: string,
-    pass: (folded: boolean) => Promise<void>,
+    pass: (folded: boolean, moved: Moved | undefined) => Promise<void>,
     onError: (err: unknown) => void,
+    moved?: Moved,
   ): 'scheduled' | 'coalesced' {
     const current = this.running.get(key);
     if (current) {
+      current.moved = current.again ? mergeMoved(current.moved, moved) : moved;
       current.again = true;
       return 'coalesced';
     }
-    const state = { again: false };
+    const state: Running = { again: false, moved };
     this.running.set(key, state);
     void (async () => {
       try {
@@ -30,7 +41,7 @@ export class HintCoalescer {
           state.again = false;
           try {
             // A run owed to hints folded into this one carries no single delivery's version.
-            await pass(folded);
+            await pass(folded, state.moved);
             folded = true;
           } catch (err) {
             onError(err);

@@ -192,9 +192,11 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
           return reply.code(200).send({ status: 'duplicate', ticketIds: [] });
         }
 
+        // A delivery that says comments moved is never stale: the comment may hide behind a newer
+        // version a field edit's pass recorded without listing comments (pass.ts commentSides).
         const fresh: string[] = [];
         for (const id of hint.ticketIds) {
-          if (!(await isStale(deps, connection, side, id, hint.version))) fresh.push(id);
+          if (hint.moved === 'comments' || !(await isStale(deps, connection, side, id, hint.version))) fresh.push(id);
         }
         deps.stats.accept(connection, side);
         if (deps.engine.pauseState(connection) !== null) {
@@ -211,10 +213,13 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
           // Answer now; the pass runs in the background and records its own errors.
           coalescer.hint(
             `${connection}\u0000${side}\u0000${id}`,
-            // The reported version lets the echo of the daemon's own write end here, with no call.
-            (folded) => deps.engine.hint(connection, side, id, undefined, folded ? undefined : hint.version),
+            // The reported version lets the echo of the daemon's own write end here, with no call;
+            // what the delivery says moved spares the pass listing what did not (pass.ts commentSides).
+            (folded, moved) =>
+              deps.engine.hint(connection, side, id, undefined, folded ? undefined : hint.version, moved),
             (err) =>
               deps.logger.warn({ connection, side, ticketId: id, err: describeError(err) }, 'webhook hint failed'),
+            hint.moved,
           );
         }
         deps.metrics.webhook('accepted', connection, side);

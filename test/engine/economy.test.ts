@@ -2,6 +2,7 @@
 // answer of the daemon's own write is what the ledger holds, so its echo costs no call.
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/core/types.js';
+import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
 import { SETTLE_MS } from '../../src/core/sync/versions.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import type { Harness } from '../helpers/engine-harness.js';
@@ -352,5 +353,150 @@ describe('the scheduled reconcile', () => {
     // Nothing read in between: the next run reads every link again.
     clock.advance(1000);
     expect(await h.engine.scheduledReconcile()).toBe(3);
+  });
+});
+
+describe('comment lists in a pass for a hint (issue 14: listed only when a system says they may have changed)', () => {
+  const versionOf = (h: Harness, side: 'a' | 'b', id: string): string =>
+    new Date(h[side].mustGet(id).updatedMs).toISOString();
+  /** b's version as its delivery reports it, in whole seconds (versionPrecisionMs: 1000). */
+  const secondOf = (h: Harness, id: string): string =>
+    new Date(Math.floor(h.b.mustGet(id).updatedMs / 1000) * 1000).toISOString();
+
+  /** A linked pair whose b side the daemon wrote moments ago (its version is under SETTLE_MS old). */
+  async function writtenMomentsAgo(options: Parameters<typeof harness>[0]) {
+    const h = harness(options);
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    const link = await onlyLink(h);
+    h.a.userEdit(aId, { subject: 'first edit' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).fields.summary).toBe('first edit');
+    return { h, aId, link };
+  }
+
+  it("does not list the unmoved side's comments only because the daemon wrote it seconds ago, when its deliveries reach the daemon", async () => {
+    const { h, aId, link } = await writtenMomentsAgo({ fields: [summary, priority], webhooks: { a: true, b: true } });
+    const before = calls(h);
+    h.a.userEdit(aId, { subject: 'second edit' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).fields.summary).toBe('second edit');
+    expect(delta(before, calls(h))).toEqual({ aReads: 1, bReads: 1, aCommentLists: 1, bCommentLists: 0, writes: 1 });
+  });
+
+  it('keeps listing it when nothing watches that side (no webhook, no poll running)', async () => {
+    const { h, aId } = await writtenMomentsAgo({ fields: [summary, priority], webhooks: { a: true } });
+    const before = calls(h);
+    h.a.userEdit(aId, { subject: 'second edit' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(delta(before, calls(h))).toMatchObject({ aCommentLists: 1, bCommentLists: 1 });
+  });
+
+  it("copies a comment made in the same second as the daemon's write when that side's own delivery arrives", async () => {
+    const { h, aId, link } = await writtenMomentsAgo({
+      fields: [summary, priority],
+      webhooks: { a: true, b: true },
+      systemB: { versionPrecisionMs: 1000 },
+    });
+    // A person comments on b within the second the write was stamped: b's version does not move.
+    const written = h.b.mustGet(link.bId).updatedMs;
+    h.b.userComment(link.bId, 'same second', 'public');
+    h.b.mustGet(link.bId).updatedMs = written;
+    h.a.userEdit(aId, { subject: 'second edit' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(h.a.mustGet(aId).comments).toEqual([]);
+    // b sends the echo of that write and the comment's own delivery, both at the same second.
+    await h.engine.hint('test', 'b', link.bId, undefined, secondOf(h, link.bId));
+    await h.engine.hint('test', 'b', link.bId, undefined, secondOf(h, link.bId));
+    await h.engine.onIdle();
+    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([expect.stringContaining('same second')]);
+  });
+
+  it('still copies it when the pass that left it unlisted committed more than SETTLE_MS after that version', async () => {
+    const clock = new ManualClock(Date.now());
+    const { h, aId, link } = await writtenMomentsAgo({
+      fields: [summary, priority],
+      webhooks: { a: true, b: true },
+      systemA: { clock },
+      systemB: { clock, versionPrecisionMs: 1000 },
+      ledger: new SqliteLedger({ path: ':memory:', clock }),
+      engine: { clock },
+    });
+    const written = h.b.mustGet(link.bId).updatedMs;
+    h.b.userComment(link.bId, 'same second', 'public');
+    h.b.mustGet(link.bId).updatedMs = written;
+    // A pass on a that writes nothing to b runs 5 s later (a busy queue): its commit must not make
+    // b's version trusted.
+    clock.advance(5000);
+    h.a.userEdit(aId, { labels: 'x' });
+    const before = calls(h);
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(delta(before, calls(h))).toMatchObject({ bCommentLists: 0 });
+    await h.engine.hint('test', 'b', link.bId, undefined, secondOf(h, link.bId));
+    await h.engine.onIdle();
+    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([expect.stringContaining('same second')]);
+  });
+
+  it("does not list the hinted side's comments for a fields-only delivery at the version it reported", async () => {
+    const { h, aId } = await writtenMomentsAgo({ fields: [summary, priority], webhooks: { a: true, b: true } });
+    h.a.userEdit(aId, { priority: 3 });
+    const before = calls(h);
+    await h.engine.hint('test', 'a', aId, undefined, versionOf(h, 'a', aId), 'fields');
+    await h.engine.onIdle();
+    expect(delta(before, calls(h))).toEqual({ aReads: 1, bReads: 1, aCommentLists: 0, bCommentLists: 0, writes: 1 });
+  });
+
+  it('a fields-only delivery of a field no connection maps still runs a pass, and lists no comments', async () => {
+    const { h, aId } = await writtenMomentsAgo({ fields: [summary, priority], webhooks: { a: true, b: true } });
+    h.a.userEdit(aId, { labels: 'x' });
+    const before = calls(h);
+    await h.engine.hint('test', 'a', aId, undefined, versionOf(h, 'a', aId), 'fields');
+    await h.engine.onIdle();
+    expect(delta(before, calls(h))).toEqual({ aReads: 1, bReads: 1, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+  });
+
+  it('copies a comment made before a field edit whose fields-only delivery was handled first (Jira-like millisecond versions)', async () => {
+    const { h, aId } = await writtenMomentsAgo({
+      fields: [summary, priority],
+      webhooks: { a: true, b: true },
+      systemA: { versionStepMs: 1 },
+    });
+    h.a.userComment(aId, 'before the edit', 'public');
+    const commented = versionOf(h, 'a', aId);
+    h.a.userEdit(aId, { priority: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the ledger trusts a millisecond version at once
+    await h.engine.hint('test', 'a', aId, undefined, versionOf(h, 'a', aId), 'fields');
+    await h.engine.onIdle();
+    const link = await onlyLink(h);
+    expect(h.b.mustGet(link.bId).comments).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // The comment's deliveries: comment_created (no version) and the issue_commented update.
+    await h.engine.hint('test', 'a', aId, undefined, undefined, 'comments');
+    await h.engine.hint('test', 'a', aId, undefined, commented, 'comments');
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).comments.map((c) => c.body)).toEqual([expect.stringContaining('before the edit')]);
+  });
+
+  it.each([
+    ['a comment made after the edit the delivery reports (the ticket is newer than it)', 'fields', true],
+    ['a delivery that says comments moved', 'comments', false],
+    ['a delivery that says nothing about what moved', undefined, false],
+  ] as const)('lists the hinted side for %s', async (_what, moved, commentAfter) => {
+    const { h, aId } = await writtenMomentsAgo({ fields: [summary, priority], webhooks: { a: true, b: true } });
+    h.a.userEdit(aId, { priority: 3 });
+    const reported = versionOf(h, 'a', aId);
+    h.a.userComment(aId, 'from the team', 'public');
+    if (!commentAfter) h.a.mustGet(aId).updatedMs = Date.parse(reported);
+    await h.engine.hint('test', 'a', aId, undefined, reported, moved);
+    await h.engine.onIdle();
+    expect(h.b.mustGet((await onlyLink(h)).bId).comments.map((c) => c.body)).toEqual([
+      expect.stringContaining('from the team'),
+    ]);
   });
 });

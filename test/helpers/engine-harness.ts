@@ -23,6 +23,8 @@ export interface HarnessOptions {
   updateStepsB?: readonly string[];
   /** A memo side b's connector sets on its tickets (like ConnectWise's description note id). */
   memoB?: (fields: FieldValues) => JsonValue;
+  /** The systems send deliveries for their sides (a config `webhook:`): SideRuntime.webhooks. */
+  webhooks?: { a?: boolean; b?: boolean };
   ledger?: Ledger;
   logger?: Logger;
   engine?: Partial<EngineOptions>;
@@ -78,8 +80,8 @@ export function createHarness(
       {
         name: CONNECTION,
         config,
-        a: { connector: connectorA, system: 'alpha', label: 'Alpha' },
-        b: { connector: connectorB, system: 'beta', label: 'Beta' },
+        a: { connector: connectorA, system: 'alpha', label: 'Alpha', webhooks: options.webhooks?.a === true },
+        b: { connector: connectorB, system: 'beta', label: 'Beta', webhooks: options.webhooks?.b === true },
         ...(options.calendars ? { calendars: options.calendars } : {}),
       },
     ],

@@ -539,7 +539,7 @@ describe('jsm connector over HTTP (nock)', () => {
       }),
     ).toBe(false);
     expect(c.verifyWebhook({ ...request, rawBody: Buffer.concat([raw, Buffer.from(' ')]) })).toBe(false);
-    expect(c.parseWebhook(request)).toEqual({ ticketIds: ['10005'], deliveryId: 'd-1' });
+    expect(c.parseWebhook(request)).toEqual({ ticketIds: ['10005'], deliveryId: 'd-1', moved: 'comments' });
   });
 
   it('rejects a non-JSON webhook body with a payload error', () => {

@@ -198,6 +198,7 @@ export const JiraAdminWebhooks = z.array(JiraAdminWebhook);
 /** `jira:issue_*` and `comment_*` webhook bodies: only the issue reference is needed. */
 export const JiraWebhookPayload = z.looseObject({
   webhookEvent: z.string(),
+  issue_event_type_name: z.string().optional().catch(undefined),
   timestamp: z.number().optional(),
   user: z.looseObject({ accountId: z.string() }).optional(),
   issue: z.looseObject({ id: z.union([z.string(), z.number()]) }).optional(),

@@ -64,3 +64,102 @@ describe('parseJiraWebhook version', () => {
     });
   });
 });
+
+describe('parseJiraWebhook: what moved', () => {
+  const issue = { id: '10001', fields: { updated: '2026-11-30T08:00:01.234+0000' } };
+  const changelog = { id: '5', items: [{ field: 'priority', fieldId: 'priority', from: '3', to: '2' }] };
+  const comment = { id: '77', author: { accountId: 'someone' } };
+  const user = { accountId: 'someone' };
+  const parse = (payload: Record<string, unknown>) =>
+    parseJiraWebhook({ headers: {}, rawBody: Buffer.from(JSON.stringify({ user, ...payload })) }, 'daemon', 'Jira');
+
+  it.each([
+    [
+      'a field edit (jira:issue_updated, issue_updated, a changelog, no comment)',
+      { webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_updated', issue, changelog },
+      'fields',
+    ],
+    [
+      'a transition (issue_generic with a status changelog)',
+      {
+        webhookEvent: 'jira:issue_updated',
+        issue_event_type_name: 'issue_generic',
+        issue,
+        changelog: { id: '6', items: [{ field: 'status', fieldId: 'status', from: '1', to: '3' }] },
+      },
+      'fields',
+    ],
+    [
+      'an edit of a field no connection maps (still fields only)',
+      {
+        webhookEvent: 'jira:issue_updated',
+        issue_event_type_name: 'issue_updated',
+        issue,
+        changelog: { id: '7', items: [{ field: 'labels', fieldId: 'labels', from: '', to: 'x' }] },
+      },
+      'fields',
+    ],
+    ['comment_created', { webhookEvent: 'comment_created', issue: { id: '10001' }, comment }, 'comments'],
+    ['comment_updated', { webhookEvent: 'comment_updated', issue: { id: '10001' }, comment }, 'comments'],
+    ['comment_deleted', { webhookEvent: 'comment_deleted', issue: { id: '10001' }, comment }, 'comments'],
+    [
+      'the jira:issue_updated a comment raises (issue_commented, with the comment)',
+      { webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_commented', issue, comment },
+      'comments',
+    ],
+    [
+      'issue_commented without the comment object',
+      { webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_commented', issue },
+      'comments',
+    ],
+    [
+      'issue_comment_deleted with a changelog',
+      { webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_comment_deleted', issue, changelog },
+      'comments',
+    ],
+    [
+      'a transition made with a comment (changelog and comment)',
+      { webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_generic', issue, changelog, comment },
+      'comments',
+    ],
+  ])('%s: %s', (_what, payload, moved) => {
+    expect(parse(payload).moved).toBe(moved);
+  });
+
+  it.each([
+    ['an issue created', { webhookEvent: 'jira:issue_created', issue_event_type_name: 'issue_created', issue }],
+    [
+      'an update without a changelog',
+      { webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_updated', issue },
+    ],
+    [
+      'an update with an empty changelog',
+      { webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_updated', issue, changelog: { items: [] } },
+    ],
+    ['an update without an event type name', { webhookEvent: 'jira:issue_updated', issue, changelog }],
+    [
+      'a changelog item on the comment field',
+      {
+        webhookEvent: 'jira:issue_updated',
+        issue_event_type_name: 'issue_updated',
+        issue,
+        changelog: { id: '8', items: [{ field: 'Comment', from: null, to: '77' }] },
+      },
+    ],
+  ])('%s: anything may have moved', (_what, payload) => {
+    const hint = parse(payload);
+    expect(hint.ticketIds).toEqual(['10001']);
+    expect(hint).not.toHaveProperty('moved');
+  });
+
+  it("says nothing moved on the daemon's own field edit (no pass at all)", () => {
+    const own = { webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_updated', issue, changelog };
+    expect(
+      parseJiraWebhook(
+        { headers: {}, rawBody: Buffer.from(JSON.stringify({ ...own, user: { accountId: 'daemon' } })) },
+        'daemon',
+        'Jira',
+      ),
+    ).toEqual({ ticketIds: [] });
+  });
+});

@@ -2,7 +2,7 @@
 // constant time, and payloads reduced to the issue ids to re-read plus the delivery identifier.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PayloadError, WebhookError } from '../../core/errors.js';
-import type { WebhookHint, WebhookRequest } from '../../core/types.js';
+import type { Moved, WebhookHint, WebhookRequest } from '../../core/types.js';
 import { JiraWebhookPayload } from './schema.js';
 
 function header(request: WebhookRequest, name: string): string | undefined {
@@ -54,6 +54,27 @@ function issueId(value: string | number, system: string): string {
 }
 
 /**
+ * What a delivery says moved (research note jira.md §12): a comment event (`comment_created`,
+ * `comment_updated`, `comment_deleted`) or the `jira:issue_updated` a comment also raises
+ * (`issue_event_type_name: issue_commented`, or any delivery carrying a `comment`) moved the
+ * comments; a `jira:issue_updated` whose changelog lists items, with an event type that names no
+ * comment, no `comment` and no changelog item on the comment field, moved fields only. Anything
+ * else (a create, a delivery without changelog or event type) may have moved anything: undefined.
+ */
+export function movedOf(payload: JiraWebhookPayload): Moved | undefined {
+  const type = payload.issue_event_type_name;
+  if (payload.webhookEvent.startsWith('comment_')) return 'comments';
+  if (payload.webhookEvent !== 'jira:issue_updated') return undefined;
+  if (payload.comment !== undefined || (typeof type === 'string' && /comment/i.test(type))) return 'comments';
+  const items = payload.changelog?.items ?? [];
+  const onComment = items.some((item) => {
+    const field = (item as { field?: unknown }).field;
+    return typeof field === 'string' && field.toLowerCase() === 'comment';
+  });
+  return typeof type === 'string' && items.length > 0 && !onComment ? 'fields' : undefined;
+}
+
+/**
  * Issue ids to re-read. `ownAccountId` is the fast echo path: a field edit the daemon itself made
  * needs no pass (comments always do, since another actor may share the account).
  */
@@ -80,9 +101,10 @@ export function parseJiraWebhook(
   const hint: WebhookHint = { ticketIds: [] };
   if (deliveryId) hint.deliveryId = deliveryId;
   if (!payload.issue) return hint;
+  const moved = movedOf(payload);
   const ownEdit =
     payload.webhookEvent === 'jira:issue_updated' &&
-    payload.comment === undefined &&
+    moved !== 'comments' &&
     ownAccountId !== undefined &&
     payload.user?.accountId === ownAccountId;
   const id = issueId(payload.issue.id, system);
@@ -91,5 +113,6 @@ export function parseJiraWebhook(
   const updated = (payload.issue as { fields?: { updated?: unknown } }).fields?.updated;
   const ms = typeof updated === 'string' ? Date.parse(updated) : Number.NaN;
   if (!ownEdit && !Number.isNaN(ms)) hint.version = new Date(ms).toISOString();
+  if (!ownEdit && moved !== undefined) hint.moved = moved;
   return hint;
 }

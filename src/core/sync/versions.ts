@@ -20,6 +20,27 @@ export function seenVersion(rules: readonly FieldRule[], side: Side, ticket: Tic
   return `${ticket.version}#${hash.digest('base64url').slice(0, 12)}`;
 }
 
+const UNLISTED = '#unlisted';
+
+/**
+ * A stored version whose side's comments no pass has listed since the side moved or while it was
+ * untrusted (pass.ts keepUntrusted): it equals no version seen, so the next pass that reads the
+ * side finds it moved and lists its comments. Its own version stays first (`<version>#…`).
+ */
+export function unlisted(stored: string): string {
+  return isUnlisted(stored) ? stored : `${stored}${UNLISTED}`;
+}
+
+/** Whether a stored version is marked `unlisted`. */
+export function isUnlisted(stored: string): boolean {
+  return stored.endsWith(UNLISTED);
+}
+
+/** How long after a version's stamp the ledger must have held it to trust it (see `settled`). */
+export function settleMs(stepMs = 1000): number {
+  return Math.min(SETTLE_MS, 3 * stepMs);
+}
+
 /**
  * Whether the ledger saw `version` long enough after it was stamped to trust equality. `stepMs` is
  * the step of the system's versions (`ConnectorFacts.versionStepMs`): whole seconds by default,
@@ -27,7 +48,7 @@ export function seenVersion(rules: readonly FieldRule[], side: Side, ticket: Tic
  * SETTLE_MS after it; a system stamping milliseconds (Jira's `updated`) is trusted three steps after.
  */
 export function settled(linkUpdatedAt: string, version: string, stepMs = 1000): boolean {
-  return Date.parse(linkUpdatedAt) - Date.parse(version) > Math.min(SETTLE_MS, 3 * stepMs);
+  return Date.parse(linkUpdatedAt) - Date.parse(version) > settleMs(stepMs);
 }
 
 /** The step of a side's versions, in milliseconds (whole seconds unless its connector says). */
