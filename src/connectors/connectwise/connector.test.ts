@@ -2,10 +2,10 @@
 // paging through Link, JSON-Patch bodies, note flags, 429/400 handling, callback parsing and registration (verification: webhook.test.ts).
 import { describe, expect, it } from 'vitest';
 import { RemoteValidationError } from '../../core/errors.js';
-import { isInvalidTicket, type Ticket, type InvalidTicket } from '../../core/types.js';
+import { isInvalidTicket, type Clock, type Ticket, type InvalidTicket } from '../../core/types.js';
 import { testContext } from '../../../test/helpers/context.js';
 import { nock, useHttpMock } from '../../../test/helpers/http-mock.js';
-import { connectwiseConnector, type ConnectwiseConnector, type CutTicket } from './index.js';
+import { CARRIED_DESCRIPTION_MS, connectwiseConnector, type ConnectwiseConnector, type CutTicket } from './index.js';
 import { demoSystem, DEMO_CLIENT_ID } from './test-fixtures.js';
 
 const ORIGIN = 'https://cw.example.com';
@@ -13,7 +13,7 @@ const API = '/v4_6_release/apis/3.0';
 const AUTH = `Basic ${Buffer.from('demo+demo-public:demo-private').toString('base64')}`;
 
 function connector(
-  options: { codebase?: boolean; boards?: string[]; query?: string; trustedKeyHosts?: string[] } = {},
+  options: { codebase?: boolean; boards?: string[]; query?: string; trustedKeyHosts?: string[]; clock?: Clock } = {},
 ): ReturnType<typeof connectwiseConnector.create> {
   const system = demoSystem(
     ORIGIN,
@@ -28,6 +28,7 @@ function connector(
         boards: options.boards ?? ['Co-Managed FS', 'Co-Managed JSM'],
         ...(options.query ? { query: options.query } : {}),
       },
+      ...(options.clock ? { clock: options.clock } : {}),
     }),
   );
 }
@@ -565,5 +566,90 @@ describe('ConnectWise connector: the description note is read only when the tick
     expect(read.fields.description).toBe('Description 2');
     expect(noteReads).toBe(2);
     expect(notes.isDone()).toBe(true);
+  });
+});
+
+describe("ConnectWise connector: the description note across the daemon's own writes", () => {
+  useHttpMock();
+
+  /** A connector that has read ticket 7 at 10:00:00 with its description note 3 (two requests). */
+  async function readOnce(clock?: Clock): Promise<{ c: ConnectwiseConnector; read: Ticket; noteReads: () => number }> {
+    let noteReads = 0;
+    nock(ORIGIN)
+      .get(`${API}/service/tickets/7`)
+      .reply(200, cwTicket(7))
+      .get(`${API}/service/tickets/7/notes/3`)
+      .times(2)
+      .optionally()
+      .reply(200, () => {
+        noteReads++;
+        return { id: 3, text: 'Hot printer', detailDescriptionFlag: true };
+      });
+    const c = connector(clock ? { clock } : {}) as ConnectwiseConnector;
+    const read = await c.getTicket('7', { memo: { descriptionNoteId: 3 } });
+    expect(read.fields.description).toBe('Hot printer');
+    return { c, read, noteReads: () => noteReads };
+  }
+
+  it('carries the description to the lastUpdated of its own PATCH that left the description: the next read fetches no note', async () => {
+    const { c, read, noteReads } = await readOnce();
+    const moved = { _info: { lastUpdated: '2024-05-01T10:05:00Z' } };
+    nock(ORIGIN)
+      .get(`${API}/service/boards`)
+      .query(true)
+      .reply(200, [{ id: 1, name: 'Co-Managed FS' }])
+      .get(`${API}/service/boards/1/statuses`)
+      .query(true)
+      .reply(200, STATUSES)
+      .patch(`${API}/service/tickets/7`)
+      .reply(200, cwTicket(7, { status: { id: 2, name: 'In Progress' }, ...moved }))
+      .get(`${API}/service/tickets/7`)
+      .reply(200, cwTicket(7, { status: { id: 2, name: 'In Progress' }, ...moved }));
+    await c.updateTicket('7', { status: 'In Progress' }, { expected: read });
+    const again = await c.getTicket('7', { memo: { descriptionNoteId: 3 } });
+    expect(again.fields.description).toBe('Hot printer');
+    expect(noteReads()).toBe(1);
+  });
+
+  it('carries it to the time of a note it adds, and reads the note again once the ticket moved past that', async () => {
+    const { c, noteReads } = await readOnce();
+    nock(ORIGIN)
+      .post(`${API}/service/tickets/7/notes`)
+      .reply(201, {
+        id: 11,
+        text: 'copied',
+        detailDescriptionFlag: true,
+        dateCreated: '2024-05-01T10:07:00Z',
+        _info: { lastUpdated: '2024-05-01T10:07:00Z' },
+      })
+      .get(`${API}/service/tickets/7`)
+      .reply(200, cwTicket(7, { _info: { lastUpdated: '2024-05-01T10:07:00Z' } }))
+      .get(`${API}/service/tickets/7`)
+      .reply(200, cwTicket(7, { _info: { lastUpdated: '2024-05-01T10:08:00Z' } }));
+    await c.addComment('7', { body: 'copied', visibility: 'public', marker: 'tb:c:1:a5' });
+    expect((await c.getTicket('7', { memo: { descriptionNoteId: 3 } })).fields.description).toBe('Hot printer');
+    expect(noteReads()).toBe(1);
+    // Someone else moved the ticket since: the note is read again.
+    await c.getTicket('7', { memo: { descriptionNoteId: 3 } });
+    expect(noteReads()).toBe(2);
+  });
+
+  it('trusts a carried description for a while only: then the next read fetches the note once', async () => {
+    let nowMs = Date.parse('2024-05-01T10:06:00Z');
+    const { c, noteReads } = await readOnce({ now: () => nowMs });
+    nock(ORIGIN)
+      .post(`${API}/service/tickets/7/notes`)
+      .reply(201, { id: 11, text: 'copied', dateCreated: '2024-05-01T10:07:00Z' })
+      .get(`${API}/service/tickets/7`)
+      .times(2)
+      .reply(200, cwTicket(7, { _info: { lastUpdated: '2024-05-01T10:07:00Z' } }));
+    await c.addComment('7', { body: 'copied', visibility: 'public', marker: 'tb:c:1:a5' });
+    nowMs += CARRIED_DESCRIPTION_MS + 1000;
+    await c.getTicket('7', { memo: { descriptionNoteId: 3 } });
+    expect(noteReads()).toBe(2);
+    // Read now, the description holds at that lastUpdated like any read one.
+    nowMs += CARRIED_DESCRIPTION_MS + 1000;
+    await c.getTicket('7', { memo: { descriptionNoteId: 3 } });
+    expect(noteReads()).toBe(2);
   });
 });

@@ -136,6 +136,31 @@ interface Cached<T> {
   value: Promise<T>;
 }
 
+/** A ticket's description note as last read or written, and the `lastUpdated` it holds at. */
+interface Description {
+  lastUpdated: string;
+  note: CwNote | null;
+  /**
+   * Set when `lastUpdated` is not a read's but that of the daemon's own write since (a PATCH that
+   * left the description, a note it added): when the cache was first carried so.
+   */
+  carriedAtMs?: number;
+}
+
+/**
+ * How long a description carried across the daemon's own writes is trusted. A person's edit of
+ * the description note between a pass's read and its write is shown by no answer of the write;
+ * after this the next read (a poll, the reconcile) fetches the note once and sees it.
+ */
+export const CARRIED_DESCRIPTION_MS = 5 * 60_000;
+
+/** Whether the cached description holds at the ticket's `lastUpdated` (ISO times, compared as instants). */
+function heldAt(cached: Description, lastUpdated: string, nowMs: number): boolean {
+  const at = Date.parse(lastUpdated);
+  if (Number.isNaN(at) || Date.parse(cached.lastUpdated) !== at) return false;
+  return cached.carriedAtMs === undefined || nowMs - cached.carriedAtMs <= CARRIED_DESCRIPTION_MS;
+}
+
 export class ConnectwiseConnector implements Connector {
   readonly kind = 'connectwise' as const;
   readonly facts = connectwiseFacts;
@@ -149,7 +174,7 @@ export class ConnectwiseConnector implements Connector {
    * added or edited moves `lastUpdated` (readme: assumption, checked by `ticketbridge doctor`), so
    * while it has not moved the note is not read again (no N+1 note read per listed ticket).
    */
-  private readonly descriptions = new Map<string, { lastUpdated: string; note: CwNote | null }>();
+  private readonly descriptions = new Map<string, Description>();
 
   constructor(private readonly ctx: ConnectorContext<CwSystemConfig>) {
     this.client = new CwClient(ctx);
@@ -278,7 +303,8 @@ export class ConnectwiseConnector implements Connector {
       return null;
     }
     const cached = this.descriptions.get(id);
-    if (cached && cached.lastUpdated === t._info.lastUpdated && (known === undefined || cached.note?.id === known))
+    const now = this.ctx.clock.now();
+    if (cached && heldAt(cached, t._info.lastUpdated, now) && (known === undefined || cached.note?.id === known))
       return cached.note;
     const note =
       known === undefined
@@ -289,13 +315,36 @@ export class ConnectwiseConnector implements Connector {
     return note ?? null;
   }
 
-  /** Keeps a ticket's description at its `lastUpdated` (bounded, oldest dropped first). */
-  private rememberDescription(t: CwTicket, note: CwNote | null): void {
+  /**
+   * Keeps a ticket's description at a `lastUpdated` (bounded, oldest dropped first): the ticket's
+   * as read, or one the daemon's own write produced (`carried` from the cache the pass read).
+   */
+  private rememberDescription(
+    t: { id: number | string; _info: { lastUpdated: string } },
+    note: CwNote | null,
+    carried?: Description,
+  ): void {
     const key = String(t.id);
+    const lastUpdated = t._info.lastUpdated;
+    const carriedAtMs = carried ? (carried.carriedAtMs ?? this.ctx.clock.now()) : undefined;
     this.descriptions.delete(key);
-    this.descriptions.set(key, { lastUpdated: t._info.lastUpdated, note });
+    this.descriptions.set(key, { lastUpdated, note, ...(carriedAtMs === undefined ? {} : { carriedAtMs }) });
     if (this.descriptions.size > DESCRIPTION_NOTES_KEPT)
       this.descriptions.delete(this.descriptions.keys().next().value!);
+  }
+
+  /**
+   * The description as cached at the version the pass read (`expected`), when the cache holds
+   * that very note: the daemon's own write that follows (a PATCH that leaves the description, a
+   * note it adds) moves `lastUpdated` without touching the note, so the cache carries to the
+   * version the write produced and the next read does not fetch the note again. The residual
+   * window (readme): a person editing the description note between the pass's read and the
+   * write, which no answer of the write shows.
+   */
+  private cachedAtRead(id: string, expected: Ticket | undefined, noteId: number | null): Description | undefined {
+    const cached = this.descriptions.get(id);
+    if (!cached || !expected || (cached.note?.id ?? null) !== noteId) return undefined;
+    return heldAt(cached, expected.version, this.ctx.clock.now()) ? cached : undefined;
   }
 
   /**
@@ -647,9 +696,12 @@ export class ConnectwiseConnector implements Connector {
       };
     let held: CwTicket;
     if (ops.length > 0) {
+      // The description the pass read, when the PATCH leaves it: carried to the answer's lastUpdated.
+      const carried = known?.written || noteId === undefined ? undefined : this.cachedAtRead(id, expected, noteId);
       // Mirrored writes must not e-mail the customer or the technicians.
       ops.push({ op: 'replace', path: 'processNotifications', value: false });
       held = this.parsed(await this.client.patchTicket(id, ops));
+      if (carried) this.rememberDescription(held, carried.note, carried);
     } else if (read && changes.description === undefined) held = read;
     else held = this.parsed(await this.client.getTicket(id));
     return withCuts(await this.assemble(held, expected?.inScope ?? false, memo, known), cuts);
@@ -752,12 +804,22 @@ export class ConnectwiseConnector implements Connector {
     return { ...toAttachment(document), contentType: file.contentType };
   }
 
+  /**
+   * Adds the note. A note moves its ticket's `lastUpdated` to the note's own time (readme): the
+   * description cached at the version the pass read then holds at that time too, so the pass's
+   * read after its copies (its echo check) does not fetch the description note again.
+   */
   async addComment(id: string, comment: NewComment): Promise<Comment> {
     const note = await this.client.addNote(id, {
       text: formatMirroredComment(comment),
       ...noteFlags(comment.visibility),
       processNotifications: false,
     });
+    const stamped = note._info?.lastUpdated;
+    const lastUpdated = typeof stamped === 'string' ? stamped : note.dateCreated;
+    const cached = this.descriptions.get(id);
+    if (cached && lastUpdated && heldAt(cached, cached.lastUpdated, this.ctx.clock.now()))
+      this.rememberDescription({ id, _info: { lastUpdated } }, cached.note, cached);
     return toComment(note);
   }
 
