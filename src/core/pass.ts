@@ -469,7 +469,7 @@ export async function linkPass(
   if (options.force || !unchanged || listAnyway) {
     const sides = sidesToList(deps, rt, options, { link, tickets, seen, state });
     deferred = sides.deferred;
-    await copyComments(deps, rt, snap, tickets, commit, { sides: sides.listed, state, failures });
+    await copyComments(deps, rt, snap, tickets, commit, { sides: sides.listed, state, failures, raced });
   }
   if (failures.length > 0 || raced) {
     delete commit.versions; // the next pass looks again
@@ -492,6 +492,8 @@ export async function linkPass(
 /**
  * Step 5 of a link pass: copies new comments on the listed sides, stops SLA clocks a reply or a
  * resolution met, and copies attachments. A failure is kept in `failures` (the rest still runs).
+ * A side the pass copied comments onto is then read once, so their echo costs no pass
+ * (heldAfterCopies); not after a failure or a race, whose commit records no versions.
  */
 async function copyComments(
   deps: PassDeps,
@@ -499,17 +501,83 @@ async function copyComments(
   snap: LinkSnapshot,
   tickets: Record<Side, Ticket>,
   commit: PassCommit,
-  step: { sides: readonly Side[]; state: LinkState; failures: unknown[] },
+  step: { sides: readonly Side[]; state: LinkState; failures: unknown[]; raced: boolean },
 ): Promise<void> {
-  const lists = await syncComments(deps, rt, snap, tickets, commit, step.sides).catch((err: unknown) => {
+  const synced = await syncComments(deps, rt, snap, tickets, commit, step.sides).catch((err: unknown) => {
     step.failures.push(err);
     return null;
   });
+  const lists = synced?.lists ?? null;
   const labels = { a: rt.sides.a.label, b: rt.sides.b.label };
   commit.events!.push(
     ...slaStops(step.state.slaRunning, rt.config.escalations, tickets, lists ?? { a: [], b: [] }, labels),
   );
   await syncAttachments(deps, rt, snap, tickets, commit, lists).catch((err: unknown) => step.failures.push(err));
+  if (!synced || step.failures.length > 0 || step.raced) return;
+  for (const side of SIDES)
+    if (synced.posted[side].length > 0 && rt.sides[side].connector.facts.commentEchoVersioned)
+      await heldAfterCopies(deps, rt, side, tickets[side], synced.posted[side], commit);
+}
+
+/**
+ * Whether `version` is what the copies alone made of the side's version `recorded` (the one the
+ * pass read or its write answered): the time of the last copy, or, where versions are whole
+ * seconds and the system moves a ticket's time a second on each change even within one second
+ * (the Freshservice simulator), `recorded` moved one second per copy. A change of anyone else's
+ * after the copies, or between the pass's read and the copies, makes the version later than both.
+ */
+function copiesAlone(recorded: string, posted: readonly Comment[], version: string): boolean {
+  const times = posted.map((c) => Date.parse(c.createdAt));
+  const at = Date.parse(version);
+  if (Number.isNaN(at) || times.some(Number.isNaN)) return false;
+  if (at === Math.max(...times)) return true;
+  let stepped = Date.parse(recorded.split('#')[0] ?? '');
+  if (Number.isNaN(stepped) || stepped % 1000 !== 0 || at % 1000 !== 0) return false;
+  for (const t of times) stepped = Math.max(t, stepped + 1000);
+  return at === stepped;
+}
+
+/**
+ * The echo of comments the pass copied onto `side`. A comment's POST answers with the comment,
+ * not with the ticket's new version, so without more the system's delivery for the copy (or the
+ * next listing) looks like a change and costs a pass. One read of the ticket after the copies
+ * learns the version instead, and it is recorded as held (and expected as the copies' echo,
+ * echoes.ts) only when it proves nothing else moved the ticket:
+ * - the version is what the copies alone made of it (copiesAlone): a person's comment or edit
+ *   landing after the copies in a later tick shows a later version, and then nothing is recorded
+ *   (the echo's pass finds it, as before);
+ * - every mapped field holds what the commit records for the side (the version's field hash).
+ * What it cannot tell apart stays safe. A change in the same tick as the last copy has the same
+ * version: the echo is used up by the first delivery, so the second delivery at that version runs
+ * a pass. A person's comment between the pass's read and the copies is older than the version
+ * recorded, so its delivery is answered as stale; the version recorded is fresh (not `settled`),
+ * so the next pass of any kind (the next poll's listing, the reconcile) lists the side's comments
+ * and copies it: the same window the echo of a field write has (heldVersion).
+ */
+async function heldAfterCopies(
+  deps: PassDeps,
+  rt: ConnectionRuntime,
+  side: Side,
+  before: Ticket,
+  posted: readonly Comment[],
+  commit: PassCommit,
+): Promise<void> {
+  const recorded = commit.versions?.[side];
+  if (recorded === undefined) return;
+  const connector = rt.sides[side].connector;
+  let now: Ticket;
+  try {
+    now = await connector.getTicket(before.id, before.memo === undefined ? {} : { memo: before.memo });
+  } catch (err) {
+    // Only an economy: the echo runs a pass, which meets whatever this met.
+    rt.logger.debug({ side, ticketId: before.id, err: describeError(err) }, 'read after the comment copies failed');
+    return;
+  }
+  if (now.deleted || !now.inScope || !copiesAlone(recorded, posted, now.version)) return;
+  const held = seenVersion(rt.fields, side, now);
+  if (held.split('#')[1] !== recorded.split('#')[1]) return;
+  commit.versions = { ...commit.versions, [side]: held };
+  deps.echoes?.expect(rt.name, side, now.id, now.version);
 }
 
 /** Whether a pass's commit records anything besides the tickets' versions (a no-change pass skips the commit). */
@@ -1081,7 +1149,10 @@ async function writeSide(connector: Connector, expected: Ticket, writes: Planned
   return outcome;
 }
 
-/** Copies every comment not yet in the link's comment map once, through intents. */
+/**
+ * Copies every comment not yet in the link's comment map once, through intents: each side's
+ * comments as listed, and the copies this pass posted onto each side.
+ */
 async function syncComments(
   deps: PassDeps,
   rt: ConnectionRuntime,
@@ -1089,7 +1160,7 @@ async function syncComments(
   tickets: Record<Side, Ticket>,
   commit: PassCommit,
   sides: readonly Side[],
-): Promise<Record<Side, Comment[]>> {
+): Promise<{ lists: Record<Side, Comment[]>; posted: Record<Side, Comment[]> }> {
   const context = { connection: rt.name, linkId: snap.link.id, labels: { a: rt.sides.a.label, b: rt.sides.b.label } };
   const listOf = async (side: Side): Promise<Comment[]> =>
     sides.includes(side)
@@ -1107,6 +1178,7 @@ async function syncComments(
   const plan = planComments({ ...context, rules: rt.config.comments, known: snap.comments, lists });
   commit.comments!.push(...plan.records);
   commit.events!.push(...plan.events);
+  const posted: Record<Side, Comment[]> = { a: [], b: [] };
   for (const copy of plan.copies) {
     let intent = await deps.ledger.findIntent(rt.name, 'comment', copy.to, copy.sourceKey);
     let twin = copy.existing;
@@ -1133,13 +1205,14 @@ async function syncComments(
           throw tagSubject(err, copy.to, tickets[copy.to].id);
         });
       deps.observer.comment?.(rt.name, copy.to);
+      posted[copy.to].push(twin);
     }
     const done = copied(context, copy, twin);
     commit.comments!.push(...done.records);
     commit.events!.push(...done.events);
     if (intent) commit.intentsDone!.push(intent.id);
   }
-  return lists;
+  return { lists, posted };
 }
 
 /** Turns a failed pass into a visible error record; returns the code. */

@@ -242,6 +242,13 @@ export interface ConnectorFacts {
    * trusted to mean "nothing new" once the ledger has held it for a few steps (sync/versions.ts).
    */
   versionStepMs?: number;
+  /**
+   * Every webhook delivery a comment raises reports the ticket's version, so the pass that copies
+   * comments here reads the ticket once after them and its echo costs no call (pass.ts
+   * heldAfterCopies). Not Jira: its `comment_created` delivery carries no `updated`, so each copy
+   * costs a pass anyway and the read would be one call more.
+   */
+  commentEchoVersioned?: boolean;
   rateLimit: { requestsPerMinute: number; headers: string[]; note: string };
   capabilities: Record<CapabilityKey, Capability>;
   /** The vendor's limits on files, when the `attachments` capability is supported. */

@@ -500,3 +500,103 @@ describe('comment lists in a pass for a hint (issue 14: listed only when a syste
     ]);
   });
 });
+
+describe('the echo of a copied comment', () => {
+  /** The version a webhook reports for the ticket on b as it is now. */
+  const versionOnB = (h: Harness, id: string): string =>
+    new Date(
+      h.b.mustGet(id).updatedMs - (h.b.mustGet(id).updatedMs % (h.b.options.versionPrecisionMs ?? 1)),
+    ).toISOString();
+
+  it('costs one read in the pass that copies it, and its delivery no call', async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    h.a.userComment(aId, 'from the customer', 'public');
+    const before = calls(h);
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).comments.map((c) => c.body)).toEqual([expect.stringContaining('from the customer')]);
+    const copied = calls(h);
+    // a read and its comments listed, b read before (to plan) and once after the copy, one POST
+    // (b's comments are listed too: the link was made moments ago, its version is not settled).
+    expect(delta(before, copied)).toEqual({ aReads: 1, bReads: 2, aCommentLists: 1, bCommentLists: 1, writes: 1 });
+    await h.engine.hint('test', 'b', link.bId, undefined, versionOnB(h, link.bId)); // the copy's echo
+    await h.engine.onIdle();
+    expect(delta(copied, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+  });
+
+  it('costs no pass when the next polls list it', async () => {
+    const h = harness({ fields: [summary, priority], systemA: { clock: behind }, systemB: { clock: behind } });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    await h.pollBoth();
+    h.a.userComment(aId, 'from the customer', 'public');
+    await h.engine.pollOnce('test', 'a');
+    await h.engine.onIdle();
+    const copied = calls(h);
+    await h.pollBoth();
+    await h.pollBoth();
+    expect(delta(copied, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+  });
+
+  it("still copies a person's comment made between the copy and the pass's read after it", async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    const add = h.connectorB.addComment.bind(h.connectorB);
+    let echo = '';
+    h.connectorB.addComment = async (id, comment) => {
+      const twin = await add(id, comment);
+      echo = versionOnB(h, id);
+      h.b.userComment(id, 'from the MSP, right after', 'public');
+      return twin;
+    };
+    h.a.userComment(aId, 'from the customer', 'public');
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    // Both deliveries, the copy's echo and the person's comment, in either order.
+    await h.engine.hint('test', 'b', link.bId, undefined, versionOnB(h, link.bId));
+    await h.engine.hint('test', 'b', link.bId, undefined, echo);
+    await h.engine.onIdle();
+    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([
+      'from the customer',
+      expect.stringContaining('from the MSP, right after'),
+    ]);
+  });
+
+  it("a person's comment in the same second as the copy: the second delivery at that version copies it", async () => {
+    // One second on every clock (versions in whole seconds on b); the ledger stamps real time, so
+    // the version it records is as fresh (unsettled) as in production.
+    const second = Math.floor(Date.now() / 1000) * 1000 + 200;
+    const clock = { now: () => second };
+    const h = harness({
+      fields: [summary],
+      systemA: { clock },
+      systemB: { clock, versionPrecisionMs: 1000 },
+      engine: { clock },
+    });
+    const aId = h.a.userCreate({ subject: 'start' });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    const add = h.connectorB.addComment.bind(h.connectorB);
+    h.connectorB.addComment = async (id, comment) => {
+      const twin = await add(id, comment);
+      h.b.userComment(id, 'same second', 'public');
+      return twin;
+    };
+    h.a.userComment(aId, 'from the customer', 'public');
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    const version = versionOnB(h, link.bId);
+    await h.engine.hint('test', 'b', link.bId, undefined, version); // the copy's echo: no call
+    await h.engine.hint('test', 'b', link.bId, undefined, version); // the person's comment
+    await h.engine.onIdle();
+    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([
+      'from the customer',
+      expect.stringContaining('same second'),
+    ]);
+  });
+});

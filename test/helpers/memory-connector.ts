@@ -355,6 +355,7 @@ export class MemoryConnector implements Connector {
       ...memoryFacts,
       label: options.label ?? 'Memory',
       listingCopyComplete: true,
+      commentEchoVersioned: true,
       ...(this.searchLagMs > 0 ? { markerSearchLagMs: this.searchLagMs } : {}),
       ...(options.createSteps ? { createSteps: options.createSteps } : {}),
       ...(options.updateSteps ? { updateSteps: options.updateSteps } : {}),
@@ -479,7 +480,10 @@ export class MemoryConnector implements Connector {
     this.system.counters.comments++;
     const stored = this.system.addComment(id, formatMirroredComment(comment), comment.visibility, null);
     const parsed = parseMirroredComment(stored.body);
-    return { ...stored, body: parsed.body, marker: parsed.marker };
+    // The answer's time at the version's precision, like Freshservice's and ConnectWise's.
+    const ms = Date.parse(stored.createdAt);
+    const createdAt = new Date(ms - (ms % (this.system.options.versionPrecisionMs ?? 1))).toISOString();
+    return { ...stored, createdAt, body: parsed.body, marker: parsed.marker };
   }
 
   async listAttachments(id: string): Promise<Attachment[]> {

@@ -71,6 +71,8 @@ export const connectwiseFacts: ConnectorFacts = {
   pageSize: MAX_PAGE_SIZE,
   // A listed ticket is assembled like a read one: its description note (cached) and its memo.
   listingCopyComplete: true,
+  // A note's callback reports the ticket with its lastUpdated (readme: callbacks).
+  commentEchoVersioned: true,
   rateLimit: {
     requestsPerMinute: 1000,
     headers: ['Retry-After'],

@@ -97,6 +97,8 @@ export class FreshserviceConnector implements Connector {
       kind: 'freshservice',
       label: 'Freshservice',
       pageSize: PAGE_SIZE,
+      // The Workflow Automator's request for a note carries the ticket's updated_at (readme: webhooks).
+      commentEchoVersioned: true,
       rateLimit: {
         requestsPerMinute: perMinute,
         headers: ['X-Ratelimit-Total', 'X-Ratelimit-Remaining', 'X-Ratelimit-Used-CurrentRequest', 'Retry-After'],
