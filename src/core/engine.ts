@@ -28,7 +28,7 @@ import { buildRuntime, type ConnectionRuntime, type ConnectionSpec } from './run
 import { Scheduler } from './scheduler.js';
 import { connectionStatus, type ConnectionStatus } from './status.js';
 import { Timers } from './timers.js';
-import { systemClock, type Clock, type Logger, type Moved, type Side, type Ticket } from './types.js';
+import { systemClock, type Clock, type Delivered, type Logger, type Moved, type Side, type Ticket } from './types.js';
 
 export type { PlannedChange } from './dry-run.js';
 export type { PairRequest } from './adopt.js';
@@ -79,7 +79,8 @@ export interface Engine {
   /**
    * A hint (webhook or poll) that a ticket changed; resolves when its pass has run. `version`: the
    * ticket's version as a webhook reported it (the echo of this daemon's own write costs no call);
-   * `moved`: what the delivery says moved, when it says (WebhookHint).
+   * `moved`: what the delivery says moved, when it says (WebhookHint); `delivered`: what each
+   * delivery folded into this hint reported that the ledger can check (Delivered).
    */
   hint(
     connection: string,
@@ -88,6 +89,7 @@ export interface Engine {
     ticket?: Ticket,
     version?: string,
     moved?: Moved,
+    delivered?: Delivered[],
   ): Promise<void>;
   /** Polls one side once; returns how many tickets it handed to passes. */
   pollOnce(connection: string, side: Side): Promise<number>;
@@ -285,8 +287,9 @@ class SyncEngine implements Engine {
     ticket?: Ticket,
     version?: string,
     moved?: Moved,
+    delivered?: Delivered[],
   ): Promise<void> {
-    return this.runner.hint(this.runtime(connection), side, ticketId, ticket, false, version, moved);
+    return this.runner.hint(this.runtime(connection), side, ticketId, ticket, false, version, moved, delivered);
   }
 
   pollOnce(connection: string, side: Side): Promise<number> {

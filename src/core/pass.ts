@@ -44,6 +44,7 @@ import {
   otherSide,
   type Clock,
   type Comment,
+  type Delivered,
   type Connector,
   type FieldValues,
   type JsonValue,
@@ -101,6 +102,8 @@ export interface PassOptions {
   commentsOn?: readonly Side[];
   /** What the webhook delivery for `side` said moved (WebhookHint); absent: anything may have. */
   moved?: Moved;
+  /** What each webhook delivery behind this pass reported that the ledger can check (Delivered). */
+  delivered?: readonly Delivered[];
 }
 
 export type PassOutcome = 'noop' | 'changed' | 'created' | 'skipped';
@@ -385,13 +388,28 @@ function hintedUnmoved(rt: ConnectionRuntime, link: Link, options: PassOptions):
 }
 
 /**
- * Whether a webhook's delivery reports exactly the version the ledger holds for the side, and the
- * ledger has held it long enough to trust that nothing came after it (a duplicate delivery: Jira
- * raises `comment_created` and `jira:issue_updated` for one comment). Zero calls.
+ * Whether the ledger already holds what every webhook delivery behind this pass reported: the
+ * comment it announced is in the link's comment map (copied, skipped, or a copy this daemon made),
+ * or its version is the one the ledger holds (versionHeld). Jira raises `comment_created` and
+ * `jira:issue_updated` for one comment, and for the daemon's own copy: the pass for the first
+ * copies it, the second costs no call. Deliveries folded into one run are each checked.
  */
-function deliveryHeld(rt: ConnectionRuntime, link: Link, options: PassOptions): boolean {
-  const { version, side } = options;
-  if (version === undefined || side === undefined) return false;
+function deliveriesHeld(rt: ConnectionRuntime, snap: LinkSnapshot, options: PassOptions): boolean {
+  const { side } = options;
+  const delivered = options.delivered ?? (options.version === undefined ? undefined : [{ version: options.version }]);
+  if (side === undefined || delivered === undefined || delivered.length === 0) return false;
+  return delivered.every(
+    (d) =>
+      (d.commentId !== undefined && snap.comments.some((c) => c.side === side && c.commentId === d.commentId)) ||
+      (d.version !== undefined && versionHeld(rt, snap.link, side, d.version)),
+  );
+}
+
+/**
+ * Whether a delivery reports exactly the version the ledger holds for the side, and the ledger has
+ * held it long enough to trust that nothing came after it.
+ */
+function versionHeld(rt: ConnectionRuntime, link: Link, side: Side, version: string): boolean {
   const recorded = (side === 'a' ? link.aVersion : link.bVersion) ?? '';
   // A version recorded while its comments went unlisted (keepUntrusted) is not held: look again.
   if (isUnlisted(recorded)) return false;
@@ -417,7 +435,7 @@ export async function linkPass(
   const quick = !options.force && !options.resolve;
   if (
     quick &&
-    (ownEcho(deps, rt, link, options) || hintedUnmoved(rt, link, options) || deliveryHeld(rt, link, options))
+    (ownEcho(deps, rt, link, options) || hintedUnmoved(rt, link, options) || deliveriesHeld(rt, snap, options))
   )
     return 'noop';
 

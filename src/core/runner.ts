@@ -17,7 +17,16 @@ import { currentPriority, withPriority } from './priority.js';
 import type { ConnectionRuntime } from './runtime.js';
 import type { Scheduler } from './scheduler.js';
 import { SettlePasses } from './settle-passes.js';
-import { mergeMoved, otherSide, type Logger, type Moved, type Side, type Ticket } from './types.js';
+import {
+  type Delivered,
+  foldDelivered,
+  mergeMoved,
+  otherSide,
+  type Logger,
+  type Moved,
+  type Side,
+  type Ticket,
+} from './types.js';
 
 export interface RunnerDeps extends PassDeps {
   scheduler: Scheduler;
@@ -35,7 +44,7 @@ export class Runner {
    * Per ticket key, what the hints waiting for its next run say moved: merged as they fold (a set
    * that disagrees says anything), taken by the run when it starts.
    */
-  private readonly owed = new Map<string, { moved: Moved | undefined }>();
+  private readonly owed = new Map<string, { moved: Moved | undefined; delivered: Delivered[] | undefined }>();
 
   constructor(private readonly deps: RunnerDeps) {
     this.settling = new SettlePasses({
@@ -75,7 +84,9 @@ export class Runner {
    * pass is scheduled (settle-passes.ts; `Engine.onSettled` waits for it). `version`:
    * what a webhook reported (its own write's echo costs no call); hints folded into one more run
    * keep the last hint's version, and the echo is used up once. `moved`: what a webhook said moved
-   * (WebhookHint); hints folded into one run say it only when they all agree.
+   * (WebhookHint); hints folded into one run say it only when they all agree. `delivered`: what
+   * the deliveries behind the hint reported that the ledger can check (Delivered), kept for every
+   * hint folded into the run.
    */
   hint(
     rt: ConnectionRuntime,
@@ -85,17 +96,21 @@ export class Runner {
     force = false,
     version?: string,
     moved?: Moved,
+    delivered?: Delivered[],
   ): Promise<void> {
     if (this.deps.paused?.(rt.name)) return Promise.resolve();
     // A coalesced run may start from another caller's continuation: it keeps this hint's priority.
     const priority = currentPriority();
     const key = `${rt.name}:${side}:${ticketId}`;
     const waiting = this.owed.get(key);
-    this.owed.set(key, { moved: waiting ? mergeMoved(waiting.moved, moved) : moved });
+    this.owed.set(key, {
+      moved: waiting ? mergeMoved(waiting.moved, moved) : moved,
+      delivered: waiting ? foldDelivered(waiting.delivered, delivered) : delivered,
+    });
     return this.deps.scheduler.coalesce(key, () => {
-      const owed = this.owed.get(key)?.moved;
+      const owed = this.owed.get(key);
       this.owed.delete(key);
-      const hinted = { given, force, version, moved: owed };
+      const hinted = { given, force, version, moved: owed?.moved, delivered: owed?.delivered };
       return withPriority(priority, () => this.ticketPass(rt, side, ticketId, hinted)).catch((err: unknown) => {
         // Already recorded as an error; a hint never rejects.
         this.deps.logger.debug(
@@ -131,11 +146,20 @@ export class Runner {
     rt: ConnectionRuntime,
     side: Side,
     ticketId: string,
-    hinted: { given: Ticket | undefined; force: boolean; version: string | undefined; moved: Moved | undefined },
+    hinted: {
+      given: Ticket | undefined;
+      force: boolean;
+      version: string | undefined;
+      moved: Moved | undefined;
+      delivered: Delivered[] | undefined;
+    },
   ): Promise<void> {
     const { given, force, version } = hinted;
     const echo = version === undefined || force ? {} : { version };
-    const said = hinted.moved === undefined || force ? {} : { moved: hinted.moved };
+    const said = {
+      ...(hinted.moved === undefined || force ? {} : { moved: hinted.moved }),
+      ...(hinted.delivered === undefined || force ? {} : { delivered: hinted.delivered }),
+    };
     const link = await this.ledger.findLink(rt.name, side, ticketId);
     if (link) {
       const woke =

@@ -243,10 +243,11 @@ export interface ConnectorFacts {
    */
   versionStepMs?: number;
   /**
-   * Every webhook delivery a comment raises reports the ticket's version, so the pass that copies
-   * comments here reads the ticket once after them and its echo costs no call (pass.ts
-   * heldAfterCopies). Not Jira: its `comment_created` delivery carries no `updated`, so each copy
-   * costs a pass anyway and the read would be one call more.
+   * Every webhook delivery a comment raises can be told apart as the copy's echo: it reports the
+   * ticket's version (Freshservice, ConnectWise) or the comment it announces (Jira), so the pass
+   * that copies comments here reads the ticket once after them (pass.ts heldAfterCopies): the
+   * ledger then holds the version the copies made, their deliveries cost no call, and neither does
+   * the next poll's listing of the ticket.
    */
   commentEchoVersioned?: boolean;
   rateLimit: { requestsPerMinute: number; headers: string[]; note: string };
@@ -323,6 +324,37 @@ export interface WebhookHint {
    * reported (pass.ts `commentSides`).
    */
   moved?: Moved;
+  /**
+   * The comment a comment event announces (Jira `comment_created`): a link whose comment map
+   * already holds it has nothing new from this delivery (pass.ts `deliveriesHeld`).
+   */
+  commentId?: string;
+}
+
+/**
+ * What one webhook delivery reported that the ledger can check without a call: the version it saw,
+ * or the comment it announced. Deliveries folded into one pass keep each their own; a hint without
+ * either (a poll, a delivery that says nothing checkable) makes the whole fold `undefined`.
+ */
+export interface Delivered {
+  version?: string;
+  commentId?: string;
+}
+
+/** What one delivery reported, or undefined when it reported nothing checkable. */
+export function deliveredOf(hint: Pick<WebhookHint, 'version' | 'commentId'>): Delivered[] | undefined {
+  if (hint.version === undefined && hint.commentId === undefined) return undefined;
+  return [
+    {
+      ...(hint.version === undefined ? {} : { version: hint.version }),
+      ...(hint.commentId === undefined ? {} : { commentId: hint.commentId }),
+    },
+  ];
+}
+
+/** Deliveries folded into one pass: all of them, or undefined when any reported nothing checkable. */
+export function foldDelivered(a: Delivered[] | undefined, b: Delivered[] | undefined): Delivered[] | undefined {
+  return a === undefined || b === undefined ? undefined : [...a, ...b];
 }
 
 /** What a webhook delivery says moved on its ticket. */

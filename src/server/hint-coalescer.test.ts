@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Delivered } from '../core/types.js';
 import { HintCoalescer } from './hint-coalescer.js';
 
 /** A pass whose end the test decides. */
@@ -102,5 +103,24 @@ describe('HintCoalescer', () => {
     await p.finish();
     await p.finish();
     expect(seen).toEqual(['comments', merged]);
+  });
+
+  it('a run owed to folded hints is told what each of them reported, or nothing when one reported nothing checkable', async () => {
+    const c = new HintCoalescer();
+    const p = controlledPasses();
+    const seen: Array<Delivered[] | undefined> = [];
+    const run = (_folded: boolean, _moved: unknown, delivered: Delivered[] | undefined): Promise<void> => {
+      seen.push(delivered);
+      return p.run();
+    };
+    c.hint('t1', run, () => undefined, 'comments', [{ version: 'v1' }]);
+    c.hint('t1', run, () => undefined, 'comments', [{ commentId: '77' }]);
+    c.hint('t1', run, () => undefined, 'comments', [{ version: 'v2', commentId: '77' }]);
+    await p.finish();
+    c.hint('t1', run, () => undefined, 'comments', [{ commentId: '78' }]);
+    c.hint('t1', run, () => undefined, 'comments');
+    await p.finish();
+    await p.finish();
+    expect(seen).toEqual([[{ version: 'v1' }], [{ commentId: '77' }, { version: 'v2', commentId: '77' }], undefined]);
   });
 });

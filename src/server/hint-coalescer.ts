@@ -3,14 +3,18 @@
 // report an edit the pass read too early, so exactly one more pass follows. Thirty updates in a
 // burst cost at most two passes, and the last edit is always read. What the folded hints say moved
 // (`moved`, WebhookHint) is merged: the run they owe says "fields" or "comments" only when every
-// one of them said so, and "anything" (undefined) otherwise.
-import { mergeMoved, type Moved } from '../core/types.js';
+// one of them said so, and "anything" (undefined) otherwise. What each reported that the ledger
+// can check (`delivered`: its version, the comment it announced) is kept for the run they owe, so
+// a run owed only to news the ledger already holds costs no call (pass.ts deliveriesHeld).
+import { type Delivered, foldDelivered, mergeMoved, type Moved } from '../core/types.js';
 
 interface Running {
   /** Whether another pass is owed once the current one finishes. */
   again: boolean;
   /** What the hints folded since the current run started say moved. */
   moved: Moved | undefined;
+  /** What the hints folded since the current run started reported (undefined: something unchecked). */
+  delivered: Delivered[] | undefined;
 }
 
 export class HintCoalescer {
@@ -22,17 +26,19 @@ export class HintCoalescer {
    */
   hint(
     key: string,
-    pass: (folded: boolean, moved: Moved | undefined) => Promise<void>,
+    pass: (folded: boolean, moved: Moved | undefined, delivered: Delivered[] | undefined) => Promise<void>,
     onError: (err: unknown) => void,
     moved?: Moved,
+    delivered?: Delivered[],
   ): 'scheduled' | 'coalesced' {
     const current = this.running.get(key);
     if (current) {
       current.moved = current.again ? mergeMoved(current.moved, moved) : moved;
+      current.delivered = current.again ? foldDelivered(current.delivered, delivered) : delivered;
       current.again = true;
       return 'coalesced';
     }
-    const state: Running = { again: false, moved };
+    const state: Running = { again: false, moved, delivered };
     this.running.set(key, state);
     void (async () => {
       try {
@@ -41,7 +47,7 @@ export class HintCoalescer {
           state.again = false;
           try {
             // A run owed to hints folded into this one carries no single delivery's version.
-            await pass(folded, state.moved);
+            await pass(folded, state.moved, state.delivered);
             folded = true;
           } catch (err) {
             onError(err);

@@ -8,7 +8,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { describeError, WebhookError } from '../core/errors.js';
 import type { Engine } from '../core/engine.js';
 import type { Ledger } from '../core/ledger/types.js';
-import type { Logger, Side, WebhookHint, WebhookRequest } from '../core/types.js';
+import { deliveredOf, type Logger, type Side, type WebhookHint, type WebhookRequest } from '../core/types.js';
 import { HintCoalescer } from './hint-coalescer.js';
 import type { Metrics } from './metrics.js';
 import { HttpError, notFound, parseInput } from './route.js';
@@ -215,11 +215,12 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
             `${connection}\u0000${side}\u0000${id}`,
             // The reported version lets the echo of the daemon's own write end here, with no call;
             // what the delivery says moved spares the pass listing what did not (pass.ts commentSides).
-            (folded, moved) =>
-              deps.engine.hint(connection, side, id, undefined, folded ? undefined : hint.version, moved),
+            (folded, moved, delivered) =>
+              deps.engine.hint(connection, side, id, undefined, folded ? undefined : hint.version, moved, delivered),
             (err) =>
               deps.logger.warn({ connection, side, ticketId: id, err: describeError(err) }, 'webhook hint failed'),
             hint.moved,
+            deliveredOf(hint),
           );
         }
         deps.metrics.webhook('accepted', connection, side);

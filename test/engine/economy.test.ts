@@ -600,3 +600,74 @@ describe('the echo of a copied comment', () => {
     ]);
   });
 });
+
+describe('deliveries that announce a comment (Jira: comment_created, and the issue_commented update)', () => {
+  it("the second delivery of a person's comment costs no call once the first one's pass copied it", async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    const commentId = h.a.userComment(aId, 'from the customer', 'public');
+    await h.engine.hint('test', 'a', aId, undefined, undefined, 'comments', [{ commentId }]);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).comments.map((c) => c.body)).toEqual([expect.stringContaining('from the customer')]);
+    const copied = calls(h);
+    await h.engine.hint('test', 'a', aId, undefined, undefined, 'comments', [{ commentId }]);
+    await h.engine.onIdle();
+    expect(delta(copied, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+  });
+
+  it("the delivery announcing the daemon's own copy costs no call", async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    h.a.userComment(aId, 'from the customer', 'public');
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    const twinId = h.b.mustGet(link.bId).comments[0]!.id;
+    const copied = calls(h);
+    await h.engine.hint('test', 'b', link.bId, undefined, undefined, 'comments', [{ commentId: twinId }]);
+    await h.engine.onIdle();
+    expect(delta(copied, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+  });
+
+  it('a pass owed to several deliveries runs when any of them announced a comment the ledger does not know', async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    const first = h.a.userComment(aId, 'first', 'public');
+    await h.engine.hint('test', 'a', aId, undefined, undefined, 'comments', [{ commentId: first }]);
+    await h.engine.onIdle();
+    const second = h.a.userComment(aId, 'second', 'public');
+    await h.engine.hint('test', 'a', aId, undefined, undefined, 'comments', [
+      { commentId: first },
+      { commentId: second },
+    ]);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).comments.map((c) => c.body)).toEqual([
+      expect.stringContaining('first'),
+      expect.stringContaining('second'),
+    ]);
+  });
+
+  it('an announced comment the ledger knows only on the other side is news for this side', async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    const internal = h.a.userComment(aId, 'internal on a', 'internal'); // kept on a: skipped
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    // Each memory system numbers its comments from c1: b's first comment has the id of a's.
+    const msp = h.b.userComment(link.bId, 'from the MSP', 'public');
+    expect(msp).toBe(internal);
+    await h.engine.hint('test', 'b', link.bId, undefined, undefined, 'comments', [{ commentId: msp }]);
+    await h.engine.onIdle();
+    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([
+      'internal on a',
+      expect.stringContaining('from the MSP'),
+    ]);
+  });
+});

@@ -539,7 +539,12 @@ describe('jsm connector over HTTP (nock)', () => {
       }),
     ).toBe(false);
     expect(c.verifyWebhook({ ...request, rawBody: Buffer.concat([raw, Buffer.from(' ')]) })).toBe(false);
-    expect(c.parseWebhook(request)).toEqual({ ticketIds: ['10005'], deliveryId: 'd-1', moved: 'comments' });
+    expect(c.parseWebhook(request)).toEqual({
+      ticketIds: ['10005'],
+      deliveryId: 'd-1',
+      moved: 'comments',
+      commentId: '1',
+    });
   });
 
   it('rejects a non-JSON webhook body with a payload error', () => {

@@ -166,6 +166,8 @@ export class JsmConnector implements Connector {
       // spec; a comment moves it too, which `doctor` checks), so a version the ledger holds is
       // trusted at once instead of after SETTLE_MS.
       versionStepMs: 1,
+      // A copy's deliveries announce the comment (webhook.ts announcedComment): readme, webhooks.
+      commentEchoVersioned: true,
       rateLimit: {
         requestsPerMinute: jsmConnector.defaultRateLimit.requestsPerMinute,
         headers: [

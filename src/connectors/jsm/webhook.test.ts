@@ -163,3 +163,35 @@ describe('parseJiraWebhook: what moved', () => {
     ).toEqual({ ticketIds: [] });
   });
 });
+
+describe('parseJiraWebhook: the comment a delivery announces', () => {
+  const issue = { id: '10001', fields: { updated: '2026-11-30T08:00:01.234+0000' } };
+  const comment = { id: '77', author: { accountId: 'someone' } };
+  const user = { accountId: 'someone' };
+  const parse = (payload: Record<string, unknown>) =>
+    parseJiraWebhook({ headers: {}, rawBody: Buffer.from(JSON.stringify({ user, ...payload })) }, 'daemon', 'Jira');
+
+  it.each([
+    ['comment_created', { webhookEvent: 'comment_created', issue, comment }, '77'],
+    [
+      'the issue_commented update a new comment raises',
+      { webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_commented', issue, comment },
+      '77',
+    ],
+    [
+      'a transition made with a comment (fields moved too)',
+      {
+        webhookEvent: 'jira:issue_updated',
+        issue_event_type_name: 'issue_commented',
+        issue,
+        comment,
+        changelog: { id: '6', items: [{ field: 'status', fieldId: 'status', from: '1', to: '3' }] },
+      },
+      undefined,
+    ],
+    ['an edited comment (comment_updated)', { webhookEvent: 'comment_updated', issue, comment }, undefined],
+    ['a field edit', { webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_updated', issue }, undefined],
+  ])('%s', (_what, payload, commentId) => {
+    expect(parse(payload).commentId).toBe(commentId);
+  });
+});

@@ -75,6 +75,20 @@ export function movedOf(payload: JiraWebhookPayload): Moved | undefined {
 }
 
 /**
+ * The comment a delivery announces and nothing else: `comment_created`, or the
+ * `jira:issue_updated` (`issue_commented`, no changelog items) a new comment also raises (research
+ * note jira.md §12). Once the link's comment map holds it, the delivery has nothing new.
+ */
+function announcedComment(payload: JiraWebhookPayload): string | undefined {
+  const id = payload.comment?.id;
+  if (id === undefined) return undefined;
+  if (payload.webhookEvent === 'comment_created') return id;
+  const commented =
+    payload.webhookEvent === 'jira:issue_updated' && payload.issue_event_type_name === 'issue_commented';
+  return commented && (payload.changelog?.items ?? []).length === 0 ? id : undefined;
+}
+
+/**
  * Issue ids to re-read. `ownAccountId` is the fast echo path: a field edit the daemon itself made
  * needs no pass (comments always do, since another actor may share the account).
  */
@@ -114,5 +128,7 @@ export function parseJiraWebhook(
   const ms = typeof updated === 'string' ? Date.parse(updated) : Number.NaN;
   if (!ownEdit && !Number.isNaN(ms)) hint.version = new Date(ms).toISOString();
   if (!ownEdit && moved !== undefined) hint.moved = moved;
+  const commentId = announcedComment(payload);
+  if (commentId !== undefined) hint.commentId = commentId;
   return hint;
 }
