@@ -223,17 +223,6 @@ export class CwClient {
     return this.all(`/service/tickets/${encodeURIComponent(ticketId)}/notes`, CwNote, { orderBy: 'id asc' });
   }
 
-  /** The initial description: the first note with detailDescriptionFlag (one small request). */
-  async firstDescriptionNote(ticketId: string): Promise<CwNote | undefined> {
-    const response = await this.request<unknown[]>({
-      method: 'GET',
-      url: `/service/tickets/${encodeURIComponent(ticketId)}/notes`,
-      params: { conditions: 'detailDescriptionFlag = true', orderBy: 'id asc', pageSize: 1 },
-    });
-    const first = Array.isArray(response.data) ? response.data[0] : undefined;
-    return first === undefined ? undefined : parseWith(CwNote, first, 'ticket note', this.ctx.systemName);
-  }
-
   /** One note by id; undefined when it is gone (deleted by a person). */
   async note(ticketId: string, noteId: number): Promise<CwNote | undefined> {
     const response = await this.request({

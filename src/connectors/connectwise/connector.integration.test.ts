@@ -136,3 +136,54 @@ describe('ConnectWise description note (issue 13, item 1)', () => {
     ]);
   });
 });
+
+describe('ConnectWise calls for a ticket read and its comments (issue 14)', () => {
+  const routes = async (): Promise<string[]> =>
+    ((await (await fetch(`${sim.url}/__sim/requests`)).json()) as Array<{ route: string }>).map((r) => r.route);
+
+  it('reads a new ticket and lists the comments of that version with one notes request', async () => {
+    const res = await cwApi(sim.url, 'POST', '/service/tickets', {
+      summary: 'Printer on fire',
+      board: { name: 'Co-Managed FS' },
+      company: { identifier: 'Contoso' },
+      initialDescription: 'It smokes.',
+    });
+    const id = String((res.json as { id: number }).id);
+    await cwApi(sim.url, 'POST', `/service/tickets/${id}/notes`, {
+      text: 'Called twice.',
+      detailDescriptionFlag: true,
+    });
+    const before = (await routes()).length;
+    const c = connector();
+    const read = await c.getTicket(id);
+    const comments = await c.listComments(id, { version: read.version, memo: (read as CutTicket).memo! });
+    expect(read.fields.description).toBe('It smokes.');
+    expect(comments.map((n) => n.body)).toEqual(['Called twice.']);
+    expect((await routes()).slice(before)).toEqual([
+      'GET /:codebase/apis/3.0/service/tickets/:id',
+      'GET /:codebase/apis/3.0/service/tickets/:parentId/notes',
+    ]);
+  });
+
+  it('lists a note made in the second of the version read (lastUpdated unmoved) on the next read', async () => {
+    const res = await cwApi(sim.url, 'POST', '/service/tickets', {
+      summary: 'Printer on fire',
+      board: { name: 'Co-Managed FS' },
+      company: { identifier: 'Contoso' },
+      initialDescription: 'It smokes.',
+    });
+    const id = String((res.json as { id: number }).id);
+    const c = connector();
+    const read = await c.getTicket(id);
+    const memo = (read as CutTicket).memo!;
+    expect(await c.listComments(id, { version: read.version, memo })).toEqual([]);
+    // The simulator's clock stands still: the technician's note leaves lastUpdated where it was.
+    await cwApi(sim.url, 'POST', `/service/tickets/${id}/notes`, {
+      text: 'Called twice.',
+      detailDescriptionFlag: true,
+    });
+    const again = await c.getTicket(id, { memo });
+    expect(again.version).toBe(read.version);
+    expect((await c.listComments(id, { version: again.version, memo })).map((n) => n.body)).toEqual(['Called twice.']);
+  });
+});

@@ -5,7 +5,13 @@ import { RemoteValidationError } from '../../core/errors.js';
 import { isInvalidTicket, type Clock, type Ticket, type InvalidTicket } from '../../core/types.js';
 import { testContext } from '../../../test/helpers/context.js';
 import { nock, useHttpMock } from '../../../test/helpers/http-mock.js';
-import { CARRIED_DESCRIPTION_MS, connectwiseConnector, type ConnectwiseConnector, type CutTicket } from './index.js';
+import {
+  CARRIED_DESCRIPTION_MS,
+  connectwiseConnector,
+  READ_NOTES_MS,
+  type ConnectwiseConnector,
+  type CutTicket,
+} from './index.js';
 import { demoSystem, DEMO_CLIENT_ID } from './test-fixtures.js';
 
 const ORIGIN = 'https://cw.example.com';
@@ -53,10 +59,7 @@ const STATUSES = [
 ];
 
 function noDescription(scope: nock.Scope, id: number): nock.Scope {
-  return scope
-    .get(`${API}/service/tickets/${id}/notes`)
-    .query({ conditions: 'detailDescriptionFlag = true', orderBy: 'id asc', pageSize: '1' })
-    .reply(200, []);
+  return scope.get(`${API}/service/tickets/${id}/notes`).query({ orderBy: 'id asc', pageSize: '1000' }).reply(200, []);
 }
 
 async function collect(iterable: AsyncIterable<Ticket | InvalidTicket>): Promise<Array<Ticket | InvalidTicket>> {
@@ -156,7 +159,7 @@ describe('ConnectWise connector requests', () => {
         }),
       )
       .get(`${API}/service/tickets/7/notes`)
-      .query({ conditions: 'detailDescriptionFlag = true', orderBy: 'id asc', pageSize: '1' })
+      .query({ orderBy: 'id asc', pageSize: '1000' })
       .reply(200, [{ id: 3, text: 'Line one\r\nLine two\r\n', detailDescriptionFlag: true }]);
     const t = await connector().getTicket('7');
     expect(t).toMatchObject({ id: '7', version: '2024-05-01T10:00:00.000Z', marker: 'tb:c:9', inScope: true });
@@ -280,7 +283,7 @@ describe('ConnectWise connector requests', () => {
       .query(true)
       .reply(200, [{ id: 1, name: 'Co-Managed FS' }])
       .get(`${API}/service/tickets/7/notes`)
-      .query({ conditions: 'detailDescriptionFlag = true', orderBy: 'id asc', pageSize: '1' })
+      .query({ orderBy: 'id asc', pageSize: '1000' })
       .reply(200, [{ id: 3, text: 'Old', detailDescriptionFlag: true }])
       .patch(`${API}/service/tickets/7/notes/3`, (b: unknown) => {
         ops = b;
@@ -545,7 +548,7 @@ describe('ConnectWise connector: the description note is read only when the tick
     // The first read finds the description note; later ones read that note by id.
     const notes = nock(ORIGIN)
       .get(`${API}/service/tickets/7/notes`)
-      .query({ conditions: 'detailDescriptionFlag = true', orderBy: 'id asc', pageSize: '1' })
+      .query({ orderBy: 'id asc', pageSize: '1000' })
       .reply(200, note)
       .get(`${API}/service/tickets/7/notes/3`)
       .reply(200, () => note()[0]);
@@ -651,5 +654,96 @@ describe("ConnectWise connector: the description note across the daemon's own wr
     nowMs += CARRIED_DESCRIPTION_MS + 1000;
     await c.getTicket('7', { memo: { descriptionNoteId: 3 } });
     expect(noteReads()).toBe(2);
+  });
+});
+
+describe('ConnectWise connector: the comments of a version just read (issue 14)', () => {
+  useHttpMock();
+
+  const NOTES = [
+    { id: 3, text: 'Hot printer', detailDescriptionFlag: true },
+    { id: 4, text: 'Called twice', detailDescriptionFlag: true },
+    { id: 5, text: 'Agents only', internalAnalysisFlag: true },
+  ];
+
+  let nowMs = 0;
+
+  /** A connector that has read ticket 7 for the first time (no memo): the ticket and its notes. */
+  async function firstRead(now: () => number): Promise<{ c: ConnectwiseConnector; read: Ticket }> {
+    nock(ORIGIN)
+      .get(`${API}/service/tickets/7`)
+      .reply(200, cwTicket(7))
+      .get(`${API}/service/tickets/7/notes`)
+      .query({ orderBy: 'id asc', pageSize: '1000' })
+      .reply(200, NOTES);
+    const c = connector({ clock: { now } }) as ConnectwiseConnector;
+    const read = await c.getTicket('7');
+    expect(read.fields.description).toBe('Hot printer');
+    return { c, read };
+  }
+
+  it('answers a list of the comments of the version it read from the notes it listed for the description: no second request', async () => {
+    const { c, read } = await firstRead(() => Date.parse('2024-05-01T10:00:02Z'));
+    const comments = await c.listComments('7', { version: read.version, memo: (read as CutTicket).memo! });
+    expect(comments.map((n) => [n.id, n.visibility])).toEqual([
+      ['4', 'public'],
+      ['5', 'internal'],
+    ]);
+  });
+
+  it('lists the notes again for a later read of the same version: a note made in its second does not move it', async () => {
+    const { c, read } = await firstRead(() => Date.parse('2024-05-01T10:00:00.600Z'));
+    // Someone adds a note in the same second: a callback, a new pass reads the ticket (its
+    // lastUpdated unmoved, its description held) and lists the comments of that version.
+    const added = { id: 6, text: 'Also the scanner', detailDescriptionFlag: true };
+    nock(ORIGIN)
+      .get(`${API}/service/tickets/7`)
+      .reply(200, cwTicket(7))
+      .get(`${API}/service/tickets/7/notes`)
+      .query({ orderBy: 'id asc', pageSize: '1000' })
+      .reply(200, [...NOTES, added]);
+    const again = await c.getTicket('7', { memo: (read as CutTicket).memo! });
+    expect(again.version).toBe(read.version);
+    const comments = await c.listComments('7', { version: again.version, memo: (read as CutTicket).memo! });
+    expect(comments.map((n) => n.id)).toEqual(['4', '5', '6']);
+  });
+
+  it('answers one list only from a read: the next list of the same version is read again', async () => {
+    const { c, read } = await firstRead(() => Date.parse('2024-05-01T10:00:00.600Z'));
+    const memo = (read as CutTicket).memo!;
+    await c.listComments('7', { version: read.version, memo });
+    nock(ORIGIN).get(`${API}/service/tickets/7/notes`).query({ orderBy: 'id asc', pageSize: '1000' }).reply(200, NOTES);
+    await c.listComments('7', { version: read.version, memo });
+  });
+
+  it.each([
+    ['another version', async (_c: ConnectwiseConnector) => '2024-05-01T10:00:01.000Z'],
+    [
+      'a note it added since',
+      async (c: ConnectwiseConnector) => {
+        nock(ORIGIN)
+          .post(`${API}/service/tickets/7/notes`)
+          .reply(201, { id: 6, text: 'copied', dateCreated: '2024-05-01T10:00:00Z' });
+        await c.addComment('7', { body: 'copied', visibility: 'public', marker: 'tb:c:1:a6' });
+        return undefined;
+      },
+    ],
+    [
+      'READ_NOTES_MS passed',
+      async (_c: ConnectwiseConnector) => {
+        nowMs += READ_NOTES_MS + 1;
+        return undefined;
+      },
+    ],
+  ])('lists the notes again after the read for %s', async (_case, between) => {
+    nowMs = Date.parse('2024-05-01T10:00:02Z');
+    const { c, read } = await firstRead(() => nowMs);
+    const version = (await between(c)) ?? read.version;
+    const list = nock(ORIGIN)
+      .get(`${API}/service/tickets/7/notes`)
+      .query({ orderBy: 'id asc', pageSize: '1000' })
+      .reply(200, NOTES);
+    await c.listComments('7', { version, memo: (read as CutTicket).memo! });
+    expect(list.isDone()).toBe(true);
   });
 });

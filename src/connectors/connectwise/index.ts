@@ -24,6 +24,7 @@ import type {
   ListChangedOptions,
   NewComment,
   Ticket,
+  TicketContext,
   WebhookHint,
   WebhookRequest,
 } from '../../core/types.js';
@@ -61,6 +62,12 @@ const LEVELS = ['Low', 'Medium', 'High'];
 const DESCRIPTION_NOTES_KEPT = 10_000;
 /** How long board setup (statuses, types, priorities) is cached before it is read again. */
 const SETUP_TTL_MS = 5 * 60_000;
+/**
+ * How long the notes listed to find a ticket's description may answer the list of that version's
+ * comments that follows the read (a new link's first pass right after its create); later, they
+ * are listed again whatever the version says.
+ */
+export const READ_NOTES_MS = 10_000;
 
 /** Largest document the connector uploads (assumed: ConnectWise documents no limit; see readme). */
 export const CW_MAX_FILE_BYTES = 100 * 1024 * 1024;
@@ -177,6 +184,12 @@ export class ConnectwiseConnector implements Connector {
    * while it has not moved the note is not read again (no N+1 note read per listed ticket).
    */
   private readonly descriptions = new Map<string, Description>();
+  /**
+   * The notes listed to find a ticket's description (its first read), at the `lastUpdated` of the
+   * read they followed: the one list of that version's comments after that read is answered from
+   * them (notesOfRead).
+   */
+  private readonly readNotes = new Map<string, { atMs: number; lastUpdated: string; notes: CwNote[] }>();
 
   constructor(private readonly ctx: ConnectorContext<CwSystemConfig>) {
     this.client = new CwClient(ctx);
@@ -308,13 +321,49 @@ export class ConnectwiseConnector implements Connector {
     const now = this.ctx.clock.now();
     if (cached && heldAt(cached, t._info.lastUpdated, now) && (known === undefined || cached.note?.id === known))
       return cached.note;
-    const note =
-      known === undefined
-        ? await this.client.firstDescriptionNote(id).then((n) => (n && isInitialDescription(n, t) ? n : undefined))
-        : await this.client.note(id, known);
+    const note = known === undefined ? await this.initialDescriptionNote(t) : await this.client.note(id, known);
     this.rememberDescriptionNote(id, note?.id ?? null);
     this.rememberDescription(t, note ?? null);
     return note ?? null;
+  }
+
+  /**
+   * The ticket's initial description, found in its notes. They are listed whole (one request up
+   * to 1,000 notes, as `listComments` lists them) rather than searched for the first Discussion
+   * note: the list read right after the ticket is that version's comments too, and the pass that
+   * read the ticket lists them next (a new link's first pass copies them) without a second request.
+   */
+  private async initialDescriptionNote(t: CwTicket): Promise<CwNote | undefined> {
+    const id = String(t.id);
+    const notes = await this.client.notes(id);
+    const now = this.ctx.clock.now();
+    // Kept in the order read, so the stale ones are the first.
+    for (const [key, held] of this.readNotes) {
+      if (now - held.atMs <= READ_NOTES_MS) break;
+      this.readNotes.delete(key);
+    }
+    this.readNotes.delete(id);
+    this.readNotes.set(id, { atMs: now, lastUpdated: t._info.lastUpdated, notes });
+    if (this.readNotes.size > DESCRIPTION_NOTES_KEPT) this.readNotes.delete(this.readNotes.keys().next().value!);
+    const first = notes.find((n) => n.detailDescriptionFlag === true);
+    return first && isInitialDescription(first, t) ? first : undefined;
+  }
+
+  /**
+   * The notes the latest read of the ticket listed for its description, for the list of the
+   * comments of the version it read (`version`), once: when no other read of the ticket, and no
+   * note of the daemon, came in between, and within READ_NOTES_MS; otherwise undefined. Only
+   * once and only from the latest read, because `lastUpdated` counts whole seconds: a note made in
+   * the second of the version leaves it unmoved, and the pass its callback brings must see it
+   * (it reads the ticket again, which drops the held notes, and lists them).
+   */
+  private notesOfRead(id: string, version: string | undefined): CwNote[] | undefined {
+    const held = this.readNotes.get(id);
+    if (!held || version === undefined) return undefined;
+    this.readNotes.delete(id);
+    const at = Date.parse(version);
+    const fresh = this.ctx.clock.now() - held.atMs <= READ_NOTES_MS;
+    return fresh && !Number.isNaN(at) && Date.parse(held.lastUpdated) === at ? held.notes : undefined;
   }
 
   /**
@@ -359,6 +408,8 @@ export class ConnectwiseConnector implements Connector {
     memo?: CwMemo,
     known?: { text: string | null | undefined; noteId: number | null; written?: boolean },
   ): Promise<CutTicket> {
+    // Notes an earlier read listed are older than this read: only this read's may answer a list.
+    this.readNotes.delete(String(t.id));
     let description = known;
     if (description) {
       this.rememberDescriptionNote(t.id, description.noteId);
@@ -722,6 +773,7 @@ export class ConnectwiseConnector implements Connector {
       });
     }
     const text = value ?? '';
+    this.readNotes.delete(id);
     if (noteId !== null) {
       const edited = await this.client
         .patchNote(id, noteId, [
@@ -766,8 +818,9 @@ export class ConnectwiseConnector implements Connector {
    * the last read of the ticket, else it is the ticket's initial description (read for its time);
    * a mirrored comment is never taken for it, though it is a Discussion note too.
    */
-  async listComments(id: string, context?: { memo?: JsonValue }): Promise<Comment[]> {
-    const notes = await this.client.notes(id);
+  async listComments(id: string, context?: TicketContext): Promise<Comment[]> {
+    // The notes the read of this version listed for its description, else a list now.
+    const notes = this.notesOfRead(id, context?.version) ?? (await this.client.notes(id));
     let descriptionId = this.knownDescriptionNote(id, readMemo(context?.memo));
     if (descriptionId === undefined) {
       const first = notes.find((n) => n.detailDescriptionFlag === true);
@@ -812,6 +865,8 @@ export class ConnectwiseConnector implements Connector {
    * read after its copies (its echo check) does not fetch the description note again.
    */
   async addComment(id: string, comment: NewComment): Promise<Comment> {
+    // A note written in the second the list was read would hide behind an unmoved `lastUpdated`.
+    this.readNotes.delete(id);
     const note = await this.client.addNote(id, {
       text: formatMirroredComment(comment),
       ...noteFlags(comment.visibility),
