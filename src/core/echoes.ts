@@ -19,6 +19,8 @@ interface Expected {
 
 export class EchoBook {
   private readonly entries = new Map<string, Expected>();
+  /** Creates under way per connection and side: they end once their answer is expected. */
+  private readonly creating = new Map<string, Set<Promise<void>>>();
 
   constructor(
     private readonly clock: Clock,
@@ -48,6 +50,35 @@ export class EchoBook {
     if (!entry) return false;
     this.entries.delete(key);
     return this.clock.now() - entry.atMs <= this.ttlMs && Date.parse(version) === entry.versionMs;
+  }
+
+  /**
+   * A create onto `side` is under way; call the returned function once its answer is expected
+   * (or it failed). A target's webhook for the new ticket may come before the create answered
+   * (Freshservice's automator and ConnectWise's callback fire on the change itself, and the create
+   * can make more calls after its POST), when there is neither an expectation nor a link for it.
+   */
+  startCreate(connection: string, side: Side): () => void {
+    const key = `${connection}\u0000${side}`;
+    let end!: () => void;
+    const done = new Promise<void>((resolve) => (end = resolve));
+    const running = this.creating.get(key) ?? new Set<Promise<void>>();
+    running.add(done);
+    this.creating.set(key, running);
+    return () => {
+      running.delete(done);
+      if (running.size === 0 && this.creating.get(key) === running) this.creating.delete(key);
+      end();
+    };
+  }
+
+  /**
+   * Resolves once the creates onto `side` under way now have ended, so a delivery for an unknown
+   * ticket there can tell whether it is a new twin's echo (`take`) before reading it.
+   */
+  async createsEnded(connection: string, side: Side): Promise<void> {
+    const running = this.creating.get(`${connection}\u0000${side}`);
+    if (running) await Promise.all([...running]);
   }
 
   get size(): number {

@@ -196,16 +196,20 @@ export async function createPass(
   let twin = started.twin;
   const recovered = twin !== null;
   if (!twin) {
+    // Deliveries for the target side wait for the answer: the new twin's may come before it.
+    const ended = deps.echoes?.startCreate(rt.name, to);
     try {
       twin = await target.createTicket(plan.fields, intent.marker);
+      // The create's answer is the twin as held: its webhook (the create's echo) costs no call.
+      deps.echoes?.expect(rt.name, to, twin.id, twin.version);
     } catch (err) {
       // A rejected create never happened remotely: drop the intent so a fixed config can retry.
       if (err instanceof SyncError && !classify(err).retry) await deps.ledger.dropIntent(intent.id);
       throw err;
+    } finally {
+      ended?.();
     }
     deps.observer.mirrorLag?.(rt.name, Math.max(0, deps.clock.now() - Date.parse(ticket.version)));
-    // The create's answer is the twin as held: its webhook (the create's echo) costs no call.
-    deps.echoes?.expect(rt.name, to, twin.id, twin.version);
   }
   const createdLatencyMs = recovered ? null : Math.max(0, deps.clock.now() - (Date.parse(ticket.version) || 0));
 

@@ -171,8 +171,12 @@ export class Runner {
       return;
     }
     // A twin this daemon has just created, reported by its create's webhook before the link is
-    // committed: the create pass holds it as answered (echoes.ts).
-    if (echo.version !== undefined && this.deps.echoes?.take(rt.name, side, ticketId, echo.version)) return;
+    // committed (or before the create answered: it is waited for): the create pass holds it as
+    // answered (echoes.ts).
+    if (echo.version !== undefined && this.deps.echoes) {
+      await this.deps.echoes.createsEnded(rt.name, side);
+      if (this.deps.echoes.take(rt.name, side, ticketId, echo.version)) return;
+    }
     // A link pass found inside the ticket guard runs after it: nesting it would wait for a second
     // slot while holding one, and a burst of such passes deadlocks every slot.
     const late: { linkId?: string; options?: PassOptions } = {};

@@ -137,6 +137,27 @@ describe("the echo of the daemon's own write", () => {
     await h.engine.onIdle();
     expect(delta(created, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
   });
+
+  it("costs no call when the twin's webhook comes before the create answered (the create's later calls)", async () => {
+    const h = harness({ fields: [summary, priority] });
+    const aId = h.a.userCreate({ subject: 'new', priority: 2 });
+    // The target raises its webhook on the change itself, while the create still makes calls
+    // after its POST (Freshservice's requester look-up, ConnectWise's description note).
+    const create = h.connectorB.createTicket.bind(h.connectorB);
+    const deliveries: Array<Promise<void>> = [];
+    h.connectorB.createTicket = async (fields, marker) => {
+      const twin = await create(fields, marker);
+      deliveries.push(h.engine.hint('test', 'b', twin.id, undefined, twin.version));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return twin;
+    };
+    const before = calls(h);
+    await h.engine.hint('test', 'a', aId);
+    await Promise.all(deliveries);
+    await h.engine.onIdle();
+    expect(deliveries).toHaveLength(1);
+    expect(delta(before, calls(h))).toEqual({ aReads: 1, bReads: 0, aCommentLists: 1, bCommentLists: 0, writes: 1 });
+  });
 });
 
 describe('a delivery at a version the ledger already holds', () => {
