@@ -168,6 +168,33 @@ describe('Freshservice connector over HTTP', () => {
     expect(created.fields).not.toHaveProperty('cf_ticketbridge');
   });
 
+  it('takes the 201 for the new ticket: no read after the create when the answer carries what it set', async () => {
+    nock(BASE).get('/api/v2/ticket_form_fields').reply(200, { ticket_fields: [] });
+    nock(BASE)
+      .post('/api/v2/tickets')
+      .reply(201, { ticket: ticket(9, { urgency: 3, tags: ['tb-demo.9'], requester: undefined }) });
+    nock(BASE)
+      .get('/api/v2/requesters/99')
+      .reply(200, { requester: { id: 99, primary_email: 'rita@acme.example' } });
+    const created = await connector().createTicket({ subject: 'New', urgency: 3 }, 'tb:demo:9');
+    expect(created.fields).toMatchObject({ urgency: 3, email: 'rita@acme.example' });
+  });
+
+  it("reads the new ticket once, with its requester, when the 201 lacks a field the create set (the reference's example has no urgency or impact)", async () => {
+    nock(BASE).get('/api/v2/ticket_form_fields').reply(200, { ticket_fields: [] });
+    nock(BASE)
+      .post('/api/v2/tickets')
+      .reply(201, {
+        ticket: ticket(9, { urgency: undefined, impact: undefined, tags: ['tb-demo.9'], requester: undefined }),
+      });
+    nock(BASE)
+      .get('/api/v2/tickets/9')
+      .query({ include: 'requester' })
+      .reply(200, { ticket: ticket(9, { urgency: 3, impact: 2, tags: ['tb-demo.9'] }) });
+    const created = await connector().createTicket({ subject: 'New', urgency: 3, impact: 2 }, 'tb:demo:9');
+    expect(created.fields).toMatchObject({ urgency: 3, impact: 2, email: 'rita@acme.example' });
+  });
+
   it('updates with a partial PUT that never carries tags unless they changed', async () => {
     nock(BASE)
       .put('/api/v2/tickets/7', { priority: 4 })

@@ -56,6 +56,8 @@ const PAGE_SIZE = 100;
  * e-mail is a mapped field). Tags are part of the ticket object itself, not an include.
  */
 const INCLUDE = 'requester';
+/** Fields a create may set that the reference's `POST /api/v2/tickets` 201 example does not show. */
+const CREATE_ANSWER_GAPS = ['urgency', 'impact'] as const;
 const CLOSED_STATUS = 5;
 /** How long a user's name is remembered for comment attribution. */
 const AUTHOR_TTL_MS = 60 * 60_000;
@@ -348,6 +350,14 @@ export class FreshserviceConnector implements Connector {
     body.description ??= '<div></div>';
     if (this.options.workspaceId !== undefined) body.workspace_id = this.options.workspaceId;
     const created = this.strictTicket(await this.client.createTicket(body));
+    // The 201 stands for the new ticket, except for a field the create set that the answer does
+    // not carry: the reference's 201 example (unlike its GET) has no urgency or impact (readme).
+    // Then one read, whose requester include also spares the requester look-up.
+    if (CREATE_ANSWER_GAPS.some((field) => body[field] !== undefined && created[field] === undefined)) {
+      const read = this.strictTicket(await this.client.getTicket(String(created.id), INCLUDE));
+      await this.ensureRequesterEmail(read);
+      return this.toTicket(read, scope, cuts);
+    }
     await this.ensureRequesterEmail(created);
     return this.toTicket(created, scope, cuts);
   }

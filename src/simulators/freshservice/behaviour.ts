@@ -12,6 +12,11 @@ export const FsBehaviour = z.strictObject({
   noteMovesUpdatedAt: z.boolean().default(true),
   /** Credits each include adds to a ticket listing (documented: 2, D§rate-limit "embedding"). */
   listIncludeCredits: z.number().int().min(0).default(2),
+  /**
+   * A create's 201 carries `urgency`, `impact` and `deleted`, as a view does. Off (the harsher
+   * reading): they are left out, as in the reference's `POST /api/v2/tickets` 201 example.
+   */
+  createAnswerComplete: z.boolean().default(false),
   /** Longest subject the account takes (not documented; 255 assumed). */
   subjectMax: z.number().int().min(1).default(255),
 });

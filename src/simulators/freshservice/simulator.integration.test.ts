@@ -280,6 +280,16 @@ describe('listing tickets (§4.1)', () => {
     expect((await sim.api('PUT', `/api/v2/tickets/${t.id}`, { priority: 3 })).body.ticket.tags).toEqual(['vpn']);
   });
 
+  it("leaves urgency, impact and deleted out of a create's 201, as the reference's example does, unless createAnswerComplete", async () => {
+    const t = await create({ urgency: 2 });
+    expect(Object.keys(t)).not.toContain('urgency');
+    expect(Object.keys(t)).not.toContain('impact');
+    expect(Object.keys(t)).not.toContain('deleted');
+    expect((await sim.api('GET', `/api/v2/tickets/${t.id}`)).body.ticket).toMatchObject({ urgency: 2, deleted: false });
+    await sim.control('PUT', '/__sim/behaviour', { createAnswerComplete: true });
+    expect(await create({ urgency: 2 })).toMatchObject({ urgency: 2, impact: expect.any(Number), deleted: false });
+  });
+
   it('refuses filter together with updated_since, an undocumented combination', async () => {
     const res = await sim.api('GET', '/api/v2/tickets?filter=deleted&updated_since=2020-01-01T00:00:00Z');
     expect(res.status).toBe(400);
