@@ -637,6 +637,11 @@ export interface CommentSidesInput {
   hint?: { side: Side; moved?: Moved | undefined; version?: string | undefined };
   /** Sides whose changes reach the daemon without this pass: by webhook, or by the poll. */
   watched: Record<Side, boolean>;
+  /**
+   * The poll runs: it lists each side's recently changed tickets again (the overlap window), a
+   * version the ledger does not trust yet among them, so a side left unlisted here costs a pass there.
+   */
+  relisted?: boolean;
   /** The step of each side's versions (ConnectorFacts.versionStepMs). */
   steps: Record<Side, number>;
 }
@@ -660,7 +665,10 @@ export interface CommentSidesInput {
  * edit raises deliveries of its own (`comment_created`, and the `issue_commented` update, never
  * dropped as stale: webhooks.ts), whose pass lists the side's comments even when the ledger holds
  * its version (`moved: 'comments'`, linkPass). A side nothing watches keeps the rule above; a
- * delivery that says comments moved always lists its side.
+ * delivery that says comments moved always lists its side. (1) holds only where no poll runs: the
+ * poll lists a recently changed ticket again at that version within its overlap window whether or
+ * not anyone changed it, and that pass reads both sides to list what this pass would have listed
+ * with one call.
  */
 export function commentSides(input: CommentSidesInput): CommentSides {
   const { link, tickets, seen, state, hint, steps } = input;
@@ -674,7 +682,7 @@ export function commentSides(input: CommentSidesInput): CommentSides {
     const untrusted = moved || !settled(link.updatedAt, tickets[s].version, steps[s]);
     if (!pending.has(s) && !untrusted && said !== 'comments') continue;
     if (pending.has(s) || said === 'comments' || !input.watched[s]) sides.listed.push(s);
-    else if (hint !== undefined && s !== hint.side && !moved) sides.deferred.push(s);
+    else if (hint !== undefined && s !== hint.side && !moved && input.relisted !== true) sides.deferred.push(s);
     else if (!(said === 'fields' && Date.parse(hint!.version ?? '') === Date.parse(tickets[s].version)))
       sides.listed.push(s);
   }
@@ -701,6 +709,7 @@ function sidesToList(
     force: options.force === true,
     ...(side === undefined ? {} : { hint: { side, moved, version } }),
     watched: { a: polled || rt.sides.a.webhooks === true, b: polled || rt.sides.b.webhooks === true },
+    relisted: polled,
   });
 }
 

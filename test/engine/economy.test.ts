@@ -408,6 +408,28 @@ describe('comment lists in a pass for a hint (issue 14: listed only when a syste
     expect(delta(before, calls(h))).toEqual({ aReads: 1, bReads: 1, aCommentLists: 1, bCommentLists: 0, writes: 1 });
   });
 
+  it('lists it at once while the poll runs: the poll lists that ticket again at that version and would run a pass of both sides for it', async () => {
+    const { h, aId, link } = await writtenMomentsAgo({
+      fields: [summary, priority],
+      webhooks: { a: true, b: true },
+      engine: { pollIntervalMs: 3_600_000 },
+    });
+    // Polls both sides once now, then hourly; b stays as the daemon wrote it a moment ago, its
+    // version not trusted yet (the pass held for it runs only after SETTLE_MS).
+    await h.engine.start();
+    await h.engine.onIdle();
+    try {
+      const before = calls(h);
+      h.a.userEdit(aId, { subject: 'second edit' });
+      await h.engine.hint('test', 'a', aId);
+      await h.engine.onIdle();
+      expect(h.b.mustGet(link.bId).fields.summary).toBe('second edit');
+      expect(delta(before, calls(h))).toMatchObject({ aCommentLists: 1, bCommentLists: 1 });
+    } finally {
+      await h.engine.stop();
+    }
+  });
+
   it('keeps listing it when nothing watches that side (no webhook, no poll running)', async () => {
     const { h, aId } = await writtenMomentsAgo({ fields: [summary, priority], webhooks: { a: true } });
     const before = calls(h);
