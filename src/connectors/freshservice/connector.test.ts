@@ -195,6 +195,33 @@ describe('Freshservice connector over HTTP', () => {
     expect(created.fields).toMatchObject({ urgency: 3, impact: 2, email: 'rita@acme.example' });
   });
 
+  it("reads the ticket once, with its requester, when the PUT's answer lacks a field it wrote (the reference's example has no urgency or impact)", async () => {
+    nock(BASE)
+      .put('/api/v2/tickets/7', { urgency: 3 })
+      .reply(200, { ticket: ticket(7, { urgency: undefined, impact: undefined, requester: undefined }) });
+    nock(BASE)
+      .get('/api/v2/tickets/7')
+      .query({ include: 'requester' })
+      .reply(200, { ticket: ticket(7, { urgency: 3, impact: 2 }) });
+    const updated = await connector().updateTicket('7', { urgency: 3 });
+    expect(updated.fields).toMatchObject({ urgency: 3, impact: 2 });
+  });
+
+  it('keeps the fields the PUT did not write as the pass read them when its answer leaves them out', async () => {
+    nock(BASE)
+      .put('/api/v2/tickets/7', { priority: 4 })
+      .reply(200, { ticket: ticket(7, { priority: 4, urgency: undefined, impact: undefined }) });
+    const expected: Ticket = {
+      id: '7',
+      version: '2024-01-02T10:00:00Z',
+      fields: { priority: 2, urgency: 3, impact: 1, subject: 'T7' },
+      marker: 'tb:demo:1',
+      inScope: true,
+    };
+    const updated = await connector().updateTicket('7', { priority: 4 }, { expected });
+    expect(updated.fields).toMatchObject({ priority: 4, urgency: 3, impact: 1 });
+  });
+
   it('updates with a partial PUT that never carries tags unless they changed', async () => {
     nock(BASE)
       .put('/api/v2/tickets/7', { priority: 4 })

@@ -56,8 +56,11 @@ const PAGE_SIZE = 100;
  * e-mail is a mapped field). Tags are part of the ticket object itself, not an include.
  */
 const INCLUDE = 'requester';
-/** Fields a create may set that the reference's `POST /api/v2/tickets` 201 example does not show. */
-const CREATE_ANSWER_GAPS = ['urgency', 'impact'] as const;
+/**
+ * Fields a create or an update may set that the reference's `POST /api/v2/tickets` 201 and
+ * `PUT /api/v2/tickets/{id}` 200 examples do not show (unlike its view example).
+ */
+const ANSWER_GAPS = ['urgency', 'impact'] as const;
 const CLOSED_STATUS = 5;
 /** How long a user's name is remembered for comment attribution. */
 const AUTHOR_TTL_MS = 60 * 60_000;
@@ -353,7 +356,7 @@ export class FreshserviceConnector implements Connector {
     // The 201 stands for the new ticket, except for a field the create set that the answer does
     // not carry: the reference's 201 example (unlike its GET) has no urgency or impact (readme).
     // Then one read, whose requester include also spares the requester look-up.
-    if (CREATE_ANSWER_GAPS.some((field) => body[field] !== undefined && created[field] === undefined)) {
+    if (ANSWER_GAPS.some((field) => body[field] !== undefined && created[field] === undefined)) {
       const read = this.strictTicket(await this.client.getTicket(String(created.id), INCLUDE));
       await this.ensureRequesterEmail(read);
       return this.toTicket(read, scope, cuts);
@@ -382,9 +385,23 @@ export class FreshserviceConnector implements Connector {
       }
     }
     const cuts: TextCut[] = [];
-    const updated = this.strictTicket(await this.client.updateTicket(id, writeBody(changes, known, keepTags, cuts)));
+    const body = writeBody(changes, known, keepTags, cuts);
+    const updated = this.strictTicket(await this.client.updateTicket(id, body));
+    // The PUT's answer stands for the ticket, but the reference's example of it has no urgency or
+    // impact (readme): one the PUT wrote and the answer leaves out is read once; one it did not
+    // write is as the pass read it (a partial PUT leaves it).
+    const gaps = ANSWER_GAPS.filter((field) => updated[field] === undefined);
+    if (gaps.some((field) => body[field] !== undefined)) {
+      const read = this.strictTicket(await this.client.getTicket(id, INCLUDE));
+      await this.ensureRequesterEmail(read);
+      return this.toTicket(read, scope, cuts);
+    }
     await this.ensureRequesterEmail(updated);
-    return this.toTicket(updated, scope, cuts);
+    const ticket = this.toTicket(updated, scope, cuts);
+    const expected = options?.expected;
+    if (expected)
+      for (const field of gaps) if (field in expected.fields) ticket.fields[field] = expected.fields[field]!;
+    return ticket;
   }
 
   /**

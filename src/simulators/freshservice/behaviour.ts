@@ -17,6 +17,11 @@ export const FsBehaviour = z.strictObject({
    * reading): they are left out, as in the reference's `POST /api/v2/tickets` 201 example.
    */
   createAnswerComplete: z.boolean().default(false),
+  /**
+   * An update's answer carries `urgency`, `impact` and `deleted`, as a view does. Off (the harsher
+   * reading): they are left out, as in the reference's `PUT /api/v2/tickets/{id}` example.
+   */
+  updateAnswerComplete: z.boolean().default(false),
   /** Longest subject the account takes (not documented; 255 assumed). */
   subjectMax: z.number().int().min(1).default(255),
 });

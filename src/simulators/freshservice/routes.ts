@@ -26,8 +26,11 @@ import { parseInputDate, ValidationFailure, type FieldError } from './validate.j
 type Query = Record<string, string | undefined>;
 
 const THIRTY_DAYS_MS = 30 * 86_400_000;
-/** What a view has and the reference's create 201 example does not (FsBehaviour.createAnswerComplete). */
-const CREATE_ANSWER_GAPS = ['urgency', 'impact', 'deleted'];
+/**
+ * What a view has and the reference's create 201 and update examples do not
+ * (FsBehaviour.createAnswerComplete, updateAnswerComplete).
+ */
+const ANSWER_GAPS = ['urgency', 'impact', 'deleted'];
 /**
  * The includes the reference documents (D§view-list-of-tickets, D§view-a-ticket; research note
  * §4.1-4.2). `tags` is not one of them, so it is refused like any other unknown include.
@@ -308,7 +311,7 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore, f
       files.attachToTicket(t.id, files.uploadOf(request));
       void reply.header('Location', `${baseUrlOf(request)}/api/v2/tickets/${t.id}`);
       const answer: Record<string, unknown> = { ...renderTicket(store, t, 'write'), attachments: files.ofTicket(t.id) };
-      if (!store.behaviour.createAnswerComplete) for (const key of CREATE_ANSWER_GAPS) delete answer[key];
+      if (!store.behaviour.createAnswerComplete) for (const key of ANSWER_GAPS) delete answer[key];
       return reply.code(201).send({ ticket: answer });
     } catch (err) {
       if (err instanceof ValidationFailure) return validationFailed(reply, err.errors);
@@ -324,7 +327,9 @@ export function registerRoutes(app: FastifyInstance, store: FreshserviceStore, f
     try {
       store.updateTicket(t, body);
       files.attachToTicket(t.id, files.uploadOf(request));
-      return { ticket: { ...renderTicket(store, t, 'write'), attachments: files.ofTicket(t.id) } };
+      const answer: Record<string, unknown> = { ...renderTicket(store, t, 'write'), attachments: files.ofTicket(t.id) };
+      if (!store.behaviour.updateAnswerComplete) for (const key of ANSWER_GAPS) delete answer[key];
+      return { ticket: answer };
     } catch (err) {
       if (err instanceof ValidationFailure) return validationFailed(reply, err.errors);
       throw err;

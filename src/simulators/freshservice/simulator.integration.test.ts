@@ -290,6 +290,21 @@ describe('listing tickets (§4.1)', () => {
     expect(await create({ urgency: 2 })).toMatchObject({ urgency: 2, impact: expect.any(Number), deleted: false });
   });
 
+  it("leaves urgency, impact and deleted out of an update's answer, as the reference's example does, unless updateAnswerComplete", async () => {
+    const t = await create({ urgency: 2 });
+    const put = (await sim.api('PUT', `/api/v2/tickets/${t.id}`, { urgency: 3 })).body.ticket;
+    expect(Object.keys(put)).not.toContain('urgency');
+    expect(Object.keys(put)).not.toContain('impact');
+    expect(Object.keys(put)).not.toContain('deleted');
+    expect((await sim.api('GET', `/api/v2/tickets/${t.id}`)).body.ticket).toMatchObject({ urgency: 3, deleted: false });
+    await sim.control('PUT', '/__sim/behaviour', { updateAnswerComplete: true });
+    expect((await sim.api('PUT', `/api/v2/tickets/${t.id}`, { urgency: 1 })).body.ticket).toMatchObject({
+      urgency: 1,
+      impact: expect.any(Number),
+      deleted: false,
+    });
+  });
+
   it('refuses filter together with updated_since, an undocumented combination', async () => {
     const res = await sim.api('GET', '/api/v2/tickets?filter=deleted&updated_since=2020-01-01T00:00:00Z');
     expect(res.status).toBe(400);
