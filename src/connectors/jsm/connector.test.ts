@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AuthError, SyncError } from '../../core/errors.js';
-import { isInvalidTicket, type Ticket } from '../../core/types.js';
+import { isInvalidTicket, type Connector, type Ticket } from '../../core/types.js';
 import type { ScopeConfig } from '../../mapping/schema.js';
 import { nock, useHttpMock } from '../../../test/helpers/http-mock.js';
 import { testContext } from '../../../test/helpers/context.js';
@@ -679,5 +679,132 @@ describe('jsm connector: requests a create and a comment list spend', () => {
     ]);
     const eight = await c.getTicket('8');
     expect((await c.listComments('8', { version: eight.version })).map((x) => x.body)).toEqual(['listed: all 21']);
+  });
+});
+
+describe('jsm connector: transitions learned per workflow (project + issue type)', () => {
+  useHttpMock();
+  const statuses = [{ id: '10100', name: 'Incident', statuses: [WFS, PROG, RESOLVED, CLOSED] }];
+  const START = { id: '11', name: 'Start work', to: PROG };
+  const REFUSED = { errorMessages: ["Transition id '11' is not valid for this issue."], errors: {} };
+  const at = { ms: Date.parse('2025-01-01T00:00:00.000Z') };
+  const clock = { now: () => at.ms };
+
+  function learning() {
+    at.ms = Date.parse('2025-01-01T00:00:00.000Z');
+    return jsmConnector.create(testContext(system, { scope: { project: 'IT' }, systemName: 'jira', clock }));
+  }
+
+  /** The issue as the pass read it, of the given issue type, waiting for support. */
+  function read(id: string, issueType: string): Ticket {
+    return issueToTicket(issue(id, '2025-01-01T00:00:00.000+0000', { issuetype: { name: issueType } }), {
+      baseUrl: BASE,
+      requestTypeFieldId: 'customfield_10010',
+      inScope: () => true,
+    }) as Ticket;
+  }
+
+  /** The requests a status change of issue `id` ends with: the read of the version it made. */
+  function readAfter(scope: nock.Scope, id: string, issueType: string): nock.Scope {
+    return scope
+      .get(`/rest/api/3/issue/${id}`)
+      .query({ fields: '*all', properties: 'ticketbridge.marker' })
+      .reply(200, issue(id, '2025-01-01T00:00:01.000+0000', { status: PROG, issuetype: { name: issueType } }));
+  }
+
+  function listed(scope: nock.Scope, id: string, transitions: unknown[]): nock.Scope {
+    return scope
+      .get(`/rest/api/3/issue/${id}/transitions`)
+      .query({ expand: 'transitions.fields' })
+      .reply(200, { transitions });
+  }
+
+  async function move(c: Connector, id: string, issueType: string): Promise<void> {
+    const moved = await c.updateTicket(id, { status: 'In Progress' }, { expected: read(id, issueType) });
+    expect(moved.fields.status).toBe('In Progress');
+  }
+
+  it('posts the transition a status change on another issue of the same project and type learned, without listing transitions', async () => {
+    const c = learning();
+    const scope = nock(BASE).get('/rest/api/3/field').reply(200, FIELDS);
+    scope.get('/rest/api/3/project/IT/statuses').once().reply(200, statuses);
+    listed(scope, '7', [START])
+      .post('/rest/api/3/issue/7/transitions', { transition: { id: '11' } })
+      .reply(204);
+    readAfter(scope, '7', 'Incident');
+    scope.post('/rest/api/3/issue/8/transitions', { transition: { id: '11' } }).reply(204);
+    readAfter(scope, '8', 'Incident');
+    await move(c, '7', 'Incident');
+    await move(c, '8', 'Incident');
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('falls back to the listed transitions when Jira refuses a learned one (400), and learns them again', async () => {
+    const c = learning();
+    const scope = nock(BASE).get('/rest/api/3/field').reply(200, FIELDS);
+    scope.get('/rest/api/3/project/IT/statuses').once().reply(200, statuses);
+    listed(scope, '7', [START])
+      .post('/rest/api/3/issue/7/transitions', { transition: { id: '11' } })
+      .reply(204);
+    readAfter(scope, '7', 'Incident');
+    // The workflow was edited: "Start work" is now transition 12.
+    scope.post('/rest/api/3/issue/8/transitions', { transition: { id: '11' } }).reply(400, REFUSED);
+    listed(scope, '8', [{ ...START, id: '12' }])
+      .post('/rest/api/3/issue/8/transitions', { transition: { id: '12' } })
+      .reply(204);
+    readAfter(scope, '8', 'Incident');
+    scope.post('/rest/api/3/issue/9/transitions', { transition: { id: '12' } }).reply(204);
+    readAfter(scope, '9', 'Incident');
+    await move(c, '7', 'Incident');
+    await move(c, '8', 'Incident');
+    await move(c, '9', 'Incident');
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('does not post a transition learned on another issue type (each has its own workflow)', async () => {
+    const c = learning();
+    const scope = nock(BASE).get('/rest/api/3/field').reply(200, FIELDS);
+    scope.get('/rest/api/3/project/IT/statuses').once().reply(200, statuses);
+    listed(scope, '7', [START])
+      .post('/rest/api/3/issue/7/transitions', { transition: { id: '11' } })
+      .reply(204);
+    readAfter(scope, '7', 'Incident');
+    // A service request's workflow reaches In Progress by transition 31: listed, not guessed.
+    listed(scope, '8', [{ ...START, id: '31' }])
+      .post('/rest/api/3/issue/8/transitions', { transition: { id: '31' } })
+      .reply(204);
+    readAfter(scope, '8', 'Service request');
+    // Each type then posts what it learned.
+    scope.post('/rest/api/3/issue/9/transitions', { transition: { id: '11' } }).reply(204);
+    readAfter(scope, '9', 'Incident');
+    scope.post('/rest/api/3/issue/10/transitions', { transition: { id: '31' } }).reply(204);
+    readAfter(scope, '10', 'Service request');
+    await move(c, '7', 'Incident');
+    await move(c, '8', 'Service request');
+    await move(c, '9', 'Incident');
+    await move(c, '10', 'Service request');
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('trusts learned transitions for 10 minutes, then lists them again', async () => {
+    const c = learning();
+    const scope = nock(BASE).get('/rest/api/3/field').reply(200, FIELDS);
+    scope.get('/rest/api/3/project/IT/statuses').twice().reply(200, statuses);
+    listed(scope, '7', [START])
+      .post('/rest/api/3/issue/7/transitions', { transition: { id: '11' } })
+      .reply(204);
+    readAfter(scope, '7', 'Incident');
+    scope.post('/rest/api/3/issue/8/transitions', { transition: { id: '11' } }).reply(204);
+    readAfter(scope, '8', 'Incident');
+    listed(scope, '9', [START])
+      .post('/rest/api/3/issue/9/transitions', { transition: { id: '11' } })
+      .reply(204);
+    readAfter(scope, '9', 'Incident');
+    await move(c, '7', 'Incident');
+    at.ms += 10 * 60_000;
+    await move(c, '8', 'Incident');
+    at.ms += 1;
+    await move(c, '9', 'Incident');
+    expect(scope.isDone()).toBe(true);
   });
 });

@@ -74,6 +74,11 @@ const MAX_TRANSITION_STEPS = 8;
 const READ_COMMENTS_MS = 10_000;
 /** How long a project's statuses (names and categories, for the transition search) are reused. */
 const STATUSES_MS = 10 * 60_000;
+/**
+ * How long the transitions seen from a status are trusted to be offered again without asking
+ * (a workflow edit shows within this time; a refused one is forgotten at once).
+ */
+const LEARNED_EDGES_MS = 10 * 60_000;
 /** Ids written recently are passed as `reconcileIssues` so our own writes are searchable at once. */
 const RECONCILE_WINDOW_MS = 10 * 60_000;
 
@@ -98,10 +103,30 @@ function equalValues(a: JsonValue | undefined, b: JsonValue | undefined): boolea
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
-/** An issue's status name and project key as a read answered them. */
-function statusOf(raw: unknown): { status: string; project: string | undefined } {
-  const fields = (raw as { fields?: { project?: { key?: string }; status?: { name?: string } } } | null)?.fields;
-  return { status: fields?.status?.name ?? '', project: fields?.project?.key };
+/** Where an issue stands in its workflow: its status, project and issue type as read. */
+interface WorkflowPlace {
+  status: string;
+  project: string | undefined;
+  /** Unknown when the read did not carry it: then no learned transition is posted unasked. */
+  issueType: string | undefined;
+}
+
+/** An issue's status name, project key and issue type as a read answered them. */
+function statusOf(raw: unknown): WorkflowPlace {
+  const fields = (
+    raw as {
+      fields?: { project?: { key?: string }; status?: { name?: string }; issuetype?: { name?: string } | null };
+    } | null
+  )?.fields;
+  return { status: fields?.status?.name ?? '', project: fields?.project?.key, issueType: fields?.issuetype?.name };
+}
+
+/**
+ * The workflow an issue follows: Jira assigns workflows per project and issue type (the project's
+ * workflow scheme), so transitions learned on one pair say nothing about another.
+ */
+function workflowKey(project: string, issueType: string | undefined): string {
+  return JSON.stringify([project, issueType ?? null]);
 }
 
 export class JsmConnector implements Connector {
@@ -114,8 +139,11 @@ export class JsmConnector implements Connector {
   private fieldCache: Promise<Map<string, JiraField>> | undefined;
   private ownAccountId: string | undefined;
   private readonly recentWrites = new Map<number, number>();
-  /** Learned workflow edges per project: status name → transitions seen from it. */
-  private readonly learnedEdges = new Map<string, Map<string, JiraTransition[]>>();
+  /**
+   * Learned workflow edges per workflow (project + issue type, `workflowKey`): status name →
+   * the transitions seen offered from it, and when.
+   */
+  private readonly learnedEdges = new Map<string, Map<string, { atMs: number; transitions: JiraTransition[] }>>();
   /** The complete comment list each recent read of an issue carried, by issue id. */
   private readonly readComments = new Map<string, { atMs: number; version: string; comments: JiraComment[] }>();
   /** Each project's status categories as last listed. */
@@ -620,6 +648,9 @@ export class JsmConnector implements Connector {
       await this.moveToStatus(id, changes.status as string, changes.resolution, {
         status: typeof current.fields.status === 'string' ? current.fields.status : '',
         project: typeof current.fields.project === 'string' ? current.fields.project : undefined,
+        // An edit that changes the issue type may change the workflow: nothing learned is trusted.
+        issueType:
+          typeof current.fields.issuetype === 'string' && !('issuetype' in edit) ? current.fields.issuetype : undefined,
       });
       this.noteWrite(id);
     } else if (
@@ -697,33 +728,40 @@ export class JsmConnector implements Connector {
   }
 
   /**
-   * Walks the workflow to `target`: a breadth-first search over the transitions learned so far
-   * (re-reading the issue's transitions after each step); where the known graph has no path it
-   * explores, preferring statuses in the target's category, and never through a done status
-   * unless the target is one.
+   * Walks the workflow to `target`: a breadth-first search over the transitions learned so far for
+   * the issue's workflow; where the known graph has no path it explores, preferring statuses in
+   * the target's category, and never through a done status unless the target is one. A step the
+   * learned transitions of the current status already lead along is posted without listing the
+   * issue's transitions first; if Jira refuses it, that status's transitions are forgotten and
+   * listed, and the step is chosen again from what Jira offers.
    */
   private async moveToStatus(
     id: string,
     target: string,
     resolution: JsonValue | undefined,
-    from?: { status: string; project: string | undefined },
+    from?: WorkflowPlace,
   ): Promise<void> {
-    let projectKey = from?.project;
-    let current = from?.status;
-    if (projectKey === undefined || current === undefined) {
-      const read = statusOf(await this.client.getIssue(id, []));
-      projectKey = read.project ?? '?';
-      current = read.status;
-    }
+    const place = from?.project !== undefined ? from : statusOf(await this.client.getIssue(id, []));
+    const projectKey = place.project ?? '?';
+    const workflow = workflowKey(projectKey, place.issueType);
+    let current = place.status;
     const categories = await this.statusCategories(projectKey);
     const targetCategory = categories.get(target.toLowerCase());
     const visited = new Set<string>();
     for (let step = 0; step < MAX_TRANSITION_STEPS; step++) {
       if (current.toLowerCase() === target.toLowerCase()) return;
       visited.add(current.toLowerCase());
+      const reached =
+        place.issueType === undefined
+          ? undefined
+          : await this.tryLearnedStep(id, workflow, current, target, resolution);
+      if (reached !== undefined) {
+        current = reached;
+        continue;
+      }
       const available = await this.client.transitions(id);
-      this.learn(projectKey, current, available);
-      const next = this.nextTransition(projectKey, current, target, available, visited, categories, targetCategory);
+      this.learn(workflow, current, available);
+      const next = this.nextTransition(workflow, current, target, available, visited, categories, targetCategory);
       if (!next) break;
       await this.client.transition(id, next.id, this.transitionFields(next, resolution));
       current = next.to.name;
@@ -751,29 +789,75 @@ export class JsmConnector implements Connector {
     }
   }
 
-  private learn(projectKey: string, from: string, transitions: JiraTransition[]): void {
-    let graph = this.learnedEdges.get(projectKey);
+  /**
+   * One step posted from what was learned, without listing the issue's transitions: the status it
+   * reached, or undefined when nothing learned leads toward `target` from `current` or Jira
+   * refused the step (400: a transition not offered from the issue's status now, a condition or
+   * validator, a screen field; the spec's POST …/transitions). A refused step is forgotten, so
+   * the caller lists the transitions and the walk goes on as it would have: one call more at worst.
+   */
+  private async tryLearnedStep(
+    id: string,
+    workflow: string,
+    current: string,
+    target: string,
+    resolution: JsonValue | undefined,
+  ): Promise<string | undefined> {
+    const known = this.learnedGraph(workflow).get(current.toLowerCase());
+    if (!known) return undefined;
+    const next = this.nextTransition(workflow, current, target, known, new Set(), new Map(), undefined, false);
+    if (!next) return undefined;
+    try {
+      await this.client.transition(id, next.id, this.transitionFields(next, resolution));
+    } catch (err) {
+      if (!(err instanceof RemoteValidationError)) throw err;
+      this.learnedEdges.get(workflow)?.delete(current.toLowerCase());
+      this.ctx.logger.debug(
+        { system: this.systemName, issueId: id, transition: next.id, from: current, err: describeError(err) },
+        'learned transition refused; listing transitions',
+      );
+      return undefined;
+    }
+    return next.to.name;
+  }
+
+  /** The transitions seen offered from each status of a workflow, within LEARNED_EDGES_MS. */
+  private learnedGraph(workflow: string): Map<string, JiraTransition[]> {
+    const graph = this.learnedEdges.get(workflow);
+    const out = new Map<string, JiraTransition[]>();
+    if (!graph) return out;
+    const now = this.ctx.clock.now();
+    for (const [from, held] of graph) {
+      if (now - held.atMs > LEARNED_EDGES_MS) graph.delete(from);
+      else out.set(from, held.transitions);
+    }
+    return out;
+  }
+
+  private learn(workflow: string, from: string, transitions: JiraTransition[]): void {
+    let graph = this.learnedEdges.get(workflow);
     if (!graph) {
       graph = new Map();
-      this.learnedEdges.set(projectKey, graph);
+      this.learnedEdges.set(workflow, graph);
     }
-    graph.set(from.toLowerCase(), transitions);
+    graph.set(from.toLowerCase(), { atMs: this.ctx.clock.now(), transitions });
   }
 
   private nextTransition(
-    projectKey: string,
+    workflow: string,
     current: string,
     target: string,
     available: JiraTransition[],
     visited: Set<string>,
     categories: Map<string, string>,
     targetCategory: string | undefined,
+    explore = true,
   ): JiraTransition | undefined {
     const wanted = target.toLowerCase();
     const direct = available.find((t) => t.to.name.toLowerCase() === wanted);
     if (direct) return direct;
     // Shortest path over the learned graph; its first edge must be available now.
-    const graph = this.learnedEdges.get(projectKey) ?? new Map<string, JiraTransition[]>();
+    const graph = this.learnedGraph(workflow);
     const start = current.toLowerCase();
     const firstStep = new Map<string, JiraTransition>();
     const queue: string[] = [];
@@ -796,6 +880,7 @@ export class JsmConnector implements Connector {
         queue.push(to);
       }
     }
+    if (!explore) return undefined;
     // Explore an unvisited status; done statuses only when the target is done (no dead ends).
     const candidates = available.filter(
       (t) => !visited.has(t.to.name.toLowerCase()) && !graph.has(t.to.name.toLowerCase()),
