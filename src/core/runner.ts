@@ -166,7 +166,8 @@ export class Runner {
         link.state === 'archived' && (await wakeArchived(this.ledger, rt, link, side, given, this.deps.clock.now()));
       if (link.state !== 'active' && !woke) return; // unlinked, closed or flagged links are never recreated
       if (given && !force && this.settling.hold(rt, link, side, given, currentPriority())) return;
-      const options = { side, force, ...echo, ...said };
+      // A hint with no copy of the ticket is a webhook's delivery (a poll hands its listing's copy).
+      const options = { side, force, ...echo, ...said, ...(given ? {} : { webhook: true }) };
       await this.linkPass(rt, link.id, given ? { ticket: given, ...options } : options);
       return;
     }

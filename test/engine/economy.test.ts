@@ -501,7 +501,8 @@ describe('comment lists in a pass for a hint (issue 14: listed only when a syste
     const before = calls(h);
     await h.engine.hint('test', 'a', aId, undefined, versionOf(h, 'a', aId), 'fields');
     await h.engine.onIdle();
-    expect(delta(before, calls(h))).toEqual({ aReads: 1, bReads: 1, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+    // a's mapped fields are as the ledger holds them: b, whose deliveries reach the daemon, is not read.
+    expect(delta(before, calls(h))).toEqual({ aReads: 1, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
   });
 
   it('copies a comment made before a field edit whose fields-only delivery was handled first (Jira-like millisecond versions)', async () => {
@@ -641,6 +642,149 @@ describe('the echo of a copied comment', () => {
       'from the customer',
       expect.stringContaining('same second'),
     ]);
+  });
+});
+
+describe("a comment's webhook pass (issue 14: the other side read only when the ledger cannot vouch for it)", () => {
+  /** A linked pair with both systems' deliveries on (unless said), versions trusted unless `fresh`. */
+  async function linked(options: { webhooksB?: boolean; fresh?: boolean } = {}) {
+    const clocks = options.fresh ? {} : { systemA: { clock: behind }, systemB: { clock: behind } };
+    const h = harness({ fields: [summary, priority], webhooks: { a: true, b: options.webhooksB ?? true }, ...clocks });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    return { h, aId, link: await onlyLink(h) };
+  }
+
+  it('copies it without reading the other side first: that side is read once, after the copy', async () => {
+    const { h, aId, link } = await linked();
+    h.a.userComment(aId, 'from the customer', 'public');
+    const before = calls(h);
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).comments.map((c) => c.body)).toEqual([expect.stringContaining('from the customer')]);
+    expect(delta(before, calls(h))).toEqual({ aReads: 1, bReads: 1, aCommentLists: 1, bCommentLists: 0, writes: 1 });
+    // The read after the copy learned b's version: the copy's echo costs no call.
+    const copied = calls(h);
+    const version = new Date(h.b.mustGet(link.bId).updatedMs).toISOString();
+    await h.engine.hint('test', 'b', link.bId, undefined, version);
+    await h.engine.onIdle();
+    expect(delta(copied, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+  });
+
+  it('does so too when the ledger recorded that side moments ago (its own delivery covers a change hidden there)', async () => {
+    const { h, aId, link } = await linked({ fresh: true });
+    h.a.userComment(aId, 'from the customer', 'public');
+    const before = calls(h);
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).comments.map((c) => c.body)).toEqual([expect.stringContaining('from the customer')]);
+    expect(delta(before, calls(h))).toEqual({ aReads: 1, bReads: 1, aCommentLists: 1, bCommentLists: 0, writes: 1 });
+  });
+
+  it("reads the other side up front when that side's system sends no deliveries", async () => {
+    const { h, aId, link } = await linked({ webhooksB: false });
+    h.a.userComment(aId, 'from the customer', 'public');
+    const before = calls(h);
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).comments.map((c) => c.body)).toEqual([expect.stringContaining('from the customer')]);
+    expect(delta(before, calls(h))).toMatchObject({ aReads: 1, bReads: 2 });
+  });
+
+  it('reads the other side up front when the ledger marks its version unlisted (its comments not listed since it moved)', async () => {
+    const clock = new ManualClock(Date.now());
+    const h = harness({
+      fields: [summary, priority],
+      webhooks: { a: true, b: true },
+      systemA: { clock },
+      systemB: { clock },
+      ledger: new SqliteLedger({ path: ':memory:', clock }),
+      engine: { clock },
+    });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    h.a.userEdit(aId, { subject: 'first edit' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    // A pass on a that writes nothing to b, 5 s after b's write: b's comments go unlisted.
+    clock.advance(5000);
+    h.a.userEdit(aId, { labels: 'x' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    const link = await onlyLink(h);
+    expect(link.bVersion).toMatch(/#unlisted$/);
+    h.a.userComment(aId, 'from the customer', 'public');
+    const before = calls(h);
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).comments.map((c) => c.body)).toEqual([expect.stringContaining('from the customer')]);
+    expect(delta(before, calls(h))).toEqual({ aReads: 1, bReads: 2, aCommentLists: 1, bCommentLists: 1, writes: 1 });
+  });
+
+  it("reads the other side up front when the hinted side's mapped fields moved too", async () => {
+    const { h, aId, link } = await linked();
+    // Both teams set the same summary (b's delivery still on the way), and a comments.
+    h.a.userEdit(aId, { subject: 'agreed' });
+    h.b.userEdit(link.bId, { summary: 'agreed' });
+    h.a.userComment(aId, 'from the customer', 'public');
+    const before = calls(h);
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).comments.map((c) => c.body)).toEqual([expect.stringContaining('from the customer')]);
+    // b read before planning (both sides agree: nothing to write) and once after the copy.
+    expect(delta(before, calls(h))).toEqual({ aReads: 1, bReads: 2, aCommentLists: 1, bCommentLists: 1, writes: 1 });
+    const converged = await h.ledger.listEvents({ linkId: link.id, kind: 'converged', limit: 10 });
+    expect(converged.items.map((e) => e.field)).toEqual(['summary']);
+  });
+
+  it('reads the other side up front when the ledger holds a pending write to it (an update intent)', async () => {
+    const { h, aId, link } = await linked();
+    await h.ledger.addIntent({
+      connection: 'test',
+      kind: 'update',
+      targetSide: 'b',
+      sourceId: `${link.id}:summary:stopped`,
+      linkId: link.id,
+      marker: `tb:test:${link.id}`,
+      payload: { field: 'summary', from: 'a', value: 'start', source: 'start', before: 'start' },
+    });
+    h.a.userComment(aId, 'from the customer', 'public');
+    const before = calls(h);
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(delta(before, calls(h))).toMatchObject({ aReads: 1, bReads: 2 });
+  });
+
+  it("copies a person's comment made on the other side before the copy, whose delivery never came, at that side's next poll", async () => {
+    const { h, aId, link } = await linked();
+    h.b.userComment(link.bId, 'from the MSP, delivery lost', 'public'); // no delivery (the daemon was down)
+    h.a.userComment(aId, 'from the customer', 'public');
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual(['from the customer']);
+    // b's version now is the one the copy made: the poll lists the ticket at it.
+    await h.engine.pollOnce('test', 'b');
+    await h.engine.onIdle();
+    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([
+      'from the customer',
+      expect.stringContaining('from the MSP, delivery lost'),
+    ]);
+  });
+
+  it("mirrors a person's field edit on the other side that the comment's pass did not read, when that side's delivery arrives", async () => {
+    const { h, aId, link } = await linked();
+    // b is edited; its delivery is still on the way when a's comment is handled.
+    h.b.userEdit(link.bId, { summary: 'edited on b' });
+    h.a.userComment(aId, 'from the customer', 'public');
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).fields.summary).toBe('edited on b'); // never overwritten
+    await h.engine.hint('test', 'b', link.bId);
+    await h.engine.onIdle();
+    expect(h.a.mustGet(aId).fields.subject).toBe('edited on b');
+    expect(h.b.mustGet(link.bId).comments.map((c) => c.body)).toEqual([expect.stringContaining('from the customer')]);
   });
 });
 
