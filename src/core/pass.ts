@@ -38,7 +38,6 @@ import {
   type PlannedWrite,
   type UpdatePayload,
 } from './sync/planner.js';
-import { heldTwin, hintedAsHeld } from './sync/held.js';
 import { cutEvents, settleWrites } from './sync/settle.js';
 import { isUnlisted, keysOf, memosOf, seenVersion, settled, settleMs, unlisted, versionStep } from './sync/versions.js';
 import {
@@ -105,11 +104,6 @@ export interface PassOptions {
   moved?: Moved;
   /** What each webhook delivery behind this pass reported that the ledger can check (Delivered). */
   delivered?: readonly Delivered[];
-  /**
-   * The pass answers a webhook's delivery for `side` (a hint that came without a copy of the
-   * ticket), not a poll's listing, a held pass, a reconcile or a person's resync (holdOther).
-   */
-  webhook?: boolean;
 }
 
 export type PassOutcome = 'noop' | 'changed' | 'created' | 'skipped';
@@ -453,17 +447,14 @@ export async function linkPass(
   // writes. The tickets as they are now: a listed copy only where no write of this daemon can be
   // newer (listedCopy); otherwise it might look like an edit to mirror back.
   const state = await linkState(deps.ledger, link.id, rt);
-  const hold = quick ? holdOther(rt, snap, state, options) : undefined;
-  const reads = await readBoth(rt, link, deps.clock, options.side, listedCopy(rt, link, options), options.known, hold);
-  // What was read now is newer than any write's answer: a delivery at that version is no echo. A
-  // side held as the ledger has it (not read) forgets too: a person's change in the second of the
-  // daemon's write there must not be taken for that write's echo once this pass has moved on.
+  const reads = await readBoth(rt, link, deps.clock, options.side, listedCopy(rt, link, options), options.known);
+  // What was read now is newer than any write's answer: a delivery at that version is no echo.
   for (const side of SIDES) if (!options.known?.[side]) deps.echoes?.forget(rt.name, side, idOf(link, side));
   const read = reads.tickets;
   for (const side of SIDES) if (!read[side] || read[side].deleted) return leaveLink(deps, rt, snap, side, 'deleted');
   const tickets = read as Record<Side, Ticket>;
   // A pass for a hint read both sides now: the scheduled reconcile need not read them again.
-  if (options.side !== undefined && !options.known && !reads.listed && !reads.held) noteRead(deps, link.id);
+  if (options.side !== undefined && !options.known && !reads.listed) noteRead(deps, link.id);
   // A person who dismissed an out-of-scope flag keeps the link syncing wherever its tickets are.
   const scopeHolds = !(link.note ?? '').startsWith(DISMISSED);
   for (const side of SIDES)
@@ -500,8 +491,7 @@ export async function linkPass(
   if (options.force || !unchanged || listAnyway) {
     const sides = sidesToList(deps, rt, options, { link, tickets, seen, state });
     deferred = sides.deferred;
-    const step = { sides: sides.listed, state, failures, raced, ...(reads.held ? { held: reads.held } : {}) };
-    await copyComments(deps, rt, snap, tickets, commit, step);
+    await copyComments(deps, rt, snap, tickets, commit, { sides: sides.listed, state, failures, raced });
   }
   if (failures.length > 0 || raced) {
     delete commit.versions; // the next pass looks again
@@ -533,7 +523,7 @@ async function copyComments(
   snap: LinkSnapshot,
   tickets: Record<Side, Ticket>,
   commit: PassCommit,
-  step: { sides: readonly Side[]; state: LinkState; failures: unknown[]; raced: boolean; held?: Side },
+  step: { sides: readonly Side[]; state: LinkState; failures: unknown[]; raced: boolean },
 ): Promise<void> {
   const synced = await syncComments(deps, rt, snap, tickets, commit, step.sides).catch((err: unknown) => {
     step.failures.push(err);
@@ -548,7 +538,7 @@ async function copyComments(
   if (!synced || step.failures.length > 0 || step.raced) return;
   for (const side of SIDES)
     if (synced.posted[side].length > 0 && rt.sides[side].connector.facts.commentEchoVersioned)
-      await heldAfterCopies(deps, rt, side, tickets[side], synced.posted[side], commit, step.held === side);
+      await heldAfterCopies(deps, rt, side, tickets[side], synced.posted[side], commit);
 }
 
 /**
@@ -585,13 +575,6 @@ function copiesAlone(recorded: string, posted: readonly Comment[], version: stri
  * recorded, so its delivery is answered as stale; the version recorded is fresh (not `settled`),
  * so the next pass of any kind (the next poll's listing, the reconcile) lists the side's comments
  * and copies it: the same window the echo of a field write has (heldVersion).
- *
- * A side the pass did not read before the copies (`unread`: the ledger's copy stood in for it,
- * holdOther) may have moved any time since the ledger last saw it, and a person's comment there,
- * whose delivery never came (the daemon was down, the system dropped it), would hide behind the
- * version the copies made. Its version is recorded `unlisted` then: the copies' own deliveries
- * still cost no call (ownEcho reads the version before the mark), and the next pass that reads the
- * side (the next poll's listing of it, the reconcile) finds it moved and lists its comments.
  */
 async function heldAfterCopies(
   deps: PassDeps,
@@ -600,7 +583,6 @@ async function heldAfterCopies(
   before: Ticket,
   posted: readonly Comment[],
   commit: PassCommit,
-  unread: boolean,
 ): Promise<void> {
   const recorded = commit.versions?.[side];
   if (recorded === undefined) return;
@@ -616,7 +598,7 @@ async function heldAfterCopies(
   if (now.deleted || !now.inScope || !copiesAlone(recorded, posted, now.version)) return;
   const held = seenVersion(rt.fields, side, now);
   if (held.split('#')[1] !== recorded.split('#')[1]) return;
-  commit.versions = { ...commit.versions, [side]: unread ? unlisted(held) : held };
+  commit.versions = { ...commit.versions, [side]: held };
   deps.echoes?.expect(rt.name, side, now.id, now.version);
 }
 
@@ -985,56 +967,6 @@ export interface Reads {
   last: Side | null;
   /** A side's copy came from a listing rather than a read. */
   listed?: boolean;
-  /** The side not read: its ticket is the ledger's (HeldOther); readAtMs 0, so a write there reads it first. */
-  held?: Side;
-}
-
-/**
- * The other side's ticket as the ledger holds it, to stand in for its read, given the hinted
- * side as read (null: read it). See sync/held.ts.
- */
-export type HeldOther = (hinted: Ticket | null) => Ticket | null;
-
-/**
- * In a pass for a webhook's delivery (a hint with no copy of the ticket: not a poll's listing, a
- * held pass, a resync or a link's first pass), the other side is read up front only when the
- * hinted side's mapped fields moved or the ledger cannot vouch for the other side (heldTwin): a
- * comment on the hinted side then costs no read of the other side before its copy (the read
- * after the copies, heldAfterCopies, learns the copies' version there). A person's change on
- * the other side that this pass does not see brings that side's own delivery; and should that
- * delivery never come, a field edit shows in the read after the copies (its version is then not
- * recorded), and a comment made there before the copies is behind a version recorded `unlisted`
- * (heldAfterCopies), so the next poll's listing of the ticket or the reconcile lists its comments.
- */
-function holdOther(
-  rt: ConnectionRuntime,
-  snap: LinkSnapshot,
-  state: LinkState,
-  options: PassOptions,
-): HeldOther | undefined {
-  const { side } = options;
-  if (side === undefined || !options.webhook || options.known || options.commentsOn || options.force) return undefined;
-  const other = otherSide(side);
-  const escalations = rt.config.escalations;
-  const waiting = escalations.filter((p) => !state.triggered.has(p.name));
-  const running = new Set(state.slaRunning.map((c) => c.policy));
-  const stand = heldTwin({
-    link: snap.link,
-    baselines: snap.baselines,
-    rules: rt.fields,
-    hinted: side,
-    webhooks: rt.sides[other].webhooks === true,
-    intents: state.intents.length,
-    conflicts: state.conflicts.size,
-    matches: [
-      ...rt.config.functions.map((f) => f.match),
-      ...waiting.map((p) => p.match),
-      ...escalations.flatMap((p) => (running.has(p.name) && p.sla?.resolvedWhen ? [p.sla.resolvedWhen] : [])),
-    ],
-    routesThere: waiting.some((p) => p.route?.side === other),
-  });
-  if (!stand) return undefined;
-  return (hinted) => (hintedAsHeld(rt.fields, snap.baselines, snap.link, side, hinted) ? stand : null);
 }
 
 /**
@@ -1049,7 +981,6 @@ export async function readBoth(
   first?: Side,
   listed?: Ticket,
   known?: Partial<Record<Side, Ticket>>,
-  hold?: HeldOther,
 ): Promise<Reads> {
   const readAtMs = { a: 0, b: 0 };
   const read = async (side: Side): Promise<Ticket | null> => {
@@ -1070,10 +1001,9 @@ export async function readBoth(
   if (listed) readAtMs[first] = listed.listedAtMs ?? 0;
   const firstTicket = listed ?? (await read(first));
   const last = otherSide(first);
-  const stand = hold?.(firstTicket) ?? null;
-  const lastTicket = stand ?? (await read(last));
+  const lastTicket = await read(last);
   const tickets = first === 'a' ? { a: firstTicket, b: lastTicket } : { a: lastTicket, b: firstTicket };
-  return { tickets, readAtMs, last, ...(listed ? { listed: true } : {}), ...(stand ? { held: last } : {}) };
+  return { tickets, readAtMs, last, ...(listed ? { listed: true } : {}) };
 }
 
 interface Applied {

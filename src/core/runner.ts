@@ -166,8 +166,7 @@ export class Runner {
         link.state === 'archived' && (await wakeArchived(this.ledger, rt, link, side, given, this.deps.clock.now()));
       if (link.state !== 'active' && !woke) return; // unlinked, closed or flagged links are never recreated
       if (given && !force && this.settling.hold(rt, link, side, given, currentPriority())) return;
-      // A hint with no copy of the ticket is a webhook's delivery (a poll hands its listing's copy).
-      const options = { side, force, ...echo, ...said, ...(given ? {} : { webhook: true }) };
+      const options = { side, force, ...echo, ...said };
       await this.linkPass(rt, link.id, given ? { ticket: given, ...options } : options);
       return;
     }
