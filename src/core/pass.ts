@@ -422,6 +422,56 @@ function versionHeld(rt: ConnectionRuntime, link: Link, side: Side, version: str
   return !Number.isNaN(held) && held === Date.parse(version) && settled(link.updatedAt, stored, stepOf(rt, side));
 }
 
+/**
+ * A poll's copy of a linked ticket showing it exactly as the ledger holds it (version and mapped
+ * fields), listed after that version settled, where the ledger does not trust the version yet
+ * (recorded in its own second, or `unlisted`): a person's field change in that second would show
+ * in the copy, so only a comment made in it can hide, and one list of the side's comments settles
+ * it, where a pass read both tickets. Nothing the comment map does not hold: the version is
+ * recorded as trusted, and the other side's, if the ledger did not trust it, stays untrusted
+ * (`unlisted`: the commit moves the link's time, which would trust it unseen). Anything new, an
+ * intent or a conflict: false, and the pass runs. The poll comes back to a changed ticket within
+ * its overlap window, usually seconds after its version settled (every 30 s by default).
+ */
+async function settledByListing(
+  deps: PassDeps,
+  rt: ConnectionRuntime,
+  snap: LinkSnapshot,
+  options: PassOptions,
+): Promise<boolean> {
+  const { ticket, side } = options;
+  if (!ticket || !side || ticket.listedAtMs === undefined || !ticket.inScope || ticket.deleted) return false;
+  const link = snap.link;
+  const stored = side === 'a' ? link.aVersion : link.bVersion;
+  if (stored === null) return false;
+  const seen = seenVersion(rt.fields, side, ticket);
+  if (!(stored === seen || stored === unlisted(seen))) return false;
+  if (ticket.listedAtMs - Date.parse(ticket.version) <= settleMs(stepOf(rt, side)) + COMMIT_MARGIN_MS) return false;
+  const pending = await deps.ledger.pendingIntentsForLink(link.id);
+  if (pending.length > 0 || (await deps.ledger.listConflicts({ linkId: link.id, state: 'open' })).length > 0)
+    return false;
+  const id = idOf(link, side);
+  const listed = await rt.sides[side].connector
+    .listComments(id, { version: ticket.version, ...contextOf(link, side) })
+    .catch((err: unknown) => {
+      throw tagSubject(err, side, id);
+    });
+  const known = new Set(snap.comments.filter((c) => c.side === side).map((c) => c.commentId));
+  if (listed.some((c) => !known.has(c.id))) return false;
+  const other = otherSide(side);
+  const otherStored = other === 'a' ? link.aVersion : link.bVersion;
+  const otherKept =
+    otherStored === null ||
+    isUnlisted(otherStored) ||
+    settled(link.updatedAt, otherStored.split('#')[0] ?? '', stepOf(rt, other));
+  await deps.ledger.commit({
+    connection: rt.name,
+    linkId: link.id,
+    versions: { [side]: seen, ...(otherKept ? {} : { [other]: unlisted(otherStored) }) },
+  });
+  return true;
+}
+
 /** The step of each side's versions (ConnectorFacts.versionStepMs). */
 function stepOf(rt: ConnectionRuntime, side: Side): number {
   return versionStep(rt.sides[side].connector.facts);
@@ -439,7 +489,10 @@ export async function linkPass(
   const quick = !options.force && !options.resolve;
   if (
     quick &&
-    (ownEcho(deps, rt, link, options) || hintedUnmoved(rt, link, options) || deliveriesHeld(rt, snap, options))
+    (ownEcho(deps, rt, link, options) ||
+      hintedUnmoved(rt, link, options) ||
+      deliveriesHeld(rt, snap, options) ||
+      (await settledByListing(deps, rt, snap, options)))
   )
     return 'noop';
 

@@ -305,6 +305,38 @@ describe('poll deliveries of a version the ledger holds but does not trust yet (
     expect(delta(settled, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
   });
 
+  /** Waits until b's version, as its one-second timestamps show it, has settled by the real clock. */
+  async function pastSettle(h: Harness, bId: string): Promise<void> {
+    const due = Date.parse(secondOf(h, bId)) + SETTLE_MS + 600;
+    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
+  }
+
+  it('listed again once the versions have settled, cost one comment list per side and no read', async () => {
+    const { h, link } = await justWritten();
+    await pastSettle(h, link.bId);
+    const before = calls(h);
+    await h.engine.pollOnce('test', 'b');
+    await h.engine.pollOnce('test', 'a');
+    await h.engine.onSettled();
+    expect(delta(before, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 1, bCommentLists: 1, writes: 0 });
+    // Trusted now: the next listings cost nothing.
+    const settled = calls(h);
+    await h.pollBoth();
+    await h.pollBoth();
+    expect(delta(settled, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+  });
+
+  it('listed again once the versions have settled, still copy a comment made in the second of the write', async () => {
+    const { h, aId, link } = await justWritten();
+    const written = secondOf(h, link.bId);
+    h.b.userComment(link.bId, 'same second', 'public');
+    expect(secondOf(h, link.bId)).toBe(written);
+    await pastSettle(h, link.bId);
+    await h.engine.pollOnce('test', 'b');
+    await h.engine.onSettled();
+    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([expect.stringContaining('same second')]);
+  });
+
   it('still copy a comment made in the same second as the write, behind an unchanged version', async () => {
     const { h, aId, link } = await justWritten();
     const written = secondOf(h, link.bId);
