@@ -12,6 +12,7 @@
 //   npm run bench:e2e -- --only backlog --backlog 200
 import { cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { SETTLE_MS } from '../src/core/sync/versions.js';
 import type { Side } from '../src/core/types.js';
 import { CHANGE_KINDS, kindsOf, person, type ChangeKind } from './e2e/people.js';
 import { median, PAIRS, percentile, startBenchStack, type BenchStack, type Call, type Pair } from './e2e/stack.js';
@@ -87,7 +88,9 @@ function floor(pair: Pair, source: Side, kind: ChangeKind): number {
  * webhook: webhooks only, no poll running (the change's own deliveries and passes).
  * webhook+poll: as deployed, webhooks with the poll as the safety net: the change's deliveries,
  * then the two poll rounds after it, every call but the listings (the overlap window lists the
- * changed tickets again, and what the ledger does not trust yet costs its pass there).
+ * changed tickets again, and what the ledger does not trust yet costs its calls there). The first
+ * round comes once the versions the change made have settled (SETTLE_MS), as the poll's 30 s
+ * default interval usually does.
  * poll: polling only, the two poll rounds after the change, every call but the listings.
  */
 type Detect = 'webhook' | 'webhook+poll' | 'poll';
@@ -105,6 +108,7 @@ async function countChange(stack: BenchStack, detect: Detect, act: () => Promise
     const mark = stack.calls.length;
     await act();
     await stack.settle();
+    await sleep(SETTLE_MS + 600);
     await stack.sync(2);
     const counted = stack.calls.slice(mark).filter((c) => !isListing(c));
     trace(counted);

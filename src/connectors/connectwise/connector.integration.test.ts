@@ -140,15 +140,19 @@ describe('ConnectWise description note (issue 13, item 1)', () => {
 describe('ConnectWise calls for a ticket read and its comments (issue 14)', () => {
   const routes = async (): Promise<string[]> =>
     ((await (await fetch(`${sim.url}/__sim/requests`)).json()) as Array<{ route: string }>).map((r) => r.route);
-
-  it('reads a new ticket and lists the comments of that version with one notes request', async () => {
+  /** A new ticket made by a person, with its description; its id. */
+  const printerOnFire = async (): Promise<string> => {
     const res = await cwApi(sim.url, 'POST', '/service/tickets', {
       summary: 'Printer on fire',
       board: { name: 'Co-Managed FS' },
       company: { identifier: 'Contoso' },
       initialDescription: 'It smokes.',
     });
-    const id = String((res.json as { id: number }).id);
+    return String((res.json as { id: number }).id);
+  };
+
+  it('reads a new ticket and lists the comments of that version with one notes request', async () => {
+    const id = await printerOnFire();
     await cwApi(sim.url, 'POST', `/service/tickets/${id}/notes`, {
       text: 'Called twice.',
       detailDescriptionFlag: true,
@@ -166,13 +170,7 @@ describe('ConnectWise calls for a ticket read and its comments (issue 14)', () =
   });
 
   it('lists a note made in the second of the version read (lastUpdated unmoved) on the next read', async () => {
-    const res = await cwApi(sim.url, 'POST', '/service/tickets', {
-      summary: 'Printer on fire',
-      board: { name: 'Co-Managed FS' },
-      company: { identifier: 'Contoso' },
-      initialDescription: 'It smokes.',
-    });
-    const id = String((res.json as { id: number }).id);
+    const id = await printerOnFire();
     const c = connector();
     const read = await c.getTicket(id);
     const memo = (read as CutTicket).memo!;
