@@ -451,11 +451,12 @@ async function settledByListing(
   if (pending.length > 0 || (await deps.ledger.listConflicts({ linkId: link.id, state: 'open' })).length > 0)
     return false;
   const id = idOf(link, side);
-  const listed = await rt.sides[side].connector
-    .listComments(id, { version: ticket.version, ...contextOf(link, side) })
-    .catch((err: unknown) => {
-      throw tagSubject(err, side, id);
-    });
+  // Listed now, without the version: a connector answers a list of the version it has just read
+  // from that read (TicketContext.version), and a read made before the version settled may have
+  // missed exactly the comment this list is for.
+  const listed = await rt.sides[side].connector.listComments(id, contextOf(link, side)).catch((err: unknown) => {
+    throw tagSubject(err, side, id);
+  });
   const known = new Set(snap.comments.filter((c) => c.side === side).map((c) => c.commentId));
   if (listed.some((c) => !known.has(c.id))) return false;
   const other = otherSide(side);

@@ -1,7 +1,7 @@
 // Calls a pass spends: comments are listed only on a side that may have new ones, and the
 // answer of the daemon's own write is what the ledger holds, so its echo costs no call.
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/core/types.js';
+import type { Clock, Connector, TicketContext } from '../../src/core/types.js';
 import { SqliteLedger } from '../../src/core/ledger/sqlite/index.js';
 import { SETTLE_MS } from '../../src/core/sync/versions.js';
 import { ManualClock } from '../helpers/manual-clock.js';
@@ -324,6 +324,22 @@ describe('poll deliveries of a version the ledger holds but does not trust yet (
     await h.pollBoth();
     await h.pollBoth();
     expect(delta(settled, calls(h))).toEqual({ aReads: 0, bReads: 0, aCommentLists: 0, bCommentLists: 0, writes: 0 });
+  });
+
+  it('listed again once the versions have settled, list the comments afresh: not as a read before the settle time carried them', async () => {
+    const { h, link } = await justWritten();
+    await pastSettle(h, link.bId);
+    const contexts: Array<TicketContext | undefined> = [];
+    const connector = h.connectorB as unknown as Connector;
+    const list = connector.listComments.bind(connector);
+    connector.listComments = async (id: string, context?: TicketContext) => {
+      contexts.push(context);
+      return list(id, context);
+    };
+    await h.engine.pollOnce('test', 'b');
+    await h.engine.onSettled();
+    expect(contexts).toHaveLength(1);
+    expect(contexts[0]?.version).toBeUndefined();
   });
 
   it('listed again once the versions have settled, still copy a comment made in the second of the write', async () => {
