@@ -652,7 +652,13 @@ async function heldAfterCopies(
   if (now.deleted || !now.inScope || !copiesAlone(recorded, posted, now.version)) return;
   const held = seenVersion(rt.fields, side, now);
   if (held.split('#')[1] !== recorded.split('#')[1]) return;
-  commit.versions = { ...commit.versions, [side]: held };
+  // On a system whose versions count milliseconds (Jira), the version recorded is trusted at once,
+  // so a person's comment made between the pass's read and the copies, whose delivery never came,
+  // would hide behind it: it is recorded `unlisted`, the copies' deliveries still cost no call
+  // (their comment is in the map; ownEcho reads the version before the mark), and the next listing
+  // of the side lists its comments once (settledByListing). Whole-second versions stay untrusted
+  // for SETTLE_MS anyway, which does the same.
+  commit.versions = { ...commit.versions, [side]: stepOf(rt, side) < 1000 ? unlisted(held) : held };
   deps.echoes?.expect(rt.name, side, now.id, now.version);
 }
 

@@ -221,6 +221,36 @@ describe('a system whose versions count milliseconds (Jira)', () => {
     expect(delta(before, calls(h))).toMatchObject({ bReads: 1, bCommentLists: 0, writes: 1 });
   });
 
+  it("copies a person's comment made there between the pass's read and its copy, whose delivery never came, at the next listing", async () => {
+    const h = harness({
+      fields: [summary, priority],
+      systemA: { clock: justBehind },
+      systemB: { clock: justBehind, versionStepMs: 1 },
+    });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    const add = h.connectorB.addComment.bind(h.connectorB);
+    h.connectorB.addComment = async (id, comment) => {
+      h.b.userComment(id, 'from the MSP, just before the copy', 'public'); // its delivery is lost
+      await new Promise((r) => setTimeout(r, 5));
+      return add(id, comment);
+    };
+    h.a.userComment(aId, 'from the customer', 'public');
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    h.connectorB.addComment = add;
+    await new Promise((r) => setTimeout(r, 20));
+    await h.pollBoth();
+    await h.engine.onSettled();
+    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([
+      'from the customer',
+      expect.stringContaining('from the MSP, just before the copy'),
+    ]);
+    expect(h.b.mustGet(link.bId).comments).toHaveLength(2);
+  });
+
   it('lists them on a side stamped in whole seconds, inside SETTLE_MS', async () => {
     const h = harness({ fields: [summary, priority], systemA: { clock: justBehind }, systemB: { clock: justBehind } });
     const aId = h.a.userCreate({ subject: 'start', priority: 2 });
