@@ -1119,7 +1119,11 @@ async function applyWrites(
   const held = outcome.written.at(-1)?.held;
   const version = raced || outcome.refused.length > 0 ? undefined : heldVersion(rt, to, fresh, held, writes);
   if (version !== undefined) {
-    commit.versions = { ...commit.versions, [to]: version };
+    // Where versions count milliseconds (Jira) the ledger trusts one at once, so a person's comment
+    // made between the read and the write, whose delivery never came, would hide behind the
+    // version the write answered: recorded `unlisted`, the next listing lists the comments once
+    // (settledByListing); the write's echo still costs nothing (ownEcho reads the version).
+    commit.versions = { ...commit.versions, [to]: stepOf(rt, to) < 1000 ? unlisted(version) : version };
     deps.echoes?.expect(rt.name, to, id, held!.version);
   }
   if (held?.memo !== undefined && canonical(held.memo) !== canonical(input.tickets[to].memo ?? null)) {

@@ -213,6 +213,9 @@ describe('a system whose versions count milliseconds (Jira)', () => {
     h.a.userEdit(aId, { subject: 'edited on a' });
     await h.engine.hint('test', 'a', aId);
     await h.engine.onIdle();
+    // The version b's write answered is held `unlisted` until a listing of b lists its comments once.
+    await h.engine.pollOnce('test', 'b');
+    await h.engine.onSettled();
     const before = calls(h);
     h.a.userEdit(aId, { subject: 'edited on a again' });
     await h.engine.hint('test', 'a', aId);
@@ -249,6 +252,35 @@ describe('a system whose versions count milliseconds (Jira)', () => {
       expect.stringContaining('from the MSP, just before the copy'),
     ]);
     expect(h.b.mustGet(link.bId).comments).toHaveLength(2);
+  });
+
+  it("copies a person's comment made there between the pass's read and its field write, whose delivery never came, at the next listing", async () => {
+    const h = harness({
+      fields: [summary, priority],
+      systemA: { clock: justBehind },
+      systemB: { clock: justBehind, versionStepMs: 1 },
+    });
+    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
+    await h.pollBoth();
+    await h.pollBoth();
+    const link = await onlyLink(h);
+    const update = h.connectorB.updateTicket.bind(h.connectorB);
+    h.connectorB.updateTicket = async (id, changes, options) => {
+      h.b.userComment(id, 'from the MSP, just before the write', 'public'); // its delivery is lost
+      await new Promise((r) => setTimeout(r, 5));
+      return update(id, changes, options);
+    };
+    h.a.userEdit(aId, { subject: 'edited on a' });
+    await h.engine.hint('test', 'a', aId);
+    await h.engine.onIdle();
+    h.connectorB.updateTicket = update;
+    expect(h.b.mustGet(link.bId).fields.summary).toBe('edited on a');
+    await new Promise((r) => setTimeout(r, 20));
+    await h.pollBoth();
+    await h.engine.onSettled();
+    expect(h.a.mustGet(aId).comments.map((c) => c.body)).toEqual([
+      expect.stringContaining('from the MSP, just before the write'),
+    ]);
   });
 
   it('lists them on a side stamped in whole seconds, inside SETTLE_MS', async () => {
