@@ -200,7 +200,8 @@ describe('a system whose versions count milliseconds (Jira)', () => {
   /** Versions stamped 50 ms before the ledger sees them: past three milliseconds, inside SETTLE_MS. */
   const justBehind: Clock = { now: () => Date.now() - 50 };
 
-  it("trusts the version it holds at once: a change on the other side does not list this side's comments", async () => {
+  /** A linked pair, b stamping milliseconds (versionStepMs: 1), both versions already held. */
+  async function linkedPair() {
     const h = harness({
       fields: [summary, priority],
       systemA: { clock: justBehind },
@@ -209,7 +210,11 @@ describe('a system whose versions count milliseconds (Jira)', () => {
     const aId = h.a.userCreate({ subject: 'start', priority: 2 });
     await h.pollBoth();
     await h.pollBoth();
-    const link = await onlyLink(h);
+    return { h, aId, link: await onlyLink(h) };
+  }
+
+  it("trusts the version it holds at once: a change on the other side does not list this side's comments", async () => {
+    const { h, aId, link } = await linkedPair();
     h.a.userEdit(aId, { subject: 'edited on a' });
     await h.engine.hint('test', 'a', aId);
     await h.engine.onIdle();
@@ -225,15 +230,7 @@ describe('a system whose versions count milliseconds (Jira)', () => {
   });
 
   it("copies a person's comment made there between the pass's read and its copy, whose delivery never came, at the next listing", async () => {
-    const h = harness({
-      fields: [summary, priority],
-      systemA: { clock: justBehind },
-      systemB: { clock: justBehind, versionStepMs: 1 },
-    });
-    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
-    await h.pollBoth();
-    await h.pollBoth();
-    const link = await onlyLink(h);
+    const { h, aId, link } = await linkedPair();
     const add = h.connectorB.addComment.bind(h.connectorB);
     h.connectorB.addComment = async (id, comment) => {
       h.b.userComment(id, 'from the MSP, just before the copy', 'public'); // its delivery is lost
@@ -255,15 +252,7 @@ describe('a system whose versions count milliseconds (Jira)', () => {
   });
 
   it("copies a person's comment made there between the pass's read and its field write, whose delivery never came, at the next listing", async () => {
-    const h = harness({
-      fields: [summary, priority],
-      systemA: { clock: justBehind },
-      systemB: { clock: justBehind, versionStepMs: 1 },
-    });
-    const aId = h.a.userCreate({ subject: 'start', priority: 2 });
-    await h.pollBoth();
-    await h.pollBoth();
-    const link = await onlyLink(h);
+    const { h, aId, link } = await linkedPair();
     const update = h.connectorB.updateTicket.bind(h.connectorB);
     h.connectorB.updateTicket = async (id, changes, options) => {
       h.b.userComment(id, 'from the MSP, just before the write', 'public'); // its delivery is lost
