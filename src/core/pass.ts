@@ -39,7 +39,17 @@ import {
   type UpdatePayload,
 } from './sync/planner.js';
 import { cutEvents, settleWrites } from './sync/settle.js';
-import { isUnlisted, keysOf, memosOf, seenVersion, settled, settleMs, unlisted, versionStep } from './sync/versions.js';
+import {
+  isUnlisted,
+  keysOf,
+  memosOf,
+  seenVersion,
+  settled,
+  settleMs,
+  stampOf,
+  unlisted,
+  versionStep,
+} from './sync/versions.js';
 import {
   otherSide,
   type Clock,
@@ -378,7 +388,7 @@ function ownEcho(deps: PassDeps, rt: ConnectionRuntime, link: Link, options: Pas
   const { version, side } = options;
   if (version === undefined || side === undefined || !deps.echoes) return false;
   const stored = (side === 'a' ? link.aVersion : link.bVersion) ?? '';
-  const held = Date.parse(stored.split('#')[0] ?? '');
+  const held = Date.parse(stampOf(stored));
   if (Number.isNaN(held) || held !== Date.parse(version)) return false;
   return deps.echoes.take(rt.name, side, idOf(link, side), version);
 }
@@ -417,7 +427,7 @@ function versionHeld(rt: ConnectionRuntime, link: Link, side: Side, version: str
   const recorded = (side === 'a' ? link.aVersion : link.bVersion) ?? '';
   // A version recorded while its comments went unlisted (keepUntrusted) is not held: look again.
   if (isUnlisted(recorded)) return false;
-  const stored = recorded.split('#')[0] ?? '';
+  const stored = stampOf(recorded);
   const held = Date.parse(stored);
   return !Number.isNaN(held) && held === Date.parse(version) && settled(link.updatedAt, stored, stepOf(rt, side));
 }
@@ -462,15 +472,24 @@ async function settledByListing(
   const other = otherSide(side);
   const otherStored = other === 'a' ? link.aVersion : link.bVersion;
   const otherKept =
-    otherStored === null ||
-    isUnlisted(otherStored) ||
-    settled(link.updatedAt, otherStored.split('#')[0] ?? '', stepOf(rt, other));
+    otherStored === null || isUnlisted(otherStored) || settled(link.updatedAt, stampOf(otherStored), stepOf(rt, other));
   await deps.ledger.commit({
     connection: rt.name,
     linkId: link.id,
     versions: { [side]: seen, ...(otherKept ? {} : { [other]: unlisted(otherStored) }) },
   });
   return true;
+}
+
+/**
+ * A version learned from the daemon's own write or comment copy, as the ledger records it: where
+ * versions count milliseconds (Jira) it is trusted at once, so it is recorded `unlisted` and the
+ * next listing lists the side's comments once (a person's comment made just before the write,
+ * whose delivery never came, would otherwise hide behind it); whole-second versions stay
+ * untrusted for SETTLE_MS anyway.
+ */
+function ownWriteVersion(rt: ConnectionRuntime, side: Side, version: string): string {
+  return stepOf(rt, side) < 1000 ? unlisted(version) : version;
 }
 
 /** The step of each side's versions (ConnectorFacts.versionStepMs). */
@@ -607,7 +626,7 @@ function copiesAlone(recorded: string, posted: readonly Comment[], version: stri
   const at = Date.parse(version);
   if (Number.isNaN(at) || times.some(Number.isNaN)) return false;
   if (at === Math.max(...times)) return true;
-  let stepped = Date.parse(recorded.split('#')[0] ?? '');
+  let stepped = Date.parse(stampOf(recorded));
   if (Number.isNaN(stepped) || stepped % 1000 !== 0 || at % 1000 !== 0) return false;
   for (const t of times) stepped = Math.max(t, stepped + 1000);
   return at === stepped;
@@ -658,7 +677,7 @@ async function heldAfterCopies(
   // (their comment is in the map; ownEcho reads the version before the mark), and the next listing
   // of the side lists its comments once (settledByListing). Whole-second versions stay untrusted
   // for SETTLE_MS anyway, which does the same.
-  commit.versions = { ...commit.versions, [side]: stepOf(rt, side) < 1000 ? unlisted(held) : held };
+  commit.versions = { ...commit.versions, [side]: ownWriteVersion(rt, side, held) };
   deps.echoes?.expect(rt.name, side, now.id, now.version);
 }
 
@@ -795,7 +814,7 @@ export function keepUntrusted(
   for (const side of deferred) {
     const version = commit.versions?.[side];
     if (version === undefined) continue;
-    const stampedMs = Date.parse(version.split('#')[0] ?? '');
+    const stampedMs = Date.parse(stampOf(version));
     if (Number.isNaN(stampedMs) || nowMs + COMMIT_MARGIN_MS - stampedMs > settleMs(steps[side]))
       commit.versions = { ...commit.versions, [side]: unlisted(version) };
   }
@@ -1123,7 +1142,7 @@ async function applyWrites(
     // made between the read and the write, whose delivery never came, would hide behind the
     // version the write answered: recorded `unlisted`, the next listing lists the comments once
     // (settledByListing); the write's echo still costs nothing (ownEcho reads the version).
-    commit.versions = { ...commit.versions, [to]: stepOf(rt, to) < 1000 ? unlisted(version) : version };
+    commit.versions = { ...commit.versions, [to]: ownWriteVersion(rt, to, version) };
     deps.echoes?.expect(rt.name, to, id, held!.version);
   }
   if (held?.memo !== undefined && canonical(held.memo) !== canonical(input.tickets[to].memo ?? null)) {

@@ -12,7 +12,7 @@
 import type { Link } from './ledger/types.js';
 import { PRIORITIES, type Priority } from './priority.js';
 import type { ConnectionRuntime } from './runtime.js';
-import { isUnlisted, seenVersion, settled, SETTLE_MS, versionStep } from './sync/versions.js';
+import { isUnlisted, seenVersion, settled, SETTLE_MS, stampOf, versionStep } from './sync/versions.js';
 import type { Clock, Side, Ticket } from './types.js';
 
 /** How long after SETTLE_MS a held pass runs: its commit must come after the settle time. */
@@ -155,12 +155,11 @@ export class SettlePasses {
       return true; // the ledger did not answer: the pass meets it and records the error
     }
     if (!link || link.state !== 'active') return false;
-    const stamp = (stored: string | null): string => (stored ?? '').split('#')[0] ?? '';
     // A version recorded while its comments went unlisted (pass.ts keepUntrusted) is not trusted either.
     const untrusted = (stored: string | null): boolean => isUnlisted(stored ?? '');
     return [...held.sides].some((s) => {
       const stored = s === 'a' ? link.aVersion : link.bVersion;
-      return untrusted(stored) || !settled(link.updatedAt, stamp(stored), stepOf(held.rt, s));
+      return untrusted(stored) || !settled(link.updatedAt, stampOf(stored ?? ''), stepOf(held.rt, s));
     });
   }
 }

@@ -31,6 +31,11 @@ export function unlisted(stored: string): string {
   return isUnlisted(stored) ? stored : `${stored}${UNLISTED}`;
 }
 
+/** The system's own version in a stored one (`<version>#<field hash>[#unlisted]`). */
+export function stampOf(stored: string): string {
+  return stored.split('#')[0] ?? '';
+}
+
 /** Whether a stored version is marked `unlisted`. */
 export function isUnlisted(stored: string): boolean {
   return stored.endsWith(UNLISTED);
