@@ -121,18 +121,20 @@ describe('ConnectWise description note (issue 13, item 1)', () => {
     expect((updated as { memo?: unknown }).memo).toEqual({ descriptionNoteId: added?.id });
   });
 
-  it('reads the description note the memo names, by id, without searching for it', async () => {
+  it('finds the description note the memo names in one list of the notes, which also answers the comments of the version read', async () => {
     const created = await connector().createTicket({ summary: 'Memo', description: 'Hello' }, 'tb:jsm-cw:d3');
     const memo = (created as CutTicket).memo;
     const before = ((await (await fetch(`${sim.url}/__sim/requests`)).json()) as unknown[]).length;
-    const read = await connector().getTicket(created.id, { memo: memo! });
+    const c = connector();
+    const read = await c.getTicket(created.id, { memo: memo! });
     expect(read.fields.description).toBe('Hello');
+    expect(await c.listComments(created.id, { memo: memo!, version: read.version })).toEqual([]);
     const log = (
       (await (await fetch(`${sim.url}/__sim/requests`)).json()) as Array<{ route: string; url: string }>
     ).slice(before);
     expect(log.map((r) => r.route)).toEqual([
       'GET /:codebase/apis/3.0/service/tickets/:id',
-      'GET /:codebase/apis/3.0/service/tickets/:parentId/notes/:id',
+      'GET /:codebase/apis/3.0/service/tickets/:parentId/notes',
     ]);
   });
 });

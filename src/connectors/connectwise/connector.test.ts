@@ -545,13 +545,12 @@ describe('ConnectWise connector: the description note is read only when the tick
       noteReads++;
       return [{ id: 3, text: `Description ${noteReads}`, detailDescriptionFlag: true }];
     };
-    // The first read finds the description note; later ones read that note by id.
+    // The first read finds the description note in the notes; a later one finds that note there.
     const notes = nock(ORIGIN)
       .get(`${API}/service/tickets/7/notes`)
       .query({ orderBy: 'id asc', pageSize: '1000' })
-      .reply(200, note)
-      .get(`${API}/service/tickets/7/notes/3`)
-      .reply(200, () => note()[0]);
+      .times(2)
+      .reply(200, note);
     const c = connector();
     // Three polls inside the overlap window list the unchanged ticket; a fourth after an edit.
     for (const at of ['2024-05-01T10:00:00Z', '2024-05-01T10:00:00Z', '2024-05-01T10:00:00Z', '2024-05-01T10:01:00Z'])
@@ -570,6 +569,41 @@ describe('ConnectWise connector: the description note is read only when the tick
     expect(noteReads).toBe(2);
     expect(notes.isDone()).toBe(true);
   });
+  it("finds a known description note in the notes it lists, and answers the list of that version's comments from them", async () => {
+    const moved = '2024-05-01T10:01:00Z';
+    let lists = 0;
+    nock(ORIGIN)
+      .get(`${API}/service/tickets/7`)
+      .reply(200, cwTicket(7, { _info: { lastUpdated: moved } }))
+      .get(`${API}/service/tickets/7/notes`)
+      .query(true)
+      .times(2)
+      .optionally()
+      .reply(200, () => {
+        lists++;
+        return [
+          { id: 3, text: 'Printer on fire', detailDescriptionFlag: true },
+          { id: 9, text: 'On my way', detailDescriptionFlag: true, createdBy: 'tech1' },
+        ];
+      });
+    let byId = 0;
+    nock(ORIGIN)
+      .get(`${API}/service/tickets/7/notes/3`)
+      .optionally()
+      .reply(200, () => {
+        byId++;
+        return { id: 3, text: 'Printer on fire', detailDescriptionFlag: true };
+      });
+    const c = connector();
+    const memo = { descriptionNoteId: 3 };
+    const read = await c.getTicket('7', { memo });
+    const comments = await c.listComments('7', { memo, version: read.version });
+    expect(read.fields.description).toBe('Printer on fire');
+    expect(comments.map((m) => m.id)).toEqual(['9']);
+    // One request for the description and the comments of the version read: no note read by id.
+    expect(lists + byId).toBe(1);
+    expect(byId).toBe(0);
+  });
 });
 
 describe("ConnectWise connector: the description note across the daemon's own writes", () => {
@@ -581,12 +615,13 @@ describe("ConnectWise connector: the description note across the daemon's own wr
     nock(ORIGIN)
       .get(`${API}/service/tickets/7`)
       .reply(200, cwTicket(7))
-      .get(`${API}/service/tickets/7/notes/3`)
+      .get(`${API}/service/tickets/7/notes`)
+      .query(true)
       .times(2)
       .optionally()
       .reply(200, () => {
         noteReads++;
-        return { id: 3, text: 'Hot printer', detailDescriptionFlag: true };
+        return [{ id: 3, text: 'Hot printer', detailDescriptionFlag: true }];
       });
     const c = connector(clock ? { clock } : {}) as ConnectwiseConnector;
     const read = await c.getTicket('7', { memo: { descriptionNoteId: 3 } });

@@ -321,7 +321,12 @@ export class ConnectwiseConnector implements Connector {
     const now = this.ctx.clock.now();
     if (cached && heldAt(cached, t._info.lastUpdated, now) && (known === undefined || cached.note?.id === known))
       return cached.note;
-    const note = known === undefined ? await this.initialDescriptionNote(t) : await this.client.note(id, known);
+    // The note the memo names is found in the ticket's notes, listed (one request, as one note by id
+    // would be): the pass that read this version lists its comments next, from that list.
+    const note =
+      known === undefined
+        ? await this.initialDescriptionNote(t)
+        : (await this.notesForRead(t)).find((n) => n.id === known);
     this.rememberDescriptionNote(id, note?.id ?? null);
     this.rememberDescription(t, note ?? null);
     return note ?? null;
@@ -334,6 +339,16 @@ export class ConnectwiseConnector implements Connector {
    * read the ticket lists them next (a new link's first pass copies them) without a second request.
    */
   private async initialDescriptionNote(t: CwTicket): Promise<CwNote | undefined> {
+    const notes = await this.notesForRead(t);
+    const first = notes.find((n) => n.detailDescriptionFlag === true);
+    return first && isInitialDescription(first, t) ? first : undefined;
+  }
+
+  /**
+   * Lists the ticket's notes for the read of its version `t`, and holds them so that the one list
+   * of that version's comments after the read is answered from them (notesOfRead).
+   */
+  private async notesForRead(t: CwTicket): Promise<CwNote[]> {
     const id = String(t.id);
     const notes = await this.client.notes(id);
     const now = this.ctx.clock.now();
@@ -345,8 +360,7 @@ export class ConnectwiseConnector implements Connector {
     this.readNotes.delete(id);
     this.readNotes.set(id, { atMs: now, lastUpdated: t._info.lastUpdated, notes });
     if (this.readNotes.size > DESCRIPTION_NOTES_KEPT) this.readNotes.delete(this.readNotes.keys().next().value!);
-    const first = notes.find((n) => n.detailDescriptionFlag === true);
-    return first && isInitialDescription(first, t) ? first : undefined;
+    return notes;
   }
 
   /**
