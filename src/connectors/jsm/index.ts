@@ -745,8 +745,9 @@ export class JsmConnector implements Connector {
     const projectKey = place.project ?? '?';
     const workflow = workflowKey(projectKey, place.issueType);
     let current = place.status;
-    const categories = await this.statusCategories(projectKey);
-    const targetCategory = categories.get(target.toLowerCase());
+    // The project's status categories guide only a search for a path (no transition to the target
+    // offered now, none learned): listed then, not for every move.
+    let categories: Map<string, string> | undefined;
     const visited = new Set<string>();
     for (let step = 0; step < MAX_TRANSITION_STEPS; step++) {
       if (current.toLowerCase() === target.toLowerCase()) return;
@@ -761,7 +762,12 @@ export class JsmConnector implements Connector {
       }
       const available = await this.client.transitions(id);
       this.learn(workflow, current, available);
-      const next = this.nextTransition(workflow, current, target, available, visited, categories, targetCategory);
+      let next = this.nextTransition(workflow, current, target, available, visited, new Map(), undefined, false);
+      if (!next) {
+        categories ??= await this.statusCategories(projectKey);
+        const targetCategory = categories.get(target.toLowerCase());
+        next = this.nextTransition(workflow, current, target, available, visited, categories, targetCategory);
+      }
       if (!next) break;
       await this.client.transition(id, next.id, this.transitionFields(next, resolution));
       current = next.to.name;
