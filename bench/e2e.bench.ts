@@ -206,10 +206,15 @@ async function benchCalls(): Promise<void> {
 
 // ---- idle calls per minute ---------------------------------------------------------------------
 
+/**
+ * A poll's listing: a GET of the ticket list (Freshservice, ConnectWise; a POST to the same path
+ * is a create, counted) or a Jira JQL search (POST). Lookups named …/search (priorities, assignable
+ * users) are counted.
+ */
 const isListing = (c: Call): boolean =>
-  (c.kind === 'freshservice' && /^\/api\/v2\/tickets(\/filter)?$/.test(c.path)) ||
-  (c.kind === 'connectwise' && /\/service\/tickets$/.test(c.path)) ||
-  (c.kind === 'jsm' && /search/.test(c.path));
+  (c.kind === 'freshservice' && c.method === 'GET' && /^\/api\/v2\/tickets(\/filter)?$/.test(c.path)) ||
+  (c.kind === 'connectwise' && c.method === 'GET' && /\/service\/tickets$/.test(c.path)) ||
+  (c.kind === 'jsm' && /\/search\/jql$/.test(c.path));
 
 async function waitForLinks(stack: BenchStack, connection: string, n: number, timeoutMs: number): Promise<number> {
   const started = Date.now();
