@@ -13,16 +13,7 @@ import {
   SyncError,
   tagSubject,
 } from './errors.js';
-import type {
-  CommentMapEntry,
-  Conflict,
-  Intent,
-  Ledger,
-  Link,
-  LinkSnapshot,
-  NewEvent,
-  PassCommit,
-} from './ledger/types.js';
+import type { Conflict, Intent, Ledger, Link, LinkSnapshot, NewEvent, PassCommit } from './ledger/types.js';
 import { archiveInto, closureEvents, closureOf, commitClosure } from './archive.js';
 import type { EchoBook } from './echoes.js';
 import { DISMISSED } from './link-actions.js';
@@ -491,28 +482,14 @@ async function settledByListing(
 }
 
 /**
- * A version learned from the daemon's own write or comment copy (`stored`, the ledger's form of
- * `ticket.version`), as the ledger records it. Where versions count milliseconds (Jira) it is
- * trusted at once, so a person's comment made just before the write, whose delivery never came,
- * would hide behind it: it is recorded `unlisted`, and the next listing lists the side's comments
- * once. Unless the answer or read that showed the version carried the ticket's comments whole
- * (Connector.carriedComments: Jira's read after a comment copy or a transition, an edit's answer
- * that holds them) and the link knows each of them (`known`, the comment map and what this pass
- * adds to it): then nothing hides behind it. Whole-second versions stay untrusted for SETTLE_MS
- * anyway.
+ * A version learned from the daemon's own write or comment copy, as the ledger records it: where
+ * versions count milliseconds (Jira) it is trusted at once, so it is recorded `unlisted` and the
+ * next listing lists the side's comments once (a person's comment made just before the write,
+ * whose delivery never came, would otherwise hide behind it); whole-second versions stay
+ * untrusted for SETTLE_MS anyway.
  */
-function ownWriteVersion(
-  rt: ConnectionRuntime,
-  side: Side,
-  ticket: Pick<Ticket, 'id' | 'version'>,
-  stored: string,
-  known: readonly CommentMapEntry[],
-): string {
-  if (stepOf(rt, side) >= 1000) return stored;
-  const carried = rt.sides[side].connector.carriedComments?.(ticket.id, ticket.version);
-  if (carried === undefined) return unlisted(stored);
-  const ids = new Set(known.filter((c) => c.side === side).map((c) => c.commentId));
-  return carried.every((c) => ids.has(c.id)) ? stored : unlisted(stored);
+function ownWriteVersion(rt: ConnectionRuntime, side: Side, version: string): string {
+  return stepOf(rt, side) < 1000 ? unlisted(version) : version;
 }
 
 /** The step of each side's versions (ConnectorFacts.versionStepMs). */
@@ -577,7 +554,7 @@ export async function linkPass(
   const commit = await startCommit(deps, rt, link, input, plan, seen);
   if (closure.closedSince !== undefined) commit.closedSince = closure.closedSince;
   (commit.events ??= []).push(...closureEvents(rt, link, tickets, closure));
-  const { failures, raced } = await applyPlan(deps, rt, snap, input, plan, commit, reads);
+  const { failures, raced } = await applyPlan(deps, rt, input, plan, commit, reads);
   const escalated = await applyEscalations(rt, input, plan, commit).catch((err: unknown) => {
     failures.push(err);
     return [];
@@ -634,7 +611,7 @@ async function copyComments(
   if (!synced || step.failures.length > 0 || step.raced) return;
   for (const side of SIDES)
     if (synced.posted[side].length > 0 && rt.sides[side].connector.facts.commentEchoVersioned)
-      await heldAfterCopies(deps, rt, snap, side, tickets[side], synced.posted[side], commit);
+      await heldAfterCopies(deps, rt, side, tickets[side], synced.posted[side], commit);
 }
 
 /**
@@ -675,7 +652,6 @@ function copiesAlone(recorded: string, posted: readonly Comment[], version: stri
 async function heldAfterCopies(
   deps: PassDeps,
   rt: ConnectionRuntime,
-  snap: LinkSnapshot,
   side: Side,
   before: Ticket,
   posted: readonly Comment[],
@@ -701,8 +677,7 @@ async function heldAfterCopies(
   // (their comment is in the map; ownEcho reads the version before the mark), and the next listing
   // of the side lists its comments once (settledByListing). Whole-second versions stay untrusted
   // for SETTLE_MS anyway, which does the same.
-  const known = [...snap.comments, ...(commit.comments ?? [])];
-  commit.versions = { ...commit.versions, [side]: ownWriteVersion(rt, side, now, held, known) };
+  commit.versions = { ...commit.versions, [side]: ownWriteVersion(rt, side, held) };
   deps.echoes?.expect(rt.name, side, now.id, now.version);
 }
 
@@ -891,7 +866,6 @@ async function startCommit(
 async function applyPlan(
   deps: PassDeps,
   rt: ConnectionRuntime,
-  snap: LinkSnapshot,
   input: LinkInput,
   plan: LinkPlan,
   commit: PassCommit,
@@ -903,7 +877,7 @@ async function applyPlan(
     if (plan.writes[to].length === 0) continue;
     const id = input.tickets[to].id;
     try {
-      const applied = await applyWrites(deps, rt, snap, input, plan, to, commit, reads);
+      const applied = await applyWrites(deps, rt, input, plan, to, commit, reads);
       raced ||= applied.raced;
       if (applied.transient !== undefined) failures.push(tagSubject(applied.transient, to, id));
       failures.push(...applied.failed.map((err) => tagSubject(err, to, id)));
@@ -1124,7 +1098,6 @@ interface Applied {
 async function applyWrites(
   deps: PassDeps,
   rt: ConnectionRuntime,
-  snap: LinkSnapshot,
   input: LinkInput,
   plan: LinkPlan,
   to: Side,
@@ -1169,8 +1142,7 @@ async function applyWrites(
     // made between the read and the write, whose delivery never came, would hide behind the
     // version the write answered: recorded `unlisted`, the next listing lists the comments once
     // (settledByListing); the write's echo still costs nothing (ownEcho reads the version).
-    const known = [...snap.comments, ...(commit.comments ?? [])];
-    commit.versions = { ...commit.versions, [to]: ownWriteVersion(rt, to, held!, version, known) };
+    commit.versions = { ...commit.versions, [to]: ownWriteVersion(rt, to, version) };
     deps.echoes?.expect(rt.name, to, id, held!.version);
   }
   if (held?.memo !== undefined && canonical(held.memo) !== canonical(input.tickets[to].memo ?? null)) {

@@ -409,13 +409,6 @@ export interface Connector {
    */
   findByMarker(marker: string, hint?: { createdAfter?: Date }): Promise<Ticket | null>;
   listComments(id: string, context?: TicketContext): Promise<Comment[]>;
-  /**
-   * The ticket's comments, complete, as the connector's latest read of it (or a write's answer
-   * holding the ticket) carried them in the same answer as `version`; undefined when it holds no
-   * such list (another version, a list the system cut short, a system whose reads carry no
-   * comments). Costs no call.
-   */
-  carriedComments?(id: string, version: string): Comment[] | undefined;
   addComment(id: string, comment: NewComment): Promise<Comment>;
   /**
    * Files on the ticket and on each of its comments (capability `attachments`). Files the daemon

@@ -74,11 +74,6 @@ export interface MemorySystemOptions {
   maxFileBytes?: number;
   /** Field name -> stored value -> the name people see, offered by `describe` (like Freshservice's status ids). */
   valueLabels?: Record<string, Record<string, string>>;
-  /**
-   * A read and an update's answer carry the ticket's comments, offered through `carriedComments`
-   * for the version they showed (like Jira's `fields=*all`).
-   */
-  readsCarryComments?: boolean;
 }
 
 /** The write counts a test can assert on. */
@@ -367,12 +362,6 @@ export class MemoryConnector implements Connector {
       ...(system.options.versionStepMs === undefined ? {} : { versionStepMs: system.options.versionStepMs }),
       attachments: memoryLimits(system),
     };
-    if (system.options.readsCarryComments) {
-      this.carriedComments = (id, version) => {
-        const held = this.carried.get(id);
-        return held !== undefined && held.version === version ? held.comments : undefined;
-      };
-    }
     if (options.createSteps) {
       this.changedByOthers = async (id, natives) => {
         this.guard();
@@ -426,7 +415,7 @@ export class MemoryConnector implements Connector {
     this.lastContext = context;
     const invalid = this.system.malformed.get(id);
     if (invalid !== undefined) throw new PayloadError(`${this.facts.label} ticket ${id}: ${invalid}`);
-    return this.carry(this.toTicket(this.system.mustGet(id)));
+    return this.toTicket(this.system.mustGet(id));
   }
 
   async createTicket(fields: FieldValues, marker: string): Promise<Ticket> {
@@ -443,7 +432,7 @@ export class MemoryConnector implements Connector {
     const accepted = this.system.accept(changes);
     this.system.counters.updates++;
     this.system.apply(t, accepted);
-    const held = this.carry(this.toTicket(t));
+    const held = this.toTicket(t);
     return this.system.lastCuts.length > 0 ? { ...held, cuts: this.system.lastCuts } : held;
   }
 
@@ -469,24 +458,6 @@ export class MemoryConnector implements Connector {
   /** Present only when tickets have keys (`keyPrefix`): a key in any case → the ticket's id, else null. */
   readonly resolveTicketRef?: (reference: string) => Promise<string | null>;
 
-  /** Present only with `readsCarryComments`: the comments the last read or update answer showed. */
-  readonly carriedComments?: (id: string, version: string) => Comment[] | undefined;
-  private readonly carried = new Map<string, { version: string; comments: Comment[] }>();
-
-  /** Keeps the comments a read or an update's answer of `ticket` carried (`readsCarryComments`). */
-  private carry(ticket: Ticket): Ticket {
-    if (this.system.options.readsCarryComments)
-      this.carried.set(ticket.id, { version: ticket.version, comments: this.commentsOf(ticket.id) });
-    return ticket;
-  }
-
-  private commentsOf(id: string): Comment[] {
-    return this.system.mustGet(id).comments.map((c) => {
-      const parsed = parseMirroredComment(c.body);
-      return { ...c, body: parsed.body, marker: c.marker ?? parsed.marker };
-    });
-  }
-
   async findByMarker(marker: string): Promise<Ticket | null> {
     this.guard();
     const visibleBefore = this.system.now() - this.searchLagMs;
@@ -498,7 +469,10 @@ export class MemoryConnector implements Connector {
   async listComments(id: string): Promise<Comment[]> {
     this.guard();
     this.system.counters.commentLists++;
-    return this.commentsOf(id);
+    return this.system.mustGet(id).comments.map((c) => {
+      const parsed = parseMirroredComment(c.body);
+      return { ...c, body: parsed.body, marker: c.marker ?? parsed.marker };
+    });
   }
 
   async addComment(id: string, comment: NewComment): Promise<Comment> {

@@ -649,63 +649,6 @@ describe('jsm connector: requests a create and a comment list spend', () => {
     expect(comments.map((x) => x.body)).toEqual(['from the read']);
   });
 
-  it("offers the comments a read carried whole as that version's (carriedComments), none for another version or a cut list", async () => {
-    nock(BASE)
-      .get('/rest/api/3/field')
-      .reply(200, FIELDS)
-      .get('/rest/api/3/issue/7')
-      .query({ fields: '*all', properties: 'ticketbridge.marker' })
-      .reply(
-        200,
-        issue('7', '2025-01-01T00:00:00.000+0000', {
-          comment: { startAt: 0, maxResults: 1, total: 1, comments: [comment('100', 'from the read')] },
-        }),
-      )
-      .get('/rest/api/3/issue/8')
-      .query({ fields: '*all', properties: 'ticketbridge.marker' })
-      .reply(
-        200,
-        issue('8', '2025-01-01T00:00:00.000+0000', {
-          comment: { startAt: 0, maxResults: 20, total: 21, comments: [comment('200', 'one of 21')] },
-        }),
-      );
-    const c = connector();
-    const seven = await c.getTicket('7');
-    const eight = await c.getTicket('8');
-    expect(c.carriedComments?.('7', seven.version)?.map((x) => [x.id, x.body])).toEqual([['100', 'from the read']]);
-    expect(c.carriedComments?.('7', '2025-01-01T00:00:09.000Z')).toBeUndefined();
-    expect(c.carriedComments?.('8', eight.version)).toBeUndefined();
-  });
-
-  it("offers the comments an edit's answer carried whole, and none where the answer holds no comment list", async () => {
-    const expected = (id: string) =>
-      issueToTicket(issue(id, '2025-01-01T00:00:00.000+0000'), {
-        baseUrl: BASE,
-        requestTypeFieldId: 'customfield_10010',
-        inScope: () => true,
-      }) as Ticket;
-    nock(BASE)
-      .get('/rest/api/3/field')
-      .reply(200, FIELDS)
-      .put('/rest/api/3/issue/7')
-      .query({ returnIssue: 'true' })
-      .reply(
-        200,
-        issue('7', '2025-01-01T00:05:00.000+0000', {
-          summary: 'New',
-          comment: { startAt: 0, maxResults: 1, total: 1, comments: [comment('100', 'before the edit')] },
-        }),
-      )
-      .put('/rest/api/3/issue/8')
-      .query({ returnIssue: 'true' })
-      .reply(200, issue('8', '2025-01-01T00:05:00.000+0000', { summary: 'New' }));
-    const c = connector();
-    const seven = await c.updateTicket('7', { summary: 'New' }, { expected: expected('7') });
-    const eight = await c.updateTicket('8', { summary: 'New' }, { expected: expected('8') });
-    expect(c.carriedComments?.('7', seven.version)?.map((x) => x.id)).toEqual(['100']);
-    expect(c.carriedComments?.('8', eight.version)).toBeUndefined();
-  });
-
   it('lists the comments when the caller holds another version, or the read carried only some of them', async () => {
     const page = (text: string) => ({ startAt: 0, maxResults: 100, total: 1, comments: [comment('100', text)] });
     nock(BASE)

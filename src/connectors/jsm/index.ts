@@ -674,8 +674,6 @@ export class JsmConnector implements Connector {
   private async fromEditAnswer(raw: unknown, before: Ticket): Promise<Ticket | undefined> {
     if (this.ctx.scope.jql !== undefined) return undefined;
     const ticket = issueToTicket(raw, await this.convertContext());
-    // The answer holds the issue after the edit; its comments count where it carries them whole.
-    this.rememberComments(before.id, raw, isInvalidTicket(ticket) ? undefined : ticket.version);
     if (isInvalidTicket(ticket)) return undefined;
     return { ...ticket, marker: ticket.marker ?? before.marker ?? null };
   }
@@ -973,12 +971,6 @@ export class JsmConnector implements Connector {
 
   async listComments(id: string, context?: TicketContext): Promise<Comment[]> {
     return (await this.rawComments(id, context?.version)).map((c) => this.toComment(c));
-  }
-
-  /** The comments a read or an edit's answer of exactly `version` carried, complete (rememberComments). */
-  carriedComments(id: string, version: string): Comment[] | undefined {
-    const held = this.readComments.get(id);
-    return held !== undefined && held.version === version ? held.comments.map((c) => this.toComment(c)) : undefined;
   }
 
   // ---- attachments -----------------------------------------------------------------------------
