@@ -83,18 +83,20 @@ function floor(pair: Pair, source: Side, kind: ChangeKind): number {
 }
 
 /**
- * The floor as deployed (webhooks with the poll beside them): the floor plus one list of the
- * comments of each side the change touches that stamps versions in whole seconds (Freshservice,
- * ConnectWise: the source the pass read, the target it wrote), once that second has passed. A
- * comment made later in the second of the version the pass read or wrote leaves that version
- * unmoved, and neither system promises its webhook delivery (bench/README.md, "The floor"), so
- * the poll's second look at the ticket lists its comments once. Jira's versions count milliseconds:
- * nothing hides behind one, and the read or answer that shows the daemon's own write carries the
- * comments.
+ * The floor as deployed (webhooks with the poll beside them): the floor plus one list of a side's
+ * comments, after the version the pass left there has settled, for each side whose version can
+ * hide a comment (bench/README.md, "The floor"), since no system promises its webhook delivery:
+ * - a Freshservice or ConnectWise side the pass read or wrote: its versions count whole seconds,
+ *   so a comment made later in that second leaves the version unmoved;
+ * - a Jira side the pass wrote to (not a create): the write's answer shows a version after any
+ *   comment made between the pass's read and the write, and one made later in the same
+ *   millisecond as the answer leaves it unmoved.
  */
 function deployedFloor(pair: Pair, source: Side, kind: ChangeKind): number {
   const wholeSeconds = (side: Side): number => (kindsOf(pair)[side] === 'jsm' ? 0 : 1);
-  return floor(pair, source, kind) + wholeSeconds(source) + wholeSeconds(other(source));
+  const target = other(source);
+  const written = kind === 'create' ? wholeSeconds(target) : 1;
+  return floor(pair, source, kind) + wholeSeconds(source) + written;
 }
 
 // ---- calls per change --------------------------------------------------------------------------
