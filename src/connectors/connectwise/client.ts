@@ -223,16 +223,6 @@ export class CwClient {
     return this.all(`/service/tickets/${encodeURIComponent(ticketId)}/notes`, CwNote, { orderBy: 'id asc' });
   }
 
-  /** One note by id; undefined when it is gone (deleted by a person). */
-  async note(ticketId: string, noteId: number): Promise<CwNote | undefined> {
-    const response = await this.request({
-      method: 'GET',
-      url: `/service/tickets/${encodeURIComponent(ticketId)}/notes/${noteId}`,
-      acceptStatus: [404],
-    });
-    return response.status === 404 ? undefined : parseWith(CwNote, response.data, 'ticket note', this.ctx.systemName);
-  }
-
   async addNote(ticketId: string, body: Record<string, unknown>): Promise<CwNote> {
     const response = await this.request({
       method: 'POST',
