@@ -8,6 +8,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { describeError, WebhookError } from '../core/errors.js';
 import type { Engine } from '../core/engine.js';
 import type { Ledger } from '../core/ledger/types.js';
+import { stampOf } from '../core/sync/versions.js';
 import { deliveredOf, type Logger, type Side, type WebhookHint, type WebhookRequest } from '../core/types.js';
 import { HintCoalescer } from './hint-coalescer.js';
 import type { Metrics } from './metrics.js';
@@ -79,7 +80,7 @@ async function isStale(
   const link = await deps.ledger.findLink(connection, side, ticketId);
   // The ledger keeps `<version>#<hash of the mapped fields>`; the version is the ticket's update time.
   const stored = (side === 'a' ? link?.aVersion : link?.bVersion) ?? '';
-  const synced = Date.parse(stored.split('#')[0] ?? '');
+  const synced = Date.parse(stampOf(stored));
   return !Number.isNaN(synced) && synced > reported;
 }
 
