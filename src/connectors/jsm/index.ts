@@ -762,11 +762,10 @@ export class JsmConnector implements Connector {
       }
       const available = await this.client.transitions(id);
       this.learn(workflow, current, available);
-      let next = this.nextTransition(workflow, current, target, available, visited, new Map(), undefined, false);
+      let next = this.knownStep(workflow, current, target, available);
       if (!next) {
         categories ??= await this.statusCategories(projectKey);
-        const targetCategory = categories.get(target.toLowerCase());
-        next = this.nextTransition(workflow, current, target, available, visited, categories, targetCategory);
+        next = this.exploreStep(workflow, target, available, visited, categories);
       }
       if (!next) break;
       await this.client.transition(id, next.id, this.transitionFields(next, resolution));
@@ -811,7 +810,7 @@ export class JsmConnector implements Connector {
   ): Promise<string | undefined> {
     const known = this.learnedGraph(workflow).get(current.toLowerCase());
     if (!known) return undefined;
-    const next = this.nextTransition(workflow, current, target, known, new Set(), new Map(), undefined, false);
+    const next = this.knownStep(workflow, current, target, known);
     if (!next) return undefined;
     try {
       await this.client.transition(id, next.id, this.transitionFields(next, resolution));
@@ -849,15 +848,15 @@ export class JsmConnector implements Connector {
     graph.set(from.toLowerCase(), { atMs: this.ctx.clock.now(), transitions });
   }
 
-  private nextTransition(
+  /**
+   * The transition toward `target` that is known to lead there: one offered straight to it, else
+   * the first edge of the shortest path over the learned graph (that edge must be offered now).
+   */
+  private knownStep(
     workflow: string,
     current: string,
     target: string,
     available: JiraTransition[],
-    visited: Set<string>,
-    categories: Map<string, string>,
-    targetCategory: string | undefined,
-    explore = true,
   ): JiraTransition | undefined {
     const wanted = target.toLowerCase();
     const direct = available.find((t) => t.to.name.toLowerCase() === wanted);
@@ -886,8 +885,23 @@ export class JsmConnector implements Connector {
         queue.push(to);
       }
     }
-    if (!explore) return undefined;
-    // Explore an unvisited status; done statuses only when the target is done (no dead ends).
+    return undefined;
+  }
+
+  /**
+   * Where no known path leads: an offered transition to a status not visited or learned yet,
+   * preferring the target's status category; done statuses only when the target is done (no dead
+   * ends). `categories` are the project's statuses' categories (statusCategories).
+   */
+  private exploreStep(
+    workflow: string,
+    target: string,
+    available: JiraTransition[],
+    visited: Set<string>,
+    categories: Map<string, string>,
+  ): JiraTransition | undefined {
+    const graph = this.learnedGraph(workflow);
+    const targetCategory = categories.get(target.toLowerCase());
     const candidates = available.filter(
       (t) => !visited.has(t.to.name.toLowerCase()) && !graph.has(t.to.name.toLowerCase()),
     );
