@@ -93,6 +93,27 @@ describe('jsm connector against the simulator', () => {
     expect((err as SyncError).code).toBe('transition_missing');
   });
 
+  it('walks from where the issue stands when a person moved it after the read the write is based on', async () => {
+    const c = connector();
+    const first = await c.createTicket({ summary: 'Moved under the walk' }, 'tb:it:5');
+    const second = await c.createTicket({ summary: 'Walks after it' }, 'tb:it:6');
+    expect(first.fields.status).toBe('Waiting for support');
+    // A person resolves the issue between the pass's read and its write.
+    const moved = await asHuman(`/rest/api/3/issue/${first.id}/transitions`, 'POST', {
+      transition: { id: '51' },
+      fields: { resolution: { name: 'Done' } },
+    });
+    expect(moved.status).toBe(204);
+    const done = await c.updateTicket(first.id, { status: 'Waiting for customer' }, { expected: first });
+    expect(done.fields).toMatchObject({ status: 'Waiting for customer', resolution: null });
+    // What the walk learned is filed under the statuses the issue really stood in: another issue
+    // of the workflow still finds its way.
+    const next = await c.updateTicket(second.id, { status: 'Waiting for customer' }, { expected: second });
+    expect(next.fields.status).toBe('Waiting for customer');
+    const back = await c.updateTicket(first.id, { status: 'In Progress' }, { expected: done });
+    expect(back.fields.status).toBe('In Progress');
+  });
+
   it('reads per-project statuses in describe and creates in a software project with its issue type', async () => {
     await control('/__sim/seed', { projects: [{ key: 'OPS', name: 'Operations' }] });
     const ops = connector({ project: 'OPS', issueType: 'Task' });

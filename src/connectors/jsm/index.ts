@@ -741,7 +741,31 @@ export class JsmConnector implements Connector {
     resolution: JsonValue | undefined,
     from?: WorkflowPlace,
   ): Promise<void> {
-    const place = from?.project !== undefined ? from : statusOf(await this.client.getIssue(id, []));
+    const first = from?.project !== undefined ? from : statusOf(await this.client.getIssue(id, []));
+    const stuck = await this.walkTo(id, target, resolution, first);
+    if (stuck === undefined) return;
+    // No path from where the walk believed the issue stood. The issue may have moved since the
+    // read that said so (a person's transition, or the pass's read taken before it), and the
+    // transitions listed were then learned under the wrong status: forget what was learned for
+    // the workflow, read where the issue stands now, and walk once more from there.
+    this.learnedEdges.delete(workflowKey(first.project ?? '?', first.issueType));
+    const now = statusOf(await this.client.getIssue(id, []));
+    this.learnedEdges.delete(workflowKey(now.project ?? '?', now.issueType));
+    const still = await this.walkTo(id, target, resolution, now);
+    if (still === undefined) return;
+    throw new TransitionMissingError(
+      `${this.systemName}: no workflow path from "${still}" to "${target}" for issue ${id} (project ${now.project ?? '?'})`,
+      { system: this.systemName },
+    );
+  }
+
+  /** One walk from `place` toward `target`: undefined when it got there, else the status it stopped in. */
+  private async walkTo(
+    id: string,
+    target: string,
+    resolution: JsonValue | undefined,
+    place: WorkflowPlace,
+  ): Promise<string | undefined> {
     const projectKey = place.project ?? '?';
     const workflow = workflowKey(projectKey, place.issueType);
     let current = place.status;
@@ -750,7 +774,7 @@ export class JsmConnector implements Connector {
     let categories: Map<string, string> | undefined;
     const visited = new Set<string>();
     for (let step = 0; step < MAX_TRANSITION_STEPS; step++) {
-      if (current.toLowerCase() === target.toLowerCase()) return;
+      if (current.toLowerCase() === target.toLowerCase()) return undefined;
       visited.add(current.toLowerCase());
       const reached =
         place.issueType === undefined
@@ -771,11 +795,7 @@ export class JsmConnector implements Connector {
       await this.client.transition(id, next.id, this.transitionFields(next, resolution));
       current = next.to.name;
     }
-    if (current.toLowerCase() === target.toLowerCase()) return;
-    throw new TransitionMissingError(
-      `${this.systemName}: no workflow path from "${current}" to "${target}" for issue ${id} (project ${projectKey})`,
-      { system: this.systemName },
-    );
+    return current.toLowerCase() === target.toLowerCase() ? undefined : current;
   }
 
   private async statusCategories(projectKey: string): Promise<Map<string, string>> {
