@@ -5,8 +5,9 @@
 // mapped field converged with no edit lost, every public comment copied exactly once, no internal
 // note crossed, every attached file copied exactly once (0 duplicate uploads) with its size and
 // never more visible; and the ledger holds no pending intent and no orphan link.
-// Replay a run with CRASH_SEED=<seed printed in the log>.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Replay a run with CRASH_SEED=<seed printed in the log>; CRASH_KEEP=<folder> keeps the ledger and
+// each daemon run's debug log there.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -27,6 +28,8 @@ import { vendors, type Vendors } from './vendors.js';
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 1_000_000));
 const KILLS = Number(process.env.CRASH_KILLS ?? 30);
 const VERBOSE = process.env.CRASH_VERBOSE === '1';
+/** A folder to keep the ledger and each daemon run's debug log in (not removed afterwards). */
+const KEEP = process.env.CRASH_KEEP;
 const POLL_MS = 1000;
 const TOKEN = 'demo-status-token';
 
@@ -436,14 +439,15 @@ describe('crash test: SIGKILL during a two-way sync of 300 tickets', () => {
   let daemon: DaemonProcess | null = null;
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tb-crash-'));
+    dir = KEEP === undefined ? mkdtempSync(join(tmpdir(), 'tb-crash-')) : resolve(KEEP);
+    if (KEEP !== undefined) mkdirSync(dir, { recursive: true });
     bundleDir = resolve(import.meta.dirname, `../artifacts/crash-${process.pid}`);
   });
 
   afterAll(async () => {
     await daemon?.kill();
     for (const s of sims) await s.handle.stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    if (KEEP === undefined) rmSync(dir, { recursive: true, force: true });
     rmSync(bundleDir, { recursive: true, force: true });
   });
 
@@ -466,7 +470,14 @@ describe('crash test: SIGKILL during a two-way sync of 300 tickets', () => {
     const env: Record<string, string> = {};
     for (const [k, value] of Object.entries(process.env))
       if (value !== undefined && !envNames.includes(k)) env[k] = value;
-    daemon = new DaemonProcess({ cli, configPath: path, ledgerPath, url: daemonUrl, env });
+    daemon = new DaemonProcess({
+      cli,
+      configPath: path,
+      ledgerPath,
+      url: daemonUrl,
+      env,
+      ...(KEEP === undefined ? {} : { logDir: dir }),
+    });
     const workload = new Workload(v, rng);
     const lives: number[] = [];
 

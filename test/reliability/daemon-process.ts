@@ -2,7 +2,7 @@
 // bundle starts several times faster than tsx on a busy machine), started with `run --config
 // --ledger`, awaited on /healthz, and killed with SIGKILL like a power cut.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -37,6 +37,8 @@ export interface DaemonProcessOptions {
   /** Base URL of the daemon's status server (the config pins its port). */
   url: string;
   env?: Record<string, string>;
+  /** A folder to write each run's debug log into (`run-N.log`), for diagnosing a failed run. */
+  logDir?: string;
 }
 
 export class DaemonProcess {
@@ -60,16 +62,18 @@ export class DaemonProcess {
         '--ledger',
         this.options.ledgerPath,
         '--log-level',
-        'warn',
+        this.options.logDir === undefined ? 'warn' : 'debug',
       ],
       {
         cwd: ROOT,
         env: { ...process.env, ...this.options.env },
-        stdio: ['ignore', 'ignore', 'pipe'],
+        stdio: ['ignore', this.options.logDir === undefined ? 'ignore' : 'pipe', 'pipe'],
       },
     );
     this.starts++;
     const run = this.starts;
+    if (this.options.logDir !== undefined)
+      child.stdout?.pipe(createWriteStream(join(this.options.logDir, `run-${run}.log`)));
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       this.stderr.push(`[run ${run}] ${chunk}`);
