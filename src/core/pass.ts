@@ -743,7 +743,9 @@ export interface CommentSidesInput {
  * version that delivery reported: nothing moved it after the edit, and a comment made before the
  * edit raises deliveries of its own (`comment_created`, and the `issue_commented` update, never
  * dropped as stale: webhooks.ts), whose pass lists the side's comments even when the ledger holds
- * its version (`moved: 'comments'`, linkPass). A side nothing watches keeps the rule above; a
+ * its version (`moved: 'comments'`, linkPass); since those deliveries can be lost (or taken by a
+ * daemon killed before their pass ran), the side is deferred, not skipped: its version stays
+ * untrusted, so the poll's next listing lists it once. A side nothing watches keeps the rule above; a
  * delivery that says comments moved always lists its side. (1) holds only where no poll runs: the
  * poll lists a recently changed ticket again at that version within its overlap window whether or
  * not anyone changed it, and that pass reads both sides to list what this pass would have listed
@@ -764,6 +766,9 @@ export function commentSides(input: CommentSidesInput): CommentSides {
     else if (hint !== undefined && s !== hint.side && !moved && input.relisted !== true) sides.deferred.push(s);
     else if (!(said === 'fields' && Date.parse(hint!.version ?? '') === Date.parse(tickets[s].version)))
       sides.listed.push(s);
+    // Left to the comment's own delivery, which may never come (a lost delivery, or a daemon
+    // killed after taking it): kept untrusted, so the poll's next listing lists the side once.
+    else sides.deferred.push(s);
   }
   return sides;
 }

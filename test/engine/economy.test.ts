@@ -625,6 +625,28 @@ describe('comment lists in a pass for a hint (issue 14: listed only when a syste
     expect(h.b.mustGet(link.bId).comments.map((c) => c.body)).toEqual([expect.stringContaining('before the edit')]);
   });
 
+  it('copies a comment made before a field edit when its own deliveries never come: the next poll lists the side (Jira-like millisecond versions)', async () => {
+    const { h, aId } = await writtenMomentsAgo({
+      fields: [summary, priority],
+      webhooks: { a: true, b: true },
+      systemA: { versionStepMs: 1 },
+    });
+    h.a.userComment(aId, 'before the edit, delivery lost', 'public');
+    h.a.userEdit(aId, { priority: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 10)); // the ledger trusts a millisecond version at once
+    await h.engine.hint('test', 'a', aId, undefined, versionOf(h, 'a', aId), 'fields');
+    await h.engine.onIdle();
+    const link = await onlyLink(h);
+    expect(h.b.mustGet(link.bId).comments).toEqual([]);
+    // No comment delivery (lost, or taken by a daemon killed before its pass): only the poll.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await h.pollBoth();
+    await h.engine.onIdle();
+    expect(h.b.mustGet(link.bId).comments.map((c) => c.body)).toEqual([
+      expect.stringContaining('before the edit, delivery lost'),
+    ]);
+  });
+
   it.each([
     ['a comment made after the edit the delivery reports (the ticket is newer than it)', 'fields', true],
     ['a delivery that says comments moved', 'comments', false],
