@@ -603,13 +603,17 @@ describe('comment lists in a pass for a hint (issue 14: listed only when a syste
     expect(delta(before, calls(h))).toEqual({ aReads: 1, bReads: 1, aCommentLists: 0, bCommentLists: 0, writes: 0 });
   });
 
-  it('copies a comment made before a field edit whose fields-only delivery was handled first (Jira-like millisecond versions)', async () => {
+  /**
+   * Jira-like millisecond versions: a person comments, then edits a field, and the edit's
+   * fields-only delivery is handled first; that pass copies no comment.
+   */
+  async function commentThenFieldsDelivery(text: string) {
     const { h, aId } = await writtenMomentsAgo({
       fields: [summary, priority],
       webhooks: { a: true, b: true },
       systemA: { versionStepMs: 1 },
     });
-    h.a.userComment(aId, 'before the edit', 'public');
+    h.a.userComment(aId, text, 'public');
     const commented = versionOf(h, 'a', aId);
     h.a.userEdit(aId, { priority: 3 });
     await new Promise((resolve) => setTimeout(resolve, 10)); // the ledger trusts a millisecond version at once
@@ -617,6 +621,11 @@ describe('comment lists in a pass for a hint (issue 14: listed only when a syste
     await h.engine.onIdle();
     const link = await onlyLink(h);
     expect(h.b.mustGet(link.bId).comments).toEqual([]);
+    return { h, aId, link, commented };
+  }
+
+  it('copies a comment made before a field edit whose fields-only delivery was handled first (Jira-like millisecond versions)', async () => {
+    const { h, aId, link, commented } = await commentThenFieldsDelivery('before the edit');
     await new Promise((resolve) => setTimeout(resolve, 10));
     // The comment's deliveries: comment_created (no version) and the issue_commented update.
     await h.engine.hint('test', 'a', aId, undefined, undefined, 'comments');
@@ -626,18 +635,7 @@ describe('comment lists in a pass for a hint (issue 14: listed only when a syste
   });
 
   it('copies a comment made before a field edit when its own deliveries never come: the next poll lists the side (Jira-like millisecond versions)', async () => {
-    const { h, aId } = await writtenMomentsAgo({
-      fields: [summary, priority],
-      webhooks: { a: true, b: true },
-      systemA: { versionStepMs: 1 },
-    });
-    h.a.userComment(aId, 'before the edit, delivery lost', 'public');
-    h.a.userEdit(aId, { priority: 3 });
-    await new Promise((resolve) => setTimeout(resolve, 10)); // the ledger trusts a millisecond version at once
-    await h.engine.hint('test', 'a', aId, undefined, versionOf(h, 'a', aId), 'fields');
-    await h.engine.onIdle();
-    const link = await onlyLink(h);
-    expect(h.b.mustGet(link.bId).comments).toEqual([]);
+    const { h, link } = await commentThenFieldsDelivery('before the edit, delivery lost');
     // No comment delivery (lost, or taken by a daemon killed before its pass): only the poll.
     await new Promise((resolve) => setTimeout(resolve, 10));
     await h.pollBoth();
